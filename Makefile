@@ -1,0 +1,116 @@
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+#
+# ja4sentinel: `make` builds build/ja4sentinel, `make test` builds and runs
+# every test layer and ends with a counting line. V=1 shows full commands,
+# WERROR=1 turns warnings into errors (CI does).
+
+.DELETE_ON_ERROR:
+.SUFFIXES:
+
+V ?= 0
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+BUILD   ?= build
+CC      ?= cc
+CLANG   ?= clang
+PKG_CONFIG ?= pkg-config
+
+LIBS_PC := libpcap json-c yaml-0.1 libcrypto
+PC_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) 2>/dev/null)
+PC_LIBS   := $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null || echo -lpcap -ljson-c -lyaml -lcrypto)
+
+WARN := -Wall -Wextra -Werror=undef -Wmissing-field-initializers -Wshadow -Wformat=2 \
+	-Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+# Hardening as p0f's build.sh; the RPM passes its own through CFLAGS/LDFLAGS.
+HARDEN := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
+OPT    ?= -O2 -g
+CFLAGS ?=
+LDFLAGS ?=
+ALL_CFLAGS := -std=gnu11 $(OPT) $(WARN) $(HARDEN) -Iinclude $(PC_CFLAGS) $(CFLAGS) -MMD -MP
+ALL_LDFLAGS := -pie -Wl,-z,relro,-z,now $(LDFLAGS)
+
+# The pure core and the daemon's modules; main.c is only in the binary.
+CORE := packet reasm flow hello fp_hash fp_ja4 fp_ja3 record
+MODS := $(CORE) config log output out_stdout pipeline stats capture_pcap loop
+OBJS := $(MODS:%=$(BUILD)/obj/%.o)
+
+UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
+FUZZERS    := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+
+.PHONY: all clean test unit asan fuzz fuzz-smoke corpus bench install help
+
+all: $(BUILD)/ja4sentinel
+
+help:
+	@echo "make            build $(BUILD)/ja4sentinel"
+	@echo "make test       unit, corpus, ASan+UBSan and fuzz-smoke tests (counting line at the end)"
+	@echo "make unit       unit tests only;  make corpus  corpus test only"
+	@echo "make fuzz       build the libFuzzer harnesses (clang);  make bench  offline benchmark"
+	@echo "V=1 full commands, WERROR=1 warnings are errors"
+
+$(BUILD)/obj/%.o: user/%.c | $(BUILD)/obj
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/ja4sentinel: $(OBJS) $(BUILD)/obj/main.o
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $^ $(PC_LIBS) -o $@
+
+# ---- unit tests (cmocka), plain and with ASan+UBSan ----
+$(BUILD)/unit/%: tests/unit/%.c $(OBJS) | $(BUILD)/unit
+	$(call msg,TEST-CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $(ALL_LDFLAGS) $< $(OBJS) $(PC_LIBS) -lcmocka -o $@
+
+SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+ASAN_OBJS := $(MODS:%=$(BUILD)/asan/obj/%.o)
+
+$(BUILD)/asan/obj/%.o: user/%.c | $(BUILD)/asan/obj
+	$(call msg,ASAN-CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -O1 $(SAN) -c $< -o $@
+
+$(BUILD)/asan/unit/%: tests/unit/%.c $(ASAN_OBJS) | $(BUILD)/asan/unit
+	$(call msg,ASAN-CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -O1 $(SAN) -Itests/unit $(ALL_LDFLAGS) $< $(ASAN_OBJS) $(PC_LIBS) -lcmocka -o $@
+
+$(BUILD)/asan/ja4sentinel: $(ASAN_OBJS) $(BUILD)/asan/obj/main.o
+	$(call msg,ASAN-LD,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -O1 $(SAN) $(ALL_LDFLAGS) $^ $(PC_LIBS) -o $@
+
+# ---- libFuzzer harnesses (clang only) ----
+FUZZ_FLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude $(PC_CFLAGS)
+FUZZ_SRCS := $(CORE:%=user/%.c)
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_SRCS) include/*.h | $(BUILD)/fuzz
+	$(call msg,FUZZ-CC,$@)
+	$(Q)$(CLANG) $(FUZZ_FLAGS) $< $(FUZZ_SRCS) $(PC_LIBS) -o $@
+
+unit: $(UNIT_TESTS:%=$(BUILD)/unit/%)
+asan: $(UNIT_TESTS:%=$(BUILD)/asan/unit/%) $(BUILD)/asan/ja4sentinel
+fuzz: $(FUZZERS:%=$(BUILD)/fuzz/%)
+
+test: all unit asan fuzz
+	$(Q)tests/run.sh
+
+corpus: all
+	$(Q)tests/run.sh corpus
+
+bench: all
+	$(Q)bench/run.sh
+
+$(BUILD)/obj $(BUILD)/unit $(BUILD)/asan/obj $(BUILD)/asan/unit $(BUILD)/fuzz:
+	$(Q)mkdir -p $@
+
+clean:
+	$(call msg,CLEAN,$(BUILD))
+	$(Q)rm -rf $(BUILD)
+
+-include $(wildcard $(BUILD)/obj/*.d $(BUILD)/asan/obj/*.d $(BUILD)/unit/*.d $(BUILD)/asan/unit/*.d)

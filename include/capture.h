@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * capture: backends that hand L3 packets to the pipeline. This header is
+ * the only way the rest of the program sees libpcap (and later libbpf and
+ * libxdp): capture_*.c include them, nothing else does.
+ */
+#ifndef J4S_CAPTURE_H
+#define J4S_CAPTURE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "packet.h"
+
+struct capture;
+
+struct capture_stats {
+	uint64_t frames;                     /* read from the source */
+	uint64_t link[PKT_VERDICT_MAX];      /* link layer verdicts (ok = handed on) */
+};
+
+/* Offline: a .pcap or .pcapng file ("-" = stdin), nanosecond timestamps. */
+struct capture *capture_pcap_open_file(const char *path, char *err, size_t errlen);
+
+/*
+ * Next L3 packet into *pkt (valid until the next call). Frames whose link
+ * layer is not IP are counted and skipped. Returns 1, 0 at end of file, or
+ * -1 with a message in err.
+ */
+int capture_pcap_next(struct capture *c, struct packet *pkt, char *err, size_t errlen);
+
+/* Link type name ("EN10MB", "LINUX_SLL2", ...). */
+const char *capture_link_name(const struct capture *c);
+const struct capture_stats *capture_get_stats(const struct capture *c);
+void capture_close(struct capture *c);
+
+#endif

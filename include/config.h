@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * config: the YAML configuration (design.md §9), the Go daemon's schema plus
+ * ours, defaults when no file exists, and the JA4SENTINEL_* environment
+ * overrides. Every error names the key, the file and the line.
+ */
+#ifndef J4S_CONFIG_H
+#define J4S_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "defaults.h"
+
+enum capture_mode {
+	CAPTURE_AUTO = 0,
+	CAPTURE_TC,
+	CAPTURE_XDP,
+	CAPTURE_PCAP,
+};
+
+struct cidr {
+	uint8_t family; /* AF_INET or AF_INET6 */
+	uint8_t prefix; /* bits */
+	uint8_t addr[16];
+};
+
+enum output_type {
+	OUTPUT_STDOUT = 0,
+	OUTPUT_FILE,
+	OUTPUT_UNIX_SOCKET,
+};
+
+#define CONFIG_MAX_OUTPUTS 16
+#define CONFIG_PATH_MAX    256
+
+struct config_output {
+	enum output_type type;
+	bool enabled;
+	uint32_t async_buffer;
+	char path[CONFIG_PATH_MAX]; /* params.path or params.socket_path */
+	int line;                   /* where it was defined, 0 for defaults */
+};
+
+struct config {
+	char file[CONFIG_PATH_MAX];  /* the file read, "" when defaults only */
+	char interface[64];
+	uint16_t ports[MAX_LISTEN_PORTS];
+	uint32_t n_ports;
+	bool ports_set;              /* listen_ports came from the file or the env */
+	char *bpf_filter;            /* NULL or "" = generated */
+	struct cidr *local_ips;
+	uint32_t n_local_ips;
+	struct cidr *exclude;
+	uint32_t n_exclude;
+	uint32_t flow_timeout_sec;
+	uint32_t packet_buffer_size;
+	uint32_t max_tracked_flows;
+	uint32_t max_hello_segments;
+	int log_level;               /* enum log_level */
+	enum capture_mode capture_mode;
+	bool xdp_generic;            /* allow generic (skb) XDP */
+	char sensor_id[128];
+	bool fp_raw;                 /* fingerprints.raw */
+	bool fp_ja4t;                /* fingerprints.ja4t */
+	struct config_output outputs[CONFIG_MAX_OUTPUTS];
+	uint32_t n_outputs;
+	bool outputs_set;            /* outputs came from the file */
+};
+
+void config_defaults(struct config *c);
+void config_free(struct config *c);
+
+/*
+ * Read path into c (on top of the defaults). A missing file is an error only
+ * when must_exist. On error returns -1 with a message in err.
+ */
+int config_load(struct config *c, const char *path, bool must_exist, char *err, size_t errlen);
+
+/* Apply JA4SENTINEL_* variables from envp-style getenv. */
+int config_apply_env(struct config *c, char *err, size_t errlen);
+
+/* Parse "10.0.0.0/8", "192.0.2.1", "2001:db8::/32". 0 or -1. */
+int config_parse_cidr(const char *s, struct cidr *out);
+
+const char *config_capture_mode_str(enum capture_mode m);
+const char *config_output_type_str(enum output_type t);
+
+#endif

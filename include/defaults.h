@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * Limits and defaults, one place. Every constant says its unit and why it has
+ * the value it has; the configuration schema (user/config.c) and
+ * docs/configuration.md use these, so change them together.
+ */
+#ifndef J4S_DEFAULTS_H
+#define J4S_DEFAULTS_H
+
+#define J4S_VERSION "0.1.0"
+
+/* Default configuration file; absent file = built-in defaults. */
+#define DEF_CONFIG_PATH "/etc/ja4sentinel/config.yml"
+
+/* Flows tracked at once (core.max_tracked_flows); the Go daemon's value. */
+#define DEF_MAX_TRACKED_FLOWS 100000
+#define MIN_MAX_TRACKED_FLOWS 16
+#define MAX_MAX_TRACKED_FLOWS 10000000
+
+/* Seconds a flow may take from its first packet to a complete hello
+ * (core.flow_timeout_sec); range of the Go daemon. Done flows are also
+ * forgotten this long after their hello. */
+#define DEF_FLOW_TIMEOUT_SEC 30
+#define MIN_FLOW_TIMEOUT_SEC 1
+#define MAX_FLOW_TIMEOUT_SEC 300
+
+/* Packet queue of the Go daemon (core.packet_buffer_size, 1..1e6). Here it
+ * sizes the capture buffers: pcap buffer and BPF ring are derived from it. */
+#define DEF_PACKET_BUFFER_SIZE 1000
+#define MIN_PACKET_BUFFER_SIZE 1
+#define MAX_PACKET_BUFFER_SIZE 1000000
+
+/* Records queued per output (outputs[].async_buffer) before the oldest is
+ * dropped; the Go daemon's default. */
+#define DEF_ASYNC_BUFFER 1000
+#define MIN_ASYNC_BUFFER 1
+#define MAX_ASYNC_BUFFER 1000000
+
+/* TCP segments that may carry one hello, retransmits and out-of-order ones
+ * included (core.max_hello_segments); the Go daemon's DefaultMaxHelloSegments.
+ * A real client needs 1-3; more is someone dribbling bytes. */
+#define DEF_MAX_HELLO_SEGMENTS 100
+#define MIN_MAX_HELLO_SEGMENTS 1
+#define MAX_MAX_HELLO_SEGMENTS 10000
+
+/* Largest ClientHello message body (bytes, the 24-bit handshake length) we
+ * accept: one maximum-size TLS plaintext record. Real hellos, post-quantum
+ * key shares included, stay under 4 KiB. */
+#define HELLO_MAX_BODY 16384
+
+/* Largest TLS record payload at stream start (bytes): 2^14 plus the 2048 the
+ * RFC allows for compressed records; anything larger is not TLS. */
+#define TLS_MAX_RECORD 18432
+
+/* Stream bytes buffered for one hello (bytes): a maximum hello plus its
+ * 4-byte handshake header and room for the 5-byte headers of the records it
+ * may be split into. */
+#define REASM_MAX_BYTES (HELLO_MAX_BODY + 4 + 2048)
+
+/* Records are datagrams on the correlator socket: never larger (bytes). */
+#define RECORD_MAX_BYTES 65536
+
+/* Longest tls_sni / tls_alpn kept in a record (input bytes, before escaping):
+ * a DNS name is at most 253 bytes; more is garbage kept short so the record
+ * stays under RECORD_MAX_BYTES. */
+#define RECORD_MAX_NAME 1024
+
+/* Default listen port and the one socket path of the correlator. */
+#define DEF_LISTEN_PORT 443
+#define DEF_SOCKET_PATH "/var/run/logcorrelator/network.socket"
+
+/* Listen ports a configuration may list. */
+#define MAX_LISTEN_PORTS 64
+
+/* Seconds between two stats lines in the log. */
+#define STATS_INTERVAL_SEC 60
+
+#endif

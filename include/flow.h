@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * flow: the table of client connections whose hello we are waiting for, and
+ * what one client-to-server packet does to it (design.md §5).
+ *
+ * A SYN (no ACK) creates a flow and keeps its IP/TCP metadata; a flow whose
+ * SYN was missed is created by a first payload that starts like a
+ * ClientHello. Payload goes through reassembly until hello_frame() has a
+ * whole ClientHello; the caller then fingerprints it and calls
+ * flow_table_finish(). Finished flows stay, cheaply, until the timeout so a
+ * second hello (after HelloRetryRequest) or the rest of the connection never
+ * starts a new one. The table is bounded (evicting finished flows first, then
+ * the oldest) and expires flows by packet time. Every drop is counted.
+ */
+#ifndef J4S_FLOW_H
+#define J4S_FLOW_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "hello.h"
+#include "packet.h"
+#include "reasm.h"
+
+struct flow_key {
+	uint8_t src[16]; /* client, network order */
+	uint8_t dst[16]; /* server */
+	uint16_t sport, dport;
+	uint8_t family;
+	uint8_t pad[3];
+};
+
+/* IP/TCP metadata of the SYN, or of the first hello segment if it was missed. */
+struct flow_meta {
+	uint16_t ip_id;
+	uint16_t ip_total_len;
+	uint16_t window;
+	uint8_t ttl;
+	uint8_t df;
+	uint8_t opt_len;
+	uint8_t opts[40]; /* raw TCP options */
+};
+
+enum flow_state {
+	FLOW_WAIT_HELLO = 0,
+	FLOW_DONE,
+};
+
+struct flow {
+	struct flow_key key;
+	struct flow *hnext;        /* hash chain */
+	struct flow *prev, *next;  /* age list of its state */
+	uint64_t created_ns;       /* packet time of creation, or of completion when done */
+	uint64_t syn_ns;           /* 0 when the SYN was missed */
+	uint64_t first_byte_ns;    /* packet time of the hello's first byte; 0 until seen */
+	uint32_t isn;              /* client ISN (SYN seen) */
+	uint32_t fin_off;          /* stream offset of the client's FIN */
+	uint8_t state;             /* enum flow_state */
+	uint8_t has_syn;
+	uint8_t fin_seen;
+	uint8_t pad;
+	struct flow_meta meta;
+	struct reasm reasm;
+};
+
+struct flow_stats {
+	uint64_t created;        /* flows created (SYN or pickup) */
+	uint64_t syns;           /* SYNs that created or renewed a flow */
+	uint64_t syn_retransmits;
+	uint64_t pickups;        /* flows created without a SYN */
+	uint64_t reused;         /* new SYN (other ISN) on a tracked 4-tuple */
+	uint64_t evicted_done;   /* finished flows evicted for room */
+	uint64_t evicted_active; /* waiting flows evicted for room: hello lost */
+	uint64_t timeouts;       /* waiting flows without a hello within the timeout */
+	uint64_t expired_done;   /* finished flows forgotten after the timeout */
+	uint64_t hellos;         /* complete ClientHello messages handed out */
+	uint64_t not_tls;        /* stream did not start with a TLS handshake */
+	uint64_t not_hello;      /* handshake, but not a ClientHello */
+	uint64_t malformed;      /* bad TLS framing */
+	uint64_t too_big;        /* hello larger than the limit */
+	uint64_t segment_limit;  /* too many segments for one hello */
+	uint64_t byte_limit;     /* too many bytes for one hello */
+	uint64_t nomem;
+	uint64_t rst;            /* client reset before the hello was complete */
+	uint64_t fin_incomplete; /* client closed before the hello was complete */
+	uint64_t retransmits;    /* segments that brought nothing new */
+	uint64_t overlap_bytes;  /* bytes that came again */
+	uint64_t out_of_order;   /* segments held ahead of a gap */
+	uint64_t after_done;     /* packets of finished flows (cost nothing more) */
+	uint64_t no_flow;        /* packets of no flow that could not start one */
+};
+
+struct flow_config {
+	uint32_t max_flows;
+	uint64_t timeout_ns;
+	struct reasm_limits limits;
+};
+
+/* A complete hello, valid until the next call on the table. */
+struct flow_hello {
+	struct flow *flow;
+	const uint8_t *msg;
+	uint32_t msg_len;
+};
+
+enum flow_result {
+	FLOW_NOTHING = 0, /* packet absorbed (or ignored) */
+	FLOW_HELLO,       /* *out holds a complete ClientHello */
+	FLOW_ENDED,       /* the flow ended without a hello (counted) */
+};
+
+struct flow_table;
+
+/* seed keys the bucket hash, so peers cannot aim at one bucket. */
+struct flow_table *flow_table_new(const struct flow_config *cfg, const uint8_t seed[16]);
+void flow_table_free(struct flow_table *ft);
+
+/* One client-to-server packet at packet time now. */
+enum flow_result flow_process(struct flow_table *ft, const struct pkt_info *pi, uint64_t now,
+			      struct flow_hello *out);
+
+/* The hello handed out has been used: mark the flow done, free its buffers. */
+void flow_table_finish(struct flow_table *ft, struct flow *f, uint64_t now);
+
+/* Forget flows older than the timeout at packet time now; returns how many. */
+uint32_t flow_table_expire(struct flow_table *ft, uint64_t now);
+
+uint32_t flow_table_count(const struct flow_table *ft);
+const struct flow_stats *flow_table_stats(const struct flow_table *ft);
+
+/* Lookup without side effects (tests, diagnostics). */
+struct flow *flow_table_lookup(struct flow_table *ft, const struct flow_key *key);
+
+void flow_key_from_pkt(const struct pkt_info *pi, struct flow_key *key);
+
+#endif

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * fp: fingerprints of a parsed ClientHello (docs in shared ja4-ja3-spec).
+ *
+ * fp_hash wraps OpenSSL EVP: SHA-256 from the default library context, MD5
+ * fetched with a non-FIPS property query so JA3 still works on a FIPS-mode
+ * host, and a small built-in MD5 where no provider offers one.
+ * fp_ja4() and fp_ja3() write into caller buffers; they allocate nothing.
+ */
+#ifndef J4S_FP_H
+#define J4S_FP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "hello.h"
+
+struct fp_hash;
+
+struct fp_hash *fp_hash_new(void);
+void fp_hash_free(struct fp_hash *h);
+/* Whether MD5 comes from the built-in implementation (no EVP provider had it). */
+bool fp_hash_md5_builtin(const struct fp_hash *h);
+/* First 12 lowercase hex digits of SHA-256(s); "000000000000" for len 0. */
+int fp_sha256_hex12(struct fp_hash *h, const char *s, size_t len, char out[13]);
+/* 32 lowercase hex digits of MD5(s). */
+int fp_md5_hex(struct fp_hash *h, const char *s, size_t len, char out[33]);
+/* The built-in MD5 (RFC 1321), for the FIPS fallback and its tests. */
+void fp_md5_builtin(const void *data, size_t len, uint8_t digest[16]);
+
+/* Longest raw JA4 string: a, three '_' and 5 bytes per listed value. */
+#define FP_JA4_RAW_MAX (11 + 2 + 5 * 3 * HELLO_MAX_U16 + 1)
+/* Longest JA3 string: at most 3 characters per hello byte (4 for point
+ * formats, hence the slack). */
+#define FP_JA3_MAX (3 * HELLO_MAX_BODY + 1024)
+
+struct fp_ja4 {
+	char ja4[37];
+	char ja4_o[37];
+	char *ja4_r;  /* caller buffers of FP_JA4_RAW_MAX, or NULL to skip raw forms */
+	char *ja4_ro;
+};
+
+/* proto: 't' TCP, 'q' QUIC, 'd' DTLS. */
+int fp_ja4(struct fp_hash *h, const struct hello_info *hi, char proto, struct fp_ja4 *out);
+
+/* JA3 string into str (FP_JA3_MAX bytes) and its MD5. Returns the length. */
+int fp_ja3(struct fp_hash *h, const struct hello_info *hi, char *str, char md5[33]);
+
+/* Two-character JA4 version code of a TLS version value. */
+const char *fp_ja4_version(uint16_t v);
+
+#endif

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * log: the daemon's own log, JSON lines on stderr for journald
+ * ({"timestamp":ns,"level":"INFO","component":"...","message":"...",...}).
+ * Records never go here; per-packet conditions are counted, not logged.
+ */
+#ifndef J4S_LOG_H
+#define J4S_LOG_H
+
+#include <stdarg.h>
+
+struct json_object;
+
+enum log_level {
+	LOG_DEBUG = 0,
+	LOG_INFO,
+	LOG_WARN,
+	LOG_ERROR,
+};
+
+void log_set_level(enum log_level lvl);
+enum log_level log_get_level(void);
+/* "debug", "info", "warn", "error"; -1 if none. */
+int log_level_parse(const char *s);
+
+/* fields: extra keys for the line (consumed, may be NULL). */
+void log_write(enum log_level lvl, const char *component, struct json_object *fields,
+	       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+#define log_debug(comp, ...) log_write(LOG_DEBUG, comp, NULL, __VA_ARGS__)
+#define log_info(comp, ...)  log_write(LOG_INFO, comp, NULL, __VA_ARGS__)
+#define log_warn(comp, ...)  log_write(LOG_WARN, comp, NULL, __VA_ARGS__)
+#define log_error(comp, ...) log_write(LOG_ERROR, comp, NULL, __VA_ARGS__)
+
+#endif

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * loop: drives a capture backend into the pipeline and the outputs. The
+ * offline loop reads to the end of the file; the live loop (epoll over the
+ * capture, signal, timer and output fds) comes with the live modes.
+ */
+#ifndef J4S_LOOP_H
+#define J4S_LOOP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct capture;
+struct pipeline;
+struct output;
+
+/* Read every packet of an offline capture. 0, or -1 with err set. */
+int loop_run_file(struct capture *cap, struct pipeline *p, struct output *const *outs,
+		  uint32_t n_outs, char *err, size_t errlen);
+
+#endif

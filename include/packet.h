@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * packet: the one L2/L3/L4 parser of every capture mode.
+ *
+ * Capture backends hand a struct packet that starts at the L3 header
+ * (packet_strip_link() gets there from a pcap link layer); packet_parse()
+ * turns it into a struct pkt_info whose pointers point into the packet.
+ * No allocation, no I/O; bad packets are data and come back as a verdict.
+ */
+#ifndef J4S_PACKET_H
+#define J4S_PACKET_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* What every backend hands downstream. */
+struct packet {
+	const uint8_t *data; /* from the L3 header on */
+	uint32_t caplen;     /* bytes at data */
+	uint32_t origlen;    /* L3 length on the wire, >= caplen */
+	uint64_t ts_ns;      /* realtime, Unix ns */
+	uint32_t ifindex;    /* 0 when unknown (files) */
+};
+
+enum packet_verdict {
+	PKT_OK = 0,
+	PKT_NOT_IP,      /* link layer carries something else (ARP, LLDP, ...) */
+	PKT_NOT_TCP,     /* IP but not TCP, or an IPv6 header chain we stop at */
+	PKT_FRAGMENT,    /* IP fragment: never reassembled, ignored */
+	PKT_TRUNCATED,   /* headers cut by the capture length */
+	PKT_MALFORMED,   /* header lengths or version inconsistent */
+	PKT_UNSUPPORTED, /* unknown link type */
+	PKT_VERDICT_MAX,
+};
+
+/* TCP flags, wire values. */
+#define TCPF_FIN 0x01
+#define TCPF_SYN 0x02
+#define TCPF_RST 0x04
+#define TCPF_PSH 0x08
+#define TCPF_ACK 0x10
+
+struct pkt_info {
+	uint8_t family; /* AF_INET or AF_INET6 */
+	uint8_t ttl;    /* TTL / hop limit */
+	uint8_t df;     /* IPv4 DF bit; 0 for IPv6 */
+	uint8_t tcp_flags;
+	uint16_t ip_id;        /* IPv4 ID, host order; 0 for IPv6 */
+	uint16_t ip_total_len; /* IPv4 total length; IPv6: 40 + payload length */
+	uint8_t src[16];       /* network order; IPv4 in the first 4 bytes */
+	uint8_t dst[16];
+	uint16_t sport, dport; /* host order */
+	uint32_t seq, ack;     /* host order */
+	uint16_t window;       /* unscaled, host order */
+	uint8_t tcp_opt_len;   /* bytes of TCP options */
+	const uint8_t *tcp_opts;
+	const uint8_t *payload; /* captured payload bytes */
+	uint32_t payload_len;   /* captured; may be less than on the wire */
+	uint32_t payload_wire;  /* payload length by the IP header */
+};
+
+/*
+ * Find the L3 header behind a pcap link layer (DLT_EN10MB with up to two
+ * 802.1Q/802.1ad tags, LINUX_SLL, LINUX_SLL2, RAW, IPV4, IPV6, NULL, LOOP).
+ * On PKT_OK, *l3 and *l3len describe the L3 packet.
+ */
+enum packet_verdict packet_strip_link(int linktype, const uint8_t *data, uint32_t caplen,
+				      const uint8_t **l3, uint32_t *l3len);
+
+/* Whether packet_strip_link() knows this link type. */
+bool packet_link_supported(int linktype);
+
+/* Parse IPv4/IPv6 (options, extension headers) and TCP. */
+enum packet_verdict packet_parse(const uint8_t *l3, uint32_t caplen, struct pkt_info *pi);
+
+/* TCP option digest of a SYN (or of the first hello segment). */
+struct tcp_meta {
+	int32_t mss;    /* -1 when absent */
+	int32_t wscale; /* -1 when absent */
+	char options[320]; /* kinds in wire order: "MSS,NOP,WScale,SACK,Timestamps,EOL,Opt<N>" */
+};
+
+void packet_tcp_meta(const uint8_t *opts, uint32_t len, struct tcp_meta *tm);
+
+/* Text of an address (RFC 5952 for IPv6) into buf of at least 46 bytes. */
+void packet_addr_str(uint8_t family, const uint8_t *addr, char *buf, uint32_t size);
+
+const char *packet_verdict_str(enum packet_verdict v);
+
+#endif

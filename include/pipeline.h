@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * pipeline: packet -> flow -> hello -> fingerprints -> record -> outputs,
+ * the one path every capture mode feeds (design.md §2). It owns the flow
+ * table and the scratch buffers; it is driven by packet time only, so a
+ * replayed capture gives the records live capture gave.
+ */
+#ifndef J4S_PIPELINE_H
+#define J4S_PIPELINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "flow.h"
+#include "hello.h"
+#include "packet.h"
+#include "record.h"
+
+struct output;
+struct config;
+
+struct pipeline_stats {
+	uint64_t packets;                     /* handed in */
+	uint64_t bytes;                       /* captured L3 bytes handed in */
+	uint64_t parse[PKT_VERDICT_MAX];      /* per packet verdict */
+	uint64_t not_listen;                  /* TCP not to a listen port */
+	uint64_t hello_verdict[HELLO_VERDICT_MAX]; /* hello_parse() of complete messages */
+	uint64_t fp_errors;                   /* hashing failed */
+	uint64_t records;                     /* records handed to the outputs */
+};
+
+struct pipeline;
+
+/* all_ports: track every TCP port (offline reads with no listen_ports set). */
+struct pipeline *pipeline_new(const struct config *cfg, bool all_ports, struct output **outs,
+			      uint32_t n_outs);
+void pipeline_free(struct pipeline *p);
+
+/* One L3 packet. */
+void pipeline_packet(struct pipeline *p, const struct packet *pkt);
+/* Expire flows at packet time now (call about once a second of packet time). */
+void pipeline_tick(struct pipeline *p, uint64_t now);
+
+const struct pipeline_stats *pipeline_get_stats(const struct pipeline *p);
+const struct flow_stats *pipeline_flow_stats(const struct pipeline *p);
+const struct record_stats *pipeline_record_stats(const struct pipeline *p);
+uint32_t pipeline_flow_count(const struct pipeline *p);
+
+#endif

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * record: the flat JSON object of one ClientHello (design.md §7), built with
+ * json-c. Names and ALPN are arbitrary bytes: they are escaped so the record
+ * is valid JSON and printable ASCII whatever the packet held. A record never
+ * exceeds RECORD_MAX_BYTES: raw JA4 forms go first, then long names are cut,
+ * and the record says so in its counters.
+ */
+#ifndef J4S_RECORD_H
+#define J4S_RECORD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "flow.h"
+#include "fp.h"
+#include "hello.h"
+
+struct record_input {
+	const struct flow *flow;
+	const struct hello_info *hello;
+	const struct fp_ja4 *ja4;
+	const char *ja3;      /* JA3 string */
+	const char *ja3_hash; /* MD5 hex */
+	const char *sensor_id;
+	bool raw;             /* emit ja4_r, ja4_o, ja4_ro */
+};
+
+struct record_stats {
+	uint64_t records;
+	uint64_t raw_dropped;  /* raw JA4 forms left out to stay under 64 KiB */
+	uint64_t names_cut;    /* tls_sni / tls_alpn shortened */
+	uint64_t errors;       /* json-c failures */
+};
+
+/*
+ * Format the record into buf (size >= RECORD_MAX_BYTES + 1, NUL-terminated).
+ * Returns the length, or a negative errno.
+ */
+int record_format(const struct record_input *in, char *buf, size_t size, struct record_stats *st);
+
+/* tls_version text of a version value ("1.3", "ssl3", "0x7f1c" for others). */
+const char *record_tls_version(uint16_t v, char tmp[8]);
+
+/*
+ * Escape arbitrary bytes as printable ASCII: bytes 0x21..0x7e stay, except
+ * '\', which like every other byte becomes "\xHH". Returns the length
+ * written to out (size >= 4 * len + 1).
+ */
+size_t record_escape_bytes(const uint8_t *in, size_t len, char *out);
+
+#endif

@@ -1,0 +1,696 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * Configuration: defaults, the YAML file (libyaml document API, so every
+ * node keeps its line), and environment overrides. A table per section maps
+ * keys to small typed setters; anything not in a table is an error naming
+ * the key, the file and the line.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <yaml.h>
+#include "config.h"
+#include "log.h"
+
+/* The outputs[] entry being read. */
+struct output_walk {
+	struct config_output *o;
+	bool has_type, has_path;
+};
+
+/* Where we are while walking the document, for messages. */
+struct walk {
+	struct output_walk out;
+	struct config *c;
+	yaml_document_t *doc;
+	const char *file;
+	char *err;
+	size_t errlen;
+	char key[96]; /* dotted path of the key being set */
+};
+
+static int fail(struct walk *w, const yaml_node_t *n, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail(struct walk *w, const yaml_node_t *n, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	snprintf(w->err, w->errlen, "%s:%lu: %s: %s", w->file,
+		 n ? (unsigned long)n->start_mark.line + 1 : 0UL, w->key, msg);
+	return -1;
+}
+
+void config_defaults(struct config *c)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->interface, sizeof(c->interface), "any");
+	c->ports[0] = DEF_LISTEN_PORT;
+	c->n_ports = 1;
+	c->flow_timeout_sec = DEF_FLOW_TIMEOUT_SEC;
+	c->packet_buffer_size = DEF_PACKET_BUFFER_SIZE;
+	c->max_tracked_flows = DEF_MAX_TRACKED_FLOWS;
+	c->max_hello_segments = DEF_MAX_HELLO_SEGMENTS;
+	c->log_level = LOG_INFO;
+	c->capture_mode = CAPTURE_AUTO;
+	c->outputs[0].type = OUTPUT_STDOUT;
+	c->outputs[0].enabled = true;
+	c->outputs[0].async_buffer = DEF_ASYNC_BUFFER;
+	c->n_outputs = 1;
+}
+
+void config_free(struct config *c)
+{
+	free(c->bpf_filter);
+	free(c->local_ips);
+	free(c->exclude);
+	c->bpf_filter = NULL;
+	c->local_ips = c->exclude = NULL;
+	c->n_local_ips = c->n_exclude = 0;
+}
+
+int config_parse_cidr(const char *s, struct cidr *out)
+{
+	char buf[INET6_ADDRSTRLEN + 8], *slash, *end;
+	long bits;
+
+	if (strlen(s) >= sizeof(buf))
+		return -1;
+	strcpy(buf, s);
+	slash = strchr(buf, '/');
+	if (slash)
+		*slash = '\0';
+	memset(out, 0, sizeof(*out));
+	if (inet_pton(AF_INET, buf, out->addr) == 1) {
+		out->family = AF_INET;
+		out->prefix = 32;
+	} else if (inet_pton(AF_INET6, buf, out->addr) == 1) {
+		out->family = AF_INET6;
+		out->prefix = 128;
+	} else {
+		return -1;
+	}
+	if (slash) {
+		errno = 0;
+		bits = strtol(slash + 1, &end, 10);
+		if (errno || end == slash + 1 || *end || bits < 0 || bits > out->prefix)
+			return -1;
+		out->prefix = (uint8_t)bits;
+	}
+	return 0;
+}
+
+const char *config_capture_mode_str(enum capture_mode m)
+{
+	static const char *const s[] = { "auto", "tc", "xdp", "pcap" };
+
+	return (unsigned)m < 4 ? s[m] : "?";
+}
+
+const char *config_output_type_str(enum output_type t)
+{
+	static const char *const s[] = { "stdout", "file", "unix_socket" };
+
+	return (unsigned)t < 3 ? s[t] : "?";
+}
+
+static int parse_capture_mode(const char *s)
+{
+	for (int m = CAPTURE_AUTO; m <= CAPTURE_PCAP; m++)
+		if (!strcasecmp(s, config_capture_mode_str(m)))
+			return m;
+	return -1;
+}
+
+/* ---- typed scalar readers ---- */
+
+static const char *scalar(struct walk *w, const yaml_node_t *n)
+{
+	if (n->type != YAML_SCALAR_NODE) {
+		fail(w, n, "expected a single value, got a %s",
+		     n->type == YAML_MAPPING_NODE ? "mapping" : "list");
+		return NULL;
+	}
+	return (const char *)n->data.scalar.value;
+}
+
+static bool is_null(const yaml_node_t *n)
+{
+	const char *v = (const char *)n->data.scalar.value;
+
+	return n->type == YAML_SCALAR_NODE && n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+	       (!*v || !strcmp(v, "~") || !strcmp(v, "null"));
+}
+
+static int get_uint(struct walk *w, const yaml_node_t *n, long min, long max, uint32_t *out)
+{
+	const char *v = scalar(w, n);
+	char *end;
+	long x;
+
+	if (!v)
+		return -1;
+	errno = 0;
+	x = strtol(v, &end, 10);
+	if (!*v || *end || errno)
+		return fail(w, n, "\"%s\" is not an integer", v);
+	if (x < min || x > max)
+		return fail(w, n, "%ld is out of range %ld..%ld", x, min, max);
+	*out = (uint32_t)x;
+	return 0;
+}
+
+static int get_bool(struct walk *w, const yaml_node_t *n, bool *out)
+{
+	static const char *const yes[] = { "true", "yes", "on" }, *const no[] = { "false", "no", "off" };
+	const char *v = scalar(w, n);
+
+	if (!v)
+		return -1;
+	for (int i = 0; i < 3; i++) {
+		if (!strcasecmp(v, yes[i]))
+			return *out = true, 0;
+		if (!strcasecmp(v, no[i]))
+			return *out = false, 0;
+	}
+	return fail(w, n, "\"%s\" is not a boolean (true/false)", v);
+}
+
+static int get_str(struct walk *w, const yaml_node_t *n, char *out, size_t size)
+{
+	const char *v = is_null(n) ? "" : scalar(w, n);
+
+	if (!v)
+		return -1;
+	if (strlen(v) >= size)
+		return fail(w, n, "longer than %zu characters", size - 1);
+	memcpy(out, v, strlen(v) + 1);
+	return 0;
+}
+
+/* A list node (or null = empty); calls fn for each item. */
+typedef int (*item_fn)(struct walk *w, const yaml_node_t *item, size_t idx);
+
+static int each_item(struct walk *w, const yaml_node_t *n, item_fn fn)
+{
+	size_t i = 0;
+
+	if (is_null(n))
+		return 0;
+	if (n->type != YAML_SEQUENCE_NODE)
+		return fail(w, n, "expected a list");
+	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+	     it++, i++)
+		if (fn(w, yaml_document_get_node(w->doc, *it), i))
+			return -1;
+	return 0;
+}
+
+/* ---- core ---- */
+
+static int port_item(struct walk *w, const yaml_node_t *n, size_t idx)
+{
+	uint32_t port;
+
+	if (idx >= MAX_LISTEN_PORTS)
+		return fail(w, n, "more than %d ports", MAX_LISTEN_PORTS);
+	if (get_uint(w, n, 1, 65535, &port))
+		return -1;
+	w->c->ports[w->c->n_ports++] = (uint16_t)port;
+	return 0;
+}
+
+static int cidr_item(struct walk *w, const yaml_node_t *n, struct cidr **arr, uint32_t *cnt,
+		     bool prefix_ok)
+{
+	const char *v = scalar(w, n);
+	struct cidr c, *na;
+
+	if (!v)
+		return -1;
+	if (config_parse_cidr(v, &c) || (!prefix_ok && strchr(v, '/')))
+		return fail(w, n, "\"%s\" is not an IP address%s", v, prefix_ok ? " or CIDR" : "");
+	na = realloc(*arr, (*cnt + 1) * sizeof(*na));
+	if (!na)
+		return fail(w, n, "out of memory");
+	na[(*cnt)++] = c;
+	*arr = na;
+	return 0;
+}
+
+static int local_ip_item(struct walk *w, const yaml_node_t *n, size_t idx)
+{
+	(void)idx;
+	return cidr_item(w, n, &w->c->local_ips, &w->c->n_local_ips, false);
+}
+
+static int exclude_item(struct walk *w, const yaml_node_t *n, size_t idx)
+{
+	(void)idx;
+	return cidr_item(w, n, &w->c->exclude, &w->c->n_exclude, true);
+}
+
+static int k_interface(struct walk *w, const yaml_node_t *n)
+{
+	if (get_str(w, n, w->c->interface, sizeof(w->c->interface)))
+		return -1;
+	if (!w->c->interface[0])
+		return fail(w, n, "must name an interface or \"any\"");
+	return 0;
+}
+
+static int k_listen_ports(struct walk *w, const yaml_node_t *n)
+{
+	w->c->n_ports = 0;
+	if (n->type == YAML_SCALAR_NODE && !is_null(n))
+		return port_item(w, n, 0) ? -1 : (w->c->ports_set = true, 0);
+	if (each_item(w, n, port_item))
+		return -1;
+	if (!w->c->n_ports)
+		return fail(w, n, "at least one port is needed");
+	w->c->ports_set = true;
+	return 0;
+}
+
+static int k_bpf_filter(struct walk *w, const yaml_node_t *n)
+{
+	const char *v = is_null(n) ? "" : scalar(w, n);
+
+	if (!v)
+		return -1;
+	free(w->c->bpf_filter);
+	w->c->bpf_filter = strdup(v);
+	return w->c->bpf_filter ? 0 : fail(w, n, "out of memory");
+}
+
+static int k_local_ips(struct walk *w, const yaml_node_t *n)
+{
+	w->c->n_local_ips = 0;
+	return each_item(w, n, local_ip_item);
+}
+
+static int k_exclude(struct walk *w, const yaml_node_t *n)
+{
+	w->c->n_exclude = 0;
+	return each_item(w, n, exclude_item);
+}
+
+static int k_flow_timeout(struct walk *w, const yaml_node_t *n)
+{
+	return get_uint(w, n, MIN_FLOW_TIMEOUT_SEC, MAX_FLOW_TIMEOUT_SEC, &w->c->flow_timeout_sec);
+}
+
+static int k_packet_buffer(struct walk *w, const yaml_node_t *n)
+{
+	return get_uint(w, n, MIN_PACKET_BUFFER_SIZE, MAX_PACKET_BUFFER_SIZE,
+			&w->c->packet_buffer_size);
+}
+
+static int k_max_flows(struct walk *w, const yaml_node_t *n)
+{
+	return get_uint(w, n, MIN_MAX_TRACKED_FLOWS, MAX_MAX_TRACKED_FLOWS,
+			&w->c->max_tracked_flows);
+}
+
+static int k_max_segments(struct walk *w, const yaml_node_t *n)
+{
+	return get_uint(w, n, MIN_MAX_HELLO_SEGMENTS, MAX_MAX_HELLO_SEGMENTS,
+			&w->c->max_hello_segments);
+}
+
+static int k_log_level(struct walk *w, const yaml_node_t *n)
+{
+	const char *v = scalar(w, n);
+	int lvl;
+
+	if (!v)
+		return -1;
+	lvl = log_level_parse(v);
+	if (lvl < 0)
+		return fail(w, n, "\"%s\" is not one of debug, info, warn, error", v);
+	w->c->log_level = lvl;
+	return 0;
+}
+
+static int k_capture_mode(struct walk *w, const yaml_node_t *n)
+{
+	const char *v = scalar(w, n);
+	int m;
+
+	if (!v)
+		return -1;
+	m = parse_capture_mode(v);
+	if (m < 0)
+		return fail(w, n, "\"%s\" is not one of auto, tc, xdp, pcap", v);
+	w->c->capture_mode = m;
+	return 0;
+}
+
+static int k_xdp_generic(struct walk *w, const yaml_node_t *n)
+{
+	return get_bool(w, n, &w->c->xdp_generic);
+}
+
+static int k_sensor_id(struct walk *w, const yaml_node_t *n)
+{
+	return get_str(w, n, w->c->sensor_id, sizeof(w->c->sensor_id));
+}
+
+struct key_def {
+	const char *name;
+	int (*set)(struct walk *w, const yaml_node_t *n);
+};
+
+static const struct key_def core_keys[] = {
+	{ "interface", k_interface },
+	{ "listen_ports", k_listen_ports },
+	{ "bpf_filter", k_bpf_filter },
+	{ "local_ips", k_local_ips },
+	{ "exclude_source_ips", k_exclude },
+	{ "flow_timeout_sec", k_flow_timeout },
+	{ "packet_buffer_size", k_packet_buffer },
+	{ "max_tracked_flows", k_max_flows },
+	{ "max_hello_segments", k_max_segments },
+	{ "log_level", k_log_level },
+	{ "capture_mode", k_capture_mode },
+	{ "xdp_generic", k_xdp_generic },
+	{ "sensor_id", k_sensor_id },
+	{ NULL, NULL },
+};
+
+/* ---- fingerprints ---- */
+
+static int k_fp_raw(struct walk *w, const yaml_node_t *n)
+{
+	return get_bool(w, n, &w->c->fp_raw);
+}
+
+static int k_fp_ja4t(struct walk *w, const yaml_node_t *n)
+{
+	return get_bool(w, n, &w->c->fp_ja4t);
+}
+
+static const struct key_def fp_keys[] = {
+	{ "raw", k_fp_raw },
+	{ "ja4t", k_fp_ja4t },
+	{ NULL, NULL },
+};
+
+/* Walk a mapping with a key table; prefix names the section in messages. */
+static int walk_map(struct walk *w, const yaml_node_t *n, const char *prefix,
+		    const struct key_def *keys)
+{
+	if (is_null(n))
+		return 0;
+	if (n->type != YAML_MAPPING_NODE) {
+		snprintf(w->key, sizeof(w->key), "%s", prefix);
+		return fail(w, n, "expected a mapping of keys");
+	}
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
+	     p++) {
+		const yaml_node_t *k = yaml_document_get_node(w->doc, p->key);
+		const yaml_node_t *v = yaml_document_get_node(w->doc, p->value);
+		const char *name = k->type == YAML_SCALAR_NODE ? (const char *)k->data.scalar.value : "?";
+		const struct key_def *d = keys;
+
+		snprintf(w->key, sizeof(w->key), "%s%s%s", prefix, *prefix ? "." : "", name);
+		while (d->name && strcmp(d->name, name))
+			d++;
+		if (!d->name)
+			return fail(w, k, "unknown key");
+		if (d->set(w, v))
+			return -1;
+	}
+	return 0;
+}
+
+/* ---- outputs ---- */
+
+static int ko_type(struct walk *w, const yaml_node_t *n)
+{
+	const char *v = scalar(w, n);
+
+	if (!v)
+		return -1;
+	for (int t = OUTPUT_STDOUT; t <= OUTPUT_UNIX_SOCKET; t++)
+		if (!strcmp(v, config_output_type_str(t))) {
+			w->out.o->type = t;
+			w->out.has_type = true;
+			return 0;
+		}
+	return fail(w, n, "\"%s\" is not one of stdout, file, unix_socket", v);
+}
+
+static int ko_enabled(struct walk *w, const yaml_node_t *n)
+{
+	return get_bool(w, n, &w->out.o->enabled);
+}
+
+static int ko_async(struct walk *w, const yaml_node_t *n)
+{
+	return get_uint(w, n, MIN_ASYNC_BUFFER, MAX_ASYNC_BUFFER, &w->out.o->async_buffer);
+}
+
+static int kp_path(struct walk *w, const yaml_node_t *n)
+{
+	if (get_str(w, n, w->out.o->path, sizeof(w->out.o->path)))
+		return -1;
+	if (!w->out.o->path[0])
+		return fail(w, n, "must not be empty");
+	w->out.has_path = true;
+	return 0;
+}
+
+static const struct key_def param_keys[] = {
+	{ "socket_path", kp_path },
+	{ "path", kp_path },
+	{ NULL, NULL },
+};
+
+static int ko_params(struct walk *w, const yaml_node_t *n)
+{
+	char prefix[96];
+
+	snprintf(prefix, sizeof(prefix), "%s", w->key);
+	return walk_map(w, n, prefix, param_keys);
+}
+
+static const struct key_def output_keys[] = {
+	{ "type", ko_type },
+	{ "enabled", ko_enabled },
+	{ "async_buffer", ko_async },
+	{ "params", ko_params },
+	{ NULL, NULL },
+};
+
+static int output_item(struct walk *w, const yaml_node_t *n, size_t idx)
+{
+	char prefix[32];
+	struct config_output *o;
+
+	snprintf(prefix, sizeof(prefix), "outputs[%zu]", idx);
+	snprintf(w->key, sizeof(w->key), "%s", prefix);
+	if (idx >= CONFIG_MAX_OUTPUTS)
+		return fail(w, n, "more than %d outputs", CONFIG_MAX_OUTPUTS);
+	o = &w->c->outputs[w->c->n_outputs];
+	memset(o, 0, sizeof(*o));
+	o->enabled = true;
+	o->async_buffer = DEF_ASYNC_BUFFER;
+	o->line = (int)n->start_mark.line + 1;
+	w->out = (struct output_walk){ .o = o };
+	if (walk_map(w, n, prefix, output_keys))
+		return -1;
+	snprintf(w->key, sizeof(w->key), "%s", prefix);
+	if (!w->out.has_type)
+		return fail(w, n, "missing key \"type\"");
+	if (o->type == OUTPUT_FILE && !w->out.has_path)
+		return fail(w, n, "type file needs params.path");
+	if (o->type == OUTPUT_UNIX_SOCKET && !w->out.has_path)
+		return fail(w, n, "type unix_socket needs params.socket_path");
+	w->c->n_outputs++;
+	return 0;
+}
+
+static int k_outputs(struct walk *w, const yaml_node_t *n)
+{
+	w->c->n_outputs = 0;
+	w->c->outputs_set = true;
+	return each_item(w, n, output_item);
+}
+
+static int k_core(struct walk *w, const yaml_node_t *n)
+{
+	return walk_map(w, n, "core", core_keys);
+}
+
+static int k_fingerprints(struct walk *w, const yaml_node_t *n)
+{
+	return walk_map(w, n, "fingerprints", fp_keys);
+}
+
+static const struct key_def top_keys[] = {
+	{ "core", k_core },
+	{ "outputs", k_outputs },
+	{ "fingerprints", k_fingerprints },
+	{ NULL, NULL },
+};
+
+static int load_doc(struct walk *w, FILE *f)
+{
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	yaml_node_t *root;
+	int ret = -1;
+
+	if (!yaml_parser_initialize(&parser)) {
+		snprintf(w->err, w->errlen, "%s: cannot start the YAML parser", w->file);
+		return -1;
+	}
+	yaml_parser_set_input_file(&parser, f);
+	if (!yaml_parser_load(&parser, &doc)) {
+		snprintf(w->err, w->errlen, "%s:%lu: YAML syntax: %s", w->file,
+			 (unsigned long)parser.problem_mark.line + 1,
+			 parser.problem ? parser.problem : "unknown error");
+		goto out_parser;
+	}
+	w->doc = &doc;
+	root = yaml_document_get_root_node(&doc);
+	if (!root || is_null(root))
+		ret = 0; /* empty file: defaults */
+	else
+		ret = walk_map(w, root, "", top_keys);
+	yaml_document_delete(&doc);
+out_parser:
+	yaml_parser_delete(&parser);
+	return ret;
+}
+
+int config_load(struct config *c, const char *path, bool must_exist, char *err, size_t errlen)
+{
+	struct walk w = { .c = c, .file = path, .err = err, .errlen = errlen };
+	FILE *f = fopen(path, "r");
+	int ret;
+
+	if (!f) {
+		if (errno == ENOENT && !must_exist)
+			return 0;
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		return -1;
+	}
+	snprintf(c->file, sizeof(c->file), "%s", path);
+	ret = load_doc(&w, f);
+	fclose(f);
+	return ret;
+}
+
+/* ---- environment ---- */
+
+static int env_uint(const char *name, const char *v, long min, long max, uint32_t *out, char *err,
+		    size_t errlen)
+{
+	char *end;
+	long x;
+
+	errno = 0;
+	x = strtol(v, &end, 10);
+	if (!*v || *end || errno || x < min || x > max) {
+		snprintf(err, errlen, "environment %s=\"%s\": expected an integer in %ld..%ld", name,
+			 v, min, max);
+		return -1;
+	}
+	*out = (uint32_t)x;
+	return 0;
+}
+
+static int env_ports(struct config *c, const char *v, char *err, size_t errlen)
+{
+	char buf[512], *save = NULL, *tok;
+	uint32_t n = 0;
+
+	if (strlen(v) >= sizeof(buf))
+		goto bad;
+	strcpy(buf, v);
+	for (tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+		uint32_t port;
+
+		if (n >= MAX_LISTEN_PORTS || env_uint("JA4SENTINEL_PORTS", tok, 1, 65535, &port, err,
+						       errlen))
+			goto bad;
+		c->ports[n++] = (uint16_t)port;
+	}
+	if (!n)
+		goto bad;
+	c->n_ports = n;
+	c->ports_set = true;
+	return 0;
+bad:
+	snprintf(err, errlen,
+		 "environment JA4SENTINEL_PORTS=\"%s\": expected a comma list of 1 to %d ports "
+		 "(1..65535)",
+		 v, MAX_LISTEN_PORTS);
+	return -1;
+}
+
+static int env_str(const char *name, const char *v, char *out, size_t size, char *err,
+		   size_t errlen)
+{
+	if (strlen(v) >= size) {
+		snprintf(err, errlen, "environment %s: longer than %zu characters", name, size - 1);
+		return -1;
+	}
+	memcpy(out, v, strlen(v) + 1);
+	return 0;
+}
+
+int config_apply_env(struct config *c, char *err, size_t errlen)
+{
+	const char *v;
+
+	if ((v = getenv("JA4SENTINEL_INTERFACE")) && *v &&
+	    env_str("JA4SENTINEL_INTERFACE", v, c->interface, sizeof(c->interface), err, errlen))
+		return -1;
+	if ((v = getenv("JA4SENTINEL_PORTS")) && *v && env_ports(c, v, err, errlen))
+		return -1;
+	if ((v = getenv("JA4SENTINEL_BPF_FILTER"))) {
+		free(c->bpf_filter);
+		c->bpf_filter = strdup(v);
+		if (!c->bpf_filter) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+	}
+	if ((v = getenv("JA4SENTINEL_FLOW_TIMEOUT")) && *v &&
+	    env_uint("JA4SENTINEL_FLOW_TIMEOUT", v, MIN_FLOW_TIMEOUT_SEC, MAX_FLOW_TIMEOUT_SEC,
+		     &c->flow_timeout_sec, err, errlen))
+		return -1;
+	if ((v = getenv("JA4SENTINEL_PACKET_BUFFER_SIZE")) && *v &&
+	    env_uint("JA4SENTINEL_PACKET_BUFFER_SIZE", v, MIN_PACKET_BUFFER_SIZE,
+		     MAX_PACKET_BUFFER_SIZE, &c->packet_buffer_size, err, errlen))
+		return -1;
+	if ((v = getenv("JA4SENTINEL_CAPTURE_MODE")) && *v) {
+		int m = parse_capture_mode(v);
+
+		if (m < 0) {
+			snprintf(err, errlen,
+				 "environment JA4SENTINEL_CAPTURE_MODE=\"%s\": expected auto, tc, xdp "
+				 "or pcap",
+				 v);
+			return -1;
+		}
+		c->capture_mode = m;
+	}
+	if ((v = getenv("JA4SENTINEL_SENSOR_ID")) &&
+	    env_str("JA4SENTINEL_SENSOR_ID", v, c->sensor_id, sizeof(c->sensor_id), err, errlen))
+		return -1;
+	return 0;
+}

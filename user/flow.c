@@ -1,0 +1,431 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * The flow table and the per-packet flow logic. Flows live in a
+ * preallocated pool (max_flows entries, so memory is bounded and there is no
+ * malloc per connection), hashed by 4-tuple with a keyed SipHash, and sit on
+ * one of two age lists: waiting for a hello (by creation time) or done (by
+ * completion time). Time is the caller's packet time.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "flow.h"
+
+struct flow_list {
+	struct flow *head, *tail;
+};
+
+struct flow_table {
+	struct flow_config cfg;
+	struct flow_stats st;
+	uint64_t k0, k1;      /* SipHash key */
+	uint32_t mask;        /* buckets - 1 */
+	uint32_t count;
+	struct flow **buckets;
+	struct flow *pool;
+	struct flow *free;    /* chained through hnext */
+	struct flow_list waiting, done;
+	uint8_t scratch[REASM_MAX_BYTES]; /* hello joined across records */
+};
+
+/* SipHash-1-3 over the 40-byte key: keyed, so bucket collisions cannot be aimed. */
+#define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
+#define SIPROUND                                                                                   \
+	do {                                                                                       \
+		v0 += v1;                                                                          \
+		v1 = ROTL(v1, 13);                                                                 \
+		v1 ^= v0;                                                                          \
+		v0 = ROTL(v0, 32);                                                                 \
+		v2 += v3;                                                                          \
+		v3 = ROTL(v3, 16);                                                                 \
+		v3 ^= v2;                                                                          \
+		v0 += v3;                                                                          \
+		v3 = ROTL(v3, 21);                                                                 \
+		v3 ^= v0;                                                                          \
+		v2 += v1;                                                                          \
+		v1 = ROTL(v1, 17);                                                                 \
+		v1 ^= v2;                                                                          \
+		v2 = ROTL(v2, 32);                                                                 \
+	} while (0)
+
+static uint64_t key_hash(const struct flow_table *ft, const struct flow_key *key)
+{
+	uint64_t v0 = ft->k0 ^ 0x736f6d6570736575ULL, v1 = ft->k1 ^ 0x646f72616e646f6dULL;
+	uint64_t v2 = ft->k0 ^ 0x6c7967656e657261ULL, v3 = ft->k1 ^ 0x7465646279746573ULL;
+	uint64_t w[sizeof(*key) / 8];
+
+	_Static_assert(sizeof(struct flow_key) == 40, "flow_key is 5 words");
+	memcpy(w, key, sizeof(w));
+	for (size_t i = 0; i < sizeof(w) / 8; i++) {
+		v3 ^= w[i];
+		SIPROUND;
+		v0 ^= w[i];
+	}
+	v3 ^= (uint64_t)sizeof(*key) << 56;
+	SIPROUND;
+	v0 ^= (uint64_t)sizeof(*key) << 56;
+	v2 ^= 0xff;
+	SIPROUND;
+	SIPROUND;
+	SIPROUND;
+	return v0 ^ v1 ^ v2 ^ v3;
+}
+
+static void list_push(struct flow_list *l, struct flow *f)
+{
+	f->next = NULL;
+	f->prev = l->tail;
+	if (l->tail)
+		l->tail->next = f;
+	else
+		l->head = f;
+	l->tail = f;
+}
+
+static void list_del(struct flow_list *l, struct flow *f)
+{
+	if (f->prev)
+		f->prev->next = f->next;
+	else
+		l->head = f->next;
+	if (f->next)
+		f->next->prev = f->prev;
+	else
+		l->tail = f->prev;
+	f->prev = f->next = NULL;
+}
+
+static struct flow_list *list_of(struct flow_table *ft, const struct flow *f)
+{
+	return f->state == FLOW_DONE ? &ft->done : &ft->waiting;
+}
+
+void flow_key_from_pkt(const struct pkt_info *pi, struct flow_key *key)
+{
+	memset(key, 0, sizeof(*key));
+	key->family = pi->family;
+	memcpy(key->src, pi->src, 16);
+	memcpy(key->dst, pi->dst, 16);
+	key->sport = pi->sport;
+	key->dport = pi->dport;
+}
+
+struct flow_table *flow_table_new(const struct flow_config *cfg, const uint8_t seed[16])
+{
+	struct flow_table *ft;
+	uint32_t nb = 16;
+
+	if (!cfg->max_flows || !cfg->limits.max_bytes || !cfg->limits.max_segments) {
+		errno = EINVAL;
+		return NULL;
+	}
+	ft = calloc(1, sizeof(*ft));
+	if (!ft)
+		return NULL;
+	ft->cfg = *cfg;
+	memcpy(&ft->k0, seed, 8);
+	memcpy(&ft->k1, seed + 8, 8);
+	while (nb < cfg->max_flows && nb < (1u << 31))
+		nb <<= 1;
+	ft->mask = nb - 1;
+	/* calloc: pages of the pool no flow has used yet stay untouched. */
+	ft->buckets = calloc(nb, sizeof(*ft->buckets));
+	ft->pool = calloc(cfg->max_flows, sizeof(*ft->pool));
+	if (!ft->buckets || !ft->pool) {
+		flow_table_free(ft);
+		errno = ENOMEM;
+		return NULL;
+	}
+	for (uint32_t i = cfg->max_flows; i-- > 0;) {
+		ft->pool[i].hnext = ft->free;
+		ft->free = &ft->pool[i];
+	}
+	return ft;
+}
+
+void flow_table_free(struct flow_table *ft)
+{
+	if (!ft)
+		return;
+	if (ft->pool)
+		for (uint32_t i = 0; i < ft->cfg.max_flows; i++)
+			reasm_reset(&ft->pool[i].reasm);
+	free(ft->pool);
+	free(ft->buckets);
+	free(ft);
+}
+
+struct flow *flow_table_lookup(struct flow_table *ft, const struct flow_key *key)
+{
+	struct flow *f = ft->buckets[key_hash(ft, key) & ft->mask];
+
+	for (; f; f = f->hnext)
+		if (!memcmp(&f->key, key, sizeof(*key)))
+			return f;
+	return NULL;
+}
+
+static void flow_remove(struct flow_table *ft, struct flow *f)
+{
+	struct flow **pp = &ft->buckets[key_hash(ft, &f->key) & ft->mask];
+
+	while (*pp != f)
+		pp = &(*pp)->hnext;
+	*pp = f->hnext;
+	list_del(list_of(ft, f), f);
+	reasm_reset(&f->reasm);
+	f->hnext = ft->free;
+	ft->free = f;
+	ft->count--;
+}
+
+static struct flow *flow_create(struct flow_table *ft, const struct flow_key *key, uint64_t now)
+{
+	struct flow *f;
+	uint32_t b;
+
+	if (!ft->free) {
+		if (ft->done.head) {
+			ft->st.evicted_done++;
+			flow_remove(ft, ft->done.head);
+		} else {
+			ft->st.evicted_active++;
+			flow_remove(ft, ft->waiting.head);
+		}
+	}
+	f = ft->free;
+	ft->free = f->hnext;
+	memset(f, 0, sizeof(*f));
+	f->key = *key;
+	f->created_ns = now;
+	b = (uint32_t)(key_hash(ft, key) & ft->mask);
+	f->hnext = ft->buckets[b];
+	ft->buckets[b] = f;
+	list_push(&ft->waiting, f);
+	ft->count++;
+	ft->st.created++;
+	return f;
+}
+
+/* (Re)start a flow as a new connection from this packet. */
+static void flow_start(struct flow_table *ft, struct flow *f, const struct pkt_info *pi,
+		       uint64_t now, bool syn)
+{
+	struct flow_meta *m = &f->meta;
+
+	list_del(list_of(ft, f), f); /* to the young end of the waiting list */
+	f->state = FLOW_WAIT_HELLO;
+	list_push(&ft->waiting, f);
+	reasm_reset(&f->reasm);
+	reasm_init(&f->reasm, syn ? pi->seq + 1 : pi->seq);
+	f->created_ns = now;
+	f->syn_ns = syn ? now : 0;
+	f->has_syn = syn;
+	f->isn = pi->seq;
+	f->first_byte_ns = 0;
+	f->fin_seen = 0;
+	m->ttl = pi->ttl;
+	m->df = pi->df;
+	m->ip_id = pi->ip_id;
+	m->ip_total_len = pi->ip_total_len;
+	m->window = pi->window;
+	m->opt_len = pi->tcp_opt_len;
+	memcpy(m->opts, pi->tcp_opts, pi->tcp_opt_len);
+}
+
+/* First payload of a flow whose SYN we missed: must look like a ClientHello. */
+static bool looks_like_hello(const struct pkt_info *pi)
+{
+	const uint8_t *p = pi->payload;
+	uint32_t n = pi->payload_len;
+
+	return n >= 1 && p[0] == 0x16 && (n < 2 || p[1] == 0x03) && (n < 6 || p[5] == 0x01);
+}
+
+/* The flow ends without a hello: keep it, done, so the rest costs nothing. */
+static enum flow_result flow_end(struct flow_table *ft, struct flow *f, uint64_t now,
+				 uint64_t *counter)
+{
+	(*counter)++;
+	flow_table_finish(ft, f, now);
+	return FLOW_ENDED;
+}
+
+static enum flow_result frame_verdict(struct flow_table *ft, struct flow *f, uint64_t now,
+				      enum hello_verdict v, uint32_t need)
+{
+	switch (v) {
+	case HELLO_OK:
+		ft->st.hellos++;
+		return FLOW_HELLO;
+	case HELLO_NEED_MORE:
+		if (need > ft->cfg.limits.max_bytes || f->reasm.contig >= ft->cfg.limits.max_bytes)
+			return flow_end(ft, f, now, &ft->st.byte_limit);
+		return FLOW_NOTHING;
+	case HELLO_NOT_TLS:
+		return flow_end(ft, f, now, &ft->st.not_tls);
+	case HELLO_NOT_CLIENT_HELLO:
+		return flow_end(ft, f, now, &ft->st.not_hello);
+	case HELLO_TOO_BIG:
+		return flow_end(ft, f, now, &ft->st.too_big);
+	default:
+		return flow_end(ft, f, now, &ft->st.malformed);
+	}
+}
+
+static enum flow_result add_payload(struct flow_table *ft, struct flow *f,
+				    const struct pkt_info *pi, uint64_t now, struct flow_hello *out)
+{
+	struct reasm *r = &f->reasm;
+	struct reasm_effects fx;
+	enum hello_verdict v;
+	uint32_t need;
+
+	out->flow = f;
+	/* Fast path: the whole hello in the first segment, nothing to copy. */
+	if (!r->hi && pi->seq == r->base && pi->payload_len == pi->payload_wire) {
+		v = hello_frame(pi->payload, pi->payload_len, ft->scratch, &out->msg,
+				&out->msg_len, &need);
+		if (v != HELLO_NEED_MORE) {
+			f->first_byte_ns = now;
+			r->segments = 1;
+			return frame_verdict(ft, f, now, v, need);
+		}
+	}
+	switch (reasm_add(r, &ft->cfg.limits, pi->seq, pi->payload, pi->payload_len, &fx)) {
+	case REASM_SEGMENT_LIMIT:
+		return flow_end(ft, f, now, &ft->st.segment_limit);
+	case REASM_BYTE_LIMIT:
+		return flow_end(ft, f, now, &ft->st.byte_limit);
+	case REASM_NOMEM:
+		return flow_end(ft, f, now, &ft->st.nomem);
+	case REASM_DUPLICATE:
+	case REASM_OLD:
+		ft->st.retransmits++;
+		ft->st.overlap_bytes += fx.overlap_bytes;
+		return FLOW_NOTHING;
+	case REASM_HELD:
+		ft->st.out_of_order++;
+		ft->st.overlap_bytes += fx.overlap_bytes;
+		return FLOW_NOTHING;
+	case REASM_NEW_DATA:
+		break;
+	}
+	ft->st.overlap_bytes += fx.overlap_bytes;
+	if (!f->first_byte_ns)
+		f->first_byte_ns = now;
+	v = hello_frame(r->buf, r->contig, ft->scratch, &out->msg, &out->msg_len, &need);
+	return frame_verdict(ft, f, now, v, need);
+}
+
+/* SYN on a 4-tuple we track: a retransmit, or a new connection reusing it. */
+static bool syn_is_retransmit(struct flow_table *ft, struct flow *f, const struct pkt_info *pi)
+{
+	if (f->has_syn && pi->seq == f->isn) {
+		ft->st.syn_retransmits++;
+		return true;
+	}
+	ft->st.reused++;
+	return false;
+}
+
+static enum flow_result flow_payload_and_fin(struct flow_table *ft, struct flow *f,
+					     const struct pkt_info *pi, uint64_t now,
+					     struct flow_hello *out)
+{
+	enum flow_result res = FLOW_NOTHING;
+
+	if (pi->tcp_flags & TCPF_RST) {
+		ft->st.rst++;
+		flow_remove(ft, f);
+		return FLOW_ENDED;
+	}
+	if (pi->payload_len) {
+		res = add_payload(ft, f, pi, now, out);
+		if (res != FLOW_NOTHING)
+			return res;
+	}
+	if (pi->tcp_flags & TCPF_FIN) {
+		f->fin_seen = 1;
+		f->fin_off = pi->seq + pi->payload_wire - f->reasm.base;
+	}
+	/* Closed with every byte up to the FIN in hand and still no hello. */
+	if (f->fin_seen && f->reasm.contig >= f->fin_off)
+		return flow_end(ft, f, now, &ft->st.fin_incomplete);
+	return res;
+}
+
+enum flow_result flow_process(struct flow_table *ft, const struct pkt_info *pi, uint64_t now,
+			      struct flow_hello *out)
+{
+	bool syn = (pi->tcp_flags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN;
+	struct flow_key key;
+	struct flow *f;
+
+	flow_key_from_pkt(pi, &key);
+	f = flow_table_lookup(ft, &key);
+	if (!f) {
+		if (syn) {
+			f = flow_create(ft, &key, now);
+			ft->st.syns++;
+		} else if (pi->payload_len && !(pi->tcp_flags & (TCPF_SYN | TCPF_RST)) &&
+			   looks_like_hello(pi)) {
+			f = flow_create(ft, &key, now);
+			ft->st.pickups++;
+		} else {
+			ft->st.no_flow++;
+			return FLOW_NOTHING;
+		}
+		flow_start(ft, f, pi, now, syn);
+	} else if (syn) {
+		if (syn_is_retransmit(ft, f, pi))
+			return FLOW_NOTHING;
+		flow_start(ft, f, pi, now, true);
+		ft->st.syns++;
+	} else if (f->state == FLOW_DONE) {
+		ft->st.after_done++;
+		return FLOW_NOTHING;
+	}
+	return flow_payload_and_fin(ft, f, pi, now, out);
+}
+
+void flow_table_finish(struct flow_table *ft, struct flow *f, uint64_t now)
+{
+	if (f->state == FLOW_DONE)
+		return;
+	list_del(&ft->waiting, f);
+	f->state = FLOW_DONE;
+	f->created_ns = now;
+	reasm_reset(&f->reasm);
+	list_push(&ft->done, f);
+}
+
+static uint32_t expire_list(struct flow_table *ft, struct flow_list *l, uint64_t now,
+			    uint64_t *counter)
+{
+	uint32_t n = 0;
+
+	while (l->head && now >= l->head->created_ns &&
+	       now - l->head->created_ns >= ft->cfg.timeout_ns) {
+		flow_remove(ft, l->head);
+		(*counter)++;
+		n++;
+	}
+	return n;
+}
+
+uint32_t flow_table_expire(struct flow_table *ft, uint64_t now)
+{
+	return expire_list(ft, &ft->waiting, now, &ft->st.timeouts) +
+	       expire_list(ft, &ft->done, now, &ft->st.expired_done);
+}
+
+uint32_t flow_table_count(const struct flow_table *ft)
+{
+	return ft->count;
+}
+
+const struct flow_stats *flow_table_stats(const struct flow_table *ft)
+{
+	return &ft->st;
+}

@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * Hashes for the fingerprints, through OpenSSL EVP with the digests fetched
+ * once. MD5 (JA3 only, not a security use) is fetched with "-fips" so a host
+ * in FIPS mode still gives JA3 from the default provider; where no provider
+ * has MD5 at all, a small RFC 1321 implementation takes over.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/evp.h>
+#include "fp.h"
+
+struct fp_hash {
+	EVP_MD *sha256;
+	EVP_MD *md5; /* NULL: built-in MD5 */
+	EVP_MD_CTX *ctx;
+};
+
+static const char hexd[] = "0123456789abcdef";
+
+static void to_hex(const uint8_t *in, size_t n, char *out)
+{
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = hexd[in[i] >> 4];
+		out[2 * i + 1] = hexd[in[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+struct fp_hash *fp_hash_new(void)
+{
+	struct fp_hash *h = calloc(1, sizeof(*h));
+
+	if (!h)
+		return NULL;
+	h->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+	h->md5 = EVP_MD_fetch(NULL, "MD5", "-fips");
+	h->ctx = EVP_MD_CTX_new();
+	if (!h->sha256 || !h->ctx) {
+		fp_hash_free(h);
+		errno = ENOSYS;
+		return NULL;
+	}
+	return h;
+}
+
+void fp_hash_free(struct fp_hash *h)
+{
+	if (!h)
+		return;
+	EVP_MD_CTX_free(h->ctx);
+	EVP_MD_free(h->sha256);
+	EVP_MD_free(h->md5);
+	free(h);
+}
+
+bool fp_hash_md5_builtin(const struct fp_hash *h)
+{
+	return !h->md5;
+}
+
+static int digest(struct fp_hash *h, const EVP_MD *md, const char *s, size_t len, uint8_t *out)
+{
+	unsigned int n;
+
+	if (!EVP_DigestInit_ex2(h->ctx, md, NULL) || !EVP_DigestUpdate(h->ctx, s, len) ||
+	    !EVP_DigestFinal_ex(h->ctx, out, &n))
+		return -EIO;
+	return 0;
+}
+
+int fp_sha256_hex12(struct fp_hash *h, const char *s, size_t len, char out[13])
+{
+	uint8_t d[32];
+
+	if (!len) {
+		memcpy(out, "000000000000", 13);
+		return 0;
+	}
+	if (digest(h, h->sha256, s, len, d))
+		return -EIO;
+	to_hex(d, 6, out);
+	return 0;
+}
+
+int fp_md5_hex(struct fp_hash *h, const char *s, size_t len, char out[33])
+{
+	uint8_t d[16];
+
+	if (!h->md5)
+		fp_md5_builtin(s, len, d);
+	else if (digest(h, h->md5, s, len, d))
+		return -EIO;
+	to_hex(d, 16, out);
+	return 0;
+}
+
+/* RFC 1321 MD5, used only where no EVP provider offers MD5. */
+static const uint32_t md5_k[64] = {
+	0xd76aa478, 0xe8c7b756, 0x242070db, 0xc1bdceee, 0xf57c0faf, 0x4787c62a, 0xa8304613,
+	0xfd469501, 0x698098d8, 0x8b44f7af, 0xffff5bb1, 0x895cd7be, 0x6b901122, 0xfd987193,
+	0xa679438e, 0x49b40821, 0xf61e2562, 0xc040b340, 0x265e5a51, 0xe9b6c7aa, 0xd62f105d,
+	0x02441453, 0xd8a1e681, 0xe7d3fbc8, 0x21e1cde6, 0xc33707d6, 0xf4d50d87, 0x455a14ed,
+	0xa9e3e905, 0xfcefa3f8, 0x676f02d9, 0x8d2a4c8a, 0xfffa3942, 0x8771f681, 0x6d9d6122,
+	0xfde5380c, 0xa4beea44, 0x4bdecfa9, 0xf6bb4b60, 0xbebfbc70, 0x289b7ec6, 0xeaa127fa,
+	0xd4ef3085, 0x04881d05, 0xd9d4d039, 0xe6db99e5, 0x1fa27cf8, 0xc4ac5665, 0xf4292244,
+	0x432aff97, 0xab9423a7, 0xfc93a039, 0x655b59c3, 0x8f0ccc92, 0xffeff47d, 0x85845dd1,
+	0x6fa87e4f, 0xfe2ce6e0, 0xa3014314, 0x4e0811a1, 0xf7537e82, 0xbd3af235, 0x2ad7d2bb,
+	0xeb86d391,
+};
+static const uint8_t md5_r[64] = {
+	7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 5, 9,  14, 20, 5, 9,
+	14, 20, 5, 9,  14, 20, 5, 9,  14, 20, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23,
+	4, 11, 16, 23, 6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21,
+};
+
+static void md5_block(uint32_t st[4], const uint8_t *p)
+{
+	uint32_t m[16], a = st[0], b = st[1], c = st[2], d = st[3];
+
+	for (int i = 0; i < 16; i++)
+		m[i] = (uint32_t)p[4 * i] | (uint32_t)p[4 * i + 1] << 8 |
+		       (uint32_t)p[4 * i + 2] << 16 | (uint32_t)p[4 * i + 3] << 24;
+	for (int i = 0; i < 64; i++) {
+		uint32_t f, g, t;
+
+		if (i < 16) {
+			f = (b & c) | (~b & d);
+			g = (uint32_t)i;
+		} else if (i < 32) {
+			f = (d & b) | (~d & c);
+			g = (5u * (uint32_t)i + 1) % 16;
+		} else if (i < 48) {
+			f = b ^ c ^ d;
+			g = (3u * (uint32_t)i + 5) % 16;
+		} else {
+			f = c ^ (b | ~d);
+			g = (7u * (uint32_t)i) % 16;
+		}
+		t = d;
+		d = c;
+		c = b;
+		f += a + md5_k[i] + m[g];
+		b += (f << md5_r[i]) | (f >> (32 - md5_r[i]));
+		a = t;
+	}
+	st[0] += a;
+	st[1] += b;
+	st[2] += c;
+	st[3] += d;
+}
+
+void fp_md5_builtin(const void *data, size_t len, uint8_t digest_out[16])
+{
+	uint32_t st[4] = { 0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476 };
+	const uint8_t *p = data;
+	uint8_t tail[128] = { 0 };
+	uint64_t bits = (uint64_t)len * 8;
+	size_t full = len / 64 * 64, rest = len - full, tlen;
+
+	for (size_t off = 0; off < full; off += 64)
+		md5_block(st, p + off);
+	memcpy(tail, p + full, rest);
+	tail[rest] = 0x80;
+	tlen = rest < 56 ? 64 : 128;
+	for (int i = 0; i < 8; i++)
+		tail[tlen - 8 + i] = (uint8_t)(bits >> (8 * i));
+	for (size_t off = 0; off < tlen; off += 64)
+		md5_block(st, tail + off);
+	for (int i = 0; i < 16; i++)
+		digest_out[i] = (uint8_t)(st[i / 4] >> (8 * (i % 4)));
+}

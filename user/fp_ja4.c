@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * JA4 of a TLS ClientHello and its raw / original-order variants, exactly as
+ * the written FoxIO spec says (shared ja4-ja3-spec.md §2-5): GREASE already
+ * dropped by the parser, counts capped at 99, empty lists hash to twelve
+ * zeros, signature algorithms of extension 0x000d only, in wire order.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "fp.h"
+
+#define LIST_MAX (5 * HELLO_MAX_U16 + 16) /* "xxxx," per value */
+
+static const char hexd[] = "0123456789abcdef";
+
+static char *put_hex4(char *o, uint16_t v)
+{
+	o[0] = hexd[v >> 12];
+	o[1] = hexd[(v >> 8) & 15];
+	o[2] = hexd[(v >> 4) & 15];
+	o[3] = hexd[v & 15];
+	return o + 4;
+}
+
+/* values joined as 4-digit hex with ','; skip0000/0010 for the sorted c list. */
+static char *join_hex(char *o, const uint16_t *v, uint32_t n, bool skip_sni_alpn)
+{
+	bool first = true;
+
+	for (uint32_t i = 0; i < n; i++) {
+		if (skip_sni_alpn && (v[i] == 0x0000 || v[i] == 0x0010))
+			continue;
+		if (!first)
+			*o++ = ',';
+		o = put_hex4(o, v[i]);
+		first = false;
+	}
+	*o = '\0';
+	return o;
+}
+
+static int cmp_u16(const void *a, const void *b)
+{
+	return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
+}
+
+static void sort_u16(uint16_t *v, uint32_t n)
+{
+	if (n > 32) {
+		qsort(v, n, sizeof(*v), cmp_u16);
+		return;
+	}
+	for (uint32_t i = 1; i < n; i++) {
+		uint16_t x = v[i];
+		uint32_t j = i;
+
+		for (; j > 0 && v[j - 1] > x; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
+}
+
+const char *fp_ja4_version(uint16_t v)
+{
+	switch (v) {
+	case 0x0304:
+		return "13";
+	case 0x0303:
+		return "12";
+	case 0x0302:
+		return "11";
+	case 0x0301:
+		return "10";
+	case 0x0300:
+		return "s3";
+	case 0x0002:
+		return "s2";
+	case 0xfeff:
+		return "d1";
+	case 0xfefd:
+		return "d2";
+	case 0xfefc:
+		return "d3";
+	}
+	return "00";
+}
+
+static bool is_alnum(uint8_t c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
+static void alpn_code(const struct hello_info *hi, char out[2])
+{
+	uint8_t f, l;
+
+	if (!hi->has_alpn || !hi->alpn_len) {
+		out[0] = out[1] = '0';
+		return;
+	}
+	f = hi->alpn[0];
+	l = hi->alpn[hi->alpn_len - 1];
+	if (is_alnum(f) && is_alnum(l)) {
+		out[0] = (char)f;
+		out[1] = (char)l;
+	} else {
+		/* First and last character of the name in hex. */
+		out[0] = hexd[f >> 4];
+		out[1] = hexd[l & 15];
+	}
+}
+
+static void count2(uint32_t n, char *o)
+{
+	if (n > 99)
+		n = 99;
+	o[0] = (char)('0' + n / 10);
+	o[1] = (char)('0' + n % 10);
+}
+
+static void ja4_a(const struct hello_info *hi, char proto, char a[11])
+{
+	const char *ver = fp_ja4_version(hi->max_version ? hi->max_version : hi->legacy_version);
+
+	a[0] = proto;
+	a[1] = ver[0];
+	a[2] = ver[1];
+	a[3] = hi->has_sni ? 'd' : 'i';
+	count2(hi->n_ciphers, a + 4);
+	count2(hi->n_exts, a + 6);
+	alpn_code(hi, a + 8);
+	a[10] = '\0';
+}
+
+/* ext list, then "_" and the signature algorithms when there are any. */
+static size_t ext_sig_string(const struct hello_info *hi, const uint16_t *exts, bool skip,
+			     char *o)
+{
+	char *p = join_hex(o, exts, hi->n_exts, skip);
+
+	if (hi->n_sigalgs) {
+		*p++ = '_';
+		p = join_hex(p, hi->sigalgs, hi->n_sigalgs, false);
+	}
+	return (size_t)(p - o);
+}
+
+static void hashed(const char *a, const char *b12, const char *c12, char out[37])
+{
+	memcpy(out, a, 10);
+	out[10] = '_';
+	memcpy(out + 11, b12, 12);
+	out[23] = '_';
+	memcpy(out + 24, c12, 12);
+	out[36] = '\0';
+}
+
+static void raw_form(char *out, const char *a, const char *b, size_t blen, const char *c,
+		     size_t clen)
+{
+	memcpy(out, a, 10);
+	out[10] = '_';
+	memcpy(out + 11, b, blen);
+	out[11 + blen] = '_';
+	memcpy(out + 12 + blen, c, clen);
+	out[12 + blen + clen] = '\0';
+}
+
+/* One ordering (sorted or wire): hashed form into h, raw form into raw. */
+static int ja4_variant(struct fp_hash *hs, const struct hello_info *hi, const char *a,
+		       const uint16_t *ciphers, const uint16_t *exts, bool sorted, char h[37],
+		       char *raw)
+{
+	char cs[LIST_MAX], es[2 * LIST_MAX], b12[13], c12[13];
+	size_t clen = (size_t)(join_hex(cs, ciphers, hi->n_ciphers, false) - cs);
+	size_t elen = ext_sig_string(hi, exts, sorted, es);
+
+	if (fp_sha256_hex12(hs, cs, clen, b12) || fp_sha256_hex12(hs, es, elen, c12))
+		return -1;
+	hashed(a, b12, c12, h);
+	if (raw)
+		raw_form(raw, a, cs, clen, es, elen);
+	return 0;
+}
+
+int fp_ja4(struct fp_hash *h, const struct hello_info *hi, char proto, struct fp_ja4 *out)
+{
+	uint16_t sc[HELLO_MAX_U16], se[HELLO_MAX_U16];
+	char a[11];
+
+	ja4_a(hi, proto, a);
+	memcpy(sc, hi->ciphers, hi->n_ciphers * sizeof(*sc));
+	memcpy(se, hi->exts, hi->n_exts * sizeof(*se));
+	sort_u16(sc, hi->n_ciphers);
+	sort_u16(se, hi->n_exts);
+	if (ja4_variant(h, hi, a, sc, se, true, out->ja4, out->ja4_r) ||
+	    ja4_variant(h, hi, a, hi->ciphers, hi->exts, false, out->ja4_o, out->ja4_ro))
+		return -1;
+	return 0;
+}

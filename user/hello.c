@@ -1,0 +1,365 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * TLS record framing at stream start and the ClientHello parser. A length
+ * that runs past its container rejects the whole hello: a fingerprint is
+ * taken from a valid hello or not at all.
+ */
+#include <stddef.h>
+#include <string.h>
+#include "hello.h"
+
+#define TLS_CT_HANDSHAKE 0x16
+#define TLS_HS_CLIENT_HELLO 0x01
+
+static inline uint16_t rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline uint32_t rd24(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
+}
+
+/* Record header at p (5 bytes available): a handshake record we accept? */
+static enum hello_verdict check_record(const uint8_t *p, uint32_t *rlen)
+{
+	if (p[0] != TLS_CT_HANDSHAKE || p[1] != 0x03)
+		return HELLO_NOT_TLS;
+	*rlen = rd16(p + 3);
+	if (*rlen == 0 || *rlen > TLS_MAX_RECORD)
+		return HELLO_MALFORMED;
+	return HELLO_OK;
+}
+
+/* The hello is in the first record: no copy. */
+static enum hello_verdict frame_single(const uint8_t *stream, uint32_t len, const uint8_t **msg,
+				       uint32_t *msg_len, uint32_t *need)
+{
+	uint32_t body = rd24(stream + 6);
+
+	if (body > HELLO_MAX_BODY)
+		return HELLO_TOO_BIG;
+	if (len < 9 + body) {
+		*need = 9 + body;
+		return HELLO_NEED_MORE;
+	}
+	*msg = stream + 5;
+	*msg_len = 4 + body;
+	return HELLO_OK;
+}
+
+/* The hello spans records: join their payloads in scratch. */
+static enum hello_verdict frame_multi(const uint8_t *stream, uint32_t len, uint8_t *scratch,
+				      const uint8_t **msg, uint32_t *msg_len, uint32_t *need)
+{
+	uint32_t off = 0, copied = 0, want = 4;
+	bool known = false;
+
+	for (;;) {
+		enum hello_verdict v;
+		uint32_t rlen, avail, rp = 0;
+
+		if (off + 5 > len) {
+			*need = off + 5;
+			return HELLO_NEED_MORE;
+		}
+		v = check_record(stream + off, &rlen);
+		if (v != HELLO_OK)
+			return off ? HELLO_MALFORMED : v;
+		avail = len - off - 5 < rlen ? len - off - 5 : rlen;
+		while (rp < avail) {
+			uint32_t take = avail - rp < want - copied ? avail - rp : want - copied;
+
+			memcpy(scratch + copied, stream + off + 5 + rp, take);
+			copied += take;
+			rp += take;
+			if (!known && copied == 4) {
+				uint32_t body = rd24(scratch + 1);
+
+				if (body > HELLO_MAX_BODY)
+					return HELLO_TOO_BIG;
+				known = true;
+				want = 4 + body;
+			}
+			if (known && copied == want) {
+				*msg = scratch;
+				*msg_len = want;
+				return HELLO_OK;
+			}
+		}
+		if (avail < rlen) {
+			*need = off + 5 + rlen;
+			return HELLO_NEED_MORE;
+		}
+		off += 5 + rlen;
+	}
+}
+
+enum hello_verdict hello_frame(const uint8_t *stream, uint32_t len, uint8_t *scratch,
+			       const uint8_t **msg, uint32_t *msg_len, uint32_t *need)
+{
+	enum hello_verdict v;
+	uint32_t rlen;
+
+	*need = 0;
+	if (len == 0)
+		return HELLO_NEED_MORE;
+	if (stream[0] != TLS_CT_HANDSHAKE || (len > 1 && stream[1] != 0x03))
+		return HELLO_NOT_TLS;
+	if (len < 5) {
+		*need = 5;
+		return HELLO_NEED_MORE;
+	}
+	v = check_record(stream, &rlen);
+	if (v != HELLO_OK)
+		return v;
+	if (len > 5 && stream[5] != TLS_HS_CLIENT_HELLO)
+		return HELLO_NOT_CLIENT_HELLO;
+	if (rlen >= 4 && len >= 9 && 4 + rd24(stream + 6) <= rlen)
+		return frame_single(stream, len, msg, msg_len, need);
+	return frame_multi(stream, len, scratch, msg, msg_len, need);
+}
+
+/* A bounds-checked reader over [p, end). */
+struct cursor {
+	const uint8_t *p, *end;
+};
+
+static bool cur_take(struct cursor *c, uint32_t n, const uint8_t **out)
+{
+	if ((size_t)(c->end - c->p) < n)
+		return false;
+	*out = c->p;
+	c->p += n;
+	return true;
+}
+
+static bool cur_u8(struct cursor *c, uint32_t *v)
+{
+	const uint8_t *p;
+
+	if (!cur_take(c, 1, &p))
+		return false;
+	*v = p[0];
+	return true;
+}
+
+static bool cur_u16(struct cursor *c, uint32_t *v)
+{
+	const uint8_t *p;
+
+	if (!cur_take(c, 2, &p))
+		return false;
+	*v = rd16(p);
+	return true;
+}
+
+/* A sub-cursor of n bytes with an n-byte-wide length prefix (1 or 2). */
+static bool cur_vec(struct cursor *c, int width, struct cursor *sub)
+{
+	uint32_t n;
+	const uint8_t *p;
+
+	if (!(width == 1 ? cur_u8(c, &n) : cur_u16(c, &n)) || !cur_take(c, n, &p))
+		return false;
+	sub->p = p;
+	sub->end = p + n;
+	return true;
+}
+
+/* 2-byte values of a vector, GREASE dropped. */
+static bool u16_list(struct cursor *c, uint16_t *out, uint16_t *n)
+{
+	if ((c->end - c->p) % 2)
+		return false;
+	for (; c->p < c->end; c->p += 2) {
+		uint16_t v = rd16(c->p);
+
+		if (!hello_is_grease(v))
+			out[(*n)++] = v;
+	}
+	return true;
+}
+
+typedef bool (*ext_fn)(struct cursor *data, struct hello_info *hi);
+
+static bool ext_sni(struct cursor *d, struct hello_info *hi)
+{
+	struct cursor list;
+
+	hi->has_sni = true;
+	if (d->p == d->end)
+		return true; /* empty body (servers echo it so): still "d" */
+	if (!cur_vec(d, 2, &list))
+		return false;
+	while (list.p < list.end) {
+		uint32_t type;
+		struct cursor name;
+
+		if (!cur_u8(&list, &type) || !cur_vec(&list, 2, &name))
+			return false;
+		if (type == 0 && !hi->sni) {
+			hi->sni = name.p;
+			hi->sni_len = (uint16_t)(name.end - name.p);
+		}
+	}
+	return true;
+}
+
+static bool ext_groups(struct cursor *d, struct hello_info *hi)
+{
+	struct cursor list;
+
+	if (hi->n_groups)
+		return true; /* repeated extension: the first one counts */
+	return cur_vec(d, 2, &list) && u16_list(&list, hi->groups, &hi->n_groups);
+}
+
+static bool ext_point_formats(struct cursor *d, struct hello_info *hi)
+{
+	struct cursor list;
+
+	if (!cur_vec(d, 1, &list))
+		return false;
+	if (hi->n_point_formats)
+		return true;
+	hi->n_point_formats = (uint16_t)(list.end - list.p);
+	memcpy(hi->point_formats, list.p, hi->n_point_formats);
+	return true;
+}
+
+static bool ext_sigalgs(struct cursor *d, struct hello_info *hi)
+{
+	struct cursor list;
+
+	if (!cur_vec(d, 2, &list))
+		return false;
+	if (hi->has_sigalgs)
+		return true;
+	hi->has_sigalgs = true;
+	return u16_list(&list, hi->sigalgs, &hi->n_sigalgs);
+}
+
+static bool ext_alpn(struct cursor *d, struct hello_info *hi)
+{
+	struct cursor list, name;
+
+	if (!cur_vec(d, 2, &list))
+		return false;
+	while (list.p < list.end) {
+		if (!cur_vec(&list, 1, &name))
+			return false;
+		if (!hi->has_alpn) {
+			hi->has_alpn = true;
+			hi->alpn = name.p;
+			hi->alpn_len = (uint8_t)(name.end - name.p);
+		}
+	}
+	return true;
+}
+
+static bool ext_versions(struct cursor *d, struct hello_info *hi)
+{
+	struct cursor list;
+
+	if (!cur_vec(d, 1, &list) || (list.end - list.p) % 2)
+		return false;
+	for (; list.p < list.end; list.p += 2) {
+		uint16_t v = rd16(list.p);
+
+		if (!hello_is_grease(v) && v > hi->max_version)
+			hi->max_version = v;
+	}
+	return true;
+}
+
+static const struct {
+	uint16_t type;
+	ext_fn fn;
+} ext_table[] = {
+	{ 0x0000, ext_sni },     { 0x000a, ext_groups }, { 0x000b, ext_point_formats },
+	{ 0x000d, ext_sigalgs }, { 0x0010, ext_alpn },   { 0x002b, ext_versions },
+};
+
+static ext_fn ext_handler(uint16_t type)
+{
+	for (size_t i = 0; i < sizeof(ext_table) / sizeof(ext_table[0]); i++)
+		if (ext_table[i].type == type)
+			return ext_table[i].fn;
+	return NULL;
+}
+
+static enum hello_verdict parse_extensions(struct cursor *c, struct hello_info *hi)
+{
+	struct cursor block;
+
+	if (c->p == c->end)
+		return HELLO_OK; /* no extensions block at all */
+	if (!cur_vec(c, 2, &block))
+		return HELLO_MALFORMED;
+	while (block.p < block.end) {
+		uint32_t type;
+		struct cursor data;
+		ext_fn fn;
+
+		if (!cur_u16(&block, &type) || !cur_vec(&block, 2, &data))
+			return HELLO_MALFORMED;
+		if (hello_is_grease((uint16_t)type))
+			continue;
+		hi->exts[hi->n_exts++] = (uint16_t)type;
+		fn = ext_handler((uint16_t)type);
+		if (fn && !fn(&data, hi))
+			return HELLO_MALFORMED;
+	}
+	return HELLO_OK;
+}
+
+static void hello_info_clear(struct hello_info *hi)
+{
+	/* The arrays are overwritten as they fill; only the header is reset. */
+	memset(hi, 0, offsetof(struct hello_info, ciphers));
+}
+
+enum hello_verdict hello_parse(const uint8_t *msg, uint32_t len, struct hello_info *hi)
+{
+	struct cursor c, v;
+	uint32_t body, ver;
+	const uint8_t *skip;
+
+	hello_info_clear(hi);
+	if (len < 4)
+		return HELLO_MALFORMED;
+	if (msg[0] != TLS_HS_CLIENT_HELLO)
+		return HELLO_NOT_CLIENT_HELLO;
+	body = rd24(msg + 1);
+	if (body > HELLO_MAX_BODY)
+		return HELLO_TOO_BIG;
+	if (body > len - 4)
+		return HELLO_MALFORMED;
+	c.p = msg + 4;
+	c.end = c.p + body;
+	if (!cur_u16(&c, &ver) || !cur_take(&c, 32, &skip))
+		return HELLO_MALFORMED;
+	hi->legacy_version = (uint16_t)ver;
+	if (!cur_vec(&c, 1, &v) || v.end - v.p > 32) /* session id */
+		return HELLO_MALFORMED;
+	if (!cur_vec(&c, 2, &v) || !u16_list(&v, hi->ciphers, &hi->n_ciphers))
+		return HELLO_MALFORMED;
+	if (!cur_vec(&c, 1, &v)) /* compression methods */
+		return HELLO_MALFORMED;
+	return parse_extensions(&c, hi);
+}
+
+const char *hello_verdict_str(enum hello_verdict v)
+{
+	static const char *const s[HELLO_VERDICT_MAX] = {
+		[HELLO_OK] = "ok",
+		[HELLO_NEED_MORE] = "need_more",
+		[HELLO_NOT_TLS] = "not_tls",
+		[HELLO_NOT_CLIENT_HELLO] = "not_client_hello",
+		[HELLO_MALFORMED] = "malformed",
+		[HELLO_TOO_BIG] = "too_big",
+	};
+	return v < HELLO_VERDICT_MAX ? s[v] : "?";
+}

@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * The daemon's log: one JSON object per line on stderr, for journald.
+ * Only this file writes to stderr.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <json-c/json.h>
+#include "log.h"
+
+static enum log_level cur_level = LOG_INFO;
+
+static const char *const level_names[] = { "DEBUG", "INFO", "WARN", "ERROR" };
+
+void log_set_level(enum log_level lvl)
+{
+	cur_level = lvl;
+}
+
+enum log_level log_get_level(void)
+{
+	return cur_level;
+}
+
+int log_level_parse(const char *s)
+{
+	static const char *const names[] = { "debug", "info", "warn", "error" };
+
+	for (int i = 0; i < 4; i++)
+		if (!strcasecmp(s, names[i]))
+			return i;
+	if (!strcasecmp(s, "warning"))
+		return LOG_WARN;
+	return -1;
+}
+
+void log_write(enum log_level lvl, const char *component, struct json_object *fields,
+	       const char *fmt, ...)
+{
+	struct json_object *o;
+	struct timespec ts;
+	char msg[1024];
+	va_list ap;
+
+	if (lvl < cur_level) {
+		json_object_put(fields);
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	o = json_object_new_object();
+	if (!o) {
+		fprintf(stderr, "%s %s: %s\n", level_names[lvl], component, msg);
+		json_object_put(fields);
+		return;
+	}
+	json_object_object_add(o, "timestamp",
+			       json_object_new_int64((int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec));
+	json_object_object_add(o, "level", json_object_new_string(level_names[lvl]));
+	json_object_object_add(o, "component", json_object_new_string(component));
+	json_object_object_add(o, "message", json_object_new_string(msg));
+	if (fields) {
+		json_object_object_foreach(fields, k, v)
+			json_object_object_add(o, k, json_object_get(v));
+		json_object_put(fields);
+	}
+	fprintf(stderr, "%s\n",
+		json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+							  JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+}

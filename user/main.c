@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * ja4sentinel: command line, configuration, wiring of capture -> pipeline
+ * -> outputs, teardown. main only wires; the work is in the modules.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <json-c/json.h>
+#include "capture.h"
+#include "config.h"
+#include "defaults.h"
+#include "log.h"
+#include "loop.h"
+#include "output.h"
+#include "pipeline.h"
+#include "stats.h"
+
+/* Exit codes (docs/operations.md, --help). */
+#define EXIT_OK      0
+#define EXIT_RUNTIME 1 /* capture, output or system failure */
+#define EXIT_USAGE   2 /* bad command line or configuration */
+
+struct opts {
+	const char *config;
+	const char *read;
+	const char *mode;
+	bool config_given;
+	bool check_config;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: ja4sentinel [OPTIONS]\n"
+		"Fingerprint TLS ClientHellos (JA4, JA3) with IP/TCP metadata; one JSON record\n"
+		"per hello to the configured outputs.\n"
+		"\n"
+		"Options:\n"
+		"  --config FILE, -config FILE  configuration file (default %s;\n"
+		"                               built-in defaults when it does not exist)\n"
+		"  --read FILE                  fingerprint a .pcap/.pcapng file (\"-\" = stdin)\n"
+		"                               and exit; without listen_ports in the config or\n"
+		"                               JA4SENTINEL_PORTS, every TCP port is examined\n"
+		"  --mode MODE                  capture mode: auto, tc, xdp, pcap\n"
+		"  --check-config               validate the configuration and exit\n"
+		"  --version                    print the version and exit\n"
+		"  --help                       print this help and exit\n"
+		"\n"
+		"Environment: JA4SENTINEL_INTERFACE, JA4SENTINEL_PORTS, JA4SENTINEL_BPF_FILTER,\n"
+		"JA4SENTINEL_FLOW_TIMEOUT, JA4SENTINEL_PACKET_BUFFER_SIZE,\n"
+		"JA4SENTINEL_CAPTURE_MODE, JA4SENTINEL_SENSOR_ID override the file.\n"
+		"\n"
+		"Exit status: 0 success, 1 runtime failure, 2 usage or configuration error.\n",
+		DEF_CONFIG_PATH);
+}
+
+/* 1 = continue, 0 = done (exit 0), -1 = usage error. */
+static int parse_args(int argc, char **argv, struct opts *o)
+{
+	enum { O_CONFIG = 256, O_READ, O_MODE, O_CHECK, O_VERSION, O_HELP };
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, O_CONFIG },
+		{ "read", required_argument, NULL, O_READ },
+		{ "mode", required_argument, NULL, O_MODE },
+		{ "check-config", no_argument, NULL, O_CHECK },
+		{ "version", no_argument, NULL, O_VERSION },
+		{ "help", no_argument, NULL, O_HELP },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	o->config = DEF_CONFIG_PATH;
+	opterr = 0;
+	while ((c = getopt_long_only(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case O_CONFIG:
+			o->config = optarg;
+			o->config_given = true;
+			break;
+		case O_READ:
+			o->read = optarg;
+			break;
+		case O_MODE:
+			o->mode = optarg;
+			break;
+		case O_CHECK:
+			o->check_config = true;
+			break;
+		case O_VERSION:
+			printf("ja4sentinel %s\n", J4S_VERSION);
+			return 0;
+		case O_HELP:
+			usage(stdout);
+			return 0;
+		default:
+			fprintf(stderr, "ja4sentinel: unknown or incomplete option '%s'\n",
+				argv[optind - 1]);
+			usage(stderr);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "ja4sentinel: unexpected argument '%s'\n", argv[optind]);
+		return -1;
+	}
+	return 1;
+}
+
+static int load_config(const struct opts *o, struct config *cfg)
+{
+	char err[512];
+
+	config_defaults(cfg);
+	if (config_load(cfg, o->config, o->config_given, err, sizeof(err)) ||
+	    config_apply_env(cfg, err, sizeof(err)))
+		goto bad;
+	if (o->mode) {
+		setenv("JA4SENTINEL_CAPTURE_MODE", o->mode, 1);
+		if (config_apply_env(cfg, err, sizeof(err))) {
+			snprintf(err, sizeof(err), "--mode \"%s\": expected auto, tc, xdp or pcap",
+				 o->mode);
+			goto bad;
+		}
+	}
+	log_set_level(cfg->log_level);
+	return 0;
+bad:
+	log_error("config", "%s", err);
+	return -1;
+}
+
+static int open_outputs(const struct config *cfg, struct output **outs, uint32_t *n)
+{
+	*n = 0;
+	for (uint32_t i = 0; i < cfg->n_outputs; i++) {
+		const struct config_output *co = &cfg->outputs[i];
+
+		if (!co->enabled)
+			continue;
+		outs[*n] = output_open(co);
+		if (!outs[*n]) {
+			log_error("output", "output %s (config line %d): %s",
+				  config_output_type_str(co->type), co->line, strerror(errno));
+			return -1;
+		}
+		(*n)++;
+	}
+	if (!*n)
+		log_warn("output", "no output is enabled: records are computed and counted only");
+	return 0;
+}
+
+static void log_start_read(const struct config *cfg, const char *file, const struct capture *cap,
+			   bool all_ports)
+{
+	struct json_object *f = json_object_new_object();
+	struct json_object *ports = json_object_new_array();
+
+	for (uint32_t i = 0; i < cfg->n_ports && !all_ports; i++)
+		json_object_array_add(ports, json_object_new_int(cfg->ports[i]));
+	json_object_object_add(f, "mode", json_object_new_string("file"));
+	json_object_object_add(f, "file", json_object_new_string(file));
+	json_object_object_add(f, "link_type", json_object_new_string(capture_link_name(cap)));
+	json_object_object_add(f, "listen_ports",
+			       all_ports ? json_object_new_string("all") : ports);
+	if (all_ports)
+		json_object_put(ports);
+	json_object_object_add(f, "config", json_object_new_string(cfg->file[0] ? cfg->file : "(defaults)"));
+	log_write(LOG_INFO, "main", f, "reading capture file");
+}
+
+static int run_read(const struct config *cfg, const char *file)
+{
+	struct output *outs[CONFIG_MAX_OUTPUTS] = { 0 };
+	bool all_ports = !cfg->ports_set;
+	struct pipeline *p = NULL;
+	struct capture *cap;
+	uint32_t n_outs = 0;
+	int ret = EXIT_RUNTIME;
+	char err[512];
+
+	cap = capture_pcap_open_file(file, err, sizeof(err));
+	if (!cap) {
+		log_error("capture", "%s", err);
+		return EXIT_RUNTIME;
+	}
+	if (open_outputs(cfg, outs, &n_outs))
+		goto out;
+	p = pipeline_new(cfg, all_ports, outs, n_outs);
+	if (!p) {
+		log_error("main", "cannot set up the pipeline: %s", strerror(errno));
+		goto out;
+	}
+	log_start_read(cfg, file, cap, all_ports);
+	if (loop_run_file(cap, p, outs, n_outs, err, sizeof(err)))
+		log_error("capture", "%s", err);
+	else
+		ret = EXIT_OK;
+	stats_log(p, cap, outs, n_outs, true);
+out:
+	pipeline_free(p);
+	for (uint32_t i = 0; i < n_outs; i++)
+		output_close(outs[i]);
+	capture_close(cap);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = { 0 };
+	struct config cfg;
+	int ret;
+
+	ret = parse_args(argc, argv, &o);
+	if (ret <= 0)
+		return ret ? EXIT_USAGE : EXIT_OK;
+	if (load_config(&o, &cfg)) {
+		config_free(&cfg);
+		return EXIT_USAGE;
+	}
+	if (o.check_config) {
+		log_info("config", "configuration is valid: %s",
+			 cfg.file[0] ? cfg.file : "(built-in defaults)");
+		ret = EXIT_OK;
+	} else if (o.read) {
+		ret = run_read(&cfg, o.read);
+	} else {
+		log_error("main", "live capture (mode %s) is not available in this build yet; "
+				  "use --read FILE",
+			  config_capture_mode_str(cfg.capture_mode));
+		ret = EXIT_RUNTIME;
+	}
+	config_free(&cfg);
+	return ret;
+}

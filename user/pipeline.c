@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * The pipeline every capture mode feeds: parse, keep to client-to-server
+ * packets of the listen ports, flow and reassembly, ClientHello parse,
+ * fingerprints, record, outputs. One instance, one thread; time is the
+ * packet's.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include "config.h"
+#include "output.h"
+#include "pipeline.h"
+
+#define NSEC_PER_SEC 1000000000ULL
+
+struct pipeline {
+	struct pipeline_stats st;
+	struct record_stats rst;
+	struct flow_table *flows;
+	struct fp_hash *hash;
+	struct output **outs;
+	uint32_t n_outs;
+	bool all_ports;
+	bool raw;
+	uint64_t last_expire; /* packet time of the last expiry pass */
+	const char *sensor_id;
+	uint8_t ports[65536 / 8]; /* listen port bitmap */
+	struct hello_info hello;
+	char ja3[FP_JA3_MAX];
+	char record[RECORD_MAX_BYTES + 1];
+	char *ja4_r, *ja4_ro; /* FP_JA4_RAW_MAX each when raw */
+};
+
+struct pipeline *pipeline_new(const struct config *cfg, bool all_ports, struct output **outs,
+			      uint32_t n_outs)
+{
+	struct flow_config fc = {
+		.max_flows = cfg->max_tracked_flows,
+		.timeout_ns = (uint64_t)cfg->flow_timeout_sec * NSEC_PER_SEC,
+		.limits = { .max_bytes = REASM_MAX_BYTES,
+			    .max_segments = (uint16_t)cfg->max_hello_segments },
+	};
+	uint8_t seed[16];
+	struct pipeline *p;
+
+	if (getrandom(seed, sizeof(seed), 0) != sizeof(seed))
+		return NULL;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->flows = flow_table_new(&fc, seed);
+	p->hash = fp_hash_new();
+	if (cfg->fp_raw) {
+		p->ja4_r = malloc(FP_JA4_RAW_MAX);
+		p->ja4_ro = malloc(FP_JA4_RAW_MAX);
+	}
+	if (!p->flows || !p->hash || (cfg->fp_raw && (!p->ja4_r || !p->ja4_ro))) {
+		pipeline_free(p);
+		errno = ENOMEM;
+		return NULL;
+	}
+	p->all_ports = all_ports;
+	p->raw = cfg->fp_raw;
+	p->sensor_id = cfg->sensor_id;
+	p->outs = outs;
+	p->n_outs = n_outs;
+	for (uint32_t i = 0; i < cfg->n_ports; i++)
+		p->ports[cfg->ports[i] / 8] |= (uint8_t)(1u << (cfg->ports[i] % 8));
+	return p;
+}
+
+void pipeline_free(struct pipeline *p)
+{
+	if (!p)
+		return;
+	flow_table_free(p->flows);
+	fp_hash_free(p->hash);
+	free(p->ja4_r);
+	free(p->ja4_ro);
+	free(p);
+}
+
+static bool is_listen_port(const struct pipeline *p, uint16_t port)
+{
+	return p->all_ports || (p->ports[port / 8] & (1u << (port % 8)));
+}
+
+static void emit(struct pipeline *p, const char *rec, size_t len)
+{
+	for (uint32_t i = 0; i < p->n_outs; i++)
+		output_write(p->outs[i], rec, len);
+	p->st.records++;
+}
+
+/* A complete ClientHello of flow f: fingerprint it and send the record. */
+static void fingerprint(struct pipeline *p, const struct flow_hello *fh)
+{
+	enum hello_verdict v = hello_parse(fh->msg, fh->msg_len, &p->hello);
+	struct fp_ja4 ja4 = { .ja4_r = p->ja4_r, .ja4_ro = p->ja4_ro };
+	char ja3_hash[33];
+	struct record_input in = {
+		.flow = fh->flow,
+		.hello = &p->hello,
+		.ja4 = &ja4,
+		.ja3 = p->ja3,
+		.ja3_hash = ja3_hash,
+		.sensor_id = p->sensor_id,
+		.raw = p->raw,
+	};
+	int len;
+
+	p->st.hello_verdict[v]++;
+	if (v != HELLO_OK)
+		return;
+	if (fp_ja4(p->hash, &p->hello, 't', &ja4) || fp_ja3(p->hash, &p->hello, p->ja3, ja3_hash) < 0) {
+		p->st.fp_errors++;
+		return;
+	}
+	len = record_format(&in, p->record, sizeof(p->record), &p->rst);
+	if (len > 0)
+		emit(p, p->record, (size_t)len);
+}
+
+void pipeline_tick(struct pipeline *p, uint64_t now)
+{
+	flow_table_expire(p->flows, now);
+	p->last_expire = now;
+}
+
+void pipeline_packet(struct pipeline *p, const struct packet *pkt)
+{
+	struct flow_hello fh;
+	struct pkt_info pi;
+	enum packet_verdict v;
+
+	p->st.packets++;
+	p->st.bytes += pkt->caplen;
+	if (pkt->ts_ns >= p->last_expire + NSEC_PER_SEC)
+		pipeline_tick(p, pkt->ts_ns);
+	v = packet_parse(pkt->data, pkt->caplen, &pi);
+	p->st.parse[v]++;
+	if (v != PKT_OK)
+		return;
+	if (!is_listen_port(p, pi.dport)) {
+		p->st.not_listen++;
+		return;
+	}
+	if (flow_process(p->flows, &pi, pkt->ts_ns, &fh) == FLOW_HELLO) {
+		fingerprint(p, &fh);
+		flow_table_finish(p->flows, fh.flow, pkt->ts_ns);
+	}
+}
+
+const struct pipeline_stats *pipeline_get_stats(const struct pipeline *p)
+{
+	return &p->st;
+}
+
+const struct flow_stats *pipeline_flow_stats(const struct pipeline *p)
+{
+	return flow_table_stats(p->flows);
+}
+
+const struct record_stats *pipeline_record_stats(const struct pipeline *p)
+{
+	return &p->rst;
+}
+
+uint32_t pipeline_flow_count(const struct pipeline *p)
+{
+	return flow_table_count(p->flows);
+}
