@@ -230,7 +230,8 @@ static void flow_start(struct flow_table *ft, struct flow *f, const struct pkt_i
 	m->ip_total_len = pi->ip_total_len;
 	m->window = pi->window;
 	m->opt_len = pi->tcp_opt_len;
-	memcpy(m->opts, pi->tcp_opts, pi->tcp_opt_len);
+	if (pi->tcp_opt_len)
+		memcpy(m->opts, pi->tcp_opts, pi->tcp_opt_len);
 }
 
 /* First payload of a flow whose SYN we missed: must look like a ClientHello. */

@@ -206,6 +206,8 @@ static enum packet_verdict parse_ipv4(const uint8_t *p, uint32_t caplen, struct 
 	pi->ip_total_len = (uint16_t)tot;
 	memcpy(pi->src, p + 12, 4);
 	memcpy(pi->dst, p + 16, 4);
+	memset(pi->src + 4, 0, 12); /* flow keys compare all 16 bytes */
+	memset(pi->dst + 4, 0, 12);
 	if (frag & 0x3fff) /* MF or an offset */
 		return PKT_FRAGMENT;
 	if (p[9] != 6)
