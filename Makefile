@@ -86,7 +86,7 @@ $(BUILD)/asan/ja4sentinel: $(ASAN_OBJS) $(BUILD)/asan/obj/main.o
 	$(Q)$(CC) $(ALL_CFLAGS) -O1 $(SAN) $(ALL_LDFLAGS) $^ $(PC_LIBS) -o $@
 
 # ---- libFuzzer harnesses (clang only) ----
-FUZZ_FLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude $(PC_CFLAGS)
+FUZZ_FLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Iinclude $(PC_CFLAGS)
 FUZZ_SRCS := $(CORE:%=user/%.c)
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_SRCS) include/*.h | $(BUILD)/fuzz

@@ -87,6 +87,7 @@ struct flow_stats {
 	uint64_t out_of_order;   /* segments held ahead of a gap */
 	uint64_t after_done;     /* packets of finished flows (cost nothing more) */
 	uint64_t no_flow;        /* packets of no flow that could not start one */
+	uint64_t bare_acks;      /* no payload, no SYN/FIN/RST: nothing to look up */
 };
 
 struct flow_config {

@@ -7,7 +7,9 @@
  * completion time). Time is the caller's packet time.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <string.h>
 #include "flow.h"
 
@@ -53,10 +55,18 @@ static uint64_t key_hash(const struct flow_table *ft, const struct flow_key *key
 	uint64_t v0 = ft->k0 ^ 0x736f6d6570736575ULL, v1 = ft->k1 ^ 0x646f72616e646f6dULL;
 	uint64_t v2 = ft->k0 ^ 0x6c7967656e657261ULL, v3 = ft->k1 ^ 0x7465646279746573ULL;
 	uint64_t w[sizeof(*key) / 8];
+	size_t n = sizeof(w) / 8;
 
 	_Static_assert(sizeof(struct flow_key) == 40, "flow_key is 5 words");
+	_Static_assert(offsetof(struct flow_key, sport) == 32, "ports, family in the last word");
 	memcpy(w, key, sizeof(w));
-	for (size_t i = 0; i < sizeof(w) / 8; i++) {
+	if (key->family == AF_INET) {
+		/* Only the first 4 bytes of each address are used: hash 2 words. */
+		w[0] = (w[0] & 0xffffffffULL) | w[2] << 32;
+		w[1] = w[4];
+		n = 2;
+	}
+	for (size_t i = 0; i < n; i++) {
 		v3 ^= w[i];
 		SIPROUND;
 		v0 ^= w[i];
@@ -363,6 +373,11 @@ enum flow_result flow_process(struct flow_table *ft, const struct pkt_info *pi, 
 	struct flow_key key;
 	struct flow *f;
 
+	/* A bare ACK changes no flow: spare the lookup (most packets of a busy port). */
+	if (!pi->payload_len && !(pi->tcp_flags & (TCPF_SYN | TCPF_FIN | TCPF_RST))) {
+		ft->st.bare_acks++;
+		return FLOW_NOTHING;
+	}
 	flow_key_from_pkt(pi, &key);
 	f = flow_table_lookup(ft, &key);
 	if (!f) {
