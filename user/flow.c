@@ -25,7 +25,8 @@ struct flow_table {
 	uint32_t count;
 	struct flow **buckets;
 	struct flow *pool;
-	struct flow *free;    /* chained through hnext */
+	struct flow *free;    /* returned entries, chained through hnext */
+	uint32_t unused;      /* pool entries never handed out start here */
 	struct flow_list waiting, done;
 	uint8_t scratch[REASM_MAX_BYTES]; /* hello joined across records */
 };
@@ -146,10 +147,6 @@ struct flow_table *flow_table_new(const struct flow_config *cfg, const uint8_t s
 		errno = ENOMEM;
 		return NULL;
 	}
-	for (uint32_t i = cfg->max_flows; i-- > 0;) {
-		ft->pool[i].hnext = ft->free;
-		ft->free = &ft->pool[i];
-	}
 	return ft;
 }
 
@@ -158,7 +155,7 @@ void flow_table_free(struct flow_table *ft)
 	if (!ft)
 		return;
 	if (ft->pool)
-		for (uint32_t i = 0; i < ft->cfg.max_flows; i++)
+		for (uint32_t i = 0; i < ft->unused; i++)
 			reasm_reset(&ft->pool[i].reasm);
 	free(ft->pool);
 	free(ft->buckets);
@@ -194,7 +191,7 @@ static struct flow *flow_create(struct flow_table *ft, const struct flow_key *ke
 	struct flow *f;
 	uint32_t b;
 
-	if (!ft->free) {
+	if (ft->count == ft->cfg.max_flows) {
 		if (ft->done.head) {
 			ft->st.evicted_done++;
 			flow_remove(ft, ft->done.head);
@@ -203,8 +200,13 @@ static struct flow *flow_create(struct flow_table *ft, const struct flow_key *ke
 			flow_remove(ft, ft->waiting.head);
 		}
 	}
-	f = ft->free;
-	ft->free = f->hnext;
+	if (ft->free) {
+		f = ft->free;
+		ft->free = f->hnext;
+	} else {
+		/* Untouched pool pages stay unmapped until traffic needs them. */
+		f = &ft->pool[ft->unused++];
+	}
 	memset(f, 0, sizeof(*f));
 	f->key = *key;
 	f->created_ns = now;
@@ -284,17 +286,24 @@ static enum flow_result frame_verdict(struct flow_table *ft, struct flow *f, uin
 	}
 }
 
+/* Sequence number of the first payload byte: a SYN's data (TCP Fast Open) follows
+ * the SYN's own number. */
+static uint32_t data_seq(const struct pkt_info *pi)
+{
+	return pi->seq + (pi->tcp_flags & TCPF_SYN ? 1 : 0);
+}
+
 static enum flow_result add_payload(struct flow_table *ft, struct flow *f,
 				    const struct pkt_info *pi, uint64_t now, struct flow_hello *out)
 {
 	struct reasm *r = &f->reasm;
+	uint32_t need, seq = data_seq(pi);
 	struct reasm_effects fx;
 	enum hello_verdict v;
-	uint32_t need;
 
 	out->flow = f;
 	/* Fast path: the whole hello in the first segment, nothing to copy. */
-	if (!r->hi && pi->seq == r->base && pi->payload_len == pi->payload_wire) {
+	if (!r->hi && seq == r->base && pi->payload_len == pi->payload_wire) {
 		v = hello_frame(pi->payload, pi->payload_len, ft->scratch, &out->msg,
 				&out->msg_len, &need);
 		if (v != HELLO_NEED_MORE) {
@@ -303,7 +312,7 @@ static enum flow_result add_payload(struct flow_table *ft, struct flow *f,
 			return frame_verdict(ft, f, now, v, need);
 		}
 	}
-	switch (reasm_add(r, &ft->cfg.limits, pi->seq, pi->payload, pi->payload_len, &fx)) {
+	switch (reasm_add(r, &ft->cfg.limits, seq, pi->payload, pi->payload_len, &fx)) {
 	case REASM_SEGMENT_LIMIT:
 		return flow_end(ft, f, now, &ft->st.segment_limit);
 	case REASM_BYTE_LIMIT:
@@ -358,7 +367,7 @@ static enum flow_result flow_payload_and_fin(struct flow_table *ft, struct flow 
 	}
 	if (pi->tcp_flags & TCPF_FIN) {
 		f->fin_seen = 1;
-		f->fin_off = pi->seq + pi->payload_wire - f->reasm.base;
+		f->fin_off = data_seq(pi) + pi->payload_wire - f->reasm.base;
 	}
 	/* Closed with every byte up to the FIN in hand and still no hello. */
 	if (f->fin_seen && f->reasm.contig >= f->fin_off)

@@ -164,6 +164,8 @@ static enum packet_verdict parse_tcp(const uint8_t *p, uint32_t avail, uint32_t 
 {
 	uint32_t doff;
 
+	if (wire < 20) /* the IP length leaves no room for a TCP header */
+		return PKT_MALFORMED;
 	if (avail < 20)
 		return PKT_TRUNCATED;
 	doff = (uint32_t)(p[12] >> 4) * 4;
@@ -281,18 +283,26 @@ enum packet_verdict packet_parse(const uint8_t *l3, uint32_t caplen, struct pkt_
 	return PKT_NOT_IP;
 }
 
-static size_t opt_name(uint8_t kind, char *buf, size_t size)
+/* Name of an option kind into buf (>= 12 bytes); returns its length. */
+static size_t opt_name(uint8_t kind, char *buf)
 {
 	static const char *const names[] = {
 		[0] = "EOL", [1] = "NOP", [2] = "MSS", [3] = "WScale", [4] = "SACK", [8] = "Timestamps",
 	};
-	int n;
+	size_t n = 3;
 
-	if (kind < sizeof(names) / sizeof(names[0]) && names[kind])
-		n = snprintf(buf, size, "%s", names[kind]);
-	else
-		n = snprintf(buf, size, "Opt%u", kind);
-	return n < 0 ? 0 : (size_t)n;
+	if (kind < sizeof(names) / sizeof(names[0]) && names[kind]) {
+		n = strlen(names[kind]);
+		memcpy(buf, names[kind], n);
+		return n;
+	}
+	memcpy(buf, "Opt", 3);
+	if (kind >= 100)
+		buf[n++] = (char)('0' + kind / 100);
+	if (kind >= 10)
+		buf[n++] = (char)('0' + kind / 10 % 10);
+	buf[n++] = (char)('0' + kind % 10);
+	return n;
 }
 
 void packet_tcp_meta(const uint8_t *opts, uint32_t len, struct tcp_meta *tm)
@@ -311,7 +321,8 @@ void packet_tcp_meta(const uint8_t *opts, uint32_t len, struct tcp_meta *tm)
 			break;
 		if (pos)
 			tm->options[pos++] = ',';
-		pos += opt_name(kind, tm->options + pos, sizeof(tm->options) - pos);
+		pos += opt_name(kind, tm->options + pos);
+		tm->options[pos] = '\0';
 		if (kind == 0)
 			break;
 		if (kind != 1) {
@@ -327,9 +338,26 @@ void packet_tcp_meta(const uint8_t *opts, uint32_t len, struct tcp_meta *tm)
 	}
 }
 
+/* Dotted quad without sprintf: one of these per record. */
+static void ipv4_str(const uint8_t *a, char *o)
+{
+	for (int i = 0; i < 4; i++) {
+		uint8_t b = a[i];
+
+		if (b >= 100)
+			*o++ = (char)('0' + b / 100);
+		if (b >= 10)
+			*o++ = (char)('0' + b / 10 % 10);
+		*o++ = (char)('0' + b % 10);
+		*o++ = i < 3 ? '.' : '\0';
+	}
+}
+
 void packet_addr_str(uint8_t family, const uint8_t *addr, char *buf, uint32_t size)
 {
-	if (!inet_ntop(family == AF_INET6 ? AF_INET6 : AF_INET, addr, buf, size) && size)
+	if (family != AF_INET6 && size >= 16)
+		ipv4_str(addr, buf);
+	else if (!inet_ntop(family == AF_INET6 ? AF_INET6 : AF_INET, addr, buf, size) && size)
 		buf[0] = '\0';
 }
 
