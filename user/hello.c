@@ -211,9 +211,11 @@ static bool ext_groups(struct cursor *d, struct hello_info *hi)
 {
 	struct cursor list;
 
+	if (!cur_vec(d, 2, &list) || (list.end - list.p) % 2)
+		return false;
 	if (hi->n_groups)
 		return true; /* repeated extension: the first one counts */
-	return cur_vec(d, 2, &list) && u16_list(&list, hi->groups, &hi->n_groups);
+	return u16_list(&list, hi->groups, &hi->n_groups);
 }
 
 static bool ext_point_formats(struct cursor *d, struct hello_info *hi)
@@ -233,7 +235,7 @@ static bool ext_sigalgs(struct cursor *d, struct hello_info *hi)
 {
 	struct cursor list;
 
-	if (!cur_vec(d, 2, &list))
+	if (!cur_vec(d, 2, &list) || (list.end - list.p) % 2)
 		return false;
 	if (hi->has_sigalgs)
 		return true;
@@ -312,7 +314,9 @@ static enum hello_verdict parse_extensions(struct cursor *c, struct hello_info *
 		if (fn && !fn(&data, hi))
 			return HELLO_MALFORMED;
 	}
-	return HELLO_OK;
+	/* Nothing may follow the block: bytes that belong to no field mean
+	 * the lengths disagree. */
+	return c->p == c->end ? HELLO_OK : HELLO_MALFORMED;
 }
 
 static void hello_info_clear(struct hello_info *hi)
