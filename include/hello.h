@@ -52,7 +52,8 @@ struct hello_info {
  * handshake message (4-byte header included): a pointer into stream when the
  * hello sits in one record, else into scratch (REASM_MAX_BYTES bytes), where
  * the record payloads are joined. *need is set on HELLO_NEED_MORE to the
- * stream length known to be needed so far (0 if unknown yet).
+ * least stream length the hello needs, as far as known (0 if unknown yet):
+ * a lower bound, so need > limit means it can never fit.
  */
 enum hello_verdict hello_frame(const uint8_t *stream, uint32_t len, uint8_t *scratch,
 			       const uint8_t **msg, uint32_t *msg_len, uint32_t *need);

@@ -89,7 +89,8 @@ static enum hello_verdict frame_multi(const uint8_t *stream, uint32_t len, uint8
 			}
 		}
 		if (avail < rlen) {
-			*need = off + 5 + rlen;
+			/* A lower bound: the record's end, or the hello's if sooner. */
+			*need = off + 5 + (rlen < rp + want - copied ? rlen : rp + want - copied);
 			return HELLO_NEED_MORE;
 		}
 		off += 5 + rlen;

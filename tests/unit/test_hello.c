@@ -175,10 +175,12 @@ static void test_hello_frame_need_more_every_prefix(void **state)
 	const uint8_t *msg;
 
 	check_prefixes(f, f->stream, len);
-	/* The exact values: the record header first, then the whole record. */
+	/* The exact values: the record header, the handshake header, then the hello. */
 	assert_int_equal(frame(f, f->stream, 3, &msg, &msg_len, &need), HELLO_NEED_MORE);
 	assert_int_equal(need, 5);
 	assert_int_equal(frame(f, f->stream, 7, &msg, &msg_len, &need), HELLO_NEED_MORE);
+	assert_int_equal(need, 9);
+	assert_int_equal(frame(f, f->stream, 9, &msg, &msg_len, &need), HELLO_NEED_MORE);
 	assert_int_equal(need, 517);
 	assert_int_equal(frame(f, f->stream, 300, &msg, &msg_len, &need), HELLO_NEED_MORE);
 	assert_int_equal(need, 517);

@@ -1,0 +1,938 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * Unit tests of flow (user/flow.c): what client-to-server packets do to the
+ * flow table. SYN metadata, hellos in one or several segments, in order or
+ * not, retransmits, a missed SYN, non-TLS streams, SYN retransmit against
+ * port reuse, RST and FIN before the hello, the segment and byte limits,
+ * eviction when the table is full, and expiry by packet time. Packets are
+ * struct pkt_info values made by pkt() (packet parsing has its own tests);
+ * the ClientHello is a small valid one written out below. Each test gets a
+ * fresh table from the fixture, sized by the config passed as its prestate.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <cmocka.h>
+
+#include "defaults.h"
+#include "flow.h"
+
+#define MS  1000000ull
+#define SEC 1000000000ull
+#define T0  (1700000000ull * SEC) /* packet time of the first packet */
+#define ISN 0x10000000u           /* client initial sequence number */
+#define DATA (ISN + 1)            /* sequence number of the first payload byte */
+#define PORT 40000                /* client port of the first flow */
+
+/* A minimal ClientHello: TLS 1.2, two cipher suites, no extensions. */
+static const uint8_t hello[52] = {
+	0x16, 0x03, 0x01, 0x00, 0x2f, /* record: handshake, 47 bytes */
+	0x01, 0x00, 0x00, 0x2b,       /* ClientHello, 43 bytes */
+	0x03, 0x03,                   /* legacy_version: TLS 1.2 */
+	0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, /* random */
+	0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f,
+	0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17,
+	0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f,
+	0x00,                         /* session id: empty */
+	0x00, 0x04, 0x13, 0x01, 0xc0, 0x2f, /* cipher suites */
+	0x01, 0x00,                   /* compression: null */
+};
+#define MSG (hello + 5)  /* the handshake message */
+#define MSG_LEN 47
+
+static const uint8_t http_get[] = "GET / HTTP/1.1\r\nHost: example.com\r\n\r\n";
+
+/* SYN options of Linux: MSS 1460, SACK permitted, Timestamps, NOP, WScale 7. */
+static const uint8_t syn_opts[20] = {
+	0x02, 0x04, 0x05, 0xb4, 0x04, 0x02, 0x08, 0x0a, 0x00, 0x01,
+	0x02, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01, 0x03, 0x03, 0x07,
+};
+static const uint8_t ts_opts[12] = {
+	0x01, 0x01, 0x08, 0x0a, 0x00, 0x01, 0x02, 0x03, 0x00, 0x00, 0x00, 0x09,
+};
+
+static const uint8_t client4[4] = { 192, 0, 2, 10 };
+static const uint8_t server4[4] = { 198, 51, 100, 1 };
+static const uint8_t client6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x0a };
+static const uint8_t server6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x01 };
+
+static const uint8_t seed[16] = { 0x6a, 0x34, 0x73, 0x65, 0x6e, 0x74, 0x69, 0x6e, 0x65, 0x6c };
+
+#define CFG(flows, bytes, segs)                                                                    \
+	{ .max_flows = (flows), .timeout_ns = 30 * SEC,                                            \
+	  .limits = { .max_bytes = (bytes), .max_segments = (segs) } }
+static const struct flow_config cfg_default = CFG(16, REASM_MAX_BYTES, DEF_MAX_HELLO_SEGMENTS);
+static const struct flow_config cfg_small = CFG(4, REASM_MAX_BYTES, DEF_MAX_HELLO_SEGMENTS);
+static const struct flow_config cfg_seg3 = CFG(16, REASM_MAX_BYTES, 3);
+static const struct flow_config cfg_bytes64 = CFG(16, 64, DEF_MAX_HELLO_SEGMENTS);
+
+struct fixture {
+	struct flow_table *ft;
+	uint8_t family; /* of the packets pkt() makes */
+	struct pkt_info pi;
+	struct flow_hello out;
+};
+
+static int setup(void **state)
+{
+	const struct flow_config *cfg = *state ? *state : &cfg_default;
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return -1;
+	f->ft = flow_table_new(cfg, seed);
+	if (!f->ft) {
+		free(f);
+		return -1;
+	}
+	f->family = AF_INET;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	flow_table_free(f->ft);
+	free(f);
+	return 0;
+}
+
+/* A client-to-server packet of the flow from client port sport. */
+static void pkt(struct fixture *f, uint16_t sport, uint8_t flags, uint32_t seq,
+		const uint8_t *payload, uint32_t len)
+{
+	struct pkt_info *pi = &f->pi;
+	bool syn = flags & TCPF_SYN;
+
+	memset(pi, 0, sizeof(*pi));
+	pi->family = f->family;
+	if (f->family == AF_INET6) {
+		memcpy(pi->src, client6, 16);
+		memcpy(pi->dst, server6, 16);
+	} else {
+		memcpy(pi->src, client4, 4);
+		memcpy(pi->dst, server4, 4);
+		pi->df = 1;
+		pi->ip_id = syn ? 0x4d2 : 0x4d3;
+	}
+	pi->ttl = syn ? 64 : 63;
+	pi->sport = sport;
+	pi->dport = 443;
+	pi->tcp_flags = flags;
+	pi->seq = seq;
+	pi->ack = flags & TCPF_ACK ? 0x70000001u : 0;
+	pi->window = syn ? 64240 : 502;
+	pi->tcp_opts = syn ? syn_opts : ts_opts;
+	pi->tcp_opt_len = syn ? sizeof(syn_opts) : sizeof(ts_opts);
+	pi->payload = payload;
+	pi->payload_len = len;
+	pi->payload_wire = len;
+	pi->ip_total_len = (uint16_t)(20 + pi->tcp_opt_len + len);
+	pi->ip_total_len += f->family == AF_INET6 ? 40 : 20;
+}
+
+static enum flow_result process(struct fixture *f, uint64_t now)
+{
+	memset(&f->out, 0, sizeof(f->out));
+	return flow_process(f->ft, &f->pi, now, &f->out);
+}
+
+static enum flow_result syn(struct fixture *f, uint16_t sport, uint32_t isn, uint64_t now)
+{
+	pkt(f, sport, TCPF_SYN, isn, NULL, 0);
+	return process(f, now);
+}
+
+/* Stream bytes [off, off + len) of data, sent at DATA + off with ACK|PSH. */
+static enum flow_result seg(struct fixture *f, uint16_t sport, const uint8_t *data, uint32_t off,
+			    uint32_t len, uint64_t now)
+{
+	pkt(f, sport, TCPF_ACK | TCPF_PSH, DATA + off, data + off, len);
+	return process(f, now);
+}
+
+static struct flow *lookup(struct fixture *f, uint16_t sport)
+{
+	struct flow_key key;
+
+	pkt(f, sport, TCPF_ACK, 0, NULL, 0);
+	flow_key_from_pkt(&f->pi, &key);
+	return flow_table_lookup(f->ft, &key);
+}
+
+static const struct flow_stats *stats(struct fixture *f)
+{
+	return flow_table_stats(f->ft);
+}
+
+/* The hello was handed out whole; mark the flow done as the pipeline does. */
+static void check_hello_and_finish(struct fixture *f, uint64_t now)
+{
+	assert_non_null(f->out.flow);
+	assert_int_equal(f->out.msg_len, MSG_LEN);
+	assert_memory_equal(f->out.msg, MSG, MSG_LEN);
+	flow_table_finish(f->ft, f->out.flow, now);
+	assert_int_equal(f->out.flow->state, FLOW_DONE);
+}
+
+static void test_flow_table_new_bad_config(void **state)
+{
+	struct flow_config cfg = cfg_default;
+
+	cfg.max_flows = 0;
+	errno = 0;
+	assert_null(flow_table_new(&cfg, seed));
+	assert_int_equal(errno, EINVAL);
+	cfg = cfg_default;
+	cfg.limits.max_bytes = 0;
+	assert_null(flow_table_new(&cfg, seed));
+	cfg = cfg_default;
+	cfg.limits.max_segments = 0;
+	assert_null(flow_table_new(&cfg, seed));
+	flow_table_free(NULL);
+}
+
+static void test_flow_process_syn_creates_flow(void **state)
+{
+	struct fixture *f = *state;
+	struct flow *fl;
+
+	assert_int_equal(syn(f, PORT, ISN, T0), FLOW_NOTHING);
+	assert_int_equal(flow_table_count(f->ft), 1);
+	assert_int_equal(stats(f)->created, 1);
+	assert_int_equal(stats(f)->syns, 1);
+	assert_int_equal(stats(f)->pickups, 0);
+
+	fl = lookup(f, PORT);
+	assert_non_null(fl);
+	assert_null(lookup(f, PORT + 1));
+	assert_int_equal(fl->state, FLOW_WAIT_HELLO);
+	assert_int_equal(fl->key.sport, PORT);
+	assert_int_equal(fl->key.dport, 443);
+	assert_memory_equal(fl->key.src, client4, 4);
+	assert_int_equal(fl->has_syn, 1);
+	assert_int_equal(fl->isn, ISN);
+	assert_int_equal(fl->reasm.base, DATA);
+	assert_int_equal(fl->syn_ns, T0);
+	assert_int_equal(fl->created_ns, T0);
+	assert_int_equal(fl->first_byte_ns, 0);
+
+	assert_int_equal(fl->meta.ttl, 64);
+	assert_int_equal(fl->meta.df, 1);
+	assert_int_equal(fl->meta.ip_id, 0x4d2);
+	assert_int_equal(fl->meta.ip_total_len, 60);
+	assert_int_equal(fl->meta.window, 64240);
+	assert_int_equal(fl->meta.opt_len, sizeof(syn_opts));
+	assert_memory_equal(fl->meta.opts, syn_opts, sizeof(syn_opts));
+
+	/* The ACK of the handshake changes nothing. */
+	pkt(f, PORT, TCPF_ACK, DATA, NULL, 0);
+	assert_int_equal(process(f, T0 + MS), FLOW_NOTHING);
+	assert_int_equal(fl->state, FLOW_WAIT_HELLO);
+	assert_int_equal(fl->meta.ttl, 64);
+	assert_int_equal(stats(f)->bare_acks, 1);
+	assert_int_equal(stats(f)->no_flow, 0);
+}
+
+static void test_flow_process_hello_one_segment(void **state)
+{
+	struct fixture *f = *state;
+	struct flow *fl;
+
+	syn(f, PORT, ISN, T0);
+	fl = lookup(f, PORT);
+	assert_int_equal(seg(f, PORT, hello, 0, sizeof(hello), T0 + 2 * MS), FLOW_HELLO);
+	assert_ptr_equal(f->out.flow, fl);
+	assert_ptr_equal(f->out.msg, hello + 5); /* in the packet itself: no copy */
+	assert_int_equal(f->out.msg[0], 0x01);
+	assert_int_equal(fl->first_byte_ns, T0 + 2 * MS);
+	assert_int_equal(stats(f)->hellos, 1);
+	check_hello_and_finish(f, T0 + 2 * MS);
+
+	/* Done: the rest of the connection, a retransmitted hello included, is ignored. */
+	assert_int_equal(seg(f, PORT, hello, 0, sizeof(hello), T0 + 3 * MS), FLOW_NOTHING);
+	assert_int_equal(stats(f)->after_done, 1);
+	assert_int_equal(stats(f)->hellos, 1);
+	assert_int_equal(flow_table_count(f->ft), 1);
+}
+
+static void test_flow_process_hello_two_segments(void **state)
+{
+	struct fixture *f = *state;
+
+	syn(f, PORT, ISN, T0);
+	assert_int_equal(seg(f, PORT, hello, 0, 20, T0 + MS), FLOW_NOTHING);
+	assert_int_equal(lookup(f, PORT)->reasm.contig, 20);
+	assert_int_equal(seg(f, PORT, hello, 20, 32, T0 + 2 * MS), FLOW_HELLO);
+	assert_int_equal(f->out.flow->first_byte_ns, T0 + MS);
+	check_hello_and_finish(f, T0 + 2 * MS);
+	assert_int_equal(stats(f)->hellos, 1);
+	assert_int_equal(stats(f)->out_of_order, 0);
+	assert_int_equal(stats(f)->retransmits, 0);
+}
+
+static void test_flow_process_hello_three_segments(void **state)
+{
+	struct fixture *f = *state;
+
+	/* The first cut is inside the record header. */
+	syn(f, PORT, ISN, T0);
+	assert_int_equal(seg(f, PORT, hello, 0, 3, T0 + MS), FLOW_NOTHING);
+	assert_int_equal(seg(f, PORT, hello, 3, 27, T0 + 2 * MS), FLOW_NOTHING);
+	assert_int_equal(seg(f, PORT, hello, 30, 22, T0 + 3 * MS), FLOW_HELLO);
+	check_hello_and_finish(f, T0 + 3 * MS);
+}
+
+static void test_flow_process_hello_out_of_order(void **state)
+{
+	struct fixture *f = *state;
+
+	syn(f, PORT, ISN, T0);
+	assert_int_equal(seg(f, PORT, hello, 20, 20, T0 + MS), FLOW_NOTHING);
+	assert_int_equal(seg(f, PORT, hello, 40, 12, T0 + 2 * MS), FLOW_NOTHING);
+	assert_int_equal(stats(f)->out_of_order, 2);
+	assert_int_equal(lookup(f, PORT)->first_byte_ns, 0);
+	assert_int_equal(seg(f, PORT, hello, 0, 20, T0 + 3 * MS), FLOW_HELLO);
+	assert_int_equal(f->out.flow->first_byte_ns, T0 + 3 * MS);
+	check_hello_and_finish(f, T0 + 3 * MS);
+	assert_int_equal(stats(f)->hellos, 1);
+}
+
+static void test_flow_process_hello_two_records(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t stream[57];
+
+	/* The message split over two TLS records of 20 and 27 bytes. */
+	memcpy(stream, (const uint8_t[]){ 0x16, 0x03, 0x01, 0x00, 0x14 }, 5);
+	memcpy(stream + 5, MSG, 20);
+	memcpy(stream + 25, (const uint8_t[]){ 0x16, 0x03, 0x01, 0x00, 0x1b }, 5);
+	memcpy(stream + 30, MSG + 20, 27);
+
+	syn(f, PORT, ISN, T0);
+	assert_int_equal(seg(f, PORT, stream, 0, sizeof(stream), T0 + MS), FLOW_HELLO);
+	check_hello_and_finish(f, T0 + MS);
+
+	/* The same, the segment cut inside the second record header. */
+	syn(f, PORT + 1, ISN, T0 + 2 * MS);
+	assert_int_equal(seg(f, PORT + 1, stream, 0, 27, T0 + 3 * MS), FLOW_NOTHING);
+	assert_int_equal(seg(f, PORT + 1, stream, 27, 30, T0 + 4 * MS), FLOW_HELLO);
+	check_hello_and_finish(f, T0 + 4 * MS);
+	assert_int_equal(stats(f)->hellos, 2);
+}
+
+static void test_flow_process_hello_seq_wrap(void **state)
+{
+	struct fixture *f = *state;
+
+	/* Stream offset 31 is sequence number 0. */
+	assert_int_equal(syn(f, PORT, 0xffffffe0u, T0), FLOW_NOTHING);
+	pkt(f, PORT, TCPF_ACK | TCPF_PSH, 0x00000000u, hello + 31, 21);
+	assert_int_equal(process(f, T0 + MS), FLOW_NOTHING);
+	pkt(f, PORT, TCPF_ACK | TCPF_PSH, 0xffffffe1u, hello, 31);
+	assert_int_equal(process(f, T0 + 2 * MS), FLOW_HELLO);
+	check_hello_and_finish(f, T0 + 2 * MS);
+}
+
+static void test_flow_process_retransmit_counted(void **state)
+{
+	struct fixture *f = *state;
+
+	syn(f, PORT, ISN, T0);
+	assert_int_equal(seg(f, PORT, hello, 0, 20, T0 + MS), FLOW_NOTHING);
+	assert_int_equal(seg(f, PORT, hello, 0, 20, T0 + 200 * MS), FLOW_NOTHING);
+	assert_int_equal(stats(f)->retransmits, 1);
+	assert_int_equal(stats(f)->overlap_bytes, 20);
+
+	/* A partial overlap brings new bytes: not a retransmit, overlap counted. */
+	assert_int_equal(seg(f, PORT, hello, 10, 20, T0 + 201 * MS), FLOW_NOTHING);
+	assert_int_equal(stats(f)->retransmits, 1);
+	assert_int_equal(stats(f)->overlap_bytes, 30);
+	assert_int_equal(lookup(f, PORT)->reasm.contig, 30);
+
+	assert_int_equal(seg(f, PORT, hello, 30, 22, T0 + 202 * MS), FLOW_HELLO);
+	assert_int_equal(f->out.flow->first_byte_ns, T0 + MS);
+	check_hello_and_finish(f, T0 + 202 * MS);
+}
+
+static void test_flow_process_pickup_missed_syn(void **state)
+{
+	struct fixture *f = *state;
+	struct flow *fl;
+
+	/* The whole hello, no SYN seen. */
+	pkt(f, PORT, TCPF_ACK | TCPF_PSH, 5000, hello, sizeof(hello));
+	assert_int_equal(process(f, T0), FLOW_HELLO);
+	fl = f->out.flow;
+	assert_ptr_equal(fl, lookup(f, PORT));
+	assert_int_equal(stats(f)->pickups, 1);
+	assert_int_equal(stats(f)->created, 1);
+	assert_int_equal(stats(f)->syns, 0);
+	assert_int_equal(fl->has_syn, 0);
+	assert_int_equal(fl->syn_ns, 0);
+	assert_int_equal(fl->first_byte_ns, T0);
+	assert_int_equal(fl->reasm.base, 5000);
+	/* Metadata from the hello segment. */
+	assert_int_equal(fl->meta.ttl, 63);
+	assert_int_equal(fl->meta.window, 502);
+	assert_int_equal(fl->meta.ip_total_len, 20 + 20 + 12 + sizeof(hello));
+	assert_int_equal(fl->meta.opt_len, sizeof(ts_opts));
+	assert_memory_equal(fl->meta.opts, ts_opts, sizeof(ts_opts));
+	check_hello_and_finish(f, T0);
+
+	/* Picked up from a first segment of only 10 bytes. */
+	pkt(f, PORT + 1, TCPF_ACK, 9000, hello, 10);
+	assert_int_equal(process(f, T0 + MS), FLOW_NOTHING);
+	assert_int_equal(flow_table_count(f->ft), 2);
+	pkt(f, PORT + 1, TCPF_ACK, 9010, hello + 10, 42);
+	assert_int_equal(process(f, T0 + 2 * MS), FLOW_HELLO);
+	check_hello_and_finish(f, T0 + 2 * MS);
+	assert_int_equal(stats(f)->pickups, 2);
+	assert_int_equal(stats(f)->no_flow, 0);
+}
+
+static void test_flow_process_no_flow_without_hello(void **state)
+{
+	static const uint8_t server_hello[] = { 0x16, 0x03, 0x03, 0x00, 0x2f, 0x02, 0x00, 0x00 };
+	static const uint8_t app_data[] = { 0x17, 0x03, 0x03, 0x00, 0x20, 0x01 };
+	static const uint8_t sslv2ish[] = { 0x16, 0x02, 0x00 };
+	struct fixture *f = *state;
+
+	pkt(f, PORT, TCPF_ACK, 100, NULL, 0);
+	assert_int_equal(process(f, T0), FLOW_NOTHING);
+	pkt(f, PORT, TCPF_ACK | TCPF_PSH, 100, http_get, sizeof(http_get) - 1);
+	assert_int_equal(process(f, T0), FLOW_NOTHING);
+	pkt(f, PORT, TCPF_ACK, 100, server_hello, sizeof(server_hello));
+	assert_int_equal(process(f, T0), FLOW_NOTHING);
+	pkt(f, PORT, TCPF_ACK, 100, app_data, sizeof(app_data));
+	assert_int_equal(process(f, T0), FLOW_NOTHING);
+	pkt(f, PORT, TCPF_ACK, 100, sslv2ish, sizeof(sslv2ish));
+	assert_int_equal(process(f, T0), FLOW_NOTHING);
+	/* A hello-looking payload on a reset or a SYN|ACK starts nothing. */
+	pkt(f, PORT, TCPF_RST | TCPF_ACK, 100, hello, sizeof(hello));
+	assert_int_equal(process(f, T0), FLOW_NOTHING);
+	pkt(f, PORT, TCPF_SYN | TCPF_ACK, 100, hello, sizeof(hello));
+	assert_int_equal(process(f, T0), FLOW_NOTHING);
+	pkt(f, PORT, TCPF_FIN | TCPF_ACK, 100, NULL, 0);
+	assert_int_equal(process(f, T0), FLOW_NOTHING);
+
+	assert_int_equal(stats(f)->no_flow, 7);
+	assert_int_equal(stats(f)->bare_acks, 1); /* the first one, not even looked up */
+	assert_int_equal(stats(f)->created, 0);
+	assert_int_equal(flow_table_count(f->ft), 0);
+	assert_null(lookup(f, PORT));
+}
+
+static void test_flow_process_not_tls_after_syn(void **state)
+{
+	struct fixture *f = *state;
+	struct flow *fl;
+
+	syn(f, PORT, ISN, T0);
+	assert_int_equal(seg(f, PORT, http_get, 0, sizeof(http_get) - 1, T0 + MS), FLOW_ENDED);
+	assert_int_equal(stats(f)->not_tls, 1);
+	fl = lookup(f, PORT);
+	assert_non_null(fl);
+	assert_int_equal(fl->state, FLOW_DONE);
+	assert_null(fl->reasm.buf);
+
+	/* The rest costs nothing; a hello-looking segment later is no hello. */
+	pkt(f, PORT, TCPF_ACK, DATA + 37, NULL, 0);
+	assert_int_equal(process(f, T0 + 2 * MS), FLOW_NOTHING);
+	pkt(f, PORT, TCPF_ACK | TCPF_PSH, DATA + 37, hello, sizeof(hello));
+	assert_int_equal(process(f, T0 + 3 * MS), FLOW_NOTHING);
+	assert_int_equal(seg(f, PORT, hello, 0, sizeof(hello), T0 + 4 * MS), FLOW_NOTHING);
+	assert_int_equal(stats(f)->after_done, 2);
+	assert_int_equal(stats(f)->bare_acks, 1);
+	assert_int_equal(stats(f)->hellos, 0);
+	assert_int_equal(stats(f)->pickups, 0);
+	assert_int_equal(fl->state, FLOW_DONE);
+	assert_int_equal(flow_table_count(f->ft), 1);
+}
+
+static void test_flow_process_bad_tls_ends(void **state)
+{
+	/* record header, then handshake type and 24-bit length */
+	static const uint8_t server_hello[9] = { 0x16, 0x03, 0x03, 0x00, 0x2f, 0x02, 0, 0, 0x2b };
+	static const uint8_t empty_record[9] = { 0x16, 0x03, 0x01, 0x00, 0x00, 0x01, 0, 0, 0x00 };
+	static const uint8_t huge_hello[9] = { 0x16, 0x03, 0x01, 0x48, 0x00, 0x01, 0, 0x40, 0x01 };
+	struct fixture *f = *state;
+
+	syn(f, PORT, ISN, T0);
+	assert_int_equal(seg(f, PORT, server_hello, 0, 9, T0 + MS), FLOW_ENDED);
+	assert_int_equal(stats(f)->not_hello, 1);
+
+	syn(f, PORT + 1, ISN, T0);
+	assert_int_equal(seg(f, PORT + 1, empty_record, 0, 9, T0 + MS), FLOW_ENDED);
+	assert_int_equal(stats(f)->malformed, 1);
+
+	/* 16385 bytes of ClientHello body: larger than we take. */
+	syn(f, PORT + 2, ISN, T0);
+	assert_int_equal(seg(f, PORT + 2, huge_hello, 0, 9, T0 + MS), FLOW_ENDED);
+	assert_int_equal(stats(f)->too_big, 1);
+
+	assert_int_equal(lookup(f, PORT)->state, FLOW_DONE);
+	assert_int_equal(lookup(f, PORT + 1)->state, FLOW_DONE);
+	assert_int_equal(lookup(f, PORT + 2)->state, FLOW_DONE);
+	assert_int_equal(stats(f)->hellos, 0);
+}
+
+static void test_flow_process_syn_retransmit(void **state)
+{
+	struct fixture *f = *state;
+	struct flow *fl;
+
+	syn(f, PORT, ISN, T0);
+	assert_int_equal(syn(f, PORT, ISN, T0 + SEC), FLOW_NOTHING);
+	assert_int_equal(syn(f, PORT, ISN, T0 + 3 * SEC), FLOW_NOTHING);
+	assert_int_equal(stats(f)->syn_retransmits, 2);
+	assert_int_equal(stats(f)->syns, 1);
+	assert_int_equal(stats(f)->created, 1);
+	assert_int_equal(stats(f)->reused, 0);
+	fl = lookup(f, PORT);
+	assert_int_equal(fl->syn_ns, T0); /* the first SYN's time is kept */
+	assert_int_equal(seg(f, PORT, hello, 0, sizeof(hello), T0 + 3 * SEC + MS), FLOW_HELLO);
+	check_hello_and_finish(f, T0 + 3 * SEC + MS);
+}
+
+static void test_flow_process_port_reuse(void **state)
+{
+	const uint32_t isn2 = ISN + 0x01000000u;
+	struct fixture *f = *state;
+	struct flow *fl;
+
+	syn(f, PORT, ISN, T0);
+	assert_int_equal(seg(f, PORT, hello, 0, sizeof(hello), T0 + MS), FLOW_HELLO);
+	check_hello_and_finish(f, T0 + MS);
+	fl = lookup(f, PORT);
+
+	/* The old SYN again: a retransmit, the flow stays done. */
+	assert_int_equal(syn(f, PORT, ISN, T0 + 2 * MS), FLOW_NOTHING);
+	assert_int_equal(fl->state, FLOW_DONE);
+	assert_int_equal(stats(f)->syn_retransmits, 1);
+
+	/* A new ISN: a new connection on the same 4-tuple. */
+	assert_int_equal(syn(f, PORT, isn2, T0 + 5 * SEC), FLOW_NOTHING);
+	assert_ptr_equal(lookup(f, PORT), fl);
+	assert_int_equal(stats(f)->reused, 1);
+	assert_int_equal(stats(f)->syns, 2);
+	assert_int_equal(stats(f)->created, 1);
+	assert_int_equal(flow_table_count(f->ft), 1);
+	assert_int_equal(fl->state, FLOW_WAIT_HELLO);
+	assert_int_equal(fl->isn, isn2);
+	assert_int_equal(fl->reasm.base, isn2 + 1);
+	assert_int_equal(fl->syn_ns, T0 + 5 * SEC);
+	assert_int_equal(fl->first_byte_ns, 0);
+
+	pkt(f, PORT, TCPF_ACK | TCPF_PSH, isn2 + 1, hello, sizeof(hello));
+	assert_int_equal(process(f, T0 + 5 * SEC + MS), FLOW_HELLO);
+	assert_int_equal(fl->first_byte_ns, T0 + 5 * SEC + MS);
+	check_hello_and_finish(f, T0 + 5 * SEC + MS);
+	assert_int_equal(stats(f)->hellos, 2);
+
+	/* Back on the done list, timed from the second hello. */
+	assert_int_equal(flow_table_expire(f->ft, T0 + 35 * SEC), 0);
+	assert_int_equal(flow_table_expire(f->ft, T0 + 35 * SEC + MS), 1);
+	assert_int_equal(stats(f)->expired_done, 1);
+	assert_int_equal(stats(f)->timeouts, 0);
+	assert_int_equal(flow_table_count(f->ft), 0);
+}
+
+static void test_flow_process_syn_reuse_waiting(void **state)
+{
+	struct fixture *f = *state;
+	struct flow *fl;
+
+	/* A new ISN on a waiting flow restarts it at the young end of the age list. */
+	syn(f, PORT, ISN, T0);
+	assert_int_equal(seg(f, PORT, hello, 0, 20, T0 + MS), FLOW_NOTHING);
+	syn(f, PORT + 1, ISN, T0 + SEC);
+	assert_int_equal(syn(f, PORT, ISN + 5000, T0 + 10 * SEC), FLOW_NOTHING);
+	fl = lookup(f, PORT);
+	assert_int_equal(stats(f)->reused, 1);
+	assert_int_equal(fl->reasm.base, ISN + 5001);
+	assert_int_equal(fl->reasm.contig, 0);
+	assert_null(fl->reasm.buf);
+	assert_int_equal(flow_table_expire(f->ft, T0 + 31 * SEC), 1);
+	assert_null(lookup(f, PORT + 1));
+	assert_ptr_equal(lookup(f, PORT), fl);
+	assert_int_equal(flow_table_expire(f->ft, T0 + 40 * SEC), 1);
+	assert_int_equal(stats(f)->timeouts, 2);
+
+	/* A SYN on a flow picked up without one is a new connection, whatever its number. */
+	pkt(f, PORT + 2, TCPF_ACK, 7000, hello, 10);
+	assert_int_equal(process(f, T0 + 41 * SEC), FLOW_NOTHING);
+	assert_int_equal(syn(f, PORT + 2, 7000, T0 + 42 * SEC), FLOW_NOTHING);
+	assert_int_equal(stats(f)->syn_retransmits, 0);
+	assert_int_equal(stats(f)->reused, 2);
+	fl = lookup(f, PORT + 2);
+	assert_int_equal(fl->has_syn, 1);
+	assert_int_equal(fl->syn_ns, T0 + 42 * SEC);
+	assert_int_equal(fl->reasm.base, 7001);
+}
+
+static void test_flow_process_rst_before_hello(void **state)
+{
+	struct fixture *f = *state;
+
+	syn(f, PORT, ISN, T0);
+	assert_int_equal(seg(f, PORT, hello, 0, 20, T0 + MS), FLOW_NOTHING);
+	assert_non_null(lookup(f, PORT)->reasm.buf);
+	pkt(f, PORT, TCPF_RST | TCPF_ACK, DATA + 20, NULL, 0);
+	assert_int_equal(process(f, T0 + 2 * MS), FLOW_ENDED);
+	assert_int_equal(stats(f)->rst, 1);
+	assert_int_equal(flow_table_count(f->ft), 0);
+	assert_null(lookup(f, PORT));
+
+	/* The rest of the hello now belongs to no flow. */
+	assert_int_equal(seg(f, PORT, hello, 20, 32, T0 + 3 * MS), FLOW_NOTHING);
+	assert_int_equal(stats(f)->no_flow, 1);
+	assert_int_equal(stats(f)->hellos, 0);
+
+	/* A reset after the hello changes nothing: the done flow stays. */
+	syn(f, PORT + 1, ISN, T0);
+	assert_int_equal(seg(f, PORT + 1, hello, 0, sizeof(hello), T0 + MS), FLOW_HELLO);
+	check_hello_and_finish(f, T0 + MS);
+	pkt(f, PORT + 1, TCPF_RST, DATA + sizeof(hello), NULL, 0);
+	assert_int_equal(process(f, T0 + 2 * MS), FLOW_NOTHING);
+	assert_int_equal(stats(f)->rst, 1);
+	assert_non_null(lookup(f, PORT + 1));
+}
+
+static void test_flow_process_fin_before_hello_complete(void **state)
+{
+	struct fixture *f = *state;
+
+	/* Part of a hello, then FIN. */
+	syn(f, PORT, ISN, T0);
+	assert_int_equal(seg(f, PORT, hello, 0, 20, T0 + MS), FLOW_NOTHING);
+	pkt(f, PORT, TCPF_FIN | TCPF_ACK, DATA + 20, NULL, 0);
+	assert_int_equal(process(f, T0 + 2 * MS), FLOW_ENDED);
+	assert_int_equal(stats(f)->fin_incomplete, 1);
+	assert_int_equal(lookup(f, PORT)->state, FLOW_DONE);
+
+	/* FIN with no data at all. */
+	syn(f, PORT + 1, ISN, T0);
+	pkt(f, PORT + 1, TCPF_FIN | TCPF_ACK, DATA, NULL, 0);
+	assert_int_equal(process(f, T0 + MS), FLOW_ENDED);
+	assert_int_equal(stats(f)->fin_incomplete, 2);
+
+	/* The FIN comes with a segment ahead of a gap: ends once the gap fills. */
+	syn(f, PORT + 2, ISN, T0);
+	pkt(f, PORT + 2, TCPF_FIN | TCPF_ACK | TCPF_PSH, DATA + 20, hello + 20, 20);
+	assert_int_equal(process(f, T0 + MS), FLOW_NOTHING);
+	assert_int_equal(seg(f, PORT + 2, hello, 0, 20, T0 + 2 * MS), FLOW_ENDED);
+	assert_int_equal(stats(f)->fin_incomplete, 3);
+
+	/* A FIN after the last hello byte, the gap filled late: still a hello. */
+	syn(f, PORT + 3, ISN, T0);
+	pkt(f, PORT + 3, TCPF_FIN | TCPF_ACK | TCPF_PSH, DATA + 20, hello + 20, 32);
+	assert_int_equal(process(f, T0 + MS), FLOW_NOTHING);
+	assert_int_equal(seg(f, PORT + 3, hello, 0, 20, T0 + 2 * MS), FLOW_HELLO);
+	check_hello_and_finish(f, T0 + 2 * MS);
+	assert_int_equal(stats(f)->fin_incomplete, 3);
+	assert_int_equal(stats(f)->hellos, 1);
+}
+
+static void test_flow_process_syn_with_data(void **state)
+{
+	struct fixture *f = *state;
+
+	/* TCP Fast Open: the hello rides on the SYN, from sequence number ISN + 1. */
+	pkt(f, PORT, TCPF_SYN, ISN, hello, sizeof(hello));
+	assert_int_equal(process(f, T0), FLOW_HELLO);
+	assert_int_equal(stats(f)->syns, 1);
+	assert_int_equal(f->out.flow->has_syn, 1);
+	assert_int_equal(f->out.flow->meta.ttl, 64);
+	check_hello_and_finish(f, T0);
+
+	/* Part of it on the SYN, the rest after. */
+	pkt(f, PORT + 1, TCPF_SYN, ISN, hello, 20);
+	assert_int_equal(process(f, T0), FLOW_NOTHING);
+	assert_int_equal(seg(f, PORT + 1, hello, 20, 32, T0 + MS), FLOW_HELLO);
+	check_hello_and_finish(f, T0 + MS);
+	assert_int_equal(stats(f)->not_tls, 0);
+}
+
+static void test_flow_process_segment_limit(void **state)
+{
+	struct fixture *f = *state;
+
+	/* max_segments 3: a hello dribbled one byte at a time. */
+	syn(f, PORT, ISN, T0);
+	for (uint32_t i = 0; i < 3; i++)
+		assert_int_equal(seg(f, PORT, hello, i, 1, T0 + (i + 1) * MS), FLOW_NOTHING);
+	assert_int_equal(seg(f, PORT, hello, 3, 1, T0 + 4 * MS), FLOW_ENDED);
+	assert_int_equal(stats(f)->segment_limit, 1);
+	assert_int_equal(lookup(f, PORT)->state, FLOW_DONE);
+	assert_null(lookup(f, PORT)->reasm.buf);
+
+	/* Retransmits count towards the limit. */
+	syn(f, PORT + 1, ISN, T0);
+	for (uint32_t i = 0; i < 3; i++)
+		assert_int_equal(seg(f, PORT + 1, hello, 0, 10, T0 + MS), FLOW_NOTHING);
+	assert_int_equal(seg(f, PORT + 1, hello, 10, 42, T0 + 2 * MS), FLOW_ENDED);
+	assert_int_equal(stats(f)->segment_limit, 2);
+
+	/* Three segments are still allowed. */
+	syn(f, PORT + 2, ISN, T0);
+	assert_int_equal(seg(f, PORT + 2, hello, 0, 10, T0 + MS), FLOW_NOTHING);
+	assert_int_equal(seg(f, PORT + 2, hello, 10, 10, T0 + MS), FLOW_NOTHING);
+	assert_int_equal(seg(f, PORT + 2, hello, 20, 32, T0 + MS), FLOW_HELLO);
+	check_hello_and_finish(f, T0 + MS);
+}
+
+static void test_flow_process_byte_limit(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t big[40];
+
+	/* max_bytes 64: the 52-byte hello fits. */
+	syn(f, PORT, ISN, T0);
+	assert_int_equal(seg(f, PORT, hello, 0, 20, T0 + MS), FLOW_NOTHING);
+	assert_int_equal(seg(f, PORT, hello, 20, 32, T0 + MS), FLOW_HELLO);
+	check_hello_and_finish(f, T0 + MS);
+
+	/* A hello announcing 200 bytes of body cannot fit: ended at once. */
+	memcpy(big, hello, sizeof(big));
+	big[4] = 0xcc; /* record: 204 bytes */
+	big[8] = 0xc8; /* ClientHello: 200 bytes */
+	syn(f, PORT + 1, ISN, T0);
+	assert_int_equal(seg(f, PORT + 1, big, 0, 30, T0 + MS), FLOW_ENDED);
+	assert_int_equal(stats(f)->byte_limit, 1);
+	assert_int_equal(lookup(f, PORT + 1)->state, FLOW_DONE);
+
+	/* A segment starting beyond the limit. */
+	syn(f, PORT + 2, ISN, T0);
+	assert_int_equal(seg(f, PORT + 2, hello, 0, 20, T0 + MS), FLOW_NOTHING);
+	pkt(f, PORT + 2, TCPF_ACK, DATA + 70, hello, 10);
+	assert_int_equal(process(f, T0 + 2 * MS), FLOW_ENDED);
+	assert_int_equal(stats(f)->byte_limit, 2);
+	assert_int_equal(stats(f)->hellos, 1);
+}
+
+static void test_flow_process_table_full_evicts(void **state)
+{
+	struct fixture *f = *state;
+
+	/* max_flows 4: A B C D waiting; C then B finish their hello. */
+	for (uint16_t i = 0; i < 4; i++)
+		assert_int_equal(syn(f, PORT + i, ISN, T0 + i * MS), FLOW_NOTHING);
+	assert_int_equal(seg(f, PORT + 2, hello, 0, sizeof(hello), T0 + 10 * MS), FLOW_HELLO);
+	flow_table_finish(f->ft, f->out.flow, T0 + 10 * MS);
+	assert_int_equal(seg(f, PORT + 1, hello, 0, sizeof(hello), T0 + 11 * MS), FLOW_HELLO);
+	flow_table_finish(f->ft, f->out.flow, T0 + 11 * MS);
+	assert_int_equal(flow_table_count(f->ft), 4);
+
+	/* E: the first finished (C) goes. */
+	assert_int_equal(syn(f, PORT + 4, ISN, T0 + 20 * MS), FLOW_NOTHING);
+	assert_int_equal(stats(f)->evicted_done, 1);
+	assert_null(lookup(f, PORT + 2));
+	assert_non_null(lookup(f, PORT + 1));
+	assert_non_null(lookup(f, PORT + 4));
+
+	/* F: the other finished one (B). */
+	assert_int_equal(syn(f, PORT + 5, ISN, T0 + 21 * MS), FLOW_NOTHING);
+	assert_int_equal(stats(f)->evicted_done, 2);
+	assert_null(lookup(f, PORT + 1));
+
+	/* G: none finished, the oldest waiting (A) goes. */
+	assert_int_equal(syn(f, PORT + 6, ISN, T0 + 22 * MS), FLOW_NOTHING);
+	assert_int_equal(stats(f)->evicted_active, 1);
+	assert_null(lookup(f, PORT));
+	assert_non_null(lookup(f, PORT + 3));
+	assert_non_null(lookup(f, PORT + 6));
+
+	/* A pickup also makes room; then D, the next oldest, is gone. */
+	pkt(f, PORT + 7, TCPF_ACK, 77, hello, sizeof(hello));
+	assert_int_equal(process(f, T0 + 23 * MS), FLOW_HELLO);
+	assert_int_equal(stats(f)->evicted_active, 2);
+	assert_null(lookup(f, PORT + 3));
+	assert_int_equal(flow_table_count(f->ft), 4);
+	assert_int_equal(stats(f)->created, 8);
+}
+
+static void test_flow_table_expire_waiting(void **state)
+{
+	struct fixture *f = *state;
+
+	syn(f, PORT, ISN, T0);
+	assert_int_equal(seg(f, PORT, hello, 0, 20, T0 + MS), FLOW_NOTHING); /* a buffer held */
+	syn(f, PORT + 1, ISN, T0 + 10 * SEC);
+
+	assert_int_equal(flow_table_expire(f->ft, T0 + 30 * SEC - 1), 0);
+	assert_int_equal(flow_table_count(f->ft), 2);
+	/* Counted from creation, not from the last segment. */
+	assert_int_equal(flow_table_expire(f->ft, T0 + 30 * SEC), 1);
+	assert_int_equal(stats(f)->timeouts, 1);
+	assert_null(lookup(f, PORT));
+	assert_non_null(lookup(f, PORT + 1));
+	assert_int_equal(flow_table_expire(f->ft, T0 + 40 * SEC), 1);
+	assert_int_equal(stats(f)->timeouts, 2);
+	assert_int_equal(flow_table_count(f->ft), 0);
+	assert_int_equal(flow_table_expire(f->ft, T0 + 100 * SEC), 0);
+	assert_int_equal(stats(f)->expired_done, 0);
+}
+
+static void test_flow_table_expire_done(void **state)
+{
+	struct fixture *f = *state;
+
+	syn(f, PORT, ISN, T0);
+	syn(f, PORT + 1, ISN, T0 + 5 * SEC);
+	assert_int_equal(seg(f, PORT, hello, 0, sizeof(hello), T0 + 20 * SEC), FLOW_HELLO);
+	flow_table_finish(f->ft, f->out.flow, T0 + 20 * SEC);
+
+	/* The waiting one times out; the done one is timed from its hello. */
+	assert_int_equal(flow_table_expire(f->ft, T0 + 35 * SEC), 1);
+	assert_int_equal(stats(f)->timeouts, 1);
+	assert_null(lookup(f, PORT + 1));
+	assert_non_null(lookup(f, PORT));
+	assert_int_equal(flow_table_expire(f->ft, T0 + 50 * SEC - 1), 0);
+	assert_int_equal(flow_table_expire(f->ft, T0 + 50 * SEC), 1);
+	assert_int_equal(stats(f)->expired_done, 1);
+	assert_int_equal(stats(f)->timeouts, 1);
+	assert_int_equal(flow_table_count(f->ft), 0);
+
+	/* Forgotten: a hello on that 4-tuple now starts a new flow. */
+	assert_int_equal(seg(f, PORT, hello, 0, sizeof(hello), T0 + 51 * SEC), FLOW_HELLO);
+	assert_int_equal(stats(f)->pickups, 1);
+	check_hello_and_finish(f, T0 + 51 * SEC);
+}
+
+static void test_flow_table_finish_frees_reasm(void **state)
+{
+	struct fixture *f = *state;
+	struct flow *fl;
+
+	syn(f, PORT, ISN, T0);
+	assert_int_equal(seg(f, PORT, hello, 20, 32, T0 + MS), FLOW_NOTHING);
+	assert_int_equal(seg(f, PORT, hello, 0, 20, T0 + 2 * MS), FLOW_HELLO);
+	fl = f->out.flow;
+	assert_non_null(fl->reasm.buf);
+	assert_ptr_equal(f->out.msg, fl->reasm.buf + 5); /* from the reassembly buffer */
+	assert_memory_equal(f->out.msg, MSG, MSG_LEN);
+
+	flow_table_finish(f->ft, fl, T0 + 3 * MS);
+	assert_int_equal(fl->state, FLOW_DONE);
+	assert_int_equal(fl->created_ns, T0 + 3 * MS);
+	assert_null(fl->reasm.buf);
+	assert_null(fl->reasm.ranges);
+	assert_int_equal(fl->reasm.cap, 0);
+	assert_int_equal(fl->reasm.contig, 0);
+
+	/* Twice is a no-op: the completion time stays. */
+	flow_table_finish(f->ft, fl, T0 + 9 * MS);
+	assert_int_equal(fl->created_ns, T0 + 3 * MS);
+	assert_int_equal(flow_table_count(f->ft), 1);
+}
+
+static void test_flow_table_free_pending(void **state)
+{
+	struct fixture *f = *state;
+
+	/* Flows left holding reassembly buffers: the teardown frees them all. */
+	for (uint16_t i = 0; i < 10; i++) {
+		syn(f, PORT + i, ISN, T0);
+		assert_int_equal(seg(f, PORT + i, hello, 10, 30, T0 + MS), FLOW_NOTHING);
+		assert_non_null(lookup(f, PORT + i)->reasm.buf);
+	}
+	assert_int_equal(flow_table_count(f->ft), 10);
+	assert_int_equal(stats(f)->out_of_order, 10);
+}
+
+static void test_flow_process_truncated_capture(void **state)
+{
+	struct fixture *f = *state;
+
+	/* A snaplen cut the hello: its bytes never all arrive, no hello. */
+	syn(f, PORT, ISN, T0);
+	pkt(f, PORT, TCPF_ACK | TCPF_PSH, DATA, hello, 30);
+	f->pi.payload_wire = sizeof(hello);
+	assert_int_equal(process(f, T0 + MS), FLOW_NOTHING);
+	assert_int_equal(lookup(f, PORT)->reasm.contig, 30);
+	assert_int_equal(stats(f)->hellos, 0);
+	assert_int_equal(flow_table_expire(f->ft, T0 + 30 * SEC), 1);
+	assert_int_equal(stats(f)->timeouts, 1);
+}
+
+static void test_flow_process_ipv6(void **state)
+{
+	struct fixture *f = *state;
+	struct flow_key k4, k6;
+	struct flow *fl;
+
+	syn(f, PORT, ISN, T0); /* an IPv4 flow on the same ports */
+	f->family = AF_INET6;
+	assert_int_equal(syn(f, PORT, ISN, T0), FLOW_NOTHING);
+	assert_int_equal(flow_table_count(f->ft), 2);
+	fl = lookup(f, PORT);
+	assert_non_null(fl);
+	assert_int_equal(fl->key.family, AF_INET6);
+	assert_memory_equal(fl->key.src, client6, 16);
+	assert_memory_equal(fl->key.dst, server6, 16);
+	assert_int_equal(fl->meta.ip_total_len, 80);
+	assert_int_equal(fl->meta.df, 0);
+	assert_int_equal(seg(f, PORT, hello, 0, sizeof(hello), T0 + MS), FLOW_HELLO);
+	assert_ptr_equal(f->out.flow, fl);
+	check_hello_and_finish(f, T0 + MS);
+
+	/* Keys: zero padding, whatever was in the memory before. */
+	memset(&k6, 0xff, sizeof(k6));
+	flow_key_from_pkt(&f->pi, &k6);
+	assert_int_equal(k6.pad[0] | k6.pad[1] | k6.pad[2], 0);
+	f->family = AF_INET;
+	pkt(f, PORT, TCPF_ACK, 0, NULL, 0);
+	memset(&k4, 0xff, sizeof(k4));
+	flow_key_from_pkt(&f->pi, &k4);
+	assert_int_equal(k4.family, AF_INET);
+	for (int i = 4; i < 16; i++)
+		assert_int_equal(k4.src[i], 0);
+	assert_int_equal(flow_table_lookup(f->ft, &k4)->state, FLOW_WAIT_HELLO);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define TC(f, cfg) cmocka_unit_test_prestate_setup_teardown(f, setup, teardown, (void *)&(cfg))
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_flow_table_new_bad_config),
+		T(test_flow_process_syn_creates_flow),
+		T(test_flow_process_hello_one_segment),
+		T(test_flow_process_hello_two_segments),
+		T(test_flow_process_hello_three_segments),
+		T(test_flow_process_hello_out_of_order),
+		T(test_flow_process_hello_two_records),
+		T(test_flow_process_hello_seq_wrap),
+		T(test_flow_process_retransmit_counted),
+		T(test_flow_process_pickup_missed_syn),
+		T(test_flow_process_no_flow_without_hello),
+		T(test_flow_process_not_tls_after_syn),
+		T(test_flow_process_bad_tls_ends),
+		T(test_flow_process_syn_retransmit),
+		T(test_flow_process_port_reuse),
+		T(test_flow_process_syn_reuse_waiting),
+		T(test_flow_process_rst_before_hello),
+		T(test_flow_process_fin_before_hello_complete),
+		T(test_flow_process_syn_with_data),
+		TC(test_flow_process_segment_limit, cfg_seg3),
+		TC(test_flow_process_byte_limit, cfg_bytes64),
+		TC(test_flow_process_table_full_evicts, cfg_small),
+		T(test_flow_table_expire_waiting),
+		T(test_flow_table_expire_done),
+		T(test_flow_table_finish_frees_reasm),
+		T(test_flow_table_free_pending),
+		T(test_flow_process_truncated_capture),
+		T(test_flow_process_ipv6),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,1065 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * Unit tests of packet (user/packet.c): every pcap link layer
+ * packet_strip_link() knows, IPv4 with options and fragments, IPv6 with
+ * extension headers, TCP header and option parsing, address text. Frames are
+ * built here by small writers (put_tcp, put_ipv4, put_ipv6, ...) so each
+ * test states the fields it is about; link-layer headers are written out as
+ * byte vectors. Truncated and malformed variants sit next to the good ones,
+ * and the truncation loops hand the parser exact-size heap copies so ASan
+ * sees any read past the capture.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <cmocka.h>
+
+#include "packet.h"
+
+#define PROTO_TCP 6
+#define PROTO_UDP 17
+
+/* 192.0.2.10 -> 198.51.100.1 and 2001:db8::a -> 2001:db8::1 */
+static const uint8_t v4_src[4] = { 192, 0, 2, 10 };
+static const uint8_t v4_dst[4] = { 198, 51, 100, 1 };
+static const uint8_t v6_src[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x0a };
+static const uint8_t v6_dst[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x01 };
+
+/* SYN options of Linux: MSS 1460, SACK permitted, Timestamps, NOP, WScale 7. */
+static const uint8_t linux_syn_opts[20] = {
+	0x02, 0x04, 0x05, 0xb4,                         /* MSS 1460 */
+	0x04, 0x02,                                     /* SACK permitted */
+	0x08, 0x0a, 0x00, 0x01, 0x02, 0x03, 0, 0, 0, 0, /* Timestamps */
+	0x01,                                           /* NOP */
+	0x03, 0x03, 0x07,                               /* WScale 7 */
+};
+
+/* Options of a data segment: NOP, NOP, Timestamps. */
+static const uint8_t ts_opts[12] = {
+	0x01, 0x01, 0x08, 0x0a, 0x00, 0x01, 0x02, 0x03, 0x00, 0x00, 0x00, 0x09,
+};
+
+static const uint8_t payload10[10] = { 0x16, 0x03, 0x01, 0x00, 0x05, 0x01, 0x00, 0x00, 0x01, 0x00 };
+
+struct tcp_seg {
+	uint16_t sport, dport;
+	uint32_t seq, ack;
+	uint8_t flags;
+	uint8_t doff_words; /* 0: from opt_len */
+	uint16_t window;
+	const uint8_t *opts;
+	uint8_t opt_len; /* a multiple of 4 */
+	const uint8_t *payload;
+	uint32_t payload_len;
+};
+
+static const struct tcp_seg syn_seg = {
+	.sport = 40000, .dport = 443, .seq = 0x11223344, .flags = TCPF_SYN, .window = 64240,
+	.opts = linux_syn_opts, .opt_len = sizeof(linux_syn_opts),
+};
+
+static const struct tcp_seg data_seg = {
+	.sport = 40000, .dport = 443, .seq = 0x11223345, .ack = 0x55667788,
+	.flags = TCPF_ACK | TCPF_PSH, .window = 502, .opts = ts_opts, .opt_len = sizeof(ts_opts),
+	.payload = payload10, .payload_len = sizeof(payload10),
+};
+
+struct fixture {
+	uint8_t buf[2048];  /* frame under construction */
+	struct pkt_info pi; /* poisoned before every test */
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return -1;
+	memset(&f->pi, 0xa5, sizeof(f->pi));
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	free(*state);
+	return 0;
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	put16(p, (uint16_t)(v >> 16));
+	put16(p + 2, (uint16_t)v);
+}
+
+/* TCP header, options and payload at p; returns their length. */
+static uint32_t put_tcp(uint8_t *p, const struct tcp_seg *t)
+{
+	uint32_t hl = 20u + t->opt_len;
+	uint8_t words = t->doff_words ? t->doff_words : (uint8_t)(hl / 4);
+
+	memset(p, 0, 20);
+	put16(p, t->sport);
+	put16(p + 2, t->dport);
+	put32(p + 4, t->seq);
+	put32(p + 8, t->ack);
+	p[12] = (uint8_t)(words << 4);
+	p[13] = t->flags;
+	put16(p + 14, t->window);
+	if (t->opt_len)
+		memcpy(p + 20, t->opts, t->opt_len);
+	if (t->payload_len)
+		memcpy(p + hl, t->payload, t->payload_len);
+	return hl + t->payload_len;
+}
+
+/* IPv4 header of ihl words (options NOP-filled), DF, ID 0x1234, TTL 64. */
+static uint32_t put_ipv4(uint8_t *p, uint8_t ihl, uint8_t proto, uint32_t l4_len)
+{
+	uint32_t hl = ihl * 4u;
+
+	memset(p, 0, 20);
+	p[0] = (uint8_t)(0x40 | ihl);
+	put16(p + 2, (uint16_t)(hl + l4_len));
+	put16(p + 4, 0x1234);
+	put16(p + 6, 0x4000);
+	p[8] = 64;
+	p[9] = proto;
+	memcpy(p + 12, v4_src, 4);
+	memcpy(p + 16, v4_dst, 4);
+	if (hl > 20)
+		memset(p + 20, 0x01, hl - 20);
+	return hl;
+}
+
+/* IPv4 + TCP: returns the IP total length. */
+static uint32_t build_v4(uint8_t *p, uint8_t ihl, uint8_t proto, const struct tcp_seg *t)
+{
+	uint32_t l4 = put_tcp(p + ihl * 4u, t);
+
+	return put_ipv4(p, ihl, proto, l4) + l4;
+}
+
+static void put_ipv6(uint8_t *p, uint8_t nh, uint16_t plen)
+{
+	memset(p, 0, 40);
+	p[0] = 0x60;
+	p[1] = 0x01; /* a flow label, ignored */
+	put16(p + 4, plen);
+	p[6] = nh;
+	p[7] = 57; /* hop limit */
+	memcpy(p + 8, v6_src, 16);
+	memcpy(p + 24, v6_dst, 16);
+}
+
+struct ext_hdr {
+	uint8_t type; /* 0 hop-by-hop, 43 routing, 44 fragment, 51 AH, 60 dest opts */
+	uint8_t len;  /* bytes */
+	uint16_t frag; /* fragment header: offset << 3 | M */
+};
+
+/* One extension header at p; returns its length. */
+static uint32_t put_ext(uint8_t *p, const struct ext_hdr *e, uint8_t next)
+{
+	memset(p, 0, e->len);
+	p[0] = next;
+	if (e->type == 44)
+		put16(p + 2, e->frag);
+	else if (e->type == 51)
+		p[1] = (uint8_t)(e->len / 4 - 2);
+	else
+		p[1] = (uint8_t)(e->len / 8 - 1);
+	return e->len;
+}
+
+/* IPv6, extension headers in order, then TCP (with proto as last next header). */
+static uint32_t build_v6(uint8_t *p, const struct ext_hdr *ext, int n, uint8_t proto,
+			 const struct tcp_seg *t)
+{
+	uint32_t off = 40;
+
+	for (int i = 0; i < n; i++)
+		off += put_ext(p + off, &ext[i], i + 1 < n ? ext[i + 1].type : proto);
+	off += put_tcp(p + off, t);
+	put_ipv6(p, n ? ext[0].type : proto, (uint16_t)(off - 40));
+	return off;
+}
+
+/* An exact-size heap copy, so ASan catches any read past len. */
+static uint8_t *dup_exact(const uint8_t *p, uint32_t len)
+{
+	uint8_t *c = malloc(len ? len : 1);
+
+	assert_non_null(c);
+	memcpy(c, p, len);
+	return c;
+}
+
+/* ---- link layers ---- */
+
+#define MACS 0x02, 0x00, 0x00, 0x00, 0x00, 0x01, 0x02, 0x00, 0x00, 0x00, 0x00, 0x02
+
+static const uint8_t eth_v4[] = { MACS, 0x08, 0x00 };
+static const uint8_t eth_v6[] = { MACS, 0x86, 0xdd };
+static const uint8_t eth_vlan[] = { MACS, 0x81, 0x00, 0x00, 0x64, 0x08, 0x00 };
+static const uint8_t eth_qinq[] = {
+	MACS, 0x88, 0xa8, 0x00, 0x0a, /* 802.1ad outer, VID 10 */
+	0x81, 0x00, 0x00, 0x64,       /* 802.1Q inner, VID 100 */
+	0x86, 0xdd,
+};
+static const uint8_t eth_qinq_9100[] = {
+	MACS, 0x91, 0x00, 0x00, 0x0a, /* pre-standard QinQ outer tag */
+	0x81, 0x00, 0x00, 0x64, 0x08, 0x00,
+};
+static const uint8_t sll[] = {
+	0x00, 0x00,                                     /* to us */
+	0x00, 0x01,                                     /* ARPHRD_ETHER */
+	0x00, 0x06,                                     /* address length */
+	0x02, 0x00, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, /* address */
+	0x08, 0x00,                                     /* protocol */
+};
+static const uint8_t sll_vlan[] = {
+	0x00, 0x00, 0x00, 0x01, 0x00, 0x06, 0x02, 0x00, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00,
+	0x81, 0x00, 0x00, 0x64, 0x08, 0x00,
+};
+static const uint8_t sll2[] = {
+	0x86, 0xdd,                                     /* protocol */
+	0x00, 0x00,                                     /* reserved */
+	0x00, 0x00, 0x00, 0x03,                         /* ifindex */
+	0x00, 0x01,                                     /* ARPHRD_ETHER */
+	0x00,                                           /* to us */
+	0x06,                                           /* address length */
+	0x02, 0x00, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, /* address */
+};
+static const uint8_t null_le_inet[] = { 0x02, 0x00, 0x00, 0x00 };
+static const uint8_t null_be_inet[] = { 0x00, 0x00, 0x00, 0x02 };
+static const uint8_t null_le_inet6[] = { 0x1e, 0x00, 0x00, 0x00 }; /* 30: Darwin AF_INET6 */
+static const uint8_t null_be_inet6[] = { 0x00, 0x00, 0x00, 0x1e };
+static const uint8_t null_le_bsd6[] = { 0x18, 0x00, 0x00, 0x00 }; /* 24: NetBSD/OpenBSD */
+static const uint8_t null_le_fbsd6[] = { 0x1c, 0x00, 0x00, 0x00 }; /* 28: FreeBSD */
+
+struct link_case {
+	const char *name;
+	int linktype;
+	const uint8_t *hdr;
+	uint32_t hdr_len;
+	bool v6; /* the L3 packet is IPv6 */
+};
+
+#define LC(n, lt, h, six) { n, lt, h, sizeof(h), six }
+static const struct link_case link_cases[] = {
+	LC("en10mb ipv4", 1, eth_v4, false),
+	LC("en10mb ipv6", 1, eth_v6, true),
+	LC("en10mb 802.1q", 1, eth_vlan, false),
+	LC("en10mb 802.1ad+802.1q", 1, eth_qinq, true),
+	LC("en10mb 0x9100+802.1q", 1, eth_qinq_9100, false),
+	LC("linux_sll", 113, sll, false),
+	LC("linux_sll vlan", 113, sll_vlan, false),
+	LC("linux_sll2", 276, sll2, true),
+	{ "raw 12", 12, NULL, 0, false },
+	{ "raw 14", 14, NULL, 0, true },
+	{ "raw 101", 101, NULL, 0, false },
+	{ "raw 101 v6", 101, NULL, 0, true },
+	{ "ipv4 228", 228, NULL, 0, false },
+	{ "ipv6 229", 229, NULL, 0, true },
+	LC("null le 2", 0, null_le_inet, false),
+	LC("null be 2", 0, null_be_inet, false),
+	LC("null le 30", 0, null_le_inet6, true),
+	LC("null be 30", 0, null_be_inet6, true),
+	LC("null le 24", 0, null_le_bsd6, true),
+	LC("null le 28", 0, null_le_fbsd6, true),
+	LC("loop 108", 108, null_be_inet, false),
+	LC("loop 108 v6", 108, null_be_inet6, true),
+};
+
+/* Link header + a data segment with options and payload; returns the L3 length. */
+static uint32_t build_frame(uint8_t *buf, const struct link_case *lc)
+{
+	if (lc->hdr_len)
+		memcpy(buf, lc->hdr, lc->hdr_len);
+	if (lc->v6)
+		return build_v6(buf + lc->hdr_len, NULL, 0, PROTO_TCP, &data_seg);
+	return build_v4(buf + lc->hdr_len, 5, PROTO_TCP, &data_seg);
+}
+
+static void test_packet_link_supported_types(void **state)
+{
+	static const int yes[] = { 0, 1, 12, 14, 101, 108, 113, 228, 229, 276 };
+	static const int no[] = { -1, 2, 9, 105, 127, 192, 220, 277, 65535 };
+
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
+		assert_true(packet_link_supported(yes[i]));
+	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+		assert_false(packet_link_supported(no[i]));
+}
+
+static void test_packet_strip_link_each_type(void **state)
+{
+	struct fixture *f = *state;
+
+	for (size_t i = 0; i < sizeof(link_cases) / sizeof(link_cases[0]); i++) {
+		const struct link_case *lc = &link_cases[i];
+		uint32_t l3len = 0, n = build_frame(f->buf, lc);
+		const uint8_t *l3 = NULL;
+		enum packet_verdict v;
+
+		assert_true(packet_link_supported(lc->linktype));
+		v = packet_strip_link(lc->linktype, f->buf, lc->hdr_len + n, &l3, &l3len);
+		assert_int_equal(v, PKT_OK);
+		assert_ptr_equal(l3, f->buf + lc->hdr_len);
+		assert_int_equal(l3len, n);
+		assert_int_equal(packet_parse(l3, l3len, &f->pi), PKT_OK);
+		assert_int_equal(f->pi.family, lc->v6 ? AF_INET6 : AF_INET);
+		assert_int_equal(f->pi.sport, 40000);
+		assert_int_equal(f->pi.payload_len, sizeof(payload10));
+		assert_memory_equal(f->pi.payload, payload10, sizeof(payload10));
+	}
+}
+
+static void test_packet_strip_link_not_ip(void **state)
+{
+	static const uint8_t arp[] = { MACS, 0x08, 0x06, 0x00, 0x01, 0x08, 0x00, 0x06, 0x04 };
+	static const uint8_t llc[] = { MACS, 0x00, 0x26, 0x42, 0x42, 0x03, 0x00, 0x00 };
+	static const uint8_t three_tags[] = {
+		MACS, 0x88, 0xa8, 0x00, 0x0a, 0x81, 0x00, 0x00, 0x64, 0x81, 0x00, 0x00, 0x65,
+		0x08, 0x00, 0x45, 0x00,
+	};
+	static const uint8_t vlan_arp[] = { MACS, 0x81, 0x00, 0x00, 0x64, 0x08, 0x06, 0x00, 0x01 };
+	static const uint8_t sll_arp[] = {
+		0x00, 0x00, 0x00, 0x01, 0x00, 0x06, 0x02, 0x00, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00,
+		0x08, 0x06, 0x00, 0x01,
+	};
+	static const uint8_t sll2_lldp[20] = { 0x88, 0xcc };
+	static const uint8_t null_fam7[] = { 0x07, 0x00, 0x00, 0x00, 0x45, 0x00 };
+	static const uint8_t null_fam2_wide[] = { 0x02, 0x00, 0x00, 0x01, 0x45, 0x00 };
+	const uint8_t *l3 = NULL;
+	uint32_t l3len = 0;
+
+	assert_int_equal(packet_strip_link(1, arp, sizeof(arp), &l3, &l3len), PKT_NOT_IP);
+	assert_int_equal(packet_strip_link(1, llc, sizeof(llc), &l3, &l3len), PKT_NOT_IP);
+	assert_int_equal(packet_strip_link(1, three_tags, sizeof(three_tags), &l3, &l3len),
+			 PKT_NOT_IP);
+	assert_int_equal(packet_strip_link(1, vlan_arp, sizeof(vlan_arp), &l3, &l3len), PKT_NOT_IP);
+	assert_int_equal(packet_strip_link(113, sll_arp, sizeof(sll_arp), &l3, &l3len), PKT_NOT_IP);
+	assert_int_equal(packet_strip_link(276, sll2_lldp, sizeof(sll2_lldp), &l3, &l3len),
+			 PKT_NOT_IP);
+	assert_int_equal(packet_strip_link(0, null_fam7, sizeof(null_fam7), &l3, &l3len),
+			 PKT_NOT_IP);
+	assert_int_equal(packet_strip_link(0, null_fam2_wide, sizeof(null_fam2_wide), &l3, &l3len),
+			 PKT_NOT_IP);
+	assert_null(l3); /* never set on a refusal */
+}
+
+static void test_packet_strip_link_unsupported(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t n = build_frame(f->buf, &link_cases[0]) + 14;
+	const uint8_t *l3 = NULL;
+	uint32_t l3len = 0;
+
+	assert_int_equal(packet_strip_link(105, f->buf, n, &l3, &l3len), PKT_UNSUPPORTED);
+	assert_int_equal(packet_strip_link(127, f->buf, n, &l3, &l3len), PKT_UNSUPPORTED);
+	assert_int_equal(packet_strip_link(-1, f->buf, 0, &l3, &l3len), PKT_UNSUPPORTED);
+	assert_null(l3);
+}
+
+/*
+ * Every shorter capture of every link case: short of the link header it is
+ * TRUNCATED, short of the IP+TCP headers packet_parse() says TRUNCATED, and
+ * from there on it is OK with the payload cut where the capture ends.
+ */
+static void test_packet_strip_link_truncated_every_length(void **state)
+{
+	struct fixture *f = *state;
+
+	for (size_t i = 0; i < sizeof(link_cases) / sizeof(link_cases[0]); i++) {
+		const struct link_case *lc = &link_cases[i];
+		uint32_t n = build_frame(f->buf, lc) + lc->hdr_len;
+		uint32_t hdrs = lc->hdr_len + (lc->v6 ? 40 : 20) + 20 + sizeof(ts_opts);
+
+		for (uint32_t len = 0; len < n; len++) {
+			uint8_t *c = dup_exact(f->buf, len);
+			const uint8_t *l3 = NULL;
+			uint32_t l3len = 0;
+			enum packet_verdict v;
+
+			v = packet_strip_link(lc->linktype, c, len, &l3, &l3len);
+
+			if (len < lc->hdr_len) {
+				assert_int_equal(v, PKT_TRUNCATED);
+			} else {
+				assert_int_equal(v, PKT_OK);
+				assert_int_equal(l3len, len - lc->hdr_len);
+				v = packet_parse(l3, l3len, &f->pi);
+				if (len < hdrs) {
+					assert_int_equal(v, PKT_TRUNCATED);
+				} else {
+					assert_int_equal(v, PKT_OK);
+					assert_int_equal(f->pi.payload_len, len - hdrs);
+					assert_int_equal(f->pi.payload_wire, sizeof(payload10));
+				}
+			}
+			free(c);
+		}
+	}
+}
+
+/* ---- IPv4 ---- */
+
+static void test_packet_parse_ipv4_syn_fields(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t n = build_v4(f->buf, 5, PROTO_TCP, &syn_seg);
+	struct pkt_info *pi = &f->pi;
+
+	assert_int_equal(n, 60);
+	assert_int_equal(packet_parse(f->buf, n, pi), PKT_OK);
+	assert_int_equal(pi->family, AF_INET);
+	assert_int_equal(pi->ttl, 64);
+	assert_int_equal(pi->df, 1);
+	assert_int_equal(pi->ip_id, 0x1234);
+	assert_int_equal(pi->ip_total_len, 60);
+	assert_memory_equal(pi->src, v4_src, 4);
+	assert_memory_equal(pi->dst, v4_dst, 4);
+	assert_int_equal(pi->sport, 40000);
+	assert_int_equal(pi->dport, 443);
+	assert_int_equal(pi->seq, 0x11223344);
+	assert_int_equal(pi->ack, 0);
+	assert_int_equal(pi->tcp_flags, TCPF_SYN);
+	assert_int_equal(pi->window, 64240);
+	assert_int_equal(pi->tcp_opt_len, 20);
+	assert_ptr_equal(pi->tcp_opts, f->buf + 40);
+	assert_memory_equal(pi->tcp_opts, linux_syn_opts, 20);
+	assert_ptr_equal(pi->payload, f->buf + 60);
+	assert_int_equal(pi->payload_len, 0);
+	assert_int_equal(pi->payload_wire, 0);
+}
+
+static void test_packet_parse_ipv4_options(void **state)
+{
+	struct fixture *f = *state;
+
+	for (uint8_t ihl = 6; ihl <= 15; ihl++) {
+		uint32_t n = build_v4(f->buf, ihl, PROTO_TCP, &data_seg);
+		uint32_t l4 = ihl * 4u;
+
+		assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_OK);
+		assert_int_equal(f->pi.ip_total_len, n);
+		assert_int_equal(f->pi.seq, data_seg.seq);
+		assert_ptr_equal(f->pi.tcp_opts, f->buf + l4 + 20);
+		assert_int_equal(f->pi.tcp_opt_len, sizeof(ts_opts));
+		assert_ptr_equal(f->pi.payload, f->buf + l4 + 20 + sizeof(ts_opts));
+		assert_int_equal(f->pi.payload_len, sizeof(payload10));
+		/* Cut inside the options: truncated, not misread. */
+		assert_int_equal(packet_parse(f->buf, l4 - 1, &f->pi), PKT_TRUNCATED);
+	}
+}
+
+static void test_packet_parse_ipv4_bad_ihl(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t n = build_v4(f->buf, 5, PROTO_TCP, &data_seg);
+
+	for (uint8_t ihl = 0; ihl < 5; ihl++) {
+		f->buf[0] = (uint8_t)(0x40 | ihl);
+		assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_MALFORMED);
+	}
+	/* IHL 15 says 60 bytes of header; only 30 captured. */
+	f->buf[0] = 0x4f;
+	assert_int_equal(packet_parse(f->buf, 30, &f->pi), PKT_TRUNCATED);
+	assert_int_equal(packet_parse(f->buf, 19, &f->pi), PKT_TRUNCATED);
+}
+
+static void test_packet_parse_ipv4_fragment(void **state)
+{
+	static const uint16_t frags[] = {
+		0x2000, /* MF, offset 0: first fragment */
+		0x6000, /* DF and MF */
+		0x00b9, /* offset 185 * 8, last fragment */
+		0x20b9, /* MF and an offset */
+		0x0001, /* offset 8 */
+	};
+	struct fixture *f = *state;
+	uint32_t n = build_v4(f->buf, 5, PROTO_TCP, &data_seg);
+
+	for (size_t i = 0; i < sizeof(frags) / sizeof(frags[0]); i++) {
+		put16(f->buf + 6, frags[i]);
+		assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_FRAGMENT);
+	}
+	f->buf[9] = PROTO_UDP; /* a fragment is a fragment, whatever it carries */
+	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_FRAGMENT);
+
+	f->buf[9] = PROTO_TCP;
+	put16(f->buf + 6, 0x4000); /* DF only */
+	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_OK);
+	assert_int_equal(f->pi.df, 1);
+	put16(f->buf + 6, 0x0000);
+	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_OK);
+	assert_int_equal(f->pi.df, 0);
+}
+
+static void test_packet_parse_ipv4_total_length_short(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t n = build_v4(f->buf, 5, PROTO_TCP, &data_seg);
+
+	put16(f->buf + 2, 19); /* shorter than the IP header */
+	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_MALFORMED);
+	put16(f->buf + 2, 0);
+	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_MALFORMED);
+	f->buf[0] = 0x46; /* IHL 24 bytes, total 22 */
+	put16(f->buf + 2, 22);
+	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_MALFORMED);
+
+	/* Room for the IP header but not for a TCP header: inconsistent, not cut. */
+	f->buf[0] = 0x45;
+	put16(f->buf + 2, 30);
+	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_MALFORMED);
+	put16(f->buf + 2, 20);
+	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_MALFORMED);
+}
+
+static void test_packet_parse_ipv4_ethernet_padding(void **state)
+{
+	struct fixture *f = *state;
+	struct tcp_seg ack = data_seg;
+	uint32_t n;
+
+	/* A bare ACK is 52 bytes; Ethernet pads the frame to 60 with zeros. */
+	ack.payload_len = 0;
+	n = build_v4(f->buf, 5, PROTO_TCP, &ack);
+	assert_int_equal(n, 52);
+	memset(f->buf + n, 0, 8);
+	assert_int_equal(packet_parse(f->buf, 60, &f->pi), PKT_OK);
+	assert_int_equal(f->pi.payload_len, 0);
+	assert_int_equal(f->pi.payload_wire, 0);
+
+	/* Three payload bytes and padding after them. */
+	ack.payload_len = 3;
+	n = build_v4(f->buf, 5, PROTO_TCP, &ack);
+	memset(f->buf + n, 0xcc, 5);
+	assert_int_equal(packet_parse(f->buf, n + 5, &f->pi), PKT_OK);
+	assert_int_equal(f->pi.payload_len, 3);
+	assert_int_equal(f->pi.payload_wire, 3);
+	assert_memory_equal(f->pi.payload, payload10, 3);
+}
+
+static void test_packet_parse_ipv4_captured_less(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t big[1200];
+	struct tcp_seg seg = data_seg;
+	uint32_t n;
+
+	memset(big, 0x42, sizeof(big));
+	seg.payload = big;
+	seg.payload_len = sizeof(big);
+	n = build_v4(f->buf, 5, PROTO_TCP, &seg);
+
+	/* A snaplen of 128 bytes of L3. */
+	assert_int_equal(packet_parse(f->buf, 128, &f->pi), PKT_OK);
+	assert_int_equal(f->pi.ip_total_len, n);
+	assert_int_equal(f->pi.payload_len, 128 - 52);
+	assert_int_equal(f->pi.payload_wire, sizeof(big));
+	assert_true(f->pi.payload_len < f->pi.payload_wire);
+}
+
+static void test_packet_parse_ipv4_udp_not_tcp(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t n = build_v4(f->buf, 5, PROTO_UDP, &data_seg);
+
+	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_NOT_TCP);
+	f->buf[9] = 1; /* ICMP */
+	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_NOT_TCP);
+}
+
+/* ---- IPv6 ---- */
+
+static void test_packet_parse_ipv6_syn_fields(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t n = build_v6(f->buf, NULL, 0, PROTO_TCP, &syn_seg);
+	struct pkt_info *pi = &f->pi;
+
+	assert_int_equal(n, 80);
+	assert_int_equal(packet_parse(f->buf, n, pi), PKT_OK);
+	assert_int_equal(pi->family, AF_INET6);
+	assert_int_equal(pi->ttl, 57);
+	assert_int_equal(pi->df, 0);
+	assert_int_equal(pi->ip_id, 0);
+	assert_int_equal(pi->ip_total_len, 80);
+	assert_memory_equal(pi->src, v6_src, 16);
+	assert_memory_equal(pi->dst, v6_dst, 16);
+	assert_int_equal(pi->sport, 40000);
+	assert_int_equal(pi->seq, 0x11223344);
+	assert_int_equal(pi->tcp_flags, TCPF_SYN);
+	assert_int_equal(pi->tcp_opt_len, 20);
+	assert_ptr_equal(pi->tcp_opts, f->buf + 60);
+	assert_int_equal(pi->payload_len, 0);
+}
+
+static void test_packet_parse_ipv6_ext_headers(void **state)
+{
+	static const struct ext_hdr chain[] = {
+		{ .type = 0, .len = 8 },   /* hop-by-hop */
+		{ .type = 60, .len = 16 }, /* destination options */
+		{ .type = 43, .len = 24 }, /* routing */
+		{ .type = 51, .len = 12 }, /* AH: length in 4-byte words */
+	};
+	struct fixture *f = *state;
+	uint32_t n = build_v6(f->buf, chain, 3, PROTO_TCP, &data_seg);
+
+	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_OK);
+	assert_int_equal(f->pi.ip_total_len, n);
+	assert_ptr_equal(f->pi.tcp_opts, f->buf + 40 + 48 + 20);
+	assert_ptr_equal(f->pi.payload, f->buf + 40 + 48 + 32);
+	assert_int_equal(f->pi.payload_len, sizeof(payload10));
+	assert_int_equal(f->pi.payload_wire, sizeof(payload10));
+	assert_memory_equal(f->pi.payload, payload10, sizeof(payload10));
+
+	n = build_v6(f->buf, chain, 4, PROTO_TCP, &data_seg);
+	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_OK);
+	assert_ptr_equal(f->pi.payload, f->buf + 40 + 60 + 32);
+	assert_int_equal(f->pi.seq, data_seg.seq);
+}
+
+static void test_packet_parse_ipv6_atomic_fragment(void **state)
+{
+	static const struct ext_hdr frag = { .type = 44, .len = 8, .frag = 0x0000 };
+	struct fixture *f = *state;
+	uint32_t n = build_v6(f->buf, &frag, 1, PROTO_TCP, &data_seg);
+
+	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_OK);
+	assert_ptr_equal(f->pi.payload, f->buf + 48 + 32);
+	assert_int_equal(f->pi.payload_len, sizeof(payload10));
+
+	/* The two reserved bits do not make it a fragment. */
+	put16(f->buf + 42, 0x0006);
+	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_OK);
+}
+
+static void test_packet_parse_ipv6_fragment(void **state)
+{
+	static const uint16_t frags[] = {
+		0x0001, /* M: first fragment */
+		0x0008, /* offset 8, last fragment */
+		0x05a9, /* offset 1448 and M */
+		0xfff8, /* the largest offset */
+	};
+	struct fixture *f = *state;
+
+	for (size_t i = 0; i < sizeof(frags) / sizeof(frags[0]); i++) {
+		const struct ext_hdr chain[] = {
+			{ .type = 0, .len = 8 },
+			{ .type = 44, .len = 8, .frag = frags[i] },
+		};
+		uint32_t n = build_v6(f->buf, chain, 2, PROTO_TCP, &data_seg);
+
+		assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_FRAGMENT);
+	}
+}
+
+static void test_packet_parse_ipv6_ext_past_payload(void **state)
+{
+	static const struct ext_hdr chain[] = {
+		{ .type = 0, .len = 8 },
+		{ .type = 60, .len = 16 },
+	};
+	struct fixture *f = *state;
+	uint32_t n = build_v6(f->buf, chain, 2, PROTO_TCP, &data_seg);
+
+	/* Payload length ends inside the destination options. */
+	put16(f->buf + 4, 20);
+	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_MALFORMED);
+	/* ... or before the second header's first 8 bytes. */
+	put16(f->buf + 4, 12);
+	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_MALFORMED);
+	/* A header length field pointing far beyond the packet. */
+	put16(f->buf + 4, (uint16_t)(n - 40));
+	f->buf[49] = 0xff; /* dest opts: 2048 bytes */
+	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_MALFORMED);
+	/* Payload length covers the extension headers but not a TCP header. */
+	f->buf[49] = 1;
+	put16(f->buf + 4, 24 + 10);
+	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_MALFORMED);
+}
+
+static void test_packet_parse_ipv6_truncated_every_length(void **state)
+{
+	/* The last one longer than 8 bytes, so a cut can fall inside it. */
+	static const struct ext_hdr chain[] = {
+		{ .type = 0, .len = 8 },
+		{ .type = 44, .len = 8 },
+		{ .type = 60, .len = 24 },
+	};
+	struct fixture *f = *state;
+	uint32_t n = build_v6(f->buf, chain, 3, PROTO_TCP, &data_seg);
+	uint32_t hdrs = n - sizeof(payload10);
+
+	for (uint32_t len = 0; len < n; len++) {
+		uint8_t *c = dup_exact(f->buf, len);
+		enum packet_verdict v = packet_parse(c, len, &f->pi);
+
+		if (len < hdrs) {
+			assert_int_equal(v, PKT_TRUNCATED);
+		} else {
+			assert_int_equal(v, PKT_OK);
+			assert_int_equal(f->pi.payload_len, len - hdrs);
+			assert_int_equal(f->pi.payload_wire, sizeof(payload10));
+		}
+		free(c);
+	}
+}
+
+static void test_packet_parse_ipv6_not_tcp(void **state)
+{
+	struct ext_hdr chain[9];
+	struct fixture *f = *state;
+	uint32_t n = build_v6(f->buf, NULL, 0, PROTO_UDP, &data_seg);
+
+	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_NOT_TCP);
+	f->buf[6] = 59; /* no next header */
+	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_NOT_TCP);
+	f->buf[6] = 58; /* ICMPv6 */
+	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_NOT_TCP);
+
+	/* A chain longer than the parser follows: it stops, not TCP. */
+	for (int i = 0; i < 9; i++)
+		chain[i] = (struct ext_hdr){ .type = 60, .len = 8 };
+	n = build_v6(f->buf, chain, 9, PROTO_TCP, &data_seg);
+	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_NOT_TCP);
+	n = build_v6(f->buf, chain, 8, PROTO_TCP, &data_seg);
+	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_OK);
+}
+
+static void test_packet_parse_ipv6_zero_payload_length(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t n = build_v6(f->buf, NULL, 0, PROTO_TCP, &data_seg);
+
+	/* Jumbogram or a capture of a TSO packet: the capture length rules. */
+	put16(f->buf + 4, 0);
+	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_OK);
+	assert_int_equal(f->pi.ip_total_len, 40);
+	assert_int_equal(f->pi.payload_len, sizeof(payload10));
+	assert_int_equal(f->pi.payload_wire, sizeof(payload10));
+}
+
+/* ---- TCP header ---- */
+
+static void test_packet_parse_tcp_bad_data_offset(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t n = build_v4(f->buf, 5, PROTO_TCP, &data_seg);
+
+	for (uint8_t words = 0; words < 5; words++) {
+		f->buf[20 + 12] = (uint8_t)(words << 4);
+		assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_MALFORMED);
+	}
+	/* 60 bytes of TCP header in a 42-byte segment. */
+	f->buf[20 + 12] = 0xf0;
+	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_MALFORMED);
+	/* Within the segment by the IP length but beyond the capture. */
+	f->buf[20 + 12] = 0x80;
+	assert_int_equal(packet_parse(f->buf, 20 + 28, &f->pi), PKT_TRUNCATED);
+	/* The whole segment is TCP header (40 bytes): no payload. */
+	put16(f->buf + 2, 60);
+	f->buf[20 + 12] = 0xa0;
+	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_OK);
+	assert_int_equal(f->pi.payload_len, 0);
+	assert_int_equal(f->pi.payload_wire, 0);
+	assert_int_equal(f->pi.tcp_opt_len, 20);
+}
+
+static void test_packet_parse_bad_version(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t n = build_v4(f->buf, 5, PROTO_TCP, &data_seg);
+
+	assert_int_equal(packet_parse(f->buf, 0, &f->pi), PKT_TRUNCATED);
+	f->buf[0] = 0x55;
+	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_NOT_IP);
+	f->buf[0] = 0x05;
+	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_NOT_IP);
+	f->buf[0] = 0x60;
+	assert_int_equal(packet_parse(f->buf, 39, &f->pi), PKT_TRUNCATED);
+}
+
+/* ---- TCP options ---- */
+
+static void test_packet_tcp_meta_linux_syn(void **state)
+{
+	struct tcp_meta tm;
+
+	packet_tcp_meta(linux_syn_opts, sizeof(linux_syn_opts), &tm);
+	assert_string_equal(tm.options, "MSS,SACK,Timestamps,NOP,WScale");
+	assert_int_equal(tm.mss, 1460);
+	assert_int_equal(tm.wscale, 7);
+}
+
+static void test_packet_tcp_meta_macos_syn(void **state)
+{
+	static const uint8_t opts[] = {
+		0x02, 0x04, 0x05, 0xb4,                                     /* MSS 1460 */
+		0x01,                                                       /* NOP */
+		0x03, 0x03, 0x06,                                           /* WScale 6 */
+		0x01, 0x01,                                                 /* NOP NOP */
+		0x08, 0x0a, 0x3b, 0x9a, 0xca, 0x00, 0x00, 0x00, 0x00, 0x00, /* Timestamps */
+		0x04, 0x02,                                                 /* SACK perm. */
+		0x00, 0x00,                                                 /* EOL */
+	};
+	struct tcp_meta tm;
+
+	packet_tcp_meta(opts, sizeof(opts), &tm);
+	assert_string_equal(tm.options, "MSS,NOP,WScale,NOP,NOP,Timestamps,SACK,EOL");
+	assert_int_equal(tm.mss, 1460);
+	assert_int_equal(tm.wscale, 6);
+}
+
+static void test_packet_tcp_meta_unknown_kinds(void **state)
+{
+	static const uint8_t opts[] = {
+		0x02, 0x04, 0x23, 0x28,                   /* MSS 9000 */
+		0x1e, 0x04, 0x00, 0x81,                   /* MPTCP (30) */
+		0x22, 0x02,                               /* TFO cookie request (34) */
+		0x05, 0x0a, 0, 0, 0, 1, 0, 0, 0, 2,       /* SACK blocks (5) */
+		0xfe, 0x04, 0xf9, 0x89,                   /* experimental (254) */
+		0x13, 0x03, 0x00,                         /* MD5 (19), short but well-formed */
+		0x0a, 0x02, 0x64, 0x02,                   /* kinds 10 and 100 */
+		0x03, 0x03, 0x0e,                         /* WScale 14 */
+	};
+	struct tcp_meta tm;
+
+	packet_tcp_meta(opts, sizeof(opts), &tm);
+	assert_string_equal(tm.options, "MSS,Opt30,Opt34,Opt5,Opt254,Opt19,Opt10,Opt100,WScale");
+	assert_int_equal(tm.mss, 9000);
+	assert_int_equal(tm.wscale, 14);
+}
+
+static void test_packet_tcp_meta_bad_length(void **state)
+{
+	static const uint8_t zero_len[] = { 0x02, 0x04, 0x05, 0xb4, 0x03, 0x00, 0x07, 0x01 };
+	static const uint8_t one_len[] = { 0x02, 0x04, 0x05, 0xb4, 0x01, 0x03, 0x01, 0x07 };
+	static const uint8_t past_end[] = { 0x02, 0x04, 0x05, 0xb4, 0x08, 0x0a, 0x00, 0x00 };
+	static const uint8_t no_len[] = { 0x01, 0x01, 0x01, 0x02 };
+	static const uint8_t mss_len3[] = { 0x02, 0x03, 0x05, 0x03, 0x03, 0x08 };
+	static const uint8_t ws_len4[] = { 0x03, 0x04, 0x07, 0x00, 0x02, 0x05, 0x05, 0xb4, 0x00 };
+	struct tcp_meta tm;
+
+	/* The option with the bad length is named, then parsing stops. */
+	packet_tcp_meta(zero_len, sizeof(zero_len), &tm);
+	assert_string_equal(tm.options, "MSS,WScale");
+	assert_int_equal(tm.mss, 1460);
+	assert_int_equal(tm.wscale, -1);
+
+	packet_tcp_meta(one_len, sizeof(one_len), &tm);
+	assert_string_equal(tm.options, "MSS,NOP,WScale");
+	assert_int_equal(tm.wscale, -1);
+
+	packet_tcp_meta(past_end, sizeof(past_end), &tm);
+	assert_string_equal(tm.options, "MSS,Timestamps");
+	assert_int_equal(tm.mss, 1460);
+
+	packet_tcp_meta(no_len, sizeof(no_len), &tm);
+	assert_string_equal(tm.options, "NOP,NOP,NOP,MSS");
+	assert_int_equal(tm.mss, -1);
+
+	/* Wrong but in-bounds lengths: listed, no value taken. */
+	packet_tcp_meta(mss_len3, sizeof(mss_len3), &tm);
+	assert_string_equal(tm.options, "MSS,WScale");
+	assert_int_equal(tm.mss, -1);
+	assert_int_equal(tm.wscale, 8);
+
+	packet_tcp_meta(ws_len4, sizeof(ws_len4), &tm);
+	assert_string_equal(tm.options, "WScale,MSS");
+	assert_int_equal(tm.wscale, -1);
+	assert_int_equal(tm.mss, -1);
+}
+
+static void test_packet_tcp_meta_absent(void **state)
+{
+	static const uint8_t sack_ts[] = {
+		0x04, 0x02, 0x08, 0x0a, 0, 0, 0, 1, 0, 0, 0, 0, 0x01, 0x01,
+	};
+	struct tcp_meta tm;
+
+	memset(&tm, 0x5a, sizeof(tm));
+	packet_tcp_meta(NULL, 0, &tm);
+	assert_string_equal(tm.options, "");
+	assert_int_equal(tm.mss, -1);
+	assert_int_equal(tm.wscale, -1);
+
+	packet_tcp_meta(sack_ts, sizeof(sack_ts), &tm);
+	assert_string_equal(tm.options, "SACK,Timestamps,NOP,NOP");
+	assert_int_equal(tm.mss, -1);
+	assert_int_equal(tm.wscale, -1);
+}
+
+static void test_packet_tcp_meta_eol_stops(void **state)
+{
+	static const uint8_t opts[] = { 0x01, 0x00, 0x02, 0x04, 0x05, 0xb4, 0x03, 0x03, 0x07 };
+	struct tcp_meta tm;
+
+	packet_tcp_meta(opts, sizeof(opts), &tm);
+	assert_string_equal(tm.options, "NOP,EOL");
+	assert_int_equal(tm.mss, -1);
+	assert_int_equal(tm.wscale, -1);
+}
+
+static void test_packet_tcp_meta_longest(void **state)
+{
+	uint8_t opts[40];
+	char want[200] = "";
+	struct tcp_meta tm;
+
+	/* 40 NOPs, then 40 one-byte unknown kinds: the longest lists there are. */
+	memset(opts, 0x01, sizeof(opts));
+	for (int i = 0; i < 40; i++)
+		strcat(want, i ? ",NOP" : "NOP");
+	packet_tcp_meta(opts, sizeof(opts), &tm);
+	assert_string_equal(tm.options, want);
+
+	memset(opts, 0xff, sizeof(opts)); /* kind 255, length 255: bad at once */
+	packet_tcp_meta(opts, sizeof(opts), &tm);
+	assert_string_equal(tm.options, "Opt255");
+	assert_true(strlen(tm.options) < sizeof(tm.options));
+}
+
+/* ---- addresses and names ---- */
+
+static void test_packet_addr_str_ipv4(void **state)
+{
+	static const uint8_t a[4] = { 10, 0, 0, 255 };
+	static const uint8_t b[4] = { 100, 64, 9, 1 };
+	static const uint8_t zero[4] = { 0 };
+	char buf[64];
+
+	packet_addr_str(AF_INET, v4_src, buf, sizeof(buf));
+	assert_string_equal(buf, "192.0.2.10");
+	packet_addr_str(AF_INET, a, buf, sizeof(buf));
+	assert_string_equal(buf, "10.0.0.255");
+	packet_addr_str(AF_INET, b, buf, sizeof(buf));
+	assert_string_equal(buf, "100.64.9.1");
+	memset(buf, 'x', sizeof(buf));
+	packet_addr_str(AF_INET, zero, buf, 16);
+	assert_string_equal(buf, "0.0.0.0");
+	packet_addr_str(AF_INET, (const uint8_t[]){ 255, 255, 255, 255 }, buf, 16);
+	assert_string_equal(buf, "255.255.255.255");
+}
+
+static void test_packet_addr_str_ipv6_rfc5952(void **state)
+{
+	static const struct {
+		uint8_t a[16];
+		const char *text;
+	} cases[] = {
+		{ { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 }, "2001:db8::1" },
+		{ { [15] = 1 }, "::1" },
+		{ { 0 }, "::" },
+		/* One zero field is not compressed. */
+		{ { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1 },
+		  "2001:db8:0:1:1:1:1:1" },
+		/* The longest run of zeros is compressed ... */
+		{ { 0x20, 0x01, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1 }, "2001:0:0:1::1" },
+		/* ... and of two equal runs, the first. */
+		{ { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1 },
+		  "2001:db8::1:0:0:1" },
+		/* Lower case, no leading zeros. */
+		{ { 0x20, 0x01, 0x0d, 0xb8, 0xab, 0xcd, 0x00, 0x0e,
+		    0x0f, 0x00, 0x00, 0x00, 0x00, 0x00, 0xfe, 0x80 },
+		  "2001:db8:abcd:e:f00::fe80" },
+		/* IPv4-mapped keeps the dotted quad. */
+		{ { [10] = 0xff, [11] = 0xff, 192, 0, 2, 1 }, "::ffff:192.0.2.1" },
+		{ { 0xfe, 0x80, [8] = 0x02, 0x11, 0x22, 0xff, 0xfe, 0x33, 0x44, 0x55 },
+		  "fe80::211:22ff:fe33:4455" },
+	};
+	char buf[46];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		packet_addr_str(AF_INET6, cases[i].a, buf, sizeof(buf));
+		assert_string_equal(buf, cases[i].text);
+	}
+}
+
+static void test_packet_addr_str_small_buffer(void **state)
+{
+	char buf[46];
+
+	/* Too small: empty, never a cut address. */
+	memset(buf, 'x', sizeof(buf));
+	packet_addr_str(AF_INET6, v6_src, buf, 11);
+	assert_string_equal(buf, "");
+	memset(buf, 'x', sizeof(buf));
+	packet_addr_str(AF_INET, v4_src, buf, 8);
+	assert_string_equal(buf, "");
+	packet_addr_str(AF_INET6, v6_src, buf, 12); /* exactly "2001:db8::a" */
+	assert_string_equal(buf, "2001:db8::a");
+}
+
+static void test_packet_verdict_str_all(void **state)
+{
+	for (int i = 0; i < PKT_VERDICT_MAX; i++) {
+		assert_non_null(packet_verdict_str((enum packet_verdict)i));
+		assert_string_not_equal(packet_verdict_str((enum packet_verdict)i), "?");
+		for (int j = 0; j < i; j++)
+			assert_string_not_equal(packet_verdict_str((enum packet_verdict)i),
+						packet_verdict_str((enum packet_verdict)j));
+	}
+	assert_string_equal(packet_verdict_str(PKT_OK), "ok");
+	assert_string_equal(packet_verdict_str(PKT_VERDICT_MAX), "?");
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_packet_link_supported_types),
+		T(test_packet_strip_link_each_type),
+		T(test_packet_strip_link_not_ip),
+		T(test_packet_strip_link_unsupported),
+		T(test_packet_strip_link_truncated_every_length),
+		T(test_packet_parse_ipv4_syn_fields),
+		T(test_packet_parse_ipv4_options),
+		T(test_packet_parse_ipv4_bad_ihl),
+		T(test_packet_parse_ipv4_fragment),
+		T(test_packet_parse_ipv4_total_length_short),
+		T(test_packet_parse_ipv4_ethernet_padding),
+		T(test_packet_parse_ipv4_captured_less),
+		T(test_packet_parse_ipv4_udp_not_tcp),
+		T(test_packet_parse_ipv6_syn_fields),
+		T(test_packet_parse_ipv6_ext_headers),
+		T(test_packet_parse_ipv6_atomic_fragment),
+		T(test_packet_parse_ipv6_fragment),
+		T(test_packet_parse_ipv6_ext_past_payload),
+		T(test_packet_parse_ipv6_truncated_every_length),
+		T(test_packet_parse_ipv6_not_tcp),
+		T(test_packet_parse_ipv6_zero_payload_length),
+		T(test_packet_parse_tcp_bad_data_offset),
+		T(test_packet_parse_bad_version),
+		T(test_packet_tcp_meta_linux_syn),
+		T(test_packet_tcp_meta_macos_syn),
+		T(test_packet_tcp_meta_unknown_kinds),
+		T(test_packet_tcp_meta_bad_length),
+		T(test_packet_tcp_meta_absent),
+		T(test_packet_tcp_meta_eol_stops),
+		T(test_packet_tcp_meta_longest),
+		T(test_packet_addr_str_ipv4),
+		T(test_packet_addr_str_ipv6_rfc5952),
+		T(test_packet_addr_str_small_buffer),
+		T(test_packet_verdict_str_all),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

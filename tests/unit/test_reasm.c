@@ -1,0 +1,461 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * Unit tests of reasm (user/reasm.c): the in-order prefix of a TCP stream
+ * rebuilt from segments that come in order, out of order, twice, overlapping,
+ * before the stream start, across the sequence wrap, and past the segment and
+ * byte limits. Every test checks both the verdict and the bytes. Memory is
+ * released by reasm_reset() in the teardown, so ASan/LSan see every leak.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "defaults.h"
+#include "reasm.h"
+
+#define BASE 1000u     /* sequence number of stream offset 0 in most tests */
+#define STREAM_LEN 6000 /* more than reasm's first allocation, so it grows */
+
+struct fixture {
+	struct reasm r;
+	struct reasm_limits lim;
+	struct reasm_effects fx;
+	uint8_t stream[STREAM_LEN]; /* the original bytes the segments come from */
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return -1;
+	reasm_init(&f->r, BASE);
+	f->lim.max_bytes = REASM_MAX_BYTES;
+	f->lim.max_segments = 1000;
+	for (uint32_t i = 0; i < STREAM_LEN; i++)
+		f->stream[i] = (uint8_t)(i * 131 + (i >> 8) + 7);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	reasm_reset(&f->r);
+	free(f);
+	return 0;
+}
+
+/* Add stream bytes [off, off + len) of the fixture's stream, at base + off. */
+static enum reasm_result add(struct fixture *f, uint32_t off, uint32_t len)
+{
+	return reasm_add(&f->r, &f->lim, f->r.base + off, f->stream + off, len, &f->fx);
+}
+
+/* The held ranges are sorted, disjoint, not adjacent, and contig agrees. */
+static void check_invariants(const struct reasm *r)
+{
+	for (uint16_t i = 0; i < r->n_ranges; i++) {
+		assert_true(r->ranges[i].start < r->ranges[i].end);
+		assert_true(r->ranges[i].end <= r->hi);
+		assert_true(r->ranges[i].end <= r->cap);
+		if (i)
+			assert_true(r->ranges[i - 1].end < r->ranges[i].start);
+	}
+	if (r->n_ranges && r->ranges[0].start == 0)
+		assert_int_equal(r->contig, r->ranges[0].end);
+	else
+		assert_int_equal(r->contig, 0);
+}
+
+static void test_reasm_init_empty(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(f->r.base, BASE);
+	assert_int_equal(f->r.contig, 0);
+	assert_int_equal(f->r.hi, 0);
+	assert_int_equal(f->r.segments, 0);
+	assert_int_equal(f->r.n_ranges, 0);
+	assert_null(f->r.buf);
+	assert_null(f->r.ranges);
+}
+
+static void test_reasm_add_in_order(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(add(f, 0, 10), REASM_NEW_DATA);
+	assert_int_equal(f->r.contig, 10);
+	assert_int_equal(f->fx.overlap_bytes, 0);
+	assert_int_equal(f->fx.out_of_order, 0);
+	assert_int_equal(add(f, 10, 25), REASM_NEW_DATA);
+	assert_int_equal(add(f, 35, 1), REASM_NEW_DATA);
+	assert_int_equal(f->r.contig, 36);
+	assert_int_equal(f->r.hi, 36);
+	assert_int_equal(f->r.segments, 3);
+	assert_int_equal(f->r.n_ranges, 1);
+	assert_memory_equal(f->r.buf, f->stream, 36);
+	check_invariants(&f->r);
+}
+
+static void test_reasm_add_out_of_order_fill(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(add(f, 10, 10), REASM_HELD);
+	assert_int_equal(f->fx.out_of_order, 1);
+	assert_int_equal(f->r.contig, 0);
+	assert_int_equal(f->r.hi, 20);
+	assert_int_equal(add(f, 30, 10), REASM_HELD);
+	assert_int_equal(f->r.n_ranges, 2);
+	check_invariants(&f->r);
+
+	/* The first gap fills: contig jumps over the held [10, 20). */
+	assert_int_equal(add(f, 0, 10), REASM_NEW_DATA);
+	assert_int_equal(f->fx.out_of_order, 0);
+	assert_int_equal(f->r.contig, 20);
+	assert_int_equal(f->r.n_ranges, 2);
+
+	/* The last gap fills: one range, everything in order. */
+	assert_int_equal(add(f, 20, 10), REASM_NEW_DATA);
+	assert_int_equal(f->r.contig, 40);
+	assert_int_equal(f->r.n_ranges, 1);
+	assert_memory_equal(f->r.buf, f->stream, 40);
+	check_invariants(&f->r);
+}
+
+static void test_reasm_add_reversed_five(void **state)
+{
+	struct fixture *f = *state;
+
+	for (int i = 4; i > 0; i--) {
+		assert_int_equal(add(f, (uint32_t)i * 100, 100), REASM_HELD);
+		assert_int_equal(f->r.contig, 0);
+		check_invariants(&f->r);
+	}
+	assert_int_equal(f->r.n_ranges, 1); /* [100, 500) merged */
+	assert_int_equal(f->r.hi, 500);
+	assert_int_equal(add(f, 0, 100), REASM_NEW_DATA);
+	assert_int_equal(f->r.contig, 500);
+	assert_int_equal(f->r.segments, 5);
+	assert_memory_equal(f->r.buf, f->stream, 500);
+}
+
+static void test_reasm_add_exact_duplicate(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(add(f, 0, 20), REASM_NEW_DATA);
+	assert_int_equal(add(f, 0, 20), REASM_DUPLICATE);
+	assert_int_equal(f->fx.overlap_bytes, 20);
+	assert_int_equal(f->r.contig, 20);
+
+	/* A held segment ahead of a gap, sent twice. */
+	assert_int_equal(add(f, 40, 10), REASM_HELD);
+	assert_int_equal(add(f, 40, 10), REASM_DUPLICATE);
+	assert_int_equal(f->fx.overlap_bytes, 10);
+	assert_int_equal(f->fx.out_of_order, 0);
+
+	/* A part of what is held is a duplicate too. */
+	assert_int_equal(add(f, 5, 10), REASM_DUPLICATE);
+	assert_int_equal(f->r.segments, 5);
+	assert_int_equal(f->r.contig, 20);
+	assert_int_equal(f->r.n_ranges, 2);
+	check_invariants(&f->r);
+}
+
+static void test_reasm_add_empty_segment(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(add(f, 0, 0), REASM_DUPLICATE);
+	assert_int_equal(f->fx.overlap_bytes, 0);
+	assert_int_equal(f->r.contig, 0);
+	assert_int_equal(f->r.n_ranges, 0);
+}
+
+static void test_reasm_add_partial_overlap(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t other[20];
+
+	assert_int_equal(add(f, 0, 10), REASM_NEW_DATA);
+
+	/* [5, 25) with different bytes: only [10, 25) is new, [5, 10) stays. */
+	memset(other, 0xee, sizeof(other));
+	assert_int_equal(reasm_add(&f->r, &f->lim, BASE + 5, other, 20, &f->fx), REASM_NEW_DATA);
+	assert_int_equal(f->fx.overlap_bytes, 5);
+	assert_int_equal(f->r.contig, 25);
+	assert_memory_equal(f->r.buf, f->stream, 10);
+	for (int i = 10; i < 25; i++)
+		assert_int_equal(f->r.buf[i], 0xee);
+	check_invariants(&f->r);
+}
+
+static void test_reasm_add_overlap_across_gaps(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t other[60];
+
+	assert_int_equal(add(f, 10, 10), REASM_HELD);
+	assert_int_equal(add(f, 30, 10), REASM_HELD);
+
+	/* One big segment over both held ranges only fills the three gaps. */
+	memset(other, 0xee, sizeof(other));
+	assert_int_equal(reasm_add(&f->r, &f->lim, BASE, other, 50, &f->fx), REASM_NEW_DATA);
+	assert_int_equal(f->fx.overlap_bytes, 20);
+	assert_int_equal(f->r.contig, 50);
+	assert_int_equal(f->r.n_ranges, 1);
+	assert_memory_equal(f->r.buf + 10, f->stream + 10, 10);
+	assert_memory_equal(f->r.buf + 30, f->stream + 30, 10);
+	assert_int_equal(f->r.buf[0], 0xee);
+	assert_int_equal(f->r.buf[25], 0xee);
+	assert_int_equal(f->r.buf[45], 0xee);
+
+	/* Overlapping a held range from ahead of it still counts as held. */
+	assert_int_equal(add(f, 60, 10), REASM_HELD);
+	assert_int_equal(add(f, 65, 10), REASM_HELD);
+	assert_int_equal(f->fx.overlap_bytes, 5);
+	assert_int_equal(f->fx.out_of_order, 1);
+	check_invariants(&f->r);
+}
+
+static void test_reasm_add_before_base(void **state)
+{
+	struct fixture *f = *state;
+	const uint8_t *s = f->stream;
+
+	/* Entirely before offset 0: the SYN's byte, or an old retransmit. */
+	assert_int_equal(reasm_add(&f->r, &f->lim, BASE - 10, s, 10, &f->fx), REASM_OLD);
+	assert_int_equal(reasm_add(&f->r, &f->lim, BASE - 1, s, 1, &f->fx), REASM_OLD);
+	assert_int_equal(reasm_add(&f->r, &f->lim, BASE - 100, s, 5, &f->fx), REASM_OLD);
+	assert_int_equal(f->r.contig, 0);
+	assert_null(f->r.buf);
+
+	/* Starting 4 bytes early: trimmed, the rest taken. */
+	assert_int_equal(reasm_add(&f->r, &f->lim, BASE - 4, s, 14, &f->fx), REASM_NEW_DATA);
+	assert_int_equal(f->r.contig, 10);
+	assert_memory_equal(f->r.buf, s + 4, 10);
+	assert_int_equal(f->r.segments, 4);
+	check_invariants(&f->r);
+}
+
+static void test_reasm_add_seq_wraparound(void **state)
+{
+	struct fixture *f = *state;
+	const uint8_t *s = f->stream;
+
+	reasm_reset(&f->r);
+	reasm_init(&f->r, 0xfffffff0u);
+
+	/* The second half (past the wrap) first, then the first half. */
+	assert_int_equal(reasm_add(&f->r, &f->lim, 0x00000000u, s + 16, 16, &f->fx), REASM_HELD);
+	assert_int_equal(f->r.hi, 32);
+	assert_int_equal(reasm_add(&f->r, &f->lim, 0xfffffff0u, s, 16, &f->fx), REASM_NEW_DATA);
+	assert_int_equal(f->r.contig, 32);
+	assert_int_equal(reasm_add(&f->r, &f->lim, 0x00000010u, s + 32, 8, &f->fx), REASM_NEW_DATA);
+	assert_int_equal(f->r.contig, 40);
+	assert_memory_equal(f->r.buf, s, 40);
+
+	/* Before the base, across the wrap backwards. */
+	assert_int_equal(reasm_add(&f->r, &f->lim, 0xffffffe0u, s, 16, &f->fx), REASM_OLD);
+	assert_int_equal(reasm_add(&f->r, &f->lim, 0xffffffe8u, s, 16, &f->fx), REASM_DUPLICATE);
+	check_invariants(&f->r);
+}
+
+static void test_reasm_add_segment_limit(void **state)
+{
+	struct fixture *f = *state;
+
+	f->lim.max_segments = 3;
+	assert_int_equal(add(f, 0, 1), REASM_NEW_DATA);
+	assert_int_equal(add(f, 0, 1), REASM_DUPLICATE); /* retransmits count */
+	assert_int_equal(add(f, 5, 1), REASM_HELD);
+	assert_int_equal(add(f, 1, 1), REASM_SEGMENT_LIMIT);
+	assert_int_equal(f->r.segments, 3);
+	assert_int_equal(f->r.contig, 1);
+	assert_int_equal(add(f, 1, 1), REASM_SEGMENT_LIMIT);
+}
+
+static void test_reasm_add_byte_limit_start(void **state)
+{
+	struct fixture *f = *state;
+
+	f->lim.max_bytes = 100;
+	assert_int_equal(add(f, 100, 10), REASM_BYTE_LIMIT);
+	assert_int_equal(add(f, 150, 1), REASM_BYTE_LIMIT);
+	assert_int_equal(f->r.n_ranges, 0);
+	assert_null(f->r.buf);
+	assert_int_equal(add(f, 99, 1), REASM_HELD);
+	assert_int_equal(f->r.hi, 100);
+}
+
+static void test_reasm_add_byte_limit_trim(void **state)
+{
+	struct fixture *f = *state;
+
+	f->lim.max_bytes = 100;
+
+	/* [90, 110) crosses the limit: [90, 100) is kept. */
+	assert_int_equal(add(f, 90, 20), REASM_HELD);
+	assert_int_equal(f->r.hi, 100);
+	assert_true(f->r.cap <= 100);
+	assert_int_equal(add(f, 0, 90), REASM_NEW_DATA);
+	assert_int_equal(f->r.contig, 100);
+	assert_memory_equal(f->r.buf, f->stream, 100);
+
+	/* One segment far longer than the limit. */
+	reasm_reset(&f->r);
+	reasm_init(&f->r, BASE);
+	assert_int_equal(add(f, 0, 1000), REASM_NEW_DATA);
+	assert_int_equal(f->r.contig, 100);
+	assert_int_equal(f->r.cap, 100);
+	assert_int_equal(f->fx.overlap_bytes, 0);
+	assert_memory_equal(f->r.buf, f->stream, 100);
+	assert_int_equal(add(f, 100, 1), REASM_BYTE_LIMIT);
+	check_invariants(&f->r);
+}
+
+static void test_reasm_add_many_ranges(void **state)
+{
+	struct fixture *f = *state;
+
+	/* 40 disjoint held ranges: the range list grows several times. */
+	for (uint32_t k = 40; k > 0; k--)
+		assert_int_equal(add(f, k * 20, 10), REASM_HELD);
+	assert_int_equal(f->r.n_ranges, 40);
+	assert_true(f->r.cap_ranges >= 40);
+	check_invariants(&f->r);
+
+	/* Fill the gaps from the far end: ranges merge back to one. */
+	for (uint32_t k = 40; k > 0; k--) {
+		assert_int_equal(add(f, k * 20 - 10, 10), REASM_HELD);
+		check_invariants(&f->r);
+	}
+	assert_int_equal(f->r.n_ranges, 1);
+	assert_int_equal(add(f, 0, 10), REASM_NEW_DATA);
+	assert_int_equal(f->r.contig, 810);
+	assert_memory_equal(f->r.buf, f->stream, 810);
+}
+
+static void test_reasm_reset_frees(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(add(f, 0, 3000), REASM_NEW_DATA); /* past the first allocation */
+	assert_int_equal(add(f, 3500, 10), REASM_HELD);
+	assert_non_null(f->r.buf);
+	assert_non_null(f->r.ranges);
+	assert_true(f->r.cap >= 3510);
+	reasm_reset(&f->r);
+	assert_null(f->r.buf);
+	assert_null(f->r.ranges);
+	assert_int_equal(f->r.cap, 0);
+	assert_int_equal(f->r.cap_ranges, 0);
+	assert_int_equal(f->r.contig, 0);
+	assert_int_equal(f->r.hi, 0);
+	assert_int_equal(f->r.segments, 0);
+	reasm_reset(&f->r); /* twice is harmless; teardown does it a third time */
+
+	/* Usable again after reset + init. */
+	reasm_init(&f->r, 7);
+	assert_int_equal(reasm_add(&f->r, &f->lim, 7, f->stream, 5, &f->fx), REASM_NEW_DATA);
+	assert_int_equal(f->r.contig, 5);
+}
+
+/* xorshift32: deterministic, so a failure reproduces. */
+static uint32_t rnd(uint32_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 17;
+	*s ^= *s << 5;
+	return *s;
+}
+
+struct seg {
+	uint32_t off, len;
+};
+
+static void test_reasm_add_random_order(void **state)
+{
+	struct fixture *f = *state;
+	static struct seg segs[STREAM_LEN];
+
+	for (uint32_t seed = 1; seed <= 20; seed++) {
+		uint32_t s = seed * 2654435761u, n = 0, off = 0;
+
+		reasm_reset(&f->r);
+		reasm_init(&f->r, rnd(&s)); /* any base, the wrap included */
+		f->lim.max_segments = 10000;
+
+		/* Cut the stream into 1..24-byte segments, then overlapping extras. */
+		while (off < STREAM_LEN) {
+			uint32_t len = 1 + rnd(&s) % 24;
+
+			if (len > STREAM_LEN - off)
+				len = STREAM_LEN - off;
+			segs[n++] = (struct seg){ off, len };
+			off += len;
+		}
+		for (uint32_t extra = n / 4; extra; extra--) {
+			uint32_t o = rnd(&s) % STREAM_LEN, len = 1 + rnd(&s) % 60;
+
+			segs[n++] = (struct seg){ o, len > STREAM_LEN - o ? STREAM_LEN - o : len };
+		}
+		/* Fisher-Yates. */
+		for (uint32_t i = n - 1; i > 0; i--) {
+			uint32_t j = rnd(&s) % (i + 1);
+			struct seg t = segs[i];
+
+			segs[i] = segs[j];
+			segs[j] = t;
+		}
+		for (uint32_t i = 0; i < n; i++) {
+			uint32_t before = f->r.contig;
+			enum reasm_result res = add(f, segs[i].off, segs[i].len);
+
+			assert_true(res == REASM_NEW_DATA || res == REASM_HELD ||
+				    res == REASM_DUPLICATE);
+			assert_int_equal(res == REASM_NEW_DATA, f->r.contig > before);
+			assert_memory_equal(f->r.buf, f->stream, f->r.contig);
+			if (i % 64 == 0)
+				check_invariants(&f->r);
+		}
+		assert_int_equal(f->r.contig, STREAM_LEN);
+		assert_int_equal(f->r.n_ranges, 1);
+		assert_int_equal(f->r.segments, n);
+		assert_memory_equal(f->r.buf, f->stream, STREAM_LEN);
+	}
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_reasm_init_empty),
+		T(test_reasm_add_in_order),
+		T(test_reasm_add_out_of_order_fill),
+		T(test_reasm_add_reversed_five),
+		T(test_reasm_add_exact_duplicate),
+		T(test_reasm_add_empty_segment),
+		T(test_reasm_add_partial_overlap),
+		T(test_reasm_add_overlap_across_gaps),
+		T(test_reasm_add_before_base),
+		T(test_reasm_add_seq_wraparound),
+		T(test_reasm_add_segment_limit),
+		T(test_reasm_add_byte_limit_start),
+		T(test_reasm_add_byte_limit_trim),
+		T(test_reasm_add_many_ranges),
+		T(test_reasm_reset_frees),
+		T(test_reasm_add_random_order),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
