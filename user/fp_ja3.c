@@ -6,11 +6,16 @@
  */
 #include "fp.h"
 
+/* Decimal of a 16-bit value; JA3 strings are most of a hello's output. */
 static char *put_dec(char *o, uint32_t v)
 {
-	char tmp[10];
+	char tmp[5];
 	int n = 0;
 
+	if (v < 10) {
+		*o++ = (char)('0' + v);
+		return o;
+	}
 	do {
 		tmp[n++] = (char)('0' + v % 10);
 		v /= 10;

@@ -193,8 +193,11 @@ int fp_ja4(struct fp_hash *h, const struct hello_info *hi, char proto, struct fp
 	memcpy(se, hi->exts, hi->n_exts * sizeof(*se));
 	sort_u16(sc, hi->n_ciphers);
 	sort_u16(se, hi->n_exts);
-	if (ja4_variant(h, hi, a, sc, se, true, out->ja4, out->ja4_r) ||
-	    ja4_variant(h, hi, a, hi->ciphers, hi->exts, false, out->ja4_o, out->ja4_ro))
+	if (ja4_variant(h, hi, a, sc, se, true, out->ja4, out->ja4_r))
 		return -1;
-	return 0;
+	if (out->skip_original) {
+		out->ja4_o[0] = '\0';
+		return 0;
+	}
+	return ja4_variant(h, hi, a, hi->ciphers, hi->exts, false, out->ja4_o, out->ja4_ro);
 }

@@ -98,7 +98,7 @@ static void emit(struct pipeline *p, const char *rec, size_t len)
 static void fingerprint(struct pipeline *p, const struct flow_hello *fh)
 {
 	enum hello_verdict v = hello_parse(fh->msg, fh->msg_len, &p->hello);
-	struct fp_ja4 ja4 = { .ja4_r = p->ja4_r, .ja4_ro = p->ja4_ro };
+	struct fp_ja4 ja4 = { .ja4_r = p->ja4_r, .ja4_ro = p->ja4_ro, .skip_original = !p->raw };
 	char ja3_hash[33];
 	struct record_input in = {
 		.flow = fh->flow,

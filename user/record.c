@@ -74,12 +74,22 @@ static void jw_raw(struct jw *w, const char *s, size_t n)
 	w->p += n;
 }
 
-static void jw_key(struct jw *w, const char *key)
+static inline void jw_key(struct jw *w, const char *key)
 {
-	jw_raw(w, w->first ? "\"" : ",\"", w->first ? 1 : 2);
+	size_t n = strlen(key); /* literals: folded once inlined */
+
+	if (w->full || (size_t)(w->end - w->p) < n + 4) {
+		w->full = true;
+		return;
+	}
+	if (!w->first)
+		*w->p++ = ',';
 	w->first = false;
-	jw_raw(w, key, strlen(key));
-	jw_raw(w, "\":", 2);
+	*w->p++ = '"';
+	memcpy(w->p, key, n);
+	w->p += n;
+	*w->p++ = '"';
+	*w->p++ = ':';
 }
 
 /* Length of a valid UTF-8 sequence at s (max n bytes), 0 if invalid. */
@@ -103,9 +113,13 @@ static size_t utf8_len(const uint8_t *s, size_t n)
 }
 
 /* Bytes a JSON string cannot carry as they are: controls, '"', '\', non-ASCII. */
-static bool needs_care(uint8_t c)
+static const uint8_t care[256] = {
+	[0x00 ... 0x1f] = 1, ['"'] = 1, ['\\'] = 1, [0x80 ... 0xff] = 1,
+};
+
+static inline bool needs_care(uint8_t c)
 {
-	return c < 0x20 || c == '"' || c == '\\' || c >= 0x80;
+	return care[c];
 }
 
 /* A JSON string: '"', '\' and controls escaped; invalid UTF-8 as U+FFFD. */
