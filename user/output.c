@@ -1,40 +1,194 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
- * The output interface: picks the implementation a config entry names and
- * forwards calls. Outputs count their own results.
+ * The output interface and what every output shares: the record queue,
+ * drop-oldest when full, backoff of a failing destination, rate-limited
+ * failure logs and the one recovery line. The out_*.c files only know how
+ * to hand one record to their destination.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
 #include "config.h"
+#include "log.h"
 #include "output.h"
+
+/* Offline reads wait this long for room before dropping like live capture. */
+#define OUTPUT_LOSSLESS_WAIT_MS 30000
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
 
 struct output *output_open(const struct config_output *co)
 {
 	switch (co->type) {
 	case OUTPUT_STDOUT:
-		return out_stdout_open();
-	default:
-		errno = ENOTSUP; /* file and unix_socket: issue #3 */
+		return out_stdout_open(co->async_buffer);
+	case OUTPUT_FILE:
+		return out_file_open(co->path, co->async_buffer);
+	case OUTPUT_UNIX_SOCKET:
+		return out_unix_open(co->path, co->async_buffer);
+	}
+	errno = EINVAL;
+	return NULL;
+}
+
+struct output *output_new(const struct output_ops *ops, uint32_t queue, const char *name,
+			  void *priv)
+{
+	struct output *o = calloc(1, sizeof(*o));
+
+	if (!o)
+		return NULL;
+	o->q = calloc(queue ? queue : 1, sizeof(*o->q));
+	if (!o->q) {
+		free(o);
 		return NULL;
 	}
+	o->ops = ops;
+	o->cap = queue ? queue : 1;
+	o->priv = priv;
+	o->backoff_ms = OUTPUT_BACKOFF_MIN_MS;
+	strncpy(o->name, name, sizeof(o->name) - 1);
+	return o;
 }
 
-int output_write(struct output *o, const char *rec, size_t len)
+static void pop(struct output *o)
 {
-	int err = o->ops->write(o, rec, len);
+	o->head = (o->head + 1) % o->cap;
+	o->count--;
+}
 
-	if (err) {
-		o->stats.errors++;
+static int push(struct output *o, const char *rec, size_t len)
+{
+	struct output_item *it;
+
+	if (o->count == o->cap) {
+		/* Full: the oldest record goes, the newest is the one that matters. */
+		pop(o);
 		o->stats.dropped++;
-	} else {
-		o->stats.sent++;
+		o->drop_run++;
 	}
-	return err;
+	it = &o->q[(o->head + o->count) % o->cap];
+	if (it->cap < len) {
+		char *nb = realloc(it->buf, len);
+
+		if (!nb)
+			return -ENOMEM;
+		it->buf = nb;
+		it->cap = (uint32_t)len;
+	}
+	memcpy(it->buf, rec, len);
+	it->len = (uint32_t)len;
+	o->count++;
+	return 0;
 }
 
-int output_flush(struct output *o)
+static void note_failure(struct output *o, uint64_t now)
 {
-	return o->ops->flush ? o->ops->flush(o) : 0;
+	o->stats.failures++;
+	o->fail_run++;
+	if (!o->failing || now - o->last_log_ns >= OUTPUT_LOG_INTERVAL_SEC * 1000000000ULL) {
+		log_warn("output", "%s: cannot deliver (%s); %u record(s) queued, %llu failure(s), "
+				   "retrying every %u ms at most",
+			 o->name, strerror(o->err), o->count, (unsigned long long)o->fail_run,
+			 OUTPUT_BACKOFF_MAX_MS);
+		o->last_log_ns = now;
+	}
+	o->retry_ns = now + (uint64_t)o->backoff_ms * 1000000ULL;
+	o->backoff_ms = o->backoff_ms * 2 > OUTPUT_BACKOFF_MAX_MS ? OUTPUT_BACKOFF_MAX_MS
+								   : o->backoff_ms * 2;
+	o->failing = true;
+}
+
+static void note_success(struct output *o)
+{
+	if (o->failing) {
+		log_info("output", "%s: delivering again after %llu failed attempt(s); %llu record(s) "
+				   "dropped meanwhile",
+			 o->name, (unsigned long long)o->fail_run, (unsigned long long)o->drop_run);
+		o->stats.reconnects++;
+	}
+	o->failing = false;
+	o->backoff_ms = OUTPUT_BACKOFF_MIN_MS;
+	o->fail_run = 0;
+	o->drop_run = 0;
+}
+
+uint32_t output_drain(struct output *o)
+{
+	uint64_t now = 0;
+
+	if (o->failing && (now = mono_ns()) < o->retry_ns)
+		return o->count;
+	while (o->count) {
+		uint32_t done = 0;
+		enum output_send r = o->ops->send(o, &done);
+
+		for (uint32_t i = 0; i < done; i++)
+			pop(o);
+		o->stats.sent += done;
+		if (done)
+			note_success(o);
+		switch (r) {
+		case OUTPUT_SENT:
+			break;
+		case OUTPUT_REJECTED:
+			pop(o);
+			o->stats.dropped++;
+			break;
+		case OUTPUT_AGAIN:
+			return o->count;
+		case OUTPUT_FAILED:
+			note_failure(o, now ? now : mono_ns());
+			return o->count;
+		}
+	}
+	return 0;
+}
+
+/* Records gather in the queue; a full batch goes at once. */
+#define OUTPUT_BATCH 64
+
+void output_write(struct output *o, const char *rec, size_t len)
+{
+	if (o->lossless && o->count == o->cap)
+		output_flush(o, OUTPUT_LOSSLESS_WAIT_MS);
+	if (push(o, rec, len)) {
+		o->stats.dropped++;
+		return;
+	}
+	if (o->count >= OUTPUT_BATCH)
+		output_drain(o);
+}
+
+uint32_t output_flush(struct output *o, int timeout_ms)
+{
+	uint64_t deadline = mono_ns() + (uint64_t)timeout_ms * 1000000ULL;
+
+	while (output_drain(o)) {
+		uint64_t now = mono_ns();
+		int fd = o->ops->fd ? o->ops->fd(o) : -1;
+		int wait;
+
+		if (now >= deadline)
+			break;
+		wait = (int)((deadline - now) / 1000000ULL);
+		if (o->failing && o->retry_ns > now && (int)((o->retry_ns - now) / 1000000ULL) < wait)
+			wait = (int)((o->retry_ns - now) / 1000000ULL) + 1;
+		if (fd >= 0 && !o->failing)
+			poll(&(struct pollfd){ .fd = fd, .events = POLLOUT }, 1, wait < 10 ? wait : 10);
+		else
+			nanosleep(&(struct timespec){ .tv_nsec = (long)(wait < 10 ? wait : 10) * 1000000L },
+				  NULL);
+	}
+	return o->count;
 }
 
 int output_reopen(struct output *o)
@@ -46,6 +200,9 @@ void output_close(struct output *o)
 {
 	if (!o)
 		return;
-	output_flush(o);
 	o->ops->close(o);
+	for (uint32_t i = 0; i < o->cap; i++)
+		free(o->q[i].buf);
+	free(o->q);
+	free(o);
 }

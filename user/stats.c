@@ -101,8 +101,10 @@ void stats_log(const struct pipeline *p, const struct capture *cap, struct outpu
 		struct json_object *oo = json_object_new_object();
 
 		put(oo, "sent", outs[i]->stats.sent);
+		put(oo, "queued", outs[i]->count);
 		put(oo, "dropped", outs[i]->stats.dropped);
-		put(oo, "errors", outs[i]->stats.errors);
+		put(oo, "failures", outs[i]->stats.failures);
+		put(oo, "reconnects", outs[i]->stats.reconnects);
 		json_object_object_add(jo, outs[i]->name, oo);
 	}
 	json_object_object_add(fields, "outputs", jo);
