@@ -18,6 +18,27 @@ struct capture_stats {
 	uint64_t link[PKT_VERDICT_MAX];      /* link layer verdicts (ok = handed on) */
 };
 
+struct config;
+
+/* Live: libpcap on an interface ("any" = all), immediate mode, the filter
+ * applied in the kernel, non-blocking; nanosecond timestamps. */
+struct capture *capture_pcap_open_live(const char *iface, const char *filter,
+				       uint32_t buffer_bytes, char *err, size_t errlen);
+
+/* The pcap filter for a configuration: core.bpf_filter verbatim, else
+ * generated from the listen ports. Caller frees. */
+char *capture_pcap_filter(const struct config *cfg);
+
+/* Selectable fd of a live capture, for the event loop. */
+int capture_fd(const struct capture *c);
+
+/* Hand every packet ready now to cb; returns how many, or -1 with err. */
+int capture_pcap_dispatch(struct capture *c, void (*cb)(void *ctx, const struct packet *pkt),
+			  void *ctx, char *err, size_t errlen);
+
+/* Kernel-side counters of a live capture (received, dropped by the buffer). */
+int capture_pcap_kstats(struct capture *c, uint64_t *recv, uint64_t *drop);
+
 /* Offline: a .pcap or .pcapng file ("-" = stdin), nanosecond timestamps. */
 struct capture *capture_pcap_open_file(const char *path, char *err, size_t errlen);
 

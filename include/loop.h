@@ -18,4 +18,14 @@ struct output;
 int loop_run_file(struct capture *cap, struct pipeline *p, struct output *const *outs,
 		  uint32_t n_outs, char *err, size_t errlen);
 
+/*
+ * Run live until SIGTERM/SIGINT: one epoll set over the capture fd, a
+ * signalfd (TERM, INT: stop; HUP: reopen outputs) and a timerfd (output
+ * retries, flow expiry, stats line, systemd watchdog). READY=1 is sent
+ * once capture is live, STOPPING=1 on the way out; queues are flushed
+ * within a bounded time. Returns 0, or -1 with err set.
+ */
+int loop_run_live(struct capture *cap, struct pipeline *p, struct output *const *outs,
+		  uint32_t n_outs, char *err, size_t errlen);
+
 #endif

@@ -1,13 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * The loops that feed the pipeline. Offline: as fast as the file reads,
- * with packet time driving flow expiry exactly as live time would.
+ * with packet time driving flow expiry exactly as live time would. Live:
+ * one thread, one epoll set, no sleeps and no busy polling.
  */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
 #include "capture.h"
+#include "defaults.h"
 #include "log.h"
 #include "loop.h"
+#include "notify.h"
 #include "output.h"
 #include "pipeline.h"
+#include "stats.h"
 
 /* How long the end of a read waits for outputs to take the last records. */
 #define LOOP_READ_FLUSH_MS 30000
@@ -27,4 +40,173 @@ int loop_run_file(struct capture *cap, struct pipeline *p, struct output *const 
 			log_warn("output", "%s: %u record(s) not delivered at the end of the read",
 				 outs[i]->name, outs[i]->count);
 	return rc < 0 ? -1 : 0;
+}
+
+/* Timer tick: output retries, expiry, stats and watchdog are checked at it. */
+#define LOOP_TICK_MS 100
+/* Queues get this long to drain at stop (systemd's TimeoutStopSec is 2 s). */
+#define LOOP_STOP_FLUSH_MS 1000
+
+struct live {
+	struct capture *cap;
+	struct pipeline *p;
+	struct output *const *outs;
+	uint32_t n_outs;
+	int ep, sfd, tfd;
+	uint64_t next_stats, next_watchdog;
+	bool stop;
+};
+
+static uint64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static void on_packet(void *ctx, const struct packet *pkt)
+{
+	pipeline_packet(ctx, pkt);
+}
+
+static void drain_outputs(struct live *l)
+{
+	for (uint32_t i = 0; i < l->n_outs; i++)
+		output_drain(l->outs[i]);
+}
+
+static int setup_fds(struct live *l, char *err, size_t errlen)
+{
+	struct itimerspec its = {
+		.it_interval = { .tv_nsec = LOOP_TICK_MS * 1000000L },
+		.it_value = { .tv_nsec = LOOP_TICK_MS * 1000000L },
+	};
+	int fds[3], i;
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) ||
+	    (l->sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) < 0 ||
+	    (l->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)) < 0 ||
+	    timerfd_settime(l->tfd, 0, &its, NULL) || (l->ep = epoll_create1(EPOLL_CLOEXEC)) < 0) {
+		snprintf(err, errlen, "event loop setup: %s", strerror(errno));
+		return -1;
+	}
+	fds[0] = capture_fd(l->cap);
+	fds[1] = l->sfd;
+	fds[2] = l->tfd;
+	for (i = 0; i < 3; i++) {
+		struct epoll_event ev = { .events = EPOLLIN, .data.fd = fds[i] };
+
+		if (epoll_ctl(l->ep, EPOLL_CTL_ADD, fds[i], &ev)) {
+			snprintf(err, errlen, "epoll_ctl: %s", strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void on_signal(struct live *l)
+{
+	struct signalfd_siginfo si;
+
+	while (read(l->sfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			log_info("main", "SIGHUP: reopening outputs");
+			for (uint32_t i = 0; i < l->n_outs; i++)
+				output_reopen(l->outs[i]);
+		} else if (l->stop) {
+			log_warn("main", "second %s: exiting now", strsignal((int)si.ssi_signo));
+			_exit(0);
+		} else {
+			log_info("main", "%s: stopping", strsignal((int)si.ssi_signo));
+			l->stop = true;
+		}
+	}
+}
+
+static void on_tick(struct live *l)
+{
+	uint64_t ticks, now = clock_ns(CLOCK_MONOTONIC);
+
+	if (read(l->tfd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
+		log_warn("main", "timerfd: %s", strerror(errno));
+	drain_outputs(l);
+	pipeline_tick(l->p, clock_ns(CLOCK_REALTIME));
+	if (now >= l->next_stats) {
+		stats_log(l->p, l->cap, l->outs, l->n_outs, false);
+		l->next_stats = now + STATS_INTERVAL_SEC * 1000000000ULL;
+	}
+	if (notify_watchdog_ns() && now >= l->next_watchdog) {
+		notify_send("WATCHDOG=1");
+		l->next_watchdog = now + notify_watchdog_ns();
+	}
+}
+
+static int run_events(struct live *l, char *err, size_t errlen)
+{
+	int cap_fd = capture_fd(l->cap);
+
+	while (!l->stop) {
+		struct epoll_event ev[4];
+		int n = epoll_wait(l->ep, ev, 4, -1);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			snprintf(err, errlen, "epoll_wait: %s", strerror(errno));
+			return -1;
+		}
+		for (int i = 0; i < n; i++) {
+			if (ev[i].data.fd == cap_fd) {
+				if (capture_pcap_dispatch(l->cap, on_packet, l->p, err, errlen) < 0)
+					return -1;
+				drain_outputs(l);
+			} else if (ev[i].data.fd == l->sfd) {
+				on_signal(l);
+			} else if (ev[i].data.fd == l->tfd) {
+				on_tick(l);
+			}
+		}
+	}
+	return 0;
+}
+
+int loop_run_live(struct capture *cap, struct pipeline *p, struct output *const *outs,
+		  uint32_t n_outs, char *err, size_t errlen)
+{
+	struct live l = { .cap = cap, .p = p, .outs = outs, .n_outs = n_outs, .ep = -1,
+			  .sfd = -1, .tfd = -1 };
+	uint64_t deadline;
+	int ret = -1;
+
+	if (setup_fds(&l, err, errlen))
+		goto out;
+	l.next_stats = clock_ns(CLOCK_MONOTONIC) + STATS_INTERVAL_SEC * 1000000000ULL;
+	notify_send("READY=1\nSTATUS=capturing");
+	ret = run_events(&l, err, errlen);
+	notify_send("STOPPING=1");
+	/* Last packets already captured, then the queues, all within the bound. */
+	capture_pcap_dispatch(cap, on_packet, p, err, errlen);
+	deadline = clock_ns(CLOCK_MONOTONIC) + LOOP_STOP_FLUSH_MS * 1000000ULL;
+	for (uint32_t i = 0; i < n_outs; i++) {
+		uint64_t now = clock_ns(CLOCK_MONOTONIC);
+		int left = now < deadline ? (int)((deadline - now) / 1000000ULL) : 0;
+
+		if (output_flush(outs[i], left))
+			log_warn("output", "%s: %u record(s) still queued at stop, dropped",
+				 outs[i]->name, outs[i]->count);
+	}
+out:
+	if (l.ep >= 0)
+		close(l.ep);
+	if (l.tfd >= 0)
+		close(l.tfd);
+	if (l.sfd >= 0)
+		close(l.sfd);
+	return ret;
 }

@@ -15,6 +15,7 @@
 #include "defaults.h"
 #include "log.h"
 #include "loop.h"
+#include "notify.h"
 #include "output.h"
 #include "pipeline.h"
 #include "stats.h"
@@ -209,6 +210,88 @@ out:
 	return ret;
 }
 
+/* Which backend runs: only pcap exists in this build; say so for auto. */
+static int choose_mode(const struct config *cfg)
+{
+	switch (cfg->capture_mode) {
+	case CAPTURE_PCAP:
+		return 0;
+	case CAPTURE_AUTO:
+		log_info("main", "capture_mode auto: eBPF capture (tc, xdp) is not in this build "
+				 "-> pcap");
+		return 0;
+	default:
+		log_error("main", "capture_mode %s is not available in this build; use pcap or auto",
+			  config_capture_mode_str(cfg->capture_mode));
+		return -1;
+	}
+}
+
+static void log_start_live(const struct config *cfg, const struct capture *cap, const char *filter,
+			   struct output *const *outs, uint32_t n_outs)
+{
+	struct json_object *f = json_object_new_object();
+	struct json_object *ports = json_object_new_array(), *jo = json_object_new_array();
+
+	for (uint32_t i = 0; i < cfg->n_ports; i++)
+		json_object_array_add(ports, json_object_new_int(cfg->ports[i]));
+	for (uint32_t i = 0; i < n_outs; i++)
+		json_object_array_add(jo, json_object_new_string(outs[i]->name));
+	json_object_object_add(f, "mode", json_object_new_string("pcap"));
+	json_object_object_add(f, "interface", json_object_new_string(cfg->interface));
+	json_object_object_add(f, "link_type", json_object_new_string(capture_link_name(cap)));
+	json_object_object_add(f, "listen_ports", ports);
+	json_object_object_add(f, "filter", json_object_new_string(filter));
+	json_object_object_add(f, "outputs", jo);
+	json_object_object_add(f, "config",
+			       json_object_new_string(cfg->file[0] ? cfg->file : "(defaults)"));
+	json_object_object_add(f, "version", json_object_new_string(J4S_VERSION));
+	log_write(LOG_INFO, "main", f, "capture started");
+}
+
+static int run_live(const struct config *cfg)
+{
+	struct output *outs[CONFIG_MAX_OUTPUTS] = { 0 };
+	struct capture *cap = NULL;
+	struct pipeline *p = NULL;
+	uint32_t n_outs = 0;
+	int ret = EXIT_RUNTIME;
+	char *filter = NULL;
+	char err[512];
+
+	if (choose_mode(cfg))
+		return EXIT_USAGE;
+	notify_init();
+	if (open_outputs(cfg, outs, &n_outs))
+		goto out;
+	p = pipeline_new(cfg, false, outs, n_outs);
+	filter = capture_pcap_filter(cfg);
+	if (!p || !filter) {
+		log_error("main", "cannot set up the pipeline: %s", strerror(errno));
+		goto out;
+	}
+	cap = capture_pcap_open_live(cfg->interface, filter, cfg->packet_buffer_size * 2048u, err,
+				     sizeof(err));
+	if (!cap) {
+		log_error("capture", "%s", err);
+		goto out;
+	}
+	log_start_live(cfg, cap, filter, outs, n_outs);
+	if (loop_run_live(cap, p, outs, n_outs, err, sizeof(err)))
+		log_error("main", "%s", err);
+	else
+		ret = EXIT_OK;
+	stats_log(p, cap, outs, n_outs, true);
+out:
+	capture_close(cap);
+	pipeline_free(p);
+	for (uint32_t i = 0; i < n_outs; i++)
+		output_close(outs[i]);
+	free(filter);
+	notify_close();
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o = { 0 };
@@ -229,10 +312,7 @@ int main(int argc, char **argv)
 	} else if (o.read) {
 		ret = run_read(&cfg, o.read);
 	} else {
-		log_error("main", "live capture (mode %s) is not available in this build yet; "
-				  "use --read FILE",
-			  config_capture_mode_str(cfg.capture_mode));
-		ret = EXIT_RUNTIME;
+		ret = run_live(&cfg);
 	}
 	config_free(&cfg);
 	return ret;
