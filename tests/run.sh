@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 #
 # The test runner behind `make test`: every layer, one closing count.
-#   tests/run.sh [STAGE...]   stages: unit asan corpus corpus-asan valgrind cli fuzz
+#   tests/run.sh [STAGE...]   stages: unit asan corpus corpus-asan valgrind cli daemon fuzz
 # Each stage reports its own cases; the last line is
 #   N passed, N failed, N skipped
 # FUZZ_SECONDS (default 20) bounds each fuzzer's smoke run.
@@ -86,6 +86,13 @@ stage_cli() {
 	add_counts "cli" "$(tail -n1 <<<"$out")"
 }
 
+stage_daemon() {
+	local out
+	out=$(JA4SENTINEL="$BUILD/ja4sentinel" timeout 600 python3 tests/daemon/test_daemon.py 2>&1) || true
+	echo "$out" | grep -v '^ok ' || true
+	add_counts "daemon" "$(tail -n1 <<<"$out")"
+}
+
 stage_fuzz() {
 	local f name out seeds="$BUILD/fuzz/seeds"
 	if ! ls "$BUILD"/fuzz/fuzz_* >/dev/null 2>&1; then
@@ -121,13 +128,14 @@ run_stage() {
 	corpus-asan) stage_corpus "$BUILD/asan/ja4sentinel" ;;
 	valgrind) stage_valgrind ;;
 	cli) stage_cli ;;
+	daemon) stage_daemon ;;
 	fuzz) stage_fuzz ;;
 	*) echo "unknown stage $1" >&2; exit 2 ;;
 	esac
 }
 
 stages=("$@")
-[ ${#stages[@]} -gt 0 ] || stages=(unit asan corpus corpus-asan valgrind cli fuzz)
+[ ${#stages[@]} -gt 0 ] || stages=(unit asan corpus corpus-asan valgrind cli daemon fuzz)
 for s in "${stages[@]}"; do run_stage "$s"; done
 
 echo

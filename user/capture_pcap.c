@@ -11,10 +11,18 @@
 #include <pcap/pcap.h>
 #include "capture.h"
 #include "config.h"
+#include "defaults.h"
+
+/* Live snapshot length: the largest hello we reassemble plus headers. GRO
+ * may hand a hello merged with what follows; only its start matters. In
+ * immediate mode libpcap uses fixed-size ring frames, so this also sets how
+ * many packets the ring holds: 64 KiB frames would hold 16 times fewer. */
+#define CAPTURE_SNAPLEN (REASM_MAX_BYTES + 256)
 
 struct capture {
 	pcap_t *pcap;
 	int linktype;
+	bool live;
 	struct capture_stats st;
 };
 
@@ -101,13 +109,15 @@ struct capture *capture_pcap_open_live(const char *iface, const char *filter,
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	c->live = true;
+	c->live = true;
 	c->pcap = pcap_create(iface, ebuf);
 	if (!c->pcap) {
 		snprintf(err, errlen, "pcap on %s: %s", iface, ebuf);
 		goto fail;
 	}
 	/* Immediate mode: a hello must not wait for a buffer to fill. */
-	if (pcap_set_immediate_mode(c->pcap, 1) || pcap_set_snaplen(c->pcap, 262144) ||
+	if (pcap_set_immediate_mode(c->pcap, 1) || pcap_set_snaplen(c->pcap, CAPTURE_SNAPLEN) ||
 	    pcap_set_buffer_size(c->pcap, (int)buffer_bytes) ||
 	    pcap_set_tstamp_precision(c->pcap, PCAP_TSTAMP_PRECISION_NANO)) {
 		snprintf(err, errlen, "pcap on %s: cannot set capture options", iface);
@@ -168,6 +178,9 @@ int capture_fd(const struct capture *c)
 	return pcap_get_selectable_fd(c->pcap);
 }
 
+/* Ring blocks read per readiness event at most. */
+#define CAPTURE_MAX_ROUNDS 64
+
 struct dispatch_ctx {
 	struct capture *c;
 	void (*cb)(void *ctx, const struct packet *pkt);
@@ -195,20 +208,29 @@ int capture_pcap_dispatch(struct capture *c, void (*cb)(void *ctx, const struct 
 			  void *ctx, char *err, size_t errlen)
 {
 	struct dispatch_ctx d = { .c = c, .cb = cb, .ctx = ctx };
-	int n = pcap_dispatch(c->pcap, -1, on_frame, (u_char *)&d);
+	int total = 0;
 
-	if (n < 0 && n != PCAP_ERROR_BREAK) {
-		snprintf(err, errlen, "capture: %s", pcap_geterr(c->pcap));
-		return -1;
+	/* One call empties one ring block: go on until nothing is left (bounded,
+	 * so the timer and signals still get their turn under a flood). */
+	for (int i = 0; i < CAPTURE_MAX_ROUNDS; i++) {
+		int n = pcap_dispatch(c->pcap, -1, on_frame, (u_char *)&d);
+
+		if (n < 0 && n != PCAP_ERROR_BREAK) {
+			snprintf(err, errlen, "capture: %s", pcap_geterr(c->pcap));
+			return -1;
+		}
+		if (n <= 0)
+			break;
+		total += n;
 	}
-	return n < 0 ? 0 : n;
+	return total;
 }
 
 int capture_pcap_kstats(struct capture *c, uint64_t *recv, uint64_t *drop)
 {
 	struct pcap_stat ps;
 
-	if (pcap_stats(c->pcap, &ps))
+	if (!c->live || pcap_stats(c->pcap, &ps))
 		return -1;
 	*recv = ps.ps_recv;
 	*drop = ps.ps_drop + ps.ps_ifdrop;

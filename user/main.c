@@ -210,6 +210,17 @@ out:
 	return ret;
 }
 
+/* Kernel capture buffer: packet_buffer_size packets of up to 16 KiB, at
+ * least 8 MiB, so a burst of new connections fits while we work. */
+static uint32_t capture_buffer_bytes(const struct config *cfg)
+{
+	uint64_t b = (uint64_t)cfg->packet_buffer_size * 16384;
+
+	if (b < 8u << 20)
+		b = 8u << 20;
+	return b > (1u << 30) ? 1u << 30 : (uint32_t)b;
+}
+
 /* Which backend runs: only pcap exists in this build; say so for auto. */
 static int choose_mode(const struct config *cfg)
 {
@@ -270,7 +281,7 @@ static int run_live(const struct config *cfg)
 		log_error("main", "cannot set up the pipeline: %s", strerror(errno));
 		goto out;
 	}
-	cap = capture_pcap_open_live(cfg->interface, filter, cfg->packet_buffer_size * 2048u, err,
+	cap = capture_pcap_open_live(cfg->interface, filter, capture_buffer_bytes(cfg), err,
 				     sizeof(err));
 	if (!cap) {
 		log_error("capture", "%s", err);

@@ -55,7 +55,13 @@ static struct json_object *packet_fields(const struct pipeline_stats *s,
 	if (cap) {
 		const struct capture_stats *cs = capture_get_stats(cap);
 
+		uint64_t recv, drop;
+
 		put(o, "frames", cs->frames);
+		if (!capture_pcap_kstats((struct capture *)cap, &recv, &drop)) {
+			put(o, "kernel_received", recv);
+			put(o, "kernel_dropped", drop);
+		}
 		for (int v = 1; v < PKT_VERDICT_MAX; v++)
 			if (cs->link[v])
 				put(o, packet_verdict_str(v), cs->link[v]);

@@ -1,0 +1,349 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+"""Daemon tests: the running service as systemd and a correlator see it.
+
+The daemon captures live (pcap mode) on the loopback interface, on a port of
+its own; each test opens real TCP connections to a local listener and sends
+a real ClientHello (the Firefox hello of the test data), so every
+connection is one record. The correlator is a real UNIX datagram socket
+that is absent, late, slow or restarted; systemd is a real datagram
+listener on NOTIFY_SOCKET. Needs root (packet capture); prints one line per
+test and `N passed, N failed, N skipped`.
+"""
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+BIN = os.environ.get("JA4SENTINEL", os.path.join(ROOT, "build", "ja4sentinel"))
+
+
+def load_hello():
+    """The Firefox record+hello bytes from tests/data/hello_firefox_tls12.h."""
+    text = open(os.path.join(ROOT, "tests", "data", "hello_firefox_tls12.h")).read()
+    body = text[text.index("{") + 1:text.index("}")]
+    return bytes(int(x, 16) for x in re.findall(r"0x([0-9a-fA-F]{2})", body))
+
+
+HELLO = load_hello()
+
+
+class Listener:
+    """A TCP server on 127.0.0.1 that accepts and discards."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(512)
+        self.port = self.sock.getsockname()[1]
+        self.alive = True
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def _run(self):
+        while self.alive:
+            try:
+                c, _ = self.sock.accept()
+                c.settimeout(2)
+                threading.Thread(target=self._drain, args=(c,), daemon=True).start()
+            except OSError:
+                return
+
+    @staticmethod
+    def _drain(c):
+        try:
+            while c.recv(65536):
+                pass
+        except OSError:
+            pass
+        c.close()
+
+    def close(self):
+        self.alive = False
+        self.sock.close()
+
+
+def send_hellos(port, n):
+    """n connections, each sending the hello then closing."""
+    for _ in range(n):
+        s = socket.create_connection(("127.0.0.1", port), timeout=2)
+        s.sendall(HELLO)
+        s.close()
+
+
+class Receiver:
+    """The correlator: a unixgram socket, optionally slow."""
+
+    def __init__(self, path, delay=0.0):
+        self.path = path
+        if os.path.exists(path):
+            os.unlink(path)
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(path)
+        self.sock.settimeout(0.2)
+        self.records = []
+        self.delay = delay
+        self.alive = True
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        while self.alive:
+            try:
+                data = self.sock.recv(70000)
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            self.records.append(json.loads(data))
+            if self.delay:
+                time.sleep(self.delay)
+
+    def close(self):
+        self.alive = False
+        self.thread.join()
+        self.sock.close()
+        os.unlink(self.path)
+
+
+class Daemon:
+    def __init__(self, tmp, port, outputs, env=None, extra_core=""):
+        self.cfg = os.path.join(tmp, "config.yml")
+        with open(self.cfg, "w") as f:
+            f.write("core:\n  interface: lo\n  capture_mode: pcap\n"
+                    f"  listen_ports: [{port}]\n  flow_timeout_sec: 5\n{extra_core}"
+                    "outputs:\n" + outputs)
+        self.stderr = open(os.path.join(tmp, "daemon.log"), "w+")
+        e = dict(os.environ)
+        e.update(env or {})
+        self.proc = subprocess.Popen([BIN, "--config", self.cfg], stdout=subprocess.DEVNULL,
+                                     stderr=self.stderr, env=e)
+        self.wait_log("capture started", 5)
+
+    def log(self):
+        self.stderr.flush()
+        with open(self.stderr.name) as f:
+            return [json.loads(l) for l in f if l.startswith("{")]
+
+    def wait_log(self, text, timeout):
+        end = time.time() + timeout
+        while time.time() < end:
+            if any(text in l.get("message", "") for l in self.log()):
+                return True
+            if self.proc.poll() is not None:
+                raise RuntimeError("daemon exited: " + open(self.stderr.name).read()[-2000:])
+            time.sleep(0.05)
+        raise RuntimeError(f"no log line '{text}' within {timeout}s")
+
+    def stop(self, timeout=5):
+        t0 = time.time()
+        self.proc.send_signal(signal.SIGTERM)
+        rc = self.proc.wait(timeout)
+        return rc, time.time() - t0
+
+    def final_stats(self):
+        return [l for l in self.log() if l.get("message") == "final stats"][-1]
+
+
+def wait_for(pred, timeout):
+    end = time.time() + timeout
+    while time.time() < end:
+        if pred():
+            return True
+        time.sleep(0.05)
+    return pred()
+
+
+def unix_output(path, buf=1000):
+    return (f"  - type: unix_socket\n    enabled: true\n    async_buffer: {buf}\n"
+            f"    params:\n      socket_path: {path}\n")
+
+
+# ---- tests: each returns None or raises AssertionError ----
+
+def test_correlator_starts_late(tmp, lst):
+    path = os.path.join(tmp, "corr.sock")
+    d = Daemon(tmp, lst.port, unix_output(path))
+    send_hellos(lst.port, 40)
+    time.sleep(1.0)  # the daemon retries with backoff meanwhile
+    r = Receiver(path)
+    ok = wait_for(lambda: len(r.records) >= 40, 6)
+    rc, _ = d.stop()
+    r.close()
+    assert ok, f"received {len(r.records)} of 40 after the correlator appeared"
+    assert len({x["src_port"] for x in r.records}) == 40, "duplicates or losses"
+    assert rc == 0
+    msgs = [l["message"] for l in d.log()]
+    assert any("cannot deliver" in m for m in msgs), "failure not logged"
+    assert sum("delivering again" in m for m in msgs) == 1, "recovery not logged once"
+
+
+def test_correlator_restarts(tmp, lst):
+    path = os.path.join(tmp, "corr.sock")
+    r = Receiver(path)
+    d = Daemon(tmp, lst.port, unix_output(path))
+    send_hellos(lst.port, 20)
+    assert wait_for(lambda: len(r.records) >= 20, 5), f"first batch: {len(r.records)}"
+    r.close()
+    send_hellos(lst.port, 30)  # while the correlator is down
+    time.sleep(0.5)
+    r2 = Receiver(path)
+    send_hellos(lst.port, 10)
+    ok = wait_for(lambda: len(r2.records) >= 40, 8)
+    rc, _ = d.stop()
+    r2.close()
+    assert ok, f"after restart received {len(r2.records)} of 40"
+    assert rc == 0
+
+
+def test_slow_correlator(tmp, lst):
+    path = os.path.join(tmp, "corr.sock")
+    r = Receiver(path, delay=0.01)
+    d = Daemon(tmp, lst.port, unix_output(path))
+    t0 = time.time()
+    send_hellos(lst.port, 200)
+    sent_in = time.time() - t0
+    ok = wait_for(lambda: len(r.records) >= 200, 15)
+    rc, _ = d.stop()
+    r.close()
+    assert ok, f"slow correlator got {len(r.records)} of 200"
+    st = d.final_stats()["outputs"]
+    out = next(iter(st.values()))
+    assert out["dropped"] == 0, f"dropped {out['dropped']}"
+    assert sent_in < 10, "clients were slowed down"
+
+
+def test_queue_bounded_drop_oldest(tmp, lst):
+    path = os.path.join(tmp, "corr.sock")
+    d = Daemon(tmp, lst.port, unix_output(path, buf=50))
+    send_hellos(lst.port, 150)
+    time.sleep(1.5)
+    r = Receiver(path)
+    ok = wait_for(lambda: len(r.records) >= 50, 6)
+    time.sleep(0.5)
+    rc, _ = d.stop()
+    r.close()
+    out = next(iter(d.final_stats()["outputs"].values()))
+    assert ok and len(r.records) == 50, f"got {len(r.records)}, want the newest 50"
+    assert out["dropped"] == 100, f"dropped counter {out['dropped']}, want 100"
+    assert out["sent"] == 50
+
+
+def test_file_rotation_sighup(tmp, lst):
+    path = os.path.join(tmp, "ja4.log")
+    d = Daemon(tmp, lst.port, f"  - type: file\n    params:\n      path: {path}\n")
+    send_hellos(lst.port, 30)
+    assert wait_for(lambda: os.path.exists(path) and sum(1 for _ in open(path)) >= 30, 5)
+    os.rename(path, path + ".1")
+    send_hellos(lst.port, 10)  # written to the moved file until the HUP
+    time.sleep(0.3)
+    d.proc.send_signal(signal.SIGHUP)
+    d.wait_log("reopened", 3)
+    send_hellos(lst.port, 20)
+    ok = wait_for(lambda: os.path.exists(path) and sum(1 for _ in open(path)) >= 20, 5)
+    rc, _ = d.stop()
+    lines = open(path + ".1").read().splitlines() + open(path).read().splitlines()
+    ports = {json.loads(l)["src_port"] for l in lines}
+    assert ok, "new file did not get the records after SIGHUP"
+    assert len(lines) == 60 and len(ports) == 60, f"{len(lines)} lines, {len(ports)} distinct"
+    assert rc == 0
+
+
+def test_notify_and_sigterm(tmp, lst):
+    npath = os.path.join(tmp, "notify.sock")
+    ns = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    ns.bind(npath)
+    ns.settimeout(0.1)
+    msgs = []
+    d = Daemon(tmp, lst.port, "  - type: stdout\n",
+               env={"NOTIFY_SOCKET": npath, "WATCHDOG_USEC": "600000"})
+    t0 = time.time()
+    while time.time() - t0 < 1.6:
+        try:
+            msgs.append((time.time(), ns.recv(4096).decode()))
+        except socket.timeout:
+            pass
+    rc, took = d.stop()
+    end = time.time() + 1
+    while time.time() < end:
+        try:
+            msgs.append((time.time(), ns.recv(4096).decode()))
+        except socket.timeout:
+            break
+    ns.close()
+    texts = [m for _, m in msgs]
+    assert any(m.startswith("READY=1") for m in texts), texts
+    wd = [t for t, m in msgs if m == "WATCHDOG=1"]
+    # half of 600 ms = 300 ms: 1.6 s gives 4 or 5 pings, spaced well under 600 ms.
+    assert len(wd) >= 4, f"{len(wd)} WATCHDOG=1 in 1.6 s"
+    gaps = [b - a for a, b in zip(wd, wd[1:])]
+    assert max(gaps) < 0.55, f"watchdog gaps {gaps}"
+    assert "STOPPING=1" in texts, texts
+    assert rc == 0 and took < 2.0, f"SIGTERM: exit {rc} after {took:.2f}s"
+
+
+def test_stats_and_two_outputs(tmp, lst):
+    path = os.path.join(tmp, "corr.sock")
+    fpath = os.path.join(tmp, "both.log")
+    # The socket output has no receiver at all: the file must not suffer.
+    d = Daemon(tmp, lst.port, unix_output(path) +
+               f"  - type: file\n    params:\n      path: {fpath}\n")
+    send_hellos(lst.port, 25)
+    ok = wait_for(lambda: os.path.exists(fpath) and sum(1 for _ in open(fpath)) >= 25, 5)
+    rc, _ = d.stop()
+    assert ok, "file output stalled by the failing socket output"
+    st = d.final_stats()
+    assert st["hellos"]["records"] == 25, st["hellos"]
+    assert st["flows"]["syns"] >= 25
+
+
+TESTS = [test_correlator_starts_late, test_correlator_restarts, test_slow_correlator,
+         test_queue_bounded_drop_oldest, test_file_rotation_sighup, test_notify_and_sigterm,
+         test_stats_and_two_outputs]
+
+
+def main():
+    passed = failed = skipped = 0
+    if os.geteuid() != 0:
+        print(f"SKIP daemon tests: need root for packet capture ({len(TESTS)} tests)")
+        print(f"0 passed, 0 failed, {len(TESTS)} skipped")
+        return 0
+    if not os.access(BIN, os.X_OK):
+        print(f"FAIL {BIN} not built")
+        print(f"0 passed, {len(TESTS)} failed, 0 skipped")
+        return 1
+    only = sys.argv[1:]
+    for t in TESTS:
+        if only and t.__name__ not in only:
+            continue
+        tmp = tempfile.mkdtemp(prefix="j4s-daemon-")
+        lst = Listener()
+        d_log = os.path.join(tmp, "daemon.log")
+        try:
+            t(tmp, lst)
+            print(f"ok {t.__name__}")
+            passed += 1
+        except Exception as e:  # noqa: BLE001 - report any failure of the test
+            print(f"FAIL {t.__name__}: {e}")
+            if os.path.exists(d_log):
+                print("    " + "\n    ".join(open(d_log).read().splitlines()[-8:]))
+            failed += 1
+        finally:
+            lst.close()
+            subprocess.run(["pkill", "-f", os.path.join(tmp, "config.yml")], check=False)
+            shutil.rmtree(tmp, ignore_errors=True)
+    print(f"{passed} passed, {failed} failed, {skipped} skipped")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
