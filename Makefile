@@ -40,7 +40,7 @@ ALL_LDFLAGS := -pie -Wl,-z,relro,-z,now $(LDFLAGS)
 
 # The pure core and the daemon's modules; main.c is only in the binary.
 CORE := packet reasm flow hello fp_hash fp_ja4 fp_ja3 record
-MODS := $(CORE) config log output out_stdout out_file out_unix pipeline stats capture_pcap loop notify
+MODS := $(CORE) config log output out_stdout out_file out_unix pipeline stats capture_pcap loop notify ifaddr
 OBJS := $(MODS:%=$(BUILD)/obj/%.o)
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))

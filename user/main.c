@@ -13,6 +13,7 @@
 #include "capture.h"
 #include "config.h"
 #include "defaults.h"
+#include "ifaddr.h"
 #include "log.h"
 #include "loop.h"
 #include "notify.h"
@@ -238,6 +239,34 @@ static int choose_mode(const struct config *cfg)
 	}
 }
 
+static struct json_object *cidrs_json(const struct cidr *c, uint32_t n)
+{
+	struct json_object *a = json_object_new_array();
+	char buf[64];
+
+	for (uint32_t i = 0; i < n; i++) {
+		ifaddr_cidr_str(&c[i], buf, sizeof(buf));
+		json_object_array_add(a, json_object_new_string(buf));
+	}
+	return a;
+}
+
+/* The configured local IPs, or what the interfaces have when none are. */
+static struct json_object *local_ips_json(const struct config *cfg)
+{
+	struct json_object *a;
+	struct cidr *found;
+	uint32_t n;
+
+	if (cfg->n_local_ips)
+		return cidrs_json(cfg->local_ips, cfg->n_local_ips);
+	if (ifaddr_local_ips(&found, &n))
+		return json_object_new_string("(unknown)");
+	a = cidrs_json(found, n);
+	free(found);
+	return a;
+}
+
 static void log_start_live(const struct config *cfg, const struct capture *cap, const char *filter,
 			   struct output *const *outs, uint32_t n_outs)
 {
@@ -252,6 +281,8 @@ static void log_start_live(const struct config *cfg, const struct capture *cap, 
 	json_object_object_add(f, "interface", json_object_new_string(cfg->interface));
 	json_object_object_add(f, "link_type", json_object_new_string(capture_link_name(cap)));
 	json_object_object_add(f, "listen_ports", ports);
+	json_object_object_add(f, "local_ips", local_ips_json(cfg));
+	json_object_object_add(f, "exclude_source_ips", cidrs_json(cfg->exclude, cfg->n_exclude));
 	json_object_object_add(f, "filter", json_object_new_string(filter));
 	json_object_object_add(f, "outputs", jo);
 	json_object_object_add(f, "config",
