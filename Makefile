@@ -57,6 +57,22 @@ help:
 	@echo "make fuzz       build the libFuzzer harnesses (clang);  make bench  offline benchmark"
 	@echo "V=1 full commands, WERROR=1 warnings are errors"
 
+# ---- the BPF object, embedded through a bpftool skeleton ----
+ARCH ?= $(shell uname -m | sed 's/x86_64/x86/; s/aarch64/arm64/')
+BPFTOOL ?= bpftool
+LLVM_STRIP ?= llvm-strip
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -Ivmlinux/$(ARCH) \
+	-Iinclude -Ibpf -MMD -MP
+
+$(BUILD)/bpf/ja4sentinel.bpf.o: bpf/ja4sentinel.bpf.c | $(BUILD)/bpf
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(Q)$(LLVM_STRIP) -g $@
+
+$(BUILD)/bpf/ja4sentinel.skel.h: $(BUILD)/bpf/ja4sentinel.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name ja4sentinel_bpf > $@
+
 $(BUILD)/obj/%.o: user/%.c | $(BUILD)/obj
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
@@ -106,11 +122,12 @@ corpus: all
 bench: all
 	$(Q)bench/run.sh
 
-$(BUILD)/obj $(BUILD)/unit $(BUILD)/asan/obj $(BUILD)/asan/unit $(BUILD)/fuzz:
+$(BUILD)/obj $(BUILD)/unit $(BUILD)/asan/obj $(BUILD)/asan/unit $(BUILD)/fuzz $(BUILD)/bpf:
 	$(Q)mkdir -p $@
 
 clean:
 	$(call msg,CLEAN,$(BUILD))
 	$(Q)rm -rf $(BUILD)
 
--include $(wildcard $(BUILD)/obj/*.d $(BUILD)/asan/obj/*.d $(BUILD)/unit/*.d $(BUILD)/asan/unit/*.d)
+-include $(wildcard $(BUILD)/obj/*.d $(BUILD)/asan/obj/*.d $(BUILD)/unit/*.d $(BUILD)/asan/unit/*.d \
+	$(BUILD)/bpf/*.d)

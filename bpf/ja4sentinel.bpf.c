@@ -1,0 +1,375 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * The kernel half of ja4sentinel: a TC ingress and an XDP program sharing
+ * one parser and one flow logic. They pass every packet; they only pick
+ * out, for TCP to a listen port, the client's SYN and the segments that may
+ * hold its ClientHello, and send those bytes (from the L3 header on) to
+ * userspace through a ring buffer. Per-flow state in an LRU hash stops the
+ * sending once the hello is covered, so the rest of a connection costs one
+ * lookup. Every early exit and every lost event is counted in j4s_stats.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+#include "abi.h"
+#include "ja4sentinel.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+const volatile struct j4s_bpf_config j4s_cfg = {
+	.max_bytes = 18432,
+	.max_segments = 100,
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 << 20); /* set by userspace before load */
+} j4s_events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct j4s_stats);
+} j4s_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 100000); /* core.max_tracked_flows */
+	__type(key, struct j4s_flow_key);
+	__type(value, struct j4s_flow);
+} j4s_flows SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 65536);
+	__type(key, __u32);  /* port, host order */
+	__type(value, __u8); /* 1 = listen port */
+} j4s_ports SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct j4s_addr_key);
+	__type(value, __u8);
+} j4s_local SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, 16384);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct j4s_lpm_key);
+	__type(value, __u8);
+} j4s_excl SEC(".maps");
+
+/* Where an event is built before bpf_ringbuf_output sends its real length. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct j4s_event);
+} j4s_scratch SEC(".maps");
+
+#define COUNT(st, field)                                                                           \
+	do {                                                                                       \
+		if (st)                                                                            \
+			st->field++;                                                               \
+	} while (0)
+
+/* XDP before 5.18 has no load helper: copy byte by byte, bounded by what
+ * an XDP frame (no GRO, one page) can hold. */
+#define XDP_COPY_MAX 4096
+static __always_inline int xdp_copy(struct xdp_md *ctx, __u32 off, __u8 *dst, __u64 len)
+{
+	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
+	__u64 i;
+
+	if (off > 256)
+		return -1;
+	for (i = 0; i < XDP_COPY_MAX && i < len; i++) {
+		__u8 *b = data + off + i;
+
+		if ((void *)(b + 1) > end)
+			return -1;
+		dst[i] = *b;
+	}
+	return i == len ? 0 : -1;
+}
+
+/* Read len packet bytes at off into dst (len <= J4S_SNAP_MAX). The helper
+ * check is resolved at load time (CO-RE), so only one path is verified. */
+static __always_inline int read_bytes(void *ctx, bool xdp, __u32 off, void *dst, __u64 len)
+{
+	if (!xdp)
+		return bpf_skb_load_bytes(ctx, off, dst, len);
+	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_xdp_load_bytes))
+		return bpf_xdp_load_bytes(ctx, off, dst, len);
+	return xdp_copy(ctx, off, dst, len);
+}
+
+/* Send the frame's bytes from the L3 header on: headers only, or up to the
+ * payload too. */
+static __always_inline void emit(void *ctx, bool xdp, struct pkt *p, __u32 frame_len,
+				 __u16 kind, bool with_payload, struct j4s_stats *st)
+{
+	__u32 zero = 0;
+	__u64 len; /* 64-bit, so the clamp below is the value the helpers get */
+	struct j4s_event *ev = bpf_map_lookup_elem(&j4s_scratch, &zero);
+
+	if (!ev)
+		return;
+	len = (__u64)(with_payload ? frame_len : p->payload_off) - p->l3_off;
+	if (len > J4S_SNAP_MAX)
+		len = J4S_SNAP_MAX;
+	barrier_var(len); /* the verifier must see the clamped value used below */
+	if (len < 20 || len > J4S_SNAP_MAX || read_bytes(ctx, xdp, p->l3_off, ev->data, len)) {
+		COUNT(st, copy_errors);
+		return;
+	}
+	ev->ts_ns = bpf_ktime_get_ns();
+	ev->ifindex = xdp ? ((struct xdp_md *)ctx)->ingress_ifindex
+			  : ((struct __sk_buff *)ctx)->ifindex;
+	ev->caplen = (__u32)len;
+	ev->origlen = p->l3_len;
+	ev->kind = kind;
+	ev->pad = 0;
+	if (bpf_ringbuf_output(&j4s_events, ev, J4S_EVENT_HDR_SIZE + len, 0)) {
+		COUNT(st, ringbuf_full);
+		return;
+	}
+	if (kind == J4S_EV_SYN)
+		COUNT(st, syn_events);
+	else if (kind == J4S_EV_PAYLOAD)
+		COUNT(st, payload_events);
+	else
+		COUNT(st, end_events);
+}
+
+/* IPv4 addresses as ::ffff:a.b.c.d, so one map serves both families. */
+static __always_inline void mapped(const __u8 *addr, __u8 family, __u8 out[16])
+{
+	if (family == 6) {
+		__builtin_memcpy(out, addr, 16);
+		return;
+	}
+	__builtin_memset(out, 0, 10);
+	out[10] = 0xff;
+	out[11] = 0xff;
+	__builtin_memcpy(out + 12, addr, 4);
+}
+
+/* Listen port, local destination, not an excluded source. */
+static __always_inline bool wanted(struct pkt *p, struct j4s_stats *st)
+{
+	__u32 port = bpf_ntohs(p->key.dport);
+	__u8 *on = bpf_map_lookup_elem(&j4s_ports, &port);
+
+	if (!on || !*on) {
+		COUNT(st, other_port);
+		return false;
+	}
+	if (j4s_cfg.filter_local) {
+		struct j4s_addr_key a;
+
+		mapped(p->key.daddr, p->key.family, a.addr);
+		if (!bpf_map_lookup_elem(&j4s_local, &a)) {
+			COUNT(st, not_local);
+			return false;
+		}
+	}
+	if (j4s_cfg.filter_exclude) {
+		struct j4s_lpm_key k = { .prefixlen = 128 };
+
+		mapped(p->key.saddr, p->key.family, k.addr);
+		if (bpf_map_lookup_elem(&j4s_excl, &k)) {
+			COUNT(st, excluded);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* From the first payload bytes: how many stream bytes the hello needs,
+ * 0 if this is not a TLS handshake record (the flow ends here). */
+static __always_inline __u32 hello_need(const __u8 *h, __u32 have)
+{
+	__u32 rlen, body;
+
+	if (h[0] != 0x16 || h[1] != 0x03)
+		return 0;
+	rlen = (__u32)h[3] << 8 | h[4];
+	if (have < 9)
+		return 5 + rlen + J4S_MULTI_RECORD_SLACK;
+	if (h[5] != 0x01)
+		return 0;
+	body = (__u32)h[6] << 16 | (__u32)h[7] << 8 | h[8];
+	if (4 + body <= rlen)
+		return 5 + rlen;
+	return 9 + body + J4S_MULTI_RECORD_SLACK; /* split over several records */
+}
+
+static __always_inline bool looks_like_hello(const __u8 *h, __u32 have)
+{
+	return have >= 6 && h[0] == 0x16 && h[1] == 0x03 && h[5] == 0x01;
+}
+
+static __always_inline void flow_done(struct j4s_flow *f, struct j4s_stats *st)
+{
+	f->state = J4S_FLOW_DONE;
+	COUNT(st, flows_done);
+}
+
+/* A payload segment of a waiting flow: send it while the hello is not covered. */
+static __always_inline void on_payload(void *ctx, bool xdp, struct pkt *p, __u32 frame_len,
+				       struct j4s_flow *f, const __u8 *head, __u32 have,
+				       struct j4s_stats *st)
+{
+	__s32 off = (__s32)(p->seq - f->base);
+
+	if (off < 0) {
+		COUNT(st, after_done); /* entirely before the stream start we track */
+		return;
+	}
+	if (off == 0 && !f->need) {
+		f->need = hello_need(head, have);
+		if (!f->need) {
+			/* Not TLS: userspace sees this one segment and counts it. */
+			emit(ctx, xdp, p, frame_len, J4S_EV_PAYLOAD, true, st);
+			f->state = J4S_FLOW_DONE;
+			COUNT(st, not_tls);
+			return;
+		}
+		if (f->need > j4s_cfg.max_bytes)
+			f->need = j4s_cfg.max_bytes;
+	}
+	if (f->need && (__u32)off >= f->need) {
+		flow_done(f, st); /* data after the hello: the client got its answer */
+		return;
+	}
+	if (f->segments >= j4s_cfg.max_segments) {
+		f->state = J4S_FLOW_DONE;
+		COUNT(st, segment_cap);
+		return;
+	}
+	emit(ctx, xdp, p, frame_len, J4S_EV_PAYLOAD, true, st);
+	f->segments++;
+	if (p->seq == f->next)
+		f->next = p->seq + p->payload_len;
+	if (f->need && f->next - f->base >= f->need)
+		flow_done(f, st);
+}
+
+static __always_inline void on_tcp(void *ctx, bool xdp, struct pkt *p, __u32 frame_len,
+				   struct j4s_stats *st)
+{
+	struct j4s_flow *f, fresh = {};
+	__u8 head[9] = {};
+	__u64 have;
+
+	if ((p->flags & (TCP_SYN | TCP_ACK)) == TCP_SYN) {
+		fresh.base = fresh.next = p->seq + 1;
+		fresh.state = J4S_FLOW_WAIT;
+		bpf_map_update_elem(&j4s_flows, &p->key, &fresh, BPF_ANY);
+		COUNT(st, flows_created);
+		emit(ctx, xdp, p, frame_len, J4S_EV_SYN, p->payload_len > 0, st);
+		return;
+	}
+	f = bpf_map_lookup_elem(&j4s_flows, &p->key);
+	if (f && f->state == J4S_FLOW_DONE) {
+		COUNT(st, after_done);
+		return;
+	}
+	if (!p->payload_len) {
+		if (f && (p->flags & (TCP_FIN | TCP_RST))) {
+			emit(ctx, xdp, p, frame_len, J4S_EV_END, false, st);
+			bpf_map_delete_elem(&j4s_flows, &p->key);
+		} else {
+			COUNT(st, bare_acks);
+		}
+		return;
+	}
+	have = p->payload_len < sizeof(head) ? p->payload_len : sizeof(head);
+	barrier_var(have);
+	if (have < 1 || have > sizeof(head) || read_bytes(ctx, xdp, p->payload_off, head, have)) {
+		COUNT(st, copy_errors);
+		return;
+	}
+	if (!f) {
+		if (!looks_like_hello(head, have)) {
+			COUNT(st, no_flow);
+			return;
+		}
+		fresh.base = fresh.next = p->seq;
+		fresh.state = J4S_FLOW_WAIT;
+		COUNT(st, flows_picked_up);
+		on_payload(ctx, xdp, p, frame_len, &fresh, head, have, st);
+		bpf_map_update_elem(&j4s_flows, &p->key, &fresh, BPF_ANY);
+		return;
+	}
+	on_payload(ctx, xdp, p, frame_len, f, head, have, st);
+}
+
+static __always_inline void process(void *ctx, bool xdp, void *data, void *data_end,
+				    __u32 frame_len)
+{
+	struct cursor c = { .pos = data, .start = data, .end = data_end };
+	__u32 zero = 0;
+	struct j4s_stats *st = bpf_map_lookup_elem(&j4s_stats, &zero);
+	struct pkt p = {};
+	int v;
+
+	COUNT(st, packets);
+	v = parse_packet(&c, &p);
+	switch (v) {
+	case PARSE_OK:
+		break;
+	case PARSE_NOT_IP:
+		COUNT(st, not_ip);
+		return;
+	case PARSE_NOT_TCP:
+		COUNT(st, not_tcp);
+		return;
+	case PARSE_FRAGMENT:
+		COUNT(st, fragments);
+		return;
+	default:
+		if (v > 0) /* an ethertype that is neither IPv4 nor IPv6 */
+			COUNT(st, not_ip);
+		else
+			COUNT(st, truncated);
+		return;
+	}
+	if (!wanted(&p, st))
+		return;
+	/* The IP length bounds the frame: link padding is not payload. */
+	if (frame_len > p.l3_off + p.l3_len)
+		frame_len = p.l3_off + p.l3_len;
+	on_tcp(ctx, xdp, &p, frame_len, st);
+}
+
+SEC("tc")
+int j4s_tc(struct __sk_buff *skb)
+{
+	__u32 len = skb->len;
+	long data = skb->data, end = skb->data_end;
+
+	/* Headers must be in the linear part for direct access. */
+	if (end - data < 128 && len > end - data) {
+		bpf_skb_pull_data(skb, len < 128 ? len : 128);
+		asm volatile("" ::: "memory");
+		data = skb->data;
+		end = skb->data_end;
+	}
+	process(skb, false, (void *)data, (void *)end, len);
+	return TC_ACT_OK;
+}
+
+SEC("xdp")
+int j4s_xdp(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
+
+	process(ctx, true, data, end, (__u32)(end - data));
+	return XDP_PASS;
+}

@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * BPF-only helpers of ja4sentinel.bpf.c: the constants vmlinux.h lacks and
+ * bounds-checked header parsers over direct packet access. Each parser
+ * checks its header against data_end, advances the cursor and returns the
+ * next protocol, or a negative verdict.
+ */
+#ifndef J4S_BPF_H
+#define J4S_BPF_H
+
+#define ETH_P_IP     0x0800
+#define ETH_P_IPV6   0x86DD
+#define ETH_P_8021Q  0x8100
+#define ETH_P_8021AD 0x88A8
+#define IPPROTO_TCP_ 6
+#define TC_ACT_OK    0
+
+#define TCP_FIN 0x01
+#define TCP_SYN 0x02
+#define TCP_RST 0x04
+#define TCP_ACK 0x10
+
+#define VLAN_MAX_DEPTH 2
+#define IPV6_EXT_MAX   6
+
+enum parse_verdict {
+	PARSE_OK = 0,
+	PARSE_NOT_IP = -1,
+	PARSE_NOT_TCP = -2,
+	PARSE_FRAGMENT = -3,
+	PARSE_TRUNCATED = -4,
+};
+
+/* What the parsers learn of one packet; offsets from the frame start. */
+struct pkt {
+	__u32 l3_off;
+	__u32 payload_off;
+	__u32 l3_len;      /* by the IP header */
+	__u32 payload_len; /* by the IP header */
+	__u32 seq;         /* host order */
+	__u8 flags;
+	__u8 pad[3];
+	struct j4s_flow_key key;
+};
+
+struct cursor {
+	void *pos;
+	void *start;
+	void *end;
+};
+
+struct vlan_hdr_ {
+	__be16 tci;
+	__be16 proto;
+};
+
+/* Ethernet and up to two 802.1Q/802.1ad tags; returns the ethertype. */
+static __always_inline int parse_eth(struct cursor *c)
+{
+	struct ethhdr *eth = c->pos;
+	__u16 proto;
+
+	if ((void *)(eth + 1) > c->end)
+		return PARSE_TRUNCATED;
+	proto = bpf_ntohs(eth->h_proto);
+	c->pos = eth + 1;
+#pragma unroll
+	for (int i = 0; i < VLAN_MAX_DEPTH; i++) {
+		struct vlan_hdr_ *v = c->pos;
+
+		if (proto != ETH_P_8021Q && proto != ETH_P_8021AD)
+			break;
+		if ((void *)(v + 1) > c->end)
+			return PARSE_TRUNCATED;
+		proto = bpf_ntohs(v->proto);
+		c->pos = v + 1;
+	}
+	return proto;
+}
+
+/* IPv4 with options; fragments are not followed. Returns the protocol. */
+static __always_inline int parse_ipv4(struct cursor *c, struct pkt *p)
+{
+	__u8 *h = c->pos;
+	__u32 ihl;
+
+	if ((void *)(h + 20) > c->end)
+		return PARSE_TRUNCATED;
+	ihl = (h[0] & 0x0f) * 4;
+	if (ihl < 20)
+		return PARSE_TRUNCATED;
+	if ((void *)h + ihl > c->end)
+		return PARSE_TRUNCATED;
+	if ((h[6] & 0x3f) || h[7]) /* MF or fragment offset */
+		return PARSE_FRAGMENT;
+	p->l3_len = (__u32)h[2] << 8 | h[3];
+	if (p->l3_len < ihl)
+		return PARSE_TRUNCATED;
+	p->payload_len = p->l3_len - ihl; /* TCP header still inside */
+	p->key.family = 4;
+	__builtin_memcpy(p->key.saddr, h + 12, 4);
+	__builtin_memcpy(p->key.daddr, h + 16, 4);
+	c->pos = (void *)h + ihl;
+	return h[9];
+}
+
+/* IPv6 and its extension headers (hop-by-hop, routing, destination
+ * options, AH, atomic fragments). Returns the upper protocol. */
+static __always_inline int parse_ipv6(struct cursor *c, struct pkt *p)
+{
+	struct ipv6hdr *ip6 = c->pos;
+	__u32 plen, ext = 0;
+	__u8 nh;
+
+	if ((void *)(ip6 + 1) > c->end)
+		return PARSE_TRUNCATED;
+	plen = bpf_ntohs(ip6->payload_len);
+	nh = ip6->nexthdr;
+	p->key.family = 6;
+	__builtin_memcpy(p->key.saddr, &ip6->saddr, 16);
+	__builtin_memcpy(p->key.daddr, &ip6->daddr, 16);
+	c->pos = ip6 + 1;
+#pragma unroll
+	for (int i = 0; i < IPV6_EXT_MAX; i++) {
+		__u8 *e = c->pos;
+		__u32 len;
+
+		if (nh != 0 && nh != 43 && nh != 44 && nh != 51 && nh != 60)
+			break;
+		if ((void *)(e + 8) > c->end)
+			return PARSE_TRUNCATED;
+		if (nh == 44) {
+			if ((e[2] << 8 | e[3]) & 0xfff9) /* offset or M flag */
+				return PARSE_FRAGMENT;
+			len = 8;
+		} else if (nh == 51) {
+			len = ((__u32)e[1] + 2) * 4;
+		} else {
+			len = ((__u32)e[1] + 1) * 8;
+		}
+		nh = e[0];
+		c->pos = (void *)e + len;
+		ext += len;
+	}
+	if (ext > plen)
+		return PARSE_TRUNCATED;
+	p->l3_len = 40 + plen;
+	p->payload_len = plen - ext;
+	return nh;
+}
+
+static __always_inline int parse_tcp(struct cursor *c, struct pkt *p)
+{
+	__u8 *t = c->pos;
+	__u32 doff;
+
+	if ((void *)(t + 20) > c->end)
+		return PARSE_TRUNCATED;
+	doff = (t[12] >> 4) * 4;
+	if (doff < 20 || doff > p->payload_len)
+		return PARSE_TRUNCATED;
+	p->key.sport = (__u16)(t[0] | t[1] << 8); /* kept in network order */
+	p->key.dport = (__u16)(t[2] | t[3] << 8);
+	p->seq = (__u32)t[4] << 24 | (__u32)t[5] << 16 | (__u32)t[6] << 8 | t[7];
+	p->flags = t[13];
+	p->payload_len -= doff;
+	p->payload_off = (__u32)((void *)t - c->start) + doff;
+	return PARSE_OK;
+}
+
+/* Everything from the frame start to the TCP payload. */
+static __always_inline int parse_packet(struct cursor *c, struct pkt *p)
+{
+	int proto = parse_eth(c);
+
+	if (proto < 0)
+		return proto;
+	p->l3_off = (__u32)(c->pos - c->start);
+	if (proto == ETH_P_IP)
+		proto = parse_ipv4(c, p);
+	else if (proto == ETH_P_IPV6)
+		proto = parse_ipv6(c, p);
+	else
+		return PARSE_NOT_IP;
+	if (proto < 0)
+		return proto;
+	if (proto != IPPROTO_TCP_)
+		return PARSE_NOT_TCP;
+	return parse_tcp(c, p);
+}
+
+#endif

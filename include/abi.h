@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * abi: what the kernel program and userspace share - the event layout of
+ * the ring buffer, the flow state, map keys, the load-time configuration and
+ * the stats counters. Fixed-width types only, widest fields first, explicit
+ * padding, sizes asserted on both sides (clang -target bpf and cc).
+ */
+#ifndef J4S_ABI_H
+#define J4S_ABI_H
+
+#ifdef __bpf__
+/* vmlinux.h already has the __uN types. */
+#else
+#include <linux/types.h>
+#endif
+
+/* Bytes of an event's packet data: the largest hello we reassemble plus
+ * IP/TCP headers. Events are written with their real length. */
+#define J4S_SNAP_MAX 18688
+
+/* Extra bytes allowed past the first record's end for the record headers
+ * of a hello split over several TLS records. */
+#define J4S_MULTI_RECORD_SLACK 256
+
+enum j4s_event_kind {
+	J4S_EV_SYN = 1,     /* a SYN: IP + TCP headers */
+	J4S_EV_PAYLOAD = 2, /* a client segment while its hello is not yet covered */
+	J4S_EV_END = 3,     /* FIN or RST of a waiting flow */
+};
+
+/* One ring buffer record: header, then caplen bytes from the L3 header on. */
+struct j4s_event {
+	__u64 ts_ns;   /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
+	__u32 ifindex; /* ingress interface */
+	__u32 caplen;  /* bytes of data that follow */
+	__u32 origlen; /* L3 length on the wire */
+	__u16 kind;    /* enum j4s_event_kind */
+	__u16 pad;
+	__u8 data[J4S_SNAP_MAX];
+};
+
+#define J4S_EVENT_HDR_SIZE 24
+
+/* Flow key: client and server address (IPv4 in the first 4 bytes), ports in
+ * network byte order. */
+struct j4s_flow_key {
+	__u8 saddr[16];
+	__u8 daddr[16];
+	__u16 sport; /* network order */
+	__u16 dport; /* network order */
+	__u8 family; /* 4 or 6 */
+	__u8 pad[3];
+};
+
+enum j4s_flow_state {
+	J4S_FLOW_WAIT = 1, /* hello bytes still to come */
+	J4S_FLOW_DONE = 2, /* hello covered, or not TLS: the flow costs a lookup */
+};
+
+struct j4s_flow {
+	__u32 base;     /* sequence number of stream offset 0 (host order) */
+	__u32 next;     /* end of the in-order bytes seen (host order) */
+	__u32 need;     /* stream bytes the hello needs, 0 until the first payload */
+	__u16 segments; /* payload segments emitted */
+	__u8 state;     /* enum j4s_flow_state */
+	__u8 pad;
+};
+
+/* Excluded source prefixes: one LPM trie, IPv4 as ::ffff:a.b.c.d. */
+struct j4s_lpm_key {
+	__u32 prefixlen;
+	__u8 addr[16];
+};
+
+/* Local addresses: same mapping, exact match. */
+struct j4s_addr_key {
+	__u8 addr[16];
+};
+
+/* Load-time configuration, in .rodata (const volatile). */
+struct j4s_bpf_config {
+	__u32 max_bytes;      /* stream bytes per hello we may send up */
+	__u16 max_segments;   /* payload segments per hello */
+	__u8 filter_local;    /* destination must be in j4s_local */
+	__u8 filter_exclude;  /* source must not be in j4s_excl */
+	__u8 debug;           /* bpf_printk on early exits */
+	__u8 pad[7];
+};
+
+/* Per-CPU counters; bpftool map dump prints them by name. */
+struct j4s_stats {
+	__u64 packets;          /* seen by the program */
+	__u64 not_ip;           /* not IPv4/IPv6 (after up to two VLAN tags) */
+	__u64 not_tcp;          /* IP but not TCP, or an IPv6 header chain not followed */
+	__u64 fragments;        /* IP fragments, ignored */
+	__u64 truncated;        /* headers beyond the packet */
+	__u64 other_port;       /* TCP not to a listen port */
+	__u64 not_local;        /* destination not a local address */
+	__u64 excluded;         /* source in exclude_source_ips */
+	__u64 syn_events;       /* SYNs sent up */
+	__u64 payload_events;   /* hello segments sent up */
+	__u64 end_events;       /* FIN/RST of waiting flows sent up */
+	__u64 ringbuf_full;     /* events lost: ring buffer full */
+	__u64 flows_created;    /* by a SYN */
+	__u64 flows_picked_up;  /* by a hello-looking first payload, SYN missed */
+	__u64 flows_done;       /* hello covered: later packets cost a lookup */
+	__u64 not_tls;          /* first payload not a TLS handshake: done at once */
+	__u64 segment_cap;      /* flows stopped by the segment cap */
+	__u64 no_flow;          /* payload of an untracked flow, not a hello start */
+	__u64 after_done;       /* packets of done flows */
+	__u64 bare_acks;        /* no payload, no flags to report */
+	__u64 copy_errors;      /* packet bytes could not be read */
+};
+
+/* Checked by both compilers: the two sides must agree byte for byte. */
+_Static_assert(sizeof(struct j4s_event) == J4S_EVENT_HDR_SIZE + J4S_SNAP_MAX, "event");
+_Static_assert(sizeof(struct j4s_flow_key) == 40, "flow key");
+_Static_assert(sizeof(struct j4s_flow) == 16, "flow");
+_Static_assert(sizeof(struct j4s_bpf_config) == 16, "config");
+_Static_assert(sizeof(struct j4s_stats) == 21 * 8, "stats");
+
+#endif
