@@ -21,9 +21,9 @@ CC      ?= cc
 CLANG   ?= clang
 PKG_CONFIG ?= pkg-config
 
-LIBS_PC := libpcap json-c yaml-0.1 libcrypto
+LIBS_PC := libpcap json-c yaml-0.1 libcrypto libbpf libxdp
 PC_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) 2>/dev/null)
-PC_LIBS   := $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null || echo -lpcap -ljson-c -lyaml -lcrypto)
+PC_LIBS   := $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null || echo -lpcap -ljson-c -lyaml -lcrypto -lbpf -lxdp)
 
 WARN := -Wall -Wextra -Werror=undef -Wmissing-field-initializers -Wshadow -Wformat=2 \
 	-Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
@@ -35,12 +35,13 @@ HARDEN := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
 OPT    ?= -O2 -g
 CFLAGS ?=
 LDFLAGS ?=
-ALL_CFLAGS := -std=gnu11 $(OPT) $(WARN) $(HARDEN) -Iinclude $(PC_CFLAGS) $(CFLAGS) -MMD -MP
+ALL_CFLAGS := -std=gnu11 $(OPT) $(WARN) $(HARDEN) -Iinclude -I$(BUILD)/bpf $(PC_CFLAGS) $(CFLAGS) -MMD -MP
 ALL_LDFLAGS := -pie -Wl,-z,relro,-z,now $(LDFLAGS)
 
 # The pure core and the daemon's modules; main.c is only in the binary.
 CORE := packet reasm flow hello fp_hash fp_ja4 fp_ja3 record
-MODS := $(CORE) config log output out_stdout out_file out_unix pipeline stats capture_pcap loop notify ifaddr
+MODS := $(CORE) config log output out_stdout out_file out_unix pipeline stats capture_pcap \
+	capture_bpf capture_tc capture_xdp loop notify ifaddr
 OBJS := $(MODS:%=$(BUILD)/obj/%.o)
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
@@ -76,6 +77,10 @@ $(BUILD)/bpf/ja4sentinel.skel.h: $(BUILD)/bpf/ja4sentinel.bpf.o
 $(BUILD)/obj/%.o: user/%.c | $(BUILD)/obj
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+# The eBPF backends include the generated skeleton.
+SKEL_USERS := capture_bpf capture_tc capture_xdp
+$(SKEL_USERS:%=$(BUILD)/obj/%.o) $(SKEL_USERS:%=$(BUILD)/asan/obj/%.o): $(BUILD)/bpf/ja4sentinel.skel.h
 
 $(BUILD)/ja4sentinel: $(OBJS) $(BUILD)/obj/main.o
 	$(call msg,LINK,$@)

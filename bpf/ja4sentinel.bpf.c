@@ -12,6 +12,7 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
+#include <xdp/xdp_helpers.h>
 #include "abi.h"
 #include "ja4sentinel.bpf.h"
 
@@ -364,6 +365,13 @@ int j4s_tc(struct __sk_buff *skb)
 	process(skb, false, (void *)data, (void *)end, len);
 	return TC_ACT_OK;
 }
+
+/* For libxdp's dispatcher: run early, and let the next program run after a
+ * pass (we always pass). */
+struct {
+	__uint(priority, 10);
+	__uint(XDP_PASS, 1);
+} XDP_RUN_CONFIG(j4s_xdp);
 
 SEC("xdp")
 int j4s_xdp(struct xdp_md *ctx)

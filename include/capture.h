@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
- * capture: backends that hand L3 packets to the pipeline. This header is
- * the only way the rest of the program sees libpcap (and later libbpf and
- * libxdp): capture_*.c include them, nothing else does.
+ * capture: backends that hand L3 packets to the pipeline - a pcap file,
+ * live libpcap, and the eBPF programs (tc, xdp) through a ring buffer. This
+ * header is the only way the rest of the program sees libpcap, libbpf and
+ * libxdp: the capture_*.c files include them, nothing else does.
  */
 #ifndef J4S_CAPTURE_H
 #define J4S_CAPTURE_H
@@ -12,13 +13,25 @@
 #include "packet.h"
 
 struct capture;
+struct config;
+struct json_object;
+
+typedef void (*capture_cb)(void *ctx, const struct packet *pkt);
 
 struct capture_stats {
-	uint64_t frames;                     /* read from the source */
-	uint64_t link[PKT_VERDICT_MAX];      /* link layer verdicts (ok = handed on) */
+	uint64_t frames;                /* read from the source */
+	uint64_t link[PKT_VERDICT_MAX]; /* link layer verdicts (ok = handed on) */
 };
 
-struct config;
+/* Offline: a .pcap or .pcapng file ("-" = stdin), nanosecond timestamps. */
+struct capture *capture_pcap_open_file(const char *path, char *err, size_t errlen);
+
+/*
+ * Next L3 packet of a file into *pkt (valid until the next call). Frames
+ * whose link layer is not IP are counted and skipped. Returns 1, 0 at end
+ * of file, or -1 with a message in err.
+ */
+int capture_pcap_next(struct capture *c, struct packet *pkt, char *err, size_t errlen);
 
 /* Live: libpcap on an interface ("any" = all), immediate mode, the filter
  * applied in the kernel, non-blocking; nanosecond timestamps. */
@@ -29,27 +42,22 @@ struct capture *capture_pcap_open_live(const char *iface, const char *filter,
  * generated from the listen ports. Caller frees. */
 char *capture_pcap_filter(const struct config *cfg);
 
+/* eBPF: load the programs, fill their maps from the configuration and
+ * attach at TC ingress (clsact) or XDP on core.interface ("any" = every
+ * up, non-loopback interface). Undoes everything on failure. */
+struct capture *capture_tc_open(const struct config *cfg, char *err, size_t errlen);
+struct capture *capture_xdp_open(const struct config *cfg, char *err, size_t errlen);
+
 /* Selectable fd of a live capture, for the event loop. */
 int capture_fd(const struct capture *c);
 
 /* Hand every packet ready now to cb; returns how many, or -1 with err. */
-int capture_pcap_dispatch(struct capture *c, void (*cb)(void *ctx, const struct packet *pkt),
-			  void *ctx, char *err, size_t errlen);
+int capture_dispatch(struct capture *c, capture_cb cb, void *ctx, char *err, size_t errlen);
 
-/* Kernel-side counters of a live capture (received, dropped by the buffer). */
-int capture_pcap_kstats(struct capture *c, uint64_t *recv, uint64_t *drop);
+/* Kernel-side counters into o (pcap: received/dropped; eBPF: j4s_stats). */
+void capture_stats_json(struct capture *c, struct json_object *o);
 
-/* Offline: a .pcap or .pcapng file ("-" = stdin), nanosecond timestamps. */
-struct capture *capture_pcap_open_file(const char *path, char *err, size_t errlen);
-
-/*
- * Next L3 packet into *pkt (valid until the next call). Frames whose link
- * layer is not IP are counted and skipped. Returns 1, 0 at end of file, or
- * -1 with a message in err.
- */
-int capture_pcap_next(struct capture *c, struct packet *pkt, char *err, size_t errlen);
-
-/* Link type name ("EN10MB", "LINUX_SLL2", ...). */
+const char *capture_mode(const struct capture *c);
 const char *capture_link_name(const struct capture *c);
 const struct capture_stats *capture_get_stats(const struct capture *c);
 void capture_close(struct capture *c);

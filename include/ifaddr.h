@@ -14,6 +14,9 @@
  * host-length prefixes. Caller frees *out. 0 or -errno. */
 int ifaddr_local_ips(struct cidr **out, uint32_t *n);
 
+/* Interface flags (IFF_UP, IFF_LOOPBACK, ...) of name. 0 or -errno. */
+int ifaddr_flags(const char *name, unsigned int *flags);
+
 /* Text of a cidr ("192.0.2.1", "10.0.0.0/8") into buf (>= 64 bytes). */
 void ifaddr_cidr_str(const struct cidr *c, char *buf, uint32_t size);
 

@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
- * libpcap backend. Offline files for now (--read); the link layer is
- * stripped by the shared parser and the L3 packet goes downstream like every
- * other mode's.
+ * libpcap backend: offline files (--read) and live capture (pcap mode).
+ * The link layer is stripped by the shared parser and the L3 packet goes
+ * downstream like every other mode's. Also the generic capture_* calls,
+ * which forward to the backend's operations.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <json-c/json.h>
 #include <pcap/pcap.h>
-#include "capture.h"
+#include "capture_priv.h"
 #include "config.h"
 #include "defaults.h"
 
@@ -19,36 +21,160 @@
  * many packets the ring holds: 64 KiB frames would hold 16 times fewer. */
 #define CAPTURE_SNAPLEN (REASM_MAX_BYTES + 256)
 
-struct capture {
+/* Ring blocks read per readiness event at most. */
+#define CAPTURE_MAX_ROUNDS 64
+
+struct pcap_cap {
 	pcap_t *pcap;
 	int linktype;
-	bool live;
-	struct capture_stats st;
 };
+
+static pcap_t *pc(const struct capture *c)
+{
+	return ((const struct pcap_cap *)c->priv)->pcap;
+}
+
+static void fill_packet(struct capture *c, const struct pcap_pkthdr *h, const u_char *data,
+			struct packet *pkt, enum packet_verdict *v)
+{
+	const struct pcap_cap *p = c->priv;
+
+	c->st.frames++;
+	*v = packet_strip_link(p->linktype, data, h->caplen, &pkt->data, &pkt->caplen);
+	c->st.link[*v]++;
+	pkt->origlen = h->len - (h->caplen - pkt->caplen);
+	/* Nanosecond precision was asked for: tv_usec holds nanoseconds. */
+	pkt->ts_ns = (uint64_t)h->ts.tv_sec * 1000000000ULL + (uint64_t)h->ts.tv_usec;
+	pkt->ifindex = 0;
+}
+
+struct dispatch_ctx {
+	struct capture *c;
+	capture_cb cb;
+	void *ctx;
+};
+
+static void on_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
+{
+	struct dispatch_ctx *d = (struct dispatch_ctx *)user;
+	enum packet_verdict v;
+	struct packet pkt;
+
+	fill_packet(d->c, h, data, &pkt, &v);
+	if (v == PKT_OK)
+		d->cb(d->ctx, &pkt);
+}
+
+static int pcap_cap_dispatch(struct capture *c, capture_cb cb, void *ctx, char *err,
+			     size_t errlen)
+{
+	struct dispatch_ctx d = { .c = c, .cb = cb, .ctx = ctx };
+	int total = 0;
+
+	/* One call empties one ring block: go on until nothing is left (bounded,
+	 * so the timer and signals still get their turn under a flood). */
+	for (int i = 0; i < CAPTURE_MAX_ROUNDS; i++) {
+		int n = pcap_dispatch(pc(c), -1, on_frame, (u_char *)&d);
+
+		if (n < 0 && n != PCAP_ERROR_BREAK) {
+			snprintf(err, errlen, "capture: %s", pcap_geterr(pc(c)));
+			return -1;
+		}
+		if (n <= 0)
+			break;
+		total += n;
+	}
+	return total;
+}
+
+static int pcap_cap_fd(const struct capture *c)
+{
+	return pcap_get_selectable_fd(pc(c));
+}
+
+static void put(struct json_object *o, const char *k, uint64_t v)
+{
+	json_object_object_add(o, k, json_object_new_int64((int64_t)v));
+}
+
+static void pcap_cap_stats(struct capture *c, struct json_object *o)
+{
+	struct pcap_stat ps;
+
+	if (strcmp(c->mode, "pcap") || pcap_stats(pc(c), &ps))
+		return;
+	put(o, "kernel_received", ps.ps_recv);
+	put(o, "kernel_dropped", (uint64_t)ps.ps_drop + ps.ps_ifdrop);
+}
+
+static void pcap_cap_close(struct capture *c)
+{
+	struct pcap_cap *p = c->priv;
+
+	if (p->pcap)
+		pcap_close(p->pcap);
+	free(p);
+}
+
+static const struct capture_ops pcap_ops = {
+	.fd = pcap_cap_fd,
+	.dispatch = pcap_cap_dispatch,
+	.stats_json = pcap_cap_stats,
+	.close = pcap_cap_close,
+};
+
+static struct capture *pcap_cap_new(const char *mode, char *err, size_t errlen)
+{
+	struct capture *c = calloc(1, sizeof(*c));
+	struct pcap_cap *p = calloc(1, sizeof(*p));
+
+	if (!c || !p) {
+		free(c);
+		free(p);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	c->ops = &pcap_ops;
+	c->mode = mode;
+	c->priv = p;
+	return c;
+}
+
+/* Link type known to the parser? Sets link_name either way. */
+static int check_link(struct capture *c, const char *what, char *err, size_t errlen)
+{
+	struct pcap_cap *p = c->priv;
+	const char *n = pcap_datalink_val_to_name(p->linktype);
+
+	c->link_name = n ? n : "unknown";
+	if (packet_link_supported(p->linktype))
+		return 0;
+	snprintf(err, errlen, "%s: link type %s (%d) is not supported", what, c->link_name,
+		 p->linktype);
+	return -1;
+}
 
 struct capture *capture_pcap_open_file(const char *path, char *err, size_t errlen)
 {
 	char ebuf[PCAP_ERRBUF_SIZE] = "";
-	struct capture *c = calloc(1, sizeof(*c));
+	struct capture *c = pcap_cap_new("file", err, errlen);
+	struct pcap_cap *p;
 
-	if (!c) {
-		snprintf(err, errlen, "out of memory");
+	if (!c)
 		return NULL;
-	}
-	c->pcap = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, ebuf);
-	if (!c->pcap) {
+	p = c->priv;
+	p->pcap = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, ebuf);
+	if (!p->pcap) {
 		snprintf(err, errlen, "%s: %s", path, ebuf);
-		free(c);
-		return NULL;
+		goto fail;
 	}
-	c->linktype = pcap_datalink(c->pcap);
-	if (!packet_link_supported(c->linktype)) {
-		snprintf(err, errlen, "%s: link type %s (%d) is not supported", path,
-			 capture_link_name(c), c->linktype);
-		capture_close(c);
-		return NULL;
-	}
+	p->linktype = pcap_datalink(p->pcap);
+	if (check_link(c, path, err, errlen))
+		goto fail;
 	return c;
+fail:
+	capture_close(c);
+	return NULL;
 }
 
 int capture_pcap_next(struct capture *c, struct packet *pkt, char *err, size_t errlen)
@@ -57,96 +183,75 @@ int capture_pcap_next(struct capture *c, struct packet *pkt, char *err, size_t e
 		struct pcap_pkthdr *h;
 		const u_char *data;
 		enum packet_verdict v;
-		int rc = pcap_next_ex(c->pcap, &h, &data);
+		int rc = pcap_next_ex(pc(c), &h, &data);
 
 		if (rc == PCAP_ERROR_BREAK)
 			return 0;
 		if (rc != 1) {
-			snprintf(err, errlen, "reading capture: %s", pcap_geterr(c->pcap));
+			snprintf(err, errlen, "reading capture: %s", pcap_geterr(pc(c)));
 			return -1;
 		}
-		c->st.frames++;
-		v = packet_strip_link(c->linktype, data, h->caplen, &pkt->data, &pkt->caplen);
-		c->st.link[v]++;
-		if (v != PKT_OK)
-			continue;
-		pkt->origlen = h->len - (h->caplen - pkt->caplen);
-		pkt->ts_ns = (uint64_t)h->ts.tv_sec * 1000000000ULL + (uint64_t)h->ts.tv_usec;
-		pkt->ifindex = 0;
-		return 1;
+		fill_packet(c, h, data, pkt, &v);
+		if (v == PKT_OK)
+			return 1;
 	}
 }
 
-const char *capture_link_name(const struct capture *c)
+static int set_live_options(pcap_t *p, uint32_t buffer_bytes)
 {
-	const char *n = pcap_datalink_val_to_name(c->linktype);
-
-	return n ? n : "unknown";
+	/* Immediate mode: a hello must not wait for a buffer to fill. */
+	return pcap_set_immediate_mode(p, 1) || pcap_set_snaplen(p, CAPTURE_SNAPLEN) ||
+	       pcap_set_buffer_size(p, (int)buffer_bytes) ||
+	       pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_NANO);
 }
 
-const struct capture_stats *capture_get_stats(const struct capture *c)
+static int set_filter(pcap_t *p, const char *iface, const char *filter, char *err,
+		      size_t errlen)
 {
-	return &c->st;
-}
+	struct bpf_program prog;
+	int rc;
 
-void capture_close(struct capture *c)
-{
-	if (!c)
-		return;
-	if (c->pcap)
-		pcap_close(c->pcap);
-	free(c);
+	if (pcap_compile(p, &prog, filter, 1, PCAP_NETMASK_UNKNOWN)) {
+		snprintf(err, errlen, "pcap filter \"%s\": %s", filter, pcap_geterr(p));
+		return -1;
+	}
+	rc = pcap_setfilter(p, &prog);
+	if (rc)
+		snprintf(err, errlen, "pcap filter on %s: %s", iface, pcap_geterr(p));
+	pcap_freecode(&prog);
+	return rc;
 }
 
 struct capture *capture_pcap_open_live(const char *iface, const char *filter,
 				       uint32_t buffer_bytes, char *err, size_t errlen)
 {
 	char ebuf[PCAP_ERRBUF_SIZE] = "";
-	struct bpf_program prog;
-	struct capture *c = calloc(1, sizeof(*c));
+	struct capture *c = pcap_cap_new("pcap", err, errlen);
+	struct pcap_cap *p;
 
-	if (!c) {
-		snprintf(err, errlen, "out of memory");
+	if (!c)
 		return NULL;
-	}
-	c->live = true;
-	c->live = true;
-	c->pcap = pcap_create(iface, ebuf);
-	if (!c->pcap) {
+	p = c->priv;
+	p->pcap = pcap_create(iface, ebuf);
+	if (!p->pcap) {
 		snprintf(err, errlen, "pcap on %s: %s", iface, ebuf);
 		goto fail;
 	}
-	/* Immediate mode: a hello must not wait for a buffer to fill. */
-	if (pcap_set_immediate_mode(c->pcap, 1) || pcap_set_snaplen(c->pcap, CAPTURE_SNAPLEN) ||
-	    pcap_set_buffer_size(c->pcap, (int)buffer_bytes) ||
-	    pcap_set_tstamp_precision(c->pcap, PCAP_TSTAMP_PRECISION_NANO)) {
+	if (set_live_options(p->pcap, buffer_bytes)) {
 		snprintf(err, errlen, "pcap on %s: cannot set capture options", iface);
 		goto fail;
 	}
-	if (pcap_activate(c->pcap) < 0) {
-		snprintf(err, errlen, "pcap on %s: %s", iface, pcap_geterr(c->pcap));
+	if (pcap_activate(p->pcap) < 0) {
+		snprintf(err, errlen, "pcap on %s: %s", iface, pcap_geterr(p->pcap));
 		goto fail;
 	}
 	/* "any": ask for SLL2, which also names the interface of each packet. */
 	if (!strcmp(iface, "any"))
-		pcap_set_datalink(c->pcap, DLT_LINUX_SLL2);
-	c->linktype = pcap_datalink(c->pcap);
-	if (!packet_link_supported(c->linktype)) {
-		snprintf(err, errlen, "pcap on %s: link type %s is not supported", iface,
-			 capture_link_name(c));
+		pcap_set_datalink(p->pcap, DLT_LINUX_SLL2);
+	p->linktype = pcap_datalink(p->pcap);
+	if (check_link(c, iface, err, errlen) || set_filter(p->pcap, iface, filter, err, errlen))
 		goto fail;
-	}
-	if (pcap_compile(c->pcap, &prog, filter, 1, PCAP_NETMASK_UNKNOWN)) {
-		snprintf(err, errlen, "pcap filter \"%s\": %s", filter, pcap_geterr(c->pcap));
-		goto fail;
-	}
-	if (pcap_setfilter(c->pcap, &prog)) {
-		snprintf(err, errlen, "pcap filter on %s: %s", iface, pcap_geterr(c->pcap));
-		pcap_freecode(&prog);
-		goto fail;
-	}
-	pcap_freecode(&prog);
-	if (pcap_setnonblock(c->pcap, 1, ebuf) || pcap_get_selectable_fd(c->pcap) < 0) {
+	if (pcap_setnonblock(p->pcap, 1, ebuf) || pcap_get_selectable_fd(p->pcap) < 0) {
 		snprintf(err, errlen, "pcap on %s: no selectable descriptor", iface);
 		goto fail;
 	}
@@ -173,66 +278,43 @@ char *capture_pcap_filter(const struct config *cfg)
 	return f;
 }
 
+/* ---- generic calls, forwarded to the backend ---- */
+
 int capture_fd(const struct capture *c)
 {
-	return pcap_get_selectable_fd(c->pcap);
+	return c->ops->fd(c);
 }
 
-/* Ring blocks read per readiness event at most. */
-#define CAPTURE_MAX_ROUNDS 64
-
-struct dispatch_ctx {
-	struct capture *c;
-	void (*cb)(void *ctx, const struct packet *pkt);
-	void *ctx;
-};
-
-static void on_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
+int capture_dispatch(struct capture *c, capture_cb cb, void *ctx, char *err, size_t errlen)
 {
-	struct dispatch_ctx *d = (struct dispatch_ctx *)user;
-	struct packet pkt;
-	enum packet_verdict v;
+	return c->ops->dispatch(c, cb, ctx, err, errlen);
+}
 
-	d->c->st.frames++;
-	v = packet_strip_link(d->c->linktype, data, h->caplen, &pkt.data, &pkt.caplen);
-	d->c->st.link[v]++;
-	if (v != PKT_OK)
+void capture_stats_json(struct capture *c, struct json_object *o)
+{
+	if (c->ops->stats_json)
+		c->ops->stats_json(c, o);
+}
+
+const char *capture_mode(const struct capture *c)
+{
+	return c->mode;
+}
+
+const char *capture_link_name(const struct capture *c)
+{
+	return c->link_name ? c->link_name : "unknown";
+}
+
+const struct capture_stats *capture_get_stats(const struct capture *c)
+{
+	return &c->st;
+}
+
+void capture_close(struct capture *c)
+{
+	if (!c)
 		return;
-	pkt.origlen = h->len - (h->caplen - pkt.caplen);
-	pkt.ts_ns = (uint64_t)h->ts.tv_sec * 1000000000ULL + (uint64_t)h->ts.tv_usec;
-	pkt.ifindex = 0;
-	d->cb(d->ctx, &pkt);
-}
-
-int capture_pcap_dispatch(struct capture *c, void (*cb)(void *ctx, const struct packet *pkt),
-			  void *ctx, char *err, size_t errlen)
-{
-	struct dispatch_ctx d = { .c = c, .cb = cb, .ctx = ctx };
-	int total = 0;
-
-	/* One call empties one ring block: go on until nothing is left (bounded,
-	 * so the timer and signals still get their turn under a flood). */
-	for (int i = 0; i < CAPTURE_MAX_ROUNDS; i++) {
-		int n = pcap_dispatch(c->pcap, -1, on_frame, (u_char *)&d);
-
-		if (n < 0 && n != PCAP_ERROR_BREAK) {
-			snprintf(err, errlen, "capture: %s", pcap_geterr(c->pcap));
-			return -1;
-		}
-		if (n <= 0)
-			break;
-		total += n;
-	}
-	return total;
-}
-
-int capture_pcap_kstats(struct capture *c, uint64_t *recv, uint64_t *drop)
-{
-	struct pcap_stat ps;
-
-	if (!c->live || pcap_stats(c->pcap, &ps))
-		return -1;
-	*recv = ps.ps_recv;
-	*drop = ps.ps_drop + ps.ps_ifdrop;
-	return 0;
+	c->ops->close(c);
+	free(c);
 }

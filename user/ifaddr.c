@@ -11,6 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include "ifaddr.h"
 
 static bool wanted(const struct ifaddrs *ifa, struct cidr *c)
@@ -77,4 +80,20 @@ void ifaddr_cidr_str(const struct cidr *c, char *buf, uint32_t size)
 		snprintf(buf, size, "%s", a);
 	else
 		snprintf(buf, size, "%s/%u", a, c->prefix);
+}
+
+int ifaddr_flags(const char *name, unsigned int *flags)
+{
+	struct ifreq ifr = { 0 };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), rc = 0;
+
+	if (fd < 0)
+		return -errno;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr))
+		rc = -errno;
+	else
+		*flags = (unsigned short)ifr.ifr_flags;
+	close(fd);
+	return rc;
 }

@@ -163,7 +163,7 @@ static int run_events(struct live *l, char *err, size_t errlen)
 		}
 		for (int i = 0; i < n; i++) {
 			if (ev[i].data.fd == cap_fd) {
-				if (capture_pcap_dispatch(l->cap, on_packet, l->p, err, errlen) < 0)
+				if (capture_dispatch(l->cap, on_packet, l->p, err, errlen) < 0)
 					return -1;
 				drain_outputs(l);
 			} else if (ev[i].data.fd == l->sfd) {
@@ -191,7 +191,7 @@ int loop_run_live(struct capture *cap, struct pipeline *p, struct output *const 
 	ret = run_events(&l, err, errlen);
 	notify_send("STOPPING=1");
 	/* Last packets already captured, then the queues, all within the bound. */
-	capture_pcap_dispatch(cap, on_packet, p, err, errlen);
+	capture_dispatch(cap, on_packet, p, err, errlen);
 	deadline = clock_ns(CLOCK_MONOTONIC) + LOOP_STOP_FLUSH_MS * 1000000ULL;
 	for (uint32_t i = 0; i < n_outs; i++) {
 		uint64_t now = clock_ns(CLOCK_MONOTONIC);

@@ -222,21 +222,29 @@ static uint32_t capture_buffer_bytes(const struct config *cfg)
 	return b > (1u << 30) ? 1u << 30 : (uint32_t)b;
 }
 
-/* Which backend runs: only pcap exists in this build; say so for auto. */
-static int choose_mode(const struct config *cfg)
+/* The live backend of the configured mode. auto tries tc, then pcap, and
+ * says in one line why it fell back. */
+static struct capture *open_capture(const struct config *cfg, const char *filter, char *err,
+				    size_t errlen)
 {
+	struct capture *c;
+
 	switch (cfg->capture_mode) {
+	case CAPTURE_TC:
+		return capture_tc_open(cfg, err, errlen);
+	case CAPTURE_XDP:
+		return capture_xdp_open(cfg, err, errlen);
 	case CAPTURE_PCAP:
-		return 0;
+		break;
 	case CAPTURE_AUTO:
-		log_info("main", "capture_mode auto: eBPF capture (tc, xdp) is not in this build "
-				 "-> pcap");
-		return 0;
-	default:
-		log_error("main", "capture_mode %s is not available in this build; use pcap or auto",
-			  config_capture_mode_str(cfg->capture_mode));
-		return -1;
+		c = capture_tc_open(cfg, err, errlen);
+		if (c)
+			return c;
+		log_warn("main", "capture_mode auto: tc unavailable (%s) -> pcap", err);
+		break;
 	}
+	return capture_pcap_open_live(cfg->interface, filter, capture_buffer_bytes(cfg), err,
+				      errlen);
 }
 
 static struct json_object *cidrs_json(const struct cidr *c, uint32_t n)
@@ -277,13 +285,17 @@ static void log_start_live(const struct config *cfg, const struct capture *cap, 
 		json_object_array_add(ports, json_object_new_int(cfg->ports[i]));
 	for (uint32_t i = 0; i < n_outs; i++)
 		json_object_array_add(jo, json_object_new_string(outs[i]->name));
-	json_object_object_add(f, "mode", json_object_new_string("pcap"));
+	json_object_object_add(f, "mode", json_object_new_string(capture_mode(cap)));
 	json_object_object_add(f, "interface", json_object_new_string(cfg->interface));
 	json_object_object_add(f, "link_type", json_object_new_string(capture_link_name(cap)));
 	json_object_object_add(f, "listen_ports", ports);
 	json_object_object_add(f, "local_ips", local_ips_json(cfg));
 	json_object_object_add(f, "exclude_source_ips", cidrs_json(cfg->exclude, cfg->n_exclude));
-	json_object_object_add(f, "filter", json_object_new_string(filter));
+	json_object_object_add(f, "filter",
+			       json_object_new_string(strcmp(capture_mode(cap), "pcap")
+							      ? "in the kernel program (j4s_ports, "
+								"j4s_local, j4s_excl)"
+							      : filter));
 	json_object_object_add(f, "outputs", jo);
 	json_object_object_add(f, "config",
 			       json_object_new_string(cfg->file[0] ? cfg->file : "(defaults)"));
@@ -301,8 +313,6 @@ static int run_live(const struct config *cfg)
 	char *filter = NULL;
 	char err[512];
 
-	if (choose_mode(cfg))
-		return EXIT_USAGE;
 	notify_init();
 	if (open_outputs(cfg, outs, &n_outs))
 		goto out;
@@ -312,8 +322,7 @@ static int run_live(const struct config *cfg)
 		log_error("main", "cannot set up the pipeline: %s", strerror(errno));
 		goto out;
 	}
-	cap = capture_pcap_open_live(cfg->interface, filter, capture_buffer_bytes(cfg), err,
-				     sizeof(err));
+	cap = open_capture(cfg, filter, err, sizeof(err));
 	if (!cap) {
 		log_error("capture", "%s", err);
 		goto out;

@@ -3,6 +3,7 @@
  * The stats line: every stage's counters, by name, in one log line, so an
  * operator sees where packets, flows and hellos went.
  */
+#include <string.h>
 #include <json-c/json.h>
 #include "capture.h"
 #include "log.h"
@@ -55,13 +56,7 @@ static struct json_object *packet_fields(const struct pipeline_stats *s,
 	if (cap) {
 		const struct capture_stats *cs = capture_get_stats(cap);
 
-		uint64_t recv, drop;
-
 		put(o, "frames", cs->frames);
-		if (!capture_pcap_kstats((struct capture *)cap, &recv, &drop)) {
-			put(o, "kernel_received", recv);
-			put(o, "kernel_dropped", drop);
-		}
 		for (int v = 1; v < PKT_VERDICT_MAX; v++)
 			if (cs->link[v])
 				put(o, packet_verdict_str(v), cs->link[v]);
@@ -101,6 +96,12 @@ void stats_log(const struct pipeline *p, const struct capture *cap, struct outpu
 	struct json_object *jo = json_object_new_object();
 
 	json_object_object_add(fields, "packets", packet_fields(s, cap));
+	if (cap && strcmp(capture_mode(cap), "file")) {
+		struct json_object *k = json_object_new_object();
+
+		capture_stats_json((struct capture *)cap, k);
+		json_object_object_add(fields, "kernel", k);
+	}
 	json_object_object_add(fields, "flows", flow_fields(f, pipeline_flow_count(p)));
 	json_object_object_add(fields, "hellos", hello_fields(s, f, pipeline_record_stats(p)));
 	for (uint32_t i = 0; i < n_outs; i++) {

@@ -1,0 +1,410 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * The eBPF capture backends' common part: open the embedded skeleton, set
+ * its load-time configuration and map sizes, fill the filter maps, pin what
+ * an operator inspects under /sys/fs/bpf/ja4sentinel, and turn ring buffer
+ * events into struct packet for the pipeline. Attaching is capture_tc.c's
+ * and capture_xdp.c's; teardown runs in exact reverse.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <json-c/json.h>
+#include "abi.h"
+#include "capture_bpf.h"
+#include "config.h"
+#include "defaults.h"
+#include "ifaddr.h"
+#include "ja4sentinel.skel.h"
+#include "log.h"
+
+#define BPF_FS_MAGIC_ 0xcafe4a11
+#define PIN_ROOT "/sys/fs/bpf"
+#define PIN_DIR PIN_ROOT "/ja4sentinel"
+
+static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	char msg[1024];
+	size_t n;
+
+	/* One level lower than libbpf's own: its warnings are our debug/info. */
+	if (level == LIBBPF_DEBUG && log_get_level() > LOG_DEBUG)
+		return 0;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n && msg[n - 1] == '\n')
+		msg[--n] = '\0';
+	log_write(level == LIBBPF_WARN ? LOG_INFO : LOG_DEBUG, "libbpf", NULL, "%s", msg);
+	return 0;
+}
+
+static uint64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* Kernel timestamps are CLOCK_MONOTONIC; records want realtime. */
+static void refresh_clock(struct bpf_cap *b)
+{
+	b->mono_to_real = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
+}
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct bpf_cap *b = ctx;
+	const struct j4s_event *ev = data;
+	struct packet pkt;
+
+	b->c->st.frames++;
+	if (size < J4S_EVENT_HDR_SIZE || ev->caplen > size - J4S_EVENT_HDR_SIZE) {
+		b->c->st.link[PKT_MALFORMED]++;
+		return 0;
+	}
+	b->c->st.link[PKT_OK]++;
+	pkt.data = ev->data;
+	pkt.caplen = ev->caplen;
+	pkt.origlen = ev->origlen;
+	pkt.ts_ns = ev->ts_ns + b->mono_to_real;
+	pkt.ifindex = ev->ifindex;
+	b->cb(b->cb_ctx, &pkt);
+	return 0;
+}
+
+static int bpf_cap_fd(const struct capture *c)
+{
+	return ring_buffer__epoll_fd(((const struct bpf_cap *)c->priv)->rb);
+}
+
+static int bpf_cap_dispatch(struct capture *c, capture_cb cb, void *ctx, char *err,
+			    size_t errlen)
+{
+	struct bpf_cap *b = c->priv;
+	int n;
+
+	b->cb = cb;
+	b->cb_ctx = ctx;
+	refresh_clock(b);
+	n = ring_buffer__consume(b->rb);
+	if (n < 0 && n != -EINTR) {
+		snprintf(err, errlen, "ring buffer: %s", strerror(-n));
+		return -1;
+	}
+	return n < 0 ? 0 : n;
+}
+
+/* j4s_stats summed over CPUs, by field name. */
+static void bpf_cap_stats(struct capture *c, struct json_object *o)
+{
+	struct bpf_cap *b = c->priv;
+	int ncpu = libbpf_num_possible_cpus();
+	struct j4s_stats *per, sum = { 0 };
+	uint32_t zero = 0;
+
+	if (ncpu <= 0 || !(per = calloc((size_t)ncpu, sizeof(*per))))
+		return;
+	if (!bpf_map_lookup_elem(bpf_map__fd(b->skel->maps.j4s_stats), &zero, per)) {
+		for (int i = 0; i < ncpu; i++) {
+			/* Fields are all __u64: walk them as such (not as uint64_t,
+			 * another type to the aliasing rules). */
+			const __u64 *src = (const __u64 *)&per[i];
+			__u64 *dst = (__u64 *)&sum;
+
+			for (size_t f = 0; f < sizeof(sum) / 8; f++)
+				dst[f] += src[f];
+		}
+#define PUT(f) json_object_object_add(o, #f, json_object_new_int64((int64_t)sum.f))
+		PUT(packets);
+		PUT(not_ip);
+		PUT(not_tcp);
+		PUT(fragments);
+		PUT(truncated);
+		PUT(other_port);
+		PUT(not_local);
+		PUT(excluded);
+		PUT(syn_events);
+		PUT(payload_events);
+		PUT(end_events);
+		PUT(ringbuf_full);
+		PUT(flows_created);
+		PUT(flows_picked_up);
+		PUT(flows_done);
+		PUT(not_tls);
+		PUT(segment_cap);
+		PUT(no_flow);
+		PUT(after_done);
+		PUT(bare_acks);
+		PUT(copy_errors);
+#undef PUT
+	}
+	free(per);
+}
+
+/* ---- maps ---- */
+
+static void mapped_addr(const struct cidr *c, uint8_t out[16])
+{
+	if (c->family == AF_INET6) {
+		memcpy(out, c->addr, 16);
+		return;
+	}
+	memset(out, 0, 10);
+	out[10] = out[11] = 0xff;
+	memcpy(out + 12, c->addr, 4);
+}
+
+static int fill_maps(struct bpf_cap *b, const struct config *cfg, char *err, size_t errlen)
+{
+	uint8_t one = 1;
+
+	for (uint32_t i = 0; i < cfg->n_ports; i++) {
+		uint32_t port = cfg->ports[i];
+
+		if (bpf_map_update_elem(bpf_map__fd(b->skel->maps.j4s_ports), &port, &one, 0))
+			goto fail;
+	}
+	for (uint32_t i = 0; i < cfg->n_local_ips; i++) {
+		struct j4s_addr_key k;
+
+		mapped_addr(&cfg->local_ips[i], k.addr);
+		if (bpf_map_update_elem(bpf_map__fd(b->skel->maps.j4s_local), &k, &one, 0))
+			goto fail;
+	}
+	for (uint32_t i = 0; i < cfg->n_exclude; i++) {
+		const struct cidr *c = &cfg->exclude[i];
+		struct j4s_lpm_key k = { .prefixlen = c->prefix + (c->family == AF_INET ? 96 : 0) };
+
+		mapped_addr(c, k.addr);
+		if (bpf_map_update_elem(bpf_map__fd(b->skel->maps.j4s_excl), &k, &one, 0))
+			goto fail;
+	}
+	return 0;
+fail:
+	snprintf(err, errlen, "filling the filter maps: %s", strerror(errno));
+	return -1;
+}
+
+/* Ring size: packet_buffer_size events of 4 KiB, a power of two, 1 MiB..1 GiB. */
+static uint32_t ring_bytes(const struct config *cfg)
+{
+	uint64_t want = (uint64_t)cfg->packet_buffer_size * 4096, sz = 1u << 20;
+
+	while (sz < want && sz < (1u << 30))
+		sz <<= 1;
+	return (uint32_t)sz;
+}
+
+/* ---- pinning ---- */
+
+static const char *const pin_maps[] = { "j4s_events", "j4s_stats", "j4s_flows",
+					 "j4s_ports",  "j4s_local", "j4s_excl" };
+
+/* Remove what a crashed run left, so the names are free again. */
+static void unpin_all(void)
+{
+	char path[128];
+
+	for (size_t i = 0; i < sizeof(pin_maps) / sizeof(pin_maps[0]); i++) {
+		snprintf(path, sizeof(path), PIN_DIR "/%s", pin_maps[i]);
+		unlink(path);
+	}
+	unlink(PIN_DIR "/j4s_tc");
+	unlink(PIN_DIR "/j4s_xdp");
+	rmdir(PIN_DIR);
+}
+
+static const char *ensure_bpffs(void)
+{
+	struct statfs st;
+
+	if (!statfs(PIN_ROOT, &st) && st.f_type == (typeof(st.f_type))BPF_FS_MAGIC_)
+		return NULL;
+	if (mount("bpf", PIN_ROOT, "bpf", 0, NULL))
+		return strerror(errno);
+	return NULL;
+}
+
+static void pin(struct bpf_cap *b)
+{
+	struct bpf_program *prog = b->xdp ? b->skel->progs.j4s_xdp : b->skel->progs.j4s_tc;
+	const char *why = ensure_bpffs();
+	char path[128];
+
+	if (why) {
+		log_warn("bpf", "pinning under " PIN_DIR " is off: bpffs is not mounted on "
+				PIN_ROOT " and mounting it failed (%s); bpftool prog/map show still "
+				"list the programs and maps",
+			 why);
+		return;
+	}
+	unpin_all();
+	if (mkdir(PIN_DIR, 0700) && errno != EEXIST)
+		goto fail;
+	for (size_t i = 0; i < sizeof(pin_maps) / sizeof(pin_maps[0]); i++) {
+		struct bpf_map *m = bpf_object__find_map_by_name(b->skel->obj, pin_maps[i]);
+
+		snprintf(path, sizeof(path), PIN_DIR "/%s", pin_maps[i]);
+		if (!m || bpf_map__pin(m, path))
+			goto fail;
+	}
+	snprintf(path, sizeof(path), PIN_DIR "/%s", bpf_program__name(prog));
+	if (bpf_program__pin(prog, path))
+		goto fail;
+	b->pinned = true;
+	return;
+fail:
+	log_warn("bpf", "pinning under " PIN_DIR " failed: %s; continuing without pins",
+		 strerror(errno));
+	unpin_all();
+}
+
+/* ---- interfaces ---- */
+
+static int add_iface(struct bpf_cap *b, const char *name, char *err, size_t errlen)
+{
+	unsigned int idx = if_nametoindex(name);
+
+	if (!idx) {
+		snprintf(err, errlen, "interface %s: %s", name, strerror(errno));
+		return -1;
+	}
+	if (b->n_ifaces == BPF_MAX_IFACES) {
+		snprintf(err, errlen, "more than %d interfaces", BPF_MAX_IFACES);
+		return -1;
+	}
+	b->ifindex[b->n_ifaces] = (int)idx;
+	snprintf(b->ifname[b->n_ifaces], IF_NAMESIZE, "%s", name);
+	b->n_ifaces++;
+	return 0;
+}
+
+int capture_bpf_interfaces(struct bpf_cap *b, const char *iface, char *err, size_t errlen)
+{
+	struct if_nameindex *all, *it;
+	int rc = 0;
+
+	if (strcmp(iface, "any"))
+		return add_iface(b, iface, err, errlen);
+	all = if_nameindex();
+	if (!all) {
+		snprintf(err, errlen, "listing interfaces: %s", strerror(errno));
+		return -1;
+	}
+	for (it = all; it->if_index && !rc; it++) {
+		unsigned int flags = 0;
+
+		if (ifaddr_flags(it->if_name, &flags) || !(flags & IFF_UP) ||
+		    (flags & IFF_LOOPBACK))
+			continue;
+		rc = add_iface(b, it->if_name, err, errlen);
+	}
+	if_freenameindex(all);
+	if (!rc && !b->n_ifaces) {
+		snprintf(err, errlen, "interface any: no interface is up besides loopback");
+		rc = -1;
+	}
+	return rc;
+}
+
+/* ---- lifecycle ---- */
+
+static void bpf_cap_close(struct capture *c)
+{
+	struct bpf_cap *b = c->priv;
+
+	if (!b)
+		return;
+	ring_buffer__free(b->rb);
+	if (b->xdp)
+		capture_xdp_detach(b);
+	else
+		capture_tc_detach(b);
+	if (b->pinned)
+		unpin_all();
+	ja4sentinel_bpf__destroy(b->skel);
+	free(b);
+}
+
+static const struct capture_ops bpf_ops = {
+	.fd = bpf_cap_fd,
+	.dispatch = bpf_cap_dispatch,
+	.stats_json = bpf_cap_stats,
+	.close = bpf_cap_close,
+};
+
+static int open_skeleton(struct bpf_cap *b, const struct config *cfg, char *err, size_t errlen)
+{
+	struct j4s_bpf_config *kc;
+
+	libbpf_set_print(libbpf_log);
+	b->skel = ja4sentinel_bpf__open();
+	if (!b->skel) {
+		snprintf(err, errlen, "opening the BPF object: %s", strerror(errno));
+		return -1;
+	}
+	kc = (struct j4s_bpf_config *)&b->skel->rodata->j4s_cfg;
+	kc->max_bytes = REASM_MAX_BYTES;
+	kc->max_segments = (uint16_t)cfg->max_hello_segments;
+	kc->filter_local = cfg->n_local_ips > 0;
+	kc->filter_exclude = cfg->n_exclude > 0;
+	if (bpf_map__set_max_entries(b->skel->maps.j4s_flows, cfg->max_tracked_flows) ||
+	    bpf_map__set_max_entries(b->skel->maps.j4s_events, ring_bytes(cfg)) ||
+	    bpf_program__set_autoload(b->skel->progs.j4s_tc, !b->xdp) ||
+	    bpf_program__set_autoload(b->skel->progs.j4s_xdp, b->xdp)) {
+		snprintf(err, errlen, "configuring the BPF object: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+struct capture *capture_bpf_open(const struct config *cfg, bool xdp, char *err, size_t errlen)
+{
+	struct capture *c = calloc(1, sizeof(*c));
+	struct bpf_cap *b = calloc(1, sizeof(*b));
+
+	if (!c || !b) {
+		free(c);
+		free(b);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	c->ops = &bpf_ops;
+	c->mode = xdp ? "xdp" : "tc";
+	c->link_name = "EN10MB";
+	c->priv = b;
+	b->c = c;
+	b->xdp = xdp;
+	b->xdp_generic = cfg->xdp_generic;
+	if (capture_bpf_interfaces(b, cfg->interface, err, errlen) ||
+	    open_skeleton(b, cfg, err, errlen))
+		goto fail;
+	/* XDP: libxdp loads the object as it attaches; TC: load, then attach. */
+	if (xdp ? capture_xdp_attach(b, err, errlen) : ja4sentinel_bpf__load(b->skel)) {
+		if (!xdp)
+			snprintf(err, errlen, "loading the BPF programs: %s", strerror(errno));
+		goto fail;
+	}
+	if (fill_maps(b, cfg, err, errlen) || (!xdp && capture_tc_attach(b, err, errlen)))
+		goto fail;
+	b->rb = ring_buffer__new(bpf_map__fd(b->skel->maps.j4s_events), on_event, b, NULL);
+	if (!b->rb) {
+		snprintf(err, errlen, "ring buffer: %s", strerror(errno));
+		goto fail;
+	}
+	refresh_clock(b);
+	pin(b);
+	return c;
+fail:
+	capture_close(c);
+	return NULL;
+}

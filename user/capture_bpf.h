@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * Private to capture_bpf.c, capture_tc.c and capture_xdp.c: the state of an
+ * eBPF capture and the attach/detach calls each hook provides.
+ */
+#ifndef J4S_CAPTURE_BPF_H
+#define J4S_CAPTURE_BPF_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "capture_priv.h"
+
+#define BPF_MAX_IFACES 64
+
+struct ja4sentinel_bpf;
+struct ring_buffer;
+struct xdp_program;
+
+struct bpf_cap {
+	struct capture *c;
+	struct ja4sentinel_bpf *skel;
+	struct ring_buffer *rb;
+	bool xdp;
+	bool xdp_generic;     /* core.xdp_generic: skb mode allowed */
+	bool pinned;
+	uint32_t n_ifaces;
+	int ifindex[BPF_MAX_IFACES];
+	char ifname[BPF_MAX_IFACES][IF_NAMESIZE];
+	bool attached[BPF_MAX_IFACES];
+	bool hook_created[BPF_MAX_IFACES]; /* tc: we created the clsact qdisc */
+	int xdp_mode[BPF_MAX_IFACES];      /* xdp: the mode that attached */
+	struct xdp_program *xprog;
+	uint64_t mono_to_real; /* realtime - monotonic, ns */
+	capture_cb cb;
+	void *cb_ctx;
+};
+
+struct capture *capture_bpf_open(const struct config *cfg, bool xdp, char *err, size_t errlen);
+
+/* core.interface: one name, or "any" = every up, non-loopback interface. */
+int capture_bpf_interfaces(struct bpf_cap *b, const char *iface, char *err, size_t errlen);
+
+int capture_tc_attach(struct bpf_cap *b, char *err, size_t errlen);
+void capture_tc_detach(struct bpf_cap *b);
+int capture_xdp_attach(struct bpf_cap *b, char *err, size_t errlen);
+void capture_xdp_detach(struct bpf_cap *b);
+
+#endif

@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * XDP attachment through libxdp, so the program shares an interface with
+ * other XDP programs through the dispatcher. Native mode; generic (skb)
+ * mode only when core.xdp_generic allows it. A j4s_xdp that a crashed run
+ * left in an interface's dispatcher is removed before attaching.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <bpf/libbpf.h>
+#include <xdp/libxdp.h>
+#include "abi.h"
+#include "capture_bpf.h"
+#include "ja4sentinel.skel.h"
+#include "log.h"
+
+struct capture *capture_xdp_open(const struct config *cfg, char *err, size_t errlen)
+{
+	return capture_bpf_open(cfg, true, err, errlen);
+}
+
+static int libxdp_log(enum libxdp_print_level level, const char *fmt, va_list ap)
+{
+	char msg[1024];
+	size_t n;
+
+	if (level == LIBXDP_DEBUG && log_get_level() > LOG_DEBUG)
+		return 0;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n && msg[n - 1] == '\n')
+		msg[--n] = '\0';
+	log_write(level == LIBXDP_WARN ? LOG_INFO : LOG_DEBUG, "libxdp", NULL, "%s", msg);
+	return 0;
+}
+
+/* Detach any j4s_xdp still on ifindex (left by a run that was killed). */
+static void remove_leftover(int ifindex, const char *ifname)
+{
+	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);
+	struct xdp_program *p = NULL;
+
+	if (!mp || libxdp_get_error(mp))
+		return;
+	while ((p = xdp_multiprog__next_prog(p, mp))) {
+		if (strcmp(xdp_program__name(p), "j4s_xdp"))
+			continue;
+		if (!xdp_program__detach(p, ifindex, xdp_multiprog__attach_mode(mp), 0))
+			log_info("xdp", "removed a j4s_xdp left on %s by an earlier run", ifname);
+	}
+	if (xdp_multiprog__is_legacy(mp)) {
+		p = xdp_multiprog__main_prog(mp);
+		if (p && !strcmp(xdp_program__name(p), "j4s_xdp") && !xdp_multiprog__detach(mp))
+			log_info("xdp", "removed a j4s_xdp left on %s by an earlier run", ifname);
+	}
+	xdp_multiprog__close(mp);
+}
+
+static int attach_one(struct bpf_cap *b, uint32_t i, char *err, size_t errlen)
+{
+	int rc;
+
+	remove_leftover(b->ifindex[i], b->ifname[i]);
+	rc = xdp_program__attach(b->xprog, b->ifindex[i], XDP_MODE_NATIVE, 0);
+	b->xdp_mode[i] = XDP_MODE_NATIVE;
+	if (rc && b->xdp_generic) {
+		log_warn("xdp", "%s: native XDP failed (%s); generic (skb) mode as "
+				"core.xdp_generic allows",
+			 b->ifname[i], strerror(-rc));
+		rc = xdp_program__attach(b->xprog, b->ifindex[i], XDP_MODE_SKB, 0);
+		b->xdp_mode[i] = XDP_MODE_SKB;
+	}
+	if (rc) {
+		snprintf(err, errlen, "xdp: attaching to %s: %s%s", b->ifname[i], strerror(-rc),
+			 b->xdp_generic ? "" : " (set core.xdp_generic: true to allow generic mode)");
+		return -1;
+	}
+	b->attached[i] = true;
+	log_info("xdp", "j4s_xdp attached to %s (ifindex %d), %s mode", b->ifname[i],
+		 b->ifindex[i], b->xdp_mode[i] == XDP_MODE_SKB ? "generic" : "native");
+	return 0;
+}
+
+int capture_xdp_attach(struct bpf_cap *b, char *err, size_t errlen)
+{
+	libxdp_set_print(libxdp_log);
+	b->xprog = xdp_program__from_bpf_obj(b->skel->obj, "xdp");
+	if (libxdp_get_error(b->xprog)) {
+		snprintf(err, errlen, "xdp: %s", strerror(-(int)libxdp_get_error(b->xprog)));
+		b->xprog = NULL;
+		return -1;
+	}
+	for (uint32_t i = 0; i < b->n_ifaces; i++)
+		if (attach_one(b, i, err, errlen))
+			return -1;
+	return 0;
+}
+
+void capture_xdp_detach(struct bpf_cap *b)
+{
+	for (uint32_t i = 0; i < b->n_ifaces && b->xprog; i++) {
+		int rc;
+
+		if (!b->attached[i])
+			continue;
+		rc = xdp_program__detach(b->xprog, b->ifindex[i], b->xdp_mode[i], 0);
+		if (rc)
+			log_warn("xdp", "detaching from %s: %s", b->ifname[i], strerror(-rc));
+		b->attached[i] = false;
+	}
+	/* The skeleton owns the object: close only libxdp's handle of it. */
+	xdp_program__close(b->xprog);
+	b->xprog = NULL;
+}
