@@ -47,7 +47,7 @@ OBJS := $(MODS:%=$(BUILD)/obj/%.o)
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 FUZZERS    := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 
-.PHONY: all clean test unit asan fuzz fuzz-smoke corpus bench install help
+.PHONY: all clean test unit asan fuzz fuzz-smoke corpus bench install help bpftest
 
 all: $(BUILD)/ja4sentinel
 
@@ -114,11 +114,18 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_SRCS) include/*.h | $(BUILD)/fuzz
 	$(call msg,FUZZ-CC,$@)
 	$(Q)$(CLANG) $(FUZZ_FLAGS) $< $(FUZZ_SRCS) $(PC_LIBS) -o $@
 
+# ---- kernel program tests (BPF_PROG_TEST_RUN; root) ----
+$(BUILD)/bpftest/test_bpf: tests/bpf/test_bpf.c $(BUILD)/bpf/ja4sentinel.skel.h | $(BUILD)/bpftest
+	$(call msg,TEST-CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $< $(PC_LIBS) -lcmocka -o $@
+
+bpftest: $(BUILD)/bpftest/test_bpf
+
 unit: $(UNIT_TESTS:%=$(BUILD)/unit/%)
 asan: $(UNIT_TESTS:%=$(BUILD)/asan/unit/%) $(BUILD)/asan/ja4sentinel
 fuzz: $(FUZZERS:%=$(BUILD)/fuzz/%)
 
-test: all unit asan fuzz
+test: all unit asan fuzz bpftest
 	$(Q)tests/run.sh
 
 corpus: all
@@ -127,7 +134,8 @@ corpus: all
 bench: all
 	$(Q)bench/run.sh
 
-$(BUILD)/obj $(BUILD)/unit $(BUILD)/asan/obj $(BUILD)/asan/unit $(BUILD)/fuzz $(BUILD)/bpf:
+$(BUILD)/obj $(BUILD)/unit $(BUILD)/asan/obj $(BUILD)/asan/unit $(BUILD)/fuzz $(BUILD)/bpf \
+$(BUILD)/bpftest:
 	$(Q)mkdir -p $@
 
 clean:

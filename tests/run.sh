@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 #
 # The test runner behind `make test`: every layer, one closing count.
-#   tests/run.sh [STAGE...]   stages: unit asan corpus corpus-asan valgrind cli daemon fuzz
+#   tests/run.sh [STAGE...]   stages: unit asan corpus corpus-asan valgrind cli bpf daemon fuzz
 # Each stage reports its own cases; the last line is
 #   N passed, N failed, N skipped
 # FUZZ_SECONDS (default 20) bounds each fuzzer's smoke run.
@@ -86,6 +86,13 @@ stage_cli() {
 	add_counts "cli" "$(tail -n1 <<<"$out")"
 }
 
+stage_bpf() {
+	local t="$BUILD/bpftest/test_bpf"
+	if [ ! -x "$t" ]; then fail 1 "bpf: $t not built (make bpftest)"; return; fi
+	if [ "$(id -u)" != 0 ]; then skip "bpf: loading BPF programs needs root"; return; fi
+	run_cmocka "$t"
+}
+
 stage_daemon() {
 	local out
 	out=$(JA4SENTINEL="$BUILD/ja4sentinel" timeout 600 python3 tests/daemon/test_daemon.py 2>&1) || true
@@ -129,13 +136,14 @@ run_stage() {
 	valgrind) stage_valgrind ;;
 	cli) stage_cli ;;
 	daemon) stage_daemon ;;
+	bpf) stage_bpf ;;
 	fuzz) stage_fuzz ;;
 	*) echo "unknown stage $1" >&2; exit 2 ;;
 	esac
 }
 
 stages=("$@")
-[ ${#stages[@]} -gt 0 ] || stages=(unit asan corpus corpus-asan valgrind cli daemon fuzz)
+[ ${#stages[@]} -gt 0 ] || stages=(unit asan corpus corpus-asan valgrind cli bpf daemon fuzz)
 for s in "${stages[@]}"; do run_stage "$s"; done
 
 echo

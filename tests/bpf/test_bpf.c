@@ -1,0 +1,420 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * The kernel programs on crafted packets, through BPF_PROG_TEST_RUN: the
+ * skeleton is loaded for real (root, BPF), its maps filled as the daemon
+ * fills them, and each packet is run through j4s_tc and j4s_xdp. Checks
+ * the verdict (always pass), the events in the ring buffer and the named
+ * counters of j4s_stats.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <cmocka.h>
+#include "abi.h"
+#include "ja4sentinel.skel.h"
+
+#define TC_ACT_OK 0
+#define XDP_PASS  2
+
+struct fixture {
+	struct ja4sentinel_bpf *skel;
+	struct ring_buffer *rb;
+	int events;
+	int last_kind;
+	uint32_t last_caplen;
+	uint8_t buf[2048];
+	size_t len;
+};
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct fixture *f = ctx;
+	const struct j4s_event *ev = data;
+
+	(void)size;
+	f->events++;
+	f->last_kind = ev->kind;
+	f->last_caplen = ev->caplen;
+	return 0;
+}
+
+static int quiet(enum libbpf_print_level l, const char *fmt, va_list ap)
+{
+	(void)l;
+	(void)fmt;
+	(void)ap;
+	return 0;
+}
+
+static int setup(void **state)
+{
+	static struct fixture f;
+	uint32_t port = 443, excl_prefix;
+	uint8_t one = 1;
+	struct j4s_lpm_key k = { 0 };
+
+	memset(&f, 0, sizeof(f));
+	libbpf_set_print(quiet);
+	f.skel = ja4sentinel_bpf__open();
+	if (!f.skel)
+		return -1;
+	bpf_map__set_max_entries(f.skel->maps.j4s_events, 1 << 20);
+	bpf_map__set_max_entries(f.skel->maps.j4s_flows, 1024);
+	((struct j4s_bpf_config *)&f.skel->rodata->j4s_cfg)->filter_exclude = 1;
+	if (ja4sentinel_bpf__load(f.skel))
+		return -1;
+	bpf_map_update_elem(bpf_map__fd(f.skel->maps.j4s_ports), &port, &one, 0);
+	/* Excluded: 203.0.113.0/24 as ::ffff:203.0.113.0/120. */
+	excl_prefix = 96 + 24;
+	k.prefixlen = excl_prefix;
+	k.addr[10] = k.addr[11] = 0xff;
+	k.addr[12] = 203;
+	k.addr[13] = 0;
+	k.addr[14] = 113;
+	bpf_map_update_elem(bpf_map__fd(f.skel->maps.j4s_excl), &k, &one, 0);
+	f.rb = ring_buffer__new(bpf_map__fd(f.skel->maps.j4s_events), on_event, &f, NULL);
+	if (!f.rb)
+		return -1;
+	*state = &f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	ring_buffer__free(f->rb);
+	ja4sentinel_bpf__destroy(f->skel);
+	return 0;
+}
+
+static void reset(struct fixture *f)
+{
+	struct j4s_stats zero[256] = { 0 };
+	uint32_t key = 0;
+
+	bpf_map_update_elem(bpf_map__fd(f->skel->maps.j4s_stats), &key, zero, 0);
+	ring_buffer__consume(f->rb);
+	f->events = 0;
+	f->last_kind = 0;
+	f->len = 0;
+}
+
+static struct j4s_stats stats(struct fixture *f)
+{
+	static struct j4s_stats per[256];
+	struct j4s_stats sum = { 0 };
+	uint32_t key = 0;
+	int ncpu = libbpf_num_possible_cpus();
+
+	assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(f->skel->maps.j4s_stats), &key, per), 0);
+	for (int i = 0; i < ncpu; i++) {
+		const __u64 *s = (const __u64 *)&per[i];
+		__u64 *d = (__u64 *)&sum;
+
+		for (size_t j = 0; j < sizeof(sum) / 8; j++)
+			d[j] += s[j];
+	}
+	return sum;
+}
+
+/* ---- packet building ---- */
+
+static void put(struct fixture *f, const void *p, size_t n)
+{
+	memcpy(f->buf + f->len, p, n);
+	f->len += n;
+}
+
+static void eth(struct fixture *f, uint16_t proto, int vlans)
+{
+	static const uint8_t macs[12] = { 2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2 };
+	uint16_t tags[2] = { 0x88a8, 0x8100 };
+
+	put(f, macs, 12);
+	for (int i = 0; i < vlans; i++) {
+		uint8_t t[4] = { tags[2 - vlans + i] >> 8, tags[2 - vlans + i] & 0xff, 0, 100 };
+
+		put(f, t, 4);
+	}
+	put(f, (uint8_t[2]){ proto >> 8, proto & 0xff }, 2);
+}
+
+static void ipv4(struct fixture *f, const char *src, uint16_t payload, uint8_t proto,
+		 uint16_t frag)
+{
+	uint8_t h[20] = { 0x45, 0, 0, 0, 0x12, 0x34, 0, 0, 64, proto };
+	uint16_t tot = 20 + payload;
+
+	h[2] = tot >> 8;
+	h[3] = tot & 0xff;
+	h[6] = frag >> 8;
+	h[7] = frag & 0xff;
+	inet_pton(AF_INET, src, h + 12);
+	inet_pton(AF_INET, "198.18.0.1", h + 16);
+	put(f, h, 20);
+}
+
+static void ipv6(struct fixture *f, uint16_t payload, int ext)
+{
+	uint8_t h[40] = { 0x60 };
+	uint16_t plen = payload + (uint16_t)(8 * ext);
+
+	h[4] = plen >> 8;
+	h[5] = plen & 0xff;
+	h[6] = ext ? 0 : 6; /* hop-by-hop first when there are extensions */
+	h[7] = 64;
+	inet_pton(AF_INET6, "fd00::2", h + 8);
+	inet_pton(AF_INET6, "fd00::1", h + 24);
+	put(f, h, 40);
+	for (int i = 0; i < ext; i++) {
+		/* hop-by-hop then destination options, each 8 bytes of padding */
+		uint8_t e[8] = { i + 1 < ext ? 60 : 6, 0, 1, 4, 0, 0, 0, 0 };
+
+		put(f, e, 8);
+	}
+}
+
+static void tcp(struct fixture *f, uint16_t dport, uint8_t flags, uint32_t seq, int opts)
+{
+	uint8_t h[32] = { 0x9c, 0x40, dport >> 8, dport & 0xff };
+
+	h[4] = seq >> 24;
+	h[5] = seq >> 16;
+	h[6] = seq >> 8;
+	h[7] = seq & 0xff;
+	h[12] = (uint8_t)((opts ? 8 : 5) << 4);
+	h[13] = flags;
+	h[14] = 0xfa;
+	if (opts) {
+		/* MSS 1460, NOP, WScale 7, SACK permitted, NOP NOP padding */
+		uint8_t o[12] = { 2, 4, 0x05, 0xb4, 1, 3, 3, 7, 4, 2, 1, 1 };
+
+		memcpy(h + 20, o, 12);
+	}
+	put(f, h, opts ? 32 : 20);
+}
+
+/* A 16-byte start of a ClientHello record: enough for the kernel's checks. */
+static const uint8_t hello_start[16] = { 0x16, 0x03, 0x01, 0x00, 0x0b, 0x01, 0x00, 0x00, 0x07,
+					 0x03, 0x03, 0, 0, 0, 0, 0 };
+
+static int run(struct fixture *f, bool xdp)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f->buf, .data_size_in = (uint32_t)f->len);
+	int fd = bpf_program__fd(xdp ? f->skel->progs.j4s_xdp : f->skel->progs.j4s_tc);
+
+	assert_int_equal(bpf_prog_test_run_opts(fd, &o), 0);
+	ring_buffer__consume(f->rb);
+	return (int)o.retval;
+}
+
+static void syn_v4(struct fixture *f, const char *src, uint16_t port, int vlans, int opts)
+{
+	eth(f, 0x0800, vlans);
+	ipv4(f, src, opts ? 32 : 20, 6, 0x4000);
+	tcp(f, port, 0x02, 1000, opts);
+}
+
+/* ---- tests, each for both programs ---- */
+
+static void check_syn(struct fixture *f, bool xdp, int vlans, int opts)
+{
+	reset(f);
+	syn_v4(f, "198.18.0.2", 443, vlans, opts);
+	assert_int_equal(run(f, xdp), xdp ? XDP_PASS : TC_ACT_OK);
+	assert_int_equal(f->events, 1);
+	assert_int_equal(f->last_kind, J4S_EV_SYN);
+	assert_int_equal(f->last_caplen, 20 + (opts ? 32 : 20));
+	assert_int_equal(stats(f).syn_events, 1);
+	assert_int_equal(stats(f).flows_created, 1);
+}
+
+static void test_syn_plain(void **state)
+{
+	check_syn(*state, false, 0, 1);
+	check_syn(*state, true, 0, 1);
+}
+
+static void test_syn_without_options(void **state)
+{
+	check_syn(*state, false, 0, 0);
+	check_syn(*state, true, 0, 0);
+}
+
+static void test_syn_vlan_and_qinq(void **state)
+{
+	for (int xdp = 0; xdp < 2; xdp++) {
+		check_syn(*state, xdp, 1, 1);
+		check_syn(*state, xdp, 2, 1);
+	}
+}
+
+static void test_syn_other_port(void **state)
+{
+	struct fixture *f = *state;
+
+	for (int xdp = 0; xdp < 2; xdp++) {
+		reset(f);
+		syn_v4(f, "198.18.0.2", 8080, 0, 1);
+		run(f, xdp);
+		assert_int_equal(f->events, 0);
+		assert_int_equal(stats(f).other_port, 1);
+	}
+}
+
+static void test_syn_excluded_source(void **state)
+{
+	struct fixture *f = *state;
+
+	for (int xdp = 0; xdp < 2; xdp++) {
+		reset(f);
+		syn_v4(f, "203.0.113.9", 443, 0, 1);
+		run(f, xdp);
+		assert_int_equal(f->events, 0);
+		assert_int_equal(stats(f).excluded, 1);
+	}
+}
+
+static void test_ipv6_extension_headers(void **state)
+{
+	struct fixture *f = *state;
+
+	for (int xdp = 0; xdp < 2; xdp++) {
+		reset(f);
+		eth(f, 0x86dd, 0);
+		ipv6(f, 32, 2);
+		tcp(f, 443, 0x02, 5000, 1);
+		assert_int_equal(run(f, xdp), xdp ? XDP_PASS : TC_ACT_OK);
+		assert_int_equal(f->events, 1);
+		assert_int_equal(f->last_caplen, 40 + 16 + 32);
+	}
+}
+
+static void test_truncated_and_fragment(void **state)
+{
+	struct fixture *f = *state;
+
+	for (int xdp = 0; xdp < 2; xdp++) {
+		reset(f);
+		syn_v4(f, "198.18.0.2", 443, 0, 1);
+		f->len = 14 + 20 + 10; /* TCP header cut */
+		assert_int_equal(run(f, xdp), xdp ? XDP_PASS : TC_ACT_OK);
+		assert_int_equal(f->events, 0);
+		assert_int_equal(stats(f).truncated, 1);
+		reset(f);
+		eth(f, 0x0800, 0);
+		ipv4(f, "198.18.0.2", 20, 6, 0x2000); /* MF */
+		tcp(f, 443, 0x02, 1, 0);
+		run(f, xdp);
+		assert_int_equal(stats(f).fragments, 1);
+		reset(f);
+		eth(f, 0x0806, 0); /* ARP */
+		put(f, (uint8_t[28]){ 0 }, 28);
+		run(f, xdp);
+		assert_int_equal(stats(f).not_ip, 1);
+	}
+}
+
+/* SYN, then a first payload: hello start -> event; non-TLS -> not_tls. */
+static void flow_then_payload(struct fixture *f, bool xdp, const uint8_t *pl, size_t n,
+			      const char *src)
+{
+	reset(f);
+	syn_v4(f, src, 443, 0, 1);
+	run(f, xdp);
+	f->len = 0;
+	eth(f, 0x0800, 0);
+	ipv4(f, src, (uint16_t)(20 + n), 6, 0x4000);
+	tcp(f, 443, 0x18, 1001, 0);
+	put(f, pl, n);
+	run(f, xdp);
+}
+
+static void test_payload_hello_then_done(void **state)
+{
+	struct fixture *f = *state;
+
+	for (int xdp = 0; xdp < 2; xdp++) {
+		flow_then_payload(f, xdp, hello_start, sizeof(hello_start),
+				  xdp ? "198.18.0.12" : "198.18.0.11");
+		assert_int_equal(f->events, 2);
+		assert_int_equal(f->last_kind, J4S_EV_PAYLOAD);
+		assert_int_equal(stats(f).payload_events, 1);
+		assert_int_equal(stats(f).flows_done, 1); /* record of 16 bytes fully seen */
+		/* Anything later on the flow costs a lookup and sends nothing. */
+		run(f, xdp);
+		assert_int_equal(f->events, 2);
+		assert_int_equal(stats(f).after_done, 1);
+	}
+}
+
+static void test_payload_not_tls(void **state)
+{
+	struct fixture *f = *state;
+	static const uint8_t http[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+
+	for (int xdp = 0; xdp < 2; xdp++) {
+		flow_then_payload(f, xdp, http, sizeof(http) - 1,
+				  xdp ? "198.18.0.22" : "198.18.0.21");
+		assert_int_equal(stats(f).not_tls, 1);
+		assert_int_equal(f->events, 2); /* userspace sees the segment and counts it */
+		run(f, xdp);
+		assert_int_equal(f->events, 2);
+	}
+}
+
+static void test_payload_pickup_without_syn(void **state)
+{
+	struct fixture *f = *state;
+
+	for (int xdp = 0; xdp < 2; xdp++) {
+		reset(f);
+		eth(f, 0x0800, 0);
+		ipv4(f, xdp ? "198.18.0.32" : "198.18.0.31", 20 + sizeof(hello_start), 6, 0x4000);
+		tcp(f, 443, 0x18, 777, 0);
+		put(f, hello_start, sizeof(hello_start));
+		run(f, xdp);
+		assert_int_equal(f->events, 1);
+		assert_int_equal(stats(f).flows_picked_up, 1);
+		/* Data of an unknown flow that does not start a hello: nothing. */
+		reset(f);
+		eth(f, 0x0800, 0);
+		ipv4(f, "198.18.0.40", 20 + 8, 6, 0x4000);
+		tcp(f, 443, 0x18, 777, 0);
+		put(f, (uint8_t[8]){ 0x17, 0x03, 0x03, 0x00, 0x03, 'a', 'b', 'c' }, 8);
+		run(f, xdp);
+		assert_int_equal(f->events, 0);
+		assert_int_equal(stats(f).no_flow, 1);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_syn_plain),
+		cmocka_unit_test(test_syn_without_options),
+		cmocka_unit_test(test_syn_vlan_and_qinq),
+		cmocka_unit_test(test_syn_other_port),
+		cmocka_unit_test(test_syn_excluded_source),
+		cmocka_unit_test(test_ipv6_extension_headers),
+		cmocka_unit_test(test_truncated_and_fragment),
+		cmocka_unit_test(test_payload_hello_then_done),
+		cmocka_unit_test(test_payload_not_tls),
+		cmocka_unit_test(test_payload_pickup_without_syn),
+	};
+
+	if (geteuid() != 0) {
+		printf("SKIP bpf tests: need root to load BPF programs\n");
+		return 77;
+	}
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
