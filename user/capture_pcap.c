@@ -14,6 +14,7 @@
 #include "capture_priv.h"
 #include "config.h"
 #include "defaults.h"
+#include "ifaddr.h"
 
 /* Live snapshot length: the largest hello we reassemble plus headers. GRO
  * may hand a hello merged with what follows; only its start matters. In
@@ -261,9 +262,26 @@ fail:
 	return NULL;
 }
 
+/* " and [not ](KW A or KW B ...)" for a list of addresses/prefixes. */
+static char *add_clause(char *o, const char *neg, const char *kw, const struct cidr *list,
+			uint32_t n)
+{
+	char buf[64];
+
+	if (!n)
+		return o;
+	o += sprintf(o, " and %s(", neg);
+	for (uint32_t i = 0; i < n; i++) {
+		ifaddr_cidr_str(&list[i], buf, sizeof(buf));
+		o += sprintf(o, "%s%s %s", i ? " or " : "", kw, buf);
+	}
+	return o + sprintf(o, ")");
+}
+
 char *capture_pcap_filter(const struct config *cfg)
 {
-	size_t size = 32 + (size_t)cfg->n_ports * 24;
+	size_t size = 64 + (size_t)cfg->n_ports * 24 +
+		      ((size_t)cfg->n_local_ips + cfg->n_exclude) * 80;
 	char *f, *o;
 
 	if (cfg->bpf_filter && cfg->bpf_filter[0])
@@ -271,10 +289,12 @@ char *capture_pcap_filter(const struct config *cfg)
 	f = malloc(size);
 	if (!f)
 		return NULL;
-	o = f;
+	o = f + sprintf(f, "(");
 	for (uint32_t i = 0; i < cfg->n_ports; i++)
-		o += snprintf(o, size - (size_t)(o - f), "%stcp dst port %u", i ? " or " : "",
-			      cfg->ports[i]);
+		o += sprintf(o, "%stcp dst port %u", i ? " or " : "", cfg->ports[i]);
+	o += sprintf(o, ")");
+	o = add_clause(o, "", "dst host", cfg->local_ips, cfg->n_local_ips);
+	add_clause(o, "not ", "src net", cfg->exclude, cfg->n_exclude);
 	return f;
 }
 

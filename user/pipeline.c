@@ -26,6 +26,10 @@ struct pipeline {
 	bool raw;
 	uint64_t last_expire; /* packet time of the last expiry pass */
 	const char *sensor_id;
+	const struct cidr *local;   /* core.local_ips (config's memory) */
+	uint32_t n_local;
+	const struct cidr *exclude; /* core.exclude_source_ips */
+	uint32_t n_exclude;
 	uint8_t ports[65536 / 8]; /* listen port bitmap */
 	struct hello_info hello;
 	char ja3[FP_JA3_MAX];
@@ -64,6 +68,10 @@ struct pipeline *pipeline_new(const struct config *cfg, bool all_ports, struct o
 	p->all_ports = all_ports;
 	p->raw = cfg->fp_raw;
 	p->sensor_id = cfg->sensor_id;
+	p->local = cfg->local_ips;
+	p->n_local = cfg->n_local_ips;
+	p->exclude = cfg->exclude;
+	p->n_exclude = cfg->n_exclude;
 	p->outs = outs;
 	p->n_outs = n_outs;
 	for (uint32_t i = 0; i < cfg->n_ports; i++)
@@ -85,6 +93,38 @@ void pipeline_free(struct pipeline *p)
 static bool is_listen_port(const struct pipeline *p, uint16_t port)
 {
 	return p->all_ports || (p->ports[port / 8] & (1u << (port % 8)));
+}
+
+static bool cidr_match(const struct cidr *c, uint8_t family, const uint8_t *addr)
+{
+	uint32_t full = c->prefix / 8, rest = c->prefix % 8;
+
+	if (c->family != family || memcmp(c->addr, addr, full))
+		return false;
+	return !rest || !((c->addr[full] ^ addr[full]) & (0xff00 >> rest));
+}
+
+static bool in_list(const struct cidr *list, uint32_t n, uint8_t family, const uint8_t *addr)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (cidr_match(&list[i], family, addr))
+			return true;
+	return false;
+}
+
+/* The same address filters as the kernel program and the pcap filter, so
+ * every mode (and --read) gives the same records. */
+static bool address_wanted(struct pipeline *p, const struct pkt_info *pi)
+{
+	if (p->n_exclude && in_list(p->exclude, p->n_exclude, pi->family, pi->src)) {
+		p->st.excluded++;
+		return false;
+	}
+	if (p->n_local && !in_list(p->local, p->n_local, pi->family, pi->dst)) {
+		p->st.not_local++;
+		return false;
+	}
+	return true;
 }
 
 static void emit(struct pipeline *p, const char *rec, size_t len)
@@ -147,6 +187,8 @@ void pipeline_packet(struct pipeline *p, const struct packet *pkt)
 		p->st.not_listen++;
 		return;
 	}
+	if ((p->n_exclude || p->n_local) && !address_wanted(p, &pi))
+		return;
 	if (flow_process(p->flows, &pi, pkt->ts_ns, &fh) == FLOW_HELLO) {
 		fingerprint(p, &fh);
 		flow_table_finish(p->flows, fh.flow, pkt->ts_ns);

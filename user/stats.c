@@ -67,6 +67,8 @@ static struct json_object *packet_fields(const struct pipeline_stats *s,
 		if (s->parse[v])
 			put(o, packet_verdict_str(v), s->parse[v]);
 	put(o, "not_listen_port", s->not_listen);
+	put(o, "excluded_source", s->excluded);
+	put(o, "not_local", s->not_local);
 	return o;
 }
 
