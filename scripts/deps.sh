@@ -22,7 +22,7 @@ case " ${ID:-} ${ID_LIKE:-} " in
 *" debian "* | *" ubuntu "*)
 	pkgs="make gcc clang llvm pkg-config libpcap-dev libjson-c-dev libyaml-dev libssl-dev
 	      libbpf-dev libxdp-dev libelf-dev zlib1g-dev bpftool"
-	[ "$want_tests" = 1 ] && pkgs="$pkgs libcmocka-dev python3 valgrind tshark time
+	[ "$want_tests" = 1 ] && pkgs="$pkgs libcmocka-dev python3 valgrind tshark time libcap2-bin
 	      libclang-rt-dev"
 	export DEBIAN_FRONTEND=noninteractive
 	$SUDO apt-get update -q
@@ -35,7 +35,7 @@ case " ${ID:-} ${ID_LIKE:-} " in
 	      openssl-devel elfutils-libelf-devel zlib-devel"
 	# el8 has no usable BPF ring buffer: pcap-only builds need no libbpf.
 	[ "$major" -ge 9 ] && pkgs="$pkgs libbpf-devel libxdp-devel bpftool"
-	[ "$want_tests" = 1 ] && pkgs="$pkgs libcmocka-devel python3 valgrind wireshark-cli time
+	[ "$want_tests" = 1 ] && pkgs="$pkgs libcmocka-devel python3 valgrind wireshark-cli time libcap
 	      compiler-rt"
 	$SUDO dnf install -y dnf-plugins-core epel-release || true
 	if [ "$major" -eq 8 ]; then

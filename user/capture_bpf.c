@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/utsname.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <time.h>
@@ -268,6 +269,77 @@ fail:
 	unpin_all();
 }
 
+/* ---- probes: decide before anything is attached ---- */
+
+static int silent(enum libbpf_print_level l, const char *fmt, va_list ap)
+{
+	(void)l;
+	(void)fmt;
+	(void)ap;
+	return 0;
+}
+
+/* Effective capability bits (the first 64), from /proc/self/status. */
+static uint64_t cap_eff(void)
+{
+	char line[256];
+	uint64_t caps = 0;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "CapEff:", 7))
+			caps = strtoull(line + 7, NULL, 16);
+	fclose(f);
+	return caps;
+}
+
+#define CAP_BIT(n) (1ULL << (n))
+#define CAP_NET_ADMIN_ 12
+#define CAP_SYS_ADMIN_ 21
+#define CAP_PERFMON_   38
+#define CAP_BPF_       39
+
+int capture_bpf_probe(bool xdp, char *why, size_t len)
+{
+	uint64_t caps = cap_eff();
+	struct utsname u;
+	int rc = 0;
+
+	uname(&u);
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		snprintf(why, len, "kernel %s has no BTF (/sys/kernel/btf/vmlinux: %s), which the "
+				   "CO-RE program needs",
+			 u.release, strerror(errno));
+		return -1;
+	}
+	if (!(caps & CAP_BIT(CAP_SYS_ADMIN_)) &&
+	    (caps & (CAP_BIT(CAP_BPF_) | CAP_BIT(CAP_PERFMON_))) !=
+		    (CAP_BIT(CAP_BPF_) | CAP_BIT(CAP_PERFMON_))) {
+		snprintf(why, len, "missing rights: CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN) are "
+				   "needed to load BPF programs");
+		return -1;
+	}
+	if (!(caps & CAP_BIT(CAP_NET_ADMIN_))) {
+		snprintf(why, len, "missing rights: CAP_NET_ADMIN is needed to attach to an "
+				   "interface");
+		return -1;
+	}
+	libbpf_set_print(silent);
+	if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) <= 0) {
+		snprintf(why, len, "BPF ring buffer unsupported by kernel %s", u.release);
+		rc = -1;
+	} else if (libbpf_probe_bpf_prog_type(xdp ? BPF_PROG_TYPE_XDP : BPF_PROG_TYPE_SCHED_CLS,
+					      NULL) <= 0) {
+		snprintf(why, len, "%s programs unsupported by kernel %s (or forbidden here)",
+			 xdp ? "XDP" : "TC (sched_cls)", u.release);
+		rc = -1;
+	}
+	libbpf_set_print(libbpf_log);
+	return rc;
+}
+
 /* ---- interfaces ---- */
 
 static int add_iface(struct bpf_cap *b, const char *name, char *err, size_t errlen)
@@ -376,6 +448,11 @@ struct capture *capture_bpf_open(const struct config *cfg, bool xdp, char *err, 
 		free(c);
 		free(b);
 		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (capture_bpf_probe(xdp, err, errlen)) {
+		free(c);
+		free(b);
 		return NULL;
 	}
 	c->ops = &bpf_ops;

@@ -38,6 +38,10 @@ struct bpf_cap {
 
 struct capture *capture_bpf_open(const struct config *cfg, bool xdp, char *err, size_t errlen);
 
+/* What the kernel and our rights allow, checked before anything is
+ * attached; on failure why says it in an operator's words. */
+int capture_bpf_probe(bool xdp, char *why, size_t len);
+
 /* core.interface: one name, or "any" = every up, non-loopback interface. */
 int capture_bpf_interfaces(struct bpf_cap *b, const char *iface, char *err, size_t errlen);
 

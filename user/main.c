@@ -240,7 +240,7 @@ static struct capture *open_capture(const struct config *cfg, const char *filter
 		c = capture_tc_open(cfg, err, errlen);
 		if (c)
 			return c;
-		log_warn("main", "capture_mode auto: tc unavailable (%s) -> pcap", err);
+		log_warn("main", "capture_mode auto: tc not possible: %s -> pcap", err);
 		break;
 	}
 	return capture_pcap_open_live(cfg->interface, filter, capture_buffer_bytes(cfg), err,

@@ -37,6 +37,10 @@ def load_hello():
 HELLO = load_hello()
 
 
+class SkipTest(Exception):
+    """A test that cannot run here, with the reason."""
+
+
 class Listener:
     """A TCP server on 127.0.0.1 that accepts and discards."""
 
@@ -116,17 +120,17 @@ class Receiver:
 
 
 class Daemon:
-    def __init__(self, tmp, port, outputs, env=None, extra_core=""):
+    def __init__(self, tmp, port, outputs, env=None, extra_core="", mode="pcap", wrap=()):
         self.cfg = os.path.join(tmp, "config.yml")
         with open(self.cfg, "w") as f:
-            f.write("core:\n  interface: lo\n  capture_mode: pcap\n"
+            f.write(f"core:\n  interface: lo\n  capture_mode: {mode}\n"
                     f"  listen_ports: [{port}]\n  flow_timeout_sec: 5\n{extra_core}"
                     "outputs:\n" + outputs)
         self.stderr = open(os.path.join(tmp, "daemon.log"), "w+")
         e = dict(os.environ)
         e.update(env or {})
-        self.proc = subprocess.Popen([BIN, "--config", self.cfg], stdout=subprocess.DEVNULL,
-                                     stderr=self.stderr, env=e)
+        self.proc = subprocess.Popen(list(wrap) + [BIN, "--config", self.cfg],
+                                     stdout=subprocess.DEVNULL, stderr=self.stderr, env=e)
         self.wait_log("capture started", 5)
 
     def log(self):
@@ -286,7 +290,7 @@ def test_notify_and_sigterm(tmp, lst):
     # half of 600 ms = 300 ms: 1.6 s gives 4 or 5 pings, spaced well under 600 ms.
     assert len(wd) >= 4, f"{len(wd)} WATCHDOG=1 in 1.6 s"
     gaps = [b - a for a, b in zip(wd, wd[1:])]
-    assert max(gaps) < 0.55, f"watchdog gaps {gaps}"
+    assert max(gaps) < 0.6, f"watchdog gaps {gaps} (the deadline is 0.6 s)"
     assert "STOPPING=1" in texts, texts
     assert rc == 0 and took < 2.0, f"SIGTERM: exit {rc} after {took:.2f}s"
 
@@ -306,9 +310,51 @@ def test_stats_and_two_outputs(tmp, lst):
     assert st["flows"]["syns"] >= 25
 
 
+def test_auto_without_bpf_rights_falls_back(tmp, lst):
+    """auto mode with CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN dropped: pcap, reason logged."""
+    if not shutil.which("capsh"):
+        raise SkipTest("capsh not installed (libcap2-bin)")
+    path = os.path.join(tmp, "corr.sock")
+    r = Receiver(path)
+    d = Daemon(tmp, lst.port, unix_output(path), mode="auto",
+               wrap=("capsh", "--drop=cap_bpf,cap_sys_admin,cap_perfmon", "--", "-c",
+                     'exec "$0" "$@"'))
+    send_hellos(lst.port, 20)
+    ok = wait_for(lambda: len(r.records) >= 20, 5)
+    d.proc.send_signal(signal.SIGTERM)
+    d.proc.wait(5)
+    r.close()
+    log = d.log()
+    started = [l for l in log if l.get("message") == "capture started"]
+    why = [l["message"] for l in log if "capture_mode auto" in l.get("message", "")]
+    assert started and started[0]["mode"] == "pcap", started
+    assert why and "CAP_BPF" in why[0] and "-> pcap" in why[0], why
+    assert ok, f"received {len(r.records)} of 20 in the fallback mode"
+
+
+def test_tc_mode_on_loopback(tmp, lst):
+    """The eBPF path end to end on lo: ring buffer events through the same pipeline."""
+    path = os.path.join(tmp, "corr.sock")
+    r = Receiver(path)
+    d = Daemon(tmp, lst.port, unix_output(path), mode="tc")
+    send_hellos(lst.port, 30)
+    ok = wait_for(lambda: len(r.records) >= 30, 5)
+    rc, _ = d.stop()
+    r.close()
+    k = d.final_stats()["kernel"]
+    assert ok, f"received {len(r.records)} of 30"
+    assert rc == 0
+    assert k["syn_events"] == 30 and k["payload_events"] == 30, k
+    assert not os.path.exists("/sys/fs/bpf/ja4sentinel"), "pins left after a clean stop"
+    out = subprocess.run(["tc", "filter", "show", "dev", "lo", "ingress"],
+                         capture_output=True, text=True).stdout
+    assert "j4s_tc" not in out, out
+
+
 TESTS = [test_correlator_starts_late, test_correlator_restarts, test_slow_correlator,
          test_queue_bounded_drop_oldest, test_file_rotation_sighup, test_notify_and_sigterm,
-         test_stats_and_two_outputs]
+         test_stats_and_two_outputs, test_auto_without_bpf_rights_falls_back,
+         test_tc_mode_on_loopback]
 
 
 def main():
@@ -332,6 +378,9 @@ def main():
             t(tmp, lst)
             print(f"ok {t.__name__}")
             passed += 1
+        except SkipTest as e:
+            print(f"SKIP {t.__name__}: {e}")
+            skipped += 1
         except Exception as e:  # noqa: BLE001 - report any failure of the test
             print(f"FAIL {t.__name__}: {e}")
             if os.path.exists(d_log):
