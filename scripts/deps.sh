@@ -23,6 +23,7 @@ case " ${ID:-} ${ID_LIKE:-} " in
 	pkgs="make gcc clang llvm pkg-config libpcap-dev libjson-c-dev libyaml-dev libssl-dev
 	      libbpf-dev libxdp-dev libelf-dev zlib1g-dev bpftool"
 	[ "$want_tests" = 1 ] && pkgs="$pkgs libcmocka-dev python3 valgrind tshark time libcap2-bin
+	      curl openssl gnutls-bin iproute2 tcpreplay xdp-tools
 	      libclang-rt-dev"
 	export DEBIAN_FRONTEND=noninteractive
 	$SUDO apt-get update -q
@@ -35,7 +36,8 @@ case " ${ID:-} ${ID_LIKE:-} " in
 	      openssl-devel elfutils-libelf-devel zlib-devel"
 	# el8 has no usable BPF ring buffer: pcap-only builds need no libbpf.
 	[ "$major" -ge 9 ] && pkgs="$pkgs libbpf-devel libxdp-devel bpftool"
-	[ "$want_tests" = 1 ] && pkgs="$pkgs libcmocka-devel python3 valgrind wireshark-cli time libcap
+	[ "$want_tests" = 1 ] && pkgs="$pkgs libcmocka-devel python3 valgrind wireshark-cli time libcap curl openssl
+	      gnutls-utils iproute tcpreplay
 	      compiler-rt"
 	$SUDO dnf install -y dnf-plugins-core epel-release || true
 	if [ "$major" -eq 8 ]; then
