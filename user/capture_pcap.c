@@ -278,23 +278,43 @@ static char *add_clause(char *o, const char *neg, const char *kw, const struct c
 	return o + sprintf(o, ")");
 }
 
-char *capture_pcap_filter(const struct config *cfg)
+/* The match without VLAN tags. */
+static void base_filter(const struct config *cfg, char *o)
 {
-	size_t size = 64 + (size_t)cfg->n_ports * 24 +
-		      ((size_t)cfg->n_local_ips + cfg->n_exclude) * 80;
-	char *f, *o;
-
-	if (cfg->bpf_filter && cfg->bpf_filter[0])
-		return strdup(cfg->bpf_filter);
-	f = malloc(size);
-	if (!f)
-		return NULL;
-	o = f + sprintf(f, "(");
+	o += sprintf(o, "(");
 	for (uint32_t i = 0; i < cfg->n_ports; i++)
 		o += sprintf(o, "%stcp dst port %u", i ? " or " : "", cfg->ports[i]);
 	o += sprintf(o, ")");
 	o = add_clause(o, "", "dst host", cfg->local_ips, cfg->n_local_ips);
 	add_clause(o, "not ", "src net", cfg->exclude, cfg->n_exclude);
+}
+
+char *capture_pcap_filter(const struct config *cfg)
+{
+	size_t one = 64 + (size_t)cfg->n_ports * 24 +
+		     ((size_t)cfg->n_local_ips + cfg->n_exclude) * 80;
+	char *base, *f;
+
+	if (cfg->bpf_filter && cfg->bpf_filter[0])
+		return strdup(cfg->bpf_filter);
+	base = malloc(one);
+	f = malloc(one + 128);
+	if (!base || !f) {
+		free(base);
+		free(f);
+		return NULL;
+	}
+	base_filter(cfg, base);
+	/*
+	 * What a classic filter cannot match exactly goes up for the parser to
+	 * judge: IPv6 whose first next header is an extension header, and
+	 * frames with VLAN tags the NIC did not strip ("vlan" shifts every
+	 * later offset, so it must come last and cannot be nested).
+	 */
+	sprintf(f, "%s or (ip6 and (ip6[6] == 0 or ip6[6] == 43 or ip6[6] == 44 or "
+		   "ip6[6] == 51 or ip6[6] == 60)) or vlan",
+		base);
+	free(base);
 	return f;
 }
 

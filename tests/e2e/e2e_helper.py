@@ -1,0 +1,426 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+"""Helpers for tests/e2e/run_e2e.sh (Python standard library only).
+
+Subcommands:
+  recv SOCKET OUTFILE [MAX_SECONDS]   the correlator: a unixgram socket, one
+                                      datagram per line in OUTFILE
+  wait-lines FILE N SECONDS           wait until FILE has at least N lines
+  tls-client HOST PORT [--sni NAME] [--alpn a,b] [--tls 1.2|1.3]
+                                      one python ssl connection: handshake, close
+  upload HOST PORT BYTES              bulk TLS upload to an `s_server -rev`
+                                      (reads the echo back as it goes)
+  compare LIVE READ EXPECT LABEL      live records vs --read records vs the
+                                      client matrix; prints ok/FAIL lines
+  stats LOG MODE CONNS RECORDS        final stats checks; prints ok/FAIL/SKIP lines
+  log-has LOG MESSAGE                 exit 0 when a log line has this message
+
+Checks print `ok ...`, `FAIL ...` or `SKIP ...` lines; run_e2e.sh counts them.
+"""
+import hashlib
+import json
+import os
+import select
+import signal
+import socket
+import ssl
+import sys
+import time
+
+
+# ---- correlator ----
+
+def cmd_recv(args):
+    path, out = args[0], args[1]
+    max_s = float(args[2]) if len(args) > 2 else 600.0
+    if os.path.exists(path):
+        os.unlink(path)
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    s.bind(path + ".tmp")
+    os.rename(path + ".tmp", path)  # the path appears only once bound
+    s.settimeout(0.2)
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
+    signal.signal(signal.SIGINT, lambda *_: stop.append(1))
+    end = time.time() + max_s
+    with open(out, "ab", buffering=0) as f:
+        while not stop and time.time() < end:
+            try:
+                data = s.recv(70000)
+            except socket.timeout:
+                continue
+            except InterruptedError:
+                continue
+            # One datagram, one line; a newline inside would be a bug the
+            # comparison reports (it breaks the line count).
+            f.write(data + b"\n")
+    s.close()
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+    return 0
+
+
+def count_lines(path):
+    try:
+        with open(path, "rb") as f:
+            return sum(1 for _ in f)
+    except OSError:
+        return 0
+
+
+def cmd_wait_lines(args):
+    path, n, secs = args[0], int(args[1]), float(args[2])
+    end = time.time() + secs
+    while time.time() < end:
+        if count_lines(path) >= n:
+            return 0
+        time.sleep(0.05)
+    return 0 if count_lines(path) >= n else 1
+
+
+# ---- clients ----
+
+def client_ctx(tls=None, alpn=None):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    if tls == "1.2":
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+    elif tls == "1.3":
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+    if alpn:
+        ctx.set_alpn_protocols(alpn.split(","))
+    return ctx
+
+
+def cmd_tls_client(args):
+    host, port = args[0], int(args[1])
+    opts = dict(zip(args[2::2], args[3::2]))
+    ctx = client_ctx(opts.get("--tls"), opts.get("--alpn"))
+    with socket.create_connection((host, port), timeout=5) as raw:
+        with ctx.wrap_socket(raw, server_hostname=opts.get("--sni")) as t:
+            print(f"{t.version()} alpn={t.selected_alpn_protocol()}")
+            try:
+                t.unwrap()
+            except (OSError, ssl.SSLError):
+                pass
+    return 0
+
+
+def cmd_upload(args):
+    """Send BYTES of text lines to an `openssl s_server -rev` and read the
+    reversed lines back at the same time (one thread, non-blocking), so
+    neither side's buffers fill up."""
+    host, port, total = args[0], int(args[1]), int(args[2])
+    ctx = client_ctx(alpn=None)
+    raw = socket.create_connection((host, port), timeout=5)
+    t = ctx.wrap_socket(raw, server_hostname="upload.e2e.test")
+    t.setblocking(False)
+    chunk = (b"u" * 1023 + b"\n") * 16
+    sent = got = 0
+    end = time.time() + 30
+    idle_since = None
+    while time.time() < end:
+        if sent < total:
+            try:
+                sent += t.send(chunk)
+            except (ssl.SSLWantWriteError, ssl.SSLWantReadError):
+                pass
+        progressed = False
+        try:
+            while True:
+                d = t.recv(65536)
+                if not d:
+                    end = 0
+                    break
+                got += len(d)
+                progressed = True
+        except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
+            pass
+        if sent >= total:
+            if got >= sent:
+                break
+            if progressed:
+                idle_since = None
+            elif idle_since is None:
+                idle_since = time.time()
+            elif time.time() - idle_since > 2:
+                break  # a partial last line stays in the server: enough
+        select.select([t], [t] if sent < total else [], [], 0.2)
+    t.close()
+    print(f"sent {sent} got {got}")
+    return 0 if sent >= total else 1
+
+
+# ---- checks ----
+
+class Checks:
+    def __init__(self, label):
+        self.label = label
+
+    def ok(self, what):
+        print(f"ok {self.label}: {what}")
+
+    def fail(self, what):
+        print(f"FAIL {self.label}: {what}")
+
+    def skip(self, what):
+        print(f"SKIP {self.label}: {what}")
+
+    def check(self, cond, what, detail=""):
+        if cond:
+            self.ok(what)
+        else:
+            self.fail(what + (f" ({detail})" if detail else ""))
+        return cond
+
+
+def load_records(path, chk, name):
+    recs, bad = [], []
+    with open(path, "rb") as f:
+        for i, line in enumerate(f, 1):
+            line = line.rstrip(b"\n")
+            if not line:
+                continue
+            try:
+                r = json.loads(line.decode("utf-8"), object_pairs_hook=list)
+                recs.append(r)
+            except (UnicodeDecodeError, ValueError) as e:
+                bad.append(f"line {i}: {e}")
+    chk.check(not bad, f"{name}: every record is valid UTF-8 JSON", "; ".join(bad[:3]))
+    return recs
+
+
+def expected_matrix(path):
+    """run_e2e.sh writes one line per client: name dst_ip dst_port version sni alpn
+    ('-' for absent)."""
+    rows = []
+    with open(path) as f:
+        for line in f:
+            p = line.split()
+            if len(p) != 6:
+                continue
+            name, ip, port, ver, sni, alpn = p
+            rows.append((name, (ip, int(port), ver, None if sni == "-" else sni,
+                                None if alpn == "-" else alpn)))
+    return rows
+
+
+def ja4_consistent(r):
+    """The JA4 first section against the record's own fields, and the hashes."""
+    errs = []
+    ja4 = r.get("ja4", "")
+    parts = ja4.split("_")
+    if len(parts) != 3 or len(parts[0]) != 10:
+        return [f"ja4 {ja4!r} malformed"]
+    a = parts[0]
+    ver = {"1.3": "13", "1.2": "12", "1.1": "11", "1.0": "10"}.get(r.get("tls_version"), "??")
+    if a[0] != "t":
+        errs.append(f"ja4 {ja4}: not 't'")
+    if a[1:3] != ver:
+        errs.append(f"ja4 {ja4}: version vs tls_version {r.get('tls_version')}")
+    if a[3] != ("d" if "tls_sni" in r else "i"):
+        errs.append(f"ja4 {ja4}: SNI flag vs tls_sni {r.get('tls_sni')}")
+    alpn = r.get("tls_alpn")
+    want = (alpn[0] + alpn[-1]) if alpn else "00"
+    if a[8:10] != want:
+        errs.append(f"ja4 {ja4}: ALPN chars vs tls_alpn {alpn}")
+    if r.get("ja4_hash") != parts[1] + "_" + parts[2]:
+        errs.append(f"ja4_hash {r.get('ja4_hash')} != ja4 sections 2-3")
+    if r.get("ja3_hash") != hashlib.md5(r.get("ja3", "").encode()).hexdigest():
+        errs.append(f"ja3_hash {r.get('ja3_hash')} != md5(ja3)")
+    return errs
+
+
+def meta_consistent(r):
+    errs = []
+    v6 = ":" in r.get("src_ip", "")
+    if v6:
+        if r.get("ip_meta_id") != 0 or r.get("ip_meta_df") is not False:
+            errs.append("IPv6 SYN with ip_meta_id/df set")
+        if r.get("ip_meta_total_length", 0) < 60:
+            errs.append(f"IPv6 SYN total length {r.get('ip_meta_total_length')}")
+    else:
+        if r.get("ip_meta_df") is not True:
+            errs.append("IPv4 SYN from Linux without DF")
+        if r.get("ip_meta_total_length", 0) < 40:
+            errs.append(f"IPv4 SYN total length {r.get('ip_meta_total_length')}")
+    if r.get("ip_meta_ttl") != 64:
+        errs.append(f"ttl {r.get('ip_meta_ttl')} (one veth hop from Linux: 64)")
+    if "MSS" not in r.get("tcp_meta_options", "") or "tcp_meta_mss" not in r:
+        errs.append(f"no MSS: {r.get('tcp_meta_options')}")
+    if r.get("syn_to_clienthello_ms") is None:
+        errs.append("syn_to_clienthello_ms missing (SYN not seen)")
+    br = (lambda a: f"[{a}]" if ":" in a else a)
+    cid = f"{br(r.get('src_ip', ''))}:{r.get('src_port')}-{br(r.get('dst_ip', ''))}:{r.get('dst_port')}"
+    if r.get("conn_id") != cid:
+        errs.append(f"conn_id {r.get('conn_id')} != {cid}")
+    return errs
+
+
+def cmd_compare(args):
+    live_path, read_path, exp_path, label = args
+    chk = Checks(label)
+    live_l = load_records(live_path, chk, "live (unix socket)")
+    read_l = load_records(read_path, chk, "--read of the capture")
+    exp = expected_matrix(exp_path)
+    n = len(exp)
+    live = [dict(r) for r in live_l]
+    read = [dict(r) for r in read_l]
+
+    chk.check(len(live) == n, f"live: {len(live)} records for {n} clients",
+              f"want {n}")
+    chk.check(len(read) == n, f"--read: {len(read)} records for {n} clients",
+              f"want {n}")
+    live_ids = [r.get("conn_id") for r in live]
+    read_ids = [r.get("conn_id") for r in read]
+    chk.check(len(set(live_ids)) == len(live_ids), "live: one record per connection",
+              f"{len(live_ids) - len(set(live_ids))} duplicate conn_id")
+    only_live = sorted(set(live_ids) - set(read_ids))
+    only_read = sorted(set(read_ids) - set(live_ids))
+    chk.check(not only_live and not only_read, "same connections (conn_id) live and --read",
+              f"only live: {only_live[:4]}, only --read: {only_read[:4]}")
+
+    # The client matrix: each client's hello, with its own SNI, ALPN, version.
+    got = {}
+    for r in live:
+        k = (r.get("dst_ip"), r.get("dst_port"), r.get("tls_version"), r.get("tls_sni"),
+             r.get("tls_alpn"))
+        got[k] = got.get(k, 0) + 1
+    missing = []
+    for name, k in exp:
+        if got.get(k, 0) > 0:
+            got[k] -= 1
+        else:
+            missing.append(f"{name} {k}")
+    extra = [f"{k} x{c}" for k, c in got.items() if c > 0]
+    chk.check(not missing and not extra,
+              "every client's hello is there with its version, SNI and ALPN",
+              f"missing {missing[:6]}; unexpected {extra[:6]}")
+
+    # Field by field, live against --read.
+    by_id = {r.get("conn_id"): (i, r) for i, r in enumerate(read_l)}
+    diffs = []
+    for lr_pairs in live_l:
+        lr = dict(lr_pairs)
+        if lr.get("conn_id") not in by_id:
+            continue
+        _, rr_pairs = by_id[lr["conn_id"]]
+        rr = dict(rr_pairs)
+        lk = [k for k, _ in lr_pairs]
+        rk = [k for k, _ in rr_pairs]
+        if lk != rk:
+            diffs.append(f"{lr['conn_id']}: fields {lk} vs {rk}")
+            continue
+        for k in lk:
+            a, b = lr[k], rr[k]
+            if k == "timestamp":
+                if not (isinstance(a, int) and isinstance(b, int)) or abs(a - b) > 5_000_000:
+                    diffs.append(f"{lr['conn_id']}: timestamp {a} vs {b} "
+                                 f"({(a - b) / 1e6 if isinstance(a, int) and isinstance(b, int) else '?'} ms)")
+            elif k == "syn_to_clienthello_ms":
+                if not (isinstance(a, int) and isinstance(b, int)) or abs(a - b) > 2:
+                    diffs.append(f"{lr['conn_id']}: syn_to_clienthello_ms {a} vs {b}")
+            elif a != b or type(a) is not type(b):
+                diffs.append(f"{lr['conn_id']}: {k} {a!r} vs {b!r}")
+    chk.check(not diffs, "every field equal live vs --read "
+              "(timestamp within 5 ms, syn_to_clienthello_ms within 2)",
+              "; ".join(diffs[:5]) + (f" ... {len(diffs)} in all" if len(diffs) > 5 else ""))
+
+    errs = []
+    for r in live:
+        for e in ja4_consistent(r) + meta_consistent(r):
+            errs.append(f"{r.get('conn_id')}: {e}")
+    chk.check(not errs, "records self-consistent (JA4 a-section vs version/SNI/ALPN, "
+              "ja4_hash, ja3_hash = md5(ja3), IP/TCP meta, conn_id)", "; ".join(errs[:5]))
+    fams = {(":" in r.get("src_ip", "")) for r in live}
+    ports = {r.get("dst_port") for r in live}
+    vers = {r.get("tls_version") for r in live}
+    chk.check(fams == {True, False} and len(ports) == 2 and {"1.2", "1.3"} <= vers,
+              "coverage: IPv4 and IPv6, both ports, TLS 1.2 and 1.3",
+              f"families v6={sorted(fams)}, ports {sorted(ports)}, versions {sorted(vers)}")
+    return 0
+
+
+def read_log(path):
+    out = []
+    with open(path, errors="replace") as f:
+        for line in f:
+            if line.startswith("{"):
+                try:
+                    out.append(json.loads(line))
+                except ValueError:
+                    pass
+    return out
+
+
+def cmd_log_has(args):
+    path, msg = args
+    try:
+        return 0 if any(l.get("message") == msg for l in read_log(path)) else 1
+    except OSError:
+        return 1
+
+
+def cmd_stats(args):
+    log, mode, conns, records = args[0], args[1], int(args[2]), int(args[3])
+    chk = Checks(mode)
+    finals = [l for l in read_log(log) if l.get("message") == "final stats"]
+    if not chk.check(len(finals) == 1, "one 'final stats' line at shutdown",
+                     f"{len(finals)} found"):
+        return 0
+    st = finals[-1]
+    h = st.get("hellos", {})
+    chk.check(h.get("records") == records, f"final stats: hellos.records = {h.get('records')}",
+              f"want {records}")
+    outs = list(st.get("outputs", {}).values())
+    chk.check(len(outs) == 1 and outs[0].get("sent") == records and outs[0].get("dropped") == 0
+              and outs[0].get("queued") == 0,
+              "final stats: the unix_socket output sent every record, dropped none",
+              json.dumps(st.get("outputs")))
+    k = st.get("kernel", {})
+    pk = st.get("packets", {})
+    if mode == "pcap":
+        chk.check(k.get("kernel_dropped", 0) == 0, "pcap: kernel_dropped = 0", json.dumps(k))
+        chk.skip("in-kernel filtering: pcap mode has no kernel program "
+                 f"(userspace saw {pk.get('frames')} frames)")
+        return 0
+    syn, pay, pkts = k.get("syn_events", -1), k.get("payload_events", -1), k.get("packets", -1)
+    chk.check(conns <= syn <= conns + 2, f"kernel: syn_events {syn} for {conns} connections",
+              json.dumps(k))
+    chk.check(0 < pay <= 3 * conns,
+              f"kernel: payload_events {pay} <= 3 per connection while packets = {pkts}",
+              json.dumps(k))
+    chk.check(pkts >= 5000, f"kernel: the program saw the bulk transfers ({pkts} packets)",
+              json.dumps(k))
+    chk.check(k.get("ringbuf_full") == 0 and k.get("copy_errors") == 0,
+              "kernel: ringbuf_full = 0, copy_errors = 0", json.dumps(k))
+    frames = pk.get("frames", -1)
+    chk.check(0 < frames <= 5 * conns,
+              f"userspace: {frames} frames for {conns} connections (only SYN + hello)",
+              json.dumps(pk))
+    return 0
+
+
+CMDS = {
+    "recv": cmd_recv,
+    "wait-lines": cmd_wait_lines,
+    "tls-client": cmd_tls_client,
+    "upload": cmd_upload,
+    "compare": cmd_compare,
+    "stats": cmd_stats,
+    "log-has": cmd_log_has,
+}
+
+
+def main():
+    if len(sys.argv) < 2 or sys.argv[1] not in CMDS:
+        print(__doc__, file=sys.stderr)
+        return 2
+    return CMDS[sys.argv[1]](sys.argv[2:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
