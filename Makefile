@@ -21,9 +21,14 @@ CC      ?= cc
 CLANG   ?= clang
 PKG_CONFIG ?= pkg-config
 
-LIBS_PC := libpcap json-c yaml-0.1 libcrypto libbpf libxdp
+# BPF=0 builds without the eBPF modes (el8): no libbpf, libxdp, clang-bpf.
+BPF ?= 1
+LIBS_PC := libpcap json-c yaml-0.1 libcrypto
+ifeq ($(BPF),1)
+LIBS_PC += libbpf libxdp
+endif
 PC_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) 2>/dev/null)
-PC_LIBS   := $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null || echo -lpcap -ljson-c -lyaml -lcrypto -lbpf -lxdp)
+PC_LIBS   := $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null || echo -lpcap -ljson-c -lyaml -lcrypto)
 
 WARN := -Wall -Wextra -Werror=undef -Wmissing-field-initializers -Wshadow -Wformat=2 \
 	-Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
@@ -41,7 +46,12 @@ ALL_LDFLAGS := -pie -Wl,-z,relro,-z,now $(LDFLAGS)
 # The pure core and the daemon's modules; main.c is only in the binary.
 CORE := packet reasm flow hello fp_hash fp_ja4 fp_ja3 record
 MODS := $(CORE) config log output out_stdout out_file out_unix pipeline stats capture_pcap \
-	capture_bpf capture_tc capture_xdp loop notify ifaddr
+	loop notify ifaddr
+ifeq ($(BPF),1)
+MODS += capture_bpf capture_tc capture_xdp
+else
+MODS += capture_nobpf
+endif
 OBJS := $(MODS:%=$(BUILD)/obj/%.o)
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
@@ -125,7 +135,10 @@ unit: $(UNIT_TESTS:%=$(BUILD)/unit/%)
 asan: $(UNIT_TESTS:%=$(BUILD)/asan/unit/%) $(BUILD)/asan/ja4sentinel
 fuzz: $(FUZZERS:%=$(BUILD)/fuzz/%)
 
-test: all unit asan fuzz bpftest
+ifeq ($(BPF),1)
+test: bpftest
+endif
+test: all unit asan fuzz
 	$(Q)tests/run.sh
 
 corpus: all
