@@ -82,7 +82,7 @@ $(BUILD)/bpf/ja4sentinel.bpf.o: bpf/ja4sentinel.bpf.c | $(BUILD)/bpf
 
 $(BUILD)/bpf/ja4sentinel.skel.h: $(BUILD)/bpf/ja4sentinel.bpf.o
 	$(call msg,GEN-SKEL,$@)
-	$(Q)$(BPFTOOL) gen skeleton $< name ja4sentinel_bpf > $@
+	$(Q)$(BPFTOOL) gen skeleton $< name ja4sentinel_bpf > $@ 2> $@.log || { cat $@.log; false; }
 
 $(BUILD)/obj/%.o: user/%.c | $(BUILD)/obj
 	$(call msg,CC,$@)

@@ -197,13 +197,15 @@ static __always_inline __u32 hello_need(const __u8 *h, __u32 have)
 {
 	__u32 rlen, body;
 
-	if (h[0] != 0x16 || h[1] != 0x03)
+	/* Judge only the bytes this segment has: a hello may be cut anywhere,
+	 * its record header included. Unknown length: the byte cap. */
+	if (h[0] != 0x16 || (have >= 2 && h[1] != 0x03) || (have >= 6 && h[5] != 0x01))
 		return 0;
+	if (have < 5)
+		return j4s_cfg.max_bytes;
 	rlen = (__u32)h[3] << 8 | h[4];
 	if (have < 9)
 		return 5 + rlen + J4S_MULTI_RECORD_SLACK;
-	if (h[5] != 0x01)
-		return 0;
 	body = (__u32)h[6] << 16 | (__u32)h[7] << 8 | h[8];
 	if (4 + body <= rlen)
 		return 5 + rlen;

@@ -23,7 +23,7 @@ case " ${ID:-} ${ID_LIKE:-} " in
 	pkgs="make gcc clang llvm pkg-config libpcap-dev libjson-c-dev libyaml-dev libssl-dev
 	      libbpf-dev libxdp-dev libelf-dev zlib1g-dev bpftool"
 	[ "$want_tests" = 1 ] && pkgs="$pkgs libcmocka-dev python3 valgrind tshark time libcap2-bin
-	      curl openssl gnutls-bin iproute2 tcpreplay xdp-tools
+	      curl openssl gnutls-bin iproute2 tcpreplay xdp-tools iperf3
 	      libclang-rt-dev"
 	export DEBIAN_FRONTEND=noninteractive
 	$SUDO apt-get update -q

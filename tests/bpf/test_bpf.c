@@ -357,6 +357,27 @@ static void test_payload_hello_then_done(void **state)
 	}
 }
 
+static void test_payload_hello_cut_in_record_header(void **state)
+{
+	struct fixture *f = *state;
+
+	for (int xdp = 0; xdp < 2; xdp++) {
+		/* The first segment holds only the record's first byte. */
+		flow_then_payload(f, xdp, hello_start, 1, xdp ? "198.18.0.52" : "198.18.0.51");
+		assert_int_equal(stats(f).not_tls, 0);
+		assert_int_equal(stats(f).payload_events, 1);
+		/* The rest still goes up. */
+		f->len = 0;
+		eth(f, 0x0800, 0);
+		ipv4(f, xdp ? "198.18.0.52" : "198.18.0.51", 20 + 15, 6, 0x4000);
+		tcp(f, 443, 0x18, 1002, 0);
+		put(f, hello_start + 1, 15);
+		run(f, xdp);
+		assert_int_equal(stats(f).payload_events, 2);
+		assert_int_equal(f->events, 3);
+	}
+}
+
 static void test_payload_not_tls(void **state)
 {
 	struct fixture *f = *state;
@@ -408,6 +429,7 @@ int main(void)
 		cmocka_unit_test(test_ipv6_extension_headers),
 		cmocka_unit_test(test_truncated_and_fragment),
 		cmocka_unit_test(test_payload_hello_then_done),
+		cmocka_unit_test(test_payload_hello_cut_in_record_header),
 		cmocka_unit_test(test_payload_not_tls),
 		cmocka_unit_test(test_payload_pickup_without_syn),
 	};

@@ -301,7 +301,7 @@ def cmd_compare(args):
               f"missing {missing[:6]}; unexpected {extra[:6]}")
 
     # Field by field, live against --read.
-    by_id = {r.get("conn_id"): (i, r) for i, r in enumerate(read_l)}
+    by_id = {dict(r).get("conn_id"): (i, r) for i, r in enumerate(read_l)}
     diffs = []
     for lr_pairs in live_l:
         lr = dict(lr_pairs)
@@ -419,7 +419,14 @@ def main():
     if len(sys.argv) < 2 or sys.argv[1] not in CMDS:
         print(__doc__, file=sys.stderr)
         return 2
-    return CMDS[sys.argv[1]](sys.argv[2:])
+    try:
+        return CMDS[sys.argv[1]](sys.argv[2:])
+    except Exception as e:  # noqa: BLE001 - a check that crashes is a failure
+        if sys.argv[1] in ("compare", "stats"):
+            label = sys.argv[5] if sys.argv[1] == "compare" else sys.argv[3]
+            print(f"FAIL {label}: {sys.argv[1]} helper error: {type(e).__name__}: {e}")
+            return 1
+        raise
 
 
 if __name__ == "__main__":

@@ -1,0 +1,619 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+#
+# Live end-to-end test of ja4sentinel in its three live capture modes
+# (tc, xdp, pcap), in two network namespaces joined by a veth pair:
+#
+#   client ns  198.18.0.2 fd00:1::2  ==veth==  198.18.0.1 fd00:1::1  server ns
+#   openssl s_client, curl,                    openssl s_server :8443 (-WWW)
+#   gnutls-cli, python ssl                     openssl s_server :9443 (-rev)
+#                                              ja4sentinel --mode MODE -> unixgram
+#                                              dumpcap (the same traffic, for --read)
+#
+# For each mode: every client's hello arrives on a real unixgram socket
+# (the correlator), equal field by field to what `ja4sentinel --read` makes
+# of a capture of the same traffic; a bulk download and upload show that only
+# SYNs and hellos leave the kernel (eBPF modes); SIGTERM exits 0 and leaves
+# no tc filter, no XDP program and no pins; after kill -9 (tc, xdp) a new
+# run starts, delivers and then stops cleanly.
+#
+# Needs root. Prints `ok` / `FAIL` / `SKIP` lines and
+# `N passed, N failed, N skipped`; exits 1 on failure.
+# Environment: JA4SENTINEL (binary), E2E_MODES ("tc xdp pcap"),
+# E2E_KEEP=1 (keep the work directory and print its path).
+set -eu
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+BIN=${JA4SENTINEL:-$ROOT/build/ja4sentinel}
+HELPER=$HERE/e2e_helper.py
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=python3
+MODES=${E2E_MODES:-tc xdp pcap}
+KEEP=${E2E_KEEP:-0}
+
+NS_SRV="j4s-e2e-$$-srv"
+NS_CLI="j4s-e2e-$$-cli"
+IF_SRV="j4e$$s"
+IF_CLI="j4e$$c"
+V4_SRV=198.18.0.1
+V4_CLI=198.18.0.2
+V6_SRV=fd00:1::1
+V6_CLI=fd00:1::2
+BULK_BYTES=$((20 * 1024 * 1024))
+
+TMP=""
+HOLDER=""
+HAVE_BPFFS=0
+PIDS=()
+NETNS=()
+PASS=0
+FAIL=0
+SKIP=0
+T0=$(date +%s)
+
+ok() { echo "ok $*"; PASS=$((PASS + 1)); }
+fail() { echo "FAIL $*"; FAIL=$((FAIL + 1)); }
+skip() { echo "SKIP $*"; SKIP=$((SKIP + 1)); }
+note() { echo "# $*"; }
+
+# Lines of ok/FAIL/SKIP from the Python helper, counted here.
+relay() {
+	local line
+	while IFS= read -r line; do
+		case $line in
+		"ok "*) ok "${line#ok }" ;;
+		"FAIL "*) fail "${line#FAIL }" ;;
+		"SKIP "*) skip "${line#SKIP }" ;;
+		*) [ -z "$line" ] || note "$line" ;;
+		esac
+	done <<<"$1"
+}
+
+finish() {
+	note "runtime $(($(date +%s) - T0)) s"
+	echo "$PASS passed, $FAIL failed, $SKIP skipped"
+	[ "$FAIL" -eq 0 ]
+}
+
+# ---- processes and cleanup ----
+
+# running PID: alive and not yet a zombie.
+running() {
+	local st
+	st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1) || return 1
+	[ -n "$st" ] && [ "$st" != Z ]
+}
+
+# stop_pid PID SIGNAL SECONDS: signal it, wait at most SECONDS, then
+# SIGKILL. STOP_RC is its exit status (137 if it had to be killed),
+# STOP_MS how long it took. (stderr off: bash's "Killed" job notices.)
+stop_pid() {
+	local pid=$1 sig=$2 secs=$3 i t1
+	t1=$(date +%s%N)
+	kill "-$sig" "$pid" || true
+	for ((i = 0; i < secs * 20; i++)); do
+		running "$pid" || break
+		sleep 0.05
+	done
+	if running "$pid"; then
+		kill -KILL "$pid" || true
+	fi
+	STOP_RC=0
+	wait "$pid" || STOP_RC=$?
+	STOP_MS=$((($(date +%s%N) - t1) / 1000000))
+} 2>/dev/null
+
+kill_all() {
+	local pid i alive
+	for pid in ${PIDS[@]+"${PIDS[@]}"}; do
+		kill -TERM "$pid"
+	done
+	for ((i = 0; i < 40; i++)); do
+		alive=0
+		for pid in ${PIDS[@]+"${PIDS[@]}"}; do
+			running "$pid" && alive=1
+		done
+		[ "$alive" = 0 ] && break
+		sleep 0.05
+	done
+	for pid in ${PIDS[@]+"${PIDS[@]}"}; do
+		kill -KILL "$pid"
+		wait "$pid"
+	done
+} 2>/dev/null
+
+cleanup() {
+	local rc=$? ns
+	set +e
+	trap - EXIT INT TERM
+	kill_all
+	# Deleting the namespaces deletes the veth pair with them.
+	for ns in ${NETNS[@]+"${NETNS[@]}"}; do
+		ip netns delete "$ns" 2>/dev/null
+	done
+	if [ -n "$TMP" ]; then
+		if [ "$KEEP" = 1 ]; then
+			echo "# kept $TMP"
+		else
+			rm -rf "$TMP"
+		fi
+	fi
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# bg OUT ERR CMD...: start in the background, remember the PID in BG_PID.
+bg() {
+	local out=$1 err=$2
+	shift 2
+	"$@" </dev/null >"$out" 2>"$err" &
+	BG_PID=$!
+	PIDS+=("$BG_PID")
+}
+
+# In the server namespace, in the mount namespace where bpffs is mounted
+# (the holder's): `ip netns exec` gives each command a mount namespace of
+# its own, so pins made by one would be invisible to the next.
+srv() { nsenter -t "$HOLDER" -n -m -- "$@"; }
+cli() { ip netns exec "$NS_CLI" "$@"; }
+
+# wait_until SECONDS CMD...: poll CMD every 50 ms.
+wait_until() {
+	local secs=$1 i
+	shift
+	for ((i = 0; i < secs * 20; i++)); do
+		"$@" && return 0
+		sleep 0.05
+	done
+	"$@"
+}
+
+# ---- preconditions ----
+
+if [ "$(id -u)" != 0 ]; then
+	skip "e2e: needs root (network namespaces, BPF, packet capture)"
+	finish
+	exit 0
+fi
+if [ ! -x "$BIN" ]; then
+	fail "e2e: $BIN is not built (run make)"
+	finish
+fi
+missing=""
+for tool in ip tc nsenter openssl curl dumpcap ss "$PY"; do
+	command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"
+done
+if [ -n "$missing" ]; then
+	skip "e2e: missing tools:$missing (dumpcap: package tshark or wireshark-common)"
+	finish
+	exit 0
+fi
+
+TMP=$(mktemp -d /tmp/j4s-e2e.XXXXXX)
+chmod 755 "$TMP"
+
+# ---- namespaces, veth, addresses ----
+
+if ! ip netns add "$NS_SRV" 2>"$TMP/netns.err"; then
+	skip "e2e: cannot create a network namespace: $(cat "$TMP/netns.err")"
+	finish
+	exit 0
+fi
+NETNS+=("$NS_SRV")
+ip netns add "$NS_CLI"
+NETNS+=("$NS_CLI")
+if ! ip link add "$IF_SRV" netns "$NS_SRV" type veth peer name "$IF_CLI" netns "$NS_CLI" \
+	2>"$TMP/veth.err"; then
+	skip "e2e: cannot create a veth pair: $(cat "$TMP/veth.err")"
+	finish
+	exit 0
+fi
+ip -n "$NS_SRV" addr add "$V4_SRV/24" dev "$IF_SRV"
+ip -n "$NS_SRV" addr add "$V6_SRV/64" dev "$IF_SRV" nodad
+ip -n "$NS_CLI" addr add "$V4_CLI/24" dev "$IF_CLI"
+ip -n "$NS_CLI" addr add "$V6_CLI/64" dev "$IF_CLI" nodad
+for ns in "$NS_SRV" "$NS_CLI"; do
+	ip -n "$ns" link set lo up
+done
+ip -n "$NS_SRV" link set "$IF_SRV" up
+ip -n "$NS_CLI" link set "$IF_CLI" up
+
+# The holder: a process that keeps the server namespace's mount namespace,
+# with bpffs on /sys/fs/bpf, for every later command there.
+# shellcheck disable=SC2016 # expanded by the inner shell
+bg "$TMP/holder.out" "$TMP/holder.err" ip netns exec "$NS_SRV" sh -c \
+	'[ "$(stat -f -c %T /sys/fs/bpf 2>/dev/null)" = bpf_fs ] || mount -t bpf bpf /sys/fs/bpf; echo ready; exec sleep 3600'
+HOLDER=$BG_PID
+if ! wait_until 5 grep -q ready "$TMP/holder.out"; then
+	fail "e2e: the server namespace holder did not start: $(cat "$TMP/holder.err")"
+	finish
+fi
+if [ "$(srv stat -f -c %T /sys/fs/bpf 2>/dev/null || true)" = bpf_fs ]; then
+	HAVE_BPFFS=1
+else
+	note "bpffs could not be mounted in the server namespace: $(cat "$TMP/holder.err")"
+fi
+
+# Kernel features the eBPF modes need (when bpftool can tell).
+FEATURES=""
+if command -v bpftool >/dev/null 2>&1; then
+	FEATURES=$(bpftool feature probe kernel macros 2>/dev/null || true)
+fi
+feature() { [ -z "$FEATURES" ] || grep -q "HAVE_$1" <<<"$FEATURES"; }
+
+# ---- TLS servers ----
+
+WWW=$TMP/www
+mkdir -p "$WWW"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+	-subj /CN=srv.e2e.test -keyout "$TMP/key.pem" -out "$TMP/cert.pem" >/dev/null 2>&1
+echo "ja4sentinel e2e" >"$WWW/index.txt"
+head -c "$BULK_BYTES" /dev/zero >"$WWW/big.bin"
+
+
+# 8443: -WWW serves files from its working directory (curl, the download);
+# 9443: -rev echoes lines reversed (the upload). Each is dual stack.
+S8443_PID=""
+S9443_PID=""
+listening() { srv ss -ltnH "sport = :$1" 2>/dev/null | grep -q LISTEN; }
+start_servers() {
+	if [ -z "$S8443_PID" ] || ! running "$S8443_PID"; then
+		[ -z "$S8443_PID" ] || note "s_server :8443 had exited; restarting it"
+		bg "$TMP/s8443.out" "$TMP/s8443.err" nsenter -t "$HOLDER" -n -m --wd="$WWW" -- \
+			openssl s_server -quiet -WWW -accept 8443 \
+			-cert "$TMP/cert.pem" -key "$TMP/key.pem"
+		S8443_PID=$BG_PID
+	fi
+	if [ -z "$S9443_PID" ] || ! running "$S9443_PID"; then
+		[ -z "$S9443_PID" ] || note "s_server :9443 had exited; restarting it"
+		bg "$TMP/s9443.out" "$TMP/s9443.err" nsenter -t "$HOLDER" -n -m --wd="$WWW" -- \
+			openssl s_server -rev -accept 9443 -cert "$TMP/cert.pem" -key "$TMP/key.pem"
+		S9443_PID=$BG_PID
+	fi
+	wait_until 5 listening 8443 && wait_until 5 listening 9443
+}
+
+# ---- configuration, correlator, daemon, capture ----
+
+cat >"$TMP/read.yml" <<YML
+core:
+  listen_ports: [8443, 9443]
+outputs:
+  - type: stdout
+YML
+
+# start_receiver TAG: the correlator; sets RPID, RSOCK, ROUT.
+start_receiver() {
+	RSOCK=$TMP/corr-$1.sock
+	ROUT=$TMP/live-$1.jsonl
+	: >"$ROUT"
+	bg "$TMP/recv-$1.out" "$TMP/recv-$1.err" "$PY" "$HELPER" recv "$RSOCK" "$ROUT" 600
+	RPID=$BG_PID
+	wait_until 5 test -S "$RSOCK"
+}
+
+started() { grep -qF '"message":"capture started"' "$1"; }
+
+# start_daemon MODE TAG SOCKET: sets DPID, DLOG; fails when the daemon
+# exits or does not say "capture started" within 10 s.
+start_daemon() {
+	local mode=$1 tag=$2 sock=$3 i
+	cat >"$TMP/live-$tag.yml" <<YML
+core:
+  interface: $IF_SRV
+  listen_ports: [8443, 9443]
+  log_level: info
+outputs:
+  - type: unix_socket
+    params:
+      socket_path: $sock
+YML
+	DLOG=$TMP/daemon-$tag.log
+	bg "$TMP/daemon-$tag.out" "$DLOG" nsenter -t "$HOLDER" -n -m -- \
+		"$BIN" --config "$TMP/live-$tag.yml" --mode "$mode"
+	DPID=$BG_PID
+	for ((i = 0; i < 200; i++)); do
+		started "$DLOG" && return 0
+		running "$DPID" || break
+		sleep 0.05
+	done
+	started "$DLOG"
+}
+
+log_tail() { tail -n "${2:-3}" "$1" 2>/dev/null | tr '\n' ' ' | cut -c1-600; }
+attach_msg() {
+	sed -n -e 's/.*"message":"\(j4s_[a-z]* attached[^"]*\)".*/\1/p' \
+		-e 's/.*"message":"capture started","mode":"pcap".*"filter":"\([^"]*\)".*/pcap filter: \1/p' \
+		"$1" | head -n 1
+}
+
+# ---- clients ----
+
+# client NAME DST_IP PORT VERSION SNI ALPN CMD...: one connection from the
+# client namespace, and the record it must give (SNI/ALPN "-" = absent).
+client() {
+	local name=$1 ip=$2 port=$3 ver=$4 sni=$5 alpn=$6 rc=0
+	shift 6
+	echo "$name $ip $port $ver $sni $alpn" >>"$EXPECT"
+	cli timeout 10 "$@" </dev/null >>"$CLOG" 2>&1 || rc=$?
+	echo "### $name -> $ip:$port exit $rc" >>"$CLOG"
+	# curl reads the -rev echo of its request as a bad reply: expected.
+	if [ "$rc" != 0 ] && ! { [ "${name%%-*}" = curl ] && [ "$port" = 9443 ]; }; then
+		CLIENT_ERRS="$CLIENT_ERRS $name@$ip:$port=$rc"
+	fi
+}
+
+HAVE_GNUTLS=0
+command -v gnutls-cli >/dev/null 2>&1 && HAVE_GNUTLS=1
+
+# Every client, over IPv4 and IPv6, to both ports.
+run_matrix() {
+	local ip hp port
+	CLIENT_ERRS=""
+	for ip in "$V4_SRV" "$V6_SRV"; do
+		hp=$ip
+		[ "$ip" = "$V6_SRV" ] && hp="[$ip]"
+		for port in 8443 9443; do
+			client s_client-tls1_3 "$ip" "$port" 1.3 - - \
+				openssl s_client -connect "$hp:$port" -tls1_3 -noservername
+			client s_client-tls1_2-sni "$ip" "$port" 1.2 sc12.e2e.test - \
+				openssl s_client -connect "$hp:$port" -tls1_2 -servername sc12.e2e.test
+			client s_client-tls1_3-sni-alpn "$ip" "$port" 1.3 sc13.e2e.test h2 \
+				openssl s_client -connect "$hp:$port" -tls1_3 -servername sc13.e2e.test \
+				-alpn h2,http/1.1
+			client s_client-tls1_2-alpn "$ip" "$port" 1.2 - h2 \
+				openssl s_client -connect "$hp:$port" -tls1_2 -noservername -alpn h2,http/1.1
+			client curl "$ip" "$port" 1.3 - h2 \
+				curl -sk -o /dev/null "https://$hp:$port/index.txt"
+			client curl-http1.1-sni "$ip" "$port" 1.3 curl.e2e.test http/1.1 \
+				curl -sk --http1.1 -o /dev/null --resolve "curl.e2e.test:$port:$hp" \
+				"https://curl.e2e.test:$port/index.txt"
+			if [ "$HAVE_GNUTLS" = 1 ] && [ "$port" = 8443 ]; then
+				client gnutls-cli "$ip" "$port" 1.3 - - \
+					gnutls-cli --insecure -p "$port" "$ip"
+			elif [ "$HAVE_GNUTLS" = 1 ]; then
+				client gnutls-cli-sni-alpn "$ip" "$port" 1.3 gnutls.e2e.test http/1.1 \
+					gnutls-cli --insecure --sni-hostname=gnutls.e2e.test \
+					--alpn=http/1.1 --alpn=h2 -p "$port" "$ip"
+			fi
+			if [ "$port" = 8443 ]; then
+				client python-ssl "$ip" "$port" 1.3 - - \
+					"$PY" "$HELPER" tls-client "$ip" "$port"
+			else
+				client python-ssl-tls1_2-sni-alpn "$ip" "$port" 1.2 py.e2e.test h2 \
+					"$PY" "$HELPER" tls-client "$ip" "$port" --sni py.e2e.test \
+					--alpn h2,http/1.1 --tls 1.2
+			fi
+		done
+	done
+}
+
+# Two 20 MiB downloads (curl, -WWW on 8443) and two 20 MiB uploads (python,
+# -rev on 9443), IPv4 and IPv6: 4 connections, thousands of packets.
+BULK_CONNS=4
+run_bulk() {
+	local mode=$1 hp h out errs=""
+	for hp in "$V4_SRV" "[$V6_SRV]"; do
+		out=$(cli timeout 30 curl -sk -o /dev/null -w '%{size_download}' \
+			"https://$hp:8443/big.bin" 2>>"$CLOG") || true
+		[ "$out" = "$BULK_BYTES" ] || errs="$errs download-$hp:got-${out:-nothing}"
+	done
+	for h in "$V4_SRV" "$V6_SRV"; do
+		cli timeout 40 "$PY" "$HELPER" upload "$h" 9443 "$BULK_BYTES" >>"$CLOG" 2>&1 ||
+			errs="$errs upload-$h"
+	done
+	if [ -z "$errs" ]; then
+		ok "$mode: bulk: 2 downloads + 2 uploads of 20 MiB over TLS on the listen ports"
+	else
+		fail "$mode: bulk transfers failed:$errs"
+	fi
+}
+
+# ---- what must be gone after a stop ----
+
+check_clean() {
+	local label=$1 out
+	out=$(srv tc filter show dev "$IF_SRV" ingress 2>&1 || true)
+	if [ -z "$out" ]; then
+		ok "$label: tc filter show dev $IF_SRV ingress: nothing"
+	else
+		fail "$label: tc ingress filter left: $(tr '\n' ' ' <<<"$out")"
+	fi
+	out=$(srv ip link show dev "$IF_SRV" 2>&1 || true)
+	if grep -q xdp <<<"$out"; then
+		fail "$label: XDP left on $IF_SRV: $(tr '\n' ' ' <<<"$out")"
+	else
+		ok "$label: ip link show $IF_SRV: no XDP program"
+	fi
+	if [ "$HAVE_BPFFS" = 1 ]; then
+		if srv test -e /sys/fs/bpf/ja4sentinel; then
+			fail "$label: /sys/fs/bpf/ja4sentinel left: $(srv ls /sys/fs/bpf/ja4sentinel | tr '\n' ' ')"
+		else
+			ok "$label: /sys/fs/bpf/ja4sentinel does not exist"
+		fi
+	else
+		skip "$label: pins: bpffs is not mounted in the server namespace"
+	fi
+}
+
+has_clsact() { srv tc qdisc show dev "$IF_SRV" 2>/dev/null | grep -q clsact; }
+
+# ---- one mode ----
+
+mode_supported() {
+	case $1 in
+	tc)
+		if ! feature SCHED_CLS_PROG_TYPE || ! feature RINGBUF_MAP_TYPE; then
+			WHY="kernel has no sched_cls programs or BPF ring buffers (bpftool feature probe)"
+			return 1
+		fi
+		;;
+	xdp)
+		if ! feature XDP_PROG_TYPE || ! feature RINGBUF_MAP_TYPE; then
+			WHY="kernel has no XDP programs or BPF ring buffers (bpftool feature probe)"
+			return 1
+		fi
+		if [ "$HAVE_BPFFS" != 1 ]; then
+			WHY="libxdp needs bpffs, which cannot be mounted in the server namespace"
+			return 1
+		fi
+		;;
+	pcap) ;;
+	*)
+		WHY="unknown mode"
+		return 1
+		;;
+	esac
+	return 0
+}
+
+run_mode() {
+	local mode=$1 n got cap="$TMP/cap-$1.pcapng" capture_pid rc
+	if ! mode_supported "$mode"; then
+		skip "$mode: $WHY"
+		return 0
+	fi
+	if ! start_servers; then
+		fail "$mode: openssl s_server is not listening on 8443 and 9443: $(log_tail "$TMP/s8443.err") $(log_tail "$TMP/s9443.err")"
+		return 0
+	fi
+	EXPECT=$TMP/expect-$mode.txt
+	CLOG=$TMP/clients-$mode.log
+	: >"$EXPECT"
+	: >"$CLOG"
+	start_receiver "$mode"
+
+	# The reference capture, before the daemon and the clients.
+	bg "$TMP/dumpcap-$mode.out" "$TMP/dumpcap-$mode.err" nsenter -t "$HOLDER" -n -m -- \
+		dumpcap -q -i "$IF_SRV" -f tcp -w "$cap"
+	capture_pid=$BG_PID
+	if ! wait_until 5 grep -q "Capturing on" "$TMP/dumpcap-$mode.err"; then
+		fail "$mode: dumpcap did not start: $(log_tail "$TMP/dumpcap-$mode.err")"
+		stop_pid "$capture_pid" TERM 2
+		stop_pid "$RPID" TERM 2
+		return 0
+	fi
+
+	if ! start_daemon "$mode" "$mode" "$RSOCK"; then
+		fail "$mode: the daemon did not start: $(log_tail "$DLOG" 4)"
+		stop_pid "$DPID" TERM 3
+		stop_pid "$capture_pid" TERM 2
+		stop_pid "$RPID" TERM 2
+		return 0
+	fi
+	ok "$mode: daemon started on $IF_SRV $(attach_msg "$DLOG")"
+	[ "$mode" != tc ] || ! has_clsact || note "tc: clsact qdisc present on $IF_SRV"
+
+	run_matrix
+	n=$(wc -l <"$EXPECT")
+	[ "$HAVE_GNUTLS" = 1 ] ||
+		skip "$mode: gnutls-cli clients: gnutls-cli is not installed (package gnutls-bin)"
+	[ -z "$CLIENT_ERRS" ] || note "$mode: clients with a non-zero exit:$CLIENT_ERRS (see records)"
+	"$PY" "$HELPER" wait-lines "$ROUT" "$n" 10 || true
+	sleep 0.3 # a duplicate would come now
+	cp "$ROUT" "$TMP/live-$mode-clients.jsonl"
+	stop_pid "$capture_pid" TERM 5
+	[ "$STOP_RC" = 0 ] || note "$mode: dumpcap exit $STOP_RC: $(log_tail "$TMP/dumpcap-$mode.err")"
+
+	run_bulk "$mode"
+	"$PY" "$HELPER" wait-lines "$ROUT" $((n + BULK_CONNS)) 10 || true
+	sleep 0.2
+	got=$(wc -l <"$ROUT")
+	if [ "$got" = $((n + BULK_CONNS)) ]; then
+		ok "$mode: $got records on the unix socket for $((n + BULK_CONNS)) connections"
+	else
+		fail "$mode: $got records on the unix socket for $((n + BULK_CONNS)) connections"
+	fi
+
+	stop_pid "$DPID" TERM 5
+	if [ "$STOP_RC" = 0 ] && [ "$STOP_MS" -lt 3000 ]; then
+		ok "$mode: SIGTERM: exit 0 after $STOP_MS ms"
+	else
+		fail "$mode: SIGTERM: exit $STOP_RC after $STOP_MS ms: $(log_tail "$DLOG")"
+	fi
+	relay "$("$PY" "$HELPER" stats "$DLOG" "$mode" $((n + BULK_CONNS)) $((n + BULK_CONNS)) 2>&1)"
+	check_clean "$mode"
+	if [ "$mode" = tc ]; then
+		if has_clsact; then
+			fail "$mode: the clsact qdisc the daemon created is still on $IF_SRV"
+		else
+			ok "$mode: the clsact qdisc the daemon created is removed"
+		fi
+	fi
+	stop_pid "$RPID" TERM 3
+
+	# The same traffic, offline.
+	rc=0
+	"$BIN" --read "$cap" --config "$TMP/read.yml" >"$TMP/read-$mode.jsonl" \
+		2>"$TMP/read-$mode.log" || rc=$?
+	if [ "$rc" = 0 ]; then
+		ok "$mode: --read of the capture: exit 0"
+	else
+		fail "$mode: --read of the capture: exit $rc: $(log_tail "$TMP/read-$mode.log")"
+	fi
+	relay "$("$PY" "$HELPER" compare "$TMP/live-$mode-clients.jsonl" "$TMP/read-$mode.jsonl" \
+		"$EXPECT" "$mode" 2>&1)"
+
+	case $mode in tc | xdp) crash_restart "$mode" ;; esac
+}
+
+# kill -9 a running daemon; a new one must start, deliver and stop cleanly.
+crash_restart() {
+	local mode=$1 left="" got
+	start_receiver "$mode-k9"
+	if ! start_daemon "$mode" "$mode-k9a" "$RSOCK"; then
+		fail "$mode: kill -9: the first daemon did not start: $(log_tail "$DLOG" 4)"
+		stop_pid "$DPID" TERM 3
+		stop_pid "$RPID" TERM 2
+		return 0
+	fi
+	stop_pid "$DPID" KILL 5
+	[ -z "$(srv tc filter show dev "$IF_SRV" ingress 2>/dev/null)" ] || left="$left tc-filter"
+	! srv ip link show dev "$IF_SRV" | grep -q xdp || left="$left xdp"
+	! srv test -e /sys/fs/bpf/ja4sentinel || left="$left pins"
+	note "$mode: kill -9 left:${left:- nothing}"
+
+	if start_daemon "$mode" "$mode-k9b" "$RSOCK"; then
+		ok "$mode: after kill -9 a new run starts ($(attach_msg "$DLOG"))"
+	else
+		fail "$mode: after kill -9 a new run does not start: $(log_tail "$DLOG" 4)"
+		stop_pid "$DPID" TERM 3
+		stop_pid "$RPID" TERM 2
+		return 0
+	fi
+	EXPECT=$TMP/expect-$mode-k9.txt
+	CLOG=$TMP/clients-$mode-k9.log
+	: >"$EXPECT"
+	CLIENT_ERRS=""
+	client python-ssl "$V4_SRV" 8443 1.3 k9.e2e.test - \
+		"$PY" "$HELPER" tls-client "$V4_SRV" 8443 --sni k9.e2e.test
+	client s_client-tls1_2 "$V6_SRV" 9443 1.2 - - \
+		openssl s_client -connect "[$V6_SRV]:9443" -tls1_2 -noservername
+	"$PY" "$HELPER" wait-lines "$ROUT" 2 10 || true
+	sleep 0.2
+	got=$(wc -l <"$ROUT")
+	if [ "$got" = 2 ]; then
+		ok "$mode: after kill -9 the new run delivers records (2 of 2)"
+	else
+		fail "$mode: after kill -9 the new run delivered $got records of 2:$CLIENT_ERRS"
+	fi
+	stop_pid "$DPID" TERM 5
+	if [ "$STOP_RC" = 0 ]; then
+		ok "$mode: after kill -9 and restart, SIGTERM: exit 0"
+	else
+		fail "$mode: after kill -9 and restart, SIGTERM: exit $STOP_RC: $(log_tail "$DLOG")"
+	fi
+	check_clean "$mode after kill -9 + restart + stop"
+	if [ "$mode" = tc ] && has_clsact; then
+		note "tc: the clsact qdisc the killed run created stays (the new run did not create it)"
+	fi
+	stop_pid "$RPID" TERM 3
+}
+
+note "namespaces $NS_SRV / $NS_CLI, veth $IF_SRV / $IF_CLI, work dir $TMP"
+for m in $MODES; do
+	run_mode "$m"
+done
+finish
