@@ -27,6 +27,10 @@ int log_level_parse(const char *s);
 void log_write(enum log_level lvl, const char *component, struct json_object *fields,
 	       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+/* A library's message (libbpf, libxdp): formatted, trailing newlines cut. */
+void log_vlib(enum log_level lvl, const char *component, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+
 #define log_debug(comp, ...) log_write(LOG_DEBUG, comp, NULL, __VA_ARGS__)
 #define log_info(comp, ...)  log_write(LOG_INFO, comp, NULL, __VA_ARGS__)
 #define log_warn(comp, ...)  log_write(LOG_WARN, comp, NULL, __VA_ARGS__)

@@ -31,19 +31,10 @@
 #define PIN_ROOT "/sys/fs/bpf"
 #define PIN_DIR PIN_ROOT "/ja4sentinel"
 
+/* libbpf's output, one level lower than its own: its warnings are our info. */
 static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	char msg[1024];
-	size_t n;
-
-	/* One level lower than libbpf's own: its warnings are our debug/info. */
-	if (level == LIBBPF_DEBUG && log_get_level() > LOG_DEBUG)
-		return 0;
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	n = strlen(msg);
-	while (n && msg[n - 1] == '\n')
-		msg[--n] = '\0';
-	log_write(level == LIBBPF_WARN ? LOG_INFO : LOG_DEBUG, "libbpf", NULL, "%s", msg);
+	log_vlib(level == LIBBPF_WARN ? LOG_INFO : LOG_DEBUG, "libbpf", fmt, ap);
 	return 0;
 }
 

@@ -23,16 +23,7 @@ struct capture *capture_xdp_open(const struct config *cfg, char *err, size_t err
 
 static int libxdp_log(enum libxdp_print_level level, const char *fmt, va_list ap)
 {
-	char msg[1024];
-	size_t n;
-
-	if (level == LIBXDP_DEBUG && log_get_level() > LOG_DEBUG)
-		return 0;
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	n = strlen(msg);
-	while (n && msg[n - 1] == '\n')
-		msg[--n] = '\0';
-	log_write(level == LIBXDP_WARN ? LOG_INFO : LOG_DEBUG, "libxdp", NULL, "%s", msg);
+	log_vlib(level == LIBXDP_WARN ? LOG_INFO : LOG_DEBUG, "libxdp", fmt, ap);
 	return 0;
 }
 

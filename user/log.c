@@ -73,3 +73,17 @@ void log_write(enum log_level lvl, const char *component, struct json_object *fi
 							  JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 }
+
+void log_vlib(enum log_level lvl, const char *component, const char *fmt, va_list ap)
+{
+	char msg[1024];
+	size_t n;
+
+	if (lvl < cur_level)
+		return;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n && msg[n - 1] == '\n')
+		msg[--n] = '\0';
+	log_write(lvl, component, NULL, "%s", msg);
+}

@@ -78,12 +78,9 @@ finish() {
 
 # ---- processes and cleanup ----
 
-# running PID: alive and not yet a zombie.
-running() {
-	local st
-	st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1) || return 1
-	[ -n "$st" ] && [ "$st" != Z ]
-}
+# running PID: one of our background jobs and still running. Only such
+# PIDs are ever signalled: a PID bash has reaped may belong to someone else.
+running() { jobs -pr | grep -qx "$1"; }
 
 # stop_pid PID SIGNAL SECONDS: signal it, wait at most SECONDS, then
 # SIGKILL. STOP_RC is its exit status (137 if it had to be killed),
@@ -91,14 +88,12 @@ running() {
 stop_pid() {
 	local pid=$1 sig=$2 secs=$3 i t1
 	t1=$(date +%s%N)
-	kill "-$sig" "$pid" || true
+	running "$pid" && kill "-$sig" "$pid"
 	for ((i = 0; i < secs * 20; i++)); do
 		running "$pid" || break
 		sleep 0.05
 	done
-	if running "$pid"; then
-		kill -KILL "$pid" || true
-	fi
+	running "$pid" && kill -KILL "$pid"
 	STOP_RC=0
 	wait "$pid" || STOP_RC=$?
 	STOP_MS=$((($(date +%s%N) - t1) / 1000000))
@@ -107,7 +102,7 @@ stop_pid() {
 kill_all() {
 	local pid i alive
 	for pid in ${PIDS[@]+"${PIDS[@]}"}; do
-		kill -TERM "$pid"
+		running "$pid" && kill -TERM "$pid"
 	done
 	for ((i = 0; i < 40; i++)); do
 		alive=0
@@ -118,7 +113,7 @@ kill_all() {
 		sleep 0.05
 	done
 	for pid in ${PIDS[@]+"${PIDS[@]}"}; do
-		kill -KILL "$pid"
+		running "$pid" && kill -KILL "$pid"
 		wait "$pid"
 	done
 } 2>/dev/null
