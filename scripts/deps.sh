@@ -26,9 +26,10 @@ case " ${ID:-} ${ID_LIKE:-} " in
 	      curl openssl gnutls-bin iproute2 tcpreplay xdp-tools iperf3
 	      libclang-rt-dev"
 	export DEBIAN_FRONTEND=noninteractive
-	$SUDO apt-get update -q
+	# Wait for another apt run (unattended upgrades) instead of failing.
+	$SUDO apt-get -o DPkg::Lock::Timeout=600 update -q
 	# shellcheck disable=SC2086
-	$SUDO apt-get install -y -q --no-install-recommends $pkgs
+	$SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends $pkgs
 	;;
 *" rhel "* | *" fedora "* | *" centos "* | *" rocky "*)
 	major=${VERSION_ID%%.*}

@@ -8,11 +8,20 @@ Subcommands:
   wait-lines FILE N SECONDS           wait until FILE has at least N lines
   tls-client HOST PORT [--sni NAME] [--alpn a,b] [--tls 1.2|1.3]
                                       one python ssl connection: handshake, close
+  split-client HOST PORT PLAN [--records N] [same options]
+                                      the same, its ClientHello cut into TCP
+                                      segments as PLAN says ('1,1,3,64*',
+                                      '3,rest'), optionally re-framed into TLS
+                                      records of at most N bytes
   upload HOST PORT BYTES              bulk TLS upload to an `s_server -rev`
                                       (reads the echo back as it goes)
-  compare LIVE READ EXPECT LABEL      live records vs --read records vs the
-                                      client matrix; prints ok/FAIL lines
-  stats LOG MODE CONNS RECORDS        final stats checks; prints ok/FAIL/SKIP lines
+  burst HOSTS PORT N PREFIX           N hellos at once to each host
+  raw HOST PORT TEXT                  a plain-text (not TLS) connection
+  compare LIVE READ EXPECT LABEL [EXCLUDED]
+                                      live records vs --read records vs the
+                                      clients; prints ok/FAIL lines
+  stats LOG MODE SYNS RECORDS NOT_TLS EXCLUDED CONNS
+                                      final stats checks; ok/FAIL/SKIP lines
   log-has LOG MESSAGE                 exit 0 when a log line has this message
 
 Checks print `ok ...`, `FAIL ...` or `SKIP ...` lines; run_e2e.sh counts them.
@@ -99,13 +108,142 @@ def cmd_tls_client(args):
     host, port = args[0], int(args[1])
     opts = dict(zip(args[2::2], args[3::2]))
     ctx = client_ctx(opts.get("--tls"), opts.get("--alpn"))
-    with socket.create_connection((host, port), timeout=5) as raw:
+    src = (opts["--bind"], 0) if "--bind" in opts else None
+    with socket.create_connection((host, port), timeout=5, source_address=src) as raw:
         with ctx.wrap_socket(raw, server_hostname=opts.get("--sni")) as t:
             print(f"{t.version()} alpn={t.selected_alpn_protocol()}")
             try:
                 t.unwrap()
             except (OSError, ssl.SSLError):
                 pass
+    return 0
+
+
+def split_plan(data, plan):
+    """'1,1,3,64*' -> pieces of 1, 1, 3 bytes then 64-byte pieces; 'N,rest'
+    -> N bytes then the rest in one piece."""
+    pieces, pos = [], 0
+    for step in plan.split(","):
+        if pos >= len(data):
+            break
+        if step == "rest":
+            pieces.append(data[pos:])
+            pos = len(data)
+        elif step.endswith("*"):
+            size = int(step[:-1])
+            while pos < len(data):
+                pieces.append(data[pos:pos + size])
+                pos += size
+        else:
+            pieces.append(data[pos:pos + int(step)])
+            pos += int(step)
+    if pos < len(data):
+        pieces.append(data[pos:])
+    return pieces
+
+
+def cmd_split_client(args):
+    """A python ssl client (memory BIOs) whose ClientHello goes out in TCP
+    segments cut as PLAN says, then the handshake completes normally."""
+    host, port, plan = args[0], int(args[1]), args[2]
+    opts = dict(zip(args[3::2], args[4::2]))
+    ctx = client_ctx(opts.get("--tls"), opts.get("--alpn"))
+    inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
+    obj = ctx.wrap_bio(inc, out, server_hostname=opts.get("--sni"))
+    try:
+        obj.do_handshake()
+    except ssl.SSLWantReadError:
+        pass
+    hello = out.read()
+    if "--records" in opts:
+        # The same handshake message, re-framed into TLS records of at most
+        # N bytes each (valid TLS: a handshake message may span records).
+        size, body = int(opts["--records"]), hello[5:]
+        hello = b"".join(b"\x16" + hello[1:3] + len(body[i:i + size]).to_bytes(2, "big")
+                         + body[i:i + size] for i in range(0, len(body), size))
+    pieces = split_plan(hello, plan)
+    sock = socket.create_connection((host, port), timeout=5)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    if "--wait-file" in opts:
+        # Connected (the SYN is gone): say so, then wait for the go.
+        go = opts["--wait-file"]
+        with open(go + ".ready", "w") as f:
+            f.write("connected\n")
+        end = time.time() + 30
+        while not os.path.exists(go) and time.time() < end:
+            time.sleep(0.02)
+        if not os.path.exists(go):
+            raise TimeoutError("no go file")
+    if "--delay" in opts:
+        time.sleep(int(opts["--delay"]) / 1000)
+    for p in pieces:
+        sock.sendall(p)
+        time.sleep(0.004)  # one segment each: Nagle is off, nothing coalesces
+    end = time.time() + 5
+    while time.time() < end:
+        try:
+            obj.do_handshake()
+            break
+        except ssl.SSLWantReadError:
+            pending = out.read()
+            if pending:
+                sock.sendall(pending)
+            d = sock.recv(65536)
+            if not d:
+                raise ConnectionError("server closed during the handshake")
+            inc.write(d)
+    pending = out.read()
+    if pending:
+        sock.sendall(pending)
+    print(f"hello {len(hello)} bytes in {len(pieces)} segments "
+          f"{[len(p) for p in pieces][:8]}; {obj.version()}")
+    sock.close()
+    return 0
+
+
+def cmd_burst(args):
+    """N python ssl ClientHellos at once to each of HOSTS (comma list): each
+    connection sends its hello (SNI PREFIX<i>-<host index>.e2e.test) and
+    closes without waiting for the server (s_server serves one at a time)."""
+    import threading
+    hosts, port, n, prefix = args[0].split(","), int(args[1]), int(args[2]), args[3]
+    jobs = [(host, f"{prefix}{i}-{hi}.e2e.test")
+            for hi, host in enumerate(hosts) for i in range(n)]
+    barrier = threading.Barrier(len(jobs), timeout=10)
+    errors = []
+
+    def one(host, sni):
+        try:
+            out = ssl.MemoryBIO()
+            obj = client_ctx().wrap_bio(ssl.MemoryBIO(), out, server_hostname=sni)
+            try:
+                obj.do_handshake()
+            except ssl.SSLWantReadError:
+                pass
+            hello = out.read()
+            with socket.create_connection((host, port), timeout=10) as sk:
+                barrier.wait()  # every connection open: the hellos go together
+                sk.sendall(hello)
+                time.sleep(0.3)
+        except Exception as e:  # noqa: BLE001 - counted and reported
+            errors.append(f"{sni}: {type(e).__name__} {e}")
+            barrier.abort()
+
+    threads = [threading.Thread(target=one, args=j) for j in jobs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(20)
+    print(f"burst: {len(jobs)} hellos, {len(errors)} errors {errors[:3]}")
+    return 1 if errors else 0
+
+
+def cmd_raw(args):
+    """Connect, send DATA (not TLS), close."""
+    host, port, data = args[0], int(args[1]), args[2].encode().decode("unicode_escape")
+    with socket.create_connection((host, port), timeout=5) as sk:
+        sk.sendall(data.encode("latin-1"))
+        time.sleep(0.1)
     return 0
 
 
@@ -234,25 +372,48 @@ def ja4_consistent(r):
     return errs
 
 
+def is_pickup(r):
+    return str(r.get("tls_sni", "")).startswith("pickup")
+
+
 def meta_consistent(r):
     errs = []
     v6 = ":" in r.get("src_ip", "")
     if v6:
         if r.get("ip_meta_id") != 0 or r.get("ip_meta_df") is not False:
-            errs.append("IPv6 SYN with ip_meta_id/df set")
+            errs.append("IPv6 with ip_meta_id/df set")
         if r.get("ip_meta_total_length", 0) < 60:
-            errs.append(f"IPv6 SYN total length {r.get('ip_meta_total_length')}")
+            errs.append(f"IPv6 total length {r.get('ip_meta_total_length')}")
     else:
         if r.get("ip_meta_df") is not True:
-            errs.append("IPv4 SYN from Linux without DF")
+            errs.append("IPv4 from Linux without DF")
         if r.get("ip_meta_total_length", 0) < 40:
-            errs.append(f"IPv4 SYN total length {r.get('ip_meta_total_length')}")
+            errs.append(f"IPv4 total length {r.get('ip_meta_total_length')}")
     if r.get("ip_meta_ttl") != 64:
         errs.append(f"ttl {r.get('ip_meta_ttl')} (one veth hop from Linux: 64)")
-    if "MSS" not in r.get("tcp_meta_options", "") or "tcp_meta_mss" not in r:
-        errs.append(f"no MSS: {r.get('tcp_meta_options')}")
-    if r.get("syn_to_clienthello_ms") is None:
-        errs.append("syn_to_clienthello_ms missing (SYN not seen)")
+    if is_pickup(r):
+        # Connected before the capture: meta from the hello segment.
+        if "syn_to_clienthello_ms" in r or "tcp_meta_mss" in r:
+            errs.append("picked-up flow (SYN before the capture) with SYN fields")
+        if r.get("ip_meta_total_length", 0) < 200:
+            errs.append(f"picked-up flow: total length {r.get('ip_meta_total_length')} "
+                        "is not the hello segment's")
+    else:
+        if "MSS" not in r.get("tcp_meta_options", "") or "tcp_meta_mss" not in r:
+            errs.append(f"no MSS: {r.get('tcp_meta_options')}")
+        if r.get("syn_to_clienthello_ms") is None:
+            errs.append("syn_to_clienthello_ms missing (SYN not seen)")
+    sni = str(r.get("tls_sni", ""))
+    if sni.startswith("delay"):
+        want = int(sni[5:sni.index(".")])
+        got = r.get("syn_to_clienthello_ms", -1)
+        if not want <= got <= want + 200:
+            errs.append(f"syn_to_clienthello_ms {got} for a hello sent {want} ms after the SYN")
+    if r.get("sensor_id") != "e2e-sensor":
+        errs.append(f"sensor_id {r.get('sensor_id')!r}")
+    for k in ("ja4_r", "ja4_o", "ja4_ro"):
+        if k not in r:
+            errs.append(f"no {k} with fingerprints.raw: true")
     br = (lambda a: f"[{a}]" if ":" in a else a)
     cid = f"{br(r.get('src_ip', ''))}:{r.get('src_port')}-{br(r.get('dst_ip', ''))}:{r.get('dst_port')}"
     if r.get("conn_id") != cid:
@@ -261,7 +422,8 @@ def meta_consistent(r):
 
 
 def cmd_compare(args):
-    live_path, read_path, exp_path, label = args
+    live_path, read_path, exp_path, label = args[:4]
+    excluded = set(args[4].split(",")) if len(args) > 4 and args[4] else set()
     chk = Checks(label)
     live_l = load_records(live_path, chk, "live (unix socket)")
     read_l = load_records(read_path, chk, "--read of the capture")
@@ -270,10 +432,8 @@ def cmd_compare(args):
     live = [dict(r) for r in live_l]
     read = [dict(r) for r in read_l]
 
-    chk.check(len(live) == n, f"live: {len(live)} records for {n} clients",
-              f"want {n}")
-    chk.check(len(read) == n, f"--read: {len(read)} records for {n} clients",
-              f"want {n}")
+    chk.check(len(live) == n, f"live: {len(live)} records for {n} TLS clients", f"want {n}")
+    chk.check(len(read) == n, f"--read: {len(read)} records for {n} TLS clients", f"want {n}")
     live_ids = [r.get("conn_id") for r in live]
     read_ids = [r.get("conn_id") for r in read]
     chk.check(len(set(live_ids)) == len(live_ids), "live: one record per connection",
@@ -283,31 +443,40 @@ def cmd_compare(args):
     chk.check(not only_live and not only_read, "same connections (conn_id) live and --read",
               f"only live: {only_live[:4]}, only --read: {only_read[:4]}")
 
-    # The client matrix: each client's hello, with its own SNI, ALPN, version.
+    # Each client's hello, with its own SNI, ALPN and version, by category.
     got = {}
     for r in live:
         k = (r.get("dst_ip"), r.get("dst_port"), r.get("tls_version"), r.get("tls_sni"),
              r.get("tls_alpn"))
         got[k] = got.get(k, 0) + 1
-    missing = []
+    cats = {}
     for name, k in exp:
+        cat = name.split("/")[0]
+        c = cats.setdefault(cat, [0, 0, []])
+        c[0] += 1
         if got.get(k, 0) > 0:
             got[k] -= 1
+            c[1] += 1
         else:
-            missing.append(f"{name} {k}")
+            c[2].append(f"{name.split('/', 1)[-1]} {k}")
+    for cat, (want, have, missing) in cats.items():
+        chk.check(have == want, f"{cat}: {have} of {want} hellos there live, with their "
+                  "version, SNI and ALPN", "missing: " + "; ".join(missing[:5]))
     extra = [f"{k} x{c}" for k, c in got.items() if c > 0]
-    chk.check(not missing and not extra,
-              "every client's hello is there with its version, SNI and ALPN",
-              f"missing {missing[:6]}; unexpected {extra[:6]}")
+    chk.check(not extra, "no record that no client explains", "; ".join(extra[:5]))
+    bad = [r.get("conn_id") for r in live + read if r.get("src_ip") in excluded]
+    if excluded:
+        chk.check(not bad, "no record from exclude_source_ips (live and --read)",
+                  "; ".join(map(str, bad[:4])))
 
     # Field by field, live against --read.
-    by_id = {dict(r).get("conn_id"): (i, r) for i, r in enumerate(read_l)}
+    by_id = {dict(r).get("conn_id"): r for r in read_l}
     diffs = []
     for lr_pairs in live_l:
         lr = dict(lr_pairs)
         if lr.get("conn_id") not in by_id:
             continue
-        _, rr_pairs = by_id[lr["conn_id"]]
+        rr_pairs = by_id[lr["conn_id"]]
         rr = dict(rr_pairs)
         lk = [k for k, _ in lr_pairs]
         rk = [k for k, _ in rr_pairs]
@@ -316,12 +485,13 @@ def cmd_compare(args):
             continue
         for k in lk:
             a, b = lr[k], rr[k]
+            both_int = isinstance(a, int) and isinstance(b, int)
             if k == "timestamp":
-                if not (isinstance(a, int) and isinstance(b, int)) or abs(a - b) > 5_000_000:
+                if not both_int or abs(a - b) > 5_000_000:
                     diffs.append(f"{lr['conn_id']}: timestamp {a} vs {b} "
-                                 f"({(a - b) / 1e6 if isinstance(a, int) and isinstance(b, int) else '?'} ms)")
+                                 f"({(a - b) / 1e6 if both_int else '?'} ms)")
             elif k == "syn_to_clienthello_ms":
-                if not (isinstance(a, int) and isinstance(b, int)) or abs(a - b) > 2:
+                if not both_int or abs(a - b) > 2:
                     diffs.append(f"{lr['conn_id']}: syn_to_clienthello_ms {a} vs {b}")
             elif a != b or type(a) is not type(b):
                 diffs.append(f"{lr['conn_id']}: {k} {a!r} vs {b!r}")
@@ -332,9 +502,10 @@ def cmd_compare(args):
     errs = []
     for r in live:
         for e in ja4_consistent(r) + meta_consistent(r):
-            errs.append(f"{r.get('conn_id')}: {e}")
+            errs.append(f"{r.get('conn_id')} sni={r.get('tls_sni')}: {e}")
     chk.check(not errs, "records self-consistent (JA4 a-section vs version/SNI/ALPN, "
-              "ja4_hash, ja3_hash = md5(ja3), IP/TCP meta, conn_id)", "; ".join(errs[:5]))
+              "ja4_hash, ja3_hash = md5(ja3), raw forms, sensor_id, IP/TCP meta, "
+              "syn_to_clienthello_ms, pickups, conn_id)", "; ".join(errs[:5]))
     fams = {(":" in r.get("src_ip", "")) for r in live}
     ports = {r.get("dst_port") for r in live}
     vers = {r.get("tls_version") for r in live}
@@ -365,7 +536,9 @@ def cmd_log_has(args):
 
 
 def cmd_stats(args):
-    log, mode, conns, records = args[0], args[1], int(args[2]), int(args[3])
+    """LOG MODE SYNS RECORDS NOT_TLS EXCLUDED CONNS: the final stats line."""
+    log, mode = args[0], args[1]
+    syns, records, not_tls, excluded, conns = (int(x) for x in args[2:7])
     chk = Checks(mode)
     finals = [l for l in read_log(log) if l.get("message") == "final stats"]
     if not chk.check(len(finals) == 1, "one 'final stats' line at shutdown",
@@ -380,6 +553,10 @@ def cmd_stats(args):
               and outs[0].get("queued") == 0,
               "final stats: the unix_socket output sent every record, dropped none",
               json.dumps(st.get("outputs")))
+    fl = st.get("flows", {})
+    chk.check(fl.get("not_tls", 0) >= not_tls,
+              f"final stats: flows.not_tls = {fl.get('not_tls')} for {not_tls} plain-text "
+              "connections", json.dumps(fl))
     k = st.get("kernel", {})
     pk = st.get("packets", {})
     if mode == "pcap":
@@ -388,18 +565,23 @@ def cmd_stats(args):
                  f"(userspace saw {pk.get('frames')} frames)")
         return 0
     syn, pay, pkts = k.get("syn_events", -1), k.get("payload_events", -1), k.get("packets", -1)
-    chk.check(conns <= syn <= conns + 2, f"kernel: syn_events {syn} for {conns} connections",
+    chk.check(syns <= syn <= syns + 2, f"kernel: syn_events {syn} for {syns} SYNs",
               json.dumps(k))
+    chk.check(k.get("excluded", 0) >= excluded,
+              f"kernel: excluded = {k.get('excluded')} (>= {excluded} from exclude_source_ips)",
+              json.dumps(k))
+    chk.check(k.get("not_tls", 0) >= not_tls,
+              f"kernel: not_tls = {k.get('not_tls')} (>= {not_tls})", json.dumps(k))
     chk.check(0 < pay <= 3 * conns,
-              f"kernel: payload_events {pay} <= 3 per connection while packets = {pkts}",
-              json.dumps(k))
+              f"kernel: payload_events {pay} <= 3 per connection ({conns}) while "
+              f"packets = {pkts}", json.dumps(k))
     chk.check(pkts >= 5000, f"kernel: the program saw the bulk transfers ({pkts} packets)",
               json.dumps(k))
     chk.check(k.get("ringbuf_full") == 0 and k.get("copy_errors") == 0,
               "kernel: ringbuf_full = 0, copy_errors = 0", json.dumps(k))
     frames = pk.get("frames", -1)
     chk.check(0 < frames <= 5 * conns,
-              f"userspace: {frames} frames for {conns} connections (only SYN + hello)",
+              f"userspace: {frames} frames for {conns} connections (SYNs and hellos only)",
               json.dumps(pk))
     return 0
 
@@ -409,6 +591,9 @@ CMDS = {
     "wait-lines": cmd_wait_lines,
     "tls-client": cmd_tls_client,
     "upload": cmd_upload,
+    "split-client": cmd_split_client,
+    "burst": cmd_burst,
+    "raw": cmd_raw,
     "compare": cmd_compare,
     "stats": cmd_stats,
     "log-has": cmd_log_has,

@@ -5,17 +5,25 @@
 # (tc, xdp, pcap), in two network namespaces joined by a veth pair:
 #
 #   client ns  198.18.0.2 fd00:1::2  ==veth==  198.18.0.1 fd00:1::1  server ns
-#   openssl s_client, curl,                    openssl s_server :8443 (-WWW)
-#   gnutls-cli, python ssl                     openssl s_server :9443 (-rev)
-#                                              ja4sentinel --mode MODE -> unixgram
+#   (and .3 / ::3, excluded)                   openssl s_server :8443 (-WWW)
+#   openssl s_client, curl, gnutls-cli,        openssl s_server :9443 (-rev)
+#   python ssl                                 ja4sentinel --mode MODE -> unixgram
 #                                              dumpcap (the same traffic, for --read)
 #
-# For each mode: every client's hello arrives on a real unixgram socket
-# (the correlator), equal field by field to what `ja4sentinel --read` makes
-# of a capture of the same traffic; a bulk download and upload show that only
-# SYNs and hellos leave the kernel (eBPF modes); SIGTERM exits 0 and leaves
-# no tc filter, no XDP program and no pins; after kill -9 (tc, xdp) a new
-# run starts, delivers and then stops cleanly.
+# For each mode, from the client namespace: a matrix of real TLS clients
+# (IPv4 and IPv6, both ports, TLS 1.2 and 1.3, with and without SNI and
+# ALPN), hellos cut into many TCP segments and spread over several TLS
+# records, a hello sent long after its SYN, connections opened before the
+# capture started (picked up without their SYN), a burst of 200 hellos at
+# once, plain-text connections and clients from exclude_source_ips. Checks:
+# each TLS client's record arrives once on a real unixgram socket (the
+# correlator) with its own version/SNI/ALPN, and equals field by field what
+# `ja4sentinel --read` makes of a capture of the same traffic (timestamp
+# within 5 ms, syn_to_clienthello_ms within 2); after bulk downloads and
+# uploads the kernel counters show that only SYNs and hellos left the kernel
+# (eBPF modes); SIGTERM exits 0 and leaves no tc filter, no XDP program and
+# no pins; after kill -9 (tc, xdp) a new run starts, delivers, and stops
+# cleanly.
 #
 # Needs root. Prints `ok` / `FAIL` / `SKIP` lines and
 # `N passed, N failed, N skipped`; exits 1 on failure.
@@ -38,9 +46,13 @@ IF_SRV="j4e$$s"
 IF_CLI="j4e$$c"
 V4_SRV=198.18.0.1
 V4_CLI=198.18.0.2
+V4_EXCL=198.18.0.3
 V6_SRV=fd00:1::1
 V6_CLI=fd00:1::2
+V6_EXCL=fd00:1::3
 BULK_BYTES=$((20 * 1024 * 1024))
+BULK_CONNS=4
+BURST=100 # per address family
 
 TMP=""
 HOLDER=""
@@ -57,7 +69,7 @@ fail() { echo "FAIL $*"; FAIL=$((FAIL + 1)); }
 skip() { echo "SKIP $*"; SKIP=$((SKIP + 1)); }
 note() { echo "# $*"; }
 
-# Lines of ok/FAIL/SKIP from the Python helper, counted here.
+# The Python helper's ok/FAIL/SKIP lines, counted here.
 relay() {
 	local line
 	while IFS= read -r line; do
@@ -82,13 +94,13 @@ finish() {
 # PIDs are ever signalled: a PID bash has reaped may belong to someone else.
 running() { jobs -pr | grep -qx "$1"; }
 
-# stop_pid PID SIGNAL SECONDS: signal it, wait at most SECONDS, then
-# SIGKILL. STOP_RC is its exit status (137 if it had to be killed),
+# stop_pid PID SIGNAL SECONDS: signal it (SIGNAL "none": don't), wait at
+# most SECONDS, then SIGKILL. STOP_RC is its exit status (137 if it had to be killed),
 # STOP_MS how long it took. (stderr off: bash's "Killed" job notices.)
 stop_pid() {
 	local pid=$1 sig=$2 secs=$3 i t1
 	t1=$(date +%s%N)
-	running "$pid" && kill "-$sig" "$pid"
+	[ "$sig" = none ] || ! running "$pid" || kill "-$sig" "$pid"
 	for ((i = 0; i < secs * 20; i++)); do
 		running "$pid" || break
 		sleep 0.05
@@ -123,7 +135,8 @@ cleanup() {
 	set +e
 	trap - EXIT INT TERM
 	kill_all
-	# Deleting the namespaces deletes the veth pair with them.
+	# Deleting the namespaces deletes the veth pair with them; the bpffs
+	# mounted for the server namespace goes with its last process.
 	for ns in ${NETNS[@]+"${NETNS[@]}"}; do
 		ip netns delete "$ns" 2>/dev/null
 	done
@@ -150,8 +163,13 @@ bg() {
 
 # In the server namespace, in the mount namespace where bpffs is mounted
 # (the holder's): `ip netns exec` gives each command a mount namespace of
-# its own, so pins made by one would be invisible to the next.
+# its own, so pins made under one would be invisible to the next.
 srv() { nsenter -t "$HOLDER" -n -m -- "$@"; }
+srv_bg() {
+	local out=$1 err=$2
+	shift 2
+	bg "$out" "$err" nsenter -t "$HOLDER" -n -m --wd="$TMP/www" -- "$@"
+}
 cli() { ip netns exec "$NS_CLI" "$@"; }
 
 # wait_until SECONDS CMD...: poll CMD every 50 ms.
@@ -165,6 +183,9 @@ wait_until() {
 	"$@"
 }
 
+lines() { wc -l <"$1" | tr -d ' '; }
+log_tail() { tail -n "${2:-3}" "$1" 2>/dev/null | tr '\n' ' ' | cut -c1-600; }
+
 # ---- preconditions ----
 
 if [ "$(id -u)" != 0 ]; then
@@ -177,7 +198,7 @@ if [ ! -x "$BIN" ]; then
 	finish
 fi
 missing=""
-for tool in ip tc nsenter openssl curl dumpcap ss "$PY"; do
+for tool in ip tc nsenter openssl curl dumpcap ss timeout "$PY"; do
 	command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"
 done
 if [ -n "$missing" ]; then
@@ -209,14 +230,16 @@ ip -n "$NS_SRV" addr add "$V4_SRV/24" dev "$IF_SRV"
 ip -n "$NS_SRV" addr add "$V6_SRV/64" dev "$IF_SRV" nodad
 ip -n "$NS_CLI" addr add "$V4_CLI/24" dev "$IF_CLI"
 ip -n "$NS_CLI" addr add "$V6_CLI/64" dev "$IF_CLI" nodad
+ip -n "$NS_CLI" addr add "$V4_EXCL/24" dev "$IF_CLI"
+ip -n "$NS_CLI" addr add "$V6_EXCL/64" dev "$IF_CLI" nodad
 for ns in "$NS_SRV" "$NS_CLI"; do
 	ip -n "$ns" link set lo up
 done
 ip -n "$NS_SRV" link set "$IF_SRV" up
 ip -n "$NS_CLI" link set "$IF_CLI" up
 
-# The holder: a process that keeps the server namespace's mount namespace,
-# with bpffs on /sys/fs/bpf, for every later command there.
+# The holder keeps the server namespace's mount namespace, with bpffs on
+# /sys/fs/bpf, for every later command there.
 # shellcheck disable=SC2016 # expanded by the inner shell
 bg "$TMP/holder.out" "$TMP/holder.err" ip netns exec "$NS_SRV" sh -c \
 	'[ "$(stat -f -c %T /sys/fs/bpf 2>/dev/null)" = bpf_fs ] || mount -t bpf bpf /sys/fs/bpf; echo ready; exec sleep 3600'
@@ -238,43 +261,50 @@ if command -v bpftool >/dev/null 2>&1; then
 fi
 feature() { [ -z "$FEATURES" ] || grep -q "HAVE_$1" <<<"$FEATURES"; }
 
+HAVE_GNUTLS=0
+command -v gnutls-cli >/dev/null 2>&1 && HAVE_GNUTLS=1
+
 # ---- TLS servers ----
 
-WWW=$TMP/www
-mkdir -p "$WWW"
+mkdir -p "$TMP/www"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
 	-subj /CN=srv.e2e.test -keyout "$TMP/key.pem" -out "$TMP/cert.pem" >/dev/null 2>&1
-echo "ja4sentinel e2e" >"$WWW/index.txt"
-head -c "$BULK_BYTES" /dev/zero >"$WWW/big.bin"
-
+echo "ja4sentinel e2e" >"$TMP/www/index.txt"
+head -c "$BULK_BYTES" /dev/zero >"$TMP/www/big.bin"
 
 # 8443: -WWW serves files from its working directory (curl, the download);
-# 9443: -rev echoes lines reversed (the upload). Each is dual stack.
+# 9443: -rev echoes lines reversed (the upload). Each is dual stack and
+# serves one connection at a time.
 S8443_PID=""
 S9443_PID=""
 listening() { srv ss -ltnH "sport = :$1" 2>/dev/null | grep -q LISTEN; }
 start_servers() {
 	if [ -z "$S8443_PID" ] || ! running "$S8443_PID"; then
 		[ -z "$S8443_PID" ] || note "s_server :8443 had exited; restarting it"
-		bg "$TMP/s8443.out" "$TMP/s8443.err" nsenter -t "$HOLDER" -n -m --wd="$WWW" -- \
-			openssl s_server -quiet -WWW -accept 8443 \
-			-cert "$TMP/cert.pem" -key "$TMP/key.pem"
+		srv_bg "$TMP/s8443.out" "$TMP/s8443.err" openssl s_server -quiet -WWW \
+			-accept 8443 -cert "$TMP/cert.pem" -key "$TMP/key.pem"
 		S8443_PID=$BG_PID
 	fi
 	if [ -z "$S9443_PID" ] || ! running "$S9443_PID"; then
 		[ -z "$S9443_PID" ] || note "s_server :9443 had exited; restarting it"
-		bg "$TMP/s9443.out" "$TMP/s9443.err" nsenter -t "$HOLDER" -n -m --wd="$WWW" -- \
-			openssl s_server -rev -accept 9443 -cert "$TMP/cert.pem" -key "$TMP/key.pem"
+		srv_bg "$TMP/s9443.out" "$TMP/s9443.err" openssl s_server -rev \
+			-accept 9443 -cert "$TMP/cert.pem" -key "$TMP/key.pem"
 		S9443_PID=$BG_PID
 	fi
 	wait_until 5 listening 8443 && wait_until 5 listening 9443
 }
 
-# ---- configuration, correlator, daemon, capture ----
+# ---- configuration, correlator, daemon ----
 
+# The same core settings live and offline, so the records must match.
+CORE_COMMON="  listen_ports: [8443, 9443]
+  sensor_id: e2e-sensor
+  exclude_source_ips: [\"$V4_EXCL\", \"$V6_EXCL/128\"]"
 cat >"$TMP/read.yml" <<YML
 core:
-  listen_ports: [8443, 9443]
+$CORE_COMMON
+fingerprints:
+  raw: true
 outputs:
   - type: stdout
 YML
@@ -298,8 +328,10 @@ start_daemon() {
 	cat >"$TMP/live-$tag.yml" <<YML
 core:
   interface: $IF_SRV
-  listen_ports: [8443, 9443]
+$CORE_COMMON
   log_level: info
+fingerprints:
+  raw: true
 outputs:
   - type: unix_socket
     params:
@@ -317,7 +349,6 @@ YML
 	started "$DLOG"
 }
 
-log_tail() { tail -n "${2:-3}" "$1" 2>/dev/null | tr '\n' ' ' | cut -c1-600; }
 attach_msg() {
 	sed -n -e 's/.*"message":"\(j4s_[a-z]* attached[^"]*\)".*/\1/p' \
 		-e 's/.*"message":"capture started","mode":"pcap".*"filter":"\([^"]*\)".*/pcap filter: \1/p' \
@@ -327,7 +358,8 @@ attach_msg() {
 # ---- clients ----
 
 # client NAME DST_IP PORT VERSION SNI ALPN CMD...: one connection from the
-# client namespace, and the record it must give (SNI/ALPN "-" = absent).
+# client namespace, and the record it must give (SNI/ALPN "-": absent).
+# NAME is CATEGORY/DETAIL; the comparison reports per category.
 client() {
 	local name=$1 ip=$2 port=$3 ver=$4 sni=$5 alpn=$6 rc=0
 	shift 6
@@ -335,49 +367,46 @@ client() {
 	cli timeout 10 "$@" </dev/null >>"$CLOG" 2>&1 || rc=$?
 	echo "### $name -> $ip:$port exit $rc" >>"$CLOG"
 	# curl reads the -rev echo of its request as a bad reply: expected.
-	if [ "$rc" != 0 ] && ! { [ "${name%%-*}" = curl ] && [ "$port" = 9443 ]; }; then
-		CLIENT_ERRS="$CLIENT_ERRS $name@$ip:$port=$rc"
-	fi
+	case "$name:$port" in
+	matrix/curl*:9443) ;;
+	*) [ "$rc" = 0 ] || CLIENT_ERRS="$CLIENT_ERRS $name@$ip:$port=$rc" ;;
+	esac
 }
-
-HAVE_GNUTLS=0
-command -v gnutls-cli >/dev/null 2>&1 && HAVE_GNUTLS=1
 
 # Every client, over IPv4 and IPv6, to both ports.
 run_matrix() {
 	local ip hp port
-	CLIENT_ERRS=""
 	for ip in "$V4_SRV" "$V6_SRV"; do
 		hp=$ip
 		[ "$ip" = "$V6_SRV" ] && hp="[$ip]"
 		for port in 8443 9443; do
-			client s_client-tls1_3 "$ip" "$port" 1.3 - - \
+			client matrix/s_client-tls1_3 "$ip" "$port" 1.3 - - \
 				openssl s_client -connect "$hp:$port" -tls1_3 -noservername
-			client s_client-tls1_2-sni "$ip" "$port" 1.2 sc12.e2e.test - \
+			client matrix/s_client-tls1_2-sni "$ip" "$port" 1.2 sc12.e2e.test - \
 				openssl s_client -connect "$hp:$port" -tls1_2 -servername sc12.e2e.test
-			client s_client-tls1_3-sni-alpn "$ip" "$port" 1.3 sc13.e2e.test h2 \
+			client matrix/s_client-tls1_3-sni-alpn "$ip" "$port" 1.3 sc13.e2e.test h2 \
 				openssl s_client -connect "$hp:$port" -tls1_3 -servername sc13.e2e.test \
 				-alpn h2,http/1.1
-			client s_client-tls1_2-alpn "$ip" "$port" 1.2 - h2 \
+			client matrix/s_client-tls1_2-alpn "$ip" "$port" 1.2 - h2 \
 				openssl s_client -connect "$hp:$port" -tls1_2 -noservername -alpn h2,http/1.1
-			client curl "$ip" "$port" 1.3 - h2 \
+			client matrix/curl "$ip" "$port" 1.3 - h2 \
 				curl -sk -o /dev/null "https://$hp:$port/index.txt"
-			client curl-http1.1-sni "$ip" "$port" 1.3 curl.e2e.test http/1.1 \
+			client matrix/curl-http1.1-sni "$ip" "$port" 1.3 curl.e2e.test http/1.1 \
 				curl -sk --http1.1 -o /dev/null --resolve "curl.e2e.test:$port:$hp" \
 				"https://curl.e2e.test:$port/index.txt"
 			if [ "$HAVE_GNUTLS" = 1 ] && [ "$port" = 8443 ]; then
-				client gnutls-cli "$ip" "$port" 1.3 - - \
+				client matrix/gnutls-cli "$ip" "$port" 1.3 - - \
 					gnutls-cli --insecure -p "$port" "$ip"
 			elif [ "$HAVE_GNUTLS" = 1 ]; then
-				client gnutls-cli-sni-alpn "$ip" "$port" 1.3 gnutls.e2e.test http/1.1 \
+				client matrix/gnutls-cli-sni-alpn "$ip" "$port" 1.3 gnutls.e2e.test http/1.1 \
 					gnutls-cli --insecure --sni-hostname=gnutls.e2e.test \
 					--alpn=http/1.1 --alpn=h2 -p "$port" "$ip"
 			fi
 			if [ "$port" = 8443 ]; then
-				client python-ssl "$ip" "$port" 1.3 - - \
+				client matrix/python-ssl "$ip" "$port" 1.3 - - \
 					"$PY" "$HELPER" tls-client "$ip" "$port"
 			else
-				client python-ssl-tls1_2-sni-alpn "$ip" "$port" 1.2 py.e2e.test h2 \
+				client matrix/python-ssl-tls1_2-sni-alpn "$ip" "$port" 1.2 py.e2e.test h2 \
 					"$PY" "$HELPER" tls-client "$ip" "$port" --sni py.e2e.test \
 					--alpn h2,http/1.1 --tls 1.2
 			fi
@@ -385,9 +414,91 @@ run_matrix() {
 	done
 }
 
+# Python ssl hellos cut into TCP segments (record header cut included) and
+# spread over several TLS records; one sent 300 ms after its SYN.
+run_split() {
+	local ip plan i=0
+	for plan in 1,rest 1,1,1,1,1,rest 3,rest 3,64* 5,64* 8,rest 100*; do
+		for ip in "$V4_SRV" "$V6_SRV"; do
+			i=$((i + 1))
+			client "split/$plan" "$ip" 8443 1.3 "split$i.e2e.test" h2 \
+				"$PY" "$HELPER" split-client "$ip" 8443 "$plan" \
+				--sni "split$i.e2e.test" --alpn h2,http/1.1
+		done
+	done
+	client split/3-records "$V4_SRV" 8443 1.3 records.e2e.test - \
+		"$PY" "$HELPER" split-client "$V4_SRV" 8443 rest --records 200 --sni records.e2e.test
+	client split/records-and-segments "$V6_SRV" 9443 1.2 records2.e2e.test http/1.1 \
+		"$PY" "$HELPER" split-client "$V6_SRV" 9443 2,7,150* --records 150 \
+		--sni records2.e2e.test --alpn http/1.1 --tls 1.2
+	client split/1-byte-records "$V4_SRV" 9443 1.3 records3.e2e.test - \
+		"$PY" "$HELPER" split-client "$V4_SRV" 9443 1000* --records 1 --sni records3.e2e.test
+	client timing/delay300 "$V4_SRV" 8443 1.3 delay300.e2e.test - \
+		"$PY" "$HELPER" split-client "$V4_SRV" 8443 rest --delay 300 --sni delay300.e2e.test
+	client timing/delay300-v6 "$V6_SRV" 9443 1.3 delay300.e2e.test - \
+		"$PY" "$HELPER" split-client "$V6_SRV" 9443 rest --delay 300 --sni delay300.e2e.test
+}
+
+# BURST hellos per family at once, to 8443.
+run_burst() {
+	local i rc=0
+	for ((i = 0; i < BURST; i++)); do
+		echo "burst/python-$i $V4_SRV 8443 1.3 b$i-0.e2e.test -" >>"$EXPECT"
+		echo "burst/python-$i $V6_SRV 8443 1.3 b$i-1.e2e.test -" >>"$EXPECT"
+	done
+	cli timeout 30 "$PY" "$HELPER" burst "$V4_SRV,$V6_SRV" 8443 "$BURST" b >>"$CLOG" 2>&1 ||
+		rc=$?
+	[ "$rc" = 0 ] || CLIENT_ERRS="$CLIENT_ERRS burst=$rc"
+}
+
+# Connections that must give no record: plain text, excluded sources.
+NOT_TLS=2
+EXCLUDED=2
+run_no_record() {
+	cli timeout 10 "$PY" "$HELPER" raw "$V4_SRV" 8443 'GET / HTTP/1.0\r\n\r\n' >>"$CLOG" 2>&1 ||
+		CLIENT_ERRS="$CLIENT_ERRS raw-v4"
+	cli timeout 10 "$PY" "$HELPER" raw "$V6_SRV" 9443 'SSH-2.0-e2e\r\n' >>"$CLOG" 2>&1 ||
+		CLIENT_ERRS="$CLIENT_ERRS raw-v6"
+	cli timeout 10 "$PY" "$HELPER" tls-client "$V4_SRV" 8443 --bind "$V4_EXCL" \
+		--sni excluded.e2e.test >>"$CLOG" 2>&1 || CLIENT_ERRS="$CLIENT_ERRS excluded-v4"
+	cli timeout 10 "$PY" "$HELPER" tls-client "$V6_SRV" 9443 --bind "$V6_EXCL" \
+		--sni excluded.e2e.test >>"$CLOG" 2>&1 || CLIENT_ERRS="$CLIENT_ERRS excluded-v6"
+}
+
+# Connections opened before the capture starts, their hellos sent after:
+# the daemon (and the reference capture) never see their SYN.
+PICKUPS=2
+start_pickups() {
+	local ip i=0
+	PICKUP_PIDS=()
+	for ip in "$V4_SRV" "$V6_SRV"; do
+		i=$((i + 1))
+		echo "pickup/python-$i $ip 8443 1.3 pickup$i.e2e.test -" >>"$EXPECT"
+		rm -f "$TMP/go-$i" "$TMP/go-$i.ready"
+		bg "$TMP/pickup-$i.out" "$TMP/pickup-$i.err" cli timeout 40 "$PY" "$HELPER" \
+			split-client "$ip" 8443 rest --sni "pickup$i.e2e.test" --wait-file "$TMP/go-$i"
+		PICKUP_PIDS+=("$BG_PID")
+	done
+	for ((i = 1; i <= PICKUPS; i++)); do
+		wait_until 5 test -e "$TMP/go-$i.ready" ||
+			CLIENT_ERRS="$CLIENT_ERRS pickup-$i-connect:$(log_tail "$TMP/pickup-$i.err" 1)"
+	done
+}
+release_pickups() {
+	local i pid
+	for ((i = 1; i <= PICKUPS; i++)); do
+		touch "$TMP/go-$i"
+	done
+	i=0
+	for pid in "${PICKUP_PIDS[@]}"; do
+		i=$((i + 1))
+		stop_pid "$pid" none 10
+		[ "$STOP_RC" = 0 ] || CLIENT_ERRS="$CLIENT_ERRS pickup-$i=$STOP_RC"
+	done
+}
+
 # Two 20 MiB downloads (curl, -WWW on 8443) and two 20 MiB uploads (python,
-# -rev on 9443), IPv4 and IPv6: 4 connections, thousands of packets.
-BULK_CONNS=4
+# -rev on 9443), IPv4 and IPv6: thousands of packets on 4 connections.
 run_bulk() {
 	local mode=$1 hp h out errs=""
 	for hp in "$V4_SRV" "[$V6_SRV]"; do
@@ -465,7 +576,7 @@ mode_supported() {
 }
 
 run_mode() {
-	local mode=$1 n got cap="$TMP/cap-$1.pcapng" capture_pid rc
+	local mode=$1 n got want syns conns cap="$TMP/cap-$1.pcapng" capture_pid rc
 	if ! mode_supported "$mode"; then
 		skip "$mode: $WHY"
 		return 0
@@ -476,16 +587,19 @@ run_mode() {
 	fi
 	EXPECT=$TMP/expect-$mode.txt
 	CLOG=$TMP/clients-$mode.log
+	CLIENT_ERRS=""
 	: >"$EXPECT"
 	: >"$CLOG"
 	start_receiver "$mode"
+	start_pickups
 
-	# The reference capture, before the daemon and the clients.
-	bg "$TMP/dumpcap-$mode.out" "$TMP/dumpcap-$mode.err" nsenter -t "$HOLDER" -n -m -- \
+	# The reference capture, before the daemon and the hellos.
+	srv_bg "$TMP/dumpcap-$mode.out" "$TMP/dumpcap-$mode.err" \
 		dumpcap -q -i "$IF_SRV" -f tcp -w "$cap"
 	capture_pid=$BG_PID
 	if ! wait_until 5 grep -q "Capturing on" "$TMP/dumpcap-$mode.err"; then
 		fail "$mode: dumpcap did not start: $(log_tail "$TMP/dumpcap-$mode.err")"
+		release_pickups
 		stop_pid "$capture_pid" TERM 2
 		stop_pid "$RPID" TERM 2
 		return 0
@@ -493,19 +607,23 @@ run_mode() {
 
 	if ! start_daemon "$mode" "$mode" "$RSOCK"; then
 		fail "$mode: the daemon did not start: $(log_tail "$DLOG" 4)"
+		release_pickups
 		stop_pid "$DPID" TERM 3
 		stop_pid "$capture_pid" TERM 2
 		stop_pid "$RPID" TERM 2
 		return 0
 	fi
-	ok "$mode: daemon started on $IF_SRV $(attach_msg "$DLOG")"
-	[ "$mode" != tc ] || ! has_clsact || note "tc: clsact qdisc present on $IF_SRV"
+	ok "$mode: daemon started on $IF_SRV: $(attach_msg "$DLOG")"
 
+	release_pickups
 	run_matrix
-	n=$(wc -l <"$EXPECT")
 	[ "$HAVE_GNUTLS" = 1 ] ||
 		skip "$mode: gnutls-cli clients: gnutls-cli is not installed (package gnutls-bin)"
-	[ -z "$CLIENT_ERRS" ] || note "$mode: clients with a non-zero exit:$CLIENT_ERRS (see records)"
+	run_split
+	run_burst
+	run_no_record
+	n=$(lines "$EXPECT")
+	[ -z "$CLIENT_ERRS" ] || note "$mode: clients that failed:$CLIENT_ERRS (see the records checks)"
 	"$PY" "$HELPER" wait-lines "$ROUT" "$n" 10 || true
 	sleep 0.3 # a duplicate would come now
 	cp "$ROUT" "$TMP/live-$mode-clients.jsonl"
@@ -513,13 +631,14 @@ run_mode() {
 	[ "$STOP_RC" = 0 ] || note "$mode: dumpcap exit $STOP_RC: $(log_tail "$TMP/dumpcap-$mode.err")"
 
 	run_bulk "$mode"
-	"$PY" "$HELPER" wait-lines "$ROUT" $((n + BULK_CONNS)) 10 || true
+	want=$((n + BULK_CONNS))
+	"$PY" "$HELPER" wait-lines "$ROUT" "$want" 10 || true
 	sleep 0.2
-	got=$(wc -l <"$ROUT")
-	if [ "$got" = $((n + BULK_CONNS)) ]; then
-		ok "$mode: $got records on the unix socket for $((n + BULK_CONNS)) connections"
+	got=$(lines "$ROUT")
+	if [ "$got" = "$want" ]; then
+		ok "$mode: $got records on the unix socket for $want TLS connections"
 	else
-		fail "$mode: $got records on the unix socket for $((n + BULK_CONNS)) connections"
+		fail "$mode: $got records on the unix socket for $want TLS connections"
 	fi
 
 	stop_pid "$DPID" TERM 5
@@ -528,7 +647,12 @@ run_mode() {
 	else
 		fail "$mode: SIGTERM: exit $STOP_RC after $STOP_MS ms: $(log_tail "$DLOG")"
 	fi
-	relay "$("$PY" "$HELPER" stats "$DLOG" "$mode" $((n + BULK_CONNS)) $((n + BULK_CONNS)) 2>&1)"
+	# SYNs the kernel sees: every TLS connection but the pickups, plus
+	# the plain-text ones; the excluded ones are filtered before.
+	syns=$((want - PICKUPS + NOT_TLS))
+	conns=$((want + NOT_TLS))
+	relay "$("$PY" "$HELPER" stats "$DLOG" "$mode" "$syns" "$want" "$NOT_TLS" "$EXCLUDED" \
+		"$conns" 2>&1)"
 	check_clean "$mode"
 	if [ "$mode" = tc ]; then
 		if has_clsact; then
@@ -549,7 +673,7 @@ run_mode() {
 		fail "$mode: --read of the capture: exit $rc: $(log_tail "$TMP/read-$mode.log")"
 	fi
 	relay "$("$PY" "$HELPER" compare "$TMP/live-$mode-clients.jsonl" "$TMP/read-$mode.jsonl" \
-		"$EXPECT" "$mode" 2>&1)"
+		"$EXPECT" "$mode" "$V4_EXCL,$V6_EXCL" 2>&1)"
 
 	case $mode in tc | xdp) crash_restart "$mode" ;; esac
 }
@@ -580,15 +704,15 @@ crash_restart() {
 	fi
 	EXPECT=$TMP/expect-$mode-k9.txt
 	CLOG=$TMP/clients-$mode-k9.log
-	: >"$EXPECT"
 	CLIENT_ERRS=""
-	client python-ssl "$V4_SRV" 8443 1.3 k9.e2e.test - \
+	: >"$EXPECT"
+	client k9/python-ssl "$V4_SRV" 8443 1.3 k9.e2e.test - \
 		"$PY" "$HELPER" tls-client "$V4_SRV" 8443 --sni k9.e2e.test
-	client s_client-tls1_2 "$V6_SRV" 9443 1.2 - - \
+	client k9/s_client-tls1_2 "$V6_SRV" 9443 1.2 - - \
 		openssl s_client -connect "[$V6_SRV]:9443" -tls1_2 -noservername
 	"$PY" "$HELPER" wait-lines "$ROUT" 2 10 || true
 	sleep 0.2
-	got=$(wc -l <"$ROUT")
+	got=$(lines "$ROUT")
 	if [ "$got" = 2 ]; then
 		ok "$mode: after kill -9 the new run delivers records (2 of 2)"
 	else
