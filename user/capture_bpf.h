@@ -29,6 +29,7 @@ struct bpf_cap {
 	char ifname[BPF_MAX_IFACES][IF_NAMESIZE];
 	bool attached[BPF_MAX_IFACES];
 	bool hook_created[BPF_MAX_IFACES]; /* tc: we created the clsact qdisc */
+	int tcx_link[BPF_MAX_IFACES];      /* tc: TCX link fd, 0 when clsact */
 	int xdp_mode[BPF_MAX_IFACES];      /* xdp: the mode that attached */
 	struct xdp_program *xprog;
 	uint64_t mono_to_real; /* realtime - monotonic, ns */

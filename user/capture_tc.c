@@ -1,14 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
- * TC ingress attachment through a clsact qdisc and libbpf's bpf_tc_* calls
- * (libbpf 1.1 has no TCX links). Our filter has a fixed handle and
- * priority, attached with REPLACE: a filter a crashed run left behind is
- * replaced rather than making the attach fail, and a clean stop removes
- * it, and the qdisc too when we created it.
+ * TC ingress attachment. A TCX link where the kernel has it (6.6+): the
+ * kernel detaches it when the process dies, however it dies. Else a
+ * clsact qdisc and libbpf's bpf_tc_* calls: our filter has a fixed handle
+ * and priority, attached with REPLACE, so a filter a crashed run left
+ * behind is taken over rather than making the attach fail; a clean stop
+ * removes it, and the qdisc too when we created it. libbpf 1.1 has no TCX
+ * API, so the link is made with bpf_link_create and the UAPI value of
+ * BPF_TCX_INGRESS, which older headers lack.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "abi.h"
 #include "capture_bpf.h"
@@ -17,10 +22,36 @@
 
 #define J4S_TC_HANDLE 0x4a34 /* "J4" */
 #define J4S_TC_PRIO   0x4a34
+#define J4S_BPF_TCX_INGRESS 46 /* enum bpf_attach_type, kernel 6.6 UAPI */
 
 struct capture *capture_tc_open(const struct config *cfg, char *err, size_t errlen)
 {
 	return capture_bpf_open(cfg, false, err, errlen);
+}
+
+/* Remove a clsact filter of ours that a killed run left (before TCX). */
+static void remove_leftover_filter(struct bpf_cap *b, uint32_t i)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = b->ifindex[i], .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = J4S_TC_HANDLE, .priority = J4S_TC_PRIO);
+
+	if (!bpf_tc_detach(&hook, &opts))
+		log_info("tc", "removed a j4s_tc filter left on %s by an earlier run", b->ifname[i]);
+}
+
+static int attach_tcx(struct bpf_cap *b, uint32_t i)
+{
+	int fd = bpf_link_create(bpf_program__fd(b->skel->progs.j4s_tc), b->ifindex[i],
+				 (enum bpf_attach_type)J4S_BPF_TCX_INGRESS, NULL);
+
+	if (fd < 0)
+		return -1;
+	remove_leftover_filter(b, i);
+	b->tcx_link[i] = fd;
+	b->attached[i] = true;
+	log_info("tc", "j4s_tc attached to %s (ifindex %d) ingress with a TCX link", b->ifname[i],
+		 b->ifindex[i]);
+	return 0;
 }
 
 static int attach_one(struct bpf_cap *b, uint32_t i, char *err, size_t errlen)
@@ -29,8 +60,11 @@ static int attach_one(struct bpf_cap *b, uint32_t i, char *err, size_t errlen)
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = J4S_TC_HANDLE, .priority = J4S_TC_PRIO,
 		    .flags = BPF_TC_F_REPLACE,
 		    .prog_fd = bpf_program__fd(b->skel->progs.j4s_tc));
-	int rc = bpf_tc_hook_create(&hook);
+	int rc;
 
+	if (!attach_tcx(b, i))
+		return 0;
+	rc = bpf_tc_hook_create(&hook);
 	if (rc && rc != -EEXIST) {
 		snprintf(err, errlen, "tc: creating the clsact qdisc on %s: %s", b->ifname[i],
 			 strerror(-rc));
@@ -65,6 +99,12 @@ void capture_tc_detach(struct bpf_cap *b)
 		LIBBPF_OPTS(bpf_tc_opts, opts, .handle = J4S_TC_HANDLE, .priority = J4S_TC_PRIO);
 		int rc;
 
+		if (b->tcx_link[i] > 0) {
+			close(b->tcx_link[i]); /* the link goes with its last fd */
+			b->tcx_link[i] = 0;
+			b->attached[i] = false;
+			continue;
+		}
 		if (b->attached[i] && (rc = bpf_tc_detach(&hook, &opts)) && rc != -ENOENT)
 			log_warn("tc", "detaching from %s: %s", b->ifname[i], strerror(-rc));
 		b->attached[i] = false;

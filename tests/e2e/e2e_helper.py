@@ -6,7 +6,8 @@ Subcommands:
   recv SOCKET OUTFILE [MAX_SECONDS]   the correlator: a unixgram socket, one
                                       datagram per line in OUTFILE
   wait-lines FILE N SECONDS           wait until FILE has at least N lines
-  tls-client HOST PORT [--sni NAME] [--alpn a,b] [--tls 1.2|1.3]
+  tls-client HOST PORT [--sni NAME] [--alpn a,b|big:N] [--tls 1.2|1.3]
+             [--bind ADDR] [--sport PORT] [--rst 1]
                                       one python ssl connection: handshake, close
   split-client HOST PORT PLAN [--records N] [same options]
                                       the same, its ClientHello cut into TCP
@@ -91,6 +92,11 @@ def cmd_wait_lines(args):
 
 # ---- clients ----
 
+def big_alpn(n):
+    """n ALPN names of 243 bytes: a ClientHello of about n * 244 bytes."""
+    return [f"e2e-{i:02d}-" + "a" * 236 for i in range(n)]
+
+
 def client_ctx(tls=None, alpn=None):
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.check_hostname = False
@@ -99,19 +105,28 @@ def client_ctx(tls=None, alpn=None):
         ctx.maximum_version = ssl.TLSVersion.TLSv1_2
     elif tls == "1.3":
         ctx.minimum_version = ssl.TLSVersion.TLSv1_3
-    if alpn:
+    if alpn and alpn.startswith("big:"):
+        ctx.set_alpn_protocols(big_alpn(int(alpn[4:])))
+    elif alpn:
         ctx.set_alpn_protocols(alpn.split(","))
     return ctx
 
 
 def cmd_tls_client(args):
+    """--bind ADDR / --sport PORT: the client's source; --rst: end with a
+    RST (SO_LINGER 0), so the port is free again at once."""
     host, port = args[0], int(args[1])
     opts = dict(zip(args[2::2], args[3::2]))
     ctx = client_ctx(opts.get("--tls"), opts.get("--alpn"))
-    src = (opts["--bind"], 0) if "--bind" in opts else None
+    src = None
+    if "--bind" in opts or "--sport" in opts:
+        src = (opts.get("--bind", ""), int(opts.get("--sport", 0)))
     with socket.create_connection((host, port), timeout=5, source_address=src) as raw:
         with ctx.wrap_socket(raw, server_hostname=opts.get("--sni")) as t:
-            print(f"{t.version()} alpn={t.selected_alpn_protocol()}")
+            print(f"{t.getsockname()} {t.version()} alpn={t.selected_alpn_protocol()}")
+            if opts.get("--rst") == "1":
+                t.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\0\0\0\0\0\0\0")
+                return 0
             try:
                 t.unwrap()
             except (OSError, ssl.SSLError):
@@ -434,12 +449,20 @@ def cmd_compare(args):
 
     chk.check(len(live) == n, f"live: {len(live)} records for {n} TLS clients", f"want {n}")
     chk.check(len(read) == n, f"--read: {len(read)} records for {n} TLS clients", f"want {n}")
-    live_ids = [r.get("conn_id") for r in live]
-    read_ids = [r.get("conn_id") for r in read]
-    chk.check(len(set(live_ids)) == len(live_ids), "live: one record per connection",
-              f"{len(live_ids) - len(set(live_ids))} duplicate conn_id")
-    only_live = sorted(set(live_ids) - set(read_ids))
-    only_read = sorted(set(read_ids) - set(live_ids))
+    # A client port may be reused (a connection closed with RST leaves no
+    # TIME_WAIT): one conn_id, several connections. Pair the k-th record of
+    # a conn_id live with the k-th one offline, in time order.
+    def keyed(recs):
+        groups = {}
+        for pairs in sorted(recs, key=lambda p: dict(p).get("timestamp", 0)):
+            groups.setdefault(dict(pairs).get("conn_id"), []).append(pairs)
+        return {(cid, i): pairs for cid, g in groups.items() for i, pairs in enumerate(g)}
+
+    live_k, read_k = keyed(live_l), keyed(read_l)
+    dups = len(live) - len({(r.get("conn_id"), r.get("timestamp")) for r in live})
+    chk.check(dups == 0, "live: no record twice (same conn_id and timestamp)", f"{dups} twice")
+    only_live = sorted(f"{c}#{i}" for c, i in set(live_k) - set(read_k))
+    only_read = sorted(f"{c}#{i}" for c, i in set(read_k) - set(live_k))
     chk.check(not only_live and not only_read, "same connections (conn_id) live and --read",
               f"only live: {only_live[:4]}, only --read: {only_read[:4]}")
 
@@ -470,13 +493,12 @@ def cmd_compare(args):
                   "; ".join(map(str, bad[:4])))
 
     # Field by field, live against --read.
-    by_id = {dict(r).get("conn_id"): r for r in read_l}
     diffs = []
-    for lr_pairs in live_l:
+    for key, lr_pairs in sorted(live_k.items(), key=lambda kv: str(kv[0])):
         lr = dict(lr_pairs)
-        if lr.get("conn_id") not in by_id:
+        if key not in read_k:
             continue
-        rr_pairs = by_id[lr["conn_id"]]
+        rr_pairs = read_k[key]
         rr = dict(rr_pairs)
         lk = [k for k, _ in lr_pairs]
         rk = [k for k, _ in rr_pairs]

@@ -14,8 +14,9 @@
 # (IPv4 and IPv6, both ports, TLS 1.2 and 1.3, with and without SNI and
 # ALPN), hellos cut into many TCP segments and spread over several TLS
 # records, a hello sent long after its SYN, connections opened before the
-# capture started (picked up without their SYN), a burst of 200 hellos at
-# once, plain-text connections and clients from exclude_source_ips. Checks:
+# capture started (picked up without their SYN), a client port reused at
+# once, a burst of 200 hellos at once, plain-text connections and clients
+# from exclude_source_ips. Checks:
 # each TLS client's record arrives once on a real unixgram socket (the
 # correlator) with its own version/SNI/ALPN, and equals field by field what
 # `ja4sentinel --read` makes of a capture of the same traffic (timestamp
@@ -230,8 +231,10 @@ ip -n "$NS_SRV" addr add "$V4_SRV/24" dev "$IF_SRV"
 ip -n "$NS_SRV" addr add "$V6_SRV/64" dev "$IF_SRV" nodad
 ip -n "$NS_CLI" addr add "$V4_CLI/24" dev "$IF_CLI"
 ip -n "$NS_CLI" addr add "$V6_CLI/64" dev "$IF_CLI" nodad
+# The excluded sources are used only when a client binds to them: IPv4
+# secondary, IPv6 deprecated (else source selection may pick ::3).
 ip -n "$NS_CLI" addr add "$V4_EXCL/24" dev "$IF_CLI"
-ip -n "$NS_CLI" addr add "$V6_EXCL/64" dev "$IF_CLI" nodad
+ip -n "$NS_CLI" addr add "$V6_EXCL/64" dev "$IF_CLI" nodad preferred_lft 0
 for ns in "$NS_SRV" "$NS_CLI"; do
 	ip -n "$ns" link set lo up
 done
@@ -244,7 +247,7 @@ ip -n "$NS_CLI" link set "$IF_CLI" up
 bg "$TMP/holder.out" "$TMP/holder.err" ip netns exec "$NS_SRV" sh -c \
 	'[ "$(stat -f -c %T /sys/fs/bpf 2>/dev/null)" = bpf_fs ] || mount -t bpf bpf /sys/fs/bpf; echo ready; exec sleep 3600'
 HOLDER=$BG_PID
-if ! wait_until 5 grep -q ready "$TMP/holder.out"; then
+if ! wait_until 5 grep -qs ready "$TMP/holder.out"; then
 	fail "e2e: the server namespace holder did not start: $(cat "$TMP/holder.err")"
 	finish
 fi
@@ -319,7 +322,7 @@ start_receiver() {
 	wait_until 5 test -S "$RSOCK"
 }
 
-started() { grep -qF '"message":"capture started"' "$1"; }
+started() { grep -qsF '"message":"capture started"' "$1"; }
 
 # start_daemon MODE TAG SOCKET: sets DPID, DLOG; fails when the daemon
 # exits or does not say "capture started" within 10 s.
@@ -414,6 +417,8 @@ run_matrix() {
 	done
 }
 
+BIG_ALPN="e2e-00-$(printf '%0236d' 0 | tr 0 a)"
+
 # Python ssl hellos cut into TCP segments (record header cut included) and
 # spread over several TLS records; one sent 300 ms after its SYN.
 run_split() {
@@ -433,10 +438,33 @@ run_split() {
 		--sni records2.e2e.test --alpn http/1.1 --tls 1.2
 	client split/1-byte-records "$V4_SRV" 9443 1.3 records3.e2e.test - \
 		"$PY" "$HELPER" split-client "$V4_SRV" 9443 1000* --records 1 --sni records3.e2e.test
+	# About 10 KB of hello in one write: several full-size segments at once
+	# (which GRO merges into one packet when it is on).
+	client split/big-hello "$V4_SRV" 8443 1.3 big.e2e.test "$BIG_ALPN" \
+		"$PY" "$HELPER" tls-client "$V4_SRV" 8443 --sni big.e2e.test --alpn big:40
+	client split/big-hello-v6 "$V6_SRV" 9443 1.2 big.e2e.test "$BIG_ALPN" \
+		"$PY" "$HELPER" tls-client "$V6_SRV" 9443 --sni big.e2e.test --alpn big:40 --tls 1.2
 	client timing/delay300 "$V4_SRV" 8443 1.3 delay300.e2e.test - \
 		"$PY" "$HELPER" split-client "$V4_SRV" 8443 rest --delay 300 --sni delay300.e2e.test
 	client timing/delay300-v6 "$V6_SRV" 9443 1.3 delay300.e2e.test - \
 		"$PY" "$HELPER" split-client "$V6_SRV" 9443 rest --delay 300 --sni delay300.e2e.test
+}
+
+# The same client address and port twice in a row (the first connection
+# ends with a RST, so no TIME_WAIT holds the port): two connections, one
+# conn_id, two records.
+run_reuse() {
+	local ip src sport
+	for ip in "$V4_SRV" "$V6_SRV"; do
+		src=$V4_CLI sport=20100
+		[ "$ip" = "$V6_SRV" ] && src=$V6_CLI sport=20101
+		client reuse/first "$ip" 8443 1.3 reuse1.e2e.test - \
+			"$PY" "$HELPER" tls-client "$ip" 8443 --bind "$src" --sport "$sport" --rst 1 \
+			--sni reuse1.e2e.test
+		client reuse/second "$ip" 8443 1.3 reuse2.e2e.test - \
+			"$PY" "$HELPER" tls-client "$ip" 8443 --bind "$src" --sport "$sport" --rst 1 \
+			--sni reuse2.e2e.test
+	done
 }
 
 # BURST hellos per family at once, to 8443.
@@ -597,7 +625,7 @@ run_mode() {
 	srv_bg "$TMP/dumpcap-$mode.out" "$TMP/dumpcap-$mode.err" \
 		dumpcap -q -i "$IF_SRV" -f tcp -w "$cap"
 	capture_pid=$BG_PID
-	if ! wait_until 5 grep -q "Capturing on" "$TMP/dumpcap-$mode.err"; then
+	if ! wait_until 5 grep -qs "Capturing on" "$TMP/dumpcap-$mode.err"; then
 		fail "$mode: dumpcap did not start: $(log_tail "$TMP/dumpcap-$mode.err")"
 		release_pickups
 		stop_pid "$capture_pid" TERM 2
@@ -620,6 +648,7 @@ run_mode() {
 	[ "$HAVE_GNUTLS" = 1 ] ||
 		skip "$mode: gnutls-cli clients: gnutls-cli is not installed (package gnutls-bin)"
 	run_split
+	run_reuse
 	run_burst
 	run_no_record
 	n=$(lines "$EXPECT")
