@@ -8,6 +8,7 @@
 #ifndef J4S_CAPTURE_H
 #define J4S_CAPTURE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "packet.h"
@@ -34,8 +35,9 @@ struct capture *capture_pcap_open_file(const char *path, char *err, size_t errle
 int capture_pcap_next(struct capture *c, struct packet *pkt, char *err, size_t errlen);
 
 /* Live: libpcap on an interface ("any" = all), immediate mode, the filter
- * applied in the kernel, non-blocking; nanosecond timestamps. */
-struct capture *capture_pcap_open_live(const char *iface, const char *filter,
+ * applied in the kernel, non-blocking; nanosecond timestamps. vlan_too:
+ * a generated filter, to be widened to VLAN-tagged frames on Ethernet. */
+struct capture *capture_pcap_open_live(const char *iface, const char *filter, bool vlan_too,
 				       uint32_t buffer_bytes, char *err, size_t errlen);
 
 /* The pcap filter for a configuration: core.bpf_filter verbatim, else

@@ -22,6 +22,9 @@
  * many packets the ring holds: 64 KiB frames would hold 16 times fewer. */
 #define CAPTURE_SNAPLEN (REASM_MAX_BYTES + 256)
 
+/* Longest generated filter we extend with " or vlan". */
+#define CAPTURE_FILTER_MAX 65536
+
 /* Ring blocks read per readiness event at most. */
 #define CAPTURE_MAX_ROUNDS 64
 
@@ -223,10 +226,10 @@ static int set_filter(pcap_t *p, const char *iface, const char *filter, char *er
 	return rc;
 }
 
-struct capture *capture_pcap_open_live(const char *iface, const char *filter,
+struct capture *capture_pcap_open_live(const char *iface, const char *filter, bool vlan_too,
 				       uint32_t buffer_bytes, char *err, size_t errlen)
 {
-	char ebuf[PCAP_ERRBUF_SIZE] = "";
+	char ebuf[PCAP_ERRBUF_SIZE] = "", with_vlan[CAPTURE_FILTER_MAX];
 	struct capture *c = pcap_cap_new("pcap", err, errlen);
 	struct pcap_cap *p;
 
@@ -250,7 +253,16 @@ struct capture *capture_pcap_open_live(const char *iface, const char *filter,
 	if (!strcmp(iface, "any"))
 		pcap_set_datalink(p->pcap, DLT_LINUX_SLL2);
 	p->linktype = pcap_datalink(p->pcap);
-	if (check_link(c, iface, err, errlen) || set_filter(p->pcap, iface, filter, err, errlen))
+	if (check_link(c, iface, err, errlen))
+		goto fail;
+	if (vlan_too && p->linktype == DLT_EN10MB) {
+		/* Frames whose tags the NIC did not strip go up for the parser to
+		 * judge. "vlan" shifts every later offset, so it comes last; cooked
+		 * links (the any device) have no in-band tags and refuse it. */
+		snprintf(with_vlan, sizeof(with_vlan), "%s or vlan", filter);
+		filter = with_vlan;
+	}
+	if (set_filter(p->pcap, iface, filter, err, errlen))
 		goto fail;
 	if (pcap_setnonblock(p->pcap, 1, ebuf) || pcap_get_selectable_fd(p->pcap) < 0) {
 		snprintf(err, errlen, "pcap on %s: no selectable descriptor", iface);
@@ -307,12 +319,11 @@ char *capture_pcap_filter(const struct config *cfg)
 	base_filter(cfg, base);
 	/*
 	 * What a classic filter cannot match exactly goes up for the parser to
-	 * judge: IPv6 whose first next header is an extension header, and
-	 * frames with VLAN tags the NIC did not strip ("vlan" shifts every
-	 * later offset, so it must come last and cannot be nested).
+	 * judge: IPv6 whose first next header is an extension header. VLAN
+	 * frames are added by the capture on Ethernet links (see below).
 	 */
 	sprintf(f, "%s or (ip6 and (ip6[6] == 0 or ip6[6] == 43 or ip6[6] == 44 or "
-		   "ip6[6] == 51 or ip6[6] == 60)) or vlan",
+		   "ip6[6] == 51 or ip6[6] == 60))",
 		base);
 	free(base);
 	return f;

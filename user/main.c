@@ -243,8 +243,9 @@ static struct capture *open_capture(const struct config *cfg, const char *filter
 		log_warn("main", "capture_mode auto: tc not possible: %s -> pcap", err);
 		break;
 	}
-	return capture_pcap_open_live(cfg->interface, filter, capture_buffer_bytes(cfg), err,
-				      errlen);
+	return capture_pcap_open_live(cfg->interface, filter,
+				      !(cfg->bpf_filter && cfg->bpf_filter[0]),
+				      capture_buffer_bytes(cfg), err, errlen);
 }
 
 static struct json_object *cidrs_json(const struct cidr *c, uint32_t n)

@@ -120,10 +120,11 @@ class Receiver:
 
 
 class Daemon:
-    def __init__(self, tmp, port, outputs, env=None, extra_core="", mode="pcap", wrap=()):
+    def __init__(self, tmp, port, outputs, env=None, extra_core="", mode="pcap", wrap=(),
+                 iface="lo"):
         self.cfg = os.path.join(tmp, "config.yml")
         with open(self.cfg, "w") as f:
-            f.write(f"core:\n  interface: lo\n  capture_mode: {mode}\n"
+            f.write(f"core:\n  interface: {iface}\n  capture_mode: {mode}\n"
                     f"  listen_ports: [{port}]\n  flow_timeout_sec: 5\n{extra_core}"
                     "outputs:\n" + outputs)
         self.stderr = open(os.path.join(tmp, "daemon.log"), "w+")
@@ -351,10 +352,25 @@ def test_tc_mode_on_loopback(tmp, lst):
     assert "j4s_tc" not in out, out
 
 
+def test_pcap_on_any(tmp, lst):
+    """pcap on the any device (cooked link type, the default interface)."""
+    path = os.path.join(tmp, "corr.sock")
+    r = Receiver(path)
+    d = Daemon(tmp, lst.port, unix_output(path), iface="any")
+    send_hellos(lst.port, 10)
+    ok = wait_for(lambda: len(r.records) >= 10, 5)
+    rc, _ = d.stop()
+    r.close()
+    started = [l for l in d.log() if l.get("message") == "capture started"][0]
+    assert started["link_type"] in ("LINUX_SLL2", "LINUX_SLL"), started
+    assert ok, f"received {len(r.records)} of 10 on any"
+    assert rc == 0
+
+
 TESTS = [test_correlator_starts_late, test_correlator_restarts, test_slow_correlator,
          test_queue_bounded_drop_oldest, test_file_rotation_sighup, test_notify_and_sigterm,
          test_stats_and_two_outputs, test_auto_without_bpf_rights_falls_back,
-         test_tc_mode_on_loopback]
+         test_tc_mode_on_loopback, test_pcap_on_any]
 
 
 def main():
