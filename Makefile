@@ -155,5 +155,122 @@ clean:
 	$(call msg,CLEAN,$(BUILD))
 	$(Q)rm -rf $(BUILD)
 
+# ==== Packaging: install, rpm, rpmlint, man (packaging/) ======================
+# One block, added after the build and test rules and changing none of them.
+#   make install [DESTDIR=dir] [PREFIX=/usr] [BPF=0]   the RPM's layout
+#   make uninstall [DESTDIR=dir]        remove it again (configuration kept)
+#   make rpm [RPMBUILD_ARGS=...]        source tarball + rpmbuild -ba under $(BUILD)/rpm
+#   make rpmlint                        rpmlint the spec and what `make rpm` built
+#   make man                            check packaging/man/ja4sentinel.8 with groff
+PREFIX        ?= /usr
+BINDIR        ?= $(PREFIX)/bin
+DATADIR       ?= $(PREFIX)/share
+MANDIR        ?= $(DATADIR)/man
+DOCDIR        ?= $(DATADIR)/doc/ja4sentinel
+UNITDIR       ?= $(PREFIX)/lib/systemd/system
+TMPFILESDIR   ?= $(PREFIX)/lib/tmpfiles.d
+SYSCONFDIR    ?= /etc
+LOCALSTATEDIR ?= /var
+RUNDIR        ?= /run
+INSTALL       ?= install
+
+PKG_DOCS := README.md $(wildcard docs/*.md)
+# The unit as installed: paths follow BINDIR/SYSCONFDIR/DOCDIR; a BPF=0 build
+# (el8) is pcap-only and keeps CAP_NET_RAW alone (systemd 239 does not even
+# know the names CAP_BPF and CAP_PERFMON).
+PKG_UNIT_SED := -e 's|/usr/bin/ja4sentinel|$(BINDIR)/ja4sentinel|' \
+	-e 's|/etc/ja4sentinel/|$(SYSCONFDIR)/ja4sentinel/|' \
+	-e 's|/usr/share/doc/ja4sentinel/|$(DOCDIR)/|'
+ifneq ($(BPF),1)
+PKG_UNIT_SED += -e 's/^\(CapabilityBoundingSet\|AmbientCapabilities\)=.*/\1=CAP_NET_RAW/' \
+	-e 's/^CapabilityBoundingSet=/\# pcap-only build (BPF=0): CAP_NET_RAW is all it needs.\n&/'
+endif
+
+.PHONY: install uninstall rpm rpmlint man
+
+install: all
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)$(INSTALL) -d -m 0755 $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(TMPFILESDIR) \
+		$(DESTDIR)$(SYSCONFDIR)/ja4sentinel $(DESTDIR)$(SYSCONFDIR)/logrotate.d \
+		$(DESTDIR)$(DATADIR)/ja4sentinel $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR)
+	$(Q)$(INSTALL) -m 0755 $(BUILD)/ja4sentinel $(DESTDIR)$(BINDIR)/ja4sentinel
+	$(Q)sed $(PKG_UNIT_SED) packaging/systemd/ja4sentinel.service > $(DESTDIR)$(UNITDIR)/ja4sentinel.service.tmp
+	$(Q)chmod 0644 $(DESTDIR)$(UNITDIR)/ja4sentinel.service.tmp
+	$(Q)mv -f $(DESTDIR)$(UNITDIR)/ja4sentinel.service.tmp $(DESTDIR)$(UNITDIR)/ja4sentinel.service
+	$(Q)$(INSTALL) -m 0644 packaging/tmpfiles/ja4sentinel.conf $(DESTDIR)$(TMPFILESDIR)/ja4sentinel.conf
+	$(Q)$(INSTALL) -m 0644 packaging/logrotate/ja4sentinel $(DESTDIR)$(SYSCONFDIR)/logrotate.d/ja4sentinel
+	$(Q)$(INSTALL) -m 0644 packaging/config/config.yml $(DESTDIR)$(DATADIR)/ja4sentinel/config.yml
+	@# The live configuration is never overwritten (the RPM's %config(noreplace)).
+	$(Q)if [ -e $(DESTDIR)$(SYSCONFDIR)/ja4sentinel/config.yml ]; then \
+		echo "  kept     $(DESTDIR)$(SYSCONFDIR)/ja4sentinel/config.yml (default: $(DATADIR)/ja4sentinel/config.yml)"; \
+	else \
+		$(INSTALL) -m 0644 packaging/config/config.yml $(DESTDIR)$(SYSCONFDIR)/ja4sentinel/config.yml; \
+	fi
+	$(Q)$(INSTALL) -m 0644 packaging/man/ja4sentinel.8 $(DESTDIR)$(MANDIR)/man8/ja4sentinel.8
+	$(Q)$(INSTALL) -m 0644 $(PKG_DOCS) $(DESTDIR)$(DOCDIR)/
+	$(Q)$(INSTALL) -d -m 0755 $(DESTDIR)$(LOCALSTATEDIR)/log/ja4sentinel $(DESTDIR)$(LOCALSTATEDIR)/lib/ja4sentinel
+	@# The correlator's socket directory: created if missing, an existing one untouched.
+	$(Q)mkdir -p $(DESTDIR)$(RUNDIR)/logcorrelator
+
+uninstall:
+	$(call msg,UNINSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)rm -f $(DESTDIR)$(BINDIR)/ja4sentinel $(DESTDIR)$(UNITDIR)/ja4sentinel.service \
+		$(DESTDIR)$(TMPFILESDIR)/ja4sentinel.conf $(DESTDIR)$(SYSCONFDIR)/logrotate.d/ja4sentinel \
+		$(DESTDIR)$(DATADIR)/ja4sentinel/config.yml $(DESTDIR)$(MANDIR)/man8/ja4sentinel.8 \
+		$(addprefix $(DESTDIR)$(DOCDIR)/,$(notdir $(PKG_DOCS)))
+	$(Q)rmdir $(DESTDIR)$(DATADIR)/ja4sentinel $(DESTDIR)$(DOCDIR) 2>/dev/null || true
+	@echo "  kept     $(DESTDIR)$(SYSCONFDIR)/ja4sentinel/, $(DESTDIR)$(LOCALSTATEDIR)/log/ja4sentinel/, $(DESTDIR)$(LOCALSTATEDIR)/lib/ja4sentinel/"
+
+# ---- rpm: the tarball is the working tree (what was just built and tested),
+# minus build output and .git, so no commit is needed; RPM_FROM_GIT=1 takes
+# `git archive HEAD` instead (release builds from a tag). On a host whose rpm
+# has no distribution macros (Debian) %{dist} is empty: dist is defined as
+# .el9 (and rhel as 9, so the el9 branch of the spec is what gets built) and
+# packaging/rpm/macros.host stands in for the systemd and directory macros.
+RPM_TOPDIR    ?= $(abspath $(BUILD))/rpm
+RPMBUILD      ?= rpmbuild
+RPMBUILD_ARGS ?=
+RPMLINT       ?= rpmlint
+RPM_FROM_GIT  ?= 0
+PKG_SPEC      := packaging/rpm/ja4sentinel.spec
+# Lazy (=): evaluated only by the rules below.
+PKG_VERSION    = $(shell sed -n 's/^\#define J4S_VERSION "\(.*\)"/\1/p' include/defaults.h)
+PKG_SPEC_VER   = $(shell sed -n 's/^Version: *//p' $(PKG_SPEC))
+PKG_TARBALL    = $(RPM_TOPDIR)/SOURCES/ja4sentinel-$(PKG_VERSION).tar.gz
+RPM_HOST_ARGS  = $(if $(shell rpm --eval '%{?dist}' 2>/dev/null),,--load $(CURDIR)/packaging/rpm/macros.host \
+	--define 'dist .el9' --define 'rhel 9' \
+	$(if $(shell command -v find-debuginfo && command -v eu-strip),--define '_enable_debug_packages 1'))
+
+rpm:
+	$(Q)command -v $(RPMBUILD) >/dev/null || { echo "make rpm: $(RPMBUILD) not found (dnf install rpm-build, apt-get install rpm)" >&2; exit 1; }
+	$(Q)[ "$(PKG_VERSION)" = "$(PKG_SPEC_VER)" ] || { echo "make rpm: version $(PKG_VERSION) in include/defaults.h but $(PKG_SPEC_VER) in $(PKG_SPEC)" >&2; exit 1; }
+	$(Q)rm -rf $(RPM_TOPDIR) && mkdir -p $(RPM_TOPDIR)/SOURCES $(RPM_TOPDIR)/SPECS
+	$(call msg,TAR,$(PKG_TARBALL))
+ifeq ($(RPM_FROM_GIT),1)
+	$(Q)git archive --format=tar.gz --prefix=ja4sentinel-$(PKG_VERSION)/ -o $(PKG_TARBALL) HEAD
+else
+	$(Q)tar -C $(CURDIR) --exclude=./.git --exclude=./build --exclude='./$(BUILD)' \
+		--exclude='*.o' --exclude='*.d' --exclude=__pycache__ \
+		--sort=name --owner=0 --group=0 --numeric-owner \
+		--transform 's,^\.,ja4sentinel-$(PKG_VERSION),' -czf $(PKG_TARBALL) .
+endif
+	$(Q)cp $(PKG_SPEC) $(RPM_TOPDIR)/SPECS/
+	$(call msg,RPMBUILD,$(RPM_TOPDIR))
+	$(Q)$(RPMBUILD) -ba --nodeps --define '_topdir $(RPM_TOPDIR)' $(RPM_HOST_ARGS) $(RPMBUILD_ARGS) \
+		$(RPM_TOPDIR)/SPECS/ja4sentinel.spec
+	$(Q)ls -1 $(RPM_TOPDIR)/RPMS/*/*.rpm $(RPM_TOPDIR)/SRPMS/*.rpm
+
+rpmlint:
+	$(Q)command -v $(RPMLINT) >/dev/null || { echo "make rpmlint: $(RPMLINT) not found (dnf install rpmlint, apt-get install rpmlint)" >&2; exit 1; }
+	$(Q)ls $(RPM_TOPDIR)/RPMS/*/*.rpm >/dev/null 2>&1 || { echo "make rpmlint: no RPM under $(RPM_TOPDIR); run make rpm" >&2; exit 1; }
+	@# -debuginfo/-debugsource are rpm's own output (find-debuginfo), not the spec's.
+	$(Q)$(RPMLINT) -c packaging/rpm/rpmlint.toml $(PKG_SPEC) \
+		$$(ls $(RPM_TOPDIR)/RPMS/*/*.rpm | grep -v -e '-debuginfo-' -e '-debugsource-') $(RPM_TOPDIR)/SRPMS/*.rpm
+
+man:
+	$(Q)out=$$(LC_ALL=C.UTF-8 groff -man -ww -z packaging/man/ja4sentinel.8 2>&1); \
+		if [ -n "$$out" ]; then echo "$$out" >&2; exit 1; fi; echo "packaging/man/ja4sentinel.8: no groff warnings"
+# ==== end of packaging ========================================================
+
 -include $(wildcard $(BUILD)/obj/*.d $(BUILD)/asan/obj/*.d $(BUILD)/unit/*.d $(BUILD)/asan/unit/*.d \
 	$(BUILD)/bpf/*.d)
