@@ -7,13 +7,16 @@ Subcommands:
                                       datagram per line in OUTFILE
   wait-lines FILE N SECONDS           wait until FILE has at least N lines
   tls-client HOST PORT [--sni NAME] [--alpn a,b|big:N] [--tls 1.2|1.3]
-             [--bind ADDR] [--sport PORT] [--rst 1]
+             [--bind ADDR] [--sport PORT] [--rst 1] [--ipopts 1]
+             [--ext hbh|dst|both]
                                       one python ssl connection: handshake, close
-  split-client HOST PORT PLAN [--records N] [same options]
+  split-client HOST PORT PLAN [--records N] [--delay MS] [--wait-file F]
+             [tls-client options but --rst]
                                       the same, its ClientHello cut into TCP
                                       segments as PLAN says ('1,1,3,64*',
                                       '3,rest'), optionally re-framed into TLS
-                                      records of at most N bytes
+                                      records of at most N bytes, sent MS
+                                      after the SYN, or once F exists
   upload HOST PORT BYTES              bulk TLS upload to an `s_server -rev`
                                       (reads the echo back as it goes)
   burst HOSTS PORT N PREFIX           N hellos at once to each host
@@ -23,7 +26,6 @@ Subcommands:
                                       clients; prints ok/FAIL lines
   stats LOG MODE SYNS RECORDS NOT_TLS EXCLUDED CONNS
                                       final stats checks; ok/FAIL/SKIP lines
-  log-has LOG MESSAGE                 exit 0 when a log line has this message
 
 Checks print `ok ...`, `FAIL ...` or `SKIP ...` lines; run_e2e.sh counts them.
 """
@@ -35,6 +37,7 @@ import signal
 import socket
 import ssl
 import sys
+import threading
 import time
 
 
@@ -112,16 +115,34 @@ def client_ctx(tls=None, alpn=None):
     return ctx
 
 
+def connect(host, port, opts):
+    """A TCP connection with the options the SYN must carry: --bind ADDR,
+    --sport PORT, --ipopts 1 (IPv4 options: NOP NOP NOP EOL), --ext hbh|dst|both
+    (IPv6 hop-by-hop and/or destination options headers, PadN only)."""
+    fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sk = socket.socket(fam, socket.SOCK_STREAM)
+    sk.settimeout(5)
+    if opts.get("--ipopts") == "1":
+        sk.setsockopt(socket.IPPROTO_IP, socket.IP_OPTIONS, b"\x01\x01\x01\x00")
+    ext = opts.get("--ext", "")
+    pad = b"\x00\x00\x01\x04\x00\x00\x00\x00"  # next hdr, len 0, PadN(4)
+    if ext in ("hbh", "both"):
+        sk.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_HOPOPTS, pad)
+    if ext in ("dst", "both"):
+        sk.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_DSTOPTS, pad)
+    if "--bind" in opts or "--sport" in opts:
+        sk.bind((opts.get("--bind", ""), int(opts.get("--sport", 0))))
+    sk.connect((host, port))
+    return sk
+
+
 def cmd_tls_client(args):
-    """--bind ADDR / --sport PORT: the client's source; --rst: end with a
-    RST (SO_LINGER 0), so the port is free again at once."""
+    """--rst 1: end with a RST (SO_LINGER 0), so the port is free again at
+    once; connection options as connect() says."""
     host, port = args[0], int(args[1])
     opts = dict(zip(args[2::2], args[3::2]))
     ctx = client_ctx(opts.get("--tls"), opts.get("--alpn"))
-    src = None
-    if "--bind" in opts or "--sport" in opts:
-        src = (opts.get("--bind", ""), int(opts.get("--sport", 0)))
-    with socket.create_connection((host, port), timeout=5, source_address=src) as raw:
+    with connect(host, port, opts) as raw:
         with ctx.wrap_socket(raw, server_hostname=opts.get("--sni")) as t:
             print(f"{t.getsockname()} {t.version()} alpn={t.selected_alpn_protocol()}")
             if opts.get("--rst") == "1":
@@ -177,7 +198,7 @@ def cmd_split_client(args):
         hello = b"".join(b"\x16" + hello[1:3] + len(body[i:i + size]).to_bytes(2, "big")
                          + body[i:i + size] for i in range(0, len(body), size))
     pieces = split_plan(hello, plan)
-    sock = socket.create_connection((host, port), timeout=5)
+    sock = connect(host, port, opts)
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     if "--wait-file" in opts:
         # Connected (the SYN is gone): say so, then wait for the go.
@@ -220,7 +241,6 @@ def cmd_burst(args):
     """N python ssl ClientHellos at once to each of HOSTS (comma list): each
     connection sends its hello (SNI PREFIX<i>-<host index>.e2e.test) and
     closes without waiting for the server (s_server serves one at a time)."""
-    import threading
     hosts, port, n, prefix = args[0].split(","), int(args[1]), int(args[2]), args[3]
     jobs = [(host, f"{prefix}{i}-{hi}.e2e.test")
             for hi, host in enumerate(hosts) for i in range(n)]
@@ -494,6 +514,7 @@ def cmd_compare(args):
 
     # Field by field, live against --read.
     diffs = []
+    max_dt = max_ds = 0
     for key, lr_pairs in sorted(live_k.items(), key=lambda kv: str(kv[0])):
         lr = dict(lr_pairs)
         if key not in read_k:
@@ -509,16 +530,19 @@ def cmd_compare(args):
             a, b = lr[k], rr[k]
             both_int = isinstance(a, int) and isinstance(b, int)
             if k == "timestamp":
+                max_dt = max(max_dt, abs(a - b) if both_int else 0)
                 if not both_int or abs(a - b) > 5_000_000:
                     diffs.append(f"{lr['conn_id']}: timestamp {a} vs {b} "
                                  f"({(a - b) / 1e6 if both_int else '?'} ms)")
             elif k == "syn_to_clienthello_ms":
+                max_ds = max(max_ds, abs(a - b) if both_int else 0)
                 if not both_int or abs(a - b) > 2:
                     diffs.append(f"{lr['conn_id']}: syn_to_clienthello_ms {a} vs {b}")
             elif a != b or type(a) is not type(b):
                 diffs.append(f"{lr['conn_id']}: {k} {a!r} vs {b!r}")
     chk.check(not diffs, "every field equal live vs --read "
-              "(timestamp within 5 ms, syn_to_clienthello_ms within 2)",
+              f"(timestamp within 5 ms: max {max_dt / 1000:.0f} us; "
+              f"syn_to_clienthello_ms within 2: max {max_ds})",
               "; ".join(diffs[:5]) + (f" ... {len(diffs)} in all" if len(diffs) > 5 else ""))
 
     errs = []
@@ -549,14 +573,6 @@ def read_log(path):
     return out
 
 
-def cmd_log_has(args):
-    path, msg = args
-    try:
-        return 0 if any(l.get("message") == msg for l in read_log(path)) else 1
-    except OSError:
-        return 1
-
-
 def cmd_stats(args):
     """LOG MODE SYNS RECORDS NOT_TLS EXCLUDED CONNS: the final stats line."""
     log, mode = args[0], args[1]
@@ -581,7 +597,7 @@ def cmd_stats(args):
               "connections", json.dumps(fl))
     k = st.get("kernel", {})
     pk = st.get("packets", {})
-    if mode == "pcap":
+    if mode.startswith("pcap"):
         chk.check(k.get("kernel_dropped", 0) == 0, "pcap: kernel_dropped = 0", json.dumps(k))
         chk.skip("in-kernel filtering: pcap mode has no kernel program "
                  f"(userspace saw {pk.get('frames')} frames)")
@@ -597,14 +613,15 @@ def cmd_stats(args):
     chk.check(0 < pay <= 3 * conns,
               f"kernel: payload_events {pay} <= 3 per connection ({conns}) while "
               f"packets = {pkts}", json.dumps(k))
-    chk.check(pkts >= 5000, f"kernel: the program saw the bulk transfers ({pkts} packets)",
+    # 80 MiB of bulk transfers: thousands of packets, fewer with GRO.
+    chk.check(pkts >= 1000, f"kernel: the program saw the bulk transfers ({pkts} packets)",
               json.dumps(k))
     chk.check(k.get("ringbuf_full") == 0 and k.get("copy_errors") == 0,
               "kernel: ringbuf_full = 0, copy_errors = 0", json.dumps(k))
-    frames = pk.get("frames", -1)
-    chk.check(0 < frames <= 5 * conns,
-              f"userspace: {frames} frames for {conns} connections (SYNs and hellos only)",
-              json.dumps(pk))
+    frames, nbytes = pk.get("frames", -1), pk.get("bytes", -1)
+    chk.check(0 < frames <= 5 * conns and 0 < nbytes < 4 << 20,
+              f"userspace: {frames} frames, {nbytes} bytes for {conns} connections and "
+              "80 MiB of bulk (SYNs and hellos only)", json.dumps(pk))
     return 0
 
 
@@ -618,7 +635,6 @@ CMDS = {
     "raw": cmd_raw,
     "compare": cmd_compare,
     "stats": cmd_stats,
-    "log-has": cmd_log_has,
 }
 
 

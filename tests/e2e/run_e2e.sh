@@ -10,27 +10,41 @@
 #   python ssl                                 ja4sentinel --mode MODE -> unixgram
 #                                              dumpcap (the same traffic, for --read)
 #
-# For each mode, from the client namespace: a matrix of real TLS clients
-# (IPv4 and IPv6, both ports, TLS 1.2 and 1.3, with and without SNI and
-# ALPN), hellos cut into many TCP segments and spread over several TLS
-# records, a hello sent long after its SYN, connections opened before the
-# capture started (picked up without their SYN), a client port reused at
-# once, a burst of 200 hellos at once, plain-text connections and clients
-# from exclude_source_ips. Checks:
-# each TLS client's record arrives once on a real unixgram socket (the
-# correlator) with its own version/SNI/ALPN, and equals field by field what
-# `ja4sentinel --read` makes of a capture of the same traffic (timestamp
-# within 5 ms, syn_to_clienthello_ms within 2); after bulk downloads and
-# uploads the kernel counters show that only SYNs and hellos left the kernel
-# (eBPF modes); SIGTERM exits 0 and leaves no tc filter, no XDP program and
-# no pins; after kill -9 (tc, xdp) a new run starts, delivers, and stops
-# cleanly.
+# For each mode, from the client namespace (every connection goes to
+# 198.18.0.1 or fd00:1::1, ports 8443 and 9443):
+#   matrix   openssl s_client (-tls1_3/-tls1_2, with/without -servername and
+#            -alpn), curl (h2 and --http1.1), gnutls-cli, python ssl; IPv4 and
+#            IPv6, both ports
+#   split    hellos cut into TCP segments anywhere (record header included),
+#            spread over several TLS records (down to 1 byte each), and 10 KB
+#            hellos in one write
+#   timing   a hello sent 300 ms after its SYN
+#   pickup   connections opened before the capture started
+#   reuse    one client address and port twice in a row
+#   ipopts   IPv4 options, IPv6 hop-by-hop and destination options headers
+#   escape   SNI bytes that must be escaped, a 251-byte SNI
+#   burst    200 hellos at once
+#   and plain-text connections and clients from exclude_source_ips, which
+#   must give no record.
+# Checks: each TLS client's record arrives once on a real unixgram socket
+# (the correlator) with its own version, SNI and ALPN, and equals field by
+# field what `ja4sentinel --read` makes of a dumpcap capture of the same
+# traffic (timestamp within 5 ms, syn_to_clienthello_ms within 2); records
+# are self-consistent (JA4 vs fields, hashes, IP/TCP meta); after 2 x 20 MiB
+# downloads and uploads the kernel counters and the userspace frame and
+# byte counts show that only SYNs and hellos left the kernel (eBPF modes);
+# SIGTERM exits 0 and leaves no tc filter, no XDP program, no pins, and
+# every BPF program, map and link the daemon held is freed; after kill -9
+# (tc, xdp) a new run starts, delivers, stops cleanly and frees both runs'
+# objects.
 #
 # Needs root. Prints `ok` / `FAIL` / `SKIP` lines and
 # `N passed, N failed, N skipped`; exits 1 on failure.
-# Environment: JA4SENTINEL (binary), E2E_MODES ("tc xdp pcap"),
+# Environment: JA4SENTINEL (binary), E2E_MODES (default "tc xdp pcap
+# tc+gro pcap+gro tc@any xdp@any pcap@any": +gro has the client segment to
+# the MTU and GRO merge on the server's veth, @any sets `interface: any`),
 # E2E_KEEP=1 (keep the work directory and print its path).
-set -eu
+set -eEu
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
@@ -38,7 +52,7 @@ BIN=${JA4SENTINEL:-$ROOT/build/ja4sentinel}
 HELPER=$HERE/e2e_helper.py
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
-MODES=${E2E_MODES:-tc xdp pcap}
+MODES=${E2E_MODES:-tc xdp pcap tc+gro pcap+gro tc@any xdp@any pcap@any}
 KEEP=${E2E_KEEP:-0}
 
 NS_SRV="j4s-e2e-$$-srv"
@@ -83,7 +97,9 @@ relay() {
 	done <<<"$1"
 }
 
+FINISHED=0
 finish() {
+	FINISHED=1
 	note "runtime $(($(date +%s) - T0)) s"
 	echo "$PASS passed, $FAIL failed, $SKIP skipped"
 	[ "$FAIL" -eq 0 ]
@@ -96,17 +112,19 @@ finish() {
 running() { jobs -pr | grep -qx "$1"; }
 
 # stop_pid PID SIGNAL SECONDS: signal it (SIGNAL "none": don't), wait at
-# most SECONDS, then SIGKILL. STOP_RC is its exit status (137 if it had to be killed),
-# STOP_MS how long it took. (stderr off: bash's "Killed" job notices.)
+# most SECONDS, then SIGKILL. STOP_RC is its exit status (137 if it had
+# to be killed), STOP_MS how long it took. (stderr off: bash's "Killed"
+# job notices.)
 stop_pid() {
 	local pid=$1 sig=$2 secs=$3 i t1
 	t1=$(date +%s%N)
-	[ "$sig" = none ] || ! running "$pid" || kill "-$sig" "$pid"
+	# (|| true: it may exit between the check and the kill)
+	[ "$sig" = none ] || ! running "$pid" || kill "-$sig" "$pid" || true
 	for ((i = 0; i < secs * 20; i++)); do
 		running "$pid" || break
 		sleep 0.05
 	done
-	running "$pid" && kill -KILL "$pid"
+	! running "$pid" || kill -KILL "$pid" || true
 	STOP_RC=0
 	wait "$pid" || STOP_RC=$?
 	STOP_MS=$((($(date +%s%N) - t1) / 1000000))
@@ -134,7 +152,12 @@ kill_all() {
 cleanup() {
 	local rc=$? ns
 	set +e
-	trap - EXIT INT TERM
+	trap - EXIT INT TERM ERR
+	if [ "$FINISHED" = 0 ]; then
+		fail "e2e: the script stopped early (exit $rc) near line ${ERR_LINE:-?}"
+		finish
+		rc=1
+	fi
 	kill_all
 	# Deleting the namespaces deletes the veth pair with them; the bpffs
 	# mounted for the server namespace goes with its last process.
@@ -150,10 +173,14 @@ cleanup() {
 	fi
 	exit "$rc"
 }
+ERR_LINE=""
+trap 'ERR_LINE=$LINENO' ERR
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # bg OUT ERR CMD...: start in the background, remember the PID in BG_PID.
+# CMD is a program (or nsenter / ip netns exec, which exec it), never a
+# shell function, so that the PID is the program's own.
 bg() {
 	local out=$1 err=$2
 	shift 2
@@ -259,7 +286,9 @@ fi
 
 # Kernel features the eBPF modes need (when bpftool can tell).
 FEATURES=""
+HAVE_BPFTOOL=0
 if command -v bpftool >/dev/null 2>&1; then
+	HAVE_BPFTOOL=1
 	FEATURES=$(bpftool feature probe kernel macros 2>/dev/null || true)
 fi
 feature() { [ -z "$FEATURES" ] || grep -q "HAVE_$1" <<<"$FEATURES"; }
@@ -330,7 +359,7 @@ start_daemon() {
 	local mode=$1 tag=$2 sock=$3 i
 	cat >"$TMP/live-$tag.yml" <<YML
 core:
-  interface: $IF_SRV
+  interface: ${DAEMON_IFACE:-$IF_SRV}
 $CORE_COMMON
   log_level: info
 fingerprints:
@@ -467,6 +496,34 @@ run_reuse() {
 	done
 }
 
+# SNI bytes that must be escaped (backslash, control, UTF-8, a quote that
+# JSON escapes), and a 251-byte SNI.
+LONG_SNI="$(printf '%060d' 0 | tr 0 a).$(printf '%060d' 0 | tr 0 b).$(printf '%060d' 0 | tr 0 c).$(printf '%060d' 0 | tr 0 d).e2e"
+run_escape() {
+	local odd=$'q"uo\\te\x01\xc3\xa9.e2e.test'
+	# shellcheck disable=SC1003 # the record's text: a backslash is \x5c
+	local want='q"uo\x5cte\x01\xc3\xa9.e2e.test'
+	client escape/s_client-odd-sni "$V4_SRV" 8443 1.3 "$want" - \
+		openssl s_client -connect "$V4_SRV:8443" -tls1_3 -servername "$odd"
+	client escape/s_client-odd-sni-v6 "$V6_SRV" 9443 1.2 "$want" h2 \
+		openssl s_client -connect "[$V6_SRV]:9443" -tls1_2 -servername "$odd" -alpn h2
+	client escape/python-long-sni "$V6_SRV" 8443 1.3 "$LONG_SNI" - \
+		"$PY" "$HELPER" tls-client "$V6_SRV" 8443 --sni "$LONG_SNI"
+}
+
+# IPv4 options and IPv6 extension headers on every packet of a connection.
+run_ipopts() {
+	client ipopts/ipv4-options "$V4_SRV" 8443 1.3 ipopt.e2e.test - \
+		"$PY" "$HELPER" tls-client "$V4_SRV" 8443 --ipopts 1 --sni ipopt.e2e.test
+	client ipopts/ipv6-hop-by-hop "$V6_SRV" 8443 1.3 hbh.e2e.test - \
+		"$PY" "$HELPER" tls-client "$V6_SRV" 8443 --ext hbh --sni hbh.e2e.test
+	client ipopts/ipv6-dstopts "$V6_SRV" 9443 1.3 dst.e2e.test - \
+		"$PY" "$HELPER" tls-client "$V6_SRV" 9443 --ext dst --sni dst.e2e.test
+	client ipopts/ipv6-hbh+dstopts "$V6_SRV" 9443 1.2 both.e2e.test h2 \
+		"$PY" "$HELPER" tls-client "$V6_SRV" 9443 --ext both --sni both.e2e.test \
+		--alpn h2,http/1.1 --tls 1.2
+}
+
 # BURST hellos per family at once, to 8443.
 run_burst() {
 	local i rc=0
@@ -503,7 +560,8 @@ start_pickups() {
 		i=$((i + 1))
 		echo "pickup/python-$i $ip 8443 1.3 pickup$i.e2e.test -" >>"$EXPECT"
 		rm -f "$TMP/go-$i" "$TMP/go-$i.ready"
-		bg "$TMP/pickup-$i.out" "$TMP/pickup-$i.err" cli timeout 40 "$PY" "$HELPER" \
+		bg "$TMP/pickup-$i.out" "$TMP/pickup-$i.err" ip netns exec "$NS_CLI" \
+			timeout 40 "$PY" "$HELPER" \
 			split-client "$ip" 8443 rest --sni "pickup$i.e2e.test" --wait-file "$TMP/go-$i"
 		PICKUP_PIDS+=("$BG_PID")
 	done
@@ -561,6 +619,15 @@ check_clean() {
 	else
 		ok "$label: ip link show $IF_SRV: no XDP program"
 	fi
+	if [ "$HAVE_BPFTOOL" = 1 ]; then
+		# TCX links are not tc filters: bpftool lists both, and XDP.
+		out=$(srv bpftool net show dev "$IF_SRV" 2>&1 || true)
+		if grep -q j4s <<<"$out"; then
+			fail "$label: bpftool net show dev $IF_SRV: $(tr '\n' ' ' <<<"$out")"
+		else
+			ok "$label: bpftool net show dev $IF_SRV: no j4s program"
+		fi
+	fi
 	if [ "$HAVE_BPFFS" = 1 ]; then
 		if srv test -e /sys/fs/bpf/ja4sentinel; then
 			fail "$label: /sys/fs/bpf/ja4sentinel left: $(srv ls /sys/fs/bpf/ja4sentinel | tr '\n' ' ')"
@@ -572,12 +639,62 @@ check_clean() {
 	fi
 }
 
+# BPF objects a process holds (from /proc/PID/fdinfo), one "prog|map|link
+# ID" a line; and which of a list still exist (IDs are global and never
+# reused soon, so a live ID is still ours).
+bpf_ids() {
+	local f
+	for f in /proc/"$1"/fdinfo/*; do
+		sed -n -e 's/^prog_id:[[:space:]]*\([0-9]*\)$/prog \1/p' \
+			-e 's/^map_id:[[:space:]]*\([0-9]*\)$/map \1/p' \
+			-e 's/^link_id:[[:space:]]*\([0-9]*\)$/link \1/p' "$f" 2>/dev/null
+	done | sort -u
+}
+bpf_alive() {
+	local kind id
+	while read -r kind id; do
+		[ -n "$id" ] || continue
+		bpftool "$kind" show id "$id" >/dev/null 2>&1 && echo "$kind $id"
+	done <<<"$1"
+	return 0
+}
+# check_freed LABEL IDS: every object gone within 3 s.
+check_freed() {
+	local label=$1 ids=$2 left="" i n
+	if [ "$HAVE_BPFTOOL" = 0 ]; then
+		skip "$label: BPF objects freed: bpftool is not installed"
+		return 0
+	fi
+	n=$(grep -c . <<<"$ids" || true)
+	if [ "$n" = 0 ]; then
+		fail "$label: no BPF object seen in the daemon's file descriptors"
+		return 0
+	fi
+	for ((i = 0; i < 60; i++)); do
+		left=$(bpf_alive "$ids")
+		[ -z "$left" ] && break
+		sleep 0.05
+	done
+	if [ -z "$left" ]; then
+		ok "$label: the $n BPF programs, maps and links the daemon held are freed"
+	else
+		fail "$label: BPF objects still alive: $(tr '\n' ' ' <<<"$left")"
+	fi
+}
+
 has_clsact() { srv tc qdisc show dev "$IF_SRV" 2>/dev/null | grep -q clsact; }
 
 # ---- one mode ----
 
 mode_supported() {
-	case $1 in
+	if [ "${1%@any}" != "$1" ]; then
+		set -- "${1%@any}"
+	fi
+	if [ "${1%+gro}" != "$1" ] && ! command -v ethtool >/dev/null 2>&1; then
+		WHY="GRO on the veth needs ethtool (package ethtool)"
+		return 1
+	fi
+	case ${1%+gro} in
 	tc)
 		if ! feature SCHED_CLS_PROG_TYPE || ! feature RINGBUF_MAP_TYPE; then
 			WHY="kernel has no sched_cls programs or BPF ring buffers (bpftool feature probe)"
@@ -603,12 +720,19 @@ mode_supported() {
 	return 0
 }
 
+# MODE is tc, xdp or pcap; +gro: with the client segmenting to the MTU
+# (TSO/GSO off) and GRO merging on the server's veth; @any: with
+# `interface: any` (pcap: the cooked "any" device).
 run_mode() {
-	local mode=$1 n got want syns conns cap="$TMP/cap-$1.pcapng" capture_pid rc
+	local mode=$1 base=${1%@any} gro=0 n got want syns conns cap="$TMP/cap-$1.pcapng" capture_pid rc ids
 	if ! mode_supported "$mode"; then
 		skip "$mode: $WHY"
 		return 0
 	fi
+	DAEMON_IFACE=$IF_SRV
+	[ "$base" = "$mode" ] || DAEMON_IFACE=any
+	[ "${base%+gro}" = "$base" ] || gro=1
+	base=${base%+gro}
 	if ! start_servers; then
 		fail "$mode: openssl s_server is not listening on 8443 and 9443: $(log_tail "$TMP/s8443.err") $(log_tail "$TMP/s9443.err")"
 		return 0
@@ -618,12 +742,23 @@ run_mode() {
 	CLIENT_ERRS=""
 	: >"$EXPECT"
 	: >"$CLOG"
+	if [ "$gro" = 1 ]; then
+		# The client segments as a real NIC would (no TSO/GSO super-packets
+		# through the veth), the server merges them again with GRO.
+		if cli ethtool -K "$IF_CLI" tso off gso off >"$TMP/ethtool.err" 2>&1 &&
+			srv ethtool -K "$IF_SRV" gro on >>"$TMP/ethtool.err" 2>&1; then
+			note "$mode: TSO/GSO off on $IF_CLI, GRO on on $IF_SRV"
+		else
+			skip "$mode: cannot turn GRO on for $IF_SRV: $(log_tail "$TMP/ethtool.err" 1)"
+			return 0
+		fi
+	fi
 	start_receiver "$mode"
 	start_pickups
 
 	# The reference capture, before the daemon and the hellos.
 	srv_bg "$TMP/dumpcap-$mode.out" "$TMP/dumpcap-$mode.err" \
-		dumpcap -q -i "$IF_SRV" -f tcp -w "$cap"
+		dumpcap -q -i "$IF_SRV" -f 'tcp or ip6' -w "$cap"
 	capture_pid=$BG_PID
 	if ! wait_until 5 grep -qs "Capturing on" "$TMP/dumpcap-$mode.err"; then
 		fail "$mode: dumpcap did not start: $(log_tail "$TMP/dumpcap-$mode.err")"
@@ -633,7 +768,7 @@ run_mode() {
 		return 0
 	fi
 
-	if ! start_daemon "$mode" "$mode" "$RSOCK"; then
+	if ! start_daemon "$base" "$mode" "$RSOCK"; then
 		fail "$mode: the daemon did not start: $(log_tail "$DLOG" 4)"
 		release_pickups
 		stop_pid "$DPID" TERM 3
@@ -642,6 +777,7 @@ run_mode() {
 		return 0
 	fi
 	ok "$mode: daemon started on $IF_SRV: $(attach_msg "$DLOG")"
+	ids=$(bpf_ids "$DPID")
 
 	release_pickups
 	run_matrix
@@ -649,6 +785,8 @@ run_mode() {
 		skip "$mode: gnutls-cli clients: gnutls-cli is not installed (package gnutls-bin)"
 	run_split
 	run_reuse
+	run_ipopts
+	run_escape
 	run_burst
 	run_no_record
 	n=$(lines "$EXPECT")
@@ -683,7 +821,8 @@ run_mode() {
 	relay "$("$PY" "$HELPER" stats "$DLOG" "$mode" "$syns" "$want" "$NOT_TLS" "$EXCLUDED" \
 		"$conns" 2>&1)"
 	check_clean "$mode"
-	if [ "$mode" = tc ]; then
+	[ "$base" = pcap ] || check_freed "$mode" "$ids"
+	if [ "$base" = tc ]; then
 		if has_clsact; then
 			fail "$mode: the clsact qdisc the daemon created is still on $IF_SRV"
 		else
@@ -704,12 +843,17 @@ run_mode() {
 	relay "$("$PY" "$HELPER" compare "$TMP/live-$mode-clients.jsonl" "$TMP/read-$mode.jsonl" \
 		"$EXPECT" "$mode" "$V4_EXCL,$V6_EXCL" 2>&1)"
 
+	DAEMON_IFACE=$IF_SRV
+	if [ "$gro" = 1 ]; then
+		srv ethtool -K "$IF_SRV" gro off >/dev/null 2>&1 || true
+		cli ethtool -K "$IF_CLI" tso on gso on >/dev/null 2>&1 || true
+	fi
 	case $mode in tc | xdp) crash_restart "$mode" ;; esac
 }
 
 # kill -9 a running daemon; a new one must start, deliver and stop cleanly.
 crash_restart() {
-	local mode=$1 left="" got
+	local mode=$1 left="" got ids1 ids2
 	start_receiver "$mode-k9"
 	if ! start_daemon "$mode" "$mode-k9a" "$RSOCK"; then
 		fail "$mode: kill -9: the first daemon did not start: $(log_tail "$DLOG" 4)"
@@ -717,14 +861,19 @@ crash_restart() {
 		stop_pid "$RPID" TERM 2
 		return 0
 	fi
+	ids1=$(bpf_ids "$DPID")
 	stop_pid "$DPID" KILL 5
-	[ -z "$(srv tc filter show dev "$IF_SRV" ingress 2>/dev/null)" ] || left="$left tc-filter"
-	! srv ip link show dev "$IF_SRV" | grep -q xdp || left="$left xdp"
-	! srv test -e /sys/fs/bpf/ja4sentinel || left="$left pins"
+	sleep 0.2
+	[ "$HAVE_BPFTOOL" = 0 ] || left=" $(bpf_alive "$ids1" | cut -d' ' -f1 | sort | uniq -c |
+		awk '{printf "%s%s %s(s)", (NR > 1 ? ", " : ""), $1, $2}')"
+	[ -z "$(srv tc filter show dev "$IF_SRV" ingress 2>/dev/null)" ] || left="$left; tc filter"
+	! srv ip link show dev "$IF_SRV" | grep -q xdp || left="$left; XDP attached"
+	! srv test -e /sys/fs/bpf/ja4sentinel || left="$left; pins"
 	note "$mode: kill -9 left:${left:- nothing}"
 
 	if start_daemon "$mode" "$mode-k9b" "$RSOCK"; then
 		ok "$mode: after kill -9 a new run starts ($(attach_msg "$DLOG"))"
+		ids2=$(bpf_ids "$DPID")
 	else
 		fail "$mode: after kill -9 a new run does not start: $(log_tail "$DLOG" 4)"
 		stop_pid "$DPID" TERM 3
@@ -754,6 +903,8 @@ crash_restart() {
 		fail "$mode: after kill -9 and restart, SIGTERM: exit $STOP_RC: $(log_tail "$DLOG")"
 	fi
 	check_clean "$mode after kill -9 + restart + stop"
+	check_freed "$mode after kill -9 + restart + stop (both runs' objects)" \
+		"$(printf '%s\n%s\n' "$ids1" "$ids2")"
 	if [ "$mode" = tc ] && has_clsact; then
 		note "tc: the clsact qdisc the killed run created stays (the new run did not create it)"
 	fi
