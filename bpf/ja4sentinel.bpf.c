@@ -64,6 +64,15 @@ struct {
 	__type(value, __u8);
 } j4s_excl SEC(".maps");
 
+/* Interfaces whose frames start at the IP header (no link-layer header):
+ * ifindex -> 1. Filled by userspace for the interfaces it attaches to. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, __u32);
+	__type(value, __u8);
+} j4s_l3dev SEC(".maps");
+
 /* Where an event is built before bpf_ringbuf_output sends its real length. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -314,16 +323,17 @@ static __always_inline void on_tcp(void *ctx, bool xdp, struct pkt *p, __u32 fra
 }
 
 static __always_inline void process(void *ctx, bool xdp, void *data, void *data_end,
-				    __u32 frame_len)
+				    __u32 frame_len, __u32 ifindex)
 {
 	struct cursor c = { .pos = data, .start = data, .end = data_end };
 	__u32 zero = 0;
 	struct j4s_stats *st = bpf_map_lookup_elem(&j4s_stats, &zero);
+	__u8 *l3 = bpf_map_lookup_elem(&j4s_l3dev, &ifindex);
 	struct pkt p = {};
 	int v;
 
 	COUNT(st, packets);
-	v = parse_packet(&c, &p);
+	v = parse_packet(&c, &p, l3 && *l3);
 	switch (v) {
 	case PARSE_OK:
 		break;
@@ -364,7 +374,7 @@ int j4s_tc(struct __sk_buff *skb)
 		data = skb->data;
 		end = skb->data_end;
 	}
-	process(skb, false, (void *)data, (void *)end, len);
+	process(skb, false, (void *)data, (void *)end, len, skb->ifindex);
 	return TC_ACT_OK;
 }
 
@@ -380,6 +390,6 @@ int j4s_xdp(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
 
-	process(ctx, true, data, end, (__u32)(end - data));
+	process(ctx, true, data, end, (__u32)(end - data), ctx->ingress_ifindex);
 	return XDP_PASS;
 }

@@ -168,10 +168,25 @@ static __always_inline int parse_tcp(struct cursor *c, struct pkt *p)
 	return PARSE_OK;
 }
 
-/* Everything from the frame start to the TCP payload. */
-static __always_inline int parse_packet(struct cursor *c, struct pkt *p)
+/* The L3 protocol of a frame that starts at the IP header (tun, WireGuard,
+ * ipip: devices without a link-layer header). */
+static __always_inline int parse_l3_start(struct cursor *c)
 {
-	int proto = parse_eth(c);
+	__u8 *v = c->pos;
+
+	if ((void *)(v + 1) > c->end)
+		return PARSE_TRUNCATED;
+	if ((*v >> 4) == 4)
+		return ETH_P_IP;
+	if ((*v >> 4) == 6)
+		return ETH_P_IPV6;
+	return PARSE_NOT_IP;
+}
+
+/* Everything from the frame start to the TCP payload. */
+static __always_inline int parse_packet(struct cursor *c, struct pkt *p, bool l3_dev)
+{
+	int proto = l3_dev ? parse_l3_start(c) : parse_eth(c);
 
 	if (proto < 0)
 		return proto;

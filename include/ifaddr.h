@@ -7,6 +7,7 @@
 #ifndef J4S_IFADDR_H
 #define J4S_IFADDR_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "config.h"
 
@@ -16,6 +17,10 @@ int ifaddr_local_ips(struct cidr **out, uint32_t *n);
 
 /* Interface flags (IFF_UP, IFF_LOOPBACK, ...) of name. 0 or -errno. */
 int ifaddr_flags(const char *name, unsigned int *flags);
+
+/* Whether frames of interface name carry an Ethernet header (ARPHRD_ETHER,
+ * loopback included): tun, WireGuard, ipip and the like do not. */
+bool ifaddr_has_ethernet(const char *name);
 
 /* Text of a cidr ("192.0.2.1", "10.0.0.0/8") into buf (>= 64 bytes). */
 void ifaddr_cidr_str(const struct cidr *c, char *buf, uint32_t size);

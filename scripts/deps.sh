@@ -24,7 +24,7 @@ case " ${ID:-} ${ID_LIKE:-} " in
 	      libbpf-dev libxdp-dev libelf-dev zlib1g-dev bpftool"
 	[ "$want_tests" = 1 ] && pkgs="$pkgs libcmocka-dev python3 valgrind tshark time libcap2-bin
 	      curl openssl gnutls-bin iproute2 tcpreplay xdp-tools iperf3
-	      rpm rpmlint logrotate elfutils systemd groff-base
+	      rpm rpmlint logrotate elfutils systemd groff-base ethtool
 	      libclang-rt-dev"
 	export DEBIAN_FRONTEND=noninteractive
 	# Wait for another apt run (unattended upgrades) instead of failing.

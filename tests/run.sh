@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 #
 # The test runner behind `make test`: every layer, one closing count.
-#   tests/run.sh [STAGE...]   stages: unit asan corpus corpus-asan valgrind cli bpf daemon replay packaging fuzz
+#   tests/run.sh [STAGE...]   stages: unit asan corpus corpus-asan valgrind cli bpf daemon replay e2e packaging fuzz
 # Each stage reports its own cases; the last line is
 #   N passed, N failed, N skipped
 # FUZZ_SECONDS (default 20) bounds each fuzzer's smoke run.
@@ -100,6 +100,16 @@ stage_replay() {
 	add_counts "replay" "$(tail -n1 <<<"$out")"
 }
 
+stage_e2e() {
+	local out
+	out=$(timeout 900 tests/e2e/run_e2e.sh 2>&1) || true
+	echo "$out" | grep -v '^ok ' || true
+	add_counts "e2e" "$(tail -n1 <<<"$out")"
+	out=$(timeout 120 tests/e2e/run_tun.sh "$BUILD/ja4sentinel" 2>&1) || true
+	echo "$out" | grep -v '^ok ' || true
+	add_counts "e2e tun" "$(tail -n1 <<<"$out")"
+}
+
 stage_packaging() {
 	local out
 	out=$(timeout 600 tests/packaging/run_packaging.sh 2>&1) || true
@@ -153,13 +163,14 @@ run_stage() {
 	bpf) stage_bpf ;;
 	replay) stage_replay ;;
 	packaging) stage_packaging ;;
+	e2e) stage_e2e ;;
 	fuzz) stage_fuzz ;;
 	*) echo "unknown stage $1" >&2; exit 2 ;;
 	esac
 }
 
 stages=("$@")
-[ ${#stages[@]} -gt 0 ] || stages=(unit asan corpus corpus-asan valgrind cli bpf daemon replay packaging fuzz)
+[ ${#stages[@]} -gt 0 ] || stages=(unit asan corpus corpus-asan valgrind cli bpf daemon replay e2e packaging fuzz)
 for s in "${stages[@]}"; do run_stage "$s"; done
 
 echo

@@ -172,6 +172,13 @@ static int fill_maps(struct bpf_cap *b, const struct config *cfg, char *err, siz
 		if (bpf_map_update_elem(bpf_map__fd(b->skel->maps.j4s_local), &k, &one, 0))
 			goto fail;
 	}
+	for (uint32_t i = 0; i < b->n_ifaces; i++) {
+		uint32_t idx = (uint32_t)b->ifindex[i];
+
+		if (b->l3dev[i] &&
+		    bpf_map_update_elem(bpf_map__fd(b->skel->maps.j4s_l3dev), &idx, &one, 0))
+			goto fail;
+	}
 	for (uint32_t i = 0; i < cfg->n_exclude; i++) {
 		const struct cidr *c = &cfg->exclude[i];
 		struct j4s_lpm_key k = { .prefixlen = c->prefix + (c->family == AF_INET ? 96 : 0) };
@@ -198,8 +205,8 @@ static uint32_t ring_bytes(const struct config *cfg)
 
 /* ---- pinning ---- */
 
-static const char *const pin_maps[] = { "j4s_events", "j4s_stats", "j4s_flows",
-					 "j4s_ports",  "j4s_local", "j4s_excl" };
+static const char *const pin_maps[] = { "j4s_events", "j4s_stats", "j4s_flows", "j4s_ports",
+					 "j4s_local",  "j4s_excl",  "j4s_l3dev" };
 
 /* Remove what a crashed run left, so the names are free again. */
 static void unpin_all(void)
@@ -347,6 +354,10 @@ static int add_iface(struct bpf_cap *b, const char *name, char *err, size_t errl
 	}
 	b->ifindex[b->n_ifaces] = (int)idx;
 	snprintf(b->ifname[b->n_ifaces], IF_NAMESIZE, "%s", name);
+	b->l3dev[b->n_ifaces] = !ifaddr_has_ethernet(name);
+	if (b->l3dev[b->n_ifaces])
+		log_info("bpf", "%s has no Ethernet header: its frames are read from the IP header",
+			 name);
 	b->n_ifaces++;
 	return 0;
 }
@@ -448,7 +459,7 @@ struct capture *capture_bpf_open(const struct config *cfg, bool xdp, char *err, 
 	}
 	c->ops = &bpf_ops;
 	c->mode = xdp ? "xdp" : "tc";
-	c->link_name = "EN10MB";
+	c->link_name = "EN10MB (RAW on interfaces without Ethernet)";
 	c->priv = b;
 	b->c = c;
 	b->xdp = xdp;

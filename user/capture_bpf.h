@@ -28,6 +28,7 @@ struct bpf_cap {
 	int ifindex[BPF_MAX_IFACES];
 	char ifname[BPF_MAX_IFACES][IF_NAMESIZE];
 	bool attached[BPF_MAX_IFACES];
+	bool l3dev[BPF_MAX_IFACES];        /* frames start at the IP header */
 	bool hook_created[BPF_MAX_IFACES]; /* tc: we created the clsact qdisc */
 	int tcx_link[BPF_MAX_IFACES];      /* tc: TCX link fd, 0 when clsact */
 	int xdp_mode[BPF_MAX_IFACES];      /* xdp: the mode that attached */

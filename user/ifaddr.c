@@ -97,3 +97,21 @@ int ifaddr_flags(const char *name, unsigned int *flags)
 	close(fd);
 	return rc;
 }
+
+bool ifaddr_has_ethernet(const char *name)
+{
+	char path[64 + IF_NAMESIZE];
+	unsigned int type = 1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/type", name);
+	f = fopen(path, "r");
+	if (f) {
+		if (fscanf(f, "%u", &type) != 1)
+			type = 1;
+		fclose(f);
+	}
+	/* ARPHRD_ETHER (1) and ARPHRD_LOOPBACK (772) frames start with 14 bytes
+	 * of Ethernet header; everything else here starts at IP. */
+	return type == 1 || type == 772;
+}

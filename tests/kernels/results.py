@@ -1,0 +1,329 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+"""The kernel matrix's results.
+
+  results.py guest OUTDIR
+      (in the guest, at the end of tests/kernels/guest.sh) turn what
+      guest.sh left in OUTDIR into OUTDIR/result.json
+  results.py matrix [--doc FILE] NAME=DIR...
+      (on the host, scripts/kernel-matrix.sh) read each kernel's
+      result.json and vm.json, print the table, the notes and the counting
+      line `N passed, N failed, N skipped` (one check per kernel x test),
+      and with --doc rewrite the part of FILE between the markers
+      <!-- kernel-matrix:begin --> and <!-- kernel-matrix:end -->.
+      Exits 1 when a check failed.
+"""
+import json
+import os
+import re
+import sys
+
+CHECKS = ["bpftest", "tc", "xdp", "auto"]
+BEGIN = "<!-- kernel-matrix:begin -->"
+END = "<!-- kernel-matrix:end -->"
+
+
+# ---- guest side ----
+
+def read(path, default=""):
+    try:
+        with open(path, errors="replace") as f:
+            return f.read()
+    except OSError:
+        return default
+
+
+def parse_info(text):
+    info = {}
+    for line in text.splitlines():
+        if "=" in line:
+            k, v = line.split("=", 1)
+            info[k] = v
+    return info
+
+
+def parse_features(text):
+    """`bpftool feature probe kernel` (plain text) -> what the program and
+    libxdp depend on. None: not probed."""
+    if "eBPF program_type" not in text:
+        return {}
+    helpers = {}
+    current = None
+    for line in text.splitlines():
+        m = re.match(r"eBPF helpers supported for program type (\S+):", line)
+        if m:
+            current = helpers.setdefault(m.group(1), set())
+            continue
+        m = re.match(r"\s+- (bpf_\w+)", line)
+        if m and current is not None:
+            current.add(m.group(1))
+        elif not line.startswith("\t") and not line.startswith(" "):
+            current = None
+
+    def avail(kind, name):
+        m = re.search(r"eBPF %s %s is (NOT )?available" % (kind, name), text)
+        return None if not m else m.group(1) is None
+
+    def helper(prog, name):
+        return None if prog not in helpers else name in helpers[prog]
+
+    return {
+        "ringbuf": avail("map_type", "ringbuf"),
+        "lru_hash": avail("map_type", "lru_hash"),
+        "lpm_trie": avail("map_type", "lpm_trie"),
+        "prog_sched_cls": avail("program_type", "sched_cls"),
+        "prog_xdp": avail("program_type", "xdp"),
+        "prog_ext": avail("program_type", "ext"),
+        "xdp_load_bytes": helper("xdp", "bpf_xdp_load_bytes"),
+        "skb_load_bytes": helper("sched_cls", "bpf_skb_load_bytes"),
+        "ringbuf_output_xdp": helper("xdp", "bpf_ringbuf_output"),
+        # libbpf's own test for memcg-charged BPF memory (5.11+):
+        "memcg_accounting": helper("socket_filter", "bpf_ktime_get_coarse_ns"),
+    }
+
+
+def parse_log(text):
+    """The daemon's JSON log lines -> the lines worth showing."""
+    out = {"started": False, "mode": None, "attach": [], "warnings": [], "errors": [],
+           "lib": [], "stats": None}
+    for line in text.splitlines():
+        try:
+            r = json.loads(line)
+        except ValueError:
+            if line.strip():
+                out["lib"].append(line.strip())
+            continue
+        msg = r.get("message", "")
+        comp = r.get("component", "")
+        level = str(r.get("level", "")).lower()
+        if msg == "capture started":
+            out["started"] = True
+            out["mode"] = r.get("mode")
+        elif re.match(r"j4s_(tc|xdp) attached|removed a j4s_", msg):
+            out["attach"].append(msg)
+        elif comp in ("libbpf", "libxdp"):
+            out["lib"].append(comp + ": " + msg)
+        elif level == "error":
+            out["errors"].append(comp + ": " + msg)
+        elif level == "warn":
+            out["warnings"].append(comp + ": " + msg)
+        if "kernel" in r and isinstance(r.get("kernel"), dict):
+            out["stats"] = r["kernel"]
+    return out
+
+
+def verifier_excerpt(lib_lines, limit=60):
+    """libbpf's dump of the verifier log on a failed load, shortened to its
+    head and its tail (where the rejection is)."""
+    start = None
+    for i, l in enumerate(lib_lines):
+        if "BEGIN PROG LOAD LOG" in l or "failed to load" in l or "-- BEGIN" in l:
+            start = i
+            break
+    if start is None:
+        return ""
+    lines = lib_lines[start:]
+    if len(lines) > limit:
+        lines = lines[:10] + ["... (%d lines) ..." % (len(lines) - limit + 10)] + lines[-(limit - 10):]
+    return "\n".join(lines)
+
+
+def guest(outdir):
+    info = parse_info(read(os.path.join(outdir, "info.txt")))
+    res = {
+        "kernel": info.get("kernel"),
+        "btf": info.get("btf") == "yes",
+        "btf_bytes": int(info["btf_bytes"]) if info.get("btf_bytes", "").isdigit() else None,
+        "memlock": info.get("memlock"),
+        "features": parse_features(read(os.path.join(outdir, "features.txt"))),
+        "checks": {},
+        "daemon": {},
+        "verifier_log": {},
+    }
+    for line in read(os.path.join(outdir, "checks.tsv")).splitlines():
+        parts = line.split("\t", 2)
+        if len(parts) == 3:
+            res["checks"][parts[0]] = {"status": parts[1], "detail": parts[2]}
+    for mode in ("tc", "xdp", "auto"):
+        log = read(os.path.join(outdir, "daemon-%s.log" % mode), None)
+        if log is None:
+            continue
+        d = parse_log(log)
+        attached = read(os.path.join(outdir, "attached-%s.txt" % mode))
+        d["xdp_dispatcher"] = "xdp_dispatcher" in attached if mode == "xdp" else None
+        d["xdpgeneric"] = "xdpgeneric" in attached
+        d["records"] = sum(1 for _ in open(os.path.join(outdir, "records-%s.jsonl" % mode))) \
+            if os.path.exists(os.path.join(outdir, "records-%s.jsonl" % mode)) else None
+        v = verifier_excerpt(d["lib"])
+        if v:
+            res["verifier_log"][mode] = v
+        res["daemon"][mode] = d
+    tc = res["daemon"].get("tc", {})
+    if any("TCX link" in a for a in tc.get("attach", [])):
+        res["features"]["tcx"] = True
+    elif any("attached" in a for a in tc.get("attach", [])):
+        res["features"]["tcx"] = False
+    with open(os.path.join(outdir, "result.json"), "w") as f:
+        json.dump(res, f, indent=1, sort_keys=True)
+        f.write("\n")
+
+
+# ---- host side ----
+
+def lacks(res):
+    """What the kernel lacked and what the daemon did about it."""
+    f = res.get("features", {})
+    out = []
+    if not res.get("btf"):
+        out.append("no kernel BTF (/sys/kernel/btf/vmlinux): the CO-RE program cannot load; "
+                   "`auto` must fall back to pcap")
+    if f.get("ringbuf") is False:
+        out.append("no BPF ring buffer: eBPF modes impossible, `auto` falls back to pcap")
+    if f.get("tcx") is False:
+        out.append("no TCX (6.6+): `j4s_tc` goes into a clsact qdisc as filter 0x4a34 "
+                   "(the daemon creates the qdisc and removes it on a clean stop; a filter "
+                   "left by kill -9 is replaced by the next start)")
+    if f.get("xdp_load_bytes") is False:
+        out.append("no `bpf_xdp_load_bytes` (5.18+): `j4s_xdp` copies the packet byte by byte "
+                   "(CO-RE picks the path at load time; fine for linear XDP frames)")
+    if f.get("memcg_accounting") is False:
+        out.append("BPF memory charged to RLIMIT_MEMLOCK, not memcg (before 5.11): libbpf "
+                   "raises the limit (root); a unit needs LimitMEMLOCK=infinity")
+    if f.get("prog_ext") is False:
+        out.append("no BPF_PROG_TYPE_EXT: libxdp cannot use its dispatcher and attaches "
+                   "`j4s_xdp` alone")
+    x = res.get("daemon", {}).get("xdp", {})
+    if x and x.get("started"):
+        if x.get("xdpgeneric"):
+            out.append("XDP in generic (skb) mode on the veth (native refused)")
+        if x.get("xdp_dispatcher") is False:
+            out.append("libxdp attached `j4s_xdp` without its dispatcher")
+    return out
+
+
+def cell(res, name):
+    c = res.get("checks", {}).get(name)
+    if not c:
+        return "fail", "no result"
+    return c["status"], c["detail"]
+
+
+def short(status, detail, name, res):
+    """A table cell: status plus the one fact that matters."""
+    word = {"pass": "pass", "fail": "**FAIL**", "skip": "skip"}.get(status, status)
+    d = res.get("daemon", {}).get(name, {})
+    if name == "bpftest":
+        m = re.match(r"(\d+/\d+)", detail)
+        return "%s (%s)" % (word, m.group(1)) if m and status == "pass" else "%s: %s" % (word, detail)
+    if status != "pass":
+        return "%s: %s" % (word, detail)
+    if name == "tc":
+        how = "TCX link" if any("TCX" in a for a in d.get("attach", [])) else "clsact filter"
+    elif name == "xdp":
+        how = ("generic" if d.get("xdpgeneric") else "native") + \
+            (", dispatcher" if d.get("xdp_dispatcher") else ", no dispatcher")
+    else:
+        how = "chose " + (d.get("mode") or "?")
+    return "%s (%s, %s records)" % (word, how, d.get("records"))
+
+
+def matrix(args):
+    doc = None
+    if args and args[0] == "--doc":
+        doc = args[1]
+        args = args[2:]
+    rows = []
+    for a in args:
+        name, _, path = a.partition("=")
+        res = {}
+        try:
+            with open(os.path.join(path, "result.json")) as f:
+                res = json.load(f)
+        except (OSError, ValueError):
+            pass
+        vm = {}
+        try:
+            with open(os.path.join(path, "vm.json")) as f:
+                vm = json.load(f)
+        except (OSError, ValueError):
+            pass
+        if not res:
+            why = vm.get("why") or "no result.json (see %s/console.log)" % path
+            res = {"kernel": vm.get("kernel") or name,
+                   "checks": {c: {"status": vm.get("status", "fail"), "detail": why}
+                              for c in CHECKS}}
+        else:
+            for c in CHECKS:
+                res["checks"].setdefault(c, {"status": "fail", "detail": "not run (guest.sh stopped early?)"})
+        rows.append((name, res, vm))
+
+    passed = failed = skipped = 0
+    table = ["| kernel | package | BTF | bpftest (PROG_TEST_RUN) | tc | xdp | auto | runtime |",
+             "|---|---|---|---|---|---|---|---|"]
+    text = []
+    for name, res, vm in rows:
+        cells = []
+        for c in CHECKS:
+            status, detail = cell(res, c)
+            if status == "pass":
+                passed += 1
+            elif status == "skip":
+                skipped += 1
+            else:
+                failed += 1
+            cells.append(short(status, detail, c, res))
+            text.append("%-8s %-7s %-5s %s" % (name, c, status, detail))
+        btf = "yes" if res.get("btf") else ("no" if "btf" in res else "?")
+        rt = "%d s" % vm["runtime_s"] if isinstance(vm.get("runtime_s"), (int, float)) else "?"
+        table.append("| %s | %s | %s | %s | %s |" % (
+            res.get("kernel") or name, vm.get("package", "-"), btf, " | ".join(cells), rt))
+    notes = []
+    for name, res, vm in rows:
+        items = lacks(res) if "features" in res else []
+        for mode in ("tc", "xdp", "auto"):
+            d = res.get("daemon", {}).get(mode, {})
+            for w in d.get("warnings", []) + d.get("errors", []):
+                items.append("daemon (%s): %s" % (mode, w))
+        notes.append("- **%s**%s: %s" % (
+            res.get("kernel") or name, " (%s)" % vm["note"] if vm.get("note") else "",
+            "; ".join(items) if items else "nothing missing that the daemon uses"))
+        for mode, v in sorted(res.get("verifier_log", {}).items()):
+            notes.append("\n  verifier log (%s):\n\n  ```\n%s\n  ```" % (
+                mode, "\n".join("  " + l for l in v.splitlines())))
+    count = "%d passed, %d failed, %d skipped" % (passed, failed, skipped)
+
+    print("\n".join(table))
+    print()
+    print("\n".join(notes))
+    print()
+    print("\n".join(text))
+    if doc:
+        body = "\n".join(table) + "\n\nWhat each kernel lacked, and what the daemon did about it:\n\n" + \
+            "\n".join(notes) + "\n\n`" + count + "`\n"
+        try:
+            old = open(doc).read()
+        except OSError:
+            old = ""
+        if BEGIN in old and END in old:
+            new = old[:old.index(BEGIN) + len(BEGIN)] + "\n" + body + old[old.index(END):]
+        else:
+            new = old + ("\n" if old else "") + BEGIN + "\n" + body + END + "\n"
+        if new != old:
+            with open(doc, "w") as f:
+                f.write(new)
+    print(count)
+    return 1 if failed else 0
+
+
+def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "guest":
+        guest(sys.argv[2])
+        return 0
+    if len(sys.argv) >= 3 and sys.argv[1] == "matrix":
+        return matrix(sys.argv[2:])
+    sys.stderr.write(__doc__)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
