@@ -367,10 +367,34 @@ def test_pcap_on_any(tmp, lst):
     assert rc == 0
 
 
+def test_stuck_correlator(tmp, lst):
+    """A receiver that is alive but never reads: queue bounded, drops counted,
+    capture unaffected (every hello still fingerprinted)."""
+    path = os.path.join(tmp, "corr.sock")
+    stuck = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    stuck.bind(path)
+    d = Daemon(tmp, lst.port, unix_output(path, buf=50))
+    t0 = time.time()
+    send_hellos(lst.port, 150)
+    took = time.time() - t0
+    time.sleep(1.0)
+    rc, stop_took = d.stop()
+    stuck.close()
+    st = d.final_stats()
+    out = next(iter(st["outputs"].values()))
+    assert st["hellos"]["records"] == 150, st["hellos"]
+    # What the socket took (its queue) + what stayed queued + drops = records.
+    assert out["dropped"] >= 150 - 50 - 64, out
+    assert out["sent"] + out["queued"] + out["dropped"] == 150, out
+    assert out["queued"] <= 50, out
+    assert rc == 0 and stop_took < 2.5, f"stop took {stop_took:.2f}s"
+    assert took < 10, "clients slowed down by the stuck correlator"
+
+
 TESTS = [test_correlator_starts_late, test_correlator_restarts, test_slow_correlator,
          test_queue_bounded_drop_oldest, test_file_rotation_sighup, test_notify_and_sigterm,
          test_stats_and_two_outputs, test_auto_without_bpf_rights_falls_back,
-         test_tc_mode_on_loopback, test_pcap_on_any]
+         test_tc_mode_on_loopback, test_pcap_on_any, test_stuck_correlator]
 
 
 def main():
