@@ -57,6 +57,11 @@
  * may be split into. */
 #define REASM_MAX_BYTES (HELLO_MAX_BODY + 4 + 2048)
 
+/* Bytes all reassembly buffers may hold together: real hellos split over
+ * segments need a few KiB each for a few ms; beyond this, flows dribbling
+ * bytes (an attack) lose their buffers oldest first, counted. */
+#define REASM_BUDGET_BYTES (64u << 20)
+
 /* Records are datagrams on the correlator socket: never larger (bytes). */
 #define RECORD_MAX_BYTES 65536
 

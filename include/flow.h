@@ -88,12 +88,14 @@ struct flow_stats {
 	uint64_t after_done;     /* packets of finished flows (cost nothing more) */
 	uint64_t no_flow;        /* packets of no flow that could not start one */
 	uint64_t bare_acks;      /* no payload, no SYN/FIN/RST: nothing to look up */
+	uint64_t evicted_memory; /* waiting flows evicted to keep buffers under the budget */
 };
 
 struct flow_config {
 	uint32_t max_flows;
 	uint64_t timeout_ns;
 	struct reasm_limits limits;
+	uint64_t max_buffered; /* bytes all reassembly buffers may hold together, 0 = no limit */
 };
 
 /* A complete hello, valid until the next call on the table. */

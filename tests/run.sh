@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 #
 # The test runner behind `make test`: every layer, one closing count.
-#   tests/run.sh [STAGE...]   stages: unit asan corpus corpus-asan valgrind cli bpf daemon replay e2e packaging fuzz
+#   tests/run.sh [STAGE...]   stages: unit asan corpus corpus-asan valgrind cli bpf daemon replay e2e stress packaging fuzz
 # Each stage reports its own cases; the last line is
 #   N passed, N failed, N skipped
 # FUZZ_SECONDS (default 20) bounds each fuzzer's smoke run.
@@ -110,6 +110,13 @@ stage_e2e() {
 	add_counts "e2e tun" "$(tail -n1 <<<"$out")"
 }
 
+stage_stress() {
+	local out
+	out=$(timeout 600 tests/stress/run_stress.sh "$BUILD/ja4sentinel" 2>&1) || true
+	echo "$out" | grep -v '^ok ' || true
+	add_counts "stress" "$(tail -n1 <<<"$out")"
+}
+
 stage_packaging() {
 	local out
 	out=$(timeout 600 tests/packaging/run_packaging.sh 2>&1) || true
@@ -164,13 +171,14 @@ run_stage() {
 	replay) stage_replay ;;
 	packaging) stage_packaging ;;
 	e2e) stage_e2e ;;
+	stress) stage_stress ;;
 	fuzz) stage_fuzz ;;
 	*) echo "unknown stage $1" >&2; exit 2 ;;
 	esac
 }
 
 stages=("$@")
-[ ${#stages[@]} -gt 0 ] || stages=(unit asan corpus corpus-asan valgrind cli bpf daemon replay e2e packaging fuzz)
+[ ${#stages[@]} -gt 0 ] || stages=(unit asan corpus corpus-asan valgrind cli bpf daemon replay e2e stress packaging fuzz)
 for s in "${stages[@]}"; do run_stage "$s"; done
 
 echo

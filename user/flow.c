@@ -23,6 +23,7 @@ struct flow_table {
 	uint64_t k0, k1;      /* SipHash key */
 	uint32_t mask;        /* buckets - 1 */
 	uint32_t count;
+	uint64_t buffered;    /* bytes held by reassembly buffers */
 	struct flow **buckets;
 	struct flow *pool;
 	struct flow *free;    /* returned entries, chained through hnext */
@@ -134,6 +135,8 @@ struct flow_table *flow_table_new(const struct flow_config *cfg, const uint8_t s
 	if (!ft)
 		return NULL;
 	ft->cfg = *cfg;
+	if (!ft->cfg.max_buffered)
+		ft->cfg.max_buffered = UINT64_MAX;
 	memcpy(&ft->k0, seed, 8);
 	memcpy(&ft->k1, seed + 8, 8);
 	while (nb < cfg->max_flows && nb < (1u << 31))
@@ -172,6 +175,13 @@ struct flow *flow_table_lookup(struct flow_table *ft, const struct flow_key *key
 	return NULL;
 }
 
+/* Free a flow's reassembly buffer, keeping the byte count right. */
+static void release_buffer(struct flow_table *ft, struct flow *f)
+{
+	ft->buffered -= f->reasm.cap;
+	reasm_reset(&f->reasm);
+}
+
 static void flow_remove(struct flow_table *ft, struct flow *f)
 {
 	struct flow **pp = &ft->buckets[key_hash(ft, &f->key) & ft->mask];
@@ -180,7 +190,7 @@ static void flow_remove(struct flow_table *ft, struct flow *f)
 		pp = &(*pp)->hnext;
 	*pp = f->hnext;
 	list_del(list_of(ft, f), f);
-	reasm_reset(&f->reasm);
+	release_buffer(ft, f);
 	f->hnext = ft->free;
 	ft->free = f;
 	ft->count--;
@@ -228,7 +238,7 @@ static void flow_start(struct flow_table *ft, struct flow *f, const struct pkt_i
 	list_del(list_of(ft, f), f); /* to the young end of the waiting list */
 	f->state = FLOW_WAIT_HELLO;
 	list_push(&ft->waiting, f);
-	reasm_reset(&f->reasm);
+	release_buffer(ft, f);
 	reasm_init(&f->reasm, syn ? pi->seq + 1 : pi->seq);
 	f->created_ns = now;
 	f->syn_ns = syn ? now : 0;
@@ -264,6 +274,23 @@ static enum flow_result flow_end(struct flow_table *ft, struct flow *f, uint64_t
 	return FLOW_ENDED;
 }
 
+/* Over the byte budget: the oldest waiting flows lose their buffers (and
+ * their hello), never the flow being served. */
+static void enforce_budget(struct flow_table *ft, struct flow *keep)
+{
+	struct flow *f = ft->waiting.head;
+
+	while (f && ft->buffered > ft->cfg.max_buffered) {
+		struct flow *next = f->next;
+
+		if (f != keep && f->reasm.cap) {
+			ft->st.evicted_memory++;
+			flow_remove(ft, f);
+		}
+		f = next;
+	}
+}
+
 static enum flow_result frame_verdict(struct flow_table *ft, struct flow *f, uint64_t now,
 				      enum hello_verdict v, uint32_t need)
 {
@@ -297,9 +324,10 @@ static enum flow_result add_payload(struct flow_table *ft, struct flow *f,
 				    const struct pkt_info *pi, uint64_t now, struct flow_hello *out)
 {
 	struct reasm *r = &f->reasm;
-	uint32_t need, seq = data_seq(pi);
+	uint32_t need, cap_before, seq = data_seq(pi);
 	struct reasm_effects fx;
 	enum hello_verdict v;
+	enum reasm_result rr;
 
 	out->flow = f;
 	/* Fast path: the whole hello in the first segment, nothing to copy. */
@@ -312,7 +340,12 @@ static enum flow_result add_payload(struct flow_table *ft, struct flow *f,
 			return frame_verdict(ft, f, now, v, need);
 		}
 	}
-	switch (reasm_add(r, &ft->cfg.limits, seq, pi->payload, pi->payload_len, &fx)) {
+	cap_before = r->cap;
+	rr = reasm_add(r, &ft->cfg.limits, seq, pi->payload, pi->payload_len, &fx);
+	ft->buffered += r->cap - cap_before;
+	if (ft->buffered > ft->cfg.max_buffered)
+		enforce_budget(ft, f);
+	switch (rr) {
 	case REASM_SEGMENT_LIMIT:
 		return flow_end(ft, f, now, &ft->st.segment_limit);
 	case REASM_BYTE_LIMIT:
@@ -421,7 +454,7 @@ void flow_table_finish(struct flow_table *ft, struct flow *f, uint64_t now)
 	list_del(&ft->waiting, f);
 	f->state = FLOW_DONE;
 	f->created_ns = now;
-	reasm_reset(&f->reasm);
+	release_buffer(ft, f);
 	list_push(&ft->done, f);
 }
 

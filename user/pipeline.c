@@ -6,6 +6,7 @@
  * packet's.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -45,6 +46,7 @@ struct pipeline *pipeline_new(const struct config *cfg, bool all_ports, struct o
 		.timeout_ns = (uint64_t)cfg->flow_timeout_sec * NSEC_PER_SEC,
 		.limits = { .max_bytes = REASM_MAX_BYTES,
 			    .max_segments = (uint16_t)cfg->max_hello_segments },
+		.max_buffered = REASM_BUDGET_BYTES,
 	};
 	uint8_t seed[16];
 	struct pipeline *p;
@@ -163,9 +165,15 @@ static void fingerprint(struct pipeline *p, const struct flow_hello *fh)
 		emit(p, p->record, (size_t)len);
 }
 
+/* Expired flows at once above which freed buffers go back to the system. */
+#define PIPELINE_TRIM_AFTER 1000
+
 void pipeline_tick(struct pipeline *p, uint64_t now)
 {
-	flow_table_expire(p->flows, now);
+	/* After a wave of abandoned connections (an attack, a scan) hand the
+	 * reassembly memory back, so RSS returns to its baseline. */
+	if (flow_table_expire(p->flows, now) >= PIPELINE_TRIM_AFTER)
+		malloc_trim(0);
 	p->last_expire = now;
 }
 

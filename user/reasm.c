@@ -10,7 +10,10 @@
 #include <string.h>
 #include "reasm.h"
 
-#define REASM_MIN_ALLOC 2048 /* one buffer fits nearly every hello */
+/* Smallest buffer: bytes are held as they arrive, so a flow that sends 100
+ * bytes and stops (a scan, an attack) costs a few hundred, not a hello's
+ * worth; buffers double as data comes. */
+#define REASM_MIN_ALLOC 256
 
 void reasm_init(struct reasm *r, uint32_t base)
 {

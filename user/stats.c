@@ -45,6 +45,7 @@ static struct json_object *flow_fields(const struct flow_stats *f, uint32_t acti
 	put(o, "after_done", f->after_done);
 	put(o, "no_flow", f->no_flow);
 	put(o, "bare_acks", f->bare_acks);
+	put(o, "evicted_memory", f->evicted_memory);
 	return o;
 }
 

@@ -70,6 +70,12 @@ static const struct flow_config cfg_default = CFG(16, REASM_MAX_BYTES, DEF_MAX_H
 static const struct flow_config cfg_small = CFG(4, REASM_MAX_BYTES, DEF_MAX_HELLO_SEGMENTS);
 static const struct flow_config cfg_seg3 = CFG(16, REASM_MAX_BYTES, 3);
 static const struct flow_config cfg_bytes64 = CFG(16, 64, DEF_MAX_HELLO_SEGMENTS);
+static const struct flow_config cfg_budget600 = {
+	.max_flows = 16,
+	.timeout_ns = 30 * SEC,
+	.limits = { .max_bytes = REASM_MAX_BYTES, .max_segments = DEF_MAX_HELLO_SEGMENTS },
+	.max_buffered = 600,
+};
 
 struct fixture {
 	struct flow_table *ft;
@@ -834,6 +840,25 @@ static void test_flow_table_finish_frees_reasm(void **state)
 	assert_int_equal(flow_table_count(f->ft), 1);
 }
 
+static void test_flow_process_buffer_budget(void **state)
+{
+	struct fixture *f = *state;
+
+	/* Budget of 600 bytes: two flows hold 256-byte buffers, the third one's
+	 * buffer pushes the total over and the oldest waiting flow goes. */
+	for (uint16_t i = 0; i < 3; i++) {
+		syn(f, PORT + i, ISN, T0 + i);
+		assert_int_equal(seg(f, PORT + i, hello, 10, 30, T0 + MS + i), FLOW_NOTHING);
+	}
+	assert_int_equal(stats(f)->evicted_memory, 1);
+	assert_null(lookup(f, PORT));
+	assert_non_null(lookup(f, PORT + 1));
+	assert_non_null(lookup(f, PORT + 2));
+	/* The flows still there complete normally. */
+	assert_int_equal(seg(f, PORT + 2, hello, 0, 10, T0 + 2 * MS), FLOW_NOTHING);
+	assert_int_equal(seg(f, PORT + 2, hello, 40, 12, T0 + 2 * MS), FLOW_HELLO);
+}
+
 static void test_flow_table_free_pending(void **state)
 {
 	struct fixture *f = *state;
@@ -925,6 +950,7 @@ int main(void)
 		T(test_flow_process_syn_with_data),
 		TC(test_flow_process_segment_limit, cfg_seg3),
 		TC(test_flow_process_byte_limit, cfg_bytes64),
+		TC(test_flow_process_buffer_budget, cfg_budget600),
 		TC(test_flow_process_table_full_evicts, cfg_small),
 		T(test_flow_table_expire_waiting),
 		T(test_flow_table_expire_done),
