@@ -391,10 +391,31 @@ def test_stuck_correlator(tmp, lst):
     assert took < 10, "clients slowed down by the stuck correlator"
 
 
+def test_local_ips_in_tc_and_pcap(tmp, lst):
+    """core.local_ips keeps hellos to a listed address and drops the rest, the
+    same way in the kernel program and in the pcap filter."""
+    for mode in ("tc", "pcap"):
+        for local, want in (("127.0.0.1", 8), ("127.0.0.2", 0)):
+            sub = os.path.join(tmp, f"{mode}-{want}")
+            os.mkdir(sub)
+            path = os.path.join(sub, "corr.sock")
+            r = Receiver(path)
+            d = Daemon(sub, lst.port, unix_output(path), mode=mode,
+                       extra_core=f"  local_ips: [{local}]\n")
+            send_hellos(lst.port, 8)
+            wait_for(lambda: len(r.records) >= want and want, 4)
+            time.sleep(0.3)
+            rc, _ = d.stop()
+            r.close()
+            assert rc == 0
+            assert len(r.records) == want, f"{mode} local_ips {local}: {len(r.records)} records, want {want}"
+
+
 TESTS = [test_correlator_starts_late, test_correlator_restarts, test_slow_correlator,
          test_queue_bounded_drop_oldest, test_file_rotation_sighup, test_notify_and_sigterm,
          test_stats_and_two_outputs, test_auto_without_bpf_rights_falls_back,
-         test_tc_mode_on_loopback, test_pcap_on_any, test_stuck_correlator]
+         test_tc_mode_on_loopback, test_pcap_on_any, test_stuck_correlator,
+         test_local_ips_in_tc_and_pcap]
 
 
 def main():
