@@ -34,8 +34,12 @@ static void remove_leftover_filter(struct bpf_cap *b, uint32_t i)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = b->ifindex[i], .attach_point = BPF_TC_INGRESS);
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = J4S_TC_HANDLE, .priority = J4S_TC_PRIO);
+	/* Usually there is nothing to remove: keep libbpf's complaint out of the log. */
+	libbpf_print_fn_t old = libbpf_set_print(NULL);
+	int rc = bpf_tc_detach(&hook, &opts);
 
-	if (!bpf_tc_detach(&hook, &opts))
+	libbpf_set_print(old);
+	if (!rc)
 		log_info("tc", "removed a j4s_tc filter left on %s by an earlier run", b->ifname[i]);
 }
 
