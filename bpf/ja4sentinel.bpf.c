@@ -276,7 +276,7 @@ static __always_inline void on_tcp(void *ctx, bool xdp, struct pkt *p, __u32 fra
 				   struct j4s_stats *st)
 {
 	struct j4s_flow *f, fresh = {};
-	__u8 head[9] = {};
+	__u8 head[16] = {};
 	__u64 have;
 
 	if ((p->flags & (TCP_SYN | TCP_ACK)) == TCP_SYN) {
@@ -301,9 +301,11 @@ static __always_inline void on_tcp(void *ctx, bool xdp, struct pkt *p, __u32 fra
 		}
 		return;
 	}
-	have = p->payload_len < sizeof(head) ? p->payload_len : sizeof(head);
-	barrier_var(have);
-	if (have < 1 || have > sizeof(head) || read_bytes(ctx, xdp, p->payload_off, head, have)) {
+	have = p->payload_len < 9 ? p->payload_len : 9; /* >= 1: payload_len checked above */
+	/* Verifiers before 5.13 learn no lower bound from "!= 0": derive the
+	 * size as ((have - 1) & 15) + 1, provably 1..16 and equal to have. */
+	have = ((have - 1) & 15) + 1;
+	if (read_bytes(ctx, xdp, p->payload_off, head, have)) {
 		COUNT(st, copy_errors);
 		return;
 	}
