@@ -62,6 +62,7 @@ static int setup(void **state)
 	struct j4s_lpm_key k = { 0 };
 
 	memset(&f, 0, sizeof(f));
+	*state = &f; /* teardown runs even when setup fails */
 	libbpf_set_print(quiet);
 	f.skel = ja4sentinel_bpf__open();
 	if (!f.skel)
@@ -91,6 +92,8 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 
+	if (!f)
+		return 0;
 	ring_buffer__free(f->rb);
 	ja4sentinel_bpf__destroy(f->skel);
 	return 0;
