@@ -274,3 +274,23 @@ man:
 
 -include $(wildcard $(BUILD)/obj/*.d $(BUILD)/asan/obj/*.d $(BUILD)/unit/*.d $(BUILD)/asan/unit/*.d \
 	$(BUILD)/bpf/*.d)
+
+# ==== Kernel matrix (scripts/kernel-matrix.sh, tests/kernels/) ================
+# One block, appended after the rest and changing none of it.
+#   make kernel-matrix [KERNELS=5.10,6.1,6.12,host] [KERNEL_MATRIX_ARGS=...]
+# boots Debian's kernels under qemu (KVM, else TCG), runs the BPF and live
+# tests in each and on this machine's kernel, and rewrites the matrix in
+# docs/compatibility.md. Needs root. Kernels are cached in $(BUILD)/kernels.
+KERNELS ?= 5.10,6.1,6.12,host
+KERNEL_MATRIX_ARGS ?=
+
+.PHONY: kernel-matrix
+
+$(BUILD)/kernels/verifier_log: tests/kernels/verifier_log.c $(BUILD)/bpf/ja4sentinel.skel.h
+	$(Q)mkdir -p $(@D)
+	$(call msg,TEST-CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $< $(PC_LIBS) -o $@
+
+kernel-matrix: all bpftest $(BUILD)/kernels/verifier_log
+	$(Q)BUILD=$(BUILD) scripts/kernel-matrix.sh --kernels $(KERNELS) $(KERNEL_MATRIX_ARGS)
+# ==== end of kernel matrix ====================================================

@@ -23,7 +23,11 @@
 # Writes into OUTDIR: info.txt, features.txt, bpftest.out, daemon-MODE.log,
 # records-MODE.jsonl, checks.tsv (check, status, detail) and, through
 # tests/kernels/results.py, result.json. Prints ok/FAIL/SKIP lines.
-# Environment: J4S_BIN, J4S_TEST_BPF (default build/...), J4S_CLIENTS (5).
+# Also loads each program alone with build/kernels/verifier_log, whose
+# output (verifier-tc.log, verifier-xdp.log) has the whole verifier log of a
+# program that does not load.
+# Environment: J4S_BIN, J4S_TEST_BPF, J4S_VERIFIER (default build/...),
+# J4S_CLIENTS (5).
 set -u
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -31,7 +35,10 @@ ROOT=$(cd "$HERE/../.." && pwd)
 OUT=${1:?usage: guest.sh OUTDIR}
 BIN=${J4S_BIN:-$ROOT/build/ja4sentinel}
 TEST_BPF=${J4S_TEST_BPF:-$ROOT/build/bpftest/test_bpf}
+VERIFIER=${J4S_VERIFIER:-$ROOT/build/kernels/verifier_log}
 N=${J4S_CLIENTS:-5}
+# How long loading a program may take (the verifier is slow under TCG).
+LOAD_TIMEOUT=${J4S_LOAD_TIMEOUT:-1200}
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
 export HOME=/tmp LC_ALL=C
@@ -50,8 +57,10 @@ WORK=$(mktemp -d /tmp/j4s-kernel.XXXXXX)
 PIDS=()
 
 note() { echo "# $*"; }
-check() { # NAME STATUS DETAIL
-	printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$OUT/checks.tsv"
+T_CHECK=$SECONDS
+check() { # NAME STATUS DETAIL: one line of checks.tsv, with the check's seconds
+	printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$((SECONDS - T_CHECK))" "$3" >>"$OUT/checks.tsv"
+	T_CHECK=$SECONDS
 	case $2 in
 	pass) echo "ok $1: $3" ;;
 	skip) echo "SKIP $1: $3" ;;
@@ -63,9 +72,9 @@ running() { jobs -pr | grep -qx "$1"; }
 
 # stop PID SIGNAL SECONDS: signal, wait, SIGKILL if needed; STOP_RC.
 stop() {
-	local pid=$1 sig=$2 secs=$3 i
+	local pid=$1 sig=$2 secs=$3 t0=$SECONDS
 	running "$pid" && kill "-$sig" "$pid" 2>/dev/null
-	for ((i = 0; i < secs * 10; i++)); do
+	while [ $((SECONDS - t0)) -lt "$secs" ]; do
 		running "$pid" || break
 		sleep 0.1
 	done
@@ -112,18 +121,34 @@ else
 	echo "bpftool not installed" >"$OUT/features.txt"
 fi
 
+# ---- does each program load, and if not, the verifier's whole log ----
+# In the background: a program that runs into the verifier's 1M-instruction
+# limit takes minutes to be refused (under TCG); the rest goes on meanwhile.
+VERIFIER_PIDS=()
+for m in tc xdp; do
+	if [ -x "$VERIFIER" ]; then
+		timeout "$LOAD_TIMEOUT" "$VERIFIER" "$m" </dev/null >"$OUT/verifier-$m.log" 2>&1 &
+		VERIFIER_PIDS+=($!)
+		PIDS+=($!)
+	else
+		echo "$VERIFIER not built (make kernel-matrix builds it)" >"$OUT/verifier-$m.log"
+	fi
+done
+
 # ---- BPF_PROG_TEST_RUN ----
 if [ ! -x "$TEST_BPF" ]; then
 	check bpftest fail "$TEST_BPF not built (make bpftest)"
 else
 	rc=0
-	timeout 300 "$TEST_BPF" >"$OUT/bpftest.out" 2>&1 || rc=$?
+	timeout "$LOAD_TIMEOUT" "$TEST_BPF" >"$OUT/bpftest.out" 2>&1 || rc=$?
 	cat "$OUT/bpftest.out"
 	p=$(sed -n 's/^\[  PASSED  \] \([0-9]\+\) test.*/\1/p' "$OUT/bpftest.out" | tail -n1)
 	f=$(sed -n 's/^\[  FAILED  \] \([0-9]\+\) test.*/\1/p' "$OUT/bpftest.out" | tail -n1)
 	total=$(sed -n 's/^\[==========\] \([0-9]\+\) test(s) run.*/\1/p' "$OUT/bpftest.out" | tail -n1)
 	if [ "$rc" = 0 ] && [ -n "$p" ] && [ -z "$f" ]; then
 		check bpftest pass "$p/${total:-$p} cmocka tests passed"
+	elif grep -q 'FAILED  \] GROUP SETUP' "$OUT/bpftest.out"; then
+		check bpftest fail "the group setup failed (the skeleton did not load), no test ran (exit $rc)"
 	elif [ -n "$p$f" ]; then
 		check bpftest fail "${f:-0} of ${total:-?} cmocka tests failed (exit $rc): $(grep -E '^\[  (FAILED|ERROR) +\] [a-z]' "$OUT/bpftest.out" | awk '{print $NF}' | sort -u | tr '\n' ' ')"
 	else
@@ -227,7 +252,8 @@ live() {
 		"$BIN" "$cfg" "$mode" </dev/null >"$WORK/daemon-$mode.stdout" 2>"$log" &
 	pid=$!
 	PIDS+=("$pid")
-	for ((i = 0; i < 600; i++)); do # verification on old kernels can take a while
+	local t0=$SECONDS
+	while [ $((SECONDS - t0)) -lt "$LOAD_TIMEOUT" ]; do # (the verifier can take minutes)
 		if grep -q '"capture started"' "$log" 2>/dev/null; then
 			started=1
 			break
@@ -290,7 +316,9 @@ print(", ".join(out))' "$WORK/snis" "$rec" "$V4_CLI" "$PORT" 2>&1)
 	chosen=$(grep '"capture started"' "$log" | sed -n 's/.*"mode":"\([a-z]*\)".*/\1/p' | head -n 1)
 	attach=$(grep -E '"message":"j4s_(tc|xdp) attached' "$log" | sed 's/.*"message":"\([^"]*\)".*/\1/' |
 		head -n 1)
-	[ -n "$attach" ] || attach="mode $chosen"
+	[ -n "$attach" ] || attach=$(grep -E '"message":"capture_mode auto: ' "$log" |
+		sed 's/.*"message":"\([^"]*\)".*/\1/' | head -n 1)
+	[ -n "$attach" ] || attach="no attach line in the log"
 	if [ "$ok_clients" != "$N" ]; then
 		why="only $ok_clients of $N TLS clients completed a handshake"
 	elif [ "$got" != "$want" ] || [ -n "$missing" ]; then
@@ -309,6 +337,14 @@ print(", ".join(out))' "$WORK/snis" "$rec" "$V4_CLI" "$PORT" 2>&1)
 
 for m in tc xdp auto; do
 	live "$m"
+done
+
+for pid in ${VERIFIER_PIDS[@]+"${VERIFIER_PIDS[@]}"}; do
+	wait "$pid" 2>/dev/null
+done
+for m in tc xdp; do
+	note "$(grep -E '^j4s_' "$OUT/verifier-$m.log" 2>/dev/null ||
+		echo "j4s_$m: verifier_log gave no verdict (timeout ${LOAD_TIMEOUT} s?)")"
 done
 
 "$PY" "$HERE/results.py" guest "$OUT" || echo "FAIL results.py could not write $OUT/result.json"

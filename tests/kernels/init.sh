@@ -7,12 +7,14 @@
 # /newroot with fresh /proc, /sys, /dev, bpffs and tmpfs on /tmp, /run and
 # /var/tmp, mounts the writable results share at its host path, runs
 # tests/kernels/guest.sh there in a chroot, and powers the VM off.
-# /j4s.env sets J4S_REPO, J4S_OUT, J4S_BIN, J4S_TEST_BPF.
+# /j4s.env sets J4S_REPO, J4S_OUT, J4S_BIN, J4S_TEST_BPF, J4S_VERIFIER and
+# J4S_LOAD_TIMEOUT.
 export PATH=/bin:/sbin
 /bin/busybox --install -s /bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
+# shellcheck disable=SC1091 # (written by scripts/kernel-matrix.sh)
 . /j4s.env
 
 say() { echo "j4s-init: $*"; }
@@ -50,8 +52,10 @@ if ! mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 results "$R$J4S_O
 fi
 hostname j4s-guest
 say "running tests/kernels/guest.sh"
+# shellcheck disable=SC2016 # (expanded by that bash)
 chroot $R /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-	HOME=/tmp TERM=dumb J4S_BIN="$J4S_BIN" J4S_TEST_BPF="$J4S_TEST_BPF" \
+	HOME=/tmp TERM=dumb J4S_BIN="$J4S_BIN" J4S_TEST_BPF="$J4S_TEST_BPF" J4S_VERIFIER="$J4S_VERIFIER" \
+	J4S_LOAD_TIMEOUT="$J4S_LOAD_TIMEOUT" \
 	/bin/bash -c 'cd "$1" && tests/kernels/guest.sh "$2" 2>&1 | tee "$2/guest.log"' \
 	guest "$J4S_REPO" "$J4S_OUT"
 rc=$?

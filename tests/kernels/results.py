@@ -112,19 +112,19 @@ def parse_log(text):
     return out
 
 
-def verifier_excerpt(lib_lines, limit=60):
-    """libbpf's dump of the verifier log on a failed load, shortened to its
-    head and its tail (where the rejection is)."""
-    start = None
-    for i, l in enumerate(lib_lines):
-        if "BEGIN PROG LOAD LOG" in l or "failed to load" in l or "-- BEGIN" in l:
-            start = i
-            break
+def verifier_excerpt(text, head=12, tail=45):
+    """A verifier log (verifier_log's output, or libbpf's lines in the
+    daemon's log) shortened to its head and its tail, where the rejection
+    is."""
+    lines = text.splitlines()
+    start = next((i for i, l in enumerate(lines) if "BEGIN PROG LOAD LOG" in l), None)
+    if start is None:
+        start = next((i for i, l in enumerate(lines) if "failed to load" in l or "NOT loaded" in l), None)
     if start is None:
         return ""
-    lines = lib_lines[start:]
-    if len(lines) > limit:
-        lines = lines[:10] + ["... (%d lines) ..." % (len(lines) - limit + 10)] + lines[-(limit - 10):]
+    lines = lines[start:]
+    if len(lines) > head + tail + 1:
+        lines = lines[:head] + ["... (%d lines left out) ..." % (len(lines) - head - tail)] + lines[-tail:]
     return "\n".join(lines)
 
 
@@ -141,9 +141,10 @@ def guest(outdir):
         "verifier_log": {},
     }
     for line in read(os.path.join(outdir, "checks.tsv")).splitlines():
-        parts = line.split("\t", 2)
-        if len(parts) == 3:
-            res["checks"][parts[0]] = {"status": parts[1], "detail": parts[2]}
+        parts = line.split("\t", 3)
+        if len(parts) == 4:
+            res["checks"][parts[0]] = {"status": parts[1], "seconds": int(parts[2]),
+                                       "detail": parts[3]}
     for mode in ("tc", "xdp", "auto"):
         log = read(os.path.join(outdir, "daemon-%s.log" % mode), None)
         if log is None:
@@ -154,10 +155,20 @@ def guest(outdir):
         d["xdpgeneric"] = "xdpgeneric" in attached
         d["records"] = sum(1 for _ in open(os.path.join(outdir, "records-%s.jsonl" % mode))) \
             if os.path.exists(os.path.join(outdir, "records-%s.jsonl" % mode)) else None
-        v = verifier_excerpt(d["lib"])
-        if v:
-            res["verifier_log"][mode] = v
         res["daemon"][mode] = d
+    res["loads"] = {}
+    for prog in ("tc", "xdp"):
+        text = read(os.path.join(outdir, "verifier-%s.log" % prog), None)
+        if text is None or "j4s_%s: " % prog not in text:
+            # No verifier_log: what the daemon's log kept of libbpf's lines.
+            d = res["daemon"].get(prog, {})
+            v = verifier_excerpt("\n".join(d.get("lib", [])))
+            if v:
+                res["verifier_log"][prog] = v
+            continue
+        res["loads"][prog] = "j4s_%s: loaded" % prog in text
+        if not res["loads"][prog]:
+            res["verifier_log"][prog] = verifier_excerpt(text)
     tc = res["daemon"].get("tc", {})
     if any("TCX link" in a for a in tc.get("attach", [])):
         res["features"]["tcx"] = True
@@ -253,8 +264,9 @@ def matrix(args):
                    "checks": {c: {"status": vm.get("status", "fail"), "detail": why}
                               for c in CHECKS}}
         else:
+            why = vm.get("why") or "not run (guest.sh stopped early?)"
             for c in CHECKS:
-                res["checks"].setdefault(c, {"status": "fail", "detail": "not run (guest.sh stopped early?)"})
+                res["checks"].setdefault(c, {"status": "fail", "detail": why})
         rows.append((name, res, vm))
 
     passed = failed = skipped = 0

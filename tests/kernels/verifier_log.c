@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * Load one of the embedded programs (j4s_tc or j4s_xdp) the way the daemon
+ * does, without attaching it, and print everything libbpf says, the
+ * verifier's log included, in full. The kernel matrix runs it where a
+ * program does not load, so that the log says why (the daemon's own log
+ * lines are bounded in length).
+ *
+ *   verifier_log tc|xdp      exit 0: loaded; 1: not loaded
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <bpf/libbpf.h>
+#include "abi.h"
+#include "ja4sentinel.skel.h"
+
+static int print_all(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG)
+		return 0;
+	return vfprintf(stdout, fmt, ap);
+}
+
+int main(int argc, char **argv)
+{
+	struct ja4sentinel_bpf *skel;
+	int xdp, err;
+	time_t t0;
+
+	if (argc != 2 || (strcmp(argv[1], "tc") && strcmp(argv[1], "xdp"))) {
+		fprintf(stderr, "usage: verifier_log tc|xdp\n");
+		return 2;
+	}
+	xdp = !strcmp(argv[1], "xdp");
+	/* Line by line: a run stopped by a timeout keeps what it printed. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	libbpf_set_print(print_all);
+	skel = ja4sentinel_bpf__open();
+	if (!skel) {
+		printf("opening the skeleton: %s\n", strerror(errno));
+		return 1;
+	}
+	/* The daemon's defaults: 100000 flows, a 4 MiB ring. */
+	bpf_map__set_max_entries(skel->maps.j4s_events, 4u << 20);
+	bpf_program__set_autoload(skel->progs.j4s_tc, !xdp);
+	bpf_program__set_autoload(skel->progs.j4s_xdp, xdp);
+	t0 = time(NULL);
+	err = ja4sentinel_bpf__load(skel);
+	printf("j4s_%s: %s (%ld s)\n", argv[1], err ? "NOT loaded" : "loaded", (long)(time(NULL) - t0));
+	if (err)
+		printf("error: %s\n", strerror(-err));
+	ja4sentinel_bpf__destroy(skel);
+	return err ? 1 : 0;
+}
