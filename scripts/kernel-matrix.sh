@@ -5,7 +5,7 @@
 # kernels under qemu/KVM, and on this machine's own kernel.
 #
 #   scripts/kernel-matrix.sh [--kernels 5.10,6.1,6.12,host] [--timeout SECONDS]
-#                            [--accel auto|kvm|tcg] [--no-doc] [--offline]
+#                            [--accel auto|kvm|tcg] [--doc|--no-doc] [--offline]
 #
 # For each Debian kernel series (newest package of the series from
 # bullseye, bookworm or bookworm-backports, fetched through a private apt
@@ -18,13 +18,16 @@
 # namespaces) and powers off. `host` runs guest.sh directly on this
 # machine's kernel (no VM: its kernel is not a package we can boot).
 # Then it prints the matrix, writes it into docs/compatibility.md between
-# its markers (not with --no-doc), and ends with
+# its markers (by default only when the whole default list ran; --doc and
+# --no-doc decide otherwise), and ends with
 #   N passed, N failed, N skipped
 # (one check per kernel x test: bpftest, tc, xdp, auto). Exit 1 on failure.
 #
-# Needs root, `make all bpftest` done, and /dev/kvm with hardware
-# virtualization (else the VMs run under TCG, several times slower); installs qemu-system-x86,
-# busybox-static, kmod, cpio and xz-utils with apt when they are missing.
+# Needs root and `make all bpftest` (make kernel-matrix does both, and
+# builds build/kernels/verifier_log). The VMs use KVM where /dev/kvm has
+# hardware virtualization, else TCG (several times slower; --accel
+# chooses). Installs qemu-system-x86, busybox-static, kmod, cpio and
+# xz-utils with apt when they are missing.
 # Kernels are cached in build/kernels/ (not committed); --offline uses the
 # cached ones without asking the archive for newer packages. BUILD
 # (default build) names the build directory.
@@ -34,9 +37,10 @@ cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 BUILD=${BUILD:-build}
 KDIR=$ROOT/$BUILD/kernels
-KERNELS=5.10,6.1,6.12,host
+DEFAULT_KERNELS=5.10,6.1,6.12,host
+KERNELS=$DEFAULT_KERNELS
 VM_TIMEOUT="" # default: 600 s with KVM, 2400 s under TCG
-WRITE_DOC=1
+WRITE_DOC=auto
 ACCEL=auto
 OFFLINE=0
 DOC=docs/compatibility.md
@@ -53,6 +57,7 @@ while [ $# -gt 0 ]; do
 	--kernels=*) KERNELS=${1#*=}; shift ;;
 	--timeout) VM_TIMEOUT=${2:?--timeout needs seconds}; shift 2 ;;
 	--accel) ACCEL=${2:?--accel needs auto, kvm or tcg}; shift 2 ;;
+	--doc) WRITE_DOC=1; shift ;;
 	--no-doc) WRITE_DOC=0; shift ;;
 	--offline) OFFLINE=1; shift ;;
 	-h | --help) usage ;;
@@ -140,7 +145,7 @@ esac
 
 # ---- the run directory: a snapshot of what the guests run ----
 RUN=$KDIR/run
-rm -rf "$RUN"
+rm -rf "${RUN:?}/bin"
 mkdir -p "$RUN/bin"
 cp "$BUILD/ja4sentinel" "$RUN/bin/ja4sentinel"
 cp "$BUILD/bpftest/test_bpf" "$RUN/bin/test_bpf"
@@ -220,9 +225,6 @@ prepare_kernel() {
 			KWHY="apt-get download $pkg=$ver failed: $(tail -n 1 "$TMPD/apt-download.log")"
 			return 1
 		}
-		# Only the newest of a series is kept.
-		find "$KDIR/debs" -maxdepth 1 -name "linux-image-${kver%%[-+]*}*_amd64.deb" \
-			! -name "$(basename "$deb")" -delete
 	fi
 	say "extracting $pkg $ver"
 	x=$TMPD/x-$kver
@@ -274,6 +276,21 @@ add_module() {
 	grep -qxF "$path" "$KIMG/modules/order" || echo "$path" >>"$KIMG/modules/order"
 }
 
+# prune SERIES PKG: keep only PKG's .deb and image of the series.
+prune() {
+	local re f n
+	re=$(series_re "$1")
+	for f in "$KDIR"/debs/linux-image-*_amd64.deb "$KDIR"/img/*; do
+		[ -e "$f" ] || continue
+		n=$(basename "$f")
+		n=linux-image-${n#linux-image-}
+		n=${n%%_*}
+		if [[ $n =~ $re ]] && [ "$n" != "$2" ]; then
+			rm -rf "$f"
+		fi
+	done
+}
+
 # make_initrd OUT: the initramfs for KIMG, results to OUT.
 make_initrd() {
 	local out=$1 d=$TMPD/initrd
@@ -310,6 +327,7 @@ json.dump(d, open(sys.argv[1], "w"), indent=1, sort_keys=True)' "$out/vm.json" "
 
 run_vm() { # SERIES
 	local series=$1 out=$RUN/$1 pick pkg ver t0 rc=0 secs
+	rm -rf "$out"
 	mkdir -p "$out"
 	apt_prepare
 	pick=$(pick_package "$series")
@@ -327,6 +345,7 @@ run_vm() { # SERIES
 		vm_json "$out" kernel="${pkg#linux-image-}" package="$pkg $ver" status=fail why="$KWHY"
 		return
 	fi
+	prune "$series" "$pkg"
 	make_initrd "$out"
 	say "$series: booting $pkg $ver (timeout ${VM_TIMEOUT} s)"
 	t0=$(date +%s)
@@ -368,6 +387,7 @@ run_vm() { # SERIES
 
 run_host() {
 	local out=$RUN/host t0 secs
+	rm -rf "$out"
 	mkdir -p "$out"
 	say "host: $(uname -r), guest.sh run directly (this kernel is not a package we can boot)"
 	t0=$(date +%s)
@@ -393,6 +413,10 @@ for k in "${LIST[@]}"; do
 	ARGS+=("$k=$RUN/$k")
 done
 
+if [ "$WRITE_DOC" = auto ]; then
+	WRITE_DOC=0
+	[ "$KERNELS" != "$DEFAULT_KERNELS" ] || WRITE_DOC=1
+fi
 DOC_ARGS=()
 [ "$WRITE_DOC" = 0 ] || DOC_ARGS=(--doc "$DOC")
 echo

@@ -112,20 +112,38 @@ def parse_log(text):
     return out
 
 
-def verifier_excerpt(text, head=12, tail=45):
+NOISE = re.compile(r"^\s*(R\d|last_idx|regs=|parent |from \d+ to \d+|frame\d|propagating|mark_precise)")
+
+
+def verifier_excerpt(text, tail=25):
     """A verifier log (verifier_log's output, or libbpf's lines in the
-    daemon's log) shortened to its head and its tail, where the rejection
-    is."""
+    daemon's log) cut to its tail, where the rejection is, without the
+    register-state and backtracking lines."""
     lines = text.splitlines()
     start = next((i for i, l in enumerate(lines) if "BEGIN PROG LOAD LOG" in l), None)
     if start is None:
         start = next((i for i, l in enumerate(lines) if "failed to load" in l or "NOT loaded" in l), None)
     if start is None:
         return ""
-    lines = lines[start:]
-    if len(lines) > head + tail + 1:
-        lines = lines[:head] + ["... (%d lines left out) ..." % (len(lines) - head - tail)] + lines[-tail:]
-    return "\n".join(lines)
+    kept = [l for l in lines[start + 1:] if not NOISE.match(l)]
+    if len(kept) > tail:
+        kept = ["... (%d lines of the log before these; register states left out) ..." %
+                (len(lines) - start - tail)] + kept[-tail:]
+    return "\n".join([lines[start]] + kept)
+
+
+def verifier_reason(text):
+    """The verifier's own verdict: the last line before `processed N insns`."""
+    lines = text.splitlines()
+    for i, l in enumerate(lines):
+        if l.startswith("processed ") and " insns " in l:
+            before = [x for x in lines[:i] if x.strip() and not NOISE.match(x)]
+            if not before:
+                return l
+            why = before[-1].strip()
+            return why if "rocessed" in why else why + " (" + l.split(" (")[0] + ")"
+    m = [l for l in lines if l.startswith("error: ")]
+    return m[-1][len("error: "):] if m else ""
 
 
 def guest(outdir):
@@ -169,6 +187,7 @@ def guest(outdir):
         res["loads"][prog] = "j4s_%s: loaded" % prog in text
         if not res["loads"][prog]:
             res["verifier_log"][prog] = verifier_excerpt(text)
+            res.setdefault("verifier_reason", {})[prog] = verifier_reason(text)
     tc = res["daemon"].get("tc", {})
     if any("TCX link" in a for a in tc.get("attach", [])):
         res["features"]["tcx"] = True
@@ -194,16 +213,25 @@ def lacks(res):
         out.append("no TCX (6.6+): `j4s_tc` goes into a clsact qdisc as filter 0x4a34 "
                    "(the daemon creates the qdisc and removes it on a clean stop; a filter "
                    "left by kill -9 is replaced by the next start)")
+    loads = res.get("loads", {})
     if f.get("xdp_load_bytes") is False:
-        out.append("no `bpf_xdp_load_bytes` (5.18+): `j4s_xdp` copies the packet byte by byte "
-                   "(CO-RE picks the path at load time; fine for linear XDP frames)")
+        out.append("no `bpf_xdp_load_bytes` (5.18+): `j4s_xdp` takes its byte-copy path "
+                   "(chosen by CO-RE at load time)" +
+                   (", which the verifier refuses (log below)" if loads.get("xdp") is False else ""))
     if f.get("memcg_accounting") is False:
-        out.append("BPF memory charged to RLIMIT_MEMLOCK, not memcg (before 5.11): libbpf "
-                   "raises the limit (root); a unit needs LimitMEMLOCK=infinity")
+        out.append("BPF memory charged to RLIMIT_MEMLOCK, not memcg (before 5.11; the limit was "
+                   "%s KiB here): libbpf raised it (root); the unit sets LimitMEMLOCK=infinity"
+                   % res.get("memlock", "?"))
     if f.get("prog_ext") is False:
-        out.append("no BPF_PROG_TYPE_EXT: libxdp cannot use its dispatcher and attaches "
-                   "`j4s_xdp` alone")
+        out.append("no BPF_PROG_TYPE_EXT (no BPF trampolines): libxdp cannot load its "
+                   "dispatcher and attaches `j4s_xdp` alone")
+    for prog, why in sorted(res.get("verifier_reason", {}).items()):
+        out.append("the verifier refuses `j4s_%s`: %s" % (prog, why))
     x = res.get("daemon", {}).get("xdp", {})
+    disp = [l for l in x.get("lib", []) if "xdp_pass" in l and "load failed" in l]
+    if disp and f.get("prog_ext") is not False:
+        out.append("libxdp could not load its dispatcher (%s)" %
+                   disp[0].split(": ", 1)[-1].replace("libbpf: ", ""))
     if x and x.get("started"):
         if x.get("xdpgeneric"):
             out.append("XDP in generic (skb) mode on the veth (native refused)")
@@ -223,11 +251,16 @@ def short(status, detail, name, res):
     """A table cell: status plus the one fact that matters."""
     word = {"pass": "pass", "fail": "**FAIL**", "skip": "skip"}.get(status, status)
     d = res.get("daemon", {}).get(name, {})
-    if name == "bpftest":
+    if name == "bpftest" and status == "pass":
         m = re.match(r"(\d+/\d+)", detail)
-        return "%s (%s)" % (word, m.group(1)) if m and status == "pass" else "%s: %s" % (word, detail)
+        return "%s (%s)" % (word, m.group(1)) if m else word
     if status != "pass":
-        return "%s: %s" % (word, detail)
+        reasons = res.get("verifier_reason", {})
+        if name == "bpftest":
+            why = "; ".join("j4s_%s: %s" % kv for kv in sorted(reasons.items()))
+        else:
+            why = reasons.get(name, "")
+        return "%s: %s%s" % (word, detail, "; verifier: " + why if why else "")
     if name == "tc":
         how = "TCX link" if any("TCX" in a for a in d.get("attach", [])) else "clsact filter"
     elif name == "xdp":
