@@ -279,8 +279,9 @@ man:
 # One block, appended after the rest and changing none of it.
 #   make kernel-matrix [KERNELS=5.10,6.1,6.12,host] [KERNEL_MATRIX_ARGS=...]
 # boots Debian's kernels under qemu (KVM, else TCG), runs the BPF and live
-# tests in each and on this machine's kernel, and rewrites the matrix in
-# docs/compatibility.md. Needs root. Kernels are cached in $(BUILD)/kernels.
+# tests in each and on this machine's kernel, and (for the whole default
+# list) rewrites the matrix in docs/compatibility.md. Needs root. Kernels
+# are cached in $(BUILD)/kernels.
 KERNELS ?= 5.10,6.1,6.12,host
 KERNEL_MATRIX_ARGS ?=
 

@@ -36,7 +36,10 @@ set -eu
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 BUILD=${BUILD:-build}
-KDIR=$ROOT/$BUILD/kernels
+case $BUILD in
+/*) KDIR=$BUILD/kernels ;;
+*) KDIR=$ROOT/$BUILD/kernels ;;
+esac
 DEFAULT_KERNELS=5.10,6.1,6.12,host
 KERNELS=$DEFAULT_KERNELS
 VM_TIMEOUT="" # default: 600 s with KVM, 2400 s under TCG

@@ -21,13 +21,15 @@
 #   auto      the same with --mode auto; which mode it chose is recorded
 #
 # Writes into OUTDIR: info.txt, features.txt, bpftest.out, daemon-MODE.log,
-# records-MODE.jsonl, checks.tsv (check, status, detail) and, through
-# tests/kernels/results.py, result.json. Prints ok/FAIL/SKIP lines.
-# Also loads each program alone with build/kernels/verifier_log, whose
-# output (verifier-tc.log, verifier-xdp.log) has the whole verifier log of a
-# program that does not load.
+# records-MODE.jsonl, attached-MODE.txt, checks.tsv (check, status,
+# seconds, detail) and, through tests/kernels/results.py, result.json.
+# Prints ok/FAIL/SKIP lines. Also loads each program alone with
+# build/kernels/verifier_log, whose output (verifier-tc.log,
+# verifier-xdp.log) has the whole verifier log of a program that does not
+# load.
 # Environment: J4S_BIN, J4S_TEST_BPF, J4S_VERIFIER (default build/...),
-# J4S_CLIENTS (5).
+# J4S_CLIENTS (5), J4S_LOAD_TIMEOUT (seconds a program load or a daemon
+# start may take, 1200).
 set -u
 
 HERE=$(cd "$(dirname "$0")" && pwd)
