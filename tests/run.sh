@@ -79,11 +79,18 @@ stage_valgrind() {
 		--errors-for-leak-kinds=definite,indirect
 }
 
-stage_cli() {
-	local out
-	out=$(tests/cli/run_cli.sh "$BUILD/ja4sentinel" 2>&1) || true
+# A script that prints ok/FAIL/SKIP lines and a closing count: show what is
+# not ok and add its counts. $1 name, $2 timeout in seconds, then the command.
+run_counted() {
+	local name=$1 limit=$2 out
+	shift 2
+	out=$(timeout "$limit" "$@" 2>&1) || true
 	echo "$out" | grep -v '^ok ' || true
-	add_counts "cli" "$(tail -n1 <<<"$out")"
+	add_counts "$name" "$(tail -n1 <<<"$out")"
+}
+
+stage_cli() {
+	run_counted cli 300 tests/cli/run_cli.sh "$BUILD/ja4sentinel"
 }
 
 stage_bpf() {
@@ -94,41 +101,24 @@ stage_bpf() {
 }
 
 stage_replay() {
-	local out
-	out=$(timeout 600 tests/replay/run_replay.sh "$BUILD/ja4sentinel" 2>&1) || true
-	echo "$out" | grep -v '^ok ' || true
-	add_counts "replay" "$(tail -n1 <<<"$out")"
+	run_counted replay 600 tests/replay/run_replay.sh "$BUILD/ja4sentinel"
 }
 
 stage_e2e() {
-	local out
-	out=$(timeout 900 tests/e2e/run_e2e.sh 2>&1) || true
-	echo "$out" | grep -v '^ok ' || true
-	add_counts "e2e" "$(tail -n1 <<<"$out")"
-	out=$(timeout 120 tests/e2e/run_tun.sh "$BUILD/ja4sentinel" 2>&1) || true
-	echo "$out" | grep -v '^ok ' || true
-	add_counts "e2e tun" "$(tail -n1 <<<"$out")"
+	run_counted e2e 900 tests/e2e/run_e2e.sh
+	run_counted "e2e tun" 120 tests/e2e/run_tun.sh "$BUILD/ja4sentinel"
 }
 
 stage_stress() {
-	local out
-	out=$(timeout 600 tests/stress/run_stress.sh "$BUILD/ja4sentinel" 2>&1) || true
-	echo "$out" | grep -v '^ok ' || true
-	add_counts "stress" "$(tail -n1 <<<"$out")"
+	run_counted stress 600 tests/stress/run_stress.sh "$BUILD/ja4sentinel"
 }
 
 stage_packaging() {
-	local out
-	out=$(timeout 600 tests/packaging/run_packaging.sh 2>&1) || true
-	echo "$out" | grep -v '^ok ' || true
-	add_counts "packaging" "$(tail -n1 <<<"$out")"
+	run_counted packaging 600 tests/packaging/run_packaging.sh
 }
 
 stage_daemon() {
-	local out
-	out=$(JA4SENTINEL="$BUILD/ja4sentinel" timeout 600 python3 tests/daemon/test_daemon.py 2>&1) || true
-	echo "$out" | grep -v '^ok ' || true
-	add_counts "daemon" "$(tail -n1 <<<"$out")"
+	run_counted daemon 600 env JA4SENTINEL="$BUILD/ja4sentinel" python3 tests/daemon/test_daemon.py
 }
 
 stage_fuzz() {
