@@ -36,9 +36,11 @@
 #define MIN_ASYNC_BUFFER 1
 #define MAX_ASYNC_BUFFER 1000000
 
-/* TCP segments that may carry one hello, retransmits and out-of-order ones
- * included (core.max_hello_segments); the Go daemon's DefaultMaxHelloSegments.
- * A real client needs 1-3; more is someone dribbling bytes. */
+/* Segments of one hello that bring no in-order progress: held ahead of a
+ * gap, retransmitted, overlapping (core.max_hello_segments); the number of
+ * the Go daemon's DefaultMaxHelloSegments, which counted every segment. A
+ * real client needs 0-3; a hello sent in order is bounded by its bytes
+ * (REASM_MAX_BYTES), however small its segments. */
 #define DEF_MAX_HELLO_SEGMENTS 100
 #define MIN_MAX_HELLO_SEGMENTS 1
 #define MAX_MAX_HELLO_SEGMENTS 10000

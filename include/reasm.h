@@ -2,9 +2,10 @@
 /*
  * reasm: the first bytes of one TCP stream, put back in order by sequence
  * number. Segments may come out of order, twice, or overlapping; the first
- * copy of a byte wins. Bounded in segments and bytes; memory is allocated as
- * bytes arrive (never from a length the peer announced) and freed by
- * reasm_reset().
+ * copy of a byte wins. Bounded in bytes, and in segments that bring no
+ * in-order progress (held ahead of a gap, retransmitted, overlapping, old).
+ * Memory is allocated as bytes arrive (never from a length the peer
+ * announced) and freed by reasm_reset().
  */
 #ifndef J4S_REASM_H
 #define J4S_REASM_H
@@ -19,7 +20,7 @@ struct reasm {
 	uint32_t base;     /* sequence number of stream offset 0 */
 	uint32_t contig;   /* bytes in order from offset 0 */
 	uint32_t hi;       /* highest end offset held */
-	uint16_t segments; /* payload segments seen, duplicates included */
+	uint16_t segments; /* segments that did not extend the in-order prefix */
 	uint16_t n_ranges;
 	uint16_t cap_ranges;
 	uint32_t cap;      /* bytes allocated in buf */
@@ -29,7 +30,7 @@ struct reasm {
 
 struct reasm_limits {
 	uint32_t max_bytes;    /* stream offset limit */
-	uint16_t max_segments; /* payload segments per stream */
+	uint16_t max_segments; /* segments without in-order progress, per stream */
 };
 
 enum reasm_result {

@@ -336,7 +336,6 @@ static enum flow_result add_payload(struct flow_table *ft, struct flow *f,
 				&out->msg_len, &need);
 		if (v != HELLO_NEED_MORE) {
 			f->first_byte_ns = now;
-			r->segments = 1;
 			return frame_verdict(ft, f, now, v, need);
 		}
 	}

@@ -110,16 +110,12 @@ static void merge_range(struct reasm *r, uint32_t start, uint32_t end)
 	r->ranges[i].end = end;
 }
 
-enum reasm_result reasm_add(struct reasm *r, const struct reasm_limits *lim, uint32_t seq,
-			    const uint8_t *data, uint32_t len, struct reasm_effects *fx)
+static enum reasm_result add(struct reasm *r, const struct reasm_limits *lim, uint32_t seq,
+			     const uint8_t *data, uint32_t len, struct reasm_effects *fx)
 {
 	int32_t rel = (int32_t)(seq - r->base);
 	uint32_t start, end, fresh, old_contig = r->contig;
 
-	memset(fx, 0, sizeof(*fx));
-	if (r->segments >= lim->max_segments)
-		return REASM_SEGMENT_LIMIT;
-	r->segments++;
 	if (rel < 0) {
 		if ((uint32_t)-(int64_t)rel >= len)
 			return REASM_OLD;
@@ -148,4 +144,23 @@ enum reasm_result reasm_add(struct reasm *r, const struct reasm_limits *lim, uin
 		return REASM_NEW_DATA;
 	fx->out_of_order = 1;
 	return REASM_HELD;
+}
+
+/* Only segments that do not extend the in-order prefix count against
+ * max_segments: a hello dribbled in order, even a byte a segment, is
+ * bounded by max_bytes; one sent in pieces out of order, or again and
+ * again, by the segment cap. */
+enum reasm_result reasm_add(struct reasm *r, const struct reasm_limits *lim, uint32_t seq,
+			    const uint8_t *data, uint32_t len, struct reasm_effects *fx)
+{
+	enum reasm_result res;
+
+	memset(fx, 0, sizeof(*fx));
+	res = add(r, lim, seq, data, len, fx);
+	if (res != REASM_HELD && res != REASM_DUPLICATE && res != REASM_OLD)
+		return res;
+	if (r->segments >= lim->max_segments)
+		return REASM_SEGMENT_LIMIT;
+	r->segments++;
+	return res;
 }

@@ -671,20 +671,30 @@ static void test_flow_process_segment_limit(void **state)
 {
 	struct fixture *f = *state;
 
-	/* max_segments 3: a hello dribbled one byte at a time. */
+	/* max_segments 3: a hello dribbled one byte at a time, in order, is
+	 * progress all the way (bounded by max_bytes), and delivered. */
 	syn(f, PORT, ISN, T0);
-	for (uint32_t i = 0; i < 3; i++)
+	for (uint32_t i = 0; i + 1 < sizeof(hello); i++)
 		assert_int_equal(seg(f, PORT, hello, i, 1, T0 + (i + 1) * MS), FLOW_NOTHING);
-	assert_int_equal(seg(f, PORT, hello, 3, 1, T0 + 4 * MS), FLOW_ENDED);
-	assert_int_equal(stats(f)->segment_limit, 1);
-	assert_int_equal(lookup(f, PORT)->state, FLOW_DONE);
-	assert_null(lookup(f, PORT)->reasm.buf);
+	assert_int_equal(seg(f, PORT, hello, sizeof(hello) - 1, 1, T0 + 60 * MS), FLOW_HELLO);
+	check_hello_and_finish(f, T0 + 60 * MS);
+	assert_int_equal(stats(f)->segment_limit, 0);
 
-	/* Retransmits count towards the limit. */
+	/* Retransmits count towards the limit: the fourth ends the flow. */
 	syn(f, PORT + 1, ISN, T0);
+	assert_int_equal(seg(f, PORT + 1, hello, 0, 10, T0 + MS), FLOW_NOTHING);
 	for (uint32_t i = 0; i < 3; i++)
 		assert_int_equal(seg(f, PORT + 1, hello, 0, 10, T0 + MS), FLOW_NOTHING);
-	assert_int_equal(seg(f, PORT + 1, hello, 10, 42, T0 + 2 * MS), FLOW_ENDED);
+	assert_int_equal(seg(f, PORT + 1, hello, 0, 10, T0 + 2 * MS), FLOW_ENDED);
+	assert_int_equal(stats(f)->segment_limit, 1);
+	assert_int_equal(lookup(f, PORT + 1)->state, FLOW_DONE);
+	assert_null(lookup(f, PORT + 1)->reasm.buf);
+
+	/* So do segments held ahead of a gap: a byte a segment, backwards. */
+	syn(f, PORT + 3, ISN, T0);
+	for (uint32_t i = 0; i < 3; i++)
+		assert_int_equal(seg(f, PORT + 3, hello, 51 - i, 1, T0 + MS), FLOW_NOTHING);
+	assert_int_equal(seg(f, PORT + 3, hello, 48, 1, T0 + MS), FLOW_ENDED);
 	assert_int_equal(stats(f)->segment_limit, 2);
 
 	/* Three segments are still allowed. */
