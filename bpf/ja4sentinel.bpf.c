@@ -88,43 +88,80 @@ struct {
 	} while (0)
 
 /* XDP before 5.18 has no load helper: copy 8 bytes a step, then at most 7
- * single bytes, so old verifiers walk few enough states. An XDP frame has
- * no GRO: 2 KiB holds a standard-MTU frame; larger ones arrive cut, and the
- * flow path treats them as a capture shorter than the wire. */
+ * single bytes. An XDP frame has no GRO: 2 KiB holds a standard-MTU frame;
+ * larger ones arrive cut, and the flow path treats them as a capture
+ * shorter than the wire. */
 #define XDP_COPY_MAX 2048
-static __always_inline int xdp_copy(struct xdp_md *ctx, __u32 off, __u8 *dst, __u64 len)
+#define XDP_COPY_STEPS(data, end, off, dst, len, max)                                             \
+	({                                                                                         \
+		__u64 i_;                                                                          \
+		int ok_ = 1;                                                                       \
+		for (i_ = 0; i_ + 8 <= (len) && i_ < (max); i_ += 8) {                             \
+			__u8 *b_ = (data) + (off) + i_;                                            \
+			if ((void *)(b_ + 8) > (end)) {                                            \
+				ok_ = 0;                                                           \
+				break;                                                             \
+			}                                                                          \
+			*(__u64 *)((dst) + i_) = *(__u64 *)b_;                                     \
+		}                                                                                  \
+		for (int j_ = 0; ok_ && j_ < 7 && i_ < (len) && i_ < (max); j_++, i_++) {          \
+			__u8 *b_ = (data) + (off) + i_;                                            \
+			if ((void *)(b_ + 1) > (end)) {                                            \
+				ok_ = 0;                                                           \
+				break;                                                             \
+			}                                                                          \
+			(dst)[i_] = *b_;                                                           \
+		}                                                                                  \
+		ok_ && i_ == (len) ? 0 : -1;                                                       \
+	})
+
+/* The event copy, into the per-CPU scratch event. A global function: the
+ * verifier checks it once, on its own, instead of at every call site with
+ * every caller state (5.10 refused the inlined copies as too large). Its
+ * arguments can only be the context and scalars, so it finds the scratch
+ * event itself. */
+__noinline int j4s_xdp_copy(struct xdp_md *ctx, __u64 off, __u64 len)
 {
 	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
-	__u64 i;
+	struct j4s_event *ev;
+	__u32 zero = 0;
 
 	if (off > 256 || len > XDP_COPY_MAX)
 		return -1;
-	for (i = 0; i + 8 <= len && i < XDP_COPY_MAX; i += 8) {
-		__u8 *b = data + off + i;
-
-		if ((void *)(b + 8) > end)
-			return -1;
-		*(__u64 *)(dst + i) = *(__u64 *)b;
-	}
-	for (int j = 0; j < 7 && i < len && i < XDP_COPY_MAX; j++, i++) {
-		__u8 *b = data + off + i;
-
-		if ((void *)(b + 1) > end)
-			return -1;
-		dst[i] = *b;
-	}
-	return i == len ? 0 : -1;
+	/* The bounds just checked must be on the registers used below. */
+	barrier_var(off);
+	barrier_var(len);
+	ev = bpf_map_lookup_elem(&j4s_scratch, &zero);
+	if (!ev)
+		return -1;
+	return XDP_COPY_STEPS(data, end, off, ev->data, len, XDP_COPY_MAX);
 }
 
-/* Read len packet bytes at off into dst (len <= J4S_SNAP_MAX). The helper
- * check is resolved at load time (CO-RE), so only one path is verified. */
-static __always_inline int read_bytes(void *ctx, bool xdp, __u32 off, void *dst, __u64 len)
+/* The first payload bytes (at most 16) onto the stack, inline. */
+static __always_inline int xdp_copy_head(struct xdp_md *ctx, __u32 off, __u8 *dst, __u64 len)
+{
+	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
+
+	if (off > 256 || len > 16)
+		return -1;
+	return XDP_COPY_STEPS(data, end, off, dst, len, 16);
+}
+
+/* Read len packet bytes at off: into dst (at most 16 bytes) when head,
+ * else into the scratch event's data, which is dst (len <= J4S_SNAP_MAX).
+ * The helper check is resolved at load time (CO-RE), so only one path is
+ * verified. */
+static __always_inline int read_bytes(void *ctx, bool xdp, __u32 off, void *dst, __u64 len,
+				      bool head)
 {
 	if (!xdp)
 		return bpf_skb_load_bytes(ctx, off, dst, len);
-	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_xdp_load_bytes))
+	if (!j4s_cfg.xdp_copy &&
+	    bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_xdp_load_bytes))
 		return bpf_xdp_load_bytes(ctx, off, dst, len);
-	return xdp_copy(ctx, off, dst, len);
+	if (head)
+		return xdp_copy_head(ctx, off, dst, len);
+	return j4s_xdp_copy(ctx, off, len);
 }
 
 /* Send the frame's bytes from the L3 header on: headers only, or up to the
@@ -142,7 +179,7 @@ static __always_inline void emit(void *ctx, bool xdp, struct pkt *p, __u32 frame
 	if (len > J4S_SNAP_MAX)
 		len = J4S_SNAP_MAX;
 	barrier_var(len); /* the verifier must see the clamped value used below */
-	if (len < 20 || len > J4S_SNAP_MAX || read_bytes(ctx, xdp, p->l3_off, ev->data, len)) {
+	if (len < 20 || len > J4S_SNAP_MAX || read_bytes(ctx, xdp, p->l3_off, ev->data, len, false)) {
 		COUNT(st, copy_errors);
 		return;
 	}
@@ -247,6 +284,7 @@ static __always_inline void on_payload(void *ctx, bool xdp, struct pkt *p, __u32
 				       struct j4s_stats *st)
 {
 	__s32 off = (__s32)(p->seq - f->base);
+	__u32 end;
 
 	if (off < 0) {
 		COUNT(st, after_done); /* entirely before the stream start we track */
@@ -268,15 +306,23 @@ static __always_inline void on_payload(void *ctx, bool xdp, struct pkt *p, __u32
 		flow_done(f, st); /* data after the hello: the client got its answer */
 		return;
 	}
-	if (f->segments >= j4s_cfg.max_segments) {
-		f->state = J4S_FLOW_DONE;
-		COUNT(st, segment_cap);
-		return;
+	/* A hello dribbled in order, even a byte a segment, is bounded by need;
+	 * segments that bring no byte beyond the highest seen (retransmits,
+	 * gap fills, pieces sent backwards) by the segment cap. */
+	end = p->seq + p->payload_len;
+	if ((__s32)(end - f->hi) <= 0) {
+		if (f->segments >= j4s_cfg.max_segments) {
+			f->state = J4S_FLOW_DONE;
+			COUNT(st, segment_cap);
+			return;
+		}
+		f->segments++;
+	} else {
+		f->hi = end;
 	}
 	emit(ctx, xdp, p, frame_len, J4S_EV_PAYLOAD, true, st);
-	f->segments++;
-	if (p->seq == f->next)
-		f->next = p->seq + p->payload_len;
+	if ((__s32)(p->seq - f->next) <= 0 && (__s32)(end - f->next) > 0)
+		f->next = end;
 	if (f->need && f->next - f->base >= f->need)
 		flow_done(f, st);
 }
@@ -289,7 +335,7 @@ static __always_inline void on_tcp(void *ctx, bool xdp, struct pkt *p, __u32 fra
 	__u64 have;
 
 	if ((p->flags & (TCP_SYN | TCP_ACK)) == TCP_SYN) {
-		fresh.base = fresh.next = p->seq + 1;
+		fresh.base = fresh.next = fresh.hi = p->seq + 1;
 		fresh.state = J4S_FLOW_WAIT;
 		bpf_map_update_elem(&j4s_flows, &p->key, &fresh, BPF_ANY);
 		COUNT(st, flows_created);
@@ -314,7 +360,7 @@ static __always_inline void on_tcp(void *ctx, bool xdp, struct pkt *p, __u32 fra
 	/* Verifiers before 5.13 learn no lower bound from "!= 0": derive the
 	 * size as ((have - 1) & 15) + 1, provably 1..16 and equal to have. */
 	have = ((have - 1) & 15) + 1;
-	if (read_bytes(ctx, xdp, p->payload_off, head, have)) {
+	if (read_bytes(ctx, xdp, p->payload_off, head, have, true)) {
 		COUNT(st, copy_errors);
 		return;
 	}
@@ -323,7 +369,7 @@ static __always_inline void on_tcp(void *ctx, bool xdp, struct pkt *p, __u32 fra
 			COUNT(st, no_flow);
 			return;
 		}
-		fresh.base = fresh.next = p->seq;
+		fresh.base = fresh.next = fresh.hi = p->seq;
 		fresh.state = J4S_FLOW_WAIT;
 		COUNT(st, flows_picked_up);
 		on_payload(ctx, xdp, p, frame_len, &fresh, head, have, st);

@@ -60,8 +60,9 @@ enum j4s_flow_state {
 struct j4s_flow {
 	__u32 base;     /* sequence number of stream offset 0 (host order) */
 	__u32 next;     /* end of the in-order bytes seen (host order) */
+	__u32 hi;       /* highest end of the bytes seen (host order) */
 	__u32 need;     /* stream bytes the hello needs, 0 until the first payload */
-	__u16 segments; /* payload segments emitted */
+	__u16 segments; /* segments emitted that brought no byte beyond hi */
 	__u8 state;     /* enum j4s_flow_state */
 	__u8 pad;
 };
@@ -80,11 +81,13 @@ struct j4s_addr_key {
 /* Load-time configuration, in .rodata (const volatile). */
 struct j4s_bpf_config {
 	__u32 max_bytes;      /* stream bytes per hello we may send up */
-	__u16 max_segments;   /* payload segments per hello */
+	__u16 max_segments;   /* segments per hello that bring no new byte */
 	__u8 filter_local;    /* destination must be in j4s_local */
 	__u8 filter_exclude;  /* source must not be in j4s_excl */
 	__u8 debug;           /* bpf_printk on early exits */
-	__u8 pad[7];
+	__u8 xdp_copy;        /* XDP copies by hand even where bpf_xdp_load_bytes
+			       * exists: the path of kernels before 5.18 (tests) */
+	__u8 pad[6];
 };
 
 /* Per-CPU counters; bpftool map dump prints them by name. */
@@ -115,7 +118,7 @@ struct j4s_stats {
 /* Checked by both compilers: the two sides must agree byte for byte. */
 _Static_assert(sizeof(struct j4s_event) == J4S_EVENT_HDR_SIZE + J4S_SNAP_MAX, "event");
 _Static_assert(sizeof(struct j4s_flow_key) == 40, "flow key");
-_Static_assert(sizeof(struct j4s_flow) == 16, "flow");
+_Static_assert(sizeof(struct j4s_flow) == 20, "flow");
 _Static_assert(sizeof(struct j4s_bpf_config) == 16, "config");
 _Static_assert(sizeof(struct j4s_stats) == 21 * 8, "stats");
 

@@ -29,22 +29,29 @@ add_counts() { # $1 = name, $2 = the line
 	if [ "${f:-0}" -gt 0 ]; then fail "${f}" "$1"; fi
 }
 
-# One cmocka binary: its own PASSED/FAILED lines are the counts.
+# One cmocka binary: its own PASSED/FAILED/SKIPPED lines are the counts,
+# added up over its groups; a group whose setup failed counts as failed.
 run_cmocka() { # $1 = binary
-	local out rc=0 p f
+	local out rc=0 p f s e
 	out=$("$1" 2>&1) || rc=$?
-	p=$(sed -n 's/^\[  PASSED  \] \([0-9]\+\) test.*/\1/p' <<<"$out" | tail -n1)
-	f=$(sed -n 's/^\[  FAILED  \] \([0-9]\+\) test.*/\1/p' <<<"$out" | tail -n1)
-	echo "$out" | grep -E '^\[  (FAILED|ERROR) +\]|^\[==========\]' || true
-	if [ -z "$p" ] && [ -z "$f" ]; then
+	sum() { sed -n "s/^\[  $1 *\] \([0-9]\+\) test.*/\1/p" <<<"$out" | awk '{n += $1} END {print n + 0}'; }
+	p=$(sum PASSED)
+	f=$(sum FAILED)
+	s=$(sum SKIPPED)
+	e=$(grep -c '^\[  FAILED  \] GROUP' <<<"$out" || true)
+	echo "$out" | grep -E '^\[  (FAILED|ERROR|SKIPPED) +\]|^\[==========\]|^SKIP' || true
+	if ! grep -q '^\[==========\] [0-9]* test(s) run' <<<"$out"; then
 		echo "$out" | tail -n 20
 		fail 1 "$1 (crashed, exit $rc)"
 		return
 	fi
-	pass "${p:-0}"
-	if [ "${f:-0}" -gt 0 ] || [ "$rc" -ne 0 ]; then
+	pass "$p"
+	SKIP=$((SKIP + s))
+	f=$((f + e))
+	if [ "$f" -gt 0 ] || [ "$rc" -ne 0 ]; then
 		echo "$out" | grep -B2 -A8 -E 'FAILED|ERROR|Sanitizer' | head -n 60
-		fail "${f:-1}" "$1"
+		[ "$f" -gt 0 ] || f=1
+		fail "$f" "$1"
 	fi
 }
 

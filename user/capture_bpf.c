@@ -6,6 +6,7 @@
  * events into struct packet for the pipeline. Attaching is capture_tc.c's
  * and capture_xdp.c's; teardown runs in exact reverse.
  */
+#define _GNU_SOURCE /* memmem, vasprintf */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,9 +32,52 @@
 #define PIN_ROOT "/sys/fs/bpf"
 #define PIN_DIR PIN_ROOT "/ja4sentinel"
 
+/* The line of the last verifier log that says why a program was refused. */
+static char refused[256];
+
+const char *capture_bpf_refused(void)
+{
+	return refused[0] ? refused : NULL;
+}
+
+/* From a libbpf message holding a verifier log, its reason: the last line
+ * before the end marker that is not the verifier's own accounting. */
+static void keep_reason(const char *msg)
+{
+	static const char *const accounting[] = { "processed ", "verification time", "stack depth" };
+	const char *end = strstr(msg, "-- END PROG LOAD LOG --"), *p, *q;
+
+	if (!end || !strstr(msg, "-- BEGIN PROG LOAD LOG --"))
+		return;
+	for (q = end; q > msg; q = p) {
+		size_t n, k;
+
+		for (p = q - 1; p > msg && p[-1] != '\n'; p--)
+			;
+		n = (size_t)(q - p);
+		while (n && (p[n - 1] == '\n' || p[n - 1] == ' '))
+			n--;
+		for (k = 0; k < 3 && strncmp(p, accounting[k], strlen(accounting[k])); k++)
+			;
+		if (!n || k < 3)
+			continue;
+		if (!memmem(p, n, "-- BEGIN PROG LOAD LOG --", 25)) /* else: an empty log */
+			snprintf(refused, sizeof(refused), "%.*s", (int)n, p);
+		return;
+	}
+}
+
 /* libbpf's output, one level lower than its own: its warnings are our info. */
 static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
+	char *msg = NULL;
+	va_list copy;
+
+	va_copy(copy, ap);
+	if (level == LIBBPF_WARN && vasprintf(&msg, fmt, copy) >= 0)
+		keep_reason(msg);
+	va_end(copy);
+	free(msg);
 	log_vlib(level == LIBBPF_WARN ? LOG_INFO : LOG_DEBUG, "libbpf", fmt, ap);
 	return 0;
 }
@@ -416,11 +460,21 @@ static const struct capture_ops bpf_ops = {
 	.close = bpf_cap_close,
 };
 
+void capture_bpf_load_error(char *err, size_t errlen, const char *prog, int errnum)
+{
+	if (capture_bpf_refused())
+		snprintf(err, errlen, "the kernel's verifier refused %s: %s (its log is above)", prog,
+			 capture_bpf_refused());
+	else
+		snprintf(err, errlen, "loading %s: %s", prog, strerror(errnum));
+}
+
 static int open_skeleton(struct bpf_cap *b, const struct config *cfg, char *err, size_t errlen)
 {
 	struct j4s_bpf_config *kc;
 
 	libbpf_set_print(libbpf_log);
+	refused[0] = '\0';
 	b->skel = ja4sentinel_bpf__open();
 	if (!b->skel) {
 		snprintf(err, errlen, "opening the BPF object: %s", strerror(errno));
@@ -470,7 +524,7 @@ struct capture *capture_bpf_open(const struct config *cfg, bool xdp, char *err, 
 	/* XDP: libxdp loads the object as it attaches; TC: load, then attach. */
 	if (xdp ? capture_xdp_attach(b, err, errlen) : ja4sentinel_bpf__load(b->skel)) {
 		if (!xdp)
-			snprintf(err, errlen, "loading the BPF programs: %s", strerror(errno));
+			capture_bpf_load_error(err, errlen, "j4s_tc", errno);
 		goto fail;
 	}
 	if (fill_maps(b, cfg, err, errlen) || (!xdp && capture_tc_attach(b, err, errlen)))

@@ -47,6 +47,12 @@ int capture_bpf_probe(bool xdp, char *why, size_t len);
 /* core.interface: one name, or "any" = every up, non-loopback interface. */
 int capture_bpf_interfaces(struct bpf_cap *b, const char *iface, char *err, size_t errlen);
 
+/* Why the last program load failed, from the verifier's log; NULL if it did
+ * not say. capture_bpf_load_error() writes the operator's error for a
+ * failed load of prog (errnum: the errno libbpf left). */
+const char *capture_bpf_refused(void);
+void capture_bpf_load_error(char *err, size_t errlen, const char *prog, int errnum);
+
 int capture_tc_attach(struct bpf_cap *b, char *err, size_t errlen);
 void capture_tc_detach(struct bpf_cap *b);
 int capture_xdp_attach(struct bpf_cap *b, char *err, size_t errlen);

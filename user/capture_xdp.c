@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * XDP attachment through libxdp, so the program shares an interface with
- * other XDP programs through the dispatcher. Native mode; generic (skb)
+ * other XDP programs through the dispatcher (not on kernels before 5.18:
+ * see dispatcher_or_not). Native mode; generic (skb)
  * mode only when core.xdp_generic allows it. A j4s_xdp that a crashed run
  * left in an interface's dispatcher is removed before attaching.
  */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
@@ -56,6 +58,12 @@ static int attach_one(struct bpf_cap *b, uint32_t i, char *err, size_t errlen)
 	remove_leftover(b->ifindex[i], b->ifname[i]);
 	rc = xdp_program__attach(b->xprog, b->ifindex[i], XDP_MODE_NATIVE, 0);
 	b->xdp_mode[i] = XDP_MODE_NATIVE;
+	/* libxdp loads the program as it attaches: a refusal by the verifier is
+	 * no attach failure, and generic mode would not help. */
+	if (rc && capture_bpf_refused()) {
+		capture_bpf_load_error(err, errlen, "j4s_xdp", -rc);
+		return -1;
+	}
 	if (rc && b->xdp_generic) {
 		log_warn("xdp", "%s: native XDP failed (%s); generic (skb) mode as "
 				"core.xdp_generic allows",
@@ -74,9 +82,24 @@ static int attach_one(struct bpf_cap *b, uint32_t i, char *err, size_t errlen)
 	return 0;
 }
 
+/* Without bpf_xdp_load_bytes (before 5.18) j4s_xdp copies frames in a
+ * global function taking the context; the verifier of 5.10 refuses that in
+ * the extension (freplace) program that libxdp's dispatcher would load, so
+ * on such kernels the program is attached alone, as plain XDP. */
+static void dispatcher_or_not(struct bpf_cap *b)
+{
+	if (libbpf_probe_bpf_helper(BPF_PROG_TYPE_XDP, BPF_FUNC_xdp_load_bytes, NULL) > 0)
+		return;
+	setenv("LIBXDP_SKIP_DISPATCHER", "1", 1);
+	log_info("xdp", "kernel has no bpf_xdp_load_bytes (5.18+): j4s_xdp copies frames "
+			"itself and is attached without libxdp's dispatcher; another XDP "
+			"program cannot share %s", b->n_ifaces > 1 ? "these interfaces" : b->ifname[0]);
+}
+
 int capture_xdp_attach(struct bpf_cap *b, char *err, size_t errlen)
 {
 	libxdp_set_print(libxdp_log);
+	dispatcher_or_not(b);
 	b->xprog = xdp_program__from_bpf_obj(b->skel->obj, "xdp");
 	if (libxdp_get_error(b->xprog)) {
 		snprintf(err, errlen, "xdp: %s", strerror(-(int)libxdp_get_error(b->xprog)));

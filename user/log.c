@@ -3,7 +3,10 @@
  * The daemon's log: one JSON object per line on stderr, for journald.
  * Only this file writes to stderr.
  */
+#define _GNU_SOURCE /* vasprintf */
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -74,16 +77,38 @@ void log_write(enum log_level lvl, const char *component, struct json_object *fi
 	json_object_put(o);
 }
 
+/* A library's message may be a whole verifier log: thousands of lines whose
+ * last ones say why a program was refused. Logged line by line; beyond
+ * LIB_LINES_HEAD + LIB_LINES_TAIL lines, the middle is logged at debug only. */
+#define LIB_LINES_HEAD 3
+#define LIB_LINES_TAIL 30
+
 void log_vlib(enum log_level lvl, const char *component, const char *fmt, va_list ap)
 {
-	char msg[1024];
-	size_t n;
+	char *msg = NULL, *line, *nl;
+	size_t n, lines = 1, i;
 
 	if (lvl < cur_level)
 		return;
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		return;
 	n = strlen(msg);
 	while (n && msg[n - 1] == '\n')
 		msg[--n] = '\0';
-	log_write(lvl, component, NULL, "%s", msg);
+	for (size_t k = 0; k < n; k++)
+		lines += msg[k] == '\n';
+	for (line = msg, i = 0; line; line = nl, i++) {
+		bool shown = lines <= LIB_LINES_HEAD + LIB_LINES_TAIL || i < LIB_LINES_HEAD ||
+			     i >= lines - LIB_LINES_TAIL;
+
+		nl = strchr(line, '\n');
+		if (nl)
+			*nl++ = '\0';
+		if (i == LIB_LINES_HEAD && !shown && cur_level > LOG_DEBUG)
+			log_write(lvl, component, NULL, "... %zu lines left out (log_level debug shows them)",
+				  lines - LIB_LINES_HEAD - LIB_LINES_TAIL);
+		if (*line)
+			log_write(shown ? lvl : LOG_DEBUG, component, NULL, "%s", line);
+	}
+	free(msg);
 }

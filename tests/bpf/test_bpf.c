@@ -2,9 +2,12 @@
 /*
  * The kernel programs on crafted packets, through BPF_PROG_TEST_RUN: the
  * skeleton is loaded for real (root, BPF), its maps filled as the daemon
- * fills them, and each packet is run through j4s_tc and j4s_xdp. Checks
- * the verdict (always pass), the events in the ring buffer and the named
- * counters of j4s_stats.
+ * fills them, and each packet is run through one program. Three groups,
+ * each with its own skeleton that loads one program: tc, xdp (with
+ * bpf_xdp_load_bytes where the kernel has it) and xdp-copy (the by-hand copy
+ * of kernels before 5.18, forced). Checks the verdict (always pass), the
+ * events in the ring buffer, their bytes, and the named counters of
+ * j4s_stats.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -24,12 +27,17 @@
 #define TC_ACT_OK 0
 #define XDP_PASS  2
 
+enum mode { MODE_TC, MODE_XDP, MODE_XDP_COPY };
+
 struct fixture {
+	enum mode mode;
+	bool xdp;
 	struct ja4sentinel_bpf *skel;
 	struct ring_buffer *rb;
 	int events;
 	int last_kind;
 	uint32_t last_caplen;
+	uint8_t last_data[2048];
 	uint8_t buf[2048];
 	size_t len;
 };
@@ -39,10 +47,11 @@ static int on_event(void *ctx, void *data, size_t size)
 	struct fixture *f = ctx;
 	const struct j4s_event *ev = data;
 
-	(void)size;
 	f->events++;
 	f->last_kind = ev->kind;
 	f->last_caplen = ev->caplen;
+	if (ev->caplen <= sizeof(f->last_data) && size >= J4S_EVENT_HDR_SIZE + ev->caplen)
+		memcpy(f->last_data, ev->data, ev->caplen);
 	return 0;
 }
 
@@ -54,25 +63,38 @@ static int quiet(enum libbpf_print_level l, const char *fmt, va_list ap)
 	return 0;
 }
 
-static int setup(void **state)
+static int setup(void **state, enum mode mode)
 {
-	static struct fixture f;
+	static struct fixture fx[3];
+	struct fixture *f = &fx[mode];
 	uint32_t port = 443, excl_prefix;
 	uint8_t one = 1;
 	struct j4s_lpm_key k = { 0 };
+	struct j4s_bpf_config *cfg;
+	int err;
 
-	memset(&f, 0, sizeof(f));
-	*state = &f; /* teardown runs even when setup fails */
+	memset(f, 0, sizeof(*f));
+	f->mode = mode;
+	f->xdp = mode != MODE_TC;
+	*state = f; /* teardown runs even when setup fails */
 	libbpf_set_print(quiet);
-	f.skel = ja4sentinel_bpf__open();
-	if (!f.skel)
+	f->skel = ja4sentinel_bpf__open();
+	if (!f->skel)
 		return -1;
-	bpf_map__set_max_entries(f.skel->maps.j4s_events, 1 << 20);
-	bpf_map__set_max_entries(f.skel->maps.j4s_flows, 1024);
-	((struct j4s_bpf_config *)&f.skel->rodata->j4s_cfg)->filter_exclude = 1;
-	if (ja4sentinel_bpf__load(f.skel))
+	bpf_map__set_max_entries(f->skel->maps.j4s_events, 1 << 20);
+	bpf_map__set_max_entries(f->skel->maps.j4s_flows, 1024);
+	bpf_program__set_autoload(f->skel->progs.j4s_tc, !f->xdp);
+	bpf_program__set_autoload(f->skel->progs.j4s_xdp, f->xdp);
+	cfg = (struct j4s_bpf_config *)&f->skel->rodata->j4s_cfg;
+	cfg->filter_exclude = 1;
+	cfg->xdp_copy = mode == MODE_XDP_COPY;
+	err = ja4sentinel_bpf__load(f->skel);
+	if (err) {
+		/* The kernel matrix's verifier_log has the verifier's reasons. */
+		fprintf(stderr, "loading j4s_%s: %s\n", f->xdp ? "xdp" : "tc", strerror(-err));
 		return -1;
-	bpf_map_update_elem(bpf_map__fd(f.skel->maps.j4s_ports), &port, &one, 0);
+	}
+	bpf_map_update_elem(bpf_map__fd(f->skel->maps.j4s_ports), &port, &one, 0);
 	/* Excluded: 203.0.113.0/24 as ::ffff:203.0.113.0/120. */
 	excl_prefix = 96 + 24;
 	k.prefixlen = excl_prefix;
@@ -80,12 +102,26 @@ static int setup(void **state)
 	k.addr[12] = 203;
 	k.addr[13] = 0;
 	k.addr[14] = 113;
-	bpf_map_update_elem(bpf_map__fd(f.skel->maps.j4s_excl), &k, &one, 0);
-	f.rb = ring_buffer__new(bpf_map__fd(f.skel->maps.j4s_events), on_event, &f, NULL);
-	if (!f.rb)
+	bpf_map_update_elem(bpf_map__fd(f->skel->maps.j4s_excl), &k, &one, 0);
+	f->rb = ring_buffer__new(bpf_map__fd(f->skel->maps.j4s_events), on_event, f, NULL);
+	if (!f->rb)
 		return -1;
-	*state = &f;
 	return 0;
+}
+
+static int setup_tc(void **state)
+{
+	return setup(state, MODE_TC);
+}
+
+static int setup_xdp(void **state)
+{
+	return setup(state, MODE_XDP);
+}
+
+static int setup_xdp_copy(void **state)
+{
+	return setup(state, MODE_XDP_COPY);
 }
 
 static int teardown(void **state)
@@ -210,10 +246,10 @@ static void tcp(struct fixture *f, uint16_t dport, uint8_t flags, uint32_t seq, 
 static const uint8_t hello_start[16] = { 0x16, 0x03, 0x01, 0x00, 0x0b, 0x01, 0x00, 0x00, 0x07,
 					 0x03, 0x03, 0, 0, 0, 0, 0 };
 
-static int run(struct fixture *f, bool xdp)
+static int run(struct fixture *f)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f->buf, .data_size_in = (uint32_t)f->len);
-	int fd = bpf_program__fd(xdp ? f->skel->progs.j4s_xdp : f->skel->progs.j4s_tc);
+	int fd = bpf_program__fd(f->xdp ? f->skel->progs.j4s_xdp : f->skel->progs.j4s_tc);
 
 	assert_int_equal(bpf_prog_test_run_opts(fd, &o), 0);
 	ring_buffer__consume(f->rb);
@@ -229,11 +265,11 @@ static void syn_v4(struct fixture *f, const char *src, uint16_t port, int vlans,
 
 /* ---- tests, each for both programs ---- */
 
-static void check_syn(struct fixture *f, bool xdp, int vlans, int opts)
+static void check_syn(struct fixture *f, int vlans, int opts)
 {
 	reset(f);
 	syn_v4(f, "198.18.0.2", 443, vlans, opts);
-	assert_int_equal(run(f, xdp), xdp ? XDP_PASS : TC_ACT_OK);
+	assert_int_equal(run(f), f->xdp ? XDP_PASS : TC_ACT_OK);
 	assert_int_equal(f->events, 1);
 	assert_int_equal(f->last_kind, J4S_EV_SYN);
 	assert_int_equal(f->last_caplen, 20 + (opts ? 32 : 20));
@@ -243,142 +279,126 @@ static void check_syn(struct fixture *f, bool xdp, int vlans, int opts)
 
 static void test_syn_plain(void **state)
 {
-	check_syn(*state, false, 0, 1);
-	check_syn(*state, true, 0, 1);
+	check_syn(*state, 0, 1);
 }
 
 static void test_syn_without_options(void **state)
 {
-	check_syn(*state, false, 0, 0);
-	check_syn(*state, true, 0, 0);
+	check_syn(*state, 0, 0);
 }
 
 static void test_syn_vlan_and_qinq(void **state)
 {
-	for (int xdp = 0; xdp < 2; xdp++) {
-		check_syn(*state, xdp, 1, 1);
-		check_syn(*state, xdp, 2, 1);
-	}
+	check_syn(*state, 1, 1);
+	check_syn(*state, 2, 1);
 }
 
 static void test_syn_other_port(void **state)
 {
 	struct fixture *f = *state;
 
-	for (int xdp = 0; xdp < 2; xdp++) {
-		reset(f);
-		syn_v4(f, "198.18.0.2", 8080, 0, 1);
-		run(f, xdp);
-		assert_int_equal(f->events, 0);
-		assert_int_equal(stats(f).other_port, 1);
-	}
+	reset(f);
+	syn_v4(f, "198.18.0.2", 8080, 0, 1);
+	run(f);
+	assert_int_equal(f->events, 0);
+	assert_int_equal(stats(f).other_port, 1);
 }
 
 static void test_syn_excluded_source(void **state)
 {
 	struct fixture *f = *state;
 
-	for (int xdp = 0; xdp < 2; xdp++) {
-		reset(f);
-		syn_v4(f, "203.0.113.9", 443, 0, 1);
-		run(f, xdp);
-		assert_int_equal(f->events, 0);
-		assert_int_equal(stats(f).excluded, 1);
-	}
+	reset(f);
+	syn_v4(f, "203.0.113.9", 443, 0, 1);
+	run(f);
+	assert_int_equal(f->events, 0);
+	assert_int_equal(stats(f).excluded, 1);
 }
 
 static void test_ipv6_extension_headers(void **state)
 {
 	struct fixture *f = *state;
 
-	for (int xdp = 0; xdp < 2; xdp++) {
-		reset(f);
-		eth(f, 0x86dd, 0);
-		ipv6(f, 32, 2);
-		tcp(f, 443, 0x02, 5000, 1);
-		assert_int_equal(run(f, xdp), xdp ? XDP_PASS : TC_ACT_OK);
-		assert_int_equal(f->events, 1);
-		assert_int_equal(f->last_caplen, 40 + 16 + 32);
-	}
+	reset(f);
+	eth(f, 0x86dd, 0);
+	ipv6(f, 32, 2);
+	tcp(f, 443, 0x02, 5000, 1);
+	assert_int_equal(run(f), f->xdp ? XDP_PASS : TC_ACT_OK);
+	assert_int_equal(f->events, 1);
+	assert_int_equal(f->last_caplen, 40 + 16 + 32);
 }
 
 static void test_truncated_and_fragment(void **state)
 {
 	struct fixture *f = *state;
 
-	for (int xdp = 0; xdp < 2; xdp++) {
-		reset(f);
-		syn_v4(f, "198.18.0.2", 443, 0, 1);
-		f->len = 14 + 20 + 10; /* TCP header cut */
-		assert_int_equal(run(f, xdp), xdp ? XDP_PASS : TC_ACT_OK);
-		assert_int_equal(f->events, 0);
-		assert_int_equal(stats(f).truncated, 1);
-		reset(f);
-		eth(f, 0x0800, 0);
-		ipv4(f, "198.18.0.2", 20, 6, 0x2000); /* MF */
-		tcp(f, 443, 0x02, 1, 0);
-		run(f, xdp);
-		assert_int_equal(stats(f).fragments, 1);
-		reset(f);
-		eth(f, 0x0806, 0); /* ARP */
-		put(f, (uint8_t[28]){ 0 }, 28);
-		run(f, xdp);
-		assert_int_equal(stats(f).not_ip, 1);
-	}
+	reset(f);
+	syn_v4(f, "198.18.0.2", 443, 0, 1);
+	f->len = 14 + 20 + 10; /* TCP header cut */
+	assert_int_equal(run(f), f->xdp ? XDP_PASS : TC_ACT_OK);
+	assert_int_equal(f->events, 0);
+	assert_int_equal(stats(f).truncated, 1);
+	reset(f);
+	eth(f, 0x0800, 0);
+	ipv4(f, "198.18.0.2", 20, 6, 0x2000); /* MF */
+	tcp(f, 443, 0x02, 1, 0);
+	run(f);
+	assert_int_equal(stats(f).fragments, 1);
+	reset(f);
+	eth(f, 0x0806, 0); /* ARP */
+	put(f, (uint8_t[28]){ 0 }, 28);
+	run(f);
+	assert_int_equal(stats(f).not_ip, 1);
 }
 
 /* SYN, then a first payload: hello start -> event; non-TLS -> not_tls. */
-static void flow_then_payload(struct fixture *f, bool xdp, const uint8_t *pl, size_t n,
+static void flow_then_payload(struct fixture *f, const uint8_t *pl, size_t n,
 			      const char *src)
 {
 	reset(f);
 	syn_v4(f, src, 443, 0, 1);
-	run(f, xdp);
+	run(f);
 	f->len = 0;
 	eth(f, 0x0800, 0);
 	ipv4(f, src, (uint16_t)(20 + n), 6, 0x4000);
 	tcp(f, 443, 0x18, 1001, 0);
 	put(f, pl, n);
-	run(f, xdp);
+	run(f);
 }
 
 static void test_payload_hello_then_done(void **state)
 {
 	struct fixture *f = *state;
 
-	for (int xdp = 0; xdp < 2; xdp++) {
-		flow_then_payload(f, xdp, hello_start, sizeof(hello_start),
-				  xdp ? "198.18.0.12" : "198.18.0.11");
-		assert_int_equal(f->events, 2);
-		assert_int_equal(f->last_kind, J4S_EV_PAYLOAD);
-		assert_int_equal(stats(f).payload_events, 1);
-		assert_int_equal(stats(f).flows_done, 1); /* record of 16 bytes fully seen */
-		/* Anything later on the flow costs a lookup and sends nothing. */
-		run(f, xdp);
-		assert_int_equal(f->events, 2);
-		assert_int_equal(stats(f).after_done, 1);
-	}
+	flow_then_payload(f, hello_start, sizeof(hello_start),
+			  "198.18.0.11");
+	assert_int_equal(f->events, 2);
+	assert_int_equal(f->last_kind, J4S_EV_PAYLOAD);
+	assert_int_equal(stats(f).payload_events, 1);
+	assert_int_equal(stats(f).flows_done, 1); /* record of 16 bytes fully seen */
+	/* Anything later on the flow costs a lookup and sends nothing. */
+	run(f);
+	assert_int_equal(f->events, 2);
+	assert_int_equal(stats(f).after_done, 1);
 }
 
 static void test_payload_hello_cut_in_record_header(void **state)
 {
 	struct fixture *f = *state;
 
-	for (int xdp = 0; xdp < 2; xdp++) {
-		/* The first segment holds only the record's first byte. */
-		flow_then_payload(f, xdp, hello_start, 1, xdp ? "198.18.0.52" : "198.18.0.51");
-		assert_int_equal(stats(f).not_tls, 0);
-		assert_int_equal(stats(f).payload_events, 1);
-		/* The rest still goes up. */
-		f->len = 0;
-		eth(f, 0x0800, 0);
-		ipv4(f, xdp ? "198.18.0.52" : "198.18.0.51", 20 + 15, 6, 0x4000);
-		tcp(f, 443, 0x18, 1002, 0);
-		put(f, hello_start + 1, 15);
-		run(f, xdp);
-		assert_int_equal(stats(f).payload_events, 2);
-		assert_int_equal(f->events, 3);
-	}
+	/* The first segment holds only the record's first byte. */
+	flow_then_payload(f, hello_start, 1, "198.18.0.51");
+	assert_int_equal(stats(f).not_tls, 0);
+	assert_int_equal(stats(f).payload_events, 1);
+	/* The rest still goes up. */
+	f->len = 0;
+	eth(f, 0x0800, 0);
+	ipv4(f, "198.18.0.51", 20 + 15, 6, 0x4000);
+	tcp(f, 443, 0x18, 1002, 0);
+	put(f, hello_start + 1, 15);
+	run(f);
+	assert_int_equal(stats(f).payload_events, 2);
+	assert_int_equal(f->events, 3);
 }
 
 static void test_payload_not_tls(void **state)
@@ -386,39 +406,110 @@ static void test_payload_not_tls(void **state)
 	struct fixture *f = *state;
 	static const uint8_t http[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
 
-	for (int xdp = 0; xdp < 2; xdp++) {
-		flow_then_payload(f, xdp, http, sizeof(http) - 1,
-				  xdp ? "198.18.0.22" : "198.18.0.21");
-		assert_int_equal(stats(f).not_tls, 1);
-		assert_int_equal(f->events, 2); /* userspace sees the segment and counts it */
-		run(f, xdp);
-		assert_int_equal(f->events, 2);
-	}
+	flow_then_payload(f, http, sizeof(http) - 1,
+			  "198.18.0.21");
+	assert_int_equal(stats(f).not_tls, 1);
+	assert_int_equal(f->events, 2); /* userspace sees the segment and counts it */
+	run(f);
+	assert_int_equal(f->events, 2);
 }
 
 static void test_payload_pickup_without_syn(void **state)
 {
 	struct fixture *f = *state;
 
-	for (int xdp = 0; xdp < 2; xdp++) {
-		reset(f);
-		eth(f, 0x0800, 0);
-		ipv4(f, xdp ? "198.18.0.32" : "198.18.0.31", 20 + sizeof(hello_start), 6, 0x4000);
-		tcp(f, 443, 0x18, 777, 0);
-		put(f, hello_start, sizeof(hello_start));
-		run(f, xdp);
-		assert_int_equal(f->events, 1);
-		assert_int_equal(stats(f).flows_picked_up, 1);
-		/* Data of an unknown flow that does not start a hello: nothing. */
-		reset(f);
-		eth(f, 0x0800, 0);
-		ipv4(f, "198.18.0.40", 20 + 8, 6, 0x4000);
-		tcp(f, 443, 0x18, 777, 0);
-		put(f, (uint8_t[8]){ 0x17, 0x03, 0x03, 0x00, 0x03, 'a', 'b', 'c' }, 8);
-		run(f, xdp);
-		assert_int_equal(f->events, 0);
-		assert_int_equal(stats(f).no_flow, 1);
-	}
+	reset(f);
+	eth(f, 0x0800, 0);
+	ipv4(f, "198.18.0.31", 20 + sizeof(hello_start), 6, 0x4000);
+	tcp(f, 443, 0x18, 777, 0);
+	put(f, hello_start, sizeof(hello_start));
+	run(f);
+	assert_int_equal(f->events, 1);
+	assert_int_equal(stats(f).flows_picked_up, 1);
+	/* Data of an unknown flow that does not start a hello: nothing. */
+	reset(f);
+	eth(f, 0x0800, 0);
+	ipv4(f, "198.18.0.40", 20 + 8, 6, 0x4000);
+	tcp(f, 443, 0x18, 777, 0);
+	put(f, (uint8_t[8]){ 0x17, 0x03, 0x03, 0x00, 0x03, 'a', 'b', 'c' }, 8);
+	run(f);
+	assert_int_equal(f->events, 0);
+	assert_int_equal(stats(f).no_flow, 1);
+}
+
+/* A segment as large as a standard MTU allows, of odd length: the event
+ * holds the frame from the IP header on, byte for byte (the by-hand XDP copy
+ * takes 8-byte steps, then the tail). */
+static void test_payload_full_segment(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t pl[1447];
+
+	for (size_t i = 0; i < sizeof(pl); i++)
+		pl[i] = (uint8_t)(i * 7 + 3);
+	memcpy(pl, hello_start, 9);
+	pl[3] = 0x10; /* a 4096-byte record: the flow keeps waiting */
+	pl[4] = 0x00;
+	pl[6] = 0x00;
+	pl[7] = 0x0f;
+	pl[8] = 0xfc;
+	flow_then_payload(f, pl, sizeof(pl), "198.18.0.61");
+	assert_int_equal(f->events, 2);
+	assert_int_equal(f->last_kind, J4S_EV_PAYLOAD);
+	assert_int_equal(f->last_caplen, 20 + 20 + sizeof(pl));
+	assert_memory_equal(f->last_data, f->buf + 14, f->last_caplen);
+	assert_int_equal(stats(f).flows_done, 0);
+	assert_int_equal(stats(f).copy_errors, 0);
+}
+
+/* One payload segment of the flow from src, at stream offset off (the SYN
+ * of flow_then_payload had sequence number 1000). */
+static void segment(struct fixture *f, const char *src, uint32_t off, const uint8_t *pl, size_t n)
+{
+	f->len = 0;
+	eth(f, 0x0800, 0);
+	ipv4(f, src, (uint16_t)(20 + n), 6, 0x4000);
+	tcp(f, 443, 0x18, 1001 + off, 0);
+	put(f, pl, n);
+	run(f);
+}
+
+/* A hello a byte a segment, in order, is all sent up, however many
+ * segments; segments that bring nothing new meet the cap (100). */
+static void test_payload_byte_by_byte_and_segment_cap(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t pl[300];
+
+	for (size_t i = 0; i < sizeof(pl); i++)
+		pl[i] = (uint8_t)i;
+	memcpy(pl, hello_start, 9);
+	pl[3] = 0x01; /* a 295-byte record */
+	pl[4] = 0x27;
+	pl[6] = 0x00;
+	pl[7] = 0x01;
+	pl[8] = 0x23;
+	flow_then_payload(f, pl, 1, "198.18.0.71");
+	for (uint32_t i = 1; i < 250; i++)
+		segment(f, "198.18.0.71", i, pl + i, 1);
+	assert_int_equal(stats(f).payload_events, 250);
+	assert_int_equal(stats(f).segment_cap, 0);
+	assert_int_equal(f->last_caplen, 20 + 20 + 1);
+	/* Retransmits: 100 go up, then the flow is done, counted. */
+	for (uint32_t i = 0; i < 100; i++)
+		segment(f, "198.18.0.71", i % 7, pl + i % 7, 1);
+	assert_int_equal(stats(f).payload_events, 350);
+	segment(f, "198.18.0.71", 3, pl + 3, 1);
+	assert_int_equal(stats(f).segment_cap, 1);
+	segment(f, "198.18.0.71", 250, pl + 250, 50); /* the rest: too late */
+	assert_int_equal(stats(f).payload_events, 350);
+	assert_int_equal(stats(f).after_done, 1);
+
+	/* The rest of the same hello: a flow done when its bytes are in. */
+	flow_then_payload(f, pl, 200, "198.18.0.72");
+	segment(f, "198.18.0.72", 200, pl + 200, 100);
+	assert_int_equal(stats(f).payload_events, 2);
+	assert_int_equal(stats(f).flows_done, 1);
 }
 
 int main(void)
@@ -435,11 +526,18 @@ int main(void)
 		cmocka_unit_test(test_payload_hello_cut_in_record_header),
 		cmocka_unit_test(test_payload_not_tls),
 		cmocka_unit_test(test_payload_pickup_without_syn),
+		cmocka_unit_test(test_payload_full_segment),
+		cmocka_unit_test(test_payload_byte_by_byte_and_segment_cap),
 	};
+	int failed = 0;
 
 	if (geteuid() != 0) {
 		printf("SKIP bpf tests: need root to load BPF programs\n");
 		return 77;
 	}
-	return cmocka_run_group_tests(tests, setup, teardown);
+	/* Each group has its own summary; run.sh adds them up. */
+	failed += cmocka_run_group_tests_name("tc", tests, setup_tc, teardown);
+	failed += cmocka_run_group_tests_name("xdp", tests, setup_xdp, teardown);
+	failed += cmocka_run_group_tests_name("xdp-copy", tests, setup_xdp_copy, teardown);
+	return failed ? 1 : 0;
 }

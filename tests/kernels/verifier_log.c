@@ -6,7 +6,9 @@
  * program does not load, so that the log says why (the daemon's own log
  * lines are bounded in length).
  *
- *   verifier_log tc|xdp      exit 0: loaded; 1: not loaded
+ *   verifier_log tc|xdp|xdp-copy    exit 0: loaded; 1: not loaded
+ *
+ * xdp-copy forces the by-hand packet copy of kernels before 5.18.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -28,14 +30,16 @@ static int print_all(enum libbpf_print_level level, const char *fmt, va_list ap)
 int main(int argc, char **argv)
 {
 	struct ja4sentinel_bpf *skel;
-	int xdp, err;
+	int xdp, copy, err;
 	time_t t0;
 
-	if (argc != 2 || (strcmp(argv[1], "tc") && strcmp(argv[1], "xdp"))) {
-		fprintf(stderr, "usage: verifier_log tc|xdp\n");
+	if (argc != 2 ||
+	    (strcmp(argv[1], "tc") && strcmp(argv[1], "xdp") && strcmp(argv[1], "xdp-copy"))) {
+		fprintf(stderr, "usage: verifier_log tc|xdp|xdp-copy\n");
 		return 2;
 	}
-	xdp = !strcmp(argv[1], "xdp");
+	copy = !strcmp(argv[1], "xdp-copy");
+	xdp = copy || !strcmp(argv[1], "xdp");
 	/* Line by line: a run stopped by a timeout keeps what it printed. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	libbpf_set_print(print_all);
@@ -48,6 +52,7 @@ int main(int argc, char **argv)
 	bpf_map__set_max_entries(skel->maps.j4s_events, 4u << 20);
 	bpf_program__set_autoload(skel->progs.j4s_tc, !xdp);
 	bpf_program__set_autoload(skel->progs.j4s_xdp, xdp);
+	((struct j4s_bpf_config *)&skel->rodata->j4s_cfg)->xdp_copy = (__u8)copy;
 	t0 = time(NULL);
 	err = ja4sentinel_bpf__load(skel);
 	printf("j4s_%s: %s (%ld s)\n", argv[1], err ? "NOT loaded" : "loaded", (long)(time(NULL) - t0));
