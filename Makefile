@@ -136,7 +136,7 @@ asan: $(UNIT_TESTS:%=$(BUILD)/asan/unit/%) $(BUILD)/asan/ja4sentinel
 fuzz: $(FUZZERS:%=$(BUILD)/fuzz/%)
 
 ifeq ($(BPF),1)
-test: bpftest
+test: bpftest $(BUILD)/kernels/verifier_log
 endif
 test: all unit asan fuzz
 	$(Q)tests/run.sh

@@ -2,10 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 #
 # The test runner behind `make test`: every layer, one closing count.
-#   tests/run.sh [STAGE...]   stages: unit asan corpus corpus-asan valgrind cli bpf daemon replay e2e stress packaging fuzz
+#   tests/run.sh [STAGE...]   stages: unit asan corpus corpus-asan valgrind cli bpf daemon replay e2e stress kernels packaging fuzz
 # Each stage reports its own cases; the last line is
 #   N passed, N failed, N skipped
-# FUZZ_SECONDS (default 20) bounds each fuzzer's smoke run.
+# FUZZ_SECONDS (default 20) bounds each fuzzer's smoke run; TEST_KERNELS
+# (default 6.12) is the kernel list of the kernels stage.
 set -eu
 
 cd "$(dirname "$0")/.."
@@ -117,7 +118,14 @@ stage_e2e() {
 }
 
 stage_stress() {
-	run_counted stress 600 tests/stress/run_stress.sh "$BUILD/ja4sentinel"
+	run_counted stress 1200 tests/stress/run_stress.sh "$BUILD/ja4sentinel" tc xdp
+}
+
+# One kernel of the matrix (scripts/kernel-matrix.sh): 6.12, the Rocky 10
+# base, booted under qemu; `make kernel-matrix` runs them all.
+stage_kernels() {
+	if [ "$(id -u)" != 0 ]; then skip "kernels: booting kernels with BPF tests needs root"; return; fi
+	run_counted kernels 2400 env BUILD="$BUILD" scripts/kernel-matrix.sh --kernels "${TEST_KERNELS:-6.12}" --no-doc
 }
 
 stage_packaging() {
@@ -169,13 +177,14 @@ run_stage() {
 	packaging) stage_packaging ;;
 	e2e) stage_e2e ;;
 	stress) stage_stress ;;
+	kernels) stage_kernels ;;
 	fuzz) stage_fuzz ;;
 	*) echo "unknown stage $1" >&2; exit 2 ;;
 	esac
 }
 
 stages=("$@")
-[ ${#stages[@]} -gt 0 ] || stages=(unit asan corpus corpus-asan valgrind cli bpf daemon replay e2e stress packaging fuzz)
+[ ${#stages[@]} -gt 0 ] || stages=(unit asan corpus corpus-asan valgrind cli bpf daemon replay e2e stress kernels packaging fuzz)
 for s in "${stages[@]}"; do run_stage "$s"; done
 
 echo

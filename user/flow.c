@@ -9,8 +9,10 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <string.h>
+#include <unistd.h>
 #include "flow.h"
 
 struct flow_list {
@@ -471,10 +473,30 @@ static uint32_t expire_list(struct flow_table *ft, struct flow_list *l, uint64_t
 	return n;
 }
 
+/* The table is empty: the pool's touched pages go back to the system and
+ * entries are handed out from the start again, so the memory a wave of
+ * connections took (an attack, a scan) returns once they have expired. */
+static void pool_release(struct flow_table *ft)
+{
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t start = ((uintptr_t)ft->pool + page - 1) & ~(page - 1);
+	uintptr_t end = (uintptr_t)(ft->pool + ft->unused) & ~(page - 1);
+
+	/* Anonymous private pages read back as zeros, as calloc gave them. */
+	if (end > start)
+		madvise((void *)start, end - start, MADV_DONTNEED);
+	ft->free = NULL;
+	ft->unused = 0;
+}
+
 uint32_t flow_table_expire(struct flow_table *ft, uint64_t now)
 {
-	return expire_list(ft, &ft->waiting, now, &ft->st.timeouts) +
-	       expire_list(ft, &ft->done, now, &ft->st.expired_done);
+	uint32_t n = expire_list(ft, &ft->waiting, now, &ft->st.timeouts) +
+		     expire_list(ft, &ft->done, now, &ft->st.expired_done);
+
+	if (!ft->count && ft->unused)
+		pool_release(ft);
+	return n;
 }
 
 uint32_t flow_table_count(const struct flow_table *ft)

@@ -215,8 +215,10 @@ def lacks(res):
                    "left by kill -9 is replaced by the next start)")
     loads = res.get("loads", {})
     if f.get("xdp_load_bytes") is False:
-        out.append("no `bpf_xdp_load_bytes` (5.18+): `j4s_xdp` takes its byte-copy path "
-                   "(chosen by CO-RE at load time)" +
+        out.append("no `bpf_xdp_load_bytes` (5.18+): `j4s_xdp` copies frames itself in a "
+                   "global function (CO-RE chooses the path at load time), and the daemon "
+                   "attaches it without libxdp's dispatcher (5.10's verifier refuses such a "
+                   "function in an freplace program)" +
                    (", which the verifier refuses (log below)" if loads.get("xdp") is False else ""))
     if f.get("memcg_accounting") is False:
         out.append("BPF memory charged to RLIMIT_MEMLOCK, not memcg (before 5.11; the limit was "
@@ -235,7 +237,8 @@ def lacks(res):
     if x and x.get("started"):
         if x.get("xdpgeneric"):
             out.append("XDP in generic (skb) mode on the veth (native refused)")
-        if x.get("xdp_dispatcher") is False:
+        if x.get("xdp_dispatcher") is False and f.get("xdp_load_bytes") is not False \
+                and f.get("prog_ext") is not False:
             out.append("libxdp attached `j4s_xdp` without its dispatcher")
     return out
 

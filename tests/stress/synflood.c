@@ -6,10 +6,19 @@
  * packet count and a time limit; prints what it sent. With "partial", each
  * SYN is followed by a segment holding the first 100 bytes of a 512-byte
  * ClientHello, and then nothing: connections that never finish a hello.
- *   synflood IFACE DST_MAC DST_IP DST_PORT COUNT SECONDS [partial]
+ * With "dribble HELLO_FILE", COUNT connections (256 at a time, interleaved)
+ * each send a SYN and then the hello in that file in pieces, by connection
+ * number i (source port 20000 + i, so the test can tell them apart):
+ *   i % 4 == 0, 1  one byte per segment, in order;
+ *   i % 4 == 2     16-byte segments, each pair sent swapped (out of order);
+ *   i % 4 == 3     one byte per segment, last byte first: an abusive flow
+ *                  that the segment cap must stop.
+ * A last argument PPS (dribble only) holds the rate to PPS frames a second.
+ *   synflood IFACE DST_MAC DST_IP DST_PORT COUNT SECONDS [partial | dribble HELLO_FILE [PPS]]
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <errno.h>
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
 #include <net/if.h>
@@ -25,7 +34,9 @@
 #define BATCH 64
 #define FRAME 58 /* Ethernet 14 + IPv4 20 + TCP 24 (MSS option) */
 #define PART 100 /* bytes of hello in a partial flow's data segment */
-#define FRAME_MAX (FRAME + PART)
+#define HELLO_MAX 1400 /* largest hello a dribble flow sends */
+#define FRAME_MAX (FRAME + HELLO_MAX)
+#define DRIBBLE_AT_ONCE 256
 
 static uint16_t csum(const void *p, size_t n, uint32_t sum)
 {
@@ -55,25 +66,15 @@ struct last {
 	uint16_t sport;
 };
 
-/* A SYN from a new random source, or (data) the hello start of the last. */
-static size_t build(uint8_t *f, const uint8_t *dmac, uint32_t dst, uint16_t dport, bool data,
-		    struct last *l)
+/* One Ethernet/IPv4/TCP frame: a SYN (MSS option) or a PSH|ACK with
+ * payload; src and dst in network order. */
+static size_t frame(uint8_t *f, const uint8_t *dmac, uint32_t src, uint16_t sport, uint32_t dst,
+		    uint16_t dport, uint32_t seq_host, const uint8_t *pl, size_t n)
 {
-	static const uint8_t hello[11] = { 0x16, 0x03, 0x01, 0x02, 0x00, 0x01,
-					   0x00, 0x01, 0xfc, 0x03, 0x03 };
 	uint8_t *ip = f + 14, *tcp = f + 34, ph[12];
-	size_t tlen = 24 + (data ? PART : 0);
-	uint32_t src, seq;
-	uint16_t c, sport;
-
-	if (!data) {
-		l->src = htonl(0xc6128000u | (rnd() & 0x7fff)); /* 198.18.128.0/17 */
-		l->sport = (uint16_t)(1024 + rnd() % 60000);
-		l->seq = rnd();
-	}
-	src = l->src;
-	sport = l->sport;
-	seq = htonl(data ? l->seq + 1 : l->seq);
+	size_t tlen = 24 + n;
+	uint32_t seq = htonl(seq_host);
+	uint16_t c;
 
 	memcpy(f, dmac, 6);
 	memcpy(f + 6, (uint8_t[6]){ 0x02, 0x4a, 0x34, 0, 0, 1 }, 6);
@@ -91,16 +92,16 @@ static size_t build(uint8_t *f, const uint8_t *dmac, uint32_t dst, uint16_t dpor
 	c = csum(ip, 20, 0);
 	ip[10] = (uint8_t)(c >> 8);
 	ip[11] = (uint8_t)c;
-	memset(tcp, 0, tlen);
+	memset(tcp, 0, 24);
 	tcp[0] = (uint8_t)(sport >> 8);
 	tcp[1] = (uint8_t)sport;
 	tcp[2] = (uint8_t)(dport >> 8);
 	tcp[3] = (uint8_t)dport;
 	memcpy(tcp + 4, &seq, 4);
 	tcp[12] = 6 << 4;
-	tcp[13] = data ? 0x18 : 0x02; /* PSH|ACK : SYN */
-	if (data)
-		memcpy(tcp + 24, hello, sizeof(hello));
+	tcp[13] = pl ? 0x18 : 0x02; /* PSH|ACK : SYN */
+	if (pl)
+		memcpy(tcp + 24, pl, n);
 	tcp[14] = 0xfa;
 	tcp[20] = 2; /* MSS 1460 */
 	tcp[21] = 4;
@@ -109,7 +110,6 @@ static size_t build(uint8_t *f, const uint8_t *dmac, uint32_t dst, uint16_t dpor
 	memcpy(ph, ip + 12, 8);
 	ph[8] = 0;
 	ph[9] = 6;
-	ph[10] = 0;
 	ph[10] = (uint8_t)(tlen >> 8);
 	ph[11] = (uint8_t)tlen;
 	c = csum(tcp, tlen, (uint32_t)(0xffff & ~csum(ph, 12, 0)));
@@ -118,11 +118,109 @@ static size_t build(uint8_t *f, const uint8_t *dmac, uint32_t dst, uint16_t dpor
 	return 14 + 20 + tlen;
 }
 
+/* A SYN from a new random source, or (data) the hello start of the last. */
+static size_t build(uint8_t *f, const uint8_t *dmac, uint32_t dst, uint16_t dport, bool data,
+		    struct last *l)
+{
+	static uint8_t part[PART] = { 0x16, 0x03, 0x01, 0x02, 0x00, 0x01,
+				      0x00, 0x01, 0xfc, 0x03, 0x03 };
+
+	if (!data) {
+		l->src = htonl(0xc6128000u | (rnd() & 0x7fff)); /* 198.18.128.0/17 */
+		l->sport = (uint16_t)(1024 + rnd() % 60000);
+		l->seq = rnd();
+	}
+	return frame(f, dmac, l->src, l->sport, dst, dport, data ? l->seq + 1 : l->seq,
+		     data ? part : NULL, data ? PART : 0);
+}
+
+/* ---- dribble: hellos in pieces ---- */
+
+static uint8_t dhello[HELLO_MAX];
+static size_t dhello_len;
+
+struct dflow {
+	uint32_t i;    /* connection number */
+	uint32_t step; /* 0: the SYN; then pieces */
+	uint32_t isn;
+};
+
+/* The piece of connection i's hello at step (>= 1): offset and length; 0
+ * length when the hello is all sent. */
+static size_t piece(uint32_t i, uint32_t step, size_t *off)
+{
+	size_t k = step - 1, L = dhello_len;
+
+	switch (i % 4) {
+	case 2: { /* 16-byte pieces, pairs swapped */
+		size_t nseg = (L + 15) / 16, j = k ^ 1;
+
+		if (k >= nseg)
+			return 0;
+		if (j >= nseg)
+			j = k;
+		*off = j * 16;
+		return L - *off < 16 ? L - *off : 16;
+	}
+	case 3: /* last byte first */
+		if (k >= L)
+			return 0;
+		*off = L - 1 - k;
+		return 1;
+	default:
+		if (k >= L)
+			return 0;
+		*off = k;
+		return 1;
+	}
+}
+
+/* The next frame of one of the flows in turn; 0 when all are done. */
+static size_t dribble_next(uint8_t *f, const uint8_t *dmac, uint32_t dst, uint16_t dport,
+			   unsigned long long count)
+{
+	static struct dflow slot[DRIBBLE_AT_ONCE];
+	static uint32_t next_i, turn, live = DRIBBLE_AT_ONCE, inited;
+
+	if (!inited) {
+		for (uint32_t k = 0; k < DRIBBLE_AT_ONCE; k++)
+			slot[k] = (struct dflow){ .i = next_i++, .isn = rnd() };
+		inited = 1;
+	}
+	for (uint32_t tries = 0; live && tries < DRIBBLE_AT_ONCE; tries++) {
+		struct dflow *d = &slot[turn++ % DRIBBLE_AT_ONCE];
+		uint32_t src = htonl(0xc6128000u | (d->i & 0x7fff));
+		uint16_t sport = (uint16_t)(20000 + d->i);
+		size_t off = 0, n;
+
+		if (d->i >= count)
+			continue;
+		if (d->step == 0) {
+			d->step = 1;
+			return frame(f, dmac, src, sport, dst, dport, d->isn, NULL, 0);
+		}
+		n = piece(d->i, d->step, &off);
+		if (n) {
+			d->step++;
+			return frame(f, dmac, src, sport, dst, dport, d->isn + 1 + (uint32_t)off,
+				     dhello + off, n);
+		}
+		/* This one is done: the next connection takes its slot. */
+		*d = (struct dflow){ .i = next_i++, .isn = rnd() };
+		if (d->i >= count)
+			live--;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	uint8_t frames[BATCH][FRAME_MAX], dmac[6];
+	static uint8_t frames[BATCH][FRAME_MAX];
+	uint8_t dmac[6];
 	struct last last = { 0 };
 	bool partial = argc == 8 && !strcmp(argv[7], "partial");
+	bool dribble = (argc == 9 || argc == 10) && !strcmp(argv[7], "dribble");
+	double pps = argc == 10 ? atof(argv[9]) : 0;
 	struct iovec iov[BATCH];
 	struct mmsghdr msgs[BATCH];
 	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
@@ -130,16 +228,30 @@ int main(int argc, char **argv)
 	struct timespec t0, now;
 	double secs, limit;
 	uint32_t dst;
-	int fd;
+	int fd, more = 1;
 
-	if ((argc != 7 && !partial) || sscanf(argv[2], "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &dmac[0], &dmac[1],
-				&dmac[2], &dmac[3], &dmac[4], &dmac[5]) != 6 ||
+	if ((argc != 7 && !partial && !dribble) ||
+	    sscanf(argv[2], "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &dmac[0], &dmac[1], &dmac[2], &dmac[3],
+		   &dmac[4], &dmac[5]) != 6 ||
 	    inet_pton(AF_INET, argv[3], &dst) != 1) {
-		fprintf(stderr, "usage: synflood IFACE DST_MAC DST_IP DST_PORT COUNT SECONDS [partial]\n");
+		fprintf(stderr, "usage: synflood IFACE DST_MAC DST_IP DST_PORT COUNT SECONDS "
+				"[partial | dribble HELLO_FILE [PPS]]\n");
 		return 2;
 	}
 	count = strtoull(argv[5], NULL, 10);
 	limit = atof(argv[6]);
+	if (dribble) {
+		FILE *h = fopen(argv[8], "rb");
+
+		dhello_len = h ? fread(dhello, 1, sizeof(dhello), h) : 0;
+		if (h)
+			fclose(h);
+		if (dhello_len < 16 || count > 40000) {
+			fprintf(stderr, "synflood: %s: need a hello of 16-%d bytes, COUNT <= 40000\n",
+				argv[8], HELLO_MAX);
+			return 2;
+		}
+	}
 	fd = socket(AF_PACKET, SOCK_RAW, 0);
 	sll.sll_ifindex = (int)if_nametoindex(argv[1]);
 	if (fd < 0 || !sll.sll_ifindex || bind(fd, (struct sockaddr *)&sll, sizeof(sll))) {
@@ -152,17 +264,38 @@ int main(int argc, char **argv)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	do {
-		int n;
+		int n, k = 0;
 
-		for (int i = 0; i < BATCH; i++)
-			iov[i].iov_len = build(frames[i], dmac, dst, (uint16_t)atoi(argv[4]),
-					       partial && (i & 1), &last);
-		n = sendmmsg(fd, msgs, BATCH, 0);
-		if (n > 0)
-			sent += (unsigned long long)n;
+
+		for (; k < BATCH && more; k++) {
+			if (dribble)
+				iov[k].iov_len = dribble_next(frames[k], dmac, dst,
+							      (uint16_t)atoi(argv[4]), count);
+			else
+				iov[k].iov_len = build(frames[k], dmac, dst, (uint16_t)atoi(argv[4]),
+						       partial && (k & 1), &last);
+			if (!iov[k].iov_len)
+				more = 0;
+		}
+		if (!more)
+			k--;
+		/* A dribbled flow must not lose a piece: wait for room instead. */
+		for (int done = 0; done < k;) {
+			n = sendmmsg(fd, msgs + done, (unsigned int)(k - done), 0);
+			if (n > 0) {
+				done += n;
+				sent += (unsigned long long)n;
+			} else if (dribble && (errno == ENOBUFS || errno == EAGAIN)) {
+				usleep(100);
+			} else {
+				break;
+			}
+		}
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		secs = (double)(now.tv_sec - t0.tv_sec) + (now.tv_nsec - t0.tv_nsec) / 1e9;
-	} while (sent < count && secs < limit);
+		if (pps > 0 && sent > pps * secs)
+			usleep((useconds_t)((sent / pps - secs) * 1e6));
+	} while (more && (dribble || sent < count) && secs < limit);
 	printf("%llu %.2f %.0f\n", sent, secs, sent / (secs > 0 ? secs : 1));
 	close(fd);
 	return 0;

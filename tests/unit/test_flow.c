@@ -69,6 +69,7 @@ static const uint8_t seed[16] = { 0x6a, 0x34, 0x73, 0x65, 0x6e, 0x74, 0x69, 0x6e
 static const struct flow_config cfg_default = CFG(16, REASM_MAX_BYTES, DEF_MAX_HELLO_SEGMENTS);
 static const struct flow_config cfg_small = CFG(4, REASM_MAX_BYTES, DEF_MAX_HELLO_SEGMENTS);
 static const struct flow_config cfg_seg3 = CFG(16, REASM_MAX_BYTES, 3);
+static const struct flow_config cfg_pool256 = CFG(256, REASM_MAX_BYTES, DEF_MAX_HELLO_SEGMENTS);
 static const struct flow_config cfg_bytes64 = CFG(16, 64, DEF_MAX_HELLO_SEGMENTS);
 static const struct flow_config cfg_budget600 = {
 	.max_flows = 16,
@@ -823,6 +824,30 @@ static void test_flow_table_expire_done(void **state)
 	check_hello_and_finish(f, T0 + 51 * SEC);
 }
 
+/* Once every flow has expired the pool starts over (its pages go back to
+ * the system): flows made after that work as before. */
+static void test_flow_table_pool_restarts_when_empty(void **state)
+{
+	struct fixture *f = *state;
+
+	for (int round = 0; round < 3; round++) {
+		uint64_t t = T0 + (uint64_t)round * 100 * SEC;
+
+		for (uint16_t i = 0; i < 200; i++)
+			syn(f, (uint16_t)(PORT + i), ISN, t);
+		assert_int_equal(seg(f, PORT + 7, hello, 0, 20, t + MS), FLOW_NOTHING);
+		assert_int_equal(flow_table_count(f->ft), 200);
+		assert_int_equal(flow_table_expire(f->ft, t + 31 * SEC), 200);
+		assert_int_equal(flow_table_count(f->ft), 0);
+		assert_null(lookup(f, PORT + 7));
+		/* A new flow after the restart: clean state, its hello complete. */
+		assert_int_equal(seg(f, PORT + 7, hello, 0, sizeof(hello), t + 40 * SEC), FLOW_HELLO);
+		check_hello_and_finish(f, t + 40 * SEC);
+		assert_int_equal(flow_table_expire(f->ft, t + 80 * SEC), 1);
+	}
+	assert_int_equal(stats(f)->timeouts, 600);
+}
+
 static void test_flow_table_finish_frees_reasm(void **state)
 {
 	struct fixture *f = *state;
@@ -962,6 +987,7 @@ int main(void)
 		TC(test_flow_process_byte_limit, cfg_bytes64),
 		TC(test_flow_process_buffer_budget, cfg_budget600),
 		TC(test_flow_process_table_full_evicts, cfg_small),
+		TC(test_flow_table_pool_restarts_when_empty, cfg_pool256),
 		T(test_flow_table_expire_waiting),
 		T(test_flow_table_expire_done),
 		T(test_flow_table_finish_frees_reasm),
