@@ -118,7 +118,7 @@ stage_e2e() {
 }
 
 stage_stress() {
-	run_counted stress 1200 tests/stress/run_stress.sh "$BUILD/ja4sentinel" tc xdp
+	run_counted stress 1500 tests/stress/run_stress.sh "$BUILD/ja4sentinel" tc xdp pcap
 }
 
 # One kernel of the matrix (scripts/kernel-matrix.sh): 6.12, the Rocky 10

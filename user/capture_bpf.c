@@ -139,26 +139,45 @@ static int bpf_cap_dispatch(struct capture *c, capture_cb cb, void *ctx, char *e
 	return n < 0 ? 0 : n;
 }
 
-/* j4s_stats summed over CPUs, by field name. */
-static void bpf_cap_stats(struct capture *c, struct json_object *o)
+/* j4s_stats summed over CPUs; 0 on success. */
+static int sum_stats(struct bpf_cap *b, struct j4s_stats *sum)
 {
-	struct bpf_cap *b = c->priv;
-	int ncpu = libbpf_num_possible_cpus();
-	struct j4s_stats *per, sum = { 0 };
+	int ncpu = libbpf_num_possible_cpus(), rc = -1;
+	struct j4s_stats *per;
 	uint32_t zero = 0;
 
+	memset(sum, 0, sizeof(*sum));
 	if (ncpu <= 0 || !(per = calloc((size_t)ncpu, sizeof(*per))))
-		return;
+		return -1;
 	if (!bpf_map_lookup_elem(bpf_map__fd(b->skel->maps.j4s_stats), &zero, per)) {
 		for (int i = 0; i < ncpu; i++) {
 			/* Fields are all __u64: walk them as such (not as uint64_t,
 			 * another type to the aliasing rules). */
 			const __u64 *src = (const __u64 *)&per[i];
-			__u64 *dst = (__u64 *)&sum;
+			__u64 *dst = (__u64 *)sum;
 
-			for (size_t f = 0; f < sizeof(sum) / 8; f++)
+			for (size_t f = 0; f < sizeof(*sum) / 8; f++)
 				dst[f] += src[f];
 		}
+		rc = 0;
+	}
+	free(per);
+	return rc;
+}
+
+static uint64_t bpf_cap_lost(struct capture *c)
+{
+	struct j4s_stats sum;
+
+	return sum_stats(c->priv, &sum) ? 0 : sum.ringbuf_full;
+}
+
+/* j4s_stats by field name. */
+static void bpf_cap_stats(struct capture *c, struct json_object *o)
+{
+	struct j4s_stats sum;
+
+	if (!sum_stats(c->priv, &sum)) {
 #define PUT(f) json_object_object_add(o, #f, json_object_new_int64((int64_t)sum.f))
 		PUT(packets);
 		PUT(not_ip);
@@ -183,7 +202,6 @@ static void bpf_cap_stats(struct capture *c, struct json_object *o)
 		PUT(copy_errors);
 #undef PUT
 	}
-	free(per);
 }
 
 /* ---- maps ---- */
@@ -457,6 +475,7 @@ static const struct capture_ops bpf_ops = {
 	.fd = bpf_cap_fd,
 	.dispatch = bpf_cap_dispatch,
 	.stats_json = bpf_cap_stats,
+	.lost = bpf_cap_lost,
 	.close = bpf_cap_close,
 };
 

@@ -111,6 +111,15 @@ static void pcap_cap_stats(struct capture *c, struct json_object *o)
 	put(o, "kernel_dropped", (uint64_t)ps.ps_drop + ps.ps_ifdrop);
 }
 
+static uint64_t pcap_cap_lost(struct capture *c)
+{
+	struct pcap_stat ps;
+
+	if (strcmp(c->mode, "pcap") || pcap_stats(pc(c), &ps))
+		return 0;
+	return (uint64_t)ps.ps_drop + ps.ps_ifdrop;
+}
+
 static void pcap_cap_close(struct capture *c)
 {
 	struct pcap_cap *p = c->priv;
@@ -124,6 +133,7 @@ static const struct capture_ops pcap_ops = {
 	.fd = pcap_cap_fd,
 	.dispatch = pcap_cap_dispatch,
 	.stats_json = pcap_cap_stats,
+	.lost = pcap_cap_lost,
 	.close = pcap_cap_close,
 };
 
@@ -201,10 +211,19 @@ int capture_pcap_next(struct capture *c, struct packet *pkt, char *err, size_t e
 	}
 }
 
+/* How long a packet may wait in a part-filled ring block (ms). */
+#define CAPTURE_BLOCK_TIMEOUT_MS 10
+
 static int set_live_options(pcap_t *p, uint32_t buffer_bytes)
 {
-	/* Immediate mode: a hello must not wait for a buffer to fill. */
-	return pcap_set_immediate_mode(p, 1) || pcap_set_snaplen(p, CAPTURE_SNAPLEN) ||
+	/* Not immediate mode: on Linux that means TPACKET_V2, one fixed frame
+	 * per packet sized by the snap length (18 KiB here), so the buffer
+	 * holds under a thousand packets and a flood overruns it in
+	 * milliseconds. TPACKET_V3 packs packets into blocks, each handed over
+	 * when full or after CAPTURE_BLOCK_TIMEOUT_MS: a hello waits at most
+	 * that long, and timestamps are the kernel's either way. */
+	return pcap_set_immediate_mode(p, 0) || pcap_set_timeout(p, CAPTURE_BLOCK_TIMEOUT_MS) ||
+	       pcap_set_snaplen(p, CAPTURE_SNAPLEN) ||
 	       pcap_set_buffer_size(p, (int)buffer_bytes) ||
 	       pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_NANO);
 }
@@ -345,6 +364,11 @@ void capture_stats_json(struct capture *c, struct json_object *o)
 {
 	if (c->ops->stats_json)
 		c->ops->stats_json(c, o);
+}
+
+uint64_t capture_lost(struct capture *c)
+{
+	return c->ops->lost ? c->ops->lost(c) : 0;
 }
 
 const char *capture_mode(const struct capture *c)

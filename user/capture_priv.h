@@ -12,6 +12,7 @@ struct capture_ops {
 	int (*fd)(const struct capture *c);
 	int (*dispatch)(struct capture *c, capture_cb cb, void *ctx, char *err, size_t errlen);
 	void (*stats_json)(struct capture *c, struct json_object *o);
+	uint64_t (*lost)(struct capture *c); /* may be NULL: nothing is lost */
 	void (*close)(struct capture *c);
 };
 

@@ -54,8 +54,14 @@ struct live {
 	uint32_t n_outs;
 	int ep, sfd, tfd;
 	uint64_t next_stats, next_watchdog;
+	uint64_t lost, lost_unreported, next_loss_check, next_loss_log;
 	bool stop;
 };
+
+/* Losses in the kernel (ring buffer or pcap buffer full) are looked for
+ * every second and logged at most every LOOP_LOSS_LOG_SEC, with the count
+ * since the last line: a record missing is a client not fingerprinted. */
+#define LOOP_LOSS_LOG_SEC 10
 
 static uint64_t clock_ns(clockid_t id)
 {
@@ -129,6 +135,28 @@ static void on_signal(struct live *l)
 	}
 }
 
+static void check_loss(struct live *l, uint64_t now)
+{
+	uint64_t lost;
+
+	if (now < l->next_loss_check)
+		return;
+	l->next_loss_check = now + 1000000000ULL;
+	lost = capture_lost(l->cap);
+	if (lost > l->lost)
+		l->lost_unreported += lost - l->lost;
+	l->lost = lost;
+	if (!l->lost_unreported || now < l->next_loss_log)
+		return;
+	log_warn("capture", "%llu %s lost in the kernel before ja4sentinel read them (%s full); "
+			    "hellos may be missing: raise core.packet_buffer_size",
+		 (unsigned long long)l->lost_unreported,
+		 strcmp(capture_mode(l->cap), "pcap") ? "events" : "packets",
+		 strcmp(capture_mode(l->cap), "pcap") ? "ring buffer" : "capture buffer");
+	l->lost_unreported = 0;
+	l->next_loss_log = now + LOOP_LOSS_LOG_SEC * 1000000000ULL;
+}
+
 static void on_tick(struct live *l)
 {
 	uint64_t ticks, now = clock_ns(CLOCK_MONOTONIC);
@@ -137,6 +165,7 @@ static void on_tick(struct live *l)
 		log_warn("main", "timerfd: %s", strerror(errno));
 	drain_outputs(l);
 	pipeline_tick(l->p, clock_ns(CLOCK_REALTIME));
+	check_loss(l, now);
 	if (now >= l->next_stats) {
 		stats_log(l->p, l->cap, l->outs, l->n_outs, false);
 		l->next_stats = now + STATS_INTERVAL_SEC * 1000000000ULL;
