@@ -10,6 +10,10 @@
 #   - PARTIAL (100,000) connections that send a SYN and part of a hello and
 #     stop: flows time out (flow_timeout_sec 2), are counted, and memory
 #     returns to its baseline;
+#   - GARBAGE (50,000) connections whose first segment is random bytes
+#     (half starting like a TLS record) while real clients connect: no
+#     crash, every real hello delivered, none of the garbage fingerprinted,
+#     every garbage flow ended and counted;
 #   - DRIBBLE (2000) hellos sent in pieces (synflood.c dribble): a byte a
 #     segment in order, or 16-byte segments out of order, all delivered
 #     with the right fingerprints; a quarter abusive (a byte a segment,
@@ -33,8 +37,9 @@ MODES=("$@")
 FLOOD_COUNT=${FLOOD_COUNT:-2000000}
 FLOOD_SECONDS=${FLOOD_SECONDS:-8}
 PARTIAL=${PARTIAL:-100000}
+GARBAGE=${GARBAGE:-50000}
 DRIBBLE=${DRIBBLE:-2000}
-STRESS_TESTS=${STRESS_TESTS:-flood partial dribble ring soak} # which of them run
+STRESS_TESTS=${STRESS_TESTS:-flood partial garbage dribble ring soak} # which of them run
 SOAK_SECONDS=${SOAK_SECONDS:-180}
 SOAK_MODES=${SOAK_MODES:-tc} # the soak is long: these modes only
 RSS_BOUND_MB=${RSS_BOUND_MB:-160}
@@ -202,6 +207,32 @@ for mode in "${MODES[@]}"; do
 		# the flow pool's pages (madvise) go back: the baseline, give or take.
 		[ "$after" -le "$((base + 4))" ] && ok "$mode: memory back to its baseline after the timeouts (${base} -> peak ${peak} -> ${after} MB)" ||
 			bad "$mode: memory not back after the timeouts (${base} -> ${after} MB)"
+	fi
+
+	# ---- garbage on the TLS port ----
+	if want garbage; then
+		name=$mode-garbage
+		start_daemon "$mode" 1000 "$name"
+		ip netns exec "$C" "$TMP/synflood" st1 "$MAC" 198.18.0.1 443 "$((GARBAGE * 2))" 20 garbage \
+			>"$TMP/$name.flood" &
+		fpid=$!
+		ports=$(ip netns exec "$C" python3 "$TMP/clients.py" 20 0.05)
+		wait "$fpid" || true
+		sleep 3 # > flow_timeout_sec
+		kill -TERM "$DPID"
+		rc=0
+		wait "$DPID" || rc=$?
+		read -r frames secs pps <"$TMP/$name.flood"
+		read -r got want spoofed <<<"$(python3 -c 'import json,sys; r=[json.loads(l) for l in open(sys.argv[1])]; p={x["src_port"] for x in r if x["src_ip"]=="198.18.0.2"}; w=set(map(int,sys.argv[2].split())); print(len(w & p), len(w), sum(x["src_ip"].startswith("198.18.1") or x["src_ip"].startswith("198.18.2") for x in r))' "$TMP/$name.jsonl" "$ports")"
+		ended=$(stat_of "$name" 'sum(d["flows"][k] for k in ("not_tls", "not_client_hello", "bad_framing", "too_big", "timeouts", "evicted_waiting"))')
+		echo "    $mode: $((frames / 2)) connections of random bytes in ${secs}s: daemon exit $rc; real hellos $got/$want; records from the garbage $spoofed; flows ended as not TLS, not a hello, bad framing, timed out: $ended"
+		echo "    flows: $(stat_of "$name" '" ".join("%s %d" % (k, d["flows"][k]) for k in ("not_tls", "not_client_hello", "bad_framing", "too_big", "timeouts"))')"
+		[ "$rc" = 0 ] && [ "$got" = "$want" ] && [ "$want" -gt 0 ] &&
+			ok "$mode: garbage on the port: no crash, every real hello delivered ($got/$want)" ||
+			bad "$mode: garbage on the port: exit $rc, real hellos $got/$want"
+		[ "$spoofed" = 0 ] && [ "$ended" -ge "$((frames / 2 * 9 / 10))" ] &&
+			ok "$mode: garbage flows end counted, none fingerprinted ($ended of $((frames / 2)))" ||
+			bad "$mode: garbage flows: $spoofed fingerprinted, $ended of $((frames / 2)) counted"
 	fi
 
 	# ---- hellos in pieces: a byte a segment, out of order, abusive ----

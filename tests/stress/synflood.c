@@ -13,8 +13,12 @@
  *   i % 4 == 2     16-byte segments, each pair sent swapped (out of order);
  *   i % 4 == 3     one byte per segment, last byte first: an abusive flow
  *                  that the segment cap must stop.
+ * With "garbage", as partial but the 100 bytes are random: half start
+ * with 0x16 0x03 (they look like TLS to the kernel program and reach the
+ * userspace parser), half with any byte.
  * A last argument PPS (dribble only) holds the rate to PPS frames a second.
- *   synflood IFACE DST_MAC DST_IP DST_PORT COUNT SECONDS [partial | dribble HELLO_FILE [PPS]]
+ *   synflood IFACE DST_MAC DST_IP DST_PORT COUNT SECONDS
+ *            [partial | garbage | dribble HELLO_FILE [PPS]]
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -118,13 +122,26 @@ static size_t frame(uint8_t *f, const uint8_t *dmac, uint32_t src, uint16_t spor
 	return 14 + 20 + tlen;
 }
 
-/* A SYN from a new random source, or (data) the hello start of the last. */
+static bool garbage;
+
+/* A SYN from a new random source, or (data) the hello start of the last
+ * (garbage: random bytes). */
 static size_t build(uint8_t *f, const uint8_t *dmac, uint32_t dst, uint16_t dport, bool data,
 		    struct last *l)
 {
-	static uint8_t part[PART] = { 0x16, 0x03, 0x01, 0x02, 0x00, 0x01,
-				      0x00, 0x01, 0xfc, 0x03, 0x03 };
+	static const uint8_t start[PART] = { 0x16, 0x03, 0x01, 0x02, 0x00, 0x01,
+					     0x00, 0x01, 0xfc, 0x03, 0x03 };
+	uint8_t part[PART];
 
+	memcpy(part, start, PART);
+	if (data && garbage) {
+		for (size_t i = 0; i < PART; i++)
+			part[i] = (uint8_t)rnd();
+		if (l->sport & 1) {
+			part[0] = 0x16;
+			part[1] = 0x03;
+		}
+	}
 	if (!data) {
 		l->src = htonl(0xc6128000u | (rnd() & 0x7fff)); /* 198.18.128.0/17 */
 		l->sport = (uint16_t)(1024 + rnd() % 60000);
@@ -218,7 +235,7 @@ int main(int argc, char **argv)
 	static uint8_t frames[BATCH][FRAME_MAX];
 	uint8_t dmac[6];
 	struct last last = { 0 };
-	bool partial = argc == 8 && !strcmp(argv[7], "partial");
+	bool partial = argc == 8 && (!strcmp(argv[7], "partial") || !strcmp(argv[7], "garbage"));
 	bool dribble = (argc == 9 || argc == 10) && !strcmp(argv[7], "dribble");
 	double pps = argc == 10 ? atof(argv[9]) : 0;
 	struct iovec iov[BATCH];
@@ -235,9 +252,10 @@ int main(int argc, char **argv)
 		   &dmac[4], &dmac[5]) != 6 ||
 	    inet_pton(AF_INET, argv[3], &dst) != 1) {
 		fprintf(stderr, "usage: synflood IFACE DST_MAC DST_IP DST_PORT COUNT SECONDS "
-				"[partial | dribble HELLO_FILE [PPS]]\n");
+				"[partial | garbage | dribble HELLO_FILE [PPS]]\n");
 		return 2;
 	}
+	garbage = partial && !strcmp(argv[7], "garbage");
 	count = strtoull(argv[5], NULL, 10);
 	limit = atof(argv[6]);
 	if (dribble) {
