@@ -302,8 +302,10 @@ static __always_inline void on_payload(void *ctx, bool xdp, struct pkt *p, __u32
 		if (f->need > j4s_cfg.max_bytes)
 			f->need = j4s_cfg.max_bytes;
 	}
-	if (f->need && (__u32)off >= f->need) {
-		flow_done(f, st); /* data after the hello: the client got its answer */
+	/* Data after the hello (the client got its answer), or, while the
+	 * stream's first bytes are missing, beyond any hello. */
+	if ((__u32)off >= (f->need ? f->need : j4s_cfg.max_bytes)) {
+		flow_done(f, st);
 		return;
 	}
 	/* A hello dribbled in order, even a byte a segment, is bounded by need;

@@ -505,6 +505,17 @@ static void test_payload_byte_by_byte_and_segment_cap(void **state)
 	assert_int_equal(stats(f).payload_events, 350);
 	assert_int_equal(stats(f).after_done, 1);
 
+	/* The stream's start never comes: pieces further and further on go
+	 * up until the byte cap, then the flow is done. */
+	reset(f);
+	syn_v4(f, "198.18.0.73", 443, 0, 1);
+	run(f);
+	for (uint32_t i = 0; i < 200; i++)
+		segment(f, "198.18.0.73", 1 + i * 100, pl + 1, 1);
+	assert_int_equal(stats(f).payload_events, 185); /* offsets 1 .. 18401 < 18432 */
+	assert_int_equal(stats(f).flows_done, 1);
+	assert_int_equal(stats(f).after_done, 14);
+
 	/* The rest of the same hello: a flow done when its bytes are in. */
 	flow_then_payload(f, pl, 200, "198.18.0.72");
 	segment(f, "198.18.0.72", 200, pl + 200, 100);
