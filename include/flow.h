@@ -59,6 +59,11 @@ struct flow {
 	uint8_t fin_seen;
 	uint8_t pad;
 	struct flow_meta meta;
+	/* In-order bytes the hello needs at least (hello_frame's need): a
+	 * hello dribbled in small segments is framed again only once they
+	 * are in, not once per segment. A verdict against it (bad framing
+	 * further on) may come that much later; it cannot change. */
+	uint16_t frame_need;
 	struct reasm reasm;
 };
 

@@ -242,6 +242,7 @@ static void flow_start(struct flow_table *ft, struct flow *f, const struct pkt_i
 	list_push(&ft->waiting, f);
 	release_buffer(ft, f);
 	reasm_init(&f->reasm, syn ? pi->seq + 1 : pi->seq);
+	f->frame_need = 0;
 	f->created_ns = now;
 	f->syn_ns = syn ? now : 0;
 	f->has_syn = syn;
@@ -368,7 +369,11 @@ static enum flow_result add_payload(struct flow_table *ft, struct flow *f,
 	ft->st.overlap_bytes += fx.overlap_bytes;
 	if (!f->first_byte_ns)
 		f->first_byte_ns = now;
+	if (r->contig < f->frame_need)
+		return FLOW_NOTHING;
 	v = hello_frame(r->buf, r->contig, ft->scratch, &out->msg, &out->msg_len, &need);
+	/* need is at most max_bytes (< 64 KiB) when the flow goes on waiting. */
+	f->frame_need = (uint16_t)(v == HELLO_NEED_MORE && need <= UINT16_MAX ? need : 0);
 	return frame_verdict(ft, f, now, v, need);
 }
 

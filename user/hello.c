@@ -61,7 +61,11 @@ static enum hello_verdict frame_multi(const uint8_t *stream, uint32_t len, uint8
 		uint32_t rlen, avail, rp = 0;
 
 		if (off + 5 > len) {
-			*need = off + 5;
+			/* Once the length is known, the rest of the hello must
+			 * come too: need grows by the payload still missing, so a
+			 * hello in many small records is not framed again for each
+			 * new byte (that would be quadratic). */
+			*need = off + 5 + (known ? want - copied : 0);
 			return HELLO_NEED_MORE;
 		}
 		v = check_record(stream + off, &rlen);
@@ -89,8 +93,9 @@ static enum hello_verdict frame_multi(const uint8_t *stream, uint32_t len, uint8
 			}
 		}
 		if (avail < rlen) {
-			/* A lower bound: the record's end, or the hello's if sooner. */
-			*need = off + 5 + (rlen < rp + want - copied ? rlen : rp + want - copied);
+			/* A lower bound: what was read plus the payload still
+			 * missing, as if it all came in this record. */
+			*need = off + 5 + rp + (want - copied);
 			return HELLO_NEED_MORE;
 		}
 		off += 5 + rlen;

@@ -706,6 +706,28 @@ static void test_flow_process_segment_limit(void **state)
 	check_hello_and_finish(f, T0 + MS);
 }
 
+/* The hello in 1-byte TLS records, sent a byte per segment: delivered,
+ * joined, with the segment cap of 3 never touched. */
+static void test_flow_process_one_byte_records(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t stream[MSG_LEN * 6];
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < MSG_LEN; i++) {
+		const uint8_t rec[6] = { 0x16, 0x03, 0x01, 0x00, 0x01, MSG[i] };
+
+		memcpy(stream + n, rec, sizeof(rec));
+		n += sizeof(rec);
+	}
+	syn(f, PORT, ISN, T0);
+	for (uint32_t i = 0; i + 1 < n; i++)
+		assert_int_equal(seg(f, PORT, stream, i, 1, T0 + MS), FLOW_NOTHING);
+	assert_int_equal(seg(f, PORT, stream, n - 1, 1, T0 + 2 * MS), FLOW_HELLO);
+	check_hello_and_finish(f, T0 + 2 * MS);
+	assert_int_equal(stats(f)->segment_limit, 0);
+}
+
 static void test_flow_process_byte_limit(void **state)
 {
 	struct fixture *f = *state;
@@ -984,6 +1006,7 @@ int main(void)
 		T(test_flow_process_fin_before_hello_complete),
 		T(test_flow_process_syn_with_data),
 		TC(test_flow_process_segment_limit, cfg_seg3),
+		TC(test_flow_process_one_byte_records, cfg_seg3),
 		TC(test_flow_process_byte_limit, cfg_bytes64),
 		TC(test_flow_process_buffer_budget, cfg_budget600),
 		TC(test_flow_process_table_full_evicts, cfg_small),
