@@ -88,9 +88,9 @@ struct {
 	} while (0)
 
 /* XDP before 5.18 has no load helper: copy 8 bytes a step, then at most 7
- * single bytes. An XDP frame has no GRO: 2 KiB holds a standard-MTU frame;
- * larger ones arrive cut, and the flow path treats them as a capture
- * shorter than the wire. */
+ * single bytes. Native XDP sees no GRO: 2 KiB holds a standard-MTU frame;
+ * larger ones (jumbo frames, generic XDP after GRO) are sent cut to 2 KiB,
+ * and userspace treats them as a capture shorter than the wire. */
 #define XDP_COPY_MAX 2048
 #define XDP_COPY_STEPS(data, end, off, dst, len, max)                                             \
 	({                                                                                         \
@@ -151,13 +151,18 @@ static __always_inline int xdp_copy_head(struct xdp_md *ctx, __u32 off, __u8 *ds
  * else into the scratch event's data, which is dst (len <= J4S_SNAP_MAX).
  * The helper check is resolved at load time (CO-RE), so only one path is
  * verified. */
+static __always_inline bool xdp_by_hand(void)
+{
+	return j4s_cfg.xdp_copy ||
+	       !bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_xdp_load_bytes);
+}
+
 static __always_inline int read_bytes(void *ctx, bool xdp, __u32 off, void *dst, __u64 len,
 				      bool head)
 {
 	if (!xdp)
 		return bpf_skb_load_bytes(ctx, off, dst, len);
-	if (!j4s_cfg.xdp_copy &&
-	    bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_xdp_load_bytes))
+	if (!xdp_by_hand())
 		return bpf_xdp_load_bytes(ctx, off, dst, len);
 	if (head)
 		return xdp_copy_head(ctx, off, dst, len);
@@ -178,6 +183,8 @@ static __always_inline void emit(void *ctx, bool xdp, struct pkt *p, __u32 frame
 	len = (__u64)(with_payload ? frame_len : p->payload_off) - p->l3_off;
 	if (len > J4S_SNAP_MAX)
 		len = J4S_SNAP_MAX;
+	if (xdp && xdp_by_hand() && len > XDP_COPY_MAX)
+		len = XDP_COPY_MAX;
 	barrier_var(len); /* the verifier must see the clamped value used below */
 	if (len < 20 || len > J4S_SNAP_MAX || read_bytes(ctx, xdp, p->l3_off, ev->data, len, false)) {
 		COUNT(st, copy_errors);

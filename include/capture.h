@@ -59,8 +59,8 @@ int capture_dispatch(struct capture *c, capture_cb cb, void *ctx, char *err, siz
 /* Kernel-side counters into o (pcap: received/dropped; eBPF: j4s_stats). */
 void capture_stats_json(struct capture *c, struct json_object *o);
 
-/* Packets (pcap) or events (eBPF: ring buffer full) lost in the kernel
- * before userspace saw them, since the start. */
+/* Packets (pcap: capture buffer full) or events (eBPF: ring buffer full)
+ * lost in the kernel before userspace saw them, since the start. */
 uint64_t capture_lost(struct capture *c);
 
 const char *capture_mode(const struct capture *c);

@@ -40,6 +40,11 @@ const char *capture_bpf_refused(void)
 	return refused[0] ? refused : NULL;
 }
 
+void capture_bpf_refused_clear(void)
+{
+	refused[0] = '\0';
+}
+
 /* From a libbpf message holding a verifier log, its reason: the last line
  * before the end marker that is not the verifier's own accounting. */
 static void keep_reason(const char *msg)
@@ -493,7 +498,7 @@ static int open_skeleton(struct bpf_cap *b, const struct config *cfg, char *err,
 	struct j4s_bpf_config *kc;
 
 	libbpf_set_print(libbpf_log);
-	refused[0] = '\0';
+	capture_bpf_refused_clear();
 	b->skel = ja4sentinel_bpf__open();
 	if (!b->skel) {
 		snprintf(err, errlen, "opening the BPF object: %s", strerror(errno));

@@ -51,6 +51,7 @@ int capture_bpf_interfaces(struct bpf_cap *b, const char *iface, char *err, size
  * not say. capture_bpf_load_error() writes the operator's error for a
  * failed load of prog (errnum: the errno libbpf left). */
 const char *capture_bpf_refused(void);
+void capture_bpf_refused_clear(void);
 void capture_bpf_load_error(char *err, size_t errlen, const char *prog, int errnum);
 
 int capture_tc_attach(struct bpf_cap *b, char *err, size_t errlen);

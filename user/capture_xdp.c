@@ -56,6 +56,7 @@ static int attach_one(struct bpf_cap *b, uint32_t i, char *err, size_t errlen)
 	int rc;
 
 	remove_leftover(b->ifindex[i], b->ifname[i]);
+	capture_bpf_refused_clear(); /* only a refusal during this attach counts */
 	rc = xdp_program__attach(b->xprog, b->ifindex[i], XDP_MODE_NATIVE, 0);
 	b->xdp_mode[i] = XDP_MODE_NATIVE;
 	/* libxdp loads the program as it attaches: a refusal by the verifier is

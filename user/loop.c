@@ -143,8 +143,9 @@ static void check_loss(struct live *l, uint64_t now)
 		return;
 	l->next_loss_check = now + 1000000000ULL;
 	lost = capture_lost(l->cap);
-	if (lost > l->lost)
-		l->lost_unreported += lost - l->lost;
+	if (lost < l->lost)
+		return; /* a failed read: the counters only grow */
+	l->lost_unreported += lost - l->lost;
 	l->lost = lost;
 	if (!l->lost_unreported || now < l->next_loss_log)
 		return;

@@ -262,6 +262,8 @@ int main(int argc, char **argv)
 		FILE *h = fopen(argv[8], "rb");
 
 		dhello_len = h ? fread(dhello, 1, sizeof(dhello), h) : 0;
+		if (h && fgetc(h) != EOF)
+			dhello_len = 0; /* longer than HELLO_MAX */
 		if (h)
 			fclose(h);
 		if (dhello_len < 16 || count > 40000) {
