@@ -147,15 +147,16 @@ static __always_inline int xdp_copy_head(struct xdp_md *ctx, __u32 off, __u8 *ds
 	return XDP_COPY_STEPS(data, end, off, dst, len, 16);
 }
 
-/* Read len packet bytes at off: into dst (at most 16 bytes) when head,
- * else into the scratch event's data, which is dst (len <= J4S_SNAP_MAX).
- * The helper check is resolved at load time (CO-RE), so only one path is
- * verified. */
+/* Whether XDP copies by hand; resolved at load time (CO-RE, rodata), so
+ * only one path is verified. */
 static __always_inline bool xdp_by_hand(void)
 {
 	return j4s_cfg.xdp_copy ||
 	       !bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_xdp_load_bytes);
 }
+
+/* Read len packet bytes at off: into dst (at most 16 bytes) when head,
+ * else into the scratch event's data, which is dst (len <= J4S_SNAP_MAX). */
 
 static __always_inline int read_bytes(void *ctx, bool xdp, __u32 off, void *dst, __u64 len,
 				      bool head)
@@ -394,7 +395,9 @@ static __always_inline void process(void *ctx, bool xdp, void *data, void *data_
 	struct cursor c = { .pos = data, .start = data, .end = data_end };
 	__u32 zero = 0;
 	struct j4s_stats *st = bpf_map_lookup_elem(&j4s_stats, &zero);
-	__u8 *l3 = bpf_map_lookup_elem(&j4s_l3dev, &ifindex);
+	/* Only when an interface without Ethernet is attached (rodata: the
+	 * lookup is not even verified otherwise), not for every packet. */
+	__u8 *l3 = j4s_cfg.l3dev ? bpf_map_lookup_elem(&j4s_l3dev, &ifindex) : NULL;
 	struct pkt p = {};
 	int v;
 

@@ -87,7 +87,8 @@ struct j4s_bpf_config {
 	__u8 debug;           /* bpf_printk on early exits */
 	__u8 xdp_copy;        /* XDP copies by hand even where bpf_xdp_load_bytes
 			       * exists: the path of kernels before 5.18 (tests) */
-	__u8 pad[6];
+	__u8 l3dev;           /* some interface is in j4s_l3dev: look packets up */
+	__u8 pad[5];
 };
 
 /* Per-CPU counters; bpftool map dump prints them by name. */

@@ -509,6 +509,8 @@ static int open_skeleton(struct bpf_cap *b, const struct config *cfg, char *err,
 	kc->max_segments = (uint16_t)cfg->max_hello_segments;
 	kc->filter_local = cfg->n_local_ips > 0;
 	kc->filter_exclude = cfg->n_exclude > 0;
+	for (uint32_t i = 0; i < b->n_ifaces; i++)
+		kc->l3dev |= b->l3dev[i];
 	if (bpf_map__set_max_entries(b->skel->maps.j4s_flows, cfg->max_tracked_flows) ||
 	    bpf_map__set_max_entries(b->skel->maps.j4s_events, ring_bytes(cfg)) ||
 	    bpf_program__set_autoload(b->skel->progs.j4s_tc, !b->xdp) ||
