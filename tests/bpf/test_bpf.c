@@ -246,6 +246,22 @@ static void tcp(struct fixture *f, uint16_t dport, uint8_t flags, uint32_t seq, 
 static const uint8_t hello_start[16] = { 0x16, 0x03, 0x01, 0x00, 0x0b, 0x01, 0x00, 0x00, 0x07,
 					 0x03, 0x03, 0, 0, 0, 0, 0 };
 
+/* n bytes of a ClientHello record of rlen bytes (its message filling it),
+ * the rest a pattern of step: for segments whose bytes are checked. */
+static void hello_payload(uint8_t *pl, size_t n, uint16_t rlen, uint8_t step)
+{
+	uint32_t body = rlen - 4u;
+
+	for (size_t i = 0; i < n; i++)
+		pl[i] = (uint8_t)(i * step + 1);
+	memcpy(pl, hello_start, 9);
+	pl[3] = (uint8_t)(rlen >> 8);
+	pl[4] = (uint8_t)rlen;
+	pl[6] = (uint8_t)(body >> 16);
+	pl[7] = (uint8_t)(body >> 8);
+	pl[8] = (uint8_t)body;
+}
+
 static int run(struct fixture *f)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f->buf, .data_size_in = (uint32_t)f->len);
@@ -445,14 +461,7 @@ static void test_payload_full_segment(void **state)
 	struct fixture *f = *state;
 	uint8_t pl[1447];
 
-	for (size_t i = 0; i < sizeof(pl); i++)
-		pl[i] = (uint8_t)(i * 7 + 3);
-	memcpy(pl, hello_start, 9);
-	pl[3] = 0x10; /* a 4096-byte record: the flow keeps waiting */
-	pl[4] = 0x00;
-	pl[6] = 0x00;
-	pl[7] = 0x0f;
-	pl[8] = 0xfc;
+	hello_payload(pl, sizeof(pl), 4096, 7); /* longer than the segment: the flow waits */
 	flow_then_payload(f, pl, sizeof(pl), "198.18.0.61");
 	assert_int_equal(f->events, 2);
 	assert_int_equal(f->last_kind, J4S_EV_PAYLOAD);
@@ -481,14 +490,7 @@ static void test_payload_byte_by_byte_and_segment_cap(void **state)
 	struct fixture *f = *state;
 	uint8_t pl[300];
 
-	for (size_t i = 0; i < sizeof(pl); i++)
-		pl[i] = (uint8_t)i;
-	memcpy(pl, hello_start, 9);
-	pl[3] = 0x01; /* a 295-byte record */
-	pl[4] = 0x27;
-	pl[6] = 0x00;
-	pl[7] = 0x01;
-	pl[8] = 0x23;
+	hello_payload(pl, sizeof(pl), sizeof(pl) - 5, 1);
 	flow_then_payload(f, pl, 1, "198.18.0.71");
 	for (uint32_t i = 1; i < 250; i++)
 		segment(f, "198.18.0.71", i, pl + i, 1);
@@ -536,14 +538,7 @@ static void test_payload_larger_than_xdp_copy(void **state)
 			libbpf_probe_bpf_helper(BPF_PROG_TYPE_XDP, BPF_FUNC_xdp_load_bytes, NULL) <= 0);
 	uint32_t want = by_hand ? 2048 : 20 + 20 + sizeof(pl);
 
-	for (size_t i = 0; i < sizeof(pl); i++)
-		pl[i] = (uint8_t)(i * 13 + 1);
-	memcpy(pl, hello_start, 9);
-	pl[3] = 0x10; /* a 4096-byte record */
-	pl[4] = 0x00;
-	pl[6] = 0x00;
-	pl[7] = 0x0f;
-	pl[8] = 0xfc;
+	hello_payload(pl, sizeof(pl), 4096, 13);
 	flow_then_payload(f, pl, sizeof(pl), "198.18.0.81");
 	assert_int_equal(f->events, 2);
 	assert_int_equal(f->last_caplen, want);

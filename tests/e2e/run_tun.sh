@@ -10,18 +10,16 @@ cd "$(dirname "$0")/../.."
 BIN=$(realpath "${1:-build/ja4sentinel}")
 NS=j4s-tun-$$
 TMP=$(mktemp -d)
-PASS=0 FAIL=0 SKIP=0
+. tests/lib.sh
 cleanup() {
-	ip netns pids "$NS" 2>/dev/null | xargs -r kill 2>/dev/null || true
-	ip netns del "$NS" 2>/dev/null || true
+	del_netns "$NS"
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
 
 if [ "$(id -u)" != 0 ] || [ ! -c /dev/net/tun ]; then
-	echo "SKIP tun: needs root and /dev/net/tun"
-	echo "0 passed, 0 failed, 1 skipped"
-	exit 0
+	skip "tun: needs root and /dev/net/tun"
+	finish
 fi
 printf 'core:\n  interface: j4etun\n  listen_ports: [443]\n  xdp_generic: true\n' >"$TMP/c.yml"
 for mode in tc pcap; do
@@ -33,14 +31,10 @@ for mode in tc pcap; do
 		timeout 3 '$BIN' --config '$TMP/c.yml' --mode $mode" >"$TMP/out" 2>"$TMP/err" || true
 	wait || true
 	if grep -q '"ja4":"t13d1715h2_5b57614c22b0_3d5424432f57"' "$TMP/out"; then
-		PASS=$((PASS + 1))
-		echo "ok $mode on a tun device gives the record"
+		ok "$mode on a tun device gives the record"
 	else
-		FAIL=$((FAIL + 1))
-		echo "FAIL $mode on a tun device: no record"
-		tail -n 3 "$TMP/err" | sed 's/^/    /'
+		bad "$mode on a tun device: no record" "$(tail -n 3 "$TMP/err")"
 	fi
 	ip netns del "$NS"
 done
-echo "$PASS passed, $FAIL failed, $SKIP skipped"
-[ "$FAIL" -eq 0 ]
+finish

@@ -243,6 +243,15 @@ def lacks(res):
     return out
 
 
+def load_json(path):
+    """A JSON object from path, {} when missing or unreadable."""
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return {}
+
+
 def cell(res, name):
     c = res.get("checks", {}).get(name)
     if not c:
@@ -282,18 +291,8 @@ def matrix(args):
     rows = []
     for a in args:
         name, _, path = a.partition("=")
-        res = {}
-        try:
-            with open(os.path.join(path, "result.json")) as f:
-                res = json.load(f)
-        except (OSError, ValueError):
-            pass
-        vm = {}
-        try:
-            with open(os.path.join(path, "vm.json")) as f:
-                vm = json.load(f)
-        except (OSError, ValueError):
-            pass
+        res = load_json(os.path.join(path, "result.json"))
+        vm = load_json(os.path.join(path, "vm.json"))
         if not res:
             why = vm.get("why") or "no result.json (see %s/console.log)" % path
             res = {"kernel": vm.get("kernel") or name,

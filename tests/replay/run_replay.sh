@@ -16,24 +16,13 @@ MODES=("$@")
 SHARED=${SHARED:-../shared/testdata}
 NS=j4s-rp-$$
 TMP=$(mktemp -d)
-PASS=0 FAIL=0 SKIP=0
+. tests/lib.sh
 
 cleanup() {
-	ip netns pids "$NS" 2>/dev/null | xargs -r kill 2>/dev/null || true
-	ip netns del "$NS" 2>/dev/null || true
+	del_netns "$NS"
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
-
-ok() { PASS=$((PASS + 1)); echo "ok $1"; }
-bad() { FAIL=$((FAIL + 1)); echo "FAIL $1"; [ -z "${2:-}" ] || sed 's/^/    /' <<<"$2" | head -n 20; }
-skip() { SKIP=$((SKIP + 1)); echo "SKIP $1"; }
-
-finish() {
-	echo "$PASS passed, $FAIL failed, $SKIP skipped"
-	[ "$FAIL" -eq 0 ]
-	exit
-}
 
 if [ "$(id -u)" != 0 ]; then
 	skip "replay: needs root (namespaces, BPF)"
