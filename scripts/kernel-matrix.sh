@@ -306,12 +306,15 @@ make_initrd() {
 	cp "$KIMG"/modules/* "$d/modules/"
 	mknod -m 600 "$d/dev/console" c 5 1
 	mknod -m 666 "$d/dev/null" c 1 3
+	# The repository, the binaries and the results are shares of their own,
+	# mounted in the guest under /run/j4s: the host root's /tmp, /run and
+	# /var/tmp are hidden there by fresh tmpfs, and a clone may live in /tmp.
 	{
-		echo "J4S_REPO='$ROOT'"
-		echo "J4S_OUT='$out'"
-		echo "J4S_BIN='$RUN/bin/ja4sentinel'"
-		echo "J4S_TEST_BPF='$RUN/bin/test_bpf'"
-		echo "J4S_VERIFIER='$RUN/bin/verifier_log'"
+		echo "J4S_REPO=/run/j4s/repo"
+		echo "J4S_OUT=/run/j4s/out"
+		echo "J4S_BIN=/run/j4s/bin/ja4sentinel"
+		echo "J4S_TEST_BPF=/run/j4s/bin/test_bpf"
+		echo "J4S_VERIFIER=/run/j4s/bin/verifier_log"
 		echo "J4S_LOAD_TIMEOUT='$((VM_TIMEOUT / 3))'"
 	} >"$d/j4s.env"
 	(cd "$d" && find . | cpio -o -H newc --quiet) | gzip -1 >"$out/../initrd-$(basename "$out").gz"
@@ -359,6 +362,10 @@ run_vm() { # SERIES
 		-append "console=ttyS0 panic=-1 random.trust_cpu=on loglevel=4" \
 		-fsdev "local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap" \
 		-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot \
+		-fsdev "local,id=repo,path=$ROOT,security_model=none,readonly=on,multidevs=remap" \
+		-device virtio-9p-pci,fsdev=repo,mount_tag=repo \
+		-fsdev "local,id=bin,path=$RUN/bin,security_model=none,readonly=on,multidevs=remap" \
+		-device virtio-9p-pci,fsdev=bin,mount_tag=bin \
 		-fsdev "local,id=results,path=$out,security_model=none,multidevs=remap" \
 		-device virtio-9p-pci,fsdev=results,mount_tag=results \
 		</dev/null >"$out/qemu.log" 2>&1 &

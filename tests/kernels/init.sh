@@ -5,8 +5,9 @@
 # builds the initramfs with this file, the kernel's modules and /j4s.env).
 # Loads the modules, mounts the host's root (virtio-9p, read-only) on
 # /newroot with fresh /proc, /sys, /dev, bpffs and tmpfs on /tmp, /run and
-# /var/tmp, mounts the writable results share at its host path, runs
-# tests/kernels/guest.sh there in a chroot, and powers the VM off.
+# /var/tmp, mounts the repository and binaries (read-only) and the
+# writable results share under /run/j4s, runs tests/kernels/guest.sh there
+# in a chroot, and powers the VM off.
 # /j4s.env sets J4S_REPO, J4S_OUT, J4S_BIN, J4S_TEST_BPF, J4S_VERIFIER and
 # J4S_LOAD_TIMEOUT.
 export PATH=/bin:/sbin
@@ -46,10 +47,16 @@ mount -t bpf bpf $R/sys/fs/bpf || say "cannot mount bpffs"
 for d in /tmp /run /var/tmp; do
 	mount -t tmpfs -o mode=1777 tmpfs $R$d
 done
-if ! mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 results "$R$J4S_OUT"; then
-	say "cannot mount the results share on $J4S_OUT"
-	off
-fi
+share() { # TAG DIR OPTIONS
+	mkdir -p "$R$2"
+	if ! mount -t 9p -o "trans=virtio,version=9p2000.L,msize=262144$3" "$1" "$R$2"; then
+		say "cannot mount the $1 share on $2"
+		off
+	fi
+}
+share repo "$J4S_REPO" ,ro,cache=loose
+share bin "$(dirname "$J4S_BIN")" ,ro
+share results "$J4S_OUT" 
 hostname j4s-guest
 say "running tests/kernels/guest.sh"
 # shellcheck disable=SC2016 # (expanded by that bash)
