@@ -17,6 +17,24 @@ struct capture;
 struct config;
 struct json_object;
 
+/*
+ * Capture modes: what core.capture_mode and --mode choose (auto, tc, xdp,
+ * pcap) and what a running capture is (tc, xdp, pcap, or file for --read).
+ * capture_mode_name() is the one place their names are spelled, for the
+ * configuration, the logs and the JSON.
+ */
+enum capture_mode {
+	CAPTURE_AUTO = 0, /* configuration only: tc, then pcap */
+	CAPTURE_TC,
+	CAPTURE_XDP,
+	CAPTURE_PCAP,
+	CAPTURE_FILE, /* --read only, never configured */
+	CAPTURE_MODE_MAX,
+};
+
+/* "auto", "tc", "xdp", "pcap", "file"; "?" for anything else. */
+const char *capture_mode_name(enum capture_mode m);
+
 typedef void (*capture_cb)(void *ctx, const struct packet *pkt);
 
 struct capture_stats {
@@ -63,7 +81,7 @@ void capture_stats_json(struct capture *c, struct json_object *o);
  * lost in the kernel before userspace saw them, since the start. */
 uint64_t capture_lost(struct capture *c);
 
-const char *capture_mode(const struct capture *c);
+enum capture_mode capture_get_mode(const struct capture *c);
 const char *capture_link_name(const struct capture *c);
 const struct capture_stats *capture_get_stats(const struct capture *c);
 void capture_close(struct capture *c);

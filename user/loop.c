@@ -150,7 +150,7 @@ static void check_loss(struct live *l, uint64_t now)
 	l->lost = lost;
 	if (!l->lost_unreported || now < l->next_loss_log)
 		return;
-	pcap = !strcmp(capture_mode(l->cap), "pcap");
+	pcap = capture_get_mode(l->cap) == CAPTURE_PCAP;
 	log_warn("capture", "%llu %s lost in the kernel before ja4sentinel read them (%s full); "
 			    "hellos may be missing: raise core.packet_buffer_size",
 		 (unsigned long long)l->lost_unreported, pcap ? "packets" : "events",
