@@ -2,12 +2,15 @@
 /*
  * The generic capture calls: what the rest of the program uses, forwarded
  * to the backend's operations (struct capture_ops, one table per backend
- * in capture_tc.c, capture_xdp.c and capture_pcap.c) and the names of the
- * capture modes. No libpcap, libbpf or libxdp here: the backends own
- * those.
+ * in capture_tc.c, capture_xdp.c and capture_pcap.c); the names of the
+ * capture modes; and the budget that bounds one dispatch slice. No libpcap,
+ * libbpf or libxdp here: the backends own those.
  */
+#include <errno.h>
 #include <stdlib.h>
+#include <time.h>
 #include "capture_priv.h"
+#include "defaults.h"
 
 const char *capture_mode_name(enum capture_mode m)
 {
@@ -17,6 +20,53 @@ const char *capture_mode_name(enum capture_mode m)
 	};
 
 	return (unsigned int)m < CAPTURE_MODE_MAX ? s[m] : "?";
+}
+
+/* ---- the slice budget ---- */
+
+void capture_budget_start(struct capture_budget *b, uint32_t events, uint64_t ns,
+			  uint64_t (*clock)(void))
+{
+	b->clock = clock;
+	b->deadline = clock() + ns;
+	b->left = events;
+	b->until_clock = CAPTURE_SLICE_CLOCK_EVERY;
+	b->spent = !events;
+}
+
+bool capture_budget_charge(struct capture_budget *b, uint32_t n)
+{
+	if (b->spent)
+		return false;
+	if (n >= b->left) {
+		b->left = 0;
+		b->spent = true;
+		return false;
+	}
+	b->left -= n;
+	if (n < b->until_clock) {
+		b->until_clock -= n;
+		return true;
+	}
+	b->until_clock = CAPTURE_SLICE_CLOCK_EVERY;
+	if (b->clock() >= b->deadline)
+		b->spent = true;
+	return !b->spent;
+}
+
+uint32_t capture_budget_chunk(const struct capture_budget *b)
+{
+	if (b->spent)
+		return 0;
+	return b->left < b->until_clock ? b->left : b->until_clock;
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
 /* ---- generic calls, forwarded to the backend ---- */
@@ -37,9 +87,16 @@ int capture_fd(const struct capture *c)
 	return c->ops->fd(c);
 }
 
-int capture_dispatch(struct capture *c, capture_cb cb, void *ctx, char *err, size_t errlen)
+int capture_dispatch(struct capture *c, capture_cb cb, void *ctx, bool *more, char *err,
+		     size_t errlen)
 {
-	return c->ops->dispatch(c, cb, ctx, err, errlen);
+	struct capture_budget b;
+	int n;
+
+	capture_budget_start(&b, CAPTURE_SLICE_EVENTS, CAPTURE_SLICE_MS * 1000000ULL, mono_ns);
+	n = c->ops->dispatch(c, &b, cb, ctx, err, errlen);
+	*more = n >= 0 && b.spent;
+	return n;
 }
 
 void capture_stats_json(struct capture *c, struct json_object *o)

@@ -3,7 +3,7 @@
  * The eBPF capture backends' common part: open the embedded skeleton, set
  * its load-time configuration and map sizes, fill the filter maps, pin what
  * an operator inspects under /sys/fs/bpf/ja4sentinel, and turn ring buffer
- * events into struct packet for the pipeline.
+ * events into struct packet for the pipeline, a bounded slice at a time.
  * Attaching is the hooks' (capture_tc.c, capture_xdp.c), which call the
  * steps here (capture_bpf.h); this file knows a hook only through its
  * struct bpf_hook. Teardown runs in exact reverse.
@@ -103,6 +103,19 @@ static void refresh_clock(struct bpf_cap *b)
 	b->mono_to_real = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
 }
 
+/*
+ * What on_event returns when the slice's budget is spent, to make
+ * ring_buffer__consume() return: libbpf 1.1 has no ring_buffer__consume_n.
+ * libbpf 1.1's ringbuf_process_ring() (src/ringbuf.c, checked at tags
+ * v1.1.0 and v1.1.2) advances the consumer position past a sample before
+ * calling the callback, and on a negative return stores that position and
+ * returns the value (ring_buffer__consume passes it on through
+ * libbpf_err): the sample that spent the budget counts as consumed, the
+ * next call starts after it, nothing is read twice or lost. Only on_event
+ * returns negative values, so this one is not an error.
+ */
+#define BPF_SLICE_SPENT (-ECANCELED)
+
 static int on_event(void *ctx, void *data, size_t size)
 {
 	struct bpf_cap *b = ctx;
@@ -110,18 +123,19 @@ static int on_event(void *ctx, void *data, size_t size)
 	struct packet pkt;
 
 	b->c->st.frames++;
+	b->slice_count++;
 	if (size < J4S_EVENT_HDR_SIZE || ev->caplen > size - J4S_EVENT_HDR_SIZE) {
 		b->c->st.link[PKT_MALFORMED]++;
-		return 0;
+	} else {
+		b->c->st.link[PKT_OK]++;
+		pkt.data = ev->data;
+		pkt.caplen = ev->caplen;
+		pkt.origlen = ev->origlen;
+		pkt.ts_ns = ev->ts_ns + b->mono_to_real;
+		pkt.ifindex = ev->ifindex;
+		b->cb(b->cb_ctx, &pkt);
 	}
-	b->c->st.link[PKT_OK]++;
-	pkt.data = ev->data;
-	pkt.caplen = ev->caplen;
-	pkt.origlen = ev->origlen;
-	pkt.ts_ns = ev->ts_ns + b->mono_to_real;
-	pkt.ifindex = ev->ifindex;
-	b->cb(b->cb_ctx, &pkt);
-	return 0;
+	return capture_budget_charge(b->budget, 1) ? 0 : BPF_SLICE_SPENT;
 }
 
 int capture_bpf_fd(const struct capture *c)
@@ -129,20 +143,24 @@ int capture_bpf_fd(const struct capture *c)
 	return ring_buffer__epoll_fd(((const struct bpf_cap *)c->priv)->rb);
 }
 
-int capture_bpf_dispatch(struct capture *c, capture_cb cb, void *ctx, char *err, size_t errlen)
+int capture_bpf_dispatch(struct capture *c, struct capture_budget *budget, capture_cb cb,
+			 void *ctx, char *err, size_t errlen)
 {
 	struct bpf_cap *b = c->priv;
 	int n;
 
 	b->cb = cb;
 	b->cb_ctx = ctx;
+	b->budget = budget;
+	b->slice_count = 0;
 	refresh_clock(b);
 	n = ring_buffer__consume(b->rb);
-	if (n < 0 && n != -EINTR) {
+	b->budget = NULL;
+	if (n < 0 && n != BPF_SLICE_SPENT && n != -EINTR) {
 		snprintf(err, errlen, "ring buffer: %s", strerror(-n));
 		return -1;
 	}
-	return n < 0 ? 0 : n;
+	return b->slice_count;
 }
 
 /* j4s_stats summed over CPUs; 0 on success. */

@@ -42,7 +42,8 @@ struct bpf_hook {
 
 /* The capture operations every eBPF hook shares, for its struct bpf_hook. */
 int capture_bpf_fd(const struct capture *c);
-int capture_bpf_dispatch(struct capture *c, capture_cb cb, void *ctx, char *err, size_t errlen);
+int capture_bpf_dispatch(struct capture *c, struct capture_budget *budget, capture_cb cb,
+			 void *ctx, char *err, size_t errlen);
 void capture_bpf_stats(struct capture *c, struct json_object *o);
 uint64_t capture_bpf_lost(struct capture *c);
 void capture_bpf_close(struct capture *c);
@@ -65,6 +66,8 @@ struct bpf_cap {
 	uint64_t mono_to_real;      /* realtime - monotonic, ns */
 	capture_cb cb;
 	void *cb_ctx;
+	struct capture_budget *budget; /* of the dispatch in progress */
+	int slice_count;               /* events handed on in it */
 };
 
 /* Probe what the kernel and our rights allow for hook (on failure err says

@@ -24,9 +24,6 @@
 /* Longest generated filter we extend with " or vlan". */
 #define CAPTURE_FILTER_MAX 65536
 
-/* Ring blocks read per readiness event at most. */
-#define CAPTURE_MAX_ROUNDS 64
-
 struct pcap_cap {
 	pcap_t *pcap;
 	int linktype;
@@ -68,16 +65,22 @@ static void on_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *da
 		d->cb(d->ctx, &pkt);
 }
 
-static int pcap_cap_dispatch(struct capture *c, capture_cb cb, void *ctx, char *err,
-			     size_t errlen)
+/*
+ * One slice. pcap_dispatch with a count of -1 reads every ring block that
+ * is ready, and under a flood blocks keep coming; with a count it stops
+ * mid-block and the next call goes on from there (libpcap keeps its place).
+ * So: chunks of at most capture_budget_chunk() packets until the budget is
+ * spent or a chunk comes back short (nothing more ready now).
+ */
+static int pcap_cap_dispatch(struct capture *c, struct capture_budget *b, capture_cb cb,
+			     void *ctx, char *err, size_t errlen)
 {
 	struct dispatch_ctx d = { .c = c, .cb = cb, .ctx = ctx };
 	int total = 0;
+	uint32_t want;
 
-	/* One call empties one ring block: go on until nothing is left (bounded,
-	 * so the timer and signals still get their turn under a flood). */
-	for (int i = 0; i < CAPTURE_MAX_ROUNDS; i++) {
-		int n = pcap_dispatch(pc(c), -1, on_frame, (u_char *)&d);
+	while ((want = capture_budget_chunk(b))) {
+		int n = pcap_dispatch(pc(c), (int)want, on_frame, (u_char *)&d);
 
 		if (n < 0 && n != PCAP_ERROR_BREAK) {
 			snprintf(err, errlen, "capture: %s", pcap_geterr(pc(c)));
@@ -86,6 +89,8 @@ static int pcap_cap_dispatch(struct capture *c, capture_cb cb, void *ctx, char *
 		if (n <= 0)
 			break;
 		total += n;
+		if (!capture_budget_charge(b, (uint32_t)n) || (uint32_t)n < want)
+			break;
 	}
 	return total;
 }

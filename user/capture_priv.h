@@ -16,7 +16,10 @@
 struct capture_ops {
 	enum capture_mode mode;
 	int (*fd)(const struct capture *c);
-	int (*dispatch)(struct capture *c, capture_cb cb, void *ctx, char *err, size_t errlen);
+	/* One slice: stop when b is spent (capture_budget_charge) or the
+	 * input is empty; the count handed on, or -1 with err. */
+	int (*dispatch)(struct capture *c, struct capture_budget *b, capture_cb cb, void *ctx,
+			char *err, size_t errlen);
 	void (*stats_json)(struct capture *c, struct json_object *o); /* may be NULL */
 	uint64_t (*lost)(struct capture *c); /* may be NULL: nothing is lost */
 	void (*close)(struct capture *c);    /* detach and free priv */
