@@ -466,7 +466,7 @@ EOF
 		left=$((left + $(tc -n "$S" filter show dev "$V0" ingress 2>&1 | grep -c j4s || true)))
 		left=$((left + $(ip -n "$S" -d link show "$V0" | grep -c 'prog/xdp' || true)))
 		echo "    $mode: ${frames:-?} frames ($LIVENESS_FLOOD flood) in ${secs:-?}s (${pps:-?}/s): $pings WATCHDOG=1 before the SIGTERM, largest gap ${gap} s; SIGTERM: exit $rc after ${took} ms; final stats lines $final; j4s left attached: $left"
-		[ "$final" = 0 ] || echo "    hellos: $(stat_of "$name" 'd["hellos"]["records"], "records;", d.get("kernel", {}).get("ringbuf_full", "-"), "ringbuf_full,", d.get("kernel", {}).get("kernel_dropped", "-"), "kernel_dropped"')"
+		[ "$final" = 0 ] || echo "    hellos: $(stat_of "$name" 'd["hellos"]["records"], "records (output sent", d["outputs"]["file:/dev/null"]["sent"], "dropped", str(d["outputs"]["file:/dev/null"]["dropped"]) + ");", d.get("kernel", {}).get("ringbuf_full", "-"), "ringbuf_full,", d.get("kernel", {}).get("kernel_dropped", "-"), "kernel_dropped"')"
 		[ "$gap" != none ] &&
 			python3 -c 'import sys; sys.exit(not float(sys.argv[1]) < 2.0)' "$gap" &&
 			ok "$mode: watchdog served under the flood ($pings pings, largest gap ${gap} s < 2 s)" ||
