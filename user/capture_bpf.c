@@ -106,13 +106,13 @@ static void refresh_clock(struct bpf_cap *b)
 /*
  * What on_event returns when the slice's budget is spent, to make
  * ring_buffer__consume() return: libbpf 1.1 has no ring_buffer__consume_n.
- * libbpf 1.1's ringbuf_process_ring() (src/ringbuf.c, checked at tags
- * v1.1.0 and v1.1.2) advances the consumer position past a sample before
- * calling the callback, and on a negative return stores that position and
- * returns the value (ring_buffer__consume passes it on through
- * libbpf_err): the sample that spent the budget counts as consumed, the
- * next call starts after it, nothing is read twice or lost. Only on_event
- * returns negative values, so this one is not an error.
+ * libbpf's ringbuf_process_ring() (src/ringbuf.c, checked at tags v1.1.0
+ * and v1.1.2, unchanged in 1.7) advances the consumer position past a
+ * sample before calling the callback, and on a negative return stores
+ * that position and returns the value (ring_buffer__consume passes it on
+ * through libbpf_err): the sample that spent the budget counts as
+ * consumed, the next call starts after it, nothing is read twice or lost.
+ * Only on_event returns negative values, so this one is not an error.
  */
 #define BPF_SLICE_SPENT (-ECANCELED)
 
