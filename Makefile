@@ -45,7 +45,7 @@ ALL_LDFLAGS := -pie -Wl,-z,relro,-z,now $(LDFLAGS)
 
 # The pure core and the daemon's modules; main.c is only in the binary.
 CORE := packet reasm flow hello fp_hash fp_ja4 fp_ja3 record
-MODS := $(CORE) config log output out_stdout out_file out_unix pipeline stats capture_pcap \
+MODS := $(CORE) config log output out_stdout out_file out_unix pipeline stats capture capture_pcap \
 	loop notify ifaddr
 ifeq ($(BPF),1)
 MODS += capture_bpf capture_tc capture_xdp

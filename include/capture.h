@@ -17,7 +17,50 @@ struct capture;
 struct config;
 struct json_object;
 
+/*
+ * Capture modes: what core.capture_mode and --mode choose (auto, tc, xdp,
+ * pcap) and what a running capture is (tc, xdp, pcap, or file for --read).
+ * capture_mode_name() is the one place their names are spelled, for the
+ * configuration, the logs and the JSON.
+ */
+enum capture_mode {
+	CAPTURE_AUTO = 0, /* configuration only: tc, then pcap */
+	CAPTURE_TC,
+	CAPTURE_XDP,
+	CAPTURE_PCAP,
+	CAPTURE_FILE, /* --read only, never configured */
+	CAPTURE_MODE_MAX,
+};
+
+/* "auto", "tc", "xdp", "pcap", "file"; "?" for anything else. */
+const char *capture_mode_name(enum capture_mode m);
+
 typedef void (*capture_cb)(void *ctx, const struct packet *pkt);
+
+/*
+ * What one dispatch slice may still take, so that a flood cannot keep the
+ * event loop from its signals and timer: a count of events or packets and a
+ * deadline on the monotonic clock, read every CAPTURE_SLICE_CLOCK_EVERY
+ * events. The clock is a parameter so the unit tests can drive it.
+ */
+struct capture_budget {
+	uint64_t (*clock)(void); /* monotonic, ns */
+	uint64_t deadline;       /* ns on clock */
+	uint32_t left;           /* events still allowed */
+	uint32_t until_clock;    /* events before the clock is read again */
+	bool spent;              /* the slice ended on its budget, not on empty input */
+};
+
+/* A slice of at most events and ns nanoseconds from now. */
+void capture_budget_start(struct capture_budget *b, uint32_t events, uint64_t ns,
+			  uint64_t (*clock)(void));
+
+/* Charge n events; false once the budget is spent (and from then on). */
+bool capture_budget_charge(struct capture_budget *b, uint32_t n);
+
+/* Events the slice may take at most before the clock is read again:
+ * backends that hand over packets in batches (pcap) ask for this many. */
+uint32_t capture_budget_chunk(const struct capture_budget *b);
 
 struct capture_stats {
 	uint64_t frames;                /* read from the source */
@@ -53,8 +96,14 @@ struct capture *capture_xdp_open(const struct config *cfg, char *err, size_t err
 /* Selectable fd of a live capture, for the event loop. */
 int capture_fd(const struct capture *c);
 
-/* Hand every packet ready now to cb; returns how many, or -1 with err. */
-int capture_dispatch(struct capture *c, capture_cb cb, void *ctx, char *err, size_t errlen);
+/*
+ * Hand the packets ready now to cb, one bounded slice of them (at most
+ * CAPTURE_SLICE_EVENTS, CAPTURE_SLICE_MS): returns how many, or -1 with
+ * err. *more is set when the slice ended on its budget with input still
+ * waiting: call again soon, even if the fd does not say ready.
+ */
+int capture_dispatch(struct capture *c, capture_cb cb, void *ctx, bool *more, char *err,
+		     size_t errlen);
 
 /* Kernel-side counters into o (pcap: received/dropped; eBPF: j4s_stats). */
 void capture_stats_json(struct capture *c, struct json_object *o);
@@ -63,7 +112,7 @@ void capture_stats_json(struct capture *c, struct json_object *o);
  * lost in the kernel before userspace saw them, since the start. */
 uint64_t capture_lost(struct capture *c);
 
-const char *capture_mode(const struct capture *c);
+enum capture_mode capture_get_mode(const struct capture *c);
 const char *capture_link_name(const struct capture *c);
 const struct capture_stats *capture_get_stats(const struct capture *c);
 void capture_close(struct capture *c);

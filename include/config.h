@@ -10,14 +10,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "capture.h" /* enum capture_mode */
 #include "defaults.h"
-
-enum capture_mode {
-	CAPTURE_AUTO = 0,
-	CAPTURE_TC,
-	CAPTURE_XDP,
-	CAPTURE_PCAP,
-};
 
 struct cidr {
 	uint8_t family; /* AF_INET or AF_INET6 */
@@ -58,7 +52,7 @@ struct config {
 	uint32_t max_tracked_flows;
 	uint32_t max_hello_segments;
 	int log_level;               /* enum log_level */
-	enum capture_mode capture_mode;
+	enum capture_mode capture_mode; /* auto, tc, xdp or pcap */
 	bool xdp_generic;            /* allow generic (skb) XDP */
 	char sensor_id[128];
 	bool fp_raw;                 /* fingerprints.raw */
@@ -83,7 +77,9 @@ int config_apply_env(struct config *c, char *err, size_t errlen);
 /* Parse "10.0.0.0/8", "192.0.2.1", "2001:db8::/32". 0 or -1. */
 int config_parse_cidr(const char *s, struct cidr *out);
 
-const char *config_capture_mode_str(enum capture_mode m);
+/* core.capture_mode's values, any case: auto, tc, xdp, pcap (not file).
+ * 0, or -1 when s is none of them. */
+int config_parse_capture_mode(const char *s, enum capture_mode *m);
 const char *config_output_type_str(enum output_type t);
 
 #endif

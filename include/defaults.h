@@ -79,6 +79,23 @@
 /* Listen ports a configuration may list. */
 #define MAX_LISTEN_PORTS 64
 
+/* Events (eBPF ring buffer) or packets (pcap) one dispatch slice hands to
+ * the pipeline at most before the event loop looks at its signals, timer
+ * and watchdog again. Under a flood the input never runs dry: without a
+ * bound the loop stayed in one read for seconds (SIGTERM not honoured in
+ * 10 s, a 12.9 s watchdog gap). At a few microseconds a hello this is a
+ * few ms of work; the time bound below usually ends a slice first. */
+#define CAPTURE_SLICE_EVENTS 2048
+
+/* Longest one dispatch slice runs (ms): with the 100 ms timer tick, signals
+ * and the watchdog are served within ~110 ms whatever arrives. */
+#define CAPTURE_SLICE_MS 10
+
+/* Events between two clock reads within a slice: a hello costs a few
+ * microseconds, so this many overrun CAPTURE_SLICE_MS by well under 1 ms
+ * while the clock is read once per few dozen events, not per event. */
+#define CAPTURE_SLICE_CLOCK_EVERY 32
+
 /* Seconds between two stats lines in the log. */
 #define STATS_INTERVAL_SEC 60
 

@@ -3,8 +3,10 @@
  * The eBPF capture backends' common part: open the embedded skeleton, set
  * its load-time configuration and map sizes, fill the filter maps, pin what
  * an operator inspects under /sys/fs/bpf/ja4sentinel, and turn ring buffer
- * events into struct packet for the pipeline. Attaching is capture_tc.c's
- * and capture_xdp.c's; teardown runs in exact reverse.
+ * events into struct packet for the pipeline, a bounded slice at a time.
+ * Attaching is the hooks' (capture_tc.c, capture_xdp.c), which call the
+ * steps here (capture_bpf.h); this file knows a hook only through its
+ * struct bpf_hook. Teardown runs in exact reverse.
  */
 #define _GNU_SOURCE /* memmem, vasprintf */
 #include <errno.h>
@@ -101,6 +103,19 @@ static void refresh_clock(struct bpf_cap *b)
 	b->mono_to_real = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
 }
 
+/*
+ * What on_event returns when the slice's budget is spent, to make
+ * ring_buffer__consume() return: libbpf 1.1 has no ring_buffer__consume_n.
+ * libbpf's ringbuf_process_ring() (src/ringbuf.c, checked at tags v1.1.0
+ * and v1.1.2, unchanged in 1.7) advances the consumer position past a
+ * sample before calling the callback, and on a negative return stores
+ * that position and returns the value (ring_buffer__consume passes it on
+ * through libbpf_err): the sample that spent the budget counts as
+ * consumed, the next call starts after it, nothing is read twice or lost.
+ * Only on_event returns negative values, so this one is not an error.
+ */
+#define BPF_SLICE_SPENT (-ECANCELED)
+
 static int on_event(void *ctx, void *data, size_t size)
 {
 	struct bpf_cap *b = ctx;
@@ -108,40 +123,44 @@ static int on_event(void *ctx, void *data, size_t size)
 	struct packet pkt;
 
 	b->c->st.frames++;
+	b->slice_count++;
 	if (size < J4S_EVENT_HDR_SIZE || ev->caplen > size - J4S_EVENT_HDR_SIZE) {
 		b->c->st.link[PKT_MALFORMED]++;
-		return 0;
+	} else {
+		b->c->st.link[PKT_OK]++;
+		pkt.data = ev->data;
+		pkt.caplen = ev->caplen;
+		pkt.origlen = ev->origlen;
+		pkt.ts_ns = ev->ts_ns + b->mono_to_real;
+		pkt.ifindex = ev->ifindex;
+		b->cb(b->cb_ctx, &pkt);
 	}
-	b->c->st.link[PKT_OK]++;
-	pkt.data = ev->data;
-	pkt.caplen = ev->caplen;
-	pkt.origlen = ev->origlen;
-	pkt.ts_ns = ev->ts_ns + b->mono_to_real;
-	pkt.ifindex = ev->ifindex;
-	b->cb(b->cb_ctx, &pkt);
-	return 0;
+	return capture_budget_charge(b->budget, 1) ? 0 : BPF_SLICE_SPENT;
 }
 
-static int bpf_cap_fd(const struct capture *c)
+int capture_bpf_fd(const struct capture *c)
 {
 	return ring_buffer__epoll_fd(((const struct bpf_cap *)c->priv)->rb);
 }
 
-static int bpf_cap_dispatch(struct capture *c, capture_cb cb, void *ctx, char *err,
-			    size_t errlen)
+int capture_bpf_dispatch(struct capture *c, struct capture_budget *budget, capture_cb cb,
+			 void *ctx, char *err, size_t errlen)
 {
 	struct bpf_cap *b = c->priv;
 	int n;
 
 	b->cb = cb;
 	b->cb_ctx = ctx;
+	b->budget = budget;
+	b->slice_count = 0;
 	refresh_clock(b);
 	n = ring_buffer__consume(b->rb);
-	if (n < 0 && n != -EINTR) {
+	b->budget = NULL;
+	if (n < 0 && n != BPF_SLICE_SPENT && n != -EINTR) {
 		snprintf(err, errlen, "ring buffer: %s", strerror(-n));
 		return -1;
 	}
-	return n < 0 ? 0 : n;
+	return b->slice_count;
 }
 
 /* j4s_stats summed over CPUs; 0 on success. */
@@ -170,7 +189,7 @@ static int sum_stats(struct bpf_cap *b, struct j4s_stats *sum)
 	return rc;
 }
 
-static uint64_t bpf_cap_lost(struct capture *c)
+uint64_t capture_bpf_lost(struct capture *c)
 {
 	struct j4s_stats sum;
 
@@ -178,7 +197,7 @@ static uint64_t bpf_cap_lost(struct capture *c)
 }
 
 /* j4s_stats by field name. */
-static void bpf_cap_stats(struct capture *c, struct json_object *o)
+void capture_bpf_stats(struct capture *c, struct json_object *o)
 {
 	struct j4s_stats sum;
 
@@ -222,7 +241,8 @@ static void mapped_addr(const struct cidr *c, uint8_t out[16])
 	memcpy(out + 12, c->addr, 4);
 }
 
-static int fill_maps(struct bpf_cap *b, const struct config *cfg, char *err, size_t errlen)
+int capture_bpf_fill_maps(struct bpf_cap *b, const struct config *cfg, char *err,
+			  size_t errlen)
 {
 	uint8_t one = 1;
 
@@ -302,7 +322,7 @@ static const char *ensure_bpffs(void)
 
 static void pin(struct bpf_cap *b)
 {
-	struct bpf_program *prog = b->xdp ? b->skel->progs.j4s_xdp : b->skel->progs.j4s_tc;
+	struct bpf_program *prog = bpf_object__find_program_by_name(b->skel->obj, b->hook->prog);
 	const char *why = ensure_bpffs();
 	char path[128];
 
@@ -323,8 +343,8 @@ static void pin(struct bpf_cap *b)
 		if (!m || bpf_map__pin(m, path))
 			goto fail;
 	}
-	snprintf(path, sizeof(path), PIN_DIR "/%s", bpf_program__name(prog));
-	if (bpf_program__pin(prog, path))
+	snprintf(path, sizeof(path), PIN_DIR "/%s", b->hook->prog);
+	if (!prog || bpf_program__pin(prog, path))
 		goto fail;
 	b->pinned = true;
 	return;
@@ -366,7 +386,7 @@ static uint64_t cap_eff(void)
 #define CAP_PERFMON_   38
 #define CAP_BPF_       39
 
-int capture_bpf_probe(bool xdp, char *why, size_t len)
+static int probe(const struct bpf_hook *hook, char *why, size_t len)
 {
 	uint64_t caps = cap_eff();
 	struct utsname u;
@@ -395,10 +415,9 @@ int capture_bpf_probe(bool xdp, char *why, size_t len)
 	if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) <= 0) {
 		snprintf(why, len, "BPF ring buffer unsupported by kernel %s", u.release);
 		rc = -1;
-	} else if (libbpf_probe_bpf_prog_type(xdp ? BPF_PROG_TYPE_XDP : BPF_PROG_TYPE_SCHED_CLS,
-					      NULL) <= 0) {
+	} else if (libbpf_probe_bpf_prog_type(hook->prog_type, NULL) <= 0) {
 		snprintf(why, len, "%s programs unsupported by kernel %s (or forbidden here)",
-			 xdp ? "XDP" : "TC (sched_cls)", u.release);
+			 hook->prog_kind, u.release);
 		rc = -1;
 	}
 	libbpf_set_print(libbpf_log);
@@ -429,7 +448,7 @@ static int add_iface(struct bpf_cap *b, const char *name, char *err, size_t errl
 	return 0;
 }
 
-int capture_bpf_interfaces(struct bpf_cap *b, const char *iface, char *err, size_t errlen)
+static int interfaces(struct bpf_cap *b, const char *iface, char *err, size_t errlen)
 {
 	struct if_nameindex *all, *it;
 	int rc = 0;
@@ -459,30 +478,26 @@ int capture_bpf_interfaces(struct bpf_cap *b, const char *iface, char *err, size
 
 /* ---- lifecycle ---- */
 
-static void bpf_cap_close(struct capture *c)
+void capture_bpf_free(struct bpf_cap *b)
 {
-	struct bpf_cap *b = c->priv;
-
 	if (!b)
 		return;
-	ring_buffer__free(b->rb);
-	if (b->xdp)
-		capture_xdp_detach(b);
-	else
-		capture_tc_detach(b);
+	b->hook->detach(b);
 	if (b->pinned)
 		unpin_all();
 	ja4sentinel_bpf__destroy(b->skel);
 	free(b);
 }
 
-static const struct capture_ops bpf_ops = {
-	.fd = bpf_cap_fd,
-	.dispatch = bpf_cap_dispatch,
-	.stats_json = bpf_cap_stats,
-	.lost = bpf_cap_lost,
-	.close = bpf_cap_close,
-};
+void capture_bpf_close(struct capture *c)
+{
+	struct bpf_cap *b = c->priv;
+
+	if (!b)
+		return;
+	ring_buffer__free(b->rb);
+	capture_bpf_free(b);
+}
 
 void capture_bpf_load_error(char *err, size_t errlen, const char *prog, int errnum)
 {
@@ -496,6 +511,7 @@ void capture_bpf_load_error(char *err, size_t errlen, const char *prog, int errn
 static int open_skeleton(struct bpf_cap *b, const struct config *cfg, char *err, size_t errlen)
 {
 	struct j4s_bpf_config *kc;
+	struct bpf_program *prog;
 
 	libbpf_set_print(libbpf_log);
 	capture_bpf_refused_clear();
@@ -512,58 +528,62 @@ static int open_skeleton(struct bpf_cap *b, const struct config *cfg, char *err,
 	for (uint32_t i = 0; i < b->n_ifaces; i++)
 		kc->l3dev |= b->l3dev[i];
 	if (bpf_map__set_max_entries(b->skel->maps.j4s_flows, cfg->max_tracked_flows) ||
-	    bpf_map__set_max_entries(b->skel->maps.j4s_events, ring_bytes(cfg)) ||
-	    bpf_program__set_autoload(b->skel->progs.j4s_tc, !b->xdp) ||
-	    bpf_program__set_autoload(b->skel->progs.j4s_xdp, b->xdp)) {
-		snprintf(err, errlen, "configuring the BPF object: %s", strerror(errno));
-		return -1;
-	}
+	    bpf_map__set_max_entries(b->skel->maps.j4s_events, ring_bytes(cfg)))
+		goto fail;
+	/* Only the hook's program is loaded. */
+	bpf_object__for_each_program(prog, b->skel->obj)
+		if (bpf_program__set_autoload(prog, !strcmp(bpf_program__name(prog), b->hook->prog)))
+			goto fail;
 	return 0;
+fail:
+	snprintf(err, errlen, "configuring the BPF object: %s", strerror(errno));
+	return -1;
 }
 
-struct capture *capture_bpf_open(const struct config *cfg, bool xdp, char *err, size_t errlen)
+struct bpf_cap *capture_bpf_new(const struct config *cfg, const struct bpf_hook *hook, char *err,
+				size_t errlen)
 {
-	struct capture *c = calloc(1, sizeof(*c));
-	struct bpf_cap *b = calloc(1, sizeof(*b));
+	struct bpf_cap *b;
 
-	if (!c || !b) {
-		free(c);
-		free(b);
+	if (probe(hook, err, errlen))
+		return NULL;
+	b = calloc(1, sizeof(*b));
+	if (!b) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	if (capture_bpf_probe(xdp, err, errlen)) {
-		free(c);
-		free(b);
+	b->hook = hook;
+	if (interfaces(b, cfg->interface, err, errlen) || open_skeleton(b, cfg, err, errlen)) {
+		capture_bpf_free(b);
 		return NULL;
 	}
-	c->ops = &bpf_ops;
-	c->mode = xdp ? "xdp" : "tc";
-	c->link_name = "EN10MB (RAW on interfaces without Ethernet)";
-	c->priv = b;
-	b->c = c;
-	b->xdp = xdp;
-	b->xdp_generic = cfg->xdp_generic;
-	if (capture_bpf_interfaces(b, cfg->interface, err, errlen) ||
-	    open_skeleton(b, cfg, err, errlen))
-		goto fail;
-	/* XDP: libxdp loads the object as it attaches; TC: load, then attach. */
-	if (xdp ? capture_xdp_attach(b, err, errlen) : ja4sentinel_bpf__load(b->skel)) {
-		if (!xdp)
-			capture_bpf_load_error(err, errlen, "j4s_tc", errno);
-		goto fail;
+	return b;
+}
+
+int capture_bpf_load(struct bpf_cap *b, char *err, size_t errlen)
+{
+	if (!ja4sentinel_bpf__load(b->skel))
+		return 0;
+	capture_bpf_load_error(err, errlen, b->hook->prog, errno);
+	return -1;
+}
+
+struct capture *capture_bpf_start(struct bpf_cap *b, char *err, size_t errlen)
+{
+	b->c = capture_new(&b->hook->ops, b);
+	if (!b->c) {
+		snprintf(err, errlen, "out of memory");
+		capture_bpf_free(b);
+		return NULL;
 	}
-	if (fill_maps(b, cfg, err, errlen) || (!xdp && capture_tc_attach(b, err, errlen)))
-		goto fail;
+	b->c->link_name = "EN10MB (RAW on interfaces without Ethernet)";
 	b->rb = ring_buffer__new(bpf_map__fd(b->skel->maps.j4s_events), on_event, b, NULL);
 	if (!b->rb) {
 		snprintf(err, errlen, "ring buffer: %s", strerror(errno));
-		goto fail;
+		capture_close(b->c);
+		return NULL;
 	}
 	refresh_clock(b);
 	pin(b);
-	return c;
-fail:
-	capture_close(c);
-	return NULL;
+	return b->c;
 }

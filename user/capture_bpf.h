@@ -1,7 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
- * Private to capture_bpf.c, capture_tc.c and capture_xdp.c: the state of an
- * eBPF capture and the attach/detach calls each hook provides.
+ * Private to capture_bpf.c, capture_tc.c and capture_xdp.c. The common
+ * eBPF code (capture_bpf.c: probes, skeleton, maps, ring buffer, pins) is
+ * called by the hook files and never calls them by name: a hook describes
+ * itself in a struct bpf_hook (its capture operations, its program, its
+ * detach), and its open function drives the steps:
+ *
+ *   b = capture_bpf_new(cfg, &hook)      probe, interfaces, skeleton opened
+ *   capture_bpf_load(b) (or the hook's own loader, libxdp for XDP)
+ *   capture_bpf_fill_maps(b, cfg)        ports, local and excluded addresses
+ *   the hook attaches (its state in b->hook_state)
+ *   c = capture_bpf_start(b)             ring buffer, pins: the capture
+ *
+ * On failure before capture_bpf_start the hook calls capture_bpf_free(b),
+ * which calls hook->detach; after it capture_close() does the same.
  */
 #ifndef J4S_CAPTURE_BPF_H
 #define J4S_CAPTURE_BPF_H
@@ -9,43 +21,74 @@
 #include <net/if.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <bpf/bpf.h>
 #include "capture_priv.h"
 
 #define BPF_MAX_IFACES 64
 
 struct ja4sentinel_bpf;
 struct ring_buffer;
-struct xdp_program;
+struct bpf_cap;
+
+struct bpf_hook {
+	struct capture_ops ops;         /* .mode is the hook's, the rest CAPTURE_BPF_OPS */
+	const char *prog;               /* the skeleton's program: loaded, attached, pinned */
+	enum bpf_prog_type prog_type;   /* probed before anything is loaded */
+	const char *prog_kind;          /* the program type in an operator's words */
+	/* Undo the attach, whatever part of it was done; free hook_state.
+	 * Called once, with hook_state NULL if the hook never set it. */
+	void (*detach)(struct bpf_cap *b);
+};
+
+/* The capture operations every eBPF hook shares, for its struct bpf_hook. */
+int capture_bpf_fd(const struct capture *c);
+int capture_bpf_dispatch(struct capture *c, struct capture_budget *budget, capture_cb cb,
+			 void *ctx, char *err, size_t errlen);
+void capture_bpf_stats(struct capture *c, struct json_object *o);
+uint64_t capture_bpf_lost(struct capture *c);
+void capture_bpf_close(struct capture *c);
+
+#define CAPTURE_BPF_OPS                                                                    \
+	.fd = capture_bpf_fd, .dispatch = capture_bpf_dispatch,                            \
+	.stats_json = capture_bpf_stats, .lost = capture_bpf_lost, .close = capture_bpf_close
 
 struct bpf_cap {
+	const struct bpf_hook *hook;
+	void *hook_state; /* the hook's own: attachments per interface */
 	struct capture *c;
 	struct ja4sentinel_bpf *skel;
 	struct ring_buffer *rb;
-	bool xdp;
-	bool xdp_generic;     /* core.xdp_generic: skb mode allowed */
 	bool pinned;
 	uint32_t n_ifaces;
 	int ifindex[BPF_MAX_IFACES];
 	char ifname[BPF_MAX_IFACES][IF_NAMESIZE];
-	bool attached[BPF_MAX_IFACES];
-	bool l3dev[BPF_MAX_IFACES];        /* frames start at the IP header */
-	bool hook_created[BPF_MAX_IFACES]; /* tc: we created the clsact qdisc */
-	int tcx_link[BPF_MAX_IFACES];      /* tc: TCX link fd, 0 when clsact */
-	int xdp_mode[BPF_MAX_IFACES];      /* xdp: the mode that attached */
-	struct xdp_program *xprog;
-	uint64_t mono_to_real; /* realtime - monotonic, ns */
+	bool l3dev[BPF_MAX_IFACES]; /* frames start at the IP header */
+	uint64_t mono_to_real;      /* realtime - monotonic, ns */
 	capture_cb cb;
 	void *cb_ctx;
+	struct capture_budget *budget; /* of the dispatch in progress */
+	int slice_count;               /* events handed on in it */
 };
 
-struct capture *capture_bpf_open(const struct config *cfg, bool xdp, char *err, size_t errlen);
+/* Probe what the kernel and our rights allow for hook (on failure err says
+ * why in an operator's words), list core.interface's interfaces, open the
+ * skeleton with only hook->prog to load. NULL with err on failure. */
+struct bpf_cap *capture_bpf_new(const struct config *cfg, const struct bpf_hook *hook, char *err,
+				size_t errlen);
 
-/* What the kernel and our rights allow, checked before anything is
- * attached; on failure why says it in an operator's words. */
-int capture_bpf_probe(bool xdp, char *why, size_t len);
+/* Load the skeleton (the hooks that do not load through another library). */
+int capture_bpf_load(struct bpf_cap *b, char *err, size_t errlen);
 
-/* core.interface: one name, or "any" = every up, non-loopback interface. */
-int capture_bpf_interfaces(struct bpf_cap *b, const char *iface, char *err, size_t errlen);
+/* Fill the filter maps from the configuration; the object is loaded. */
+int capture_bpf_fill_maps(struct bpf_cap *b, const struct config *cfg, char *err,
+			  size_t errlen);
+
+/* Ring buffer and pins once attached: the capture, or NULL with err (b is
+ * freed either way). */
+struct capture *capture_bpf_start(struct bpf_cap *b, char *err, size_t errlen);
+
+/* Detach (hook->detach), unpin, destroy the skeleton, free b. NULL is fine. */
+void capture_bpf_free(struct bpf_cap *b);
 
 /* Why the last program load failed, from the verifier's log; NULL if it did
  * not say. capture_bpf_load_error() writes the operator's error for a
@@ -53,10 +96,5 @@ int capture_bpf_interfaces(struct bpf_cap *b, const char *iface, char *err, size
 const char *capture_bpf_refused(void);
 void capture_bpf_refused_clear(void);
 void capture_bpf_load_error(char *err, size_t errlen, const char *prog, int errnum);
-
-int capture_tc_attach(struct bpf_cap *b, char *err, size_t errlen);
-void capture_tc_detach(struct bpf_cap *b);
-int capture_xdp_attach(struct bpf_cap *b, char *err, size_t errlen);
-void capture_xdp_detach(struct bpf_cap *b);
 
 #endif

@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
- * libpcap backend: offline files (--read) and live capture (pcap mode).
- * The link layer is stripped by the shared parser and the L3 packet goes
- * downstream like every other mode's. Also the generic capture_* calls,
- * which forward to the backend's operations.
+ * libpcap backends: offline files (--read, mode file) and live capture
+ * (mode pcap), one operations table each. The link layer is stripped by the
+ * shared parser and the L3 packet goes downstream like every other mode's.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -24,9 +23,6 @@
 
 /* Longest generated filter we extend with " or vlan". */
 #define CAPTURE_FILTER_MAX 65536
-
-/* Ring blocks read per readiness event at most. */
-#define CAPTURE_MAX_ROUNDS 64
 
 struct pcap_cap {
 	pcap_t *pcap;
@@ -69,16 +65,22 @@ static void on_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *da
 		d->cb(d->ctx, &pkt);
 }
 
-static int pcap_cap_dispatch(struct capture *c, capture_cb cb, void *ctx, char *err,
-			     size_t errlen)
+/*
+ * One slice. pcap_dispatch with a count of -1 reads every ring block that
+ * is ready, and under a flood blocks keep coming; with a count it stops
+ * mid-block and the next call goes on from there (libpcap keeps its place).
+ * So: chunks of at most capture_budget_chunk() packets until the budget is
+ * spent or a chunk comes back short (nothing more ready now).
+ */
+static int pcap_cap_dispatch(struct capture *c, struct capture_budget *b, capture_cb cb,
+			     void *ctx, char *err, size_t errlen)
 {
 	struct dispatch_ctx d = { .c = c, .cb = cb, .ctx = ctx };
 	int total = 0;
+	uint32_t want;
 
-	/* One call empties one ring block: go on until nothing is left (bounded,
-	 * so the timer and signals still get their turn under a flood). */
-	for (int i = 0; i < CAPTURE_MAX_ROUNDS; i++) {
-		int n = pcap_dispatch(pc(c), -1, on_frame, (u_char *)&d);
+	while ((want = capture_budget_chunk(b))) {
+		int n = pcap_dispatch(pc(c), (int)want, on_frame, (u_char *)&d);
 
 		if (n < 0 && n != PCAP_ERROR_BREAK) {
 			snprintf(err, errlen, "capture: %s", pcap_geterr(pc(c)));
@@ -87,6 +89,8 @@ static int pcap_cap_dispatch(struct capture *c, capture_cb cb, void *ctx, char *
 		if (n <= 0)
 			break;
 		total += n;
+		if (!capture_budget_charge(b, (uint32_t)n) || (uint32_t)n < want)
+			break;
 	}
 	return total;
 }
@@ -105,7 +109,7 @@ static void pcap_cap_stats(struct capture *c, struct json_object *o)
 {
 	struct pcap_stat ps;
 
-	if (strcmp(c->mode, "pcap") || pcap_stats(pc(c), &ps))
+	if (pcap_stats(pc(c), &ps))
 		return;
 	put(o, "kernel_received", ps.ps_recv);
 	put(o, "kernel_dropped", (uint64_t)ps.ps_drop + ps.ps_ifdrop);
@@ -117,7 +121,7 @@ static uint64_t pcap_cap_lost(struct capture *c)
 {
 	struct pcap_stat ps;
 
-	if (strcmp(c->mode, "pcap") || pcap_stats(pc(c), &ps))
+	if (pcap_stats(pc(c), &ps))
 		return 0;
 	return ps.ps_drop;
 }
@@ -131,7 +135,9 @@ static void pcap_cap_close(struct capture *c)
 	free(p);
 }
 
-static const struct capture_ops pcap_ops = {
+/* Live capture: kernel counters from pcap_stats. */
+static const struct capture_ops pcap_live_ops = {
+	.mode = CAPTURE_PCAP,
 	.fd = pcap_cap_fd,
 	.dispatch = pcap_cap_dispatch,
 	.stats_json = pcap_cap_stats,
@@ -139,20 +145,24 @@ static const struct capture_ops pcap_ops = {
 	.close = pcap_cap_close,
 };
 
-static struct capture *pcap_cap_new(const char *mode, char *err, size_t errlen)
-{
-	struct capture *c = calloc(1, sizeof(*c));
-	struct pcap_cap *p = calloc(1, sizeof(*p));
+/* A file: nothing in a kernel to count or lose. */
+static const struct capture_ops pcap_file_ops = {
+	.mode = CAPTURE_FILE,
+	.fd = pcap_cap_fd,
+	.dispatch = pcap_cap_dispatch,
+	.close = pcap_cap_close,
+};
 
-	if (!c || !p) {
-		free(c);
+static struct capture *pcap_cap_new(const struct capture_ops *ops, char *err, size_t errlen)
+{
+	struct pcap_cap *p = calloc(1, sizeof(*p));
+	struct capture *c = p ? capture_new(ops, p) : NULL;
+
+	if (!c) {
 		free(p);
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	c->ops = &pcap_ops;
-	c->mode = mode;
-	c->priv = p;
 	return c;
 }
 
@@ -173,7 +183,7 @@ static int check_link(struct capture *c, const char *what, char *err, size_t err
 struct capture *capture_pcap_open_file(const char *path, char *err, size_t errlen)
 {
 	char ebuf[PCAP_ERRBUF_SIZE] = "";
-	struct capture *c = pcap_cap_new("file", err, errlen);
+	struct capture *c = pcap_cap_new(&pcap_file_ops, err, errlen);
 	struct pcap_cap *p;
 
 	if (!c)
@@ -251,7 +261,7 @@ struct capture *capture_pcap_open_live(const char *iface, const char *filter, bo
 				       uint32_t buffer_bytes, char *err, size_t errlen)
 {
 	char ebuf[PCAP_ERRBUF_SIZE] = "", with_vlan[CAPTURE_FILTER_MAX];
-	struct capture *c = pcap_cap_new("pcap", err, errlen);
+	struct capture *c = pcap_cap_new(&pcap_live_ops, err, errlen);
 	struct pcap_cap *p;
 
 	if (!c)
@@ -348,50 +358,4 @@ char *capture_pcap_filter(const struct config *cfg)
 		base);
 	free(base);
 	return f;
-}
-
-/* ---- generic calls, forwarded to the backend ---- */
-
-int capture_fd(const struct capture *c)
-{
-	return c->ops->fd(c);
-}
-
-int capture_dispatch(struct capture *c, capture_cb cb, void *ctx, char *err, size_t errlen)
-{
-	return c->ops->dispatch(c, cb, ctx, err, errlen);
-}
-
-void capture_stats_json(struct capture *c, struct json_object *o)
-{
-	if (c->ops->stats_json)
-		c->ops->stats_json(c, o);
-}
-
-uint64_t capture_lost(struct capture *c)
-{
-	return c->ops->lost ? c->ops->lost(c) : 0;
-}
-
-const char *capture_mode(const struct capture *c)
-{
-	return c->mode;
-}
-
-const char *capture_link_name(const struct capture *c)
-{
-	return c->link_name ? c->link_name : "unknown";
-}
-
-const struct capture_stats *capture_get_stats(const struct capture *c)
-{
-	return &c->st;
-}
-
-void capture_close(struct capture *c)
-{
-	if (!c)
-		return;
-	c->ops->close(c);
-	free(c);
 }

@@ -8,9 +8,13 @@
  * removes it, and the qdisc too when we created it. libbpf 1.1 has no TCX
  * API, so the link is made with bpf_link_create and the UAPI value of
  * BPF_TCX_INGRESS, which older headers lack.
+ *
+ * The tc backend: its struct bpf_hook, and the open that drives
+ * capture_bpf.c's steps (load, then fill the maps, then attach).
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -24,10 +28,12 @@
 #define J4S_TC_PRIO   0x4a34
 #define J4S_BPF_TCX_INGRESS 46 /* enum bpf_attach_type, kernel 6.6 UAPI */
 
-struct capture *capture_tc_open(const struct config *cfg, char *err, size_t errlen)
-{
-	return capture_bpf_open(cfg, false, err, errlen);
-}
+/* What tc attached, per interface of the struct bpf_cap. */
+struct tc_state {
+	bool attached[BPF_MAX_IFACES];
+	bool hook_created[BPF_MAX_IFACES]; /* we created the clsact qdisc */
+	int tcx_link[BPF_MAX_IFACES];      /* TCX link fd, 0 when clsact */
+};
 
 /* Remove a clsact filter of ours that a killed run left (before TCX). */
 static void remove_leftover_filter(struct bpf_cap *b, uint32_t i)
@@ -43,7 +49,7 @@ static void remove_leftover_filter(struct bpf_cap *b, uint32_t i)
 		log_info("tc", "removed a j4s_tc filter left on %s by an earlier run", b->ifname[i]);
 }
 
-static int attach_tcx(struct bpf_cap *b, uint32_t i)
+static int attach_tcx(struct bpf_cap *b, struct tc_state *t, uint32_t i)
 {
 	int fd = bpf_link_create(bpf_program__fd(b->skel->progs.j4s_tc), b->ifindex[i],
 				 (enum bpf_attach_type)J4S_BPF_TCX_INGRESS, NULL);
@@ -51,14 +57,15 @@ static int attach_tcx(struct bpf_cap *b, uint32_t i)
 	if (fd < 0)
 		return -1;
 	remove_leftover_filter(b, i);
-	b->tcx_link[i] = fd;
-	b->attached[i] = true;
+	t->tcx_link[i] = fd;
+	t->attached[i] = true;
 	log_info("tc", "j4s_tc attached to %s (ifindex %d) ingress with a TCX link", b->ifname[i],
 		 b->ifindex[i]);
 	return 0;
 }
 
-static int attach_one(struct bpf_cap *b, uint32_t i, char *err, size_t errlen)
+static int attach_one(struct bpf_cap *b, struct tc_state *t, uint32_t i, char *err,
+		      size_t errlen)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = b->ifindex[i], .attach_point = BPF_TC_INGRESS);
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = J4S_TC_HANDLE, .priority = J4S_TC_PRIO,
@@ -66,7 +73,7 @@ static int attach_one(struct bpf_cap *b, uint32_t i, char *err, size_t errlen)
 		    .prog_fd = bpf_program__fd(b->skel->progs.j4s_tc));
 	int rc;
 
-	if (!attach_tcx(b, i))
+	if (!attach_tcx(b, t, i))
 		return 0;
 	rc = bpf_tc_hook_create(&hook);
 	if (rc && rc != -EEXIST) {
@@ -74,49 +81,78 @@ static int attach_one(struct bpf_cap *b, uint32_t i, char *err, size_t errlen)
 			 strerror(-rc));
 		return -1;
 	}
-	b->hook_created[i] = rc == 0;
+	t->hook_created[i] = rc == 0;
 	rc = bpf_tc_attach(&hook, &opts);
 	if (rc) {
 		snprintf(err, errlen, "tc: attaching to %s ingress: %s", b->ifname[i],
 			 strerror(-rc));
 		return -1;
 	}
-	b->attached[i] = true;
+	t->attached[i] = true;
 	log_info("tc", "j4s_tc attached to %s (ifindex %d) ingress%s", b->ifname[i], b->ifindex[i],
-		 b->hook_created[i] ? ", clsact qdisc created" : "");
+		 t->hook_created[i] ? ", clsact qdisc created" : "");
 	return 0;
 }
 
-int capture_tc_attach(struct bpf_cap *b, char *err, size_t errlen)
+static int tc_attach(struct bpf_cap *b, char *err, size_t errlen)
 {
+	struct tc_state *t = calloc(1, sizeof(*t));
+
+	if (!t) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	b->hook_state = t;
 	for (uint32_t i = 0; i < b->n_ifaces; i++)
-		if (attach_one(b, i, err, errlen))
+		if (attach_one(b, t, i, err, errlen))
 			return -1;
 	return 0;
 }
 
-void capture_tc_detach(struct bpf_cap *b)
+static void tc_detach(struct bpf_cap *b)
 {
-	for (uint32_t i = 0; i < b->n_ifaces; i++) {
+	struct tc_state *t = b->hook_state;
+
+	for (uint32_t i = 0; t && i < b->n_ifaces; i++) {
 		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = b->ifindex[i],
 			    .attach_point = BPF_TC_INGRESS);
 		LIBBPF_OPTS(bpf_tc_opts, opts, .handle = J4S_TC_HANDLE, .priority = J4S_TC_PRIO);
 		int rc;
 
-		if (b->tcx_link[i] > 0) {
-			close(b->tcx_link[i]); /* the link goes with its last fd */
-			b->tcx_link[i] = 0;
-			b->attached[i] = false;
+		if (t->tcx_link[i] > 0) {
+			close(t->tcx_link[i]); /* the link goes with its last fd */
 			continue;
 		}
-		if (b->attached[i] && (rc = bpf_tc_detach(&hook, &opts)) && rc != -ENOENT)
+		if (t->attached[i] && (rc = bpf_tc_detach(&hook, &opts)) && rc != -ENOENT)
 			log_warn("tc", "detaching from %s: %s", b->ifname[i], strerror(-rc));
-		b->attached[i] = false;
-		if (b->hook_created[i]) {
+		if (t->hook_created[i]) {
 			/* Only the qdisc we made, and only with nothing else in it. */
 			hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
 			bpf_tc_hook_destroy(&hook);
-			b->hook_created[i] = false;
 		}
 	}
+	free(t);
+	b->hook_state = NULL;
+}
+
+static const struct bpf_hook tc_hook = {
+	.ops = { .mode = CAPTURE_TC, CAPTURE_BPF_OPS },
+	.prog = "j4s_tc",
+	.prog_type = BPF_PROG_TYPE_SCHED_CLS,
+	.prog_kind = "TC (sched_cls)",
+	.detach = tc_detach,
+};
+
+struct capture *capture_tc_open(const struct config *cfg, char *err, size_t errlen)
+{
+	struct bpf_cap *b = capture_bpf_new(cfg, &tc_hook, err, errlen);
+
+	if (!b)
+		return NULL;
+	if (capture_bpf_load(b, err, errlen) || capture_bpf_fill_maps(b, cfg, err, errlen) ||
+	    tc_attach(b, err, errlen)) {
+		capture_bpf_free(b);
+		return NULL;
+	}
+	return capture_bpf_start(b, err, errlen);
 }

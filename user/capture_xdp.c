@@ -5,6 +5,10 @@
  * see dispatcher_or_not). Native mode; generic (skb)
  * mode only when core.xdp_generic allows it. A j4s_xdp that a crashed run
  * left in an interface's dispatcher is removed before attaching.
+ *
+ * The xdp backend: its struct bpf_hook, and the open that drives
+ * capture_bpf.c's steps; libxdp loads the object as it attaches, so the
+ * maps are filled after the attach.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -15,13 +19,17 @@
 #include <xdp/libxdp.h>
 #include "abi.h"
 #include "capture_bpf.h"
+#include "config.h"
 #include "ja4sentinel.skel.h"
 #include "log.h"
 
-struct capture *capture_xdp_open(const struct config *cfg, char *err, size_t errlen)
-{
-	return capture_bpf_open(cfg, true, err, errlen);
-}
+/* What xdp attached, per interface of the struct bpf_cap. */
+struct xdp_state {
+	struct xdp_program *xprog; /* libxdp's handle of the skeleton's program */
+	bool generic_ok;           /* core.xdp_generic: skb mode allowed */
+	bool attached[BPF_MAX_IFACES];
+	int mode[BPF_MAX_IFACES]; /* enum xdp_attach_mode that attached */
+};
 
 static int libxdp_log(enum libxdp_print_level level, const char *fmt, va_list ap)
 {
@@ -51,35 +59,36 @@ static void remove_leftover(int ifindex, const char *ifname)
 	xdp_multiprog__close(mp);
 }
 
-static int attach_one(struct bpf_cap *b, uint32_t i, char *err, size_t errlen)
+static int attach_one(struct bpf_cap *b, struct xdp_state *x, uint32_t i, char *err,
+		      size_t errlen)
 {
 	int rc;
 
 	remove_leftover(b->ifindex[i], b->ifname[i]);
 	capture_bpf_refused_clear(); /* only a refusal during this attach counts */
-	rc = xdp_program__attach(b->xprog, b->ifindex[i], XDP_MODE_NATIVE, 0);
-	b->xdp_mode[i] = XDP_MODE_NATIVE;
+	rc = xdp_program__attach(x->xprog, b->ifindex[i], XDP_MODE_NATIVE, 0);
+	x->mode[i] = XDP_MODE_NATIVE;
 	/* libxdp loads the program as it attaches: a refusal by the verifier is
 	 * no attach failure, and generic mode would not help. */
 	if (rc && capture_bpf_refused()) {
 		capture_bpf_load_error(err, errlen, "j4s_xdp", -rc);
 		return -1;
 	}
-	if (rc && b->xdp_generic) {
+	if (rc && x->generic_ok) {
 		log_warn("xdp", "%s: native XDP failed (%s); generic (skb) mode as "
 				"core.xdp_generic allows",
 			 b->ifname[i], strerror(-rc));
-		rc = xdp_program__attach(b->xprog, b->ifindex[i], XDP_MODE_SKB, 0);
-		b->xdp_mode[i] = XDP_MODE_SKB;
+		rc = xdp_program__attach(x->xprog, b->ifindex[i], XDP_MODE_SKB, 0);
+		x->mode[i] = XDP_MODE_SKB;
 	}
 	if (rc) {
 		snprintf(err, errlen, "xdp: attaching to %s: %s%s", b->ifname[i], strerror(-rc),
-			 b->xdp_generic ? "" : " (set core.xdp_generic: true to allow generic mode)");
+			 x->generic_ok ? "" : " (set core.xdp_generic: true to allow generic mode)");
 		return -1;
 	}
-	b->attached[i] = true;
+	x->attached[i] = true;
 	log_info("xdp", "j4s_xdp attached to %s (ifindex %d), %s mode", b->ifname[i],
-		 b->ifindex[i], b->xdp_mode[i] == XDP_MODE_SKB ? "generic" : "native");
+		 b->ifindex[i], x->mode[i] == XDP_MODE_SKB ? "generic" : "native");
 	return 0;
 }
 
@@ -97,35 +106,69 @@ static void dispatcher_or_not(struct bpf_cap *b)
 			"program cannot share %s", b->n_ifaces > 1 ? "these interfaces" : b->ifname[0]);
 }
 
-int capture_xdp_attach(struct bpf_cap *b, char *err, size_t errlen)
+/* libxdp loads the skeleton's object as it attaches the first time. */
+static int xdp_attach(struct bpf_cap *b, const struct config *cfg, char *err, size_t errlen)
 {
+	struct xdp_state *x = calloc(1, sizeof(*x));
+
+	if (!x) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	b->hook_state = x;
+	x->generic_ok = cfg->xdp_generic;
 	libxdp_set_print(libxdp_log);
 	dispatcher_or_not(b);
-	b->xprog = xdp_program__from_bpf_obj(b->skel->obj, "xdp");
-	if (libxdp_get_error(b->xprog)) {
-		snprintf(err, errlen, "xdp: %s", strerror(-(int)libxdp_get_error(b->xprog)));
-		b->xprog = NULL;
+	x->xprog = xdp_program__from_bpf_obj(b->skel->obj, "xdp");
+	if (libxdp_get_error(x->xprog)) {
+		snprintf(err, errlen, "xdp: %s", strerror(-(int)libxdp_get_error(x->xprog)));
+		x->xprog = NULL;
 		return -1;
 	}
 	for (uint32_t i = 0; i < b->n_ifaces; i++)
-		if (attach_one(b, i, err, errlen))
+		if (attach_one(b, x, i, err, errlen))
 			return -1;
 	return 0;
 }
 
-void capture_xdp_detach(struct bpf_cap *b)
+static void xdp_detach(struct bpf_cap *b)
 {
-	for (uint32_t i = 0; i < b->n_ifaces && b->xprog; i++) {
+	struct xdp_state *x = b->hook_state;
+
+	if (!x)
+		return;
+	for (uint32_t i = 0; i < b->n_ifaces && x->xprog; i++) {
 		int rc;
 
-		if (!b->attached[i])
+		if (!x->attached[i])
 			continue;
-		rc = xdp_program__detach(b->xprog, b->ifindex[i], b->xdp_mode[i], 0);
+		rc = xdp_program__detach(x->xprog, b->ifindex[i], x->mode[i], 0);
 		if (rc)
 			log_warn("xdp", "detaching from %s: %s", b->ifname[i], strerror(-rc));
-		b->attached[i] = false;
 	}
 	/* The skeleton owns the object: close only libxdp's handle of it. */
-	xdp_program__close(b->xprog);
-	b->xprog = NULL;
+	xdp_program__close(x->xprog);
+	free(x);
+	b->hook_state = NULL;
+}
+
+static const struct bpf_hook xdp_hook = {
+	.ops = { .mode = CAPTURE_XDP, CAPTURE_BPF_OPS },
+	.prog = "j4s_xdp",
+	.prog_type = BPF_PROG_TYPE_XDP,
+	.prog_kind = "XDP",
+	.detach = xdp_detach,
+};
+
+struct capture *capture_xdp_open(const struct config *cfg, char *err, size_t errlen)
+{
+	struct bpf_cap *b = capture_bpf_new(cfg, &xdp_hook, err, errlen);
+
+	if (!b)
+		return NULL;
+	if (xdp_attach(b, cfg, err, errlen) || capture_bpf_fill_maps(b, cfg, err, errlen)) {
+		capture_bpf_free(b);
+		return NULL;
+	}
+	return capture_bpf_start(b, err, errlen);
 }

@@ -110,13 +110,6 @@ int config_parse_cidr(const char *s, struct cidr *out)
 	return 0;
 }
 
-const char *config_capture_mode_str(enum capture_mode m)
-{
-	static const char *const s[] = { "auto", "tc", "xdp", "pcap" };
-
-	return (unsigned)m < 4 ? s[m] : "?";
-}
-
 const char *config_output_type_str(enum output_type t)
 {
 	static const char *const s[] = { "stdout", "file", "unix_socket" };
@@ -124,11 +117,17 @@ const char *config_output_type_str(enum output_type t)
 	return (unsigned)t < 3 ? s[t] : "?";
 }
 
-static int parse_capture_mode(const char *s)
+int config_parse_capture_mode(const char *s, enum capture_mode *m)
 {
-	for (int m = CAPTURE_AUTO; m <= CAPTURE_PCAP; m++)
-		if (!strcasecmp(s, config_capture_mode_str(m)))
-			return m;
+	static const enum capture_mode configurable[] = { CAPTURE_AUTO, CAPTURE_TC, CAPTURE_XDP,
+							  CAPTURE_PCAP };
+
+	for (size_t i = 0; i < sizeof(configurable) / sizeof(configurable[0]); i++) {
+		if (!strcasecmp(s, capture_mode_name(configurable[i]))) {
+			*m = configurable[i];
+			return 0;
+		}
+	}
 	return -1;
 }
 
@@ -345,14 +344,11 @@ static int k_log_level(struct walk *w, const yaml_node_t *n)
 static int k_capture_mode(struct walk *w, const yaml_node_t *n)
 {
 	const char *v = scalar(w, n);
-	int m;
 
 	if (!v)
 		return -1;
-	m = parse_capture_mode(v);
-	if (m < 0)
+	if (config_parse_capture_mode(v, &w->c->capture_mode))
 		return fail(w, n, "\"%s\" is not one of auto, tc, xdp, pcap", v);
-	w->c->capture_mode = m;
 	return 0;
 }
 
@@ -677,17 +673,12 @@ int config_apply_env(struct config *c, char *err, size_t errlen)
 	    env_uint("JA4SENTINEL_PACKET_BUFFER_SIZE", v, MIN_PACKET_BUFFER_SIZE,
 		     MAX_PACKET_BUFFER_SIZE, &c->packet_buffer_size, err, errlen))
 		return -1;
-	if ((v = getenv("JA4SENTINEL_CAPTURE_MODE")) && *v) {
-		int m = parse_capture_mode(v);
-
-		if (m < 0) {
-			snprintf(err, errlen,
-				 "environment JA4SENTINEL_CAPTURE_MODE=\"%s\": expected auto, tc, xdp "
-				 "or pcap",
-				 v);
-			return -1;
-		}
-		c->capture_mode = m;
+	if ((v = getenv("JA4SENTINEL_CAPTURE_MODE")) && *v &&
+	    config_parse_capture_mode(v, &c->capture_mode)) {
+		snprintf(err, errlen,
+			 "environment JA4SENTINEL_CAPTURE_MODE=\"%s\": expected auto, tc, xdp or pcap",
+			 v);
+		return -1;
 	}
 	if ((v = getenv("JA4SENTINEL_SENSOR_ID")) &&
 	    env_str("JA4SENTINEL_SENSOR_ID", v, c->sensor_id, sizeof(c->sensor_id), err, errlen))

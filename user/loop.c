@@ -44,6 +44,11 @@ int loop_run_file(struct capture *cap, struct pipeline *p, struct output *const 
 
 /* Timer tick: output retries, expiry, stats and watchdog are checked at it. */
 #define LOOP_TICK_MS 100
+/* Fds in the epoll set (capture, signalfd, timerfd): one epoll_wait returns
+ * them all when they are all ready. */
+#define LOOP_N_FDS 3
+#define LOOP_MAX_EVENTS 4
+_Static_assert(LOOP_MAX_EVENTS >= LOOP_N_FDS, "one epoll_wait must see every ready fd");
 /* Queues get this long to drain at stop (systemd's TimeoutStopSec is 2 s). */
 #define LOOP_STOP_FLUSH_MS 1000
 
@@ -88,7 +93,7 @@ static int setup_fds(struct live *l, char *err, size_t errlen)
 		.it_interval = { .tv_nsec = LOOP_TICK_MS * 1000000L },
 		.it_value = { .tv_nsec = LOOP_TICK_MS * 1000000L },
 	};
-	int fds[3], i;
+	int fds[LOOP_N_FDS], i;
 	sigset_t mask;
 
 	sigemptyset(&mask);
@@ -105,7 +110,7 @@ static int setup_fds(struct live *l, char *err, size_t errlen)
 	fds[0] = capture_fd(l->cap);
 	fds[1] = l->sfd;
 	fds[2] = l->tfd;
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < LOOP_N_FDS; i++) {
 		struct epoll_event ev = { .events = EPOLLIN, .data.fd = fds[i] };
 
 		if (epoll_ctl(l->ep, EPOLL_CTL_ADD, fds[i], &ev)) {
@@ -150,7 +155,7 @@ static void check_loss(struct live *l, uint64_t now)
 	l->lost = lost;
 	if (!l->lost_unreported || now < l->next_loss_log)
 		return;
-	pcap = !strcmp(capture_mode(l->cap), "pcap");
+	pcap = capture_get_mode(l->cap) == CAPTURE_PCAP;
 	log_warn("capture", "%llu %s lost in the kernel before ja4sentinel read them (%s full); "
 			    "hellos may be missing: raise core.packet_buffer_size",
 		 (unsigned long long)l->lost_unreported, pcap ? "packets" : "events",
@@ -178,13 +183,28 @@ static void on_tick(struct live *l)
 	}
 }
 
+/*
+ * Capture input is read in bounded slices (capture_dispatch: at most
+ * CAPTURE_SLICE_EVENTS or CAPTURE_SLICE_MS), and every slice is followed by
+ * an epoll_wait that reports every ready fd at once (LOOP_MAX_EVENTS is at
+ * least the number of fds in the set, all level-triggered): a capture fd
+ * that is always ready cannot starve the signalfd or the timerfd, so
+ * SIGTERM and the watchdog are served within a tick plus a slice. Signals
+ * and the timer are handled before the capture's slice, so a stop is not
+ * delayed by one more. When a slice ended on its budget, the next wait does
+ * not block and the capture gets another slice even if its fd is not
+ * reported: libpcap may hold the rest of a ring block that no new readiness
+ * would announce.
+ */
 static int run_events(struct live *l, char *err, size_t errlen)
 {
 	int cap_fd = capture_fd(l->cap);
+	bool more = false;
 
 	while (!l->stop) {
-		struct epoll_event ev[4];
-		int n = epoll_wait(l->ep, ev, 4, -1);
+		struct epoll_event ev[LOOP_MAX_EVENTS];
+		int n = epoll_wait(l->ep, ev, LOOP_MAX_EVENTS, more ? 0 : -1);
+		bool cap_ready = more;
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -193,15 +213,17 @@ static int run_events(struct live *l, char *err, size_t errlen)
 			return -1;
 		}
 		for (int i = 0; i < n; i++) {
-			if (ev[i].data.fd == cap_fd) {
-				if (capture_dispatch(l->cap, on_packet, l->p, err, errlen) < 0)
-					return -1;
-				drain_outputs(l);
-			} else if (ev[i].data.fd == l->sfd) {
+			if (ev[i].data.fd == cap_fd)
+				cap_ready = true;
+			else if (ev[i].data.fd == l->sfd)
 				on_signal(l);
-			} else if (ev[i].data.fd == l->tfd) {
+			else if (ev[i].data.fd == l->tfd)
 				on_tick(l);
-			}
+		}
+		if (cap_ready && !l->stop) {
+			if (capture_dispatch(l->cap, on_packet, l->p, &more, err, errlen) < 0)
+				return -1;
+			drain_outputs(l);
 		}
 	}
 	return 0;
@@ -213,6 +235,7 @@ int loop_run_live(struct capture *cap, struct pipeline *p, struct output *const 
 	struct live l = { .cap = cap, .p = p, .outs = outs, .n_outs = n_outs, .ep = -1,
 			  .sfd = -1, .tfd = -1 };
 	uint64_t deadline;
+	bool more;
 	int ret = -1;
 
 	if (setup_fds(&l, err, errlen))
@@ -221,8 +244,10 @@ int loop_run_live(struct capture *cap, struct pipeline *p, struct output *const 
 	notify_send("READY=1\nSTATUS=capturing");
 	ret = run_events(&l, err, errlen);
 	notify_send("STOPPING=1");
-	/* Last packets already captured, then the queues, all within the bound. */
-	capture_dispatch(cap, on_packet, p, err, errlen);
+	/* Last packets already captured (one slice: bounded like every other,
+	 * so a flood cannot hold the stop), then the queues, all within the
+	 * bound. */
+	capture_dispatch(cap, on_packet, p, &more, err, errlen);
 	deadline = clock_ns(CLOCK_MONOTONIC) + LOOP_STOP_FLUSH_MS * 1000000ULL;
 	for (uint32_t i = 0; i < n_outs; i++) {
 		uint64_t now = clock_ns(CLOCK_MONOTONIC);

@@ -29,7 +29,7 @@
 struct opts {
 	const char *config;
 	const char *read;
-	const char *mode;
+	const char *mode; /* --mode, over the file and the environment */
 	bool config_given;
 	bool check_config;
 };
@@ -120,13 +120,9 @@ static int load_config(const struct opts *o, struct config *cfg)
 	if (config_load(cfg, o->config, o->config_given, err, sizeof(err)) ||
 	    config_apply_env(cfg, err, sizeof(err)))
 		goto bad;
-	if (o->mode) {
-		setenv("JA4SENTINEL_CAPTURE_MODE", o->mode, 1);
-		if (config_apply_env(cfg, err, sizeof(err))) {
-			snprintf(err, sizeof(err), "--mode \"%s\": expected auto, tc, xdp or pcap",
-				 o->mode);
-			goto bad;
-		}
+	if (o->mode && config_parse_capture_mode(o->mode, &cfg->capture_mode)) {
+		snprintf(err, sizeof(err), "--mode \"%s\": expected auto, tc, xdp or pcap", o->mode);
+		goto bad;
 	}
 	log_set_level(cfg->log_level);
 	return 0;
@@ -164,7 +160,8 @@ static void log_start_read(const struct config *cfg, const char *file, const str
 
 	for (uint32_t i = 0; i < cfg->n_ports && !all_ports; i++)
 		json_object_array_add(ports, json_object_new_int(cfg->ports[i]));
-	json_object_object_add(f, "mode", json_object_new_string("file"));
+	json_object_object_add(f, "mode",
+			       json_object_new_string(capture_mode_name(capture_get_mode(cap))));
 	json_object_object_add(f, "file", json_object_new_string(file));
 	json_object_object_add(f, "link_type", json_object_new_string(capture_link_name(cap)));
 	json_object_object_add(f, "listen_ports",
@@ -222,30 +219,47 @@ static uint32_t capture_buffer_bytes(const struct config *cfg)
 	return b > (1u << 30) ? 1u << 30 : (uint32_t)b;
 }
 
-/* The live backend of the configured mode. auto tries tc, then pcap, and
- * says in one line why it fell back. */
-static struct capture *open_capture(const struct config *cfg, const char *filter, char *err,
-				    size_t errlen)
+/* The live backend of one mode. */
+static struct capture *open_mode(enum capture_mode m, const struct config *cfg,
+				 const char *filter, char *err, size_t errlen)
 {
-	struct capture *c;
-
-	switch (cfg->capture_mode) {
+	switch (m) {
 	case CAPTURE_TC:
 		return capture_tc_open(cfg, err, errlen);
 	case CAPTURE_XDP:
 		return capture_xdp_open(cfg, err, errlen);
 	case CAPTURE_PCAP:
-		break;
-	case CAPTURE_AUTO:
-		c = capture_tc_open(cfg, err, errlen);
-		if (c)
-			return c;
-		log_warn("main", "capture_mode auto: tc not possible: %s -> pcap", err);
-		break;
+		return capture_pcap_open_live(cfg->interface, filter,
+					      !(cfg->bpf_filter && cfg->bpf_filter[0]),
+					      capture_buffer_bytes(cfg), err, errlen);
+	default:
+		snprintf(err, errlen, "capture mode %s is no live capture", capture_mode_name(m));
+		return NULL;
 	}
-	return capture_pcap_open_live(cfg->interface, filter,
-				      !(cfg->bpf_filter && cfg->bpf_filter[0]),
-				      capture_buffer_bytes(cfg), err, errlen);
+}
+
+/* What auto tries, in order: tc, then pcap (design.md §3: XDP's early drop
+ * gains a passive observer nothing, and it can slow the host's receive). */
+static const enum capture_mode auto_order[] = { CAPTURE_TC, CAPTURE_PCAP };
+#define N_AUTO (sizeof(auto_order) / sizeof(auto_order[0]))
+
+/* The live backend of the configured mode; auto says in one line why it
+ * fell back from each mode it could not use. */
+static struct capture *open_capture(const struct config *cfg, const char *filter, char *err,
+				    size_t errlen)
+{
+	struct capture *c = NULL;
+
+	if (cfg->capture_mode != CAPTURE_AUTO)
+		return open_mode(cfg->capture_mode, cfg, filter, err, errlen);
+	for (size_t i = 0; i < N_AUTO && !c; i++) {
+		c = open_mode(auto_order[i], cfg, filter, err, errlen);
+		if (!c && i + 1 < N_AUTO)
+			log_warn("main", "capture_mode auto: %s not possible: %s -> %s",
+				 capture_mode_name(auto_order[i]), err,
+				 capture_mode_name(auto_order[i + 1]));
+	}
+	return c;
 }
 
 static struct json_object *cidrs_json(const struct cidr *c, uint32_t n)
@@ -286,14 +300,15 @@ static void log_start_live(const struct config *cfg, const struct capture *cap, 
 		json_object_array_add(ports, json_object_new_int(cfg->ports[i]));
 	for (uint32_t i = 0; i < n_outs; i++)
 		json_object_array_add(jo, json_object_new_string(outs[i]->name));
-	json_object_object_add(f, "mode", json_object_new_string(capture_mode(cap)));
+	json_object_object_add(f, "mode",
+			       json_object_new_string(capture_mode_name(capture_get_mode(cap))));
 	json_object_object_add(f, "interface", json_object_new_string(cfg->interface));
 	json_object_object_add(f, "link_type", json_object_new_string(capture_link_name(cap)));
 	json_object_object_add(f, "listen_ports", ports);
 	json_object_object_add(f, "local_ips", local_ips_json(cfg));
 	json_object_object_add(f, "exclude_source_ips", cidrs_json(cfg->exclude, cfg->n_exclude));
 	json_object_object_add(f, "filter",
-			       json_object_new_string(strcmp(capture_mode(cap), "pcap")
+			       json_object_new_string(capture_get_mode(cap) != CAPTURE_PCAP
 							      ? "in the kernel program (j4s_ports, "
 								"j4s_local, j4s_excl)"
 							      : filter));

@@ -3,7 +3,6 @@
  * The stats line: every stage's counters, by name, in one log line, so an
  * operator sees where packets, flows and hellos went.
  */
-#include <string.h>
 #include <json-c/json.h>
 #include "capture.h"
 #include "log.h"
@@ -99,7 +98,7 @@ void stats_log(const struct pipeline *p, const struct capture *cap, struct outpu
 	struct json_object *jo = json_object_new_object();
 
 	json_object_object_add(fields, "packets", packet_fields(s, cap));
-	if (cap && strcmp(capture_mode(cap), "file")) {
+	if (cap && capture_get_mode(cap) != CAPTURE_FILE) {
 		struct json_object *k = json_object_new_object();
 
 		capture_stats_json((struct capture *)cap, k);

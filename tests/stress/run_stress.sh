@@ -25,8 +25,18 @@
 #     real hello delivered;
 #   - a 1 MiB ring buffer (eBPF modes) filled by a flood while userspace is
 #     stopped: ringbuf_full is counted, and hellos are delivered again once
-#     it drains; the loss is logged as a warning.
+#     it drains; the loss is logged as a warning;
+#   - liveness: LIVENESS_SECONDS (20) of spoofed SYNs each followed by a
+#     whole 1300-byte hello, from LIVENESS_FLOODERS (2) generators at once
+#     (more than userspace can fingerprint), with NOTIFY_SOCKET and
+#     WATCHDOG_USEC=2000000 set: no gap of the interval (2 s) or more
+#     between READY=1, the WATCHDOG=1 pings and the SIGTERM, and SIGTERM
+#     mid-flood exits 0 within 2 s with the final stats line written and
+#     nothing left attached to the interface.
 #   tests/stress/run_stress.sh [BINARY] [MODE...]
+# NS_PREFIX (j4s-st) names the namespaces (PREFIX-s-PID, PREFIX-c-PID) and
+# VETH (st) the veth ends inside them (VETH0, VETH1), so that two runs on
+# one host do not meet.
 set -eu
 
 cd "$(dirname "$0")/../.."
@@ -39,12 +49,19 @@ FLOOD_SECONDS=${FLOOD_SECONDS:-8}
 PARTIAL=${PARTIAL:-100000}
 GARBAGE=${GARBAGE:-50000}
 DRIBBLE=${DRIBBLE:-2000}
-STRESS_TESTS=${STRESS_TESTS:-flood partial garbage dribble ring soak} # which of them run
+STRESS_TESTS=${STRESS_TESTS:-flood partial garbage dribble ring soak liveness} # which of them run
 SOAK_SECONDS=${SOAK_SECONDS:-180}
 SOAK_MODES=${SOAK_MODES:-tc} # the soak is long: these modes only
 RSS_BOUND_MB=${RSS_BOUND_MB:-160}
-S=j4s-st-s-$$
-C=j4s-st-c-$$
+LIVENESS_SECONDS=${LIVENESS_SECONDS:-20}
+LIVENESS_FLOOD=${LIVENESS_FLOOD:-hello} # hello: SYN + whole hello; syn: SYNs only
+LIVENESS_FLOODERS=${LIVENESS_FLOODERS:-2} # floods at once: more than the daemon can take
+NS_PREFIX=${NS_PREFIX:-j4s-st}
+VETH=${VETH:-st}
+S=$NS_PREFIX-s-$$
+C=$NS_PREFIX-c-$$
+V0=${VETH}0
+V1=${VETH}1
 TMP=$(mktemp -d)
 . tests/lib.sh
 
@@ -61,16 +78,17 @@ if [ "$(id -u)" != 0 ]; then
 fi
 cc -O2 -Wall -o "$TMP/synflood" tests/stress/synflood.c
 python3 tests/stress/dribble_hello.py "$TMP/dribble.bin" >"$TMP/dribble.json"
+python3 -c 'import sys; sys.path.insert(0, "tests/stress"); import dribble_hello as d; open(sys.argv[1], "wb").write(d.hello(1300))' "$TMP/big.bin"
 
 ip netns add "$S"
 ip netns add "$C"
-ip link add st0 netns "$S" type veth peer name st1 netns "$C"
-ip -n "$S" addr add 198.18.0.1/24 dev st0
-ip -n "$C" addr add 198.18.0.2/24 dev st1
-ip -n "$S" link set st0 up
-ip -n "$C" link set st1 up
+ip link add "$V0" netns "$S" type veth peer name "$V1" netns "$C"
+ip -n "$S" addr add 198.18.0.1/24 dev "$V0"
+ip -n "$C" addr add 198.18.0.2/24 dev "$V1"
+ip -n "$S" link set "$V0" up
+ip -n "$C" link set "$V1" up
 ip netns exec "$S" sh -c 'mount -t bpf bpf /sys/fs/bpf 2>/dev/null || true'
-MAC=$(ip -n "$S" -br link show st0 | awk '{print $3}')
+MAC=$(ip -n "$S" -br link show "$V0" | awk '{print $3}')
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$TMP/k.pem" -out "$TMP/c.pem" -days 1 \
 	-subj /CN=stress >/dev/null 2>&1
 ip netns exec "$S" openssl s_server -accept 198.18.0.1:443 -key "$TMP/k.pem" \
@@ -121,7 +139,7 @@ EOF
 start_daemon() { # $1 mode, $2 packet_buffer_size, $3 name[, $4 flow_timeout_sec (2)]
 	cat >"$TMP/$3.yml" <<EOF
 core:
-  interface: st0
+  interface: $V0
   listen_ports: [443]
   flow_timeout_sec: ${4:-2}
   packet_buffer_size: $2
@@ -159,7 +177,7 @@ for mode in "${MODES[@]}"; do
 	if want flood; then
 		name=$mode-flood
 		start_daemon "$mode" 1000 "$name"
-		ip netns exec "$C" "$TMP/synflood" st1 "$MAC" 198.18.0.1 443 "$FLOOD_COUNT" "$FLOOD_SECONDS" \
+		ip netns exec "$C" "$TMP/synflood" "$V1" "$MAC" 198.18.0.1 443 "$FLOOD_COUNT" "$FLOOD_SECONDS" \
 			>"$TMP/$name.flood" &
 		fpid=$!
 		sleep 1
@@ -186,7 +204,7 @@ for mode in "${MODES[@]}"; do
 		start_daemon "$mode" 1000 "$name"
 		sleep 0.5
 		base=$(rss_mb "$DPID")
-		ip netns exec "$C" "$TMP/synflood" st1 "$MAC" 198.18.0.1 443 "$((PARTIAL * 2))" 20 partial \
+		ip netns exec "$C" "$TMP/synflood" "$V1" "$MAC" 198.18.0.1 443 "$((PARTIAL * 2))" 20 partial \
 			>"$TMP/$name.flood"
 		read -r frames secs _ <"$TMP/$name.flood"
 		peak=$(hwm_mb "$DPID")
@@ -209,7 +227,7 @@ for mode in "${MODES[@]}"; do
 	if want garbage; then
 		name=$mode-garbage
 		start_daemon "$mode" 1000 "$name"
-		ip netns exec "$C" "$TMP/synflood" st1 "$MAC" 198.18.0.1 443 "$((GARBAGE * 2))" 20 garbage \
+		ip netns exec "$C" "$TMP/synflood" "$V1" "$MAC" 198.18.0.1 443 "$((GARBAGE * 2))" 20 garbage \
 			>"$TMP/$name.flood" &
 		fpid=$!
 		ports=$(ip netns exec "$C" python3 "$TMP/clients.py" 20 0.05)
@@ -238,7 +256,7 @@ for mode in "${MODES[@]}"; do
 		# Each of the 256 hellos in flight gets 1/256 of the rate: the
 		# default timeout, not the 2 s of the other tests.
 		start_daemon "$mode" 1000 "$name" 30
-		ip netns exec "$C" "$TMP/synflood" st1 "$MAC" 198.18.0.1 443 "$DRIBBLE" 60 dribble \
+		ip netns exec "$C" "$TMP/synflood" "$V1" "$MAC" 198.18.0.1 443 "$DRIBBLE" 60 dribble \
 			"$TMP/dribble.bin" >"$TMP/$name.flood"
 		read -r frames secs pps <"$TMP/$name.flood"
 		sleep 1
@@ -289,7 +307,7 @@ for mode in "${MODES[@]}"; do
 		start_daemon "$mode" 1 "$name" # 1 MiB ring
 		# Userspace stalls (stopped) while the flood fills the ring, then resumes.
 		kill -STOP "$DPID"
-		ip netns exec "$C" "$TMP/synflood" st1 "$MAC" 198.18.0.1 443 200000 3 >/dev/null
+		ip netns exec "$C" "$TMP/synflood" "$V1" "$MAC" 198.18.0.1 443 200000 3 >/dev/null
 		kill -CONT "$DPID"
 		sleep 1
 		ports=$(ip netns exec "$C" python3 "$TMP/clients.py" 10 0.05)
@@ -315,9 +333,9 @@ for mode in "${MODES[@]}"; do
 		(
 			end=$((SECONDS + SOAK_SECONDS))
 			while [ $SECONDS -lt $end ]; do
-				ip netns exec "$C" "$TMP/synflood" st1 "$MAC" 198.18.0.1 443 30000 2 >/dev/null
-				ip netns exec "$C" "$TMP/synflood" st1 "$MAC" 198.18.0.1 443 10000 2 partial >/dev/null
-				ip netns exec "$C" "$TMP/synflood" st1 "$MAC" 198.18.0.1 443 200 5 dribble \
+				ip netns exec "$C" "$TMP/synflood" "$V1" "$MAC" 198.18.0.1 443 30000 2 >/dev/null
+				ip netns exec "$C" "$TMP/synflood" "$V1" "$MAC" 198.18.0.1 443 10000 2 partial >/dev/null
+				ip netns exec "$C" "$TMP/synflood" "$V1" "$MAC" 198.18.0.1 443 200 5 dribble \
 					"$TMP/dribble.bin" 40000 >/dev/null
 				sleep 2
 			done
@@ -358,6 +376,106 @@ for mode in "${MODES[@]}"; do
 			bad "$mode: RSS grew over ${SOAK_SECONDS}s (${first} -> ${last} MB)"
 		[ "$fdmin" = "$fdmax" ] && ok "$mode: fd count constant ($fdmin)" ||
 			bad "$mode: fd count changed ($fdmin-$fdmax)"
+	fi
+
+	# ---- liveness under a flood: watchdog and SIGTERM ----
+	if want liveness; then
+		name=$mode-liveness
+		cat >"$TMP/$name.yml" <<EOF
+core:
+  interface: $V0
+  listen_ports: [443]
+  flow_timeout_sec: 2
+outputs:
+  - type: file
+    params:
+      path: /dev/null
+EOF
+		# The notify listener keeps the kernel's receive time of each
+		# message, so its own scheduling does not widen the gaps.
+		rm -f "$TMP/$name.sock"
+		python3 - "$TMP/$name.sock" "$((LIVENESS_SECONDS + 30))" >"$TMP/$name.notify" <<-'PY' &
+	import socket, struct, sys, time
+	s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+	s.bind(sys.argv[1])
+	s.setsockopt(socket.SOL_SOCKET, 35, 1)  # SO_TIMESTAMPNS
+	s.settimeout(0.2)
+	end = time.monotonic() + float(sys.argv[2])
+	while time.monotonic() < end:
+	    try:
+	        msg, anc, _, _ = s.recvmsg(4096, 64)
+	    except socket.timeout:
+	        continue
+	    ts = time.time()
+	    for lvl, typ, data in anc:
+	        if lvl == socket.SOL_SOCKET and typ == 35:
+	            sec, nsec = struct.unpack("qq", data[:16])
+	            ts = sec + nsec / 1e9
+	    print("%.6f %s" % (ts, msg.decode().replace("\n", " ")), flush=True)
+	PY
+		lpid=$!
+		for _ in $(seq 50); do [ -S "$TMP/$name.sock" ] && break; sleep 0.1; done
+		ip netns exec "$S" env NOTIFY_SOCKET="$TMP/$name.sock" WATCHDOG_USEC=2000000 \
+			"$BIN" --config "$TMP/$name.yml" --mode "$mode" 2>"$TMP/$name.err" &
+		DPID=$!
+		for _ in $(seq 50); do grep -q 'capture started' "$TMP/$name.err" && break; sleep 0.1; done
+		kind=(hello "$TMP/big.bin")
+		[ "$LIVENESS_FLOOD" = hello ] || kind=()
+		fpids=()
+		for k in $(seq "$LIVENESS_FLOODERS"); do
+			ip netns exec "$C" env SYNFLOOD_SEED="$k" "$TMP/synflood" "$V1" "$MAC" 198.18.0.1 \
+				443 1000000000 "$LIVENESS_SECONDS" "${kind[@]}" >"$TMP/$name.flood$k" &
+			fpids+=($!)
+		done
+		sleep "$((LIVENESS_SECONDS * 3 / 4))"
+		# SIGTERM mid-flood; a daemon still there after 15 s is killed.
+		t0=$(date +%s%N)
+		kill -TERM "$DPID"
+		for _ in $(seq 750); do
+			st=$(awk '{print $3}' "/proc/$DPID/stat" 2>/dev/null || true)
+			{ [ -z "$st" ] || [ "$st" = Z ]; } && break
+			sleep 0.02
+		done
+		took=$((($(date +%s%N) - t0) / 1000000))
+		st=$(awk '{print $3}' "/proc/$DPID/stat" 2>/dev/null || true)
+		{ [ -z "$st" ] || [ "$st" = Z ]; } || kill -KILL "$DPID" 2>/dev/null || true
+		rc=0
+		wait "$DPID" || rc=$?
+		for p in "${fpids[@]}"; do wait "$p" || true; done
+		sleep 0.3
+		kill "$lpid" 2>/dev/null || true
+		wait "$lpid" 2>/dev/null || true
+		read -r frames secs pps <<<"$(cat "$TMP/$name".flood* | awk '{f += $1; s = $2 > s ? $2 : s; p += $3} END {print f, s, p}')"
+		# Gaps between READY=1, each WATCHDOG=1 and the SIGTERM: the time
+		# systemd would have gone without a ping.
+		read -r pings gap <<<"$(python3 - "$TMP/$name.notify" "$t0" <<-'PY'
+	import sys
+	term = int(sys.argv[2]) / 1e9
+	lines = [l.split(None, 1) for l in open(sys.argv[1])]
+	ready = [float(t) for t, m in lines if m.startswith("READY=1")][:1]
+	wd = [float(t) for t, m in lines if m.startswith("WATCHDOG=1") and float(t) <= term]
+	t = ready + wd + [term]
+	gaps = [b - a for a, b in zip(t, t[1:])]
+	print(len(wd), "%.3f" % max(gaps) if ready else "none")
+	PY
+	)"
+		final=$(grep -c '"final stats"' "$TMP/$name.err" || true)
+		# A TCX link goes with the process's fds; clsact filters and XDP
+		# programs would stay: look for them.
+		left=$(ip netns exec "$S" bpftool net show dev "$V0" 2>&1 | grep -c j4s || true)
+		left=$((left + $(tc -n "$S" filter show dev "$V0" ingress 2>&1 | grep -c j4s || true)))
+		left=$((left + $(ip -n "$S" -d link show "$V0" | grep -c 'prog/xdp' || true)))
+		echo "    $mode: ${frames:-?} frames ($LIVENESS_FLOOD flood) in ${secs:-?}s (${pps:-?}/s): $pings WATCHDOG=1 before the SIGTERM, largest gap ${gap} s; SIGTERM: exit $rc after ${took} ms; final stats lines $final; j4s left attached: $left"
+		[ "$final" = 0 ] || echo "    hellos: $(stat_of "$name" 'd["hellos"]["records"], "records (output sent", d["outputs"]["file:/dev/null"]["sent"], "dropped", str(d["outputs"]["file:/dev/null"]["dropped"]) + ");", d.get("kernel", {}).get("ringbuf_full", "-"), "ringbuf_full,", d.get("kernel", {}).get("kernel_dropped", "-"), "kernel_dropped"')"
+		[ "$gap" != none ] &&
+			python3 -c 'import sys; sys.exit(not float(sys.argv[1]) < 2.0)' "$gap" &&
+			ok "$mode: watchdog served under the flood ($pings pings, largest gap ${gap} s < 2 s)" ||
+			bad "$mode: watchdog starved under the flood ($pings pings, largest gap ${gap} s)"
+		[ "$rc" = 0 ] && [ "$took" -lt 2000 ] && [ "$final" = 1 ] &&
+			ok "$mode: SIGTERM mid-flood: exit 0 after ${took} ms, final stats written" ||
+			bad "$mode: SIGTERM mid-flood: exit $rc after ${took} ms, final stats lines $final"
+		[ "$left" = 0 ] && ok "$mode: nothing left attached to $V0 after the stop" ||
+			bad "$mode: $left j4s attachment(s) left on $V0" "$(ip netns exec "$S" bpftool net show dev "$V0" 2>&1)"
 	fi
 done
 finish

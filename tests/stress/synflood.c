@@ -16,9 +16,14 @@
  * With "garbage", as partial but the 100 bytes are random: half start
  * with 0x16 0x03 (they look like TLS to the kernel program and reach the
  * userspace parser), half with any byte.
+ * With "hello HELLO_FILE", as partial but the data segment holds the whole
+ * hello in that file (up to 1400 bytes): every spoofed connection is a
+ * complete hello to fingerprint, the most work a frame can give userspace.
  * A last argument PPS (dribble only) holds the rate to PPS frames a second.
+ * SYNFLOOD_SEED in the environment varies the random sources and ports, so
+ * that several floods at once do not send the same connections.
  *   synflood IFACE DST_MAC DST_IP DST_PORT COUNT SECONDS
- *            [partial | garbage | dribble HELLO_FILE [PPS]]
+ *            [partial | garbage | hello HELLO_FILE | dribble HELLO_FILE [PPS]]
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -123,9 +128,12 @@ static size_t frame(uint8_t *f, const uint8_t *dmac, uint32_t src, uint16_t spor
 }
 
 static bool garbage;
+static uint8_t dhello[HELLO_MAX];
+static size_t dhello_len;
+static bool whole_hello; /* "hello": the data segment is dhello */
 
 /* A SYN from a new random source, or (data) the hello start of the last
- * (garbage: random bytes). */
+ * (garbage: random bytes; hello: the whole hello). */
 static size_t build(uint8_t *f, const uint8_t *dmac, uint32_t dst, uint16_t dport, bool data,
 		    struct last *l)
 {
@@ -147,14 +155,13 @@ static size_t build(uint8_t *f, const uint8_t *dmac, uint32_t dst, uint16_t dpor
 		l->sport = (uint16_t)(1024 + rnd() % 60000);
 		l->seq = rnd();
 	}
+	if (data && whole_hello)
+		return frame(f, dmac, l->src, l->sport, dst, dport, l->seq + 1, dhello, dhello_len);
 	return frame(f, dmac, l->src, l->sport, dst, dport, data ? l->seq + 1 : l->seq,
 		     data ? part : NULL, data ? PART : 0);
 }
 
 /* ---- dribble: hellos in pieces ---- */
-
-static uint8_t dhello[HELLO_MAX];
-static size_t dhello_len;
 
 struct dflow {
 	uint32_t i;    /* connection number */
@@ -237,6 +244,7 @@ int main(int argc, char **argv)
 	struct last last = { 0 };
 	bool partial = argc == 8 && (!strcmp(argv[7], "partial") || !strcmp(argv[7], "garbage"));
 	bool dribble = (argc == 9 || argc == 10) && !strcmp(argv[7], "dribble");
+	bool hello = argc == 9 && !strcmp(argv[7], "hello");
 	double pps = argc == 10 ? atof(argv[9]) : 0;
 	struct iovec iov[BATCH];
 	struct mmsghdr msgs[BATCH];
@@ -247,18 +255,22 @@ int main(int argc, char **argv)
 	uint32_t dst;
 	int fd, more = 1;
 
-	if ((argc != 7 && !partial && !dribble) ||
+	if ((argc != 7 && !partial && !dribble && !hello) ||
 	    sscanf(argv[2], "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &dmac[0], &dmac[1], &dmac[2], &dmac[3],
 		   &dmac[4], &dmac[5]) != 6 ||
 	    inet_pton(AF_INET, argv[3], &dst) != 1) {
 		fprintf(stderr, "usage: synflood IFACE DST_MAC DST_IP DST_PORT COUNT SECONDS "
-				"[partial | garbage | dribble HELLO_FILE [PPS]]\n");
+				"[partial | garbage | hello HELLO_FILE | dribble HELLO_FILE [PPS]]\n");
 		return 2;
 	}
+	if (getenv("SYNFLOOD_SEED"))
+		rng_state ^= strtoull(getenv("SYNFLOOD_SEED"), NULL, 10) * 0x9e3779b97f4a7c15ULL;
 	garbage = partial && !strcmp(argv[7], "garbage");
+	whole_hello = hello;
+	partial = partial || hello; /* a SYN, then its data segment */
 	count = strtoull(argv[5], NULL, 10);
 	limit = atof(argv[6]);
-	if (dribble) {
+	if (dribble || hello) {
 		FILE *h = fopen(argv[8], "rb");
 
 		dhello_len = h ? fread(dhello, 1, sizeof(dhello), h) : 0;
@@ -266,7 +278,7 @@ int main(int argc, char **argv)
 			dhello_len = 0; /* longer than HELLO_MAX */
 		if (h)
 			fclose(h);
-		if (dhello_len < 16 || count > 40000) {
+		if (dhello_len < 16 || (dribble && count > 40000)) {
 			fprintf(stderr, "synflood: %s: need a hello of 16-%d bytes, COUNT <= 40000\n",
 				argv[8], HELLO_MAX);
 			return 2;

@@ -593,12 +593,21 @@ static void test_config_parse_cidr_bad(void **state)
 
 static void test_config_mode_and_type_names(void **state)
 {
+	enum capture_mode m = CAPTURE_AUTO;
+
 	(void)state;
-	assert_string_equal(config_capture_mode_str(CAPTURE_AUTO), "auto");
-	assert_string_equal(config_capture_mode_str(CAPTURE_TC), "tc");
-	assert_string_equal(config_capture_mode_str(CAPTURE_XDP), "xdp");
-	assert_string_equal(config_capture_mode_str(CAPTURE_PCAP), "pcap");
-	assert_string_equal(config_capture_mode_str((enum capture_mode)9), "?");
+	assert_int_equal(config_parse_capture_mode("auto", &m), 0);
+	assert_int_equal(m, CAPTURE_AUTO);
+	assert_int_equal(config_parse_capture_mode("Tc", &m), 0);
+	assert_int_equal(m, CAPTURE_TC);
+	assert_int_equal(config_parse_capture_mode("xdp", &m), 0);
+	assert_int_equal(m, CAPTURE_XDP);
+	assert_int_equal(config_parse_capture_mode("PCAP", &m), 0);
+	assert_int_equal(m, CAPTURE_PCAP);
+	/* --read's mode is no configuration value; a failed parse leaves m. */
+	assert_int_equal(config_parse_capture_mode("file", &m), -1);
+	assert_int_equal(config_parse_capture_mode("ebpf", &m), -1);
+	assert_int_equal(m, CAPTURE_PCAP);
 	assert_string_equal(config_output_type_str(OUTPUT_STDOUT), "stdout");
 	assert_string_equal(config_output_type_str(OUTPUT_FILE), "file");
 	assert_string_equal(config_output_type_str(OUTPUT_UNIX_SOCKET), "unix_socket");
