@@ -19,8 +19,8 @@
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 const volatile struct j4s_bpf_config j4s_cfg = {
-	.max_bytes = 18432,
-	.max_segments = 100,
+	.max_bytes = J4S_REASM_MAX_BYTES,
+	.max_segments = J4S_DEF_MAX_HELLO_SEGMENTS,
 };
 
 struct {
@@ -254,6 +254,9 @@ static __always_inline bool wanted(struct pkt *p, struct j4s_stats *st)
 	return true;
 }
 
+/* The record and handshake headers: the first bytes of a hello. */
+#define HELLO_HDRS (J4S_TLS_RECORD_HDR + J4S_TLS_HS_HDR)
+
 /* From the first payload bytes: how many stream bytes the hello needs,
  * 0 if this is not a TLS handshake record (the flow ends here). */
 static __always_inline __u32 hello_need(const __u8 *h, __u32 have)
@@ -262,22 +265,23 @@ static __always_inline __u32 hello_need(const __u8 *h, __u32 have)
 
 	/* Judge only the bytes this segment has: a hello may be cut anywhere,
 	 * its record header included. Unknown length: the byte cap. */
-	if (h[0] != 0x16 || (have >= 2 && h[1] != 0x03) || (have >= 6 && h[5] != 0x01))
+	if (h[0] != J4S_TLS_HANDSHAKE || (have >= 2 && h[1] != J4S_TLS_MAJOR) ||
+	    (have > J4S_TLS_RECORD_HDR && h[J4S_TLS_RECORD_HDR] != J4S_TLS_CLIENT_HELLO))
 		return 0;
-	if (have < 5)
+	if (have < J4S_TLS_RECORD_HDR)
 		return j4s_cfg.max_bytes;
 	rlen = (__u32)h[3] << 8 | h[4];
-	if (have < 9)
-		return 5 + rlen + J4S_MULTI_RECORD_SLACK;
+	if (have < HELLO_HDRS)
+		return J4S_TLS_RECORD_HDR + rlen + J4S_MULTI_RECORD_SLACK;
 	body = (__u32)h[6] << 16 | (__u32)h[7] << 8 | h[8];
-	if (4 + body <= rlen)
-		return 5 + rlen;
-	return 9 + body + J4S_MULTI_RECORD_SLACK; /* split over several records */
+	if (J4S_TLS_HS_HDR + body <= rlen)
+		return J4S_TLS_RECORD_HDR + rlen;
+	return HELLO_HDRS + body + J4S_MULTI_RECORD_SLACK; /* split over several records */
 }
 
 static __always_inline bool looks_like_hello(const __u8 *h, __u32 have)
 {
-	return have >= 6 && h[0] == 0x16 && h[1] == 0x03 && h[5] == 0x01;
+	return J4S_TLS_LOOKS_LIKE_HELLO(h, have);
 }
 
 static __always_inline void flow_done(struct j4s_flow *f, struct j4s_stats *st)
@@ -366,7 +370,7 @@ static __always_inline void on_tcp(void *ctx, bool xdp, struct pkt *p, __u32 fra
 		}
 		return;
 	}
-	have = p->payload_len < 9 ? p->payload_len : 9; /* >= 1: payload_len checked above */
+	have = p->payload_len < HELLO_HDRS ? p->payload_len : HELLO_HDRS; /* >= 1: checked above */
 	/* Verifiers before 5.13 learn no lower bound from "!= 0": derive the
 	 * size as ((have - 1) & 15) + 1, provably 1..16 and equal to have. */
 	have = ((have - 1) & 15) + 1;
