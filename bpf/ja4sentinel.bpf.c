@@ -393,6 +393,39 @@ static __always_inline void on_tcp(void *ctx, bool xdp, struct pkt *p, __u32 fra
 	on_payload(ctx, xdp, p, frame_len, f, head, have, st);
 }
 
+/* TC: bytes of a frame's start parsed from a copy when its headers are not
+ * all in the linear part: Ethernet, two tags, IPv6 with a few extension
+ * headers and TCP with options. A power of two (see parse_copy). */
+#define TC_HDR_COPY 256
+
+/* Parse a frame whose linear part ends before its headers (drivers that
+ * build skbs from page fragments leave little more than the Ethernet
+ * header there) from a copy of its first bytes, in the scratch event that
+ * emit() fills later. Not bpf_skb_pull_data: every packet of the interface
+ * comes here, and a pull may reallocate the head of an skb that is not
+ * ours; the offsets found are the frame's, and the bytes beyond the headers
+ * are read with bpf_skb_load_bytes anyway. */
+static __always_inline int parse_copy(struct __sk_buff *skb, struct pkt *p, bool l3_dev,
+				      __u32 frame_len)
+{
+	__u64 n = frame_len < TC_HDR_COPY ? frame_len : TC_HDR_COPY;
+	struct j4s_event *ev;
+	struct cursor c;
+	__u32 zero = 0;
+
+	ev = bpf_map_lookup_elem(&j4s_scratch, &zero);
+	if (!ev || !n)
+		return PARSE_TRUNCATED;
+	/* Verifiers before 5.13 learn no lower bound from "!= 0". */
+	n = ((n - 1) & (TC_HDR_COPY - 1)) + 1;
+	if (bpf_skb_load_bytes(skb, 0, ev->data, n))
+		return PARSE_TRUNCATED;
+	c.pos = c.start = ev->data;
+	c.end = ev->data + n;
+	__builtin_memset(p, 0, sizeof(*p));
+	return parse_packet(&c, p, l3_dev);
+}
+
 static __always_inline void process(void *ctx, bool xdp, void *data, void *data_end,
 				    __u32 frame_len, __u32 ifindex)
 {
@@ -407,6 +440,8 @@ static __always_inline void process(void *ctx, bool xdp, void *data, void *data_
 
 	COUNT(st, packets);
 	v = parse_packet(&c, &p, l3 && *l3);
+	if (v == PARSE_TRUNCATED && !xdp && frame_len > (__u32)(data_end - data))
+		v = parse_copy(ctx, &p, l3 && *l3, frame_len);
 	switch (v) {
 	case PARSE_OK:
 		break;
@@ -437,17 +472,10 @@ static __always_inline void process(void *ctx, bool xdp, void *data, void *data_
 SEC("tc")
 int j4s_tc(struct __sk_buff *skb)
 {
-	__u32 len = skb->len;
-	long data = skb->data, end = skb->data_end;
+	void *data = (void *)(long)skb->data, *end = (void *)(long)skb->data_end;
 
-	/* Headers must be in the linear part for direct access. */
-	if (end - data < 128 && len > end - data) {
-		bpf_skb_pull_data(skb, len < 128 ? len : 128);
-		asm volatile("" ::: "memory");
-		data = skb->data;
-		end = skb->data_end;
-	}
-	process(skb, false, (void *)data, (void *)end, len, skb->ifindex);
+	/* Headers beyond the linear part: parse_copy(), nothing pulled. */
+	process(skb, false, data, end, skb->len, skb->ifindex);
 	return TC_ACT_OK;
 }
 

@@ -394,6 +394,45 @@ static void test_ipv6_extension_header_limit(void **state)
 	assert_int_equal(stats(f).not_tcp, 1);
 }
 
+/* tc: a frame whose linear part ends after the Ethernet header (as drivers
+ * that build skbs from page fragments hand them) is parsed from a copy, not
+ * pulled. BPF_PROG_TEST_RUN builds such an skb where the kernel takes the
+ * linear size from ctx->data_end (6.19); elsewhere the case is skipped. */
+static void test_tc_headers_beyond_linear_part(void **state)
+{
+	struct fixture *f = *state;
+	struct __sk_buff ctx = { .data_end = 14 };
+	LIBBPF_OPTS(bpf_test_run_opts, o, .ctx_in = &ctx, .ctx_size_in = sizeof(ctx));
+	int rc;
+
+	if (f->xdp)
+		skip();
+	reset(f);
+	syn_v4(f, "198.18.0.2", 443, 0, 1);
+	o.data_in = f->buf;
+	o.data_size_in = (uint32_t)f->len;
+	rc = bpf_prog_test_run_opts(bpf_program__fd(f->skel->progs.j4s_tc), &o);
+	if (rc == -EINVAL)
+		skip(); /* this kernel builds only linear skbs */
+	assert_int_equal(rc, 0);
+	ring_buffer__consume(f->rb);
+	assert_int_equal(o.retval, TC_ACT_OK);
+	assert_int_equal(f->events, 1);
+	assert_int_equal(f->last_kind, J4S_EV_SYN);
+	assert_int_equal(f->last_caplen, 20 + 32);
+	assert_memory_equal(f->last_data, f->buf + 14, 20 + 32);
+	/* Not a listen port: counted as such, from the copy. */
+	reset(f);
+	syn_v4(f, "198.18.0.2", 8080, 0, 1);
+	o.data_in = f->buf;
+	o.data_size_in = (uint32_t)f->len;
+	assert_int_equal(bpf_prog_test_run_opts(bpf_program__fd(f->skel->progs.j4s_tc), &o), 0);
+	ring_buffer__consume(f->rb);
+	assert_int_equal(f->events, 0);
+	assert_int_equal(stats(f).other_port, 1);
+	assert_int_equal(stats(f).truncated, 0);
+}
+
 static void test_truncated_and_fragment(void **state)
 {
 	struct fixture *f = *state;
@@ -607,6 +646,7 @@ int main(void)
 		cmocka_unit_test(test_ipv6_extension_headers),
 		cmocka_unit_test(test_syn_vlan_9100),
 		cmocka_unit_test(test_ipv6_extension_header_limit),
+		cmocka_unit_test(test_tc_headers_beyond_linear_part),
 		cmocka_unit_test(test_truncated_and_fragment),
 		cmocka_unit_test(test_payload_hello_then_done),
 		cmocka_unit_test(test_payload_hello_cut_in_record_header),
