@@ -351,8 +351,10 @@ static __always_inline void on_tcp(void *ctx, bool xdp, struct pkt *p, __u32 fra
 	if ((p->flags & (TCP_SYN | TCP_ACK)) == TCP_SYN) {
 		fresh.base = fresh.next = fresh.hi = p->seq + 1;
 		fresh.state = J4S_FLOW_WAIT;
-		bpf_map_update_elem(&j4s_flows, &p->key, &fresh, BPF_ANY);
-		COUNT(st, flows_created);
+		if (bpf_map_update_elem(&j4s_flows, &p->key, &fresh, BPF_ANY))
+			COUNT(st, flow_update_errors);
+		else
+			COUNT(st, flows_created);
 		emit(ctx, xdp, p, frame_len, J4S_EV_SYN, p->payload_len > 0, st);
 		return;
 	}
@@ -387,7 +389,8 @@ static __always_inline void on_tcp(void *ctx, bool xdp, struct pkt *p, __u32 fra
 		fresh.state = J4S_FLOW_WAIT;
 		COUNT(st, flows_picked_up);
 		on_payload(ctx, xdp, p, frame_len, &fresh, head, have, st);
-		bpf_map_update_elem(&j4s_flows, &p->key, &fresh, BPF_ANY);
+		if (bpf_map_update_elem(&j4s_flows, &p->key, &fresh, BPF_ANY))
+			COUNT(st, flow_update_errors);
 		return;
 	}
 	on_payload(ctx, xdp, p, frame_len, f, head, have, st);
@@ -454,11 +457,8 @@ static __always_inline void process(void *ctx, bool xdp, void *data, void *data_
 	case PARSE_FRAGMENT:
 		COUNT(st, fragments);
 		return;
-	default:
-		if (v > 0) /* an ethertype that is neither IPv4 nor IPv6 */
-			COUNT(st, not_ip);
-		else
-			COUNT(st, truncated);
+	default: /* PARSE_TRUNCATED: parse_packet returns nothing else */
+		COUNT(st, truncated);
 		return;
 	}
 	if (!wanted(&p, st))

@@ -152,11 +152,10 @@ struct j4s_bpf_config {
 	__u16 max_segments;   /* segments per hello that bring no new byte */
 	__u8 filter_local;    /* destination must be in j4s_local */
 	__u8 filter_exclude;  /* source must not be in j4s_excl */
-	__u8 debug;           /* bpf_printk on early exits */
 	__u8 xdp_copy;        /* XDP copies by hand even where bpf_xdp_load_bytes
 			       * exists: the path of kernels before 5.18 (tests) */
 	__u8 l3dev;           /* some interface is in j4s_l3dev: look packets up */
-	__u8 pad[5];
+	__u8 pad[6];
 };
 
 /* Per-CPU counters; bpftool map dump prints them by name. */
@@ -182,6 +181,7 @@ struct j4s_stats {
 	__u64 after_done;       /* packets of done flows */
 	__u64 bare_acks;        /* no payload, no flags to report */
 	__u64 copy_errors;      /* packet bytes could not be read */
+	__u64 flow_update_errors; /* j4s_flows update failed: the flow is not tracked */
 };
 
 /* Checked by both compilers: the two sides must agree byte for byte. */
@@ -189,7 +189,7 @@ _Static_assert(sizeof(struct j4s_event) == J4S_EVENT_HDR_SIZE + J4S_SNAP_MAX, "e
 _Static_assert(sizeof(struct j4s_flow_key) == 40, "flow key");
 _Static_assert(sizeof(struct j4s_flow) == 20, "flow");
 _Static_assert(sizeof(struct j4s_bpf_config) == 16, "config");
-_Static_assert(sizeof(struct j4s_stats) == 21 * 8, "stats");
+_Static_assert(sizeof(struct j4s_stats) == 22 * 8, "stats");
 /* An event holds a whole hello behind the largest IPv4 and TCP headers. */
 _Static_assert(J4S_SNAP_MAX >= J4S_REASM_MAX_BYTES + 60 + 60, "snap length");
 /* A maximum hello fits one record; the segment cap is a __u16 in the config. */
