@@ -218,7 +218,7 @@ clean:
 	$(Q)rm -rf $(BUILD)
 
 # ==== Packaging: install, rpm, rpmlint, man (packaging/) ======================
-# One block, added after the build and test rules and changing none of them.
+# Targets of their own; install builds `all` first.
 #   make install [DESTDIR=dir] [PREFIX=/usr] [BPF=0]   the RPM's layout
 #   make uninstall [DESTDIR=dir]        remove it again (configuration kept)
 #   make rpm [RPMBUILD_ARGS=...]        source tarball + rpmbuild -ba under $(BUILD)/rpm
@@ -338,7 +338,7 @@ man:
 	$(BUILD)/fuzz/obj/*.d $(BUILD)/fuzz/*.d $(BUILD)/bpf/*.d)
 
 # ==== Kernel matrix (scripts/kernel-matrix.sh, tests/kernels/) ================
-# One block, appended after the rest and changing none of it.
+# kernel-matrix builds `all`, `bpftest` and the verifier-log probe below first.
 #   make kernel-matrix [KERNELS=5.10,6.1,6.12,host] [KERNEL_MATRIX_ARGS=...]
 # boots Debian's kernels under qemu (KVM, else TCG), runs the BPF and live
 # tests in each and on this machine's kernel, and (for the whole default
