@@ -387,10 +387,11 @@ static __always_inline void on_tcp(void *ctx, bool xdp, struct pkt *p, __u32 fra
 		}
 		fresh.base = fresh.next = fresh.hi = p->seq;
 		fresh.state = J4S_FLOW_WAIT;
-		COUNT(st, flows_picked_up);
 		on_payload(ctx, xdp, p, frame_len, &fresh, head, have, st);
 		if (bpf_map_update_elem(&j4s_flows, &p->key, &fresh, BPF_ANY))
 			COUNT(st, flow_update_errors);
+		else
+			COUNT(st, flows_picked_up);
 		return;
 	}
 	on_payload(ctx, xdp, p, frame_len, f, head, have, st);
@@ -405,9 +406,10 @@ static __always_inline void on_tcp(void *ctx, bool xdp, struct pkt *p, __u32 fra
  * build skbs from page fragments leave little more than the Ethernet
  * header there) from a copy of its first bytes, in the scratch event that
  * emit() fills later. Not bpf_skb_pull_data: every packet of the interface
- * comes here, and a pull may reallocate the head of an skb that is not
- * ours; the offsets found are the frame's, and the bytes beyond the headers
- * are read with bpf_skb_load_bytes anyway. */
+ * comes here, before the filter, and a pull makes the skb's head writable,
+ * copying it when the skb is cloned (a packet socket is open), a cost the
+ * host's own traffic should not pay. The offsets found are the frame's, and
+ * the bytes beyond the headers are read with bpf_skb_load_bytes anyway. */
 static __always_inline int parse_copy(struct __sk_buff *skb, struct pkt *p, bool l3_dev,
 				      __u32 frame_len)
 {
