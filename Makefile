@@ -44,7 +44,11 @@ ALL_CFLAGS := -std=gnu11 $(OPT) $(WARN) $(HARDEN) -Iinclude -I$(BUILD)/bpf $(PC_
 ALL_LDFLAGS := -pie -Wl,-z,relro,-z,now $(LDFLAGS)
 
 # The pure core and the daemon's modules; main.c is only in the binary.
+# The core needs no library but libcrypto (fp_hash): its unit tests and the
+# fuzzers link it from an archive, so each takes the objects it calls and
+# nothing of libbpf, libxdp, libpcap or the skeleton.
 CORE := packet reasm flow hello fp_hash fp_ja4 fp_ja3 record
+CORE_LIBS := $(shell $(PKG_CONFIG) --libs libcrypto 2>/dev/null || echo -lcrypto)
 MODS := $(CORE) config log output out_stdout out_file out_unix pipeline stats capture capture_pcap \
 	loop notify ifaddr
 ifeq ($(BPF),1)
@@ -55,6 +59,19 @@ endif
 OBJS := $(MODS:%=$(BUILD)/obj/%.o)
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
+# Tests of core modules link the core archive; tests of daemon modules the
+# objects and libraries named here; any other test_*.c every module and
+# library, with the linker keeping the ones it calls (--as-needed).
+CORE_TESTS := $(filter $(CORE:%=test_%),$(UNIT_TESTS))
+# test_record reads the records back with json-c.
+test_record_PC   := json-c
+test_config_MODS := config log
+test_config_PC   := yaml-0.1 json-c
+test_log_MODS    := log
+test_log_PC      := json-c
+DAEMON_TESTS := $(filter test_config test_log,$(UNIT_TESTS))
+OTHER_TESTS  := $(filter-out $(CORE_TESTS) $(DAEMON_TESTS),$(UNIT_TESTS))
+pc_libs = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
 FUZZERS    := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 
 .PHONY: all clean test unit asan fuzz fuzz-smoke corpus bench install help bpftest
@@ -97,9 +114,27 @@ $(BUILD)/ja4sentinel: $(OBJS) $(BUILD)/obj/main.o
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $^ $(PC_LIBS) -o $@
 
 # ---- unit tests (cmocka), plain and with ASan+UBSan ----
-$(BUILD)/unit/%: tests/unit/%.c $(OBJS) | $(BUILD)/unit
+$(BUILD)/libcore.a: $(CORE:%=$(BUILD)/obj/%.o)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+TEST_LD := $(ALL_LDFLAGS) -Wl,--as-needed
+
+$(CORE_TESTS:%=$(BUILD)/unit/%): $(BUILD)/unit/%: tests/unit/%.c $(BUILD)/libcore.a | $(BUILD)/unit
 	$(call msg,TEST-CC,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $(ALL_LDFLAGS) $< $(OBJS) $(PC_LIBS) -lcmocka -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $(TEST_LD) $< $(BUILD)/libcore.a $(CORE_LIBS) \
+		$(call pc_libs,$($*_PC)) -lcmocka -o $@
+
+.SECONDEXPANSION:
+$(DAEMON_TESTS:%=$(BUILD)/unit/%): $(BUILD)/unit/%: tests/unit/%.c \
+		$$(addprefix $(BUILD)/obj/,$$(addsuffix .o,$$($$*_MODS))) | $(BUILD)/unit
+	$(call msg,TEST-CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $(TEST_LD) $< $(filter %.o,$^) \
+		$(call pc_libs,$($*_PC)) -lcmocka -o $@
+
+$(OTHER_TESTS:%=$(BUILD)/unit/%): $(BUILD)/unit/%: tests/unit/%.c $(OBJS) | $(BUILD)/unit
+	$(call msg,TEST-CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $(TEST_LD) $< $(OBJS) $(PC_LIBS) -lcmocka -o $@
 
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 ASAN_OBJS := $(MODS:%=$(BUILD)/asan/obj/%.o)
@@ -108,21 +143,48 @@ $(BUILD)/asan/obj/%.o: user/%.c | $(BUILD)/asan/obj
 	$(call msg,ASAN-CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -O1 $(SAN) -c $< -o $@
 
-$(BUILD)/asan/unit/%: tests/unit/%.c $(ASAN_OBJS) | $(BUILD)/asan/unit
+$(BUILD)/asan/libcore.a: $(CORE:%=$(BUILD)/asan/obj/%.o)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(CORE_TESTS:%=$(BUILD)/asan/unit/%): $(BUILD)/asan/unit/%: tests/unit/%.c $(BUILD)/asan/libcore.a \
+		| $(BUILD)/asan/unit
 	$(call msg,ASAN-CC,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) -O1 $(SAN) -Itests/unit $(ALL_LDFLAGS) $< $(ASAN_OBJS) $(PC_LIBS) -lcmocka -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -O1 $(SAN) -Itests/unit $(TEST_LD) $< $(BUILD)/asan/libcore.a \
+		$(CORE_LIBS) $(call pc_libs,$($*_PC)) -lcmocka -o $@
+
+$(DAEMON_TESTS:%=$(BUILD)/asan/unit/%): $(BUILD)/asan/unit/%: tests/unit/%.c \
+		$$(addprefix $(BUILD)/asan/obj/,$$(addsuffix .o,$$($$*_MODS))) | $(BUILD)/asan/unit
+	$(call msg,ASAN-CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -O1 $(SAN) -Itests/unit $(TEST_LD) $< $(filter %.o,$^) \
+		$(call pc_libs,$($*_PC)) -lcmocka -o $@
+
+$(OTHER_TESTS:%=$(BUILD)/asan/unit/%): $(BUILD)/asan/unit/%: tests/unit/%.c $(ASAN_OBJS) \
+		| $(BUILD)/asan/unit
+	$(call msg,ASAN-CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -O1 $(SAN) -Itests/unit $(TEST_LD) $< $(ASAN_OBJS) $(PC_LIBS) \
+		-lcmocka -o $@
 
 $(BUILD)/asan/ja4sentinel: $(ASAN_OBJS) $(BUILD)/asan/obj/main.o
 	$(call msg,ASAN-LD,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -O1 $(SAN) $(ALL_LDFLAGS) $^ $(PC_LIBS) -o $@
 
-# ---- libFuzzer harnesses (clang only) ----
-FUZZ_FLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Iinclude $(PC_CFLAGS)
-FUZZ_SRCS := $(CORE:%=user/%.c)
+# ---- libFuzzer harnesses (clang only): the core, instrumented, and libcrypto ----
+FUZZ_SAN   := address,undefined -fno-sanitize-recover=all
+FUZZ_FLAGS := -std=gnu11 -g -O1 -Iinclude $(PC_CFLAGS) -MMD -MP
 
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_SRCS) include/*.h | $(BUILD)/fuzz
+$(BUILD)/fuzz/obj/%.o: user/%.c | $(BUILD)/fuzz/obj
 	$(call msg,FUZZ-CC,$@)
-	$(Q)$(CLANG) $(FUZZ_FLAGS) $< $(FUZZ_SRCS) $(PC_LIBS) -o $@
+	$(Q)$(CLANG) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link,$(FUZZ_SAN) -c $< -o $@
+
+$(BUILD)/fuzz/libcore.a: $(CORE:%=$(BUILD)/fuzz/obj/%.o)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(BUILD)/fuzz/libcore.a | $(BUILD)/fuzz
+	$(call msg,FUZZ-CC,$@)
+	$(Q)$(CLANG) $(FUZZ_FLAGS) -fsanitize=fuzzer,$(FUZZ_SAN) -Wl,--as-needed $< \
+		$(BUILD)/fuzz/libcore.a $(CORE_LIBS) -o $@
 
 # ---- kernel program tests (BPF_PROG_TEST_RUN; root) ----
 $(BUILD)/bpftest/test_bpf: tests/bpf/test_bpf.c $(BUILD)/bpf/ja4sentinel.skel.h | $(BUILD)/bpftest
@@ -147,8 +209,8 @@ corpus: all
 bench: all
 	$(Q)bench/run.sh
 
-$(BUILD)/obj $(BUILD)/unit $(BUILD)/asan/obj $(BUILD)/asan/unit $(BUILD)/fuzz $(BUILD)/bpf \
-$(BUILD)/bpftest:
+$(BUILD)/obj $(BUILD)/unit $(BUILD)/asan/obj $(BUILD)/asan/unit $(BUILD)/fuzz $(BUILD)/fuzz/obj \
+$(BUILD)/bpf $(BUILD)/bpftest:
 	$(Q)mkdir -p $@
 
 clean:
@@ -156,7 +218,7 @@ clean:
 	$(Q)rm -rf $(BUILD)
 
 # ==== Packaging: install, rpm, rpmlint, man (packaging/) ======================
-# One block, added after the build and test rules and changing none of them.
+# Targets of their own; install builds `all` first.
 #   make install [DESTDIR=dir] [PREFIX=/usr] [BPF=0]   the RPM's layout
 #   make uninstall [DESTDIR=dir]        remove it again (configuration kept)
 #   make rpm [RPMBUILD_ARGS=...]        source tarball + rpmbuild -ba under $(BUILD)/rpm
@@ -273,10 +335,10 @@ man:
 # ==== end of packaging ========================================================
 
 -include $(wildcard $(BUILD)/obj/*.d $(BUILD)/asan/obj/*.d $(BUILD)/unit/*.d $(BUILD)/asan/unit/*.d \
-	$(BUILD)/bpf/*.d)
+	$(BUILD)/fuzz/obj/*.d $(BUILD)/fuzz/*.d $(BUILD)/bpf/*.d)
 
 # ==== Kernel matrix (scripts/kernel-matrix.sh, tests/kernels/) ================
-# One block, appended after the rest and changing none of it.
+# kernel-matrix builds `all`, `bpftest` and the verifier-log probe below first.
 #   make kernel-matrix [KERNELS=5.10,6.1,6.12,host] [KERNEL_MATRIX_ARGS=...]
 # boots Debian's kernels under qemu (KVM, else TCG), runs the BPF and live
 # tests in each and on this machine's kernel, and (for the whole default

@@ -19,8 +19,8 @@
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 const volatile struct j4s_bpf_config j4s_cfg = {
-	.max_bytes = 18432,
-	.max_segments = 100,
+	.max_bytes = J4S_REASM_MAX_BYTES,
+	.max_segments = J4S_DEF_MAX_HELLO_SEGMENTS,
 };
 
 struct {
@@ -254,6 +254,9 @@ static __always_inline bool wanted(struct pkt *p, struct j4s_stats *st)
 	return true;
 }
 
+/* The record and handshake headers: the first bytes of a hello. */
+#define HELLO_HDRS (J4S_TLS_RECORD_HDR + J4S_TLS_HS_HDR)
+
 /* From the first payload bytes: how many stream bytes the hello needs,
  * 0 if this is not a TLS handshake record (the flow ends here). */
 static __always_inline __u32 hello_need(const __u8 *h, __u32 have)
@@ -262,22 +265,23 @@ static __always_inline __u32 hello_need(const __u8 *h, __u32 have)
 
 	/* Judge only the bytes this segment has: a hello may be cut anywhere,
 	 * its record header included. Unknown length: the byte cap. */
-	if (h[0] != 0x16 || (have >= 2 && h[1] != 0x03) || (have >= 6 && h[5] != 0x01))
+	if (h[0] != J4S_TLS_HANDSHAKE || (have >= 2 && h[1] != J4S_TLS_MAJOR) ||
+	    (have > J4S_TLS_RECORD_HDR && h[J4S_TLS_RECORD_HDR] != J4S_TLS_CLIENT_HELLO))
 		return 0;
-	if (have < 5)
+	if (have < J4S_TLS_RECORD_HDR)
 		return j4s_cfg.max_bytes;
 	rlen = (__u32)h[3] << 8 | h[4];
-	if (have < 9)
-		return 5 + rlen + J4S_MULTI_RECORD_SLACK;
+	if (have < HELLO_HDRS)
+		return J4S_TLS_RECORD_HDR + rlen + J4S_MULTI_RECORD_SLACK;
 	body = (__u32)h[6] << 16 | (__u32)h[7] << 8 | h[8];
-	if (4 + body <= rlen)
-		return 5 + rlen;
-	return 9 + body + J4S_MULTI_RECORD_SLACK; /* split over several records */
+	if (J4S_TLS_HS_HDR + body <= rlen)
+		return J4S_TLS_RECORD_HDR + rlen;
+	return HELLO_HDRS + body + J4S_MULTI_RECORD_SLACK; /* split over several records */
 }
 
 static __always_inline bool looks_like_hello(const __u8 *h, __u32 have)
 {
-	return have >= 6 && h[0] == 0x16 && h[1] == 0x03 && h[5] == 0x01;
+	return J4S_TLS_LOOKS_LIKE_HELLO(h, have);
 }
 
 static __always_inline void flow_done(struct j4s_flow *f, struct j4s_stats *st)
@@ -347,8 +351,10 @@ static __always_inline void on_tcp(void *ctx, bool xdp, struct pkt *p, __u32 fra
 	if ((p->flags & (TCP_SYN | TCP_ACK)) == TCP_SYN) {
 		fresh.base = fresh.next = fresh.hi = p->seq + 1;
 		fresh.state = J4S_FLOW_WAIT;
-		bpf_map_update_elem(&j4s_flows, &p->key, &fresh, BPF_ANY);
-		COUNT(st, flows_created);
+		if (bpf_map_update_elem(&j4s_flows, &p->key, &fresh, BPF_ANY))
+			COUNT(st, flow_update_errors);
+		else
+			COUNT(st, flows_created);
 		emit(ctx, xdp, p, frame_len, J4S_EV_SYN, p->payload_len > 0, st);
 		return;
 	}
@@ -366,7 +372,7 @@ static __always_inline void on_tcp(void *ctx, bool xdp, struct pkt *p, __u32 fra
 		}
 		return;
 	}
-	have = p->payload_len < 9 ? p->payload_len : 9; /* >= 1: payload_len checked above */
+	have = p->payload_len < HELLO_HDRS ? p->payload_len : HELLO_HDRS; /* >= 1: checked above */
 	/* Verifiers before 5.13 learn no lower bound from "!= 0": derive the
 	 * size as ((have - 1) & 15) + 1, provably 1..16 and equal to have. */
 	have = ((have - 1) & 15) + 1;
@@ -381,12 +387,48 @@ static __always_inline void on_tcp(void *ctx, bool xdp, struct pkt *p, __u32 fra
 		}
 		fresh.base = fresh.next = fresh.hi = p->seq;
 		fresh.state = J4S_FLOW_WAIT;
-		COUNT(st, flows_picked_up);
 		on_payload(ctx, xdp, p, frame_len, &fresh, head, have, st);
-		bpf_map_update_elem(&j4s_flows, &p->key, &fresh, BPF_ANY);
+		if (bpf_map_update_elem(&j4s_flows, &p->key, &fresh, BPF_ANY))
+			COUNT(st, flow_update_errors);
+		else
+			COUNT(st, flows_picked_up);
 		return;
 	}
 	on_payload(ctx, xdp, p, frame_len, f, head, have, st);
+}
+
+/* TC: bytes of a frame's start parsed from a copy when its headers are not
+ * all in the linear part: Ethernet, two tags, IPv6 with a few extension
+ * headers and TCP with options. A power of two (see parse_copy). */
+#define TC_HDR_COPY 256
+
+/* Parse a frame whose linear part ends before its headers (drivers that
+ * build skbs from page fragments leave little more than the Ethernet
+ * header there) from a copy of its first bytes, in the scratch event that
+ * emit() fills later. Not bpf_skb_pull_data: every packet of the interface
+ * comes here, before the filter, and a pull makes the skb's head writable,
+ * copying it when the skb is cloned (a packet socket is open), a cost the
+ * host's own traffic should not pay. The offsets found are the frame's, and
+ * the bytes beyond the headers are read with bpf_skb_load_bytes anyway. */
+static __always_inline int parse_copy(struct __sk_buff *skb, struct pkt *p, bool l3_dev,
+				      __u32 frame_len)
+{
+	__u64 n = frame_len < TC_HDR_COPY ? frame_len : TC_HDR_COPY;
+	struct j4s_event *ev;
+	struct cursor c;
+	__u32 zero = 0;
+
+	ev = bpf_map_lookup_elem(&j4s_scratch, &zero);
+	if (!ev || !n)
+		return PARSE_TRUNCATED;
+	/* Verifiers before 5.13 learn no lower bound from "!= 0". */
+	n = ((n - 1) & (TC_HDR_COPY - 1)) + 1;
+	if (bpf_skb_load_bytes(skb, 0, ev->data, n))
+		return PARSE_TRUNCATED;
+	c.pos = c.start = ev->data;
+	c.end = ev->data + n;
+	__builtin_memset(p, 0, sizeof(*p));
+	return parse_packet(&c, p, l3_dev);
 }
 
 static __always_inline void process(void *ctx, bool xdp, void *data, void *data_end,
@@ -403,6 +445,8 @@ static __always_inline void process(void *ctx, bool xdp, void *data, void *data_
 
 	COUNT(st, packets);
 	v = parse_packet(&c, &p, l3 && *l3);
+	if (v == PARSE_TRUNCATED && !xdp && frame_len > (__u32)(data_end - data))
+		v = parse_copy(ctx, &p, l3 && *l3, frame_len);
 	switch (v) {
 	case PARSE_OK:
 		break;
@@ -415,11 +459,8 @@ static __always_inline void process(void *ctx, bool xdp, void *data, void *data_
 	case PARSE_FRAGMENT:
 		COUNT(st, fragments);
 		return;
-	default:
-		if (v > 0) /* an ethertype that is neither IPv4 nor IPv6 */
-			COUNT(st, not_ip);
-		else
-			COUNT(st, truncated);
+	default: /* PARSE_TRUNCATED: parse_packet returns nothing else */
+		COUNT(st, truncated);
 		return;
 	}
 	if (!wanted(&p, st))
@@ -433,17 +474,10 @@ static __always_inline void process(void *ctx, bool xdp, void *data, void *data_
 SEC("tc")
 int j4s_tc(struct __sk_buff *skb)
 {
-	__u32 len = skb->len;
-	long data = skb->data, end = skb->data_end;
+	void *data = (void *)(long)skb->data, *end = (void *)(long)skb->data_end;
 
-	/* Headers must be in the linear part for direct access. */
-	if (end - data < 128 && len > end - data) {
-		bpf_skb_pull_data(skb, len < 128 ? len : 128);
-		asm volatile("" ::: "memory");
-		data = skb->data;
-		end = skb->data_end;
-	}
-	process(skb, false, (void *)data, (void *)end, len, skb->ifindex);
+	/* Headers beyond the linear part: parse_copy(), nothing pulled. */
+	process(skb, false, data, end, skb->len, skb->ifindex);
 	return TC_ACT_OK;
 }
 

@@ -8,20 +8,14 @@
 #ifndef J4S_BPF_H
 #define J4S_BPF_H
 
-#define ETH_P_IP     0x0800
-#define ETH_P_IPV6   0x86DD
-#define ETH_P_8021Q  0x8100
-#define ETH_P_8021AD 0x88A8
-#define IPPROTO_TCP_ 6
-#define TC_ACT_OK    0
+/* Ethertypes, VLAN and IPv6 extension-header limits: include/abi.h, shared
+ * with the userspace parser. */
+#define TC_ACT_OK 0
 
 #define TCP_FIN 0x01
 #define TCP_SYN 0x02
 #define TCP_RST 0x04
 #define TCP_ACK 0x10
-
-#define VLAN_MAX_DEPTH 2
-#define IPV6_EXT_MAX   6
 
 enum parse_verdict {
 	PARSE_OK = 0,
@@ -54,7 +48,7 @@ struct vlan_hdr_ {
 	__be16 proto;
 };
 
-/* Ethernet and up to two 802.1Q/802.1ad tags; returns the ethertype. */
+/* Ethernet and up to J4S_VLAN_MAX VLAN tags; returns the ethertype. */
 static __always_inline int parse_eth(struct cursor *c)
 {
 	struct ethhdr *eth = c->pos;
@@ -65,10 +59,10 @@ static __always_inline int parse_eth(struct cursor *c)
 	proto = bpf_ntohs(eth->h_proto);
 	c->pos = eth + 1;
 #pragma unroll
-	for (int i = 0; i < VLAN_MAX_DEPTH; i++) {
+	for (int i = 0; i < J4S_VLAN_MAX; i++) {
 		struct vlan_hdr_ *v = c->pos;
 
-		if (proto != ETH_P_8021Q && proto != ETH_P_8021AD)
+		if (!J4S_ETH_IS_VLAN(proto))
 			break;
 		if ((void *)(v + 1) > c->end)
 			return PARSE_TRUNCATED;
@@ -104,8 +98,9 @@ static __always_inline int parse_ipv4(struct cursor *c, struct pkt *p)
 	return h[9];
 }
 
-/* IPv6 and its extension headers (hop-by-hop, routing, destination
- * options, AH, atomic fragments). Returns the upper protocol. */
+/* IPv6 and up to J4S_IPV6_EXT_MAX extension headers (J4S_IPV6_IS_EXT:
+ * hop-by-hop, routing, destination options, AH, atomic fragments). Returns
+ * the upper protocol, an extension header when the chain is longer. */
 static __always_inline int parse_ipv6(struct cursor *c, struct pkt *p)
 {
 	struct ipv6hdr *ip6 = c->pos;
@@ -121,19 +116,19 @@ static __always_inline int parse_ipv6(struct cursor *c, struct pkt *p)
 	__builtin_memcpy(p->key.daddr, &ip6->daddr, 16);
 	c->pos = ip6 + 1;
 #pragma unroll
-	for (int i = 0; i < IPV6_EXT_MAX; i++) {
+	for (int i = 0; i < J4S_IPV6_EXT_MAX; i++) {
 		__u8 *e = c->pos;
 		__u32 len;
 
-		if (nh != 0 && nh != 43 && nh != 44 && nh != 51 && nh != 60)
+		if (!J4S_IPV6_IS_EXT(nh))
 			break;
 		if ((void *)(e + 8) > c->end)
 			return PARSE_TRUNCATED;
-		if (nh == 44) {
+		if (nh == J4S_IPV6_FRAGMENT) {
 			if ((e[2] << 8 | e[3]) & 0xfff9) /* offset or M flag */
 				return PARSE_FRAGMENT;
 			len = 8;
-		} else if (nh == 51) {
+		} else if (nh == J4S_IPV6_AH) {
 			len = ((__u32)e[1] + 2) * 4;
 		} else {
 			len = ((__u32)e[1] + 1) * 8;
@@ -177,9 +172,9 @@ static __always_inline int parse_l3_start(struct cursor *c)
 	if ((void *)(v + 1) > c->end)
 		return PARSE_TRUNCATED;
 	if ((*v >> 4) == 4)
-		return ETH_P_IP;
+		return J4S_ETH_P_IP;
 	if ((*v >> 4) == 6)
-		return ETH_P_IPV6;
+		return J4S_ETH_P_IPV6;
 	return PARSE_NOT_IP;
 }
 
@@ -191,15 +186,15 @@ static __always_inline int parse_packet(struct cursor *c, struct pkt *p, bool l3
 	if (proto < 0)
 		return proto;
 	p->l3_off = (__u32)(c->pos - c->start);
-	if (proto == ETH_P_IP)
+	if (proto == J4S_ETH_P_IP)
 		proto = parse_ipv4(c, p);
-	else if (proto == ETH_P_IPV6)
+	else if (proto == J4S_ETH_P_IPV6)
 		proto = parse_ipv6(c, p);
 	else
 		return PARSE_NOT_IP;
 	if (proto < 0)
 		return proto;
-	if (proto != IPPROTO_TCP_)
+	if (proto != J4S_IPPROTO_TCP)
 		return PARSE_NOT_TCP;
 	return parse_tcp(c, p);
 }

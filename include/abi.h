@@ -14,6 +14,74 @@
 #include <linux/types.h>
 #endif
 
+/*
+ * Parsing constants. The kernel program and the userspace parser
+ * (user/packet.c, user/flow.c) both use these, so a packet the live modes
+ * accept is one the offline mode accepts, and the other way round: an
+ * attacker cannot craft traffic that one side follows and the other drops.
+ */
+
+/* Ethertypes: IPv4, IPv6 and the VLAN tags followed (802.1Q, 802.1ad and
+ * the pre-standard QinQ outer tag 0x9100 some switches still send). */
+#define J4S_ETH_P_IP	0x0800
+#define J4S_ETH_P_IPV6	0x86DD
+#define J4S_ETH_P_8021Q	0x8100
+#define J4S_ETH_P_8021AD 0x88A8
+#define J4S_ETH_P_QINQ	0x9100
+#define J4S_ETH_IS_VLAN(p)                                                                         \
+	((p) == J4S_ETH_P_8021Q || (p) == J4S_ETH_P_8021AD || (p) == J4S_ETH_P_QINQ)
+
+/* VLAN tags skipped; a frame with one more tag is not ours to guess (not_ip). */
+#define J4S_VLAN_MAX 2
+
+#define J4S_IPPROTO_TCP 6
+
+/* IPv6 extension headers followed to reach TCP: hop-by-hop, routing,
+ * fragment (atomic ones only), AH, destination options. A chain longer
+ * than J4S_IPV6_EXT_MAX headers is not followed (not_tcp): it bounds the
+ * kernel's unrolled loop, and a real packet carries one or two. */
+#define J4S_IPV6_HOPOPTS  0
+#define J4S_IPV6_ROUTING  43
+#define J4S_IPV6_FRAGMENT 44
+#define J4S_IPV6_AH	  51
+#define J4S_IPV6_DSTOPTS  60
+#define J4S_IPV6_IS_EXT(nh)                                                                        \
+	((nh) == J4S_IPV6_HOPOPTS || (nh) == J4S_IPV6_ROUTING || (nh) == J4S_IPV6_FRAGMENT ||     \
+	 (nh) == J4S_IPV6_AH || (nh) == J4S_IPV6_DSTOPTS)
+#define J4S_IPV6_EXT_MAX 6
+
+/* TLS as the kernel judges a flow's first payload bytes: a handshake record
+ * (content type 22, major version 3) whose message is a ClientHello. */
+#define J4S_TLS_HANDSHAKE    0x16
+#define J4S_TLS_MAJOR	     0x03
+#define J4S_TLS_CLIENT_HELLO 0x01
+#define J4S_TLS_RECORD_HDR   5 /* type, version, 16-bit length */
+#define J4S_TLS_HS_HDR	     4 /* type, 24-bit length */
+
+/* The first n payload bytes at h of a flow whose SYN was missed start a
+ * ClientHello: the flow is picked up. */
+#define J4S_TLS_LOOKS_LIKE_HELLO(h, n)                                                             \
+	((n) > J4S_TLS_RECORD_HDR && (h)[0] == J4S_TLS_HANDSHAKE && (h)[1] == J4S_TLS_MAJOR &&     \
+	 (h)[J4S_TLS_RECORD_HDR] == J4S_TLS_CLIENT_HELLO)
+
+/* Largest ClientHello message body (bytes, the 24-bit handshake length) we
+ * accept: one maximum-size TLS plaintext record. Real hellos, post-quantum
+ * key shares included, stay under 4 KiB. */
+#define J4S_HELLO_MAX_BODY 16384
+
+/* Largest TLS record payload at stream start (bytes): 2^14 plus the 2048 the
+ * RFC allows for compressed records; anything larger is not TLS. */
+#define J4S_TLS_MAX_RECORD 18432
+
+/* Stream bytes of one hello, in the kernel (sent up) and in userspace
+ * (buffered): a maximum hello plus its 4-byte handshake header and room
+ * for the 5-byte headers of the records it may be split into. */
+#define J4S_REASM_MAX_BYTES (J4S_HELLO_MAX_BODY + J4S_TLS_HS_HDR + 2048)
+
+/* Segments of one hello that bring no in-order progress, by default
+ * (core.max_hello_segments): see include/defaults.h. */
+#define J4S_DEF_MAX_HELLO_SEGMENTS 100
+
 /* Bytes of an event's packet data: the largest hello we reassemble plus
  * IP/TCP headers. Events are written with their real length. */
 #define J4S_SNAP_MAX 18688
@@ -84,11 +152,10 @@ struct j4s_bpf_config {
 	__u16 max_segments;   /* segments per hello that bring no new byte */
 	__u8 filter_local;    /* destination must be in j4s_local */
 	__u8 filter_exclude;  /* source must not be in j4s_excl */
-	__u8 debug;           /* bpf_printk on early exits */
 	__u8 xdp_copy;        /* XDP copies by hand even where bpf_xdp_load_bytes
 			       * exists: the path of kernels before 5.18 (tests) */
 	__u8 l3dev;           /* some interface is in j4s_l3dev: look packets up */
-	__u8 pad[5];
+	__u8 pad[6];
 };
 
 /* Per-CPU counters; bpftool map dump prints them by name. */
@@ -114,6 +181,7 @@ struct j4s_stats {
 	__u64 after_done;       /* packets of done flows */
 	__u64 bare_acks;        /* no payload, no flags to report */
 	__u64 copy_errors;      /* packet bytes could not be read */
+	__u64 flow_update_errors; /* j4s_flows update failed: the flow is not tracked */
 };
 
 /* Checked by both compilers: the two sides must agree byte for byte. */
@@ -121,6 +189,11 @@ _Static_assert(sizeof(struct j4s_event) == J4S_EVENT_HDR_SIZE + J4S_SNAP_MAX, "e
 _Static_assert(sizeof(struct j4s_flow_key) == 40, "flow key");
 _Static_assert(sizeof(struct j4s_flow) == 20, "flow");
 _Static_assert(sizeof(struct j4s_bpf_config) == 16, "config");
-_Static_assert(sizeof(struct j4s_stats) == 21 * 8, "stats");
+_Static_assert(sizeof(struct j4s_stats) == 22 * 8, "stats");
+/* An event holds a whole hello behind the largest IPv4 and TCP headers. */
+_Static_assert(J4S_SNAP_MAX >= J4S_REASM_MAX_BYTES + 60 + 60, "snap length");
+/* A maximum hello fits one record; the segment cap is a __u16 in the config. */
+_Static_assert(J4S_HELLO_MAX_BODY + J4S_TLS_HS_HDR <= J4S_TLS_MAX_RECORD, "hello in a record");
+_Static_assert(J4S_DEF_MAX_HELLO_SEGMENTS <= 0xffff, "segments");
 
 #endif

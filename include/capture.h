@@ -77,8 +77,9 @@ struct capture *capture_pcap_open_file(const char *path, char *err, size_t errle
  */
 int capture_pcap_next(struct capture *c, struct packet *pkt, char *err, size_t errlen);
 
-/* Live: libpcap on an interface ("any" = all), immediate mode, the filter
- * applied in the kernel, non-blocking; nanosecond timestamps. vlan_too:
+/* Live: libpcap on an interface ("any" = all), TPACKET_V3 blocks handed
+ * over when full or after a short timeout, the filter applied in the
+ * kernel, non-blocking; nanosecond timestamps. vlan_too:
  * a generated filter, to be widened to VLAN-tagged frames on Ethernet. */
 struct capture *capture_pcap_open_live(const char *iface, const char *filter, bool vlan_too,
 				       uint32_t buffer_bytes, char *err, size_t errlen);

@@ -7,6 +7,9 @@
 #ifndef J4S_DEFAULTS_H
 #define J4S_DEFAULTS_H
 
+/* Limits the kernel program shares (hello sizes, byte and segment caps). */
+#include "abi.h"
+
 #define J4S_VERSION "0.1.0"
 
 /* Default configuration file; absent file = built-in defaults. */
@@ -40,24 +43,21 @@
  * gap, retransmitted, overlapping (core.max_hello_segments); the number of
  * the Go daemon's DefaultMaxHelloSegments, which counted every segment. A
  * real client needs 0-3; a hello sent in order is bounded by its bytes
- * (REASM_MAX_BYTES), however small its segments. */
-#define DEF_MAX_HELLO_SEGMENTS 100
+ * (REASM_MAX_BYTES), however small its segments. The kernel program's
+ * default too, before userspace sets the configured value. */
+#define DEF_MAX_HELLO_SEGMENTS J4S_DEF_MAX_HELLO_SEGMENTS
 #define MIN_MAX_HELLO_SEGMENTS 1
 #define MAX_MAX_HELLO_SEGMENTS 10000
 
-/* Largest ClientHello message body (bytes, the 24-bit handshake length) we
- * accept: one maximum-size TLS plaintext record. Real hellos, post-quantum
- * key shares included, stay under 4 KiB. */
-#define HELLO_MAX_BODY 16384
+/* Largest ClientHello body, largest TLS record at stream start and stream
+ * bytes of one hello (bytes): the kernel program's limits too, so they live
+ * in abi.h, which says why they have these values. */
+#define HELLO_MAX_BODY  J4S_HELLO_MAX_BODY
+#define TLS_MAX_RECORD  J4S_TLS_MAX_RECORD
+#define REASM_MAX_BYTES J4S_REASM_MAX_BYTES
 
-/* Largest TLS record payload at stream start (bytes): 2^14 plus the 2048 the
- * RFC allows for compressed records; anything larger is not TLS. */
-#define TLS_MAX_RECORD 18432
-
-/* Stream bytes buffered for one hello (bytes): a maximum hello plus its
- * 4-byte handshake header and room for the 5-byte headers of the records it
- * may be split into. */
-#define REASM_MAX_BYTES (HELLO_MAX_BODY + 4 + 2048)
+/* The kernel program's segment cap is a __u16 (struct j4s_bpf_config). */
+_Static_assert(MAX_MAX_HELLO_SEGMENTS <= 0xffff, "max_hello_segments fits the kernel's cap");
 
 /* Bytes all reassembly buffers may hold together: real hellos split over
  * segments need a few KiB each for a few ms; beyond this, flows dribbling

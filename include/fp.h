@@ -51,4 +51,11 @@ int fp_ja3(struct fp_hash *h, const struct hello_info *hi, char *str, char md5[3
 /* Two-character JA4 version code of a TLS version value. */
 const char *fp_ja4_version(uint16_t v);
 
+/* Lowercase hex digit of the low 4 bits of v: the one digit table of the
+ * hashes, the JA4 lists and the record's escapes. */
+static inline char fp_hex_digit(unsigned int v)
+{
+	return "0123456789abcdef"[v & 15];
+}
+
 #endif

@@ -19,7 +19,6 @@ enum log_level {
 };
 
 void log_set_level(enum log_level lvl);
-enum log_level log_get_level(void);
 /* "debug", "info", "warn", "error"; -1 if none. */
 int log_level_parse(const char *s);
 

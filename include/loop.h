@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
  * loop: drives a capture backend into the pipeline and the outputs. The
- * offline loop reads to the end of the file; the live loop (epoll over the
- * capture, signal, timer and output fds) comes with the live modes.
+ * offline loop reads to the end of the file; the live loop waits on the
+ * capture fd, a signalfd and a timerfd. Outputs have no fd in its epoll
+ * set: their queues are drained after each batch of packets and at every
+ * timer tick.
  */
 #ifndef J4S_LOOP_H
 #define J4S_LOOP_H

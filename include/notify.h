@@ -10,7 +10,8 @@
 
 #include <stdint.h>
 
-/* Read NOTIFY_SOCKET and WATCHDOG_USEC; 0, or -1 if the socket is unusable. */
+/* Read NOTIFY_SOCKET and WATCHDOG_USEC; 0, or a negative errno if the socket
+ * is unusable (logged, with what was wrong). */
 int notify_init(void);
 void notify_send(const char *msg);
 /* Interval at which to send WATCHDOG=1 (half of WATCHDOG_USEC), 0 = none. */

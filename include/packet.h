@@ -17,9 +17,9 @@
 struct packet {
 	const uint8_t *data; /* from the L3 header on */
 	uint32_t caplen;     /* bytes at data */
-	uint32_t origlen;    /* L3 length on the wire, >= caplen */
+	uint32_t origlen;    /* L3 length on the wire, >= caplen (stats: captured_short) */
 	uint64_t ts_ns;      /* realtime, Unix ns */
-	uint32_t ifindex;    /* 0 when unknown (files) */
+	uint32_t ifindex;    /* 0 when unknown (files); read by nobody yet */
 };
 
 enum packet_verdict {
@@ -60,8 +60,9 @@ struct pkt_info {
 };
 
 /*
- * Find the L3 header behind a pcap link layer (DLT_EN10MB with up to two
- * 802.1Q/802.1ad tags, LINUX_SLL, LINUX_SLL2, RAW, IPV4, IPV6, NULL, LOOP).
+ * Find the L3 header behind a pcap link layer (DLT_EN10MB, LINUX_SLL and
+ * LINUX_SLL2 with up to two 802.1Q, 802.1ad or 0x9100 tags as the kernel
+ * program follows them (include/abi.h), RAW, IPV4, IPV6, NULL, LOOP).
  * On PKT_OK, *l3 and *l3len describe the L3 packet.
  */
 enum packet_verdict packet_strip_link(int linktype, const uint8_t *data, uint32_t caplen,
@@ -70,7 +71,8 @@ enum packet_verdict packet_strip_link(int linktype, const uint8_t *data, uint32_
 /* Whether packet_strip_link() knows this link type. */
 bool packet_link_supported(int linktype);
 
-/* Parse IPv4/IPv6 (options, extension headers) and TCP. */
+/* Parse IPv4/IPv6 (options; the extension headers the kernel program
+ * follows, as deep) and TCP. */
 enum packet_verdict packet_parse(const uint8_t *l3, uint32_t caplen, struct pkt_info *pi);
 
 /* TCP option digest of a SYN (or of the first hello segment). */

@@ -21,6 +21,7 @@ struct config;
 struct pipeline_stats {
 	uint64_t packets;                     /* handed in */
 	uint64_t bytes;                       /* captured L3 bytes handed in */
+	uint64_t captured_short;              /* caplen < origlen: cut by the capture */
 	uint64_t parse[PKT_VERDICT_MAX];      /* per packet verdict */
 	uint64_t not_listen;                  /* TCP not to a listen port */
 	uint64_t excluded;                    /* source in exclude_source_ips */

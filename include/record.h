@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
- * record: the flat JSON object of one ClientHello (design.md §7), built with
- * json-c. Names and ALPN are arbitrary bytes: they are escaped so the record
- * is valid JSON and printable ASCII whatever the packet held. A record never
- * exceeds RECORD_MAX_BYTES: raw JA4 forms go first, then long names are cut,
- * and the record says so in its counters.
+ * record: the flat JSON object of one ClientHello (design.md §7), written
+ * straight into the caller's buffer (json-c cost more than the rest of a
+ * hello together). Names and ALPN are arbitrary bytes: they are escaped so
+ * the record is valid JSON and printable ASCII whatever the packet held. A
+ * record never exceeds RECORD_MAX_BYTES: names longer than RECORD_MAX_NAME
+ * are cut, and when that is not enough the raw JA4 forms are left out; the
+ * counters say so.
  */
 #ifndef J4S_RECORD_H
 #define J4S_RECORD_H
@@ -30,7 +32,7 @@ struct record_stats {
 	uint64_t records;
 	uint64_t raw_dropped;  /* raw JA4 forms left out to stay under 64 KiB */
 	uint64_t names_cut;    /* tls_sni / tls_alpn shortened */
-	uint64_t errors;       /* json-c failures */
+	uint64_t errors;       /* records over RECORD_MAX_BYTES even without raw forms */
 };
 
 /*

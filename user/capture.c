@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <time.h>
 #include "capture_priv.h"
+#include "clock.h"
 #include "defaults.h"
 
 const char *capture_mode_name(enum capture_mode m)
@@ -63,10 +64,7 @@ uint32_t capture_budget_chunk(const struct capture_budget *b)
 
 static uint64_t mono_ns(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	return clock_ns(CLOCK_MONOTONIC);
 }
 
 /* ---- generic calls, forwarded to the backend ---- */

@@ -24,6 +24,7 @@
 #include <json-c/json.h>
 #include "abi.h"
 #include "capture_bpf.h"
+#include "clock.h"
 #include "config.h"
 #include "defaults.h"
 #include "ifaddr.h"
@@ -87,14 +88,6 @@ static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap
 	free(msg);
 	log_vlib(level == LIBBPF_WARN ? LOG_INFO : LOG_DEBUG, "libbpf", fmt, ap);
 	return 0;
-}
-
-static uint64_t clock_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
 /* Kernel timestamps are CLOCK_MONOTONIC; records want realtime. */
@@ -224,6 +217,7 @@ void capture_bpf_stats(struct capture *c, struct json_object *o)
 		PUT(after_done);
 		PUT(bare_acks);
 		PUT(copy_errors);
+		PUT(flow_update_errors);
 #undef PUT
 	}
 }

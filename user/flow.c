@@ -259,13 +259,11 @@ static void flow_start(struct flow_table *ft, struct flow *f, const struct pkt_i
 		memcpy(m->opts, pi->tcp_opts, pi->tcp_opt_len);
 }
 
-/* First payload of a flow whose SYN we missed: must look like a ClientHello. */
+/* First payload of a flow whose SYN we missed: must look like a ClientHello,
+ * by the kernel program's test, so live and offline modes pick up the same. */
 static bool looks_like_hello(const struct pkt_info *pi)
 {
-	const uint8_t *p = pi->payload;
-	uint32_t n = pi->payload_len;
-
-	return n >= 1 && p[0] == 0x16 && (n < 2 || p[1] == 0x03) && (n < 6 || p[5] == 0x01);
+	return J4S_TLS_LOOKS_LIKE_HELLO(pi->payload, pi->payload_len);
 }
 
 /* The flow ends without a hello: keep it, done, so the rest costs nothing. */

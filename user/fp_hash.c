@@ -17,13 +17,11 @@ struct fp_hash {
 	EVP_MD_CTX *ctx;
 };
 
-static const char hexd[] = "0123456789abcdef";
-
 static void to_hex(const uint8_t *in, size_t n, char *out)
 {
 	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = hexd[in[i] >> 4];
-		out[2 * i + 1] = hexd[in[i] & 15];
+		out[2 * i] = fp_hex_digit(in[i] >> 4);
+		out[2 * i + 1] = fp_hex_digit(in[i] & 15);
 	}
 	out[2 * n] = '\0';
 }

@@ -11,14 +11,12 @@
 
 #define LIST_MAX (5 * HELLO_MAX_U16 + 16) /* "xxxx," per value */
 
-static const char hexd[] = "0123456789abcdef";
-
 static char *put_hex4(char *o, uint16_t v)
 {
-	o[0] = hexd[v >> 12];
-	o[1] = hexd[(v >> 8) & 15];
-	o[2] = hexd[(v >> 4) & 15];
-	o[3] = hexd[v & 15];
+	o[0] = fp_hex_digit(v >> 12);
+	o[1] = fp_hex_digit((v >> 8) & 15);
+	o[2] = fp_hex_digit((v >> 4) & 15);
+	o[3] = fp_hex_digit(v & 15);
 	return o + 4;
 }
 
@@ -105,8 +103,8 @@ static void alpn_code(const struct hello_info *hi, char out[2])
 		out[1] = (char)l;
 	} else {
 		/* First and last character of the name in hex. */
-		out[0] = hexd[f >> 4];
-		out[1] = hexd[l & 15];
+		out[0] = fp_hex_digit(f >> 4);
+		out[1] = fp_hex_digit(l & 15);
 	}
 }
 

@@ -6,20 +6,11 @@
  */
 #include <stddef.h>
 #include <string.h>
+#include "byteorder.h"
 #include "hello.h"
 
 #define TLS_CT_HANDSHAKE 0x16
 #define TLS_HS_CLIENT_HELLO 0x01
-
-static inline uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static inline uint32_t rd24(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
-}
 
 /* Record header at p (5 bytes available): a handshake record we accept? */
 static enum hello_verdict check_record(const uint8_t *p, uint32_t *rlen)

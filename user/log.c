@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 #include <json-c/json.h>
+#include "clock.h"
 #include "log.h"
 
 static enum log_level cur_level = LOG_INFO;
@@ -20,11 +20,6 @@ static const char *const level_names[] = { "DEBUG", "INFO", "WARN", "ERROR" };
 void log_set_level(enum log_level lvl)
 {
 	cur_level = lvl;
-}
-
-enum log_level log_get_level(void)
-{
-	return cur_level;
 }
 
 int log_level_parse(const char *s)
@@ -43,7 +38,7 @@ void log_write(enum log_level lvl, const char *component, struct json_object *fi
 	       const char *fmt, ...)
 {
 	struct json_object *o;
-	struct timespec ts;
+	uint64_t now;
 	char msg[1024];
 	va_list ap;
 
@@ -54,7 +49,7 @@ void log_write(enum log_level lvl, const char *component, struct json_object *fi
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	clock_gettime(CLOCK_REALTIME, &ts);
+	now = clock_ns(CLOCK_REALTIME);
 	o = json_object_new_object();
 	if (!o) {
 		fprintf(stderr, "%s %s: %s\n", level_names[lvl], component, msg);
@@ -62,7 +57,7 @@ void log_write(enum log_level lvl, const char *component, struct json_object *fi
 		return;
 	}
 	json_object_object_add(o, "timestamp",
-			       json_object_new_int64((int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec));
+			       json_object_new_int64((int64_t)now));
 	json_object_object_add(o, "level", json_object_new_string(level_names[lvl]));
 	json_object_object_add(o, "component", json_object_new_string(component));
 	json_object_object_add(o, "message", json_object_new_string(msg));

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "capture.h"
+#include "clock.h"
 #include "defaults.h"
 #include "log.h"
 #include "loop.h"
@@ -67,14 +68,6 @@ struct live {
  * every second and logged at most every LOOP_LOSS_LOG_SEC, with the count
  * since the last line: a record missing is a client not fingerprinted. */
 #define LOOP_LOSS_LOG_SEC 10
-
-static uint64_t clock_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 static void on_packet(void *ctx, const struct packet *pkt)
 {

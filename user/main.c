@@ -329,7 +329,10 @@ static int run_live(const struct config *cfg)
 	char *filter = NULL;
 	char err[512];
 
-	notify_init();
+	/* Without the socket (notify_init logged why) systemd never hears
+	 * READY=1: a Type=notify unit fails its start. Capture runs anyway. */
+	if (notify_init())
+		log_warn("main", "no notifications to systemd: a Type=notify start will time out");
 	if (open_outputs(cfg, outs, &n_outs))
 		goto out;
 	p = pipeline_new(cfg, false, outs, n_outs);

@@ -46,7 +46,7 @@ int notify_init(void)
 	len = strlen(path);
 	if ((path[0] != '/' && path[0] != '@') || len >= sizeof(notify_addr.sun_path)) {
 		log_warn("notify", "NOTIFY_SOCKET \"%s\" is not a usable socket path", path);
-		return -1;
+		return -EINVAL;
 	}
 	memset(&notify_addr, 0, sizeof(notify_addr));
 	notify_addr.sun_family = AF_UNIX;
@@ -56,8 +56,10 @@ int notify_init(void)
 	notify_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len);
 	notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (notify_fd < 0) {
-		log_warn("notify", "cannot create the notify socket: %s", strerror(errno));
-		return -1;
+		int e = errno;
+
+		log_warn("notify", "cannot create the notify socket: %s", strerror(e));
+		return -e;
 	}
 	return 0;
 }

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include "abi.h"
+#include "byteorder.h"
 #include "packet.h"
 
 /* pcap LINKTYPE_/DLT_ values; the numbers are ABI, pcap.h is not needed. */
@@ -22,48 +24,27 @@
 #define LT_IPV6      229
 #define LT_SLL2      276
 
-#define ETH_P_IPV4  0x0800
-#define ETH_P_IPV6  0x86dd
-#define ETH_P_8021Q 0x8100
-#define ETH_P_8021AD 0x88a8
-#define ETH_P_QINQ1 0x9100 /* pre-standard QinQ outer tag */
+/* Ethertypes, VLAN tags and the IPv6 extension headers followed are the
+ * kernel program's (include/abi.h): live and offline modes must agree. */
 
-#define MAX_VLAN_TAGS 2
-#define MAX_IPV6_EXT  8
-
-static inline uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static inline uint32_t rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static bool is_vlan(uint16_t proto)
-{
-	return proto == ETH_P_8021Q || proto == ETH_P_8021AD || proto == ETH_P_QINQ1;
-}
-
-/* Skip up to two VLAN tags at off; the ethertype after them in *proto. */
+/* Skip up to J4S_VLAN_MAX VLAN tags at off; the ethertype after them in *proto. */
 static enum packet_verdict skip_vlans(const uint8_t *data, uint32_t caplen, uint32_t *off,
 				      uint16_t *proto)
 {
-	for (int i = 0; i < MAX_VLAN_TAGS && is_vlan(*proto); i++) {
+	for (int i = 0; i < J4S_VLAN_MAX && J4S_ETH_IS_VLAN(*proto); i++) {
 		if (*off + 4 > caplen)
 			return PKT_TRUNCATED;
 		*proto = rd16(data + *off + 2);
 		*off += 4;
 	}
-	if (is_vlan(*proto))
-		return PKT_NOT_IP; /* a third tag: not ours to guess */
+	if (J4S_ETH_IS_VLAN(*proto))
+		return PKT_NOT_IP; /* one tag more: not ours to guess */
 	return PKT_OK;
 }
 
 static enum packet_verdict ethertype_l3(uint16_t proto)
 {
-	return proto == ETH_P_IPV4 || proto == ETH_P_IPV6 ? PKT_OK : PKT_NOT_IP;
+	return proto == J4S_ETH_P_IP || proto == J4S_ETH_P_IPV6 ? PKT_OK : PKT_NOT_IP;
 }
 
 /* BSD loopback family: host order of the capturing machine, so try both. */
@@ -212,16 +193,11 @@ static enum packet_verdict parse_ipv4(const uint8_t *p, uint32_t caplen, struct 
 	memset(pi->dst + 4, 0, 12);
 	if (frag & 0x3fff) /* MF or an offset */
 		return PKT_FRAGMENT;
-	if (p[9] != 6)
+	if (p[9] != J4S_IPPROTO_TCP)
 		return PKT_NOT_TCP;
 	/* A capture may hold link padding past tot, or less than tot. */
 	avail = (caplen < tot ? caplen : tot) - ihl;
 	return parse_tcp(p + ihl, avail, tot - ihl, pi);
-}
-
-static bool ipv6_ext(uint8_t nh)
-{
-	return nh == 0 || nh == 43 || nh == 44 || nh == 51 || nh == 60;
 }
 
 static enum packet_verdict parse_ipv6(const uint8_t *p, uint32_t caplen, struct pkt_info *pi)
@@ -243,17 +219,17 @@ static enum packet_verdict parse_ipv6(const uint8_t *p, uint32_t caplen, struct 
 	if (plen == 0) /* jumbogram or TSO on capture: trust the capture */
 		plen = caplen - 40;
 	end = 40 + plen;
-	for (int i = 0; i < MAX_IPV6_EXT && ipv6_ext(nh); i++) {
+	for (int i = 0; i < J4S_IPV6_EXT_MAX && J4S_IPV6_IS_EXT(nh); i++) {
 		uint32_t hlen;
 
 		if (off + 8 > caplen || off + 8 > end)
 			return off + 8 > end ? PKT_MALFORMED : PKT_TRUNCATED;
-		if (nh == 44) {
+		if (nh == J4S_IPV6_FRAGMENT) {
 			/* Fragment: offset or M flag set means a real fragment. */
 			if (rd16(p + off + 2) & 0xfff9)
 				return PKT_FRAGMENT;
 			hlen = 8;
-		} else if (nh == 51) {
+		} else if (nh == J4S_IPV6_AH) {
 			hlen = ((uint32_t)p[off + 1] + 2) * 4;
 		} else {
 			hlen = ((uint32_t)p[off + 1] + 1) * 8;
@@ -263,7 +239,7 @@ static enum packet_verdict parse_ipv6(const uint8_t *p, uint32_t caplen, struct 
 		if (off > end)
 			return PKT_MALFORMED;
 	}
-	if (nh != 6)
+	if (nh != J4S_IPPROTO_TCP)
 		return PKT_NOT_TCP;
 	if (off > caplen)
 		return PKT_TRUNCATED;

@@ -185,6 +185,10 @@ void pipeline_packet(struct pipeline *p, const struct packet *pkt)
 
 	p->st.packets++;
 	p->st.bytes += pkt->caplen;
+	/* Cut by the snap length, the event size or XDP's copy limit: a hello
+	 * segment cut so cannot complete its hello. */
+	if (pkt->caplen < pkt->origlen)
+		p->st.captured_short++;
 	if (pkt->ts_ns >= p->last_expire + NSEC_PER_SEC)
 		pipeline_tick(p, pkt->ts_ns);
 	v = packet_parse(pkt->data, pkt->caplen, &pi);

@@ -17,8 +17,6 @@
 #include <sys/socket.h>
 #include "record.h"
 
-static const char hexd[] = "0123456789abcdef";
-
 size_t record_escape_bytes(const uint8_t *in, size_t len, char *out)
 {
 	char *o = out;
@@ -31,8 +29,8 @@ size_t record_escape_bytes(const uint8_t *in, size_t len, char *out)
 		} else {
 			*o++ = '\\';
 			*o++ = 'x';
-			*o++ = hexd[c >> 4];
-			*o++ = hexd[c & 15];
+			*o++ = fp_hex_digit(c >> 4);
+			*o++ = fp_hex_digit(c & 15);
 		}
 	}
 	*o = '\0';
@@ -147,7 +145,10 @@ static void jw_str_len(struct jw *w, const char *key, const char *s, size_t n)
 		if (c == '"' || c == '\\')
 			jw_raw(w, c == '"' ? "\\\"" : "\\\\", 2);
 		else if (c < 0x20)
-			jw_raw(w, (char[6]){ '\\', 'u', '0', '0', hexd[c >> 4], hexd[c & 15] }, 6);
+			jw_raw(w,
+			       (char[6]){ '\\', 'u', '0', '0', fp_hex_digit(c >> 4),
+					  fp_hex_digit(c & 15) },
+			       6);
 		else
 			jw_raw(w, "\\ufffd", 6);
 		run = ++i;

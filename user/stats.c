@@ -63,6 +63,7 @@ static struct json_object *packet_fields(const struct pipeline_stats *s,
 	}
 	put(o, "packets", s->packets);
 	put(o, "bytes", s->bytes);
+	put(o, "captured_short", s->captured_short);
 	for (int v = 1; v < PKT_VERDICT_MAX; v++)
 		if (s->parse[v])
 			put(o, packet_verdict_str(v), s->parse[v]);

@@ -344,6 +344,95 @@ static void test_ipv6_extension_headers(void **state)
 	assert_int_equal(f->last_caplen, 40 + 16 + 32);
 }
 
+/* The pre-standard QinQ tag 0x9100 is followed like 802.1ad (userspace
+ * does the same: include/abi.h); one tag more than J4S_VLAN_MAX is not. */
+static void test_syn_vlan_9100(void **state)
+{
+	struct fixture *f = *state;
+	static const uint8_t macs[12] = { 2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2 };
+
+	reset(f);
+	put(f, macs, 12);
+	put(f, (uint8_t[8]){ 0x91, 0x00, 0, 10, 0x81, 0x00, 0, 100 }, 8);
+	put(f, (uint8_t[2]){ 0x08, 0x00 }, 2);
+	ipv4(f, "198.18.0.2", 32, 6, 0x4000);
+	tcp(f, 443, 0x02, 1000, 1);
+	assert_int_equal(run(f), f->xdp ? XDP_PASS : TC_ACT_OK);
+	assert_int_equal(f->events, 1);
+	assert_int_equal(f->last_kind, J4S_EV_SYN);
+	assert_int_equal(f->last_caplen, 20 + 32);
+	reset(f);
+	put(f, macs, 12);
+	for (int i = 0; i < J4S_VLAN_MAX + 1; i++)
+		put(f, (uint8_t[4]){ 0x91, 0x00, 0, 10 }, 4);
+	put(f, (uint8_t[2]){ 0x08, 0x00 }, 2);
+	ipv4(f, "198.18.0.2", 32, 6, 0x4000);
+	tcp(f, 443, 0x02, 1000, 1);
+	assert_int_equal(run(f), f->xdp ? XDP_PASS : TC_ACT_OK);
+	assert_int_equal(f->events, 0);
+	assert_int_equal(stats(f).not_ip, 1);
+}
+
+/* J4S_IPV6_EXT_MAX extension headers are followed, one more is not. */
+static void test_ipv6_extension_header_limit(void **state)
+{
+	struct fixture *f = *state;
+
+	reset(f);
+	eth(f, 0x86dd, 0);
+	ipv6(f, 32, J4S_IPV6_EXT_MAX);
+	tcp(f, 443, 0x02, 5000, 1);
+	assert_int_equal(run(f), f->xdp ? XDP_PASS : TC_ACT_OK);
+	assert_int_equal(f->events, 1);
+	assert_int_equal(f->last_caplen, 40 + 8 * J4S_IPV6_EXT_MAX + 32);
+	reset(f);
+	eth(f, 0x86dd, 0);
+	ipv6(f, 32, J4S_IPV6_EXT_MAX + 1);
+	tcp(f, 443, 0x02, 5000, 1);
+	assert_int_equal(run(f), f->xdp ? XDP_PASS : TC_ACT_OK);
+	assert_int_equal(f->events, 0);
+	assert_int_equal(stats(f).not_tcp, 1);
+}
+
+/* tc: a frame whose linear part ends after the Ethernet header (as drivers
+ * that build skbs from page fragments hand them) is parsed from a copy, not
+ * pulled. BPF_PROG_TEST_RUN builds such an skb where the kernel takes the
+ * linear size from ctx->data_end (6.19); elsewhere the case is skipped. */
+static void test_tc_headers_beyond_linear_part(void **state)
+{
+	struct fixture *f = *state;
+	struct __sk_buff ctx = { .data_end = 14 };
+	LIBBPF_OPTS(bpf_test_run_opts, o, .ctx_in = &ctx, .ctx_size_in = sizeof(ctx));
+	int rc;
+
+	if (f->xdp)
+		skip();
+	reset(f);
+	syn_v4(f, "198.18.0.2", 443, 0, 1);
+	o.data_in = f->buf;
+	o.data_size_in = (uint32_t)f->len;
+	rc = bpf_prog_test_run_opts(bpf_program__fd(f->skel->progs.j4s_tc), &o);
+	if (rc == -EINVAL)
+		skip(); /* this kernel builds only linear skbs */
+	assert_int_equal(rc, 0);
+	ring_buffer__consume(f->rb);
+	assert_int_equal(o.retval, TC_ACT_OK);
+	assert_int_equal(f->events, 1);
+	assert_int_equal(f->last_kind, J4S_EV_SYN);
+	assert_int_equal(f->last_caplen, 20 + 32);
+	assert_memory_equal(f->last_data, f->buf + 14, 20 + 32);
+	/* Not a listen port: counted as such, from the copy. */
+	reset(f);
+	syn_v4(f, "198.18.0.2", 8080, 0, 1);
+	o.data_in = f->buf;
+	o.data_size_in = (uint32_t)f->len;
+	assert_int_equal(bpf_prog_test_run_opts(bpf_program__fd(f->skel->progs.j4s_tc), &o), 0);
+	ring_buffer__consume(f->rb);
+	assert_int_equal(f->events, 0);
+	assert_int_equal(stats(f).other_port, 1);
+	assert_int_equal(stats(f).truncated, 0);
+}
+
 static void test_truncated_and_fragment(void **state)
 {
 	struct fixture *f = *state;
@@ -555,6 +644,9 @@ int main(void)
 		cmocka_unit_test(test_syn_other_port),
 		cmocka_unit_test(test_syn_excluded_source),
 		cmocka_unit_test(test_ipv6_extension_headers),
+		cmocka_unit_test(test_syn_vlan_9100),
+		cmocka_unit_test(test_ipv6_extension_header_limit),
+		cmocka_unit_test(test_tc_headers_beyond_linear_part),
 		cmocka_unit_test(test_truncated_and_fragment),
 		cmocka_unit_test(test_payload_hello_then_done),
 		cmocka_unit_test(test_payload_hello_cut_in_record_header),

@@ -403,6 +403,16 @@ static void test_flow_process_pickup_missed_syn(void **state)
 	check_hello_and_finish(f, T0 + 2 * MS);
 	assert_int_equal(stats(f)->pickups, 2);
 	assert_int_equal(stats(f)->no_flow, 0);
+
+	/* As in the kernel program (J4S_TLS_LOOKS_LIKE_HELLO): the record
+	 * header alone picks up nothing, with the handshake type it does. */
+	pkt(f, PORT + 2, TCPF_ACK, 7000, hello, 5);
+	assert_int_equal(process(f, T0 + 3 * MS), FLOW_NOTHING);
+	assert_int_equal(stats(f)->no_flow, 1);
+	pkt(f, PORT + 3, TCPF_ACK, 7000, hello, 6);
+	assert_int_equal(process(f, T0 + 3 * MS), FLOW_NOTHING);
+	assert_int_equal(stats(f)->pickups, 3);
+	assert_ptr_not_equal(lookup(f, PORT + 3), NULL);
 }
 
 static void test_flow_process_no_flow_without_hello(void **state)

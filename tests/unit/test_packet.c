@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 #include <cmocka.h>
 
+#include "abi.h"
 #include "packet.h"
 
 #define PROTO_TCP 6
@@ -358,6 +359,39 @@ static void test_packet_strip_link_not_ip(void **state)
 	assert_int_equal(packet_strip_link(0, null_fam2_wide, sizeof(null_fam2_wide), &l3, &l3len),
 			 PKT_NOT_IP);
 	assert_null(l3); /* never set on a refusal */
+}
+
+/* The pre-standard QinQ tag 0x9100, alone or outside an 802.1Q tag, as the
+ * kernel program takes it (include/abi.h); J4S_VLAN_MAX + 1 tags are not. */
+static void test_packet_strip_link_vlan_9100(void **state)
+{
+	static const uint8_t one[] = { MACS, 0x91, 0x00, 0x00, 0x0a, 0x86, 0xdd };
+	static const uint8_t three[] = {
+		MACS, 0x91, 0x00, 0x00, 0x0a, 0x91, 0x00, 0x00, 0x0b, 0x91, 0x00, 0x00, 0x0c,
+		0x08, 0x00, 0x45, 0x00,
+	};
+	struct fixture *f = *state;
+	const uint8_t *l3 = NULL;
+	uint32_t l3len = 0, n;
+
+	_Static_assert(J4S_VLAN_MAX == 2, "three[] has one tag more than followed");
+	memcpy(f->buf, one, sizeof(one));
+	n = build_v6(f->buf + sizeof(one), NULL, 0, PROTO_TCP, &data_seg);
+	assert_int_equal(packet_strip_link(1, f->buf, sizeof(one) + n, &l3, &l3len), PKT_OK);
+	assert_ptr_equal(l3, f->buf + sizeof(one));
+	assert_int_equal(l3len, n);
+	assert_int_equal(packet_parse(l3, l3len, &f->pi), PKT_OK);
+	assert_int_equal(f->pi.dport, data_seg.dport);
+
+	memcpy(f->buf, eth_qinq_9100, sizeof(eth_qinq_9100));
+	n = build_v4(f->buf + sizeof(eth_qinq_9100), 5, PROTO_TCP, &data_seg);
+	assert_int_equal(packet_strip_link(1, f->buf, sizeof(eth_qinq_9100) + n, &l3, &l3len),
+			 PKT_OK);
+	assert_int_equal(l3len, n);
+
+	l3 = NULL;
+	assert_int_equal(packet_strip_link(1, three, sizeof(three), &l3, &l3len), PKT_NOT_IP);
+	assert_null(l3);
 }
 
 static void test_packet_strip_link_unsupported(void **state)
@@ -724,7 +758,6 @@ static void test_packet_parse_ipv6_truncated_every_length(void **state)
 
 static void test_packet_parse_ipv6_not_tcp(void **state)
 {
-	struct ext_hdr chain[9];
 	struct fixture *f = *state;
 	uint32_t n = build_v6(f->buf, NULL, 0, PROTO_UDP, &data_seg);
 
@@ -733,14 +766,23 @@ static void test_packet_parse_ipv6_not_tcp(void **state)
 	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_NOT_TCP);
 	f->buf[6] = 58; /* ICMPv6 */
 	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_NOT_TCP);
+}
 
-	/* A chain longer than the parser follows: it stops, not TCP. */
-	for (int i = 0; i < 9; i++)
-		chain[i] = (struct ext_hdr){ .type = 60, .len = 8 };
-	n = build_v6(f->buf, chain, 9, PROTO_TCP, &data_seg);
-	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_NOT_TCP);
-	n = build_v6(f->buf, chain, 8, PROTO_TCP, &data_seg);
+/* The kernel program's depth (include/abi.h): J4S_IPV6_EXT_MAX extension
+ * headers are followed, a longer chain stops there and is not TCP. */
+static void test_packet_parse_ipv6_ext_header_limit(void **state)
+{
+	struct ext_hdr chain[J4S_IPV6_EXT_MAX + 1];
+	struct fixture *f = *state;
+	uint32_t n;
+
+	for (int i = 0; i < J4S_IPV6_EXT_MAX + 1; i++)
+		chain[i] = (struct ext_hdr){ .type = i ? 60 : 0, .len = 8 };
+	n = build_v6(f->buf, chain, J4S_IPV6_EXT_MAX, PROTO_TCP, &data_seg);
 	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_OK);
+	assert_int_equal(f->pi.payload_len, sizeof(payload10));
+	n = build_v6(f->buf, chain, J4S_IPV6_EXT_MAX + 1, PROTO_TCP, &data_seg);
+	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_NOT_TCP);
 }
 
 static void test_packet_parse_ipv6_zero_payload_length(void **state)
@@ -1028,6 +1070,7 @@ int main(void)
 		T(test_packet_link_supported_types),
 		T(test_packet_strip_link_each_type),
 		T(test_packet_strip_link_not_ip),
+		T(test_packet_strip_link_vlan_9100),
 		T(test_packet_strip_link_unsupported),
 		T(test_packet_strip_link_truncated_every_length),
 		T(test_packet_parse_ipv4_syn_fields),
@@ -1045,6 +1088,7 @@ int main(void)
 		T(test_packet_parse_ipv6_ext_past_payload),
 		T(test_packet_parse_ipv6_truncated_every_length),
 		T(test_packet_parse_ipv6_not_tcp),
+		T(test_packet_parse_ipv6_ext_header_limit),
 		T(test_packet_parse_ipv6_zero_payload_length),
 		T(test_packet_parse_tcp_bad_data_offset),
 		T(test_packet_parse_bad_version),
