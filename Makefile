@@ -65,11 +65,13 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 CORE_TESTS := $(filter $(CORE:%=test_%),$(UNIT_TESTS))
 # test_record reads the records back with json-c.
 test_record_PC   := json-c
-test_config_MODS := config log
+test_config_MODS := config log capture
 test_config_PC   := yaml-0.1 json-c
 test_log_MODS    := log
 test_log_PC      := json-c
-DAEMON_TESTS := $(filter test_config test_log,$(UNIT_TESTS))
+test_capture_MODS := capture
+test_capture_PC   :=
+DAEMON_TESTS := $(filter test_config test_log test_capture,$(UNIT_TESTS))
 OTHER_TESTS  := $(filter-out $(CORE_TESTS) $(DAEMON_TESTS),$(UNIT_TESTS))
 pc_libs = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
 FUZZERS    := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
