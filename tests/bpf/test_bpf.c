@@ -525,6 +525,40 @@ static void test_payload_byte_by_byte_and_segment_cap(void **state)
 	assert_int_equal(stats(f).flows_done, 1);
 }
 
+/* The overlap evasion: bytes 20.. of one hello out of order, then another
+ * hello in order. The receiver keeps the in-order bytes (reasm.h), so the
+ * in-order segments must go up, however they overlap what went before, until
+ * the in-order bytes cover the hello; nothing is held back for being a copy. */
+static void test_payload_overlap_in_order_after_held(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t evil[300], good[300];
+
+	hello_payload(evil, sizeof(evil), sizeof(evil) - 5, 3);
+	hello_payload(good, sizeof(good), sizeof(good) - 5, 5);
+	reset(f);
+	syn_v4(f, "198.18.0.81", 443, 0, 1);
+	run(f);
+	segment(f, "198.18.0.81", 20, evil + 20, sizeof(evil) - 20);
+	assert_int_equal(stats(f).payload_events, 1);
+	segment(f, "198.18.0.81", 0, good, sizeof(good)); /* no byte beyond: counted, sent */
+	assert_int_equal(stats(f).payload_events, 2);
+	assert_int_equal(f->last_caplen, 20 + 20 + sizeof(good));
+	assert_int_equal(stats(f).flows_done, 1);
+
+	/* The in-order hello in two pieces, the first inside the held bytes. */
+	reset(f);
+	syn_v4(f, "198.18.0.82", 443, 0, 1);
+	run(f);
+	segment(f, "198.18.0.82", 20, evil + 20, sizeof(evil) - 20);
+	segment(f, "198.18.0.82", 0, good, 100);
+	segment(f, "198.18.0.82", 20, good + 20, 80); /* a copy of in-order bytes */
+	assert_int_equal(stats(f).flows_done, 0);
+	segment(f, "198.18.0.82", 100, good + 100, sizeof(good) - 100);
+	assert_int_equal(stats(f).payload_events, 4);
+	assert_int_equal(stats(f).flows_done, 1);
+}
+
 /* A frame larger than the by-hand XDP copy takes (2 KiB: jumbo frames,
  * generic XDP after GRO) goes up cut, not lost; bpf_skb_load_bytes and
  * bpf_xdp_load_bytes take it whole. */
@@ -563,6 +597,7 @@ int main(void)
 		cmocka_unit_test(test_payload_full_segment),
 		cmocka_unit_test(test_payload_larger_than_xdp_copy),
 		cmocka_unit_test(test_payload_byte_by_byte_and_segment_cap),
+		cmocka_unit_test(test_payload_overlap_in_order_after_held),
 	};
 	int failed = 0;
 

@@ -91,7 +91,7 @@ check() {
 	if grep -q '"conflict_bytes":[1-9]' "$3"; then
 		ok "$tag: conflicting bytes counted"
 	else
-		skip "$tag: no stats line with conflict_bytes"
+		bad "$tag: conflict_bytes not counted" "$(grep -o "\"flows\":{[^}]*}" "$3" | tail -n 1)"
 	fi
 }
 
