@@ -650,6 +650,107 @@ static void test_reasm_add_random_order(void **state)
 	}
 }
 
+/* A model of the receiver that keeps each held segment's own bytes and
+ * delivers them as tcp_ofo_queue() does, to check reasm's single buffer
+ * (the byte of the lowest-start holder per offset) against. Same rules. */
+#define MODEL_LEN 400
+#define MODEL_SEGS 256
+
+struct model {
+	uint8_t out[MODEL_LEN];
+	uint32_t nxt;
+	uint16_t n;
+	struct {
+		uint32_t s, e;
+		uint8_t d[MODEL_LEN]; /* indexed by stream offset */
+	} q[MODEL_SEGS];
+};
+
+static void model_drop(struct model *m, uint16_t i)
+{
+	memmove(&m->q[i], &m->q[i + 1], (size_t)(m->n - i - 1) * sizeof(m->q[0]));
+	m->n--;
+}
+
+static void model_add(struct model *m, uint32_t s, uint32_t e, const uint8_t *data)
+{
+	int p = -1, own;
+
+	if (e <= m->nxt)
+		return;
+	if (s <= m->nxt) {
+		memcpy(m->out + m->nxt, data + (m->nxt - s), e - m->nxt);
+		m->nxt = e;
+		while (m->n && m->q[0].s <= m->nxt) {
+			if (m->q[0].e > m->nxt) {
+				memcpy(m->out + m->nxt, m->q[0].d + m->nxt, m->q[0].e - m->nxt);
+				m->nxt = m->q[0].e;
+			}
+			model_drop(m, 0);
+		}
+		return;
+	}
+	for (int i = 0; i < m->n; i++)
+		if (m->q[i].s <= s)
+			p = i;
+	if (m->n && m->q[m->n - 1].e == s) {
+		own = m->n - 1;
+	} else if (p >= 0 && s < m->q[p].e) {
+		if (e <= m->q[p].e)
+			return;
+		own = s == m->q[p].s ? p : p + 1;
+	} else if (p >= 0 && s == m->q[p].e) {
+		own = p;
+	} else {
+		own = p + 1;
+	}
+	if (own == p + 1 && !(p >= 0 && s == m->q[p].s)) {
+		memmove(&m->q[own + 1], &m->q[own], (size_t)(m->n - own) * sizeof(m->q[0]));
+		m->n++;
+		m->q[own].s = s;
+	}
+	memcpy(m->q[own].d + s, data, e - s);
+	m->q[own].e = e;
+	while (own + 1 < m->n && m->q[own + 1].s < e && m->q[own + 1].e <= e)
+		model_drop(m, (uint16_t)(own + 1));
+}
+
+static void test_reasm_overlap_against_model(void **state)
+{
+	struct fixture *f = *state;
+	static struct model m;
+	uint8_t data[64];
+
+	for (uint32_t seed = 1; seed <= 300; seed++) {
+		uint32_t s = seed * 2246822519u;
+
+		reasm_reset(&f->r);
+		reasm_init(&f->r, rnd(&s));
+		memset(&m, 0, sizeof(m));
+		f->lim.max_segments = 60000;
+		for (int step = 0; step < 200 && m.nxt < MODEL_LEN; step++) {
+			/* Mostly ahead of a gap, sometimes at 0, often where a held
+			 * segment starts or ends, so every rule is taken. */
+			uint32_t o = rnd(&s) % (MODEL_LEN - 64), len = 1 + rnd(&s) % 63;
+
+			if (rnd(&s) % 8 == 0)
+				o = 0;
+			else if (m.n && rnd(&s) % 3 == 0)
+				o = rnd(&s) % 2 ? m.q[rnd(&s) % m.n].s : m.q[rnd(&s) % m.n].e;
+			if (o + len > MODEL_LEN)
+				len = MODEL_LEN - o;
+			for (uint32_t i = 0; i < len; i++)
+				data[i] = (uint8_t)(rnd(&s) % 3); /* copies often agree */
+			reasm_add(&f->r, &f->lim, f->r.base + o, data, len, &f->fx);
+			model_add(&m, o, o + len, data);
+			assert_int_equal(f->r.contig, m.nxt);
+			assert_memory_equal(f->r.buf, m.out, m.nxt);
+			assert_int_equal(f->r.n_ranges, m.n);
+			check_invariants(&f->r);
+		}
+	}
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -680,6 +781,7 @@ int main(void)
 		T(test_reasm_overlap_covers_held),
 		T(test_reasm_overlap_coalesced),
 		T(test_reasm_overlap_bounds),
+		T(test_reasm_overlap_against_model),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
