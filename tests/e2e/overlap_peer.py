@@ -6,13 +6,16 @@ server CERT KEY ADDR PORT SNI_FILE READY_FILE
     A TLS server on Python's ssl (OpenSSL): it writes the server name its
     TLS stack read from the ClientHello to SNI_FILE, then serves no more.
 
-client SRC DST PORT IFACE
+client SRC DST PORT IFACE SCENARIO
     A TCP connection made by hand from SRC, an address the client's
     namespace does not own (so its kernel sends no RST for a connection it
-    does not know): SYN, the SYN-ACK read off IFACE, ACK, then bytes 20.. of
-    a ClientHello for evil.example (out of order), then a whole other
-    ClientHello for good.example in order. The server's kernel keeps the
-    in-order bytes; so must the sensor.
+    does not know): SYN, the SYN-ACK read off IFACE, ACK, then
+    overlap: bytes 20.. of a ClientHello for evil.example (out of order),
+        then a whole other ClientHello for good.example in order. The
+        server's kernel keeps the in-order bytes; so must the sensor.
+    early: the ClientHello for good.example in a segment that starts 5
+        bytes before the stream start; the server's kernel takes the bytes
+        from the start on; so must the sensor.
 """
 import os
 import select
@@ -97,7 +100,7 @@ def synack(rx, src, dst, sport, dport, deadline):
     raise SystemExit("no SYN-ACK")
 
 
-def client(src, dst, port, iface):
+def client(src, dst, port, iface, scenario):
     dport, sport, isn = int(port), 40000 + os.getpid() % 20000, 0x1000
     evil, good = hello("evil.example"), hello("good.example")
     tx = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
@@ -109,12 +112,15 @@ def client(src, dst, port, iface):
     ack = srv + 1
     send(segment(src, dst, sport, dport, 0x10, isn + 1, ack))
     time.sleep(0.05)
-    send(segment(src, dst, sport, dport, 0x18, isn + 1 + 20, ack, evil[20:]))
-    time.sleep(0.2)
-    send(segment(src, dst, sport, dport, 0x18, isn + 1, ack, good))
+    if scenario == "early":
+        send(segment(src, dst, sport, dport, 0x18, isn + 1 - 5, ack, b"\xee" * 5 + good))
+    else:
+        send(segment(src, dst, sport, dport, 0x18, isn + 1 + 20, ack, evil[20:]))
+        time.sleep(0.2)
+        send(segment(src, dst, sport, dport, 0x18, isn + 1, ack, good))
     time.sleep(1.5)
     send(segment(src, dst, sport, dport, 0x14, isn + 1 + max(len(good), len(evil)), ack))
-    print("evil %d bytes from offset 20, good %d bytes at 0" % (len(evil) - 20, len(good)))
+    print("%s: evil %d bytes, good %d bytes" % (scenario, len(evil), len(good)))
 
 
 if __name__ == "__main__":

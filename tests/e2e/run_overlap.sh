@@ -5,7 +5,9 @@
 # ClientHello for evil.example out of order, then a whole ClientHello for
 # good.example in order. The server's kernel delivers the in-order bytes, so
 # its TLS stack reads good.example; the record must say the same, in each
-# live mode and from a capture of the same traffic (--read).
+# live mode and from a capture of the same traffic (--read). Also a hello
+# in a segment that starts 5 bytes before the stream start: the server's
+# kernel takes it from the start on, and so must the sensor.
 #   tests/e2e/run_overlap.sh [BINARY] [MODE...]   (root; modes: tc xdp pcap)
 set -eu
 cd "$(dirname "$0")/../.."
@@ -41,15 +43,16 @@ openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=good.example -days 1 \
 	-keyout "$TMP/key.pem" -out "$TMP/cert.pem" 2>/dev/null
 printf 'core:\n  interface: ovl-s\n  listen_ports: [%s]\n' "$PORT" >"$TMP/c.yml"
 
-# one_run TAG MODE: server, sensor in MODE (none: a capture only), client.
+# one_run TAG MODE SCENARIO: server, sensor in MODE (none: a capture only),
+# client.
 one_run() {
-	local tag=$1 mode=$2 dpid="" cpid="" i
+	local tag=$1 mode=$2 sc=$3 dpid="" cpid="" i
 	rm -f "$TMP/ready" "$TMP/sni"
 	ip netns exec "$NS_S" python3 tests/e2e/overlap_peer.py server "$TMP/cert.pem" "$TMP/key.pem" \
 		"$SRV" "$PORT" "$TMP/sni" "$TMP/ready" 2>"$TMP/server-$tag.err" &
 	local spid=$!
 	if [ "$mode" = none ]; then
-		ip netns exec "$NS_S" dumpcap -q -P -i ovl-s -f "tcp port $PORT" -w "$TMP/cap.pcap" \
+		ip netns exec "$NS_S" dumpcap -q -P -i ovl-s -f "tcp port $PORT" -w "$TMP/cap-$tag.pcap" \
 			>/dev/null 2>"$TMP/dumpcap.err" &
 		cpid=$!
 		for ((i = 0; i < 50; i++)); do grep -qs "Capturing on" "$TMP/dumpcap.err" && break; sleep 0.1; done
@@ -64,7 +67,7 @@ one_run() {
 		done
 	fi
 	for ((i = 0; i < 50; i++)); do [ -f "$TMP/ready" ] && break; sleep 0.1; done
-	ip netns exec "$NS_C" timeout 15 python3 tests/e2e/overlap_peer.py client "$SPOOF" "$SRV" "$PORT" ovl-c \
+	ip netns exec "$NS_C" timeout 15 python3 tests/e2e/overlap_peer.py client "$SPOOF" "$SRV" "$PORT" ovl-c "$sc" \
 		>"$TMP/client-$tag.out" 2>&1 || true
 	for ((i = 0; i < 50; i++)); do [ -s "$TMP/sni" ] && break; sleep 0.1; done
 	sleep 0.5
@@ -74,7 +77,7 @@ one_run() {
 	SNI=$(cat "$TMP/sni" 2>/dev/null || true)
 }
 
-# check TAG OUTFILE ERRFILE: the record's SNI is the server's.
+# check TAG OUTFILE ERRFILE SCENARIO: the record's SNI is the server's.
 check() {
 	local tag=$1 got
 	if [ "$SNI" != good.example ]; then
@@ -88,22 +91,27 @@ check() {
 	else
 		bad "$tag: record SNI ${got:-none}, the server read $SNI" "$(tail -n 5 "$3")"
 	fi
-	if grep -q '"conflict_bytes":[1-9]' "$3"; then
+	if [ "$4" = early ]; then
+		:
+	elif grep -q '"conflict_bytes":[1-9]' "$3"; then
 		ok "$tag: conflicting bytes counted"
 	else
 		bad "$tag: conflict_bytes not counted" "$(grep -o "\"flows\":{[^}]*}" "$3" | tail -n 1)"
 	fi
 }
 
-for mode in $MODES; do
-	one_run "$mode" "$mode"
-	check "$mode" "$TMP/out-$mode" "$TMP/err-$mode"
+for sc in overlap early; do
+	for mode in $MODES; do
+		one_run "$mode-$sc" "$mode" "$sc"
+		check "$mode-$sc" "$TMP/out-$mode-$sc" "$TMP/err-$mode-$sc" "$sc"
+	done
+	t=read-$sc
+	one_run "$t" none "$sc"
+	if [ -s "$TMP/cap-$t.pcap" ]; then
+		"$BIN" --config "$TMP/c.yml" --read "$TMP/cap-$t.pcap" >"$TMP/out-$t" 2>"$TMP/err-$t" || true
+		check "$t" "$TMP/out-$t" "$TMP/err-$t" "$sc"
+	else
+		bad "$t: dumpcap captured nothing" "$(cat "$TMP/dumpcap.err")"
+	fi
 done
-one_run read none
-if [ -s "$TMP/cap.pcap" ]; then
-	"$BIN" --config "$TMP/c.yml" --read "$TMP/cap.pcap" >"$TMP/out-read" 2>"$TMP/err-read" || true
-	check read "$TMP/out-read" "$TMP/err-read"
-else
-	bad "read: dumpcap captured nothing" "$(cat "$TMP/dumpcap.err")"
-fi
 finish
