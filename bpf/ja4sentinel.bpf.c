@@ -298,8 +298,11 @@ static __always_inline void on_payload(void *ctx, bool xdp, struct pkt *p, __u32
 	__s32 off = (__s32)(p->seq - f->base);
 	__u32 end;
 
-	if (off < 0) {
-		COUNT(st, after_done); /* entirely before the stream start we track */
+	/* Entirely before the stream start we track: nothing for the hello.
+	 * One that starts earlier but reaches past it goes up: the receiver
+	 * delivers its bytes from the start on (tcp_data_queue). */
+	if (off < 0 && (__s32)(p->seq + p->payload_len - f->base) <= 0) {
+		COUNT(st, after_done);
 		return;
 	}
 	if (off == 0 && !f->need) {
@@ -316,7 +319,7 @@ static __always_inline void on_payload(void *ctx, bool xdp, struct pkt *p, __u32
 	}
 	/* Data after the hello (the client got its answer), or, while the
 	 * stream's first bytes are missing, beyond any hello. */
-	if ((__u32)off >= (f->need ? f->need : j4s_cfg.max_bytes)) {
+	if (off >= 0 && (__u32)off >= (f->need ? f->need : j4s_cfg.max_bytes)) {
 		flow_done(f, st);
 		return;
 	}

@@ -89,6 +89,7 @@ struct flow_stats {
 	uint64_t fin_incomplete; /* client closed before the hello was complete */
 	uint64_t retransmits;    /* segments that brought nothing new */
 	uint64_t overlap_bytes;  /* bytes that came again */
+	uint64_t conflict_bytes; /* of those, bytes that differ (resolved as Linux does) */
 	uint64_t out_of_order;   /* segments held ahead of a gap */
 	uint64_t after_done;     /* packets of finished flows (cost nothing more) */
 	uint64_t no_flow;        /* packets of no flow that could not start one */

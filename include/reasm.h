@@ -1,11 +1,39 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
  * reasm: the first bytes of one TCP stream, put back in order by sequence
- * number. Segments may come out of order, twice, or overlapping; the first
- * copy of a byte wins. Bounded in bytes, and in segments that bring no
- * in-order progress (held ahead of a gap, retransmitted, overlapping, old).
- * Memory is allocated as bytes arrive (never from a length the peer
- * announced) and freed by reasm_reset().
+ * number. Segments may come out of order, twice, or overlapping with other
+ * bytes. Where copies differ, the bytes kept are the ones the receiving
+ * Linux stack hands to the server (net/ipv4/tcp_input.c), so the hello we
+ * fingerprint is the hello the server's TLS stack read:
+ *
+ * - In order (tcp_data_queue): a segment that starts at or before the
+ *   in-order end and reaches beyond it is delivered; its bytes up to that
+ *   end are already final and ignored, its new bytes become final too and
+ *   win over any held out-of-order bytes they cover. A segment entirely
+ *   inside the in-order prefix is a retransmit and dropped.
+ * - Draining (tcp_ofo_queue): held segments then go in order of their
+ *   start; one now entirely in order is dropped, one that reaches beyond
+ *   gives its remaining bytes. So of two held segments that overlap, the
+ *   one that starts lower wins the overlapped bytes.
+ * - Out of order (tcp_data_queue_ofo), against the held segment that starts
+ *   at or before the new one: a new segment entirely inside it is dropped;
+ *   one that starts at the same number and reaches further replaces it; one
+ *   that starts exactly at its end is appended to it (tcp_ooo_try_coalesce,
+ *   tried first with the highest held segment); otherwise the new one is
+ *   held as a segment of its own. Held segments after it that it covers
+ *   entirely are dropped; partial overlaps keep both.
+ *
+ * Not modelled: the kernel checks a new segment against the nodes on its
+ * rbtree search path, which differ from "the one that starts at or before"
+ * only when held segments nest, which coalescing can make (we drop a
+ * coalesced segment's covered successors, which never deliver a byte), nor
+ * receive-window, memory-pressure or coalescing failures.
+ *
+ * The buffer holds, per offset, the byte that would be delivered; the held
+ * list holds the segments' bounds. Bounded in bytes, and in segments that
+ * bring no in-order progress (held ahead of a gap, retransmitted,
+ * overlapping, old). Memory is allocated as bytes arrive (never from a
+ * length the peer announced) and freed by reasm_reset().
  */
 #ifndef J4S_REASM_H
 #define J4S_REASM_H
@@ -18,14 +46,16 @@ struct reasm_range {
 
 struct reasm {
 	uint32_t base;     /* sequence number of stream offset 0 */
-	uint32_t contig;   /* bytes in order from offset 0 */
+	uint32_t contig;   /* bytes in order from offset 0: final */
 	uint32_t hi;       /* highest end offset held */
 	uint16_t segments; /* segments that did not extend the in-order prefix */
 	uint16_t n_ranges;
 	uint16_t cap_ranges;
 	uint32_t cap;      /* bytes allocated in buf */
 	uint8_t *buf;
-	struct reasm_range *ranges; /* held, sorted, disjoint, not adjacent */
+	/* Held out-of-order segments, sorted by start (all beyond contig, no
+	 * two with the same start); they may overlap. */
+	struct reasm_range *ranges;
 };
 
 struct reasm_limits {
@@ -36,7 +66,7 @@ struct reasm_limits {
 enum reasm_result {
 	REASM_NEW_DATA = 0, /* the in-order prefix grew */
 	REASM_HELD,         /* stored ahead of a gap */
-	REASM_DUPLICATE,    /* nothing new: retransmit or full overlap */
+	REASM_DUPLICATE,    /* dropped: retransmit, or inside a held segment */
 	REASM_OLD,          /* entirely before offset 0 */
 	REASM_SEGMENT_LIMIT,
 	REASM_BYTE_LIMIT,
@@ -45,8 +75,9 @@ enum reasm_result {
 
 /* Counted effects of one reasm_add(), for the caller's stats. */
 struct reasm_effects {
-	uint32_t overlap_bytes; /* bytes already held that came again */
-	uint8_t out_of_order;   /* segment started beyond the in-order prefix */
+	uint32_t overlap_bytes;  /* bytes already held that came again */
+	uint32_t conflict_bytes; /* of those, bytes that differ (whichever copy won) */
+	uint8_t out_of_order;    /* segment started beyond the in-order prefix */
 };
 
 void reasm_init(struct reasm *r, uint32_t base);

@@ -356,15 +356,18 @@ static enum flow_result add_payload(struct flow_table *ft, struct flow *f,
 	case REASM_OLD:
 		ft->st.retransmits++;
 		ft->st.overlap_bytes += fx.overlap_bytes;
+		ft->st.conflict_bytes += fx.conflict_bytes;
 		return FLOW_NOTHING;
 	case REASM_HELD:
 		ft->st.out_of_order++;
 		ft->st.overlap_bytes += fx.overlap_bytes;
+		ft->st.conflict_bytes += fx.conflict_bytes;
 		return FLOW_NOTHING;
 	case REASM_NEW_DATA:
 		break;
 	}
 	ft->st.overlap_bytes += fx.overlap_bytes;
+	ft->st.conflict_bytes += fx.conflict_bytes;
 	if (!f->first_byte_ns)
 		f->first_byte_ns = now;
 	if (r->contig < f->frame_need)

@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
- * Reassembly of the first bytes of a TCP stream. The buffer is indexed by
- * stream offset (sequence number minus base); a sorted list of held ranges
- * says which bytes arrived. New bytes only fill gaps, so a retransmit or an
- * overlap can never rewrite what was already taken.
+ * Reassembly of the first bytes of a TCP stream, overlaps resolved as the
+ * Linux receiver does (rules in reasm.h). The buffer is indexed by stream
+ * offset (sequence number minus base) and holds, at each offset, the byte
+ * the receiver would deliver if nothing more came: bytes in order are
+ * final; beyond, the held segment with the lowest start that covers an
+ * offset owns it, since the kernel delivers held segments lowest start
+ * first. So the segments' own copies need not be kept, only their bounds.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include "reasm.h"
@@ -57,64 +61,118 @@ static int grow_ranges(struct reasm *r)
 	return 0;
 }
 
-/* Copy the bytes of [start, end) no range holds yet; returns how many. */
-static uint32_t fill_gaps(struct reasm *r, uint32_t start, uint32_t end, const uint8_t *data)
+/* Count the bytes of [start, end) that are already in order or held, and
+ * how many of them differ from data: before anything is written. */
+static void count_overlap(const struct reasm *r, uint32_t start, uint32_t end,
+			  const uint8_t *data, struct reasm_effects *fx)
 {
-	uint32_t pos = start, fresh = 0;
+	uint32_t pos, lo, hi;
 
+	hi = end < r->contig ? end : r->contig;
+	for (uint32_t x = start; x < hi; x++)
+		fx->conflict_bytes += r->buf[x] != data[x - start];
+	if (hi > start)
+		fx->overlap_bytes += hi - start;
+	pos = hi > start ? hi : start;
+	/* Held segments may overlap: walk their union once. */
 	for (uint16_t i = 0; i < r->n_ranges && pos < end; i++) {
 		const struct reasm_range *h = &r->ranges[i];
 
 		if (h->end <= pos)
 			continue;
-		if (h->start > pos) {
-			uint32_t stop = h->start < end ? h->start : end;
-
-			memcpy(r->buf + pos, data + (pos - start), stop - pos);
-			fresh += stop - pos;
-		}
-		if (h->end > pos)
-			pos = h->end;
+		if (h->start >= end)
+			break;
+		lo = h->start > pos ? h->start : pos;
+		hi = h->end < end ? h->end : end;
+		for (uint32_t x = lo; x < hi; x++)
+			fx->conflict_bytes += r->buf[x] != data[x - start];
+		fx->overlap_bytes += hi - lo;
+		pos = hi;
 	}
-	if (pos < end) {
-		memcpy(r->buf + pos, data + (pos - start), end - pos);
-		fresh += end - pos;
-	}
-	return fresh;
 }
 
-/* Add [start, end) to the range list, merging what touches it. */
-static void merge_range(struct reasm *r, uint32_t start, uint32_t end)
+static void drop_range(struct reasm *r, uint16_t i)
 {
-	uint16_t i = 0, j;
+	memmove(r->ranges + i, r->ranges + i + 1, (r->n_ranges - i - 1) * sizeof(*r->ranges));
+	r->n_ranges--;
+}
 
-	while (i < r->n_ranges && r->ranges[i].end < start)
-		i++;
-	j = i;
-	while (j < r->n_ranges && r->ranges[j].start <= end) {
-		if (r->ranges[j].start < start)
-			start = r->ranges[j].start;
-		if (r->ranges[j].end > end)
-			end = r->ranges[j].end;
-		j++;
+/* tcp_data_queue() for a segment that reaches beyond the in-order end, then
+ * tcp_ofo_queue(): its new bytes are final; held segments now in reach give
+ * the bytes beyond, lowest start first (the buffer already has those). */
+static void add_in_order(struct reasm *r, uint32_t start, uint32_t end, const uint8_t *data)
+{
+	memcpy(r->buf + r->contig, data + (r->contig - start), end - r->contig);
+	r->contig = end;
+	while (r->n_ranges && r->ranges[0].start <= r->contig) {
+		if (r->ranges[0].end > r->contig)
+			r->contig = r->ranges[0].end;
+		drop_range(r, 0);
 	}
-	/* ranges[i, j) collapse into one at i. */
-	if (j == i) {
-		memmove(r->ranges + i + 1, r->ranges + i, (r->n_ranges - i) * sizeof(*r->ranges));
+}
+
+/* Index of the held segment that starts at or before off, or -1. */
+static int pred_range(const struct reasm *r, uint32_t off)
+{
+	int i = r->n_ranges - 1;
+
+	while (i >= 0 && r->ranges[i].start > off)
+		i--;
+	return i;
+}
+
+/* tcp_data_queue_ofo(). Returns false if the segment is dropped. */
+static bool add_out_of_order(struct reasm *r, uint32_t start, uint32_t end, const uint8_t *data)
+{
+	int p = pred_range(r, start), own;
+	uint32_t from = start;
+	struct reasm_range *h;
+
+	if (r->n_ranges && r->ranges[r->n_ranges - 1].end == start) {
+		own = r->n_ranges - 1; /* coalesced onto the highest held segment */
+	} else if (p >= 0 && start < r->ranges[p].end) {
+		if (end <= r->ranges[p].end)
+			return false; /* every byte is there already */
+		if (start == r->ranges[p].start) {
+			own = p; /* same start, reaches further: replaces it */
+		} else {
+			own = p + 1; /* partial overlap: both kept */
+			memmove(r->ranges + own + 1, r->ranges + own,
+				(r->n_ranges - own) * sizeof(*r->ranges));
+			r->n_ranges++;
+			r->ranges[own].start = start;
+		}
+	} else if (p >= 0 && start == r->ranges[p].end) {
+		own = p; /* coalesced */
+	} else {
+		own = p + 1;
+		memmove(r->ranges + own + 1, r->ranges + own, (r->n_ranges - own) * sizeof(*r->ranges));
 		r->n_ranges++;
-	} else if (j > i + 1) {
-		memmove(r->ranges + i + 1, r->ranges + j, (r->n_ranges - j) * sizeof(*r->ranges));
-		r->n_ranges = (uint16_t)(r->n_ranges - (j - i - 1));
+		r->ranges[own].start = start;
 	}
-	r->ranges[i].start = start;
-	r->ranges[i].end = end;
+	h = &r->ranges[own];
+	h->end = end;
+	/* Held segments that start lower keep the bytes they cover (they are
+	 * delivered first); the rest of the new bytes win. */
+	for (int i = 0; i < own; i++)
+		if (r->ranges[i].end > from)
+			from = r->ranges[i].end;
+	if (from < end)
+		memcpy(r->buf + from, data + (from - start), end - from);
+	/* Held segments after it that it covers entirely are gone; the first
+	 * partial overlap stops the walk, as in the kernel. */
+	while (own + 1 < r->n_ranges && r->ranges[own + 1].start < end &&
+	       r->ranges[own + 1].end <= end)
+		drop_range(r, (uint16_t)(own + 1));
+	return true;
 }
 
 static enum reasm_result add(struct reasm *r, const struct reasm_limits *lim, uint32_t seq,
 			     const uint8_t *data, uint32_t len, struct reasm_effects *fx)
 {
 	int32_t rel = (int32_t)(seq - r->base);
-	uint32_t start, end, fresh, old_contig = r->contig;
+	enum reasm_result res;
+	uint32_t start, end;
 
 	if (rel < 0) {
 		if ((uint32_t)-(int64_t)rel >= len)
@@ -127,23 +185,27 @@ static enum reasm_result add(struct reasm *r, const struct reasm_limits *lim, ui
 	if (start >= lim->max_bytes)
 		return REASM_BYTE_LIMIT;
 	end = len > lim->max_bytes - start ? lim->max_bytes : start + len;
+	if (start == end)
+		return REASM_DUPLICATE;
+	count_overlap(r, start, end, data, fx);
+	if (end <= r->contig)
+		return REASM_DUPLICATE;
 	if (end > r->cap && grow_buf(r, end, lim->max_bytes))
 		return REASM_NOMEM;
-	if (r->n_ranges + 1 > r->cap_ranges && grow_ranges(r))
-		return REASM_NOMEM;
-	fresh = fill_gaps(r, start, end, data);
-	fx->overlap_bytes = (end - start) - fresh;
-	if (!fresh)
-		return REASM_DUPLICATE;
-	merge_range(r, start, end);
+	if (start <= r->contig) {
+		add_in_order(r, start, end, data);
+		res = REASM_NEW_DATA;
+	} else {
+		if (r->n_ranges + 1 > r->cap_ranges && grow_ranges(r))
+			return REASM_NOMEM;
+		if (!add_out_of_order(r, start, end, data))
+			return REASM_DUPLICATE;
+		fx->out_of_order = 1;
+		res = REASM_HELD;
+	}
 	if (end > r->hi)
 		r->hi = end;
-	if (r->ranges[0].start == 0)
-		r->contig = r->ranges[0].end;
-	if (r->contig > old_contig)
-		return REASM_NEW_DATA;
-	fx->out_of_order = 1;
-	return REASM_HELD;
+	return res;
 }
 
 /* Only segments that do not extend the in-order prefix count against

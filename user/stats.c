@@ -40,6 +40,7 @@ static struct json_object *flow_fields(const struct flow_stats *f, uint32_t acti
 	put(o, "fin_before_hello", f->fin_incomplete);
 	put(o, "retransmits", f->retransmits);
 	put(o, "overlap_bytes", f->overlap_bytes);
+	put(o, "conflict_bytes", f->conflict_bytes);
 	put(o, "out_of_order", f->out_of_order);
 	put(o, "after_done", f->after_done);
 	put(o, "no_flow", f->no_flow);

@@ -614,6 +614,74 @@ static void test_payload_byte_by_byte_and_segment_cap(void **state)
 	assert_int_equal(stats(f).flows_done, 1);
 }
 
+/* The overlap evasion: bytes 20.. of one hello out of order, then another
+ * hello in order. The receiver keeps the in-order bytes (reasm.h), so the
+ * in-order segments must go up, however they overlap what went before, until
+ * the in-order bytes cover the hello; nothing is held back for being a copy. */
+static void test_payload_overlap_in_order_after_held(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t evil[300], good[300];
+
+	hello_payload(evil, sizeof(evil), sizeof(evil) - 5, 3);
+	hello_payload(good, sizeof(good), sizeof(good) - 5, 5);
+	reset(f);
+	syn_v4(f, "198.18.0.81", 443, 0, 1);
+	run(f);
+	segment(f, "198.18.0.81", 20, evil + 20, sizeof(evil) - 20);
+	assert_int_equal(stats(f).payload_events, 1);
+	segment(f, "198.18.0.81", 0, good, sizeof(good)); /* no byte beyond: counted, sent */
+	assert_int_equal(stats(f).payload_events, 2);
+	assert_int_equal(f->last_caplen, 20 + 20 + sizeof(good));
+	assert_int_equal(stats(f).flows_done, 1);
+
+	/* The in-order hello in two pieces, the first inside the held bytes. */
+	reset(f);
+	syn_v4(f, "198.18.0.82", 443, 0, 1);
+	run(f);
+	segment(f, "198.18.0.82", 20, evil + 20, sizeof(evil) - 20);
+	segment(f, "198.18.0.82", 0, good, 100);
+	segment(f, "198.18.0.82", 20, good + 20, 80); /* a copy of in-order bytes */
+	assert_int_equal(stats(f).flows_done, 0);
+	segment(f, "198.18.0.82", 100, good + 100, sizeof(good) - 100);
+	assert_int_equal(stats(f).payload_events, 4);
+	assert_int_equal(stats(f).flows_done, 1);
+}
+
+/* A segment that starts before the stream start but reaches past it: the
+ * receiver delivers its bytes from the start on, so it goes up; one that
+ * ends at the start brings nothing and does not. */
+static void test_payload_starts_before_stream(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t pl[305];
+
+	hello_payload(pl + 5, sizeof(pl) - 5, sizeof(pl) - 10, 3);
+	memset(pl, 0xee, 5);
+	reset(f);
+	syn_v4(f, "198.18.0.83", 443, 0, 1);
+	run(f);
+	f->len = 0;
+	eth(f, 0x0800, 0);
+	ipv4(f, "198.18.0.83", 20 + 5, 6, 0x4000);
+	tcp(f, 443, 0x18, 1001 - 5, 0);
+	put(f, pl, 5);
+	run(f);
+	assert_int_equal(stats(f).payload_events, 0);
+	assert_int_equal(stats(f).after_done, 1);
+	f->len = 0;
+	eth(f, 0x0800, 0);
+	ipv4(f, "198.18.0.83", (uint16_t)(20 + sizeof(pl)), 6, 0x4000);
+	tcp(f, 443, 0x18, 1001 - 5, 0);
+	put(f, pl, sizeof(pl));
+	run(f);
+	assert_int_equal(stats(f).payload_events, 1);
+	assert_int_equal(f->last_caplen, 20 + 20 + sizeof(pl));
+	/* The hello's length is read only from a segment that starts at the
+	 * stream start: this flow waits, later segments go up to the caps. */
+	assert_int_equal(stats(f).flows_done, 0);
+}
+
 /* A frame larger than the by-hand XDP copy takes (2 KiB: jumbo frames,
  * generic XDP after GRO) goes up cut, not lost; bpf_skb_load_bytes and
  * bpf_xdp_load_bytes take it whole. */
@@ -655,6 +723,8 @@ int main(void)
 		cmocka_unit_test(test_payload_full_segment),
 		cmocka_unit_test(test_payload_larger_than_xdp_copy),
 		cmocka_unit_test(test_payload_byte_by_byte_and_segment_cap),
+		cmocka_unit_test(test_payload_overlap_in_order_after_held),
+		cmocka_unit_test(test_payload_starts_before_stream),
 	};
 	int failed = 0;
 

@@ -369,6 +369,36 @@ static void test_flow_process_retransmit_counted(void **state)
 	check_hello_and_finish(f, T0 + 202 * MS);
 }
 
+/* The overlap evasion at flow level: bytes 20.. of another hello held, then
+ * the hello whole in order. The in-order copy is the one handed out (the
+ * server's kernel delivers it), and the differing bytes are counted; a
+ * later differing retransmit of in-order bytes changes nothing. */
+static void test_flow_process_overlap_in_order_wins(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t other[sizeof(hello)];
+
+	memcpy(other, hello, sizeof(hello));
+	for (size_t i = 20; i < 36; i++)
+		other[i] ^= 0x5a; /* another random */
+	syn(f, PORT, ISN, T0);
+	assert_int_equal(seg(f, PORT, other, 20, 32, T0 + MS), FLOW_NOTHING);
+	assert_int_equal(seg(f, PORT, hello, 0, sizeof(hello), T0 + 2 * MS), FLOW_HELLO);
+	assert_int_equal(stats(f)->overlap_bytes, 32);
+	assert_int_equal(stats(f)->conflict_bytes, 16);
+	check_hello_and_finish(f, T0 + 2 * MS);
+
+	/* In order first, then a differing copy of its bytes: the first stays. */
+	syn(f, PORT + 1, ISN, T0 + 3 * MS);
+	assert_int_equal(seg(f, PORT + 1, hello, 0, 30, T0 + 4 * MS), FLOW_NOTHING);
+	assert_int_equal(seg(f, PORT + 1, other, 10, 20, T0 + 5 * MS), FLOW_NOTHING);
+	assert_int_equal(stats(f)->conflict_bytes, 16 + 10);
+	assert_int_equal(stats(f)->retransmits, 1);
+	assert_int_equal(seg(f, PORT + 1, hello, 30, 22, T0 + 6 * MS), FLOW_HELLO);
+	assert_int_equal(stats(f)->conflict_bytes, 16 + 10);
+	check_hello_and_finish(f, T0 + 6 * MS);
+}
+
 static void test_flow_process_pickup_missed_syn(void **state)
 {
 	struct fixture *f = *state;
@@ -1005,6 +1035,7 @@ int main(void)
 		T(test_flow_process_hello_two_records),
 		T(test_flow_process_hello_seq_wrap),
 		T(test_flow_process_retransmit_counted),
+		T(test_flow_process_overlap_in_order_wins),
 		T(test_flow_process_pickup_missed_syn),
 		T(test_flow_process_no_flow_without_hello),
 		T(test_flow_process_not_tls_after_syn),

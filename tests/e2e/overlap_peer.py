@@ -1,0 +1,127 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+"""The two ends of the overlap evasion test (tests/e2e/run_overlap.sh).
+
+server CERT KEY ADDR PORT SNI_FILE READY_FILE
+    A TLS server on Python's ssl (OpenSSL): it writes the server name its
+    TLS stack read from the ClientHello to SNI_FILE, then serves no more.
+
+client SRC DST PORT IFACE SCENARIO
+    A TCP connection made by hand from SRC, an address the client's
+    namespace does not own (so its kernel sends no RST for a connection it
+    does not know): SYN, the SYN-ACK read off IFACE, ACK, then
+    overlap: bytes 20.. of a ClientHello for evil.example (out of order),
+        then a whole other ClientHello for good.example in order. The
+        server's kernel keeps the in-order bytes; so must the sensor.
+    early: the ClientHello for good.example in a segment that starts 5
+        bytes before the stream start; the server's kernel takes the bytes
+        from the start on; so must the sensor.
+"""
+import os
+import select
+import socket
+import ssl
+import struct
+import sys
+import time
+
+
+def server(cert, key, addr, port, sni_file, ready):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+
+    def on_sni(sslobj, name, context):
+        with open(sni_file, "w") as f:
+            f.write(name or "")
+
+    ctx.sni_callback = on_sni
+    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind((addr, int(port)))
+    ls.listen(4)
+    ls.settimeout(20)
+    open(ready, "w").write("1")
+    conn, _ = ls.accept()
+    conn.settimeout(5)
+    try:
+        ctx.wrap_socket(conn, server_side=True)
+    except (OSError, ssl.SSLError):
+        pass  # the client never finishes the handshake
+
+
+def hello(name):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    out = ssl.MemoryBIO()
+    obj = ctx.wrap_bio(ssl.MemoryBIO(), out, server_hostname=name)
+    try:
+        obj.do_handshake()
+    except ssl.SSLWantReadError:
+        pass
+    return out.read()
+
+
+def csum(b):
+    if len(b) % 2:
+        b += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    s = (s >> 16) + (s & 0xFFFF)
+    s += s >> 16
+    return ~s & 0xFFFF
+
+
+def segment(src, dst, sport, dport, flags, seq, ack, payload=b"", opts=b""):
+    s, d = socket.inet_aton(src), socket.inet_aton(dst)
+    doff = (20 + len(opts)) // 4
+    tcp = struct.pack("!HHIIBBHHH", sport, dport, seq & 0xFFFFFFFF, ack & 0xFFFFFFFF,
+                      doff << 4, flags, 64240, 0, 0) + opts + payload
+    tcp = tcp[:16] + struct.pack("!H", csum(s + d + struct.pack("!BBH", 0, 6, len(tcp)) + tcp)) + tcp[18:]
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 1, 0x4000, 64, 6, 0, s, d)
+    return ip[:10] + struct.pack("!H", csum(ip)) + ip[12:] + tcp
+
+
+def synack(rx, src, dst, sport, dport, deadline):
+    """The server's SYN-ACK off the wire: (its sequence number)."""
+    while time.time() < deadline:
+        r, _, _ = select.select([rx], [], [], 0.2)
+        if not r:
+            continue
+        frame = rx.recv(65535)
+        ip = frame[14:]
+        if len(ip) < 40 or ip[9] != 6:
+            continue
+        if ip[12:16] != socket.inet_aton(dst) or ip[16:20] != socket.inet_aton(src):
+            continue
+        t = ip[(ip[0] & 15) * 4:]
+        p_s, p_d, seq = struct.unpack("!HHI", t[:8])
+        if p_s == dport and p_d == sport and t[13] & 0x12 == 0x12:
+            return seq
+    raise SystemExit("no SYN-ACK")
+
+
+def client(src, dst, port, iface, scenario):
+    dport, sport, isn = int(port), 40000 + os.getpid() % 20000, 0x1000
+    evil, good = hello("evil.example"), hello("good.example")
+    tx = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    rx = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0800))
+    rx.bind((iface, 0))
+    send = lambda pkt: tx.sendto(pkt, (dst, 0))
+    send(segment(src, dst, sport, dport, 0x02, isn, 0, opts=b"\x02\x04\x05\xb4"))
+    srv = synack(rx, src, dst, sport, dport, time.time() + 5)
+    ack = srv + 1
+    send(segment(src, dst, sport, dport, 0x10, isn + 1, ack))
+    time.sleep(0.05)
+    if scenario == "early":
+        send(segment(src, dst, sport, dport, 0x18, isn + 1 - 5, ack, b"\xee" * 5 + good))
+    else:
+        send(segment(src, dst, sport, dport, 0x18, isn + 1 + 20, ack, evil[20:]))
+        time.sleep(0.2)
+        send(segment(src, dst, sport, dport, 0x18, isn + 1, ack, good))
+    time.sleep(1.5)
+    send(segment(src, dst, sport, dport, 0x14, isn + 1 + max(len(good), len(evil)), ack))
+    print("%s: evil %d bytes, good %d bytes" % (scenario, len(evil), len(good)))
+
+
+if __name__ == "__main__":
+    {"server": server, "client": client}[sys.argv[1]](*sys.argv[2:])

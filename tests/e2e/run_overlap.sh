@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+#
+# Overlap evasion against a real TLS stack: a client sends bytes 20.. of a
+# ClientHello for evil.example out of order, then a whole ClientHello for
+# good.example in order. The server's kernel delivers the in-order bytes, so
+# its TLS stack reads good.example; the record must say the same, in each
+# live mode and from a capture of the same traffic (--read). Also a hello
+# in a segment that starts 5 bytes before the stream start: the server's
+# kernel takes it from the start on, and so must the sensor.
+#   tests/e2e/run_overlap.sh [BINARY] [MODE...]   (root; modes: tc xdp pcap)
+set -eu
+cd "$(dirname "$0")/../.."
+BIN=$(realpath "${1:-build/ja4sentinel}")
+shift || true
+MODES=${*:-tc xdp pcap}
+NS_S=ovl-srv-$$ NS_C=ovl-cli-$$
+SRV=198.18.90.1 CLI=198.18.90.2 SPOOF=198.18.90.3 PORT=443
+TMP=$(mktemp -d)
+. tests/lib.sh
+cleanup() {
+	del_netns "$NS_S" "$NS_C"
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+if [ "$(id -u)" != 0 ]; then
+	skip "overlap: needs root"
+	finish
+fi
+ip netns add "$NS_S"
+ip netns add "$NS_C"
+ip -n "$NS_S" link add ovl-s type veth peer name ovl-c netns "$NS_C"
+ip -n "$NS_S" addr add "$SRV/24" dev ovl-s
+ip -n "$NS_C" addr add "$CLI/24" dev ovl-c
+ip -n "$NS_S" link set ovl-s up
+ip -n "$NS_C" link set ovl-c up
+ip -n "$NS_S" link set lo up
+# The client speaks from an address its namespace does not own: its kernel
+# drops the server's answers without a RST, the raw client reads them.
+ip -n "$NS_S" neigh replace "$SPOOF" lladdr "$(ip netns exec "$NS_C" cat /sys/class/net/ovl-c/address)" dev ovl-s
+openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=good.example -days 1 \
+	-keyout "$TMP/key.pem" -out "$TMP/cert.pem" 2>/dev/null
+printf 'core:\n  interface: ovl-s\n  listen_ports: [%s]\n' "$PORT" >"$TMP/c.yml"
+
+# one_run TAG MODE SCENARIO: server, sensor in MODE (none: a capture only),
+# client.
+one_run() {
+	local tag=$1 mode=$2 sc=$3 dpid="" cpid="" i
+	rm -f "$TMP/ready" "$TMP/sni"
+	ip netns exec "$NS_S" python3 tests/e2e/overlap_peer.py server "$TMP/cert.pem" "$TMP/key.pem" \
+		"$SRV" "$PORT" "$TMP/sni" "$TMP/ready" 2>"$TMP/server-$tag.err" &
+	local spid=$!
+	if [ "$mode" = none ]; then
+		ip netns exec "$NS_S" dumpcap -q -P -i ovl-s -f "tcp port $PORT" -w "$TMP/cap-$tag.pcap" \
+			>/dev/null 2>"$TMP/dumpcap.err" &
+		cpid=$!
+		for ((i = 0; i < 50; i++)); do grep -qs "Capturing on" "$TMP/dumpcap.err" && break; sleep 0.1; done
+	else
+		ip netns exec "$NS_S" sh -c "mount -t bpf bpf /sys/fs/bpf 2>/dev/null; \
+			exec '$BIN' --config '$TMP/c.yml' --mode $mode" >"$TMP/out-$tag" 2>"$TMP/err-$tag" &
+		dpid=$!
+		for ((i = 0; i < 100; i++)); do
+			grep -qsF '"message":"capture started"' "$TMP/err-$tag" && break
+			kill -0 "$dpid" 2>/dev/null || break
+			sleep 0.1
+		done
+	fi
+	for ((i = 0; i < 50; i++)); do [ -f "$TMP/ready" ] && break; sleep 0.1; done
+	ip netns exec "$NS_C" timeout 15 python3 tests/e2e/overlap_peer.py client "$SPOOF" "$SRV" "$PORT" ovl-c "$sc" \
+		>"$TMP/client-$tag.out" 2>&1 || true
+	for ((i = 0; i < 50; i++)); do [ -s "$TMP/sni" ] && break; sleep 0.1; done
+	sleep 0.5
+	for p in $dpid $cpid; do kill -TERM "$p" 2>/dev/null || true; done
+	kill "$spid" 2>/dev/null || true
+	wait || true
+	SNI=$(cat "$TMP/sni" 2>/dev/null || true)
+}
+
+# check TAG OUTFILE ERRFILE SCENARIO: the record's SNI is the server's.
+check() {
+	local tag=$1 got
+	if [ "$SNI" != good.example ]; then
+		bad "$tag: the server's TLS stack read '${SNI:-nothing}', not good.example" \
+			"$(cat "$TMP/client-$tag.out" 2>/dev/null)"
+		return
+	fi
+	got=$(grep -o '"tls_sni":"[^"]*"' "$2" | sort -u | tr '\n' ' ' || true)
+	if [ "$got" = '"tls_sni":"good.example" ' ]; then
+		ok "$tag: record SNI is the one the server read ($SNI)"
+	else
+		bad "$tag: record SNI ${got:-none}, the server read $SNI" "$(tail -n 5 "$3")"
+	fi
+	if [ "$4" = early ]; then
+		:
+	elif grep -q '"conflict_bytes":[1-9]' "$3"; then
+		ok "$tag: conflicting bytes counted"
+	else
+		bad "$tag: conflict_bytes not counted" "$(grep -o "\"flows\":{[^}]*}" "$3" | tail -n 1)"
+	fi
+}
+
+for sc in overlap early; do
+	for mode in $MODES; do
+		one_run "$mode-$sc" "$mode" "$sc"
+		check "$mode-$sc" "$TMP/out-$mode-$sc" "$TMP/err-$mode-$sc" "$sc"
+	done
+	t=read-$sc
+	one_run "$t" none "$sc"
+	if [ -s "$TMP/cap-$t.pcap" ]; then
+		"$BIN" --config "$TMP/c.yml" --read "$TMP/cap-$t.pcap" >"$TMP/out-$t" 2>"$TMP/err-$t" || true
+		check "$t" "$TMP/out-$t" "$TMP/err-$t" "$sc"
+	else
+		bad "$t: dumpcap captured nothing" "$(cat "$TMP/dumpcap.err")"
+	fi
+done
+finish
