@@ -238,7 +238,7 @@ for mode in "${MODES[@]}"; do
 		wait "$DPID" || rc=$?
 		read -r frames secs pps <"$TMP/$name.flood"
 		read -r got want <<<"$(delivered "$name" "$ports")"
-		spoofed=$(grep -c '"src_ip":"198\.18\.\(12[89]\|1[3-9][0-9]\|2[0-9][0-9]\)\.' "$TMP/$name.jsonl" || true) # 198.18.128.0/17
+		spoofed=$(grep -c '"src_ip":"198\.19\.' "$TMP/$name.jsonl" || true) # 198.19.0.0/16
 		ended=$(stat_of "$name" 'sum(d["flows"][k] for k in ("not_tls", "not_client_hello", "bad_framing", "too_big", "timeouts", "evicted_waiting"))')
 		echo "    $mode: $((frames / 2)) connections of random bytes in ${secs}s: daemon exit $rc; real hellos $got/$want; records from the garbage $spoofed; flows ended as not TLS, not a hello, bad framing, timed out: $ended"
 		echo "    flows: $(stat_of "$name" '" ".join("%s %d" % (k, d["flows"][k]) for k in ("not_tls", "not_client_hello", "bad_framing", "too_big", "timeouts"))')"
@@ -272,7 +272,7 @@ for mode in "${MODES[@]}"; do
 	for line in open(sys.argv[1]):
 	    r = json.loads(line)
 	    i = r["src_port"] - 20000
-	    if not r["src_ip"].startswith("198.18.") or not 0 <= i < n or i in seen:
+	    if not r["src_ip"].startswith("198.19.") or not 0 <= i < n or i in seen:
 	        continue
 	    seen.add(i)
 	    if i % 4 == 3:

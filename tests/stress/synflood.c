@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * SYN flood for the stress tests: spoofed IPv4 SYNs from random sources in
- * 198.18.128.0/17 (the benchmarking range, on a veth the test made) to one
+ * 198.19.0.0/16 (the benchmarking range, on a veth the test made) to one
  * address and port, through an AF_PACKET socket in batches. Bounded by a
  * packet count and a time limit; prints what it sent. With "partial", each
  * SYN is followed by a segment holding the first 100 bytes of a 512-byte
@@ -22,8 +22,12 @@
  * A last argument PPS (dribble only) holds the rate to PPS frames a second.
  * SYNFLOOD_SEED in the environment varies the random sources and ports, so
  * that several floods at once do not send the same connections.
+ * With "hostile", every pass is a blind spoofer's most expensive hello: a
+ * SYN from a new random source in 198.19.0.0/16, then a 16 KiB ClientHello
+ * with 8,100 cipher suites in 1448-byte segments whose ACK number is a
+ * guess (the server's SYN-ACK went nowhere: there is no route back).
  *   synflood IFACE DST_MAC DST_IP DST_PORT COUNT SECONDS
- *            [partial | garbage | hello HELLO_FILE | dribble HELLO_FILE [PPS]]
+ *            [partial | garbage | hostile | hello HELLO_FILE | dribble HELLO_FILE [PPS]]
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -44,7 +48,8 @@
 #define FRAME 58 /* Ethernet 14 + IPv4 20 + TCP 24 (MSS option) */
 #define PART 100 /* bytes of hello in a partial flow's data segment */
 #define HELLO_MAX 1400 /* largest hello a dribble flow sends */
-#define FRAME_MAX (FRAME + HELLO_MAX)
+#define SEG 1448 /* payload of a full-sized hostile segment */
+#define FRAME_MAX (FRAME + SEG)
 #define DRIBBLE_AT_ONCE 256
 
 static uint16_t csum(const void *p, size_t n, uint32_t sum)
@@ -78,11 +83,11 @@ struct last {
 /* One Ethernet/IPv4/TCP frame: a SYN (MSS option) or a PSH|ACK with
  * payload; src and dst in network order. */
 static size_t frame(uint8_t *f, const uint8_t *dmac, uint32_t src, uint16_t sport, uint32_t dst,
-		    uint16_t dport, uint32_t seq_host, const uint8_t *pl, size_t n)
+		    uint16_t dport, uint32_t seq_host, uint32_t ack_host, const uint8_t *pl, size_t n)
 {
 	uint8_t *ip = f + 14, *tcp = f + 34, ph[12];
 	size_t tlen = 24 + n;
-	uint32_t seq = htonl(seq_host);
+	uint32_t seq = htonl(seq_host), ack = htonl(pl ? ack_host : 0);
 	uint16_t c;
 
 	memcpy(f, dmac, 6);
@@ -107,6 +112,7 @@ static size_t frame(uint8_t *f, const uint8_t *dmac, uint32_t src, uint16_t spor
 	tcp[2] = (uint8_t)(dport >> 8);
 	tcp[3] = (uint8_t)dport;
 	memcpy(tcp + 4, &seq, 4);
+	memcpy(tcp + 8, &ack, 4);
 	tcp[12] = 6 << 4;
 	tcp[13] = pl ? 0x18 : 0x02; /* PSH|ACK : SYN */
 	if (pl)
@@ -151,13 +157,13 @@ static size_t build(uint8_t *f, const uint8_t *dmac, uint32_t dst, uint16_t dpor
 		}
 	}
 	if (!data) {
-		l->src = htonl(0xc6128000u | (rnd() & 0x7fff)); /* 198.18.128.0/17 */
+		l->src = htonl(0xc6130000u | (rnd() & 0xffff)); /* 198.19.0.0/16 */
 		l->sport = (uint16_t)(1024 + rnd() % 60000);
 		l->seq = rnd();
 	}
 	if (data && whole_hello)
-		return frame(f, dmac, l->src, l->sport, dst, dport, l->seq + 1, dhello, dhello_len);
-	return frame(f, dmac, l->src, l->sport, dst, dport, data ? l->seq + 1 : l->seq,
+		return frame(f, dmac, l->src, l->sport, dst, dport, l->seq + 1, 0, dhello, dhello_len);
+	return frame(f, dmac, l->src, l->sport, dst, dport, data ? l->seq + 1 : l->seq, 0,
 		     data ? part : NULL, data ? PART : 0);
 }
 
@@ -213,7 +219,7 @@ static size_t dribble_next(uint8_t *f, const uint8_t *dmac, uint32_t dst, uint16
 	}
 	for (uint32_t tries = 0; live && tries < DRIBBLE_AT_ONCE; tries++) {
 		struct dflow *d = &slot[turn++ % DRIBBLE_AT_ONCE];
-		uint32_t src = htonl(0xc6128000u | (d->i & 0x7fff));
+		uint32_t src = htonl(0xc6130000u | (d->i & 0xffff)); /* 198.19.0.0/16 */
 		uint16_t sport = (uint16_t)(20000 + d->i);
 		size_t off = 0, n;
 
@@ -221,12 +227,12 @@ static size_t dribble_next(uint8_t *f, const uint8_t *dmac, uint32_t dst, uint16
 			continue;
 		if (d->step == 0) {
 			d->step = 1;
-			return frame(f, dmac, src, sport, dst, dport, d->isn, NULL, 0);
+			return frame(f, dmac, src, sport, dst, dport, d->isn, 0, NULL, 0);
 		}
 		n = piece(d->i, d->step, &off);
 		if (n) {
 			d->step++;
-			return frame(f, dmac, src, sport, dst, dport, d->isn + 1 + (uint32_t)off,
+			return frame(f, dmac, src, sport, dst, dport, d->isn + 1 + (uint32_t)off, 0,
 				     dhello + off, n);
 		}
 		/* This one is done: the next connection takes its slot. */
@@ -237,12 +243,99 @@ static size_t dribble_next(uint8_t *f, const uint8_t *dmac, uint32_t dst, uint16
 	return 0;
 }
 
+/* ---- hostile: spoofed 16 KiB hellos with 8,100 cipher suites ---- */
+
+#define HOSTILE_CIPHERS 8100
+#define HOSTILE_RECORD  16384 /* the largest TLS record: one whole hello */
+
+static uint8_t hhello[5 + HOSTILE_RECORD];
+
+static uint8_t *put16(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+	return p + 2;
+}
+
+/* One ClientHello filling a whole record: 8,100 suites, SNI, TLS 1.3 in
+ * supported_versions, and a padding extension that takes what is left. */
+static void hostile_hello(void)
+{
+	static const char sni[] = "hostile.example";
+	uint8_t *p = hhello, *ext_len;
+	size_t n_sni = sizeof(sni) - 1;
+
+	*p++ = 0x16;
+	p = put16(p, 0x0301);
+	p = put16(p, HOSTILE_RECORD);
+	*p++ = 0x01; /* ClientHello, 24-bit length */
+	*p++ = 0;
+	p = put16(p, HOSTILE_RECORD - 4);
+	p = put16(p, 0x0303);
+	for (int i = 0; i < 32; i++)
+		*p++ = (uint8_t)rnd();
+	*p++ = 0; /* session id */
+	p = put16(p, 2 * HOSTILE_CIPHERS);
+	for (uint32_t i = 0; i < HOSTILE_CIPHERS; i++)
+		p = put16(p, (i * 40503u + 1) & 0xffff); /* all over the 16-bit space */
+	*p++ = 1; /* compression: null */
+	*p++ = 0;
+	ext_len = p;
+	p += 2;
+	p = put16(p, 0x0000); /* server_name */
+	p = put16(p, (uint32_t)n_sni + 5);
+	p = put16(p, (uint32_t)n_sni + 3);
+	*p++ = 0;
+	p = put16(p, (uint32_t)n_sni);
+	memcpy(p, sni, n_sni);
+	p += n_sni;
+	p = put16(p, 0x002b); /* supported_versions: 1.3, 1.2 */
+	p = put16(p, 5);
+	*p++ = 4;
+	p = put16(p, 0x0304);
+	p = put16(p, 0x0303);
+	p = put16(p, 0x0015); /* padding to the end of the record */
+	{
+		size_t pad = sizeof(hhello) - (size_t)(p - hhello) - 2;
+
+		p = put16(p, (uint32_t)pad);
+		memset(p, 0, pad);
+		p += pad;
+	}
+	put16(ext_len, (uint32_t)(p - ext_len - 2));
+}
+
+/* The next frame of the current spoofed flow: its SYN, then the hello's
+ * segments; a new source when one is all sent. */
+static size_t hostile_next(uint8_t *f, const uint8_t *dmac, uint32_t dst, uint16_t dport)
+{
+	static uint32_t src, isn, ack, off;
+	static uint16_t sport;
+	static bool syn_sent;
+	size_t n;
+
+	if (!syn_sent || off >= sizeof(hhello)) {
+		src = htonl(0xc6130000u | (rnd() & 0xffff)); /* 198.19.0.0/16 */
+		sport = (uint16_t)(1024 + rnd() % 60000);
+		isn = rnd();
+		ack = rnd(); /* a blind guess at the server's ISN + 1 */
+		off = 0;
+		syn_sent = true;
+		return frame(f, dmac, src, sport, dst, dport, isn, 0, NULL, 0);
+	}
+	n = sizeof(hhello) - off < SEG ? sizeof(hhello) - off : SEG;
+	off += (uint32_t)n;
+	return frame(f, dmac, src, sport, dst, dport, isn + 1 + off - (uint32_t)n, ack,
+		     hhello + off - n, n);
+}
+
 int main(int argc, char **argv)
 {
 	static uint8_t frames[BATCH][FRAME_MAX];
 	uint8_t dmac[6];
 	struct last last = { 0 };
 	bool partial = argc == 8 && (!strcmp(argv[7], "partial") || !strcmp(argv[7], "garbage"));
+	bool hostile = argc == 8 && !strcmp(argv[7], "hostile");
 	bool dribble = (argc == 9 || argc == 10) && !strcmp(argv[7], "dribble");
 	bool hello = argc == 9 && !strcmp(argv[7], "hello");
 	double pps = argc == 10 ? atof(argv[9]) : 0;
@@ -255,12 +348,12 @@ int main(int argc, char **argv)
 	uint32_t dst;
 	int fd, more = 1;
 
-	if ((argc != 7 && !partial && !dribble && !hello) ||
+	if ((argc != 7 && !partial && !dribble && !hello && !hostile) ||
 	    sscanf(argv[2], "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &dmac[0], &dmac[1], &dmac[2], &dmac[3],
 		   &dmac[4], &dmac[5]) != 6 ||
 	    inet_pton(AF_INET, argv[3], &dst) != 1) {
 		fprintf(stderr, "usage: synflood IFACE DST_MAC DST_IP DST_PORT COUNT SECONDS "
-				"[partial | garbage | hello HELLO_FILE | dribble HELLO_FILE [PPS]]\n");
+				"[partial | garbage | hostile | hello HELLO_FILE | dribble HELLO_FILE [PPS]]\n");
 		return 2;
 	}
 	if (getenv("SYNFLOOD_SEED"))
@@ -268,6 +361,8 @@ int main(int argc, char **argv)
 	garbage = partial && !strcmp(argv[7], "garbage");
 	whole_hello = hello;
 	partial = partial || hello; /* a SYN, then its data segment */
+	if (hostile)
+		hostile_hello();
 	count = strtoull(argv[5], NULL, 10);
 	limit = atof(argv[6]);
 	if (dribble || hello) {
@@ -303,6 +398,9 @@ int main(int argc, char **argv)
 			if (dribble)
 				iov[k].iov_len = dribble_next(frames[k], dmac, dst,
 							      (uint16_t)atoi(argv[4]), count);
+			else if (hostile)
+				iov[k].iov_len = hostile_next(frames[k], dmac, dst,
+							      (uint16_t)atoi(argv[4]));
 			else
 				iov[k].iov_len = build(frames[k], dmac, dst, (uint16_t)atoi(argv[4]),
 						       partial && (k & 1), &last);
