@@ -205,6 +205,14 @@ static void bpf_cap_stats(struct capture *c, struct json_object *o)
 		PUT(after_done);
 		PUT(bare_acks);
 		PUT(copy_errors);
+		PUT(egress_packets);
+		PUT(egress_other);
+		PUT(synacks);
+		PUT(synack_no_flow);
+		PUT(synack_events);
+		PUT(validated);
+		PUT(unvalidated);
+		PUT(unvalidated_limited);
 #undef PUT
 	}
 }
@@ -273,7 +281,7 @@ static uint32_t ring_bytes(const struct config *cfg)
 /* ---- pinning ---- */
 
 static const char *const pin_maps[] = { "j4s_events", "j4s_stats", "j4s_flows", "j4s_ports",
-					 "j4s_local",  "j4s_excl",  "j4s_l3dev" };
+					 "j4s_local",  "j4s_excl",  "j4s_l3dev", "j4s_bucket" };
 
 /* Remove what a crashed run left, so the names are free again. */
 static void unpin_all(void)
@@ -285,6 +293,7 @@ static void unpin_all(void)
 		unlink(path);
 	}
 	unlink(PIN_DIR "/j4s_tc");
+	unlink(PIN_DIR "/j4s_tc_egress");
 	unlink(PIN_DIR "/j4s_xdp");
 	rmdir(PIN_DIR);
 }
@@ -325,6 +334,9 @@ static void pin(struct bpf_cap *b)
 	}
 	snprintf(path, sizeof(path), PIN_DIR "/%s", bpf_program__name(prog));
 	if (bpf_program__pin(prog, path))
+		goto fail;
+	snprintf(path, sizeof(path), PIN_DIR "/j4s_tc_egress");
+	if (bpf_program__pin(b->skel->progs.j4s_tc_egress, path))
 		goto fail;
 	b->pinned = true;
 	return;
@@ -466,6 +478,8 @@ static void bpf_cap_close(struct capture *c)
 	if (!b)
 		return;
 	ring_buffer__free(b->rb);
+	/* Egress first: the ingress teardown may remove the clsact qdisc. */
+	capture_tc_detach_egress(b);
 	if (b->xdp)
 		capture_xdp_detach(b);
 	else
@@ -507,6 +521,8 @@ static int open_skeleton(struct bpf_cap *b, const struct config *cfg, char *err,
 	kc = (struct j4s_bpf_config *)&b->skel->rodata->j4s_cfg;
 	kc->max_bytes = REASM_MAX_BYTES;
 	kc->max_segments = (uint16_t)cfg->max_hello_segments;
+	kc->unval_rate = cfg->unvalidated_rate;
+	kc->unval_burst = cfg->unvalidated_burst;
 	kc->filter_local = cfg->n_local_ips > 0;
 	kc->filter_exclude = cfg->n_exclude > 0;
 	for (uint32_t i = 0; i < b->n_ifaces; i++)
@@ -553,7 +569,8 @@ struct capture *capture_bpf_open(const struct config *cfg, bool xdp, char *err, 
 			capture_bpf_load_error(err, errlen, "j4s_tc", errno);
 		goto fail;
 	}
-	if (fill_maps(b, cfg, err, errlen) || (!xdp && capture_tc_attach(b, err, errlen)))
+	if (fill_maps(b, cfg, err, errlen) || (!xdp && capture_tc_attach(b, err, errlen)) ||
+	    capture_tc_attach_egress(b, err, errlen))
 		goto fail;
 	b->rb = ring_buffer__new(bpf_map__fd(b->skel->maps.j4s_events), on_event, b, NULL);
 	if (!b->rb) {

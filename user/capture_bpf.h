@@ -32,6 +32,10 @@ struct bpf_cap {
 	bool hook_created[BPF_MAX_IFACES]; /* tc: we created the clsact qdisc */
 	int tcx_link[BPF_MAX_IFACES];      /* tc: TCX link fd, 0 when clsact */
 	int xdp_mode[BPF_MAX_IFACES];      /* xdp: the mode that attached */
+	/* j4s_tc_egress, in both modes (capture_tc_attach_egress). */
+	bool eg_attached[BPF_MAX_IFACES];
+	bool eg_hook_created[BPF_MAX_IFACES]; /* we created the clsact qdisc for it */
+	int eg_link[BPF_MAX_IFACES];          /* TCX egress link fd, 0 when clsact */
 	struct xdp_program *xprog;
 	uint64_t mono_to_real; /* realtime - monotonic, ns */
 	capture_cb cb;
@@ -56,6 +60,10 @@ void capture_bpf_load_error(char *err, size_t errlen, const char *prog, int errn
 
 int capture_tc_attach(struct bpf_cap *b, char *err, size_t errlen);
 void capture_tc_detach(struct bpf_cap *b);
+/* j4s_tc_egress on every interface, in tc and xdp mode: the server's
+ * SYN-ACKs for handshake validation. Detach before the ingress side. */
+int capture_tc_attach_egress(struct bpf_cap *b, char *err, size_t errlen);
+void capture_tc_detach_egress(struct bpf_cap *b);
 int capture_xdp_attach(struct bpf_cap *b, char *err, size_t errlen);
 void capture_xdp_detach(struct bpf_cap *b);
 
