@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * The kernel half of ja4sentinel: a TC ingress and an XDP program sharing
- * one parser and one flow logic. They pass every packet; they only pick
+ * one parser and one flow logic, and a TC egress program that learns the
+ * server's ISN from its SYN-ACK for handshake validation. They pass every packet; they only pick
  * out, for TCP to a listen port, the client's SYN and the segments that may
  * hold its ClientHello, and send those bytes (from the L3 header on) to
  * userspace through a ring buffer. Per-flow state in an LRU hash stops the
@@ -80,6 +81,22 @@ struct {
 	__type(key, __u32);
 	__type(value, struct j4s_event);
 } j4s_scratch SEC(".maps");
+
+/* The token bucket of unvalidated hellos (design.md §13), one for all CPUs
+ * so the rate is the configured one whatever the RSS spread. GCRA form: tat
+ * is when the bucket is full again. */
+struct j4s_bucket {
+	struct bpf_spin_lock lock;
+	__u32 pad;
+	__u64 tat; /* bpf_ktime_get_ns() time */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct j4s_bucket);
+} j4s_bucket SEC(".maps");
 
 #define COUNT(st, field)                                                                           \
 	do {                                                                                       \
@@ -206,6 +223,8 @@ static __always_inline void emit(void *ctx, bool xdp, struct pkt *p, __u32 frame
 		COUNT(st, syn_events);
 	else if (kind == J4S_EV_PAYLOAD)
 		COUNT(st, payload_events);
+	else if (kind == J4S_EV_SYNACK)
+		COUNT(st, synack_events);
 	else
 		COUNT(st, end_events);
 }
@@ -282,6 +301,53 @@ static __always_inline __u32 hello_need(const __u8 *h, __u32 have)
 static __always_inline bool looks_like_hello(const __u8 *h, __u32 have)
 {
 	return J4S_TLS_LOOKS_LIKE_HELLO(h, have);
+}
+
+/* One unvalidated hello may pass: take a token. */
+static __always_inline bool bucket_take(void)
+{
+	__u64 now = bpf_ktime_get_ns(), interval, t;
+	struct j4s_bucket *b;
+	__u32 zero = 0;
+	bool ok;
+
+	if (!j4s_cfg.unval_rate)
+		return true;
+	b = bpf_map_lookup_elem(&j4s_bucket, &zero);
+	if (!b)
+		return false;
+	interval = 1000000000ULL / j4s_cfg.unval_rate;
+	bpf_spin_lock(&b->lock);
+	t = b->tat > now ? b->tat : now;
+	ok = t - now + interval <= (__u64)j4s_cfg.unval_burst * interval;
+	if (ok)
+		b->tat = t + interval;
+	bpf_spin_unlock(&b->lock);
+	return ok;
+}
+
+/*
+ * Judge a flow at its first hello segment: a client that acknowledges the
+ * server's ISN + 1 got the SYN-ACK, so it owns its address; any other is
+ * let through only while the token bucket has tokens (design.md §13).
+ * Returns false when the flow's payload is held back.
+ */
+static __always_inline bool admitted(struct j4s_flow *f, struct pkt *p, struct j4s_stats *st)
+{
+	if (f->hs >= J4S_HS_VALIDATED)
+		return true;
+	if (f->hs == J4S_HS_SYNACK && (p->flags & TCP_ACK) && p->ack == f->server_isn + 1) {
+		f->hs = J4S_HS_VALIDATED;
+		COUNT(st, validated);
+		return true;
+	}
+	if (bucket_take()) {
+		f->hs = J4S_HS_UNVALIDATED;
+		COUNT(st, unvalidated);
+		return true;
+	}
+	COUNT(st, unvalidated_limited);
+	return false;
 }
 
 static __always_inline void flow_done(struct j4s_flow *f, struct j4s_stats *st)
@@ -390,11 +456,19 @@ static __always_inline void on_tcp(void *ctx, bool xdp, struct pkt *p, __u32 fra
 		}
 		fresh.base = fresh.next = fresh.hi = p->seq;
 		fresh.state = J4S_FLOW_WAIT;
+		/* No SYN-ACK seen: unvalidated. Held back, it is not tracked
+		 * either, so a spoofed flood of these costs no flow entries. */
+		if (!admitted(&fresh, p, st))
+			return;
 		on_payload(ctx, xdp, p, frame_len, &fresh, head, have, st);
 		if (bpf_map_update_elem(&j4s_flows, &p->key, &fresh, BPF_ANY))
 			COUNT(st, flow_update_errors);
 		else
 			COUNT(st, flows_picked_up);
+		return;
+	}
+	if (!admitted(f, p, st)) {
+		f->state = J4S_FLOW_DONE; /* the rest of it costs a lookup */
 		return;
 	}
 	on_payload(ctx, xdp, p, frame_len, f, head, have, st);
@@ -434,38 +508,112 @@ static __always_inline int parse_copy(struct __sk_buff *skb, struct pkt *p, bool
 	return parse_packet(&c, p, l3_dev);
 }
 
+/* Egress: a SYN-ACK from a listen port, local source, client not excluded
+ * (wanted() with the two ends swapped). */
+static __always_inline bool synack_wanted(struct pkt *p, struct j4s_stats *st)
+{
+	__u32 port = bpf_ntohs(p->key.sport);
+	__u8 *on;
+
+	if ((p->flags & (TCP_SYN | TCP_ACK | TCP_RST)) != (TCP_SYN | TCP_ACK)) {
+		COUNT(st, bare_acks);
+		return false;
+	}
+	on = bpf_map_lookup_elem(&j4s_ports, &port);
+	if (!on || !*on) {
+		COUNT(st, other_port);
+		return false;
+	}
+	if (j4s_cfg.filter_local) {
+		struct j4s_addr_key a;
+
+		mapped(p->key.saddr, p->key.family, a.addr);
+		if (!bpf_map_lookup_elem(&j4s_local, &a)) {
+			COUNT(st, not_local);
+			return false;
+		}
+	}
+	if (j4s_cfg.filter_exclude) {
+		struct j4s_lpm_key k = { .prefixlen = 128 };
+
+		mapped(p->key.daddr, p->key.family, k.addr);
+		if (bpf_map_lookup_elem(&j4s_excl, &k)) {
+			COUNT(st, excluded);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* The server's SYN-ACK: its ISN goes into the client's flow, and the
+ * headers up, so userspace judges the hello the same way in every mode. */
+static __always_inline void on_synack(void *ctx, struct pkt *p, __u32 frame_len,
+				      struct j4s_stats *st)
+{
+	struct j4s_flow_key key = { .family = p->key.family };
+	struct j4s_flow *f;
+
+	__builtin_memcpy(key.saddr, p->key.daddr, 16);
+	__builtin_memcpy(key.daddr, p->key.saddr, 16);
+	key.sport = p->key.dport;
+	key.dport = p->key.sport;
+	f = bpf_map_lookup_elem(&j4s_flows, &key);
+	/* Only a flow still before its hello, and a SYN-ACK that answers
+	 * its SYN (base is the client ISN + 1). */
+	if (!f || f->state != J4S_FLOW_WAIT || f->hs > J4S_HS_SYNACK || p->ack != f->base) {
+		COUNT(st, synack_no_flow);
+		return;
+	}
+	/* A retransmitted SYN-ACK: the event went up with the first. */
+	if (f->hs == J4S_HS_SYNACK && f->server_isn == p->seq)
+		return;
+	f->server_isn = p->seq;
+	f->hs = J4S_HS_SYNACK;
+	COUNT(st, synacks);
+	emit(ctx, false, p, frame_len, J4S_EV_SYNACK, false, st);
+}
+
+/* Parse a frame (TC: from a copy when its headers run past the linear
+ * part); false (counted) when it is no TCP we can read. */
+static __always_inline bool parse_counted(void *ctx, bool xdp, struct cursor *c, struct pkt *p,
+					  __u32 frame_len, __u32 ifindex, struct j4s_stats *st)
+{
+	/* Only when an interface without Ethernet is attached (rodata: the
+	 * lookup is not even verified otherwise), not for every packet. */
+	__u8 *l3 = j4s_cfg.l3dev ? bpf_map_lookup_elem(&j4s_l3dev, &ifindex) : NULL;
+	int v = parse_packet(c, p, l3 && *l3);
+
+	if (v == PARSE_TRUNCATED && !xdp && frame_len > (__u32)(c->end - c->start))
+		v = parse_copy(ctx, p, l3 && *l3, frame_len);
+	switch (v) {
+	case PARSE_OK:
+		return true;
+	case PARSE_NOT_IP:
+		COUNT(st, not_ip);
+		return false;
+	case PARSE_NOT_TCP:
+		COUNT(st, not_tcp);
+		return false;
+	case PARSE_FRAGMENT:
+		COUNT(st, fragments);
+		return false;
+	default: /* PARSE_TRUNCATED: parse_packet returns nothing else */
+		COUNT(st, truncated);
+		return false;
+	}
+}
+
 static __always_inline void process(void *ctx, bool xdp, void *data, void *data_end,
 				    __u32 frame_len, __u32 ifindex)
 {
 	struct cursor c = { .pos = data, .start = data, .end = data_end };
 	__u32 zero = 0;
 	struct j4s_stats *st = bpf_map_lookup_elem(&j4s_stats, &zero);
-	/* Only when an interface without Ethernet is attached (rodata: the
-	 * lookup is not even verified otherwise), not for every packet. */
-	__u8 *l3 = j4s_cfg.l3dev ? bpf_map_lookup_elem(&j4s_l3dev, &ifindex) : NULL;
 	struct pkt p = {};
-	int v;
 
 	COUNT(st, packets);
-	v = parse_packet(&c, &p, l3 && *l3);
-	if (v == PARSE_TRUNCATED && !xdp && frame_len > (__u32)(data_end - data))
-		v = parse_copy(ctx, &p, l3 && *l3, frame_len);
-	switch (v) {
-	case PARSE_OK:
-		break;
-	case PARSE_NOT_IP:
-		COUNT(st, not_ip);
+	if (!parse_counted(ctx, xdp, &c, &p, frame_len, ifindex, st))
 		return;
-	case PARSE_NOT_TCP:
-		COUNT(st, not_tcp);
-		return;
-	case PARSE_FRAGMENT:
-		COUNT(st, fragments);
-		return;
-	default: /* PARSE_TRUNCATED: parse_packet returns nothing else */
-		COUNT(st, truncated);
-		return;
-	}
 	if (!wanted(&p, st))
 		return;
 	/* The IP length bounds the frame: link padding is not payload. */
@@ -481,6 +629,28 @@ int j4s_tc(struct __sk_buff *skb)
 
 	/* Headers beyond the linear part: parse_copy(), nothing pulled. */
 	process(skb, false, data, end, skb->len, skb->ifindex);
+	return TC_ACT_OK;
+}
+
+/* Egress of the same interfaces, in both modes: the server's SYN-ACKs. */
+SEC("tc")
+int j4s_tc_egress(struct __sk_buff *skb)
+{
+	struct cursor c = { .pos = (void *)(long)skb->data, .start = (void *)(long)skb->data,
+			    .end = (void *)(long)skb->data_end };
+	__u32 zero = 0;
+	struct j4s_stats *st = bpf_map_lookup_elem(&j4s_stats, &zero);
+	struct pkt p = {};
+
+	COUNT(st, egress_packets);
+	/* The ingress counters stay the client side's: what egress passes
+	 * over is one count. */
+	if (!parse_counted(skb, false, &c, &p, skb->len, skb->ifindex, NULL) ||
+	    !synack_wanted(&p, NULL)) {
+		COUNT(st, egress_other);
+		return TC_ACT_OK;
+	}
+	on_synack(skb, &p, skb->len, st);
 	return TC_ACT_OK;
 }
 

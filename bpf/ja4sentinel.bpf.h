@@ -32,6 +32,7 @@ struct pkt {
 	__u32 l3_len;      /* by the IP header */
 	__u32 payload_len; /* by the IP header */
 	__u32 seq;         /* host order */
+	__u32 ack;         /* host order */
 	__u8 flags;
 	__u8 pad[3];
 	struct j4s_flow_key key;
@@ -157,6 +158,7 @@ static __always_inline int parse_tcp(struct cursor *c, struct pkt *p)
 	p->key.sport = (__u16)(t[0] | t[1] << 8); /* kept in network order */
 	p->key.dport = (__u16)(t[2] | t[3] << 8);
 	p->seq = (__u32)t[4] << 24 | (__u32)t[5] << 16 | (__u32)t[6] << 8 | t[7];
+	p->ack = (__u32)t[8] << 24 | (__u32)t[9] << 16 | (__u32)t[10] << 8 | t[11];
 	p->flags = t[13];
 	p->payload_len -= doff;
 	p->payload_off = (__u32)((void *)t - c->start) + doff;

@@ -94,6 +94,7 @@ enum j4s_event_kind {
 	J4S_EV_SYN = 1,     /* a SYN: IP + TCP headers */
 	J4S_EV_PAYLOAD = 2, /* a client segment while its hello is not yet covered */
 	J4S_EV_END = 3,     /* FIN or RST of a waiting flow */
+	J4S_EV_SYNACK = 4,  /* the server's SYN-ACK of a waiting flow (egress): IP + TCP headers */
 };
 
 /* One ring buffer record: header, then caplen bytes from the L3 header on. */
@@ -125,14 +126,23 @@ enum j4s_flow_state {
 	J4S_FLOW_DONE = 2, /* hello covered, or not TLS: the flow costs a lookup */
 };
 
+/* Handshake validation (design.md §13): what a flow's hello has proven. */
+enum j4s_flow_hs {
+	J4S_HS_NONE = 0,        /* no SYN-ACK seen, no hello segment judged */
+	J4S_HS_SYNACK = 1,      /* server_isn known, no hello segment judged */
+	J4S_HS_VALIDATED = 2,   /* first hello segment acknowledged server_isn + 1 */
+	J4S_HS_UNVALIDATED = 3, /* it did not; let through by the token bucket */
+};
+
 struct j4s_flow {
-	__u32 base;     /* sequence number of stream offset 0 (host order) */
-	__u32 next;     /* end of the in-order bytes seen (host order) */
-	__u32 hi;       /* highest end of the bytes seen (host order) */
-	__u32 need;     /* stream bytes the hello needs, 0 until the first payload */
-	__u16 segments; /* segments emitted that brought no byte beyond hi */
-	__u8 state;     /* enum j4s_flow_state */
-	__u8 pad;
+	__u32 base;       /* sequence number of stream offset 0 (host order) */
+	__u32 next;       /* end of the in-order bytes seen (host order) */
+	__u32 hi;         /* highest end of the bytes seen (host order) */
+	__u32 need;       /* stream bytes the hello needs, 0 until the first payload */
+	__u32 server_isn; /* sequence number of the server's SYN-ACK (host order) */
+	__u16 segments;   /* segments emitted that brought no byte beyond hi */
+	__u8 state;       /* enum j4s_flow_state */
+	__u8 hs;          /* enum j4s_flow_hs */
 };
 
 /* Excluded source prefixes: one LPM trie, IPv4 as ::ffff:a.b.c.d. */
@@ -149,6 +159,8 @@ struct j4s_addr_key {
 /* Load-time configuration, in .rodata (const volatile). */
 struct j4s_bpf_config {
 	__u32 max_bytes;      /* stream bytes per hello we may send up */
+	__u32 unval_rate;     /* unvalidated hellos per second let through; 0 = no limit */
+	__u32 unval_burst;    /* ... and at once after a quiet spell */
 	__u16 max_segments;   /* segments per hello that bring no new byte */
 	__u8 filter_local;    /* destination must be in j4s_local */
 	__u8 filter_exclude;  /* source must not be in j4s_excl */
@@ -182,14 +194,23 @@ struct j4s_stats {
 	__u64 bare_acks;        /* no payload, no flags to report */
 	__u64 copy_errors;      /* packet bytes could not be read */
 	__u64 flow_update_errors; /* j4s_flows update failed: the flow is not tracked */
+	/* Handshake validation (design.md §13). */
+	__u64 egress_packets;      /* seen by the egress program */
+	__u64 egress_other;        /* not a SYN-ACK from a listen port (or unreadable) */
+	__u64 synacks;             /* SYN-ACKs from a listen port that gave a flow its ISN */
+	__u64 synack_no_flow;      /* SYN-ACKs of no waiting flow (or a SYN they do not answer) */
+	__u64 synack_events;       /* SYN-ACKs sent up */
+	__u64 validated;           /* hellos whose first segment acknowledged the ISN + 1 */
+	__u64 unvalidated;         /* hellos that did not, let through by the token bucket */
+	__u64 unvalidated_limited; /* hellos that did not, held back: the bucket was empty */
 };
 
 /* Checked by both compilers: the two sides must agree byte for byte. */
 _Static_assert(sizeof(struct j4s_event) == J4S_EVENT_HDR_SIZE + J4S_SNAP_MAX, "event");
 _Static_assert(sizeof(struct j4s_flow_key) == 40, "flow key");
-_Static_assert(sizeof(struct j4s_flow) == 20, "flow");
-_Static_assert(sizeof(struct j4s_bpf_config) == 16, "config");
-_Static_assert(sizeof(struct j4s_stats) == 22 * 8, "stats");
+_Static_assert(sizeof(struct j4s_flow) == 24, "flow");
+_Static_assert(sizeof(struct j4s_bpf_config) == 24, "config");
+_Static_assert(sizeof(struct j4s_stats) == 30 * 8, "stats");
 /* An event holds a whole hello behind the largest IPv4 and TCP headers. */
 _Static_assert(J4S_SNAP_MAX >= J4S_REASM_MAX_BYTES + 60 + 60, "snap length");
 /* A maximum hello fits one record; the segment cap is a __u16 in the config. */

@@ -49,6 +49,18 @@
 #define MIN_MAX_HELLO_SEGMENTS 1
 #define MAX_MAX_HELLO_SEGMENTS 10000
 
+/* Unvalidated hellos (no SYN-ACK seen, or an ACK that is not the server's
+ * ISN + 1: spoofed, or routing the sensor does not see) the kernel lets
+ * through per second (core.unvalidated_rate) and at once after a quiet
+ * spell (core.unvalidated_burst). Real clients are validated; these are
+ * the few picked up mid-handshake or using TCP Fast Open, while a spoofed
+ * flood of any size costs userspace at most this. 0 = no limit. */
+#define DEF_UNVALIDATED_RATE 1000
+#define MAX_UNVALIDATED_RATE 1000000000
+#define DEF_UNVALIDATED_BURST 2000
+#define MIN_UNVALIDATED_BURST 1
+#define MAX_UNVALIDATED_BURST 1000000
+
 /* Largest ClientHello body, largest TLS record at stream start and stream
  * bytes of one hello (bytes): the kernel program's limits too, so they live
  * in abi.h, which says why they have these values. */

@@ -43,6 +43,7 @@ struct flow_meta {
 enum flow_state {
 	FLOW_WAIT_HELLO = 0,
 	FLOW_DONE,
+	FLOW_WAIT_SYN, /* made by a SYN-ACK seen before its SYN: holds the server ISN only */
 };
 
 struct flow {
@@ -54,10 +55,16 @@ struct flow {
 	uint64_t first_byte_ns;    /* packet time of the hello's first byte; 0 until seen */
 	uint32_t isn;              /* client ISN (SYN seen) */
 	uint32_t fin_off;          /* stream offset of the client's FIN */
+	uint32_t server_isn;       /* ISN of the server's SYN-ACK, when has_synack */
+	uint32_t synack_ack;       /* the SYN-ACK's ACK number: client ISN + 1 */
 	uint8_t state;             /* enum flow_state */
 	uint8_t has_syn;
 	uint8_t fin_seen;
-	uint8_t pad;
+	uint8_t has_synack;        /* the server's SYN-ACK was seen */
+	/* A hello segment did not acknowledge server_isn + 1 (or had no ACK):
+	 * a blind sender cannot know the server's ISN (design.md §13). */
+	uint8_t ack_bad;
+	uint8_t pad[3];
 	struct flow_meta meta;
 	/* In-order bytes the hello needs at least (hello_frame's need): a
 	 * hello dribbled in small segments is framed again only once they
@@ -95,6 +102,13 @@ struct flow_stats {
 	uint64_t no_flow;        /* packets of no flow that could not start one */
 	uint64_t bare_acks;      /* no payload, no SYN/FIN/RST: nothing to look up */
 	uint64_t evicted_memory; /* waiting flows evicted to keep buffers under the budget */
+	uint64_t synacks;        /* server SYN-ACKs that gave a flow its server ISN */
+	uint64_t synack_early;   /* SYN-ACKs seen before their SYN: a flow made to hold the ISN */
+	uint64_t synack_retransmits; /* the same SYN-ACK again */
+	uint64_t synack_mismatch; /* SYN-ACK not acknowledging the tracked SYN: ignored */
+	uint64_t synack_no_flow; /* SYN-ACK of a finished flow or of none we may make */
+	uint64_t validated;      /* hellos whose segments all acknowledged server ISN + 1 */
+	uint64_t unvalidated;    /* hellos without the SYN-ACK or with a wrong ACK */
 };
 
 struct flow_config {
@@ -126,6 +140,21 @@ void flow_table_free(struct flow_table *ft);
 /* One client-to-server packet at packet time now. */
 enum flow_result flow_process(struct flow_table *ft, const struct pkt_info *pi, uint64_t now,
 			      struct flow_hello *out);
+
+/*
+ * One server-to-client SYN-ACK from a listen port at packet time now: the
+ * flow of the reversed 4-tuple learns the server's ISN. A SYN-ACK before its
+ * SYN (capture order across CPUs or interfaces) makes a flow that only holds
+ * the ISN until the SYN or a hello comes.
+ */
+void flow_synack(struct flow_table *ft, const struct pkt_info *pi, uint64_t now);
+
+/* Whether the hello of f is from a client that completed the handshake:
+ * the SYN-ACK was seen and every hello segment acknowledged its ISN + 1. */
+static inline bool flow_validated(const struct flow *f)
+{
+	return f->has_synack && !f->ack_bad;
+}
 
 /* The hello handed out has been used: mark the flow done, free its buffers. */
 void flow_table_finish(struct flow_table *ft, struct flow *f, uint64_t now);

@@ -218,6 +218,14 @@ void capture_bpf_stats(struct capture *c, struct json_object *o)
 		PUT(bare_acks);
 		PUT(copy_errors);
 		PUT(flow_update_errors);
+		PUT(egress_packets);
+		PUT(egress_other);
+		PUT(synacks);
+		PUT(synack_no_flow);
+		PUT(synack_events);
+		PUT(validated);
+		PUT(unvalidated);
+		PUT(unvalidated_limited);
 #undef PUT
 	}
 }
@@ -287,7 +295,7 @@ static uint32_t ring_bytes(const struct config *cfg)
 /* ---- pinning ---- */
 
 static const char *const pin_maps[] = { "j4s_events", "j4s_stats", "j4s_flows", "j4s_ports",
-					 "j4s_local",  "j4s_excl",  "j4s_l3dev" };
+					 "j4s_local",  "j4s_excl",  "j4s_l3dev", "j4s_bucket" };
 
 /* Remove what a crashed run left, so the names are free again. */
 static void unpin_all(void)
@@ -299,6 +307,7 @@ static void unpin_all(void)
 		unlink(path);
 	}
 	unlink(PIN_DIR "/j4s_tc");
+	unlink(PIN_DIR "/j4s_tc_egress");
 	unlink(PIN_DIR "/j4s_xdp");
 	rmdir(PIN_DIR);
 }
@@ -339,6 +348,9 @@ static void pin(struct bpf_cap *b)
 	}
 	snprintf(path, sizeof(path), PIN_DIR "/%s", b->hook->prog);
 	if (!prog || bpf_program__pin(prog, path))
+		goto fail;
+	snprintf(path, sizeof(path), PIN_DIR "/j4s_tc_egress");
+	if (bpf_program__pin(b->skel->progs.j4s_tc_egress, path))
 		goto fail;
 	b->pinned = true;
 	return;
@@ -517,6 +529,8 @@ static int open_skeleton(struct bpf_cap *b, const struct config *cfg, char *err,
 	kc = (struct j4s_bpf_config *)&b->skel->rodata->j4s_cfg;
 	kc->max_bytes = REASM_MAX_BYTES;
 	kc->max_segments = (uint16_t)cfg->max_hello_segments;
+	kc->unval_rate = cfg->unvalidated_rate;
+	kc->unval_burst = cfg->unvalidated_burst;
 	kc->filter_local = cfg->n_local_ips > 0;
 	kc->filter_exclude = cfg->n_exclude > 0;
 	for (uint32_t i = 0; i < b->n_ifaces; i++)
@@ -524,9 +538,11 @@ static int open_skeleton(struct bpf_cap *b, const struct config *cfg, char *err,
 	if (bpf_map__set_max_entries(b->skel->maps.j4s_flows, cfg->max_tracked_flows) ||
 	    bpf_map__set_max_entries(b->skel->maps.j4s_events, ring_bytes(cfg)))
 		goto fail;
-	/* Only the hook's program is loaded. */
+	/* Only the hook's program is loaded, and in both modes the egress
+	 * one that learns the server's ISN (capture_tc_attach_egress). */
 	bpf_object__for_each_program(prog, b->skel->obj)
-		if (bpf_program__set_autoload(prog, !strcmp(bpf_program__name(prog), b->hook->prog)))
+		if (bpf_program__set_autoload(prog, !strcmp(bpf_program__name(prog), b->hook->prog) ||
+							    prog == b->skel->progs.j4s_tc_egress))
 			goto fail;
 	return 0;
 fail:

@@ -63,6 +63,10 @@ struct bpf_cap {
 	int ifindex[BPF_MAX_IFACES];
 	char ifname[BPF_MAX_IFACES][IF_NAMESIZE];
 	bool l3dev[BPF_MAX_IFACES]; /* frames start at the IP header */
+	/* j4s_tc_egress, in both modes (capture_tc_attach_egress). */
+	bool eg_attached[BPF_MAX_IFACES];
+	bool eg_hook_created[BPF_MAX_IFACES]; /* we created the clsact qdisc for it */
+	int eg_link[BPF_MAX_IFACES];          /* TCX egress link fd, 0 when clsact */
 	uint64_t mono_to_real;      /* realtime - monotonic, ns */
 	capture_cb cb;
 	void *cb_ctx;
@@ -96,5 +100,12 @@ void capture_bpf_free(struct bpf_cap *b);
 const char *capture_bpf_refused(void);
 void capture_bpf_refused_clear(void);
 void capture_bpf_load_error(char *err, size_t errlen, const char *prog, int errnum);
+
+/* j4s_tc_egress on every interface, in tc and xdp mode (capture_tc.c): the
+ * server's SYN-ACKs for handshake validation. A hook's detach calls
+ * capture_tc_detach_egress() before its own: the ingress teardown may remove
+ * the clsact qdisc. */
+int capture_tc_attach_egress(struct bpf_cap *b, char *err, size_t errlen);
+void capture_tc_detach_egress(struct bpf_cap *b);
 
 #endif

@@ -321,21 +321,32 @@ static char *add_clause(char *o, const char *neg, const char *kw, const struct c
 	return o + sprintf(o, ")");
 }
 
-/* The match without VLAN tags. */
+/*
+ * The match without VLAN tags: client packets to the listen ports, and the
+ * server's SYN-ACKs from them (their ISN validates the hello, design.md
+ * §13), with the address filters mirrored.
+ */
 static void base_filter(const struct config *cfg, char *o)
 {
-	o += sprintf(o, "(");
+	o += sprintf(o, "((");
 	for (uint32_t i = 0; i < cfg->n_ports; i++)
 		o += sprintf(o, "%stcp dst port %u", i ? " or " : "", cfg->ports[i]);
 	o += sprintf(o, ")");
 	o = add_clause(o, "", "dst host", cfg->local_ips, cfg->n_local_ips);
-	add_clause(o, "not ", "src net", cfg->exclude, cfg->n_exclude);
+	o = add_clause(o, "not ", "src net", cfg->exclude, cfg->n_exclude);
+	o += sprintf(o, ") or ((tcp[13] & 0x16 == 0x12 or (ip6[6] == 6 and ip6[53] & 0x16 == 0x12)) and (");
+	for (uint32_t i = 0; i < cfg->n_ports; i++)
+		o += sprintf(o, "%stcp src port %u", i ? " or " : "", cfg->ports[i]);
+	o += sprintf(o, ")");
+	o = add_clause(o, "", "src host", cfg->local_ips, cfg->n_local_ips);
+	o = add_clause(o, "not ", "dst net", cfg->exclude, cfg->n_exclude);
+	sprintf(o, ")");
 }
 
 char *capture_pcap_filter(const struct config *cfg)
 {
-	size_t one = 64 + (size_t)cfg->n_ports * 24 +
-		     ((size_t)cfg->n_local_ips + cfg->n_exclude) * 80;
+	size_t one = 2 * (64 + (size_t)cfg->n_ports * 24 +
+			  ((size_t)cfg->n_local_ips + cfg->n_exclude) * 80);
 	char *base, *f;
 
 	if (cfg->bpf_filter && cfg->bpf_filter[0])

@@ -8,7 +8,8 @@
  *
  * The xdp backend: its struct bpf_hook, and the open that drives
  * capture_bpf.c's steps; libxdp loads the object as it attaches, so the
- * maps are filled after the attach.
+ * maps are filled after the attach. XDP sees no egress: the server's
+ * SYN-ACKs come from j4s_tc_egress, attached by capture_tc.c's code.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -135,6 +136,7 @@ static void xdp_detach(struct bpf_cap *b)
 {
 	struct xdp_state *x = b->hook_state;
 
+	capture_tc_detach_egress(b);
 	if (!x)
 		return;
 	for (uint32_t i = 0; i < b->n_ifaces && x->xprog; i++) {
@@ -166,7 +168,8 @@ struct capture *capture_xdp_open(const struct config *cfg, char *err, size_t err
 
 	if (!b)
 		return NULL;
-	if (xdp_attach(b, cfg, err, errlen) || capture_bpf_fill_maps(b, cfg, err, errlen)) {
+	if (xdp_attach(b, cfg, err, errlen) || capture_bpf_fill_maps(b, cfg, err, errlen) ||
+	    capture_tc_attach_egress(b, err, errlen)) {
 		capture_bpf_free(b);
 		return NULL;
 	}

@@ -61,6 +61,8 @@ void config_defaults(struct config *c)
 	c->packet_buffer_size = DEF_PACKET_BUFFER_SIZE;
 	c->max_tracked_flows = DEF_MAX_TRACKED_FLOWS;
 	c->max_hello_segments = DEF_MAX_HELLO_SEGMENTS;
+	c->unvalidated_rate = DEF_UNVALIDATED_RATE;
+	c->unvalidated_burst = DEF_UNVALIDATED_BURST;
 	c->log_level = LOG_INFO;
 	c->capture_mode = CAPTURE_AUTO;
 	c->outputs[0].type = OUTPUT_STDOUT;
@@ -327,6 +329,17 @@ static int k_max_segments(struct walk *w, const yaml_node_t *n)
 			&w->c->max_hello_segments);
 }
 
+static int k_unvalidated_rate(struct walk *w, const yaml_node_t *n)
+{
+	return get_uint(w, n, 0, MAX_UNVALIDATED_RATE, &w->c->unvalidated_rate);
+}
+
+static int k_unvalidated_burst(struct walk *w, const yaml_node_t *n)
+{
+	return get_uint(w, n, MIN_UNVALIDATED_BURST, MAX_UNVALIDATED_BURST,
+			&w->c->unvalidated_burst);
+}
+
 static int k_log_level(struct walk *w, const yaml_node_t *n)
 {
 	const char *v = scalar(w, n);
@@ -377,6 +390,8 @@ static const struct key_def core_keys[] = {
 	{ "packet_buffer_size", k_packet_buffer },
 	{ "max_tracked_flows", k_max_flows },
 	{ "max_hello_segments", k_max_segments },
+	{ "unvalidated_rate", k_unvalidated_rate },
+	{ "unvalidated_burst", k_unvalidated_burst },
 	{ "log_level", k_log_level },
 	{ "capture_mode", k_capture_mode },
 	{ "xdp_generic", k_xdp_generic },

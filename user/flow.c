@@ -237,8 +237,15 @@ static void flow_start(struct flow_table *ft, struct flow *f, const struct pkt_i
 {
 	struct flow_meta *m = &f->meta;
 
+	/* A SYN-ACK that came first stays if it answers this SYN (or, for a
+	 * pickup, until the hello's ACK tells). A reused 4-tuple starts clean. */
+	bool keep_synack = f->state == FLOW_WAIT_SYN && f->has_synack &&
+			   (!syn || f->synack_ack == pi->seq + 1);
+
 	list_del(list_of(ft, f), f); /* to the young end of the waiting list */
 	f->state = FLOW_WAIT_HELLO;
+	f->has_synack = keep_synack;
+	f->ack_bad = 0;
 	list_push(&ft->waiting, f);
 	release_buffer(ft, f);
 	reasm_init(&f->reasm, syn ? pi->seq + 1 : pi->seq);
@@ -298,6 +305,10 @@ static enum flow_result frame_verdict(struct flow_table *ft, struct flow *f, uin
 	switch (v) {
 	case HELLO_OK:
 		ft->st.hellos++;
+		if (flow_validated(f))
+			ft->st.validated++;
+		else
+			ft->st.unvalidated++;
 		return FLOW_HELLO;
 	case HELLO_NEED_MORE:
 		if (need > ft->cfg.limits.max_bytes || f->reasm.contig >= ft->cfg.limits.max_bytes)
@@ -401,6 +412,10 @@ static enum flow_result flow_payload_and_fin(struct flow_table *ft, struct flow 
 		return FLOW_ENDED;
 	}
 	if (pi->payload_len) {
+		/* Every hello segment must acknowledge the server's ISN + 1, as
+		 * the server's stack requires before it takes the data. */
+		if (!f->has_synack || !(pi->tcp_flags & TCPF_ACK) || pi->ack != f->server_isn + 1)
+			f->ack_bad = 1;
 		res = add_payload(ft, f, pi, now, out);
 		if (res != FLOW_NOTHING)
 			return res;
@@ -429,13 +444,15 @@ enum flow_result flow_process(struct flow_table *ft, const struct pkt_info *pi, 
 	}
 	flow_key_from_pkt(pi, &key);
 	f = flow_table_lookup(ft, &key);
-	if (!f) {
+	if (!f || f->state == FLOW_WAIT_SYN) {
 		if (syn) {
-			f = flow_create(ft, &key, now);
+			if (!f)
+				f = flow_create(ft, &key, now);
 			ft->st.syns++;
 		} else if (pi->payload_len && !(pi->tcp_flags & (TCPF_SYN | TCPF_RST)) &&
 			   looks_like_hello(pi)) {
-			f = flow_create(ft, &key, now);
+			if (!f)
+				f = flow_create(ft, &key, now);
 			ft->st.pickups++;
 		} else {
 			ft->st.no_flow++;
@@ -452,6 +469,65 @@ enum flow_result flow_process(struct flow_table *ft, const struct pkt_info *pi, 
 		return FLOW_NOTHING;
 	}
 	return flow_payload_and_fin(ft, f, pi, now, out);
+}
+
+/* A SYN-ACK before its SYN: a flow to hold the ISN, but never at the cost of
+ * a waiting flow (SYN-ACKs a host receives for its own outgoing connections
+ * may match a pcap filter too). */
+static void synack_early(struct flow_table *ft, const struct flow_key *key,
+			 const struct pkt_info *pi, uint64_t now)
+{
+	struct flow *f;
+
+	if (ft->count == ft->cfg.max_flows && !ft->done.head) {
+		ft->st.synack_no_flow++;
+		return;
+	}
+	f = flow_create(ft, key, now);
+	f->state = FLOW_WAIT_SYN;
+	f->has_synack = 1;
+	f->server_isn = pi->seq;
+	f->synack_ack = pi->ack;
+	ft->st.synack_early++;
+}
+
+void flow_synack(struct flow_table *ft, const struct pkt_info *pi, uint64_t now)
+{
+	struct flow_key key;
+	struct flow *f;
+
+	memset(&key, 0, sizeof(key));
+	key.family = pi->family;
+	memcpy(key.src, pi->dst, 16);
+	memcpy(key.dst, pi->src, 16);
+	key.sport = pi->dport;
+	key.dport = pi->sport;
+	f = flow_table_lookup(ft, &key);
+	if (!f) {
+		synack_early(ft, &key, pi, now);
+		return;
+	}
+	if (f->state == FLOW_DONE) {
+		ft->st.synack_no_flow++;
+		return;
+	}
+	if (f->has_synack && f->server_isn == pi->seq && f->synack_ack == pi->ack) {
+		ft->st.synack_retransmits++;
+		return;
+	}
+	/* It must answer the SYN we hold; without one (a pickup) the hello's
+	 * ACK is the check. */
+	if (f->has_syn && pi->ack != f->isn + 1) {
+		ft->st.synack_mismatch++;
+		return;
+	}
+	if (f->state == FLOW_WAIT_SYN)
+		ft->st.synack_early++;
+	else
+		ft->st.synacks++;
+	f->has_synack = 1;
+	f->server_isn = pi->seq;
+	f->synack_ack = pi->ack;
 }
 
 void flow_table_finish(struct flow_table *ft, struct flow *f, uint64_t now)

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * The pipeline every capture mode feeds: parse, keep to client-to-server
- * packets of the listen ports, flow and reassembly, ClientHello parse,
+ * packets of the listen ports (and the server's SYN-ACKs from them), flow and reassembly, ClientHello parse,
  * fingerprints, record, outputs. One instance, one thread; time is the
  * packet's.
  */
@@ -129,6 +129,20 @@ static bool address_wanted(struct pipeline *p, const struct pkt_info *pi)
 	return true;
 }
 
+/* address_wanted() for a server-to-client packet. */
+static bool synack_wanted(struct pipeline *p, const struct pkt_info *pi)
+{
+	if (p->n_exclude && in_list(p->exclude, p->n_exclude, pi->family, pi->dst)) {
+		p->st.excluded++;
+		return false;
+	}
+	if (p->n_local && !in_list(p->local, p->n_local, pi->family, pi->src)) {
+		p->st.not_local++;
+		return false;
+	}
+	return true;
+}
+
 static void emit(struct pipeline *p, const char *rec, size_t len)
 {
 	for (uint32_t i = 0; i < p->n_outs; i++)
@@ -195,6 +209,17 @@ void pipeline_packet(struct pipeline *p, const struct packet *pkt)
 	p->st.parse[v]++;
 	if (v != PKT_OK)
 		return;
+	/* The server's SYN-ACK from a listen port: its ISN validates the
+	 * client's hello (design.md §13). Client and server swap places in the
+	 * address filters. */
+	if ((pi.tcp_flags & (TCPF_SYN | TCPF_ACK | TCPF_RST)) == (TCPF_SYN | TCPF_ACK) &&
+	    is_listen_port(p, pi.sport)) {
+		if ((p->n_exclude || p->n_local) && !synack_wanted(p, &pi))
+			return;
+		p->st.synacks++;
+		flow_synack(p->flows, &pi, pkt->ts_ns);
+		return;
+	}
 	if (!is_listen_port(p, pi.dport)) {
 		p->st.not_listen++;
 		return;

@@ -273,6 +273,7 @@ static size_t write_record(const struct record_input *in, bool raw, char *buf, s
 	jw_str(&w, "conn_id", conn);
 	put_tls(&w, in, st);
 	put_fingerprints(&w, in, raw);
+	jw_bool(&w, "handshake_validated", flow_validated(in->flow));
 	jw_int(&w, "timestamp", (int64_t)in->flow->first_byte_ns);
 	jw_raw(&w, "}", 1);
 	*w.p = '\0';

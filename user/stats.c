@@ -46,6 +46,11 @@ static struct json_object *flow_fields(const struct flow_stats *f, uint32_t acti
 	put(o, "no_flow", f->no_flow);
 	put(o, "bare_acks", f->bare_acks);
 	put(o, "evicted_memory", f->evicted_memory);
+	put(o, "synacks", f->synacks);
+	put(o, "synack_before_syn", f->synack_early);
+	put(o, "synack_retransmits", f->synack_retransmits);
+	put(o, "synack_mismatch", f->synack_mismatch);
+	put(o, "synack_no_flow", f->synack_no_flow);
 	return o;
 }
 
@@ -69,6 +74,7 @@ static struct json_object *packet_fields(const struct pipeline_stats *s,
 		if (s->parse[v])
 			put(o, packet_verdict_str(v), s->parse[v]);
 	put(o, "not_listen_port", s->not_listen);
+	put(o, "synacks", s->synacks);
 	put(o, "excluded_source", s->excluded);
 	put(o, "not_local", s->not_local);
 	return o;
@@ -80,6 +86,8 @@ static struct json_object *hello_fields(const struct pipeline_stats *s,
 	struct json_object *o = json_object_new_object();
 
 	put(o, "complete", f->hellos);
+	put(o, "handshake_validated", f->validated);
+	put(o, "handshake_unvalidated", f->unvalidated);
 	for (int v = 0; v < HELLO_VERDICT_MAX; v++)
 		if (v != HELLO_NEED_MORE && (v == HELLO_OK || s->hello_verdict[v]))
 			put(o, hello_verdict_str(v), s->hello_verdict[v]);

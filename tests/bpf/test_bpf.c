@@ -3,9 +3,11 @@
  * The kernel programs on crafted packets, through BPF_PROG_TEST_RUN: the
  * skeleton is loaded for real (root, BPF), its maps filled as the daemon
  * fills them, and each packet is run through one program. Three groups,
- * each with its own skeleton that loads one program: tc, xdp (with
- * bpf_xdp_load_bytes where the kernel has it) and xdp-copy (the by-hand copy
- * of kernels before 5.18, forced). Checks the verdict (always pass), the
+ * each with its own skeleton that loads one ingress program and
+ * j4s_tc_egress: tc, xdp (with bpf_xdp_load_bytes where the kernel has it)
+ * and xdp-copy (the by-hand copy of kernels before 5.18, forced); and
+ * tc-limit, xdp-limit: the handshake tests with a token bucket of 1
+ * unvalidated hello a second, burst 2. Checks the verdict (always pass), the
  * events in the ring buffer, their bytes, and the named counters of
  * j4s_stats.
  */
@@ -27,11 +29,12 @@
 #define TC_ACT_OK 0
 #define XDP_PASS  2
 
-enum mode { MODE_TC, MODE_XDP, MODE_XDP_COPY };
+enum mode { MODE_TC, MODE_XDP, MODE_XDP_COPY, MODE_MAX };
 
 struct fixture {
 	enum mode mode;
 	bool xdp;
+	bool limit; /* token bucket of unvalidated hellos: 1/s, burst 2 */
 	struct ja4sentinel_bpf *skel;
 	struct ring_buffer *rb;
 	int events;
@@ -63,10 +66,10 @@ static int quiet(enum libbpf_print_level l, const char *fmt, va_list ap)
 	return 0;
 }
 
-static int setup(void **state, enum mode mode)
+static int setup(void **state, enum mode mode, bool limit)
 {
-	static struct fixture fx[3];
-	struct fixture *f = &fx[mode];
+	static struct fixture fx[2 * MODE_MAX];
+	struct fixture *f = &fx[2 * mode + limit];
 	uint32_t port = 443, excl_prefix;
 	uint8_t one = 1;
 	struct j4s_lpm_key k = { 0 };
@@ -76,6 +79,7 @@ static int setup(void **state, enum mode mode)
 	memset(f, 0, sizeof(*f));
 	f->mode = mode;
 	f->xdp = mode != MODE_TC;
+	f->limit = limit;
 	*state = f; /* teardown runs even when setup fails */
 	libbpf_set_print(quiet);
 	f->skel = ja4sentinel_bpf__open();
@@ -88,6 +92,10 @@ static int setup(void **state, enum mode mode)
 	cfg = (struct j4s_bpf_config *)&f->skel->rodata->j4s_cfg;
 	cfg->filter_exclude = 1;
 	cfg->xdp_copy = mode == MODE_XDP_COPY;
+	if (limit) {
+		cfg->unval_rate = 1;
+		cfg->unval_burst = 2;
+	}
 	err = ja4sentinel_bpf__load(f->skel);
 	if (err) {
 		/* The kernel matrix's verifier_log has the verifier's reasons. */
@@ -111,17 +119,27 @@ static int setup(void **state, enum mode mode)
 
 static int setup_tc(void **state)
 {
-	return setup(state, MODE_TC);
+	return setup(state, MODE_TC, false);
 }
 
 static int setup_xdp(void **state)
 {
-	return setup(state, MODE_XDP);
+	return setup(state, MODE_XDP, false);
 }
 
 static int setup_xdp_copy(void **state)
 {
-	return setup(state, MODE_XDP_COPY);
+	return setup(state, MODE_XDP_COPY, false);
+}
+
+static int setup_tc_limit(void **state)
+{
+	return setup(state, MODE_TC, true);
+}
+
+static int setup_xdp_limit(void **state)
+{
+	return setup(state, MODE_XDP, true);
 }
 
 static int teardown(void **state)
@@ -141,6 +159,7 @@ static void reset(struct fixture *f)
 	uint32_t key = 0;
 
 	bpf_map_update_elem(bpf_map__fd(f->skel->maps.j4s_stats), &key, zero, 0);
+	bpf_map_update_elem(bpf_map__fd(f->skel->maps.j4s_bucket), &key, zero, 0); /* full */
 	ring_buffer__consume(f->rb);
 	f->events = 0;
 	f->last_kind = 0;
@@ -703,6 +722,183 @@ static void test_payload_larger_than_xdp_copy(void **state)
 	assert_int_equal(stats(f).copy_errors, 0);
 }
 
+/* ---- handshake validation: j4s_tc_egress and the token bucket ---- */
+
+#define SERVER_ISN 0x50000000u
+
+/* A TCP header with both ports and an ACK number. */
+static void tcp_ports(struct fixture *f, uint16_t sport, uint16_t dport, uint8_t flags,
+		      uint32_t seq, uint32_t ack)
+{
+	uint8_t h[20] = { sport >> 8, sport & 0xff, dport >> 8, dport & 0xff };
+
+	for (int i = 0; i < 4; i++) {
+		h[4 + i] = (uint8_t)(seq >> (24 - 8 * i));
+		h[8 + i] = (uint8_t)(ack >> (24 - 8 * i));
+	}
+	h[12] = 5 << 4;
+	h[13] = flags;
+	h[14] = 0xfa;
+	put(f, h, 20);
+}
+
+/* The server's SYN-ACK to client src:40000 through j4s_tc_egress. */
+static void synack(struct fixture *f, const char *client, uint32_t isn, uint32_t ack)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, o);
+	uint8_t h[20] = { 0x45, 0, 0, 40, 0, 0, 0x40, 0, 64, 6 };
+
+	f->len = 0;
+	eth(f, 0x0800, 0);
+	inet_pton(AF_INET, "198.18.0.1", h + 12);
+	inet_pton(AF_INET, client, h + 16);
+	put(f, h, 20);
+	tcp_ports(f, 443, 40000, 0x12, isn, ack);
+	o.data_in = f->buf;
+	o.data_size_in = (uint32_t)f->len;
+	assert_int_equal(bpf_prog_test_run_opts(bpf_program__fd(f->skel->progs.j4s_tc_egress),
+						&o), 0);
+	assert_int_equal(o.retval, TC_ACT_OK);
+	ring_buffer__consume(f->rb);
+}
+
+/* The client's first hello segment (seq 1001, after a SYN of seq 1000). */
+static void hello_seg(struct fixture *f, const char *client, uint32_t seq, uint32_t ack)
+{
+	f->len = 0;
+	eth(f, 0x0800, 0);
+	ipv4(f, client, 20 + sizeof(hello_start), 6, 0x4000);
+	tcp_ports(f, 40000, 443, 0x18, seq, ack);
+	put(f, hello_start, sizeof(hello_start));
+	assert_int_equal(run(f), f->xdp ? XDP_PASS : TC_ACT_OK);
+}
+
+static void syn_to(struct fixture *f, const char *client)
+{
+	f->len = 0;
+	syn_v4(f, client, 443, 0, 1);
+	run(f);
+}
+
+static int flow_of(struct fixture *f, const char *client, struct j4s_flow *out)
+{
+	struct j4s_flow_key k = { .sport = htons(40000), .dport = htons(443), .family = 4 };
+
+	inet_pton(AF_INET, client, k.saddr);
+	inet_pton(AF_INET, "198.18.0.1", k.daddr);
+	return bpf_map_lookup_elem(bpf_map__fd(f->skel->maps.j4s_flows), &k, out);
+}
+
+static void test_hs_synack_stores_isn(void **state)
+{
+	struct fixture *f = *state;
+	struct j4s_flow fl;
+
+	reset(f);
+	syn_to(f, "198.18.0.61");
+	synack(f, "198.18.0.61", SERVER_ISN, 1001);
+	assert_int_equal(flow_of(f, "198.18.0.61", &fl), 0);
+	assert_int_equal(fl.server_isn, SERVER_ISN);
+	assert_int_equal(fl.hs, J4S_HS_SYNACK);
+	assert_int_equal(f->events, 2);
+	assert_int_equal(f->last_kind, J4S_EV_SYNACK);
+	assert_int_equal(f->last_caplen, 40);
+	assert_int_equal(stats(f).synacks, 1);
+	assert_int_equal(stats(f).synack_events, 1);
+	/* Retransmitted: nothing new goes up. */
+	synack(f, "198.18.0.61", SERVER_ISN, 1001);
+	assert_int_equal(f->events, 2);
+	/* Not answering the SYN, or of no flow: ignored, counted. */
+	syn_to(f, "198.18.0.62");
+	synack(f, "198.18.0.62", SERVER_ISN, 999);
+	synack(f, "198.18.0.63", SERVER_ISN, 1001);
+	assert_int_equal(stats(f).synack_no_flow, 2);
+	assert_int_equal(flow_of(f, "198.18.0.62", &fl), 0);
+	assert_int_equal(fl.hs, J4S_HS_NONE);
+	/* Egress packets that are no SYN-ACK are one count, not the ingress ones. */
+	f->len = 0;
+	syn_v4(f, "198.18.0.64", 443, 0, 1);
+	{
+		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f->buf,
+			    .data_size_in = (uint32_t)f->len);
+
+		bpf_prog_test_run_opts(bpf_program__fd(f->skel->progs.j4s_tc_egress), &o);
+	}
+	assert_int_equal(stats(f).egress_other, 1);
+	assert_int_equal(stats(f).egress_packets, 5);
+	assert_int_equal(stats(f).other_port + stats(f).bare_acks, 0);
+}
+
+static void test_hs_validated_passes(void **state)
+{
+	struct fixture *f = *state;
+	struct j4s_flow fl;
+
+	reset(f);
+	syn_to(f, "198.18.0.71");
+	synack(f, "198.18.0.71", SERVER_ISN, 1001);
+	hello_seg(f, "198.18.0.71", 1001, SERVER_ISN + 1);
+	assert_int_equal(f->events, 3);
+	assert_int_equal(f->last_kind, J4S_EV_PAYLOAD);
+	assert_int_equal(stats(f).validated, 1);
+	assert_int_equal(stats(f).unvalidated + stats(f).unvalidated_limited, 0);
+	assert_int_equal(flow_of(f, "198.18.0.71", &fl), 0);
+	assert_int_equal(fl.hs, J4S_HS_VALIDATED);
+}
+
+/* Three flows whose hello has a wrong ACK: two pass (burst 2), the third
+ * is held back when the bucket limits (counted, the flow done). */
+static void test_hs_wrong_ack_through_bucket(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const cl[3] = { "198.18.0.81", "198.18.0.82", "198.18.0.83" };
+	struct j4s_flow fl;
+
+	reset(f);
+	for (int i = 0; i < 3; i++) {
+		syn_to(f, cl[i]);
+		synack(f, cl[i], SERVER_ISN, 1001);
+		hello_seg(f, cl[i], 1001, SERVER_ISN + 77);
+	}
+	if (!f->limit) {
+		assert_int_equal(stats(f).unvalidated, 3);
+		assert_int_equal(stats(f).payload_events, 3);
+		return;
+	}
+	assert_int_equal(stats(f).unvalidated, 2);
+	assert_int_equal(stats(f).unvalidated_limited, 1);
+	assert_int_equal(stats(f).payload_events, 2);
+	assert_int_equal(flow_of(f, cl[2], &fl), 0);
+	assert_int_equal(fl.state, J4S_FLOW_DONE);
+	/* The rest of the held-back flow costs a lookup. */
+	hello_seg(f, cl[2], 1001, SERVER_ISN + 77);
+	assert_int_equal(stats(f).after_done, 1);
+	assert_int_equal(stats(f).payload_events, 2);
+	/* A pickup (no SYN, no SYN-ACK) is unvalidated too; held back, it is
+	 * not even tracked. */
+	hello_seg(f, "198.18.0.84", 5000, 1);
+	assert_int_equal(stats(f).unvalidated_limited, 2);
+	assert_int_equal(flow_of(f, "198.18.0.84", &fl), -ENOENT);
+}
+
+static void test_hs_validated_when_bucket_empty(void **state)
+{
+	struct fixture *f = *state;
+
+	reset(f);
+	/* Empty the bucket with pickups, which have no SYN-ACK. */
+	hello_seg(f, "198.18.0.91", 5000, 1);
+	hello_seg(f, "198.18.0.92", 5000, 1);
+	hello_seg(f, "198.18.0.93", 5000, 1);
+	assert_int_equal(stats(f).unvalidated_limited, f->limit ? 1 : 0);
+	syn_to(f, "198.18.0.94");
+	synack(f, "198.18.0.94", SERVER_ISN, 1001);
+	hello_seg(f, "198.18.0.94", 1001, SERVER_ISN + 1);
+	assert_int_equal(stats(f).validated, 1);
+	assert_int_equal(f->last_kind, J4S_EV_PAYLOAD);
+	assert_int_equal(stats(f).payload_events, f->limit ? 3 : 4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -725,6 +921,16 @@ int main(void)
 		cmocka_unit_test(test_payload_byte_by_byte_and_segment_cap),
 		cmocka_unit_test(test_payload_overlap_in_order_after_held),
 		cmocka_unit_test(test_payload_starts_before_stream),
+		cmocka_unit_test(test_hs_synack_stores_isn),
+		cmocka_unit_test(test_hs_validated_passes),
+		cmocka_unit_test(test_hs_wrong_ack_through_bucket),
+		cmocka_unit_test(test_hs_validated_when_bucket_empty),
+	};
+	const struct CMUnitTest limited[] = {
+		cmocka_unit_test(test_hs_synack_stores_isn),
+		cmocka_unit_test(test_hs_validated_passes),
+		cmocka_unit_test(test_hs_wrong_ack_through_bucket),
+		cmocka_unit_test(test_hs_validated_when_bucket_empty),
 	};
 	int failed = 0;
 
@@ -736,5 +942,7 @@ int main(void)
 	failed += cmocka_run_group_tests_name("tc", tests, setup_tc, teardown);
 	failed += cmocka_run_group_tests_name("xdp", tests, setup_xdp, teardown);
 	failed += cmocka_run_group_tests_name("xdp-copy", tests, setup_xdp_copy, teardown);
+	failed += cmocka_run_group_tests_name("tc-limit", limited, setup_tc_limit, teardown);
+	failed += cmocka_run_group_tests_name("xdp-limit", limited, setup_xdp_limit, teardown);
 	return failed ? 1 : 0;
 }

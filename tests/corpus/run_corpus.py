@@ -9,6 +9,8 @@ stream start, with every listed field equal, and no other record. Field map:
 expected `ja3_full` (string) -> record `ja3`, expected `ja3` (MD5) -> record
 `ja3_hash`, `sni` -> `tls_sni`; any other key an expected entry carries that
 is a record field (our own synthetic captures add metadata) must match too.
+Fields an expected entry leaves out are not compared: tshark's files know
+nothing of `handshake_validated`, for instance.
 
 Prints one line per capture and a closing `N passed, N failed, N skipped`.
 """
@@ -23,7 +25,7 @@ RECORD_KEYS = {
     "ja4", "ja4_r", "ja4_o", "ja4_ro", "syn_to_clienthello_ms", "timestamp",
     "tcp_meta_options", "tcp_meta_mss", "tcp_meta_window_scale",
     "tcp_meta_window_size", "ip_meta_ttl", "ip_meta_id", "ip_meta_df",
-    "ip_meta_total_length", "tls_version", "tls_alpn",
+    "ip_meta_total_length", "tls_version", "tls_alpn", "handshake_validated",
 }
 # Keys whose absence in the record is what the expected file means by
 # leaving them out (e.g. no SYN -> no syn_to_clienthello_ms).

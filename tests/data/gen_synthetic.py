@@ -661,12 +661,15 @@ def shared_entry(flow, fp, python_observed, rust_model="same", note=None):
     return e
 
 
-def new_entry(flow, fp, hello_ts, syn_ts, meta_packet, stream=0, note=None):
+def new_entry(flow, fp, hello_ts, syn_ts, meta_packet, stream=0, note=None, validated=True):
     """Entry for a case added here: the shared fields plus timing and SYN metadata.
     hello_ts: timestamp of the packet carrying the hello's first byte; meta_packet: the SYN,
-    or the first hello segment when no SYN was captured (then syn_ts is None)."""
+    or the first hello segment when no SYN was captured (then syn_ts is None). validated:
+    the capture holds the server's SYN-ACK and the hello's segments acknowledge it (every
+    Flow does so; open_connection captures the SYN-ACK even when it leaves out the SYN)."""
     e = entry_head(flow, fp, stream)
     e["timestamp"] = hello_ts
+    e["handshake_validated"] = validated
     if syn_ts is not None:
         gap = hello_ts - syn_ts
         assert gap % 10**6 < 500_000, "make truncated and rounded ms agree"
@@ -1082,6 +1085,31 @@ def _():
     hello_ts = cap.add(at_us(HELLO_US), hello)
     note = "no SYN: ip_meta_*/tcp_meta_* come from the first hello segment (design.md section 5)"
     return cap, [new_entry(flow, CHROME_FP, hello_ts, None, hello, note=note)]
+
+
+
+@case("tcp-no-synack", "one direction captured (as with tcpdump 'tcp dst port 443'): SYN, ACK "
+      "and hello, no SYN-ACK: one record, handshake_validated false; Firefox hello")
+def _():
+    cap, flow = Capture(), Flow()
+    syn = flow.syn()
+    syn_ts = cap.add(at_us(0), syn)
+    cap.add(at_us(11800), flow.ack())
+    hello_ts = cap.add(at_us(HELLO_US), flow.data(FIREFOX_HELLO))
+    note = "no SYN-ACK: the hello's ACK cannot be checked (design.md section 13)"
+    return cap, [new_entry(flow, FIREFOX_FP, hello_ts, syn_ts, syn, note=note, validated=False)]
+
+
+@case("tcp-spoofed-ack", "SYN-ACK captured, but the hello acknowledges another ISN, as a "
+      "sender forging its address must guess: one record, handshake_validated false; Chrome "
+      "hello")
+def _():
+    cap, flow = Capture(), Flow()
+    syn_ts, syn = open_connection(cap, flow)
+    flow.server_next += 0x1234567                  # the blind sender's guess
+    hello_ts = cap.add(at_us(HELLO_US), flow.data(CHROME_HELLO))
+    note = "hello ACK is not the SYN-ACK's ISN + 1 (design.md section 13)"
+    return cap, [new_entry(flow, CHROME_FP, hello_ts, syn_ts, syn, note=note, validated=False)]
 
 # --- TLS record layer at stream start ---------------------------------------------------------
 

@@ -2,7 +2,8 @@
 /*
  * libFuzzer harness for flows and reassembly: the input is a script of
  * client segments (flags, sequence offset, length) over one or a few
- * 4-tuples, fed through flow_process() with a small table and tight limits
+ * 4-tuples, fed through flow_process() (and server SYN-ACKs through
+ * flow_synack()) with a small table and tight limits
  * so eviction, limits and timeouts all run. Any hello handed out must lie
  * in memory we own; ASan/LSan check the rest.
  */
@@ -48,8 +49,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		pi.payload = s + STEP_HDR;
 		pi.payload_len = len;
 		pi.payload_wire = len + (s[1] & 0x80 ? 10 : 0); /* sometimes cut by snaplen */
+		pi.ack = s[1] & 0x08 ? 5001 : 5002;
 		now += s[1] >> 4;
-		if (flow_process(ft, &pi, now, &fh) == FLOW_HELLO) {
+		if ((s[0] & (TCPF_SYN | TCPF_ACK)) == (TCPF_SYN | TCPF_ACK) && (s[1] & 0x08)) {
+			/* The server's SYN-ACK (ISN 5000), before or after its SYN. */
+			memcpy(pi.src, pi.dst, 16);
+			memset(pi.dst, 0, 16);
+			pi.dst[0] = 10;
+			pi.dst[3] = s[1] & 7;
+			pi.sport = 443;
+			pi.dport = 40000;
+			pi.ack = pi.seq;
+			pi.seq = 5000;
+			flow_synack(ft, &pi, now);
+		} else if (flow_process(ft, &pi, now, &fh) == FLOW_HELLO) {
 			assert(fh.msg_len >= 4 && fh.msg[0] == 0x01);
 			flow_table_finish(ft, fh.flow, now);
 		}

@@ -191,6 +191,8 @@ static void check_defaults(const struct config *c)
 	assert_int_equal(c->packet_buffer_size, DEF_PACKET_BUFFER_SIZE);
 	assert_int_equal(c->max_tracked_flows, DEF_MAX_TRACKED_FLOWS);
 	assert_int_equal(c->max_hello_segments, DEF_MAX_HELLO_SEGMENTS);
+	assert_int_equal(c->unvalidated_rate, DEF_UNVALIDATED_RATE);
+	assert_int_equal(c->unvalidated_burst, DEF_UNVALIDATED_BURST);
 	assert_int_equal(c->log_level, LOG_INFO);
 	assert_int_equal(c->capture_mode, CAPTURE_AUTO);
 	assert_false(c->xdp_generic);
@@ -303,6 +305,10 @@ static void test_config_load_bad(void **state)
 		  "core.exclude_source_ips", ":2:" },
 		{ "local_ips with a prefix", "core:\n  local_ips:\n    - 192.0.2.0/24\n",
 		  "core.local_ips", ":3:" },
+		{ "unvalidated_rate negative", "core:\n  unvalidated_rate: -1\n",
+		  "core.unvalidated_rate", ":2:" },
+		{ "unvalidated_burst 0", "core:\n  flow_timeout_sec: 5\n  unvalidated_burst: 0\n",
+		  "core.unvalidated_burst", ":3:" },
 		{ "bad capture_mode", "core:\n  capture_mode: ebpf\n", "core.capture_mode", ":2:" },
 		{ "bad log_level", "core:\n  log_level: verbose\n", "core.log_level", ":2:" },
 		{ "bad boolean", "fingerprints:\n  raw: maybe\n", "fingerprints.raw", ":2:" },
@@ -343,6 +349,10 @@ static void test_config_load_bad(void **state)
 			fail_msg("%s: message \"%s\" lacks the file, \"%s\" or \"%s\"", bad[i].what,
 				 f->err, bad[i].key, bad[i].line);
 	}
+	/* The unvalidated-hello limit: 0 turns it off. */
+	assert_int_equal(load(f, "core:\n  unvalidated_rate: 0\n  unvalidated_burst: 50\n"), 0);
+	assert_int_equal(f->c.unvalidated_rate, 0);
+	assert_int_equal(f->c.unvalidated_burst, 50);
 	/* The exact shape of one message: file:line: key: what. */
 	load(f, "core:\n  flow_timeout_sec: 301\n");
 	assert_non_null(strstr(f->err, ":2: core.flow_timeout_sec: 301 is out of range 1..300"));

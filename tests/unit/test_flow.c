@@ -4,7 +4,8 @@
  * flow table. SYN metadata, hellos in one or several segments, in order or
  * not, retransmits, a missed SYN, non-TLS streams, SYN retransmit against
  * port reuse, RST and FIN before the hello, the segment and byte limits,
- * eviction when the table is full, and expiry by packet time. Packets are
+ * eviction when the table is full, expiry by packet time, and handshake
+ * validation by the server's SYN-ACK. Packets are
  * struct pkt_info values made by pkt() (packet parsing has its own tests);
  * the ClientHello is a small valid one written out below. Each test gets a
  * fresh table from the fixture, sized by the config passed as its prestate.
@@ -1020,6 +1021,189 @@ static void test_flow_process_ipv6(void **state)
 	assert_int_equal(flow_table_lookup(f->ft, &k4)->state, FLOW_WAIT_HELLO);
 }
 
+/* ---- handshake validation (design.md §13) ---- */
+
+#define SISN 0x70000000u /* server ISN: pkt() acknowledges SISN + 1 */
+
+/* The server's SYN-ACK to the flow from client port cport. */
+static void synack(struct fixture *f, uint16_t cport, uint32_t sisn, uint32_t ack, uint64_t now)
+{
+	struct pkt_info *pi = &f->pi;
+
+	pkt(f, cport, TCPF_SYN | TCPF_ACK, sisn, NULL, 0);
+	memcpy(pi->src, f->family == AF_INET6 ? server6 : server4, f->family == AF_INET6 ? 16 : 4);
+	memcpy(pi->dst, f->family == AF_INET6 ? client6 : client4, f->family == AF_INET6 ? 16 : 4);
+	pi->sport = 443;
+	pi->dport = cport;
+	pi->ack = ack;
+	flow_synack(f->ft, pi, now);
+}
+
+static void test_flow_synack_validated(void **state)
+{
+	struct fixture *f = *state;
+
+	syn(f, PORT, ISN, T0);
+	synack(f, PORT, SISN, ISN + 1, T0 + MS);
+	assert_int_equal(stats(f)->synacks, 1);
+	assert_int_equal(lookup(f, PORT)->server_isn, SISN);
+	assert_int_equal(seg(f, PORT, hello, 0, sizeof(hello), T0 + 2 * MS), FLOW_HELLO);
+	assert_true(flow_validated(f->out.flow));
+	assert_int_equal(stats(f)->validated, 1);
+	assert_int_equal(stats(f)->unvalidated, 0);
+	check_hello_and_finish(f, T0 + 2 * MS);
+	/* A SYN-ACK of a finished flow changes nothing. */
+	synack(f, PORT, SISN, ISN + 1, T0 + 3 * MS);
+	assert_int_equal(stats(f)->synack_no_flow, 1);
+}
+
+static void test_flow_synack_wrong_ack(void **state)
+{
+	struct fixture *f = *state;
+
+	/* The blind sender's guess at the server ISN is wrong. */
+	syn(f, PORT, ISN, T0);
+	synack(f, PORT, SISN + 12345, ISN + 1, T0 + MS);
+	assert_int_equal(seg(f, PORT, hello, 0, sizeof(hello), T0 + 2 * MS), FLOW_HELLO);
+	assert_false(flow_validated(f->out.flow));
+	assert_int_equal(stats(f)->unvalidated, 1);
+	check_hello_and_finish(f, T0 + 2 * MS);
+
+	/* One segment of two with a wrong ACK is enough: every hello segment
+	 * must acknowledge the ISN, as the server's stack requires. */
+	syn(f, PORT + 1, ISN, T0);
+	synack(f, PORT + 1, SISN, ISN + 1, T0 + MS);
+	assert_int_equal(seg(f, PORT + 1, hello, 0, 20, T0 + 2 * MS), FLOW_NOTHING);
+	pkt(f, PORT + 1, TCPF_ACK | TCPF_PSH, DATA + 20, hello + 20, sizeof(hello) - 20);
+	f->pi.ack = SISN + 2;
+	assert_int_equal(process(f, T0 + 3 * MS), FLOW_HELLO);
+	assert_false(flow_validated(f->out.flow));
+	check_hello_and_finish(f, T0 + 3 * MS);
+
+	/* A hello segment without the ACK flag acknowledges nothing. */
+	syn(f, PORT + 2, ISN, T0);
+	synack(f, PORT + 2, SISN, ISN + 1, T0 + MS);
+	pkt(f, PORT + 2, TCPF_PSH, DATA, hello, sizeof(hello));
+	assert_int_equal(process(f, T0 + 2 * MS), FLOW_HELLO);
+	assert_false(flow_validated(f->out.flow));
+
+	/* A SYN-ACK that does not answer the SYN we hold is not the server's. */
+	syn(f, PORT + 3, ISN, T0);
+	synack(f, PORT + 3, SISN, ISN + 7, T0 + MS);
+	assert_int_equal(stats(f)->synack_mismatch, 1);
+	assert_int_equal(lookup(f, PORT + 3)->has_synack, 0);
+	assert_int_equal(stats(f)->validated, 0);
+	assert_int_equal(stats(f)->unvalidated, 3);
+}
+
+static void test_flow_synack_missing(void **state)
+{
+	struct fixture *f = *state;
+
+	/* Asymmetric routing, or a capture of one direction: no SYN-ACK. */
+	syn(f, PORT, ISN, T0);
+	assert_int_equal(seg(f, PORT, hello, 0, sizeof(hello), T0 + 2 * MS), FLOW_HELLO);
+	assert_false(flow_validated(f->out.flow));
+	check_hello_and_finish(f, T0 + 2 * MS);
+
+	/* Seen only after the first hello segment: that segment was not
+	 * checked against it, so the hello stays unvalidated. */
+	syn(f, PORT + 1, ISN, T0);
+	assert_int_equal(seg(f, PORT + 1, hello, 0, 20, T0 + MS), FLOW_NOTHING);
+	synack(f, PORT + 1, SISN, ISN + 1, T0 + 2 * MS);
+	assert_int_equal(seg(f, PORT + 1, hello, 20, sizeof(hello) - 20, T0 + 3 * MS), FLOW_HELLO);
+	assert_false(flow_validated(f->out.flow));
+	assert_int_equal(stats(f)->unvalidated, 2);
+}
+
+static void test_flow_synack_pickup_without_syn(void **state)
+{
+	struct fixture *f = *state;
+
+	/* Flow picked up from its hello, nothing of the handshake seen. */
+	pkt(f, PORT, TCPF_ACK | TCPF_PSH, 5000, hello, sizeof(hello));
+	assert_int_equal(process(f, T0), FLOW_HELLO);
+	assert_false(flow_validated(f->out.flow));
+	check_hello_and_finish(f, T0);
+
+	/* SYN missed, SYN-ACK seen: the hello's ACK still proves the client
+	 * got it. */
+	synack(f, PORT + 1, SISN, 4999 + 1, T0);
+	assert_int_equal(stats(f)->synack_early, 1);
+	assert_int_equal(lookup(f, PORT + 1)->state, FLOW_WAIT_SYN);
+	pkt(f, PORT + 1, TCPF_ACK | TCPF_PSH, 5000, hello, sizeof(hello));
+	assert_int_equal(process(f, T0 + MS), FLOW_HELLO);
+	assert_true(flow_validated(f->out.flow));
+	assert_int_equal(stats(f)->pickups, 2);
+	check_hello_and_finish(f, T0 + MS);
+
+	/* A SYN-ACK-only flow is no flow for anything but a SYN or a hello. */
+	synack(f, PORT + 2, SISN, ISN + 1, T0);
+	pkt(f, PORT + 2, TCPF_ACK | TCPF_FIN, DATA, NULL, 0);
+	assert_int_equal(process(f, T0 + MS), FLOW_NOTHING);
+	assert_int_equal(stats(f)->no_flow, 1);
+	assert_int_equal(lookup(f, PORT + 2)->state, FLOW_WAIT_SYN);
+}
+
+static void test_flow_synack_retransmitted(void **state)
+{
+	struct fixture *f = *state;
+
+	syn(f, PORT, ISN, T0);
+	synack(f, PORT, SISN, ISN + 1, T0 + MS);
+	synack(f, PORT, SISN, ISN + 1, T0 + 1001 * MS);
+	assert_int_equal(stats(f)->synacks, 1);
+	assert_int_equal(stats(f)->synack_retransmits, 1);
+	assert_int_equal(seg(f, PORT, hello, 0, sizeof(hello), T0 + 1002 * MS), FLOW_HELLO);
+	assert_true(flow_validated(f->out.flow));
+	assert_int_equal(stats(f)->validated, 1);
+}
+
+static void test_flow_synack_before_syn(void **state)
+{
+	struct fixture *f = *state;
+	struct flow *fl;
+
+	/* Capture order across CPUs or interfaces put the SYN-ACK first. */
+	synack(f, PORT, SISN, ISN + 1, T0);
+	fl = lookup(f, PORT);
+	assert_non_null(fl);
+	assert_int_equal(fl->state, FLOW_WAIT_SYN);
+	assert_int_equal(stats(f)->synack_early, 1);
+	assert_int_equal(syn(f, PORT, ISN, T0), FLOW_NOTHING);
+	assert_ptr_equal(lookup(f, PORT), fl);
+	assert_int_equal(fl->state, FLOW_WAIT_HELLO);
+	assert_int_equal(fl->has_syn, 1);
+	assert_int_equal(fl->has_synack, 1);
+	assert_int_equal(stats(f)->syns, 1);
+	assert_int_equal(stats(f)->created, 1);
+	assert_int_equal(seg(f, PORT, hello, 0, sizeof(hello), T0 + 2 * MS), FLOW_HELLO);
+	assert_true(flow_validated(f->out.flow));
+	assert_int_equal(f->out.flow->meta.window, 64240); /* the SYN's metadata */
+	check_hello_and_finish(f, T0 + 2 * MS);
+
+	/* A SYN-ACK that does not answer the SYN that follows is dropped. */
+	synack(f, PORT + 1, SISN, ISN + 100, T0);
+	syn(f, PORT + 1, ISN, T0);
+	assert_int_equal(lookup(f, PORT + 1)->has_synack, 0);
+	assert_int_equal(seg(f, PORT + 1, hello, 0, sizeof(hello), T0 + 2 * MS), FLOW_HELLO);
+	assert_false(flow_validated(f->out.flow));
+}
+
+static void test_flow_synack_never_evicts_waiting(void **state)
+{
+	struct fixture *f = *state;
+
+	/* cfg_small: 4 flows, all waiting for their hello. */
+	for (uint16_t i = 0; i < 4; i++)
+		syn(f, PORT + i, ISN, T0);
+	synack(f, PORT + 10, SISN, ISN + 1, T0 + MS);
+	assert_int_equal(stats(f)->synack_no_flow, 1);
+	assert_int_equal(stats(f)->evicted_active, 0);
+	assert_null(lookup(f, PORT + 10));
+	assert_int_equal(flow_table_count(f->ft), 4);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 #define TC(f, cfg) cmocka_unit_test_prestate_setup_teardown(f, setup, teardown, (void *)&(cfg))
 
@@ -1058,6 +1242,13 @@ int main(void)
 		T(test_flow_table_free_pending),
 		T(test_flow_process_truncated_capture),
 		T(test_flow_process_ipv6),
+		T(test_flow_synack_validated),
+		T(test_flow_synack_wrong_ack),
+		T(test_flow_synack_missing),
+		T(test_flow_synack_pickup_without_syn),
+		T(test_flow_synack_retransmitted),
+		T(test_flow_synack_before_syn),
+		TC(test_flow_synack_never_evicts_waiting, cfg_small),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

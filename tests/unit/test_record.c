@@ -55,6 +55,7 @@ static void flow_v4(struct flow *fl)
 	fl->key.sport = 55318;
 	fl->key.dport = 443;
 	fl->has_syn = 1;
+	fl->has_synack = 1;
 	fl->syn_ns = SYN_NS;
 	fl->first_byte_ns = SYN_NS + 12999999; /* 12.99 ms: truncated to 12 */
 	fl->meta.ttl = 64;
@@ -277,14 +278,16 @@ static void test_record_format_ipv4(void **state)
 			    "771,4865-4866-4867-49195-49199-49196-49200-52393-52392-49171-49172-156-"
 			    "157-47-53-10,0-23-65281-10-11-35-16-5-13-18-51-45-43-27-21,29-23-24,0");
 	assert_string_equal(str_of(o, "ja3_hash"), "66918128f1b9b03303d77c6f2eefd128");
+	assert_true(json_object_get_boolean(field(o, "handshake_validated", json_type_boolean)));
 	assert_int_equal(int_of(o, "timestamp"), (int64_t)(SYN_NS + 12999999));
-	assert_string_equal(f->buf + f->len - 32, "\"timestamp\":1750000000136456788}");
+	assert_string_equal(f->buf + f->len - 59,
+			    "\"handshake_validated\":true,\"timestamp\":1750000000136456788}");
 	/* Raw forms and ja4t only on request. */
 	assert_false(has(o, "ja4_r"));
 	assert_false(has(o, "ja4_o"));
 	assert_false(has(o, "ja4_ro"));
 	assert_false(has(o, "ja4t"));
-	assert_int_equal(json_object_object_length(o), 23);
+	assert_int_equal(json_object_object_length(o), 24);
 	assert_int_equal(f->st.records, 1);
 	assert_int_equal(f->st.raw_dropped + f->st.names_cut + f->st.errors, 0);
 }
@@ -316,7 +319,16 @@ static void test_record_format_omissions(void **state)
 	assert_string_equal(str_of(o, "sensor_id"), "");
 	assert_string_equal(str_of(o, "tls_version"), "1.0");
 	assert_string_equal(str_of(o, "ja3"), "769,53-47-10,,,");
-	assert_int_equal(json_object_object_length(o), 23 - 5);
+	assert_int_equal(json_object_object_length(o), 24 - 5);
+
+	/* A wrong ACK in a hello segment: the flag says so. */
+	f->flow.ack_bad = 1;
+	o = format(f, false, NULL);
+	assert_false(json_object_get_boolean(field(o, "handshake_validated", json_type_boolean)));
+	f->flow.ack_bad = 0;
+	f->flow.has_synack = 0;
+	o = format(f, false, NULL);
+	assert_false(json_object_get_boolean(field(o, "handshake_validated", json_type_boolean)));
 
 	/* A SYN time after the first byte (clock step): no negative delay. */
 	f->flow.has_syn = 1;
@@ -431,7 +443,7 @@ static void test_record_format_raw(void **state)
 	assert_string_equal(str_of(o, "ja4_ro"), f->ja4.ja4_ro);
 	assert_memory_equal(str_of(o, "ja4_r"), "t13d1615h2_000a,002f,", 21);
 	assert_memory_equal(str_of(o, "ja4_ro"), "t13d1615h2_1301,1302,", 21);
-	assert_int_equal(json_object_object_length(o), 23 + 3);
+	assert_int_equal(json_object_object_length(o), 24 + 3);
 	assert_int_equal(f->st.raw_dropped, 0);
 }
 
