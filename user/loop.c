@@ -32,13 +32,13 @@ int loop_run_file(struct capture *cap, struct pipeline *p, struct output *const 
 	int rc;
 
 	for (uint32_t i = 0; i < n_outs; i++)
-		outs[i]->lossless = true; /* offline: wait for a slow reader */
+		output_set_lossless(outs[i], true); /* offline: wait for a slow reader */
 	while ((rc = capture_pcap_next(cap, &pkt, err, errlen)) == 1)
 		pipeline_packet(p, &pkt);
 	for (uint32_t i = 0; i < n_outs; i++)
 		if (output_flush(outs[i], LOOP_READ_FLUSH_MS))
 			log_warn("output", "%s: %u record(s) not delivered at the end of the read",
-				 outs[i]->name, outs[i]->count);
+				 output_name(outs[i]), output_queued(outs[i]));
 	return rc < 0 ? -1 : 0;
 }
 
@@ -230,7 +230,7 @@ int loop_run_live(struct capture *cap, struct pipeline *p, struct output *const 
 
 		if (output_flush(outs[i], left))
 			log_warn("output", "%s: %u record(s) still queued at stop, dropped",
-				 outs[i]->name, outs[i]->count);
+				 output_name(outs[i]), output_queued(outs[i]));
 	}
 out:
 	if (l.ep >= 0)

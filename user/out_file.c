@@ -17,7 +17,7 @@
 #include <unistd.h>
 #include "config.h"
 #include "log.h"
-#include "output.h"
+#include "output_priv.h"
 #include "out_stream.h"
 
 #define STREAM_IOV 128 /* records per writev (two iovecs each) */
@@ -133,7 +133,6 @@ static void stream_close(struct output *o)
 }
 
 static const struct output_ops stream_ops = {
-	.type = "stream",
 	.send = stream_send,
 	.reopen = stream_reopen,
 	.fd = stream_fd,
