@@ -116,6 +116,24 @@ static int setup_fds(struct live *l, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * SIGHUP. A destination that cannot be reopened keeps its old one (a file
+ * renamed by logrotate is still written), so records are not lost. One line
+ * per output and SIGHUP: signals come from an operator or logrotate, not
+ * per packet, so no rate limit is needed.
+ */
+static void reopen_outputs(struct live *l)
+{
+	for (uint32_t i = 0; i < l->n_outs; i++) {
+		int r = output_reopen(l->outs[i]);
+
+		if (r)
+			log_error("output", "%s: cannot reopen: %s; still writing to the old "
+					    "destination",
+				  output_name(l->outs[i]), strerror(-r));
+	}
+}
+
 static void on_signal(struct live *l)
 {
 	struct signalfd_siginfo si;
@@ -123,8 +141,7 @@ static void on_signal(struct live *l)
 	while (read(l->sfd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
 			log_info("main", "SIGHUP: reopening outputs");
-			for (uint32_t i = 0; i < l->n_outs; i++)
-				output_reopen(l->outs[i]);
+			reopen_outputs(l);
 		} else if (l->stop) {
 			log_warn("main", "second %s: exiting now", strsignal((int)si.ssi_signo));
 			_exit(0);

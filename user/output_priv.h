@@ -24,7 +24,9 @@ struct output_ops {
 	/* Deliver queued records from the head (output_item()); *done = how
 	 * many went out whole. Must not block. */
 	enum output_send (*send)(struct output *o, uint32_t *done);
-	int (*reopen)(struct output *o); /* SIGHUP; NULL if nothing to reopen */
+	/* SIGHUP: 0 or a negative errno, a failure left to the caller to
+	 * log; NULL if nothing to reopen. */
+	int (*reopen)(struct output *o);
 	int (*fd)(const struct output *o); /* for waiting on POLLOUT; -1 if none */
 	void (*close)(struct output *o);
 };
