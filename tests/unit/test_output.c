@@ -213,7 +213,7 @@ static void test_output_write_full_queue_drops_oldest(void **state)
 {
 	struct fixture *fx = *state;
 	struct output *o = fake_open(fx, 4, true);
-	char rec[8];
+	char rec[16];
 
 	fx->fake.blocked = -1;
 	for (int i = 0; i < 6; i++) {
