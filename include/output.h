@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
  * output: where records go. Every output type (stdout, file, unix_socket)
- * sits behind struct output_ops; the pipeline hands each record to every
- * enabled output and never learns which kind it is.
+ * sits behind one opaque struct output; the pipeline hands each record to
+ * every enabled output and never learns which kind it is. The structure,
+ * the per-type interface (struct output_ops) and the type constructors are
+ * private to user/output.c and user/out_*.c (user/output_priv.h); the rest
+ * of the program uses the functions below.
  *
  * Each output owns a queue of async_buffer records. output_write() copies
  * the record in and tries to deliver without blocking; what cannot go now
@@ -29,46 +32,6 @@ struct output_stats {
 	uint64_t reconnects;
 };
 
-/* Result of one delivery attempt. */
-enum output_send {
-	OUTPUT_SENT = 0,   /* progress: *done records went out whole */
-	OUTPUT_AGAIN,      /* would block: keep the rest, try on the next drain */
-	OUTPUT_FAILED,     /* destination unusable: keep the rest, back off (o->err set) */
-	OUTPUT_REJECTED,   /* the head record can never go (e.g. too big): drop it */
-};
-
-struct output_ops {
-	const char *type;
-	/* Deliver queued records from the head (output_item()); *done = how
-	 * many went out whole. Must not block. */
-	enum output_send (*send)(struct output *o, uint32_t *done);
-	int (*reopen)(struct output *o); /* SIGHUP; NULL if nothing to reopen */
-	int (*fd)(const struct output *o); /* for waiting on POLLOUT; -1 if none */
-	void (*close)(struct output *o);
-};
-
-struct output_item {
-	char *buf;
-	uint32_t len, cap;
-};
-
-struct output {
-	const struct output_ops *ops;
-	struct output_stats stats;
-	char name[288];         /* "stdout", "file:/path", "unix_socket:/path" */
-	void *priv;
-	int err;                /* errno of the last failure */
-	bool failing;           /* in backoff since the last failure */
-	uint32_t backoff_ms;
-	uint64_t retry_ns;      /* monotonic time of the next attempt while failing */
-	uint64_t fail_run;      /* failures since the last success */
-	uint64_t drop_run;      /* drops since the last success */
-	uint64_t last_log_ns;   /* rate limit of failure logs */
-	struct output_item *q;  /* ring of cap records */
-	uint32_t cap, head, count;
-	bool lossless;          /* offline reads: wait for room instead of dropping */
-};
-
 /* Backoff bounds of a failing destination. */
 #define OUTPUT_BACKOFF_MIN_MS 100
 #define OUTPUT_BACKOFF_MAX_MS 2000
@@ -77,19 +40,6 @@ struct output {
 
 /* Create the output a config entry describes; NULL with errno on failure. */
 struct output *output_open(const struct config_output *co);
-struct output *out_stdout_open(uint32_t queue);
-struct output *out_file_open(const char *path, uint32_t queue);
-struct output *out_unix_open(const char *path, uint32_t queue);
-
-/* The i-th queued record from the head, for the out_*.c files. */
-static inline struct output_item *output_item(struct output *o, uint32_t i)
-{
-	return &o->q[(o->head + i) % o->cap];
-}
-
-/* Shared constructor for the out_*.c files. */
-struct output *output_new(const struct output_ops *ops, uint32_t queue, const char *name,
-			  void *priv);
 
 /* Queue one record (copied); never blocks unless lossless. The loop
  * drains after each batch of packets, so records leave together. */
@@ -101,7 +51,17 @@ uint32_t output_drain(struct output *o);
  * Returns records still queued.
  */
 uint32_t output_flush(struct output *o, int timeout_ms);
+/* Reopen the destination (SIGHUP, after logrotate's mv): 0 or a negative
+ * errno, in which case the output keeps writing where it wrote before. */
 int output_reopen(struct output *o);
 void output_close(struct output *o);
+
+/* "stdout", "file:/path" or "unix_socket:/path", for logs and stats. */
+const char *output_name(const struct output *o);
+/* Records waiting in the queue. */
+uint32_t output_queued(const struct output *o);
+const struct output_stats *output_get_stats(const struct output *o);
+/* Offline reads: when the queue is full, wait for room instead of dropping. */
+void output_set_lossless(struct output *o, bool lossless);
 
 #endif

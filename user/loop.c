@@ -33,13 +33,13 @@ int loop_run_file(struct capture *cap, struct pipeline *p, struct output *const 
 	int rc;
 
 	for (uint32_t i = 0; i < n_outs; i++)
-		outs[i]->lossless = true; /* offline: wait for a slow reader */
+		output_set_lossless(outs[i], true); /* offline: wait for a slow reader */
 	while ((rc = capture_pcap_next(cap, &pkt, err, errlen)) == 1)
 		pipeline_packet(p, &pkt);
 	for (uint32_t i = 0; i < n_outs; i++)
 		if (output_flush(outs[i], LOOP_READ_FLUSH_MS))
 			log_warn("output", "%s: %u record(s) not delivered at the end of the read",
-				 outs[i]->name, outs[i]->count);
+				 output_name(outs[i]), output_queued(outs[i]));
 	return rc < 0 ? -1 : 0;
 }
 
@@ -114,6 +114,24 @@ static int setup_fds(struct live *l, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * SIGHUP. A destination that cannot be reopened keeps its old one (a file
+ * renamed by logrotate is still written), so records are not lost. One line
+ * per output and SIGHUP: signals come from an operator or logrotate, not
+ * per packet, so no rate limit is needed.
+ */
+static void reopen_outputs(struct live *l)
+{
+	for (uint32_t i = 0; i < l->n_outs; i++) {
+		int r = output_reopen(l->outs[i]);
+
+		if (r)
+			log_error("output", "%s: cannot reopen: %s; still writing to the old "
+					    "destination",
+				  output_name(l->outs[i]), strerror(-r));
+	}
+}
+
 static void on_signal(struct live *l)
 {
 	struct signalfd_siginfo si;
@@ -121,8 +139,7 @@ static void on_signal(struct live *l)
 	while (read(l->sfd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
 			log_info("main", "SIGHUP: reopening outputs");
-			for (uint32_t i = 0; i < l->n_outs; i++)
-				output_reopen(l->outs[i]);
+			reopen_outputs(l);
 		} else if (l->stop) {
 			log_warn("main", "second %s: exiting now", strsignal((int)si.ssi_signo));
 			_exit(0);
@@ -248,7 +265,7 @@ int loop_run_live(struct capture *cap, struct pipeline *p, struct output *const 
 
 		if (output_flush(outs[i], left))
 			log_warn("output", "%s: %u record(s) still queued at stop, dropped",
-				 outs[i]->name, outs[i]->count);
+				 output_name(outs[i]), output_queued(outs[i]));
 	}
 out:
 	if (l.ep >= 0)

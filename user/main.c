@@ -299,7 +299,7 @@ static void log_start_live(const struct config *cfg, const struct capture *cap, 
 	for (uint32_t i = 0; i < cfg->n_ports; i++)
 		json_object_array_add(ports, json_object_new_int(cfg->ports[i]));
 	for (uint32_t i = 0; i < n_outs; i++)
-		json_object_array_add(jo, json_object_new_string(outs[i]->name));
+		json_object_array_add(jo, json_object_new_string(output_name(outs[i])));
 	json_object_object_add(f, "mode",
 			       json_object_new_string(capture_mode_name(capture_get_mode(cap))));
 	json_object_object_add(f, "interface", json_object_new_string(cfg->interface));

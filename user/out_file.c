@@ -17,7 +17,7 @@
 #include <unistd.h>
 #include "config.h"
 #include "log.h"
-#include "output.h"
+#include "output_priv.h"
 #include "out_stream.h"
 
 #define STREAM_IOV 128 /* records per writev (two iovecs each) */
@@ -110,12 +110,8 @@ static int stream_reopen(struct output *o)
 	if (!s->path[0])
 		return 0;
 	fd = open_append(s->path);
-	if (fd < 0) {
-		/* Keep writing to the old file rather than losing records. */
-		log_error("output", "%s: cannot reopen: %s; still writing to the old file", o->name,
-			  strerror(errno));
-		return -errno;
-	}
+	if (fd < 0)
+		return -errno; /* the old file stays: better than losing records */
 	if (s->fd >= 0)
 		close(s->fd);
 	s->fd = fd;
@@ -133,7 +129,6 @@ static void stream_close(struct output *o)
 }
 
 static const struct output_ops stream_ops = {
-	.type = "stream",
 	.send = stream_send,
 	.reopen = stream_reopen,
 	.fd = stream_fd,

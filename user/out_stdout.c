@@ -4,7 +4,7 @@
  * writer of out_file.c; nothing to reopen.
  */
 #include <unistd.h>
-#include "output.h"
+#include "output_priv.h"
 #include "out_stream.h"
 
 struct output *out_stdout_open(uint32_t queue)

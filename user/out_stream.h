@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
- * Private to out_file.c and out_stdout.c: an output writing JSON lines to a
- * file descriptor, in batches, never blocking on a pipe.
+ * Private to out_file.c and out_stdout.c (and tests/unit/test_output.c):
+ * an output writing JSON lines to a file descriptor, in batches, never
+ * blocking on a pipe.
  */
 #ifndef J4S_OUT_STREAM_H
 #define J4S_OUT_STREAM_H

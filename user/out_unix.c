@@ -14,7 +14,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
-#include "output.h"
+#include "output_priv.h"
 
 struct unix_out {
 	int fd; /* -1 while disconnected */
@@ -87,7 +87,6 @@ static void unix_close(struct output *o)
 }
 
 static const struct output_ops unix_ops = {
-	.type = "unix_socket",
 	.send = unix_send,
 	.fd = unix_fd,
 	.close = unix_close,

@@ -12,17 +12,15 @@
 #include <time.h>
 #include "config.h"
 #include "log.h"
-#include "output.h"
+#include "clock.h"
+#include "output_priv.h"
 
 /* Offline reads wait this long for room before dropping like live capture. */
 #define OUTPUT_LOSSLESS_WAIT_MS 30000
 
 static uint64_t mono_ns(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	return clock_ns(CLOCK_MONOTONIC);
 }
 
 struct output *output_open(const struct config_output *co)
@@ -55,6 +53,7 @@ struct output *output_new(const struct output_ops *ops, uint32_t queue, const ch
 	o->cap = queue ? queue : 1;
 	o->priv = priv;
 	o->backoff_ms = OUTPUT_BACKOFF_MIN_MS;
+	o->now_ns = mono_ns;
 	strncpy(o->name, name, sizeof(o->name) - 1);
 	return o;
 }
@@ -125,7 +124,7 @@ uint32_t output_drain(struct output *o)
 {
 	uint64_t now = 0;
 
-	if (o->failing && (now = mono_ns()) < o->retry_ns)
+	if (o->failing && (now = o->now_ns()) < o->retry_ns)
 		return o->count;
 	while (o->count) {
 		uint32_t done = 0;
@@ -146,7 +145,7 @@ uint32_t output_drain(struct output *o)
 		case OUTPUT_AGAIN:
 			return o->count;
 		case OUTPUT_FAILED:
-			note_failure(o, now ? now : mono_ns());
+			note_failure(o, now ? now : o->now_ns());
 			return o->count;
 		}
 	}
@@ -170,10 +169,10 @@ void output_write(struct output *o, const char *rec, size_t len)
 
 uint32_t output_flush(struct output *o, int timeout_ms)
 {
-	uint64_t deadline = mono_ns() + (uint64_t)timeout_ms * 1000000ULL;
+	uint64_t deadline = o->now_ns() + (uint64_t)timeout_ms * 1000000ULL;
 
 	while (output_drain(o)) {
-		uint64_t now = mono_ns();
+		uint64_t now = o->now_ns();
 		int fd = o->ops->fd ? o->ops->fd(o) : -1;
 		int wait;
 
@@ -194,6 +193,26 @@ uint32_t output_flush(struct output *o, int timeout_ms)
 int output_reopen(struct output *o)
 {
 	return o->ops->reopen ? o->ops->reopen(o) : 0;
+}
+
+const char *output_name(const struct output *o)
+{
+	return o->name;
+}
+
+uint32_t output_queued(const struct output *o)
+{
+	return o->count;
+}
+
+const struct output_stats *output_get_stats(const struct output *o)
+{
+	return &o->stats;
+}
+
+void output_set_lossless(struct output *o, bool lossless)
+{
+	o->lossless = lossless;
 }
 
 void output_close(struct output *o)

@@ -117,14 +117,15 @@ void stats_log(const struct pipeline *p, const struct capture *cap, struct outpu
 	json_object_object_add(fields, "flows", flow_fields(f, pipeline_flow_count(p)));
 	json_object_object_add(fields, "hellos", hello_fields(s, f, pipeline_record_stats(p)));
 	for (uint32_t i = 0; i < n_outs; i++) {
+		const struct output_stats *os = output_get_stats(outs[i]);
 		struct json_object *oo = json_object_new_object();
 
-		put(oo, "sent", outs[i]->stats.sent);
-		put(oo, "queued", outs[i]->count);
-		put(oo, "dropped", outs[i]->stats.dropped);
-		put(oo, "failures", outs[i]->stats.failures);
-		put(oo, "reconnects", outs[i]->stats.reconnects);
-		json_object_object_add(jo, outs[i]->name, oo);
+		put(oo, "sent", os->sent);
+		put(oo, "queued", output_queued(outs[i]));
+		put(oo, "dropped", os->dropped);
+		put(oo, "failures", os->failures);
+		put(oo, "reconnects", os->reconnects);
+		json_object_object_add(jo, output_name(outs[i]), oo);
 	}
 	json_object_object_add(fields, "outputs", jo);
 	log_write(LOG_INFO, "stats", fields, final ? "final stats" : "stats");
