@@ -227,8 +227,8 @@ stage_format() {
 		if out=$(clang-format --dry-run --Werror "$f" 2>&1); then
 			pass 1
 		else
-			echo "FAIL format $f: $(grep -c 'warning:' <<<"$out") places"
-			grep 'warning:' <<<"$out" | head -n 5 | sed 's/^/    /'
+			echo "FAIL format $f: $(grep -c 'clang-format-violations' <<<"$out") places"
+			grep 'clang-format-violations' <<<"$out" | head -n 5 | sed 's/^/    /'
 			fail 1 "format $f"
 		fi
 	done <<<"$files"
