@@ -2,9 +2,10 @@
 # shellcheck shell=bash
 #
 # Sourced by every shell test script (tests/cli, tests/e2e, tests/replay,
-# tests/stress, tests/packaging, tests/runner_selftest.sh): one way to
-# print ok/FAIL/SKIP lines, the closing count tests/run.sh adds up, the exit
-# status that goes with it, and namespace cleanup.
+# tests/stress, tests/packaging, tests/runner_selftest.sh) and by
+# tests/run.sh itself: one way to print ok/FAIL/SKIP lines, the closing
+# count tests/run.sh adds up, the exit status that goes with it, and
+# namespace cleanup.
 #
 #   ok WHAT              a check passed
 #   bad WHAT [DETAIL]    a check failed; DETAIL's first lines go under it
