@@ -1,17 +1,52 @@
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+# shellcheck shell=bash
 #
-# Sourced by the test scripts that run as root between namespaces
-# (tests/replay, tests/e2e/run_tun.sh, tests/stress): their ok/FAIL/SKIP
-# lines, the closing count tests/run.sh adds up, and namespace cleanup.
+# Sourced by every shell test script (tests/cli, tests/e2e, tests/replay,
+# tests/stress, tests/packaging, tests/runner_selftest.sh) and by
+# tests/run.sh itself: one way to print ok/FAIL/SKIP lines, the closing
+# count tests/run.sh adds up, the exit status that goes with it, and
+# namespace cleanup.
+#
+#   ok WHAT              a check passed
+#   bad WHAT [DETAIL]    a check failed; DETAIL's first lines go under it
+#   skip WHAT WHY        a check did not run, and why; a skip without a
+#                        reason is a bug in the script and counts as failed
+#   note TEXT            a comment line ("# TEXT"), not counted
+#   report               print "N passed, N failed, N skipped"; status 1
+#                        if any failed (for EXIT traps, which must go on)
+#   finish               report, then exit 1 if any failed, else 0
+#
+# tests/run.sh reads the last count line and the exit status: a script that
+# dies before `finish` prints no count line and fails its stage.
 
 PASS=0 FAIL=0 SKIP=0
+# 1 once the count line is out: an EXIT trap can tell an early stop.
+# shellcheck disable=SC2034
+REPORTED=0
 ok() { PASS=$((PASS + 1)); echo "ok $1"; }
-# bad WHAT [DETAIL]: the detail's first lines go under it, indented.
-bad() { FAIL=$((FAIL + 1)); echo "FAIL $1"; [ -z "${2:-}" ] || sed 's/^/    /' <<<"$2" | head -n 20; }
-skip() { SKIP=$((SKIP + 1)); echo "SKIP $1"; }
-finish() {
+bad() {
+	FAIL=$((FAIL + 1))
+	echo "FAIL $1"
+	# shellcheck disable=SC2001
+	if [ -n "${2:-}" ]; then sed 's/^/    /' <<<"$2" | head -n 20; fi
+}
+skip() {
+	if [ -z "${2:-}" ]; then
+		bad "$1: skipped without a reason (a test script bug)"
+		return 0
+	fi
+	SKIP=$((SKIP + 1))
+	echo "SKIP $1: $2"
+}
+note() { echo "# $*"; }
+report() {
+	# shellcheck disable=SC2034
+	REPORTED=1
 	echo "$PASS passed, $FAIL failed, $SKIP skipped"
 	[ "$FAIL" -eq 0 ]
+}
+finish() {
+	report
 	exit
 }
 

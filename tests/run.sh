@@ -2,58 +2,101 @@
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 #
 # The test runner behind `make test`: every layer, one closing count.
-#   tests/run.sh [STAGE...]   stages: unit asan corpus corpus-asan valgrind cli bpf daemon replay e2e stress kernels packaging fuzz
+#   tests/run.sh [STAGE...]   stages: selftest unit asan corpus corpus-asan valgrind cli bpf
+#                             daemon replay e2e stress kernels packaging fuzz, and (not by
+#                             default) format; run:PATH runs one counting script as a stage
 # Each stage reports its own cases; the last line is
 #   N passed, N failed, N skipped
+# and the exit status is 1 if anything failed. The runner fails closed: a
+# stage that exits non-zero, is killed by its timeout, or prints no count
+# line (cmocka: no "[==========] N test(s) run" line) counts as at least one
+# failure, named under "failures in:"; so does a stage that counted nothing.
 # FUZZ_SECONDS (default 20) bounds each fuzzer's smoke run; TEST_KERNELS
-# (default 6.12) is the kernel list of the kernels stage.
+# (default 6.12) is the kernel list of the kernels stage; STAGE_TIMEOUT, if
+# set, replaces every stage's own time limit (seconds).
 set -eu
 
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 FUZZ_SECONDS=${FUZZ_SECONDS:-20}
-PASS=0 FAIL=0 SKIP=0
+# The stages' own ok/FAIL/SKIP counters and skip(); fail below names failures.
+. tests/lib.sh
 FAILED_NAMES=()
+COUNT_RE='^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$'
 
 pass() { PASS=$((PASS + $1)); }
 fail() { FAIL=$((FAIL + $1)); FAILED_NAMES+=("$2"); }
-skip() { SKIP=$((SKIP + 1)); echo "SKIP $1"; }
 
-# Add the counts of a "N passed, N failed, N skipped" line.
-add_counts() { # $1 = name, $2 = the line
-	local p f s
-	p=$(sed -n 's/.*\b\([0-9]\+\) passed.*/\1/p' <<<"$2")
-	f=$(sed -n 's/.*\b\([0-9]\+\) failed.*/\1/p' <<<"$2")
-	s=$(sed -n 's/.*\b\([0-9]\+\) skipped.*/\1/p' <<<"$2")
-	PASS=$((PASS + ${p:-0}))
-	SKIP=$((SKIP + ${s:-0}))
-	if [ "${f:-0}" -gt 0 ]; then fail "${f}" "$1"; fi
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# How a command ended, from its exit status.
+exit_text() {
+	if [ "$1" -gt 128 ]; then echo "killed by signal $(($1 - 128))"; else echo "exit $1"; fi
+}
+
+# tally NAME RC LIMIT MS COUNTED P F S: add what one stage (or binary)
+# counted, failing closed. RC, LIMIT (s) and MS (its run time) come from a
+# run under `timeout`; COUNTED is 0 when it printed no count line.
+tally() {
+	local name=$1 rc=$2 limit=$3 ms=$4 counted=$5 p=$6 f=$7 s=$8 why=""
+	if { [ "$rc" = 124 ] || [ "$rc" = 137 ]; } && [ "$ms" -ge $((limit * 1000)) ]; then
+		why="timed out after $limit s"
+	elif [ "$counted" = 0 ]; then
+		why="no count line, $(exit_text "$rc")"
+	elif [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		why="$(exit_text "$rc") although it counted 0 failed"
+	elif [ $((p + f + s)) -eq 0 ]; then
+		why="counted nothing"
+	fi
+	pass "$p"
+	SKIP=$((SKIP + s))
+	if [ -n "$why" ]; then
+		echo "FAIL $name: $why"
+		[ "$f" -gt 0 ] || f=1
+		fail "$f" "$name ($why)"
+	elif [ "$f" -gt 0 ]; then
+		fail "$f" "$name"
+	fi
 }
 
 # One cmocka binary: its own PASSED/FAILED/SKIPPED lines are the counts,
 # added up over its groups; a group whose setup failed counts as failed.
-run_cmocka() { # $1 = binary
-	local out rc=0 p f s e
-	out=$("$1" 2>&1) || rc=$?
+run_cmocka() { # $1 = binary, $2 = time limit (s)
+	local bin=$1 limit=${STAGE_TIMEOUT:-$2} out rc=0 t0 p f s e counted=0
+	t0=$(now_ms)
+	out=$(timeout -k 10 "$limit" "$bin" 2>&1) || rc=$?
 	sum() { sed -n "s/^\[  $1 *\] \([0-9]\+\) test.*/\1/p" <<<"$out" | awk '{n += $1} END {print n + 0}'; }
 	p=$(sum PASSED)
 	f=$(sum FAILED)
 	s=$(sum SKIPPED)
 	e=$(grep -c '^\[  FAILED  \] GROUP' <<<"$out" || true)
-	echo "$out" | grep -E '^\[  (FAILED|ERROR|SKIPPED) +\]|^\[==========\]|^SKIP' || true
-	if ! grep -q '^\[==========\] [0-9]* test(s) run' <<<"$out"; then
-		echo "$out" | tail -n 20
-		fail 1 "$1 (crashed, exit $rc)"
-		return
-	fi
-	pass "$p"
-	SKIP=$((SKIP + s))
 	f=$((f + e))
-	if [ "$f" -gt 0 ] || [ "$rc" -ne 0 ]; then
-		echo "$out" | grep -B2 -A8 -E 'FAILED|ERROR|Sanitizer' | head -n 60
-		[ "$f" -gt 0 ] || f=1
-		fail "$f" "$1"
+	! grep -q '^\[==========\] [0-9]* test(s) run' <<<"$out" || counted=1
+	echo "$out" | grep -E '^\[  (FAILED|ERROR|SKIPPED) +\]|^\[==========\]|^SKIP' || true
+	if [ "$counted" = 0 ]; then
+		echo "$out" | tail -n 20
+	elif [ "$f" -gt 0 ] || [ "$rc" -ne 0 ]; then
+		echo "$out" | grep -B2 -A8 -E 'FAILED|ERROR|Sanitizer' | head -n 60 || true
 	fi
+	tally "$bin" "$rc" "$limit" $(($(now_ms) - t0)) "$counted" "$p" "$f" "$s"
+}
+
+# A script that prints ok/FAIL/SKIP lines and a closing count: show what is
+# not ok and add its last count line. $1 name, $2 time limit (s), then the
+# command. `timeout` signals the script's whole process group, so what it
+# started in the background goes too and cannot hold the output open.
+run_counted() {
+	local name=$1 limit=${STAGE_TIMEOUT:-$2} out rc=0 t0 line p=0 f=0 s=0 counted=0
+	shift 2
+	t0=$(now_ms)
+	out=$(timeout -k 10 "$limit" "$@" 2>&1) || rc=$?
+	echo "$out" | grep -Ev '^ok ' || true
+	line=$(grep -E "$COUNT_RE" <<<"$out" | tail -n1 || true)
+	if [ -n "$line" ]; then
+		counted=1
+		read -r p _ f _ s _ <<<"$line"
+	fi
+	tally "$name" "$rc" "$limit" $(($(now_ms) - t0)) "$counted" "$p" "$f" "$s"
 }
 
 stage_unit() { # $1 = directory of test binaries
@@ -62,39 +105,32 @@ stage_unit() { # $1 = directory of test binaries
 		[ -x "$t" ] || continue
 		found=1
 		echo "== $t"
-		run_cmocka "$t"
+		run_cmocka "$t" 300
 	done
 	if [ "$found" = 0 ]; then fail 1 "no unit test binaries in $dir (run make unit asan)"; fi
 }
 
-stage_corpus() { # $1 = binary, $2.. = wrapper
-	local bin=$1 out line
+stage_corpus() { # $1 = binary, $2.. = wrapper, run with a time limit of $LIMIT s
+	local bin=$1
 	shift
 	if [ ! -x "$bin" ]; then fail 1 "corpus: $bin missing"; return; fi
-	out=$(python3 tests/corpus/run_corpus.py --binary "$bin" --wrap "$*" 2>&1) || true
-	echo "$out" | grep -v '^PASS' || true
-	line=$(tail -n1 <<<"$out")
-	echo "corpus ($bin${*:+ under $1}): $line"
-	add_counts "corpus $bin $*" "$line"
+	run_counted "corpus $bin${*:+ under $1}" "${LIMIT:-600}" \
+		python3 tests/corpus/run_corpus.py --binary "$bin" --wrap "$*"
 }
 
 stage_valgrind() {
 	if ! command -v valgrind >/dev/null; then
-		skip "valgrind: not installed"
+		skip valgrind "not installed"
 		return
 	fi
-	stage_corpus "$BUILD/ja4sentinel" valgrind -q --error-exitcode=99 --leak-check=full \
+	LIMIT=1800 stage_corpus "$BUILD/ja4sentinel" valgrind -q --error-exitcode=99 --leak-check=full \
 		--errors-for-leak-kinds=definite,indirect
 }
 
-# A script that prints ok/FAIL/SKIP lines and a closing count: show what is
-# not ok and add its counts. $1 name, $2 timeout in seconds, then the command.
-run_counted() {
-	local name=$1 limit=$2 out
-	shift 2
-	out=$(timeout "$limit" "$@" 2>&1) || true
-	echo "$out" | grep -v '^ok ' || true
-	add_counts "$name" "$(tail -n1 <<<"$out")"
+# The runner's own test: fake stages that crash, hang, count nothing or
+# only skip must be counted as such (tests/runner_selftest.sh).
+stage_selftest() {
+	run_counted selftest 120 tests/runner_selftest.sh
 }
 
 stage_cli() {
@@ -104,8 +140,8 @@ stage_cli() {
 stage_bpf() {
 	local t="$BUILD/bpftest/test_bpf"
 	if [ ! -x "$t" ]; then fail 1 "bpf: $t not built (make bpftest)"; return; fi
-	if [ "$(id -u)" != 0 ]; then skip "bpf: loading BPF programs needs root"; return; fi
-	run_cmocka "$t"
+	if [ "$(id -u)" != 0 ]; then skip bpf "loading BPF programs needs root"; return; fi
+	run_cmocka "$t" 600
 }
 
 stage_replay() {
@@ -125,9 +161,9 @@ stage_stress() {
 # One kernel of the matrix (scripts/kernel-matrix.sh): 6.12, the Rocky 10
 # base, booted under qemu; `make kernel-matrix` runs them all.
 stage_kernels() {
-	if [ "$(id -u)" != 0 ]; then skip "kernels: booting kernels with BPF tests needs root"; return; fi
+	if [ "$(id -u)" != 0 ]; then skip kernels "booting kernels with BPF tests needs root"; return; fi
 	if ! command -v apt-get >/dev/null; then
-		skip "kernels: the matrix boots Debian's kernel packages, fetched with apt (not on this system)"
+		skip kernels "the matrix boots Debian's kernel packages, fetched with apt (not on this system)"
 		return
 	fi
 	run_counted kernels 2400 env BUILD="$BUILD" scripts/kernel-matrix.sh --kernels "${TEST_KERNELS:-6.12}" --no-doc
@@ -142,34 +178,68 @@ stage_daemon() {
 }
 
 stage_fuzz() {
-	local f name out seeds="$BUILD/fuzz/seeds"
+	local f name out rc limit t0 seeds="$BUILD/fuzz/seeds"
 	if ! ls "$BUILD"/fuzz/fuzz_* >/dev/null 2>&1; then
-		skip "fuzz: harnesses not built (make fuzz needs clang with libFuzzer)"
+		skip fuzz "harnesses not built (make fuzz needs clang with libFuzzer)"
 		return
 	fi
 	if [ ! -d "$seeds" ]; then
 		python3 tests/fuzz/make_seeds.py "$seeds" ../shared/testdata/foxio/*.pcap* \
 			../shared/testdata/synthetic/*.pcap tests/data/synthetic/*.pcap* >/dev/null
 	fi
+	limit=${STAGE_TIMEOUT:-$((FUZZ_SECONDS + 120))}
 	for f in "$BUILD"/fuzz/fuzz_*; do
 		[ -x "$f" ] || continue
 		name=$(basename "$f")
 		mkdir -p "$BUILD/fuzz/corpus/$name"
-		if out=$("$f" -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=1024 \
-			-artifact_prefix="$BUILD/fuzz/" "$BUILD/fuzz/corpus/$name" \
-			"$seeds/$name" tests/fuzz/regressions/"$name" 2>&1); then
+		rc=0
+		t0=$(now_ms)
+		out=$(timeout -k 10 "$limit" "$f" -max_total_time="$FUZZ_SECONDS" -timeout=10 \
+			-rss_limit_mb=1024 -artifact_prefix="$BUILD/fuzz/" "$BUILD/fuzz/corpus/$name" \
+			"$seeds/$name" tests/fuzz/regressions/"$name" 2>&1) || rc=$?
+		if [ "$rc" = 0 ]; then
 			echo "ok $name: $(grep -o 'Done [0-9]* runs in [0-9]* second' <<<"$out")"
 			pass 1
 		else
-			echo "$out" | grep -A20 -E 'ERROR|SUMMARY' | head -n 40
-			fail 1 "fuzz $name"
+			echo "$out" | grep -A20 -E 'ERROR|SUMMARY' | head -n 40 || true
+			# One run, one count: the fuzzer itself prints no count line.
+			tally "fuzz $name" "$rc" "$limit" $(($(now_ms) - t0)) 1 0 1 0
 		fi
 	done
+}
+
+# clang-format --dry-run --Werror on every tracked C file of ours (not
+# vmlinux/, not build/): one pass or fail per file. Not in the default list
+# until the tree has been formatted once.
+stage_format() {
+	local f out files n=0
+	if ! command -v clang-format >/dev/null; then
+		skip format "clang-format not installed"
+		return
+	fi
+	if ! files=$(git ls-files -- 'bpf/*.[ch]' 'user/*.[ch]' 'include/*.[ch]' 'tests/*.[ch]' 2>/dev/null) ||
+		[ -z "$files" ]; then
+		skip format "not a git checkout: no list of tracked files"
+		return
+	fi
+	while IFS= read -r f; do
+		case $f in vmlinux/* | build/*) continue ;; esac
+		n=$((n + 1))
+		if out=$(clang-format --dry-run --Werror "$f" 2>&1); then
+			pass 1
+		else
+			echo "FAIL format $f: $(grep -c 'clang-format-violations' <<<"$out") places"
+			grep 'clang-format-violations' <<<"$out" | head -n 5 | sed 's/^/    /'
+			fail 1 "format $f"
+		fi
+	done <<<"$files"
+	echo "format: $n files, $(clang-format --version)"
 }
 
 run_stage() {
 	echo "=== $1"
 	case $1 in
+	selftest) stage_selftest ;;
 	unit) stage_unit "$BUILD/unit" ;;
 	asan) stage_unit "$BUILD/asan/unit" ;;
 	corpus) stage_corpus "$BUILD/ja4sentinel" ;;
@@ -184,17 +254,18 @@ run_stage() {
 	stress) stage_stress ;;
 	kernels) stage_kernels ;;
 	fuzz) stage_fuzz ;;
+	format) stage_format ;;
+	run:?*) run_counted "${1#run:}" 600 "${1#run:}" ;;
 	*) echo "unknown stage $1" >&2; exit 2 ;;
 	esac
 }
 
 stages=("$@")
-[ ${#stages[@]} -gt 0 ] || stages=(unit asan corpus corpus-asan valgrind cli bpf daemon replay e2e stress kernels packaging fuzz)
+[ ${#stages[@]} -gt 0 ] || stages=(selftest unit asan corpus corpus-asan valgrind cli bpf daemon replay e2e stress kernels packaging fuzz)
 for s in "${stages[@]}"; do run_stage "$s"; done
 
 echo
 if [ ${#FAILED_NAMES[@]} -gt 0 ]; then
 	printf 'failures in: %s\n' "${FAILED_NAMES[@]}"
 fi
-echo "$PASS passed, $FAIL failed, $SKIP skipped"
-[ "$FAIL" -eq 0 ]
+finish

@@ -12,10 +12,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 SHARED=${SHARED:-$HERE/../../../shared/testdata}
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
-PASS=0 FAIL=0
-
-ok() { PASS=$((PASS + 1)); echo "ok $1"; }
-bad() { FAIL=$((FAIL + 1)); echo "FAIL $1"; [ -n "${2:-}" ] && sed 's/^/    /' <<<"$2" | head -n 15; }
+# shellcheck source=tests/lib.sh
+. "$HERE/../lib.sh"
 
 # run NAME WANT_RC [grep-pattern-on-stderr] -- args...: runs BIN, checks exit code and message.
 run() {
@@ -55,7 +53,15 @@ JA4SENTINEL_FLOW_TIMEOUT=0 run "bad env named" 2 "JA4SENTINEL_FLOW_TIMEOUT" -- -
 run "bad --mode" 2 "--mode" -- --mode turbo --check-config --config "$TMP/good.yml"
 
 CAP=$SHARED/foxio/badcurveball.pcap
+# The checks on a real capture, by name: without the capture each one is
+# counted as skipped; with it, a check added below but not here fails.
+CAP_CHECKS=("read ok" "read gives one record" "records are JSON" "env ports filter out"
+	"no record off the listen ports" "env ports + sensor" "sensor_id from env" "read from stdin"
+	"excluded source read" "excluded source gives no record" "local ip read"
+	"local_ips keeps the server's hello" "other local ip read" "local_ips drops other servers"
+	"truncated capture" "truncated capture: no record")
 if [ -f "$CAP" ]; then
+	before=$((PASS + FAIL))
 	run "read ok" 0 '"final stats"' -- --read "$CAP"
 	[ "$(records)" = 1 ] && ok "read gives one record" || bad "read gives one record" "$(cat "$TMP/out")"
 	python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]' "$TMP/out" && ok "records are JSON" || bad "records are JSON"
@@ -76,8 +82,10 @@ if [ -f "$CAP" ]; then
 	head -c 200 "$CAP" >"$TMP/cut.pcap"
 	run "truncated capture" 1 "reading capture" -- --read "$TMP/cut.pcap"
 	[ "$(records)" = 0 ] && ok "truncated capture: no record" || bad "truncated capture: no record"
+	[ $((PASS + FAIL - before)) = ${#CAP_CHECKS[@]} ] ||
+		bad "CAP_CHECKS lists ${#CAP_CHECKS[@]} capture checks, $((PASS + FAIL - before)) ran"
 else
-	echo "SKIP capture checks: $CAP not found"
+	for c in "${CAP_CHECKS[@]}"; do skip "$c" "$CAP not found"; done
 fi
 : >"$TMP/empty.pcap"
 run "empty file" 1 "empty.pcap" -- --read "$TMP/empty.pcap"
@@ -88,5 +96,4 @@ run "missing file" 1 "nothere.pcap" -- --read "$TMP/nothere.pcap"
 printf '\xd4\xc3\xb2\xa1\x02\x00\x04\x00\x00\x00\x00\x00\x00\x00\x00\x00\xff\xff\x00\x00\x93\x00\x00\x00' >"$TMP/user0.pcap"
 run "unsupported link type" 1 "link type .* is not supported" -- --read "$TMP/user0.pcap"
 
-echo "$PASS passed, $FAIL failed"
-[ "$FAIL" -eq 0 ]
+finish

@@ -122,6 +122,10 @@ def check_capture(args, expected_path):
     return "pass", f"{name}: {len(entries)} record(s)"
 
 
+# The same ok/FAIL/SKIP lines as the shell scripts (tests/lib.sh).
+LINE = {"pass": "ok", "fail": "FAIL", "skip": "SKIP"}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--binary", default="build/ja4sentinel")
@@ -141,7 +145,7 @@ def main():
         for exp in sorted(glob.glob(os.path.join(d, "*.expected.json"))):
             verdict, text = check_capture(args, exp)
             counts[verdict] += 1
-            print(f"{verdict.upper()} {text}")
+            print(f"{LINE[verdict]} {text}")
     print(f"{counts['pass']} passed, {counts['fail']} failed, {counts['skip']} skipped")
     return 1 if counts["fail"] else 0
 

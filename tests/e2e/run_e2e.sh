@@ -39,11 +39,12 @@
 # objects.
 #
 # Needs root. Prints `ok` / `FAIL` / `SKIP` lines and
-# `N passed, N failed, N skipped`; exits 1 on failure.
+# `N passed, N failed, N skipped` (tests/lib.sh); exits 1 on failure.
 # Environment: JA4SENTINEL (binary), E2E_MODES (default "tc xdp pcap
 # tc+gro pcap+gro tc@any xdp@any pcap@any": +gro has the client segment to
 # the MTU and GRO merge on the server's veth, @any sets `interface: any`),
 # E2E_KEEP=1 (keep the work directory and print its path).
+# shellcheck disable=SC2317 # (cleanup runs from traps, after finish exits)
 set -eEu
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -74,15 +75,10 @@ HOLDER=""
 HAVE_BPFFS=0
 PIDS=()
 NETNS=()
-PASS=0
-FAIL=0
-SKIP=0
 T0=$(date +%s)
-
-ok() { echo "ok $*"; PASS=$((PASS + 1)); }
-fail() { echo "FAIL $*"; FAIL=$((FAIL + 1)); }
-skip() { echo "SKIP $*"; SKIP=$((SKIP + 1)); }
-note() { echo "# $*"; }
+# ok, bad, skip, note, report, finish
+# shellcheck source=tests/lib.sh
+. "$ROOT/tests/lib.sh"
 
 # The Python helper's ok/FAIL/SKIP lines, counted here.
 relay() {
@@ -90,19 +86,15 @@ relay() {
 	while IFS= read -r line; do
 		case $line in
 		"ok "*) ok "${line#ok }" ;;
-		"FAIL "*) fail "${line#FAIL }" ;;
-		"SKIP "*) skip "${line#SKIP }" ;;
+		"FAIL "*) bad "${line#FAIL }" ;;
+		"SKIP "*)
+			line=${line#SKIP }
+			# "WHAT: WHY"; without the reason skip counts a failure.
+			if [[ $line == *": "* ]]; then skip "${line%%: *}" "${line#*: }"; else skip "$line"; fi
+			;;
 		*) [ -z "$line" ] || note "$line" ;;
 		esac
 	done <<<"$1"
-}
-
-FINISHED=0
-finish() {
-	FINISHED=1
-	note "runtime $(($(date +%s) - T0)) s"
-	echo "$PASS passed, $FAIL failed, $SKIP skipped"
-	[ "$FAIL" -eq 0 ]
 }
 
 # ---- processes and cleanup ----
@@ -153,11 +145,12 @@ cleanup() {
 	local rc=$? ns
 	set +e
 	trap - EXIT INT TERM ERR
-	if [ "$FINISHED" = 0 ]; then
-		fail "e2e: the script stopped early (exit $rc) near line ${ERR_LINE:-?}"
-		finish
+	if [ "$REPORTED" = 0 ]; then
+		bad "e2e: the script stopped early (exit $rc) near line ${ERR_LINE:-?}"
+		report
 		rc=1
 	fi
+	note "runtime $(($(date +%s) - T0)) s"
 	kill_all
 	# Deleting the namespaces deletes the veth pair with them; the bpffs
 	# mounted for the server namespace goes with its last process.
@@ -217,12 +210,11 @@ log_tail() { tail -n "${2:-3}" "$1" 2>/dev/null | tr '\n' ' ' | cut -c1-600; }
 # ---- preconditions ----
 
 if [ "$(id -u)" != 0 ]; then
-	skip "e2e: needs root (network namespaces, BPF, packet capture)"
+	skip "e2e" "needs root (network namespaces, BPF, packet capture)"
 	finish
-	exit 0
 fi
 if [ ! -x "$BIN" ]; then
-	fail "e2e: $BIN is not built (run make)"
+	bad "e2e: $BIN is not built (run make)"
 	finish
 fi
 missing=""
@@ -230,9 +222,8 @@ for tool in ip tc nsenter openssl curl dumpcap ss timeout "$PY"; do
 	command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"
 done
 if [ -n "$missing" ]; then
-	skip "e2e: missing tools:$missing (dumpcap: package tshark or wireshark-common)"
+	skip "e2e" "missing tools:$missing (dumpcap: package tshark or wireshark-common)"
 	finish
-	exit 0
 fi
 
 TMP=$(mktemp -d /tmp/j4s-e2e.XXXXXX)
@@ -241,18 +232,16 @@ chmod 755 "$TMP"
 # ---- namespaces, veth, addresses ----
 
 if ! ip netns add "$NS_SRV" 2>"$TMP/netns.err"; then
-	skip "e2e: cannot create a network namespace: $(cat "$TMP/netns.err")"
+	skip "e2e" "cannot create a network namespace: $(cat "$TMP/netns.err")"
 	finish
-	exit 0
 fi
 NETNS+=("$NS_SRV")
 ip netns add "$NS_CLI"
 NETNS+=("$NS_CLI")
 if ! ip link add "$IF_SRV" netns "$NS_SRV" type veth peer name "$IF_CLI" netns "$NS_CLI" \
 	2>"$TMP/veth.err"; then
-	skip "e2e: cannot create a veth pair: $(cat "$TMP/veth.err")"
+	skip "e2e" "cannot create a veth pair: $(cat "$TMP/veth.err")"
 	finish
-	exit 0
 fi
 ip -n "$NS_SRV" addr add "$V4_SRV/24" dev "$IF_SRV"
 ip -n "$NS_SRV" addr add "$V6_SRV/64" dev "$IF_SRV" nodad
@@ -275,7 +264,7 @@ bg "$TMP/holder.out" "$TMP/holder.err" ip netns exec "$NS_SRV" sh -c \
 	'[ "$(stat -f -c %T /sys/fs/bpf 2>/dev/null)" = bpf_fs ] || mount -t bpf bpf /sys/fs/bpf; echo ready; exec sleep 3600'
 HOLDER=$BG_PID
 if ! wait_until 5 grep -qs ready "$TMP/holder.out"; then
-	fail "e2e: the server namespace holder did not start: $(cat "$TMP/holder.err")"
+	bad "e2e: the server namespace holder did not start: $(cat "$TMP/holder.err")"
 	finish
 fi
 if [ "$(srv stat -f -c %T /sys/fs/bpf 2>/dev/null || true)" = bpf_fs ]; then
@@ -599,7 +588,7 @@ run_bulk() {
 	if [ -z "$errs" ]; then
 		ok "$mode: bulk: 2 downloads + 2 uploads of 20 MiB over TLS on the listen ports"
 	else
-		fail "$mode: bulk transfers failed:$errs"
+		bad "$mode: bulk transfers failed:$errs"
 	fi
 }
 
@@ -611,11 +600,11 @@ check_clean() {
 	if [ -z "$out" ]; then
 		ok "$label: tc filter show dev $IF_SRV ingress: nothing"
 	else
-		fail "$label: tc ingress filter left: $(tr '\n' ' ' <<<"$out")"
+		bad "$label: tc ingress filter left: $(tr '\n' ' ' <<<"$out")"
 	fi
 	out=$(srv ip link show dev "$IF_SRV" 2>&1 || true)
 	if grep -q xdp <<<"$out"; then
-		fail "$label: XDP left on $IF_SRV: $(tr '\n' ' ' <<<"$out")"
+		bad "$label: XDP left on $IF_SRV: $(tr '\n' ' ' <<<"$out")"
 	else
 		ok "$label: ip link show $IF_SRV: no XDP program"
 	fi
@@ -623,19 +612,19 @@ check_clean() {
 		# TCX links are not tc filters: bpftool lists both, and XDP.
 		out=$(srv bpftool net show dev "$IF_SRV" 2>&1 || true)
 		if grep -q j4s <<<"$out"; then
-			fail "$label: bpftool net show dev $IF_SRV: $(tr '\n' ' ' <<<"$out")"
+			bad "$label: bpftool net show dev $IF_SRV: $(tr '\n' ' ' <<<"$out")"
 		else
 			ok "$label: bpftool net show dev $IF_SRV: no j4s program"
 		fi
 	fi
 	if [ "$HAVE_BPFFS" = 1 ]; then
 		if srv test -e /sys/fs/bpf/ja4sentinel; then
-			fail "$label: /sys/fs/bpf/ja4sentinel left: $(srv ls /sys/fs/bpf/ja4sentinel | tr '\n' ' ')"
+			bad "$label: /sys/fs/bpf/ja4sentinel left: $(srv ls /sys/fs/bpf/ja4sentinel | tr '\n' ' ')"
 		else
 			ok "$label: /sys/fs/bpf/ja4sentinel does not exist"
 		fi
 	else
-		skip "$label: pins: bpffs is not mounted in the server namespace"
+		skip "$label" "pins: bpffs is not mounted in the server namespace"
 	fi
 }
 
@@ -662,12 +651,12 @@ bpf_alive() {
 check_freed() {
 	local label=$1 ids=$2 left="" i n
 	if [ "$HAVE_BPFTOOL" = 0 ]; then
-		skip "$label: BPF objects freed: bpftool is not installed"
+		skip "$label" "BPF objects freed: bpftool is not installed"
 		return 0
 	fi
 	n=$(grep -c . <<<"$ids" || true)
 	if [ "$n" = 0 ]; then
-		fail "$label: no BPF object seen in the daemon's file descriptors"
+		bad "$label: no BPF object seen in the daemon's file descriptors"
 		return 0
 	fi
 	for ((i = 0; i < 60; i++)); do
@@ -678,7 +667,7 @@ check_freed() {
 	if [ -z "$left" ]; then
 		ok "$label: the $n BPF programs, maps and links the daemon held are freed"
 	else
-		fail "$label: BPF objects still alive: $(tr '\n' ' ' <<<"$left")"
+		bad "$label: BPF objects still alive: $(tr '\n' ' ' <<<"$left")"
 	fi
 }
 
@@ -726,7 +715,7 @@ mode_supported() {
 run_mode() {
 	local mode=$1 base=${1%@any} gro=0 n got want syns conns cap="$TMP/cap-$1.pcapng" capture_pid rc ids
 	if ! mode_supported "$mode"; then
-		skip "$mode: $WHY"
+		skip "$mode" "$WHY"
 		return 0
 	fi
 	DAEMON_IFACE=$IF_SRV
@@ -734,7 +723,7 @@ run_mode() {
 	[ "${base%+gro}" = "$base" ] || gro=1
 	base=${base%+gro}
 	if ! start_servers; then
-		fail "$mode: openssl s_server is not listening on 8443 and 9443: $(log_tail "$TMP/s8443.err") $(log_tail "$TMP/s9443.err")"
+		bad "$mode: openssl s_server is not listening on 8443 and 9443: $(log_tail "$TMP/s8443.err") $(log_tail "$TMP/s9443.err")"
 		return 0
 	fi
 	EXPECT=$TMP/expect-$mode.txt
@@ -749,7 +738,7 @@ run_mode() {
 			srv ethtool -K "$IF_SRV" gro on >>"$TMP/ethtool.err" 2>&1; then
 			note "$mode: TSO/GSO off on $IF_CLI, GRO on on $IF_SRV"
 		else
-			skip "$mode: cannot turn GRO on for $IF_SRV: $(log_tail "$TMP/ethtool.err" 1)"
+			skip "$mode" "cannot turn GRO on for $IF_SRV: $(log_tail "$TMP/ethtool.err" 1)"
 			return 0
 		fi
 	fi
@@ -761,7 +750,7 @@ run_mode() {
 		dumpcap -q -i "$IF_SRV" -f 'tcp or ip6' -w "$cap"
 	capture_pid=$BG_PID
 	if ! wait_until 5 grep -qs "Capturing on" "$TMP/dumpcap-$mode.err"; then
-		fail "$mode: dumpcap did not start: $(log_tail "$TMP/dumpcap-$mode.err")"
+		bad "$mode: dumpcap did not start: $(log_tail "$TMP/dumpcap-$mode.err")"
 		release_pickups
 		stop_pid "$capture_pid" TERM 2
 		stop_pid "$RPID" TERM 2
@@ -769,7 +758,7 @@ run_mode() {
 	fi
 
 	if ! start_daemon "$base" "$mode" "$RSOCK"; then
-		fail "$mode: the daemon did not start: $(log_tail "$DLOG" 4)"
+		bad "$mode: the daemon did not start: $(log_tail "$DLOG" 4)"
 		release_pickups
 		stop_pid "$DPID" TERM 3
 		stop_pid "$capture_pid" TERM 2
@@ -782,7 +771,7 @@ run_mode() {
 	release_pickups
 	run_matrix
 	[ "$HAVE_GNUTLS" = 1 ] ||
-		skip "$mode: gnutls-cli clients: gnutls-cli is not installed (package gnutls-bin)"
+		skip "$mode" "gnutls-cli clients: gnutls-cli is not installed (package gnutls-bin)"
 	run_split
 	run_reuse
 	run_ipopts
@@ -805,14 +794,14 @@ run_mode() {
 	if [ "$got" = "$want" ]; then
 		ok "$mode: $got records on the unix socket for $want TLS connections"
 	else
-		fail "$mode: $got records on the unix socket for $want TLS connections"
+		bad "$mode: $got records on the unix socket for $want TLS connections"
 	fi
 
 	stop_pid "$DPID" TERM 5
 	if [ "$STOP_RC" = 0 ] && [ "$STOP_MS" -lt 3000 ]; then
 		ok "$mode: SIGTERM: exit 0 after $STOP_MS ms"
 	else
-		fail "$mode: SIGTERM: exit $STOP_RC after $STOP_MS ms: $(log_tail "$DLOG")"
+		bad "$mode: SIGTERM: exit $STOP_RC after $STOP_MS ms: $(log_tail "$DLOG")"
 	fi
 	# SYNs the kernel sees: every TLS connection but the pickups, plus
 	# the plain-text ones; the excluded ones are filtered before.
@@ -824,7 +813,7 @@ run_mode() {
 	[ "$base" = pcap ] || check_freed "$mode" "$ids"
 	if [ "$base" = tc ]; then
 		if has_clsact; then
-			fail "$mode: the clsact qdisc the daemon created is still on $IF_SRV"
+			bad "$mode: the clsact qdisc the daemon created is still on $IF_SRV"
 		else
 			ok "$mode: the clsact qdisc the daemon created is removed"
 		fi
@@ -838,7 +827,7 @@ run_mode() {
 	if [ "$rc" = 0 ]; then
 		ok "$mode: --read of the capture: exit 0"
 	else
-		fail "$mode: --read of the capture: exit $rc: $(log_tail "$TMP/read-$mode.log")"
+		bad "$mode: --read of the capture: exit $rc: $(log_tail "$TMP/read-$mode.log")"
 	fi
 	relay "$("$PY" "$HELPER" compare "$TMP/live-$mode-clients.jsonl" "$TMP/read-$mode.jsonl" \
 		"$EXPECT" "$mode" "$V4_EXCL,$V6_EXCL" 2>&1)"
@@ -856,7 +845,7 @@ crash_restart() {
 	local mode=$1 left="" got ids1 ids2
 	start_receiver "$mode-k9"
 	if ! start_daemon "$mode" "$mode-k9a" "$RSOCK"; then
-		fail "$mode: kill -9: the first daemon did not start: $(log_tail "$DLOG" 4)"
+		bad "$mode: kill -9: the first daemon did not start: $(log_tail "$DLOG" 4)"
 		stop_pid "$DPID" TERM 3
 		stop_pid "$RPID" TERM 2
 		return 0
@@ -875,7 +864,7 @@ crash_restart() {
 		ok "$mode: after kill -9 a new run starts ($(attach_msg "$DLOG"))"
 		ids2=$(bpf_ids "$DPID")
 	else
-		fail "$mode: after kill -9 a new run does not start: $(log_tail "$DLOG" 4)"
+		bad "$mode: after kill -9 a new run does not start: $(log_tail "$DLOG" 4)"
 		stop_pid "$DPID" TERM 3
 		stop_pid "$RPID" TERM 2
 		return 0
@@ -894,13 +883,13 @@ crash_restart() {
 	if [ "$got" = 2 ]; then
 		ok "$mode: after kill -9 the new run delivers records (2 of 2)"
 	else
-		fail "$mode: after kill -9 the new run delivered $got records of 2:$CLIENT_ERRS"
+		bad "$mode: after kill -9 the new run delivered $got records of 2:$CLIENT_ERRS"
 	fi
 	stop_pid "$DPID" TERM 5
 	if [ "$STOP_RC" = 0 ]; then
 		ok "$mode: after kill -9 and restart, SIGTERM: exit 0"
 	else
-		fail "$mode: after kill -9 and restart, SIGTERM: exit $STOP_RC: $(log_tail "$DLOG")"
+		bad "$mode: after kill -9 and restart, SIGTERM: exit $STOP_RC: $(log_tail "$DLOG")"
 	fi
 	check_clean "$mode after kill -9 + restart + stop"
 	check_freed "$mode after kill -9 + restart + stop (both runs' objects)" \

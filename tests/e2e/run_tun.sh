@@ -18,7 +18,7 @@ cleanup() {
 trap cleanup EXIT
 
 if [ "$(id -u)" != 0 ] || [ ! -c /dev/net/tun ]; then
-	skip "tun: needs root and /dev/net/tun"
+	skip tun "needs root and /dev/net/tun"
 	finish
 fi
 printf 'core:\n  interface: j4etun\n  listen_ports: [443]\n  xdp_generic: true\n' >"$TMP/c.yml"

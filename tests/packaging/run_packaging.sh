@@ -4,29 +4,29 @@
 # Packaging checks: `make install` layout (BPF=1 and the el8-style BPF=0),
 # the unit under systemd-analyze verify/security, the default config,
 # tmpfiles and logrotate files, the man page, `make rpm` (file list, config
-# files, scriptlets) and rpmlint. Tools that are missing give SKIP lines.
+# files, scriptlets) and rpmlint.
 #   tests/packaging/run_packaging.sh          (about 30 s; root for tmpfiles)
-# Ends with "N passed, N failed, N skipped"; exit status 1 if any failed.
+# Ends with "N passed, N failed, N skipped" (tests/lib.sh); exit status 1
+# if any failed. A check that cannot run is counted as skipped, with why.
+# shellcheck disable=SC2317 # (the check functions run through check)
 set -u
 
 cd "$(dirname "$0")/../.." || exit 1
 BUILD=${BUILD:-build}
-PASS=0 FAIL=0 SKIP=0
 TMP=$(mktemp -d /tmp/j4s-packaging.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
+. tests/lib.sh
 
-pass() { PASS=$((PASS + 1)); echo "PASS $1"; }
-fail() {
-	FAIL=$((FAIL + 1))
-	echo "FAIL $1"
-	# shellcheck disable=SC2001
-	if [ -n "${2:-}" ]; then sed 's/^/    /' <<<"$2" | head -n 30; fi
-}
-skip() { SKIP=$((SKIP + 1)); echo "SKIP $1"; }
-check() { # $1 = name, rest = command; PASS if it succeeds
+check() { # $1 = name, rest = command; ok if it succeeds
 	local name=$1 out
 	shift
-	if out=$("$@" 2>&1); then pass "$name"; else fail "$name" "$out"; fi
+	if out=$("$@" 2>&1); then ok "$name"; else bad "$name" "$out"; fi
+}
+# skip_all WHY NAME...: the checks that cannot run, each counted as skipped.
+skip_all() {
+	local why=$1 name
+	shift
+	for name in "$@"; do skip "$name" "$why"; done
 }
 has() { command -v "$1" >/dev/null 2>&1; }
 
@@ -62,7 +62,7 @@ LAYOUT=(
 # ---- make install (the build's own BPF setting) ----
 DEST=$TMP/dest
 if out=$(make -s install DESTDIR="$DEST" 2>&1); then
-	pass "make install DESTDIR"
+	ok "make install DESTDIR"
 	check "install layout and modes" check_layout "$DEST" "${LAYOUT[@]}"
 	check "installed config is packaging/config/config.yml" \
 		cmp packaging/config/config.yml "$DEST/etc/ja4sentinel/config.yml"
@@ -100,7 +100,12 @@ if out=$(make -s install DESTDIR="$DEST" 2>&1); then
 	check "make uninstall removes the files, keeps the configuration" \
 		env DEST="$TMP/dest-un" bash -c "$(declare -f uninstall_ok); uninstall_ok"
 else
-	fail "make install DESTDIR" "$out"
+	bad "make install DESTDIR" "$out"
+	skip_all "make install failed" "install layout and modes" "installed config is packaging/config/config.yml" \
+		"installed unit: ExecStart" "installed unit: service settings and hardening" \
+		"make install keeps an edited /etc/ja4sentinel/config.yml" \
+		"packaged config passes --check-config (installed binary)" \
+		"make uninstall removes the files, keeps the configuration"
 fi
 
 # ---- the unit under systemd-analyze ----
@@ -130,22 +135,22 @@ exposure() { # overall exposure below 4.0 ("OK")
 	[ -n "$score" ] && awk -v s="$score" 'BEGIN { exit !(s < 4.0) }'
 }
 if ! has systemd-analyze; then
-	skip "systemd-analyze verify: systemd-analyze not installed"
+	skip_all "systemd-analyze not installed" "systemd-analyze verify (installed unit)" "systemd-analyze security"
 elif [ ! -x "$DEST/usr/bin/ja4sentinel" ]; then
-	skip "systemd-analyze verify: nothing installed"
+	skip_all "nothing installed" "systemd-analyze verify (installed unit)" "systemd-analyze security"
 else
 	check "systemd-analyze verify (installed unit)" verify_unit "$DEST"
 	if systemd-analyze security --help 2>/dev/null | grep -q -- '--offline'; then
-		if out=$(exposure 2>&1); then pass "systemd-analyze security: $out"; else fail "systemd-analyze security" "$out"; fi
+		if out=$(exposure 2>&1); then ok "systemd-analyze security: $out"; else bad "systemd-analyze security" "$out"; fi
 	else
-		skip "systemd-analyze security --offline: systemd too old"
+		skip "systemd-analyze security" "systemd too old for --offline"
 	fi
 fi
 
 # ---- el8-style build: BPF=0, pcap only, unit with CAP_NET_RAW alone ----
 DEST0=$TMP/dest0
 if out=$(make -s -j4 BPF=0 BUILD="$TMP/build0" install DESTDIR="$DEST0" 2>&1); then
-	pass "make BPF=0 install (pcap-only build)"
+	ok "make BPF=0 install (pcap-only build)"
 	caps0() {
 		local u=$DEST0/usr/lib/systemd/system/ja4sentinel.service
 		grep -qx 'CapabilityBoundingSet=CAP_NET_RAW' "$u" && grep -qx 'AmbientCapabilities=CAP_NET_RAW' "$u" &&
@@ -154,18 +159,22 @@ if out=$(make -s -j4 BPF=0 BUILD="$TMP/build0" install DESTDIR="$DEST0" 2>&1); t
 	check "BPF=0 unit keeps CAP_NET_RAW only" caps0
 	if has systemd-analyze; then
 		check "systemd-analyze verify (BPF=0 unit)" verify_unit "$DEST0"
+	else
+		skip "systemd-analyze verify (BPF=0 unit)" "systemd-analyze not installed"
 	fi
 	check "BPF=0 binary reads a capture" bash -c \
 		"'$DEST0/usr/bin/ja4sentinel' --read tests/data/synthetic/tcp-two-connections.pcap 2>/dev/null | grep -q '\"ja4\":'"
 else
-	fail "make BPF=0 install (pcap-only build)" "$out"
+	bad "make BPF=0 install (pcap-only build)" "$out"
+	skip_all "make BPF=0 install failed" "BPF=0 unit keeps CAP_NET_RAW only" \
+		"systemd-analyze verify (BPF=0 unit)" "BPF=0 binary reads a capture"
 fi
 
 # ---- tmpfiles.d ----
 if ! has systemd-tmpfiles; then
-	skip "tmpfiles: systemd-tmpfiles not installed"
+	skip "tmpfiles creates /run/logcorrelator, leaves an existing one alone" "systemd-tmpfiles not installed"
 elif [ "$(id -u)" -ne 0 ]; then
-	skip "tmpfiles: needs root (creates root-owned directories under --root)"
+	skip "tmpfiles creates /run/logcorrelator, leaves an existing one alone" "needs root (creates root-owned directories under --root)"
 else
 	tmpfiles_ok() {
 		local r=$TMP/tmpfiles-root
@@ -181,7 +190,8 @@ fi
 
 # ---- logrotate ----
 if ! has logrotate; then
-	skip "logrotate: logrotate not installed"
+	skip_all "logrotate not installed" "logrotate: rotates, creates 0640, one postrotate reload" \
+		"logrotate: packaged file parses"
 else
 	logrotate_ok() {
 		local d=$TMP/lr conf
@@ -208,17 +218,20 @@ if has groff; then
 	# shellcheck disable=SC2016 # the inner script expands its own variables
 	check "man page: sections" bash -c 'for s in NAME SYNOPSIS DESCRIPTION OPTIONS CONFIGURATION FILES SIGNALS "EXIT STATUS" ENVIRONMENT "SEE ALSO"; do grep -q "^\.SH \"\?$s\"\?\$" packaging/man/ja4sentinel.8 || { echo "no .SH $s"; exit 1; }; done'
 else
-	skip "man page: groff not installed"
+	skip_all "groff not installed" "man page: groff -man -ww, no warnings" "man page: sections"
 fi
 
 # ---- make rpm, rpm -qlp, rpmlint ----
 RPMDIR=$BUILD/rpm
 if ! has rpmbuild; then
-	skip "make rpm: rpmbuild not installed (dnf install rpm-build; apt-get install rpm)"
-	skip "rpmlint: no RPM built"
+	skip_all "rpmbuild not installed (dnf install rpm-build; apt-get install rpm)" "make rpm" \
+		"rpm -qlp: binary, unit, configs, logrotate, tmpfiles, dirs, docs, man" \
+		"rpm --configfiles: config.yml and logrotate, noreplace" \
+		"rpm scriptlets: systemd preset/disable/try-restart, tmpfiles" \
+		"packaged /etc/ja4sentinel/config.yml passes --check-config" rpmlint
 else
 	if out=$(make -s rpm 2>&1); then
-		pass "make rpm"
+		ok "make rpm"
 		RPM=""
 		for f in "$RPMDIR"/RPMS/*/ja4sentinel-[0-9]*.rpm; do [ -f "$f" ] && RPM=$f; done
 		rpm_files() {
@@ -249,19 +262,21 @@ else
 			out=$(make -s rpmlint 2>&1)
 			line=$(grep -E '[0-9]+ errors?, [0-9]+ warnings?' <<<"$out" | tail -n1)
 			if grep -qE '\b0 errors' <<<"$line"; then
-				pass "rpmlint: $(sed 's/;.*//; s/^ *//' <<<"${line#*checked; }")"
+				ok "rpmlint: $(sed 's/;.*//; s/^ *//' <<<"${line#*checked; }")"
 				grep -E ': [WE]: ' <<<"$out" | sed 's/^/    /'
 			else
-				fail "rpmlint" "$out"
+				bad "rpmlint" "$out"
 			fi
 		else
-			skip "rpmlint: not installed (dnf install rpmlint; apt-get install rpmlint)"
+			skip rpmlint "not installed (dnf install rpmlint; apt-get install rpmlint)"
 		fi
 	else
-		fail "make rpm" "$(tail -n 30 <<<"$out")"
-		skip "rpmlint: no RPM built"
+		bad "make rpm" "$(tail -n 20 <<<"$out")"
+		skip_all "no RPM built" "rpm -qlp: binary, unit, configs, logrotate, tmpfiles, dirs, docs, man" \
+			"rpm --configfiles: config.yml and logrotate, noreplace" \
+			"rpm scriptlets: systemd preset/disable/try-restart, tmpfiles" \
+			"packaged /etc/ja4sentinel/config.yml passes --check-config" rpmlint
 	fi
 fi
 
-echo "$PASS passed, $FAIL failed, $SKIP skipped"
-[ "$FAIL" -eq 0 ]
+finish

@@ -25,11 +25,11 @@ cleanup() {
 trap cleanup EXIT
 
 if [ "$(id -u)" != 0 ]; then
-	skip "replay: needs root (namespaces, BPF)"
+	skip replay "needs root (namespaces, BPF)"
 	finish
 fi
 for t in tcpreplay tcprewrite capinfos; do
-	command -v "$t" >/dev/null || { skip "replay: $t not installed"; finish; }
+	command -v "$t" >/dev/null || { skip replay "$t not installed"; finish; }
 done
 
 # Ethernet captures only: tcpreplay sends frames as they are.

@@ -73,7 +73,7 @@ trap cleanup EXIT
 want() { [[ " $STRESS_TESTS " == *" $1 "* ]]; }
 
 if [ "$(id -u)" != 0 ]; then
-	skip "stress: needs root"
+	skip stress "needs root"
 	finish
 fi
 cc -O2 -Wall -o "$TMP/synflood" tests/stress/synflood.c
