@@ -25,7 +25,7 @@ cleanup() {
 trap cleanup EXIT
 
 if [ "$(id -u)" != 0 ]; then
-	skip "overlap: needs root"
+	skip overlap "needs root"
 	finish
 fi
 ip netns add "$NS_S"
