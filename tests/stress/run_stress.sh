@@ -26,13 +26,23 @@
 #   - a 1 MiB ring buffer (eBPF modes) filled by a flood while userspace is
 #     stopped: ringbuf_full is counted, and hellos are delivered again once
 #     it drains; the loss is logged as a warning;
-#   - liveness: LIVENESS_SECONDS (20) of spoofed SYNs each followed by a
-#     whole 1300-byte hello, from LIVENESS_FLOODERS (2) generators at once
-#     (more than userspace can fingerprint), with NOTIFY_SOCKET and
-#     WATCHDOG_USEC=2000000 set: no gap of the interval (2 s) or more
-#     between READY=1, the WATCHDOG=1 pings and the SIGTERM, and SIGTERM
-#     mid-flood exits 0 within 2 s with the final stats line written and
-#     nothing left attached to the interface.
+#   - hostile (issue 12, design.md §13): HOSTILE_SECONDS (30) of a blind
+#     spoofer's most expensive hellos (synflood hostile: a new source in
+#     198.19.0.0/16 each pass, SYN then a 16 KiB hello with 8,100 cipher
+#     suites in 1448-byte segments, a guessed ACK), from HOSTILE_FLOODERS
+#     (1) generators, while real TLS clients (python over IPv4 and IPv6,
+#     curl over both, openssl s_client, gnutls-cli, node) connect all
+#     along, with NOTIFY_SOCKET and WATCHDOG_USEC=2000000 set and the
+#     unvalidated-hello limit at HOSTILE_RATE/HOSTILE_BURST (100/200: each
+#     spoofed record is 47 KB): no gap of the interval (2 s) or more between
+#     READY=1, the WATCHDOG=1 pings and the SIGTERM; SIGTERM mid-flood exits
+#     0 within 2 s with the final stats line; nothing left attached; at
+#     least 95% of the real clients' hellos delivered and flagged
+#     handshake_validated; no spoofed hello flagged validated; the spoofed
+#     records held to the limit; peak RSS under RSS_BOUND_MB.
+# The other scenarios test the flow table and reassembly with spoofed
+# traffic, so they run with the unvalidated-hello limit off
+# (unvalidated_rate: 0, what an operator with asymmetric routing may set).
 #   tests/stress/run_stress.sh [BINARY] [MODE...]
 # NS_PREFIX (j4s-st) names the namespaces (PREFIX-s-PID, PREFIX-c-PID) and
 # VETH (st) the veth ends inside them (VETH0, VETH1), so that two runs on
@@ -49,13 +59,15 @@ FLOOD_SECONDS=${FLOOD_SECONDS:-8}
 PARTIAL=${PARTIAL:-100000}
 GARBAGE=${GARBAGE:-50000}
 DRIBBLE=${DRIBBLE:-2000}
-STRESS_TESTS=${STRESS_TESTS:-flood partial garbage dribble ring soak liveness} # which of them run
+STRESS_TESTS=${STRESS_TESTS:-flood partial garbage dribble ring soak hostile} # which of them run
 SOAK_SECONDS=${SOAK_SECONDS:-180}
 SOAK_MODES=${SOAK_MODES:-tc} # the soak is long: these modes only
 RSS_BOUND_MB=${RSS_BOUND_MB:-160}
-LIVENESS_SECONDS=${LIVENESS_SECONDS:-20}
-LIVENESS_FLOOD=${LIVENESS_FLOOD:-hello} # hello: SYN + whole hello; syn: SYNs only
-LIVENESS_FLOODERS=${LIVENESS_FLOODERS:-2} # floods at once: more than the daemon can take
+HOSTILE_SECONDS=${HOSTILE_SECONDS:-30}     # flood and clients before the SIGTERM
+HOSTILE_FLOOD=${HOSTILE_FLOOD:-hostile}    # hostile | hello (1300-byte hellos) | syn
+HOSTILE_FLOODERS=${HOSTILE_FLOODERS:-1}    # generators at once
+HOSTILE_RATE=${HOSTILE_RATE:-100}          # core.unvalidated_rate of the scenario
+HOSTILE_BURST=${HOSTILE_BURST:-200}        # core.unvalidated_burst
 NS_PREFIX=${NS_PREFIX:-j4s-st}
 VETH=${VETH:-st}
 S=$NS_PREFIX-s-$$
@@ -85,14 +97,19 @@ ip netns add "$C"
 ip link add "$V0" netns "$S" type veth peer name "$V1" netns "$C"
 ip -n "$S" addr add 198.18.0.1/24 dev "$V0"
 ip -n "$C" addr add 198.18.0.2/24 dev "$V1"
+ip -n "$S" addr add fd00:18::1/64 dev "$V0" nodad
+ip -n "$C" addr add fd00:18::2/64 dev "$V1" nodad
 ip -n "$S" link set "$V0" up
 ip -n "$C" link set "$V1" up
 ip netns exec "$S" sh -c 'mount -t bpf bpf /sys/fs/bpf 2>/dev/null || true'
 MAC=$(ip -n "$S" -br link show "$V0" | awk '{print $3}')
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$TMP/k.pem" -out "$TMP/c.pem" -days 1 \
 	-subj /CN=stress >/dev/null 2>&1
-ip netns exec "$S" openssl s_server -accept 198.18.0.1:443 -key "$TMP/k.pem" \
-	-cert "$TMP/c.pem" -quiet -naccept 100000 >/dev/null 2>&1 &
+# -www: curl gets an answer and exits 0 once its handshake is done.
+for a in 198.18.0.1:443 '[fd00:18::1]:443'; do
+	ip netns exec "$S" openssl s_server -accept "$a" -key "$TMP/k.pem" \
+		-cert "$TMP/c.pem" -www -quiet -naccept 100000 >/dev/null 2>&1 &
+done
 
 cat >"$TMP/clients.py" <<'EOF'
 import socket, ssl, sys, time
@@ -114,6 +131,55 @@ for i in range(n):
         pass
     time.sleep(gap)
 print(" ".join(map(str, ports)))
+EOF
+
+# Real TLS clients of every kind in turn, IPv4 and IPv6, until the deadline;
+# prints the SNIs of those whose handshake completed (their hello reached
+# the server) and of those that did not.
+cat >"$TMP/mixed.py" <<'EOF'
+import json, shutil, socket, ssl, subprocess, sys, time
+end, gap = time.time() + float(sys.argv[1]), float(sys.argv[2])
+V4, V6 = "198.18.0.1", "fd00:18::1"
+ctx = ssl.create_default_context()
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+NODE = ("const t=require('tls');const s=t.connect({host:process.argv[1],port:443,"
+        "servername:process.argv[2],rejectUnauthorized:false},()=>{s.end();process.exit(0)});"
+        "s.on('error',()=>process.exit(1))")
+
+def py(host, name):
+    with socket.create_connection((host, 443), timeout=4) as s:
+        with ctx.wrap_socket(s, server_hostname=name):
+            return True
+
+def run(*argv):
+    return subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL, timeout=8).returncode == 0
+
+kinds = {"py4": lambda n: py(V4, n), "py6": lambda n: py(V6, n)}
+if shutil.which("curl"):
+    for k, a in (("curl4", V4), ("curl6", "[%s]" % V6)):
+        kinds[k] = lambda n, a=a: run("curl", "-sk", "--max-time", "6", "-o", "/dev/null",
+                                      "--resolve", "%s:443:%s" % (n, a), "https://%s/" % n)
+if shutil.which("openssl"):
+    kinds["openssl"] = lambda n: run("openssl", "s_client", "-connect", V4 + ":443",
+                                     "-servername", n, "-brief")
+if shutil.which("gnutls-cli"):
+    kinds["gnutls"] = lambda n: run("gnutls-cli", "--insecure", "--sni-hostname", n,
+                                    "-p", "443", V4)
+if shutil.which("node"):
+    kinds["node"] = lambda n: run("node", "-e", NODE, V4, n)
+done, failed, i = [], [], 0
+while time.time() < end:
+    for k, f in kinds.items():
+        name = "%s-%d.example" % (k, i)
+        try:
+            (done if f(name) else failed).append(name)
+        except Exception:
+            failed.append(name)
+        time.sleep(gap)
+    i += 1
+print(json.dumps({"ok": done, "failed": failed}))
 EOF
 
 cat >"$TMP/partial.py" <<'EOF'
@@ -143,6 +209,7 @@ core:
   listen_ports: [443]
   flow_timeout_sec: ${4:-2}
   packet_buffer_size: $2
+  unvalidated_rate: 0
 outputs:
   - type: file
     params:
@@ -378,23 +445,26 @@ for mode in "${MODES[@]}"; do
 			bad "$mode: fd count changed ($fdmin-$fdmax)"
 	fi
 
-	# ---- liveness under a flood: watchdog and SIGTERM ----
-	if want liveness; then
-		name=$mode-liveness
+	# ---- hostile: spoofed 16 KiB hellos, real clients, watchdog, SIGTERM ----
+	if want hostile; then
+		name=$mode-hostile
 		cat >"$TMP/$name.yml" <<EOF
 core:
   interface: $V0
   listen_ports: [443]
   flow_timeout_sec: 2
+  unvalidated_rate: $HOSTILE_RATE
+  unvalidated_burst: $HOSTILE_BURST
 outputs:
   - type: file
     params:
-      path: /dev/null
+      path: $TMP/$name.jsonl
 EOF
+		: >"$TMP/$name.jsonl"
 		# The notify listener keeps the kernel's receive time of each
 		# message, so its own scheduling does not widen the gaps.
 		rm -f "$TMP/$name.sock"
-		python3 - "$TMP/$name.sock" "$((LIVENESS_SECONDS + 30))" >"$TMP/$name.notify" <<-'PY' &
+		python3 - "$TMP/$name.sock" "$((HOSTILE_SECONDS + 40))" >"$TMP/$name.notify" <<-'PY' &
 	import socket, struct, sys, time
 	s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 	s.bind(sys.argv[1])
@@ -419,15 +489,23 @@ EOF
 			"$BIN" --config "$TMP/$name.yml" --mode "$mode" 2>"$TMP/$name.err" &
 		DPID=$!
 		for _ in $(seq 50); do grep -q 'capture started' "$TMP/$name.err" && break; sleep 0.1; done
-		kind=(hello "$TMP/big.bin")
-		[ "$LIVENESS_FLOOD" = hello ] || kind=()
+		case $HOSTILE_FLOOD in
+		hostile) kind=(hostile) ;;
+		hello) kind=(hello "$TMP/big.bin") ;;
+		*) kind=() ;;
+		esac
 		fpids=()
-		for k in $(seq "$LIVENESS_FLOODERS"); do
+		for k in $(seq "$HOSTILE_FLOODERS"); do
 			ip netns exec "$C" env SYNFLOOD_SEED="$k" "$TMP/synflood" "$V1" "$MAC" 198.18.0.1 \
-				443 1000000000 "$LIVENESS_SECONDS" "${kind[@]}" >"$TMP/$name.flood$k" &
+				443 1000000000 "$((HOSTILE_SECONDS + 10))" "${kind[@]}" >"$TMP/$name.flood$k" &
 			fpids+=($!)
 		done
-		sleep "$((LIVENESS_SECONDS * 3 / 4))"
+		sleep 1
+		ip netns exec "$C" python3 "$TMP/mixed.py" "$((HOSTILE_SECONDS - 3))" 0.05 \
+			>"$TMP/$name.clients" &
+		cpid=$!
+		sleep "$((HOSTILE_SECONDS - 1))"
+		rss=$(hwm_mb "$DPID")
 		# SIGTERM mid-flood; a daemon still there after 15 s is killed.
 		t0=$(date +%s%N)
 		kill -TERM "$DPID"
@@ -441,6 +519,7 @@ EOF
 		{ [ -z "$st" ] || [ "$st" = Z ]; } || kill -KILL "$DPID" 2>/dev/null || true
 		rc=0
 		wait "$DPID" || rc=$?
+		wait "$cpid" || true
 		for p in "${fpids[@]}"; do wait "$p" || true; done
 		sleep 0.3
 		kill "$lpid" 2>/dev/null || true
@@ -459,14 +538,33 @@ EOF
 	print(len(wd), "%.3f" % max(gaps) if ready else "none")
 	PY
 	)"
+		# Real clients by the SNI each sent; spoofed records by their source.
+		read -r real_ok real_valid real_all spoofed spoofed_valid <<<"$(python3 - "$TMP/$name.jsonl" "$TMP/$name.clients" <<-'PY'
+	import json, sys
+	want = json.load(open(sys.argv[2]))["ok"]
+	got, spoofed, spoofed_valid = {}, 0, 0
+	for line in open(sys.argv[1], "rb"):
+	    if line.startswith(b'{"src_ip":"198.19.'):
+	        spoofed += 1
+	        spoofed_valid += b'"handshake_validated":true' in line
+	        continue
+	    r = json.loads(line)
+	    got[r.get("tls_sni")] = r.get("handshake_validated")
+	print(sum(n in got for n in want), sum(got.get(n) is True for n in want), len(want),
+	      spoofed, spoofed_valid)
+	PY
+	)"
 		final=$(grep -c '"final stats"' "$TMP/$name.err" || true)
 		# A TCX link goes with the process's fds; clsact filters and XDP
 		# programs would stay: look for them.
 		left=$(ip netns exec "$S" bpftool net show dev "$V0" 2>&1 | grep -c j4s || true)
 		left=$((left + $(tc -n "$S" filter show dev "$V0" ingress 2>&1 | grep -c j4s || true)))
+		left=$((left + $(tc -n "$S" filter show dev "$V0" egress 2>&1 | grep -c j4s || true)))
 		left=$((left + $(ip -n "$S" -d link show "$V0" | grep -c 'prog/xdp' || true)))
-		echo "    $mode: ${frames:-?} frames ($LIVENESS_FLOOD flood) in ${secs:-?}s (${pps:-?}/s): $pings WATCHDOG=1 before the SIGTERM, largest gap ${gap} s; SIGTERM: exit $rc after ${took} ms; final stats lines $final; j4s left attached: $left"
-		[ "$final" = 0 ] || echo "    hellos: $(stat_of "$name" 'd["hellos"]["records"], "records (output sent", d["outputs"]["file:/dev/null"]["sent"], "dropped", str(d["outputs"]["file:/dev/null"]["dropped"]) + ");", d.get("kernel", {}).get("ringbuf_full", "-"), "ringbuf_full,", d.get("kernel", {}).get("kernel_dropped", "-"), "kernel_dropped"')"
+		# The limit: the burst, the rate over the run, and a second of slack.
+		cap=$((HOSTILE_BURST + HOSTILE_RATE * (HOSTILE_SECONDS + 1)))
+		echo "    $mode: ${frames:-?} frames ($HOSTILE_FLOOD flood) in ${secs:-?}s (${pps:-?}/s); real clients: $real_ok/$real_all delivered, $real_valid validated; spoofed records $spoofed (limit $cap), $spoofed_valid validated; peak RSS ${rss} MB; $pings WATCHDOG=1 before the SIGTERM, largest gap ${gap} s; SIGTERM: exit $rc after ${took} ms; final stats lines $final; j4s left attached: $left"
+		[ "$final" = 0 ] || echo "    counters: $(stat_of "$name" '"records %s, validated %s, unvalidated %s, userspace unvalidated_limited %s, kernel %s" % (d["hellos"]["records"], d["hellos"].get("handshake_validated"), d["hellos"].get("handshake_unvalidated"), d["flows"].get("unvalidated_limited", "-"), {k: d.get("kernel", {})[k] for k in ("validated", "unvalidated", "unvalidated_limited", "ringbuf_full", "kernel_dropped") if k in d.get("kernel", {})})')"
 		[ "$gap" != none ] &&
 			python3 -c 'import sys; sys.exit(not float(sys.argv[1]) < 2.0)' "$gap" &&
 			ok "$mode: watchdog served under the flood ($pings pings, largest gap ${gap} s < 2 s)" ||
@@ -476,6 +574,18 @@ EOF
 			bad "$mode: SIGTERM mid-flood: exit $rc after ${took} ms, final stats lines $final"
 		[ "$left" = 0 ] && ok "$mode: nothing left attached to $V0 after the stop" ||
 			bad "$mode: $left j4s attachment(s) left on $V0" "$(ip netns exec "$S" bpftool net show dev "$V0" 2>&1)"
+		[ "${real_all:-0}" -ge 20 ] && [ $((real_valid * 100)) -ge $((real_all * 95)) ] &&
+			ok "$mode: real clients under the flood: $real_valid/$real_all delivered and validated (>= 95%)" ||
+			bad "$mode: real clients under the flood: $real_ok/$real_all delivered, $real_valid validated" \
+				"$(grep -h '"level":"WARN' "$TMP/$name.err" | tail -n 5)"
+		[ "$spoofed_valid" = 0 ] &&
+			ok "$mode: no spoofed hello flagged validated ($spoofed records, all unvalidated)" ||
+			bad "$mode: $spoofed_valid spoofed hellos flagged validated"
+		[ "$spoofed" -le "$cap" ] && ok "$mode: spoofed records held to the limit ($spoofed <= $cap)" ||
+			bad "$mode: $spoofed spoofed records, over the limit of $cap"
+		[ "$rss" -le "$RSS_BOUND_MB" ] && ok "$mode: peak RSS ${rss} MB <= $RSS_BOUND_MB MB under the flood" ||
+			bad "$mode: peak RSS ${rss} MB above $RSS_BOUND_MB MB under the flood"
+		rm -f "$TMP/$name.jsonl" # spoofed records are 47 KB each
 	fi
 done
 finish
