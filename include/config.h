@@ -51,7 +51,7 @@ struct config {
 	uint32_t packet_buffer_size;
 	uint32_t max_tracked_flows;
 	uint32_t max_hello_segments;
-	uint32_t unvalidated_rate;   /* hellos/s, 0 = no limit (eBPF modes) */
+	uint32_t unvalidated_rate;   /* hellos/s, 0 = no limit (live modes) */
 	uint32_t unvalidated_burst;
 	int log_level;               /* enum log_level */
 	enum capture_mode capture_mode; /* auto, tc, xdp or pcap */

@@ -10,7 +10,10 @@
  * flow_table_finish(). Finished flows stay, cheaply, until the timeout so a
  * second hello (after HelloRetryRequest) or the rest of the connection never
  * starts a new one. The table is bounded (evicting finished flows first, then
- * the oldest) and expires flows by packet time. Every drop is counted.
+ * the oldest) and expires flows by packet time. In live pcap mode a flow
+ * whose first hello segment does not acknowledge the server's SYN-ACK goes
+ * on only while a token bucket allows (design.md §13). Every drop is
+ * counted.
  */
 #ifndef J4S_FLOW_H
 #define J4S_FLOW_H
@@ -64,7 +67,8 @@ struct flow {
 	/* A hello segment did not acknowledge server_isn + 1 (or had no ACK):
 	 * a blind sender cannot know the server's ISN (design.md §13). */
 	uint8_t ack_bad;
-	uint8_t pad[3];
+	uint8_t judged;            /* its first hello segment went past the bucket */
+	uint8_t pad[2];
 	struct flow_meta meta;
 	/* In-order bytes the hello needs at least (hello_frame's need): a
 	 * hello dribbled in small segments is framed again only once they
@@ -109,6 +113,7 @@ struct flow_stats {
 	uint64_t synack_no_flow; /* SYN-ACK of a finished flow or of none we may make */
 	uint64_t validated;      /* hellos whose segments all acknowledged server ISN + 1 */
 	uint64_t unvalidated;    /* hellos without the SYN-ACK or with a wrong ACK */
+	uint64_t unvalidated_limited; /* unvalidated flows held back: the bucket was empty */
 };
 
 struct flow_config {
@@ -116,6 +121,12 @@ struct flow_config {
 	uint64_t timeout_ns;
 	struct reasm_limits limits;
 	uint64_t max_buffered; /* bytes all reassembly buffers may hold together, 0 = no limit */
+	/* Token bucket of unvalidated flows (design.md §13), as the kernel
+	 * program's: live pcap mode only, where no kernel program limits them;
+	 * never offline, where one-direction captures are all unvalidated. */
+	bool limit_unvalidated;
+	uint32_t unvalidated_rate;  /* flows/s, 0 = no limit */
+	uint32_t unvalidated_burst; /* >= 1 */
 };
 
 /* A complete hello, valid until the next call on the table. */

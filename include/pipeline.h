@@ -34,9 +34,11 @@ struct pipeline_stats {
 
 struct pipeline;
 
-/* all_ports: track every TCP port (offline reads with no listen_ports set). */
-struct pipeline *pipeline_new(const struct config *cfg, bool all_ports, struct output **outs,
-			      uint32_t n_outs);
+/* all_ports: track every TCP port (offline reads with no listen_ports set).
+ * limit_unvalidated: unvalidated hellos through core.unvalidated_rate's
+ * bucket (live pcap mode; the eBPF modes limit them in the kernel). */
+struct pipeline *pipeline_new(const struct config *cfg, bool all_ports, bool limit_unvalidated,
+			      struct output **outs, uint32_t n_outs);
 void pipeline_free(struct pipeline *p);
 
 /* One L3 packet. */

@@ -15,6 +15,8 @@
 #include <unistd.h>
 #include "flow.h"
 
+#define NSEC_PER_SEC 1000000000ULL
+
 struct flow_list {
 	struct flow *head, *tail;
 };
@@ -26,6 +28,7 @@ struct flow_table {
 	uint32_t mask;        /* buckets - 1 */
 	uint32_t count;
 	uint64_t buffered;    /* bytes held by reassembly buffers */
+	uint64_t tat;         /* unvalidated bucket: packet time it is full again */
 	struct flow **buckets;
 	struct flow *pool;
 	struct flow *free;    /* returned entries, chained through hnext */
@@ -246,6 +249,7 @@ static void flow_start(struct flow_table *ft, struct flow *f, const struct pkt_i
 	f->state = FLOW_WAIT_HELLO;
 	f->has_synack = keep_synack;
 	f->ack_bad = 0;
+	f->judged = 0;
 	list_push(&ft->waiting, f);
 	release_buffer(ft, f);
 	reasm_init(&f->reasm, syn ? pi->seq + 1 : pi->seq);
@@ -271,6 +275,45 @@ static void flow_start(struct flow_table *ft, struct flow *f, const struct pkt_i
 static bool looks_like_hello(const struct pkt_info *pi)
 {
 	return J4S_TLS_LOOKS_LIKE_HELLO(pi->payload, pi->payload_len);
+}
+
+/* One unvalidated flow may go on: take a token. GCRA as the kernel
+ * program's bucket_take(), on packet time: tat is when the bucket is full
+ * again, so a token comes back every interval. */
+static bool bucket_take(struct flow_table *ft, uint64_t now)
+{
+	uint64_t interval, depth, t;
+
+	if (!ft->cfg.limit_unvalidated || !ft->cfg.unvalidated_rate)
+		return true;
+	interval = NSEC_PER_SEC / ft->cfg.unvalidated_rate;
+	depth = (uint64_t)ft->cfg.unvalidated_burst * interval;
+	/* Packet time is the wall clock's: after it steps back the bucket
+	 * counts as empty (a token comes back one interval later) rather than
+	 * until the clock catches up. Not full: jitter between capture CPUs
+	 * must not hand out tokens. */
+	if (ft->tat > now + depth)
+		ft->tat = now + depth;
+	t = ft->tat > now ? ft->tat : now;
+	if (t - now + interval > depth)
+		return false;
+	ft->tat = t + interval;
+	return true;
+}
+
+/*
+ * Judge a flow at its first hello segment as the kernel program's admitted()
+ * does (design.md §13): a client that acknowledges the server's ISN + 1 got
+ * the SYN-ACK, so it owns its address; any other goes on only while the
+ * bucket has tokens. f is NULL for a pickup not yet tracked. The record's
+ * flag is ack_bad's, which looks at every segment.
+ */
+static bool admitted(struct flow_table *ft, const struct flow *f, const struct pkt_info *pi,
+		     uint64_t now)
+{
+	if (f && f->has_synack && (pi->tcp_flags & TCPF_ACK) && pi->ack == f->server_isn + 1)
+		return true;
+	return bucket_take(ft, now);
 }
 
 /* The flow ends without a hello: keep it, done, so the rest costs nothing. */
@@ -411,6 +454,13 @@ static enum flow_result flow_payload_and_fin(struct flow_table *ft, struct flow 
 		flow_remove(ft, f);
 		return FLOW_ENDED;
 	}
+	/* A SYN's data (TCP Fast Open) is not judged, as in the kernel program:
+	 * the SYN-ACK cannot have come yet. */
+	if (pi->payload_len && !f->judged && !(pi->tcp_flags & TCPF_SYN)) {
+		f->judged = 1;
+		if (!admitted(ft, f, pi, now))
+			return flow_end(ft, f, now, &ft->st.unvalidated_limited);
+	}
 	if (pi->payload_len) {
 		/* Every hello segment must acknowledge the server's ISN + 1, as
 		 * the server's stack requires before it takes the data. */
@@ -445,20 +495,31 @@ enum flow_result flow_process(struct flow_table *ft, const struct pkt_info *pi, 
 	flow_key_from_pkt(pi, &key);
 	f = flow_table_lookup(ft, &key);
 	if (!f || f->state == FLOW_WAIT_SYN) {
+		bool judged = false;
+
 		if (syn) {
 			if (!f)
 				f = flow_create(ft, &key, now);
 			ft->st.syns++;
 		} else if (pi->payload_len && !(pi->tcp_flags & (TCPF_SYN | TCPF_RST)) &&
 			   looks_like_hello(pi)) {
-			if (!f)
+			/* Judged before it takes an entry: held back, it is not
+			 * tracked, so a spoofed flood costs no flow entries. */
+			if (!f) {
+				if (!admitted(ft, NULL, pi, now)) {
+					ft->st.unvalidated_limited++;
+					return FLOW_ENDED;
+				}
+				judged = true;
 				f = flow_create(ft, &key, now);
+			}
 			ft->st.pickups++;
 		} else {
 			ft->st.no_flow++;
 			return FLOW_NOTHING;
 		}
 		flow_start(ft, f, pi, now, syn);
+		f->judged = judged;
 	} else if (syn) {
 		if (syn_is_retransmit(ft, f, pi))
 			return FLOW_NOTHING;

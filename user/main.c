@@ -189,7 +189,9 @@ static int run_read(const struct config *cfg, const char *file)
 	}
 	if (open_outputs(cfg, outs, &n_outs))
 		goto out;
-	p = pipeline_new(cfg, all_ports, outs, n_outs);
+	/* Offline never limits unvalidated hellos: a capture of one direction
+	 * has only those. */
+	p = pipeline_new(cfg, all_ports, false, outs, n_outs);
 	if (!p) {
 		log_error("main", "cannot set up the pipeline: %s", strerror(errno));
 		goto out;
@@ -335,15 +337,21 @@ static int run_live(const struct config *cfg)
 		log_warn("main", "no notifications to systemd: a Type=notify start will time out");
 	if (open_outputs(cfg, outs, &n_outs))
 		goto out;
-	p = pipeline_new(cfg, false, outs, n_outs);
 	filter = capture_pcap_filter(cfg);
-	if (!p || !filter) {
+	if (!filter) {
 		log_error("main", "cannot set up the pipeline: %s", strerror(errno));
 		goto out;
 	}
 	cap = open_capture(cfg, filter, err, sizeof(err));
 	if (!cap) {
 		log_error("capture", "%s", err);
+		goto out;
+	}
+	/* After the capture: auto settles the mode there. The eBPF modes limit
+	 * unvalidated hellos in the kernel; pcap mode has only this one. */
+	p = pipeline_new(cfg, false, capture_get_mode(cap) == CAPTURE_PCAP, outs, n_outs);
+	if (!p) {
+		log_error("main", "cannot set up the pipeline: %s", strerror(errno));
 		goto out;
 	}
 	log_start_live(cfg, cap, filter, outs, n_outs);

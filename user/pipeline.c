@@ -38,8 +38,8 @@ struct pipeline {
 	char *ja4_r, *ja4_ro; /* FP_JA4_RAW_MAX each when raw */
 };
 
-struct pipeline *pipeline_new(const struct config *cfg, bool all_ports, struct output **outs,
-			      uint32_t n_outs)
+struct pipeline *pipeline_new(const struct config *cfg, bool all_ports, bool limit_unvalidated,
+			      struct output **outs, uint32_t n_outs)
 {
 	struct flow_config fc = {
 		.max_flows = cfg->max_tracked_flows,
@@ -47,6 +47,9 @@ struct pipeline *pipeline_new(const struct config *cfg, bool all_ports, struct o
 		.limits = { .max_bytes = REASM_MAX_BYTES,
 			    .max_segments = (uint16_t)cfg->max_hello_segments },
 		.max_buffered = REASM_BUDGET_BYTES,
+		.limit_unvalidated = limit_unvalidated,
+		.unvalidated_rate = cfg->unvalidated_rate,
+		.unvalidated_burst = cfg->unvalidated_burst,
 	};
 	uint8_t seed[16];
 	struct pipeline *p;

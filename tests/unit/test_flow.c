@@ -4,8 +4,9 @@
  * flow table. SYN metadata, hellos in one or several segments, in order or
  * not, retransmits, a missed SYN, non-TLS streams, SYN retransmit against
  * port reuse, RST and FIN before the hello, the segment and byte limits,
- * eviction when the table is full, expiry by packet time, and handshake
- * validation by the server's SYN-ACK. Packets are
+ * eviction when the table is full, expiry by packet time, handshake
+ * validation by the server's SYN-ACK and the token bucket of unvalidated
+ * flows (live pcap mode). Packets are
  * struct pkt_info values made by pkt() (packet parsing has its own tests);
  * the ClientHello is a small valid one written out below. Each test gets a
  * fresh table from the fixture, sized by the config passed as its prestate.
@@ -77,6 +78,33 @@ static const struct flow_config cfg_budget600 = {
 	.timeout_ns = 30 * SEC,
 	.limits = { .max_bytes = REASM_MAX_BYTES, .max_segments = DEF_MAX_HELLO_SEGMENTS },
 	.max_buffered = 600,
+};
+
+/* Live pcap mode's bucket of unvalidated flows: 10 a second, bursts of 3. */
+static const struct flow_config cfg_bucket = {
+	.max_flows = 16,
+	.timeout_ns = 30 * SEC,
+	.limits = { .max_bytes = REASM_MAX_BYTES, .max_segments = DEF_MAX_HELLO_SEGMENTS },
+	.limit_unvalidated = true,
+	.unvalidated_rate = 10,
+	.unvalidated_burst = 3,
+};
+static const struct flow_config cfg_bucket_rate0 = {
+	.max_flows = 16,
+	.timeout_ns = 30 * SEC,
+	.limits = { .max_bytes = REASM_MAX_BYTES, .max_segments = DEF_MAX_HELLO_SEGMENTS },
+	.limit_unvalidated = true,
+	.unvalidated_rate = 0,
+	.unvalidated_burst = 1,
+};
+/* --read and the eBPF modes: the same rate, not enabled. */
+static const struct flow_config cfg_bucket_off = {
+	.max_flows = 16,
+	.timeout_ns = 30 * SEC,
+	.limits = { .max_bytes = REASM_MAX_BYTES, .max_segments = DEF_MAX_HELLO_SEGMENTS },
+	.limit_unvalidated = false,
+	.unvalidated_rate = 1,
+	.unvalidated_burst = 1,
 };
 
 struct fixture {
@@ -1204,6 +1232,135 @@ static void test_flow_synack_never_evicts_waiting(void **state)
 	assert_int_equal(flow_table_count(f->ft), 4);
 }
 
+/* ---- the bucket of unvalidated flows (live pcap mode, design.md §13) ---- */
+
+/* The hello of a flow from client port sport: SYN, then the hello whole. */
+static enum flow_result syn_hello(struct fixture *f, uint16_t sport, uint64_t now)
+{
+	syn(f, sport, ISN, now);
+	return seg(f, sport, hello, 0, sizeof(hello), now);
+}
+
+/* The hello of a validated flow: SYN, SYN-ACK, hello acknowledging it. */
+static enum flow_result validated_hello(struct fixture *f, uint16_t sport, uint64_t now)
+{
+	syn(f, sport, ISN, now);
+	synack(f, sport, SISN, ISN + 1, now);
+	return seg(f, sport, hello, 0, sizeof(hello), now);
+}
+
+static void test_flow_bucket_burst_then_held_back(void **state)
+{
+	struct fixture *f = *state;
+
+	/* The burst: 3 unvalidated flows at once, with or without the SYN. */
+	assert_int_equal(syn_hello(f, PORT, T0), FLOW_HELLO);
+	assert_false(flow_validated(f->out.flow));
+	check_hello_and_finish(f, T0);
+	assert_int_equal(syn_hello(f, PORT + 1, T0), FLOW_HELLO);
+	check_hello_and_finish(f, T0);
+	pkt(f, PORT + 2, TCPF_ACK | TCPF_PSH, 5000, hello, sizeof(hello));
+	assert_int_equal(process(f, T0), FLOW_HELLO);
+	check_hello_and_finish(f, T0);
+	assert_int_equal(stats(f)->unvalidated, 3);
+	assert_int_equal(stats(f)->unvalidated_limited, 0);
+
+	/* Beyond it, a flow with its SYN is finished at its first hello
+	 * segment, so the rest of it costs a lookup. */
+	syn(f, PORT + 3, ISN, T0);
+	assert_int_equal(seg(f, PORT + 3, hello, 0, 20, T0), FLOW_ENDED);
+	assert_int_equal(stats(f)->unvalidated_limited, 1);
+	assert_int_equal(lookup(f, PORT + 3)->state, FLOW_DONE);
+	assert_int_equal(seg(f, PORT + 3, hello, 20, sizeof(hello) - 20, T0), FLOW_NOTHING);
+	assert_int_equal(stats(f)->after_done, 1);
+	/* A pickup held back takes no entry. */
+	pkt(f, PORT + 4, TCPF_ACK | TCPF_PSH, 5000, hello, sizeof(hello));
+	assert_int_equal(process(f, T0), FLOW_ENDED);
+	assert_null(lookup(f, PORT + 4));
+	assert_int_equal(stats(f)->pickups, 1);
+	assert_int_equal(stats(f)->unvalidated_limited, 2);
+	assert_int_equal(stats(f)->hellos, 3);
+	assert_int_equal(flow_table_count(f->ft), 4);
+}
+
+static void test_flow_bucket_validated_passes_empty(void **state)
+{
+	struct fixture *f = *state;
+
+	for (uint16_t i = 0; i < 3; i++)
+		assert_int_equal(syn_hello(f, PORT + i, T0), FLOW_HELLO);
+	assert_int_equal(syn_hello(f, PORT + 3, T0), FLOW_ENDED);
+	/* Bucket empty: a client that got the SYN-ACK goes on all the same,
+	 * with or without its SYN. */
+	assert_int_equal(validated_hello(f, PORT + 4, T0), FLOW_HELLO);
+	assert_true(flow_validated(f->out.flow));
+	check_hello_and_finish(f, T0);
+	synack(f, PORT + 5, SISN, 4999 + 1, T0);
+	pkt(f, PORT + 5, TCPF_ACK | TCPF_PSH, 5000, hello, sizeof(hello));
+	assert_int_equal(process(f, T0), FLOW_HELLO);
+	assert_true(flow_validated(f->out.flow));
+	/* Its SYN-ACK seen but its ACK wrong: unvalidated, held back. */
+	syn(f, PORT + 6, ISN, T0);
+	synack(f, PORT + 6, SISN + 12345, ISN + 1, T0);
+	assert_int_equal(seg(f, PORT + 6, hello, 0, sizeof(hello), T0), FLOW_ENDED);
+	assert_int_equal(stats(f)->validated, 2);
+	assert_int_equal(stats(f)->unvalidated_limited, 2);
+	/* Judged at the first segment only: a validated flow later missing
+	 * its ACK is flagged in its record, not held back. */
+	syn(f, PORT + 7, ISN, T0);
+	synack(f, PORT + 7, SISN, ISN + 1, T0);
+	assert_int_equal(seg(f, PORT + 7, hello, 0, 20, T0), FLOW_NOTHING);
+	pkt(f, PORT + 7, TCPF_ACK | TCPF_PSH, DATA + 20, hello + 20, sizeof(hello) - 20);
+	f->pi.ack = SISN + 2;
+	assert_int_equal(process(f, T0), FLOW_HELLO);
+	assert_false(flow_validated(f->out.flow));
+	assert_int_equal(stats(f)->unvalidated_limited, 2);
+}
+
+static void test_flow_bucket_refills_with_packet_time(void **state)
+{
+	struct fixture *f = *state;
+	uint16_t port = PORT;
+
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(syn_hello(f, port++, T0), FLOW_HELLO);
+	assert_int_equal(syn_hello(f, port++, T0), FLOW_ENDED);
+	/* 10 a second: a token every 100 ms of packet time, not before. */
+	assert_int_equal(syn_hello(f, port++, T0 + 99 * MS), FLOW_ENDED);
+	assert_int_equal(syn_hello(f, port++, T0 + 100 * MS), FLOW_HELLO);
+	assert_int_equal(syn_hello(f, port++, T0 + 100 * MS), FLOW_ENDED);
+	/* A quiet spell fills it to the burst, not beyond. */
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(syn_hello(f, port++, T0 + 10 * SEC), FLOW_HELLO);
+	assert_int_equal(syn_hello(f, port++, T0 + 10 * SEC), FLOW_ENDED);
+	/* Packet time stepping back leaves it empty, not waiting for the
+	 * clock to catch up: a token comes back one interval later. */
+	assert_int_equal(syn_hello(f, port++, T0 + 5 * SEC), FLOW_ENDED);
+	assert_int_equal(syn_hello(f, port++, T0 + 5 * SEC + 99 * MS), FLOW_ENDED);
+	assert_int_equal(syn_hello(f, port++, T0 + 5 * SEC + 100 * MS), FLOW_HELLO);
+	assert_int_equal(stats(f)->unvalidated, 8);
+	assert_int_equal(stats(f)->unvalidated_limited, 6);
+}
+
+/* Rate 0 (live pcap mode) or not enabled (--read, eBPF modes): never held back. */
+static void test_flow_bucket_never_limits(void **state)
+{
+	struct fixture *f = *state;
+
+	for (uint16_t i = 0; i < 200; i++) {
+		/* The table holds 16: every flow is finished, so none waits. */
+		if (i % 2)
+			assert_int_equal(syn_hello(f, PORT + i, T0), FLOW_HELLO);
+		else {
+			pkt(f, PORT + i, TCPF_ACK | TCPF_PSH, 5000, hello, sizeof(hello));
+			assert_int_equal(process(f, T0), FLOW_HELLO);
+		}
+		flow_table_finish(f->ft, f->out.flow, T0);
+	}
+	assert_int_equal(stats(f)->unvalidated, 200);
+	assert_int_equal(stats(f)->unvalidated_limited, 0);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 #define TC(f, cfg) cmocka_unit_test_prestate_setup_teardown(f, setup, teardown, (void *)&(cfg))
 
@@ -1249,6 +1406,11 @@ int main(void)
 		T(test_flow_synack_retransmitted),
 		T(test_flow_synack_before_syn),
 		TC(test_flow_synack_never_evicts_waiting, cfg_small),
+		TC(test_flow_bucket_burst_then_held_back, cfg_bucket),
+		TC(test_flow_bucket_validated_passes_empty, cfg_bucket),
+		TC(test_flow_bucket_refills_with_packet_time, cfg_bucket),
+		TC(test_flow_bucket_never_limits, cfg_bucket_rate0),
+		TC(test_flow_bucket_never_limits, cfg_bucket_off),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
