@@ -74,7 +74,12 @@ static void join_records(const uint8_t *stream, uint8_t *scratch, uint32_t want)
 		uint32_t rlen = rd16(stream + off + 3);
 		uint32_t take = rlen < want - copied ? rlen : want - copied;
 
-		memcpy(scratch + copied, stream + off + 5, take);
+		if (take < 8) { /* 1-byte records: no memcpy call per byte */
+			for (uint32_t i = 0; i < take; i++)
+				scratch[copied + i] = stream[off + 5 + i];
+		} else {
+			memcpy(scratch + copied, stream + off + 5, take);
+		}
 		copied += take;
 		off += 5 + rlen;
 	}
@@ -110,7 +115,7 @@ static enum hello_verdict frame_multi(const uint8_t *stream, uint32_t len, uint8
 			 * hello in many small records is not framed again for each
 			 * new byte. */
 			*need = off + 5 + (want ? want - payload : 0);
-			return HELLO_NEED_MORE;
+			break;
 		}
 		v = check_record(stream + off, &rlen);
 		if (v != HELLO_OK)
@@ -136,15 +141,16 @@ static enum hello_verdict frame_multi(const uint8_t *stream, uint32_t len, uint8
 			/* A lower bound: what was read plus the payload still
 			 * missing, as if it all came in this record. */
 			*need = off + 5 + (want ? want : 4) - payload;
-			return HELLO_NEED_MORE;
+			break;
 		}
 		off += 5 + rlen;
 		payload += rlen;
-		if (pos) {
-			pos->off = off;
-			pos->payload = payload;
-		}
 	}
+	if (pos) {
+		pos->off = off;
+		pos->payload = payload;
+	}
+	return HELLO_NEED_MORE;
 }
 
 enum hello_verdict hello_frame(const uint8_t *stream, uint32_t len, uint8_t *scratch,
