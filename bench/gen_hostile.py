@@ -6,8 +6,8 @@ Each capture holds N identical TCP flows to port 443 (SYN, SYN-ACK, ACK,
 the hello's TLS records cut into segments, FIN) of one case:
 
   typical   Firefox's 517-byte hello (tests/data/hello_firefox_tls12.h)
-  ciphers   a 16 KiB hello that is all cipher suites (8,169 of them)
-  exts      8,000-odd extensions of 4 bytes each, unknown and repeated types
+  ciphers   a 16 KiB hello that is all cipher suites (8,172 of them)
+  exts      4,083 extensions of 4 bytes each, unknown and repeated types
   sigalgs   one signature_algorithms extension of 8,000-odd values
   groups    one supported_groups extension of 8,000-odd values
   alpn      an ALPN list of 8,000-odd names, the first one 255 bytes of
@@ -94,6 +94,7 @@ BASE_EXTS = ext(0x002B, vec8(u16s([0x0304, 0x0303])))
 
 
 def fill(n_bytes, per):
+    """How many per-byte items fit the body beside n_bytes of other content."""
     return (HELLO_MAX_BODY + 4 - FIXED - n_bytes) // per
 
 
@@ -146,8 +147,7 @@ def case_records1_msg(rng):
     target = REASM_MAX_BYTES // 6
     exts = BASE_EXTS + ext(0x0000, vec16(b"\x00" + vec16(b"www.example.com")))
     n = (target - FIXED - len(exts)) // 2
-    msg = hello_msg([rand_u16(rng) for _ in range(n)], exts)
-    return msg + b""  # may be a byte short of target: still valid
+    return hello_msg([rand_u16(rng) for _ in range(n)], exts)
 
 
 def records(msg, size):
