@@ -6,7 +6,8 @@
  * whether they are (the start of) a ClientHello, and when the whole message
  * is there hands it out, joined across TLS records. hello_parse() reads the
  * message into a struct hello_info. Neither reads past its input, allocates
- * or keeps state; every failure is a verdict.
+ * or keeps state of its own (hello_frame_at()'s position is the caller's);
+ * every failure is a verdict.
  */
 #ifndef J4S_HELLO_H
 #define J4S_HELLO_H
