@@ -232,17 +232,24 @@ static bool cur_vec(struct cursor *c, int width, struct cursor *sub)
 	return true;
 }
 
-/* 2-byte values of a vector, GREASE dropped. */
+/* 2-byte values of a vector, GREASE dropped. Count and cursor are kept in
+ * locals: through the pointers every store to out could change them, and
+ * the loop reloaded both for each of up to 8,000 values. */
 static bool u16_list(struct cursor *c, uint16_t *out, uint16_t *n)
 {
-	if ((c->end - c->p) % 2)
+	const uint8_t *p = c->p, *end = c->end;
+	uint32_t k = *n;
+
+	if ((end - p) % 2)
 		return false;
-	for (; c->p < c->end; c->p += 2) {
-		uint16_t v = rd16(c->p);
+	for (; p < end; p += 2) {
+		uint16_t v = rd16(p);
 
 		if (!hello_is_grease(v))
-			out[(*n)++] = v;
+			out[k++] = v;
 	}
+	c->p = p;
+	*n = (uint16_t)k;
 	return true;
 }
 
