@@ -209,7 +209,8 @@ static enum hello_verdict check_resume(struct fx *f, const uint8_t *s, uint32_t 
 	enum hello_verdict v = HELLO_NEED_MORE;
 
 	assert_non_null(scratch2);
-	for (uint32_t len = 0; v == HELLO_NEED_MORE; len = len + step < total ? len + step : total) {
+	for (uint32_t len = 0; v == HELLO_NEED_MORE;
+	     len = len + step < total ? len + step : total) {
 		const uint8_t *m1, *m2;
 		uint32_t l1, l2, n1, n2;
 		enum hello_verdict w = frame(f, s, len, &m1, &l1, &n1);
