@@ -75,6 +75,9 @@ struct flow {
 	 * are in, not once per segment. A verdict against it (bad framing
 	 * further on) may come that much later; it cannot change. */
 	uint16_t frame_need;
+	/* hello_frame_at()'s progress through a hello in many records (stream
+	 * offsets, below REASM_MAX_BYTES): each record is read once. */
+	uint16_t frame_off, frame_payload;
 	struct reasm reasm;
 };
 

@@ -48,6 +48,12 @@ int fp_ja4(struct fp_hash *h, const struct hello_info *hi, char proto, struct fp
 /* JA3 string into str (FP_JA3_MAX bytes) and its MD5. Returns the length. */
 int fp_ja3(struct fp_hash *h, const struct hello_info *hi, char *str, char md5[33]);
 
+/*
+ * in[0..n) sorted ascending into out (n values), duplicates kept; tmp is
+ * scratch of n values. Linear in n. in and out must not overlap.
+ */
+void fp_sort_u16(const uint16_t *in, uint32_t n, uint16_t *out, uint16_t *tmp);
+
 /* Two-character JA4 version code of a TLS version value. */
 const char *fp_ja4_version(uint16_t v);
 

@@ -6,7 +6,8 @@
  * whether they are (the start of) a ClientHello, and when the whole message
  * is there hands it out, joined across TLS records. hello_parse() reads the
  * message into a struct hello_info. Neither reads past its input, allocates
- * or keeps state; every failure is a verdict.
+ * or keeps state of its own (hello_frame_at()'s position is the caller's);
+ * every failure is a verdict.
  */
 #ifndef J4S_HELLO_H
 #define J4S_HELLO_H
@@ -57,6 +58,22 @@ struct hello_info {
  */
 enum hello_verdict hello_frame(const uint8_t *stream, uint32_t len, uint8_t *scratch,
 			       const uint8_t **msg, uint32_t *msg_len, uint32_t *need);
+
+/*
+ * How far hello_frame_at() got through a hello that spans records: the
+ * records before stream offset off are checked and carry payload bytes of
+ * the message. Zero it for a new stream; keep it while the same stream
+ * grows (its first bytes never change), and each record is read once.
+ */
+struct hello_frame_pos {
+	uint32_t off;
+	uint32_t payload;
+};
+
+/* hello_frame() resuming at *pos (NULL: from the start), which it advances. */
+enum hello_verdict hello_frame_at(const uint8_t *stream, uint32_t len, uint8_t *scratch,
+				  const uint8_t **msg, uint32_t *msg_len, uint32_t *need,
+				  struct hello_frame_pos *pos);
 
 /* Parse a ClientHello handshake message (header included). */
 enum hello_verdict hello_parse(const uint8_t *msg, uint32_t len, struct hello_info *hi);

@@ -254,6 +254,8 @@ static void flow_start(struct flow_table *ft, struct flow *f, const struct pkt_i
 	release_buffer(ft, f);
 	reasm_init(&f->reasm, syn ? pi->seq + 1 : pi->seq);
 	f->frame_need = 0;
+	f->frame_off = 0;
+	f->frame_payload = 0;
 	f->created_ns = now;
 	f->syn_ns = syn ? now : 0;
 	f->has_syn = syn;
@@ -381,6 +383,7 @@ static enum flow_result add_payload(struct flow_table *ft, struct flow *f,
 	struct reasm *r = &f->reasm;
 	uint32_t need, cap_before, seq = data_seq(pi);
 	struct reasm_effects fx;
+	struct hello_frame_pos pos;
 	enum hello_verdict v;
 	enum reasm_result rr;
 
@@ -426,7 +429,11 @@ static enum flow_result add_payload(struct flow_table *ft, struct flow *f,
 		f->first_byte_ns = now;
 	if (r->contig < f->frame_need)
 		return FLOW_NOTHING;
-	v = hello_frame(r->buf, r->contig, ft->scratch, &out->msg, &out->msg_len, &need);
+	pos.off = f->frame_off;
+	pos.payload = f->frame_payload;
+	v = hello_frame_at(r->buf, r->contig, ft->scratch, &out->msg, &out->msg_len, &need, &pos);
+	f->frame_off = (uint16_t)pos.off; /* <= contig, below REASM_MAX_BYTES */
+	f->frame_payload = (uint16_t)pos.payload;
 	/* need is at most max_bytes (< 64 KiB) when the flow goes on waiting. */
 	f->frame_need = (uint16_t)(v == HELLO_NEED_MORE && need <= UINT16_MAX ? need : 0);
 	return frame_verdict(ft, f, now, v, need);

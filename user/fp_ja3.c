@@ -4,25 +4,45 @@
  * ciphers, extension types, supported groups, EC point formats, decimal,
  * wire order, GREASE dropped (by the parser), and its MD5.
  */
+#include <string.h>
 #include "fp.h"
 
-/* Decimal of a 16-bit value; JA3 strings are most of a hello's output. */
+/* "00".."99": two digits per step of the decimal conversion. */
+static const char dig2[201] = "00010203040506070809101112131415161718192021222324"
+			      "25262728293031323334353637383940414243444546474849"
+			      "50515253545556575859606162636465666768697071727374"
+			      "75767778798081828384858687888990919293949596979899";
+
+/*
+ * Decimal of a 16-bit value. JA3 strings are most of a hello's output, up
+ * to 8,000 values in a hostile one: straight-line digit pairs, where a
+ * digit-at-a-time loop took over 100 instructions a value.
+ */
 static char *put_dec(char *o, uint32_t v)
 {
-	char tmp[5];
-	int n = 0;
-
 	if (v < 10) {
-		*o++ = (char)('0' + v);
-		return o;
+		*o = (char)('0' + v);
+		return o + 1;
 	}
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (n)
-		*o++ = tmp[--n];
-	return o;
+	if (v < 100) {
+		memcpy(o, dig2 + 2 * v, 2);
+		return o + 2;
+	}
+	if (v < 1000) {
+		*o = (char)('0' + v / 100);
+		memcpy(o + 1, dig2 + 2 * (v % 100), 2);
+		return o + 3;
+	}
+	if (v < 10000) {
+		memcpy(o, dig2 + 2 * (v / 100), 2);
+		memcpy(o + 2, dig2 + 2 * (v % 100), 2);
+		return o + 4;
+	}
+	*o = (char)('0' + v / 10000);
+	v %= 10000;
+	memcpy(o + 1, dig2 + 2 * (v / 100), 2);
+	memcpy(o + 3, dig2 + 2 * (v % 100), 2);
+	return o + 5;
 }
 
 static char *join_dec16(char *o, const uint16_t *v, uint32_t n)

@@ -40,61 +40,119 @@ static enum hello_verdict frame_single(const uint8_t *stream, uint32_t len, cons
 	return HELLO_OK;
 }
 
-/* The hello spans records: join their payloads in scratch. */
-static enum hello_verdict frame_multi(const uint8_t *stream, uint32_t len, uint8_t *scratch,
-				      const uint8_t **msg, uint32_t *msg_len, uint32_t *need)
+/* The first 4 handshake bytes (its header), from records already checked
+ * that hold at least 4 payload bytes within len. */
+static void first4(const uint8_t *stream, uint32_t len, uint8_t hdr[4])
 {
-	uint32_t off = 0, copied = 0, want = 4;
-	bool known = false;
+	uint32_t off = 0, got = 0;
 
+	while (got < 4) {
+		uint32_t rlen = rd16(stream + off + 3), avail = len - off - 5;
+
+		for (uint32_t i = 0; i < rlen && i < avail && got < 4; i++)
+			hdr[got++] = stream[off + 5 + i];
+		off += 5 + rlen;
+	}
+}
+
+/* Join the payloads of the records at the start of stream (all checked and
+ * holding want bytes) in scratch. */
+static void join_records(const uint8_t *stream, uint8_t *scratch, uint32_t want)
+{
+	uint32_t off = 0, copied = 0;
+
+	while (copied < want) {
+		uint32_t rlen = rd16(stream + off + 3);
+		uint32_t take = rlen < want - copied ? rlen : want - copied;
+
+		if (take < 8) { /* 1-byte records: no memcpy call per byte */
+			for (uint32_t i = 0; i < take; i++)
+				scratch[copied + i] = stream[off + 5 + i];
+		} else {
+			memcpy(scratch + copied, stream + off + 5, take);
+		}
+		copied += take;
+		off += 5 + rlen;
+	}
+}
+
+/*
+ * The hello spans records: check their headers and count their payload
+ * from pos on (records before it were checked by an earlier call on a
+ * shorter prefix of the same stream), then join the payloads in scratch
+ * once they hold the whole message. Each record is checked once per
+ * flow, so a hello in thousands of 1-byte records arriving over 100
+ * segments costs no more than one in a single call.
+ */
+static enum hello_verdict frame_multi(const uint8_t *stream, uint32_t len, uint8_t *scratch,
+				      const uint8_t **msg, uint32_t *msg_len, uint32_t *need,
+				      struct hello_frame_pos *pos)
+{
+	uint32_t off = pos ? pos->off : 0, payload = pos ? pos->payload : 0, want = 0;
+
+	if (payload >= 4) {
+		uint8_t hdr[4];
+
+		first4(stream, len, hdr);
+		want = 4 + rd24(hdr + 1); /* checked against the limit before */
+	}
 	for (;;) {
 		enum hello_verdict v;
-		uint32_t rlen, avail, rp = 0;
+		uint32_t rlen, avail;
 
 		if (off + 5 > len) {
 			/* Once the length is known, the rest of the hello must
 			 * come too: need grows by the payload still missing, so a
 			 * hello in many small records is not framed again for each
-			 * new byte (that would be quadratic). */
-			*need = off + 5 + (known ? want - copied : 0);
-			return HELLO_NEED_MORE;
+			 * new byte. */
+			*need = off + 5 + (want ? want - payload : 0);
+			break;
 		}
 		v = check_record(stream + off, &rlen);
 		if (v != HELLO_OK)
 			return off ? HELLO_MALFORMED : v;
 		avail = len - off - 5 < rlen ? len - off - 5 : rlen;
-		while (rp < avail) {
-			uint32_t take = avail - rp < want - copied ? avail - rp : want - copied;
+		if (!want && payload + avail >= 4) {
+			uint8_t hdr[4];
+			uint32_t body;
 
-			memcpy(scratch + copied, stream + off + 5 + rp, take);
-			copied += take;
-			rp += take;
-			if (!known && copied == 4) {
-				uint32_t body = rd24(scratch + 1);
-
-				if (body > HELLO_MAX_BODY)
-					return HELLO_TOO_BIG;
-				known = true;
-				want = 4 + body;
-			}
-			if (known && copied == want) {
-				*msg = scratch;
-				*msg_len = want;
-				return HELLO_OK;
-			}
+			first4(stream, len, hdr);
+			body = rd24(hdr + 1);
+			if (body > HELLO_MAX_BODY)
+				return HELLO_TOO_BIG;
+			want = 4 + body;
+		}
+		if (want && payload + avail >= want) {
+			join_records(stream, scratch, want);
+			*msg = scratch;
+			*msg_len = want;
+			return HELLO_OK;
 		}
 		if (avail < rlen) {
 			/* A lower bound: what was read plus the payload still
 			 * missing, as if it all came in this record. */
-			*need = off + 5 + rp + (want - copied);
-			return HELLO_NEED_MORE;
+			*need = off + 5 + (want ? want : 4) - payload;
+			break;
 		}
 		off += 5 + rlen;
+		payload += rlen;
 	}
+	if (pos) {
+		pos->off = off;
+		pos->payload = payload;
+	}
+	return HELLO_NEED_MORE;
 }
 
 enum hello_verdict hello_frame(const uint8_t *stream, uint32_t len, uint8_t *scratch,
 			       const uint8_t **msg, uint32_t *msg_len, uint32_t *need)
+{
+	return hello_frame_at(stream, len, scratch, msg, msg_len, need, NULL);
+}
+
+enum hello_verdict hello_frame_at(const uint8_t *stream, uint32_t len, uint8_t *scratch,
+				  const uint8_t **msg, uint32_t *msg_len, uint32_t *need,
+				  struct hello_frame_pos *pos)
 {
 	enum hello_verdict v;
 	uint32_t rlen;
@@ -115,7 +173,7 @@ enum hello_verdict hello_frame(const uint8_t *stream, uint32_t len, uint8_t *scr
 		return HELLO_NOT_CLIENT_HELLO;
 	if (rlen >= 4 && len >= 9 && 4 + rd24(stream + 6) <= rlen)
 		return frame_single(stream, len, msg, msg_len, need);
-	return frame_multi(stream, len, scratch, msg, msg_len, need);
+	return frame_multi(stream, len, scratch, msg, msg_len, need, pos);
 }
 
 /* A bounds-checked reader over [p, end). */
@@ -165,17 +223,24 @@ static bool cur_vec(struct cursor *c, int width, struct cursor *sub)
 	return true;
 }
 
-/* 2-byte values of a vector, GREASE dropped. */
+/* 2-byte values of a vector, GREASE dropped. Count and cursor are kept in
+ * locals: through the pointers every store to out could change them, and
+ * the loop reloaded both for each of up to 8,000 values. */
 static bool u16_list(struct cursor *c, uint16_t *out, uint16_t *n)
 {
-	if ((c->end - c->p) % 2)
+	const uint8_t *p = c->p, *end = c->end;
+	uint32_t k = *n;
+
+	if ((end - p) % 2)
 		return false;
-	for (; c->p < c->end; c->p += 2) {
-		uint16_t v = rd16(c->p);
+	for (; p < end; p += 2) {
+		uint16_t v = rd16(p);
 
 		if (!hello_is_grease(v))
-			out[(*n)++] = v;
+			out[k++] = v;
 	}
+	c->p = p;
+	*n = (uint16_t)k;
 	return true;
 }
 

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -236,6 +237,36 @@ static void test_fp_ja3_max_size(void **state)
 	assert_string_equal(f->str + n - 8, "65443,,,");
 }
 
+static void test_fp_ja3_every_value(void **state)
+{
+	struct fx *f = *state;
+	struct hello_info *hi = f->hi;
+	char *want = malloc(FP_JA3_MAX), *o;
+
+	/* The digit-pair formatter against printf, for every 16-bit value
+	 * (ciphers, 8,192 a hello) and every point format byte. */
+	assert_non_null(want);
+	for (uint32_t base = 0; base < 65536; base += HELLO_MAX_U16) {
+		memset(hi, 0, sizeof(*hi));
+		hi->legacy_version = (uint16_t)(base + 7);
+		hi->n_ciphers = HELLO_MAX_U16;
+		for (uint32_t i = 0; i < HELLO_MAX_U16; i++)
+			hi->ciphers[i] = (uint16_t)(base + i);
+		hi->n_point_formats = 256;
+		for (uint32_t i = 0; i < 256; i++)
+			hi->point_formats[i] = (uint8_t)(255 - i);
+		o = want + sprintf(want, "%u,", base + 7);
+		for (uint32_t i = 0; i < HELLO_MAX_U16; i++)
+			o += sprintf(o, i ? "-%u" : "%u", base + i);
+		o += sprintf(o, ",,,");
+		for (uint32_t i = 0; i < 256; i++)
+			o += sprintf(o, i ? "-%u" : "%u", 255 - i);
+		assert_int_equal(fp_ja3(f->h, hi, f->str, f->md5), (int)(o - want));
+		assert_string_equal(f->str, want);
+	}
+	free(want);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -250,6 +281,7 @@ int main(void)
 		T(test_fp_ja3_point_formats),
 		T(test_fp_ja3_values_decimal),
 		T(test_fp_ja3_max_size),
+		T(test_fp_ja3_every_value),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

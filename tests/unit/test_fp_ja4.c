@@ -529,6 +529,96 @@ static void test_fp_ja4_pathological_size(void **state)
 	assert_true(ends_with(f->out.ja4_r, ",df3f_"));
 }
 
+static int cmp_u16(const void *a, const void *b)
+{
+	return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
+}
+
+/* fp_sort_u16 of in[0..n) equals qsort's result. */
+static void check_sort(const uint16_t *in, uint32_t n)
+{
+	uint16_t *want = malloc((n + 1) * sizeof(*want)), *out = malloc((n + 1) * sizeof(*out));
+	uint16_t *tmp = malloc((n + 1) * sizeof(*tmp));
+
+	assert_true(want && out && tmp);
+	memcpy(want, in, n * sizeof(*in));
+	qsort(want, n, sizeof(*want), cmp_u16);
+	out[n] = 0x5a5a; /* nothing written past n */
+	fp_sort_u16(in, n, out, tmp);
+	assert_memory_equal(out, want, n * sizeof(*out));
+	assert_int_equal(out[n], 0x5a5a);
+	free(want);
+	free(out);
+	free(tmp);
+}
+
+static void test_fp_sort_u16_small(void **state)
+{
+	static const uint16_t one[] = { 0xc02b };
+	static const uint16_t dup[] = { 0x1301, 0x002f, 0x1301, 0xffff, 0x0000, 0x002f, 0x1301 };
+	uint16_t out[1] = { 0x5a5a }, tmp[1];
+
+	(void)state;
+	fp_sort_u16(one, 0, out, tmp); /* empty: nothing written */
+	assert_int_equal(out[0], 0x5a5a);
+	check_sort(one, 0);
+	check_sort(one, 1);
+	check_sort(dup, 7);
+}
+
+static void test_fp_sort_u16_large(void **state)
+{
+	uint16_t *v = malloc(8100 * sizeof(*v));
+	uint32_t x = 12345;
+
+	(void)state;
+	assert_non_null(v);
+	/* Pseudo-random values, many duplicates (a narrow range) and GREASE
+	 * among them: the sort itself treats GREASE like any value. */
+	for (int i = 0; i < 8100; i++) {
+		x = x * 1103515245u + 12345u;
+		v[i] = (uint16_t)(i % 3 ? x >> 16 : (i % 2 ? 0x0a0a : 0xc000 + (x >> 24)));
+	}
+	/* Both sides of the insertion-sort threshold, and the whole list. */
+	for (uint32_t n = 2; n <= 40; n++)
+		check_sort(v, n);
+	check_sort(v, 8100);
+	for (int i = 0; i < 8100; i++) /* all equal */
+		v[i] = 0x1301;
+	check_sort(v, 8100);
+	for (int i = 0; i < 8100; i++) /* descending */
+		v[i] = (uint16_t)(0xffff - i * 7);
+	check_sort(v, 8100);
+	free(v);
+}
+
+static void test_fp_ja4_sort_grease_duplicates(void **state)
+{
+	struct fx *f = *state;
+	struct hb *b = f->b;
+	uint16_t c[300], want[300];
+	uint32_t n = 0;
+	char exp[300 * 5 + 1];
+
+	/* A long cipher list with GREASE and repeated values: GREASE goes,
+	 * duplicates stay, the rest is sorted as qsort sorts it. */
+	for (int i = 0; i < 300; i++) {
+		c[i] = (uint16_t)(i % 10 == 0 ? 0x2a2a : i % 7 == 0 ? 0xc02f : 0xffff - i * 211);
+		if (!hello_is_grease(c[i]))
+			want[n++] = c[i];
+	}
+	qsort(want, n, sizeof(*want), cmp_u16);
+	for (uint32_t i = 0; i < n; i++)
+		snprintf(exp + 5 * i, 6, "%04x,", want[i]);
+	exp[n * 5 - 1] = '_';
+	exp[n * 5] = '\0';
+	hb_start(b, 0x0303, 0);
+	hb_ciphers(b, c, 300);
+	ja4_of_builder(f);
+	assert_int_equal(f->hi->n_ciphers, n);
+	assert_true(!strncmp(f->out.ja4_r + 11, exp, n * 5));
+}
+
 static void test_fp_ja4_version_table(void **state)
 {
 	static const struct {
@@ -552,6 +642,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_fp_ja4_worked_example),
+		T(test_fp_sort_u16_small),
+		T(test_fp_sort_u16_large),
+		T(test_fp_ja4_sort_grease_duplicates),
 		T(test_fp_ja4_firefox_tls12),
 		T(test_fp_ja4_synthetic_base),
 		T(test_fp_ja4_alpn_rules),

@@ -196,6 +196,84 @@ static void test_hello_frame_need_more_every_prefix_multi(void **state)
 	check_prefixes(f, f->stream, len);
 }
 
+/*
+ * hello_frame_at() fed growing prefixes of one stream, keeping its position,
+ * gives what hello_frame() gives on each prefix from the start: verdict,
+ * need and message. step = bytes added per call.
+ */
+static enum hello_verdict check_resume(struct fx *f, const uint8_t *s, uint32_t total,
+				       uint32_t step)
+{
+	struct hello_frame_pos pos = { 0, 0 };
+	uint8_t *scratch2 = malloc(REASM_MAX_BYTES);
+	enum hello_verdict v = HELLO_NEED_MORE;
+
+	assert_non_null(scratch2);
+	for (uint32_t len = 0; v == HELLO_NEED_MORE;
+	     len = len + step < total ? len + step : total) {
+		const uint8_t *m1, *m2;
+		uint32_t l1, l2, n1, n2;
+		enum hello_verdict w = frame(f, s, len, &m1, &l1, &n1);
+
+		v = hello_frame_at(s, len, scratch2, &m2, &l2, &n2, &pos);
+		assert_int_equal(v, w);
+		if (v == HELLO_NEED_MORE)
+			assert_int_equal(n1, n2);
+		if (v == HELLO_OK) {
+			assert_int_equal(l1, l2);
+			assert_memory_equal(m1, m2, l1);
+		}
+		assert_true(pos.off <= len);
+		if (len == total)
+			break;
+	}
+	free(scratch2);
+	return v;
+}
+
+static void test_hello_frame_at_one_byte_records(void **state)
+{
+	struct fx *f = *state;
+	static uint32_t ones[512];
+	uint32_t len;
+
+	for (int i = 0; i < 512; i++)
+		ones[i] = 1;
+	len = hb_records(hello_badcurveball, 512, ones, 512, f->stream);
+	assert_int_equal(len, 512 * 6);
+	for (uint32_t step = 1; step < 40; step += 3)
+		assert_int_equal(check_resume(f, f->stream, len, step), HELLO_OK);
+	assert_int_equal(check_resume(f, f->stream, len, 1448), HELLO_OK);
+	assert_int_equal(check_resume(f, f->stream, len, len), HELLO_OK);
+}
+
+static void test_hello_frame_at_bad_record_later(void **state)
+{
+	struct fx *f = *state;
+	static const uint32_t sizes[5] = { 3, 1, 100, 50, 0 };
+	uint32_t len = hb_records(hello_badcurveball, 512, sizes, 5, f->stream);
+
+	/* Mixed record sizes; then a bad content type in the fourth record,
+	 * found after the position passed the records before it. */
+	assert_int_equal(check_resume(f, f->stream, len, 1), HELLO_OK);
+	f->stream[5 + 3 + 5 + 1 + 5 + 100] = 0x17;
+	assert_int_equal(check_resume(f, f->stream, len, 1), HELLO_MALFORMED);
+	assert_int_equal(check_resume(f, f->stream, len, 11), HELLO_MALFORMED);
+}
+
+static void test_hello_frame_at_too_big(void **state)
+{
+	struct fx *f = *state;
+	static const uint32_t sizes[4] = { 1, 1, 1, 0 };
+	uint8_t msg[8] = { 0x01, 0x00, 0x40, 0x01, 0x03, 0x03, 0, 0 }; /* body 16385 */
+	uint32_t len = hb_records(msg, 8, sizes, 4, f->stream);
+
+	assert_int_equal(check_resume(f, f->stream, len, 1), HELLO_TOO_BIG);
+	msg[2] = 0x20; /* body 8193: need grows with the length */
+	len = hb_records(msg, 8, sizes, 4, f->stream);
+	assert_int_equal(check_resume(f, f->stream, len, 1), HELLO_NEED_MORE);
+}
+
 static void test_hello_frame_record_header_split(void **state)
 {
 	struct fx *f = *state;
@@ -1017,6 +1095,9 @@ int main(void)
 		T(test_hello_frame_trailing_bytes),
 		T(test_hello_frame_need_more_every_prefix),
 		T(test_hello_frame_need_more_every_prefix_multi),
+		T(test_hello_frame_at_one_byte_records),
+		T(test_hello_frame_at_bad_record_later),
+		T(test_hello_frame_at_too_big),
 		T(test_hello_frame_record_header_split),
 		T(test_hello_frame_two_records),
 		T(test_hello_frame_three_records),
