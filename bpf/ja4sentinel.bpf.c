@@ -109,7 +109,7 @@ struct {
  * larger ones (jumbo frames, generic XDP after GRO) are sent cut to 2 KiB,
  * and userspace treats them as a capture shorter than the wire. */
 #define XDP_COPY_MAX 2048
-#define XDP_COPY_STEPS(data, end, off, dst, len, max)                                             \
+#define XDP_COPY_STEPS(data, end, off, dst, len, max)                                              \
 	({                                                                                         \
 		__u64 i_;                                                                          \
 		int ok_ = 1;                                                                       \
@@ -129,7 +129,7 @@ struct {
 			}                                                                          \
 			(dst)[i_] = *b_;                                                           \
 		}                                                                                  \
-		ok_ && i_ == (len) ? 0 : -1;                                                       \
+		(ok_ && i_ == (len)) ? 0 : -1;                                                     \
 	})
 
 /* The event copy, into the per-CPU scratch event. A global function: the
@@ -189,8 +189,8 @@ static __always_inline int read_bytes(void *ctx, bool xdp, __u32 off, void *dst,
 
 /* Send the frame's bytes from the L3 header on: headers only, or up to the
  * payload too. */
-static __always_inline void emit(void *ctx, bool xdp, struct pkt *p, __u32 frame_len,
-				 __u16 kind, bool with_payload, struct j4s_stats *st)
+static __always_inline void emit(void *ctx, bool xdp, struct pkt *p, __u32 frame_len, __u16 kind,
+				 bool with_payload, struct j4s_stats *st)
 {
 	__u32 zero = 0;
 	__u64 len; /* 64-bit, so the clamp below is the value the helpers get */
@@ -204,7 +204,8 @@ static __always_inline void emit(void *ctx, bool xdp, struct pkt *p, __u32 frame
 	if (xdp && xdp_by_hand() && len > XDP_COPY_MAX)
 		len = XDP_COPY_MAX;
 	barrier_var(len); /* the verifier must see the clamped value used below */
-	if (len < 20 || len > J4S_SNAP_MAX || read_bytes(ctx, xdp, p->l3_off, ev->data, len, false)) {
+	if (len < 20 || len > J4S_SNAP_MAX ||
+	    read_bytes(ctx, xdp, p->l3_off, ev->data, len, false)) {
 		COUNT(st, copy_errors);
 		return;
 	}
@@ -636,7 +637,8 @@ int j4s_tc(struct __sk_buff *skb)
 SEC("tc")
 int j4s_tc_egress(struct __sk_buff *skb)
 {
-	struct cursor c = { .pos = (void *)(long)skb->data, .start = (void *)(long)skb->data,
+	struct cursor c = { .pos = (void *)(long)skb->data,
+			    .start = (void *)(long)skb->data,
 			    .end = (void *)(long)skb->data_end };
 	__u32 zero = 0;
 	struct j4s_stats *st = bpf_map_lookup_elem(&j4s_stats, &zero);

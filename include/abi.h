@@ -23,11 +23,11 @@
 
 /* Ethertypes: IPv4, IPv6 and the VLAN tags followed (802.1Q, 802.1ad and
  * the pre-standard QinQ outer tag 0x9100 some switches still send). */
-#define J4S_ETH_P_IP	0x0800
-#define J4S_ETH_P_IPV6	0x86DD
-#define J4S_ETH_P_8021Q	0x8100
+#define J4S_ETH_P_IP     0x0800
+#define J4S_ETH_P_IPV6   0x86DD
+#define J4S_ETH_P_8021Q  0x8100
 #define J4S_ETH_P_8021AD 0x88A8
-#define J4S_ETH_P_QINQ	0x9100
+#define J4S_ETH_P_QINQ   0x9100
 #define J4S_ETH_IS_VLAN(p)                                                                         \
 	((p) == J4S_ETH_P_8021Q || (p) == J4S_ETH_P_8021AD || (p) == J4S_ETH_P_QINQ)
 
@@ -43,20 +43,20 @@
 #define J4S_IPV6_HOPOPTS  0
 #define J4S_IPV6_ROUTING  43
 #define J4S_IPV6_FRAGMENT 44
-#define J4S_IPV6_AH	  51
+#define J4S_IPV6_AH       51
 #define J4S_IPV6_DSTOPTS  60
 #define J4S_IPV6_IS_EXT(nh)                                                                        \
-	((nh) == J4S_IPV6_HOPOPTS || (nh) == J4S_IPV6_ROUTING || (nh) == J4S_IPV6_FRAGMENT ||     \
+	((nh) == J4S_IPV6_HOPOPTS || (nh) == J4S_IPV6_ROUTING || (nh) == J4S_IPV6_FRAGMENT ||      \
 	 (nh) == J4S_IPV6_AH || (nh) == J4S_IPV6_DSTOPTS)
 #define J4S_IPV6_EXT_MAX 6
 
 /* TLS as the kernel judges a flow's first payload bytes: a handshake record
  * (content type 22, major version 3) whose message is a ClientHello. */
 #define J4S_TLS_HANDSHAKE    0x16
-#define J4S_TLS_MAJOR	     0x03
+#define J4S_TLS_MAJOR        0x03
 #define J4S_TLS_CLIENT_HELLO 0x01
 #define J4S_TLS_RECORD_HDR   5 /* type, version, 16-bit length */
-#define J4S_TLS_HS_HDR	     4 /* type, 24-bit length */
+#define J4S_TLS_HS_HDR       4 /* type, 24-bit length */
 
 /* The first n payload bytes at h of a flow whose SYN was missed start a
  * ClientHello: the flow is picked up. */
@@ -158,41 +158,41 @@ struct j4s_addr_key {
 
 /* Load-time configuration, in .rodata (const volatile). */
 struct j4s_bpf_config {
-	__u32 max_bytes;      /* stream bytes per hello we may send up */
-	__u32 unval_rate;     /* unvalidated hellos per second let through; 0 = no limit */
-	__u32 unval_burst;    /* ... and at once after a quiet spell */
-	__u16 max_segments;   /* segments per hello that bring no new byte */
-	__u8 filter_local;    /* destination must be in j4s_local */
-	__u8 filter_exclude;  /* source must not be in j4s_excl */
-	__u8 xdp_copy;        /* XDP copies by hand even where bpf_xdp_load_bytes
-			       * exists: the path of kernels before 5.18 (tests) */
-	__u8 l3dev;           /* some interface is in j4s_l3dev: look packets up */
+	__u32 max_bytes;     /* stream bytes per hello we may send up */
+	__u32 unval_rate;    /* unvalidated hellos per second let through; 0 = no limit */
+	__u32 unval_burst;   /* ... and at once after a quiet spell */
+	__u16 max_segments;  /* segments per hello that bring no new byte */
+	__u8 filter_local;   /* destination must be in j4s_local */
+	__u8 filter_exclude; /* source must not be in j4s_excl */
+	__u8 xdp_copy;       /* XDP copies by hand even where bpf_xdp_load_bytes
+			      * exists: the path of kernels before 5.18 (tests) */
+	__u8 l3dev;          /* some interface is in j4s_l3dev: look packets up */
 	__u8 pad[6];
 };
 
 /* Per-CPU counters; bpftool map dump prints them by name. */
 struct j4s_stats {
-	__u64 packets;          /* seen by the program */
-	__u64 not_ip;           /* not IPv4/IPv6 (after up to two VLAN tags) */
-	__u64 not_tcp;          /* IP but not TCP, or an IPv6 header chain not followed */
-	__u64 fragments;        /* IP fragments, ignored */
-	__u64 truncated;        /* headers beyond the packet */
-	__u64 other_port;       /* TCP not to a listen port */
-	__u64 not_local;        /* destination not a local address */
-	__u64 excluded;         /* source in exclude_source_ips */
-	__u64 syn_events;       /* SYNs sent up */
-	__u64 payload_events;   /* hello segments sent up */
-	__u64 end_events;       /* FIN/RST of waiting flows sent up */
-	__u64 ringbuf_full;     /* events lost: ring buffer full */
-	__u64 flows_created;    /* by a SYN */
-	__u64 flows_picked_up;  /* by a hello-looking first payload, SYN missed */
-	__u64 flows_done;       /* hello covered: later packets cost a lookup */
-	__u64 not_tls;          /* first payload not a TLS handshake: done at once */
-	__u64 segment_cap;      /* flows stopped by the segment cap */
-	__u64 no_flow;          /* payload of an untracked flow, not a hello start */
-	__u64 after_done;       /* packets of done flows */
-	__u64 bare_acks;        /* no payload, no flags to report */
-	__u64 copy_errors;      /* packet bytes could not be read */
+	__u64 packets;            /* seen by the program */
+	__u64 not_ip;             /* not IPv4/IPv6 (after up to two VLAN tags) */
+	__u64 not_tcp;            /* IP but not TCP, or an IPv6 header chain not followed */
+	__u64 fragments;          /* IP fragments, ignored */
+	__u64 truncated;          /* headers beyond the packet */
+	__u64 other_port;         /* TCP not to a listen port */
+	__u64 not_local;          /* destination not a local address */
+	__u64 excluded;           /* source in exclude_source_ips */
+	__u64 syn_events;         /* SYNs sent up */
+	__u64 payload_events;     /* hello segments sent up */
+	__u64 end_events;         /* FIN/RST of waiting flows sent up */
+	__u64 ringbuf_full;       /* events lost: ring buffer full */
+	__u64 flows_created;      /* by a SYN */
+	__u64 flows_picked_up;    /* by a hello-looking first payload, SYN missed */
+	__u64 flows_done;         /* hello covered: later packets cost a lookup */
+	__u64 not_tls;            /* first payload not a TLS handshake: done at once */
+	__u64 segment_cap;        /* flows stopped by the segment cap */
+	__u64 no_flow;            /* payload of an untracked flow, not a hello start */
+	__u64 after_done;         /* packets of done flows */
+	__u64 bare_acks;          /* no payload, no flags to report */
+	__u64 copy_errors;        /* packet bytes could not be read */
 	__u64 flow_update_errors; /* j4s_flows update failed: the flow is not tracked */
 	/* Handshake validation (design.md §13). */
 	__u64 egress_packets;      /* seen by the egress program */

@@ -37,12 +37,12 @@ struct config_output {
 };
 
 struct config {
-	char file[CONFIG_PATH_MAX];  /* the file read, "" when defaults only */
+	char file[CONFIG_PATH_MAX]; /* the file read, "" when defaults only */
 	char interface[64];
 	uint16_t ports[MAX_LISTEN_PORTS];
 	uint32_t n_ports;
-	bool ports_set;              /* listen_ports came from the file or the env */
-	char *bpf_filter;            /* NULL or "" = generated */
+	bool ports_set;   /* listen_ports came from the file or the env */
+	char *bpf_filter; /* NULL or "" = generated */
 	struct cidr *local_ips;
 	uint32_t n_local_ips;
 	struct cidr *exclude;
@@ -51,17 +51,17 @@ struct config {
 	uint32_t packet_buffer_size;
 	uint32_t max_tracked_flows;
 	uint32_t max_hello_segments;
-	uint32_t unvalidated_rate;   /* hellos/s, 0 = no limit (live modes) */
+	uint32_t unvalidated_rate; /* hellos/s, 0 = no limit (live modes) */
 	uint32_t unvalidated_burst;
-	int log_level;               /* enum log_level */
+	int log_level;                  /* enum log_level */
 	enum capture_mode capture_mode; /* auto, tc, xdp or pcap */
-	bool xdp_generic;            /* allow generic (skb) XDP */
+	bool xdp_generic;               /* allow generic (skb) XDP */
 	char sensor_id[128];
-	bool fp_raw;                 /* fingerprints.raw */
-	bool fp_ja4t;                /* fingerprints.ja4t */
+	bool fp_raw;  /* fingerprints.raw */
+	bool fp_ja4t; /* fingerprints.ja4t */
 	struct config_output outputs[CONFIG_MAX_OUTPUTS];
 	uint32_t n_outputs;
-	bool outputs_set;            /* outputs came from the file */
+	bool outputs_set; /* outputs came from the file */
 };
 
 void config_defaults(struct config *c);

@@ -55,8 +55,8 @@
  * spell (core.unvalidated_burst). Real clients are validated; these are
  * the few picked up mid-handshake or using TCP Fast Open, while a spoofed
  * flood of any size costs userspace at most this. 0 = no limit. */
-#define DEF_UNVALIDATED_RATE 1000
-#define MAX_UNVALIDATED_RATE 1000000000
+#define DEF_UNVALIDATED_RATE  1000
+#define MAX_UNVALIDATED_RATE  1000000000
 #define DEF_UNVALIDATED_BURST 2000
 #define MIN_UNVALIDATED_BURST 1
 #define MAX_UNVALIDATED_BURST 1000000

@@ -51,23 +51,23 @@ enum flow_state {
 
 struct flow {
 	struct flow_key key;
-	struct flow *hnext;        /* hash chain */
-	struct flow *prev, *next;  /* age list of its state */
-	uint64_t created_ns;       /* packet time of creation, or of completion when done */
-	uint64_t syn_ns;           /* 0 when the SYN was missed */
-	uint64_t first_byte_ns;    /* packet time of the hello's first byte; 0 until seen */
-	uint32_t isn;              /* client ISN (SYN seen) */
-	uint32_t fin_off;          /* stream offset of the client's FIN */
-	uint32_t server_isn;       /* ISN of the server's SYN-ACK, when has_synack */
-	uint32_t synack_ack;       /* the SYN-ACK's ACK number: client ISN + 1 */
-	uint8_t state;             /* enum flow_state */
+	struct flow *hnext;       /* hash chain */
+	struct flow *prev, *next; /* age list of its state */
+	uint64_t created_ns;      /* packet time of creation, or of completion when done */
+	uint64_t syn_ns;          /* 0 when the SYN was missed */
+	uint64_t first_byte_ns;   /* packet time of the hello's first byte; 0 until seen */
+	uint32_t isn;             /* client ISN (SYN seen) */
+	uint32_t fin_off;         /* stream offset of the client's FIN */
+	uint32_t server_isn;      /* ISN of the server's SYN-ACK, when has_synack */
+	uint32_t synack_ack;      /* the SYN-ACK's ACK number: client ISN + 1 */
+	uint8_t state;            /* enum flow_state */
 	uint8_t has_syn;
 	uint8_t fin_seen;
-	uint8_t has_synack;        /* the server's SYN-ACK was seen */
+	uint8_t has_synack; /* the server's SYN-ACK was seen */
 	/* A hello segment did not acknowledge server_isn + 1 (or had no ACK):
 	 * a blind sender cannot know the server's ISN (design.md §13). */
 	uint8_t ack_bad;
-	uint8_t judged;            /* its first hello segment went past the bucket */
+	uint8_t judged; /* its first hello segment went past the bucket */
 	uint8_t pad[2];
 	struct flow_meta meta;
 	/* In-order bytes the hello needs at least (hello_frame's need): a
@@ -82,8 +82,8 @@ struct flow {
 };
 
 struct flow_stats {
-	uint64_t created;        /* flows created (SYN or pickup) */
-	uint64_t syns;           /* SYNs that created or renewed a flow */
+	uint64_t created; /* flows created (SYN or pickup) */
+	uint64_t syns;    /* SYNs that created or renewed a flow */
 	uint64_t syn_retransmits;
 	uint64_t pickups;        /* flows created without a SYN */
 	uint64_t reused;         /* new SYN (other ISN) on a tracked 4-tuple */
@@ -111,11 +111,11 @@ struct flow_stats {
 	uint64_t evicted_memory; /* waiting flows evicted to keep buffers under the budget */
 	uint64_t synacks;        /* server SYN-ACKs that gave a flow its server ISN */
 	uint64_t synack_early;   /* SYN-ACKs seen before their SYN: a flow made to hold the ISN */
-	uint64_t synack_retransmits; /* the same SYN-ACK again */
-	uint64_t synack_mismatch; /* SYN-ACK not acknowledging the tracked SYN: ignored */
-	uint64_t synack_no_flow; /* SYN-ACK of a finished flow or of none we may make */
-	uint64_t validated;      /* hellos whose segments all acknowledged server ISN + 1 */
-	uint64_t unvalidated;    /* hellos without the SYN-ACK or with a wrong ACK */
+	uint64_t synack_retransmits;  /* the same SYN-ACK again */
+	uint64_t synack_mismatch;     /* SYN-ACK not acknowledging the tracked SYN: ignored */
+	uint64_t synack_no_flow;      /* SYN-ACK of a finished flow or of none we may make */
+	uint64_t validated;           /* hellos whose segments all acknowledged server ISN + 1 */
+	uint64_t unvalidated;         /* hellos without the SYN-ACK or with a wrong ACK */
 	uint64_t unvalidated_limited; /* unvalidated flows held back: the bucket was empty */
 };
 

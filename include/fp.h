@@ -37,7 +37,7 @@ void fp_md5_builtin(const void *data, size_t len, uint8_t digest[16]);
 struct fp_ja4 {
 	char ja4[37];
 	char ja4_o[37];
-	char *ja4_r;  /* caller buffers of FP_JA4_RAW_MAX, or NULL to skip raw forms */
+	char *ja4_r; /* caller buffers of FP_JA4_RAW_MAX, or NULL to skip raw forms */
 	char *ja4_ro;
 	bool skip_original; /* leave ja4_o/ja4_ro out: half the hashing when unused */
 };

@@ -32,14 +32,14 @@ enum hello_verdict {
 
 struct hello_info {
 	uint16_t legacy_version;
-	uint16_t max_version;   /* highest non-GREASE supported_versions value, 0 if none */
-	bool has_sni;           /* extension 0x0000 present, whatever its body */
-	bool has_alpn;          /* extension 0x0010 present with at least one name */
-	bool has_sigalgs;       /* extension 0x000d present */
-	uint8_t alpn_len;       /* first ALPN name length (0 = empty name) */
-	uint16_t sni_len;       /* first host_name length; 0 when none */
-	const uint8_t *sni;     /* into the message */
-	const uint8_t *alpn;    /* into the message */
+	uint16_t max_version; /* highest non-GREASE supported_versions value, 0 if none */
+	bool has_sni;         /* extension 0x0000 present, whatever its body */
+	bool has_alpn;        /* extension 0x0010 present with at least one name */
+	bool has_sigalgs;     /* extension 0x000d present */
+	uint8_t alpn_len;     /* first ALPN name length (0 = empty name) */
+	uint16_t sni_len;     /* first host_name length; 0 when none */
+	const uint8_t *sni;   /* into the message */
+	const uint8_t *alpn;  /* into the message */
 	uint16_t n_ciphers, n_exts, n_sigalgs, n_groups, n_point_formats;
 	uint16_t ciphers[HELLO_MAX_U16];
 	uint16_t exts[HELLO_MAX_U16];

@@ -77,8 +77,8 @@ enum packet_verdict packet_parse(const uint8_t *l3, uint32_t caplen, struct pkt_
 
 /* TCP option digest of a SYN (or of the first hello segment). */
 struct tcp_meta {
-	int32_t mss;    /* -1 when absent */
-	int32_t wscale; /* -1 when absent */
+	int32_t mss;       /* -1 when absent */
+	int32_t wscale;    /* -1 when absent */
 	char options[320]; /* kinds in wire order: "MSS,NOP,WScale,SACK,Timestamps,EOL,Opt<N>" */
 };
 

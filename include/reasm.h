@@ -51,7 +51,7 @@ struct reasm {
 	uint16_t segments; /* segments that did not extend the in-order prefix */
 	uint16_t n_ranges;
 	uint16_t cap_ranges;
-	uint32_t cap;      /* bytes allocated in buf */
+	uint32_t cap; /* bytes allocated in buf */
 	uint8_t *buf;
 	/* Held out-of-order segments, sorted by start (all beyond contig, no
 	 * two with the same start); they may overlap. */

@@ -25,14 +25,14 @@ struct record_input {
 	const char *ja3;      /* JA3 string */
 	const char *ja3_hash; /* MD5 hex */
 	const char *sensor_id;
-	bool raw;             /* emit ja4_r, ja4_o, ja4_ro */
+	bool raw; /* emit ja4_r, ja4_o, ja4_ro */
 };
 
 struct record_stats {
 	uint64_t records;
-	uint64_t raw_dropped;  /* raw JA4 forms left out to stay under 64 KiB */
-	uint64_t names_cut;    /* tls_sni / tls_alpn shortened */
-	uint64_t errors;       /* records over RECORD_MAX_BYTES even without raw forms */
+	uint64_t raw_dropped; /* raw JA4 forms left out to stay under 64 KiB */
+	uint64_t names_cut;   /* tls_sni / tls_alpn shortened */
+	uint64_t errors;      /* records over RECORD_MAX_BYTES even without raw forms */
 };
 
 /*

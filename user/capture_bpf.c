@@ -32,8 +32,8 @@
 #include "log.h"
 
 #define BPF_FS_MAGIC_ 0xcafe4a11
-#define PIN_ROOT "/sys/fs/bpf"
-#define PIN_DIR PIN_ROOT "/ja4sentinel"
+#define PIN_ROOT      "/sys/fs/bpf"
+#define PIN_DIR       PIN_ROOT "/ja4sentinel"
 
 /* The line of the last verifier log that says why a program was refused. */
 static char refused[256];
@@ -52,7 +52,8 @@ void capture_bpf_refused_clear(void)
  * before the end marker that is not the verifier's own accounting. */
 static void keep_reason(const char *msg)
 {
-	static const char *const accounting[] = { "processed ", "verification time", "stack depth" };
+	static const char *const accounting[] = { "processed ", "verification time",
+						  "stack depth" };
 	const char *end = strstr(msg, "-- END PROG LOAD LOG --"), *p, *q;
 
 	if (!end || !strstr(msg, "-- BEGIN PROG LOAD LOG --"))
@@ -136,8 +137,8 @@ int capture_bpf_fd(const struct capture *c)
 	return ring_buffer__epoll_fd(((const struct bpf_cap *)c->priv)->rb);
 }
 
-int capture_bpf_dispatch(struct capture *c, struct capture_budget *budget, capture_cb cb,
-			 void *ctx, char *err, size_t errlen)
+int capture_bpf_dispatch(struct capture *c, struct capture_budget *budget, capture_cb cb, void *ctx,
+			 char *err, size_t errlen)
 {
 	struct bpf_cap *b = c->priv;
 	int n;
@@ -243,8 +244,7 @@ static void mapped_addr(const struct cidr *c, uint8_t out[16])
 	memcpy(out + 12, c->addr, 4);
 }
 
-int capture_bpf_fill_maps(struct bpf_cap *b, const struct config *cfg, char *err,
-			  size_t errlen)
+int capture_bpf_fill_maps(struct bpf_cap *b, const struct config *cfg, char *err, size_t errlen)
 {
 	uint8_t one = 1;
 
@@ -295,7 +295,7 @@ static uint32_t ring_bytes(const struct config *cfg)
 /* ---- pinning ---- */
 
 static const char *const pin_maps[] = { "j4s_events", "j4s_stats", "j4s_flows", "j4s_ports",
-					 "j4s_local",  "j4s_excl",  "j4s_l3dev", "j4s_bucket" };
+					"j4s_local",  "j4s_excl",  "j4s_l3dev", "j4s_bucket" };
 
 /* Remove what a crashed run left, so the names are free again. */
 static void unpin_all(void)
@@ -330,9 +330,10 @@ static void pin(struct bpf_cap *b)
 	char path[128];
 
 	if (why) {
-		log_warn("bpf", "pinning under " PIN_DIR " is off: bpffs is not mounted on "
-				PIN_ROOT " and mounting it failed (%s); bpftool prog/map show still "
-				"list the programs and maps",
+		log_warn("bpf",
+			 "pinning under " PIN_DIR " is off: bpffs is not mounted on " PIN_ROOT
+			 " and mounting it failed (%s); bpftool prog/map show still "
+			 "list the programs and maps",
 			 why);
 		return;
 	}
@@ -386,7 +387,7 @@ static uint64_t cap_eff(void)
 	return caps;
 }
 
-#define CAP_BIT(n) (1ULL << (n))
+#define CAP_BIT(n)     (1ULL << (n))
 #define CAP_NET_ADMIN_ 12
 #define CAP_SYS_ADMIN_ 21
 #define CAP_PERFMON_   38
@@ -400,21 +401,24 @@ static int probe(const struct bpf_hook *hook, char *why, size_t len)
 
 	uname(&u);
 	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
-		snprintf(why, len, "kernel %s has no BTF (/sys/kernel/btf/vmlinux: %s), which the "
-				   "CO-RE program needs",
+		snprintf(why, len,
+			 "kernel %s has no BTF (/sys/kernel/btf/vmlinux: %s), which the "
+			 "CO-RE program needs",
 			 u.release, strerror(errno));
 		return -1;
 	}
 	if (!(caps & CAP_BIT(CAP_SYS_ADMIN_)) &&
 	    (caps & (CAP_BIT(CAP_BPF_) | CAP_BIT(CAP_PERFMON_))) !=
 		    (CAP_BIT(CAP_BPF_) | CAP_BIT(CAP_PERFMON_))) {
-		snprintf(why, len, "missing rights: CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN) are "
-				   "needed to load BPF programs");
+		snprintf(why, len,
+			 "missing rights: CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN) are "
+			 "needed to load BPF programs");
 		return -1;
 	}
 	if (!(caps & CAP_BIT(CAP_NET_ADMIN_))) {
-		snprintf(why, len, "missing rights: CAP_NET_ADMIN is needed to attach to an "
-				   "interface");
+		snprintf(why, len,
+			 "missing rights: CAP_NET_ADMIN is needed to attach to an "
+			 "interface");
 		return -1;
 	}
 	libbpf_set_print(silent);
@@ -508,8 +512,8 @@ void capture_bpf_close(struct capture *c)
 void capture_bpf_load_error(char *err, size_t errlen, const char *prog, int errnum)
 {
 	if (capture_bpf_refused())
-		snprintf(err, errlen, "the kernel's verifier refused %s: %s (its log is above)", prog,
-			 capture_bpf_refused());
+		snprintf(err, errlen, "the kernel's verifier refused %s: %s (its log is above)",
+			 prog, capture_bpf_refused());
 	else
 		snprintf(err, errlen, "loading %s: %s", prog, strerror(errnum));
 }
@@ -540,10 +544,10 @@ static int open_skeleton(struct bpf_cap *b, const struct config *cfg, char *err,
 		goto fail;
 	/* Only the hook's program is loaded, and in both modes the egress
 	 * one that learns the server's ISN (capture_tc_attach_egress). */
-	bpf_object__for_each_program(prog, b->skel->obj)
-		if (bpf_program__set_autoload(prog, !strcmp(bpf_program__name(prog), b->hook->prog) ||
-							    prog == b->skel->progs.j4s_tc_egress))
-			goto fail;
+	bpf_object__for_each_program(prog, b->skel->obj) if (
+		bpf_program__set_autoload(prog,
+					  !strcmp(bpf_program__name(prog), b->hook->prog) ||
+						  prog == b->skel->progs.j4s_tc_egress)) goto fail;
 	return 0;
 fail:
 	snprintf(err, errlen, "configuring the BPF object: %s", strerror(errno));

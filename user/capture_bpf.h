@@ -31,10 +31,10 @@ struct ring_buffer;
 struct bpf_cap;
 
 struct bpf_hook {
-	struct capture_ops ops;         /* .mode is the hook's, the rest CAPTURE_BPF_OPS */
-	const char *prog;               /* the skeleton's program: loaded, attached, pinned */
-	enum bpf_prog_type prog_type;   /* probed before anything is loaded */
-	const char *prog_kind;          /* the program type in an operator's words */
+	struct capture_ops ops;       /* .mode is the hook's, the rest CAPTURE_BPF_OPS */
+	const char *prog;             /* the skeleton's program: loaded, attached, pinned */
+	enum bpf_prog_type prog_type; /* probed before anything is loaded */
+	const char *prog_kind;        /* the program type in an operator's words */
 	/* Undo the attach, whatever part of it was done; free hook_state.
 	 * Called once, with hook_state NULL if the hook never set it. */
 	void (*detach)(struct bpf_cap *b);
@@ -42,15 +42,15 @@ struct bpf_hook {
 
 /* The capture operations every eBPF hook shares, for its struct bpf_hook. */
 int capture_bpf_fd(const struct capture *c);
-int capture_bpf_dispatch(struct capture *c, struct capture_budget *budget, capture_cb cb,
-			 void *ctx, char *err, size_t errlen);
+int capture_bpf_dispatch(struct capture *c, struct capture_budget *budget, capture_cb cb, void *ctx,
+			 char *err, size_t errlen);
 void capture_bpf_stats(struct capture *c, struct json_object *o);
 uint64_t capture_bpf_lost(struct capture *c);
 void capture_bpf_close(struct capture *c);
 
-#define CAPTURE_BPF_OPS                                                                    \
-	.fd = capture_bpf_fd, .dispatch = capture_bpf_dispatch,                            \
-	.stats_json = capture_bpf_stats, .lost = capture_bpf_lost, .close = capture_bpf_close
+#define CAPTURE_BPF_OPS                                                                            \
+	.fd = capture_bpf_fd, .dispatch = capture_bpf_dispatch, .stats_json = capture_bpf_stats,   \
+	.lost = capture_bpf_lost, .close = capture_bpf_close
 
 struct bpf_cap {
 	const struct bpf_hook *hook;
@@ -67,7 +67,7 @@ struct bpf_cap {
 	bool eg_attached[BPF_MAX_IFACES];
 	bool eg_hook_created[BPF_MAX_IFACES]; /* we created the clsact qdisc for it */
 	int eg_link[BPF_MAX_IFACES];          /* TCX egress link fd, 0 when clsact */
-	uint64_t mono_to_real;      /* realtime - monotonic, ns */
+	uint64_t mono_to_real;                /* realtime - monotonic, ns */
 	capture_cb cb;
 	void *cb_ctx;
 	struct capture_budget *budget; /* of the dispatch in progress */
@@ -84,8 +84,7 @@ struct bpf_cap *capture_bpf_new(const struct config *cfg, const struct bpf_hook 
 int capture_bpf_load(struct bpf_cap *b, char *err, size_t errlen);
 
 /* Fill the filter maps from the configuration; the object is loaded. */
-int capture_bpf_fill_maps(struct bpf_cap *b, const struct config *cfg, char *err,
-			  size_t errlen);
+int capture_bpf_fill_maps(struct bpf_cap *b, const struct config *cfg, char *err, size_t errlen);
 
 /* Ring buffer and pins once attached: the capture, or NULL with err (b is
  * freed either way). */

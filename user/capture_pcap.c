@@ -72,8 +72,8 @@ static void on_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *da
  * So: chunks of at most capture_budget_chunk() packets until the budget is
  * spent or a chunk comes back short (nothing more ready now).
  */
-static int pcap_cap_dispatch(struct capture *c, struct capture_budget *b, capture_cb cb,
-			     void *ctx, char *err, size_t errlen)
+static int pcap_cap_dispatch(struct capture *c, struct capture_budget *b, capture_cb cb, void *ctx,
+			     char *err, size_t errlen)
 {
 	struct dispatch_ctx d = { .c = c, .cb = cb, .ctx = ctx };
 	int total = 0;
@@ -235,13 +235,11 @@ static int set_live_options(pcap_t *p, uint32_t buffer_bytes)
 	 * when full or after CAPTURE_BLOCK_TIMEOUT_MS: a hello waits at most
 	 * that long, and timestamps are the kernel's either way. */
 	return pcap_set_immediate_mode(p, 0) || pcap_set_timeout(p, CAPTURE_BLOCK_TIMEOUT_MS) ||
-	       pcap_set_snaplen(p, CAPTURE_SNAPLEN) ||
-	       pcap_set_buffer_size(p, (int)buffer_bytes) ||
+	       pcap_set_snaplen(p, CAPTURE_SNAPLEN) || pcap_set_buffer_size(p, (int)buffer_bytes) ||
 	       pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_NANO);
 }
 
-static int set_filter(pcap_t *p, const char *iface, const char *filter, char *err,
-		      size_t errlen)
+static int set_filter(pcap_t *p, const char *iface, const char *filter, char *err, size_t errlen)
 {
 	struct bpf_program prog;
 	int rc;
@@ -334,7 +332,8 @@ static void base_filter(const struct config *cfg, char *o)
 	o += sprintf(o, ")");
 	o = add_clause(o, "", "dst host", cfg->local_ips, cfg->n_local_ips);
 	o = add_clause(o, "not ", "src net", cfg->exclude, cfg->n_exclude);
-	o += sprintf(o, ") or ((tcp[13] & 0x16 == 0x12 or (ip6[6] == 6 and ip6[53] & 0x16 == 0x12)) and (");
+	o += sprintf(o, ") or ((tcp[13] & 0x16 == 0x12 or (ip6[6] == 6 and ip6[53] & 0x16 == "
+			"0x12)) and (");
 	for (uint32_t i = 0; i < cfg->n_ports; i++)
 		o += sprintf(o, "%stcp src port %u", i ? " or " : "", cfg->ports[i]);
 	o += sprintf(o, ")");
@@ -364,8 +363,9 @@ char *capture_pcap_filter(const struct config *cfg)
 	 * judge: IPv6 whose first next header is an extension header. VLAN
 	 * frames are added by the capture on Ethernet links (see below).
 	 */
-	sprintf(f, "%s or (ip6 and (ip6[6] == 0 or ip6[6] == 43 or ip6[6] == 44 or "
-		   "ip6[6] == 51 or ip6[6] == 60))",
+	sprintf(f,
+		"%s or (ip6 and (ip6[6] == 0 or ip6[6] == 43 or ip6[6] == 44 or "
+		"ip6[6] == 51 or ip6[6] == 60))",
 		base);
 	free(base);
 	return f;

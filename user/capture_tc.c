@@ -25,8 +25,8 @@
 #include "ja4sentinel.skel.h"
 #include "log.h"
 
-#define J4S_TC_HANDLE 0x4a34 /* "J4" */
-#define J4S_TC_PRIO   0x4a34
+#define J4S_TC_HANDLE       0x4a34 /* "J4" */
+#define J4S_TC_PRIO         0x4a34
 #define J4S_BPF_TCX_INGRESS 46 /* enum bpf_attach_type, kernel 6.6 UAPI */
 
 /* What tc attached, per interface of the struct bpf_cap. */
@@ -47,7 +47,8 @@ static void remove_leftover_filter(struct bpf_cap *b, uint32_t i)
 
 	libbpf_set_print(old);
 	if (!rc)
-		log_info("tc", "removed a j4s_tc filter left on %s by an earlier run", b->ifname[i]);
+		log_info("tc", "removed a j4s_tc filter left on %s by an earlier run",
+			 b->ifname[i]);
 }
 
 static int attach_tcx(struct bpf_cap *b, struct tc_state *t, uint32_t i)
@@ -65,13 +66,11 @@ static int attach_tcx(struct bpf_cap *b, struct tc_state *t, uint32_t i)
 	return 0;
 }
 
-static int attach_one(struct bpf_cap *b, struct tc_state *t, uint32_t i, char *err,
-		      size_t errlen)
+static int attach_one(struct bpf_cap *b, struct tc_state *t, uint32_t i, char *err, size_t errlen)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = b->ifindex[i], .attach_point = BPF_TC_INGRESS);
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = J4S_TC_HANDLE, .priority = J4S_TC_PRIO,
-		    .flags = BPF_TC_F_REPLACE,
-		    .prog_fd = bpf_program__fd(b->skel->progs.j4s_tc));
+		    .flags = BPF_TC_F_REPLACE, .prog_fd = bpf_program__fd(b->skel->progs.j4s_tc));
 	int rc;
 
 	if (!attach_tcx(b, t, i))

@@ -60,8 +60,7 @@ static void remove_leftover(int ifindex, const char *ifname)
 	xdp_multiprog__close(mp);
 }
 
-static int attach_one(struct bpf_cap *b, struct xdp_state *x, uint32_t i, char *err,
-		      size_t errlen)
+static int attach_one(struct bpf_cap *b, struct xdp_state *x, uint32_t i, char *err, size_t errlen)
 {
 	int rc;
 
@@ -76,20 +75,22 @@ static int attach_one(struct bpf_cap *b, struct xdp_state *x, uint32_t i, char *
 		return -1;
 	}
 	if (rc && x->generic_ok) {
-		log_warn("xdp", "%s: native XDP failed (%s); generic (skb) mode as "
-				"core.xdp_generic allows",
+		log_warn("xdp",
+			 "%s: native XDP failed (%s); generic (skb) mode as "
+			 "core.xdp_generic allows",
 			 b->ifname[i], strerror(-rc));
 		rc = xdp_program__attach(x->xprog, b->ifindex[i], XDP_MODE_SKB, 0);
 		x->mode[i] = XDP_MODE_SKB;
 	}
 	if (rc) {
 		snprintf(err, errlen, "xdp: attaching to %s: %s%s", b->ifname[i], strerror(-rc),
-			 x->generic_ok ? "" : " (set core.xdp_generic: true to allow generic mode)");
+			 x->generic_ok ? ""
+				       : " (set core.xdp_generic: true to allow generic mode)");
 		return -1;
 	}
 	x->attached[i] = true;
-	log_info("xdp", "j4s_xdp attached to %s (ifindex %d), %s mode", b->ifname[i],
-		 b->ifindex[i], x->mode[i] == XDP_MODE_SKB ? "generic" : "native");
+	log_info("xdp", "j4s_xdp attached to %s (ifindex %d), %s mode", b->ifname[i], b->ifindex[i],
+		 x->mode[i] == XDP_MODE_SKB ? "generic" : "native");
 	return 0;
 }
 
@@ -102,9 +103,11 @@ static void dispatcher_or_not(struct bpf_cap *b)
 	if (libbpf_probe_bpf_helper(BPF_PROG_TYPE_XDP, BPF_FUNC_xdp_load_bytes, NULL) > 0)
 		return;
 	setenv("LIBXDP_SKIP_DISPATCHER", "1", 1);
-	log_info("xdp", "kernel has no bpf_xdp_load_bytes (5.18+): j4s_xdp copies frames "
-			"itself and is attached without libxdp's dispatcher; another XDP "
-			"program cannot share %s", b->n_ifaces > 1 ? "these interfaces" : b->ifname[0]);
+	log_info("xdp",
+		 "kernel has no bpf_xdp_load_bytes (5.18+): j4s_xdp copies frames "
+		 "itself and is attached without libxdp's dispatcher; another XDP "
+		 "program cannot share %s",
+		 b->n_ifaces > 1 ? "these interfaces" : b->ifname[0]);
 }
 
 /* libxdp loads the skeleton's object as it attaches the first time. */

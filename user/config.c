@@ -173,7 +173,8 @@ static int get_uint(struct walk *w, const yaml_node_t *n, long min, long max, ui
 
 static int get_bool(struct walk *w, const yaml_node_t *n, bool *out)
 {
-	static const char *const yes[] = { "true", "yes", "on" }, *const no[] = { "false", "no", "off" };
+	static const char *const yes[] = { "true", "yes", "on" }, *const no[] = { "false", "no",
+										  "off" };
 	const char *v = scalar(w, n);
 
 	if (!v)
@@ -431,7 +432,8 @@ static int walk_map(struct walk *w, const yaml_node_t *n, const char *prefix,
 	     p++) {
 		const yaml_node_t *k = yaml_document_get_node(w->doc, p->key);
 		const yaml_node_t *v = yaml_document_get_node(w->doc, p->value);
-		const char *name = k->type == YAML_SCALAR_NODE ? (const char *)k->data.scalar.value : "?";
+		const char *name = k->type == YAML_SCALAR_NODE ? (const char *)k->data.scalar.value
+							       : "?";
 		const struct key_def *d = keys;
 
 		snprintf(w->key, sizeof(w->key), "%s%s%s", prefix, *prefix ? "." : "", name);
@@ -615,8 +617,8 @@ static int env_uint(const char *name, const char *v, long min, long max, uint32_
 	errno = 0;
 	x = strtol(v, &end, 10);
 	if (!*v || *end || errno || x < min || x > max) {
-		snprintf(err, errlen, "environment %s=\"%s\": expected an integer in %ld..%ld", name,
-			 v, min, max);
+		snprintf(err, errlen, "environment %s=\"%s\": expected an integer in %ld..%ld",
+			 name, v, min, max);
 		return -1;
 	}
 	*out = (uint32_t)x;
@@ -634,8 +636,8 @@ static int env_ports(struct config *c, const char *v, char *err, size_t errlen)
 	for (tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
 		uint32_t port;
 
-		if (n >= MAX_LISTEN_PORTS || env_uint("JA4SENTINEL_PORTS", tok, 1, 65535, &port, err,
-						       errlen))
+		if (n >= MAX_LISTEN_PORTS ||
+		    env_uint("JA4SENTINEL_PORTS", tok, 1, 65535, &port, err, errlen))
 			goto bad;
 		c->ports[n++] = (uint16_t)port;
 	}
@@ -691,7 +693,8 @@ int config_apply_env(struct config *c, char *err, size_t errlen)
 	if ((v = getenv("JA4SENTINEL_CAPTURE_MODE")) && *v &&
 	    config_parse_capture_mode(v, &c->capture_mode)) {
 		snprintf(err, errlen,
-			 "environment JA4SENTINEL_CAPTURE_MODE=\"%s\": expected auto, tc, xdp or pcap",
+			 "environment JA4SENTINEL_CAPTURE_MODE=\"%s\": expected auto, tc, xdp or "
+			 "pcap",
 			 v);
 		return -1;
 	}

@@ -24,15 +24,15 @@ struct flow_list {
 struct flow_table {
 	struct flow_config cfg;
 	struct flow_stats st;
-	uint64_t k0, k1;      /* SipHash key */
-	uint32_t mask;        /* buckets - 1 */
+	uint64_t k0, k1; /* SipHash key */
+	uint32_t mask;   /* buckets - 1 */
 	uint32_t count;
-	uint64_t buffered;    /* bytes held by reassembly buffers */
-	uint64_t tat;         /* unvalidated bucket: packet time it is full again */
+	uint64_t buffered; /* bytes held by reassembly buffers */
+	uint64_t tat;      /* unvalidated bucket: packet time it is full again */
 	struct flow **buckets;
 	struct flow *pool;
-	struct flow *free;    /* returned entries, chained through hnext */
-	uint32_t unused;      /* pool entries never handed out start here */
+	struct flow *free; /* returned entries, chained through hnext */
+	uint32_t unused;   /* pool entries never handed out start here */
 	struct flow_list waiting, done;
 	uint8_t scratch[REASM_MAX_BYTES]; /* hello joined across records */
 };
@@ -390,8 +390,8 @@ static enum flow_result add_payload(struct flow_table *ft, struct flow *f,
 	out->flow = f;
 	/* Fast path: the whole hello in the first segment, nothing to copy. */
 	if (!r->hi && seq == r->base && pi->payload_len == pi->payload_wire) {
-		v = hello_frame(pi->payload, pi->payload_len, ft->scratch, &out->msg,
-				&out->msg_len, &need);
+		v = hello_frame(pi->payload, pi->payload_len, ft->scratch, &out->msg, &out->msg_len,
+				&need);
 		if (v != HELLO_NEED_MORE) {
 			f->first_byte_ns = now;
 			return frame_verdict(ft, f, now, v, need);

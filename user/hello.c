@@ -9,7 +9,7 @@
 #include "byteorder.h"
 #include "hello.h"
 
-#define TLS_CT_HANDSHAKE 0x16
+#define TLS_CT_HANDSHAKE    0x16
 #define TLS_HS_CLIENT_HELLO 0x01
 
 /* Record header at p (5 bytes available): a handshake record we accept? */

@@ -56,8 +56,7 @@ void log_write(enum log_level lvl, const char *component, struct json_object *fi
 		json_object_put(fields);
 		return;
 	}
-	json_object_object_add(o, "timestamp",
-			       json_object_new_int64((int64_t)now));
+	json_object_object_add(o, "timestamp", json_object_new_int64((int64_t)now));
 	json_object_object_add(o, "level", json_object_new_string(level_names[lvl]));
 	json_object_object_add(o, "component", json_object_new_string(component));
 	json_object_object_add(o, "message", json_object_new_string(msg));
@@ -100,7 +99,8 @@ void log_vlib(enum log_level lvl, const char *component, const char *fmt, va_lis
 		if (nl)
 			*nl++ = '\0';
 		if (i == LIB_LINES_HEAD && !shown && cur_level > LOG_DEBUG)
-			log_write(lvl, component, NULL, "... %zu lines left out (log_level debug shows them)",
+			log_write(lvl, component, NULL,
+				  "... %zu lines left out (log_level debug shows them)",
 				  lines - LIB_LINES_HEAD - LIB_LINES_TAIL);
 		if (*line)
 			log_write(shown ? lvl : LOG_DEBUG, component, NULL, "%s", line);

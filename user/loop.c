@@ -47,7 +47,7 @@ int loop_run_file(struct capture *cap, struct pipeline *p, struct output *const 
 #define LOOP_TICK_MS 100
 /* Fds in the epoll set (capture, signalfd, timerfd): one epoll_wait returns
  * them all when they are all ready. */
-#define LOOP_N_FDS 3
+#define LOOP_N_FDS      3
 #define LOOP_MAX_EVENTS 4
 _Static_assert(LOOP_MAX_EVENTS >= LOOP_N_FDS, "one epoll_wait must see every ready fd");
 /* Queues get this long to drain at stop (systemd's TimeoutStopSec is 2 s). */
@@ -126,8 +126,9 @@ static void reopen_outputs(struct live *l)
 		int r = output_reopen(l->outs[i]);
 
 		if (r)
-			log_error("output", "%s: cannot reopen: %s; still writing to the old "
-					    "destination",
+			log_error("output",
+				  "%s: cannot reopen: %s; still writing to the old "
+				  "destination",
 				  output_name(l->outs[i]), strerror(-r));
 	}
 }
@@ -166,8 +167,9 @@ static void check_loss(struct live *l, uint64_t now)
 	if (!l->lost_unreported || now < l->next_loss_log)
 		return;
 	pcap = capture_get_mode(l->cap) == CAPTURE_PCAP;
-	log_warn("capture", "%llu %s lost in the kernel before ja4sentinel read them (%s full); "
-			    "hellos may be missing: raise core.packet_buffer_size",
+	log_warn("capture",
+		 "%llu %s lost in the kernel before ja4sentinel read them (%s full); "
+		 "hellos may be missing: raise core.packet_buffer_size",
 		 (unsigned long long)l->lost_unreported, pcap ? "packets" : "events",
 		 pcap ? "capture buffer" : "ring buffer");
 	l->lost_unreported = 0;
@@ -242,8 +244,9 @@ static int run_events(struct live *l, char *err, size_t errlen)
 int loop_run_live(struct capture *cap, struct pipeline *p, struct output *const *outs,
 		  uint32_t n_outs, char *err, size_t errlen)
 {
-	struct live l = { .cap = cap, .p = p, .outs = outs, .n_outs = n_outs, .ep = -1,
-			  .sfd = -1, .tfd = -1 };
+	struct live l = {
+		.cap = cap, .p = p, .outs = outs, .n_outs = n_outs, .ep = -1, .sfd = -1, .tfd = -1
+	};
 	uint64_t deadline;
 	bool more;
 	int ret = -1;

@@ -121,7 +121,8 @@ static int load_config(const struct opts *o, struct config *cfg)
 	    config_apply_env(cfg, err, sizeof(err)))
 		goto bad;
 	if (o->mode && config_parse_capture_mode(o->mode, &cfg->capture_mode)) {
-		snprintf(err, sizeof(err), "--mode \"%s\": expected auto, tc, xdp or pcap", o->mode);
+		snprintf(err, sizeof(err), "--mode \"%s\": expected auto, tc, xdp or pcap",
+			 o->mode);
 		goto bad;
 	}
 	log_set_level(cfg->log_level);
@@ -168,7 +169,8 @@ static void log_start_read(const struct config *cfg, const char *file, const str
 			       all_ports ? json_object_new_string("all") : ports);
 	if (all_ports)
 		json_object_put(ports);
-	json_object_object_add(f, "config", json_object_new_string(cfg->file[0] ? cfg->file : "(defaults)"));
+	json_object_object_add(f, "config",
+			       json_object_new_string(cfg->file[0] ? cfg->file : "(defaults)"));
 	log_write(LOG_INFO, "main", f, "reading capture file");
 }
 
@@ -222,8 +224,8 @@ static uint32_t capture_buffer_bytes(const struct config *cfg)
 }
 
 /* The live backend of one mode. */
-static struct capture *open_mode(enum capture_mode m, const struct config *cfg,
-				 const char *filter, char *err, size_t errlen)
+static struct capture *open_mode(enum capture_mode m, const struct config *cfg, const char *filter,
+				 char *err, size_t errlen)
 {
 	switch (m) {
 	case CAPTURE_TC:

@@ -24,8 +24,8 @@
 
 struct stream {
 	int fd;
-	bool is_fifo;     /* pipe or socket: check for room before writing */
-	uint32_t off;     /* bytes of the head record (plus newline) already written */
+	bool is_fifo; /* pipe or socket: check for room before writing */
+	uint32_t off; /* bytes of the head record (plus newline) already written */
 	char path[CONFIG_PATH_MAX];
 };
 

@@ -94,23 +94,25 @@ static void note_failure(struct output *o, uint64_t now)
 	o->stats.failures++;
 	o->fail_run++;
 	if (!o->failing || now - o->last_log_ns >= OUTPUT_LOG_INTERVAL_SEC * 1000000000ULL) {
-		log_warn("output", "%s: cannot deliver (%s); %u record(s) queued, %llu failure(s), "
-				   "retrying every %u ms at most",
+		log_warn("output",
+			 "%s: cannot deliver (%s); %u record(s) queued, %llu failure(s), "
+			 "retrying every %u ms at most",
 			 o->name, strerror(o->err), o->count, (unsigned long long)o->fail_run,
 			 OUTPUT_BACKOFF_MAX_MS);
 		o->last_log_ns = now;
 	}
 	o->retry_ns = now + (uint64_t)o->backoff_ms * 1000000ULL;
 	o->backoff_ms = o->backoff_ms * 2 > OUTPUT_BACKOFF_MAX_MS ? OUTPUT_BACKOFF_MAX_MS
-								   : o->backoff_ms * 2;
+								  : o->backoff_ms * 2;
 	o->failing = true;
 }
 
 static void note_success(struct output *o)
 {
 	if (o->failing) {
-		log_info("output", "%s: delivering again after %llu failed attempt(s); %llu record(s) "
-				   "dropped meanwhile",
+		log_info("output",
+			 "%s: delivering again after %llu failed attempt(s); %llu record(s) "
+			 "dropped meanwhile",
 			 o->name, (unsigned long long)o->fail_run, (unsigned long long)o->drop_run);
 		o->stats.reconnects++;
 	}
@@ -179,12 +181,15 @@ uint32_t output_flush(struct output *o, int timeout_ms)
 		if (now >= deadline)
 			break;
 		wait = (int)((deadline - now) / 1000000ULL);
-		if (o->failing && o->retry_ns > now && (int)((o->retry_ns - now) / 1000000ULL) < wait)
+		if (o->failing && o->retry_ns > now &&
+		    (int)((o->retry_ns - now) / 1000000ULL) < wait)
 			wait = (int)((o->retry_ns - now) / 1000000ULL) + 1;
 		if (fd >= 0 && !o->failing)
-			poll(&(struct pollfd){ .fd = fd, .events = POLLOUT }, 1, wait < 10 ? wait : 10);
+			poll(&(struct pollfd){ .fd = fd, .events = POLLOUT }, 1,
+			     wait < 10 ? wait : 10);
 		else
-			nanosleep(&(struct timespec){ .tv_nsec = (long)(wait < 10 ? wait : 10) * 1000000L },
+			nanosleep(&(struct timespec){ .tv_nsec = (long)(wait < 10 ? wait : 10) *
+								 1000000L },
 				  NULL);
 	}
 	return o->count;

@@ -14,10 +14,10 @@
 
 /* Result of one delivery attempt. */
 enum output_send {
-	OUTPUT_SENT = 0,   /* progress: *done records went out whole */
-	OUTPUT_AGAIN,      /* would block: keep the rest, try on the next drain */
-	OUTPUT_FAILED,     /* destination unusable: keep the rest, back off (o->err set) */
-	OUTPUT_REJECTED,   /* the head record can never go (e.g. too big): drop it */
+	OUTPUT_SENT = 0, /* progress: *done records went out whole */
+	OUTPUT_AGAIN,    /* would block: keep the rest, try on the next drain */
+	OUTPUT_FAILED,   /* destination unusable: keep the rest, back off (o->err set) */
+	OUTPUT_REJECTED, /* the head record can never go (e.g. too big): drop it */
 };
 
 struct output_ops {
@@ -39,18 +39,18 @@ struct output_item {
 struct output {
 	const struct output_ops *ops;
 	struct output_stats stats;
-	char name[288];         /* "stdout", "file:/path", "unix_socket:/path" */
+	char name[288]; /* "stdout", "file:/path", "unix_socket:/path" */
 	void *priv;
-	int err;                /* errno of the last failure */
-	bool failing;           /* in backoff since the last failure */
+	int err;      /* errno of the last failure */
+	bool failing; /* in backoff since the last failure */
 	uint32_t backoff_ms;
-	uint64_t retry_ns;      /* monotonic time of the next attempt while failing */
-	uint64_t fail_run;      /* failures since the last success */
-	uint64_t drop_run;      /* drops since the last success */
-	uint64_t last_log_ns;   /* rate limit of failure logs */
-	struct output_item *q;  /* ring of cap records */
+	uint64_t retry_ns;     /* monotonic time of the next attempt while failing */
+	uint64_t fail_run;     /* failures since the last success */
+	uint64_t drop_run;     /* drops since the last success */
+	uint64_t last_log_ns;  /* rate limit of failure logs */
+	struct output_item *q; /* ring of cap records */
 	uint32_t cap, head, count;
-	bool lossless;          /* offline reads: wait for room instead of dropping */
+	bool lossless; /* offline reads: wait for room instead of dropping */
 	/* CLOCK_MONOTONIC in ns; output_new() sets it, unit tests replace it. */
 	uint64_t (*now_ns)(void);
 };

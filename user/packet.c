@@ -263,7 +263,8 @@ enum packet_verdict packet_parse(const uint8_t *l3, uint32_t caplen, struct pkt_
 static size_t opt_name(uint8_t kind, char *buf)
 {
 	static const char *const names[] = {
-		[0] = "EOL", [1] = "NOP", [2] = "MSS", [3] = "WScale", [4] = "SACK", [8] = "Timestamps",
+		[0] = "EOL",    [1] = "NOP",  [2] = "MSS",
+		[3] = "WScale", [4] = "SACK", [8] = "Timestamps",
 	};
 	size_t n = 3;
 

@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * The pipeline every capture mode feeds: parse, keep to client-to-server
- * packets of the listen ports (and the server's SYN-ACKs from them), flow and reassembly, ClientHello parse,
- * fingerprints, record, outputs. One instance, one thread; time is the
- * packet's.
+ * packets of the listen ports (and the server's SYN-ACKs from them), flow and reassembly,
+ * ClientHello parse, fingerprints, record, outputs. One instance, one thread; time is the packet's.
  */
 #include <errno.h>
 #include <malloc.h>
@@ -27,7 +26,7 @@ struct pipeline {
 	bool raw;
 	uint64_t last_expire; /* packet time of the last expiry pass */
 	const char *sensor_id;
-	const struct cidr *local;   /* core.local_ips (config's memory) */
+	const struct cidr *local; /* core.local_ips (config's memory) */
 	uint32_t n_local;
 	const struct cidr *exclude; /* core.exclude_source_ips */
 	uint32_t n_exclude;
@@ -173,7 +172,8 @@ static void fingerprint(struct pipeline *p, const struct flow_hello *fh)
 	p->st.hello_verdict[v]++;
 	if (v != HELLO_OK)
 		return;
-	if (fp_ja4(p->hash, &p->hello, 't', &ja4) || fp_ja3(p->hash, &p->hello, p->ja3, ja3_hash) < 0) {
+	if (fp_ja4(p->hash, &p->hello, 't', &ja4) ||
+	    fp_ja3(p->hash, &p->hello, p->ja3, ja3_hash) < 0) {
 		p->st.fp_errors++;
 		return;
 	}

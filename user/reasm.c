@@ -63,8 +63,8 @@ static int grow_ranges(struct reasm *r)
 
 /* Count the bytes of [start, end) that are already in order or held, and
  * how many of them differ from data: before anything is written. */
-static void count_overlap(const struct reasm *r, uint32_t start, uint32_t end,
-			  const uint8_t *data, struct reasm_effects *fx)
+static void count_overlap(const struct reasm *r, uint32_t start, uint32_t end, const uint8_t *data,
+			  struct reasm_effects *fx)
 {
 	uint32_t pos, lo, hi;
 
@@ -146,7 +146,8 @@ static bool add_out_of_order(struct reasm *r, uint32_t start, uint32_t end, cons
 		own = p; /* coalesced */
 	} else {
 		own = p + 1;
-		memmove(r->ranges + own + 1, r->ranges + own, (r->n_ranges - own) * sizeof(*r->ranges));
+		memmove(r->ranges + own + 1, r->ranges + own,
+			(r->n_ranges - own) * sizeof(*r->ranges));
 		r->n_ranges++;
 		r->ranges[own].start = start;
 	}
@@ -175,10 +176,10 @@ static enum reasm_result add(struct reasm *r, const struct reasm_limits *lim, ui
 	uint32_t start, end;
 
 	if (rel < 0) {
-		if ((uint32_t)-(int64_t)rel >= len)
+		if ((uint32_t) - (int64_t)rel >= len)
 			return REASM_OLD;
-		data += (uint32_t)-(int64_t)rel;
-		len -= (uint32_t)-(int64_t)rel;
+		data += (uint32_t) - (int64_t)rel;
+		len -= (uint32_t) - (int64_t)rel;
 		rel = 0;
 	}
 	start = (uint32_t)rel;

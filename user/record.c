@@ -112,7 +112,10 @@ static size_t utf8_len(const uint8_t *s, size_t n)
 
 /* Bytes a JSON string cannot carry as they are: controls, '"', '\', non-ASCII. */
 static const uint8_t care[256] = {
-	[0x00 ... 0x1f] = 1, ['"'] = 1, ['\\'] = 1, [0x80 ... 0xff] = 1,
+	[0x00 ... 0x1f] = 1,
+	['"'] = 1,
+	['\\'] = 1,
+	[0x80 ... 0xff] = 1,
 };
 
 static inline bool needs_care(uint8_t c)
@@ -180,7 +183,7 @@ static void jw_ascii(struct jw *w, const char *key, const char *s)
 static void jw_int(struct jw *w, const char *key, int64_t v)
 {
 	char tmp[24], *p = tmp + sizeof(tmp);
-	uint64_t u = v < 0 ? (uint64_t)-(v + 1) + 1 : (uint64_t)v;
+	uint64_t u = v < 0 ? (uint64_t) - (v + 1) + 1 : (uint64_t)v;
 
 	do {
 		*--p = (char)('0' + u % 10);
@@ -261,7 +264,8 @@ static void put_fingerprints(struct jw *w, const struct record_input *in, bool r
 	const struct flow *f = in->flow;
 
 	if (f->has_syn && f->first_byte_ns >= f->syn_ns)
-		jw_int(w, "syn_to_clienthello_ms", (int64_t)((f->first_byte_ns - f->syn_ns) / 1000000));
+		jw_int(w, "syn_to_clienthello_ms",
+		       (int64_t)((f->first_byte_ns - f->syn_ns) / 1000000));
 	jw_ascii(w, "ja4", in->ja4->ja4);
 	jw_ascii(w, "ja4_hash", in->ja4->ja4 + 11);
 	jw_ascii(w, "ja3", in->ja3);

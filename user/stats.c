@@ -55,8 +55,7 @@ static struct json_object *flow_fields(const struct flow_stats *f, uint32_t acti
 	return o;
 }
 
-static struct json_object *packet_fields(const struct pipeline_stats *s,
-					 const struct capture *cap)
+static struct json_object *packet_fields(const struct pipeline_stats *s, const struct capture *cap)
 {
 	struct json_object *o = json_object_new_object();
 
@@ -81,8 +80,8 @@ static struct json_object *packet_fields(const struct pipeline_stats *s,
 	return o;
 }
 
-static struct json_object *hello_fields(const struct pipeline_stats *s,
-					const struct flow_stats *f, const struct record_stats *r)
+static struct json_object *hello_fields(const struct pipeline_stats *s, const struct flow_stats *f,
+					const struct record_stats *r)
 {
 	struct json_object *o = json_object_new_object();
 

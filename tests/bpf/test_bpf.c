@@ -206,8 +206,7 @@ static void eth(struct fixture *f, uint16_t proto, int vlans)
 	put(f, (uint8_t[2]){ proto >> 8, proto & 0xff }, 2);
 }
 
-static void ipv4(struct fixture *f, const char *src, uint16_t payload, uint8_t proto,
-		 uint16_t frag)
+static void ipv4(struct fixture *f, const char *src, uint16_t payload, uint8_t proto, uint16_t frag)
 {
 	uint8_t h[20] = { 0x45, 0, 0, 0, 0x12, 0x34, 0, 0, 64, proto };
 	uint16_t tot = 20 + payload;
@@ -262,8 +261,8 @@ static void tcp(struct fixture *f, uint16_t dport, uint8_t flags, uint32_t seq, 
 }
 
 /* A 16-byte start of a ClientHello record: enough for the kernel's checks. */
-static const uint8_t hello_start[16] = { 0x16, 0x03, 0x01, 0x00, 0x0b, 0x01, 0x00, 0x00, 0x07,
-					 0x03, 0x03, 0, 0, 0, 0, 0 };
+static const uint8_t hello_start[16] = { 0x16, 0x03, 0x01, 0x00, 0x0b, 0x01, 0x00, 0x00,
+					 0x07, 0x03, 0x03, 0,    0,    0,    0,    0 };
 
 /* n bytes of a ClientHello record of rlen bytes (its message filling it),
  * the rest a pattern of step: for segments whose bytes are checked. */
@@ -476,8 +475,7 @@ static void test_truncated_and_fragment(void **state)
 }
 
 /* SYN, then a first payload: hello start -> event; non-TLS -> not_tls. */
-static void flow_then_payload(struct fixture *f, const uint8_t *pl, size_t n,
-			      const char *src)
+static void flow_then_payload(struct fixture *f, const uint8_t *pl, size_t n, const char *src)
 {
 	reset(f);
 	syn_v4(f, src, 443, 0, 1);
@@ -494,8 +492,7 @@ static void test_payload_hello_then_done(void **state)
 {
 	struct fixture *f = *state;
 
-	flow_then_payload(f, hello_start, sizeof(hello_start),
-			  "198.18.0.11");
+	flow_then_payload(f, hello_start, sizeof(hello_start), "198.18.0.11");
 	assert_int_equal(f->events, 2);
 	assert_int_equal(f->last_kind, J4S_EV_PAYLOAD);
 	assert_int_equal(stats(f).payload_events, 1);
@@ -530,8 +527,7 @@ static void test_payload_not_tls(void **state)
 	struct fixture *f = *state;
 	static const uint8_t http[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
 
-	flow_then_payload(f, http, sizeof(http) - 1,
-			  "198.18.0.21");
+	flow_then_payload(f, http, sizeof(http) - 1, "198.18.0.21");
 	assert_int_equal(stats(f).not_tls, 1);
 	assert_int_equal(f->events, 2); /* userspace sees the segment and counts it */
 	run(f);
@@ -711,7 +707,8 @@ static void test_payload_larger_than_xdp_copy(void **state)
 	/* Kernels before 5.18 copy by hand in the xdp group too. */
 	bool by_hand = f->mode == MODE_XDP_COPY ||
 		       (f->mode == MODE_XDP &&
-			libbpf_probe_bpf_helper(BPF_PROG_TYPE_XDP, BPF_FUNC_xdp_load_bytes, NULL) <= 0);
+			libbpf_probe_bpf_helper(BPF_PROG_TYPE_XDP, BPF_FUNC_xdp_load_bytes, NULL) <=
+				0);
 	uint32_t want = by_hand ? 2048 : 20 + 20 + sizeof(pl);
 
 	hello_payload(pl, sizeof(pl), 4096, 13);
@@ -756,8 +753,8 @@ static void synack(struct fixture *f, const char *client, uint32_t isn, uint32_t
 	tcp_ports(f, 443, 40000, 0x12, isn, ack);
 	o.data_in = f->buf;
 	o.data_size_in = (uint32_t)f->len;
-	assert_int_equal(bpf_prog_test_run_opts(bpf_program__fd(f->skel->progs.j4s_tc_egress),
-						&o), 0);
+	assert_int_equal(bpf_prog_test_run_opts(bpf_program__fd(f->skel->progs.j4s_tc_egress), &o),
+			 0);
 	assert_int_equal(o.retval, TC_ACT_OK);
 	ring_buffer__consume(f->rb);
 }

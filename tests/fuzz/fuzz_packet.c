@@ -22,8 +22,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
-	if (packet_strip_link(linktypes[data[0] % 10], data + 1, (uint32_t)size - 1, &l3,
-			      &l3len) != PKT_OK)
+	if (packet_strip_link(linktypes[data[0] % 10], data + 1, (uint32_t)size - 1, &l3, &l3len) !=
+	    PKT_OK)
 		return 0;
 	assert(l3 >= data + 1 && l3 + l3len == data + size);
 	if (packet_parse(l3, l3len, &pi) != PKT_OK)

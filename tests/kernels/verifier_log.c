@@ -55,7 +55,8 @@ int main(int argc, char **argv)
 	((struct j4s_bpf_config *)&skel->rodata->j4s_cfg)->xdp_copy = (__u8)copy;
 	t0 = time(NULL);
 	err = ja4sentinel_bpf__load(skel);
-	printf("j4s_%s: %s (%ld s)\n", argv[1], err ? "NOT loaded" : "loaded", (long)(time(NULL) - t0));
+	printf("j4s_%s: %s (%ld s)\n", argv[1], err ? "NOT loaded" : "loaded",
+	       (long)(time(NULL) - t0));
 	if (err)
 		printf("error: %s\n", strerror(-err));
 	ja4sentinel_bpf__destroy(skel);

@@ -44,12 +44,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#define BATCH 64
-#define FRAME 58 /* Ethernet 14 + IPv4 20 + TCP 24 (MSS option) */
-#define PART 100 /* bytes of hello in a partial flow's data segment */
-#define HELLO_MAX 1400 /* largest hello a dribble flow sends */
-#define SEG 1448 /* payload of a full-sized hostile segment */
-#define FRAME_MAX (FRAME + SEG)
+#define BATCH           64
+#define FRAME           58   /* Ethernet 14 + IPv4 20 + TCP 24 (MSS option) */
+#define PART            100  /* bytes of hello in a partial flow's data segment */
+#define HELLO_MAX       1400 /* largest hello a dribble flow sends */
+#define SEG             1448 /* payload of a full-sized hostile segment */
+#define FRAME_MAX       (FRAME + SEG)
 #define DRIBBLE_AT_ONCE 256
 
 static uint16_t csum(const void *p, size_t n, uint32_t sum)
@@ -83,7 +83,8 @@ struct last {
 /* One Ethernet/IPv4/TCP frame: a SYN (MSS option) or a PSH|ACK with
  * payload; src and dst in network order. */
 static size_t frame(uint8_t *f, const uint8_t *dmac, uint32_t src, uint16_t sport, uint32_t dst,
-		    uint16_t dport, uint32_t seq_host, uint32_t ack_host, const uint8_t *pl, size_t n)
+		    uint16_t dport, uint32_t seq_host, uint32_t ack_host, const uint8_t *pl,
+		    size_t n)
 {
 	uint8_t *ip = f + 14, *tcp = f + 34, ph[12];
 	size_t tlen = 24 + n;
@@ -162,7 +163,8 @@ static size_t build(uint8_t *f, const uint8_t *dmac, uint32_t dst, uint16_t dpor
 		l->seq = rnd();
 	}
 	if (data && whole_hello)
-		return frame(f, dmac, l->src, l->sport, dst, dport, l->seq + 1, 0, dhello, dhello_len);
+		return frame(f, dmac, l->src, l->sport, dst, dport, l->seq + 1, 0, dhello,
+			     dhello_len);
 	return frame(f, dmac, l->src, l->sport, dst, dport, data ? l->seq + 1 : l->seq, 0,
 		     data ? part : NULL, data ? PART : 0);
 }
@@ -278,7 +280,7 @@ static void hostile_hello(void)
 	p = put16(p, 2 * HOSTILE_CIPHERS);
 	for (uint32_t i = 0; i < HOSTILE_CIPHERS; i++)
 		p = put16(p, (i * 40503u + 1) & 0xffff); /* all over the 16-bit space */
-	*p++ = 1; /* compression: null */
+	*p++ = 1;                                        /* compression: null */
 	*p++ = 0;
 	ext_len = p;
 	p += 2;
@@ -353,7 +355,8 @@ int main(int argc, char **argv)
 		   &dmac[4], &dmac[5]) != 6 ||
 	    inet_pton(AF_INET, argv[3], &dst) != 1) {
 		fprintf(stderr, "usage: synflood IFACE DST_MAC DST_IP DST_PORT COUNT SECONDS "
-				"[partial | garbage | hostile | hello HELLO_FILE | dribble HELLO_FILE [PPS]]\n");
+				"[partial | garbage | hostile | hello HELLO_FILE | dribble "
+				"HELLO_FILE [PPS]]\n");
 		return 2;
 	}
 	if (getenv("SYNFLOOD_SEED"))
@@ -374,7 +377,8 @@ int main(int argc, char **argv)
 		if (h)
 			fclose(h);
 		if (dhello_len < 16 || (dribble && count > 40000)) {
-			fprintf(stderr, "synflood: %s: need a hello of 16-%d bytes, COUNT <= 40000\n",
+			fprintf(stderr,
+				"synflood: %s: need a hello of 16-%d bytes, COUNT <= 40000\n",
 				argv[8], HELLO_MAX);
 			return 2;
 		}
@@ -393,7 +397,6 @@ int main(int argc, char **argv)
 	do {
 		int n, k = 0;
 
-
 		for (; k < BATCH && more; k++) {
 			if (dribble)
 				iov[k].iov_len = dribble_next(frames[k], dmac, dst,
@@ -402,8 +405,9 @@ int main(int argc, char **argv)
 				iov[k].iov_len = hostile_next(frames[k], dmac, dst,
 							      (uint16_t)atoi(argv[4]));
 			else
-				iov[k].iov_len = build(frames[k], dmac, dst, (uint16_t)atoi(argv[4]),
-						       partial && (k & 1), &last);
+				iov[k].iov_len = build(frames[k], dmac, dst,
+						       (uint16_t)atoi(argv[4]), partial && (k & 1),
+						       &last);
 			if (!iov[k].iov_len)
 				more = 0;
 		}

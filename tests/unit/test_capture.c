@@ -39,7 +39,7 @@ static void test_capture_mode_name_all(void **state)
 	assert_string_equal(capture_mode_name(CAPTURE_PCAP), "pcap");
 	assert_string_equal(capture_mode_name(CAPTURE_FILE), "file");
 	assert_string_equal(capture_mode_name(CAPTURE_MODE_MAX), "?");
-	assert_string_equal(capture_mode_name((enum capture_mode)-1), "?");
+	assert_string_equal(capture_mode_name((enum capture_mode) - 1), "?");
 }
 
 /* The event count ends the slice when the clock never runs out. */
@@ -131,12 +131,9 @@ static void test_capture_budget_charge_short(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_capture_mode_name_all),
-		T(test_capture_budget_charge_count),
-		T(test_capture_budget_charge_time),
-		T(test_capture_budget_charge_clock_reads),
-		T(test_capture_budget_chunk_batches),
-		T(test_capture_budget_charge_short),
+		T(test_capture_mode_name_all),        T(test_capture_budget_charge_count),
+		T(test_capture_budget_charge_time),   T(test_capture_budget_charge_clock_reads),
+		T(test_capture_budget_chunk_batches), T(test_capture_budget_charge_short),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

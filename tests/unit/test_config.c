@@ -21,11 +21,13 @@
 #include "config.h"
 #include "log.h"
 
+/* clang-format off */
 static const char *const env_names[] = {
 	"JA4SENTINEL_INTERFACE",    "JA4SENTINEL_PORTS",       "JA4SENTINEL_BPF_FILTER",
 	"JA4SENTINEL_FLOW_TIMEOUT", "JA4SENTINEL_PACKET_BUFFER_SIZE",
 	"JA4SENTINEL_CAPTURE_MODE", "JA4SENTINEL_SENSOR_ID",
 };
+/* clang-format on */
 
 struct fx {
 	char path[64]; /* temp file, "" when none */
@@ -88,6 +90,7 @@ static int load(struct fx *f, const char *text)
 	return config_load(&f->c, write_yaml(f, text), true, f->err, sizeof(f->err));
 }
 
+/* clang-format off */
 static const char full_yaml[] =
 	"# every key\n"                                       /* 1 */
 	"core:\n"                                             /* 2 */
@@ -121,6 +124,7 @@ static const char full_yaml[] =
 	"fingerprints:\n"
 	"  raw: true\n"
 	"  ja4t: on\n";
+/* clang-format on */
 
 static void test_config_load_full(void **state)
 {
@@ -322,8 +326,8 @@ static void test_config_load_bad(void **state)
 		{ "unix_socket without socket_path", "outputs:\n  - type: unix_socket\n",
 		  "outputs[0]", ":2:" },
 		{ "file without path",
-		  "outputs:\n  - type: stdout\n  - type: file\n    async_buffer: 10\n", "outputs[1]",
-		  ":3:" },
+		  "outputs:\n  - type: stdout\n  - type: file\n    async_buffer: 10\n",
+		  "outputs[1]", ":3:" },
 		{ "file with an empty path",
 		  "outputs:\n  - type: file\n    params:\n      path: \"\"\n",
 		  "outputs[0].params.path", ":4:" },

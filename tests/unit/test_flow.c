@@ -24,14 +24,15 @@
 #include "defaults.h"
 #include "flow.h"
 
-#define MS  1000000ull
-#define SEC 1000000000ull
-#define T0  (1700000000ull * SEC) /* packet time of the first packet */
-#define ISN 0x10000000u           /* client initial sequence number */
-#define DATA (ISN + 1)            /* sequence number of the first payload byte */
-#define PORT 40000                /* client port of the first flow */
+#define MS   1000000ull
+#define SEC  1000000000ull
+#define T0   (1700000000ull * SEC) /* packet time of the first packet */
+#define ISN  0x10000000u           /* client initial sequence number */
+#define DATA (ISN + 1)             /* sequence number of the first payload byte */
+#define PORT 40000                 /* client port of the first flow */
 
 /* A minimal ClientHello: TLS 1.2, two cipher suites, no extensions. */
+/* clang-format off */
 static const uint8_t hello[52] = {
 	0x16, 0x03, 0x01, 0x00, 0x2f, /* record: handshake, 47 bytes */
 	0x01, 0x00, 0x00, 0x2b,       /* ClientHello, 43 bytes */
@@ -44,7 +45,8 @@ static const uint8_t hello[52] = {
 	0x00, 0x04, 0x13, 0x01, 0xc0, 0x2f, /* cipher suites */
 	0x01, 0x00,                   /* compression: null */
 };
-#define MSG (hello + 5)  /* the handshake message */
+/* clang-format on */
+#define MSG     (hello + 5) /* the handshake message */
 #define MSG_LEN 47
 
 static const uint8_t http_get[] = "GET / HTTP/1.1\r\nHost: example.com\r\n\r\n";
@@ -66,8 +68,12 @@ static const uint8_t server6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x01 };
 static const uint8_t seed[16] = { 0x6a, 0x34, 0x73, 0x65, 0x6e, 0x74, 0x69, 0x6e, 0x65, 0x6c };
 
 #define CFG(flows, bytes, segs)                                                                    \
-	{ .max_flows = (flows), .timeout_ns = 30 * SEC,                                            \
-	  .limits = { .max_bytes = (bytes), .max_segments = (segs) } }
+	{                                                                                          \
+		.max_flows = (flows), .timeout_ns = 30 * SEC, .limits = {                          \
+			.max_bytes = (bytes),                                                      \
+			.max_segments = (segs)                                                     \
+		}                                                                                  \
+	}
 static const struct flow_config cfg_default = CFG(16, REASM_MAX_BYTES, DEF_MAX_HELLO_SEGMENTS);
 static const struct flow_config cfg_small = CFG(4, REASM_MAX_BYTES, DEF_MAX_HELLO_SEGMENTS);
 static const struct flow_config cfg_seg3 = CFG(16, REASM_MAX_BYTES, 3);
@@ -932,7 +938,8 @@ static void test_flow_table_pool_restarts_when_empty(void **state)
 		assert_int_equal(flow_table_count(f->ft), 0);
 		assert_null(lookup(f, PORT + 7));
 		/* A new flow after the restart: clean state, its hello complete. */
-		assert_int_equal(seg(f, PORT + 7, hello, 0, sizeof(hello), t + 40 * SEC), FLOW_HELLO);
+		assert_int_equal(seg(f, PORT + 7, hello, 0, sizeof(hello), t + 40 * SEC),
+				 FLOW_HELLO);
 		check_hello_and_finish(f, t + 40 * SEC);
 		assert_int_equal(flow_table_expire(f->ft, t + 80 * SEC), 1);
 	}
@@ -1361,7 +1368,7 @@ static void test_flow_bucket_never_limits(void **state)
 	assert_int_equal(stats(f)->unvalidated_limited, 0);
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f)       cmocka_unit_test_setup_teardown(f, setup, teardown)
 #define TC(f, cfg) cmocka_unit_test_prestate_setup_teardown(f, setup, teardown, (void *)&(cfg))
 
 int main(void)

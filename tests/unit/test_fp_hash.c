@@ -236,14 +236,10 @@ static void test_fp_hash_new_independent(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_fp_sha256_hex12_known),
-		T(test_fp_sha256_hex12_empty),
-		T(test_fp_sha256_hex12_reuse),
-		T(test_fp_md5_hex_rfc1321),
-		T(test_fp_md5_builtin_rfc1321),
-		T(test_fp_md5_builtin_vs_evp),
-		T(test_fp_md5_hex_matches_builtin),
-		T(test_fp_hash_md5_builtin_flag),
+		T(test_fp_sha256_hex12_known),      T(test_fp_sha256_hex12_empty),
+		T(test_fp_sha256_hex12_reuse),      T(test_fp_md5_hex_rfc1321),
+		T(test_fp_md5_builtin_rfc1321),     T(test_fp_md5_builtin_vs_evp),
+		T(test_fp_md5_hex_matches_builtin), T(test_fp_hash_md5_builtin_flag),
 		T(test_fp_hash_new_independent),
 	};
 

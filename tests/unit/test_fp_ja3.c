@@ -272,16 +272,11 @@ static void test_fp_ja3_every_value(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_fp_ja3_worked_example),
-		T(test_fp_ja3_firefox_tls12),
-		T(test_fp_ja3_synthetic_base),
-		T(test_fp_ja3_no_extensions),
-		T(test_fp_ja3_sni_only),
-		T(test_fp_ja3_only_grease),
-		T(test_fp_ja3_point_formats),
-		T(test_fp_ja3_values_decimal),
-		T(test_fp_ja3_max_size),
-		T(test_fp_ja3_every_value),
+		T(test_fp_ja3_worked_example), T(test_fp_ja3_firefox_tls12),
+		T(test_fp_ja3_synthetic_base), T(test_fp_ja3_no_extensions),
+		T(test_fp_ja3_sni_only),       T(test_fp_ja3_only_grease),
+		T(test_fp_ja3_point_formats),  T(test_fp_ja3_values_decimal),
+		T(test_fp_ja3_max_size),       T(test_fp_ja3_every_value),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

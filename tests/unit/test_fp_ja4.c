@@ -87,6 +87,7 @@ static bool ends_with(const char *s, const char *tail)
 	return n >= t && !strcmp(s + n - t, tail);
 }
 
+/* clang-format off */
 static void test_fp_ja4_worked_example(void **state)
 {
 	struct fx *f = *state;
@@ -188,6 +189,7 @@ static void test_fp_ja4_alpn_rules(void **state)
 		{ "\xff\xff", 2, "ff" },
 		{ "", 0, "00" },            /* empty first name */
 	};
+	/* clang-format on */
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		hb_base_alpn(f->b, cases[i].name, cases[i].len);
@@ -499,8 +501,7 @@ static void test_fp_ja4_sort_numeric(void **state)
 	ja4_of_builder(f);
 	assert_true(!strncmp(f->out.ja4_r + 11, "7ed9,7eda,", 10));
 	assert_true(ends_with(f->out.ja4_r, ",feff,ff00_"));
-	assert_int_equal(fp_sha256_hex12(f->h, f->out.ja4_r + 11, strlen(f->out.ja4_r) - 12,
-					 want),
+	assert_int_equal(fp_sha256_hex12(f->h, f->out.ja4_r + 11, strlen(f->out.ja4_r) - 12, want),
 			 0);
 	assert_memory_equal(f->out.ja4 + 11, want, 12);
 }
@@ -621,6 +622,7 @@ static void test_fp_ja4_sort_grease_duplicates(void **state)
 
 static void test_fp_ja4_version_table(void **state)
 {
+	/* clang-format off */
 	static const struct {
 		uint16_t v;
 		const char *s;
@@ -630,6 +632,7 @@ static void test_fp_ja4_version_table(void **state)
 		{ 0xfefc, "d3" }, { 0x7f1c, "00" }, { 0x0000, "00" }, { 0x0305, "00" },
 		{ 0xfefe, "00" }, { 0x0200, "00" }, { 0xffff, "00" },
 	};
+	/* clang-format on */
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
@@ -641,28 +644,17 @@ static void test_fp_ja4_version_table(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_fp_ja4_worked_example),
-		T(test_fp_sort_u16_small),
-		T(test_fp_sort_u16_large),
-		T(test_fp_ja4_sort_grease_duplicates),
-		T(test_fp_ja4_firefox_tls12),
-		T(test_fp_ja4_synthetic_base),
-		T(test_fp_ja4_alpn_rules),
-		T(test_fp_ja4_alpn_absent_or_empty),
-		T(test_fp_ja4_counts_capped),
-		T(test_fp_ja4_only_grease_ciphers),
-		T(test_fp_ja4_no_extensions),
-		T(test_fp_ja4_sni_only),
-		T(test_fp_ja4_sigalgs_empty_list),
-		T(test_fp_ja4_sigalgs_other_lists),
-		T(test_fp_ja4_sni_empty_body),
-		T(test_fp_ja4_versions_only_grease),
-		T(test_fp_ja4_version_from_hello),
-		T(test_fp_ja4_protocol_char),
-		T(test_fp_ja4_no_raw_buffers),
-		T(test_fp_ja4_sort_numeric),
-		T(test_fp_ja4_pathological_size),
-		T(test_fp_ja4_version_table),
+		T(test_fp_ja4_worked_example),     T(test_fp_sort_u16_small),
+		T(test_fp_sort_u16_large),         T(test_fp_ja4_sort_grease_duplicates),
+		T(test_fp_ja4_firefox_tls12),      T(test_fp_ja4_synthetic_base),
+		T(test_fp_ja4_alpn_rules),         T(test_fp_ja4_alpn_absent_or_empty),
+		T(test_fp_ja4_counts_capped),      T(test_fp_ja4_only_grease_ciphers),
+		T(test_fp_ja4_no_extensions),      T(test_fp_ja4_sni_only),
+		T(test_fp_ja4_sigalgs_empty_list), T(test_fp_ja4_sigalgs_other_lists),
+		T(test_fp_ja4_sni_empty_body),     T(test_fp_ja4_versions_only_grease),
+		T(test_fp_ja4_version_from_hello), T(test_fp_ja4_protocol_char),
+		T(test_fp_ja4_no_raw_buffers),     T(test_fp_ja4_sort_numeric),
+		T(test_fp_ja4_pathological_size),  T(test_fp_ja4_version_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -313,7 +313,9 @@ static void test_hello_frame_three_records(void **state)
 {
 	struct fx *f = *state;
 	/* The 4-byte handshake header itself cut over the first two records. */
-	static const uint32_t cuts[][3] = { { 1, 3, 0 }, { 2, 300, 0 }, { 4, 1, 0 }, { 3, 508, 0 } };
+	static const uint32_t cuts[][3] = {
+		{ 1, 3, 0 }, { 2, 300, 0 }, { 4, 1, 0 }, { 3, 508, 0 }
+	};
 	const uint8_t *msg;
 	uint32_t msg_len, need;
 
@@ -685,6 +687,7 @@ struct bad_ext {
 static void test_hello_parse_ext_inner_overrun(void **state)
 {
 	struct fx *f = *state;
+	/* clang-format off */
 	static const struct bad_ext cases[] = {
 		{ "sni list past data", 0x0000, "\x00\x10\x00\x00\x03" "abc", 8 },
 		{ "sni name past list", 0x0000, "\x00\x06\x00\x00\x09" "abc", 8 },
@@ -705,6 +708,7 @@ static void test_hello_parse_ext_inner_overrun(void **state)
 		{ "point formats past data", 0x000b, "\x05\x00\x01", 3 },
 		{ "point formats empty body", 0x000b, "", 0 },
 	};
+	/* clang-format on */
 	struct hb *b = f->b;
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -725,6 +729,7 @@ static void test_hello_parse_ext_inner_overrun(void **state)
 static void test_hello_parse_repeated_extension_checked(void **state)
 {
 	struct fx *f = *state;
+	/* clang-format off */
 	static const struct bad_ext cases[] = {
 		{ "second groups list past data", 0x000a, "\x00\x08\x00\x1d", 4 },
 		{ "second groups odd length", 0x000a, "\x00\x03\x00\x1d\x00", 5 },
@@ -735,6 +740,7 @@ static void test_hello_parse_repeated_extension_checked(void **state)
 		{ "second sni name past list", 0x0000, "\x00\x06\x00\x00\x09" "abc", 8 },
 		{ "second versions odd length", 0x002b, "\x03\x03\x04\x03", 4 },
 	};
+	/* clang-format on */
 	struct hb *b = f->b;
 
 	/* A repeated extension is as checked as the first one: the whole hello
@@ -946,8 +952,8 @@ static void test_hello_parse_sni_first_host_name(void **state)
 	struct fx *f = *state;
 	struct hb *b = f->b;
 	/* An entry of another name type first, then two host names. */
-	static const uint8_t sni[18] = { 0x00, 0x10, 0x01, 0x00, 0x01, 'x', 0x00, 0x00, 0x03,
-					 'a',  'b',  'c',  0x00, 0x00, 0x03, 'd', 'e',  'f' };
+	static const uint8_t sni[18] = { 0x00, 0x10, 0x01, 0x00, 0x01, 'x',  0x00, 0x00, 0x03,
+					 'a',  'b',  'c',  0x00, 0x00, 0x03, 'd',  'e',  'f' };
 	static const uint8_t empty_name[5] = { 0x00, 0x03, 0x00, 0x00, 0x00 };
 
 	hb_start(b, 0x0303, 0);
@@ -1043,7 +1049,7 @@ static void test_hello_parse_grease_everywhere(void **state)
 	hb_ext_u16list(b, 0x000a, 2, g, 3);
 	hb_ext(b, 0x6a6a, "\x00", 1);
 	hb_ext_u16list(b, 0x000d, 2, s, 3);
-	hb_ext(b, 0xfe0d, "x", 1); /* reserved range: kept */
+	hb_ext(b, 0xfe0d, "x", 1);  /* reserved range: kept */
 	hb_ext(b, 0x0a1a, NULL, 0); /* bytes differ: not GREASE */
 	assert_int_equal(parse(f, b->buf, hb_finish(b)), HELLO_OK);
 	assert_int_equal(f->hi->n_ciphers, 1);

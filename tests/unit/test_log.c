@@ -126,8 +126,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_log_vlib_short_message, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_log_vlib_long_message_keeps_head_and_tail, setup,
-						teardown),
+		cmocka_unit_test_setup_teardown(test_log_vlib_long_message_keeps_head_and_tail,
+						setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

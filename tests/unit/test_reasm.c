@@ -17,8 +17,8 @@
 #include "defaults.h"
 #include "reasm.h"
 
-#define BASE 1000u     /* sequence number of stream offset 0 in most tests */
-#define STREAM_LEN 6000 /* more than reasm's first allocation, so it grows */
+#define BASE       1000u /* sequence number of stream offset 0 in most tests */
+#define STREAM_LEN 6000  /* more than reasm's first allocation, so it grows */
 
 struct fixture {
 	struct reasm r;
@@ -653,7 +653,7 @@ static void test_reasm_add_random_order(void **state)
 /* A model of the receiver that keeps each held segment's own bytes and
  * delivers them as tcp_ofo_queue() does, to check reasm's single buffer
  * (the byte of the lowest-start holder per offset) against. Same rules. */
-#define MODEL_LEN 400
+#define MODEL_LEN  400
 #define MODEL_SEGS 256
 
 struct model {

@@ -32,11 +32,11 @@ struct fx {
 	struct hello_info *hi;
 	struct hb *b;
 	struct fp_ja4 ja4;
-	char *ja3;      /* FP_JA3_MAX */
+	char *ja3; /* FP_JA3_MAX */
 	char ja3_hash[33];
 	struct flow flow;
-	char *buf;      /* RECORD_MAX_BYTES + 1 */
-	int len;        /* of the last record */
+	char *buf; /* RECORD_MAX_BYTES + 1 */
+	int len;   /* of the last record */
 	struct record_stats st;
 	struct json_object *obj; /* the last record parsed back */
 };
@@ -274,9 +274,10 @@ static void test_record_format_ipv4(void **state)
 	assert_int_equal(int_of(o, "syn_to_clienthello_ms"), 12);
 	assert_string_equal(str_of(o, "ja4"), "t13d1615h2_46e7e9700bed_45f260be83e2");
 	assert_string_equal(str_of(o, "ja4_hash"), "46e7e9700bed_45f260be83e2");
-	assert_string_equal(str_of(o, "ja3"),
-			    "771,4865-4866-4867-49195-49199-49196-49200-52393-52392-49171-49172-156-"
-			    "157-47-53-10,0-23-65281-10-11-35-16-5-13-18-51-45-43-27-21,29-23-24,0");
+	assert_string_equal(
+		str_of(o, "ja3"),
+		"771,4865-4866-4867-49195-49199-49196-49200-52393-52392-49171-49172-156-"
+		"157-47-53-10,0-23-65281-10-11-35-16-5-13-18-51-45-43-27-21,29-23-24,0");
 	assert_string_equal(str_of(o, "ja3_hash"), "66918128f1b9b03303d77c6f2eefd128");
 	assert_true(json_object_get_boolean(field(o, "handshake_validated", json_type_boolean)));
 	assert_int_equal(int_of(o, "timestamp"), (int64_t)(SYN_NS + 12999999));
