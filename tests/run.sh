@@ -261,7 +261,7 @@ run_stage() {
 }
 
 stages=("$@")
-[ ${#stages[@]} -gt 0 ] || stages=(selftest unit asan corpus corpus-asan valgrind cli bpf daemon replay e2e stress kernels packaging fuzz)
+[ ${#stages[@]} -gt 0 ] || stages=(selftest format unit asan corpus corpus-asan valgrind cli bpf daemon replay e2e stress kernels packaging fuzz)
 for s in "${stages[@]}"; do run_stage "$s"; done
 
 echo
