@@ -14,6 +14,7 @@
 #include "config.h"
 #include "defaults.h"
 #include "ifaddr.h"
+#include "log.h"
 
 /* Live snapshot length: the largest hello we reassemble plus headers. GRO
  * may hand a hello merged with what follows; only its start matters. In
@@ -278,9 +279,10 @@ struct capture *capture_pcap_open_live(const char *iface, const char *filter, bo
 		snprintf(err, errlen, "pcap on %s: %s", iface, pcap_geterr(p->pcap));
 		goto fail;
 	}
-	/* "any": ask for SLL2, which also names the interface of each packet. */
-	if (!strcmp(iface, "any"))
-		pcap_set_datalink(p->pcap, DLT_LINUX_SLL2);
+	/* "any": ask for SLL2, which also names the interface of each packet;
+	 * without it (libpcap before 1.10) SLL serves, less the names. */
+	if (!strcmp(iface, "any") && pcap_set_datalink(p->pcap, DLT_LINUX_SLL2))
+		log_info("pcap", "any: no SLL2 link type (%s); SLL it is", pcap_geterr(p->pcap));
 	p->linktype = pcap_datalink(p->pcap);
 	if (check_link(c, iface, err, errlen))
 		goto fail;

@@ -260,7 +260,8 @@ int loop_run_live(struct capture *cap, struct pipeline *p, struct output *const 
 	/* Last packets already captured (one slice: bounded like every other,
 	 * so a flood cannot hold the stop), then the queues, all within the
 	 * bound. */
-	capture_dispatch(cap, on_packet, p, &more, err, errlen);
+	if (capture_dispatch(cap, on_packet, p, &more, err, errlen) < 0)
+		log_warn("capture", "last read at stop: %s", err);
 	deadline = clock_ns(CLOCK_MONOTONIC) + LOOP_STOP_FLUSH_MS * 1000000ULL;
 	for (uint32_t i = 0; i < n_outs; i++) {
 		uint64_t now = clock_ns(CLOCK_MONOTONIC);
