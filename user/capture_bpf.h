@@ -52,6 +52,13 @@ void capture_bpf_close(struct capture *c);
 	.fd = capture_bpf_fd, .dispatch = capture_bpf_dispatch, .stats_json = capture_bpf_stats,   \
 	.lost = capture_bpf_lost, .close = capture_bpf_close
 
+/* One TC direction's attachments, per interface (capture_tc.c). */
+struct tc_side {
+	bool attached[BPF_MAX_IFACES];
+	bool hook_created[BPF_MAX_IFACES]; /* we created the clsact qdisc */
+	int tcx_link[BPF_MAX_IFACES];      /* TCX link fd, 0 when clsact */
+};
+
 struct bpf_cap {
 	const struct bpf_hook *hook;
 	void *hook_state; /* the hook's own: attachments per interface */
@@ -63,11 +70,8 @@ struct bpf_cap {
 	int ifindex[BPF_MAX_IFACES];
 	char ifname[BPF_MAX_IFACES][IF_NAMESIZE];
 	bool l3dev[BPF_MAX_IFACES]; /* frames start at the IP header */
-	/* j4s_tc_egress, in both modes (capture_tc_attach_egress). */
-	bool eg_attached[BPF_MAX_IFACES];
-	bool eg_hook_created[BPF_MAX_IFACES]; /* we created the clsact qdisc for it */
-	int eg_link[BPF_MAX_IFACES];          /* TCX egress link fd, 0 when clsact */
-	uint64_t mono_to_real;                /* realtime - monotonic, ns */
+	struct tc_side egress;      /* j4s_tc_egress, in both modes (capture_tc.c) */
+	uint64_t mono_to_real;      /* realtime - monotonic, ns */
 	capture_cb cb;
 	void *cb_ctx;
 	struct capture_budget *budget; /* of the dispatch in progress */

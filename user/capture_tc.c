@@ -7,8 +7,9 @@
  * and priority, attached with REPLACE, so a filter a crashed run left
  * behind is taken over rather than making the attach fail; a clean stop
  * removes it, and the qdisc too when we created it. libbpf 1.1 has no TCX
- * API, so the link is made with bpf_link_create and the UAPI value of
- * BPF_TCX_INGRESS, which older headers lack.
+ * API, so the link is made with bpf_link_create and the UAPI values of
+ * BPF_TCX_INGRESS and BPF_TCX_EGRESS. One set of calls serves both
+ * directions (struct tc_dir, struct tc_side).
  *
  * The tc backend: its struct bpf_hook, and the open that drives
  * capture_bpf.c's steps (load, then fill the maps, then attach).
@@ -25,21 +26,25 @@
 #include "ja4sentinel.skel.h"
 #include "log.h"
 
-#define J4S_TC_HANDLE       0x4a34 /* "J4" */
-#define J4S_TC_PRIO         0x4a34
-#define J4S_BPF_TCX_INGRESS 46 /* enum bpf_attach_type, kernel 6.6 UAPI */
+#define J4S_TC_HANDLE 0x4a34 /* "J4" */
+#define J4S_TC_PRIO   0x4a34
 
-/* What tc attached, per interface of the struct bpf_cap. */
-struct tc_state {
-	bool attached[BPF_MAX_IFACES];
-	bool hook_created[BPF_MAX_IFACES]; /* we created the clsact qdisc */
-	int tcx_link[BPF_MAX_IFACES];      /* TCX link fd, 0 when clsact */
+/* One direction: its program and hook, and the TCX attach type (enum
+ * bpf_attach_type values of the kernel 6.6 UAPI, which older headers lack). */
+struct tc_dir {
+	const char *prog;
+	const char *name;
+	enum bpf_tc_attach_point point;
+	int tcx_type;
 };
 
+static const struct tc_dir tc_ingress = { "j4s_tc", "ingress", BPF_TC_INGRESS, 46 };
+static const struct tc_dir tc_egress = { "j4s_tc_egress", "egress", BPF_TC_EGRESS, 47 };
+
 /* Remove a clsact filter of ours that a killed run left (before TCX). */
-static void remove_leftover_filter(struct bpf_cap *b, uint32_t i)
+static void remove_leftover_filter(struct bpf_cap *b, uint32_t i, const struct tc_dir *d)
 {
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = b->ifindex[i], .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = b->ifindex[i], .attach_point = d->point);
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = J4S_TC_HANDLE, .priority = J4S_TC_PRIO);
 	/* Usually there is nothing to remove: keep libbpf's complaint out of the log. */
 	libbpf_print_fn_t old = libbpf_set_print(NULL);
@@ -47,33 +52,34 @@ static void remove_leftover_filter(struct bpf_cap *b, uint32_t i)
 
 	libbpf_set_print(old);
 	if (!rc)
-		log_info("tc", "removed a j4s_tc filter left on %s by an earlier run",
+		log_info("tc", "removed a %s filter left on %s by an earlier run", d->prog,
 			 b->ifname[i]);
 }
 
-static int attach_tcx(struct bpf_cap *b, struct tc_state *t, uint32_t i)
+static int attach_tcx(struct bpf_cap *b, struct tc_side *s, uint32_t i, const struct tc_dir *d,
+		      int prog)
 {
-	int fd = bpf_link_create(bpf_program__fd(b->skel->progs.j4s_tc), b->ifindex[i],
-				 (enum bpf_attach_type)J4S_BPF_TCX_INGRESS, NULL);
+	int fd = bpf_link_create(prog, b->ifindex[i], (enum bpf_attach_type)d->tcx_type, NULL);
 
 	if (fd < 0)
 		return -1;
-	remove_leftover_filter(b, i);
-	t->tcx_link[i] = fd;
-	t->attached[i] = true;
-	log_info("tc", "j4s_tc attached to %s (ifindex %d) ingress with a TCX link", b->ifname[i],
-		 b->ifindex[i]);
+	remove_leftover_filter(b, i, d);
+	s->tcx_link[i] = fd;
+	s->attached[i] = true;
+	log_info("tc", "%s attached to %s (ifindex %d) %s with a TCX link", d->prog, b->ifname[i],
+		 b->ifindex[i], d->name);
 	return 0;
 }
 
-static int attach_one(struct bpf_cap *b, struct tc_state *t, uint32_t i, char *err, size_t errlen)
+static int attach_one(struct bpf_cap *b, struct tc_side *s, uint32_t i, const struct tc_dir *d,
+		      int prog, char *err, size_t errlen)
 {
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = b->ifindex[i], .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = b->ifindex[i], .attach_point = d->point);
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = J4S_TC_HANDLE, .priority = J4S_TC_PRIO,
-		    .flags = BPF_TC_F_REPLACE, .prog_fd = bpf_program__fd(b->skel->progs.j4s_tc));
+		    .flags = BPF_TC_F_REPLACE, .prog_fd = prog);
 	int rc;
 
-	if (!attach_tcx(b, t, i))
+	if (!attach_tcx(b, s, i, d, prog))
 		return 0;
 	rc = bpf_tc_hook_create(&hook);
 	if (rc && rc != -EEXIST) {
@@ -81,59 +87,70 @@ static int attach_one(struct bpf_cap *b, struct tc_state *t, uint32_t i, char *e
 			 strerror(-rc));
 		return -1;
 	}
-	t->hook_created[i] = rc == 0;
+	s->hook_created[i] = rc == 0;
 	rc = bpf_tc_attach(&hook, &opts);
 	if (rc) {
-		snprintf(err, errlen, "tc: attaching to %s ingress: %s", b->ifname[i],
+		snprintf(err, errlen, "tc: attaching to %s %s: %s", b->ifname[i], d->name,
 			 strerror(-rc));
 		return -1;
 	}
-	t->attached[i] = true;
-	log_info("tc", "j4s_tc attached to %s (ifindex %d) ingress%s", b->ifname[i], b->ifindex[i],
-		 t->hook_created[i] ? ", clsact qdisc created" : "");
+	s->attached[i] = true;
+	log_info("tc", "%s attached to %s (ifindex %d) %s%s", d->prog, b->ifname[i], b->ifindex[i],
+		 d->name, s->hook_created[i] ? ", clsact qdisc created" : "");
 	return 0;
+}
+
+static int attach_side(struct bpf_cap *b, struct tc_side *s, const struct tc_dir *d, int prog,
+		       char *err, size_t errlen)
+{
+	for (uint32_t i = 0; i < b->n_ifaces; i++)
+		if (attach_one(b, s, i, d, prog, err, errlen))
+			return -1;
+	return 0;
+}
+
+static void detach_side(struct bpf_cap *b, struct tc_side *s, const struct tc_dir *d)
+{
+	for (uint32_t i = 0; i < b->n_ifaces; i++) {
+		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = b->ifindex[i], .attach_point = d->point);
+		LIBBPF_OPTS(bpf_tc_opts, opts, .handle = J4S_TC_HANDLE, .priority = J4S_TC_PRIO);
+		int rc;
+
+		if (s->tcx_link[i] > 0) {
+			close(s->tcx_link[i]); /* the link goes with its last fd */
+			s->tcx_link[i] = 0;
+		} else if (s->attached[i] && (rc = bpf_tc_detach(&hook, &opts)) && rc != -ENOENT) {
+			log_warn("tc", "detaching %s from %s: %s", d->prog, b->ifname[i],
+				 strerror(-rc));
+		}
+		s->attached[i] = false;
+		if (s->hook_created[i]) {
+			/* Only the qdisc we made, and only with nothing else in it. */
+			hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+			bpf_tc_hook_destroy(&hook);
+			s->hook_created[i] = false;
+		}
+	}
 }
 
 static int tc_attach(struct bpf_cap *b, char *err, size_t errlen)
 {
-	struct tc_state *t = calloc(1, sizeof(*t));
+	struct tc_side *t = calloc(1, sizeof(*t));
 
 	if (!t) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
 	b->hook_state = t;
-	for (uint32_t i = 0; i < b->n_ifaces; i++)
-		if (attach_one(b, t, i, err, errlen))
-			return -1;
-	return 0;
+	return attach_side(b, t, &tc_ingress, bpf_program__fd(b->skel->progs.j4s_tc), err, errlen);
 }
 
 static void tc_detach(struct bpf_cap *b)
 {
-	struct tc_state *t = b->hook_state;
-
-	capture_tc_detach_egress(b); /* first: the loop below may remove the qdisc */
-
-	for (uint32_t i = 0; t && i < b->n_ifaces; i++) {
-		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = b->ifindex[i],
-			    .attach_point = BPF_TC_INGRESS);
-		LIBBPF_OPTS(bpf_tc_opts, opts, .handle = J4S_TC_HANDLE, .priority = J4S_TC_PRIO);
-		int rc;
-
-		if (t->tcx_link[i] > 0) {
-			close(t->tcx_link[i]); /* the link goes with its last fd */
-			continue;
-		}
-		if (t->attached[i] && (rc = bpf_tc_detach(&hook, &opts)) && rc != -ENOENT)
-			log_warn("tc", "detaching from %s: %s", b->ifname[i], strerror(-rc));
-		if (t->hook_created[i]) {
-			/* Only the qdisc we made, and only with nothing else in it. */
-			hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
-			bpf_tc_hook_destroy(&hook);
-		}
-	}
-	free(t);
+	capture_tc_detach_egress(b); /* first: the ingress side may remove the qdisc */
+	if (b->hook_state)
+		detach_side(b, b->hook_state, &tc_ingress);
+	free(b->hook_state);
 	b->hook_state = NULL;
 }
 
@@ -161,91 +178,13 @@ struct capture *capture_tc_open(const struct config *cfg, char *err, size_t errl
 
 /* ---- egress: the server's SYN-ACKs, in tc and xdp mode ---- */
 
-#define J4S_BPF_TCX_EGRESS 47 /* enum bpf_attach_type, kernel 6.6 UAPI */
-
-/* Remove a clsact egress filter of ours that a killed run left. */
-static void remove_leftover_egress(struct bpf_cap *b, uint32_t i)
-{
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = b->ifindex[i], .attach_point = BPF_TC_EGRESS);
-	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = J4S_TC_HANDLE, .priority = J4S_TC_PRIO);
-	libbpf_print_fn_t old = libbpf_set_print(NULL);
-	int rc = bpf_tc_detach(&hook, &opts);
-
-	libbpf_set_print(old);
-	if (!rc)
-		log_info("tc", "removed a j4s_tc_egress filter left on %s by an earlier run",
-			 b->ifname[i]);
-}
-
-/* A TCX egress link where the kernel has it, else a clsact egress filter
- * (fixed handle and priority, REPLACE), as for ingress. */
-static int attach_egress_one(struct bpf_cap *b, uint32_t i, char *err, size_t errlen)
-{
-	int prog = bpf_program__fd(b->skel->progs.j4s_tc_egress);
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = b->ifindex[i], .attach_point = BPF_TC_EGRESS);
-	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = J4S_TC_HANDLE, .priority = J4S_TC_PRIO,
-		    .flags = BPF_TC_F_REPLACE, .prog_fd = prog);
-	int fd = bpf_link_create(prog, b->ifindex[i], (enum bpf_attach_type)J4S_BPF_TCX_EGRESS,
-				 NULL);
-	int rc;
-
-	if (fd >= 0) {
-		remove_leftover_egress(b, i);
-		b->eg_link[i] = fd;
-		b->eg_attached[i] = true;
-		log_info("tc", "j4s_tc_egress attached to %s (ifindex %d) egress with a TCX link",
-			 b->ifname[i], b->ifindex[i]);
-		return 0;
-	}
-	rc = bpf_tc_hook_create(&hook);
-	if (rc && rc != -EEXIST) {
-		snprintf(err, errlen, "tc: creating the clsact qdisc on %s: %s", b->ifname[i],
-			 strerror(-rc));
-		return -1;
-	}
-	b->eg_hook_created[i] = rc == 0;
-	rc = bpf_tc_attach(&hook, &opts);
-	if (rc) {
-		snprintf(err, errlen, "tc: attaching to %s egress: %s", b->ifname[i],
-			 strerror(-rc));
-		return -1;
-	}
-	b->eg_attached[i] = true;
-	log_info("tc", "j4s_tc_egress attached to %s (ifindex %d) egress%s", b->ifname[i],
-		 b->ifindex[i], b->eg_hook_created[i] ? ", clsact qdisc created" : "");
-	return 0;
-}
-
 int capture_tc_attach_egress(struct bpf_cap *b, char *err, size_t errlen)
 {
-	for (uint32_t i = 0; i < b->n_ifaces; i++)
-		if (attach_egress_one(b, i, err, errlen))
-			return -1;
-	return 0;
+	return attach_side(b, &b->egress, &tc_egress, bpf_program__fd(b->skel->progs.j4s_tc_egress),
+			   err, errlen);
 }
 
 void capture_tc_detach_egress(struct bpf_cap *b)
 {
-	for (uint32_t i = 0; i < b->n_ifaces; i++) {
-		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = b->ifindex[i],
-			    .attach_point = BPF_TC_EGRESS);
-		LIBBPF_OPTS(bpf_tc_opts, opts, .handle = J4S_TC_HANDLE, .priority = J4S_TC_PRIO);
-		int rc;
-
-		if (b->eg_link[i] > 0) {
-			close(b->eg_link[i]);
-			b->eg_link[i] = 0;
-			b->eg_attached[i] = false;
-			continue;
-		}
-		if (b->eg_attached[i] && (rc = bpf_tc_detach(&hook, &opts)) && rc != -ENOENT)
-			log_warn("tc", "detaching from %s egress: %s", b->ifname[i], strerror(-rc));
-		b->eg_attached[i] = false;
-		if (b->eg_hook_created[i]) {
-			/* Only the qdisc we made (xdp mode: tc ingress made none). */
-			hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
-			bpf_tc_hook_destroy(&hook);
-			b->eg_hook_created[i] = false;
-		}
-	}
+	detach_side(b, &b->egress, &tc_egress);
 }
