@@ -100,7 +100,7 @@ enum j4s_event_kind {
 /* One ring buffer record: header, then caplen bytes from the L3 header on. */
 struct j4s_event {
 	__u64 ts_ns;   /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
-	__u32 ifindex; /* ingress interface */
+	__u32 ifindex; /* interface of the hook (ingress, or egress for a SYN-ACK) */
 	__u32 caplen;  /* bytes of data that follow */
 	__u32 origlen; /* L3 length on the wire */
 	__u16 kind;    /* enum j4s_event_kind */

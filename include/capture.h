@@ -89,7 +89,8 @@ struct capture *capture_pcap_open_live(const char *iface, const char *filter, bo
 char *capture_pcap_filter(const struct config *cfg);
 
 /* eBPF: load the programs, fill their maps from the configuration and
- * attach at TC ingress (clsact) or XDP on core.interface ("any" = every
+ * attach at TC ingress (a TCX link, else clsact) or XDP, and at TC egress in
+ * both (the server's SYN-ACKs), on core.interface ("any" = every
  * up, non-loopback interface). Undoes everything on failure. */
 struct capture *capture_tc_open(const struct config *cfg, char *err, size_t errlen);
 struct capture *capture_xdp_open(const struct config *cfg, char *err, size_t errlen);

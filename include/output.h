@@ -8,8 +8,9 @@
  * of the program uses the functions below.
  *
  * Each output owns a queue of async_buffer records. output_write() copies
- * the record in and tries to deliver without blocking; what cannot go now
- * waits for output_drain() (the loop calls it on its tick). When the queue
+ * the record in and delivers, without blocking, once 64 are queued; the
+ * rest goes with output_drain(), which the loop calls after each slice of
+ * packets and on its tick. When the queue
  * is full the oldest record is dropped and counted. A failing destination
  * is retried with exponential backoff (100 ms to 2 s); its failures are
  * logged rate-limited and its recovery once. One output's trouble never

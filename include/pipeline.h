@@ -2,8 +2,9 @@
 /*
  * pipeline: packet -> flow -> hello -> fingerprints -> record -> outputs,
  * the one path every capture mode feeds (design.md §2). It owns the flow
- * table and the scratch buffers; it is driven by packet time only, so a
- * replayed capture gives the records live capture gave.
+ * table and the scratch buffers; it is driven by packet time (and, live,
+ * by the loop's tick with the realtime clock for expiry when no packet
+ * comes), so a replayed capture gives the records live capture gave.
  */
 #ifndef J4S_PIPELINE_H
 #define J4S_PIPELINE_H

@@ -83,7 +83,8 @@ struct reasm_effects {
 void reasm_init(struct reasm *r, uint32_t base);
 enum reasm_result reasm_add(struct reasm *r, const struct reasm_limits *lim, uint32_t seq,
 			    const uint8_t *data, uint32_t len, struct reasm_effects *fx);
-/* The in-order prefix: r->buf, r->contig bytes. */
+/* After reasm_add(), the in-order prefix is r->buf, r->contig bytes.
+ * reasm_reset() frees the buffers. */
 void reasm_reset(struct reasm *r);
 
 #endif

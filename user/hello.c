@@ -6,16 +6,14 @@
  */
 #include <stddef.h>
 #include <string.h>
+#include "abi.h"
 #include "byteorder.h"
 #include "hello.h"
-
-#define TLS_CT_HANDSHAKE    0x16
-#define TLS_HS_CLIENT_HELLO 0x01
 
 /* Record header at p (5 bytes available): a handshake record we accept? */
 static enum hello_verdict check_record(const uint8_t *p, uint32_t *rlen)
 {
-	if (p[0] != TLS_CT_HANDSHAKE || p[1] != 0x03)
+	if (p[0] != J4S_TLS_HANDSHAKE || p[1] != J4S_TLS_MAJOR)
 		return HELLO_NOT_TLS;
 	*rlen = rd16(p + 3);
 	if (*rlen == 0 || *rlen > TLS_MAX_RECORD)
@@ -160,7 +158,7 @@ enum hello_verdict hello_frame_at(const uint8_t *stream, uint32_t len, uint8_t *
 	*need = 0;
 	if (len == 0)
 		return HELLO_NEED_MORE;
-	if (stream[0] != TLS_CT_HANDSHAKE || (len > 1 && stream[1] != 0x03))
+	if (stream[0] != J4S_TLS_HANDSHAKE || (len > 1 && stream[1] != J4S_TLS_MAJOR))
 		return HELLO_NOT_TLS;
 	if (len < 5) {
 		*need = 5;
@@ -169,7 +167,7 @@ enum hello_verdict hello_frame_at(const uint8_t *stream, uint32_t len, uint8_t *
 	v = check_record(stream, &rlen);
 	if (v != HELLO_OK)
 		return v;
-	if (len > 5 && stream[5] != TLS_HS_CLIENT_HELLO)
+	if (len > 5 && stream[5] != J4S_TLS_CLIENT_HELLO)
 		return HELLO_NOT_CLIENT_HELLO;
 	if (rlen >= 4 && len >= 9 && 4 + rd24(stream + 6) <= rlen)
 		return frame_single(stream, len, msg, msg_len, need);
@@ -396,7 +394,7 @@ enum hello_verdict hello_parse(const uint8_t *msg, uint32_t len, struct hello_in
 	hello_info_clear(hi);
 	if (len < 4)
 		return HELLO_MALFORMED;
-	if (msg[0] != TLS_HS_CLIENT_HELLO)
+	if (msg[0] != J4S_TLS_CLIENT_HELLO)
 		return HELLO_NOT_CLIENT_HELLO;
 	body = rd24(msg + 1);
 	if (body > HELLO_MAX_BODY)
