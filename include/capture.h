@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include "packet.h"
 
 struct capture;
@@ -118,5 +119,10 @@ enum capture_mode capture_get_mode(const struct capture *c);
 const char *capture_link_name(const struct capture *c);
 const struct capture_stats *capture_get_stats(const struct capture *c);
 void capture_close(struct capture *c);
+
+/* For --version: whether the eBPF modes are built in and the libbpf/libxdp
+ * versions (built with, running), and libpcap's; one line each on f. */
+void capture_bpf_print_versions(FILE *f);
+void capture_pcap_print_version(FILE *f);
 
 #endif

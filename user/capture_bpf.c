@@ -486,6 +486,16 @@ static int interfaces(struct bpf_cap *b, const char *iface, char *err, size_t er
 	return rc;
 }
 
+void capture_bpf_print_versions(FILE *f)
+{
+	fprintf(f, "eBPF capture (tc, xdp): yes\n");
+	fprintf(f, "  libbpf   %s (built with %d.%d)\n", libbpf_version_string(),
+		LIBBPF_MAJOR_VERSION, LIBBPF_MINOR_VERSION);
+#ifdef J4S_BUILT_LIBXDP
+	fprintf(f, "  libxdp   built with %s\n", J4S_BUILT_LIBXDP);
+#endif
+}
+
 /* ---- lifecycle ---- */
 
 void capture_bpf_free(struct bpf_cap *b)

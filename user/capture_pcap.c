@@ -146,6 +146,15 @@ static const struct capture_ops pcap_live_ops = {
 	.close = pcap_cap_close,
 };
 
+void capture_pcap_print_version(FILE *f)
+{
+#ifdef J4S_BUILT_LIBPCAP
+	fprintf(f, "libpcap    %s (built with %s)\n", pcap_lib_version(), J4S_BUILT_LIBPCAP);
+#else
+	fprintf(f, "libpcap    %s\n", pcap_lib_version());
+#endif
+}
+
 /* A file: nothing in a kernel to count or lose. */
 static const struct capture_ops pcap_file_ops = {
 	.mode = CAPTURE_FILE,
@@ -192,7 +201,13 @@ struct capture *capture_pcap_open_file(const char *path, char *err, size_t errle
 	p = c->priv;
 	p->pcap = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, ebuf);
 	if (!p->pcap) {
-		snprintf(err, errlen, "%s: %s", path, ebuf);
+		size_t n = strlen(path);
+
+		/* libpcap names the file itself when fopen fails, not otherwise. */
+		if (!strncmp(ebuf, path, n) && ebuf[n] == ':')
+			snprintf(err, errlen, "%s", ebuf);
+		else
+			snprintf(err, errlen, "%s: %s", path, ebuf);
 		goto fail;
 	}
 	p->linktype = pcap_datalink(p->pcap);

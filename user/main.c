@@ -10,6 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <json-c/json.h>
+#include <openssl/crypto.h>
+#include <openssl/opensslv.h>
+#include <yaml.h>
 #include "capture.h"
 #include "config.h"
 #include "defaults.h"
@@ -29,7 +32,8 @@
 struct opts {
 	const char *config;
 	const char *read;
-	const char *mode; /* --mode, over the file and the environment */
+	const char *mode;  /* --mode, over the file and the environment */
+	const char *iface; /* -i, over the file and the environment */
 	bool config_given;
 	bool check_config;
 };
@@ -42,16 +46,21 @@ static void usage(FILE *f)
 		"per hello to the configured outputs.\n"
 		"\n"
 		"Options:\n"
-		"  --config FILE, -config FILE  configuration file (default %s;\n"
-		"                               built-in defaults when it does not exist)\n"
-		"  --read FILE                  fingerprint a .pcap/.pcapng file (\"-\" = stdin)\n"
+		"  -c, --config FILE            configuration file (default %s;\n"
+		"                               built-in defaults when it does not exist);\n"
+		"                               -config FILE as the Go daemon took it\n"
+		"  -i, --interface IFACE        capture on IFACE (\"any\" = every up interface\n"
+		"                               but lo in the eBPF modes; \"lo\" to see this\n"
+		"                               machine's own connections)\n"
+		"  -r, --read FILE              fingerprint a .pcap/.pcapng file (\"-\" = stdin)\n"
 		"                               and exit; without listen_ports in the config or\n"
 		"                               JA4SENTINEL_PORTS, every TCP port is examined\n"
-		"  --mode MODE                  capture mode: auto, tc, xdp, pcap\n"
+		"  -m, --mode MODE              capture mode: auto, tc, xdp, pcap\n"
 		"  --check-config               validate the configuration and exit\n"
-		"  --version                    print the version and exit\n"
-		"  --help                       print this help and exit\n"
+		"  -V, --version                print the version and the features built in\n"
+		"  -h, --help                   print this help and exit\n"
 		"\n"
+		"-i and -m override the file and the environment.\n"
 		"Environment: JA4SENTINEL_INTERFACE, JA4SENTINEL_PORTS, JA4SENTINEL_BPF_FILTER,\n"
 		"JA4SENTINEL_FLOW_TIMEOUT, JA4SENTINEL_PACKET_BUFFER_SIZE,\n"
 		"JA4SENTINEL_CAPTURE_MODE, JA4SENTINEL_SENSOR_ID override the file.\n"
@@ -60,12 +69,42 @@ static void usage(FILE *f)
 		DEF_CONFIG_PATH);
 }
 
+/* --version: what this binary can do, and with which libraries (built
+ * with, running with), for a bug report or a check before deploying. */
+static void print_version(FILE *f)
+{
+	fprintf(f, "ja4sentinel %s\n", J4S_VERSION);
+	capture_bpf_print_versions(f);
+	capture_pcap_print_version(f);
+	fprintf(f, "OpenSSL    %s (built with %s)\n", OpenSSL_version(OPENSSL_VERSION),
+		OPENSSL_VERSION_TEXT);
+	fprintf(f, "json-c     %s (built with %s)\n", json_c_version(), JSON_C_VERSION);
+#ifdef J4S_BUILT_LIBYAML
+	fprintf(f, "libyaml    %s (built with %s)\n", yaml_get_version_string(), J4S_BUILT_LIBYAML);
+#else
+	fprintf(f, "libyaml    %s\n", yaml_get_version_string());
+#endif
+}
+
 /* 1 = continue, 0 = done (exit 0), -1 = usage error. */
 static int parse_args(int argc, char **argv, struct opts *o)
 {
-	enum { O_CONFIG = 256, O_READ, O_MODE, O_CHECK, O_VERSION, O_HELP };
+	/* The short forms are the long ones' values: tcpdump's habits (-i, -r)
+	 * and the usual -c, -m, -V, -h. getopt_long_only still takes the Go
+	 * daemon's -config: a dash and several letters is tried as a long
+	 * option first, a dash and one letter as a short one. */
+	enum {
+		O_CONFIG = 'c',
+		O_READ = 'r',
+		O_MODE = 'm',
+		O_IFACE = 'i',
+		O_VERSION = 'V',
+		O_HELP = 'h',
+		O_CHECK = 256
+	};
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, O_CONFIG },
+		{ "interface", required_argument, NULL, O_IFACE },
 		{ "read", required_argument, NULL, O_READ },
 		{ "mode", required_argument, NULL, O_MODE },
 		{ "check-config", no_argument, NULL, O_CHECK },
@@ -77,7 +116,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 
 	o->config = DEF_CONFIG_PATH;
 	opterr = 0;
-	while ((c = getopt_long_only(argc, argv, "", longopts, NULL)) != -1) {
+	while ((c = getopt_long_only(argc, argv, ":c:i:r:m:Vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case O_CONFIG:
 			o->config = optarg;
@@ -89,11 +128,14 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case O_MODE:
 			o->mode = optarg;
 			break;
+		case O_IFACE:
+			o->iface = optarg;
+			break;
 		case O_CHECK:
 			o->check_config = true;
 			break;
 		case O_VERSION:
-			printf("ja4sentinel %s\n", J4S_VERSION);
+			print_version(stdout);
 			return 0;
 		case O_HELP:
 			usage(stdout);
@@ -125,6 +167,14 @@ static int load_config(const struct opts *o, struct config *cfg)
 			 o->mode);
 		goto bad;
 	}
+	if (o->iface) {
+		if (!*o->iface || strlen(o->iface) >= sizeof(cfg->interface)) {
+			snprintf(err, sizeof(err), "-i \"%s\": expected an interface name or any",
+				 o->iface);
+			goto bad;
+		}
+		snprintf(cfg->interface, sizeof(cfg->interface), "%s", o->iface);
+	}
 	log_set_level(cfg->log_level);
 	return 0;
 bad:
@@ -142,8 +192,15 @@ static int open_outputs(const struct config *cfg, struct output **outs, uint32_t
 			continue;
 		outs[*n] = output_open(co);
 		if (!outs[*n]) {
-			log_error("output", "output %s (config line %d): %s",
-				  config_output_type_str(co->type), co->line, strerror(errno));
+			/* The path first: it is what the operator has to fix. */
+			if (co->path[0])
+				log_error("output", "%s: %s (output %s, config line %d)", co->path,
+					  strerror(errno), config_output_type_str(co->type),
+					  co->line);
+			else
+				log_error("output", "output %s (config line %d): %s",
+					  config_output_type_str(co->type), co->line,
+					  strerror(errno));
 			return -1;
 		}
 		(*n)++;
