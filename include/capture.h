@@ -117,6 +117,10 @@ uint64_t capture_lost(struct capture *c);
 
 enum capture_mode capture_get_mode(const struct capture *c);
 const char *capture_link_name(const struct capture *c);
+/* The interfaces a live capture is attached to ("eth0,ens5": what
+ * interface any became in the eBPF modes), or NULL when it is the
+ * configured one as is (pcap, file). */
+const char *capture_ifaces(const struct capture *c);
 const struct capture_stats *capture_get_stats(const struct capture *c);
 void capture_close(struct capture *c);
 

@@ -93,6 +93,7 @@ static int setup_fds(struct live *l, char *err, size_t errlen)
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGUSR1); /* every counter, now */
 	if (sigprocmask(SIG_BLOCK, &mask, NULL) ||
 	    (l->sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) < 0 ||
 	    (l->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)) < 0 ||
@@ -141,6 +142,8 @@ static void on_signal(struct live *l)
 		if (si.ssi_signo == SIGHUP) {
 			log_info("main", "SIGHUP: reopening outputs");
 			reopen_outputs(l);
+		} else if (si.ssi_signo == SIGUSR1) {
+			stats_log_all(l->p, l->cap, l->outs, l->n_outs, "SIGUSR1");
 		} else if (l->stop) {
 			log_warn("main", "second %s: exiting now", strsignal((int)si.ssi_signo));
 			_exit(0);
@@ -189,6 +192,7 @@ static void on_tick(struct live *l)
 		stats_log(l->p, l->cap, l->outs, l->n_outs, false);
 		l->next_stats = now + STATS_INTERVAL_SEC * 1000000000ULL;
 	}
+	stats_tick(l->p, l->cap, l->outs, l->n_outs, now);
 	if (notify_watchdog_ns() && now >= l->next_watchdog) {
 		notify_send("WATCHDOG=1");
 		l->next_watchdog = now + notify_watchdog_ns();

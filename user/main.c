@@ -364,6 +364,13 @@ static void log_start_live(const struct config *cfg, const struct capture *cap, 
 	json_object_object_add(f, "mode",
 			       json_object_new_string(capture_mode_name(capture_get_mode(cap))));
 	json_object_object_add(f, "interface", json_object_new_string(cfg->interface));
+	/* What interface any became: the eBPF modes leave loopback out (their
+	 * bpf line above says so), pcap's any device has every interface. */
+	json_object_object_add(f, "interfaces",
+			       json_object_new_string(capture_ifaces(cap) ? capture_ifaces(cap)
+						      : !strcmp(cfg->interface, "any")
+							      ? "all, lo included (pcap any device)"
+							      : cfg->interface));
 	json_object_object_add(f, "link_type", json_object_new_string(capture_link_name(cap)));
 	json_object_object_add(f, "listen_ports", ports);
 	json_object_object_add(f, "local_ips", local_ips_json(cfg));
@@ -374,6 +381,9 @@ static void log_start_live(const struct config *cfg, const struct capture *cap, 
 								"j4s_local, j4s_excl)"
 							      : filter));
 	json_object_object_add(f, "outputs", jo);
+	if (cfg->metrics_textfile[0])
+		json_object_object_add(f, "metrics_textfile",
+				       json_object_new_string(cfg->metrics_textfile));
 	json_object_object_add(f, "config",
 			       json_object_new_string(cfg->file[0] ? cfg->file : "(defaults)"));
 	json_object_object_add(f, "version", json_object_new_string(J4S_VERSION));
@@ -414,10 +424,16 @@ static int run_live(const struct config *cfg)
 		goto out;
 	}
 	log_start_live(cfg, cap, filter, outs, n_outs);
+	stats_setup(&(struct stats_live){
+		.textfile = cfg->metrics_textfile,
+		.period_sec = cfg->metrics_period_sec,
+		.ifaces = capture_ifaces(cap) ? capture_ifaces(cap) : cfg->interface,
+	});
 	if (loop_run_live(cap, p, outs, n_outs, err, sizeof(err)))
 		log_error("main", "%s", err);
 	else
 		ret = EXIT_OK;
+	stats_stop();
 	stats_log(p, cap, outs, n_outs, true);
 out:
 	capture_close(cap);
