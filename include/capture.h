@@ -78,6 +78,14 @@ struct capture *capture_pcap_open_file(const char *path, char *err, size_t errle
  */
 int capture_pcap_next(struct capture *c, struct packet *pkt, char *err, size_t errlen);
 
+/*
+ * Where a file read stands, for --read's progress: *pos bytes read so far
+ * (-1 when the input cannot say, a pipe), *size the file's size (-1 when
+ * not a regular file: a pipe, a FIFO, a socket, whose records must go out
+ * as they are found since the input may pause for ever).
+ */
+void capture_pcap_file_pos(const struct capture *c, int64_t *pos, int64_t *size);
+
 /* Live: libpcap on an interface ("any" = all), TPACKET_V3 blocks handed
  * over when full or after a short timeout, the filter applied in the
  * kernel, non-blocking; nanosecond timestamps. vlan_too:

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <json-c/json.h>
 #include <pcap/pcap.h>
 #include "capture_priv.h"
@@ -217,6 +218,20 @@ struct capture *capture_pcap_open_file(const char *path, char *err, size_t errle
 fail:
 	capture_close(c);
 	return NULL;
+}
+
+void capture_pcap_file_pos(const struct capture *c, int64_t *pos, int64_t *size)
+{
+	FILE *f = pcap_file(pc(c));
+	struct stat st;
+
+	*pos = *size = -1;
+	if (!f)
+		return;
+	if (!fstat(fileno(f), &st) && S_ISREG(st.st_mode)) {
+		*size = st.st_size;
+		*pos = ftello(f);
+	}
 }
 
 int capture_pcap_next(struct capture *c, struct packet *pkt, char *err, size_t errlen)

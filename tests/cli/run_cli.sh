@@ -109,7 +109,9 @@ CAP_CHECKS=("read ok" "read gives one record" "records are JSON" "env ports filt
 	"no record off the listen ports" "env ports + sensor" "sensor_id from env" "read from stdin"
 	"excluded source read" "excluded source gives no record" "local ip read"
 	"local_ips keeps the server's hello" "other local ip read" "local_ips drops other servers"
-	"truncated capture" "truncated capture: no record")
+	"truncated capture" "truncated capture: no record"
+	"pipe: first record before the writer ends" "pipe: every record" "terminal: read progress"
+	"terminal: progress erased at the end" "no terminal: no progress")
 if [ -f "$CAP" ]; then
 	before=$((PASS + FAIL))
 	run "read ok" 0 '"final stats"' -- --read "$CAP"
@@ -132,6 +134,31 @@ if [ -f "$CAP" ]; then
 	head -c 200 "$CAP" >"$TMP/cut.pcap"
 	run "truncated capture" 1 "reading capture" -- --read "$TMP/cut.pcap"
 	[ "$(records)" = 0 ] && ok "truncated capture: no record" || bad "truncated capture: no record"
+	# From a pipe, records go out as they are found: the writer sends the
+	# capture (one hello) at once, then three more copies a second apart;
+	# the first record must be on stdout before the writer is done.
+	rm -f "$TMP/writer-done"
+	first=$(python3 "$HERE/slow_pcap.py" "$CAP" 4 1 "$TMP/writer-done" | "$BIN" -r - 2>/dev/null |
+		{ n=0; while read -r _; do
+			[ $n = 0 ] && { [ -e "$TMP/writer-done" ] && echo late || echo early; }
+			n=$((n + 1))
+		done; echo "records=$n"; })
+	case $first in early*) ok "pipe: first record before the writer ends" ;; *) bad "pipe: first record before the writer ends" "$first" ;; esac
+	case $first in *records=1) ok "pipe: every record" ;; *) bad "pipe: every record" "$first" ;; esac
+	# On a terminal (a pty from script(1)), a progress line on stderr,
+	# redrawn in place and erased before the final stats.
+	if command -v script >/dev/null; then
+		script -qec "python3 $HERE/slow_pcap.py $CAP 5 0.3 | $BIN -r - >/dev/null" /dev/null >"$TMP/progress" 2>&1 || true
+		grep -aqE $'\r\033\\[Kreading: [0-9.]+ [KM]?B, [0-9]+ packets, 1 hellos, [0-9.]+ [KM]?B/s' "$TMP/progress" &&
+			ok "terminal: read progress" || bad "terminal: read progress" "$(od -c "$TMP/progress" | head -20)"
+		grep -aqE $'\r\033\\[K[0-9:.]+ INFO  stats: final stats' "$TMP/progress" &&
+			ok "terminal: progress erased at the end" || bad "terminal: progress erased at the end" "$(od -c "$TMP/progress" | tail -20)"
+	else
+		skip "terminal: read progress" "script (util-linux) not installed"
+		skip "terminal: progress erased at the end" "script (util-linux) not installed"
+	fi
+	python3 "$HERE/slow_pcap.py" "$CAP" 3 0.3 | "$BIN" -r - >/dev/null 2>"$TMP/noprogress"
+	grep -q 'reading:' "$TMP/noprogress" && bad "no terminal: no progress" "$(cat "$TMP/noprogress")" || ok "no terminal: no progress"
 	[ $((PASS + FAIL - before)) = ${#CAP_CHECKS[@]} ] ||
 		bad "CAP_CHECKS lists ${#CAP_CHECKS[@]} capture checks, $((PASS + FAIL - before)) ran"
 else
