@@ -445,6 +445,31 @@ out:
 	return ret;
 }
 
+/* The verdict, with what the daemon would do: an operator checks the file
+ * before a restart and sees the settings that matter at a glance. */
+static void log_check_config(const struct config *cfg)
+{
+	struct json_object *f = json_object_new_object();
+	struct json_object *ports = json_object_new_array(), *jo = json_object_new_array();
+
+	for (uint32_t i = 0; i < cfg->n_ports; i++)
+		json_object_array_add(ports, json_object_new_int(cfg->ports[i]));
+	for (uint32_t i = 0; i < cfg->n_outputs; i++)
+		if (cfg->outputs[i].enabled)
+			json_object_array_add(jo, json_object_new_string(config_output_type_str(
+							  cfg->outputs[i].type)));
+	json_object_object_add(f, "capture_mode",
+			       json_object_new_string(capture_mode_name(cfg->capture_mode)));
+	json_object_object_add(f, "interface", json_object_new_string(cfg->interface));
+	json_object_object_add(f, "listen_ports", ports);
+	json_object_object_add(f, "outputs", jo);
+	if (cfg->metrics_textfile[0])
+		json_object_object_add(f, "metrics_textfile",
+				       json_object_new_string(cfg->metrics_textfile));
+	log_write(LOG_INFO, "config", f, "configuration is valid: %s",
+		  cfg->file[0] ? cfg->file : "(built-in defaults)");
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o = { 0 };
@@ -459,8 +484,7 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (o.check_config) {
-		log_info("config", "configuration is valid: %s",
-			 cfg.file[0] ? cfg.file : "(built-in defaults)");
+		log_check_config(&cfg);
 		ret = EXIT_OK;
 	} else if (o.read) {
 		ret = run_read(&cfg, o.read);
