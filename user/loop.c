@@ -72,7 +72,7 @@ static void show_progress(struct read_progress *rp, struct capture *cap, const s
 	}
 	n += snprintf(line + n, sizeof(line) - (size_t)n, ", %llu packets, %llu hellos, %s/s",
 		      (unsigned long long)s->packets, (unsigned long long)s->records, rate);
-	if (size > 0 && bytes > 0 && secs > 0.5)
+	if (size > 0 && bytes > 0 && secs > 0.2)
 		snprintf(line + n, sizeof(line) - (size_t)n, ", ETA %.0f s",
 			 ((double)size - bytes) * secs / bytes);
 	log_progress(line);

@@ -137,6 +137,16 @@ static struct json_object *stats_tree(const struct pipeline *p, const struct cap
 		struct json_object *k = json_object_new_object();
 
 		capture_stats_json((struct capture *)cap, k);
+		if (skip_zeros) { /* the backends' own counters, filtered the same way */
+			struct json_object *nz = json_object_new_object();
+
+			json_object_object_foreach(k, key,
+						   v) if (!json_object_is_type(v, json_type_int) ||
+							  json_object_get_int64(v))
+				json_object_object_add(nz, key, json_object_get(v));
+			json_object_put(k);
+			k = nz;
+		}
 		json_object_object_add(fields, "kernel", k);
 	}
 	json_object_object_add(fields, "flows", flow_fields(f, pipeline_flow_count(p)));
