@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -231,6 +232,20 @@ static void log_start_read(const struct config *cfg, const char *file, const str
 	log_write(LOG_INFO, "main", f, "reading capture file");
 }
 
+/* SIGUSR1's default action is to end the process: a monitoring job asking
+ * for the counters while the daemon starts (loading BPF can take a second)
+ * or reads a file must not kill it. Blocked here, read from the event
+ * loop's signalfd once it runs (live), pending and harmless otherwise. */
+static void block_usr1(void)
+{
+	sigset_t s;
+
+	sigemptyset(&s);
+	sigaddset(&s, SIGUSR1);
+	if (sigprocmask(SIG_BLOCK, &s, NULL))
+		log_warn("main", "blocking SIGUSR1: %s", strerror(errno));
+}
+
 static int run_read(const struct config *cfg, const char *file)
 {
 	struct output *outs[CONFIG_MAX_OUTPUTS] = { 0 };
@@ -241,6 +256,7 @@ static int run_read(const struct config *cfg, const char *file)
 	int ret = EXIT_RUNTIME;
 	char err[512];
 
+	block_usr1();
 	cap = capture_pcap_open_file(file, err, sizeof(err));
 	if (!cap) {
 		log_error("capture", "%s", err);
@@ -400,6 +416,7 @@ static int run_live(const struct config *cfg)
 	char *filter = NULL;
 	char err[512];
 
+	block_usr1();
 	/* Without the socket (notify_init logged why) systemd never hears
 	 * READY=1: a Type=notify unit fails its start. Capture runs anyway. */
 	if (notify_init())
