@@ -73,6 +73,8 @@ run "check-config valid" 0 "configuration is valid" -- --config "$TMP/good.yml" 
 JA4SENTINEL_FLOW_TIMEOUT=0 run "bad env named" 2 "JA4SENTINEL_FLOW_TIMEOUT" -- --check-config --config "$TMP/good.yml"
 run "bad --mode" 2 "--mode" -- --mode turbo --check-config --config "$TMP/good.yml"
 run "-i and --interface" 0 "configuration is valid" -- -i lo --interface lo --check-config -c "$TMP/good.yml"
+JA4SENTINEL_INTERFACE=eth9 run "-i over the environment" 0 '"interface":"lo"' -- -i lo --check-config -c "$TMP/good.yml"
+JA4SENTINEL_INTERFACE=eth9 run "environment interface without -i" 0 '"interface":"eth9"' -- --check-config -c "$TMP/good.yml"
 run "-i empty" 2 '-i \\"\\"' -- -i "" --check-config -c "$TMP/good.yml"
 printf 'outputs:\n  - type: file\n    params:\n      path: %s/no/such/dir/out.json\n' "$TMP" >"$TMP/badout.yml"
 # An empty Ethernet capture: the read gets as far as opening the outputs.
