@@ -89,8 +89,13 @@ int loop_run_file(struct capture *cap, struct pipeline *p, struct output *const 
 	int64_t pos;
 	int rc;
 
-	for (uint32_t i = 0; i < n_outs; i++)
+	for (uint32_t i = 0; i < n_outs; i++) {
 		output_set_lossless(outs[i], true); /* offline: wait for a slow reader */
+		/* Records on the same terminal would be written into the middle
+		 * of the progress line: they are the progress then. */
+		if (!strcmp(output_name(outs[i]), "stdout") && isatty(STDOUT_FILENO))
+			tty = false;
+	}
 	capture_pcap_file_pos(cap, &pos, &rp.size);
 	rp.next = rp.start + LOOP_PROGRESS_MS * 1000000ULL;
 	while ((rc = capture_pcap_next(cap, &pkt, err, errlen)) == 1) {

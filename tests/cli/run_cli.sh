@@ -113,7 +113,8 @@ CAP_CHECKS=("read ok" "read gives one record" "records are JSON" "env ports filt
 	"local_ips keeps the server's hello" "other local ip read" "local_ips drops other servers"
 	"truncated capture" "truncated capture: no record"
 	"pipe: first record before the writer ends" "pipe: every record" "terminal: read progress"
-	"terminal: progress erased at the end" "no terminal: no progress")
+	"terminal: progress erased at the end" "records on the terminal: no progress"
+	"no terminal: no progress")
 if [ -f "$CAP" ]; then
 	before=$((PASS + FAIL))
 	run "read ok" 0 '"final stats"' -- --read "$CAP"
@@ -155,9 +156,13 @@ if [ -f "$CAP" ]; then
 			ok "terminal: read progress" || bad "terminal: read progress" "$(od -c "$TMP/progress" | head -20)"
 		grep -aqE $'\r\033\\[K[0-9:.]+ INFO  stats: final stats' "$TMP/progress" &&
 			ok "terminal: progress erased at the end" || bad "terminal: progress erased at the end" "$(od -c "$TMP/progress" | tail -20)"
+		# Records on the terminal too: they would land inside the progress line.
+		script -qec "python3 $HERE/slow_pcap.py $CAP 3 0.3 | $BIN -r -" /dev/null >"$TMP/progress2" 2>&1 || true
+		grep -aq 'reading:' "$TMP/progress2" && bad "records on the terminal: no progress" "$(cat "$TMP/progress2")" || ok "records on the terminal: no progress"
 	else
 		skip "terminal: read progress" "script (util-linux) not installed"
 		skip "terminal: progress erased at the end" "script (util-linux) not installed"
+		skip "records on the terminal: no progress" "script (util-linux) not installed"
 	fi
 	python3 "$HERE/slow_pcap.py" "$CAP" 3 0.3 | "$BIN" -r - >/dev/null 2>"$TMP/noprogress"
 	grep -q 'reading:' "$TMP/noprogress" && bad "no terminal: no progress" "$(cat "$TMP/noprogress")" || ok "no terminal: no progress"
