@@ -240,7 +240,13 @@ static const char *help_of(const char *key)
 static void metric_name(char *out, size_t len, const char *group, const char *key,
 			const char *suffix)
 {
-	int n = snprintf(out, len, "ja4sentinel_%s_%s%s", group, key, suffix);
+	size_t g = strlen(group);
+	int n;
+
+	/* kernel.kernel_dropped: ja4sentinel_kernel_dropped_total */
+	if (!strncmp(key, group, g) && key[g] == '_')
+		key += g + 1;
+	n = snprintf(out, len, "ja4sentinel_%s_%s%s", group, key, suffix);
 
 	for (char *c = out; n > 0 && *c; c++)
 		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||

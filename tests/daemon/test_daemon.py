@@ -488,6 +488,7 @@ def test_live_state(tmp, lst):
     assert types["ja4sentinel_output_queued"] == "gauge"
     assert series[("ja4sentinel_output_sent_total", (("output", "stdout"),))] == 7
     assert series[("ja4sentinel_flows_syns_total", ())] >= 7
+    assert ("ja4sentinel_kernel_dropped_total", ()) in series, "pcap's kernel counters"
     info = [dict(labels) for (name, labels), v in series.items()
             if name == "ja4sentinel_info" and v == 1]
     assert info and info[0]["mode"] == "pcap" and info[0]["interfaces"] == "lo", info
