@@ -105,6 +105,15 @@ $(BUILD)/bpf/ja4sentinel.skel.h: $(BUILD)/bpf/ja4sentinel.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name ja4sentinel_bpf > $@ 2> $@.log || { cat $@.log; false; }
 
+# Library versions this build was compiled against, for --version: libxdp
+# and libpcap have no version macro in their headers.
+$(BUILD)/obj/capture_bpf.o: ALL_CFLAGS += \
+	-DJ4S_BUILT_LIBXDP='"$(shell $(PKG_CONFIG) --modversion libxdp 2>/dev/null || echo unknown)"'
+$(BUILD)/obj/main.o: ALL_CFLAGS += \
+	-DJ4S_BUILT_LIBYAML='"$(shell $(PKG_CONFIG) --modversion yaml-0.1 2>/dev/null || echo unknown)"'
+$(BUILD)/obj/capture_pcap.o: ALL_CFLAGS += \
+	-DJ4S_BUILT_LIBPCAP='"$(shell $(PKG_CONFIG) --modversion libpcap 2>/dev/null || echo unknown)"'
+
 $(BUILD)/obj/%.o: user/%.c | $(BUILD)/obj
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@

@@ -61,7 +61,9 @@ struct config {
 	bool fp_ja4t; /* fingerprints.ja4t */
 	struct config_output outputs[CONFIG_MAX_OUTPUTS];
 	uint32_t n_outputs;
-	bool outputs_set; /* outputs came from the file */
+	bool outputs_set;                       /* outputs came from the file */
+	char metrics_textfile[CONFIG_PATH_MAX]; /* metrics.textfile, "" = off */
+	uint32_t metrics_period_sec;            /* metrics.period_sec */
 };
 
 void config_defaults(struct config *c);

@@ -5,11 +5,15 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <json-c/json.h>
+#include <openssl/crypto.h>
+#include <openssl/opensslv.h>
+#include <yaml.h>
 #include "capture.h"
 #include "config.h"
 #include "defaults.h"
@@ -29,7 +33,8 @@
 struct opts {
 	const char *config;
 	const char *read;
-	const char *mode; /* --mode, over the file and the environment */
+	const char *mode;  /* --mode, over the file and the environment */
+	const char *iface; /* -i, over the file and the environment */
 	bool config_given;
 	bool check_config;
 };
@@ -42,16 +47,21 @@ static void usage(FILE *f)
 		"per hello to the configured outputs.\n"
 		"\n"
 		"Options:\n"
-		"  --config FILE, -config FILE  configuration file (default %s;\n"
-		"                               built-in defaults when it does not exist)\n"
-		"  --read FILE                  fingerprint a .pcap/.pcapng file (\"-\" = stdin)\n"
+		"  -c, --config FILE            configuration file (default %s;\n"
+		"                               built-in defaults when it does not exist);\n"
+		"                               -config FILE as the Go daemon took it\n"
+		"  -i, --interface IFACE        capture on IFACE (\"any\" = every up interface\n"
+		"                               but lo in the eBPF modes; \"lo\" to see this\n"
+		"                               machine's own connections)\n"
+		"  -r, --read FILE              fingerprint a .pcap/.pcapng file (\"-\" = stdin)\n"
 		"                               and exit; without listen_ports in the config or\n"
 		"                               JA4SENTINEL_PORTS, every TCP port is examined\n"
-		"  --mode MODE                  capture mode: auto, tc, xdp, pcap\n"
+		"  -m, --mode MODE              capture mode: auto, tc, xdp, pcap\n"
 		"  --check-config               validate the configuration and exit\n"
-		"  --version                    print the version and exit\n"
-		"  --help                       print this help and exit\n"
+		"  -V, --version                print the version and the features built in\n"
+		"  -h, --help                   print this help and exit\n"
 		"\n"
+		"-i and -m override the file and the environment.\n"
 		"Environment: JA4SENTINEL_INTERFACE, JA4SENTINEL_PORTS, JA4SENTINEL_BPF_FILTER,\n"
 		"JA4SENTINEL_FLOW_TIMEOUT, JA4SENTINEL_PACKET_BUFFER_SIZE,\n"
 		"JA4SENTINEL_CAPTURE_MODE, JA4SENTINEL_SENSOR_ID override the file.\n"
@@ -60,12 +70,42 @@ static void usage(FILE *f)
 		DEF_CONFIG_PATH);
 }
 
+/* --version: what this binary can do, and with which libraries (built
+ * with, running with), for a bug report or a check before deploying. */
+static void print_version(FILE *f)
+{
+	fprintf(f, "ja4sentinel %s\n", J4S_VERSION);
+	capture_bpf_print_versions(f);
+	capture_pcap_print_version(f);
+	fprintf(f, "OpenSSL    %s (built with %s)\n", OpenSSL_version(OPENSSL_VERSION),
+		OPENSSL_VERSION_TEXT);
+	fprintf(f, "json-c     %s (built with %s)\n", json_c_version(), JSON_C_VERSION);
+#ifdef J4S_BUILT_LIBYAML
+	fprintf(f, "libyaml    %s (built with %s)\n", yaml_get_version_string(), J4S_BUILT_LIBYAML);
+#else
+	fprintf(f, "libyaml    %s\n", yaml_get_version_string());
+#endif
+}
+
 /* 1 = continue, 0 = done (exit 0), -1 = usage error. */
 static int parse_args(int argc, char **argv, struct opts *o)
 {
-	enum { O_CONFIG = 256, O_READ, O_MODE, O_CHECK, O_VERSION, O_HELP };
+	/* The short forms are the long ones' values: tcpdump's habits (-i, -r)
+	 * and the usual -c, -m, -V, -h. getopt_long_only still takes the Go
+	 * daemon's -config: a dash and several letters is tried as a long
+	 * option first, a dash and one letter as a short one. */
+	enum {
+		O_CONFIG = 'c',
+		O_READ = 'r',
+		O_MODE = 'm',
+		O_IFACE = 'i',
+		O_VERSION = 'V',
+		O_HELP = 'h',
+		O_CHECK = 256
+	};
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, O_CONFIG },
+		{ "interface", required_argument, NULL, O_IFACE },
 		{ "read", required_argument, NULL, O_READ },
 		{ "mode", required_argument, NULL, O_MODE },
 		{ "check-config", no_argument, NULL, O_CHECK },
@@ -77,7 +117,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 
 	o->config = DEF_CONFIG_PATH;
 	opterr = 0;
-	while ((c = getopt_long_only(argc, argv, "", longopts, NULL)) != -1) {
+	while ((c = getopt_long_only(argc, argv, ":c:i:r:m:Vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case O_CONFIG:
 			o->config = optarg;
@@ -89,11 +129,14 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case O_MODE:
 			o->mode = optarg;
 			break;
+		case O_IFACE:
+			o->iface = optarg;
+			break;
 		case O_CHECK:
 			o->check_config = true;
 			break;
 		case O_VERSION:
-			printf("ja4sentinel %s\n", J4S_VERSION);
+			print_version(stdout);
 			return 0;
 		case O_HELP:
 			usage(stdout);
@@ -125,6 +168,14 @@ static int load_config(const struct opts *o, struct config *cfg)
 			 o->mode);
 		goto bad;
 	}
+	if (o->iface) {
+		if (!*o->iface || strlen(o->iface) >= sizeof(cfg->interface)) {
+			snprintf(err, sizeof(err), "-i \"%s\": expected an interface name or any",
+				 o->iface);
+			goto bad;
+		}
+		snprintf(cfg->interface, sizeof(cfg->interface), "%s", o->iface);
+	}
 	log_set_level(cfg->log_level);
 	return 0;
 bad:
@@ -142,8 +193,15 @@ static int open_outputs(const struct config *cfg, struct output **outs, uint32_t
 			continue;
 		outs[*n] = output_open(co);
 		if (!outs[*n]) {
-			log_error("output", "output %s (config line %d): %s",
-				  config_output_type_str(co->type), co->line, strerror(errno));
+			/* The path first: it is what the operator has to fix. */
+			if (co->path[0])
+				log_error("output", "%s: %s (output %s, config line %d)", co->path,
+					  strerror(errno), config_output_type_str(co->type),
+					  co->line);
+			else
+				log_error("output", "output %s (config line %d): %s",
+					  config_output_type_str(co->type), co->line,
+					  strerror(errno));
 			return -1;
 		}
 		(*n)++;
@@ -174,6 +232,20 @@ static void log_start_read(const struct config *cfg, const char *file, const str
 	log_write(LOG_INFO, "main", f, "reading capture file");
 }
 
+/* SIGUSR1's default action is to end the process: a monitoring job asking
+ * for the counters while the daemon starts (loading BPF can take a second)
+ * or reads a file must not kill it. Blocked here, read from the event
+ * loop's signalfd once it runs (live), pending and harmless otherwise. */
+static void block_usr1(void)
+{
+	sigset_t s;
+
+	sigemptyset(&s);
+	sigaddset(&s, SIGUSR1);
+	if (sigprocmask(SIG_BLOCK, &s, NULL))
+		log_warn("main", "blocking SIGUSR1: %s", strerror(errno));
+}
+
 static int run_read(const struct config *cfg, const char *file)
 {
 	struct output *outs[CONFIG_MAX_OUTPUTS] = { 0 };
@@ -184,6 +256,7 @@ static int run_read(const struct config *cfg, const char *file)
 	int ret = EXIT_RUNTIME;
 	char err[512];
 
+	block_usr1();
 	cap = capture_pcap_open_file(file, err, sizeof(err));
 	if (!cap) {
 		log_error("capture", "%s", err);
@@ -307,6 +380,13 @@ static void log_start_live(const struct config *cfg, const struct capture *cap, 
 	json_object_object_add(f, "mode",
 			       json_object_new_string(capture_mode_name(capture_get_mode(cap))));
 	json_object_object_add(f, "interface", json_object_new_string(cfg->interface));
+	/* What interface any became: the eBPF modes leave loopback out (their
+	 * bpf line above says so), pcap's any device has every interface. */
+	json_object_object_add(f, "interfaces",
+			       json_object_new_string(capture_ifaces(cap) ? capture_ifaces(cap)
+						      : !strcmp(cfg->interface, "any")
+							      ? "all, lo included (pcap any device)"
+							      : cfg->interface));
 	json_object_object_add(f, "link_type", json_object_new_string(capture_link_name(cap)));
 	json_object_object_add(f, "listen_ports", ports);
 	json_object_object_add(f, "local_ips", local_ips_json(cfg));
@@ -317,6 +397,9 @@ static void log_start_live(const struct config *cfg, const struct capture *cap, 
 								"j4s_local, j4s_excl)"
 							      : filter));
 	json_object_object_add(f, "outputs", jo);
+	if (cfg->metrics_textfile[0])
+		json_object_object_add(f, "metrics_textfile",
+				       json_object_new_string(cfg->metrics_textfile));
 	json_object_object_add(f, "config",
 			       json_object_new_string(cfg->file[0] ? cfg->file : "(defaults)"));
 	json_object_object_add(f, "version", json_object_new_string(J4S_VERSION));
@@ -333,6 +416,7 @@ static int run_live(const struct config *cfg)
 	char *filter = NULL;
 	char err[512];
 
+	block_usr1();
 	/* Without the socket (notify_init logged why) systemd never hears
 	 * READY=1: a Type=notify unit fails its start. Capture runs anyway. */
 	if (notify_init())
@@ -357,10 +441,16 @@ static int run_live(const struct config *cfg)
 		goto out;
 	}
 	log_start_live(cfg, cap, filter, outs, n_outs);
+	stats_setup(&(struct stats_live){
+		.textfile = cfg->metrics_textfile,
+		.period_sec = cfg->metrics_period_sec,
+		.ifaces = capture_ifaces(cap) ? capture_ifaces(cap) : cfg->interface,
+	});
 	if (loop_run_live(cap, p, outs, n_outs, err, sizeof(err)))
 		log_error("main", "%s", err);
 	else
 		ret = EXIT_OK;
+	stats_stop();
 	stats_log(p, cap, outs, n_outs, true);
 out:
 	capture_close(cap);
@@ -370,6 +460,31 @@ out:
 	free(filter);
 	notify_close();
 	return ret;
+}
+
+/* The verdict, with what the daemon would do: an operator checks the file
+ * before a restart and sees the settings that matter at a glance. */
+static void log_check_config(const struct config *cfg)
+{
+	struct json_object *f = json_object_new_object();
+	struct json_object *ports = json_object_new_array(), *jo = json_object_new_array();
+
+	for (uint32_t i = 0; i < cfg->n_ports; i++)
+		json_object_array_add(ports, json_object_new_int(cfg->ports[i]));
+	for (uint32_t i = 0; i < cfg->n_outputs; i++)
+		if (cfg->outputs[i].enabled)
+			json_object_array_add(jo, json_object_new_string(config_output_type_str(
+							  cfg->outputs[i].type)));
+	json_object_object_add(f, "capture_mode",
+			       json_object_new_string(capture_mode_name(cfg->capture_mode)));
+	json_object_object_add(f, "interface", json_object_new_string(cfg->interface));
+	json_object_object_add(f, "listen_ports", ports);
+	json_object_object_add(f, "outputs", jo);
+	if (cfg->metrics_textfile[0])
+		json_object_object_add(f, "metrics_textfile",
+				       json_object_new_string(cfg->metrics_textfile));
+	log_write(LOG_INFO, "config", f, "configuration is valid: %s",
+		  cfg->file[0] ? cfg->file : "(built-in defaults)");
 }
 
 int main(int argc, char **argv)
@@ -386,8 +501,7 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (o.check_config) {
-		log_info("config", "configuration is valid: %s",
-			 cfg.file[0] ? cfg.file : "(built-in defaults)");
+		log_check_config(&cfg);
 		ret = EXIT_OK;
 	} else if (o.read) {
 		ret = run_read(&cfg, o.read);
