@@ -10,7 +10,7 @@
 /* Limits the kernel program shares (hello sizes, byte and segment caps). */
 #include "abi.h"
 
-#define J4S_VERSION "0.1.0"
+#define J4S_VERSION "2.0.0"
 
 /* Default configuration file; absent file = built-in defaults. */
 #define DEF_CONFIG_PATH "/etc/ja4sentinel/config.yml"
