@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -23,23 +24,58 @@
 #include "pipeline.h"
 #include "stats.h"
 
-/* How long the end of a read waits for outputs to take the last records. */
-#define LOOP_READ_FLUSH_MS 30000
+/*
+ * SIGINT/SIGTERM during a read: the first stops reading, the records found
+ * so far are flushed and the final stats logged; a second exits at once.
+ * A flag set by a handler rather than the live loop's signalfd: the read
+ * loop has no fd to wait on. No SA_RESTART, so a read blocked on a pipe
+ * (--read -) returns at the signal instead of waiting for more input.
+ */
+static volatile sig_atomic_t read_stop;
+
+static void on_read_signal(int sig)
+{
+	if (read_stop)
+		_exit(128 + sig);
+	read_stop = sig;
+}
+
+static int read_signals(bool on, struct sigaction *old)
+{
+	struct sigaction sa = { .sa_handler = on_read_signal };
+
+	if (!on)
+		return sigaction(SIGINT, &old[0], NULL) | sigaction(SIGTERM, &old[1], NULL);
+	read_stop = 0;
+	sigemptyset(&sa.sa_mask);
+	return sigaction(SIGINT, &sa, &old[0]) | sigaction(SIGTERM, &sa, &old[1]);
+}
 
 int loop_run_file(struct capture *cap, struct pipeline *p, struct output *const *outs,
 		  uint32_t n_outs, char *err, size_t errlen)
 {
+	struct sigaction old[2];
 	struct packet pkt;
-	int rc;
+	int rc = 0;
 
+	if (read_signals(true, old)) {
+		snprintf(err, errlen, "sigaction: %s", strerror(errno));
+		return -1;
+	}
 	for (uint32_t i = 0; i < n_outs; i++)
 		output_set_lossless(outs[i], true); /* offline: wait for a slow reader */
-	while ((rc = capture_pcap_next(cap, &pkt, err, errlen)) == 1)
+	while (!read_stop && (rc = capture_pcap_next(cap, &pkt, err, errlen)) == 1)
 		pipeline_packet(p, &pkt);
+	if (read_stop)
+		log_info("main", "%s: stopped reading; writing the records found so far",
+			 strsignal(read_stop));
 	for (uint32_t i = 0; i < n_outs; i++)
-		if (output_flush(outs[i], LOOP_READ_FLUSH_MS))
+		if (output_finish(outs[i]))
 			log_warn("output", "%s: %u record(s) not delivered at the end of the read",
 				 output_name(outs[i]), output_queued(outs[i]));
+	read_signals(false, old);
+	if (read_stop)
+		return read_stop; /* a read cut short by the signal is no error */
 	return rc < 0 ? -1 : 0;
 }
 
