@@ -73,7 +73,8 @@ int loop_run_file(struct capture *cap, struct pipeline *p, struct output *const 
 		if (output_finish(outs[i]))
 			log_warn("output", "%s: %u record(s) not delivered at the end of the read",
 				 output_name(outs[i]), output_queued(outs[i]));
-	read_signals(false, old);
+	if (read_signals(false, old))
+		log_warn("main", "sigaction (restoring SIGINT/SIGTERM): %s", strerror(errno));
 	if (read_stop)
 		return read_stop; /* a read cut short by the signal is no error */
 	return rc < 0 ? -1 : 0;
