@@ -304,12 +304,16 @@ fi
 # --nodeps: the tree's rpm database holds only these packages, not systemd,
 # libpcap, json-c, ... that both Require. Scriptlets do run (no --noscripts):
 # the tree gets a /bin/sh (dash and its libraries), the new binary's
-# libraries (the restart trigger runs --check-config in the tree) and a
-# systemctl/systemd-tmpfiles that only write their arguments to /calls.log,
-# so the scriptlets' systemd calls on upgrade are checked, not assumed.
+# libraries (the restart trigger runs --check-config in the tree), the few
+# commands the scriptlets use (mkdir, touch, rm), and a systemctl and
+# systemd-tmpfiles that write their arguments to /calls.log, systemctl also
+# keeping the service's state in /active (is-active, stop, start, restart,
+# try-restart), so the scriptlets' effect on upgrade is checked, not
+# assumed.
 # shellcheck disable=SC2016 # rpm macros and spec text, not shell
 GO_STANDIN_SPEC='%global debug_package %{nil}
 %bcond_with owncfg
+%bcond_with stoppreun
 Name:      ja4sentinel
 Version:   1.1.12
 Release:   1
@@ -329,6 +333,11 @@ cp %{buildroot}/etc/ja4sentinel/config.yml.default %{buildroot}/usr/share/ja4sen
 printf "[Unit]\nDescription=ja4sentinel TLS fingerprinting daemon\nAfter=network.target\n[Service]\nType=notify\nExecStart=/usr/bin/ja4sentinel -config /etc/ja4sentinel/config.yml\nExecReload=/bin/kill -HUP \$MAINPID\nRestart=on-failure\nWatchdogSec=30\nTimeoutStopSec=2\n[Install]\nWantedBy=multi-user.target\n" \
   >%{buildroot}/usr/lib/systemd/system/ja4sentinel.service
 printf "/var/log/ja4sentinel/*.log {\n  daily\n}\n" >%{buildroot}/etc/logrotate.d/ja4sentinel
+%if %{with stoppreun}
+%preun
+# Badly written: stops the service on upgrade too.
+/usr/bin/systemctl stop ja4sentinel.service >/dev/null 2>&1 || :
+%endif
 %postun
 # As %%systemd_postun: a reload, no restart (the worst case for us).
 /usr/bin/systemctl daemon-reload >/dev/null 2>&1 || :
@@ -352,7 +361,9 @@ UPGRADE_CHECKS=("build the Go stand-in RPMs (1.1.12)" "upgrade: 2.0.0 installed,
 	"upgrade: operator config.yml byte-identical, ours as config.yml.rpmnew"
 	"upgrade: every Go path present and owned by 2.0.0"
 	"upgrade: new binary accepts the Go operator config"
-	"upgrade: daemon-reload and try-restart after the Go package is removed"
+	"upgrade: daemon-reload and restart after the Go package is removed"
+	"upgrade: Go scriptlets that stop the service: running again"
+	"upgrade: a stopped service stays stopped"
 	"upgrade: Go package owning config.yml (noreplace), edited: kept"
 	"upgrade: Go package owning config.yml (noreplace), unedited: replaced by ours"
 	"upgrade: config rejected by 2.0.0: no restart, message names the key"
@@ -374,19 +385,31 @@ make_root() {
 	# no mknod (nor a /tmp mounted without nodev).
 	mkdir -p "$r/dev" && : >"$r/dev/null"
 	cp /usr/bin/dash "$r/usr/bin/sh"
-	for lib in $(ldd /usr/bin/dash "$NEWBIN" | grep -o '/[^ ]*'); do
+	cp /usr/bin/mkdir /usr/bin/touch /usr/bin/rm "$r/usr/bin/"
+	for lib in $(ldd /usr/bin/dash /usr/bin/mkdir /usr/bin/touch /usr/bin/rm "$NEWBIN" | grep -o '/[^ ]*'); do
 		cp -L --parents "$lib" "$r/" 2>/dev/null || true
 	done
-	printf '#!/bin/sh\necho "systemctl $*" >>/calls.log\n' >"$r/usr/bin/systemctl"
+	cat >"$r/usr/bin/systemctl" <<'SH'
+#!/bin/sh
+echo "systemctl $*" >>/calls.log
+case "$1" in
+is-active) [ -e /active ] ;;
+stop) rm -f /active ;;
+start | restart) : >/active ;;
+try-restart) [ ! -e /active ] || : >/active ;;
+esac
+SH
 	printf '#!/bin/sh\necho "systemd-tmpfiles $*" >>/calls.log\n' >"$r/usr/bin/systemd-tmpfiles"
 	chmod 0755 "$r/usr/bin/systemctl" "$r/usr/bin/systemd-tmpfiles"
 	rpm --root "$r" --initdb
 }
-# go_install ROOT GO_RPM [CONFIG]: the Go package, then the operator's file.
+# go_install ROOT GO_RPM [CONFIG]: the Go package, then the operator's
+# file; the service is running.
 go_install() {
 	make_root "$1" && rpm --root "$1" -i --nodeps $RPM_DEB "$2" || return 1
 	if [ -n "${3:-}" ]; then cp "$3" "$1/etc/ja4sentinel/config.yml"; fi
 	: >"$1/calls.log"
+	: >"$1/active"
 }
 upgrade() { # ROOT: our RPM over it; stderr kept in ROOT.err
 	rpm --root "$1" -U --nodeps $RPM_DEB "$RPM" 2>"$1.err" || { cat "$1.err"; return 1; }
@@ -409,7 +432,8 @@ else
 			"${@:2}" "$GO/SPECS/go.spec" >"$GO/$1.log" 2>&1 || { cat "$GO/$1.log" >&2; return 1; }
 		ls "$GO/$1"/RPMS/*/ja4sentinel-1.1.12-1.*.rpm
 	}
-	if GO_RPM=$(gobuild plain) && GO_RPM_OWN=$(gobuild owncfg --with owncfg); then
+	if GO_RPM=$(gobuild plain) && GO_RPM_OWN=$(gobuild owncfg --with owncfg) &&
+		GO_RPM_STOP=$(gobuild stoppreun --with stoppreun); then
 		ok "build the Go stand-in RPMs (1.1.12)"
 		R=$TMP/root-go
 		if go_install "$R" "$GO_RPM" tests/packaging/go-config.yml && upgrade "$R"; then
@@ -429,18 +453,25 @@ else
 			check "upgrade: every Go path present and owned by 2.0.0" go_paths
 			check "upgrade: new binary accepts the Go operator config" \
 				"$R/usr/bin/ja4sentinel" --check-config --config "$R/etc/ja4sentinel/config.yml"
-			# The Go package's %postun reloads, our trigger reloads and restarts
-			# after it: the last two calls, in that order.
-			check "upgrade: daemon-reload and try-restart after the Go package is removed" bash -c \
-				"tail -n 2 '$R/calls.log' | diff - <(printf '%s\n' 'systemctl daemon-reload' 'systemctl try-restart ja4sentinel.service') ||
-				 { cat '$R/calls.log'; exit 1; }"
+			# Our %pre asks whether the service runs; the Go package's %postun
+			# reloads; our trigger reloads and restarts after it; %posttrans
+			# removes the note.
+			restarted() { # ROOT
+				local want
+				want=$(printf '%s\n' 'systemctl is-active --quiet ja4sentinel.service' \
+					'systemctl daemon-reload' 'systemctl restart ja4sentinel.service')
+				[ "$(head -n 1 "$1/calls.log")" = "$(head -n 1 <<<"$want")" ] &&
+					[ "$(tail -n 2 "$1/calls.log")" = "$(tail -n 2 <<<"$want")" ] && [ -e "$1/active" ] &&
+					[ ! -e "$1/var/lib/rpm-state/ja4sentinel/was-active" ] || { cat "$1/calls.log"; return 1; }
+			}
+			check "upgrade: daemon-reload and restart after the Go package is removed" restarted "$R"
 		else
 			skip_all "install or upgrade in the rpm --root tree failed" \
 				"upgrade: 2.0.0 installed, 1.1.12 gone" \
 				"upgrade: operator config.yml byte-identical, ours as config.yml.rpmnew" \
 				"upgrade: every Go path present and owned by 2.0.0" \
 				"upgrade: new binary accepts the Go operator config" \
-				"upgrade: daemon-reload and try-restart after the Go package is removed"
+				"upgrade: daemon-reload and restart after the Go package is removed"
 			bad "upgrade from the Go stand-in" "$(cat "$R.err" 2>/dev/null)"
 		fi
 		# Had the Go package owned config.yml as %config(noreplace) too: an
@@ -458,6 +489,19 @@ else
 				cmp packaging/config/config.yml "$r/etc/ja4sentinel/config.yml" &&
 				[ ! -e "$r/etc/ja4sentinel/config.yml.rpmnew" ]
 		}
+		stopped_by_go() {
+			local r=$TMP/root-stop
+			go_install "$r" "$GO_RPM_STOP" tests/packaging/go-config.yml && upgrade "$r" &&
+				grep -qx 'systemctl stop ja4sentinel.service' "$r/calls.log" && restarted "$r"
+		}
+		check "upgrade: Go scriptlets that stop the service: running again" stopped_by_go
+		stays_stopped() {
+			local r=$TMP/root-stopped
+			go_install "$r" "$GO_RPM" tests/packaging/go-config.yml && rm -f "$r/active" && upgrade "$r" &&
+				[ ! -e "$r/active" ] && tail -n 1 "$r/calls.log" | grep -qx 'systemctl try-restart ja4sentinel.service' ||
+				{ cat "$r/calls.log"; return 1; }
+		}
+		check "upgrade: a stopped service stays stopped" stays_stopped
 		check "upgrade: Go package owning config.yml (noreplace), edited: kept" own_edited
 		check "upgrade: Go package owning config.yml (noreplace), unedited: replaced by ours" own_unedited
 		# A key the new daemon rejects: the trigger says so, and does not
@@ -467,7 +511,7 @@ else
 			printf 'core:\n  listen_ports: [443]\n  flow_timout_sec: 5\n' >"$TMP/bad-go.yml"
 			go_install "$r" "$GO_RPM" "$TMP/bad-go.yml" && upgrade "$r" || return 1
 			if ! grep -q 'config.yml:3: core.flow_timout_sec: unknown key' "$r.err" ||
-				! grep -q 'service not restarted' "$r.err" || grep -q try-restart "$r/calls.log" ||
+				! grep -q 'service not restarted' "$r.err" || grep -q 'restart ja4sentinel' "$r/calls.log" ||
 				! cmp "$TMP/bad-go.yml" "$r/etc/ja4sentinel/config.yml"; then
 				cat "$r.err" "$r/calls.log"
 				return 1
@@ -476,12 +520,13 @@ else
 		check "upgrade: config rejected by 2.0.0: no restart, message names the key" rejected
 	else
 		bad "build the Go stand-in RPMs (1.1.12)" "$(cat "$GO"/*.log 2>/dev/null | tail -n 20)"
-		skip_all "no Go stand-in RPM" "${UPGRADE_CHECKS[@]:1:8}"
+		skip_all "no Go stand-in RPM" "${UPGRADE_CHECKS[@]:1:10}"
 	fi
 	check "rpm -qp --scripts/--triggers: restart on upgrade" bash -c \
 		"rpm -qp --scripts '$RPM' | sed -n '/^postuninstall/,\$p' | grep -q 'try-restart ja4sentinel.service' &&
 		 rpm -qp --triggers '$RPM' | grep -q '^triggerpostun scriptlet .* -- ja4sentinel < 2.0.0' &&
-		 rpm -qp --triggers '$RPM' | grep -q 'try-restart ja4sentinel.service'"
+		 rpm -qp --triggers '$RPM' | grep -q 'systemctl restart ja4sentinel.service' &&
+		 rpm -qp --scripts '$RPM' | sed -n '/^preinstall/,/^postinstall/p' | grep -q 'is-active --quiet ja4sentinel.service'"
 fi
 
 finish
