@@ -275,6 +275,8 @@ install: all
 	$(Q)$(INSTALL) -m 0644 packaging/tmpfiles/ja4sentinel.conf $(DESTDIR)$(TMPFILESDIR)/ja4sentinel.conf
 	$(Q)$(INSTALL) -m 0644 packaging/logrotate/ja4sentinel $(DESTDIR)$(SYSCONFDIR)/logrotate.d/ja4sentinel
 	$(Q)$(INSTALL) -m 0644 packaging/config/config.yml $(DESTDIR)$(DATADIR)/ja4sentinel/config.yml
+	@# The Go package's name for the default to copy from (docs/migrating.md).
+	$(Q)$(INSTALL) -m 0644 packaging/config/config.yml $(DESTDIR)$(SYSCONFDIR)/ja4sentinel/config.yml.default
 	@# The live configuration is never overwritten (the RPM's %config(noreplace)).
 	$(Q)if [ -e $(DESTDIR)$(SYSCONFDIR)/ja4sentinel/config.yml ]; then \
 		echo "  kept     $(DESTDIR)$(SYSCONFDIR)/ja4sentinel/config.yml (default: $(DATADIR)/ja4sentinel/config.yml)"; \
@@ -291,6 +293,7 @@ uninstall:
 	$(call msg,UNINSTALL,$(DESTDIR)$(PREFIX))
 	$(Q)rm -f $(DESTDIR)$(BINDIR)/ja4sentinel $(DESTDIR)$(UNITDIR)/ja4sentinel.service \
 		$(DESTDIR)$(TMPFILESDIR)/ja4sentinel.conf $(DESTDIR)$(SYSCONFDIR)/logrotate.d/ja4sentinel \
+		$(DESTDIR)$(SYSCONFDIR)/ja4sentinel/config.yml.default \
 		$(DESTDIR)$(DATADIR)/ja4sentinel/config.yml $(DESTDIR)$(MANDIR)/man8/ja4sentinel.8 \
 		$(addprefix $(DESTDIR)$(DOCDIR)/,$(notdir $(PKG_DOCS)))
 	$(Q)rmdir $(DESTDIR)$(DATADIR)/ja4sentinel $(DESTDIR)$(DOCDIR) 2>/dev/null || true

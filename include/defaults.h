@@ -10,7 +10,7 @@
 /* Limits the kernel program shares (hello sizes, byte and segment caps). */
 #include "abi.h"
 
-#define J4S_VERSION "0.1.0"
+#define J4S_VERSION "2.0.0"
 
 /* Seconds between two writes of the Prometheus text file (metrics.period_sec):
  * node_exporter reads it at its scrape, typically every 15 to 60 s. */

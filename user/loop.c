@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -23,8 +24,32 @@
 #include "pipeline.h"
 #include "stats.h"
 
-/* How long the end of a read waits for outputs to take the last records. */
-#define LOOP_READ_FLUSH_MS 30000
+/*
+ * SIGINT/SIGTERM during a read: the first stops reading, the records found
+ * so far are flushed and the final stats logged; a second exits at once.
+ * A flag set by a handler rather than the live loop's signalfd: the read
+ * loop has no fd to wait on. No SA_RESTART, so a read blocked on a pipe
+ * (--read -) returns at the signal instead of waiting for more input.
+ */
+static volatile sig_atomic_t read_stop;
+
+static void on_read_signal(int sig)
+{
+	if (read_stop)
+		_exit(128 + sig);
+	read_stop = sig;
+}
+
+static int read_signals(bool on, struct sigaction *old)
+{
+	struct sigaction sa = { .sa_handler = on_read_signal };
+
+	if (!on)
+		return sigaction(SIGINT, &old[0], NULL) | sigaction(SIGTERM, &old[1], NULL);
+	read_stop = 0;
+	sigemptyset(&sa.sa_mask);
+	return sigaction(SIGINT, &sa, &old[0]) | sigaction(SIGTERM, &sa, &old[1]);
+}
 
 /* --read's progress line on a terminal: redrawn at most this often. */
 #define LOOP_PROGRESS_MS 500
@@ -84,11 +109,16 @@ int loop_run_file(struct capture *cap, struct pipeline *p, struct output *const 
 {
 	struct read_progress rp = { .start = clock_ns(CLOCK_MONOTONIC) };
 	bool tty = log_is_terminal();
+	struct sigaction old[2];
 	struct packet pkt;
 	uint64_t records = 0;
 	int64_t pos;
-	int rc;
+	int rc = 0;
 
+	if (read_signals(true, old)) {
+		snprintf(err, errlen, "sigaction: %s", strerror(errno));
+		return -1;
+	}
 	for (uint32_t i = 0; i < n_outs; i++) {
 		output_set_lossless(outs[i], true); /* offline: wait for a slow reader */
 		/* Records on the same terminal would be written into the middle
@@ -98,7 +128,7 @@ int loop_run_file(struct capture *cap, struct pipeline *p, struct output *const 
 	}
 	capture_pcap_file_pos(cap, &pos, &rp.size);
 	rp.next = rp.start + LOOP_PROGRESS_MS * 1000000ULL;
-	while ((rc = capture_pcap_next(cap, &pkt, err, errlen)) == 1) {
+	while (!read_stop && (rc = capture_pcap_next(cap, &pkt, err, errlen)) == 1) {
 		uint64_t now;
 
 		pipeline_packet(p, &pkt);
@@ -121,10 +151,17 @@ int loop_run_file(struct capture *cap, struct pipeline *p, struct output *const 
 	}
 	if (rp.shown)
 		log_progress(NULL);
+	if (read_stop)
+		log_info("main", "%s: stopped reading; writing the records found so far",
+			 strsignal(read_stop));
 	for (uint32_t i = 0; i < n_outs; i++)
-		if (output_flush(outs[i], LOOP_READ_FLUSH_MS))
+		if (output_finish(outs[i]))
 			log_warn("output", "%s: %u record(s) not delivered at the end of the read",
 				 output_name(outs[i]), output_queued(outs[i]));
+	if (read_signals(false, old))
+		log_warn("main", "sigaction (restoring SIGINT/SIGTERM): %s", strerror(errno));
+	if (read_stop)
+		return read_stop; /* a read cut short by the signal is no error */
 	return rc < 0 ? -1 : 0;
 }
 

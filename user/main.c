@@ -4,12 +4,14 @@
  * -> outputs, teardown. main only wires; the work is in the modules.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <json-c/json.h>
 #include <openssl/crypto.h>
 #include <openssl/opensslv.h>
@@ -33,6 +35,7 @@
 struct opts {
 	const char *config;
 	const char *read;
+	const char *write; /* -w: records to this file ("-" = stdout) only */
 	const char *mode;  /* --mode, over the file and the environment */
 	const char *iface; /* -i, over the file and the environment */
 	bool config_given;
@@ -54,8 +57,13 @@ static void usage(FILE *f)
 		"                               but lo in the eBPF modes; \"lo\" to see this\n"
 		"                               machine's own connections)\n"
 		"  -r, --read FILE              fingerprint a .pcap/.pcapng file (\"-\" = stdin)\n"
-		"                               and exit; without listen_ports in the config or\n"
-		"                               JA4SENTINEL_PORTS, every TCP port is examined\n"
+		"                               and exit; records go to stdout (or -w FILE):\n"
+		"                               the default file is not read, only a --config\n"
+		"                               named on the command line; without listen_ports\n"
+		"                               there or JA4SENTINEL_PORTS, every TCP port is\n"
+		"                               examined\n"
+		"  -w, --write FILE             records to FILE (created or truncated; \"-\" =\n"
+		"                               stdout) instead of the configured outputs\n"
 		"  -m, --mode MODE              capture mode: auto, tc, xdp, pcap\n"
 		"  --check-config               validate the configuration and exit\n"
 		"  -V, --version                print the version and the features built in\n"
@@ -66,7 +74,8 @@ static void usage(FILE *f)
 		"JA4SENTINEL_FLOW_TIMEOUT, JA4SENTINEL_PACKET_BUFFER_SIZE,\n"
 		"JA4SENTINEL_CAPTURE_MODE, JA4SENTINEL_SENSOR_ID override the file.\n"
 		"\n"
-		"Exit status: 0 success, 1 runtime failure, 2 usage or configuration error.\n",
+		"Exit status: 0 success, 1 runtime failure, 2 usage or configuration error,\n"
+		"130/143 --read stopped by SIGINT/SIGTERM (records found so far written).\n",
 		DEF_CONFIG_PATH);
 }
 
@@ -90,13 +99,14 @@ static void print_version(FILE *f)
 /* 1 = continue, 0 = done (exit 0), -1 = usage error. */
 static int parse_args(int argc, char **argv, struct opts *o)
 {
-	/* The short forms are the long ones' values: tcpdump's habits (-i, -r)
-	 * and the usual -c, -m, -V, -h. getopt_long_only still takes the Go
+	/* The short forms are the long ones' values: tcpdump's habits (-i, -r,
+	 * -w) and the usual -c, -m, -V, -h. getopt_long_only still takes the Go
 	 * daemon's -config: a dash and several letters is tried as a long
 	 * option first, a dash and one letter as a short one. */
 	enum {
 		O_CONFIG = 'c',
 		O_READ = 'r',
+		O_WRITE = 'w',
 		O_MODE = 'm',
 		O_IFACE = 'i',
 		O_VERSION = 'V',
@@ -107,6 +117,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "config", required_argument, NULL, O_CONFIG },
 		{ "interface", required_argument, NULL, O_IFACE },
 		{ "read", required_argument, NULL, O_READ },
+		{ "write", required_argument, NULL, O_WRITE },
 		{ "mode", required_argument, NULL, O_MODE },
 		{ "check-config", no_argument, NULL, O_CHECK },
 		{ "version", no_argument, NULL, O_VERSION },
@@ -117,7 +128,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 
 	o->config = DEF_CONFIG_PATH;
 	opterr = 0;
-	while ((c = getopt_long_only(argc, argv, ":c:i:r:m:Vh", longopts, NULL)) != -1) {
+	while ((c = getopt_long_only(argc, argv, ":c:i:r:w:m:Vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case O_CONFIG:
 			o->config = optarg;
@@ -125,6 +136,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case O_READ:
 			o->read = optarg;
+			break;
+		case 'w':
+		case O_WRITE:
+			o->write = optarg;
 			break;
 		case O_MODE:
 			o->mode = optarg;
@@ -155,13 +170,63 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	return 1;
 }
 
+/* -w FILE: one output instead of the configured ones ("-" = stdout). */
+static int write_output(struct config *cfg, const char *path, char *err, size_t errlen)
+{
+	struct config_output *co = &cfg->outputs[0];
+
+	memset(co, 0, sizeof(*co));
+	co->type = strcmp(path, "-") ? OUTPUT_FILE : OUTPUT_STDOUT;
+	co->enabled = true;
+	co->async_buffer = DEF_ASYNC_BUFFER;
+	cfg->n_outputs = 1;
+	if (co->type == OUTPUT_FILE && strlen(path) >= sizeof(co->path)) {
+		snprintf(err, errlen, "-w %s: path longer than %zu characters", path,
+			 sizeof(co->path) - 1);
+		return -1;
+	}
+	if (co->type == OUTPUT_FILE)
+		snprintf(co->path, sizeof(co->path), "%s", path);
+	return 0;
+}
+
+/*
+ * The -w file starts empty, as tcpdump -w's does (the file output itself
+ * appends, for logrotate): a second run does not add to the first one's
+ * records.
+ */
+static int truncate_write_file(const char *path)
+{
+	int fd;
+
+	if (!strcmp(path, "-"))
+		return 0;
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	if (fd < 0) {
+		log_error("output", "-w %s: %s", path, strerror(errno));
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
 static int load_config(const struct opts *o, struct config *cfg)
 {
 	char err[512];
 
 	config_defaults(cfg);
-	if (config_load(cfg, o->config, o->config_given, err, sizeof(err)) ||
-	    config_apply_env(cfg, err, sizeof(err)))
+	/*
+	 * --read on a production host must not feed old records to the live
+	 * correlator: the default file (and its outputs) is read only when
+	 * named with --config. The JA4SENTINEL_* variables still apply: they
+	 * are set by whoever runs the command and cannot add an output.
+	 */
+	if ((!o->read || o->config_given) &&
+	    config_load(cfg, o->config, o->config_given, err, sizeof(err)))
+		goto bad;
+	if (config_apply_env(cfg, err, sizeof(err)))
+		goto bad;
+	if (o->write && !o->check_config && write_output(cfg, o->write, err, sizeof(err)))
 		goto bad;
 	if (o->mode && config_parse_capture_mode(o->mode, &cfg->capture_mode)) {
 		snprintf(err, sizeof(err), "--mode \"%s\": expected auto, tc, xdp or pcap",
@@ -212,10 +277,10 @@ static int open_outputs(const struct config *cfg, struct output **outs, uint32_t
 }
 
 static void log_start_read(const struct config *cfg, const char *file, const struct capture *cap,
-			   bool all_ports)
+			   bool all_ports, struct output *const *outs, uint32_t n_outs)
 {
 	struct json_object *f = json_object_new_object();
-	struct json_object *ports = json_object_new_array();
+	struct json_object *ports = json_object_new_array(), *jo = json_object_new_array();
 
 	for (uint32_t i = 0; i < cfg->n_ports && !all_ports; i++)
 		json_object_array_add(ports, json_object_new_int(cfg->ports[i]));
@@ -227,8 +292,15 @@ static void log_start_read(const struct config *cfg, const char *file, const str
 			       all_ports ? json_object_new_string("all") : ports);
 	if (all_ports)
 		json_object_put(ports);
+	for (uint32_t i = 0; i < n_outs; i++)
+		json_object_array_add(jo, json_object_new_string(output_name(outs[i])));
+	json_object_object_add(f, "outputs", jo);
+	/* Say why an installed configuration is not in effect. */
 	json_object_object_add(f, "config",
-			       json_object_new_string(cfg->file[0] ? cfg->file : "(defaults)"));
+			       json_object_new_string(
+				       cfg->file[0] ? cfg->file
+						    : "(defaults: --read reads a "
+						      "configuration only with --config)"));
 	log_write(LOG_INFO, "main", f, "reading capture file");
 }
 
@@ -253,7 +325,7 @@ static int run_read(const struct config *cfg, const char *file)
 	struct pipeline *p = NULL;
 	struct capture *cap;
 	uint32_t n_outs = 0;
-	int ret = EXIT_RUNTIME;
+	int ret = EXIT_RUNTIME, rc;
 	char err[512];
 
 	block_usr1();
@@ -271,9 +343,12 @@ static int run_read(const struct config *cfg, const char *file)
 		log_error("main", "cannot set up the pipeline: %s", strerror(errno));
 		goto out;
 	}
-	log_start_read(cfg, file, cap, all_ports);
-	if (loop_run_file(cap, p, outs, n_outs, err, sizeof(err)))
+	log_start_read(cfg, file, cap, all_ports, outs, n_outs);
+	rc = loop_run_file(cap, p, outs, n_outs, err, sizeof(err));
+	if (rc < 0)
 		log_error("capture", "%s", err);
+	else if (rc > 0)
+		ret = 128 + rc; /* as a shell reports a command its signal ended */
 	else
 		ret = EXIT_OK;
 	stats_log(p, cap, outs, n_outs, true);
@@ -503,6 +578,8 @@ int main(int argc, char **argv)
 	if (o.check_config) {
 		log_check_config(&cfg);
 		ret = EXIT_OK;
+	} else if (o.write && truncate_write_file(o.write)) {
+		ret = EXIT_RUNTIME;
 	} else if (o.read) {
 		ret = run_read(&cfg, o.read);
 	} else {

@@ -171,6 +171,152 @@ if [ -f "$CAP" ]; then
 else
 	for c in "${CAP_CHECKS[@]}"; do skip "$c" "$CAP not found"; done
 fi
+# ---- --read on a production host (design.md §9) ----
+# Records go to stdout, or -w FILE, never to the outputs of the installed
+# /etc/ja4sentinel/config.yml unless --config names it; an unreachable
+# output is waited for once; SIGINT flushes what was found.
+TWO=$HERE/../data/synthetic/tcp-two-connections.pcap
+run "--read -w FILE" 0 "" -- --read "$TWO" -w "$TMP/w.json"
+[ ! -s "$TMP/out" ] && [ "$(grep -c '"ja4":' "$TMP/w.json")" = 2 ] && ok "-w: records in the file, none on stdout" ||
+	bad "-w: records in the file, none on stdout" "$(cat "$TMP/out" "$TMP/w.json")"
+run "--read --write FILE again" 0 "" -- --read "$TWO" --write "$TMP/w.json"
+[ "$(grep -c . "$TMP/w.json")" = 2 ] && ok "-w truncates: a second run replaces the records" ||
+	bad "-w truncates: a second run replaces the records" "$(cat "$TMP/w.json")"
+run "-w - is stdout" 0 "" -- --read "$TWO" -w -
+[ "$(records)" = 2 ] && ok "-w -: records on stdout" || bad "-w -: records on stdout" "$(cat "$TMP/out")"
+run "-w into a missing directory" 1 "nodir/w.json" -- --read "$TWO" -w "$TMP/nodir/w.json"
+printf 'outputs:\n  - type: file\n    params:\n      path: %s\n' "$TMP/cfg-out.json" >"$TMP/fileout.yml"
+run "-w replaces the configured outputs" 0 "" -- --config "$TMP/fileout.yml" --read "$TWO" -w "$TMP/w2.json"
+[ ! -e "$TMP/cfg-out.json" ] && [ "$(grep -c . "$TMP/w2.json")" = 2 ] && ok "-w: the config's file output not written" ||
+	bad "-w: the config's file output not written" "$(ls -l "$TMP")"
+
+# A datagram receiver counting what reaches SOCK until STOP exists.
+receiver() { # SOCK COUNT_FILE
+	/usr/bin/python3 - "$1" "$2" <<'PY' &
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(0.1)
+open(sys.argv[2] + ".ready", "w").close()
+n = 0
+while not os.path.exists(sys.argv[2] + ".stop"):
+    try:
+        s.recv(65536)
+        n += 1
+    except socket.timeout:
+        pass
+open(sys.argv[2], "w").write(str(n))
+PY
+	RECV_PID=$!
+	for _ in $(seq 100); do [ -e "$2.ready" ] && return 0; sleep 0.05; done
+	return 1
+}
+receiver_stop() { # COUNT_FILE: stop the receiver; the count is then in the file
+	touch "$1.stop"
+	wait "$RECV_PID"
+}
+
+# The installed configuration is faked in a private mount namespace: an
+# overlay with our ja4sentinel/ over /etc, seen by this process tree only
+# (the real /etc is never written).
+ETC_CHECKS=("fake /etc config is in effect (control: --check-config reads it)"
+	"--read with /etc config present: records on stdout"
+	"--read with /etc config present: nothing sent to its socket"
+	"--read --config /etc/...: records go to the configured socket")
+in_fake_etc() {
+	unshare -m bash -c 'mount --make-rprivate / && mount -t overlay j4s-etc -o "lowerdir=$1:/etc" /etc && shift && exec "$@"' \
+		_ "$TMP/etcadd" "$@"
+}
+if [ "$(id -u)" -ne 0 ] || ! command -v unshare >/dev/null; then
+	for c in "${ETC_CHECKS[@]}"; do skip "$c" "needs root and unshare (private mount namespace)"; done
+elif mkdir -p "$TMP/etcadd/ja4sentinel" &&
+	printf 'core:\n  sensor_id: from-etc\noutputs:\n  - type: unix_socket\n    params:\n      socket_path: %s\n' \
+		"$TMP/live.sock" >"$TMP/etcadd/ja4sentinel/config.yml" &&
+	! in_fake_etc true 2>/dev/null; then
+	for c in "${ETC_CHECKS[@]}"; do skip "$c" "cannot mount an overlay on /etc in a mount namespace"; done
+else
+	receiver "$TMP/live.sock" "$TMP/live.count"
+	in_fake_etc "$BIN" --check-config >"$TMP/out" 2>"$TMP/err"
+	grep -q 'configuration is valid: /etc/ja4sentinel/config.yml' "$TMP/err" &&
+		ok "${ETC_CHECKS[0]}" || bad "${ETC_CHECKS[0]}" "$(cat "$TMP/err")"
+	in_fake_etc "$BIN" --read "$TWO" >"$TMP/out" 2>"$TMP/err"
+	[ "$(records)" = 2 ] && ! grep -q from-etc "$TMP/out" && ok "${ETC_CHECKS[1]}" ||
+		bad "${ETC_CHECKS[1]}" "$(cat "$TMP/out" "$TMP/err")"
+	receiver_stop "$TMP/live.count"
+	n=$(cat "$TMP/live.count")
+	[ "$n" = 0 ] && ok "${ETC_CHECKS[2]}" || bad "${ETC_CHECKS[2]}" "$n datagrams received"
+	rm -f "$TMP/live.sock" "$TMP/live.count"*
+	receiver "$TMP/live.sock" "$TMP/live.count"
+	in_fake_etc "$BIN" --read "$TWO" --config /etc/ja4sentinel/config.yml >"$TMP/out" 2>"$TMP/err"
+	receiver_stop "$TMP/live.count"
+	n=$(cat "$TMP/live.count")
+	[ "$n" = 2 ] && [ "$(records)" = 0 ] && ok "${ETC_CHECKS[3]}" ||
+		bad "${ETC_CHECKS[3]}" "$n datagrams, stdout: $(cat "$TMP/out") $(cat "$TMP/err")"
+fi
+
+# A larger capture (3000 flows, more than one output queue of 1000) for the
+# unreachable socket and SIGINT: generated from the corpus (0.7 s).
+BIG_CHECKS=("unreachable socket: --read ends in bounded time" "unreachable socket: one wait, losses counted"
+	"SIGINT mid-read: exit 130 promptly with final stats" "SIGINT mid-read: records so far are whole JSON lines")
+if [ -d "$SHARED/foxio" ] && /usr/bin/python3 "$HERE/../../bench/gen_capture.py" --corpus "$SHARED/foxio" \
+	--flows 3000 --bulk-segments 2 -o "$TMP/big.pcap" >/dev/null 2>&1; then
+	printf 'outputs:\n  - type: unix_socket\n    params:\n      socket_path: %s\n' "$TMP/nobody.sock" >"$TMP/nobody.yml"
+	t0=$(date +%s%N)
+	run "unreachable socket: --read ends in bounded time" 0 '"final stats"' -- --config "$TMP/nobody.yml" --read "$TMP/big.pcap"
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	# 3000 records, queue of 1000: dropped + still queued at the end = 3000.
+	lost() {
+		/usr/bin/python3 -c '
+import json, sys
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    if r.get("message") == "final stats":
+        o = r["outputs"]["unix_socket:" + sys.argv[2]]
+        print(r["hellos"]["records"], o["dropped"] + o["queued"], o["sent"])' "$TMP/err" "$TMP/nobody.sock"
+	}
+	waits=$(grep -c 'no record delivered for' "$TMP/err")
+	[ "$ms" -lt 12000 ] && [ "$waits" -le 1 ] && [ "$(lost)" = "3000 3000 0" ] &&
+		ok "unreachable socket: one wait, losses counted (${ms} ms, $(lost | cut -d' ' -f2) lost)" ||
+		bad "unreachable socket: one wait, losses counted" "${ms} ms, $waits waits, records/lost/sent: $(lost)"
+	# SIGINT while the reader waits on a pipe holding part of the capture:
+	# mid-read whatever the machine's speed.
+	rm -f "$TMP/fifo" && mkfifo "$TMP/fifo"
+	/usr/bin/python3 -c '
+import sys, time
+d = open(sys.argv[1], "rb").read()
+with open(sys.argv[2], "wb") as f:
+    f.write(d[: len(d) // 2])
+    f.flush()
+    time.sleep(30)' "$TMP/big.pcap" "$TMP/fifo" &
+	feeder=$!
+	"$BIN" --read - <"$TMP/fifo" >"$TMP/out" 2>"$TMP/err" &
+	reader=$!
+	sleep 1
+	t0=$(date +%s%N)
+	kill -INT "$reader"
+	rc=0
+	wait "$reader" || rc=$?
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	kill "$feeder" 2>/dev/null
+	wait "$feeder" 2>/dev/null
+	[ "$rc" = 130 ] && [ "$ms" -lt 3000 ] && grep -q '"final stats"' "$TMP/err" &&
+		ok "SIGINT mid-read: exit 130 promptly with final stats (${ms} ms)" ||
+		bad "SIGINT mid-read: exit 130 promptly with final stats" "rc $rc, ${ms} ms: $(tail -c 600 "$TMP/err")"
+	whole() {
+		/usr/bin/python3 -c '
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+stats = [json.loads(l) for l in open(sys.argv[2]) if "\"final stats\"" in l][0]
+assert 0 < len(recs) < 3000 and all("ja4" in r for r in recs), len(recs)
+assert stats["hellos"]["records"] == len(recs), (stats["hellos"]["records"], len(recs))
+print(len(recs))' "$TMP/out" "$TMP/err"
+	}
+	if n=$(whole 2>&1); then ok "SIGINT mid-read: records so far are whole JSON lines ($n of 3000)"; else
+		bad "SIGINT mid-read: records so far are whole JSON lines" "$n"; fi
+else
+	for c in "${BIG_CHECKS[@]}"; do skip "$c" "no corpus at $SHARED/foxio to generate the capture from"; done
+fi
+
 : >"$TMP/empty.pcap"
 run "empty file" 1 "empty.pcap" -- --read "$TMP/empty.pcap"
 head -c 4096 /dev/urandom >"$TMP/garbage.pcap"
