@@ -137,7 +137,6 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case O_READ:
 			o->read = optarg;
 			break;
-		case 'w':
 		case O_WRITE:
 			o->write = optarg;
 			break;
