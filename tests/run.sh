@@ -116,6 +116,8 @@ stage_corpus() { # $1 = binary, $2.. = wrapper, run with a time limit of $LIMIT 
 	if [ ! -x "$bin" ]; then fail 1 "corpus: $bin missing"; return; fi
 	run_counted "corpus $bin${*:+ under $1}" "${LIMIT:-600}" \
 		python3 tests/corpus/run_corpus.py --binary "$bin" --wrap "$*"
+	run_counted "peer suites $bin${*:+ under $1}" "${LIMIT:-600}" \
+		python3 tests/corpus/run_peers.py --binary "$bin" --wrap "$*"
 }
 
 stage_valgrind() {

@@ -243,6 +243,12 @@ static void put_meta(struct jw *w, const struct flow_meta *m)
 	if (tm.wscale >= 0)
 		jw_int(w, "tcp_meta_window_scale", tm.wscale);
 	jw_str(w, "tcp_meta_options", tm.options);
+	if (m->tunnel[0]) {
+		char tun[64];
+
+		packet_tunnel_str(m->tunnel, tun, sizeof(tun));
+		jw_ascii(w, "tunnel", tun);
+	}
 }
 
 static void put_tls(struct jw *w, const struct record_input *in, struct record_stats *st)
