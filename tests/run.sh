@@ -118,6 +118,8 @@ stage_corpus() { # $1 = binary, $2.. = wrapper, run with a time limit of $LIMIT 
 		python3 tests/corpus/run_corpus.py --binary "$bin" --wrap "$*"
 	run_counted "peer suites $bin${*:+ under $1}" "${LIMIT:-600}" \
 		python3 tests/corpus/run_peers.py --binary "$bin" --wrap "$*"
+	run_counted "ja4t $bin${*:+ under $1}" "${LIMIT:-600}" \
+		python3 tests/corpus/run_ja4t.py --binary "$bin" --wrap "$*"
 }
 
 stage_valgrind() {

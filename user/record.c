@@ -283,6 +283,8 @@ static void put_fingerprints(struct jw *w, const struct record_input *in, bool r
 		if (raw)
 			jw_ascii(w, "ja4_ro", in->ja4->ja4_ro);
 	}
+	if (in->ja4t)
+		jw_ascii(w, "ja4t", in->ja4t);
 }
 
 /* One attempt; raw = whether the long raw forms go in. */

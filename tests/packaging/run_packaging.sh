@@ -52,6 +52,7 @@ LAYOUT=(
 	/usr/share/ja4sentinel/config.yml:f:644
 	/usr/share/man/man8/ja4sentinel.8:f:644
 	/usr/share/doc/ja4sentinel/README.md:f:644
+	/usr/share/doc/ja4sentinel/NOTICE:f:644
 	/usr/share/doc/ja4sentinel/operations.md:f:644
 	/usr/share/doc/ja4sentinel/configuration.md:f:644
 	/var/log/ja4sentinel:d:755
@@ -240,7 +241,8 @@ else
 			for f in /usr/bin/ja4sentinel /usr/lib/systemd/system/ja4sentinel.service \
 				/etc/ja4sentinel/config.yml /etc/logrotate.d/ja4sentinel /usr/share/ja4sentinel/config.yml \
 				/usr/lib/tmpfiles.d/ja4sentinel.conf /var/log/ja4sentinel /var/lib/ja4sentinel \
-				/usr/share/doc/ja4sentinel/operations.md; do
+				/usr/share/doc/ja4sentinel/operations.md /usr/share/doc/ja4sentinel/NOTICE \
+				/usr/share/licenses/ja4sentinel/NOTICE; do
 				grep -qx "$f" <<<"$l" || missing+="$f"$'\n'
 			done
 			grep -q '^/usr/share/man/man8/ja4sentinel\.8' <<<"$l" || missing+="man page"$'\n'
