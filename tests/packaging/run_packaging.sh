@@ -241,11 +241,13 @@ else
 			for f in /usr/bin/ja4sentinel /usr/lib/systemd/system/ja4sentinel.service \
 				/etc/ja4sentinel/config.yml /etc/logrotate.d/ja4sentinel /usr/share/ja4sentinel/config.yml \
 				/usr/lib/tmpfiles.d/ja4sentinel.conf /var/log/ja4sentinel /var/lib/ja4sentinel \
-				/usr/share/doc/ja4sentinel/operations.md /usr/share/doc/ja4sentinel/NOTICE \
-				/usr/share/licenses/ja4sentinel/NOTICE; do
+				/usr/share/doc/ja4sentinel/operations.md; do
 				grep -qx "$f" <<<"$l" || missing+="$f"$'\n'
 			done
 			grep -q '^/usr/share/man/man8/ja4sentinel\.8' <<<"$l" || missing+="man page"$'\n'
+			# %license: /usr/share/licenses/NAME on EL, NAME-VERSION on older rpm.
+			grep -Eq '^/usr/share/licenses/ja4sentinel(-[0-9.]+)?/NOTICE$' <<<"$l" ||
+				missing+="NOTICE (FoxIO License 1.1 of JA4T) as %license"$'\n'
 			grep -q '^/usr/lib/bpf' <<<"$l" && missing+="(unexpected /usr/lib/bpf)"$'\n'
 			[ -z "$missing" ] || { echo "$missing"; return 1; }
 		}
