@@ -504,6 +504,7 @@ static uint8_t udp_tunnel_kind(uint16_t sport, uint16_t dport)
 {
 	switch (dport) {
 	case J4S_PORT_VXLAN:
+	case J4S_PORT_VXLAN_LINUX:
 		return PKT_TUN_VXLAN;
 	case J4S_PORT_GENEVE:
 		return PKT_TUN_GENEVE;

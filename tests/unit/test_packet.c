@@ -1335,6 +1335,9 @@ static void test_packet_parse_tunnel_vxlan_geneve(void **state)
 	push_udp(&s, 51000, 4789);
 	push_v4(&s, PROTO_UDP);
 	expect_inner(&s, AF_INET, (uint8_t[]){ PKT_TUN_VXLAN }, 1);
+	/* Linux's own default port (no dstport given), flannel's too. */
+	put16(s.b + s.off + 22, 8472);
+	expect_inner(&s, AF_INET, (uint8_t[]){ PKT_TUN_VXLAN }, 1);
 	/* Without the I flag the VNI is not valid: Linux drops it, so do we. */
 	s.b[s.off + 28] = 0;
 	assert_int_equal(parse_stack(&s), PKT_MALFORMED);
