@@ -3,7 +3,7 @@
 #
 # Replay the test captures onto a veth with tcpreplay and check that the
 # live daemon, in each capture mode, gives the records --read gives for
-# the same files. The synthetic captures all use one client 4-tuple, so
+# the same files (JA4T on: the SYN each mode passes up gives the same one). The synthetic captures all use one client 4-tuple, so
 # each is first given its own client address with tcprewrite.
 #   tests/replay/run_replay.sh [BINARY] [MODE...]   (root; modes: tc xdp pcap)
 set -eu
@@ -68,6 +68,8 @@ core:
   listen_ports: [443, 5228, 8080, 1080]
   flow_timeout_sec: 30
   xdp_generic: true
+fingerprints:
+  ja4t: true
 outputs:
   - type: stdout
 EOF
@@ -81,7 +83,8 @@ done | python3 -c '
 import json, sys
 for l in sys.stdin:
     r = json.loads(l)
-    print(r["conn_id"], r["ja4"], r["ja3_hash"], r.get("tls_sni", "-"), r["ip_meta_ttl"], r["tcp_meta_options"])
+    print(r["conn_id"], r["ja4"], r["ja3_hash"], r.get("tls_sni", "-"), r["ip_meta_ttl"], r["tcp_meta_options"],
+          r.get("ja4t", "-"))
 ' | sort >"$EXPECT"
 N=$(wc -l <"$EXPECT")
 [ "$N" -gt 100 ] && ok "--read of ${#PREP[@]} captures: $N records" || bad "--read gave only $N records"
@@ -113,7 +116,8 @@ for mode in "${MODES[@]}"; do
 import json, sys
 for l in open(sys.argv[1]):
     r = json.loads(l)
-    print(r["conn_id"], r["ja4"], r["ja3_hash"], r.get("tls_sni", "-"), r["ip_meta_ttl"], r["tcp_meta_options"])
+    print(r["conn_id"], r["ja4"], r["ja3_hash"], r.get("tls_sni", "-"), r["ip_meta_ttl"], r["tcp_meta_options"],
+          r.get("ja4t", "-"))
 ' "$out" | sort >"$TMP/$mode.got"
 	if diff -u "$EXPECT" "$TMP/$mode.got" >"$TMP/$mode.diff"; then
 		ok "$mode: replay gives the records --read gives ($N)"
