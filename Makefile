@@ -47,7 +47,7 @@ ALL_LDFLAGS := -pie -Wl,-z,relro,-z,now $(LDFLAGS)
 # The core needs no library but libcrypto (fp_hash): its unit tests and the
 # fuzzers link it from an archive, so each takes the objects it calls and
 # nothing of libbpf, libxdp, libpcap or the skeleton.
-CORE := packet reasm flow hello fp_hash fp_ja4 fp_ja3 record
+CORE := packet reasm flow hello fp_hash fp_ja4 fp_ja3 fp_ja4t record
 CORE_LIBS := $(shell $(PKG_CONFIG) --libs libcrypto 2>/dev/null || echo -lcrypto)
 MODS := $(CORE) config log output out_stdout out_file out_unix pipeline stats capture capture_pcap \
 	loop notify ifaddr
@@ -249,7 +249,7 @@ LOCALSTATEDIR ?= /var
 RUNDIR        ?= /run
 INSTALL       ?= install
 
-PKG_DOCS := README.md $(wildcard docs/*.md)
+PKG_DOCS := README.md NOTICE $(wildcard docs/*.md)
 # The unit as installed: paths follow BINDIR/SYSCONFDIR/DOCDIR; a BPF=0 build
 # (el8) is pcap-only and keeps CAP_NET_RAW alone (systemd 239 does not even
 # know the names CAP_BPF and CAP_PERFMON).

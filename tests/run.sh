@@ -116,6 +116,10 @@ stage_corpus() { # $1 = binary, $2.. = wrapper, run with a time limit of $LIMIT 
 	if [ ! -x "$bin" ]; then fail 1 "corpus: $bin missing"; return; fi
 	run_counted "corpus $bin${*:+ under $1}" "${LIMIT:-600}" \
 		python3 tests/corpus/run_corpus.py --binary "$bin" --wrap "$*"
+	run_counted "peer suites $bin${*:+ under $1}" "${LIMIT:-600}" \
+		python3 tests/corpus/run_peers.py --binary "$bin" --wrap "$*"
+	run_counted "ja4t $bin${*:+ under $1}" "${LIMIT:-600}" \
+		python3 tests/corpus/run_ja4t.py --binary "$bin" --wrap "$*"
 }
 
 stage_valgrind() {
@@ -151,6 +155,7 @@ stage_replay() {
 stage_e2e() {
 	run_counted e2e 900 tests/e2e/run_e2e.sh
 	run_counted "e2e tun" 120 tests/e2e/run_tun.sh "$BUILD/ja4sentinel"
+	run_counted "e2e tunnels" 120 tests/e2e/run_tunnels.sh "$BUILD/ja4sentinel"
 	run_counted "e2e overlap" 300 tests/e2e/run_overlap.sh "$BUILD/ja4sentinel"
 }
 

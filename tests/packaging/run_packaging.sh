@@ -54,6 +54,7 @@ LAYOUT=(
 	/usr/share/ja4sentinel/config.yml:f:644
 	/usr/share/man/man8/ja4sentinel.8:f:644
 	/usr/share/doc/ja4sentinel/README.md:f:644
+	/usr/share/doc/ja4sentinel/NOTICE:f:644
 	/usr/share/doc/ja4sentinel/operations.md:f:644
 	/usr/share/doc/ja4sentinel/configuration.md:f:644
 	/var/log/ja4sentinel:d:755
@@ -260,6 +261,9 @@ else
 				grep -qx "$f" <<<"$l" || missing+="$f"$'\n'
 			done
 			grep -q '^/usr/share/man/man8/ja4sentinel\.8' <<<"$l" || missing+="man page"$'\n'
+			# %license: /usr/share/licenses/NAME on EL, NAME-VERSION on older rpm.
+			grep -Eq '^/usr/share/licenses/ja4sentinel(-[0-9.]+)?/NOTICE$' <<<"$l" ||
+				missing+="NOTICE (FoxIO License 1.1 of JA4T) as %license"$'\n'
 			grep -q '^/usr/lib/bpf' <<<"$l" && missing+="(unexpected /usr/lib/bpf)"$'\n'
 			[ -z "$missing" ] || { echo "$missing"; return 1; }
 		}
