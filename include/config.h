@@ -84,7 +84,6 @@ int config_parse_cidr(const char *s, struct cidr *out);
 /* core.capture_mode's values, any case: auto, tc, xdp, pcap (not file).
  * 0, or -1 when s is none of them. */
 int config_parse_capture_mode(const char *s, enum capture_mode *m);
-
 const char *config_output_type_str(enum output_type t);
 
 /* Whether expr (core.bpf_filter, JA4SENTINEL_BPF_FILTER) compiles with
