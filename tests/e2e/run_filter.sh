@@ -5,13 +5,13 @@
 # in userspace on what the kernel program passes up, in pcap mode in the
 # kernel; either way only the kept client's hellos give records.
 #
-#   client ns  198.18.6.2 (kept), 198.18.6.3 (dropped)  ==veth==  198.18.6.1 server ns
-#                                                     openssl s_server :8443, ja4sentinel
+#   client ns  198.18.6.2, fd00:6::2 (kept)     ==veth==  198.18.6.1, fd00:6::1 server ns
+#              198.18.6.3, fd00:6::3 (dropped)             openssl s_server :8443, ja4sentinel
 #
 # First a control (bpf_filter "tcp": both clients give records); then per
 # mode (FILTER_MODES, default "tc xdp pcap"), with bpf_filter
-# "host 198.18.6.2": 3 TLS clients from each address; exactly the 3 kept
-# ones give a record; the startup log says where the filter runs; in the
+# "host 198.18.6.2 or host fd00:6::2": 3 TLS clients from each address;
+# exactly the 6 kept ones give a record; the startup log says where the filter runs; in the
 # eBPF modes the kernel program sent up both clients' SYNs and the stats
 # count what the filter dropped. Then auto mode with a filter that needs
 # the link layer ("vlan"): tc refuses it, auto says so and runs pcap.
@@ -29,7 +29,10 @@ IF_CLI=j4f$$c
 SRV=198.18.6.1
 KEEP=198.18.6.2
 DROP=198.18.6.3
-N=3
+SRV6=fd00:6::1
+KEEP6=fd00:6::2
+DROP6=fd00:6::3
+N=3 # connections per client address
 TMP=$(mktemp -d /tmp/j4s-filter.XXXXXX)
 SERVER=""
 . tests/lib.sh
@@ -48,8 +51,11 @@ ip netns add "$NS_SRV"
 ip netns add "$NS_CLI"
 ip link add "$IF_SRV" netns "$NS_SRV" type veth peer name "$IF_CLI" netns "$NS_CLI"
 ip -n "$NS_SRV" addr add "$SRV/24" dev "$IF_SRV"
+ip -n "$NS_SRV" addr add "$SRV6/64" dev "$IF_SRV" nodad
 ip -n "$NS_CLI" addr add "$KEEP/24" dev "$IF_CLI"
 ip -n "$NS_CLI" addr add "$DROP/24" dev "$IF_CLI"
+ip -n "$NS_CLI" addr add "$KEEP6/64" dev "$IF_CLI" nodad
+ip -n "$NS_CLI" addr add "$DROP6/64" dev "$IF_CLI" nodad
 for ns in "$NS_SRV" "$NS_CLI"; do ip -n "$ns" link set lo up; done
 ip -n "$NS_SRV" link set "$IF_SRV" up
 ip -n "$NS_CLI" link set "$IF_CLI" up
@@ -87,13 +93,15 @@ run_daemon() {
 		sleep 0.05
 	done
 	for i in $(seq "$N"); do
-		for src in "$KEEP" "$DROP"; do
-			ip netns exec "$NS_CLI" timeout 10 "$PY" "$HELPER" tls-client "$SRV" 8443 \
-				--bind "$src" --sni "c$i-${src##*.}.filter.test" >>"$TMP/$tag.cli" 2>&1 || true
+		for src in "$KEEP" "$DROP" "$KEEP6" "$DROP6"; do
+			dst=$SRV
+			[[ $src != *:* ]] || dst=$SRV6
+			ip netns exec "$NS_CLI" timeout 10 "$PY" "$HELPER" tls-client "$dst" 8443 \
+				--bind "$src" --sni "c$i.filter.test" >>"$TMP/$tag.cli" 2>&1 || true
 		done
 	done
 	for _ in $(seq 40); do
-		[ "$(grep -c '"ja4"' "$TMP/$tag.out" || true)" -ge "$N" ] && break
+		[ "$(grep -c '"ja4"' "$TMP/$tag.out" || true)" -ge $((2 * N)) ] && break
 		sleep 0.05
 	done
 	sleep 0.5 # what the dropped client might still have given
@@ -103,15 +111,16 @@ run_daemon() {
 }
 
 # What the records and the final stats say, as "records kept dropped
-# filter_dropped syn_events".
+# filter_dropped syn_events" (kept, dropped: both families).
 summary() {
-	"$PY" - "$1" "$2" "$KEEP" "$DROP" <<-'PY'
+	"$PY" - "$1" "$2" "$KEEP,$KEEP6" "$DROP,$DROP6" <<-'PY'
 		import json, sys
 		recs = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
 		stats = [json.loads(l) for l in open(sys.argv[2]) if '"final stats"' in l]
 		st = stats[-1] if stats else {}
-		print(len(recs), sum(r.get("src_ip") == sys.argv[3] for r in recs),
-		      sum(r.get("src_ip") == sys.argv[4] for r in recs),
+		keep, drop = sys.argv[3].split(","), sys.argv[4].split(",")
+		print(len(recs), sum(r.get("src_ip") in keep for r in recs),
+		      sum(r.get("src_ip") in drop for r in recs),
 		      st.get("packets", {}).get("bpf_filter_dropped", -1),
 		      st.get("kernel", {}).get("syn_events", -1))
 	PY
@@ -121,24 +130,24 @@ summary() {
 # so "none from $DROP" below is the filter's doing.
 run_daemon tc "tcp" control
 read -r total kept dropped fdrop _ <<<"$(summary "$TMP/control.out" "$TMP/control.err")"
-if [ "$kept" = "$N" ] && [ "$dropped" = "$N" ] && [ "$fdrop" = 0 ]; then
+if [ "$kept" = $((2 * N)) ] && [ "$dropped" = $((2 * N)) ] && [ "$fdrop" = 0 ]; then
 	ok "control: bpf_filter \"tcp\" in tc mode: $kept + $dropped records, nothing dropped"
 else
-	bad "control: $kept from $KEEP, $dropped from $DROP, bpf_filter_dropped $fdrop (want $N, $N, 0)" \
+	bad "control: $kept kept-side, $dropped dropped-side records, bpf_filter_dropped $fdrop (want $((2 * N)), $((2 * N)), 0)" \
 		"$(tail -n 5 "$TMP/control.cli")"
 fi
 
 for mode in ${FILTER_MODES:-tc xdp pcap}; do
-	run_daemon "$mode" "host $KEEP" "$mode"
+	run_daemon "$mode" "host $KEEP or host $KEEP6" "$mode"
 	if ! grep -qs '"capture started"' "$TMP/$mode.err"; then
 		bad "$mode: the daemon did not start" "$(tail -n 3 "$TMP/$mode.err")"
 		continue
 	fi
 	read -r total kept dropped fdrop syns <<<"$(summary "$TMP/$mode.out" "$TMP/$mode.err")"
-	if [ "$total" = "$N" ] && [ "$kept" = "$N" ] && [ "$dropped" = 0 ]; then
-		ok "$mode: bpf_filter \"host $KEEP\": $kept records from $KEEP, none from $DROP"
+	if [ "$total" = $((2 * N)) ] && [ "$kept" = $((2 * N)) ] && [ "$dropped" = 0 ]; then
+		ok "$mode: bpf_filter \"host $KEEP or host $KEEP6\": $kept records from them, none from $DROP, $DROP6"
 	else
-		bad "$mode: $total records, $kept from $KEEP, $dropped from $DROP (want $N, $N, 0)" \
+		bad "$mode: $total records, $kept from $KEEP/$KEEP6, $dropped from $DROP/$DROP6 (want $((2 * N)), $((2 * N)), 0)" \
 			"$(tail -n 5 "$TMP/$mode.cli")"
 	fi
 	[ "$RC" = 0 ] && ok "$mode: SIGTERM exits 0" || bad "$mode: exit $RC" "$(tail -n 3 "$TMP/$mode.err")"
@@ -152,19 +161,20 @@ for mode in ${FILTER_MODES:-tc xdp pcap}; do
 		bad "$mode: no log line \"bpf_filter: $where\"" "$(grep -i filter "$TMP/$mode.err" | head -n 3)"
 	fi
 	if [ "$mode" != pcap ]; then
-		# Both clients' SYNs left the kernel; the dropped one's SYN, hello
-		# and the server's SYN-ACK to it, at least, were filtered here.
-		if [ "$syns" -ge $((2 * N)) ] && [ "$fdrop" -ge $((3 * N)) ]; then
+		# Every client's SYN left the kernel; the dropped ones' SYNs,
+		# hellos and the server's SYN-ACKs to them, at least, were
+		# filtered here.
+		if [ "$syns" -ge $((4 * N)) ] && [ "$fdrop" -ge $((6 * N)) ]; then
 			ok "$mode: kernel sent up $syns SYNs, bpf_filter_dropped $fdrop"
 		else
-			bad "$mode: kernel syn_events $syns (want >= $((2 * N))), bpf_filter_dropped $fdrop (want >= $((3 * N)))"
+			bad "$mode: kernel syn_events $syns (want >= $((4 * N))), bpf_filter_dropped $fdrop (want >= $((6 * N)))"
 		fi
 	fi
 done
 
 # A filter that needs the link layer: not for the eBPF modes. auto says
 # why it leaves tc and runs it in pcap mode, with the same result.
-run_daemon auto "host $KEEP or vlan" auto
+run_daemon auto "host $KEEP or host $KEEP6 or vlan" auto
 read -r total kept dropped _ _ <<<"$(summary "$TMP/auto.out" "$TMP/auto.err")"
 if grep -qs '"capture started","mode":"pcap"' "$TMP/auto.err" &&
 	grep -qs 'capture_mode auto: tc not possible: core.bpf_filter.*link layer.* -> pcap' "$TMP/auto.err"; then
@@ -172,9 +182,9 @@ if grep -qs '"capture started","mode":"pcap"' "$TMP/auto.err" &&
 else
 	bad "auto: no fallback to pcap for a vlan filter" "$(grep -E 'auto|started|error' "$TMP/auto.err" | head -n 3)"
 fi
-if [ "$kept" = "$N" ] && [ "$dropped" = 0 ]; then
-	ok "auto (pcap): $kept records from $KEEP, none from $DROP"
+if [ "$kept" = $((2 * N)) ] && [ "$dropped" = 0 ]; then
+	ok "auto (pcap): $kept records from $KEEP, $KEEP6, none from $DROP, $DROP6"
 else
-	bad "auto (pcap): $total records, $kept from $KEEP, $dropped from $DROP"
+	bad "auto (pcap): $total records, $kept from $KEEP/$KEEP6, $dropped from $DROP/$DROP6"
 fi
 finish
