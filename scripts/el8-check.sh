@@ -59,7 +59,7 @@ if [ ! -e "$ROOT/.ready" ]; then
 		deb $MIRROR bullseye-updates main
 		deb http://security.debian.org/debian-security bullseye-security main
 	SRC
-	# shellcheck disable=SC2086
+	# shellcheck disable=SC2086,SC2016 # $PKGS split on purpose; $0, $@ are the inner shell's
 	unshare --mount --propagation private sh -ec '
 		mount -t proc proc "$0/proc"
 		chroot "$0" env DEBIAN_FRONTEND=noninteractive apt-get update -q
@@ -78,10 +78,12 @@ if [ ! -e "$ROOT/.ready" ]; then
 fi
 flock -u 9
 
+# shellcheck disable=SC2016 # dpkg-query's format
 say "$(chroot "$ROOT" dpkg-query -W -f '${Package} ${Version}, ' libssl-dev libjson-c-dev \
 	libpcap-dev libyaml-dev libcmocka-dev gcc | sed 's/, $//')"
 
 # Build and test in a private mount namespace: the mounts end with it.
+# shellcheck disable=SC2016 # expanded by the inner shells
 exec unshare --mount --propagation private sh -ec '
 	root=$1 src=$2 data=$3
 	mount -t proc proc "$root/proc"

@@ -16,6 +16,7 @@
 # count what the filter dropped. Then auto mode with a filter that needs
 # the link layer ("vlan"): tc refuses it, auto says so and runs pcap.
 #   tests/e2e/run_filter.sh [BINARY]   (root)
+# shellcheck disable=SC2317 # (cleanup runs from the EXIT trap)
 set -eu
 cd "$(dirname "$0")/../.."
 BIN=$(realpath "${1:-build/ja4sentinel}")
@@ -84,6 +85,7 @@ run_daemon() {
 		outputs:
 		  - type: stdout
 	YML
+	# shellcheck disable=SC2016 # expanded by the inner shell
 	ip netns exec "$NS_SRV" sh -c 'mount -t bpf bpf /sys/fs/bpf 2>/dev/null; exec "$0" --config "$1"' \
 		"$BIN" "$TMP/$tag.yml" >"$TMP/$tag.out" 2>"$TMP/$tag.err" &
 	pid=$!
@@ -150,7 +152,11 @@ for mode in ${FILTER_MODES:-tc xdp pcap}; do
 		bad "$mode: $total records, $kept from $KEEP/$KEEP6, $dropped from $DROP/$DROP6 (want $((2 * N)), $((2 * N)), 0)" \
 			"$(tail -n 5 "$TMP/$mode.cli")"
 	fi
-	[ "$RC" = 0 ] && ok "$mode: SIGTERM exits 0" || bad "$mode: exit $RC" "$(tail -n 3 "$TMP/$mode.err")"
+	if [ "$RC" = 0 ]; then
+		ok "$mode: SIGTERM exits 0"
+	else
+		bad "$mode: exit $RC" "$(tail -n 3 "$TMP/$mode.err")"
+	fi
 	case $mode in
 	pcap) where="in the kernel by libpcap (pcap mode)" ;;
 	*) where="applied in userspace to the packets the $mode program passes up" ;;
