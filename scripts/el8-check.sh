@@ -34,10 +34,16 @@ if [ "$(id -u)" != 0 ]; then
 	echo "0 passed, 0 failed, 1 skipped"
 	exit 0
 fi
-command -v debootstrap >/dev/null || {
-	echo "el8-check: debootstrap not installed (scripts/deps.sh installs it)" >&2
-	exit 1
-}
+if ! command -v debootstrap >/dev/null; then
+	# deps.sh installs it on Debian and Ubuntu (CI): missing there is a failure.
+	if command -v apt-get >/dev/null; then
+		echo "el8-check: debootstrap not installed (scripts/deps.sh installs it)" >&2
+		exit 1
+	fi
+	echo "SKIP el8 debootstrap is not installed (not a Debian/Ubuntu host; on el8 itself build natively: make BPF=0)"
+	echo "0 passed, 0 failed, 1 skipped"
+	exit 0
+fi
 [ -d "$TESTDATA" ] || { echo "el8-check: no $TESTDATA" >&2; exit 1; }
 
 # One maker at a time; a half-made chroot (no .ready) is started over.
