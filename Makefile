@@ -50,7 +50,7 @@ ALL_LDFLAGS := -pie -Wl,-z,relro,-z,now $(LDFLAGS)
 CORE := packet reasm flow hello fp_hash fp_ja4 fp_ja3 fp_ja4t record
 CORE_LIBS := $(shell $(PKG_CONFIG) --libs libcrypto 2>/dev/null || echo -lcrypto)
 MODS := $(CORE) config log output out_stdout out_file out_unix pipeline stats capture capture_pcap \
-	loop notify ifaddr
+	capture_filter loop notify ifaddr
 ifeq ($(BPF),1)
 MODS += capture_bpf capture_tc capture_xdp
 else
@@ -65,12 +65,12 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 CORE_TESTS := $(filter $(CORE:%=test_%),$(UNIT_TESTS))
 # test_record reads the records back with json-c.
 test_record_PC   := json-c
-test_config_MODS := config log capture
-test_config_PC   := yaml-0.1 json-c
+test_config_MODS := config log capture capture_filter
+test_config_PC   := yaml-0.1 json-c libpcap
 test_log_MODS    := log
 test_log_PC      := json-c
-test_capture_MODS := capture
-test_capture_PC   :=
+test_capture_MODS := capture capture_filter
+test_capture_PC   := libpcap
 test_output_MODS  := output out_stdout out_file out_unix log
 test_output_PC    := json-c
 DAEMON_TESTS := $(filter test_config test_log test_capture test_output,$(UNIT_TESTS))
@@ -78,7 +78,7 @@ OTHER_TESTS  := $(filter-out $(CORE_TESTS) $(DAEMON_TESTS),$(UNIT_TESTS))
 pc_libs = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
 FUZZERS    := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 
-.PHONY: all clean test unit asan fuzz fuzz-smoke corpus bench install help bpftest
+.PHONY: all clean test unit asan fuzz fuzz-smoke corpus bench install help bpftest el8-check
 
 all: $(BUILD)/ja4sentinel
 
@@ -86,6 +86,7 @@ help:
 	@echo "make            build $(BUILD)/ja4sentinel"
 	@echo "make test       unit, corpus, ASan+UBSan and fuzz-smoke tests (counting line at the end)"
 	@echo "make unit       unit tests only;  make corpus  corpus test only"
+	@echo "make el8-check  BPF=0 build, unit and corpus tests against OpenSSL 1.1.1 (bullseye chroot, root)"
 	@echo "make fuzz       build the libFuzzer harnesses (clang);  make bench  offline benchmark"
 	@echo "V=1 full commands, WERROR=1 warnings are errors"
 
@@ -218,6 +219,12 @@ test: all unit asan fuzz
 
 corpus: all
 	$(Q)tests/run.sh corpus
+
+# el8's libraries (OpenSSL 1.1.1, json-c, libpcap 1.10; BPF=0): the unit and
+# corpus tests built and run in a Debian bullseye chroot, made once under
+# EL8_ROOT (default /var/cache/ja4sentinel-bullseye). Root; part of `make test`.
+el8-check:
+	$(Q)tests/run.sh el8
 
 bench: all
 	$(Q)bench/run.sh

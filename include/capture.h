@@ -66,6 +66,8 @@ uint32_t capture_budget_chunk(const struct capture_budget *b);
 struct capture_stats {
 	uint64_t frames;                /* read from the source */
 	uint64_t link[PKT_VERDICT_MAX]; /* link layer verdicts (ok = handed on) */
+	uint64_t filtered;              /* dropped by core.bpf_filter run in userspace */
+	bool user_filter;               /* core.bpf_filter runs in userspace */
 };
 
 /* Offline: a .pcap or .pcapng file ("-" = stdin), nanosecond timestamps. */
@@ -103,6 +105,19 @@ char *capture_pcap_filter(const struct config *cfg);
  * up, non-loopback interface). Undoes everything on failure. */
 struct capture *capture_tc_open(const struct config *cfg, char *err, size_t errlen);
 struct capture *capture_xdp_open(const struct config *cfg, char *err, size_t errlen);
+
+/*
+ * core.bpf_filter where the kernel does not run it: the eBPF modes (tc,
+ * xdp) run it in userspace on every packet their programs pass up (SYNs,
+ * SYN-ACKs, hello segments, FIN/RST) before the flow path, a file on every
+ * frame; pcap mode has it in the kernel already (capture_pcap_open_live).
+ * 0, or -1 with err. Drops are counted (struct capture_stats.filtered).
+ */
+int capture_set_user_filter(struct capture *c, const char *expr, char *err, size_t errlen);
+
+/* Whether expr can run on what the eBPF modes pass up: IP packets without
+ * a link layer (ether, vlan, mpls, pppoe cannot). 0, or -1 with err. */
+int capture_filter_l3_check(const char *expr, char *err, size_t errlen);
 
 /* Selectable fd of a live capture, for the event loop. */
 int capture_fd(const struct capture *c);

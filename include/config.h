@@ -86,4 +86,10 @@ int config_parse_cidr(const char *s, struct cidr *out);
 int config_parse_capture_mode(const char *s, enum capture_mode *m);
 const char *config_output_type_str(enum output_type t);
 
+/* Whether expr (core.bpf_filter, JA4SENTINEL_BPF_FILTER) compiles with
+ * libpcap (for Ethernet, the most permissive link type): 0, or -1 with
+ * libpcap's reason in err. In user/capture_filter.c, next to the code that
+ * runs the filter. */
+int bpf_filter_check(const char *expr, char *err, size_t errlen);
+
 #endif

@@ -3,7 +3,7 @@
 #
 # The test runner behind `make test`: every layer, one closing count.
 #   tests/run.sh [STAGE...]   stages: selftest unit asan corpus corpus-asan valgrind cli bpf
-#                             daemon replay e2e stress kernels packaging fuzz, and (not by
+#                             daemon replay e2e stress kernels packaging fuzz el8, and (not by
 #                             default) format; run:PATH runs one counting script as a stage
 # Each stage reports its own cases; the last line is
 #   N passed, N failed, N skipped
@@ -157,6 +157,7 @@ stage_e2e() {
 	run_counted "e2e tun" 120 tests/e2e/run_tun.sh "$BUILD/ja4sentinel"
 	run_counted "e2e tunnels" 120 tests/e2e/run_tunnels.sh "$BUILD/ja4sentinel"
 	run_counted "e2e overlap" 300 tests/e2e/run_overlap.sh "$BUILD/ja4sentinel"
+	run_counted "e2e filter" 180 tests/e2e/run_filter.sh "$BUILD/ja4sentinel"
 }
 
 stage_stress() {
@@ -172,6 +173,13 @@ stage_kernels() {
 		return
 	fi
 	run_counted kernels 2400 env BUILD="$BUILD" scripts/kernel-matrix.sh --kernels "${TEST_KERNELS:-6.12}" --no-doc
+}
+
+# el8's library generation (OpenSSL 1.1.1, BPF=0): build and unit + corpus
+# tests in a Debian bullseye chroot (scripts/el8-check.sh). The first run
+# makes the chroot (about a minute from deb.debian.org), later ones reuse it.
+stage_el8() {
+	run_counted el8 900 scripts/el8-check.sh
 }
 
 stage_packaging() {
@@ -255,6 +263,7 @@ run_stage() {
 	bpf) stage_bpf ;;
 	replay) stage_replay ;;
 	packaging) stage_packaging ;;
+	el8) stage_el8 ;;
 	e2e) stage_e2e ;;
 	stress) stage_stress ;;
 	kernels) stage_kernels ;;
@@ -266,7 +275,7 @@ run_stage() {
 }
 
 stages=("$@")
-[ ${#stages[@]} -gt 0 ] || stages=(selftest format unit asan corpus corpus-asan valgrind cli bpf daemon replay e2e stress kernels packaging fuzz)
+[ ${#stages[@]} -gt 0 ] || stages=(selftest format unit asan corpus corpus-asan valgrind cli bpf daemon replay e2e stress kernels packaging fuzz el8)
 for s in "${stages[@]}"; do run_stage "$s"; done
 
 echo

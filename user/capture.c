@@ -77,6 +77,7 @@ struct capture *capture_new(const struct capture_ops *ops, void *priv)
 		return NULL;
 	c->ops = ops;
 	c->priv = priv;
+	c->ufilter_link = -1; /* until the backend says what it can filter */
 	return c;
 }
 

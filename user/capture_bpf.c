@@ -120,7 +120,7 @@ static int on_event(void *ctx, void *data, size_t size)
 	b->slice_count++;
 	if (size < J4S_EVENT_HDR_SIZE || ev->caplen > size - J4S_EVENT_HDR_SIZE) {
 		b->c->st.link[PKT_MALFORMED]++;
-	} else {
+	} else if (capture_filter_pass(b->c, ev->data, ev->caplen, ev->origlen)) {
 		b->c->st.link[PKT_OK]++;
 		pkt.data = ev->data;
 		pkt.caplen = ev->caplen;
@@ -527,6 +527,7 @@ void capture_bpf_close(struct capture *c)
 {
 	struct bpf_cap *b = c->priv;
 
+	capture_filter_free(c);
 	if (!b)
 		return;
 	ring_buffer__free(b->rb);
@@ -618,6 +619,7 @@ struct capture *capture_bpf_start(struct bpf_cap *b, char *err, size_t errlen)
 	for (uint32_t i = 0, n = 0; i < b->n_ifaces && (size_t)n < sizeof(b->c->ifaces); i++)
 		n += (uint32_t)snprintf(b->c->ifaces + n, sizeof(b->c->ifaces) - n, "%s%s",
 					i ? "," : "", b->ifname[i]);
+	capture_filter_on_l3(b->c); /* events carry the packet from the L3 header on */
 	b->rb = ring_buffer__new(bpf_map__fd(b->skel->maps.j4s_events), on_event, b, NULL);
 	if (!b->rb) {
 		snprintf(err, errlen, "ring buffer: %s", strerror(errno));

@@ -23,6 +23,12 @@
  * many packets the ring holds: 64 KiB frames would hold 16 times fewer. */
 #define CAPTURE_SNAPLEN (REASM_MAX_BYTES + 256)
 
+/* libpcap 1.9 (el8) has no name for the SLL2 link type (1.10 has): asking
+ * for it there fails and SLL serves, as below. */
+#ifndef DLT_LINUX_SLL2
+#define DLT_LINUX_SLL2 276
+#endif
+
 /* Longest generated filter we extend with " or vlan". */
 #define CAPTURE_FILTER_MAX 65536
 
@@ -42,6 +48,10 @@ static void fill_packet(struct capture *c, const struct pcap_pkthdr *h, const u_
 	const struct pcap_cap *p = c->priv;
 
 	c->st.frames++;
+	if (!capture_filter_pass(c, data, h->caplen, h->len)) {
+		*v = PKT_VERDICT_MAX; /* not handed on; counted as filtered */
+		return;
+	}
 	*v = packet_strip_link(p->linktype, data, h->caplen, &pkt->data, &pkt->caplen);
 	c->st.link[*v]++;
 	pkt->origlen = h->len - (h->caplen - pkt->caplen);
@@ -132,6 +142,7 @@ static void pcap_cap_close(struct capture *c)
 {
 	struct pcap_cap *p = c->priv;
 
+	capture_filter_free(c);
 	if (p->pcap)
 		pcap_close(p->pcap);
 	free(p);
@@ -214,6 +225,7 @@ struct capture *capture_pcap_open_file(const char *path, char *err, size_t errle
 	p->linktype = pcap_datalink(p->pcap);
 	if (check_link(c, path, err, errlen))
 		goto fail;
+	c->ufilter_link = p->linktype; /* core.bpf_filter runs on each frame */
 	return c;
 fail:
 	capture_close(c);

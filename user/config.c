@@ -288,9 +288,14 @@ static int k_listen_ports(struct walk *w, const yaml_node_t *n)
 static int k_bpf_filter(struct walk *w, const yaml_node_t *n)
 {
 	const char *v = is_null(n) ? "" : scalar(w, n);
+	char why[320];
 
 	if (!v)
 		return -1;
+	/* A filter libpcap refuses would stop pcap mode only when it starts,
+	 * and the eBPF modes not at all: refuse it here, with its line. */
+	if (v[0] && bpf_filter_check(v, why, sizeof(why)))
+		return fail(w, n, "not a valid pcap filter: %s", why);
 	free(w->c->bpf_filter);
 	w->c->bpf_filter = strdup(v);
 	return w->c->bpf_filter ? 0 : fail(w, n, "out of memory");
@@ -781,6 +786,15 @@ int config_apply_env(struct config *c, char *err, size_t errlen)
 	if ((v = getenv("JA4SENTINEL_PORTS")) && *v && env_ports(c, v, err, errlen))
 		return -1;
 	if ((v = getenv("JA4SENTINEL_BPF_FILTER"))) {
+		char why[320];
+
+		if (v[0] && bpf_filter_check(v, why, sizeof(why))) {
+			snprintf(err, errlen,
+				 "environment JA4SENTINEL_BPF_FILTER=\"%s\": not a valid pcap "
+				 "filter: %s",
+				 v, why);
+			return -1;
+		}
 		free(c->bpf_filter);
 		c->bpf_filter = strdup(v);
 		if (!c->bpf_filter) {

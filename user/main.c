@@ -275,6 +275,39 @@ static int open_outputs(const struct config *cfg, struct output **outs, uint32_t
 	return 0;
 }
 
+static bool has_bpf_filter(const struct config *cfg)
+{
+	return cfg->bpf_filter && cfg->bpf_filter[0];
+}
+
+/* Where core.bpf_filter runs, in one line: an operator coming from the Go
+ * daemon (pcap only) must see that the filter is honoured, and how. */
+static void log_bpf_filter(const struct config *cfg, const struct capture *cap)
+{
+	struct json_object *f;
+	char where[128];
+
+	if (!has_bpf_filter(cfg))
+		return;
+	switch (capture_get_mode(cap)) {
+	case CAPTURE_PCAP:
+		snprintf(where, sizeof(where), "in the kernel by libpcap (pcap mode)");
+		break;
+	case CAPTURE_FILE:
+		snprintf(where, sizeof(where), "applied in userspace to every frame of the file");
+		break;
+	default:
+		snprintf(where, sizeof(where),
+			 "applied in userspace to the packets the %s program "
+			 "passes up",
+			 capture_mode_name(capture_get_mode(cap)));
+	}
+	f = json_object_new_object();
+	json_object_object_add(f, "bpf_filter", json_object_new_string(cfg->bpf_filter));
+	json_object_object_add(f, "runs", json_object_new_string(where));
+	log_write(LOG_INFO, "main", f, "bpf_filter: %s", where);
+}
+
 static void log_start_read(const struct config *cfg, const char *file, const struct capture *cap,
 			   bool all_ports, struct output *const *outs, uint32_t n_outs)
 {
@@ -333,6 +366,12 @@ static int run_read(const struct config *cfg, const char *file)
 		log_error("capture", "%s", err);
 		return EXIT_RUNTIME;
 	}
+	if (has_bpf_filter(cfg) &&
+	    capture_set_user_filter(cap, cfg->bpf_filter, err, sizeof(err))) {
+		log_error("capture", "%s", err);
+		capture_close(cap);
+		return EXIT_RUNTIME;
+	}
 	if (open_outputs(cfg, outs, &n_outs))
 		goto out;
 	/* Offline never limits unvalidated hellos: a capture of one direction
@@ -343,6 +382,7 @@ static int run_read(const struct config *cfg, const char *file)
 		goto out;
 	}
 	log_start_read(cfg, file, cap, all_ports, outs, n_outs);
+	log_bpf_filter(cfg, cap);
 	rc = loop_run_file(cap, p, outs, n_outs, err, sizeof(err));
 	if (rc < 0)
 		log_error("capture", "%s", err);
@@ -370,18 +410,38 @@ static uint32_t capture_buffer_bytes(const struct config *cfg)
 	return b > (1u << 30) ? 1u << 30 : (uint32_t)b;
 }
 
+/*
+ * An eBPF mode with core.bpf_filter: the kernel program cannot run a pcap
+ * filter, so it runs in userspace on what the program passes up. A filter
+ * that needs the link layer is refused before anything is attached (auto
+ * then goes on to pcap, saying why).
+ */
+static struct capture *open_ebpf(struct capture *(*open)(const struct config *, char *, size_t),
+				 const struct config *cfg, char *err, size_t errlen)
+{
+	struct capture *c;
+
+	if (has_bpf_filter(cfg) && capture_filter_l3_check(cfg->bpf_filter, err, errlen))
+		return NULL;
+	c = open(cfg, err, errlen);
+	if (c && has_bpf_filter(cfg) && capture_set_user_filter(c, cfg->bpf_filter, err, errlen)) {
+		capture_close(c);
+		return NULL;
+	}
+	return c;
+}
+
 /* The live backend of one mode. */
 static struct capture *open_mode(enum capture_mode m, const struct config *cfg, const char *filter,
 				 char *err, size_t errlen)
 {
 	switch (m) {
 	case CAPTURE_TC:
-		return capture_tc_open(cfg, err, errlen);
+		return open_ebpf(capture_tc_open, cfg, err, errlen);
 	case CAPTURE_XDP:
-		return capture_xdp_open(cfg, err, errlen);
+		return open_ebpf(capture_xdp_open, cfg, err, errlen);
 	case CAPTURE_PCAP:
-		return capture_pcap_open_live(cfg->interface, filter,
-					      !(cfg->bpf_filter && cfg->bpf_filter[0]),
+		return capture_pcap_open_live(cfg->interface, filter, !has_bpf_filter(cfg),
 					      capture_buffer_bytes(cfg), err, errlen);
 	default:
 		snprintf(err, errlen, "capture mode %s is no live capture", capture_mode_name(m));
@@ -515,6 +575,7 @@ static int run_live(const struct config *cfg)
 		goto out;
 	}
 	log_start_live(cfg, cap, filter, outs, n_outs);
+	log_bpf_filter(cfg, cap);
 	stats_setup(&(struct stats_live){
 		.textfile = cfg->metrics_textfile,
 		.period_sec = cfg->metrics_period_sec,

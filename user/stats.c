@@ -87,6 +87,8 @@ static struct json_object *packet_fields(const struct pipeline_stats *s, const s
 		for (int v = 1; v < PKT_VERDICT_MAX; v++)
 			if (cs->link[v])
 				put(o, packet_verdict_str(v), cs->link[v]);
+		if (cs->user_filter)
+			put(o, "bpf_filter_dropped", cs->filtered);
 	}
 	put(o, "packets", s->packets);
 	put(o, "bytes", s->bytes);

@@ -103,6 +103,9 @@ if command -v script >/dev/null; then
 else
 	for c in "terminal: human line" "terminal: error line" "terminal: no JSON"; do skip "$c" "script (util-linux) not installed"; done
 fi
+printf 'core:\n  listen_ports: [443]\n  bpf_filter: "tcp prot 443"\n' >"$TMP/bpf.yml"
+run "invalid bpf_filter named with line" 2 'bpf.yml:3: core.bpf_filter: not a valid pcap filter' -- --config "$TMP/bpf.yml" --check-config
+JA4SENTINEL_BPF_FILTER="tcp port" run "invalid JA4SENTINEL_BPF_FILTER" 2 "JA4SENTINEL_BPF_FILTER" -- --check-config --config "$TMP/good.yml"
 
 CAP=$SHARED/foxio/badcurveball.pcap
 # The checks on a real capture, by name: without the capture each one is
@@ -114,7 +117,9 @@ CAP_CHECKS=("read ok" "read gives one record" "records are JSON" "env ports filt
 	"truncated capture" "truncated capture: no record"
 	"pipe: first record before the writer ends" "pipe: every record" "terminal: read progress"
 	"terminal: progress erased at the end" "records on the terminal: no progress"
-	"no terminal: no progress")
+	"no terminal: no progress"
+	"bpf_filter keeps read" "bpf_filter keeps the hello" "bpf_filter drops read"
+	"bpf_filter drops the hello")
 if [ -f "$CAP" ]; then
 	before=$((PASS + FAIL))
 	run "read ok" 0 '"final stats"' -- --read "$CAP"
@@ -134,6 +139,13 @@ if [ -f "$CAP" ]; then
 	printf 'core:\n  listen_ports: [443]\n  local_ips: ["192.0.2.99"]\n' >"$TMP/local2.yml"
 	run "other local ip read" 0 '"not_local":[1-9]' -- --config "$TMP/local2.yml" --read "$CAP"
 	[ "$(records)" = 0 ] && ok "local_ips drops other servers" || bad "local_ips drops other servers"
+	# core.bpf_filter on a file: run on every frame, drops counted.
+	printf 'core:\n  listen_ports: [443]\n  bpf_filter: "host 54.226.182.138"\n' >"$TMP/bpfk.yml"
+	run "bpf_filter keeps read" 0 "bpf_filter: applied in userspace to every frame" -- --config "$TMP/bpfk.yml" --read "$CAP"
+	[ "$(records)" = 1 ] && ok "bpf_filter keeps the hello" || bad "bpf_filter keeps the hello" "$(cat "$TMP/out")"
+	printf 'core:\n  listen_ports: [443]\n  bpf_filter: "not host 54.226.182.138"\n' >"$TMP/bpfd.yml"
+	run "bpf_filter drops read" 0 '"bpf_filter_dropped":[1-9]' -- --config "$TMP/bpfd.yml" --read "$CAP"
+	[ "$(records)" = 0 ] && ok "bpf_filter drops the hello" || bad "bpf_filter drops the hello" "$(cat "$TMP/out")"
 	head -c 200 "$CAP" >"$TMP/cut.pcap"
 	run "truncated capture" 1 "reading capture" -- --read "$TMP/cut.pcap"
 	[ "$(records)" = 0 ] && ok "truncated capture: no record" || bad "truncated capture: no record"

@@ -323,6 +323,11 @@ static void test_config_load_bad(void **state)
 		{ "unvalidated_burst 0", "core:\n  flow_timeout_sec: 5\n  unvalidated_burst: 0\n",
 		  "core.unvalidated_burst", ":3:" },
 		{ "bad capture_mode", "core:\n  capture_mode: ebpf\n", "core.capture_mode", ":2:" },
+		{ "bpf_filter libpcap refuses",
+		  "core:\n  listen_ports: [443]\n  bpf_filter: tcp prot 1\n", "core.bpf_filter",
+		  ":3:" },
+		{ "bpf_filter with an unknown keyword", "core:\n  bpf_filter: \"hst 198.18.0.1\"\n",
+		  "core.bpf_filter", ":2:" },
 		{ "bad log_level", "core:\n  log_level: verbose\n", "core.log_level", ":2:" },
 		{ "bad boolean", "fingerprints:\n  raw: maybe\n", "fingerprints.raw", ":2:" },
 		{ "unknown fingerprints key", "fingerprints:\n  ja5: true\n", "fingerprints.ja5",
@@ -528,6 +533,7 @@ static void test_config_apply_env_bad(void **state)
 		{ "JA4SENTINEL_PACKET_BUFFER_SIZE", "0" },
 		{ "JA4SENTINEL_PACKET_BUFFER_SIZE", "1000001" },
 		{ "JA4SENTINEL_CAPTURE_MODE", "ebpf" },
+		{ "JA4SENTINEL_BPF_FILTER", "tcp port" },
 		{ "JA4SENTINEL_SENSOR_ID", NULL }, /* 200 characters, set below */
 		{ "JA4SENTINEL_INTERFACE", NULL },
 	};
