@@ -142,8 +142,9 @@ static int open_outputs(const struct config *cfg, struct output **outs, uint32_t
 			continue;
 		outs[*n] = output_open(co);
 		if (!outs[*n]) {
-			log_error("output", "output %s (config line %d): %s",
-				  config_output_type_str(co->type), co->line, strerror(errno));
+			log_error("output", "output %s%s%s (config line %d): %s",
+				  config_output_type_str(co->type), co->path[0] ? " " : "",
+				  co->path, co->line, strerror(errno));
 			return -1;
 		}
 		(*n)++;

@@ -125,6 +125,7 @@ void stats_log(const struct pipeline *p, const struct capture *cap, struct outpu
 		put(oo, "dropped", os->dropped);
 		put(oo, "failures", os->failures);
 		put(oo, "reconnects", os->reconnects);
+		put(oo, "torn", os->torn);
 		json_object_object_add(jo, output_name(outs[i]), oo);
 	}
 	json_object_object_add(fields, "outputs", jo);
