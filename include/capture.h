@@ -84,6 +84,10 @@ int capture_pcap_next(struct capture *c, struct packet *pkt, char *err, size_t e
 struct capture *capture_pcap_open_live(const char *iface, const char *filter, bool vlan_too,
 				       uint32_t buffer_bytes, char *err, size_t errlen);
 
+/* Whether filter compiles for an Ethernet link: 0, or -1 with libpcap's
+ * message in err (core.bpf_filter, checked before the start). */
+int capture_pcap_check_filter(const char *filter, char *err, size_t errlen);
+
 /* The pcap filter for a configuration: core.bpf_filter verbatim, else
  * generated from the listen ports. Caller frees. */
 char *capture_pcap_filter(const struct config *cfg);

@@ -34,15 +34,18 @@ struct config_output {
 	uint32_t async_buffer;
 	char path[CONFIG_PATH_MAX]; /* params.path or params.socket_path */
 	int line;                   /* where it was defined, 0 for defaults */
+	int path_line;              /* where params.*path was set */
 };
 
 struct config {
 	char file[CONFIG_PATH_MAX]; /* the file read, "" when defaults only */
 	char interface[64];
+	int interface_line; /* where core.interface was set, 0 = default or env */
 	uint16_t ports[MAX_LISTEN_PORTS];
 	uint32_t n_ports;
 	bool ports_set;   /* listen_ports came from the file or the env */
 	char *bpf_filter; /* NULL or "" = generated */
+	int bpf_filter_line; /* where core.bpf_filter was set, 0 = env */
 	struct cidr *local_ips;
 	uint32_t n_local_ips;
 	struct cidr *exclude;
@@ -72,6 +75,16 @@ void config_free(struct config *c);
  * when must_exist. On error returns -1 with a message in err.
  */
 int config_load(struct config *c, const char *path, bool must_exist, char *err, size_t errlen);
+
+/*
+ * What the file alone cannot say, checked against this host: the pcap
+ * filter compiles, the interface exists, file outputs can be created. The
+ * same checks run for --check-config and before every start. Errors (the
+ * start would fail) return -1 with the message in err; conditions that can
+ * change while the daemon runs (an interface not there yet) are logged as
+ * warnings and return 0. live: the interface matters (not for --read).
+ */
+int config_check_host(const struct config *c, bool live, char *err, size_t errlen);
 
 /* Apply JA4SENTINEL_* variables from envp-style getenv. */
 int config_apply_env(struct config *c, char *err, size_t errlen);

@@ -305,6 +305,26 @@ fail:
 	return NULL;
 }
 
+int capture_pcap_check_filter(const char *filter, char *err, size_t errlen)
+{
+	pcap_t *p = pcap_open_dead(DLT_EN10MB, CAPTURE_SNAPLEN);
+	struct bpf_program prog;
+	int rc = 0;
+
+	if (!p) {
+		snprintf(err, errlen, "cannot start libpcap");
+		return -1;
+	}
+	if (pcap_compile(p, &prog, filter, 1, PCAP_NETMASK_UNKNOWN)) {
+		snprintf(err, errlen, "%s", pcap_geterr(p));
+		rc = -1;
+	} else {
+		pcap_freecode(&prog);
+	}
+	pcap_close(p);
+	return rc;
+}
+
 /* " and [not ](KW A or KW B ...)" for a list of addresses/prefixes. */
 static char *add_clause(char *o, const char *neg, const char *kw, const struct cidr *list,
 			uint32_t n)

@@ -126,6 +126,9 @@ static int load_config(const struct opts *o, struct config *cfg)
 		goto bad;
 	}
 	log_set_level(cfg->log_level);
+	/* The same checks for --check-config and for a start. */
+	if (config_check_host(cfg, !o->read, err, sizeof(err)))
+		goto bad;
 	return 0;
 bad:
 	log_error("config", "%s", err);
