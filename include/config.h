@@ -43,11 +43,14 @@ struct config {
 	int interface_line; /* where core.interface was set, 0 = default or env */
 	uint16_t ports[MAX_LISTEN_PORTS];
 	uint32_t n_ports;
-	bool ports_set;   /* listen_ports came from the file or the env */
-	char *bpf_filter; /* NULL or "" = generated */
+	bool ports_set;      /* listen_ports came from the file or the env */
+	char *bpf_filter;    /* NULL or "" = generated */
 	int bpf_filter_line; /* where core.bpf_filter was set, 0 = env */
 	struct cidr *local_ips;
 	uint32_t n_local_ips;
+	/* local_ips: [] in a live capture: local_ips holds the host's own
+	 * addresses (user/localips.c), which change at run time. */
+	bool local_auto;
 	struct cidr *exclude;
 	uint32_t n_exclude;
 	uint32_t flow_timeout_sec;

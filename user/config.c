@@ -261,17 +261,18 @@ static int local_ip_item(struct walk *w, const yaml_node_t *n, size_t idx)
 	return cidr_item(w, n, &w->c->local_ips, &w->c->n_local_ips, false);
 }
 
+/* How many leading bits of address byte i a prefix of bits covers (0..8). */
+static uint32_t prefix_bits_in(uint32_t bits, uint32_t i)
+{
+	return bits >= 8 * (i + 1) ? 8 : bits > 8 * i ? bits - 8 * i : 0;
+}
+
 /* Bits of c set beyond its prefix: 10.0.0.1/8 is a typo, not 10.0.0.0/8. */
 static bool host_bits(const struct cidr *c)
 {
-	uint32_t bytes = c->family == AF_INET ? 4 : 16;
-
-	for (uint32_t i = 0; i < bytes; i++) {
-		uint32_t keep = c->prefix >= 8 * (i + 1) ? 8 : c->prefix > 8 * i ? c->prefix - 8 * i : 0;
-
-		if (c->addr[i] & (uint8_t)(0xff >> keep))
+	for (uint32_t i = 0; i < 16; i++)
+		if (c->addr[i] & (uint8_t)(0xff >> prefix_bits_in(c->prefix, i)))
 			return true;
-	}
 	return false;
 }
 
@@ -288,11 +289,8 @@ static int exclude_item(struct walk *w, const yaml_node_t *n, size_t idx)
 	c = &w->c->exclude[w->c->n_exclude - 1];
 	if (!host_bits(c))
 		return 0;
-	for (uint32_t i = 0; i < 16; i++) {
-		uint32_t keep = c->prefix >= 8 * (i + 1) ? 8 : c->prefix > 8 * i ? c->prefix - 8 * i : 0;
-
-		c->addr[i] &= (uint8_t)(0xff00 >> keep);
-	}
+	for (uint32_t i = 0; i < 16; i++)
+		c->addr[i] &= (uint8_t)(0xff00 >> prefix_bits_in(c->prefix, i));
 	inet_ntop(c->family, c->addr, net, sizeof(net));
 	return fail(w, n, "\"%s\" has host bits set: write %s/%u (or the address alone)",
 		    (const char *)n->data.scalar.value, net, c->prefix);

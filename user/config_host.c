@@ -36,8 +36,8 @@ static int check_filter(const struct config *c, char *err, size_t errlen)
 	if (!capture_pcap_check_filter(c->bpf_filter, msg, sizeof(msg)))
 		return 0;
 	where(c, c->bpf_filter_line, "environment JA4SENTINEL_BPF_FILTER", at, sizeof(at));
-	snprintf(err, errlen, "%score.bpf_filter: \"%s\" does not compile: %s", at,
-		 c->bpf_filter, msg);
+	snprintf(err, errlen, "%score.bpf_filter: \"%s\" does not compile: %s", at, c->bpf_filter,
+		 msg);
 	return -1;
 }
 
@@ -50,8 +50,9 @@ static void check_interface(const struct config *c)
 	if (!strcmp(c->interface, "any") || if_nametoindex(c->interface))
 		return;
 	where(c, c->interface_line, "environment JA4SENTINEL_INTERFACE", at, sizeof(at));
-	log_warn("config", "%score.interface: no interface \"%s\" on this host now: the start "
-			   "fails until it exists",
+	log_warn("config",
+		 "%score.interface: no interface \"%s\" on this host now: the start "
+		 "fails until it exists",
 		 at, c->interface);
 }
 

@@ -14,6 +14,7 @@
 #include "config.h"
 #include "defaults.h"
 #include "ifaddr.h"
+#include "localips.h"
 #include "log.h"
 #include "loop.h"
 #include "notify.h"
@@ -282,20 +283,16 @@ static struct json_object *cidrs_json(const struct cidr *c, uint32_t n)
 	return a;
 }
 
-/* The configured local IPs, or what the interfaces have when none are. */
+/* The configured local IPs, or the host's own (local_ips: [], "auto"). */
 static struct json_object *local_ips_json(const struct config *cfg)
 {
-	struct json_object *a;
-	struct cidr *found;
-	uint32_t n;
+	struct json_object *o;
 
-	if (cfg->n_local_ips)
+	if (!cfg->local_auto)
 		return cidrs_json(cfg->local_ips, cfg->n_local_ips);
-	if (ifaddr_local_ips(&found, &n))
-		return json_object_new_string("(unknown)");
-	a = cidrs_json(found, n);
-	free(found);
-	return a;
+	o = json_object_new_object();
+	json_object_object_add(o, "auto", cidrs_json(cfg->local_ips, cfg->n_local_ips));
+	return o;
 }
 
 static void log_start_live(const struct config *cfg, const struct capture *cap, const char *filter,
@@ -327,9 +324,10 @@ static void log_start_live(const struct config *cfg, const struct capture *cap, 
 	log_write(LOG_INFO, "main", f, "capture started");
 }
 
-static int run_live(const struct config *cfg)
+static int run_live(struct config *cfg)
 {
 	struct output *outs[CONFIG_MAX_OUTPUTS] = { 0 };
+	struct localips *la = NULL;
 	struct capture *cap = NULL;
 	struct pipeline *p = NULL;
 	uint32_t n_outs = 0;
@@ -343,6 +341,13 @@ static int run_live(const struct config *cfg)
 		log_warn("main", "no notifications to systemd: a Type=notify start will time out");
 	if (open_outputs(cfg, outs, &n_outs))
 		goto out;
+	/* Before the filter and the capture: local_ips: [] becomes the host's
+	 * addresses, kept current while the loop runs. */
+	la = localips_open(cfg, err, sizeof(err));
+	if (!la && err[0]) {
+		log_error("main", "%s", err);
+		goto out;
+	}
 	filter = capture_pcap_filter(cfg);
 	if (!filter) {
 		log_error("main", "cannot set up the pipeline: %s", strerror(errno));
@@ -360,6 +365,8 @@ static int run_live(const struct config *cfg)
 		log_error("main", "cannot set up the pipeline: %s", strerror(errno));
 		goto out;
 	}
+	if (la)
+		localips_attach(la, cap, p);
 	log_start_live(cfg, cap, filter, outs, n_outs);
 	if (loop_run_live(cap, p, outs, n_outs, err, sizeof(err)))
 		log_error("main", "%s", err);
@@ -367,6 +374,7 @@ static int run_live(const struct config *cfg)
 		ret = EXIT_OK;
 	stats_log(p, cap, outs, n_outs, true);
 out:
+	localips_close(la);
 	capture_close(cap);
 	pipeline_free(p);
 	for (uint32_t i = 0; i < n_outs; i++)
