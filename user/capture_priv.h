@@ -25,7 +25,7 @@ struct capture_ops {
 	/* Replace the kernel's local-address set (core.local_ips: []); NULL
 	 * when the backend filters no addresses at run time (pcap). */
 	int (*set_local)(struct capture *c, const struct cidr *list, uint32_t n);
-	void (*close)(struct capture *c);    /* detach and free priv */
+	void (*close)(struct capture *c); /* detach and free priv */
 };
 
 struct capture {
