@@ -83,6 +83,9 @@ run "output path a symlink" 2 'link.yml:4: outputs\[0\]\.params\.path: .*: is a 
 mkfifo "$TMP/fifo.log"
 printf 'outputs:\n  - type: file\n    params:\n      path: %s/fifo.log\n' "$TMP" >"$TMP/fifo.yml"
 run "output path a FIFO" 2 'fifo.yml:4: outputs\[0\]\.params\.path: .*: is not a regular file' -- --config "$TMP/fifo.yml" --check-config
+# Not only --check-config: the start runs the same check, so a FIFO at the
+# path fails it at once instead of hanging in open().
+run "start refuses a FIFO output" 2 'fifo.yml:4: outputs\[0\]\.params\.path: .*: is not a regular file' -- --config "$TMP/fifo.yml" --read "$TMP/nothere.pcap"
 printf 'outputs:\n  - type: file\n    params:\n      path: %s/ok.log\n' "$TMP" >"$TMP/file-ok.yml"
 run "output file creatable" 0 "configuration is valid" -- --config "$TMP/file-ok.yml" --check-config
 
