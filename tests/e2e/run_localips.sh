@@ -22,7 +22,6 @@ TMP=$(mktemp -d)
 . tests/lib.sh
 cleanup() {
 	del_netns "$NS_C" "$NS_S" "$NS_F"
-	wait 2>/dev/null || true
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -65,9 +64,9 @@ setup() {
 	ip -n "$NS_F" route add 198.18.90.0/24 via 198.18.91.1
 	in_ns "$NS_S" sysctl -qw net.ipv4.ip_forward=1
 	# Servers: S on every address (its own, and the one added later), F, C.
-	in_ns "$NS_S" "$PY" "$PEER" listen 0.0.0.0 443 "$TMP/ready.s" &
-	in_ns "$NS_F" "$PY" "$PEER" listen 198.18.91.2 443 "$TMP/ready.f" &
-	in_ns "$NS_C" "$PY" "$PEER" listen 198.18.90.2 443 "$TMP/ready.c" &
+	ip netns exec "$NS_S" "$PY" "$PEER" listen 0.0.0.0 443 "$TMP/ready.s" &
+	ip netns exec "$NS_F" "$PY" "$PEER" listen 198.18.91.2 443 "$TMP/ready.f" &
+	ip netns exec "$NS_C" "$PY" "$PEER" listen 198.18.90.2 443 "$TMP/ready.c" &
 	for f in s f c; do
 		for _ in $(seq 50); do [ -f "$TMP/ready.$f" ] && break; sleep 0.1; done
 	done
