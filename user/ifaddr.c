@@ -131,18 +131,22 @@ static int dump_addrs(int fd, struct addr_set *set)
 		       .nlmsg_seq = 1 },
 		.ifa = { .ifa_family = AF_UNSPEC },
 	};
-	static char buf[32768] __attribute__((aligned(4)));
+	/* Larger than any dump message the kernel builds (32 KiB at most):
+	 * MSG_TRUNC says if one did not fit all the same. */
+	static char buf[65536] __attribute__((aligned(4)));
 
 	if (send(fd, &req, req.h.nlmsg_len, 0) < 0)
 		return -errno;
 	for (;;) {
-		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+		ssize_t n = recv(fd, buf, sizeof(buf), MSG_TRUNC);
 		int len = (int)n;
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			return -errno;
+		if ((size_t)n > sizeof(buf))
+			return -EMSGSIZE;
 		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (unsigned int)len);
 		     h = NLMSG_NEXT(h, len)) {
 			int rc;
