@@ -4,7 +4,9 @@
 # core.local_ips: [] means the host's own addresses on the watched
 # interface (never link-local), kept current while the daemon runs. Three
 # namespaces on two veth pairs: a client (C), the daemon's host (S), which
-# also routes to a server behind it (F). In each mode (tc, pcap):
+# also routes to a server behind it (F). The startup line lists S's
+# addresses (with interface any: both veths', without their fe80::
+# addresses; with lo: 127.0.0.1 and ::1). In each mode (tc, pcap):
 #   - a hello to S's address gives a record;
 #   - a hello from C to F, forwarded through S, gives none;
 #   - a hello S itself sends out to C gives none;
@@ -127,7 +129,33 @@ run_mode() {
 		bad "$mode: not_local not counted" "$(grep 'final stats' "$TMP/err")"
 }
 
+# startup_line IFACE: the daemon's "local_ips: auto" line with interface
+# IFACE (pcap mode: nothing to load), then it is stopped.
+startup_line() {
+	local pid
+	printf 'core:\n  interface: %s\n  listen_ports: [443]\n' "$1" >"$TMP/i.yml"
+	ip netns exec "$NS_S" timeout 20 "$BIN" --config "$TMP/i.yml" --mode pcap >/dev/null 2>"$TMP/i.err" &
+	pid=$!
+	wait_for "$TMP/i.err" '"capture started"' 10 || true
+	kill -TERM "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	grep -o '"message":"local_ips: auto[^"]*"' "$TMP/i.err" || echo "(none)"
+}
+
+# Which addresses: every non-loopback interface for any, never link-local
+# (the veths have fe80:: addresses), loopback ones only when lo is named.
+check_any_and_lo() {
+	local line
+	line=$(startup_line any)
+	[ "$line" = '"message":"local_ips: auto, 3 addresses on every non-loopback interface: 198.18.90.1, 198.18.91.1, fd00:90::1"' ] &&
+		ok "any: the addresses of every non-loopback interface, no link-local" || bad "any: $line"
+	line=$(startup_line lo)
+	[ "$line" = '"message":"local_ips: auto, 2 addresses on lo: 127.0.0.1, ::1"' ] &&
+		ok "lo named: its loopback addresses" || bad "lo: $line"
+}
+
 setup
+check_any_and_lo
 for mode in tc pcap; do
 	run_mode "$mode"
 done
