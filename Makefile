@@ -105,6 +105,15 @@ $(BUILD)/bpf/ja4sentinel.skel.h: $(BUILD)/bpf/ja4sentinel.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name ja4sentinel_bpf > $@ 2> $@.log || { cat $@.log; false; }
 
+# Library versions this build was compiled against, for --version: libxdp
+# and libpcap have no version macro in their headers.
+$(BUILD)/obj/capture_bpf.o: ALL_CFLAGS += \
+	-DJ4S_BUILT_LIBXDP='"$(shell $(PKG_CONFIG) --modversion libxdp 2>/dev/null || echo unknown)"'
+$(BUILD)/obj/main.o: ALL_CFLAGS += \
+	-DJ4S_BUILT_LIBYAML='"$(shell $(PKG_CONFIG) --modversion yaml-0.1 2>/dev/null || echo unknown)"'
+$(BUILD)/obj/capture_pcap.o: ALL_CFLAGS += \
+	-DJ4S_BUILT_LIBPCAP='"$(shell $(PKG_CONFIG) --modversion libpcap 2>/dev/null || echo unknown)"'
+
 $(BUILD)/obj/%.o: user/%.c | $(BUILD)/obj
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
@@ -266,6 +275,8 @@ install: all
 	$(Q)$(INSTALL) -m 0644 packaging/tmpfiles/ja4sentinel.conf $(DESTDIR)$(TMPFILESDIR)/ja4sentinel.conf
 	$(Q)$(INSTALL) -m 0644 packaging/logrotate/ja4sentinel $(DESTDIR)$(SYSCONFDIR)/logrotate.d/ja4sentinel
 	$(Q)$(INSTALL) -m 0644 packaging/config/config.yml $(DESTDIR)$(DATADIR)/ja4sentinel/config.yml
+	@# The Go package's name for the default to copy from (docs/migrating.md).
+	$(Q)$(INSTALL) -m 0644 packaging/config/config.yml $(DESTDIR)$(SYSCONFDIR)/ja4sentinel/config.yml.default
 	@# The live configuration is never overwritten (the RPM's %config(noreplace)).
 	$(Q)if [ -e $(DESTDIR)$(SYSCONFDIR)/ja4sentinel/config.yml ]; then \
 		echo "  kept     $(DESTDIR)$(SYSCONFDIR)/ja4sentinel/config.yml (default: $(DATADIR)/ja4sentinel/config.yml)"; \
@@ -282,6 +293,7 @@ uninstall:
 	$(call msg,UNINSTALL,$(DESTDIR)$(PREFIX))
 	$(Q)rm -f $(DESTDIR)$(BINDIR)/ja4sentinel $(DESTDIR)$(UNITDIR)/ja4sentinel.service \
 		$(DESTDIR)$(TMPFILESDIR)/ja4sentinel.conf $(DESTDIR)$(SYSCONFDIR)/logrotate.d/ja4sentinel \
+		$(DESTDIR)$(SYSCONFDIR)/ja4sentinel/config.yml.default \
 		$(DESTDIR)$(DATADIR)/ja4sentinel/config.yml $(DESTDIR)$(MANDIR)/man8/ja4sentinel.8 \
 		$(addprefix $(DESTDIR)$(DOCDIR)/,$(notdir $(PKG_DOCS)))
 	$(Q)rmdir $(DESTDIR)$(DATADIR)/ja4sentinel $(DESTDIR)$(DOCDIR) 2>/dev/null || true

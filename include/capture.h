@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include "packet.h"
 
 struct capture;
@@ -77,6 +78,14 @@ struct capture *capture_pcap_open_file(const char *path, char *err, size_t errle
  */
 int capture_pcap_next(struct capture *c, struct packet *pkt, char *err, size_t errlen);
 
+/*
+ * Where a file read stands, for --read's progress: *pos bytes read so far
+ * (-1 when the input cannot say, a pipe), *size the file's size (-1 when
+ * not a regular file: a pipe, a FIFO, a socket, whose records must go out
+ * as they are found since the input may pause for ever).
+ */
+void capture_pcap_file_pos(const struct capture *c, int64_t *pos, int64_t *size);
+
 /* Live: libpcap on an interface ("any" = all), TPACKET_V3 blocks handed
  * over when full or after a short timeout, the filter applied in the
  * kernel, non-blocking; nanosecond timestamps. vlan_too:
@@ -130,7 +139,16 @@ int capture_set_local_ips(struct capture *c, const struct cidr *list, uint32_t n
 
 enum capture_mode capture_get_mode(const struct capture *c);
 const char *capture_link_name(const struct capture *c);
+/* The interfaces a live capture is attached to ("eth0,ens5": what
+ * interface any became in the eBPF modes), or NULL when it is the
+ * configured one as is (pcap, file). */
+const char *capture_ifaces(const struct capture *c);
 const struct capture_stats *capture_get_stats(const struct capture *c);
 void capture_close(struct capture *c);
+
+/* For --version: whether the eBPF modes are built in and the libbpf/libxdp
+ * versions (built with, running), and libpcap's; one line each on f. */
+void capture_bpf_print_versions(FILE *f);
+void capture_pcap_print_version(FILE *f);
 
 #endif

@@ -67,7 +67,9 @@ struct config {
 	bool fp_ja4t; /* fingerprints.ja4t */
 	struct config_output outputs[CONFIG_MAX_OUTPUTS];
 	uint32_t n_outputs;
-	bool outputs_set; /* outputs came from the file */
+	bool outputs_set;                       /* outputs came from the file */
+	char metrics_textfile[CONFIG_PATH_MAX]; /* metrics.textfile, "" = off */
+	uint32_t metrics_period_sec;            /* metrics.period_sec */
 };
 
 void config_defaults(struct config *c);
@@ -82,11 +84,17 @@ int config_load(struct config *c, const char *path, bool must_exist, char *err, 
 /*
  * What the file alone cannot say, checked against this host: the pcap
  * filter compiles, the interface exists, file outputs can be created. The
- * same checks run for --check-config and before every start. Errors (the
- * start would fail) return -1 with the message in err; conditions that can
- * change while the daemon runs (an interface not there yet) are logged as
- * warnings and return 0. live: the interface matters (not for --read).
+ * same checks run for --check-config and before every start. On error the
+ * message is in err and the return says its kind: CONFIG_CHECK_BAD, the
+ * configuration can never work (a filter that does not compile);
+ * CONFIG_CHECK_HOST, the host does not offer what it needs now (a file
+ * output's directory missing or read-only), which a restart may find
+ * fixed. Conditions that can change while the daemon runs (an interface
+ * not there yet) are logged as warnings only. live: the interface matters
+ * (not for --read).
  */
+#define CONFIG_CHECK_BAD  (-1)
+#define CONFIG_CHECK_HOST (-2)
 int config_check_host(const struct config *c, bool live, char *err, size_t errlen);
 
 /* Apply JA4SENTINEL_* variables from envp-style getenv. */

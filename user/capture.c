@@ -123,6 +123,11 @@ const char *capture_link_name(const struct capture *c)
 	return c->link_name ? c->link_name : "unknown";
 }
 
+const char *capture_ifaces(const struct capture *c)
+{
+	return c->ifaces[0] ? c->ifaces : NULL;
+}
+
 const struct capture_stats *capture_get_stats(const struct capture *c)
 {
 	return &c->st;

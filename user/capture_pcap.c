@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <json-c/json.h>
 #include <pcap/pcap.h>
 #include "capture_priv.h"
@@ -146,6 +147,15 @@ static const struct capture_ops pcap_live_ops = {
 	.close = pcap_cap_close,
 };
 
+void capture_pcap_print_version(FILE *f)
+{
+#ifdef J4S_BUILT_LIBPCAP
+	fprintf(f, "libpcap    %s (built with %s)\n", pcap_lib_version(), J4S_BUILT_LIBPCAP);
+#else
+	fprintf(f, "libpcap    %s\n", pcap_lib_version());
+#endif
+}
+
 /* A file: nothing in a kernel to count or lose. */
 static const struct capture_ops pcap_file_ops = {
 	.mode = CAPTURE_FILE,
@@ -192,7 +202,13 @@ struct capture *capture_pcap_open_file(const char *path, char *err, size_t errle
 	p = c->priv;
 	p->pcap = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, ebuf);
 	if (!p->pcap) {
-		snprintf(err, errlen, "%s: %s", path, ebuf);
+		size_t n = strlen(path);
+
+		/* libpcap names the file itself when fopen fails, not otherwise. */
+		if (!strncmp(ebuf, path, n) && ebuf[n] == ':')
+			snprintf(err, errlen, "%s", ebuf);
+		else
+			snprintf(err, errlen, "%s: %s", path, ebuf);
 		goto fail;
 	}
 	p->linktype = pcap_datalink(p->pcap);
@@ -202,6 +218,20 @@ struct capture *capture_pcap_open_file(const char *path, char *err, size_t errle
 fail:
 	capture_close(c);
 	return NULL;
+}
+
+void capture_pcap_file_pos(const struct capture *c, int64_t *pos, int64_t *size)
+{
+	FILE *f = pcap_file(pc(c));
+	struct stat st;
+
+	*pos = *size = -1;
+	if (!f)
+		return;
+	if (!fstat(fileno(f), &st) && S_ISREG(st.st_mode)) {
+		*size = st.st_size;
+		*pos = ftello(f);
+	}
 }
 
 int capture_pcap_next(struct capture *c, struct packet *pkt, char *err, size_t errlen)

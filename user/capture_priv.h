@@ -31,6 +31,7 @@ struct capture_ops {
 struct capture {
 	const struct capture_ops *ops;
 	const char *link_name; /* for the startup log */
+	char ifaces[256];      /* interfaces attached to, comma list; "" = as configured */
 	struct capture_stats st;
 	void *priv;
 };

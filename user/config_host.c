@@ -38,7 +38,7 @@ static int check_filter(const struct config *c, char *err, size_t errlen)
 	where(c, c->bpf_filter_line, "environment JA4SENTINEL_BPF_FILTER", at, sizeof(at));
 	snprintf(err, errlen, "%score.bpf_filter: \"%s\" does not compile: %s", at, c->bpf_filter,
 		 msg);
-	return -1;
+	return CONFIG_CHECK_BAD;
 }
 
 /* A missing interface may appear later (a VLAN or bridge created after
@@ -93,20 +93,26 @@ static int check_file(const struct config *c, uint32_t i, char *err, size_t errl
 	}
 	if (!why)
 		return 0;
+	if (!o->line) { /* not from the file: -w */
+		snprintf(err, errlen, "-w %s: %s", o->path, why);
+		return CONFIG_CHECK_HOST;
+	}
 	where(c, o->path_line ? o->path_line : o->line, NULL, at, sizeof(at));
 	snprintf(err, errlen, "%soutputs[%u].params.path: %s: %s", at, i, o->path, why);
-	return -1;
+	return CONFIG_CHECK_HOST;
 }
 
 int config_check_host(const struct config *c, bool live, char *err, size_t errlen)
 {
-	if (check_filter(c, err, errlen))
-		return -1;
+	int rc = check_filter(c, err, errlen);
+
+	if (rc)
+		return rc;
 	if (live)
 		check_interface(c);
 	for (uint32_t i = 0; i < c->n_outputs; i++)
 		if (c->outputs[i].enabled && c->outputs[i].type == OUTPUT_FILE &&
-		    check_file(c, i, err, errlen))
-			return -1;
+		    (rc = check_file(c, i, err, errlen)))
+			return rc;
 	return 0;
 }
