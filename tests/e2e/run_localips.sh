@@ -6,7 +6,7 @@
 # namespaces on two veth pairs: a client (C), the daemon's host (S), which
 # also routes to a server behind it (F). The startup line lists S's
 # addresses (with interface any: both veths', without their fe80::
-# addresses; with lo: 127.0.0.1 and ::1). In each mode (tc, pcap):
+# addresses; with lo: 127.0.0.1 and ::1). In each mode (tc, xdp, pcap):
 #   - a hello to S's address gives a record;
 #   - a hello from C to F, forwarded through S, gives none;
 #   - a hello S itself sends out to C gives none;
@@ -78,7 +78,7 @@ run_mode() {
 	local mode=$1 pid
 	: >"$TMP/out"
 	: >"$TMP/err"
-	printf 'core:\n  interface: %s\n  listen_ports: [443]\n  local_ips: []\n  unvalidated_rate: 0\n' \
+	printf 'core:\n  interface: %s\n  listen_ports: [443]\n  local_ips: []\n  unvalidated_rate: 0\n  xdp_generic: true\n' \
 		"$IF_S" >"$TMP/c.yml"
 	# A bpffs of the daemon's own mount namespace: pins never meet another
 	# test's. timeout bounds a hang; ip and sh exec, so $! is timeout's pid
@@ -156,7 +156,7 @@ check_any_and_lo() {
 
 setup
 check_any_and_lo
-for mode in tc pcap; do
+for mode in tc xdp pcap; do
 	run_mode "$mode"
 done
 finish
