@@ -49,8 +49,8 @@ ALL_LDFLAGS := -pie -Wl,-z,relro,-z,now $(LDFLAGS)
 # nothing of libbpf, libxdp, libpcap or the skeleton.
 CORE := packet reasm flow hello fp_hash fp_ja4 fp_ja3 fp_ja4t record
 CORE_LIBS := $(shell $(PKG_CONFIG) --libs libcrypto 2>/dev/null || echo -lcrypto)
-MODS := $(CORE) config log output out_stdout out_file out_unix pipeline stats capture capture_pcap \
-	capture_filter loop notify ifaddr
+MODS := $(CORE) config config_host log output out_stdout out_file out_unix pipeline stats capture capture_pcap \
+	capture_filter loop notify ifaddr localips
 ifeq ($(BPF),1)
 MODS += capture_bpf capture_tc capture_xdp
 else

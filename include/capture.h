@@ -95,6 +95,7 @@ void capture_pcap_file_pos(const struct capture *c, int64_t *pos, int64_t *size)
 struct capture *capture_pcap_open_live(const char *iface, const char *filter, bool vlan_too,
 				       uint32_t buffer_bytes, char *err, size_t errlen);
 
+
 /* The pcap filter for a configuration: core.bpf_filter verbatim, else
  * generated from the listen ports. Caller frees. */
 char *capture_pcap_filter(const struct config *cfg);
@@ -137,6 +138,16 @@ void capture_stats_json(struct capture *c, struct json_object *o);
 /* Packets (pcap: capture buffer full) or events (eBPF: ring buffer full)
  * lost in the kernel before userspace saw them, since the start. */
 uint64_t capture_lost(struct capture *c);
+
+/*
+ * The host's addresses changed (core.local_ips: []): the eBPF modes
+ * replace the contents of j4s_local, adding before removing so that no
+ * hello to an address kept is lost meanwhile. pcap mode has nothing to do:
+ * its kernel filter leaves addresses to the pipeline when they are
+ * automatic. 0 or -errno.
+ */
+struct cidr;
+int capture_set_local_ips(struct capture *c, const struct cidr *list, uint32_t n);
 
 enum capture_mode capture_get_mode(const struct capture *c);
 const char *capture_link_name(const struct capture *c);

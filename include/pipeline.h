@@ -42,6 +42,11 @@ struct pipeline *pipeline_new(const struct config *cfg, bool all_ports, bool lim
 			      struct output **outs, uint32_t n_outs);
 void pipeline_free(struct pipeline *p);
 
+/* Replace the local_ips the pipeline filters on (core.local_ips: [] as
+ * the host's addresses change). list stays the caller's, valid until the
+ * next call or pipeline_free. */
+void pipeline_set_local(struct pipeline *p, const struct cidr *list, uint32_t n);
+
 /* One L3 packet. */
 void pipeline_packet(struct pipeline *p, const struct packet *pkt);
 /* Expire flows at packet time now (call about once a second of packet time). */

@@ -282,6 +282,50 @@ fail:
 	return -1;
 }
 
+static bool listed(const struct cidr *list, uint32_t n, const uint8_t addr[16])
+{
+	uint8_t a[16];
+
+	for (uint32_t i = 0; i < n; i++) {
+		mapped_addr(&list[i], a);
+		if (!memcmp(a, addr, 16))
+			return true;
+	}
+	return false;
+}
+
+int capture_bpf_set_local(struct capture *c, const struct cidr *list, uint32_t n)
+{
+	struct bpf_cap *b = c->priv;
+	int fd = bpf_map__fd(b->skel->maps.j4s_local);
+	struct j4s_addr_key k, next, *stale;
+	uint32_t n_stale = 0;
+	uint8_t one = 1;
+	int rc = 0;
+
+	for (uint32_t i = 0; i < n; i++) {
+		mapped_addr(&list[i], k.addr);
+		if (bpf_map_update_elem(fd, &k, &one, BPF_ANY))
+			return -errno;
+	}
+	/* Then the ones gone: collected first, as deleting while walking
+	 * the hash restarts the walk. */
+	stale = calloc(J4S_MAX_LOCAL_IPS, sizeof(*stale));
+	if (!stale)
+		return -ENOMEM;
+	for (int r = bpf_map_get_next_key(fd, NULL, &next); !r && n_stale < J4S_MAX_LOCAL_IPS;
+	     r = bpf_map_get_next_key(fd, &k, &next)) {
+		k = next;
+		if (!listed(list, n, k.addr))
+			stale[n_stale++] = k;
+	}
+	for (uint32_t i = 0; i < n_stale; i++)
+		if (bpf_map_delete_elem(fd, &stale[i]) && errno != ENOENT)
+			rc = -errno;
+	free(stale);
+	return rc;
+}
+
 /* Ring size: packet_buffer_size events of 4 KiB, a power of two, 1 MiB..1 GiB. */
 static uint32_t ring_bytes(const struct config *cfg)
 {
@@ -560,7 +604,7 @@ static int open_skeleton(struct bpf_cap *b, const struct config *cfg, char *err,
 	kc->max_segments = (uint16_t)cfg->max_hello_segments;
 	kc->unval_rate = cfg->unvalidated_rate;
 	kc->unval_burst = cfg->unvalidated_burst;
-	kc->filter_local = cfg->n_local_ips > 0;
+	kc->filter_local = cfg->n_local_ips > 0 || cfg->local_auto;
 	kc->filter_exclude = cfg->n_exclude > 0;
 	for (uint32_t i = 0; i < b->n_ifaces; i++)
 		kc->l3dev |= b->l3dev[i];

@@ -47,10 +47,11 @@ int capture_bpf_dispatch(struct capture *c, struct capture_budget *budget, captu
 void capture_bpf_stats(struct capture *c, struct json_object *o);
 uint64_t capture_bpf_lost(struct capture *c);
 void capture_bpf_close(struct capture *c);
+int capture_bpf_set_local(struct capture *c, const struct cidr *list, uint32_t n);
 
 #define CAPTURE_BPF_OPS                                                                            \
 	.fd = capture_bpf_fd, .dispatch = capture_bpf_dispatch, .stats_json = capture_bpf_stats,   \
-	.lost = capture_bpf_lost, .close = capture_bpf_close
+	.lost = capture_bpf_lost, .close = capture_bpf_close, .set_local = capture_bpf_set_local
 
 /* One TC direction's attachments, per interface (capture_tc.c). */
 struct tc_side {

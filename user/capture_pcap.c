@@ -374,14 +374,18 @@ static void base_filter(const struct config *cfg, char *o)
 	for (uint32_t i = 0; i < cfg->n_ports; i++)
 		o += sprintf(o, "%stcp dst port %u", i ? " or " : "", cfg->ports[i]);
 	o += sprintf(o, ")");
-	o = add_clause(o, "", "dst host", cfg->local_ips, cfg->n_local_ips);
+	/* The host's own addresses change at run time: the pipeline keeps to
+	 * them; a filter compiled at start would miss an address added later. */
+	if (!cfg->local_auto)
+		o = add_clause(o, "", "dst host", cfg->local_ips, cfg->n_local_ips);
 	o = add_clause(o, "not ", "src net", cfg->exclude, cfg->n_exclude);
 	o += sprintf(o, ") or ((tcp[13] & 0x16 == 0x12 or (ip6[6] == 6 and ip6[53] & 0x16 == "
 			"0x12)) and (");
 	for (uint32_t i = 0; i < cfg->n_ports; i++)
 		o += sprintf(o, "%stcp src port %u", i ? " or " : "", cfg->ports[i]);
 	o += sprintf(o, ")");
-	o = add_clause(o, "", "src host", cfg->local_ips, cfg->n_local_ips);
+	if (!cfg->local_auto)
+		o = add_clause(o, "", "src host", cfg->local_ips, cfg->n_local_ips);
 	o = add_clause(o, "not ", "dst net", cfg->exclude, cfg->n_exclude);
 	sprintf(o, ")");
 }

@@ -167,13 +167,27 @@ int loop_run_file(struct capture *cap, struct pipeline *p, struct output *const 
 
 /* Timer tick: output retries, expiry, stats and watchdog are checked at it. */
 #define LOOP_TICK_MS 100
-/* Fds in the epoll set (capture, signalfd, timerfd): one epoll_wait returns
- * them all when they are all ready. */
-#define LOOP_N_FDS      3
+/* Fds in the epoll set (capture, signalfd, timerfd, the watched fd): one
+ * epoll_wait returns them all when they are all ready. */
+#define LOOP_N_FDS      4
 #define LOOP_MAX_EVENTS 4
 _Static_assert(LOOP_MAX_EVENTS >= LOOP_N_FDS, "one epoll_wait must see every ready fd");
 /* Queues get this long to drain at stop (systemd's TimeoutStopSec is 2 s). */
 #define LOOP_STOP_FLUSH_MS 1000
+
+/* The fd loop_watch_fd() names, for the next live loop. */
+static struct {
+	int fd;
+	void (*ready)(void *ctx);
+	void *ctx;
+} watch = { .fd = -1 };
+
+void loop_watch_fd(int fd, void (*ready)(void *ctx), void *ctx)
+{
+	watch.fd = fd;
+	watch.ready = ready;
+	watch.ctx = ctx;
+}
 
 struct live {
 	struct capture *cap;
@@ -226,9 +240,12 @@ static int setup_fds(struct live *l, char *err, size_t errlen)
 	fds[0] = capture_fd(l->cap);
 	fds[1] = l->sfd;
 	fds[2] = l->tfd;
+	fds[3] = watch.fd;
 	for (i = 0; i < LOOP_N_FDS; i++) {
 		struct epoll_event ev = { .events = EPOLLIN, .data.fd = fds[i] };
 
+		if (fds[i] < 0)
+			continue;
 		if (epoll_ctl(l->ep, EPOLL_CTL_ADD, fds[i], &ev)) {
 			snprintf(err, errlen, "epoll_ctl: %s", strerror(errno));
 			return -1;
@@ -357,6 +374,8 @@ static int run_events(struct live *l, char *err, size_t errlen)
 				on_signal(l);
 			else if (ev[i].data.fd == l->tfd)
 				on_tick(l);
+			else if (ev[i].data.fd == watch.fd)
+				watch.ready(watch.ctx);
 		}
 		if (cap_ready && !l->stop) {
 			if (capture_dispatch(l->cap, on_packet, l->p, &more, err, errlen) < 0)

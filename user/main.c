@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <net/if.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -20,6 +21,7 @@
 #include "config.h"
 #include "defaults.h"
 #include "ifaddr.h"
+#include "localips.h"
 #include "log.h"
 #include "loop.h"
 #include "notify.h"
@@ -233,12 +235,15 @@ static int load_config(const struct opts *o, struct config *cfg)
 		goto bad;
 	}
 	if (o->iface) {
-		if (!*o->iface || strlen(o->iface) >= sizeof(cfg->interface)) {
-			snprintf(err, sizeof(err), "-i \"%s\": expected an interface name or any",
-				 o->iface);
+		/* IF_NAMESIZE - 1 bytes at most, as for core.interface. */
+		if (!*o->iface || strlen(o->iface) >= IF_NAMESIZE) {
+			snprintf(err, sizeof(err),
+				 "-i \"%s\": expected an interface name (at most %d bytes) or any",
+				 o->iface, IF_NAMESIZE - 1);
 			goto bad;
 		}
 		snprintf(cfg->interface, sizeof(cfg->interface), "%s", o->iface);
+		cfg->interface_line = 0;
 	}
 	log_set_level(cfg->log_level);
 	return 0;
@@ -485,20 +490,16 @@ static struct json_object *cidrs_json(const struct cidr *c, uint32_t n)
 	return a;
 }
 
-/* The configured local IPs, or what the interfaces have when none are. */
+/* The configured local IPs, or the host's own (local_ips: [], "auto"). */
 static struct json_object *local_ips_json(const struct config *cfg)
 {
-	struct json_object *a;
-	struct cidr *found;
-	uint32_t n;
+	struct json_object *o;
 
-	if (cfg->n_local_ips)
+	if (!cfg->local_auto)
 		return cidrs_json(cfg->local_ips, cfg->n_local_ips);
-	if (ifaddr_local_ips(&found, &n))
-		return json_object_new_string("(unknown)");
-	a = cidrs_json(found, n);
-	free(found);
-	return a;
+	o = json_object_new_object();
+	json_object_object_add(o, "auto", cidrs_json(cfg->local_ips, cfg->n_local_ips));
+	return o;
 }
 
 static void log_start_live(const struct config *cfg, const struct capture *cap, const char *filter,
@@ -540,9 +541,10 @@ static void log_start_live(const struct config *cfg, const struct capture *cap, 
 	log_write(LOG_INFO, "main", f, "capture started");
 }
 
-static int run_live(const struct config *cfg)
+static int run_live(struct config *cfg)
 {
 	struct output *outs[CONFIG_MAX_OUTPUTS] = { 0 };
+	struct localips *la = NULL;
 	struct capture *cap = NULL;
 	struct pipeline *p = NULL;
 	uint32_t n_outs = 0;
@@ -557,6 +559,13 @@ static int run_live(const struct config *cfg)
 		log_warn("main", "no notifications to systemd: a Type=notify start will time out");
 	if (open_outputs(cfg, outs, &n_outs))
 		goto out;
+	/* Before the filter and the capture: local_ips: [] becomes the host's
+	 * addresses, kept current while the loop runs. */
+	la = localips_open(cfg, err, sizeof(err));
+	if (!la && err[0]) {
+		log_error("main", "%s", err);
+		goto out;
+	}
 	filter = capture_pcap_filter(cfg);
 	if (!filter) {
 		log_error("main", "cannot set up the pipeline: %s", strerror(errno));
@@ -574,6 +583,8 @@ static int run_live(const struct config *cfg)
 		log_error("main", "cannot set up the pipeline: %s", strerror(errno));
 		goto out;
 	}
+	if (la)
+		localips_attach(la, cap, p);
 	log_start_live(cfg, cap, filter, outs, n_outs);
 	log_bpf_filter(cfg, cap);
 	stats_setup(&(struct stats_live){
@@ -588,6 +599,7 @@ static int run_live(const struct config *cfg)
 	stats_stop();
 	stats_log(p, cap, outs, n_outs, true);
 out:
+	localips_close(la);
 	capture_close(cap);
 	pipeline_free(p);
 	for (uint32_t i = 0; i < n_outs; i++)
@@ -626,6 +638,7 @@ int main(int argc, char **argv)
 {
 	struct opts o = { 0 };
 	struct config cfg;
+	char err[512];
 	int ret;
 
 	ret = parse_args(argc, argv, &o);
@@ -634,6 +647,15 @@ int main(int argc, char **argv)
 	if (load_config(&o, &cfg)) {
 		config_free(&cfg);
 		return EXIT_USAGE;
+	}
+	/* The same host checks for --check-config and for a start; at a start
+	 * what the host lacks now (a missing directory) is a runtime failure,
+	 * which the unit restarts on, unlike a configuration error. */
+	ret = config_check_host(&cfg, !o.read, err, sizeof(err));
+	if (ret) {
+		log_error("config", "%s", err);
+		config_free(&cfg);
+		return ret == CONFIG_CHECK_HOST && !o.check_config ? EXIT_RUNTIME : EXIT_USAGE;
 	}
 	if (o.check_config) {
 		log_check_config(&cfg);

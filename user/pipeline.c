@@ -29,6 +29,7 @@ struct pipeline {
 	const char *sensor_id;
 	const struct cidr *local; /* core.local_ips (config's memory) */
 	uint32_t n_local;
+	bool local_auto;            /* the host's addresses: filter even when there are none */
 	const struct cidr *exclude; /* core.exclude_source_ips */
 	uint32_t n_exclude;
 	uint8_t ports[65536 / 8]; /* listen port bitmap */
@@ -76,6 +77,7 @@ struct pipeline *pipeline_new(const struct config *cfg, bool all_ports, bool lim
 	p->sensor_id = cfg->sensor_id;
 	p->local = cfg->local_ips;
 	p->n_local = cfg->n_local_ips;
+	p->local_auto = cfg->local_auto;
 	p->exclude = cfg->exclude;
 	p->n_exclude = cfg->n_exclude;
 	p->outs = outs;
@@ -94,6 +96,13 @@ void pipeline_free(struct pipeline *p)
 	free(p->ja4_r);
 	free(p->ja4_ro);
 	free(p);
+}
+
+void pipeline_set_local(struct pipeline *p, const struct cidr *list, uint32_t n)
+{
+	p->local = list;
+	p->n_local = n;
+	p->local_auto = true;
 }
 
 static bool is_listen_port(const struct pipeline *p, uint16_t port)
@@ -126,7 +135,7 @@ static bool address_wanted(struct pipeline *p, const struct pkt_info *pi)
 		p->st.excluded++;
 		return false;
 	}
-	if (p->n_local && !in_list(p->local, p->n_local, pi->family, pi->dst)) {
+	if ((p->n_local || p->local_auto) && !in_list(p->local, p->n_local, pi->family, pi->dst)) {
 		p->st.not_local++;
 		return false;
 	}
@@ -140,7 +149,7 @@ static bool synack_wanted(struct pipeline *p, const struct pkt_info *pi)
 		p->st.excluded++;
 		return false;
 	}
-	if (p->n_local && !in_list(p->local, p->n_local, pi->family, pi->src)) {
+	if ((p->n_local || p->local_auto) && !in_list(p->local, p->n_local, pi->family, pi->src)) {
 		p->st.not_local++;
 		return false;
 	}
@@ -225,7 +234,7 @@ void pipeline_packet(struct pipeline *p, const struct packet *pkt)
 	 * address filters. */
 	if ((pi.tcp_flags & (TCPF_SYN | TCPF_ACK | TCPF_RST)) == (TCPF_SYN | TCPF_ACK) &&
 	    is_listen_port(p, pi.sport)) {
-		if ((p->n_exclude || p->n_local) && !synack_wanted(p, &pi))
+		if ((p->n_exclude || p->n_local || p->local_auto) && !synack_wanted(p, &pi))
 			return;
 		p->st.synacks++;
 		flow_synack(p->flows, &pi, pkt->ts_ns);
@@ -235,7 +244,7 @@ void pipeline_packet(struct pipeline *p, const struct packet *pkt)
 		p->st.not_listen++;
 		return;
 	}
-	if ((p->n_exclude || p->n_local) && !address_wanted(p, &pi))
+	if ((p->n_exclude || p->n_local || p->local_auto) && !address_wanted(p, &pi))
 		return;
 	if (flow_process(p->flows, &pi, pkt->ts_ns, &fh) == FLOW_HELLO) {
 		fingerprint(p, &fh);

@@ -162,6 +162,7 @@ static struct json_object *stats_tree(const struct pipeline *p, const struct cap
 		put(oo, "dropped", os->dropped);
 		put(oo, "failures", os->failures);
 		put(oo, "reconnects", os->reconnects);
+		put(oo, "torn", os->torn);
 		json_object_object_add(jo, output_name(outs[i]), oo);
 	}
 	json_object_object_add(fields, "outputs", jo);
@@ -228,6 +229,7 @@ static const struct {
 	{ "output.dropped", "Records an output lost: queue full or undeliverable." },
 	{ "output.failures", "Failed delivery attempts of an output." },
 	{ "output.reconnects", "Reconnections of an output." },
+	{ "output.torn", "Lines of a file output a failed write cut short before a reopen." },
 };
 
 static const char *help_of(const char *key)
@@ -305,7 +307,8 @@ static void write_group(FILE *f, const char *group, struct json_object *o)
 /* The outputs' counters, one metric per counter with an output label. */
 static void write_outputs(FILE *f, struct json_object *outs)
 {
-	static const char *const keys[] = { "sent", "queued", "dropped", "failures", "reconnects" };
+	static const char *const keys[] = { "sent",     "queued",     "dropped",
+					    "failures", "reconnects", "torn" };
 
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		bool gauge = is_gauge("output", keys[i]);
