@@ -95,7 +95,6 @@ void capture_pcap_file_pos(const struct capture *c, int64_t *pos, int64_t *size)
 struct capture *capture_pcap_open_live(const char *iface, const char *filter, bool vlan_too,
 				       uint32_t buffer_bytes, char *err, size_t errlen);
 
-
 /* The pcap filter for a configuration: core.bpf_filter verbatim, else
  * generated from the listen ports. Caller frees. */
 char *capture_pcap_filter(const struct config *cfg);
