@@ -117,8 +117,8 @@ run "exclude CIDR with host bits" 2 'hostbits.yml:4: core.exclude_source_ips: .*
 printf 'core:\n  exclude_source_ips: ["fd00::1/8"]\n' >"$TMP/hostbits6.yml"
 run "exclude IPv6 CIDR with host bits" 2 'hostbits6.yml:2: core.exclude_source_ips: .* write fd00::/8' -- --config "$TMP/hostbits6.yml" --check-config
 printf 'core:\n  listen_ports: [443]\n  bpf_filter: "tcp port 443 and bogus"\n' >"$TMP/filter.yml"
-run "invalid bpf_filter" 2 'filter.yml:3: core.bpf_filter: .*tcp port 443 and bogus.* does not compile' -- --config "$TMP/filter.yml" --check-config
-JA4SENTINEL_BPF_FILTER="tcp prot 443" run "invalid bpf_filter from env" 2 'environment JA4SENTINEL_BPF_FILTER: core.bpf_filter: .* does not compile' -- --config "$TMP/good.yml" --check-config
+run "invalid bpf_filter" 2 'filter.yml:3: core.bpf_filter: not a valid pcap filter: unknown port .bogus.' -- --config "$TMP/filter.yml" --check-config
+JA4SENTINEL_BPF_FILTER="tcp prot 443" run "invalid bpf_filter from env" 2 'environment JA4SENTINEL_BPF_FILTER=.*tcp prot 443.*: not a valid pcap filter' -- --config "$TMP/good.yml" --check-config
 printf 'core:\n  bpf_filter: "tcp port 443"\n' >"$TMP/filter-ok.yml"
 run "valid bpf_filter" 0 "configuration is valid" -- --config "$TMP/filter-ok.yml" --check-config
 printf 'core:\n  interface: abcdefghijklmnop\n' >"$TMP/ifname.yml"
