@@ -398,8 +398,10 @@ def segments(data, mss, extra_split=None):
 
 
 class Generator:
-    def __init__(self, hellos, seed, split_pct=15, v6_pct=10, bulk_segments=20):
+    def __init__(self, hellos, seed, split_pct=15, v6_pct=10, bulk_segments=20,
+                 handshake_only=False):
         self.hellos = hellos
+        self.handshake_only = handshake_only
         self.rng = random.Random(seed)
         self.split_pct = split_pct
         self.v6_pct = v6_pct
@@ -475,6 +477,10 @@ class Generator:
             split = rng.randint(1, len(hello) - 1)
         for seg in segments(hello, mss, split):
             c2s(PSH | ACK, seg)
+        if self.handshake_only:
+            # only what a hello costs: no server flight, no data, one FIN
+            c2s(FIN | ACK)
+            return pk
         s2c(ACK)
         # server flight
         segs = segments(self.srv_hello[hid], mss)
@@ -523,6 +529,9 @@ def main(argv=None):
     ap.add_argument("--ipv6-pct", type=int, default=10, help="percent of IPv6 flows")
     ap.add_argument("--bulk-segments", type=int, default=20,
                     help="full-size server data segments per flow after the handshake (default 20)")
+    ap.add_argument("--handshake-only", action="store_true",
+                    help="flows of SYN, SYN-ACK, ACK, the hello and a FIN only "
+                         "(the per-hello cost bench, bench/perhello.sh)")
     args = ap.parse_args(argv)
     if args.flows < 1 or args.window < 1:
         ap.error("--flows and --window must be positive")
@@ -536,7 +545,7 @@ def main(argv=None):
         return 1
 
     gen = Generator(hellos, args.seed, split_pct=args.split_pct, v6_pct=args.ipv6_pct,
-                    bulk_segments=args.bulk_segments)
+                    bulk_segments=args.bulk_segments, handshake_only=args.handshake_only)
     rng = random.Random(args.seed ^ 0x71AE)
 
     out_dir = os.path.dirname(os.path.abspath(args.output))
