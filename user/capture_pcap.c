@@ -11,6 +11,7 @@
 #include <json-c/json.h>
 #include <pcap/pcap.h>
 #include "capture_priv.h"
+#include "clock.h"
 #include "config.h"
 #include "defaults.h"
 #include "ifaddr.h"
@@ -46,6 +47,7 @@ static void fill_packet(struct capture *c, const struct pcap_pkthdr *h, const u_
 	pkt->origlen = h->len - (h->caplen - pkt->caplen);
 	/* Nanosecond precision was asked for: tv_usec holds nanoseconds. */
 	pkt->ts_ns = (uint64_t)h->ts.tv_sec * 1000000000ULL + (uint64_t)h->ts.tv_usec;
+	pkt->mono_ns = pkt->ts_ns; /* a file: packet time drives ageing */
 	pkt->ifindex = 0;
 }
 
@@ -53,6 +55,10 @@ struct dispatch_ctx {
 	struct capture *c;
 	capture_cb cb;
 	void *ctx;
+	/* Live: the kernel stamps packets with the wall clock; flows age on
+	 * CLOCK_MONOTONIC. Each chunk samples both clocks once
+	 * (packet_mono_ns()). */
+	uint64_t real_now, mono_now;
 };
 
 static void on_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
@@ -62,6 +68,7 @@ static void on_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *da
 	struct packet pkt;
 
 	fill_packet(d->c, h, data, &pkt, &v);
+	pkt.mono_ns = packet_mono_ns(pkt.ts_ns, d->real_now, d->mono_now);
 	if (v == PKT_OK)
 		d->cb(d->ctx, &pkt);
 }
@@ -81,7 +88,11 @@ static int pcap_cap_dispatch(struct capture *c, struct capture_budget *b, captur
 	uint32_t want;
 
 	while ((want = capture_budget_chunk(b))) {
-		int n = pcap_dispatch(pc(c), (int)want, on_frame, (u_char *)&d);
+		int n;
+
+		d.real_now = clock_ns(CLOCK_REALTIME);
+		d.mono_now = clock_ns(CLOCK_MONOTONIC);
+		n = pcap_dispatch(pc(c), (int)want, on_frame, (u_char *)&d);
 
 		if (n < 0 && n != PCAP_ERROR_BREAK) {
 			snprintf(err, errlen, "capture: %s", pcap_geterr(pc(c)));

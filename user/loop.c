@@ -183,7 +183,7 @@ static void on_tick(struct live *l)
 	if (read(l->tfd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
 		log_warn("main", "timerfd: %s", strerror(errno));
 	drain_outputs(l);
-	pipeline_tick(l->p, clock_ns(CLOCK_REALTIME));
+	pipeline_tick(l->p, now); /* flows age on CLOCK_MONOTONIC (packet.mono_ns) */
 	check_loss(l, now);
 	if (now >= l->next_stats) {
 		stats_log(l->p, l->cap, l->outs, l->n_outs, false);

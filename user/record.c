@@ -390,7 +390,7 @@ static size_t write_record(const struct record_input *in, bool raw, char *buf, s
 	put_tls(&w, in, st);
 	put_fingerprints(&w, in, raw);
 	JW_BOOL(&w, "handshake_validated", flow_validated(in->flow));
-	JW_INT(&w, "timestamp", (int64_t)in->flow->first_byte_ns);
+	JW_INT(&w, "timestamp", (int64_t)(in->flow->first_byte_ns + in->real_minus_mono));
 	jw_raw(&w, "}", 1);
 	*w.p = '\0';
 	*full = w.full;

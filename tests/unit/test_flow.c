@@ -895,6 +895,80 @@ static void test_flow_table_expire_waiting(void **state)
 	assert_int_equal(stats(f)->expired_done, 0);
 }
 
+/*
+ * Injected clocks (design.md §10, issue 14 item 5): the host's wall clock
+ * and CLOCK_MONOTONIC, stepped independently. The live capture stamps
+ * packets with the wall clock and maps them with packet_mono_ns() when it
+ * reads them; the flow table only ever sees the monotonic result.
+ */
+struct clocks {
+	uint64_t real, mono;
+};
+
+static void advance(struct clocks *c, uint64_t ns)
+{
+	c->real += ns;
+	c->mono += ns;
+}
+
+/* A packet stamped now and read now. */
+static uint64_t read_now(const struct clocks *c)
+{
+	return packet_mono_ns(c->real, c->real, c->mono);
+}
+
+static void test_flow_wall_clock_steps_back(void **state)
+{
+	struct fixture *f = *state;
+	struct clocks c = { .real = T0, .mono = 5000 * SEC };
+
+	syn(f, PORT, ISN, read_now(&c));
+	advance(&c, MS);
+	assert_int_equal(seg(f, PORT, hello, 0, 20, read_now(&c)), FLOW_NOTHING);
+	c.real -= 3600 * SEC; /* NTP steps the wall clock an hour back */
+	advance(&c, 29 * SEC);
+	syn(f, PORT + 1, ISN, read_now(&c));
+	assert_int_equal(flow_table_expire(f->ft, c.mono), 0);
+	advance(&c, SEC);
+	/* 30 s after the first SYN on the monotonic clock: expired, though by
+	 * the wall clock it came an hour in the future (a wall-clock table
+	 * would hold it, and every flow after it, for an hour). */
+	assert_int_equal(flow_table_expire(f->ft, c.mono), 1);
+	assert_null(lookup(f, PORT));
+	assert_non_null(lookup(f, PORT + 1));
+	assert_int_equal(stats(f)->timeouts, 1);
+}
+
+static void test_flow_wall_clock_steps_forward(void **state)
+{
+	struct fixture *f = *state;
+	struct clocks c = { .real = T0, .mono = 5000 * SEC };
+	uint64_t stamped;
+
+	syn(f, PORT, ISN, read_now(&c));
+	syn(f, PORT + 1, ISN, read_now(&c));
+	advance(&c, MS);
+	assert_int_equal(seg(f, PORT, hello, 0, 20, read_now(&c)), FLOW_NOTHING);
+	assert_int_equal(seg(f, PORT + 1, hello, 0, 20, read_now(&c)), FLOW_NOTHING);
+	/* A segment stamped just before a one-day step and read just after it:
+	 * its age is bounded, it does not date from yesterday. */
+	advance(&c, MS);
+	stamped = c.real;
+	c.real += 86400 * SEC;
+	assert_int_equal(packet_mono_ns(stamped, c.real, c.mono), c.mono - PACKET_MONO_MAX_AGO);
+	assert_int_equal(seg(f, PORT, hello, 20, sizeof(hello) - 20,
+			     packet_mono_ns(stamped, c.real, c.mono)),
+			 FLOW_HELLO);
+	flow_table_finish(f->ft, f->out.flow, c.mono);
+	/* Nothing in flight expires: the second hello completes a second later. */
+	advance(&c, SEC);
+	assert_int_equal(flow_table_expire(f->ft, c.mono), 0);
+	assert_int_equal(seg(f, PORT + 1, hello, 20, sizeof(hello) - 20, read_now(&c)), FLOW_HELLO);
+	assert_int_equal(stats(f)->timeouts, 0);
+	/* A packet stamped after the clocks were sampled is read as "now". */
+	assert_int_equal(packet_mono_ns(c.real + SEC, c.real, c.mono), c.mono);
+}
+
 static void test_flow_table_expire_done(void **state)
 {
 	struct fixture *f = *state;
@@ -1402,6 +1476,8 @@ int main(void)
 		TC(test_flow_table_pool_restarts_when_empty, cfg_pool256),
 		T(test_flow_table_expire_waiting),
 		T(test_flow_table_expire_done),
+		T(test_flow_wall_clock_steps_back),
+		T(test_flow_wall_clock_steps_forward),
 		T(test_flow_table_finish_frees_reasm),
 		T(test_flow_table_free_pending),
 		T(test_flow_process_truncated_capture),
