@@ -79,11 +79,11 @@ static const struct flow_config cfg_small = CFG(4, REASM_MAX_BYTES, DEF_MAX_HELL
 static const struct flow_config cfg_seg3 = CFG(16, REASM_MAX_BYTES, 3);
 static const struct flow_config cfg_pool256 = CFG(256, REASM_MAX_BYTES, DEF_MAX_HELLO_SEGMENTS);
 static const struct flow_config cfg_bytes64 = CFG(16, 64, DEF_MAX_HELLO_SEGMENTS);
-static const struct flow_config cfg_budget600 = {
+static const struct flow_config cfg_budget150 = {
 	.max_flows = 16,
 	.timeout_ns = 30 * SEC,
 	.limits = { .max_bytes = REASM_MAX_BYTES, .max_segments = DEF_MAX_HELLO_SEGMENTS },
-	.max_buffered = 600,
+	.max_buffered = 150,
 };
 
 /* Live pcap mode's bucket of unvalidated flows: 10 a second, bursts of 3. */
@@ -1051,8 +1051,9 @@ static void test_flow_process_buffer_budget(void **state)
 {
 	struct fixture *f = *state;
 
-	/* Budget of 600 bytes: two flows hold 256-byte buffers, the third one's
-	 * buffer pushes the total over and the oldest waiting flow goes. */
+	/* Budget of 150 bytes: two flows hold 64-byte buffers (the 40 bytes of
+	 * their first segment, in steps of 64), the third one's buffer pushes the
+	 * total over and the oldest waiting flow goes. */
 	for (uint16_t i = 0; i < 3; i++) {
 		syn(f, PORT + i, ISN, T0 + i);
 		assert_int_equal(seg(f, PORT + i, hello, 10, 30, T0 + MS + i), FLOW_NOTHING);
@@ -1471,7 +1472,7 @@ int main(void)
 		TC(test_flow_process_segment_limit, cfg_seg3),
 		TC(test_flow_process_one_byte_records, cfg_seg3),
 		TC(test_flow_process_byte_limit, cfg_bytes64),
-		TC(test_flow_process_buffer_budget, cfg_budget600),
+		TC(test_flow_process_buffer_budget, cfg_budget150),
 		TC(test_flow_process_table_full_evicts, cfg_small),
 		TC(test_flow_table_pool_restarts_when_empty, cfg_pool256),
 		T(test_flow_table_expire_waiting),
