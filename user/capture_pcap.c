@@ -29,6 +29,7 @@
 struct pcap_cap {
 	pcap_t *pcap;
 	int linktype;
+	char *filebuf; /* stdio buffer of a file read (open_offline) */
 };
 
 static pcap_t *pc(const struct capture *c)
@@ -144,6 +145,7 @@ static void pcap_cap_close(struct capture *c)
 
 	if (p->pcap)
 		pcap_close(p->pcap);
+	free(p->filebuf); /* after pcap_close's fclose */
 	free(p);
 }
 
@@ -192,6 +194,39 @@ static int check_link(struct capture *c, const char *what, char *err, size_t err
 	return -1;
 }
 
+/*
+ * libpcap reads a file through stdio with its default buffer (the block
+ * size, 4 KiB): 185,000 read() calls for a 723 MiB capture, ~0.2 s of a
+ * 0.3 s read. The file is opened here with a larger buffer instead
+ * (pcap_fopen_offline takes the FILE and closes it); "-" stays libpcap's
+ * standard input.
+ */
+#define CAPTURE_FILE_BUFFER (1u << 20)
+
+static pcap_t *open_offline(struct pcap_cap *p, const char *path, char *ebuf)
+{
+	FILE *f;
+	pcap_t *pc;
+
+	if (!strcmp(path, "-"))
+		return pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO,
+							       ebuf);
+	f = fopen(path, "rbe");
+	if (!f) {
+		/* libpcap's wording, so messages stay as they were */
+		snprintf(ebuf, PCAP_ERRBUF_SIZE, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	/* glibc ignores the size unless given the buffer */
+	p->filebuf = malloc(CAPTURE_FILE_BUFFER);
+	if (!p->filebuf || setvbuf(f, p->filebuf, _IOFBF, CAPTURE_FILE_BUFFER))
+		log_debug("capture", "%s: no larger read buffer, reading with stdio's", path);
+	pc = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, ebuf);
+	if (!pc)
+		fclose(f);
+	return pc;
+}
+
 struct capture *capture_pcap_open_file(const char *path, char *err, size_t errlen)
 {
 	char ebuf[PCAP_ERRBUF_SIZE] = "";
@@ -201,7 +236,7 @@ struct capture *capture_pcap_open_file(const char *path, char *err, size_t errle
 	if (!c)
 		return NULL;
 	p = c->priv;
-	p->pcap = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, ebuf);
+	p->pcap = open_offline(p, path, ebuf);
 	if (!p->pcap) {
 		snprintf(err, errlen, "%s: %s", path, ebuf);
 		goto fail;
