@@ -67,16 +67,22 @@ per=$(((iN - i1) / (FLOWS - 1)))
 echo "instructions: 1 flow $i1, $FLOWS flows $iN"
 echo "per hello: $per"
 
-valgrind --tool=callgrind --callgrind-out-file="$DIR/cg.out" --log-file=/dev/null \
-	"$BIN" --read "$DIR/hs-$FLOWS.pcap" >/dev/null 2>&1
-# The block functions are unnamed in a stripped libcrypto: take the self
-# cost of libcrypto's unnamed symbols as "digest blocks".
-callgrind_annotate --threshold=100 "$DIR/cg.out" 2>/dev/null |
-	awk -v n="$FLOWS" '/^ *[0-9,]+ .*\?\?\?:0x.*libcrypto/ { gsub(",", "", $1); s += $1 }
-		END { printf "digest blocks (libcrypto, unnamed, self): %d per hello\n", s / n }'
+# The digest block functions are unnamed in a stripped libcrypto: the self
+# cost of its unnamed symbols, one-flow run subtracted like the total.
+blocks() {
+	valgrind --tool=callgrind --callgrind-out-file="$DIR/cg-$1.out" --log-file=/dev/null \
+		"$BIN" --read "$DIR/hs-$1.pcap" >/dev/null 2>&1
+	callgrind_annotate --threshold=100 "$DIR/cg-$1.out" 2>/dev/null |
+		awk '/^ *[0-9,]+ .*\?\?\?:0x.*libcrypto/ { gsub(",", "", $1); s += $1 } END { print s + 0 }'
+}
+b1=$(blocks 1)
+bN=$(blocks "$FLOWS")
+bper=$(((bN - b1) / (FLOWS - 1)))
+echo "of which digest blocks (libcrypto's unnamed SHA-256/MD5 block functions): $bper"
+echo "per hello without the digest blocks: $((per - bper))"
 echo
 echo "inclusive instructions per hello (callgrind, $FLOWS flows; start-up not subtracted):"
-callgrind_annotate --inclusive=yes "$DIR/cg.out" 2>/dev/null |
+callgrind_annotate --inclusive=yes "$DIR/cg-$FLOWS.out" 2>/dev/null |
 	grep -E '^ *[0-9,]+ \([ 0-9.]+%\)  (user/|\?\?\?:[A-Za-z_]|\./[a-z]+/.*:_?_?[a-z])' |
 	sed 's/([ 0-9.]*%)//' | awk -v n="$FLOWS" '{ gsub(",", "", $1); printf "%8d  %s\n", $1 / n, $2 }' |
 	awk '!seen[$2]++' | head -n "$TOP"
