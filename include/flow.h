@@ -53,7 +53,7 @@ struct flow {
 	struct flow_key key;
 	struct flow *hnext;       /* hash chain */
 	struct flow *prev, *next; /* age list of its state */
-	uint64_t created_ns;      /* ageing time (packet.mono_ns) of creation, or of completion when done */
+	uint64_t created_ns;      /* ageing time of creation, or of completion when done */
 	uint64_t syn_ns;          /* 0 when the SYN was missed */
 	uint64_t first_byte_ns;   /* ageing time of the hello's first byte; 0 until seen */
 	uint32_t isn;             /* client ISN (SYN seen) */

@@ -23,7 +23,7 @@ struct packet {
 	 * so a wall-clock step neither stalls expiry nor expires every hello in
 	 * flight; the packet time itself when reading a file. */
 	uint64_t mono_ns;
-	uint32_t ifindex;    /* 0 when unknown (files); read by nobody yet */
+	uint32_t ifindex; /* 0 when unknown (files); read by nobody yet */
 };
 
 /*

@@ -517,7 +517,7 @@ enum flow_result flow_process(struct flow_table *ft, const struct pkt_info *pi, 
 	}
 	flow_key_from_pkt(pi, &key);
 	f = syn || dport_marked(ft, pi->dport) || looks_like_hello(pi) ? flow_table_lookup(ft, &key)
-									: NULL;
+								       : NULL;
 	if (!f || f->state == FLOW_WAIT_SYN) {
 		bool judged = false;
 

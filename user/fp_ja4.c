@@ -54,7 +54,8 @@ static char *join_hex(char *o, const uint16_t *v, uint32_t n, bool skip_sni_alpn
  * kept: linear in n where qsort took ~500 instructions per value of a
  * hostile 8,000-value list (design: every per-hello step linear).
  */
-static __attribute__((noinline)) void radix_sort_u16(const uint16_t *in, uint32_t n, uint16_t *out, uint16_t *tmp)
+static __attribute__((noinline)) void radix_sort_u16(const uint16_t *in, uint32_t n, uint16_t *out,
+						     uint16_t *tmp)
 {
 	uint32_t lo[256] = { 0 }, hi[256] = { 0 }, slo = 0, shi = 0;
 

@@ -189,7 +189,7 @@ static void jw_ascii(struct jw *w, const char *key, size_t kn, const char *s, si
 	*w->p++ = '"';
 }
 
-#define JW_ASCII(w, key, s) jw_ascii(w, key, JW_KEYLEN(key), s, strlen(s))
+#define JW_ASCII(w, key, s)        jw_ascii(w, key, JW_KEYLEN(key), s, strlen(s))
 #define JW_ASCII_LEN(w, key, s, n) jw_ascii(w, key, JW_KEYLEN(key), s, n)
 
 /* "00".."99": decimal two digits per step (record numbers and conn_id). */
