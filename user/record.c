@@ -79,7 +79,7 @@ static void jw_raw(struct jw *w, const char *s, size_t n)
  * record). Adding a field to the record is one line in write_record() or
  * its helpers: JW_INT(w, "name", v), JW_STR(...), JW_BOOL(...).
  */
-static inline void jw_key(struct jw *w, const char *key, size_t n)
+static inline __attribute__((always_inline)) void jw_key(struct jw *w, const char *key, size_t n)
 {
 	if (w->full || (size_t)(w->end - w->p) < n + 4) {
 		w->full = true;
@@ -215,21 +215,33 @@ static char *dec_back(char *end, uint64_t u)
 	return end;
 }
 
-static void jw_int(struct jw *w, const char *key, size_t kn, int64_t v)
+/*
+ * Inlined at each field, so the key's length is a constant and its copy a
+ * few moves; the digits (at most 20 and a sign) go as one fixed 24-byte
+ * copy from the end of tmp, not a memcpy call per number.
+ */
+static inline __attribute__((always_inline)) void jw_int(struct jw *w, const char *key, size_t kn,
+							 int64_t v)
 {
-	char tmp[24], *p;
+	char tmp[48], *p, *end = tmp + 24;
 	uint64_t u = v < 0 ? (uint64_t) - (v + 1) + 1 : (uint64_t)v;
 
-	p = dec_back(tmp + sizeof(tmp), u);
+	p = dec_back(end, u);
 	if (v < 0)
 		*--p = '-';
 	jw_key(w, key, kn);
-	jw_raw(w, p, (size_t)(tmp + sizeof(tmp) - p));
+	if (w->full || w->end - w->p < 24) {
+		jw_raw(w, p, (size_t)(end - p));
+		return;
+	}
+	memcpy(w->p, p, 24); /* p >= tmp + 3: within tmp */
+	w->p += end - p;
 }
 
 #define JW_INT(w, key, v) jw_int(w, key, JW_KEYLEN(key), v)
 
-static void jw_bool(struct jw *w, const char *key, size_t kn, bool v)
+static inline __attribute__((always_inline)) void jw_bool(struct jw *w, const char *key, size_t kn,
+							  bool v)
 {
 	jw_key(w, key, kn);
 	jw_raw(w, v ? "true" : "false", v ? 4 : 5);
