@@ -126,6 +126,7 @@ static int on_event(void *ctx, void *data, size_t size)
 		pkt.caplen = ev->caplen;
 		pkt.origlen = ev->origlen;
 		pkt.ts_ns = ev->ts_ns + b->mono_to_real;
+		pkt.mono_ns = ev->ts_ns; /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
 		pkt.ifindex = ev->ifindex;
 		b->cb(b->cb_ctx, &pkt);
 	}

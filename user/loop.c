@@ -165,8 +165,18 @@ int loop_run_file(struct capture *cap, struct pipeline *p, struct output *const 
 	return rc < 0 ? -1 : 0;
 }
 
-/* Timer tick: output retries, expiry, stats and watchdog are checked at it. */
-#define LOOP_TICK_MS 100
+/*
+ * The timer (a one-shot timerfd on CLOCK_MONOTONIC) is armed only for work
+ * that is due: records queued for a failing output are retried every
+ * LOOP_RETRY_MS (the outputs' backoff starts there); while flows wait to
+ * expire or packets came since the last tick (expiry, kernel losses) it
+ * ticks every LOOP_WORK_MS; otherwise only the stats line, the live state
+ * (STATUS=, metrics file) and the systemd watchdog wake the daemon. An idle
+ * sensor wakes a few times a minute, not ten times a second (each wake-up
+ * costs ~80 us on a virtual machine).
+ */
+#define LOOP_RETRY_MS 100
+#define LOOP_WORK_MS  1000
 /* Fds in the epoll set (capture, signalfd, timerfd, the watched fd): one
  * epoll_wait returns them all when they are all ready. */
 #define LOOP_N_FDS      4
@@ -197,6 +207,10 @@ struct live {
 	int ep, sfd, tfd;
 	uint64_t next_stats, next_watchdog;
 	uint64_t lost, lost_unreported, next_loss_check, next_loss_log;
+	uint64_t last_tick; /* CLOCK_MONOTONIC of the last tick (or of the start) */
+	uint64_t armed;     /* deadline the timer is armed for; UINT64_MAX: none */
+	bool pending;       /* records still queued after the last drain */
+	bool active;        /* packets read since the last tick */
 	bool stop;
 };
 
@@ -212,16 +226,52 @@ static void on_packet(void *ctx, const struct packet *pkt)
 
 static void drain_outputs(struct live *l)
 {
+	bool pending = false;
+
 	for (uint32_t i = 0; i < l->n_outs; i++)
-		output_drain(l->outs[i]);
+		if (output_drain(l->outs[i]))
+			pending = true;
+	l->pending = pending;
+}
+
+static uint64_t next_deadline(const struct live *l)
+{
+	uint64_t d = l->next_stats;
+
+	if (stats_next_deadline() < d) /* STATUS= line, metrics file */
+		d = stats_next_deadline();
+	if (notify_watchdog_ns() && l->next_watchdog < d)
+		d = l->next_watchdog;
+	if (l->pending && l->last_tick + LOOP_RETRY_MS * 1000000ULL < d)
+		d = l->last_tick + LOOP_RETRY_MS * 1000000ULL;
+	if ((l->active || pipeline_flow_count(l->p)) &&
+	    l->last_tick + LOOP_WORK_MS * 1000000ULL < d)
+		d = l->last_tick + LOOP_WORK_MS * 1000000ULL;
+	return d ? d : 1; /* 0 would disarm; a past deadline fires at once */
+}
+
+/* Arm the timer when work is due before the deadline it is armed for (after
+ * a tick nothing is armed): one timerfd_settime per change of plan, none
+ * per slice under steady load. */
+static void arm_timer(struct live *l)
+{
+	uint64_t d = next_deadline(l);
+	struct itimerspec its = {
+		.it_value = { .tv_sec = (time_t)(d / 1000000000ULL),
+			      .tv_nsec = (long)(d % 1000000000ULL) },
+	};
+
+	if (d >= l->armed)
+		return;
+	if (timerfd_settime(l->tfd, TFD_TIMER_ABSTIME, &its, NULL)) {
+		log_warn("main", "timerfd: %s", strerror(errno));
+		return;
+	}
+	l->armed = d;
 }
 
 static int setup_fds(struct live *l, char *err, size_t errlen)
 {
-	struct itimerspec its = {
-		.it_interval = { .tv_nsec = LOOP_TICK_MS * 1000000L },
-		.it_value = { .tv_nsec = LOOP_TICK_MS * 1000000L },
-	};
 	int fds[LOOP_N_FDS], i;
 	sigset_t mask;
 
@@ -233,7 +283,7 @@ static int setup_fds(struct live *l, char *err, size_t errlen)
 	if (sigprocmask(SIG_BLOCK, &mask, NULL) ||
 	    (l->sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) < 0 ||
 	    (l->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)) < 0 ||
-	    timerfd_settime(l->tfd, 0, &its, NULL) || (l->ep = epoll_create1(EPOLL_CLOEXEC)) < 0) {
+	    (l->ep = epoll_create1(EPOLL_CLOEXEC)) < 0) {
 		snprintf(err, errlen, "event loop setup: %s", strerror(errno));
 		return -1;
 	}
@@ -324,9 +374,12 @@ static void on_tick(struct live *l)
 
 	if (read(l->tfd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
 		log_warn("main", "timerfd: %s", strerror(errno));
+	l->armed = UINT64_MAX; /* one-shot: it fired */
+	l->last_tick = now;
 	drain_outputs(l);
-	pipeline_tick(l->p, clock_ns(CLOCK_REALTIME));
+	pipeline_tick(l->p, now); /* flows age on CLOCK_MONOTONIC (packet.mono_ns) */
 	check_loss(l, now);
+	l->active = false;
 	if (now >= l->next_stats) {
 		stats_log(l->p, l->cap, l->outs, l->n_outs, false);
 		l->next_stats = now + STATS_INTERVAL_SEC * 1000000000ULL;
@@ -378,10 +431,15 @@ static int run_events(struct live *l, char *err, size_t errlen)
 				watch.ready(watch.ctx);
 		}
 		if (cap_ready && !l->stop) {
-			if (capture_dispatch(l->cap, on_packet, l->p, &more, err, errlen) < 0)
+			int got = capture_dispatch(l->cap, on_packet, l->p, &more, err, errlen);
+
+			if (got < 0)
 				return -1;
+			if (got > 0)
+				l->active = true;
 			drain_outputs(l);
 		}
+		arm_timer(l);
 	}
 	return 0;
 }
@@ -398,7 +456,11 @@ int loop_run_live(struct capture *cap, struct pipeline *p, struct output *const 
 
 	if (setup_fds(&l, err, errlen))
 		goto out;
-	l.next_stats = clock_ns(CLOCK_MONOTONIC) + STATS_INTERVAL_SEC * 1000000000ULL;
+	l.last_tick = clock_ns(CLOCK_MONOTONIC);
+	l.next_stats = l.last_tick + STATS_INTERVAL_SEC * 1000000000ULL;
+	l.next_watchdog = l.last_tick; /* the first WATCHDOG=1 at once */
+	l.armed = UINT64_MAX;
+	arm_timer(&l);
 	notify_send("READY=1\nSTATUS=capturing");
 	ret = run_events(&l, err, errlen);
 	notify_send("STOPPING=1");

@@ -25,7 +25,7 @@ struct pipeline {
 	bool all_ports;
 	bool raw;
 	bool ja4t;            /* fingerprints.ja4t */
-	uint64_t last_expire; /* packet time of the last expiry pass */
+	uint64_t last_expire; /* ageing time (packet.mono_ns) of the last expiry pass */
 	const char *sensor_id;
 	const struct cidr *local; /* core.local_ips (config's memory) */
 	uint32_t n_local;
@@ -164,7 +164,7 @@ static void emit(struct pipeline *p, const char *rec, size_t len)
 }
 
 /* A complete ClientHello of flow f: fingerprint it and send the record. */
-static void fingerprint(struct pipeline *p, const struct flow_hello *fh)
+static void fingerprint(struct pipeline *p, const struct flow_hello *fh, uint64_t real_minus_mono)
 {
 	enum hello_verdict v = hello_parse(fh->msg, fh->msg_len, &p->hello);
 	struct fp_ja4 ja4 = { .ja4_r = p->ja4_r, .ja4_ro = p->ja4_ro, .skip_original = !p->raw };
@@ -178,6 +178,7 @@ static void fingerprint(struct pipeline *p, const struct flow_hello *fh)
 		.ja3_hash = ja3_hash,
 		.sensor_id = p->sensor_id,
 		.raw = p->raw,
+		.real_minus_mono = real_minus_mono,
 	};
 	int len;
 
@@ -223,8 +224,10 @@ void pipeline_packet(struct pipeline *p, const struct packet *pkt)
 	 * segment cut so cannot complete its hello. */
 	if (pkt->caplen < pkt->origlen)
 		p->st.captured_short++;
-	if (pkt->ts_ns >= p->last_expire + NSEC_PER_SEC)
-		pipeline_tick(p, pkt->ts_ns);
+	/* The flow table runs on the ageing clock (packet.mono_ns); wall time
+	 * only goes into the record (fingerprint()). */
+	if (pkt->mono_ns >= p->last_expire + NSEC_PER_SEC)
+		pipeline_tick(p, pkt->mono_ns);
 	v = packet_parse(pkt->data, pkt->caplen, &pi);
 	p->st.parse[v]++;
 	if (v != PKT_OK)
@@ -237,7 +240,7 @@ void pipeline_packet(struct pipeline *p, const struct packet *pkt)
 		if ((p->n_exclude || p->n_local || p->local_auto) && !synack_wanted(p, &pi))
 			return;
 		p->st.synacks++;
-		flow_synack(p->flows, &pi, pkt->ts_ns);
+		flow_synack(p->flows, &pi, pkt->mono_ns);
 		return;
 	}
 	if (!is_listen_port(p, pi.dport)) {
@@ -246,9 +249,9 @@ void pipeline_packet(struct pipeline *p, const struct packet *pkt)
 	}
 	if ((p->n_exclude || p->n_local || p->local_auto) && !address_wanted(p, &pi))
 		return;
-	if (flow_process(p->flows, &pi, pkt->ts_ns, &fh) == FLOW_HELLO) {
-		fingerprint(p, &fh);
-		flow_table_finish(p->flows, fh.flow, pkt->ts_ns);
+	if (flow_process(p->flows, &pi, pkt->mono_ns, &fh) == FLOW_HELLO) {
+		fingerprint(p, &fh, pkt->ts_ns - pkt->mono_ns);
+		flow_table_finish(p->flows, fh.flow, pkt->mono_ns);
 	}
 }
 

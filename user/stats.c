@@ -454,6 +454,15 @@ void stats_tick(const struct pipeline *p, const struct capture *cap, struct outp
 	}
 }
 
+uint64_t stats_next_deadline(void)
+{
+	uint64_t d = next_status;
+
+	if (live.textfile && *live.textfile && next_metrics < d)
+		d = next_metrics;
+	return d;
+}
+
 void stats_stop(void)
 {
 	/* The text file would go on saying the daemon runs: a stopped daemon's
