@@ -37,6 +37,14 @@ static int grow_buf(struct reasm *r, uint32_t need, uint32_t max)
 	uint32_t cap = r->cap ? r->cap : REASM_MIN_ALLOC;
 	uint8_t *nb;
 
+	/* The first allocation holds what arrived (to 16 bytes, malloc's own step), not the next
+	 * power of two: a flow left mid-hello keeps its buffer until it times
+	 * out, and with 100,000 of them the rounding was a third of the
+	 * daemon's memory (docs/performance.md, "Memory with flows
+	 * mid-hello"). Later growth doubles, so a hello dribbled in small
+	 * segments is still copied O(log n) times. */
+	if (!r->cap && need > cap)
+		cap = (need + 15) & ~15u;
 	while (cap < need)
 		cap *= 2;
 	if (cap > max)
