@@ -32,7 +32,7 @@
 #   bench/live_rate.sh [--flows N] [--rates "PPS ..."] [--modes "tc xdp pcap"]
 #                      [--repeat R] [--png FILE]
 #   bench/live_rate.sh --rss [--flows N] [--modes "..."] [--rss-pps PPS]
-# Both take --buffer N (core.packet_buffer_size: the BPF ring is N x 4 KiB
+# Both take --buffer N (core.packet_buffer_size: the BPF ring is N x 16 KiB
 # rounded up to a power of two, at least 1 MiB; the pcap buffer N x 16 KiB)
 # and --stall MS (rate mode: SIGSTOP the daemon for MS ms once the first
 # record of each replay is written, a stand-in for a host that does not
@@ -42,7 +42,7 @@
 # Defaults: --flows 20000 (rate) / 100000 (rss), --rates "10000 20000 50000
 # 100000 200000 400000" plus top speed, --repeat 2, --png
 # build/bench/live-rate.png, --rss-pps 40000. Environment: JA4SENTINEL
-# (binary). Work files stay in build/bench/live-*/ (records, stderr,
+# (binary). Work files stay in build/bench/live-MODE-PID/ (records, stderr,
 # tcpreplay output, results.tsv). Every wait is bounded; a run that does
 # not start or stop in time is reported and the bench goes on.
 set -eu
