@@ -474,7 +474,7 @@ class Generator:
         c2s(ACK)
         if self.partial:
             # the first half of the hello and nothing more: a flow mid-hello
-            # until it times out (the memory bench, bench/memory.sh)
+            # until it times out (a memory bench; bench/flows_rss.sh uses gen_live.py)
             c2s(PSH | ACK, hello[:len(hello) // 2])
             return pk
         # ClientHello, sometimes split in two segments
@@ -540,7 +540,7 @@ def main(argv=None):
                          "(the per-hello cost bench, bench/perhello.sh)")
     ap.add_argument("--partial-hello", action="store_true",
                     help="flows of SYN, SYN-ACK, ACK and the first half of the hello only: "
-                         "every flow stays mid-hello (bench/memory.sh)")
+                         "every flow stays mid-hello (memory benches)")
     args = ap.parse_args(argv)
     if args.flows < 1 or args.window < 1:
         ap.error("--flows and --window must be positive")

@@ -327,10 +327,11 @@ int capture_bpf_set_local(struct capture *c, const struct cidr *list, uint32_t n
 	return rc;
 }
 
-/* Ring size: packet_buffer_size events of 4 KiB, a power of two, 1 MiB..1 GiB. */
+/* Ring size: packet_buffer_size units of BPF_RING_BYTES_PER_UNIT, a power of
+ * two, 1 MiB..1 GiB. */
 static uint32_t ring_bytes(const struct config *cfg)
 {
-	uint64_t want = (uint64_t)cfg->packet_buffer_size * 4096, sz = 1u << 20;
+	uint64_t want = (uint64_t)cfg->packet_buffer_size * BPF_RING_BYTES_PER_UNIT, sz = 1u << 20;
 
 	while (sz < want && sz < (1u << 30))
 		sz <<= 1;
