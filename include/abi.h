@@ -35,6 +35,7 @@
 #define J4S_VLAN_MAX 2
 
 #define J4S_IPPROTO_TCP 6
+#define J4S_IPPROTO_UDP 17 /* QUIC (design.md §6) */
 
 /* IPv6 extension headers followed to reach TCP: hop-by-hop, routing,
  * fragment (atomic ones only), AH, destination options. A chain longer

@@ -56,6 +56,7 @@ struct config {
 	int log_level;                  /* enum log_level */
 	enum capture_mode capture_mode; /* auto, tc, xdp or pcap */
 	bool xdp_generic;               /* allow generic (skb) XDP */
+	bool quic;                      /* core.quic: QUIC Initials on the listen ports */
 	char sensor_id[128];
 	bool fp_raw;  /* fingerprints.raw */
 	bool fp_ja4t; /* fingerprints.ja4t */

@@ -65,6 +65,7 @@ void config_defaults(struct config *c)
 	c->unvalidated_burst = DEF_UNVALIDATED_BURST;
 	c->log_level = LOG_INFO;
 	c->capture_mode = CAPTURE_AUTO;
+	c->quic = true;
 	c->outputs[0].type = OUTPUT_STDOUT;
 	c->outputs[0].enabled = true;
 	c->outputs[0].async_buffer = DEF_ASYNC_BUFFER;
@@ -366,6 +367,11 @@ static int k_capture_mode(struct walk *w, const yaml_node_t *n)
 	return 0;
 }
 
+static int k_quic(struct walk *w, const yaml_node_t *n)
+{
+	return get_bool(w, n, &w->c->quic);
+}
+
 static int k_xdp_generic(struct walk *w, const yaml_node_t *n)
 {
 	return get_bool(w, n, &w->c->xdp_generic);
@@ -396,6 +402,7 @@ static const struct key_def core_keys[] = {
 	{ "log_level", k_log_level },
 	{ "capture_mode", k_capture_mode },
 	{ "xdp_generic", k_xdp_generic },
+	{ "quic", k_quic },
 	{ "sensor_id", k_sensor_id },
 	{ NULL, NULL },
 };

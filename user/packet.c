@@ -154,6 +154,7 @@ static enum packet_verdict parse_tcp(const uint8_t *p, uint32_t avail, uint32_t 
 		return PKT_MALFORMED;
 	if (doff > avail)
 		return PKT_TRUNCATED;
+	pi->proto = J4S_IPPROTO_TCP;
 	pi->sport = rd16(p);
 	pi->dport = rd16(p + 2);
 	pi->seq = rd32(p + 4);
@@ -165,6 +166,28 @@ static enum packet_verdict parse_tcp(const uint8_t *p, uint32_t avail, uint32_t 
 	pi->payload = p + doff;
 	pi->payload_len = avail - doff;
 	pi->payload_wire = wire - doff;
+	return PKT_OK;
+}
+
+/* UDP: the datagram's payload, for QUIC. */
+static enum packet_verdict parse_udp(const uint8_t *p, uint32_t avail, uint32_t wire,
+				     struct pkt_info *pi)
+{
+	if (wire < 8)
+		return PKT_MALFORMED;
+	if (avail < 8)
+		return PKT_TRUNCATED;
+	pi->proto = J4S_IPPROTO_UDP;
+	pi->sport = rd16(p);
+	pi->dport = rd16(p + 2);
+	pi->seq = pi->ack = 0;
+	pi->tcp_flags = 0;
+	pi->window = 0;
+	pi->tcp_opts = p + 8;
+	pi->tcp_opt_len = 0;
+	pi->payload = p + 8;
+	pi->payload_len = avail - 8;
+	pi->payload_wire = wire - 8;
 	return PKT_OK;
 }
 
@@ -193,10 +216,12 @@ static enum packet_verdict parse_ipv4(const uint8_t *p, uint32_t caplen, struct 
 	memset(pi->dst + 4, 0, 12);
 	if (frag & 0x3fff) /* MF or an offset */
 		return PKT_FRAGMENT;
-	if (p[9] != J4S_IPPROTO_TCP)
+	if (p[9] != J4S_IPPROTO_TCP && p[9] != J4S_IPPROTO_UDP)
 		return PKT_NOT_TCP;
 	/* A capture may hold link padding past tot, or less than tot. */
 	avail = (caplen < tot ? caplen : tot) - ihl;
+	if (p[9] == J4S_IPPROTO_UDP)
+		return parse_udp(p + ihl, avail, tot - ihl, pi);
 	return parse_tcp(p + ihl, avail, tot - ihl, pi);
 }
 
@@ -239,10 +264,12 @@ static enum packet_verdict parse_ipv6(const uint8_t *p, uint32_t caplen, struct 
 		if (off > end)
 			return PKT_MALFORMED;
 	}
-	if (nh != J4S_IPPROTO_TCP)
+	if (nh != J4S_IPPROTO_TCP && nh != J4S_IPPROTO_UDP)
 		return PKT_NOT_TCP;
 	if (off > caplen)
 		return PKT_TRUNCATED;
+	if (nh == J4S_IPPROTO_UDP)
+		return parse_udp(p + off, (caplen < end ? caplen : end) - off, end - off, pi);
 	return parse_tcp(p + off, (caplen < end ? caplen : end) - off, end - off, pi);
 }
 

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include "quic.h"
 #include "record.h"
 
 size_t record_escape_bytes(const uint8_t *in, size_t len, char *out)
@@ -228,15 +229,17 @@ static void put_addresses(struct jw *w, const struct flow_key *k, char *conn, si
 	snprintf(conn, size, v6 ? "[%s]:%u-[%s]:%u" : "%s:%u-%s:%u", src, k->sport, dst, k->dport);
 }
 
-static void put_meta(struct jw *w, const struct flow_meta *m)
+static void put_meta(struct jw *w, const struct flow_meta *m, bool quic)
 {
 	struct tcp_meta tm;
 
-	packet_tcp_meta(m->opts, m->opt_len, &tm);
 	jw_int(w, "ip_meta_ttl", m->ttl);
 	jw_int(w, "ip_meta_total_length", m->ip_total_len);
 	jw_int(w, "ip_meta_id", m->ip_id);
 	jw_bool(w, "ip_meta_df", m->df);
+	if (quic) /* a UDP datagram has no TCP meta (design.md §7) */
+		return;
+	packet_tcp_meta(m->opts, m->opt_len, &tm);
 	jw_int(w, "tcp_meta_window_size", m->window);
 	if (tm.mss >= 0)
 		jw_int(w, "tcp_meta_mss", tm.mss);
@@ -288,11 +291,16 @@ static size_t write_record(const struct record_input *in, bool raw, char *buf, s
 
 	jw_raw(&w, "{", 1);
 	put_addresses(&w, &in->flow->key, conn, sizeof(conn));
-	put_meta(&w, &in->flow->meta);
+	put_meta(&w, &in->flow->meta, in->quic_version != 0);
 	jw_str(&w, "conn_id", conn);
 	put_tls(&w, in, st);
 	put_fingerprints(&w, in, raw);
 	jw_bool(&w, "handshake_validated", flow_validated(in->flow));
+	if (in->quic_version) {
+		const char *v = quic_version_str(in->quic_version);
+
+		jw_str(&w, "quic_version", v ? v : "?");
+	}
 	jw_int(&w, "timestamp", (int64_t)in->flow->first_byte_ns);
 	jw_raw(&w, "}", 1);
 	*w.p = '\0';

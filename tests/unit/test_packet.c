@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "abi.h"
+#include "byteorder.h"
 #include "packet.h"
 
 #define PROTO_TCP 6
@@ -613,12 +614,23 @@ static void test_packet_parse_ipv4_captured_less(void **state)
 	assert_true(f->pi.payload_len < f->pi.payload_wire);
 }
 
+/* UDP is parsed for QUIC: ports and the datagram's payload after 8 bytes. */
 static void test_packet_parse_ipv4_udp_not_tcp(void **state)
 {
 	struct fixture *f = *state;
 	uint32_t n = build_v4(f->buf, 5, PROTO_UDP, &data_seg);
 
-	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_NOT_TCP);
+	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_OK);
+	assert_int_equal(f->pi.proto, J4S_IPPROTO_UDP);
+	assert_int_equal(f->pi.sport, rd16(f->buf + 20));
+	assert_int_equal(f->pi.dport, rd16(f->buf + 22));
+	assert_int_equal(f->pi.tcp_flags, 0);
+	assert_ptr_equal(f->pi.payload, f->buf + 28);
+	assert_int_equal(f->pi.payload_len, n - 28);
+	assert_int_equal(packet_parse(f->buf, 27, &f->pi), PKT_TRUNCATED);
+	f->buf[2] = 0;
+	f->buf[3] = 27; /* total length leaves no room for the UDP header */
+	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_MALFORMED);
 	f->buf[9] = 1; /* ICMP */
 	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_NOT_TCP);
 }
@@ -766,7 +778,9 @@ static void test_packet_parse_ipv6_not_tcp(void **state)
 	struct fixture *f = *state;
 	uint32_t n = build_v6(f->buf, NULL, 0, PROTO_UDP, &data_seg);
 
-	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_NOT_TCP);
+	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_OK); /* UDP: QUIC */
+	assert_int_equal(f->pi.proto, J4S_IPPROTO_UDP);
+	assert_int_equal(f->pi.payload_len, n - 48);
 	f->buf[6] = 59; /* no next header */
 	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_NOT_TCP);
 	f->buf[6] = 58; /* ICMPv6 */
