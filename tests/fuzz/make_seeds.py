@@ -5,7 +5,9 @@
 fuzz_packet: Ethernet frames carrying TCP, prefixed with the harness's
 link-type selector byte (1 = EN10MB). fuzz_hello: first client payloads
 that start with a TLS handshake record. fuzz_reasm: each hello cut into a
-few segments in the harness's step format.
+few segments in the harness's step format. fuzz_quic: client datagrams to
+UDP 443 (mode byte 0), and each TLS hello as CRYPTO frames of two sealed
+Initials (mode byte 1).
 Usage: make_seeds.py OUTDIR CAPTURE...
 """
 import json
@@ -43,9 +45,29 @@ def reasm_script(hello):
     return b"".join(steps)
 
 
+def quic_datagrams(cap):
+    out = subprocess.run(["tshark", "-n", "-r", cap, "-Y", "udp.dstport == 443", "-T", "fields",
+                          "-e", "udp.payload"], capture_output=True, text=True,
+                         check=False).stdout
+    for line in out.splitlines():
+        if line.strip():
+            yield bytes.fromhex(line.strip().replace(":", ""))
+
+
+def lp(b):
+    return bytes([len(b) >> 8, len(b) & 0xff]) + b
+
+
+def crypto(off, data):
+    """A CRYPTO frame with 4-byte varints."""
+    return (b"\x06" + (0x80000000 | off).to_bytes(4, "big") +
+            (0x80000000 | len(data)).to_bytes(4, "big") + data)
+
+
 def main():
     outdir, caps = sys.argv[1], sys.argv[2:]
-    dirs = {k: os.path.join(outdir, k) for k in ("fuzz_packet", "fuzz_hello", "fuzz_reasm")}
+    dirs = {k: os.path.join(outdir, k) for k in ("fuzz_packet", "fuzz_hello", "fuzz_reasm",
+                                                  "fuzz_quic")}
     for d in dirs.values():
         os.makedirs(d, exist_ok=True)
     n = 0
@@ -67,6 +89,14 @@ def main():
                         f.write(pl)
                     with open(os.path.join(dirs["fuzz_reasm"], base), "wb") as f:
                         f.write(reasm_script(pl))
+                    msg = pl[5:]
+                    half = len(msg) // 2
+                    with open(os.path.join(dirs["fuzz_quic"], base), "wb") as f:
+                        f.write(b"\x01" + lp(crypto(half, msg[half:])) + lp(crypto(0, msg[:half])))
+        dgrams = list(quic_datagrams(cap))[:8]
+        if dgrams:
+            with open(os.path.join(dirs["fuzz_quic"], f"{os.path.basename(cap)}-udp"), "wb") as f:
+                f.write(b"\x00" + b"".join(lp(d) for d in dgrams))
     print(f"seeds from {len(caps)} captures: " +
           ", ".join(f"{k} {len(os.listdir(d))}" for k, d in dirs.items()))
 
