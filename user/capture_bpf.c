@@ -227,6 +227,12 @@ void capture_bpf_stats(struct capture *c, struct json_object *o)
 		PUT(validated);
 		PUT(unvalidated);
 		PUT(unvalidated_limited);
+		PUT(quic_events);
+		PUT(quic_not_initial);
+		PUT(quic_conns);
+		PUT(quic_capped);
+		PUT(quic_limited);
+		PUT(quic_update_errors);
 #undef PUT
 	}
 }
@@ -294,8 +300,9 @@ static uint32_t ring_bytes(const struct config *cfg)
 
 /* ---- pinning ---- */
 
-static const char *const pin_maps[] = { "j4s_events", "j4s_stats", "j4s_flows", "j4s_ports",
-					"j4s_local",  "j4s_excl",  "j4s_l3dev", "j4s_bucket" };
+static const char *const pin_maps[] = { "j4s_events", "j4s_stats",  "j4s_flows",
+					"j4s_ports",  "j4s_local",  "j4s_excl",
+					"j4s_l3dev",  "j4s_bucket", "j4s_quic" };
 
 /* Remove what a crashed run left, so the names are free again. */
 static void unpin_all(void)
@@ -537,9 +544,11 @@ static int open_skeleton(struct bpf_cap *b, const struct config *cfg, char *err,
 	kc->unval_burst = cfg->unvalidated_burst;
 	kc->filter_local = cfg->n_local_ips > 0;
 	kc->filter_exclude = cfg->n_exclude > 0;
+	kc->quic = cfg->quic;
 	for (uint32_t i = 0; i < b->n_ifaces; i++)
 		kc->l3dev |= b->l3dev[i];
 	if (bpf_map__set_max_entries(b->skel->maps.j4s_flows, cfg->max_tracked_flows) ||
+	    bpf_map__set_max_entries(b->skel->maps.j4s_quic, cfg->max_tracked_flows) ||
 	    bpf_map__set_max_entries(b->skel->maps.j4s_events, ring_bytes(cfg)))
 		goto fail;
 	/* Only the hook's program is loaded, and in both modes the egress
