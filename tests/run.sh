@@ -152,6 +152,7 @@ stage_e2e() {
 	run_counted e2e 900 tests/e2e/run_e2e.sh
 	run_counted "e2e tun" 120 tests/e2e/run_tun.sh "$BUILD/ja4sentinel"
 	run_counted "e2e overlap" 300 tests/e2e/run_overlap.sh "$BUILD/ja4sentinel"
+	run_counted "e2e quic" 180 tests/e2e/run_quic.sh "$BUILD/ja4sentinel"
 }
 
 stage_stress() {
