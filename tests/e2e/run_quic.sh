@@ -33,6 +33,7 @@ V4_C=198.18.16.2
 V6_S=fd00:16::1
 V6_C=fd00:16::2
 TMP=$(mktemp -d)
+# shellcheck source=tests/lib.sh
 . tests/lib.sh
 
 cleanup() {
@@ -207,7 +208,7 @@ for mode in $MODES; do
 	rc=0
 	wait "$DP" || rc=$?
 	wait "$DC" || true
-	[ "$rc" = 0 ] && ok "$mode: SIGTERM exits 0" || bad "$mode: the daemon exited $rc"
+	if [ "$rc" = 0 ]; then ok "$mode: SIGTERM exits 0"; else bad "$mode: the daemon exited $rc"; fi
 	"$BIN" --config "$TMP/c.yml" --read "$CAP" >"$TMP/read-$mode.jsonl" 2>"$TMP/read-$mode.log" ||
 		bad "$mode: --read of the capture failed" "$(tail -n 3 "$TMP/read-$mode.log")"
 	out=$(compare "$TMP/live-$mode.jsonl" "$TMP/read-$mode.jsonl" "$EXPECT" \
