@@ -269,6 +269,12 @@ static void test_config_load_partial(void **state)
 	assert_int_equal(load(f, "core:\n  capture_mode: PCAP\n  log_level: Warning\n"), 0);
 	assert_int_equal(f->c.capture_mode, CAPTURE_PCAP);
 	assert_int_equal(f->c.log_level, LOG_WARN);
+	/* QUIC is on unless turned off. */
+	assert_true(f->c.quic);
+	assert_int_equal(load(f, "core:\n  quic: false\n"), 0);
+	assert_false(f->c.quic);
+	assert_int_equal(load(f, "core:\n  quic: maybe\n"), -1);
+	assert_non_null(strstr(f->err, "core.quic"));
 }
 
 static void test_config_load_bad(void **state)
