@@ -11,6 +11,10 @@
 #include <string.h>
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+#include <openssl/core_names.h>
+#include <openssl/params.h>
+#endif
 #include "byteorder.h"
 #include "quic.h"
 
@@ -54,14 +58,52 @@ static int long_type(uint32_t version, uint8_t b0)
 	return (t + 3) & 3; /* v2: 1 Initial, 2 0-RTT, 3 Handshake, 0 Retry */
 }
 
-/* One HKDF step through EVP_PKEY (OpenSSL 1.1.1 and 3.x alike). */
-static int hkdf(int mode, const uint8_t *salt, size_t salt_len, const uint8_t *key, size_t key_len,
-		const uint8_t *info, size_t info_len, uint8_t *out, size_t out_len)
+/*
+ * What the table keeps of OpenSSL between packets: the cipher contexts,
+ * and on OpenSSL 3 the ciphers and the HKDF fetched once. An implicit
+ * fetch (EVP_aes_128_gcm() in an init, a new EVP_PKEY_CTX) costs tens of
+ * thousands of instructions each time: they were most of a QUIC hello's
+ * cost (docs/performance.md).
+ */
+struct quic_crypto {
+	EVP_CIPHER_CTX *ecb, *gcm;
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+	EVP_CIPHER *ecb_c, *gcm_c;
+	EVP_KDF_CTX *kdf; /* HKDF with SHA-256 set */
+#endif
+};
+
+/* One HKDF step: through the table's EVP_KDF when there is one (OpenSSL
+ * 3), else through EVP_PKEY (OpenSSL 1.1.1 and 3.x alike). */
+static int hkdf(const struct quic_crypto *qc, int mode, const uint8_t *salt, size_t salt_len,
+		const uint8_t *key, size_t key_len, const uint8_t *info, size_t info_len,
+		uint8_t *out, size_t out_len)
 {
-	EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_id(EVP_PKEY_HKDF, NULL);
+	EVP_PKEY_CTX *pc;
 	size_t len = out_len;
 	int ok;
 
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+	if (qc && qc->kdf) {
+		OSSL_PARAM p[5], *q = p;
+
+		/* The modes have the EVP_PKEY values; a salt or info of an
+		 * earlier call is not used by a mode that takes none. */
+		*q++ = OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode);
+		*q++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)key, key_len);
+		if (salt)
+			*q++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)salt,
+								 salt_len);
+		if (info)
+			*q++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, (void *)info,
+								 info_len);
+		*q = OSSL_PARAM_construct_end();
+		return EVP_KDF_derive(qc->kdf, out, out_len, p) > 0 ? 0 : -1;
+	}
+#else
+	(void)qc;
+#endif
+	pc = EVP_PKEY_CTX_new_id(EVP_PKEY_HKDF, NULL);
 	if (!pc)
 		return -1;
 	ok = EVP_PKEY_derive_init(pc) > 0 && EVP_PKEY_CTX_set_hkdf_md(pc, EVP_sha256()) > 0 &&
@@ -75,7 +117,8 @@ static int hkdf(int mode, const uint8_t *salt, size_t salt_len, const uint8_t *k
 }
 
 /* HKDF-Expand-Label of TLS 1.3 (RFC 8446 §7.1) with an empty context. */
-static int expand_label(const uint8_t *secret, const char *label, uint8_t *out, size_t len)
+static int expand_label(const struct quic_crypto *qc, const uint8_t *secret, const char *label,
+			uint8_t *out, size_t len)
 {
 	uint8_t info[2 + 1 + 255 + 1];
 	size_t ll = strlen(label), n = 0;
@@ -87,10 +130,11 @@ static int expand_label(const uint8_t *secret, const char *label, uint8_t *out, 
 	memcpy(info + n + 6, label, ll);
 	n += 6 + ll;
 	info[n++] = 0; /* context */
-	return hkdf(EVP_PKEY_HKDEF_MODE_EXPAND_ONLY, NULL, 0, secret, 32, info, n, out, len);
+	return hkdf(qc, EVP_PKEY_HKDEF_MODE_EXPAND_ONLY, NULL, 0, secret, 32, info, n, out, len);
 }
 
-int quic_initial_keys(uint32_t version, const uint8_t *dcid, uint32_t dcid_len, struct quic_keys *k)
+static int initial_keys(const struct quic_crypto *qc, uint32_t version, const uint8_t *dcid,
+			uint32_t dcid_len, struct quic_keys *k)
 {
 	const uint8_t *salt = version == QUIC_V1        ? salt_v1
 			      : version == QUIC_V2      ? salt_v2
@@ -102,12 +146,19 @@ int quic_initial_keys(uint32_t version, const uint8_t *dcid, uint32_t dcid_len, 
 
 	if (!salt || !dcid_len || dcid_len > QUIC_CID_MAX)
 		return -1;
-	rc = hkdf(EVP_PKEY_HKDEF_MODE_EXTRACT_ONLY, salt, 20, dcid, dcid_len, NULL, 0, initial, 32);
-	rc = rc ? rc : expand_label(initial, "client in", client, 32);
-	rc = rc ? rc : expand_label(client, v2 ? "quicv2 key" : "quic key", k->key, QUIC_KEY_LEN);
-	rc = rc ? rc : expand_label(client, v2 ? "quicv2 iv" : "quic iv", k->iv, QUIC_IV_LEN);
-	rc = rc ? rc : expand_label(client, v2 ? "quicv2 hp" : "quic hp", k->hp, QUIC_KEY_LEN);
+	rc = hkdf(qc, EVP_PKEY_HKDEF_MODE_EXTRACT_ONLY, salt, 20, dcid, dcid_len, NULL, 0, initial,
+		  32);
+	rc = rc ? rc : expand_label(qc, initial, "client in", client, 32);
+	rc = rc ? rc
+		: expand_label(qc, client, v2 ? "quicv2 key" : "quic key", k->key, QUIC_KEY_LEN);
+	rc = rc ? rc : expand_label(qc, client, v2 ? "quicv2 iv" : "quic iv", k->iv, QUIC_IV_LEN);
+	rc = rc ? rc : expand_label(qc, client, v2 ? "quicv2 hp" : "quic hp", k->hp, QUIC_KEY_LEN);
 	return rc;
+}
+
+int quic_initial_keys(uint32_t version, const uint8_t *dcid, uint32_t dcid_len, struct quic_keys *k)
+{
+	return initial_keys(NULL, version, dcid, dcid_len, k);
 }
 
 bool quic_varint(const uint8_t *buf, uint32_t len, uint32_t *pos, uint64_t *v)
@@ -209,13 +260,66 @@ struct quic_table {
 	uint64_t k0, k1;
 	uint64_t buffered; /* reassembly bytes allocated by waiting connections */
 	struct quic_list wait, done;
-	EVP_CIPHER_CTX *ecb, *gcm;
+	struct quic_crypto cr;
 	uint8_t *hdr;   /* unprotected header copy (AAD) */
 	uint8_t *plain; /* plaintext of the packet */
 };
 
 /* Reassembly bytes all waiting connections may hold together. */
 #define QUIC_BUDGET_BYTES (16u << 20)
+
+static void crypto_free(struct quic_crypto *qc)
+{
+	EVP_CIPHER_CTX_free(qc->ecb);
+	EVP_CIPHER_CTX_free(qc->gcm);
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+	EVP_CIPHER_free(qc->ecb_c);
+	EVP_CIPHER_free(qc->gcm_c);
+	EVP_KDF_CTX_free(qc->kdf);
+#endif
+	memset(qc, 0, sizeof(*qc));
+}
+
+/* The contexts with their ciphers set: a packet only sets its key. */
+static int crypto_init(struct quic_crypto *qc)
+{
+	const EVP_CIPHER *ecb = EVP_aes_128_ecb(), *gcm = EVP_aes_128_gcm();
+
+	qc->ecb = EVP_CIPHER_CTX_new();
+	qc->gcm = EVP_CIPHER_CTX_new();
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+	{
+		EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
+		OSSL_PARAM p[2] = {
+			OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, "SHA256", 0),
+			OSSL_PARAM_construct_end(),
+		};
+
+		qc->ecb_c = EVP_CIPHER_fetch(NULL, "AES-128-ECB", NULL);
+		qc->gcm_c = EVP_CIPHER_fetch(NULL, "AES-128-GCM", NULL);
+		qc->kdf = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
+		EVP_KDF_free(kdf); /* the context holds its own reference */
+		/* Without them (a provider that lacks one), the implicit
+		 * fetches and EVP_PKEY below still work, slower. */
+		if (qc->kdf && EVP_KDF_CTX_set_params(qc->kdf, p) <= 0) {
+			EVP_KDF_CTX_free(qc->kdf);
+			qc->kdf = NULL;
+		}
+		if (qc->ecb_c)
+			ecb = qc->ecb_c;
+		if (qc->gcm_c)
+			gcm = qc->gcm_c;
+	}
+#endif
+	if (!qc->ecb || !qc->gcm || EVP_EncryptInit_ex(qc->ecb, ecb, NULL, NULL, NULL) <= 0 ||
+	    EVP_CIPHER_CTX_set_padding(qc->ecb, 0) <= 0 ||
+	    EVP_DecryptInit_ex(qc->gcm, gcm, NULL, NULL, NULL) <= 0 ||
+	    EVP_CIPHER_CTX_ctrl(qc->gcm, EVP_CTRL_GCM_SET_IVLEN, QUIC_IV_LEN, NULL) <= 0) {
+		crypto_free(qc);
+		return -1;
+	}
+	return 0;
+}
 
 struct quic_table *quic_table_new(const struct quic_config *cfg, const uint8_t seed[16])
 {
@@ -233,11 +337,9 @@ struct quic_table *quic_table_new(const struct quic_config *cfg, const uint8_t s
 	qt->mask = nb - 1;
 	memcpy(&qt->k0, seed, 8);
 	memcpy(&qt->k1, seed + 8, 8);
-	qt->ecb = EVP_CIPHER_CTX_new();
-	qt->gcm = EVP_CIPHER_CTX_new();
 	qt->hdr = malloc(65536);
 	qt->plain = malloc(65536);
-	if (!qt->buckets || !qt->ecb || !qt->gcm || !qt->hdr || !qt->plain) {
+	if (!qt->buckets || crypto_init(&qt->cr) || !qt->hdr || !qt->plain) {
 		quic_table_free(qt);
 		return NULL;
 	}
@@ -318,8 +420,7 @@ void quic_table_free(struct quic_table *qt)
 			conn_free(qt, qt->done.head);
 	}
 	free(qt->buckets);
-	EVP_CIPHER_CTX_free(qt->ecb);
-	EVP_CIPHER_CTX_free(qt->gcm);
+	crypto_free(&qt->cr);
 	free(qt->hdr);
 	free(qt->plain);
 	free(qt);
@@ -430,9 +531,8 @@ static int unprotect(struct quic_table *qt, const uint8_t *pkt, uint32_t pn_off,
 	/* The sample is 16 bytes from 4 past the packet number's start. */
 	if (pn_off + 4 + 16 > pkt_len)
 		return -1;
-	if (EVP_EncryptInit_ex(qt->ecb, EVP_aes_128_ecb(), NULL, k->hp, NULL) <= 0 ||
-	    EVP_CIPHER_CTX_set_padding(qt->ecb, 0) <= 0 ||
-	    EVP_EncryptUpdate(qt->ecb, mask, &outl, pkt + pn_off + 4, 16) <= 0 || outl != 16)
+	if (EVP_EncryptInit_ex(qt->cr.ecb, NULL, NULL, k->hp, NULL) <= 0 ||
+	    EVP_EncryptUpdate(qt->cr.ecb, mask, &outl, pkt + pn_off + 4, 16) <= 0 || outl != 16)
 		return -1;
 	memcpy(qt->hdr, pkt, pn_off);
 	qt->hdr[0] = pkt[0] ^ (mask[0] & 0x0f);
@@ -449,14 +549,12 @@ static int unprotect(struct quic_table *qt, const uint8_t *pkt, uint32_t pn_off,
 	for (int i = 0; i < 8; i++)
 		nonce[QUIC_IV_LEN - 1 - i] ^= (uint8_t)(pn >> (8 * i));
 	ct_len = pkt_len - hdr_len - QUIC_TAG_LEN;
-	if (EVP_DecryptInit_ex(qt->gcm, EVP_aes_128_gcm(), NULL, NULL, NULL) <= 0 ||
-	    EVP_CIPHER_CTX_ctrl(qt->gcm, EVP_CTRL_GCM_SET_IVLEN, QUIC_IV_LEN, NULL) <= 0 ||
-	    EVP_DecryptInit_ex(qt->gcm, NULL, NULL, k->key, nonce) <= 0 ||
-	    EVP_DecryptUpdate(qt->gcm, NULL, &outl, qt->hdr, (int)hdr_len) <= 0 ||
-	    EVP_DecryptUpdate(qt->gcm, qt->plain, &outl, pkt + hdr_len, (int)ct_len) <= 0 ||
-	    EVP_CIPHER_CTX_ctrl(qt->gcm, EVP_CTRL_GCM_SET_TAG, QUIC_TAG_LEN,
+	if (EVP_DecryptInit_ex(qt->cr.gcm, NULL, NULL, k->key, nonce) <= 0 ||
+	    EVP_DecryptUpdate(qt->cr.gcm, NULL, &outl, qt->hdr, (int)hdr_len) <= 0 ||
+	    EVP_DecryptUpdate(qt->cr.gcm, qt->plain, &outl, pkt + hdr_len, (int)ct_len) <= 0 ||
+	    EVP_CIPHER_CTX_ctrl(qt->cr.gcm, EVP_CTRL_GCM_SET_TAG, QUIC_TAG_LEN,
 				(void *)(pkt + hdr_len + ct_len)) <= 0 ||
-	    EVP_DecryptFinal_ex(qt->gcm, qt->plain + outl, &fin) <= 0)
+	    EVP_DecryptFinal_ex(qt->cr.gcm, qt->plain + outl, &fin) <= 0)
 		return -1;
 	*plain_len = (uint32_t)(outl + fin);
 	*pn_out = pn;
@@ -604,7 +702,7 @@ static struct quic_conn *find_conn(struct quic_table *qt, const struct pkt_info 
 		}
 		c = newest;
 	} else {
-		if (quic_initial_keys(version, dcid, dcid_len, &k) ||
+		if (initial_keys(&qt->cr, version, dcid, dcid_len, &k) ||
 		    unprotect(qt, pkt, pn_off, pkt_len, &k, -1, plain_len, &pn)) {
 			qt->st.decrypt_failed++;
 			return NULL;
