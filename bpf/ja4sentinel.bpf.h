@@ -196,7 +196,10 @@ static __always_inline int parse_l3_start(struct cursor *c)
 	return PARSE_NOT_IP;
 }
 
-/* Everything from the frame start to the TCP payload. */
+/* The load-time configuration (ja4sentinel.bpf.c, .rodata). */
+extern const volatile struct j4s_bpf_config j4s_cfg;
+
+/* Everything from the frame start to the TCP (or UDP) payload. */
 static __always_inline int parse_packet(struct cursor *c, struct pkt *p, bool l3_dev)
 {
 	int proto = l3_dev ? parse_l3_start(c) : parse_eth(c);
@@ -212,7 +215,9 @@ static __always_inline int parse_packet(struct cursor *c, struct pkt *p, bool l3
 		return PARSE_NOT_IP;
 	if (proto < 0)
 		return proto;
-	if (proto == J4S_IPPROTO_UDP)
+	/* UDP only with core.quic (rodata): without it the verifier sees the
+	 * program of before QUIC, a way back on an old kernel. */
+	if (proto == J4S_IPPROTO_UDP && j4s_cfg.quic)
 		return parse_udp(c, p);
 	if (proto != J4S_IPPROTO_TCP)
 		return PARSE_NOT_TCP;
