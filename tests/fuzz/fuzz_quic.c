@@ -10,6 +10,7 @@
  * inside the table's buffer and parse without reading past it.
  */
 #include <assert.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -24,6 +25,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct hello_info hi;
 static uint8_t sealed[0x4000 + 128];
+/* Keys of the fixed DCID per version: derived once, not per input. */
+static struct quic_keys keys[4];
+static bool have_keys;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -45,6 +49,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
+	if (!have_keys) {
+		for (int i = 0; i < 4; i++)
+			assert(!quic_initial_keys(versions[i], dcid, 8, &keys[i]));
+		have_keys = true;
+	}
 	mode = data[0];
 	qt = quic_table_new(&qc, seed);
 	assert(qt);
@@ -58,8 +67,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			len = size - off;
 		off += len;
 		if (mode & 1) {
-			n = quic_seal_initial(versions[(mode >> 1) & 3], dcid, 8, pn++, 2, d,
-					      (uint32_t)len, 1100, sealed, sizeof(sealed));
+			n = quic_seal_with(versions[(mode >> 1) & 3], &keys[(mode >> 1) & 3], dcid,
+					   8, pn++, 2, d, (uint32_t)len, 1100, sealed,
+					   sizeof(sealed));
 			if (!n)
 				continue;
 			d = sealed;

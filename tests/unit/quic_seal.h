@@ -13,18 +13,17 @@
 #include <openssl/evp.h>
 #include "quic.h"
 
-/* Initial of version with dcid in its header and keys from key_dcid (a
+/* Initial of version with dcid in its header and the given keys (a
  * client's later Initials go to the server's CID under the keys of its
  * first DCID), an empty SCID and token, packet number pn in pn_len bytes,
  * payload frames (padded with PADDING to at least min_payload bytes) into
  * out. Returns the packet length, or 0. */
-static inline uint32_t quic_seal_initial_as(uint32_t version, const uint8_t *key_dcid,
-					    uint8_t key_len, const uint8_t *dcid, uint8_t dcid_len,
-					    uint64_t pn, uint32_t pn_len, const uint8_t *frames,
-					    uint32_t frames_len, uint32_t min_payload, uint8_t *out,
-					    uint32_t cap)
+static inline uint32_t quic_seal_with(uint32_t version, const struct quic_keys *keys,
+				      const uint8_t *dcid, uint8_t dcid_len, uint64_t pn,
+				      uint32_t pn_len, const uint8_t *frames, uint32_t frames_len,
+				      uint32_t min_payload, uint8_t *out, uint32_t cap)
 {
-	struct quic_keys k;
+	struct quic_keys k = *keys;
 	uint32_t plen = frames_len < min_payload ? min_payload : frames_len;
 	uint32_t n = 0, pn_off, hdr_len, ct_len = plen;
 	uint8_t type = version == QUIC_V2 ? 1 : 0;
@@ -32,7 +31,7 @@ static inline uint32_t quic_seal_initial_as(uint32_t version, const uint8_t *key
 	EVP_CIPHER_CTX *c;
 	int outl = 0, ok;
 
-	if (quic_initial_keys(version, key_dcid, key_len, &k) || pn_len < 1 || pn_len > 4)
+	if (pn_len < 1 || pn_len > 4)
 		return 0;
 	/* The sample needs 4 + 16 bytes after the packet number's start. */
 	if (pn_len + plen < 4)
@@ -87,6 +86,21 @@ static inline uint32_t quic_seal_initial_as(uint32_t version, const uint8_t *key
 	for (uint32_t i = 0; i < pn_len; i++)
 		out[pn_off + i] ^= mask[1 + i];
 	return n;
+}
+
+/* ... with keys from key_dcid. */
+static inline uint32_t quic_seal_initial_as(uint32_t version, const uint8_t *key_dcid,
+					    uint8_t key_len, const uint8_t *dcid, uint8_t dcid_len,
+					    uint64_t pn, uint32_t pn_len, const uint8_t *frames,
+					    uint32_t frames_len, uint32_t min_payload, uint8_t *out,
+					    uint32_t cap)
+{
+	struct quic_keys k;
+
+	if (quic_initial_keys(version, key_dcid, key_len, &k))
+		return 0;
+	return quic_seal_with(version, &k, dcid, dcid_len, pn, pn_len, frames, frames_len,
+			      min_payload, out, cap);
 }
 
 /* Initial with keys from its own DCID, as a client's first. */
