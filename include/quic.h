@@ -88,6 +88,7 @@ struct quic_stats {
 	uint64_t nomem;
 	uint64_t evicted;  /* waiting connections evicted for room */
 	uint64_t timeouts; /* waiting connections without a hello within the timeout */
+	uint64_t limited;  /* Initials of new connections held back by the bucket */
 };
 
 struct quic_config {
@@ -95,6 +96,13 @@ struct quic_config {
 	uint64_t timeout_ns;
 	uint32_t max_bytes;    /* CRYPTO stream bytes per connection */
 	uint16_t max_segments; /* CRYPTO frames without in-order progress */
+	/* Live pcap mode: new connections through a token bucket, as the
+	 * kernel program lets them through its unvalidated bucket (design.md
+	 * §13): QUIC proves no address before the hello, and each new DCID
+	 * costs a key derivation. Never offline. */
+	bool limit_new;
+	uint32_t new_rate;  /* connections/s, 0 = no limit */
+	uint32_t new_burst; /* >= 1 */
 };
 
 /* A complete ClientHello, valid until the next call on the table. */

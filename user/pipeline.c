@@ -67,6 +67,9 @@ struct pipeline *pipeline_new(const struct config *cfg, bool all_ports, bool lim
 			.timeout_ns = fc.timeout_ns,
 			.max_bytes = REASM_MAX_BYTES,
 			.max_segments = (uint16_t)cfg->max_hello_segments,
+			.limit_new = limit_unvalidated,
+			.new_rate = cfg->unvalidated_rate,
+			.new_burst = cfg->unvalidated_burst,
 		};
 
 		seed[0] ^= 0x51; /* its own hash key */

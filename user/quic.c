@@ -259,6 +259,7 @@ struct quic_table {
 	uint32_t count;
 	uint64_t k0, k1;
 	uint64_t buffered; /* reassembly bytes allocated by waiting connections */
+	uint64_t tat;      /* new-connection bucket: packet time it is full again */
 	struct quic_list wait, done;
 	struct quic_crypto cr;
 	uint8_t *hdr;   /* unprotected header copy (AAD) */
@@ -501,6 +502,25 @@ static struct quic_conn *conn_new(struct quic_table *qt, const struct pkt_info *
 	return c;
 }
 
+/* A new connection may be tried: take a token. GCRA on packet time, as
+ * flow.c's bucket and the kernel program's bucket_take(). */
+static bool bucket_take(struct quic_table *qt, uint64_t now)
+{
+	uint64_t interval, depth, t;
+
+	if (!qt->cfg.limit_new || !qt->cfg.new_rate)
+		return true;
+	interval = 1000000000ULL / qt->cfg.new_rate;
+	depth = (uint64_t)(qt->cfg.new_burst ? qt->cfg.new_burst : 1) * interval;
+	if (qt->tat > now + depth) /* the clock stepped back */
+		qt->tat = now + depth;
+	t = qt->tat > now ? qt->tat : now;
+	if (t - now + interval > depth)
+		return false;
+	qt->tat = t + interval;
+	return true;
+}
+
 /* RFC 9000 §A.3: the full packet number nearest the one expected. */
 static uint64_t decode_pn(int64_t largest, uint64_t truncated, uint32_t nbits)
 {
@@ -702,6 +722,10 @@ static struct quic_conn *find_conn(struct quic_table *qt, const struct pkt_info 
 		}
 		c = newest;
 	} else {
+		if (!bucket_take(qt, now)) {
+			qt->st.limited++;
+			return NULL;
+		}
 		if (initial_keys(&qt->cr, version, dcid, dcid_len, &k) ||
 		    unprotect(qt, pkt, pn_off, pkt_len, &k, -1, plain_len, &pn)) {
 			qt->st.decrypt_failed++;

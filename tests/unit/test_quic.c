@@ -449,6 +449,42 @@ static void test_quic_table_bound_and_expiry(void **state)
 	assert_int_equal(quic_table_count(f->qt), 0);
 }
 
+/* Live pcap mode: new connections through the bucket (1/s, burst 2);
+ * known connections are not limited. */
+static void test_quic_new_connection_bucket(void **state)
+{
+	struct fixture *f = *state;
+	struct quic_config qc = { .max_conns = 16,
+				  .timeout_ns = 10 * SEC,
+				  .max_bytes = REASM_MAX_BYTES,
+				  .max_segments = 100,
+				  .limit_new = true,
+				  .new_rate = 1,
+				  .new_burst = 2 };
+	uint8_t seed[16] = { 0 };
+	uint32_t n;
+
+	quic_table_free(f->qt);
+	f->qt = quic_table_new(&qc, seed);
+	assert_non_null(f->qt);
+	for (uint32_t i = 0; i < 4; i++) {
+		f->pi.sport = (uint16_t)(41000 + i);
+		n = seal_part(f, QUIC_V1, rfc9001_dcid, 8, 0, 0, 100, f->dgram);
+		assert_false(feed(f, f->dgram, n, 100 * SEC));
+	}
+	assert_int_equal(st(f)->conns, 2);
+	assert_int_equal(st(f)->limited, 2);
+	/* the rest of an admitted connection's hello is not limited */
+	f->pi.sport = 41000;
+	n = seal_part(f, QUIC_V1, rfc9001_dcid, 8, 1, 100, 241, f->dgram);
+	assert_true(feed(f, f->dgram, n, 100 * SEC));
+	/* a second later a token is back */
+	f->pi.sport = 41003;
+	n = seal_part(f, QUIC_V1, rfc9001_dcid, 8, 0, 0, 241, f->dgram);
+	assert_true(feed(f, f->dgram, n, 101 * SEC));
+	assert_int_equal(st(f)->limited, 2);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -468,6 +504,7 @@ int main(void)
 		T(test_quic_varint),
 		T(test_quic_limits),
 		T(test_quic_table_bound_and_expiry),
+		T(test_quic_new_connection_bucket),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
