@@ -62,7 +62,9 @@ struct config {
 	bool fp_ja4t; /* fingerprints.ja4t */
 	struct config_output outputs[CONFIG_MAX_OUTPUTS];
 	uint32_t n_outputs;
-	bool outputs_set; /* outputs came from the file */
+	bool outputs_set;                       /* outputs came from the file */
+	char metrics_textfile[CONFIG_PATH_MAX]; /* metrics.textfile, "" = off */
+	uint32_t metrics_period_sec;            /* metrics.period_sec */
 };
 
 void config_defaults(struct config *c);
@@ -84,5 +86,11 @@ int config_parse_cidr(const char *s, struct cidr *out);
  * 0, or -1 when s is none of them. */
 int config_parse_capture_mode(const char *s, enum capture_mode *m);
 const char *config_output_type_str(enum output_type t);
+
+/* Whether expr (core.bpf_filter, JA4SENTINEL_BPF_FILTER) compiles with
+ * libpcap (for Ethernet, the most permissive link type): 0, or -1 with
+ * libpcap's reason in err. In user/capture_filter.c, next to the code that
+ * runs the filter. */
+int bpf_filter_check(const char *expr, char *err, size_t errlen);
 
 #endif

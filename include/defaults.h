@@ -10,7 +10,13 @@
 /* Limits the kernel program shares (hello sizes, byte and segment caps). */
 #include "abi.h"
 
-#define J4S_VERSION "0.1.0"
+#define J4S_VERSION "2.0.0"
+
+/* Seconds between two writes of the Prometheus text file (metrics.period_sec):
+ * node_exporter reads it at its scrape, typically every 15 to 60 s. */
+#define DEF_METRICS_PERIOD_SEC 15
+#define MIN_METRICS_PERIOD_SEC 1
+#define MAX_METRICS_PERIOD_SEC 3600
 
 /* Default configuration file; absent file = built-in defaults. */
 #define DEF_CONFIG_PATH "/etc/ja4sentinel/config.yml"

@@ -40,7 +40,8 @@ struct flow_meta {
 	uint8_t ttl;
 	uint8_t df;
 	uint8_t opt_len;
-	uint8_t opts[40]; /* raw TCP options */
+	uint8_t opts[40];               /* raw TCP options */
+	uint8_t tunnel[J4S_TUNNEL_MAX]; /* pkt_info.tunnel: encapsulations removed */
 };
 
 enum flow_state {

@@ -25,7 +25,8 @@ struct record_input {
 	const char *ja3;      /* JA3 string */
 	const char *ja3_hash; /* MD5 hex */
 	const char *sensor_id;
-	bool raw; /* emit ja4_r, ja4_o, ja4_ro */
+	const char *ja4t; /* JA4T of the SYN, NULL when off or the SYN was missed */
+	bool raw;         /* emit ja4_r, ja4_o, ja4_ro */
 	/* 0 for TCP; else the QUIC version the hello came in: no tcp_meta_*,
 	 * a quic_version field (docs/record.md) */
 	uint32_t quic_version;

@@ -120,7 +120,7 @@ static int on_event(void *ctx, void *data, size_t size)
 	b->slice_count++;
 	if (size < J4S_EVENT_HDR_SIZE || ev->caplen > size - J4S_EVENT_HDR_SIZE) {
 		b->c->st.link[PKT_MALFORMED]++;
-	} else {
+	} else if (capture_filter_pass(b->c, ev->data, ev->caplen, ev->origlen)) {
 		b->c->st.link[PKT_OK]++;
 		pkt.data = ev->data;
 		pkt.caplen = ev->caplen;
@@ -468,6 +468,7 @@ static int add_iface(struct bpf_cap *b, const char *name, char *err, size_t errl
 static int interfaces(struct bpf_cap *b, const char *iface, char *err, size_t errlen)
 {
 	struct if_nameindex *all, *it;
+	char skipped[128] = "";
 	int rc = 0;
 
 	if (strcmp(iface, "any"))
@@ -480,9 +481,15 @@ static int interfaces(struct bpf_cap *b, const char *iface, char *err, size_t er
 	for (it = all; it->if_index && !rc; it++) {
 		unsigned int flags = 0;
 
-		if (ifaddr_flags(it->if_name, &flags) || !(flags & IFF_UP) ||
-		    (flags & IFF_LOOPBACK))
+		if (ifaddr_flags(it->if_name, &flags) || !(flags & IFF_UP))
 			continue;
+		if (flags & IFF_LOOPBACK) {
+			size_t n = strlen(skipped);
+
+			snprintf(skipped + n, sizeof(skipped) - n, "%s%s", n ? "," : "",
+				 it->if_name);
+			continue;
+		}
 		rc = add_iface(b, it->if_name, err, errlen);
 	}
 	if_freenameindex(all);
@@ -490,7 +497,24 @@ static int interfaces(struct bpf_cap *b, const char *iface, char *err, size_t er
 		snprintf(err, errlen, "interface any: no interface is up besides loopback");
 		rc = -1;
 	}
+	/* Said plainly: a newcomer's curl https://localhost/ goes over lo, and
+	 * would otherwise give no record and no reason. */
+	if (!rc && skipped[0])
+		log_info("bpf",
+			 "interface any: loopback (%s) is not watched in the eBPF modes; "
+			 "-i lo or core.interface: lo watches this machine's own connections",
+			 skipped);
 	return rc;
+}
+
+void capture_bpf_print_versions(FILE *f)
+{
+	fprintf(f, "eBPF capture (tc, xdp): yes\n");
+	fprintf(f, "  libbpf   %s (built with %d.%d)\n", libbpf_version_string(),
+		LIBBPF_MAJOR_VERSION, LIBBPF_MINOR_VERSION);
+#ifdef J4S_BUILT_LIBXDP
+	fprintf(f, "  libxdp   built with %s\n", J4S_BUILT_LIBXDP);
+#endif
 }
 
 /* ---- lifecycle ---- */
@@ -510,6 +534,7 @@ void capture_bpf_close(struct capture *c)
 {
 	struct bpf_cap *b = c->priv;
 
+	capture_filter_free(c);
 	if (!b)
 		return;
 	ring_buffer__free(b->rb);
@@ -600,6 +625,10 @@ struct capture *capture_bpf_start(struct bpf_cap *b, char *err, size_t errlen)
 		return NULL;
 	}
 	b->c->link_name = "EN10MB (RAW on interfaces without Ethernet)";
+	for (uint32_t i = 0, n = 0; i < b->n_ifaces && (size_t)n < sizeof(b->c->ifaces); i++)
+		n += (uint32_t)snprintf(b->c->ifaces + n, sizeof(b->c->ifaces) - n, "%s%s",
+					i ? "," : "", b->ifname[i]);
+	capture_filter_on_l3(b->c); /* events carry the packet from the L3 header on */
 	b->rb = ring_buffer__new(bpf_map__fd(b->skel->maps.j4s_events), on_event, b, NULL);
 	if (!b->rb) {
 		snprintf(err, errlen, "ring buffer: %s", strerror(errno));

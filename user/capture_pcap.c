@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <json-c/json.h>
 #include <pcap/pcap.h>
 #include "capture_priv.h"
@@ -21,6 +22,12 @@
  * immediate mode libpcap uses fixed-size ring frames, so this also sets how
  * many packets the ring holds: 64 KiB frames would hold 16 times fewer. */
 #define CAPTURE_SNAPLEN (REASM_MAX_BYTES + 256)
+
+/* libpcap 1.9 (el8) has no name for the SLL2 link type (1.10 has): asking
+ * for it there fails and SLL serves, as below. */
+#ifndef DLT_LINUX_SLL2
+#define DLT_LINUX_SLL2 276
+#endif
 
 /* Longest generated filter we extend with " or vlan". */
 #define CAPTURE_FILTER_MAX 65536
@@ -41,6 +48,10 @@ static void fill_packet(struct capture *c, const struct pcap_pkthdr *h, const u_
 	const struct pcap_cap *p = c->priv;
 
 	c->st.frames++;
+	if (!capture_filter_pass(c, data, h->caplen, h->len)) {
+		*v = PKT_VERDICT_MAX; /* not handed on; counted as filtered */
+		return;
+	}
 	*v = packet_strip_link(p->linktype, data, h->caplen, &pkt->data, &pkt->caplen);
 	c->st.link[*v]++;
 	pkt->origlen = h->len - (h->caplen - pkt->caplen);
@@ -131,6 +142,7 @@ static void pcap_cap_close(struct capture *c)
 {
 	struct pcap_cap *p = c->priv;
 
+	capture_filter_free(c);
 	if (p->pcap)
 		pcap_close(p->pcap);
 	free(p);
@@ -145,6 +157,15 @@ static const struct capture_ops pcap_live_ops = {
 	.lost = pcap_cap_lost,
 	.close = pcap_cap_close,
 };
+
+void capture_pcap_print_version(FILE *f)
+{
+#ifdef J4S_BUILT_LIBPCAP
+	fprintf(f, "libpcap    %s (built with %s)\n", pcap_lib_version(), J4S_BUILT_LIBPCAP);
+#else
+	fprintf(f, "libpcap    %s\n", pcap_lib_version());
+#endif
+}
 
 /* A file: nothing in a kernel to count or lose. */
 static const struct capture_ops pcap_file_ops = {
@@ -192,16 +213,37 @@ struct capture *capture_pcap_open_file(const char *path, char *err, size_t errle
 	p = c->priv;
 	p->pcap = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, ebuf);
 	if (!p->pcap) {
-		snprintf(err, errlen, "%s: %s", path, ebuf);
+		size_t n = strlen(path);
+
+		/* libpcap names the file itself when fopen fails, not otherwise. */
+		if (!strncmp(ebuf, path, n) && ebuf[n] == ':')
+			snprintf(err, errlen, "%s", ebuf);
+		else
+			snprintf(err, errlen, "%s: %s", path, ebuf);
 		goto fail;
 	}
 	p->linktype = pcap_datalink(p->pcap);
 	if (check_link(c, path, err, errlen))
 		goto fail;
+	c->ufilter_link = p->linktype; /* core.bpf_filter runs on each frame */
 	return c;
 fail:
 	capture_close(c);
 	return NULL;
+}
+
+void capture_pcap_file_pos(const struct capture *c, int64_t *pos, int64_t *size)
+{
+	FILE *f = pcap_file(pc(c));
+	struct stat st;
+
+	*pos = *size = -1;
+	if (!f)
+		return;
+	if (!fstat(fileno(f), &st) && S_ISREG(st.st_mode)) {
+		*size = st.st_size;
+		*pos = ftello(f);
+	}
 }
 
 int capture_pcap_next(struct capture *c, struct packet *pkt, char *err, size_t errlen)

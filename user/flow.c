@@ -270,6 +270,7 @@ static void flow_start(struct flow_table *ft, struct flow *f, const struct pkt_i
 	m->opt_len = pi->tcp_opt_len;
 	if (pi->tcp_opt_len)
 		memcpy(m->opts, pi->tcp_opts, pi->tcp_opt_len);
+	memcpy(m->tunnel, pi->tunnel, sizeof(m->tunnel));
 }
 
 /* First payload of a flow whose SYN we missed: must look like a ClientHello,

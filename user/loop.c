@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -23,23 +24,144 @@
 #include "pipeline.h"
 #include "stats.h"
 
-/* How long the end of a read waits for outputs to take the last records. */
-#define LOOP_READ_FLUSH_MS 30000
+/*
+ * SIGINT/SIGTERM during a read: the first stops reading, the records found
+ * so far are flushed and the final stats logged; a second exits at once.
+ * A flag set by a handler rather than the live loop's signalfd: the read
+ * loop has no fd to wait on. No SA_RESTART, so a read blocked on a pipe
+ * (--read -) returns at the signal instead of waiting for more input.
+ */
+static volatile sig_atomic_t read_stop;
+
+static void on_read_signal(int sig)
+{
+	if (read_stop)
+		_exit(128 + sig);
+	read_stop = sig;
+}
+
+static int read_signals(bool on, struct sigaction *old)
+{
+	struct sigaction sa = { .sa_handler = on_read_signal };
+
+	if (!on)
+		return sigaction(SIGINT, &old[0], NULL) | sigaction(SIGTERM, &old[1], NULL);
+	read_stop = 0;
+	sigemptyset(&sa.sa_mask);
+	return sigaction(SIGINT, &sa, &old[0]) | sigaction(SIGTERM, &sa, &old[1]);
+}
+
+/* --read's progress line on a terminal: redrawn at most this often. */
+#define LOOP_PROGRESS_MS 500
+
+struct read_progress {
+	uint64_t start, next; /* monotonic ns */
+	int64_t size;         /* -1: not a regular file */
+	bool shown;
+};
+
+static void human_bytes(char *buf, size_t len, double b)
+{
+	static const char *const units[] = { "B", "KB", "MB", "GB", "TB" };
+	int u = 0;
+
+	while (b >= 1000 && u < 4) {
+		b /= 1000;
+		u++;
+	}
+	snprintf(buf, len, u ? "%.1f %s" : "%.0f %s", b, units[u]);
+}
+
+/* "41.2 MB of 100.0 MB (41%), 120000 packets, 45 hellos, 35.1 MB/s, ETA 2 s";
+ * from a pipe, what has been read and the rate only. */
+static void show_progress(struct read_progress *rp, struct capture *cap, const struct pipeline *p,
+			  uint64_t now)
+{
+	const struct pipeline_stats *s = pipeline_get_stats(p);
+	double secs = (double)(now - rp->start) / 1e9;
+	int64_t pos, size;
+	char line[256], done[32], total[32], rate[32];
+	double bytes;
+	int n;
+
+	capture_pcap_file_pos(cap, &pos, &size);
+	bytes = pos >= 0 ? (double)pos : (double)s->bytes;
+	human_bytes(done, sizeof(done), bytes);
+	human_bytes(rate, sizeof(rate), secs > 0 ? bytes / secs : 0);
+	if (size > 0) {
+		human_bytes(total, sizeof(total), (double)size);
+		n = snprintf(line, sizeof(line), "reading: %s of %s (%d%%)", done, total,
+			     (int)(bytes * 100 / (double)size));
+	} else {
+		n = snprintf(line, sizeof(line), "reading: %s", done);
+	}
+	n += snprintf(line + n, sizeof(line) - (size_t)n, ", %llu packets, %llu hellos, %s/s",
+		      (unsigned long long)s->packets, (unsigned long long)s->records, rate);
+	if (size > 0 && bytes > 0 && secs > 0.2)
+		snprintf(line + n, sizeof(line) - (size_t)n, ", ETA %.0f s",
+			 ((double)size - bytes) * secs / bytes);
+	log_progress(line);
+	rp->shown = true;
+}
 
 int loop_run_file(struct capture *cap, struct pipeline *p, struct output *const *outs,
 		  uint32_t n_outs, char *err, size_t errlen)
 {
+	struct read_progress rp = { .start = clock_ns(CLOCK_MONOTONIC) };
+	bool tty = log_is_terminal();
+	struct sigaction old[2];
 	struct packet pkt;
-	int rc;
+	uint64_t records = 0;
+	int64_t pos;
+	int rc = 0;
 
-	for (uint32_t i = 0; i < n_outs; i++)
+	if (read_signals(true, old)) {
+		snprintf(err, errlen, "sigaction: %s", strerror(errno));
+		return -1;
+	}
+	for (uint32_t i = 0; i < n_outs; i++) {
 		output_set_lossless(outs[i], true); /* offline: wait for a slow reader */
-	while ((rc = capture_pcap_next(cap, &pkt, err, errlen)) == 1)
+		/* Records on the same terminal would be written into the middle
+		 * of the progress line: they are the progress then. */
+		if (!strcmp(output_name(outs[i]), "stdout") && isatty(STDOUT_FILENO))
+			tty = false;
+	}
+	capture_pcap_file_pos(cap, &pos, &rp.size);
+	rp.next = rp.start + LOOP_PROGRESS_MS * 1000000ULL;
+	while (!read_stop && (rc = capture_pcap_next(cap, &pkt, err, errlen)) == 1) {
+		uint64_t now;
+
 		pipeline_packet(p, &pkt);
+		/* From a pipe the next read may wait for minutes (tcpdump -w -):
+		 * a record found goes out now, not with the next batch. */
+		if (rp.size < 0 && pipeline_get_stats(p)->records != records) {
+			records = pipeline_get_stats(p)->records;
+			for (uint32_t i = 0; i < n_outs; i++)
+				output_drain(outs[i]);
+		}
+		now = clock_ns(CLOCK_MONOTONIC_COARSE);
+		if (now < rp.next)
+			continue;
+		rp.next = now + LOOP_PROGRESS_MS * 1000000ULL;
+		/* A file still being written shows its records as we reach them. */
+		for (uint32_t i = 0; i < n_outs; i++)
+			output_drain(outs[i]);
+		if (tty)
+			show_progress(&rp, cap, p, clock_ns(CLOCK_MONOTONIC));
+	}
+	if (rp.shown)
+		log_progress(NULL);
+	if (read_stop)
+		log_info("main", "%s: stopped reading; writing the records found so far",
+			 strsignal(read_stop));
 	for (uint32_t i = 0; i < n_outs; i++)
-		if (output_flush(outs[i], LOOP_READ_FLUSH_MS))
+		if (output_finish(outs[i]))
 			log_warn("output", "%s: %u record(s) not delivered at the end of the read",
 				 output_name(outs[i]), output_queued(outs[i]));
+	if (read_signals(false, old))
+		log_warn("main", "sigaction (restoring SIGINT/SIGTERM): %s", strerror(errno));
+	if (read_stop)
+		return read_stop; /* a read cut short by the signal is no error */
 	return rc < 0 ? -1 : 0;
 }
 
@@ -93,6 +215,7 @@ static int setup_fds(struct live *l, char *err, size_t errlen)
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGUSR1); /* every counter, now */
 	if (sigprocmask(SIG_BLOCK, &mask, NULL) ||
 	    (l->sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) < 0 ||
 	    (l->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)) < 0 ||
@@ -141,6 +264,8 @@ static void on_signal(struct live *l)
 		if (si.ssi_signo == SIGHUP) {
 			log_info("main", "SIGHUP: reopening outputs");
 			reopen_outputs(l);
+		} else if (si.ssi_signo == SIGUSR1) {
+			stats_log_all(l->p, l->cap, l->outs, l->n_outs, "SIGUSR1");
 		} else if (l->stop) {
 			log_warn("main", "second %s: exiting now", strsignal((int)si.ssi_signo));
 			_exit(0);
@@ -189,6 +314,7 @@ static void on_tick(struct live *l)
 		stats_log(l->p, l->cap, l->outs, l->n_outs, false);
 		l->next_stats = now + STATS_INTERVAL_SEC * 1000000000ULL;
 	}
+	stats_tick(l->p, l->cap, l->outs, l->n_outs, now);
 	if (notify_watchdog_ns() && now >= l->next_watchdog) {
 		notify_send("WATCHDOG=1");
 		l->next_watchdog = now + notify_watchdog_ns();

@@ -15,9 +15,6 @@
 #include "clock.h"
 #include "output_priv.h"
 
-/* Offline reads wait this long for room before dropping like live capture. */
-#define OUTPUT_LOSSLESS_WAIT_MS 30000
-
 static uint64_t mono_ns(void)
 {
 	return clock_ns(CLOCK_MONOTONIC);
@@ -157,10 +154,28 @@ uint32_t output_drain(struct output *o)
 /* Records gather in the queue; a full batch goes at once. */
 #define OUTPUT_BATCH 64
 
+/*
+ * Offline reads wait for a destination that takes no record at all, but
+ * only once per output: after OUTPUT_LOSSLESS_WAIT_MS without a single
+ * record delivered the output drops the oldest and counts, as in live
+ * capture, so an absent correlator costs one wait per read, not one per
+ * record.
+ */
+static void give_up_waiting(struct output *o)
+{
+	o->lossless = false;
+	log_warn("output",
+		 "%s: no record delivered for %d s (%s); from now on the oldest queued "
+		 "record is dropped when the queue is full (counted in the stats)",
+		 o->name, OUTPUT_LOSSLESS_WAIT_MS / 1000,
+		 o->failing ? strerror(o->err) : "destination full");
+}
+
 void output_write(struct output *o, const char *rec, size_t len)
 {
-	if (o->lossless && o->count == o->cap)
-		output_flush(o, OUTPUT_LOSSLESS_WAIT_MS);
+	/* Nothing is queued while flush waits: still full = nothing went. */
+	if (o->lossless && o->count == o->cap && output_flush(o, OUTPUT_LOSSLESS_WAIT_MS) == o->cap)
+		give_up_waiting(o);
 	if (push(o, rec, len)) {
 		o->stats.dropped++;
 		return;
@@ -192,6 +207,21 @@ uint32_t output_flush(struct output *o, int timeout_ms)
 								 1000000L },
 				  NULL);
 	}
+	return o->count;
+}
+
+uint32_t output_finish(struct output *o)
+{
+	uint64_t sent;
+
+	if (!o->lossless)
+		return output_flush(o, 0);
+	do {
+		sent = o->stats.sent;
+		if (!output_flush(o, OUTPUT_LOSSLESS_WAIT_MS))
+			return 0;
+	} while (o->stats.sent != sent);
+	o->lossless = false; /* the caller reports what is left */
 	return o->count;
 }
 

@@ -26,6 +26,7 @@ struct pipeline {
 	uint32_t n_outs;
 	bool all_ports;
 	bool raw;
+	bool ja4t;            /* fingerprints.ja4t */
 	uint64_t last_expire; /* packet time of the last expiry pass */
 	const char *sensor_id;
 	const struct cidr *local; /* core.local_ips (config's memory) */
@@ -88,6 +89,7 @@ struct pipeline *pipeline_new(const struct config *cfg, bool all_ports, bool lim
 	}
 	p->all_ports = all_ports;
 	p->raw = cfg->fp_raw;
+	p->ja4t = cfg->fp_ja4t;
 	p->sensor_id = cfg->sensor_id;
 	p->local = cfg->local_ips;
 	p->n_local = cfg->n_local_ips;
@@ -176,7 +178,8 @@ static void fingerprint(struct pipeline *p, const struct flow_hello *fh, uint32_
 {
 	enum hello_verdict v = hello_parse(fh->msg, fh->msg_len, &p->hello);
 	struct fp_ja4 ja4 = { .ja4_r = p->ja4_r, .ja4_ro = p->ja4_ro, .skip_original = !p->raw };
-	char ja3_hash[33];
+	char ja3_hash[33], ja4t[FP_JA4T_MAX];
+	const struct flow_meta *m = &fh->flow->meta;
 	struct record_input in = {
 		.flow = fh->flow,
 		.hello = &p->hello,
@@ -192,6 +195,11 @@ static void fingerprint(struct pipeline *p, const struct flow_hello *fh, uint32_
 	p->st.hello_verdict[v]++;
 	if (v != HELLO_OK)
 		return;
+	/* JA4T is the SYN's: a flow picked up without one (and QUIC) has none. */
+	if (p->ja4t && fh->flow->has_syn) {
+		fp_ja4t(m->window, m->opts, m->opt_len, ja4t);
+		in.ja4t = ja4t;
+	}
 	if (fp_ja4(p->hash, &p->hello, quic_version ? 'q' : 't', &ja4) ||
 	    fp_ja3(p->hash, &p->hello, p->ja3, ja3_hash) < 0) {
 		p->st.fp_errors++;

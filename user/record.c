@@ -246,6 +246,12 @@ static void put_meta(struct jw *w, const struct flow_meta *m, bool quic)
 	if (tm.wscale >= 0)
 		jw_int(w, "tcp_meta_window_scale", tm.wscale);
 	jw_str(w, "tcp_meta_options", tm.options);
+	if (m->tunnel[0]) {
+		char tun[64];
+
+		packet_tunnel_str(m->tunnel, tun, sizeof(tun));
+		jw_ascii(w, "tunnel", tun);
+	}
 }
 
 static void put_tls(struct jw *w, const struct record_input *in, struct record_stats *st)
@@ -280,6 +286,8 @@ static void put_fingerprints(struct jw *w, const struct record_input *in, bool r
 		if (raw)
 			jw_ascii(w, "ja4_ro", in->ja4->ja4_ro);
 	}
+	if (in->ja4t)
+		jw_ascii(w, "ja4t", in->ja4t);
 }
 
 /* One attempt; raw = whether the long raw forms go in. */

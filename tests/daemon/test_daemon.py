@@ -411,11 +411,122 @@ def test_local_ips_in_tc_and_pcap(tmp, lst):
             assert len(r.records) == want, f"{mode} local_ips {local}: {len(r.records)} records, want {want}"
 
 
+METRIC_NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*$")
+LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\\n]|\\[\\"n])*)"(,|$)')
+
+
+def parse_prometheus(text):
+    """A strict reader of the Prometheus text format (0.0.4): every family has
+    one # HELP and one # TYPE before its samples, names match the metric-name
+    rule, counters end in _total and are >= 0, values are floats, labels are
+    well formed, no family or series twice. Returns {(name, labels): value}
+    and {name: type}."""
+    assert text.endswith("\n"), "the file does not end with a newline"
+    series, types, helps, seen_families = {}, {}, {}, []
+    current = None
+    for n, line in enumerate(text.splitlines(), 1):
+        where = f"line {n}: {line!r}"
+        if line.startswith("# HELP "):
+            name, _, doc = line[7:].partition(" ")
+            assert METRIC_NAME.match(name) and doc.strip(), where
+            assert name not in helps, f"{where}: second HELP"
+            helps[name] = doc
+            current = name
+            seen_families.append(name)
+        elif line.startswith("# TYPE "):
+            name, _, typ = line[7:].partition(" ")
+            assert name == current and name not in types, f"{where}: TYPE not after its HELP"
+            assert typ in ("counter", "gauge"), where
+            types[name] = typ
+        elif line.startswith("#") or not line.strip():
+            raise AssertionError(f"{where}: unexpected comment or blank line")
+        else:
+            m = re.match(r"([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$", line)
+            assert m, f"{where}: not a sample"
+            name, labels, value = m.group(1), m.group(3) or "", float(m.group(4))
+            assert name == current and name in types, f"{where}: sample outside its family"
+            rest, pairs = labels, []
+            while rest:
+                lm = LABEL.match(rest)
+                assert lm, f"{where}: bad labels"
+                pairs.append((lm.group(1), lm.group(2)))
+                rest = rest[lm.end():]
+            key = (name, tuple(sorted(pairs)))
+            assert key not in series, f"{where}: series twice"
+            if types[name] == "counter":
+                assert name.endswith("_total") and value >= 0, where
+            series[key] = value
+    assert len(set(seen_families)) == len(seen_families)
+    assert all(f in types for f in helps), "a HELP without TYPE"
+    return series, types
+
+
+def test_live_state(tmp, lst):
+    """STATUS= for systemctl status, SIGUSR1's full counters, and the
+    Prometheus text file: parsed strictly, counts right, removed at stop."""
+    npath = os.path.join(tmp, "notify.sock")
+    prom = os.path.join(tmp, "textfile", "ja4sentinel.prom")
+    os.mkdir(os.path.dirname(prom))
+    ns = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    ns.bind(npath)
+    ns.settimeout(0.1)
+    d = Daemon(tmp, lst.port, "  - type: stdout\n"
+               f"metrics:\n  textfile: {prom}\n  period_sec: 1\n",
+               env={"NOTIFY_SOCKET": npath})
+    send_hellos(lst.port, 7)
+
+    def scraped():
+        try:
+            series, _ = parse_prometheus(open(prom).read())
+        except FileNotFoundError:
+            return None
+        return series if series.get(("ja4sentinel_hellos_records_total", ())) == 7 else None
+    ok = wait_for(scraped, 5)
+    series, types = parse_prometheus(open(prom).read())
+    assert ok, f"the text file never counted 7 records: {open(prom).read()[-600:]}"
+    assert types["ja4sentinel_flows_active"] == "gauge"
+    assert types["ja4sentinel_output_queued"] == "gauge"
+    assert series[("ja4sentinel_output_sent_total", (("output", "stdout"),))] == 7
+    assert series[("ja4sentinel_flows_syns_total", ())] >= 7
+    assert ("ja4sentinel_kernel_dropped_total", ()) in series, "pcap's kernel counters"
+    info = [dict(labels) for (name, labels), v in series.items()
+            if name == "ja4sentinel_info" and v == 1]
+    assert info and info[0]["mode"] == "pcap" and info[0]["interfaces"] == "lo", info
+    assert not [f for f in os.listdir(os.path.dirname(prom)) if f != "ja4sentinel.prom"], \
+        "a temporary file is left beside the text file"
+    d.proc.send_signal(signal.SIGUSR1)
+    d.wait_log("counters (SIGUSR1)", 3)
+    usr1 = [l for l in d.log() if l.get("message") == "counters (SIGUSR1)"][-1]
+    assert usr1["hellos"]["records"] == 7, usr1["hellos"]
+    assert usr1["packets"]["captured_short"] == 0, "SIGUSR1 leaves zeros out"
+    assert d.proc.poll() is None, "SIGUSR1 killed the daemon"
+    msgs = []
+    end = time.time() + 1
+    while time.time() < end:
+        try:
+            msgs.append(ns.recv(4096).decode())
+        except socket.timeout:
+            pass
+    rc, _ = d.stop()
+    while True:
+        try:
+            msgs.append(ns.recv(4096).decode())
+        except socket.timeout:
+            break
+    ns.close()
+    status = [m for m in msgs if re.match(r"STATUS=pcap on lo: [0-9.]+ hellos/s, \d+ records, "
+                                          r"\d+ lost$", m)]
+    assert rc == 0
+    # READY=1 says STATUS=capturing; the first counted STATUS= follows within a tick.
+    assert status, msgs
+    assert not os.path.exists(prom), "the text file outlived the daemon"
+
+
 TESTS = [test_correlator_starts_late, test_correlator_restarts, test_slow_correlator,
          test_queue_bounded_drop_oldest, test_file_rotation_sighup, test_notify_and_sigterm,
          test_stats_and_two_outputs, test_auto_without_bpf_rights_falls_back,
          test_tc_mode_on_loopback, test_pcap_on_any, test_stuck_correlator,
-         test_local_ips_in_tc_and_pcap]
+         test_local_ips_in_tc_and_pcap, test_live_state]
 
 
 def main():

@@ -385,6 +385,61 @@ static void test_output_write_lossless_waits_for_room(void **state)
 	assert_int_equal(fx->fake.calls, 5);
 }
 
+/* A clock that moves a second at every look: waits end after a few turns. */
+static uint64_t ticking_clock(void)
+{
+	return fake_now += NS_PER_SEC;
+}
+
+static void test_output_write_lossless_gives_up_once(void **state)
+{
+	struct fixture *fx = *state;
+	struct output *o = fake_open(fx, 2, false);
+	struct logcap c;
+	char msgs[4][256];
+	uint32_t calls;
+
+	o->now_ns = ticking_clock;
+	output_set_lossless(o, true);
+	fx->fake.blocked = -1; /* a destination that never takes a record */
+	capture_begin(&c);
+	put(o, "a");
+	put(o, "b");
+	put(o, "c"); /* full: waits OUTPUT_LOSSLESS_WAIT_MS, then gives up */
+	calls = fx->fake.calls;
+	assert_true(calls > 1);
+	assert_int_equal(output_get_stats(o)->dropped, 1);
+	put(o, "d"); /* no second wait: dropped at once */
+	put(o, "e");
+	assert_true(fx->fake.calls <= calls + 2);
+	assert_int_equal(output_get_stats(o)->dropped, 3);
+	/* The end of the read tries once more, without waiting. */
+	assert_int_equal(output_finish(o), 2);
+	assert_true(fx->fake.calls <= calls + 3);
+	assert_int_equal(capture_end(&c, msgs, 4), 1);
+	assert_non_null(strstr(msgs[0], "fake: no record delivered for 5 s"));
+}
+
+static void test_output_finish_waits_while_progress(void **state)
+{
+	struct fixture *fx = *state;
+	struct output *o = fake_open(fx, 4, false);
+
+	o->now_ns = ticking_clock;
+	output_set_lossless(o, true);
+	put(o, "a");
+	put(o, "b");
+	fx->fake.blocked = 2; /* a slow destination: room after two attempts */
+	assert_int_equal(output_finish(o), 0);
+	assert_int_equal(fx->fake.n_got, 2);
+
+	/* One that never takes anything: given up on after one wait. */
+	put(o, "c");
+	fx->fake.blocked = -1;
+	assert_int_equal(output_finish(o), 1);
+	assert_int_equal(output_finish(o), 1); /* now without waiting */
+}
+
 static uint64_t mono_ms(void)
 {
 	struct timespec ts;
@@ -645,6 +700,8 @@ int main(void)
 		T(test_output_drain_backoff_doubles_and_resets),
 		T(test_output_drain_logs_failures_rate_limited),
 		T(test_output_write_lossless_waits_for_room),
+		T(test_output_write_lossless_gives_up_once),
+		T(test_output_finish_waits_while_progress),
 		T(test_output_flush_timeout_returns_left),
 		T(test_output_drain_stream_short_write_resumes),
 		T(test_output_reopen_file_after_rename),
