@@ -50,7 +50,7 @@ ALL_LDFLAGS := -pie -Wl,-z,relro,-z,now $(LDFLAGS)
 CORE := packet reasm flow hello fp_hash fp_ja4 fp_ja3 record
 CORE_LIBS := $(shell $(PKG_CONFIG) --libs libcrypto 2>/dev/null || echo -lcrypto)
 MODS := $(CORE) config log output out_stdout out_file out_unix pipeline stats capture capture_pcap \
-	loop notify ifaddr
+	loop notify ifaddr privs instance
 ifeq ($(BPF),1)
 MODS += capture_bpf capture_tc capture_xdp
 else

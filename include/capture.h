@@ -114,6 +114,11 @@ void capture_stats_json(struct capture *c, struct json_object *o);
  * lost in the kernel before userspace saw them, since the start. */
 uint64_t capture_lost(struct capture *c);
 
+/* The capabilities (privs.h bits) that capture_close() will still need to
+ * detach, as attached now: main keeps these and drops the rest. pcap and
+ * TCX links need none; clsact filters CAP_NET_ADMIN. */
+uint64_t capture_detach_caps(struct capture *c);
+
 enum capture_mode capture_get_mode(const struct capture *c);
 const char *capture_link_name(const struct capture *c);
 const struct capture_stats *capture_get_stats(const struct capture *c);

@@ -108,6 +108,11 @@ uint64_t capture_lost(struct capture *c)
 	return c->ops->lost ? c->ops->lost(c) : 0;
 }
 
+uint64_t capture_detach_caps(struct capture *c)
+{
+	return c->ops->detach_caps ? c->ops->detach_caps(c) : 0;
+}
+
 enum capture_mode capture_get_mode(const struct capture *c)
 {
 	return c->ops->mode;

@@ -23,6 +23,8 @@ struct capture_ops {
 	void (*stats_json)(struct capture *c, struct json_object *o); /* may be NULL */
 	uint64_t (*lost)(struct capture *c); /* may be NULL: nothing is lost */
 	void (*close)(struct capture *c);    /* detach and free priv */
+	/* Capabilities close still needs (privs.h bits); may be NULL: none. */
+	uint64_t (*detach_caps)(struct capture *c);
 };
 
 struct capture {

@@ -65,6 +65,7 @@ void config_defaults(struct config *c)
 	c->unvalidated_burst = DEF_UNVALIDATED_BURST;
 	c->log_level = LOG_INFO;
 	c->capture_mode = CAPTURE_AUTO;
+	snprintf(c->pin_dir, sizeof(c->pin_dir), "%s", DEF_PIN_DIR);
 	c->outputs[0].type = OUTPUT_STDOUT;
 	c->outputs[0].enabled = true;
 	c->outputs[0].async_buffer = DEF_ASYNC_BUFFER;
@@ -376,6 +377,16 @@ static int k_sensor_id(struct walk *w, const yaml_node_t *n)
 	return get_str(w, n, w->c->sensor_id, sizeof(w->c->sensor_id));
 }
 
+/* Absolute, and short enough for the pin names appended to it. */
+static int k_pin_dir(struct walk *w, const yaml_node_t *n)
+{
+	if (get_str(w, n, w->c->pin_dir, PIN_DIR_MAX + 1))
+		return -1;
+	if (w->c->pin_dir[0] != '/' || !strcmp(w->c->pin_dir, "/"))
+		return fail(w, n, "expected an absolute path of a directory on a bpffs");
+	return 0;
+}
+
 struct key_def {
 	const char *name;
 	int (*set)(struct walk *w, const yaml_node_t *n);
@@ -397,6 +408,7 @@ static const struct key_def core_keys[] = {
 	{ "capture_mode", k_capture_mode },
 	{ "xdp_generic", k_xdp_generic },
 	{ "sensor_id", k_sensor_id },
+	{ "pin_dir", k_pin_dir },
 	{ NULL, NULL },
 };
 

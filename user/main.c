@@ -5,20 +5,24 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <json-c/json.h>
 #include "capture.h"
 #include "config.h"
 #include "defaults.h"
 #include "ifaddr.h"
+#include "instance.h"
 #include "log.h"
 #include "loop.h"
 #include "notify.h"
 #include "output.h"
 #include "pipeline.h"
+#include "privs.h"
 #include "stats.h"
 
 /* Exit codes (docs/operations.md, --help). */
@@ -183,7 +187,13 @@ static int run_read(const struct config *cfg, const char *file)
 	uint32_t n_outs = 0;
 	int ret = EXIT_RUNTIME;
 	char err[512];
+	int bset;
 
+	/* Reading a file needs no privilege: none is kept while parsing it. */
+	if (privs_drop(0, &bset)) {
+		log_error("main", "cannot drop capabilities: %s", strerror(errno));
+		return EXIT_RUNTIME;
+	}
 	cap = capture_pcap_open_file(file, err, sizeof(err));
 	if (!cap) {
 		log_error("capture", "%s", err);
@@ -323,16 +333,76 @@ static void log_start_live(const struct config *cfg, const struct capture *cap, 
 	log_write(LOG_INFO, "main", f, "capture started");
 }
 
-static int run_live(const struct config *cfg)
+/*
+ * Check and lock core.pin_dir before anything is attached (instance.h), so
+ * a second instance refuses before it touches the first one's filters or
+ * pins. Refusals (another instance, a directory not ours) stop the start in
+ * every mode; a pin directory that cannot be made at all (no bpffs) stops
+ * tc and xdp, while auto and pcap carry on without pins or lock. The lock's
+ * fd, or -1 with cfg->pin_dir emptied (nothing is pinned then); -2 = stop.
+ */
+static int lock_instance(struct config *cfg)
+{
+	enum capture_mode m = cfg->capture_mode;
+	char err[512];
+	int fd = instance_lock(cfg->pin_dir, m != CAPTURE_PCAP, err, sizeof(err));
+
+	if (fd >= 0)
+		return fd;
+	if (fd == -EBUSY || fd == -EPERM || m == CAPTURE_TC || m == CAPTURE_XDP) {
+		log_error("main", "%s", err);
+		return -2;
+	}
+	log_warn("main", "%s; running without pins and without the single-instance lock", err);
+	cfg->pin_dir[0] = '\0';
+	return -1;
+}
+
+/* Once capture is live: keep only what its stop needs (design.md §10). */
+static int drop_privs(struct capture *cap)
+{
+	uint64_t keep = capture_detach_caps(cap);
+	char names[128];
+	int bset;
+
+	if (privs_drop(keep, &bset)) {
+		log_error("main", "cannot drop capabilities: %s", strerror(errno));
+		return -1;
+	}
+	log_info("main", "capabilities dropped: %s kept (what detaching %s needs)%s",
+		 privs_names(keep, names, sizeof(names)), capture_mode_name(capture_get_mode(cap)),
+		 bset ? "" : "; bounding set left as it was (no CAP_SETPCAP)");
+	return 0;
+}
+
+/* Test hook (docs/testing.md): JA4SENTINEL_TEST_START_DELAY_MS holds the
+ * start-up between attach and the event loop, so a test can signal it there. */
+static void test_start_delay(void)
+{
+	const char *v = getenv("JA4SENTINEL_TEST_START_DELAY_MS");
+	long ms = v ? strtol(v, NULL, 10) : 0;
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = ms % 1000 * 1000000L };
+
+	if (ms <= 0)
+		return;
+	log_warn("main", "test hook: start-up delayed %ld ms", ms);
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+static int run_live(struct config *cfg)
 {
 	struct output *outs[CONFIG_MAX_OUTPUTS] = { 0 };
 	struct capture *cap = NULL;
 	struct pipeline *p = NULL;
 	uint32_t n_outs = 0;
-	int ret = EXIT_RUNTIME;
+	int ret = EXIT_RUNTIME, lock;
 	char *filter = NULL;
 	char err[512];
 
+	lock = lock_instance(cfg);
+	if (lock == -2)
+		return EXIT_RUNTIME;
 	/* Without the socket (notify_init logged why) systemd never hears
 	 * READY=1: a Type=notify unit fails its start. Capture runs anyway. */
 	if (notify_init())
@@ -356,7 +426,10 @@ static int run_live(const struct config *cfg)
 		log_error("main", "cannot set up the pipeline: %s", strerror(errno));
 		goto out;
 	}
+	if (drop_privs(cap))
+		goto out;
 	log_start_live(cfg, cap, filter, outs, n_outs);
+	test_start_delay();
 	if (loop_run_live(cap, p, outs, n_outs, err, sizeof(err)))
 		log_error("main", "%s", err);
 	else
@@ -364,6 +437,7 @@ static int run_live(const struct config *cfg)
 	stats_log(p, cap, outs, n_outs, true);
 out:
 	capture_close(cap);
+	instance_unlock(lock, cfg->pin_dir);
 	pipeline_free(p);
 	for (uint32_t i = 0; i < n_outs; i++)
 		output_close(outs[i]);
@@ -372,12 +446,38 @@ out:
 	return ret;
 }
 
+/*
+ * First thing in main: a SIGPIPE would kill `--read x | head` before its
+ * stats line (a write to a closed pipe is an error the outputs handle); the
+ * stop and reopen signals stay pending until the live loop's signalfd
+ * takes them, so one sent during start-up is served (a SIGTERM stops with
+ * everything detached) instead of killing the process half set up. --read
+ * and --check-config have no loop: they get the old mask back.
+ */
+static int block_signals(sigset_t *old)
+{
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR || sigprocmask(SIG_BLOCK, &mask, old)) {
+		fprintf(stderr, "ja4sentinel: signal setup: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o = { 0 };
 	struct config cfg;
+	sigset_t old;
 	int ret;
 
+	if (block_signals(&old))
+		return EXIT_RUNTIME;
 	ret = parse_args(argc, argv, &o);
 	if (ret <= 0)
 		return ret ? EXIT_USAGE : EXIT_OK;
@@ -385,7 +485,10 @@ int main(int argc, char **argv)
 		config_free(&cfg);
 		return EXIT_USAGE;
 	}
-	if (o.check_config) {
+	if ((o.check_config || o.read) && sigprocmask(SIG_SETMASK, &old, NULL)) {
+		log_error("main", "sigprocmask: %s", strerror(errno));
+		ret = EXIT_RUNTIME;
+	} else if (o.check_config) {
 		log_info("config", "configuration is valid: %s",
 			 cfg.file[0] ? cfg.file : "(built-in defaults)");
 		ret = EXIT_OK;
