@@ -3,7 +3,7 @@
 #
 # The test runner behind `make test`: every layer, one closing count.
 #   tests/run.sh [STAGE...]   stages: selftest unit asan corpus corpus-asan valgrind cli bpf
-#                             daemon replay e2e stress kernels packaging fuzz, and (not by
+#                             daemon privs replay e2e stress kernels packaging fuzz, and (not by
 #                             default) format; run:PATH runs one counting script as a stage
 # Each stage reports its own cases; the last line is
 #   N passed, N failed, N skipped
@@ -177,6 +177,12 @@ stage_daemon() {
 	run_counted daemon 600 env JA4SENTINEL="$BUILD/ja4sentinel" python3 tests/daemon/test_daemon.py
 }
 
+# Capabilities, pin directory, single instance, signals (issue 14): its own
+# network and mount namespace; about 7 s.
+stage_privs() {
+	run_counted privs 120 env JA4SENTINEL="$BUILD/ja4sentinel" /usr/bin/python3 tests/privs/test_privs.py
+}
+
 stage_fuzz() {
 	local f name out rc limit t0 seeds="$BUILD/fuzz/seeds"
 	if ! ls "$BUILD"/fuzz/fuzz_* >/dev/null 2>&1; then
@@ -247,6 +253,7 @@ run_stage() {
 	valgrind) stage_valgrind ;;
 	cli) stage_cli ;;
 	daemon) stage_daemon ;;
+	privs) stage_privs ;;
 	bpf) stage_bpf ;;
 	replay) stage_replay ;;
 	packaging) stage_packaging ;;
@@ -261,7 +268,7 @@ run_stage() {
 }
 
 stages=("$@")
-[ ${#stages[@]} -gt 0 ] || stages=(selftest format unit asan corpus corpus-asan valgrind cli bpf daemon replay e2e stress kernels packaging fuzz)
+[ ${#stages[@]} -gt 0 ] || stages=(selftest format unit asan corpus corpus-asan valgrind cli bpf daemon privs replay e2e stress kernels packaging fuzz)
 for s in "${stages[@]}"; do run_stage "$s"; done
 
 echo

@@ -62,6 +62,7 @@ struct live {
 	uint64_t next_stats, next_watchdog;
 	uint64_t lost, lost_unreported, next_loss_check, next_loss_log;
 	bool stop;
+	bool hurry; /* a second SIGTERM/SIGINT: no more waiting for the queues */
 };
 
 /* Losses in the kernel (ring buffer or pcap buffer full) are looked for
@@ -142,8 +143,13 @@ static void on_signal(struct live *l)
 			log_info("main", "SIGHUP: reopening outputs");
 			reopen_outputs(l);
 		} else if (l->stop) {
-			log_warn("main", "second %s: exiting now", strsignal((int)si.ssi_signo));
-			_exit(0);
+			/* Still detach and unpin on the way out (every stop path
+			 * does): only the wait for the queues is cut short. */
+			if (!l->hurry)
+				log_warn("main",
+					 "second %s: stopping without waiting for the queues",
+					 strsignal((int)si.ssi_signo));
+			l->hurry = true;
 		} else {
 			log_info("main", "%s: stopping", strsignal((int)si.ssi_signo));
 			l->stop = true;
@@ -266,6 +272,10 @@ int loop_run_live(struct capture *cap, struct pipeline *p, struct output *const 
 	for (uint32_t i = 0; i < n_outs; i++) {
 		uint64_t now = clock_ns(CLOCK_MONOTONIC);
 		int left = now < deadline ? (int)((deadline - now) / 1000000ULL) : 0;
+
+		on_signal(&l); /* a second SIGTERM meanwhile: hurry */
+		if (l.hurry)
+			left = 0;
 
 		if (output_flush(outs[i], left))
 			log_warn("output", "%s: %u record(s) still queued at stop, dropped",
