@@ -189,11 +189,11 @@ static int run_read(const struct config *cfg, const char *file)
 	char err[512];
 	int bset;
 
-	/* Reading a file needs no privilege: none is kept while parsing it. */
-	if (privs_drop(0, &bset)) {
-		log_error("main", "cannot drop capabilities: %s", strerror(errno));
-		return EXIT_RUNTIME;
-	}
+	/* Reading a file needs no privilege: none is kept while parsing it.
+	 * Where a sandbox forbids capset the read goes on: it gains nothing
+	 * from the capabilities it could not drop. */
+	if (privs_drop(0, &bset))
+		log_warn("main", "cannot drop capabilities: %s", strerror(errno));
 	cap = capture_pcap_open_file(file, err, sizeof(err));
 	if (!cap) {
 		log_error("capture", "%s", err);
