@@ -329,10 +329,24 @@ def test_read_into_closed_pipe(tmp):
     assert "final stats" in text, text[-600:]
 
 
+def test_read_unprivileged(tmp):
+    """--read needs no privilege: as uid 65534 with no capability at all."""
+    os.chmod(tmp, 0o755)
+    pcap = os.path.join(tmp, "few.pcap")
+    write_pcap(pcap, 20)
+    os.chmod(pcap, 0o644)
+    r = subprocess.run(["setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups",
+                        "--inh-caps", "-all", "--bounding-set", "-all", BIN, "--read", pcap],
+                       capture_output=True, text=True, timeout=20)
+    assert r.returncode == 0, f"exit {r.returncode}: {r.stderr[-600:]}"
+    assert len(r.stdout.splitlines()) == 20, f"{len(r.stdout.splitlines())} records of 20"
+    assert "cannot drop" not in r.stderr, r.stderr[-600:]
+
+
 TESTS = [test_caps_tc_tcx, test_caps_tc_clsact, test_caps_xdp, test_caps_pcap,
          test_mounts_bpffs_0700, test_pin_dir_foreign_owner, test_pin_dir_world_writable,
          test_second_instance_refused, test_sigterm_during_startup, test_sighup_during_startup,
-         test_second_stop_signal_detaches, test_read_into_closed_pipe]
+         test_second_stop_signal_detaches, test_read_into_closed_pipe, test_read_unprivileged]
 
 
 def enter_namespaces():
