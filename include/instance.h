@@ -22,7 +22,8 @@
  * Returns the lock's fd (close it, after unpinning, to release), or:
  *   -EBUSY  another instance holds it (err names its PID when /proc/locks does)
  *   -EPERM  dir is not ours or others may write it (err: path, owner, mode, fix)
- *   other   -errno, err says what failed
+ *   -ENODEV dir's parent is no bpffs and could not be mounted
+ *   other   -errno, err says what failed (never -EBUSY or -EPERM)
  */
 int instance_lock(const char *dir, bool may_mount, char *err, size_t errlen);
 

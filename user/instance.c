@@ -21,6 +21,13 @@
 #define BPF_FS_MAGIC_ 0xcafe4a11
 #define BPFFS_DEFAULT "/sys/fs/bpf"
 
+/* -errno of a failed call, never one of the two codes instance_lock keeps
+ * for refusals (instance.h). */
+static int sys_err(void)
+{
+	return errno == EPERM || errno == EBUSY ? -EACCES : -errno;
+}
+
 static bool is_bpffs(const char *path)
 {
 	struct statfs st;
@@ -44,12 +51,10 @@ static int ensure_bpffs(const char *dir, bool may_mount, char *err, size_t errle
 		return -ENOTDIR;
 	}
 	if (mount("bpf", parent, "bpf", 0, "mode=0700")) {
-		int e = errno;
-
 		snprintf(err, errlen,
 			 "pin directory %s: bpffs is not mounted on %s and mounting it failed: %s",
-			 dir, parent, strerror(e));
-		return -e;
+			 dir, parent, strerror(errno));
+		return -ENODEV; /* not -EPERM: that is a refusal (instance.h) */
 	}
 	log_info("bpf", "mounted bpffs on %s, mode 0700", parent);
 	return 0;
@@ -62,7 +67,7 @@ static int check_owner(int fd, const char *dir, char *err, size_t errlen)
 
 	if (fstat(fd, &st)) {
 		snprintf(err, errlen, "pin directory %s: %s", dir, strerror(errno));
-		return -errno;
+		return sys_err();
 	}
 	if (st.st_uid != geteuid() || (st.st_mode & (S_IWGRP | S_IWOTH))) {
 		snprintf(err, errlen,
@@ -78,7 +83,7 @@ static int check_owner(int fd, const char *dir, char *err, size_t errlen)
 		if (fchmod(fd, 0700)) {
 			snprintf(err, errlen, "pin directory %s: chmod 0700: %s", dir,
 				 strerror(errno));
-			return -errno;
+			return -EACCES;
 		}
 		log_info("bpf", "pin directory %s: mode %04o made 0700", dir,
 			 (unsigned int)(st.st_mode & 07777));
@@ -131,11 +136,11 @@ static int try_lock(const char *dir, int *out, char *err, size_t errlen)
 
 	if (mkdir(dir, 0700) && errno != EEXIST) {
 		snprintf(err, errlen, "pin directory %s: mkdir: %s", dir, strerror(errno));
-		return -errno;
+		return sys_err();
 	}
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
-		rc = -errno;
+		rc = sys_err();
 		snprintf(err, errlen, "pin directory %s: %s", dir,
 			 rc == -ELOOP || rc == -ENOTDIR ? "not a directory (a symbolic link?)"
 							: strerror(-rc));
@@ -143,7 +148,7 @@ static int try_lock(const char *dir, int *out, char *err, size_t errlen)
 	}
 	rc = check_owner(fd, dir, err, errlen);
 	if (!rc && flock(fd, LOCK_EX | LOCK_NB)) {
-		rc = -errno;
+		rc = errno == EWOULDBLOCK ? -EWOULDBLOCK : sys_err();
 		if (rc == -EWOULDBLOCK)
 			rc = busy(fd, dir, err, errlen);
 		else

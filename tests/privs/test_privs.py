@@ -190,6 +190,31 @@ def test_mounts_bpffs_0700(tmp):
         sh("umount", "/sys/fs/bpf", check=False)
 
 
+def test_auto_without_bpffs_or_mount_right(tmp):
+    """auto, no bpffs and no CAP_SYS_ADMIN to mount one: capture runs on
+    without pins or lock, and says so (the pin directory is no reason to
+    refuse a start there)."""
+    if os.path.ismount("/sys/fs/bpf"):
+        sh("umount", "/sys/fs/bpf")
+    cfg, log = os.path.join(tmp, "a.yml"), os.path.join(tmp, "a.log")
+    with open(cfg, "w") as f:
+        f.write("core:\n  interface: v0\n  capture_mode: auto\noutputs: []\n")
+    with open(log, "w") as err:
+        p = subprocess.Popen(["setpriv", "--bounding-set", "-sys_admin", BIN, "--config", cfg],
+                             stdout=subprocess.DEVNULL, stderr=err)
+    try:
+        wait_for(lambda: "capture started" in open(log).read() or p.poll() is not None, 10)
+        text = open(log).read()
+        assert "capture started" in text, text[-800:]
+        assert "running without pins and without the single-instance lock" in text, text[-800:]
+        p.send_signal(signal.SIGTERM)
+        assert p.wait(10) == 0, open(log).read()[-800:]
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+
+
 def refused(tmp, pin_dir, want):
     before = os.stat(pin_dir)
     d = Daemon(tmp, "tc", iface="v0", pin_dir=pin_dir, wait=None)
@@ -344,7 +369,8 @@ def test_read_unprivileged(tmp):
 
 
 TESTS = [test_caps_tc_tcx, test_caps_tc_clsact, test_caps_xdp, test_caps_pcap,
-         test_mounts_bpffs_0700, test_pin_dir_foreign_owner, test_pin_dir_world_writable,
+         test_mounts_bpffs_0700, test_auto_without_bpffs_or_mount_right,
+         test_pin_dir_foreign_owner, test_pin_dir_world_writable,
          test_second_instance_refused, test_sigterm_during_startup, test_sighup_during_startup,
          test_second_stop_signal_detaches, test_read_into_closed_pipe, test_read_unprivileged]
 
