@@ -47,7 +47,7 @@ class Daemon:
     """ja4sentinel with a config of its own; stderr (JSON lines) in a file."""
 
     def __init__(self, tmp, mode, iface="lo", port=443, pin_dir=None, env=None, name="d",
-                 wait="capture started"):
+                 wait="capture started", wrap=()):
         self.tmp = tmp
         self.pin_dir = pin_dir or os.path.join(tmp, "bpffs", name)
         if pin_dir == "":
@@ -65,8 +65,8 @@ class Daemon:
         e = dict(os.environ)
         e.update(env or {})
         with open(self.errname, "w") as err:
-            self.proc = subprocess.Popen([BIN, "--config", self.cfg], stdout=subprocess.DEVNULL,
-                                         stderr=err, env=e)
+            self.proc = subprocess.Popen(list(wrap) + [BIN, "--config", self.cfg],
+                                         stdout=subprocess.DEVNULL, stderr=err, env=e)
         if wait:
             self.wait_log(wait, 10)
 
@@ -136,12 +136,13 @@ def assert_detached(d, ids, iface):
     assert " xdp" not in sh("ip", "link", "show", "dev", iface).stdout
 
 
-def check_caps(tmp, mode, iface, want, env=None):
-    d = Daemon(tmp, mode, iface=iface, env=env)
+def check_caps(tmp, mode, iface, want, env=None, wrap=(), bnd=None):
+    d = Daemon(tmp, mode, iface=iface, env=env, wrap=wrap)
     try:
         caps = d.caps()
         ids = prog_ids(d.pin_dir)
-        exp = {"CapInh": 0, "CapPrm": want, "CapEff": want, "CapBnd": want, "CapAmb": 0}
+        exp = {"CapInh": 0, "CapPrm": want, "CapEff": want,
+               "CapBnd": want if bnd is None else bnd, "CapAmb": 0}
         assert caps == exp, f"{mode}: {({k: hex(v) for k, v in caps.items()})}, want " \
                             f"{({k: hex(v) for k, v in exp.items()})}"
         rc = d.stop()
@@ -170,6 +171,21 @@ def test_caps_xdp(tmp):
 def test_caps_pcap(tmp):
     """pcap: nothing kept once the socket is open."""
     check_caps(tmp, "pcap", "v0", 0)
+
+
+# The unit's start-up set: no CAP_SETPCAP, so the bounding set stays; NNP.
+UNIT_BND = (1 << 39) | (1 << 38) | CAP_NET_ADMIN | (1 << 13)
+UNIT_WRAP = ("setpriv", "--no-new-privs", "--bounding-set", "-all,+bpf,+perfmon,+net_admin,+net_raw")
+
+
+def test_caps_unit_start_set(tmp):
+    """Started as the unit starts it (four capabilities, no_new_privs): tc
+    (clsact) and xdp still drop to CAP_NET_ADMIN and detach at stop; the
+    bounding set stays the unit's, and the log says why."""
+    env = {"JA4SENTINEL_TEST_NO_TCX": "1"}
+    check_caps(tmp, "tc", "v0", CAP_NET_ADMIN, env=env, wrap=UNIT_WRAP, bnd=UNIT_BND)
+    check_caps(tmp, "xdp", "v0", CAP_NET_ADMIN, wrap=UNIT_WRAP, bnd=UNIT_BND)
+    assert "bounding set left as it was (no CAP_SETPCAP)" in open(os.path.join(tmp, "d.log")).read()
 
 
 def test_mounts_bpffs_0700(tmp):
@@ -368,7 +384,7 @@ def test_read_unprivileged(tmp):
     assert "cannot drop" not in r.stderr, r.stderr[-600:]
 
 
-TESTS = [test_caps_tc_tcx, test_caps_tc_clsact, test_caps_xdp, test_caps_pcap,
+TESTS = [test_caps_tc_tcx, test_caps_tc_clsact, test_caps_xdp, test_caps_pcap, test_caps_unit_start_set,
          test_mounts_bpffs_0700, test_auto_without_bpffs_or_mount_right,
          test_pin_dir_foreign_owner, test_pin_dir_world_writable,
          test_second_instance_refused, test_sigterm_during_startup, test_sighup_during_startup,
