@@ -358,20 +358,31 @@ static int lock_instance(struct config *cfg)
 	return -1;
 }
 
-/* Once capture is live: keep only what its stop needs (design.md §10). */
+/*
+ * Once capture is live: keep only what its stop needs (design.md §10), and
+ * let bpf() work only on the maps held by fd (the stats' reads, map
+ * updates) - unless the stop itself needs more of it: libxdp's dispatcher
+ * (CAP_SYS_ADMIN kept) loads and looks up programs as it detaches.
+ */
 static int drop_privs(struct capture *cap)
 {
 	uint64_t keep = capture_detach_caps(cap);
+	const char *filter = "; bpf() limited to objects held by fd";
 	char names[128];
-	int bset;
+	int bset, rc;
 
 	if (privs_drop(keep, &bset)) {
 		log_error("main", "cannot drop capabilities: %s", strerror(errno));
 		return -1;
 	}
-	log_info("main", "capabilities dropped: %s kept (what detaching %s needs)%s",
+	if (keep & PRIVS_BIT(CAP_SYS_ADMIN))
+		filter = "; bpf() not limited (libxdp's detach needs all of it)";
+	else if ((rc = privs_limit_bpf()))
+		filter = rc == -ENOSYS ? "; bpf() not limited (no filter for this architecture)"
+				       : "; bpf() not limited (seccomp refused the filter)";
+	log_info("main", "capabilities dropped: %s kept (what detaching %s needs)%s%s",
 		 privs_names(keep, names, sizeof(names)), capture_mode_name(capture_get_mode(cap)),
-		 bset ? "" : "; bounding set left as it was (no CAP_SETPCAP)");
+		 bset ? "" : "; bounding set left as it was (no CAP_SETPCAP)", filter);
 	return 0;
 }
 

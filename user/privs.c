@@ -1,14 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
- * Capability sets of the process: read, lower, drop for good (privs.h).
- * Knows nothing of what capture needs; the caller says what to keep.
+ * Capability sets of the process: read, lower, drop for good; the bpf()
+ * seccomp filter (privs.h). Knows nothing of what capture needs; the
+ * caller says what to keep and whether to filter.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <linux/audit.h>
+#include <linux/bpf.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include "privs.h"
 
 /* Highest capability number the kernel knows (bounding set walk). */
@@ -131,4 +137,67 @@ const char *privs_names(uint64_t caps, char *buf, unsigned int len)
 	if (!n)
 		snprintf(buf, len, "none");
 	return buf;
+}
+
+/* The architecture the filter accepts calls of: this build's own. */
+#if defined(__x86_64__)
+#define PRIVS_AUDIT_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define PRIVS_AUDIT_ARCH AUDIT_ARCH_AARCH64
+#elif defined(__powerpc64__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define PRIVS_AUDIT_ARCH AUDIT_ARCH_PPC64LE
+#elif defined(__s390x__)
+#define PRIVS_AUDIT_ARCH AUDIT_ARCH_S390X
+#endif
+
+/* The low 32 bits of bpf()'s first argument, the command. */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define PRIVS_ARG0_LO offsetof(struct seccomp_data, args[0])
+#else
+#define PRIVS_ARG0_LO (offsetof(struct seccomp_data, args[0]) + 4)
+#endif
+
+#define PRIVS_X32_BIT 0x40000000U /* x86-64's x32 calls: never ours */
+
+int privs_limit_bpf(void)
+{
+#ifdef PRIVS_AUDIT_ARCH
+	/* Commands on objects already held by fd: map reads and writes, and
+	 * what an object is. Not loading, creating, attaching, pinning or
+	 * taking objects by id. */
+	static const __u32 allowed[] = {
+		BPF_MAP_LOOKUP_ELEM,    BPF_MAP_UPDATE_ELEM,
+		BPF_MAP_DELETE_ELEM,    BPF_MAP_GET_NEXT_KEY,
+		BPF_OBJ_GET_INFO_BY_FD, BPF_MAP_LOOKUP_AND_DELETE_ELEM,
+		BPF_MAP_LOOKUP_BATCH,   BPF_MAP_LOOKUP_AND_DELETE_BATCH,
+		BPF_MAP_UPDATE_BATCH,   BPF_MAP_DELETE_BATCH,
+	};
+	enum { N = sizeof(allowed) / sizeof(allowed[0]) };
+	struct sock_filter f[7 + N + 2];
+	struct sock_fprog prog = { .len = 0, .filter = f };
+	unsigned short n = 0;
+
+	/* Another architecture's or x32's calls: refused, none are ours. */
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+					      offsetof(struct seccomp_data, arch));
+	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PRIVS_AUDIT_ARCH, 1, 0);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+					      offsetof(struct seccomp_data, nr));
+	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, PRIVS_X32_BIT, N + 2, 0);
+	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_bpf, 0, N + 2);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, PRIVS_ARG0_LO);
+	for (unsigned int i = 0; i < N; i++) /* to ALLOW, past the rest and the ERRNO */
+		f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, allowed[i],
+						      (__u8)(N - i), 0);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	prog.len = n;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
+	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0))
+		return -errno;
+	return 0;
+#else
+	return -ENOSYS;
+#endif
 }

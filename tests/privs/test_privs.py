@@ -147,6 +147,10 @@ def check_caps(tmp, mode, iface, want, env=None, wrap=(), bnd=None):
                "CapBnd": want if bnd is None else bnd, "CapAmb": 0}
         assert caps == exp, f"{mode}: {({k: hex(v) for k, v in caps.items()})}, want " \
                             f"{({k: hex(v) for k, v in exp.items()})}"
+        with open(f"/proc/{d.proc.pid}/status") as f:
+            seccomp = [l.split()[1] for l in f if l.startswith("Seccomp:")]
+        assert seccomp == ["2"], f"Seccomp: {seccomp}, want 2 (the bpf() filter)"
+        assert "bpf() limited to objects held by fd" in d.text(), d.text()[-800:]
         rc = d.stop()
         assert rc == 0, f"exit {rc}: {d.text()[-800:]}"
         if mode != "pcap":
