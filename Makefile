@@ -47,10 +47,10 @@ ALL_LDFLAGS := -pie -Wl,-z,relro,-z,now $(LDFLAGS)
 # The core needs no library but libcrypto (fp_hash): its unit tests and the
 # fuzzers link it from an archive, so each takes the objects it calls and
 # nothing of libbpf, libxdp, libpcap or the skeleton.
-CORE := packet reasm flow hello fp_hash fp_ja4 fp_ja3 record
+CORE := packet reasm flow hello fp_hash fp_ja4 fp_ja3 fp_ja4t record
 CORE_LIBS := $(shell $(PKG_CONFIG) --libs libcrypto 2>/dev/null || echo -lcrypto)
-MODS := $(CORE) config log output out_stdout out_file out_unix pipeline stats capture capture_pcap \
-	loop notify ifaddr privs instance
+MODS := $(CORE) config config_host log output out_stdout out_file out_unix pipeline stats capture capture_pcap \
+	capture_filter loop notify ifaddr localips privs instance
 ifeq ($(BPF),1)
 MODS += capture_bpf capture_tc capture_xdp
 else
@@ -65,12 +65,12 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 CORE_TESTS := $(filter $(CORE:%=test_%),$(UNIT_TESTS))
 # test_record reads the records back with json-c.
 test_record_PC   := json-c
-test_config_MODS := config log capture
-test_config_PC   := yaml-0.1 json-c
+test_config_MODS := config log capture capture_filter
+test_config_PC   := yaml-0.1 json-c libpcap
 test_log_MODS    := log
 test_log_PC      := json-c
-test_capture_MODS := capture
-test_capture_PC   :=
+test_capture_MODS := capture capture_filter
+test_capture_PC   := libpcap
 test_output_MODS  := output out_stdout out_file out_unix log
 test_output_PC    := json-c
 test_privs_MODS   := privs
@@ -80,7 +80,7 @@ OTHER_TESTS  := $(filter-out $(CORE_TESTS) $(DAEMON_TESTS),$(UNIT_TESTS))
 pc_libs = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
 FUZZERS    := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 
-.PHONY: all clean test unit asan fuzz fuzz-smoke corpus bench install help bpftest
+.PHONY: all clean test unit asan fuzz fuzz-smoke corpus bench install help bpftest el8-check
 
 all: $(BUILD)/ja4sentinel
 
@@ -88,6 +88,7 @@ help:
 	@echo "make            build $(BUILD)/ja4sentinel"
 	@echo "make test       unit, corpus, ASan+UBSan and fuzz-smoke tests (counting line at the end)"
 	@echo "make unit       unit tests only;  make corpus  corpus test only"
+	@echo "make el8-check  BPF=0 build, unit and corpus tests against OpenSSL 1.1.1 (bullseye chroot, root)"
 	@echo "make fuzz       build the libFuzzer harnesses (clang);  make bench  offline benchmark"
 	@echo "V=1 full commands, WERROR=1 warnings are errors"
 
@@ -106,6 +107,15 @@ $(BUILD)/bpf/ja4sentinel.bpf.o: bpf/ja4sentinel.bpf.c | $(BUILD)/bpf
 $(BUILD)/bpf/ja4sentinel.skel.h: $(BUILD)/bpf/ja4sentinel.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name ja4sentinel_bpf > $@ 2> $@.log || { cat $@.log; false; }
+
+# Library versions this build was compiled against, for --version: libxdp
+# and libpcap have no version macro in their headers.
+$(BUILD)/obj/capture_bpf.o: ALL_CFLAGS += \
+	-DJ4S_BUILT_LIBXDP='"$(shell $(PKG_CONFIG) --modversion libxdp 2>/dev/null || echo unknown)"'
+$(BUILD)/obj/main.o: ALL_CFLAGS += \
+	-DJ4S_BUILT_LIBYAML='"$(shell $(PKG_CONFIG) --modversion yaml-0.1 2>/dev/null || echo unknown)"'
+$(BUILD)/obj/capture_pcap.o: ALL_CFLAGS += \
+	-DJ4S_BUILT_LIBPCAP='"$(shell $(PKG_CONFIG) --modversion libpcap 2>/dev/null || echo unknown)"'
 
 $(BUILD)/obj/%.o: user/%.c | $(BUILD)/obj
 	$(call msg,CC,$@)
@@ -212,6 +222,12 @@ test: all unit asan fuzz
 corpus: all
 	$(Q)tests/run.sh corpus
 
+# el8's libraries (OpenSSL 1.1.1, json-c, libpcap 1.10; BPF=0): the unit and
+# corpus tests built and run in a Debian bullseye chroot, made once under
+# EL8_ROOT (default /var/cache/ja4sentinel-bullseye). Root; part of `make test`.
+el8-check:
+	$(Q)tests/run.sh el8
+
 bench: all
 	$(Q)bench/run.sh
 
@@ -242,7 +258,7 @@ LOCALSTATEDIR ?= /var
 RUNDIR        ?= /run
 INSTALL       ?= install
 
-PKG_DOCS := README.md $(wildcard docs/*.md)
+PKG_DOCS := README.md NOTICE $(wildcard docs/*.md)
 # The unit as installed: paths follow BINDIR/SYSCONFDIR/DOCDIR; a BPF=0 build
 # (el8) is pcap-only and keeps CAP_NET_RAW alone (systemd 239 does not even
 # know the names CAP_BPF and CAP_PERFMON).
@@ -268,6 +284,8 @@ install: all
 	$(Q)$(INSTALL) -m 0644 packaging/tmpfiles/ja4sentinel.conf $(DESTDIR)$(TMPFILESDIR)/ja4sentinel.conf
 	$(Q)$(INSTALL) -m 0644 packaging/logrotate/ja4sentinel $(DESTDIR)$(SYSCONFDIR)/logrotate.d/ja4sentinel
 	$(Q)$(INSTALL) -m 0644 packaging/config/config.yml $(DESTDIR)$(DATADIR)/ja4sentinel/config.yml
+	@# The Go package's name for the default to copy from (docs/migrating.md).
+	$(Q)$(INSTALL) -m 0644 packaging/config/config.yml $(DESTDIR)$(SYSCONFDIR)/ja4sentinel/config.yml.default
 	@# The live configuration is never overwritten (the RPM's %config(noreplace)).
 	$(Q)if [ -e $(DESTDIR)$(SYSCONFDIR)/ja4sentinel/config.yml ]; then \
 		echo "  kept     $(DESTDIR)$(SYSCONFDIR)/ja4sentinel/config.yml (default: $(DATADIR)/ja4sentinel/config.yml)"; \
@@ -284,6 +302,7 @@ uninstall:
 	$(call msg,UNINSTALL,$(DESTDIR)$(PREFIX))
 	$(Q)rm -f $(DESTDIR)$(BINDIR)/ja4sentinel $(DESTDIR)$(UNITDIR)/ja4sentinel.service \
 		$(DESTDIR)$(TMPFILESDIR)/ja4sentinel.conf $(DESTDIR)$(SYSCONFDIR)/logrotate.d/ja4sentinel \
+		$(DESTDIR)$(SYSCONFDIR)/ja4sentinel/config.yml.default \
 		$(DESTDIR)$(DATADIR)/ja4sentinel/config.yml $(DESTDIR)$(MANDIR)/man8/ja4sentinel.8 \
 		$(addprefix $(DESTDIR)$(DOCDIR)/,$(notdir $(PKG_DOCS)))
 	$(Q)rmdir $(DESTDIR)$(DATADIR)/ja4sentinel $(DESTDIR)$(DOCDIR) 2>/dev/null || true

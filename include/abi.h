@@ -50,6 +50,30 @@
 	 (nh) == J4S_IPV6_AH || (nh) == J4S_IPV6_DSTOPTS)
 #define J4S_IPV6_EXT_MAX 6
 
+/* Tunnels the userspace parser (user/packet.c) decapsulates, so --read of
+ * mirrored or tunnelled traffic finds the hellos inside: IP-in-IP (IPv4 or
+ * IPv6 in IPv4 or IPv6), GRE (IP, Ethernet, ERSPAN I/II/III), and the UDP
+ * encapsulations VXLAN (4789 and 8472), Geneve, GTP-U and CAPWAP data by destination port
+ * (CAPWAP also by source port: the controller sends from it). A packet
+ * nested deeper than J4S_TUNNEL_MAX encapsulations is not followed (counted
+ * as tunnel_depth): it bounds the work per packet, and real deployments
+ * nest one or two (ERSPAN of VXLAN). The kernel program does not
+ * decapsulate: live capture attaches to the tunnel device instead
+ * (docs/operations.md). */
+#define J4S_IPPROTO_IPIP     4  /* IPv4 inside */
+#define J4S_IPPROTO_IPV6     41 /* IPv6 inside (SIT, 6in4, ip6ip6) */
+#define J4S_IPPROTO_UDP      17
+#define J4S_IPPROTO_GRE      47
+#define J4S_ETH_P_TEB        0x6558 /* GRE/Geneve: transparent Ethernet bridging */
+#define J4S_ETH_P_ERSPAN     0x88BE /* ERSPAN type I (no sequence) and II */
+#define J4S_ETH_P_ERSPAN3    0x22EB
+#define J4S_PORT_VXLAN       4789
+#define J4S_PORT_VXLAN_LINUX 8472 /* Linux's default without dstport; flannel */
+#define J4S_PORT_GENEVE      6081
+#define J4S_PORT_GTPU        2152
+#define J4S_PORT_CAPWAP      5247 /* CAPWAP data channel */
+#define J4S_TUNNEL_MAX       4
+
 /* TLS as the kernel judges a flow's first payload bytes: a handshake record
  * (content type 22, major version 3) whose message is a ClientHello. */
 #define J4S_TLS_HANDSHAKE    0x16
@@ -81,6 +105,12 @@
 /* Segments of one hello that bring no in-order progress, by default
  * (core.max_hello_segments): see include/defaults.h. */
 #define J4S_DEF_MAX_HELLO_SEGMENTS 100
+
+/* Entries of the address maps: j4s_local (core.local_ips, or the host's own
+ * addresses when it is empty) and j4s_excl (core.exclude_source_ips). The
+ * configuration refuses more, since the kernel could not hold them. */
+#define J4S_MAX_LOCAL_IPS 4096
+#define J4S_MAX_EXCLUDE   16384
 
 /* Bytes of an event's packet data: the largest hello we reassemble plus
  * IP/TCP headers. Events are written with their real length. */

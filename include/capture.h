@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include "packet.h"
 
 struct capture;
@@ -65,6 +66,8 @@ uint32_t capture_budget_chunk(const struct capture_budget *b);
 struct capture_stats {
 	uint64_t frames;                /* read from the source */
 	uint64_t link[PKT_VERDICT_MAX]; /* link layer verdicts (ok = handed on) */
+	uint64_t filtered;              /* dropped by core.bpf_filter run in userspace */
+	bool user_filter;               /* core.bpf_filter runs in userspace */
 };
 
 /* Offline: a .pcap or .pcapng file ("-" = stdin), nanosecond timestamps. */
@@ -76,6 +79,14 @@ struct capture *capture_pcap_open_file(const char *path, char *err, size_t errle
  * of file, or -1 with a message in err.
  */
 int capture_pcap_next(struct capture *c, struct packet *pkt, char *err, size_t errlen);
+
+/*
+ * Where a file read stands, for --read's progress: *pos bytes read so far
+ * (-1 when the input cannot say, a pipe), *size the file's size (-1 when
+ * not a regular file: a pipe, a FIFO, a socket, whose records must go out
+ * as they are found since the input may pause for ever).
+ */
+void capture_pcap_file_pos(const struct capture *c, int64_t *pos, int64_t *size);
 
 /* Live: libpcap on an interface ("any" = all), TPACKET_V3 blocks handed
  * over when full or after a short timeout, the filter applied in the
@@ -94,6 +105,19 @@ char *capture_pcap_filter(const struct config *cfg);
  * up, non-loopback interface). Undoes everything on failure. */
 struct capture *capture_tc_open(const struct config *cfg, char *err, size_t errlen);
 struct capture *capture_xdp_open(const struct config *cfg, char *err, size_t errlen);
+
+/*
+ * core.bpf_filter where the kernel does not run it: the eBPF modes (tc,
+ * xdp) run it in userspace on every packet their programs pass up (SYNs,
+ * SYN-ACKs, hello segments, FIN/RST) before the flow path, a file on every
+ * frame; pcap mode has it in the kernel already (capture_pcap_open_live).
+ * 0, or -1 with err. Drops are counted (struct capture_stats.filtered).
+ */
+int capture_set_user_filter(struct capture *c, const char *expr, char *err, size_t errlen);
+
+/* Whether expr can run on what the eBPF modes pass up: IP packets without
+ * a link layer (ether, vlan, mpls, pppoe cannot). 0, or -1 with err. */
+int capture_filter_l3_check(const char *expr, char *err, size_t errlen);
 
 /* Selectable fd of a live capture, for the event loop. */
 int capture_fd(const struct capture *c);
@@ -118,10 +142,28 @@ uint64_t capture_lost(struct capture *c);
  * detach, as attached now: main keeps these and drops the rest. pcap and
  * TCX links need none; clsact filters CAP_NET_ADMIN. */
 uint64_t capture_detach_caps(struct capture *c);
+/*
+ * The host's addresses changed (core.local_ips: []): the eBPF modes
+ * replace the contents of j4s_local, adding before removing so that no
+ * hello to an address kept is lost meanwhile. pcap mode has nothing to do:
+ * its kernel filter leaves addresses to the pipeline when they are
+ * automatic. 0 or -errno.
+ */
+struct cidr;
+int capture_set_local_ips(struct capture *c, const struct cidr *list, uint32_t n);
 
 enum capture_mode capture_get_mode(const struct capture *c);
 const char *capture_link_name(const struct capture *c);
+/* The interfaces a live capture is attached to ("eth0,ens5": what
+ * interface any became in the eBPF modes), or NULL when it is the
+ * configured one as is (pcap, file). */
+const char *capture_ifaces(const struct capture *c);
 const struct capture_stats *capture_get_stats(const struct capture *c);
 void capture_close(struct capture *c);
+
+/* For --version: whether the eBPF modes are built in and the libbpf/libxdp
+ * versions (built with, running), and libpcap's; one line each on f. */
+void capture_bpf_print_versions(FILE *f);
+void capture_pcap_print_version(FILE *f);
 
 #endif

@@ -10,7 +10,13 @@
 /* Limits the kernel program shares (hello sizes, byte and segment caps). */
 #include "abi.h"
 
-#define J4S_VERSION "0.1.0"
+#define J4S_VERSION "2.0.0"
+
+/* Seconds between two writes of the Prometheus text file (metrics.period_sec):
+ * node_exporter reads it at its scrape, typically every 15 to 60 s. */
+#define DEF_METRICS_PERIOD_SEC 15
+#define MIN_METRICS_PERIOD_SEC 1
+#define MAX_METRICS_PERIOD_SEC 3600
 
 /* Default configuration file; absent file = built-in defaults. */
 #define DEF_CONFIG_PATH "/etc/ja4sentinel/config.yml"
@@ -38,6 +44,15 @@
 #define DEF_PACKET_BUFFER_SIZE 1000
 #define MIN_PACKET_BUFFER_SIZE 1
 #define MAX_PACKET_BUFFER_SIZE 1000000
+
+/* BPF ring bytes per packet_buffer_size unit: 16 MiB at the default, as
+ * pcap's buffer. bench/live_rate.sh measured what the ring holds when
+ * userspace is not scheduled: 4 KiB a unit (4 MiB, ~6,000 hellos of the
+ * bench's mix, ~2,000 of today's 1.8 KB post-quantum hellos) lost events
+ * in 3 of 5 sustained top-speed replays at 38,000-76,000 hellos/s on a
+ * shared 2-CPU host; 16 KiB a unit lost none in 7 (docs/performance.md,
+ * "Live rate"). Rounded up to a power of two, 1 MiB..1 GiB. */
+#define BPF_RING_BYTES_PER_UNIT 16384
 
 /* Records queued per output (outputs[].async_buffer) before the oldest is
  * dropped; the Go daemon's default. */

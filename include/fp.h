@@ -54,6 +54,14 @@ int fp_ja3(struct fp_hash *h, const struct hello_info *hi, char *str, char md5[3
  */
 void fp_sort_u16(const uint16_t *in, uint32_t n, uint16_t *out, uint16_t *tmp);
 
+/* JA4T (FoxIO License 1.1, see NOTICE) of a SYN's window and TCP options:
+ * "64240_2-1-3-1-1-4_1460_8". The longest: a 5-digit window, 40 option
+ * bytes of up to 3 digits and a '-' each, a 5-digit MSS, a 3-digit scale,
+ * three '_' and the NUL. Returns the length. */
+#define FP_JA4T_MAX_OPTS 40
+#define FP_JA4T_MAX      (5 + 1 + FP_JA4T_MAX_OPTS * 4 + 1 + 5 + 1 + 3 + 1)
+int fp_ja4t(uint16_t window, const uint8_t *opts, uint32_t len, char out[FP_JA4T_MAX]);
+
 /* Two-character JA4 version code of a TLS version value. */
 const char *fp_ja4_version(uint16_t v);
 

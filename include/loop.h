@@ -16,7 +16,14 @@ struct capture;
 struct pipeline;
 struct output;
 
-/* Read every packet of an offline capture. 0, or -1 with err set. */
+/*
+ * Read every packet of an offline capture, then flush the outputs (an
+ * unreachable one is waited for once, see output_finish). 0 at the end of
+ * the file; SIGINT or SIGTERM stops the read early, the records found so
+ * far are still flushed, and the signal number is returned (a second
+ * signal exits at once with 128 + its number); -1 with err set on a read
+ * error.
+ */
 int loop_run_file(struct capture *cap, struct pipeline *p, struct output *const *outs,
 		  uint32_t n_outs, char *err, size_t errlen);
 
@@ -29,5 +36,9 @@ int loop_run_file(struct capture *cap, struct pipeline *p, struct output *const 
  */
 int loop_run_live(struct capture *cap, struct pipeline *p, struct output *const *outs,
 		  uint32_t n_outs, char *err, size_t errlen);
+
+/* One more fd for the next loop_run_live(): when it is readable, ready(ctx)
+ * runs (the host's addresses changing, user/localips.c). fd < 0: none. */
+void loop_watch_fd(int fd, void (*ready)(void *ctx), void *ctx);
 
 #endif

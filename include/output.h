@@ -31,19 +31,25 @@ struct output_stats {
 	uint64_t dropped;  /* records lost: queue full or undeliverable */
 	uint64_t failures; /* failed delivery attempts */
 	uint64_t reconnects;
+	uint64_t torn; /* lines a failed write cut short, left behind at a reopen */
 };
 
 /* Backoff bounds of a failing destination. */
 #define OUTPUT_BACKOFF_MIN_MS 100
 #define OUTPUT_BACKOFF_MAX_MS 2000
+/* Bytes a queue slot keeps allocated once its record is gone: a usual
+ * record (1-2 KiB, a few KiB with raw fingerprints) reuses it; a bigger one
+ * (up to RECORD_MAX_BYTES) has its buffer freed when it leaves. */
+#define OUTPUT_SLOT_KEEP_BYTES 8192
 /* At most one failure line per output per this many seconds. */
 #define OUTPUT_LOG_INTERVAL_SEC 60
 
 /* Create the output a config entry describes; NULL with errno on failure. */
 struct output *output_open(const struct config_output *co);
 
-/* Queue one record (copied); never blocks unless lossless. The loop
- * drains after each batch of packets, so records leave together. */
+/* Queue one record (copied); never blocks unless lossless (and then once at
+ * most, see output_set_lossless). The loop drains after each batch of
+ * packets, so records leave together. */
 void output_write(struct output *o, const char *rec, size_t len);
 /* Deliver what can be delivered now; returns records still queued. */
 uint32_t output_drain(struct output *o);
@@ -62,7 +68,21 @@ const char *output_name(const struct output *o);
 /* Records waiting in the queue. */
 uint32_t output_queued(const struct output *o);
 const struct output_stats *output_get_stats(const struct output *o);
-/* Offline reads: when the queue is full, wait for room instead of dropping. */
+/*
+ * Offline reads: when the queue is full, wait for room instead of dropping;
+ * after OUTPUT_LOSSLESS_WAIT_MS without one record delivered, give up (log
+ * once) and drop the oldest from then on, like live capture.
+ */
 void output_set_lossless(struct output *o, bool lossless);
+/* A lossless output waits this long for a destination that takes nothing. */
+#define OUTPUT_LOSSLESS_WAIT_MS 5000
+/*
+ * End of an offline read: a lossless output waits while its destination
+ * keeps taking records (giving up after OUTPUT_LOSSLESS_WAIT_MS without
+ * progress); one that gave up already, or is not lossless, only tries
+ * once more. So an unreachable output is waited for once per read.
+ * Returns records still queued.
+ */
+uint32_t output_finish(struct output *o);
 
 #endif

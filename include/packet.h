@@ -12,24 +12,50 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "abi.h"
 
 /* What every backend hands downstream. */
 struct packet {
 	const uint8_t *data; /* from the L3 header on */
 	uint32_t caplen;     /* bytes at data */
 	uint32_t origlen;    /* L3 length on the wire, >= caplen (stats: captured_short) */
-	uint64_t ts_ns;      /* realtime, Unix ns */
-	uint32_t ifindex;    /* 0 when unknown (files); read by nobody yet */
+	uint64_t ts_ns;      /* realtime, Unix ns: record timestamps only */
+	/* The clock flows age on (design.md §10): CLOCK_MONOTONIC in live modes,
+	 * so a wall-clock step neither stalls expiry nor expires every hello in
+	 * flight; the packet time itself when reading a file. */
+	uint64_t mono_ns;
+	uint32_t ifindex; /* 0 when unknown (files); read by nobody yet */
 };
+
+/*
+ * The ageing time of a packet the kernel stamped with the wall clock at
+ * ts_real, read when the clocks said real_now and mono_now: mono_now minus
+ * how long ago the packet came (packet spacing kept, so syn_to_clienthello_ms
+ * stays exact), never later than mono_now. A wall-clock step before the
+ * capture moves ts_real and real_now alike and cancels out; one between
+ * capture and read (packets of one read only) is bounded to
+ * PACKET_MONO_MAX_AGO, a third of the default flow timeout.
+ */
+#define PACKET_MONO_MAX_AGO (10ULL * 1000000000ULL)
+static inline uint64_t packet_mono_ns(uint64_t ts_real, uint64_t real_now, uint64_t mono_now)
+{
+	uint64_t ago = real_now > ts_real ? real_now - ts_real : 0;
+
+	if (ago > PACKET_MONO_MAX_AGO)
+		ago = PACKET_MONO_MAX_AGO;
+
+	return ago < mono_now ? mono_now - ago : 0;
+}
 
 enum packet_verdict {
 	PKT_OK = 0,
-	PKT_NOT_IP,      /* link layer carries something else (ARP, LLDP, ...) */
-	PKT_NOT_TCP,     /* IP but not TCP, or an IPv6 header chain we stop at */
-	PKT_FRAGMENT,    /* IP fragment: never reassembled, ignored */
-	PKT_TRUNCATED,   /* headers cut by the capture length */
-	PKT_MALFORMED,   /* header lengths or version inconsistent */
-	PKT_UNSUPPORTED, /* unknown link type */
+	PKT_NOT_IP,       /* link layer carries something else (ARP, LLDP, ...) */
+	PKT_NOT_TCP,      /* IP but not TCP, or an IPv6 header chain we stop at */
+	PKT_FRAGMENT,     /* IP fragment: never reassembled, ignored */
+	PKT_TRUNCATED,    /* headers cut by the capture length */
+	PKT_MALFORMED,    /* header lengths or version inconsistent */
+	PKT_UNSUPPORTED,  /* unknown link type */
+	PKT_TUNNEL_DEPTH, /* more than J4S_TUNNEL_MAX encapsulations */
 	PKT_VERDICT_MAX,
 };
 
@@ -39,6 +65,23 @@ enum packet_verdict {
 #define TCPF_RST 0x04
 #define TCPF_PSH 0x08
 #define TCPF_ACK 0x10
+
+/* Encapsulations packet_parse() removes (include/abi.h), outermost first in
+ * pkt_info.tunnel; names by packet_tunnel_name(). */
+enum pkt_tunnel {
+	PKT_TUN_NONE = 0,
+	PKT_TUN_IPIP,   /* IPv4 in IPv4 */
+	PKT_TUN_SIT,    /* IPv6 in IPv4 (6in4) */
+	PKT_TUN_IP6IP6, /* IPv6 in IPv6 */
+	PKT_TUN_IPIP6,  /* IPv4 in IPv6 (4in6) */
+	PKT_TUN_GRE,    /* GRE carrying IP or Ethernet */
+	PKT_TUN_ERSPAN, /* GRE carrying ERSPAN type I, II or III */
+	PKT_TUN_VXLAN,
+	PKT_TUN_GENEVE,
+	PKT_TUN_GTPU,
+	PKT_TUN_CAPWAP,
+	PKT_TUN_MAX,
+};
 
 struct pkt_info {
 	uint8_t family; /* AF_INET or AF_INET6 */
@@ -57,6 +100,9 @@ struct pkt_info {
 	const uint8_t *payload; /* captured payload bytes */
 	uint32_t payload_len;   /* captured; may be less than on the wire */
 	uint32_t payload_wire;  /* payload length by the IP header */
+	/* Encapsulations removed, outermost first, PKT_TUN_NONE after the
+	 * last; addresses, IP meta and TCP above are the innermost packet's. */
+	uint8_t tunnel[J4S_TUNNEL_MAX];
 };
 
 /*
@@ -72,7 +118,8 @@ enum packet_verdict packet_strip_link(int linktype, const uint8_t *data, uint32_
 bool packet_link_supported(int linktype);
 
 /* Parse IPv4/IPv6 (options; the extension headers the kernel program
- * follows, as deep) and TCP. */
+ * follows, as deep) and TCP, decapsulating the tunnels of include/abi.h
+ * up to J4S_TUNNEL_MAX deep. */
 enum packet_verdict packet_parse(const uint8_t *l3, uint32_t caplen, struct pkt_info *pi);
 
 /* TCP option digest of a SYN (or of the first hello segment). */
@@ -88,5 +135,12 @@ void packet_tcp_meta(const uint8_t *opts, uint32_t len, struct tcp_meta *tm);
 void packet_addr_str(uint8_t family, const uint8_t *addr, char *buf, uint32_t size);
 
 const char *packet_verdict_str(enum packet_verdict v);
+
+/* "vxlan", "gre", ... of an enum pkt_tunnel; "?" for others. */
+const char *packet_tunnel_name(uint8_t kind);
+
+/* Names of pi->tunnel outermost first, comma-joined, into buf (size >= 64
+ * holds any); "" when the packet was not tunnelled. */
+void packet_tunnel_str(const uint8_t *tunnel, char *buf, uint32_t size);
 
 #endif

@@ -25,7 +25,13 @@ struct record_input {
 	const char *ja3;      /* JA3 string */
 	const char *ja3_hash; /* MD5 hex */
 	const char *sensor_id;
-	bool raw; /* emit ja4_r, ja4_o, ja4_ro */
+	const char *ja4t; /* JA4T of the SYN, NULL when off or the SYN was missed */
+	bool raw;         /* emit ja4_r, ja4_o, ja4_ro */
+	/* Wall clock minus the flow's ageing clock (packet.ts_ns - mono_ns of
+	 * the packet that completed the hello; 0 offline, wrapping arithmetic):
+	 * the flow's times are ageing-clock times, the record's timestamp is
+	 * realtime. */
+	uint64_t real_minus_mono;
 };
 
 struct record_stats {

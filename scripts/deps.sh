@@ -25,7 +25,7 @@ case " ${ID:-} ${ID_LIKE:-} " in
 	[ "$want_tests" = 1 ] && pkgs="$pkgs libcmocka-dev python3 valgrind tshark time libcap2-bin
 	      curl openssl gnutls-bin iproute2 tcpreplay xdp-tools iperf3
 	      rpm rpmlint logrotate elfutils systemd groff-base ethtool
-	      libclang-rt-dev clang-format"
+	      libclang-rt-dev clang-format debootstrap"
 	export DEBIAN_FRONTEND=noninteractive
 	# Wait for another apt run (unattended upgrades) instead of failing.
 	$SUDO apt-get -o DPkg::Lock::Timeout=600 update -q
@@ -49,6 +49,9 @@ case " ${ID:-} ${ID_LIKE:-} " in
 	fi
 	# shellcheck disable=SC2086
 	$SUDO dnf install -y $pkgs
+	# el8: OpenSSL 1.1.1k, json-c 0.13.1, libpcap 1.9.1, libyaml 0.1.7 from
+	# BaseOS/AppStream/PowerTools; no libbpf/libxdp for the eBPF modes.
+	[ "$major" -ge 9 ] || echo "deps.sh: el$major has no eBPF build: make BPF=0 (pcap mode only)"
 	;;
 *)
 	echo "deps.sh: unsupported distribution '${ID:-unknown}'; install by hand:" >&2

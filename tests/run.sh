@@ -3,7 +3,7 @@
 #
 # The test runner behind `make test`: every layer, one closing count.
 #   tests/run.sh [STAGE...]   stages: selftest unit asan corpus corpus-asan valgrind cli bpf
-#                             daemon privs replay e2e stress kernels packaging fuzz, and (not by
+#                             daemon privs replay e2e stress kernels packaging fuzz el8, and (not by
 #                             default) format; run:PATH runs one counting script as a stage
 # Each stage reports its own cases; the last line is
 #   N passed, N failed, N skipped
@@ -116,6 +116,10 @@ stage_corpus() { # $1 = binary, $2.. = wrapper, run with a time limit of $LIMIT 
 	if [ ! -x "$bin" ]; then fail 1 "corpus: $bin missing"; return; fi
 	run_counted "corpus $bin${*:+ under $1}" "${LIMIT:-600}" \
 		python3 tests/corpus/run_corpus.py --binary "$bin" --wrap "$*"
+	run_counted "peer suites $bin${*:+ under $1}" "${LIMIT:-600}" \
+		python3 tests/corpus/run_peers.py --binary "$bin" --wrap "$*"
+	run_counted "ja4t $bin${*:+ under $1}" "${LIMIT:-600}" \
+		python3 tests/corpus/run_ja4t.py --binary "$bin" --wrap "$*"
 }
 
 stage_valgrind() {
@@ -151,7 +155,10 @@ stage_replay() {
 stage_e2e() {
 	run_counted e2e 900 tests/e2e/run_e2e.sh
 	run_counted "e2e tun" 120 tests/e2e/run_tun.sh "$BUILD/ja4sentinel"
+	run_counted "e2e tunnels" 120 tests/e2e/run_tunnels.sh "$BUILD/ja4sentinel"
+	run_counted "e2e local_ips" 120 tests/e2e/run_localips.sh "$BUILD/ja4sentinel"
 	run_counted "e2e overlap" 300 tests/e2e/run_overlap.sh "$BUILD/ja4sentinel"
+	run_counted "e2e filter" 180 tests/e2e/run_filter.sh "$BUILD/ja4sentinel"
 }
 
 stage_stress() {
@@ -167,6 +174,13 @@ stage_kernels() {
 		return
 	fi
 	run_counted kernels 2400 env BUILD="$BUILD" scripts/kernel-matrix.sh --kernels "${TEST_KERNELS:-6.12}" --no-doc
+}
+
+# el8's library generation (OpenSSL 1.1.1, BPF=0): build and unit + corpus
+# tests in a Debian bullseye chroot (scripts/el8-check.sh). The first run
+# makes the chroot (about a minute from deb.debian.org), later ones reuse it.
+stage_el8() {
+	run_counted el8 900 scripts/el8-check.sh
 }
 
 stage_packaging() {
@@ -257,6 +271,7 @@ run_stage() {
 	bpf) stage_bpf ;;
 	replay) stage_replay ;;
 	packaging) stage_packaging ;;
+	el8) stage_el8 ;;
 	e2e) stage_e2e ;;
 	stress) stage_stress ;;
 	kernels) stage_kernels ;;
@@ -268,7 +283,7 @@ run_stage() {
 }
 
 stages=("$@")
-[ ${#stages[@]} -gt 0 ] || stages=(selftest format unit asan corpus corpus-asan valgrind cli bpf daemon privs replay e2e stress kernels packaging fuzz)
+[ ${#stages[@]} -gt 0 ] || stages=(selftest format unit asan corpus corpus-asan valgrind cli bpf daemon privs replay e2e stress kernels packaging fuzz el8)
 for s in "${stages[@]}"; do run_stage "$s"; done
 
 echo

@@ -77,6 +77,7 @@ struct capture *capture_new(const struct capture_ops *ops, void *priv)
 		return NULL;
 	c->ops = ops;
 	c->priv = priv;
+	c->ufilter_link = -1; /* until the backend says what it can filter */
 	return c;
 }
 
@@ -113,6 +114,11 @@ uint64_t capture_detach_caps(struct capture *c)
 	return c->ops->detach_caps ? c->ops->detach_caps(c) : 0;
 }
 
+int capture_set_local_ips(struct capture *c, const struct cidr *list, uint32_t n)
+{
+	return c->ops->set_local ? c->ops->set_local(c, list, n) : 0;
+}
+
 enum capture_mode capture_get_mode(const struct capture *c)
 {
 	return c->ops->mode;
@@ -121,6 +127,11 @@ enum capture_mode capture_get_mode(const struct capture *c)
 const char *capture_link_name(const struct capture *c)
 {
 	return c->link_name ? c->link_name : "unknown";
+}
+
+const char *capture_ifaces(const struct capture *c)
+{
+	return c->ifaces[0] ? c->ifaces : NULL;
 }
 
 const struct capture_stats *capture_get_stats(const struct capture *c)

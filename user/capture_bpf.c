@@ -115,12 +115,13 @@ static int on_event(void *ctx, void *data, size_t size)
 	b->slice_count++;
 	if (size < J4S_EVENT_HDR_SIZE || ev->caplen > size - J4S_EVENT_HDR_SIZE) {
 		b->c->st.link[PKT_MALFORMED]++;
-	} else {
+	} else if (capture_filter_pass(b->c, ev->data, ev->caplen, ev->origlen)) {
 		b->c->st.link[PKT_OK]++;
 		pkt.data = ev->data;
 		pkt.caplen = ev->caplen;
 		pkt.origlen = ev->origlen;
 		pkt.ts_ns = ev->ts_ns + b->mono_to_real;
+		pkt.mono_ns = ev->ts_ns; /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
 		pkt.ifindex = ev->ifindex;
 		b->cb(b->cb_ctx, &pkt);
 	}
@@ -302,10 +303,55 @@ fail:
 	return -1;
 }
 
-/* Ring size: packet_buffer_size events of 4 KiB, a power of two, 1 MiB..1 GiB. */
+static bool listed(const struct cidr *list, uint32_t n, const uint8_t addr[16])
+{
+	uint8_t a[16];
+
+	for (uint32_t i = 0; i < n; i++) {
+		mapped_addr(&list[i], a);
+		if (!memcmp(a, addr, 16))
+			return true;
+	}
+	return false;
+}
+
+int capture_bpf_set_local(struct capture *c, const struct cidr *list, uint32_t n)
+{
+	struct bpf_cap *b = c->priv;
+	int fd = bpf_map__fd(b->skel->maps.j4s_local);
+	struct j4s_addr_key k, next, *stale;
+	uint32_t n_stale = 0;
+	uint8_t one = 1;
+	int rc = 0;
+
+	for (uint32_t i = 0; i < n; i++) {
+		mapped_addr(&list[i], k.addr);
+		if (bpf_map_update_elem(fd, &k, &one, BPF_ANY))
+			return -errno;
+	}
+	/* Then the ones gone: collected first, as deleting while walking
+	 * the hash restarts the walk. */
+	stale = calloc(J4S_MAX_LOCAL_IPS, sizeof(*stale));
+	if (!stale)
+		return -ENOMEM;
+	for (int r = bpf_map_get_next_key(fd, NULL, &next); !r && n_stale < J4S_MAX_LOCAL_IPS;
+	     r = bpf_map_get_next_key(fd, &k, &next)) {
+		k = next;
+		if (!listed(list, n, k.addr))
+			stale[n_stale++] = k;
+	}
+	for (uint32_t i = 0; i < n_stale; i++)
+		if (bpf_map_delete_elem(fd, &stale[i]) && errno != ENOENT)
+			rc = -errno;
+	free(stale);
+	return rc;
+}
+
+/* Ring size: packet_buffer_size units of BPF_RING_BYTES_PER_UNIT, a power of
+ * two, 1 MiB..1 GiB. */
 static uint32_t ring_bytes(const struct config *cfg)
 {
-	uint64_t want = (uint64_t)cfg->packet_buffer_size * 4096, sz = 1u << 20;
+	uint64_t want = (uint64_t)cfg->packet_buffer_size * BPF_RING_BYTES_PER_UNIT, sz = 1u << 20;
 
 	while (sz < want && sz < (1u << 30))
 		sz <<= 1;
@@ -466,6 +512,7 @@ static int add_iface(struct bpf_cap *b, const char *name, char *err, size_t errl
 static int interfaces(struct bpf_cap *b, const char *iface, char *err, size_t errlen)
 {
 	struct if_nameindex *all, *it;
+	char skipped[128] = "";
 	int rc = 0;
 
 	if (strcmp(iface, "any"))
@@ -478,9 +525,15 @@ static int interfaces(struct bpf_cap *b, const char *iface, char *err, size_t er
 	for (it = all; it->if_index && !rc; it++) {
 		unsigned int flags = 0;
 
-		if (ifaddr_flags(it->if_name, &flags) || !(flags & IFF_UP) ||
-		    (flags & IFF_LOOPBACK))
+		if (ifaddr_flags(it->if_name, &flags) || !(flags & IFF_UP))
 			continue;
+		if (flags & IFF_LOOPBACK) {
+			size_t n = strlen(skipped);
+
+			snprintf(skipped + n, sizeof(skipped) - n, "%s%s", n ? "," : "",
+				 it->if_name);
+			continue;
+		}
 		rc = add_iface(b, it->if_name, err, errlen);
 	}
 	if_freenameindex(all);
@@ -488,7 +541,24 @@ static int interfaces(struct bpf_cap *b, const char *iface, char *err, size_t er
 		snprintf(err, errlen, "interface any: no interface is up besides loopback");
 		rc = -1;
 	}
+	/* Said plainly: a newcomer's curl https://localhost/ goes over lo, and
+	 * would otherwise give no record and no reason. */
+	if (!rc && skipped[0])
+		log_info("bpf",
+			 "interface any: loopback (%s) is not watched in the eBPF modes; "
+			 "-i lo or core.interface: lo watches this machine's own connections",
+			 skipped);
 	return rc;
+}
+
+void capture_bpf_print_versions(FILE *f)
+{
+	fprintf(f, "eBPF capture (tc, xdp): yes\n");
+	fprintf(f, "  libbpf   %s (built with %d.%d)\n", libbpf_version_string(),
+		LIBBPF_MAJOR_VERSION, LIBBPF_MINOR_VERSION);
+#ifdef J4S_BUILT_LIBXDP
+	fprintf(f, "  libxdp   built with %s\n", J4S_BUILT_LIBXDP);
+#endif
 }
 
 /* ---- lifecycle ---- */
@@ -508,6 +578,7 @@ void capture_bpf_close(struct capture *c)
 {
 	struct bpf_cap *b = c->priv;
 
+	capture_filter_free(c);
 	if (!b)
 		return;
 	ring_buffer__free(b->rb);
@@ -540,7 +611,7 @@ static int open_skeleton(struct bpf_cap *b, const struct config *cfg, char *err,
 	kc->max_segments = (uint16_t)cfg->max_hello_segments;
 	kc->unval_rate = cfg->unvalidated_rate;
 	kc->unval_burst = cfg->unvalidated_burst;
-	kc->filter_local = cfg->n_local_ips > 0;
+	kc->filter_local = cfg->n_local_ips > 0 || cfg->local_auto;
 	kc->filter_exclude = cfg->n_exclude > 0;
 	for (uint32_t i = 0; i < b->n_ifaces; i++)
 		kc->l3dev |= b->l3dev[i];
@@ -597,6 +668,10 @@ struct capture *capture_bpf_start(struct bpf_cap *b, char *err, size_t errlen)
 		return NULL;
 	}
 	b->c->link_name = "EN10MB (RAW on interfaces without Ethernet)";
+	for (uint32_t i = 0, n = 0; i < b->n_ifaces && (size_t)n < sizeof(b->c->ifaces); i++)
+		n += (uint32_t)snprintf(b->c->ifaces + n, sizeof(b->c->ifaces) - n, "%s%s",
+					i ? "," : "", b->ifname[i]);
+	capture_filter_on_l3(b->c); /* events carry the packet from the L3 header on */
 	b->rb = ring_buffer__new(bpf_map__fd(b->skel->maps.j4s_events), on_event, b, NULL);
 	if (!b->rb) {
 		snprintf(err, errlen, "ring buffer: %s", strerror(errno));

@@ -51,11 +51,12 @@ void capture_bpf_stats(struct capture *c, struct json_object *o);
 uint64_t capture_bpf_lost(struct capture *c);
 void capture_bpf_close(struct capture *c);
 uint64_t capture_bpf_detach_caps(struct capture *c);
+int capture_bpf_set_local(struct capture *c, const struct cidr *list, uint32_t n);
 
 #define CAPTURE_BPF_OPS                                                                            \
 	.fd = capture_bpf_fd, .dispatch = capture_bpf_dispatch, .stats_json = capture_bpf_stats,   \
 	.lost = capture_bpf_lost, .close = capture_bpf_close,                                      \
-	.detach_caps = capture_bpf_detach_caps
+	.detach_caps = capture_bpf_detach_caps, .set_local = capture_bpf_set_local
 
 /* One TC direction's attachments, per interface (capture_tc.c). */
 struct tc_side {

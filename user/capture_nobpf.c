@@ -14,6 +14,11 @@ static struct capture *no_bpf(const char *mode, char *err, size_t errlen)
 	return NULL;
 }
 
+void capture_bpf_print_versions(FILE *f)
+{
+	fprintf(f, "eBPF capture (tc, xdp): no (built with BPF=0)\n");
+}
+
 struct capture *capture_tc_open(const struct config *cfg, char *err, size_t errlen)
 {
 	(void)cfg;

@@ -22,19 +22,44 @@ struct capture_ops {
 			char *err, size_t errlen);
 	void (*stats_json)(struct capture *c, struct json_object *o); /* may be NULL */
 	uint64_t (*lost)(struct capture *c); /* may be NULL: nothing is lost */
-	void (*close)(struct capture *c);    /* detach and free priv */
+	/* Replace the kernel's local-address set (core.local_ips: []); NULL
+	 * when the backend filters no addresses at run time (pcap). */
+	int (*set_local)(struct capture *c, const struct cidr *list, uint32_t n);
+	void (*close)(struct capture *c); /* detach and free priv */
 	/* Capabilities close still needs (privs.h bits); may be NULL: none. */
 	uint64_t (*detach_caps)(struct capture *c);
 };
 
+struct bpf_program;
+
 struct capture {
 	const struct capture_ops *ops;
 	const char *link_name; /* for the startup log */
+	char ifaces[256];      /* interfaces attached to, comma list; "" = as configured */
 	struct capture_stats st;
 	void *priv;
+	/* core.bpf_filter, where this process runs it (capture_filter.c). */
+	struct bpf_program *ufilter; /* NULL: none here */
+	int ufilter_link;            /* DLT of what the backend filters; -1: not here */
 };
 
 /* A capture of ops around priv, or NULL (errno set). */
 struct capture *capture_new(const struct capture_ops *ops, void *priv);
+
+/* capture_filter.c: run c's filter on one packet or frame, counting a drop
+ * (false) in c->st.filtered; free it (the backends' close). */
+bool capture_filter_run(struct capture *c, const uint8_t *data, uint32_t caplen, uint32_t len);
+void capture_filter_free(struct capture *c);
+
+/* The backend filters what it hands on, L3 packets (the eBPF modes): a
+ * filter is compiled for raw IP. */
+void capture_filter_on_l3(struct capture *c);
+
+/* Whether a packet or frame passes c's filter (true when it has none). */
+static inline bool capture_filter_pass(struct capture *c, const uint8_t *data, uint32_t caplen,
+				       uint32_t len)
+{
+	return !c->ufilter || capture_filter_run(c, data, caplen, len);
+}
 
 #endif

@@ -13,7 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <net/if.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <yaml.h>
 #include "config.h"
 #include "log.h"
@@ -22,6 +24,7 @@
 struct output_walk {
 	struct config_output *o;
 	bool has_type, has_path;
+	const yaml_node_t *path_node; /* params.*path, for its line */
 };
 
 /* Where we are while walking the document, for messages. */
@@ -66,6 +69,7 @@ void config_defaults(struct config *c)
 	c->log_level = LOG_INFO;
 	c->capture_mode = CAPTURE_AUTO;
 	snprintf(c->pin_dir, sizeof(c->pin_dir), "%s", DEF_PIN_DIR);
+	c->metrics_period_sec = DEF_METRICS_PERIOD_SEC;
 	c->outputs[0].type = OUTPUT_STDOUT;
 	c->outputs[0].enabled = true;
 	c->outputs[0].async_buffer = DEF_ASYNC_BUFFER;
@@ -253,14 +257,45 @@ static int cidr_item(struct walk *w, const yaml_node_t *n, struct cidr **arr, ui
 
 static int local_ip_item(struct walk *w, const yaml_node_t *n, size_t idx)
 {
-	(void)idx;
+	if (idx >= J4S_MAX_LOCAL_IPS)
+		return fail(w, n, "more than %d addresses: the kernel map holds no more",
+			    J4S_MAX_LOCAL_IPS);
 	return cidr_item(w, n, &w->c->local_ips, &w->c->n_local_ips, false);
+}
+
+/* How many leading bits of address byte i a prefix of bits covers (0..8). */
+static uint32_t prefix_bits_in(uint32_t bits, uint32_t i)
+{
+	return bits >= 8 * (i + 1) ? 8 : bits > 8 * i ? bits - 8 * i : 0;
+}
+
+/* Bits of c set beyond its prefix: 10.0.0.1/8 is a typo, not 10.0.0.0/8. */
+static bool host_bits(const struct cidr *c)
+{
+	for (uint32_t i = 0; i < 16; i++)
+		if (c->addr[i] & (uint8_t)(0xff >> prefix_bits_in(c->prefix, i)))
+			return true;
+	return false;
 }
 
 static int exclude_item(struct walk *w, const yaml_node_t *n, size_t idx)
 {
-	(void)idx;
-	return cidr_item(w, n, &w->c->exclude, &w->c->n_exclude, true);
+	struct cidr *c;
+	char net[INET6_ADDRSTRLEN];
+
+	if (idx >= J4S_MAX_EXCLUDE)
+		return fail(w, n, "more than %d entries: the kernel map holds no more",
+			    J4S_MAX_EXCLUDE);
+	if (cidr_item(w, n, &w->c->exclude, &w->c->n_exclude, true))
+		return -1;
+	c = &w->c->exclude[w->c->n_exclude - 1];
+	if (!host_bits(c))
+		return 0;
+	for (uint32_t i = 0; i < 16; i++)
+		c->addr[i] &= (uint8_t)(0xff00 >> prefix_bits_in(c->prefix, i));
+	inet_ntop(c->family, c->addr, net, sizeof(net));
+	return fail(w, n, "\"%s\" has host bits set: write %s/%u (or the address alone)",
+		    (const char *)n->data.scalar.value, net, c->prefix);
 }
 
 static int k_interface(struct walk *w, const yaml_node_t *n)
@@ -269,6 +304,10 @@ static int k_interface(struct walk *w, const yaml_node_t *n)
 		return -1;
 	if (!w->c->interface[0])
 		return fail(w, n, "must name an interface or \"any\"");
+	if (strlen(w->c->interface) >= IF_NAMESIZE)
+		return fail(w, n, "\"%s\" is longer than %d bytes, the kernel's limit",
+			    w->c->interface, IF_NAMESIZE - 1);
+	w->c->interface_line = (int)n->start_mark.line + 1;
 	return 0;
 }
 
@@ -288,11 +327,17 @@ static int k_listen_ports(struct walk *w, const yaml_node_t *n)
 static int k_bpf_filter(struct walk *w, const yaml_node_t *n)
 {
 	const char *v = is_null(n) ? "" : scalar(w, n);
+	char why[320];
 
 	if (!v)
 		return -1;
+	/* A filter libpcap refuses would stop pcap mode only when it starts,
+	 * and the eBPF modes not at all: refuse it here, with its line. */
+	if (v[0] && bpf_filter_check(v, why, sizeof(why)))
+		return fail(w, n, "not a valid pcap filter: %s", why);
 	free(w->c->bpf_filter);
 	w->c->bpf_filter = strdup(v);
+	w->c->bpf_filter_line = (int)n->start_mark.line + 1;
 	return w->c->bpf_filter ? 0 : fail(w, n, "out of memory");
 }
 
@@ -430,6 +475,99 @@ static const struct key_def fp_keys[] = {
 	{ NULL, NULL },
 };
 
+/* ---- metrics ---- */
+
+static int k_metrics_textfile(struct walk *w, const yaml_node_t *n)
+{
+	char *v = w->c->metrics_textfile;
+
+	if (get_str(w, n, v, sizeof(w->c->metrics_textfile)))
+		return -1;
+	/* Absolute: the service's working directory is /, and the temporary
+	 * file beside it is named from it. */
+	if (*v && *v != '/')
+		return fail(w, n, "\"%s\" is not an absolute path", v);
+	return 0;
+}
+
+static int k_metrics_period(struct walk *w, const yaml_node_t *n)
+{
+	return get_uint(w, n, MIN_METRICS_PERIOD_SEC, MAX_METRICS_PERIOD_SEC,
+			&w->c->metrics_period_sec);
+}
+
+static const struct key_def metrics_keys[] = {
+	{ "textfile", k_metrics_textfile },
+	{ "period_sec", k_metrics_period },
+	{ NULL, NULL },
+};
+
+/* Edit distance (insertions, deletions, substitutions) of two short keys. */
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), row[64], prev, tmp;
+
+	if (la >= 64 || lb >= 64)
+		return SIZE_MAX;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t best = prev + (a[i - 1] != b[j - 1]);
+
+			if (row[j] + 1 < best)
+				best = row[j] + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			tmp = row[j];
+			row[j] = best;
+			prev = tmp;
+		}
+	}
+	return row[lb];
+}
+
+/* The known key nearest to name, if near enough to be a typo: at most a
+ * third of its letters off (two for short keys); NULL otherwise. */
+static const char *nearest_key(const char *name, const struct key_def *keys)
+{
+	size_t best = SIZE_MAX, max = strlen(name) / 3;
+	const char *found = NULL;
+
+	if (max < 2)
+		max = 2;
+	for (const struct key_def *d = keys; d->name; d++) {
+		size_t dist = edit_distance(name, d->name);
+
+		if (dist < best) {
+			best = dist;
+			found = d->name;
+		}
+	}
+	return best <= max ? found : NULL;
+}
+
+static int unknown_key(struct walk *w, const yaml_node_t *k, const char *name,
+		       const struct key_def *keys)
+{
+	const char *near = nearest_key(name, keys);
+
+	if (near)
+		return fail(w, k, "unknown key; did you mean \"%s\"?", near);
+	/* A section's key at the top: its indentation was lost. */
+	if (keys != core_keys && keys != fp_keys && keys != metrics_keys) {
+		for (const struct key_def *d = core_keys; d->name; d++)
+			if (!strcmp(d->name, name))
+				return fail(w, k,
+					    "unknown key; core.%s belongs under \"core:\", "
+					    "indented",
+					    name);
+	}
+	return fail(w, k, "unknown key");
+}
+
 /* Walk a mapping with a key table; prefix names the section in messages. */
 static int walk_map(struct walk *w, const yaml_node_t *n, const char *prefix,
 		    const struct key_def *keys)
@@ -452,7 +590,7 @@ static int walk_map(struct walk *w, const yaml_node_t *n, const char *prefix,
 		while (d->name && strcmp(d->name, name))
 			d++;
 		if (!d->name)
-			return fail(w, k, "unknown key");
+			return unknown_key(w, k, name, keys);
 		if (d->set(w, v))
 			return -1;
 	}
@@ -493,6 +631,7 @@ static int kp_path(struct walk *w, const yaml_node_t *n)
 	if (!w->out.o->path[0])
 		return fail(w, n, "must not be empty");
 	w->out.has_path = true;
+	w->out.path_node = n;
 	return 0;
 }
 
@@ -542,6 +681,14 @@ static int output_item(struct walk *w, const yaml_node_t *n, size_t idx)
 		return fail(w, n, "type file needs params.path");
 	if (o->type == OUTPUT_UNIX_SOCKET && !w->out.has_path)
 		return fail(w, n, "type unix_socket needs params.socket_path");
+	if (w->out.has_path)
+		o->path_line = (int)w->out.path_node->start_mark.line + 1;
+	if (o->type == OUTPUT_UNIX_SOCKET &&
+	    strlen(o->path) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
+		snprintf(w->key, sizeof(w->key), "%s.params.socket_path", prefix);
+		return fail(w, w->out.path_node, "%zu bytes: a unix socket path has at most %zu",
+			    strlen(o->path), sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
+	}
 	w->c->n_outputs++;
 	return 0;
 }
@@ -563,11 +710,14 @@ static int k_fingerprints(struct walk *w, const yaml_node_t *n)
 	return walk_map(w, n, "fingerprints", fp_keys);
 }
 
+static int k_metrics(struct walk *w, const yaml_node_t *n)
+{
+	return walk_map(w, n, "metrics", metrics_keys);
+}
+
 static const struct key_def top_keys[] = {
-	{ "core", k_core },
-	{ "outputs", k_outputs },
-	{ "fingerprints", k_fingerprints },
-	{ NULL, NULL },
+	{ "core", k_core },       { "outputs", k_outputs }, { "fingerprints", k_fingerprints },
+	{ "metrics", k_metrics }, { NULL, NULL },
 };
 
 static int load_doc(struct walk *w, FILE *f)
@@ -583,9 +733,18 @@ static int load_doc(struct walk *w, FILE *f)
 	}
 	yaml_parser_set_input_file(&parser, f);
 	if (!yaml_parser_load(&parser, &doc)) {
-		snprintf(w->err, w->errlen, "%s:%lu: YAML syntax: %s", w->file,
-			 (unsigned long)parser.problem_mark.line + 1,
-			 parser.problem ? parser.problem : "unknown error");
+		/* Where libyaml found the problem, line and column; and the
+		 * construct it was in, which is often where the mistake is
+		 * (an unclosed list, a key indented wrongly). */
+		int n = snprintf(w->err, w->errlen, "%s:%lu:%lu: YAML syntax: %s", w->file,
+				 (unsigned long)parser.problem_mark.line + 1,
+				 (unsigned long)parser.problem_mark.column + 1,
+				 parser.problem ? parser.problem : "unknown error");
+
+		if (parser.context && n > 0 && (size_t)n < w->errlen)
+			snprintf(w->err + n, w->errlen - (size_t)n, " (%s at line %lu, column %lu)",
+				 parser.context, (unsigned long)parser.context_mark.line + 1,
+				 (unsigned long)parser.context_mark.column + 1);
 		goto out_parser;
 	}
 	w->doc = &doc;
@@ -682,13 +841,25 @@ int config_apply_env(struct config *c, char *err, size_t errlen)
 	const char *v;
 
 	if ((v = getenv("JA4SENTINEL_INTERFACE")) && *v &&
-	    env_str("JA4SENTINEL_INTERFACE", v, c->interface, sizeof(c->interface), err, errlen))
+	    env_str("JA4SENTINEL_INTERFACE", v, c->interface, IF_NAMESIZE, err, errlen))
 		return -1;
+	if (v && *v)
+		c->interface_line = 0;
 	if ((v = getenv("JA4SENTINEL_PORTS")) && *v && env_ports(c, v, err, errlen))
 		return -1;
 	if ((v = getenv("JA4SENTINEL_BPF_FILTER"))) {
+		char why[320];
+
+		if (v[0] && bpf_filter_check(v, why, sizeof(why))) {
+			snprintf(err, errlen,
+				 "environment JA4SENTINEL_BPF_FILTER=\"%s\": not a valid pcap "
+				 "filter: %s",
+				 v, why);
+			return -1;
+		}
 		free(c->bpf_filter);
 		c->bpf_filter = strdup(v);
+		c->bpf_filter_line = 0;
 		if (!c->bpf_filter) {
 			snprintf(err, errlen, "out of memory");
 			return -1;

@@ -4,6 +4,8 @@
  * once. MD5 (JA3 only, not a security use) is fetched with "-fips" so a host
  * in FIPS mode still gives JA3 from the default provider; where no provider
  * has MD5 at all, a small RFC 1321 implementation takes over.
+ * OpenSSL 1.1.1 (el8) has no fetching: the built-in digests, MD5 allowed
+ * on the context where a FIPS build knows the flag, the same fallback.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -11,11 +13,27 @@
 #include <openssl/evp.h>
 #include "fp.h"
 
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+typedef EVP_MD fp_md;
+#define md_sha256()        EVP_MD_fetch(NULL, "SHA256", NULL)
+#define md_md5()           EVP_MD_fetch(NULL, "MD5", "-fips")
+#define md_free(md)        EVP_MD_free(md)
+#define digest_init(c, md) EVP_DigestInit_ex2(c, md, NULL)
+#else
+typedef const EVP_MD fp_md;
+#define md_sha256()        EVP_sha256()
+#define md_md5()           EVP_md5()
+#define md_free(md)        ((void)(md))
+#define digest_init(c, md) EVP_DigestInit_ex(c, md, NULL)
+#endif
+
 struct fp_hash {
-	EVP_MD *sha256;
-	EVP_MD *md5; /* NULL: built-in MD5 */
+	fp_md *sha256;
+	fp_md *md5; /* NULL: built-in MD5 */
 	EVP_MD_CTX *ctx;
 };
+
+static int digest(struct fp_hash *h, const EVP_MD *md, const char *s, size_t len, uint8_t *out);
 
 static void to_hex(const uint8_t *in, size_t n, char *out)
 {
@@ -33,18 +51,25 @@ struct fp_hash *fp_hash_new(void)
 
 	if (!h)
 		return NULL;
-	h->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
-	h->md5 = EVP_MD_fetch(NULL, "MD5", "-fips");
+	h->sha256 = md_sha256();
+	h->md5 = md_md5();
 	h->ctx = EVP_MD_CTX_new();
 	if (!h->sha256 || !h->ctx) {
 		fp_hash_free(h);
 		errno = ENOSYS;
 		return NULL;
 	}
+#if OPENSSL_VERSION_NUMBER < 0x30000000L && defined(EVP_MD_CTX_FLAG_NON_FIPS_ALLOW)
+	EVP_MD_CTX_set_flags(h->ctx, EVP_MD_CTX_FLAG_NON_FIPS_ALLOW);
+#endif
 	/* The first digest initialises provider state (tens of ms): do it now,
-	 * not while the first burst of connections fills the capture ring. */
+	 * not while the first burst of connections fills the capture ring. An
+	 * MD5 the library refuses (FIPS) is the built-in one from here on. */
 	fp_sha256_hex12(h, "warm", 4, warm);
-	fp_md5_hex(h, "warm", 4, warm);
+	if (h->md5 && digest(h, h->md5, "warm", 4, (uint8_t *)warm)) {
+		md_free(h->md5);
+		h->md5 = NULL;
+	}
 	return h;
 }
 
@@ -53,8 +78,8 @@ void fp_hash_free(struct fp_hash *h)
 	if (!h)
 		return;
 	EVP_MD_CTX_free(h->ctx);
-	EVP_MD_free(h->sha256);
-	EVP_MD_free(h->md5);
+	md_free(h->sha256);
+	md_free(h->md5);
 	free(h);
 }
 
@@ -67,7 +92,7 @@ static int digest(struct fp_hash *h, const EVP_MD *md, const char *s, size_t len
 {
 	unsigned int n;
 
-	if (!EVP_DigestInit_ex2(h->ctx, md, NULL) || !EVP_DigestUpdate(h->ctx, s, len) ||
+	if (!digest_init(h->ctx, md) || !EVP_DigestUpdate(h->ctx, s, len) ||
 	    !EVP_DigestFinal_ex(h->ctx, out, &n))
 		return -EIO;
 	return 0;

@@ -15,9 +15,6 @@
 #include "clock.h"
 #include "output_priv.h"
 
-/* Offline reads wait this long for room before dropping like live capture. */
-#define OUTPUT_LOSSLESS_WAIT_MS 30000
-
 static uint64_t mono_ns(void)
 {
 	return clock_ns(CLOCK_MONOTONIC);
@@ -58,8 +55,21 @@ struct output *output_new(const struct output_ops *ops, uint32_t queue, const ch
 	return o;
 }
 
+/*
+ * A released slot keeps its buffer for the next record unless a burst of
+ * big records grew it past OUTPUT_SLOT_KEEP_BYTES: then it is given back,
+ * so after a burst an output holds at most async_buffer x this, not
+ * async_buffer x RECORD_MAX_BYTES, for the rest of its life.
+ */
 static void pop(struct output *o)
 {
+	struct output_item *it = &o->q[o->head];
+
+	if (it->cap > OUTPUT_SLOT_KEEP_BYTES) {
+		free(it->buf);
+		it->buf = NULL;
+		it->cap = 0;
+	}
 	o->head = (o->head + 1) % o->cap;
 	o->count--;
 }
@@ -69,7 +79,17 @@ static int push(struct output *o, const char *rec, size_t len)
 	struct output_item *it;
 
 	if (o->count == o->cap) {
-		/* Full: the oldest record goes, the newest is the one that matters. */
+		/* Full: the oldest record goes, the newest is the one that matters;
+		 * a head already partly written stays and the next one goes. */
+		if (o->head_started && o->cap == 1)
+			return -ENOBUFS;
+		if (o->head_started) {
+			uint32_t next = (o->head + 1) % o->cap;
+			struct output_item t = o->q[o->head];
+
+			o->q[o->head] = o->q[next];
+			o->q[next] = t;
+		}
 		pop(o);
 		o->stats.dropped++;
 		o->drop_run++;
@@ -157,10 +177,28 @@ uint32_t output_drain(struct output *o)
 /* Records gather in the queue; a full batch goes at once. */
 #define OUTPUT_BATCH 64
 
+/*
+ * Offline reads wait for a destination that takes no record at all, but
+ * only once per output: after OUTPUT_LOSSLESS_WAIT_MS without a single
+ * record delivered the output drops the oldest and counts, as in live
+ * capture, so an absent correlator costs one wait per read, not one per
+ * record.
+ */
+static void give_up_waiting(struct output *o)
+{
+	o->lossless = false;
+	log_warn("output",
+		 "%s: no record delivered for %d s (%s); from now on the oldest queued "
+		 "record is dropped when the queue is full (counted in the stats)",
+		 o->name, OUTPUT_LOSSLESS_WAIT_MS / 1000,
+		 o->failing ? strerror(o->err) : "destination full");
+}
+
 void output_write(struct output *o, const char *rec, size_t len)
 {
-	if (o->lossless && o->count == o->cap)
-		output_flush(o, OUTPUT_LOSSLESS_WAIT_MS);
+	/* Nothing is queued while flush waits: still full = nothing went. */
+	if (o->lossless && o->count == o->cap && output_flush(o, OUTPUT_LOSSLESS_WAIT_MS) == o->cap)
+		give_up_waiting(o);
 	if (push(o, rec, len)) {
 		o->stats.dropped++;
 		return;
@@ -192,6 +230,21 @@ uint32_t output_flush(struct output *o, int timeout_ms)
 								 1000000L },
 				  NULL);
 	}
+	return o->count;
+}
+
+uint32_t output_finish(struct output *o)
+{
+	uint64_t sent;
+
+	if (!o->lossless)
+		return output_flush(o, 0);
+	do {
+		sent = o->stats.sent;
+		if (!output_flush(o, OUTPUT_LOSSLESS_WAIT_MS))
+			return 0;
+	} while (o->stats.sent != sent);
+	o->lossless = false; /* the caller reports what is left */
 	return o->count;
 }
 

@@ -24,10 +24,12 @@ struct pipeline {
 	uint32_t n_outs;
 	bool all_ports;
 	bool raw;
-	uint64_t last_expire; /* packet time of the last expiry pass */
+	bool ja4t;            /* fingerprints.ja4t */
+	uint64_t last_expire; /* ageing time (packet.mono_ns) of the last expiry pass */
 	const char *sensor_id;
 	const struct cidr *local; /* core.local_ips (config's memory) */
 	uint32_t n_local;
+	bool local_auto;            /* the host's addresses: filter even when there are none */
 	const struct cidr *exclude; /* core.exclude_source_ips */
 	uint32_t n_exclude;
 	uint8_t ports[65536 / 8]; /* listen port bitmap */
@@ -71,9 +73,11 @@ struct pipeline *pipeline_new(const struct config *cfg, bool all_ports, bool lim
 	}
 	p->all_ports = all_ports;
 	p->raw = cfg->fp_raw;
+	p->ja4t = cfg->fp_ja4t;
 	p->sensor_id = cfg->sensor_id;
 	p->local = cfg->local_ips;
 	p->n_local = cfg->n_local_ips;
+	p->local_auto = cfg->local_auto;
 	p->exclude = cfg->exclude;
 	p->n_exclude = cfg->n_exclude;
 	p->outs = outs;
@@ -92,6 +96,13 @@ void pipeline_free(struct pipeline *p)
 	free(p->ja4_r);
 	free(p->ja4_ro);
 	free(p);
+}
+
+void pipeline_set_local(struct pipeline *p, const struct cidr *list, uint32_t n)
+{
+	p->local = list;
+	p->n_local = n;
+	p->local_auto = true;
 }
 
 static bool is_listen_port(const struct pipeline *p, uint16_t port)
@@ -124,7 +135,7 @@ static bool address_wanted(struct pipeline *p, const struct pkt_info *pi)
 		p->st.excluded++;
 		return false;
 	}
-	if (p->n_local && !in_list(p->local, p->n_local, pi->family, pi->dst)) {
+	if ((p->n_local || p->local_auto) && !in_list(p->local, p->n_local, pi->family, pi->dst)) {
 		p->st.not_local++;
 		return false;
 	}
@@ -138,7 +149,7 @@ static bool synack_wanted(struct pipeline *p, const struct pkt_info *pi)
 		p->st.excluded++;
 		return false;
 	}
-	if (p->n_local && !in_list(p->local, p->n_local, pi->family, pi->src)) {
+	if ((p->n_local || p->local_auto) && !in_list(p->local, p->n_local, pi->family, pi->src)) {
 		p->st.not_local++;
 		return false;
 	}
@@ -153,11 +164,12 @@ static void emit(struct pipeline *p, const char *rec, size_t len)
 }
 
 /* A complete ClientHello of flow f: fingerprint it and send the record. */
-static void fingerprint(struct pipeline *p, const struct flow_hello *fh)
+static void fingerprint(struct pipeline *p, const struct flow_hello *fh, uint64_t real_minus_mono)
 {
 	enum hello_verdict v = hello_parse(fh->msg, fh->msg_len, &p->hello);
 	struct fp_ja4 ja4 = { .ja4_r = p->ja4_r, .ja4_ro = p->ja4_ro, .skip_original = !p->raw };
-	char ja3_hash[33];
+	char ja3_hash[33], ja4t[FP_JA4T_MAX];
+	const struct flow_meta *m = &fh->flow->meta;
 	struct record_input in = {
 		.flow = fh->flow,
 		.hello = &p->hello,
@@ -166,12 +178,18 @@ static void fingerprint(struct pipeline *p, const struct flow_hello *fh)
 		.ja3_hash = ja3_hash,
 		.sensor_id = p->sensor_id,
 		.raw = p->raw,
+		.real_minus_mono = real_minus_mono,
 	};
 	int len;
 
 	p->st.hello_verdict[v]++;
 	if (v != HELLO_OK)
 		return;
+	/* JA4T is the SYN's: a flow picked up without one has none. */
+	if (p->ja4t && fh->flow->has_syn) {
+		fp_ja4t(m->window, m->opts, m->opt_len, ja4t);
+		in.ja4t = ja4t;
+	}
 	if (fp_ja4(p->hash, &p->hello, 't', &ja4) ||
 	    fp_ja3(p->hash, &p->hello, p->ja3, ja3_hash) < 0) {
 		p->st.fp_errors++;
@@ -206,8 +224,10 @@ void pipeline_packet(struct pipeline *p, const struct packet *pkt)
 	 * segment cut so cannot complete its hello. */
 	if (pkt->caplen < pkt->origlen)
 		p->st.captured_short++;
-	if (pkt->ts_ns >= p->last_expire + NSEC_PER_SEC)
-		pipeline_tick(p, pkt->ts_ns);
+	/* The flow table runs on the ageing clock (packet.mono_ns); wall time
+	 * only goes into the record (fingerprint()). */
+	if (pkt->mono_ns >= p->last_expire + NSEC_PER_SEC)
+		pipeline_tick(p, pkt->mono_ns);
 	v = packet_parse(pkt->data, pkt->caplen, &pi);
 	p->st.parse[v]++;
 	if (v != PKT_OK)
@@ -217,21 +237,21 @@ void pipeline_packet(struct pipeline *p, const struct packet *pkt)
 	 * address filters. */
 	if ((pi.tcp_flags & (TCPF_SYN | TCPF_ACK | TCPF_RST)) == (TCPF_SYN | TCPF_ACK) &&
 	    is_listen_port(p, pi.sport)) {
-		if ((p->n_exclude || p->n_local) && !synack_wanted(p, &pi))
+		if ((p->n_exclude || p->n_local || p->local_auto) && !synack_wanted(p, &pi))
 			return;
 		p->st.synacks++;
-		flow_synack(p->flows, &pi, pkt->ts_ns);
+		flow_synack(p->flows, &pi, pkt->mono_ns);
 		return;
 	}
 	if (!is_listen_port(p, pi.dport)) {
 		p->st.not_listen++;
 		return;
 	}
-	if ((p->n_exclude || p->n_local) && !address_wanted(p, &pi))
+	if ((p->n_exclude || p->n_local || p->local_auto) && !address_wanted(p, &pi))
 		return;
-	if (flow_process(p->flows, &pi, pkt->ts_ns, &fh) == FLOW_HELLO) {
-		fingerprint(p, &fh);
-		flow_table_finish(p->flows, fh.flow, pkt->ts_ns);
+	if (flow_process(p->flows, &pi, pkt->mono_ns, &fh) == FLOW_HELLO) {
+		fingerprint(p, &fh, pkt->ts_ns - pkt->mono_ns);
+		flow_table_finish(p->flows, fh.flow, pkt->mono_ns);
 	}
 }
 

@@ -1,17 +1,38 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * The stats line: every stage's counters, by name, in one log line, so an
- * operator sees where packets, flows and hellos went.
+ * operator sees where packets, flows and hellos went. The same counters
+ * feed the Prometheus text file and systemd's STATUS= line: one tree of
+ * them, built here, read three ways.
  */
+#define _GNU_SOURCE /* O_NOFOLLOW */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
 #include <json-c/json.h>
 #include "capture.h"
+#include "clock.h"
+#include "defaults.h"
 #include "log.h"
+#include "notify.h"
 #include "output.h"
 #include "pipeline.h"
 #include "stats.h"
 
+/* While a tree is built for the periodic line, counters at zero are left
+ * out (an absent key reads 0); the final line, SIGUSR1's and the text file
+ * carry them all. One thread: a file-level switch keeps put()'s calls as
+ * they were. */
+static bool skip_zeros;
+
 static void put(struct json_object *o, const char *k, uint64_t v)
 {
+	if (skip_zeros && !v)
+		return;
 	json_object_object_add(o, k, json_object_new_int64((int64_t)v));
 }
 
@@ -66,6 +87,8 @@ static struct json_object *packet_fields(const struct pipeline_stats *s, const s
 		for (int v = 1; v < PKT_VERDICT_MAX; v++)
 			if (cs->link[v])
 				put(o, packet_verdict_str(v), cs->link[v]);
+		if (cs->user_filter)
+			put(o, "bpf_filter_dropped", cs->filtered);
 	}
 	put(o, "packets", s->packets);
 	put(o, "bytes", s->bytes);
@@ -99,19 +122,33 @@ static struct json_object *hello_fields(const struct pipeline_stats *s, const st
 	return o;
 }
 
-void stats_log(const struct pipeline *p, const struct capture *cap, struct output *const *outs,
-	       uint32_t n_outs, bool final)
+/* Every counter as a tree: {packets:{}, kernel:{}, flows:{}, hellos:{},
+ * outputs:{NAME:{}}}. */
+static struct json_object *stats_tree(const struct pipeline *p, const struct capture *cap,
+				      struct output *const *outs, uint32_t n_outs, bool zeros)
 {
 	const struct pipeline_stats *s = pipeline_get_stats(p);
 	const struct flow_stats *f = pipeline_flow_stats(p);
 	struct json_object *fields = json_object_new_object();
 	struct json_object *jo = json_object_new_object();
 
+	skip_zeros = !zeros;
+
 	json_object_object_add(fields, "packets", packet_fields(s, cap));
 	if (cap && capture_get_mode(cap) != CAPTURE_FILE) {
 		struct json_object *k = json_object_new_object();
 
 		capture_stats_json((struct capture *)cap, k);
+		if (skip_zeros) { /* the backends' own counters, filtered the same way */
+			struct json_object *nz = json_object_new_object();
+
+			json_object_object_foreach(k, key,
+						   v) if (!json_object_is_type(v, json_type_int) ||
+							  json_object_get_int64(v))
+				json_object_object_add(nz, key, json_object_get(v));
+			json_object_put(k);
+			k = nz;
+		}
 		json_object_object_add(fields, "kernel", k);
 	}
 	json_object_object_add(fields, "flows", flow_fields(f, pipeline_flow_count(p)));
@@ -125,8 +162,312 @@ void stats_log(const struct pipeline *p, const struct capture *cap, struct outpu
 		put(oo, "dropped", os->dropped);
 		put(oo, "failures", os->failures);
 		put(oo, "reconnects", os->reconnects);
+		put(oo, "torn", os->torn);
 		json_object_object_add(jo, output_name(outs[i]), oo);
 	}
 	json_object_object_add(fields, "outputs", jo);
-	log_write(LOG_INFO, "stats", fields, final ? "final stats" : "stats");
+	skip_zeros = false;
+	return fields;
+}
+
+void stats_log(const struct pipeline *p, const struct capture *cap, struct output *const *outs,
+	       uint32_t n_outs, bool final)
+{
+	log_write(LOG_INFO, "stats", stats_tree(p, cap, outs, n_outs, final),
+		  final ? "final stats" : "stats");
+}
+
+void stats_log_all(const struct pipeline *p, const struct capture *cap, struct output *const *outs,
+		   uint32_t n_outs, const char *why)
+{
+	log_write(LOG_INFO, "stats", stats_tree(p, cap, outs, n_outs, true), "counters (%s)", why);
+}
+
+/* ---- Prometheus text file (node_exporter's textfile collector) ---- */
+
+static struct stats_live live = { .period_sec = DEF_METRICS_PERIOD_SEC };
+static uint64_t next_metrics, next_status, last_status_ns, last_status_hellos;
+static bool metrics_failing;
+static time_t start_time;
+
+void stats_setup(const struct stats_live *l)
+{
+	live = *l;
+	start_time = time(NULL);
+	next_metrics = next_status = last_status_ns = last_status_hellos = 0;
+	metrics_failing = false;
+}
+
+/* What a counter means, by its place in the stats line. Counters not
+ * listed (verdicts, kernel counters) get a help naming their place. */
+static const struct {
+	const char *key, *help;
+} helps[] = {
+	{ "packets.frames", "Frames read from the capture source." },
+	{ "packets.packets", "IP packets handed to the parser." },
+	{ "packets.bytes", "Bytes of the IP packets handed to the parser." },
+	{ "packets.captured_short", "Packets cut short by the capture length." },
+	{ "packets.not_listen_port", "TCP packets to none of the listen ports." },
+	{ "packets.synacks", "SYN-ACKs of the server seen." },
+	{ "packets.excluded_source", "Packets from core.exclude_source_ips." },
+	{ "packets.not_local", "Packets to none of the local IPs." },
+	{ "flows.created", "Flows (TCP connections) tracked." },
+	{ "flows.syns", "Client SYNs seen." },
+	{ "flows.timeouts", "Flows that expired before a complete ClientHello." },
+	{ "flows.not_tls", "Flows whose first bytes were not TLS." },
+	{ "flows.nomem", "Flows or segments refused for lack of memory." },
+	{ "flows.evicted_waiting", "Flows evicted from a full table before their hello." },
+	{ "hellos.complete", "Complete ClientHellos reassembled." },
+	{ "hellos.handshake_validated", "Hellos on a connection whose handshake was seen." },
+	{ "hellos.handshake_unvalidated", "Hellos without the handshake seen first." },
+	{ "hellos.records", "Records handed to the outputs." },
+	{ "hellos.fingerprint_errors", "Hellos whose fingerprint could not be computed." },
+	{ "hellos.record_errors", "Records that could not be written as JSON." },
+	{ "kernel.ringbuf_full", "Events lost: the BPF ring buffer was full." },
+	{ "kernel.kernel_dropped", "Packets dropped by the kernel: capture buffer full." },
+	{ "output.sent", "Records delivered by an output." },
+	{ "output.dropped", "Records an output lost: queue full or undeliverable." },
+	{ "output.failures", "Failed delivery attempts of an output." },
+	{ "output.reconnects", "Reconnections of an output." },
+	{ "output.torn", "Lines of a file output a failed write cut short before a reopen." },
+};
+
+static const char *help_of(const char *key)
+{
+	for (size_t i = 0; i < sizeof(helps) / sizeof(helps[0]); i++)
+		if (!strcmp(helps[i].key, key))
+			return helps[i].help;
+	return NULL;
+}
+
+/* Metric names are [a-zA-Z_:][a-zA-Z0-9_:]*: anything else becomes '_'. */
+static void metric_name(char *out, size_t len, const char *group, const char *key,
+			const char *suffix)
+{
+	size_t g = strlen(group);
+	int n;
+
+	/* kernel.kernel_dropped: ja4sentinel_kernel_dropped_total */
+	if (!strncmp(key, group, g) && key[g] == '_')
+		key += g + 1;
+	n = snprintf(out, len, "ja4sentinel_%s_%s%s", group, key, suffix);
+
+	for (char *c = out; n > 0 && *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		      (*c >= '0' && *c <= '9') || *c == '_' || *c == ':'))
+			*c = '_';
+}
+
+/* A label value: backslash, double quote and newline escaped. */
+static void put_label(FILE *f, const char *v)
+{
+	for (; *v; v++) {
+		if (*v == '\\' || *v == '"')
+			fprintf(f, "\\%c", *v);
+		else if (*v == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*v, f);
+	}
+}
+
+/* Gauges: levels that go down as well as up. Everything else counts. */
+static bool is_gauge(const char *group, const char *key)
+{
+	return (!strcmp(group, "flows") && !strcmp(key, "active")) ||
+	       (!strcmp(group, "output") && !strcmp(key, "queued"));
+}
+
+static void write_metric(FILE *f, const char *group, const char *key, int64_t v)
+{
+	bool gauge = is_gauge(group, key);
+	char name[160], where[96];
+	const char *help;
+
+	metric_name(name, sizeof(name), group, key, gauge ? "" : "_total");
+	snprintf(where, sizeof(where), "%s.%s", group, key);
+	help = help_of(where);
+	if (!help && gauge)
+		help = !strcmp(group, "flows") ? "Flows tracked now." : "Records queued now.";
+	if (help)
+		fprintf(f, "# HELP %s %s\n", name, help);
+	else
+		fprintf(f, "# HELP %s Counter %s of the stats log line (docs/operations.md).\n",
+			name, where);
+	fprintf(f, "# TYPE %s %s\n", name, gauge ? "gauge" : "counter");
+	fprintf(f, "%s %lld\n", name, (long long)v);
+}
+
+static void write_group(FILE *f, const char *group, struct json_object *o)
+{
+	json_object_object_foreach(o, k, v) if (json_object_is_type(v, json_type_int))
+		write_metric(f, group, k, json_object_get_int64(v));
+}
+
+/* The outputs' counters, one metric per counter with an output label. */
+static void write_outputs(FILE *f, struct json_object *outs)
+{
+	static const char *const keys[] = { "sent",     "queued",     "dropped",
+					    "failures", "reconnects", "torn" };
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		bool gauge = is_gauge("output", keys[i]);
+		char name[96], where[64];
+		const char *help;
+
+		metric_name(name, sizeof(name), "output", keys[i], gauge ? "" : "_total");
+		snprintf(where, sizeof(where), "output.%s", keys[i]);
+		help = help_of(where);
+		fprintf(f, "# HELP %s %s\n", name, help ? help : "Records queued now.");
+		fprintf(f, "# TYPE %s %s\n", name, gauge ? "gauge" : "counter");
+		json_object_object_foreach(outs, oname, ov)
+		{
+			struct json_object *x;
+
+			if (!json_object_object_get_ex(ov, keys[i], &x))
+				continue;
+			fprintf(f, "%s{output=\"", name);
+			put_label(f, oname);
+			fprintf(f, "\"} %lld\n", (long long)json_object_get_int64(x));
+		}
+	}
+}
+
+int stats_write_prometheus(FILE *f, const struct pipeline *p, const struct capture *cap,
+			   struct output *const *outs, uint32_t n_outs)
+{
+	struct json_object *t = stats_tree(p, cap, outs, n_outs, true);
+	const char *mode = cap ? capture_mode_name(capture_get_mode(cap)) : "?";
+
+	fprintf(f, "# HELP ja4sentinel_info The running ja4sentinel: version, capture mode, "
+		   "interfaces.\n# TYPE ja4sentinel_info gauge\nja4sentinel_info{version=\"");
+	put_label(f, J4S_VERSION);
+	fprintf(f, "\",mode=\"");
+	put_label(f, mode);
+	fprintf(f, "\",interfaces=\"");
+	put_label(f, live.ifaces ? live.ifaces : "");
+	fprintf(f, "\"} 1\n");
+	fprintf(f,
+		"# HELP ja4sentinel_start_time_seconds Start time of the process, seconds "
+		"since the epoch.\n# TYPE ja4sentinel_start_time_seconds gauge\n"
+		"ja4sentinel_start_time_seconds %lld\n",
+		(long long)start_time);
+	json_object_object_foreach(t, group, o)
+	{
+		if (!strcmp(group, "outputs"))
+			write_outputs(f, o);
+		else
+			write_group(f, group, o);
+	}
+	json_object_put(t);
+	return ferror(f) ? -EIO : 0;
+}
+
+/*
+ * Atomically: a temporary file beside the target (same directory, same
+ * filesystem; its name does not end in .prom, so the collector never reads
+ * it half written), then rename over the target. O_NOFOLLOW|O_EXCL: a link
+ * planted at the temporary name in a shared directory is not followed. No
+ * fsync: a reader needs the rename's atomicity, not durability, and the
+ * capture loop must not wait on the disk every period.
+ */
+static int write_textfile(const struct pipeline *p, const struct capture *cap,
+			  struct output *const *outs, uint32_t n_outs)
+{
+	char tmp[512];
+	const char *slash = strrchr(live.textfile, '/');
+	int fd, err = 0;
+	FILE *f;
+
+	snprintf(tmp, sizeof(tmp), "%.*s.%s.tmp", (int)(slash ? slash - live.textfile + 1 : 0),
+		 live.textfile, slash ? slash + 1 : live.textfile);
+	unlink(tmp); /* ours, left by a crash */
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	f = fdopen(fd, "w");
+	if (!f) {
+		err = -errno;
+		close(fd);
+		goto fail;
+	}
+	err = stats_write_prometheus(f, p, cap, outs, n_outs);
+	if (fclose(f) && !err)
+		err = -errno;
+	if (!err && rename(tmp, live.textfile))
+		err = -errno;
+	if (!err)
+		return 0;
+fail:
+	unlink(tmp);
+	return err;
+}
+
+static void update_textfile(const struct pipeline *p, const struct capture *cap,
+			    struct output *const *outs, uint32_t n_outs)
+{
+	int r = write_textfile(p, cap, outs, n_outs);
+
+	/* One line when it starts failing and one when it recovers: the period
+	 * may be a second. */
+	if (r && !metrics_failing)
+		log_warn("stats", "%s: cannot write the metrics file: %s (retried every %u s)",
+			 live.textfile, strerror(-r), live.period_sec);
+	else if (!r && metrics_failing)
+		log_info("stats", "%s: metrics file written again", live.textfile);
+	metrics_failing = r != 0;
+}
+
+/* STATUS= for systemctl status: mode, interfaces, the hello rate since the
+ * last update, records, losses (kernel and outputs). */
+static void update_status(const struct pipeline *p, const struct capture *cap,
+			  struct output *const *outs, uint32_t n_outs, uint64_t now)
+{
+	uint64_t hellos = pipeline_get_stats(p)->records,
+		 lost = cap ? capture_lost((struct capture *)cap) : 0;
+	double rate = 0;
+	char msg[512];
+
+	for (uint32_t i = 0; i < n_outs; i++)
+		lost += output_get_stats(outs[i])->dropped;
+	if (last_status_ns && now > last_status_ns)
+		rate = (double)(hellos - last_status_hellos) * 1e9 / (double)(now - last_status_ns);
+	last_status_ns = now;
+	last_status_hellos = hellos;
+	snprintf(msg, sizeof(msg), "STATUS=%s on %s: %.1f hellos/s, %llu records, %llu lost",
+		 cap ? capture_mode_name(capture_get_mode(cap)) : "?",
+		 live.ifaces ? live.ifaces : "?", rate, (unsigned long long)hellos,
+		 (unsigned long long)lost);
+	notify_send(msg);
+}
+
+void stats_tick(const struct pipeline *p, const struct capture *cap, struct output *const *outs,
+		uint32_t n_outs, uint64_t now)
+{
+	if (now >= next_status) {
+		update_status(p, cap, outs, n_outs, now);
+		next_status = now + STATS_STATUS_SEC * 1000000000ULL;
+	}
+	if (live.textfile && *live.textfile && now >= next_metrics) {
+		update_textfile(p, cap, outs, n_outs);
+		next_metrics = now + (uint64_t)live.period_sec * 1000000000ULL;
+	}
+}
+
+uint64_t stats_next_deadline(void)
+{
+	uint64_t d = next_status;
+
+	if (live.textfile && *live.textfile && next_metrics < d)
+		d = next_metrics;
+	return d;
+}
+
+void stats_stop(void)
+{
+	/* The text file would go on saying the daemon runs: a stopped daemon's
+	 * metrics disappear with it (the scrape then shows no series). */
+	if (live.textfile && *live.textfile && unlink(live.textfile) && errno != ENOENT)
+		log_warn("stats", "%s: cannot remove the metrics file: %s", live.textfile,
+			 strerror(errno));
 }

@@ -25,11 +25,12 @@ RECORD_KEYS = {
     "ja4", "ja4_r", "ja4_o", "ja4_ro", "syn_to_clienthello_ms", "timestamp",
     "tcp_meta_options", "tcp_meta_mss", "tcp_meta_window_scale",
     "tcp_meta_window_size", "ip_meta_ttl", "ip_meta_id", "ip_meta_df",
-    "ip_meta_total_length", "tls_version", "tls_alpn", "handshake_validated",
+    "ip_meta_total_length", "tls_version", "tls_alpn", "handshake_validated", "tunnel",
 }
 # Keys whose absence in the record is what the expected file means by
 # leaving them out (e.g. no SYN -> no syn_to_clienthello_ms).
-OMITTED_WHEN_ABSENT = {"syn_to_clienthello_ms", "tcp_meta_mss", "tcp_meta_window_scale"}
+OMITTED_WHEN_ABSENT = {"syn_to_clienthello_ms", "tcp_meta_mss", "tcp_meta_window_scale",
+                      "tunnel"}
 
 
 def capture_for(expected):

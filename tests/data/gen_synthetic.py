@@ -429,12 +429,15 @@ class Capture:
     """Packets of one capture file, framed for its link type."""
 
     def __init__(self, link=LT_ETHERNET, vlans=(), snaplen=262144, pcapng_nsec=False,
-                 fixed_macs=False):
+                 fixed_macs=False, wrap=None):
         self.link, self.vlans, self.snaplen, self.pcapng_nsec = link, vlans, snaplen, pcapng_nsec
         self.fixed_macs = fixed_macs
+        self.wrap = wrap                             # wrap(l3, from_client): tunnel headers
         self.records = []                            # (ts_ns, captured bytes, original length)
 
     def add(self, ts_ns, l3, from_client=True, pad_to=0):
+        if self.wrap:
+            l3 = self.wrap(l3, from_client)
         if self.link == LT_ETHERNET:
             frame = ethernet(l3, None if self.fixed_macs else from_client, self.vlans)
         else:
@@ -1168,6 +1171,111 @@ def _():
 # ---------------------------------------------------------------------------------------------
 # Output: files, README, checks
 # ---------------------------------------------------------------------------------------------
+
+# --- tunnels: each packet of the connection inside an encapsulation ---------------------------
+
+# Underlay: 198.18.0.1 (the client's tunnel end) <-> 198.18.0.2, fd00::1 <-> fd00::2.
+UNDER4 = (ipaddress.ip_address("198.18.0.1"), ipaddress.ip_address("198.18.0.2"))
+UNDER6 = (ipaddress.ip_address("fd00::1"), ipaddress.ip_address("fd00::2"))
+PROTO_UDP, PROTO_GRE = 17, 47
+
+
+def under4(proto, payload, from_client):
+    src, dst = UNDER4 if from_client else UNDER4[::-1]
+    return ipv4_packet(src, dst, proto, payload, 7, ttl=32)
+
+
+def under6(proto, payload, from_client):
+    src, dst = UNDER6 if from_client else UNDER6[::-1]
+    return ipv6_packet(src, dst, proto, payload, hop_limit=32)
+
+
+def udp(sport, dport, payload):
+    return struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
+
+
+def inner_ether(l3, from_client):
+    return ethernet(l3, from_client)
+
+
+def wrap_vxlan(l3, from_client):
+    vx = struct.pack("!BxxxI", 0x08, 42 << 8)                  # I flag, VNI 42
+    return under4(PROTO_UDP, udp(51000, 4789, vx + inner_ether(l3, from_client)), from_client)
+
+
+def wrap_gre_erspan2(l3, from_client):
+    gre = struct.pack("!HHI", 0x1000, 0x88be, 1)               # S: sequence 1, ERSPAN
+    span = struct.pack("!II", 0x10000000 | 7, 1)               # version 1 (type II), session 7
+    return under4(PROTO_GRE, gre + span + inner_ether(l3, from_client), from_client)
+
+
+def wrap_geneve6(l3, from_client):
+    gen = struct.pack("!BBHI", 1, 0, 0x6558, 42 << 8)           # one option word, Ethernet
+    opt = struct.pack("!HBB", 0x0102, 3, 0)                    # class, type, length 0
+    return under6(PROTO_UDP, udp(51000, 6081, gen + opt + inner_ether(l3, from_client)),
+                  from_client)
+
+
+def wrap_ipip6(l3, from_client):
+    return under6(4, l3, from_client)
+
+
+def wrap_gtpu(l3, from_client):
+    hdr = struct.pack("!BBHIHBB", 0x34, 0xff, 8 + len(l3), 1, 0, 0, 0x85)
+    ext = bytes((1, 0x10, 0x09, 0))                            # PDU session container, last
+    return under4(PROTO_UDP, udp(2152, 2152, hdr + ext + l3), from_client)
+
+
+def wrap_vxlan_in_gre(l3, from_client):
+    inner = wrap_vxlan(l3, from_client)
+    gre = struct.pack("!HHI", 0x2000, 0x6558, 99)              # key 99, Ethernet (gretap)
+    return under4(PROTO_GRE, gre + inner_ether(inner, from_client), from_client)
+
+
+def tunnel_case(wrap, tunnel, hello, fp, v6=False):
+    """simple_case inside a tunnel: the record is the inner connection's, `tunnel` set."""
+    cap, flow = Capture(wrap=wrap), Flow(v6=v6)
+    syn_ts, syn = open_connection(cap, flow)
+    hello_ts = cap.add(at_us(HELLO_US), flow.data(hello))
+    e = new_entry(flow, fp, hello_ts, syn_ts, syn)
+    e["tunnel"] = tunnel
+    return cap, [e]
+
+
+@case("tun-vxlan", "every packet in VXLAN (UDP 4789, VNI 42, inner Ethernet) over IPv4 "
+      "198.18.0.1 <-> 198.18.0.2: the record is the inner connection, tunnel \"vxlan\"; Chrome")
+def _():
+    return tunnel_case(wrap_vxlan, "vxlan", CHROME_HELLO, CHROME_FP)
+
+
+@case("tun-gre-erspan2", "every packet mirrored in ERSPAN type II (GRE with sequence number, "
+      "session 7) over IPv4: tunnel \"erspan\"; Firefox")
+def _():
+    return tunnel_case(wrap_gre_erspan2, "erspan", FIREFOX_HELLO, FIREFOX_FP)
+
+
+@case("tun-geneve-ipv6", "every packet in Geneve (UDP 6081, one option, inner Ethernet) over "
+      "IPv6 fd00::1 <-> fd00::2, IPv6 inside: tunnel \"geneve\"; Chrome")
+def _():
+    return tunnel_case(wrap_geneve6, "geneve", CHROME_HELLO, CHROME_FP, v6=True)
+
+
+@case("tun-ipip6", "IPv4 in IPv6 (next header 4, ip6tnl mode ipip6): tunnel \"ipip6\"; Firefox")
+def _():
+    return tunnel_case(wrap_ipip6, "ipip6", FIREFOX_HELLO, FIREFOX_FP)
+
+
+@case("tun-gtpu", "every packet a GTP-U G-PDU (UDP 2152, E flag, a PDU session container "
+      "extension header) over IPv4: tunnel \"gtpu\"; Chrome")
+def _():
+    return tunnel_case(wrap_gtpu, "gtpu", CHROME_HELLO, CHROME_FP)
+
+
+@case("tun-vxlan-in-gre", "VXLAN inside gretap (GRE key 99, inner Ethernet) over IPv4, two "
+      "encapsulations: tunnel \"gre,vxlan\"; Firefox")
+def _():
+    return tunnel_case(wrap_vxlan_in_gre, "gre,vxlan", FIREFOX_HELLO, FIREFOX_FP)
+
 
 README_HEAD = """\
 <!-- Generated by ../gen_synthetic.py; edit the script, not this file. -->

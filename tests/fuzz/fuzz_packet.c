@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * libFuzzer harness for the packet parser: the first byte picks a link
- * type, the rest is the frame. Every field of the result must lie inside
- * the input.
+ * type, the rest is the frame (tunnels included: make_seeds.py writes one
+ * seed per encapsulation). Every field of the result must lie inside the
+ * input.
  */
 #include <assert.h>
 #include <stddef.h>
@@ -31,6 +32,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	assert(pi.payload >= l3 && pi.payload + pi.payload_len <= l3 + l3len);
 	assert(pi.tcp_opts + pi.tcp_opt_len <= pi.payload);
 	assert(pi.payload_len <= pi.payload_wire);
+	for (int i = 0; i < J4S_TUNNEL_MAX; i++)
+		assert(pi.tunnel[i] < PKT_TUN_MAX && (i == 0 || pi.tunnel[i - 1] || !pi.tunnel[i]));
 	packet_tcp_meta(pi.tcp_opts, pi.tcp_opt_len, &tm);
 	return 0;
 }

@@ -3,13 +3,17 @@
 """Seed corpora for the fuzzers, cut from the test captures with tshark.
 
 fuzz_packet: Ethernet frames carrying TCP, prefixed with the harness's
-link-type selector byte (1 = EN10MB). fuzz_hello: first client payloads
+link-type selector byte (1 = EN10MB), plus one frame per tunnel the parser
+opens (built here around a SYN and a hello segment: IPIP, SIT, IP6IP6,
+IPIP6, GRE, gretap, ERSPAN I/II/III, VXLAN, Geneve, GTP-U, CAPWAP 802.3 and
+802.11, and a nesting), so the fuzzer starts inside every decapsulator. fuzz_hello: first client payloads
 that start with a TLS handshake record. fuzz_reasm: each hello cut into a
 few segments in the harness's step format.
 Usage: make_seeds.py OUTDIR CAPTURE...
 """
 import json
 import os
+import struct
 import subprocess
 import sys
 
@@ -43,6 +47,64 @@ def reasm_script(hello):
     return b"".join(steps)
 
 
+def ipv4(proto, body, src=b"\xc6\x12\x00\x01", dst=b"\xc6\x12\x00\x02"):
+    return struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(body), 1, 0x4000, 64, proto, 0,
+                       src, dst) + body
+
+
+def ipv6(nh, body):
+    return struct.pack("!IHBB16s16s", 0x60000000, len(body), nh, 64,
+                       b"\xfd" + b"\0" * 14 + b"\x01", b"\xfd" + b"\0" * 14 + b"\x02") + body
+
+
+def tcp(flags, payload=b""):
+    opts = bytes.fromhex("020405b40402080a0000000100000000")+ bytes.fromhex("01030307")
+    return struct.pack("!HHIIBBHHH", 40000, 443, 1000, 0, (20 + len(opts)) // 4 << 4, flags,
+                       64240, 0, 0) + opts + payload
+
+
+def udp(sport, dport, body):
+    return struct.pack("!HHHH", sport, dport, 8 + len(body), 0) + body
+
+
+def eth(etype, body):
+    return b"\x02" * 12 + struct.pack("!H", etype) + body
+
+
+def tunnel_frames():
+    """Every encapsulation the parser opens, around a SYN and a hello segment."""
+    hello = bytes.fromhex("160301002f0100002b0303") + b"\x11" * 32 + bytes.fromhex("000002130101000000")
+    for inner4 in (ipv4(6, tcp(0x02)), ipv4(6, tcp(0x18, hello))):
+        inner6 = ipv6(6, inner4[20:])
+        yield "ipip", ipv4(4, inner4)
+        yield "sit", ipv4(41, inner6)
+        yield "ip6ip6", ipv6(41, inner6)
+        yield "ipip6", ipv6(4, inner4)
+        yield "gre", ipv4(47, bytes.fromhex("b0000800") + b"\0" * 12 + inner4)
+        yield "gretap", ipv4(47, bytes.fromhex("20006558") + b"\0" * 4 +
+                             eth(0x8100, bytes.fromhex("00640800") + inner4))
+        yield "erspan1", ipv4(47, bytes.fromhex("000088be") + eth(0x0800, inner4))
+        yield "erspan2", ipv4(47, bytes.fromhex("100088be00000001") +
+                              bytes.fromhex("1064000700000001") + eth(0x0800, inner4))
+        yield "erspan3", ipv6(47, bytes.fromhex("100022eb00000001") +
+                              bytes.fromhex("206400070102030400000001") + b"\0" * 8 +
+                              eth(0x86dd, inner6))
+        yield "vxlan", ipv4(17, udp(51000, 4789, bytes.fromhex("0800000000001000") +
+                                    eth(0x0800, inner4)))
+        yield "geneve", ipv6(17, udp(51000, 6081, bytes.fromhex("0100655800001000") +
+                                     bytes.fromhex("01020300") + eth(0x86dd, inner6)))
+        gtp = bytes.fromhex("34ff") + struct.pack("!H", 8 + len(inner4)) + \
+            bytes.fromhex("000000010000008501100900")
+        yield "gtpu", ipv4(17, udp(2152, 2152, gtp + inner4))
+        yield "capwap-eth", ipv4(17, udp(41264, 5247, bytes.fromhex("0010020000000000") +
+                                         eth(0x0800, inner4)))
+        wlan = bytes.fromhex("01882c00") + b"\x01" * 18 + bytes.fromhex("76300000aaaa030000000800")
+        yield "capwap-wlan", ipv4(17, udp(5247, 41264, bytes.fromhex(
+            "0020032000000000" "04bf230000000000") + wlan + inner4))
+        yield "nested", ipv4(47, bytes.fromhex("000088be") + eth(0x0800, ipv4(
+            17, udp(51000, 4789, bytes.fromhex("0800000000001000") + eth(0x0800, inner4)))))
+
+
 def main():
     outdir, caps = sys.argv[1], sys.argv[2:]
     dirs = {k: os.path.join(outdir, k) for k in ("fuzz_packet", "fuzz_hello", "fuzz_reasm")}
@@ -67,6 +129,9 @@ def main():
                         f.write(pl)
                     with open(os.path.join(dirs["fuzz_reasm"], base), "wb") as f:
                         f.write(reasm_script(pl))
+    for i, (name, l3) in enumerate(tunnel_frames()):
+        with open(os.path.join(dirs["fuzz_packet"], f"tunnel-{name}-{i}"), "wb") as f:
+            f.write(b"\x01" + eth(0x0800 if l3[0] >> 4 == 4 else 0x86dd, l3))
     print(f"seeds from {len(caps)} captures: " +
           ", ".join(f"{k} {len(os.listdir(d))}" for k, d in dirs.items()))
 

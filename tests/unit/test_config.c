@@ -269,6 +269,15 @@ static void test_config_load_partial(void **state)
 	assert_int_equal(load(f, "core:\n  capture_mode: PCAP\n  log_level: Warning\n"), 0);
 	assert_int_equal(f->c.capture_mode, CAPTURE_PCAP);
 	assert_int_equal(f->c.log_level, LOG_WARN);
+	/* metrics: off by default, a path and a period when set. */
+	assert_int_equal(load(f, "core:\n  listen_ports: 443\n"), 0);
+	assert_string_equal(f->c.metrics_textfile, "");
+	assert_int_equal(f->c.metrics_period_sec, DEF_METRICS_PERIOD_SEC);
+	assert_int_equal(load(f,
+			      "metrics:\n  textfile: /var/lib/ne/j4s.prom\n  period_sec: 3600\n"),
+			 0);
+	assert_string_equal(f->c.metrics_textfile, "/var/lib/ne/j4s.prom");
+	assert_int_equal(f->c.metrics_period_sec, 3600);
 }
 
 static void test_config_load_bad(void **state)
@@ -307,6 +316,19 @@ static void test_config_load_bad(void **state)
 		  "core.exclude_source_ips", ":4:" },
 		{ "address in exclude_source_ips", "core:\n  exclude_source_ips: [10.0.0.300]\n",
 		  "core.exclude_source_ips", ":2:" },
+		{ "host bits in exclude_source_ips",
+		  "core:\n  exclude_source_ips:\n    - 198.18.0.0/15\n    - 198.18.0.1/31\n",
+		  "core.exclude_source_ips", ":4:" },
+		{ "IPv6 host bits in exclude_source_ips",
+		  "core:\n  exclude_source_ips: [\"fd00:0:0:1::/48\"]\n", "core.exclude_source_ips",
+		  ":2:" },
+		{ "interface name over 15 bytes", "core:\n  interface: veth-0123456789a\n",
+		  "core.interface", ":2:" },
+		{ "socket_path over 107 bytes",
+		  "outputs:\n  - type: unix_socket\n    params:\n      socket_path: /run/"
+		  "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+		  "xxxxxxxxxxxxxxxxxxxxxxxxxxx.sock\n",
+		  "outputs[0].params.socket_path", ":4:" },
 		{ "local_ips with a prefix", "core:\n  local_ips:\n    - 192.0.2.0/24\n",
 		  "core.local_ips", ":3:" },
 		{ "unvalidated_rate negative", "core:\n  unvalidated_rate: -1\n",
@@ -314,6 +336,11 @@ static void test_config_load_bad(void **state)
 		{ "unvalidated_burst 0", "core:\n  flow_timeout_sec: 5\n  unvalidated_burst: 0\n",
 		  "core.unvalidated_burst", ":3:" },
 		{ "bad capture_mode", "core:\n  capture_mode: ebpf\n", "core.capture_mode", ":2:" },
+		{ "bpf_filter libpcap refuses",
+		  "core:\n  listen_ports: [443]\n  bpf_filter: tcp prot 1\n", "core.bpf_filter",
+		  ":3:" },
+		{ "bpf_filter with an unknown keyword", "core:\n  bpf_filter: \"hst 198.18.0.1\"\n",
+		  "core.bpf_filter", ":2:" },
 		{ "bad log_level", "core:\n  log_level: verbose\n", "core.log_level", ":2:" },
 		{ "bad boolean", "fingerprints:\n  raw: maybe\n", "fingerprints.raw", ":2:" },
 		{ "unknown fingerprints key", "fingerprints:\n  ja5: true\n", "fingerprints.ja5",
@@ -342,6 +369,23 @@ static void test_config_load_bad(void **state)
 		{ "YAML syntax", "core:\n  interface: eth0\n   bad: x\n", "YAML syntax", ":3:" },
 		{ "YAML tab", "core:\n  interface: eth0\n\tx: 1\n", "YAML syntax", ":3:" },
 		{ "YAML unclosed list", "core:\n  listen_ports: [443\n", "YAML syntax", ":3:" },
+		/* line:column of the problem, and where the construct began */
+		{ "YAML column", "core:\n  interface: eth0\n   bad: x\n", "YAML syntax", ":3:7:" },
+		{ "YAML context", "core:\n  listen_ports: [443\n",
+		  "while parsing a flow sequence at line 2, column 17", ":3:1:" },
+		/* a typo gets the nearest key of its section */
+		{ "did you mean", "core:\n  flow_timout_sec: 5\n",
+		  "core.flow_timout_sec: unknown key; did you mean \"flow_timeout_sec\"?", ":2:" },
+		{ "did you mean, outputs", "outputs:\n  - type: stdout\n    enabeld: true\n",
+		  "did you mean \"enabled\"?", ":3:" },
+		{ "did you mean, top level", "fingerprint:\n  raw: true\n",
+		  "did you mean \"fingerprints\"?", ":1:" },
+		{ "core key at the top", "listen_ports: [443]\n",
+		  "core.listen_ports belongs under \"core:\"", ":1:" },
+		{ "metrics.period_sec 0", "metrics:\n  period_sec: 0\n", "metrics.period_sec",
+		  ":2:" },
+		{ "metrics.textfile relative", "metrics:\n  textfile: j4s.prom\n",
+		  "metrics.textfile", ":2:" },
 	};
 	struct fx *f = *state;
 
@@ -367,6 +411,10 @@ static void test_config_load_bad(void **state)
 	assert_non_null(strstr(f->err, "params.path"));
 	load(f, "outputs:\n  - enabled: true\n");
 	assert_non_null(strstr(f->err, "\"type\""));
+	/* No guess when nothing is near: "file" is 4 edits from "path". */
+	load(f, "outputs:\n  - type: file\n    params:\n      file: /tmp/x\n");
+	assert_null(strstr(f->err, "did you mean"));
+	assert_non_null(strstr(f->err, "unknown key"));
 }
 
 static void test_config_load_limits(void **state)
@@ -498,6 +546,7 @@ static void test_config_apply_env_bad(void **state)
 		{ "JA4SENTINEL_PACKET_BUFFER_SIZE", "0" },
 		{ "JA4SENTINEL_PACKET_BUFFER_SIZE", "1000001" },
 		{ "JA4SENTINEL_CAPTURE_MODE", "ebpf" },
+		{ "JA4SENTINEL_BPF_FILTER", "tcp port" },
 		{ "JA4SENTINEL_SENSOR_ID", NULL }, /* 200 characters, set below */
 		{ "JA4SENTINEL_INTERFACE", NULL },
 	};

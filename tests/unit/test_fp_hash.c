@@ -59,14 +59,20 @@ static void hex(const uint8_t *d, size_t n, char *out)
 /* OpenSSL's MD5, independent of fp_hash (NULL if this host refuses MD5). */
 static bool openssl_md5(const void *p, size_t n, uint8_t d[16])
 {
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
 	EVP_MD *md = EVP_MD_fetch(NULL, "MD5", "-fips");
+#else
+	const EVP_MD *md = EVP_md5(); /* 1.1.1: no fetching */
+#endif
 	unsigned int len = 0;
 	bool ok;
 
 	if (!md)
 		return false;
 	ok = EVP_Digest(p, n, d, &len, md, NULL) && len == 16;
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
 	EVP_MD_free(md);
+#endif
 	return ok;
 }
 
