@@ -398,8 +398,11 @@ def segments(data, mss, extra_split=None):
 
 
 class Generator:
-    def __init__(self, hellos, seed, split_pct=15, v6_pct=10, bulk_segments=20):
+    def __init__(self, hellos, seed, split_pct=15, v6_pct=10, bulk_segments=20,
+                 handshake_only=False, partial=False):
         self.hellos = hellos
+        self.handshake_only = handshake_only
+        self.partial = partial
         self.rng = random.Random(seed)
         self.split_pct = split_pct
         self.v6_pct = v6_pct
@@ -469,12 +472,21 @@ class Generator:
         c2s(SYN, opts=syn_opts(synmss, c.tsval, 0, 7), win=64240)
         s2c(SYN | ACK, opts=syn_opts(synmss, s.tsval, c.tsval, 7), win=65160)
         c2s(ACK)
+        if self.partial:
+            # the first half of the hello and nothing more: a flow mid-hello
+            # until it times out (a memory bench; bench/flows_rss.sh uses gen_live.py)
+            c2s(PSH | ACK, hello[:len(hello) // 2])
+            return pk
         # ClientHello, sometimes split in two segments
         split = None
         if rng.randrange(100) < self.split_pct:
             split = rng.randint(1, len(hello) - 1)
         for seg in segments(hello, mss, split):
             c2s(PSH | ACK, seg)
+        if self.handshake_only:
+            # only what a hello costs: no server flight, no data, one FIN
+            c2s(FIN | ACK)
+            return pk
         s2c(ACK)
         # server flight
         segs = segments(self.srv_hello[hid], mss)
@@ -523,6 +535,12 @@ def main(argv=None):
     ap.add_argument("--ipv6-pct", type=int, default=10, help="percent of IPv6 flows")
     ap.add_argument("--bulk-segments", type=int, default=20,
                     help="full-size server data segments per flow after the handshake (default 20)")
+    ap.add_argument("--handshake-only", action="store_true",
+                    help="flows of SYN, SYN-ACK, ACK, the hello and a FIN only "
+                         "(the per-hello cost bench, bench/perhello.sh)")
+    ap.add_argument("--partial-hello", action="store_true",
+                    help="flows of SYN, SYN-ACK, ACK and the first half of the hello only: "
+                         "every flow stays mid-hello (memory benches)")
     args = ap.parse_args(argv)
     if args.flows < 1 or args.window < 1:
         ap.error("--flows and --window must be positive")
@@ -536,7 +554,8 @@ def main(argv=None):
         return 1
 
     gen = Generator(hellos, args.seed, split_pct=args.split_pct, v6_pct=args.ipv6_pct,
-                    bulk_segments=args.bulk_segments)
+                    bulk_segments=args.bulk_segments, handshake_only=args.handshake_only,
+                    partial=args.partial_hello)
     rng = random.Random(args.seed ^ 0x71AE)
 
     out_dir = os.path.dirname(os.path.abspath(args.output))

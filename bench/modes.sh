@@ -142,7 +142,9 @@ echo "- traffic: iperf3 --bidir to 198.18.0.1:443 for ${SECONDS_RUN}s, plus TLS 
 CAP=build/bench/capture-$FLOWS.pcap
 [ -s "$CAP" ] || python3 bench/gen_capture.py --flows "$FLOWS" -o "$CAP" >&2
 : >"$TMP/records.jsonl"
-sed -i 's/interface: bm0/interface: bm0/' "$TMP/config.yml"
+# The capture's server is no address of this host: list it, or the
+# automatic local_ips (the host's own) would fingerprint nothing.
+sed -i 's/^  listen_ports: \[443\]$/&\n  local_ips: ["198.19.255.1", "fd00::c613:ff01"]/' "$TMP/config.yml"
 ip netns exec "$S" "$BIN" --config "$TMP/config.yml" --mode tc 2>"$TMP/replay.err" &
 pid=$!
 for _ in $(seq 50); do grep -q 'capture started' "$TMP/replay.err" && break; sleep 0.1; done

@@ -4,7 +4,7 @@
 # bench/run.sh - time ja4sentinel against tshark (computing JA3) on the same
 # synthetic capture and print a markdown table for docs/performance.md.
 #
-# Usage: bench/run.sh [--flows N] [--runs R] [--bulk B]
+# Usage: bench/run.sh [--flows N] [--runs R] [--bulk B] [--handshake-only]
 #
 # Environment overrides:
 #   JA4SENTINEL  binary to measure        (default: build/ja4sentinel)
@@ -18,11 +18,12 @@ set -eu
 
 usage() {
 	cat <<'EOF'
-Usage: bench/run.sh [--flows N] [--runs R] [--bulk B]
+Usage: bench/run.sh [--flows N] [--runs R] [--bulk B] [--handshake-only]
 
   --flows N   TCP flows (= ClientHellos) in the generated capture (default 20000)
   --runs R    timed runs of each tool, alternating (default 5)
-  --bulk B    full-size server data segments per flow (default 20; 0 = handshakes only)
+  --bulk B    full-size server data segments per flow (default 20; 0 = no bulk data)
+  --handshake-only  flows of SYN, SYN-ACK, ACK, the hello, FIN (gen_capture.py --handshake-only)
 
 The capture is generated once into build/bench/capture-N.pcap by
 bench/gen_capture.py and reused by later runs.
@@ -57,6 +58,10 @@ while [ $# -gt 0 ]; do
 		[ $# -ge 2 ] || { usage >&2; exit 2; }
 		BULK=$2
 		shift 2
+		;;
+	--handshake-only)
+		HSONLY=1
+		shift
 		;;
 	--runs=*)
 		RUNS=${1#*=}
@@ -94,6 +99,11 @@ TSHARK=${TSHARK:-tshark}
 TIME=/usr/bin/time
 OUT=build/bench
 if [ "$BULK" = 20 ]; then TAG=$FLOWS; else TAG=$FLOWS-bulk$BULK; fi
+GEN_HS=()
+if [ "${HSONLY:-0}" = 1 ]; then
+	TAG=$FLOWS-hs
+	GEN_HS=(--handshake-only)
+fi
 CAP=$OUT/capture-$TAG.pcap
 WORK=$OUT/run-$TAG
 TSHARK_FILTER='tls.handshake.type == 1'
@@ -126,7 +136,7 @@ fi
 mkdir -p "$OUT"
 if [ ! -s "$CAP" ] || [ ! -s "$CAP.count" ]; then
 	echo "bench/run.sh: generating $CAP ($FLOWS flows)..." >&2
-	python3 bench/gen_capture.py --flows "$FLOWS" --bulk-segments "$BULK" -o "$CAP"
+	python3 bench/gen_capture.py --flows "$FLOWS" --bulk-segments "$BULK" "${GEN_HS[@]}" -o "$CAP"
 fi
 EXPECTED=$(tr -dc '0-9' <"$CAP.count")
 [ -n "$EXPECTED" ] || die "$CAP.count holds no number; delete $CAP and rerun"
@@ -289,7 +299,7 @@ REPORT=$WORK/report.md
 	echo "- capture: \`bench/gen_capture.py --flows $FLOWS --seed $CAP_SEED\`: $FLOWS TCP flows" \
 		"(~10% IPv6, ~15% of hellos split in two segments), $CAP_PACKETS packets, $CAP_MIB MiB," \
 		"$EXPECTED ClientHellos ($CAP_DISTINCT distinct, from the FoxIO test captures)"
-	echo "- method: \`bench/run.sh --flows $FLOWS --runs $RUNS\`; median of $RUNS alternating runs," \
+	echo "- method: \`bench/run.sh --flows $FLOWS --runs $RUNS${HSONLY:+ --handshake-only}\`; median of $RUNS alternating runs," \
 		"page cache warm, output to /dev/null, $PIN_DESC; peak RSS is the largest over the runs"
 	echo "- machine: $NPROC CPUs ($CPU_MODEL), $KERNEL, $TS_VERSION_FULL"
 } >"$REPORT"

@@ -53,14 +53,14 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 4096);
+	__uint(max_entries, J4S_MAX_LOCAL_IPS);
 	__type(key, struct j4s_addr_key);
 	__type(value, __u8);
 } j4s_local SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-	__uint(max_entries, 16384);
+	__uint(max_entries, J4S_MAX_EXCLUDE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct j4s_lpm_key);
 	__type(value, __u8);

@@ -107,6 +107,12 @@
  * (core.max_hello_segments): see include/defaults.h. */
 #define J4S_DEF_MAX_HELLO_SEGMENTS 100
 
+/* Entries of the address maps: j4s_local (core.local_ips, or the host's own
+ * addresses when it is empty) and j4s_excl (core.exclude_source_ips). The
+ * configuration refuses more, since the kernel could not hold them. */
+#define J4S_MAX_LOCAL_IPS 4096
+#define J4S_MAX_EXCLUDE   16384
+
 /* Bytes of an event's packet data: the largest hello we reassemble plus
  * IP/TCP headers. Events are written with their real length. */
 #define J4S_SNAP_MAX 18688

@@ -138,6 +138,20 @@ void capture_stats_json(struct capture *c, struct json_object *o);
  * lost in the kernel before userspace saw them, since the start. */
 uint64_t capture_lost(struct capture *c);
 
+/* The capabilities (privs.h bits) that capture_close() will still need to
+ * detach, as attached now: main keeps these and drops the rest. pcap and
+ * TCX links need none; clsact filters CAP_NET_ADMIN. */
+uint64_t capture_detach_caps(struct capture *c);
+/*
+ * The host's addresses changed (core.local_ips: []): the eBPF modes
+ * replace the contents of j4s_local, adding before removing so that no
+ * hello to an address kept is lost meanwhile. pcap mode has nothing to do:
+ * its kernel filter leaves addresses to the pipeline when they are
+ * automatic. 0 or -errno.
+ */
+struct cidr;
+int capture_set_local_ips(struct capture *c, const struct cidr *list, uint32_t n);
+
 enum capture_mode capture_get_mode(const struct capture *c);
 const char *capture_link_name(const struct capture *c);
 /* The interfaces a live capture is attached to ("eth0,ens5": what

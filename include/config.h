@@ -34,17 +34,23 @@ struct config_output {
 	uint32_t async_buffer;
 	char path[CONFIG_PATH_MAX]; /* params.path or params.socket_path */
 	int line;                   /* where it was defined, 0 for defaults */
+	int path_line;              /* where params.*path was set */
 };
 
 struct config {
 	char file[CONFIG_PATH_MAX]; /* the file read, "" when defaults only */
 	char interface[64];
+	int interface_line; /* where core.interface was set, 0 = default or env */
 	uint16_t ports[MAX_LISTEN_PORTS];
 	uint32_t n_ports;
-	bool ports_set;   /* listen_ports came from the file or the env */
-	char *bpf_filter; /* NULL or "" = generated */
+	bool ports_set;      /* listen_ports came from the file or the env */
+	char *bpf_filter;    /* NULL or "" = generated */
+	int bpf_filter_line; /* where core.bpf_filter was set, 0 = env */
 	struct cidr *local_ips;
 	uint32_t n_local_ips;
+	/* local_ips: [] in a live capture: local_ips holds the host's own
+	 * addresses (user/localips.c), which change at run time. */
+	bool local_auto;
 	struct cidr *exclude;
 	uint32_t n_exclude;
 	uint32_t flow_timeout_sec;
@@ -58,8 +64,9 @@ struct config {
 	bool xdp_generic;               /* allow generic (skb) XDP */
 	bool quic;                      /* core.quic: QUIC Initials on the listen ports */
 	char sensor_id[128];
-	bool fp_raw;  /* fingerprints.raw */
-	bool fp_ja4t; /* fingerprints.ja4t */
+	char pin_dir[PIN_DIR_MAX + 1]; /* core.pin_dir; "" = pinning off (not locked) */
+	bool fp_raw;                   /* fingerprints.raw */
+	bool fp_ja4t;                  /* fingerprints.ja4t */
 	struct config_output outputs[CONFIG_MAX_OUTPUTS];
 	uint32_t n_outputs;
 	bool outputs_set;                       /* outputs came from the file */
@@ -75,6 +82,22 @@ void config_free(struct config *c);
  * when must_exist. On error returns -1 with a message in err.
  */
 int config_load(struct config *c, const char *path, bool must_exist, char *err, size_t errlen);
+
+/*
+ * What the file alone cannot say, checked against this host: the pcap
+ * filter compiles, the interface exists, file outputs can be created. The
+ * same checks run for --check-config and before every start. On error the
+ * message is in err and the return says its kind: CONFIG_CHECK_BAD, the
+ * configuration can never work (a filter that does not compile);
+ * CONFIG_CHECK_HOST, the host does not offer what it needs now (a file
+ * output's directory missing or read-only), which a restart may find
+ * fixed. Conditions that can change while the daemon runs (an interface
+ * not there yet) are logged as warnings only. live: the interface matters
+ * (not for --read).
+ */
+#define CONFIG_CHECK_BAD  (-1)
+#define CONFIG_CHECK_HOST (-2)
+int config_check_host(const struct config *c, bool live, char *err, size_t errlen);
 
 /* Apply JA4SENTINEL_* variables from envp-style getenv. */
 int config_apply_env(struct config *c, char *err, size_t errlen);

@@ -21,6 +21,12 @@
 /* Default configuration file; absent file = built-in defaults. */
 #define DEF_CONFIG_PATH "/etc/ja4sentinel/config.yml"
 
+/* Where the eBPF modes pin programs and maps, and the single-instance lock
+ * (core.pin_dir): a directory of its own on a bpffs, made 0700. Its length
+ * leaves room for the longest pin name ("/j4s_tc_egress") in 256 bytes. */
+#define DEF_PIN_DIR "/sys/fs/bpf/ja4sentinel"
+#define PIN_DIR_MAX 200
+
 /* Flows tracked at once (core.max_tracked_flows); the Go daemon's value. */
 #define DEF_MAX_TRACKED_FLOWS 100000
 #define MIN_MAX_TRACKED_FLOWS 16
@@ -38,6 +44,15 @@
 #define DEF_PACKET_BUFFER_SIZE 1000
 #define MIN_PACKET_BUFFER_SIZE 1
 #define MAX_PACKET_BUFFER_SIZE 1000000
+
+/* BPF ring bytes per packet_buffer_size unit: 16 MiB at the default, as
+ * pcap's buffer. bench/live_rate.sh measured what the ring holds when
+ * userspace is not scheduled: 4 KiB a unit (4 MiB, ~6,000 hellos of the
+ * bench's mix, ~2,000 of today's 1.8 KB post-quantum hellos) lost events
+ * in 3 of 5 sustained top-speed replays at 38,000-76,000 hellos/s on a
+ * shared 2-CPU host; 16 KiB a unit lost none in 7 (docs/performance.md,
+ * "Live rate"). Rounded up to a power of two, 1 MiB..1 GiB. */
+#define BPF_RING_BYTES_PER_UNIT 16384
 
 /* Records queued per output (outputs[].async_buffer) before the oldest is
  * dropped; the Go daemon's default. */

@@ -10,7 +10,7 @@
  * flow_table_finish(). Finished flows stay, cheaply, until the timeout so a
  * second hello (after HelloRetryRequest) or the rest of the connection never
  * starts a new one. The table is bounded (evicting finished flows first, then
- * the oldest) and expires flows by packet time. In live pcap mode a flow
+ * the oldest) and expires flows by ageing time (packet.mono_ns). In live pcap mode a flow
  * whose first hello segment does not acknowledge the server's SYN-ACK goes
  * on only while a token bucket allows (design.md §13). Every drop is
  * counted.
@@ -54,9 +54,9 @@ struct flow {
 	struct flow_key key;
 	struct flow *hnext;       /* hash chain */
 	struct flow *prev, *next; /* age list of its state */
-	uint64_t created_ns;      /* packet time of creation, or of completion when done */
+	uint64_t created_ns;      /* ageing time of creation, or of completion when done */
 	uint64_t syn_ns;          /* 0 when the SYN was missed */
-	uint64_t first_byte_ns;   /* packet time of the hello's first byte; 0 until seen */
+	uint64_t first_byte_ns;   /* ageing time of the hello's first byte; 0 until seen */
 	uint32_t isn;             /* client ISN (SYN seen) */
 	uint32_t fin_off;         /* stream offset of the client's FIN */
 	uint32_t server_isn;      /* ISN of the server's SYN-ACK, when has_synack */

@@ -37,4 +37,8 @@ int loop_run_file(struct capture *cap, struct pipeline *p, struct output *const 
 int loop_run_live(struct capture *cap, struct pipeline *p, struct output *const *outs,
 		  uint32_t n_outs, char *err, size_t errlen);
 
+/* One more fd for the next loop_run_live(): when it is readable, ready(ctx)
+ * runs (the host's addresses changing, user/localips.c). fd < 0: none. */
+void loop_watch_fd(int fd, void (*ready)(void *ctx), void *ctx);
+
 #endif

@@ -31,11 +31,16 @@ struct output_stats {
 	uint64_t dropped;  /* records lost: queue full or undeliverable */
 	uint64_t failures; /* failed delivery attempts */
 	uint64_t reconnects;
+	uint64_t torn; /* lines a failed write cut short, left behind at a reopen */
 };
 
 /* Backoff bounds of a failing destination. */
 #define OUTPUT_BACKOFF_MIN_MS 100
 #define OUTPUT_BACKOFF_MAX_MS 2000
+/* Bytes a queue slot keeps allocated once its record is gone: a usual
+ * record (1-2 KiB, a few KiB with raw fingerprints) reuses it; a bigger one
+ * (up to RECORD_MAX_BYTES) has its buffer freed when it leaves. */
+#define OUTPUT_SLOT_KEEP_BYTES 8192
 /* At most one failure line per output per this many seconds. */
 #define OUTPUT_LOG_INTERVAL_SEC 60
 

@@ -19,9 +19,33 @@ struct packet {
 	const uint8_t *data; /* from the L3 header on */
 	uint32_t caplen;     /* bytes at data */
 	uint32_t origlen;    /* L3 length on the wire, >= caplen (stats: captured_short) */
-	uint64_t ts_ns;      /* realtime, Unix ns */
-	uint32_t ifindex;    /* 0 when unknown (files); read by nobody yet */
+	uint64_t ts_ns;      /* realtime, Unix ns: record timestamps only */
+	/* The clock flows age on (design.md §10): CLOCK_MONOTONIC in live modes,
+	 * so a wall-clock step neither stalls expiry nor expires every hello in
+	 * flight; the packet time itself when reading a file. */
+	uint64_t mono_ns;
+	uint32_t ifindex; /* 0 when unknown (files); read by nobody yet */
 };
+
+/*
+ * The ageing time of a packet the kernel stamped with the wall clock at
+ * ts_real, read when the clocks said real_now and mono_now: mono_now minus
+ * how long ago the packet came (packet spacing kept, so syn_to_clienthello_ms
+ * stays exact), never later than mono_now. A wall-clock step before the
+ * capture moves ts_real and real_now alike and cancels out; one between
+ * capture and read (packets of one read only) is bounded to
+ * PACKET_MONO_MAX_AGO, a third of the default flow timeout.
+ */
+#define PACKET_MONO_MAX_AGO (10ULL * 1000000000ULL)
+static inline uint64_t packet_mono_ns(uint64_t ts_real, uint64_t real_now, uint64_t mono_now)
+{
+	uint64_t ago = real_now > ts_real ? real_now - ts_real : 0;
+
+	if (ago > PACKET_MONO_MAX_AGO)
+		ago = PACKET_MONO_MAX_AGO;
+
+	return ago < mono_now ? mono_now - ago : 0;
+}
 
 enum packet_verdict {
 	PKT_OK = 0,

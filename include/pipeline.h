@@ -3,8 +3,10 @@
  * pipeline: packet -> flow -> hello -> fingerprints -> record -> outputs,
  * the one path every capture mode feeds (design.md §2). It owns the flow
  * table and the scratch buffers; it is driven by packet time (and, live,
- * by the loop's tick with the realtime clock for expiry when no packet
- * comes), so a replayed capture gives the records live capture gave.
+ * by the loop's tick for expiry when no packet comes), so a replayed
+ * capture gives the records live capture gave. Flows age on packet.mono_ns
+ * (CLOCK_MONOTONIC live, packet time offline); the wall clock only dates
+ * records.
  */
 #ifndef J4S_PIPELINE_H
 #define J4S_PIPELINE_H
@@ -44,9 +46,15 @@ struct pipeline *pipeline_new(const struct config *cfg, bool all_ports, bool lim
 			      struct output **outs, uint32_t n_outs);
 void pipeline_free(struct pipeline *p);
 
+/* Replace the local_ips the pipeline filters on (core.local_ips: [] as
+ * the host's addresses change). list stays the caller's, valid until the
+ * next call or pipeline_free. */
+void pipeline_set_local(struct pipeline *p, const struct cidr *list, uint32_t n);
+
 /* One L3 packet. */
 void pipeline_packet(struct pipeline *p, const struct packet *pkt);
-/* Expire flows at packet time now (call about once a second of packet time). */
+/* Expire flows at ageing time now (packet.mono_ns's clock: CLOCK_MONOTONIC
+ * live); called about once a second of that clock. */
 void pipeline_tick(struct pipeline *p, uint64_t now);
 
 const struct pipeline_stats *pipeline_get_stats(const struct pipeline *p);

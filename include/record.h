@@ -27,6 +27,11 @@ struct record_input {
 	const char *sensor_id;
 	const char *ja4t; /* JA4T of the SYN, NULL when off or the SYN was missed */
 	bool raw;         /* emit ja4_r, ja4_o, ja4_ro */
+	/* Wall clock minus the flow's ageing clock (packet.ts_ns - mono_ns of
+	 * the packet that completed the hello; 0 offline, wrapping arithmetic):
+	 * the flow's times are ageing-clock times, the record's timestamp is
+	 * realtime. */
+	uint64_t real_minus_mono;
 	/* 0 for TCP; else the QUIC version the hello came in: no tcp_meta_*,
 	 * a quic_version field (docs/record.md) */
 	uint32_t quic_version;

@@ -36,6 +36,9 @@ void stats_setup(const struct stats_live *l);
 /* At each loop tick (now: monotonic ns): STATUS= and the text file when due. */
 void stats_tick(const struct pipeline *p, const struct capture *cap, struct output *const *outs,
 		uint32_t n_outs, uint64_t now);
+/* When stats_tick has work next (CLOCK_MONOTONIC ns): the loop's timer is
+ * armed for it. */
+uint64_t stats_next_deadline(void);
 /* At stop: the text file is removed (a stopped daemon exports nothing). */
 void stats_stop(void);
 /* Every counter in the Prometheus text format (0.0.4) on f: # HELP and

@@ -12,6 +12,7 @@
 #include <json-c/json.h>
 #include <pcap/pcap.h>
 #include "capture_priv.h"
+#include "clock.h"
 #include "config.h"
 #include "defaults.h"
 #include "ifaddr.h"
@@ -35,6 +36,7 @@
 struct pcap_cap {
 	pcap_t *pcap;
 	int linktype;
+	char *filebuf; /* stdio buffer of a file read (open_offline) */
 };
 
 static pcap_t *pc(const struct capture *c)
@@ -57,6 +59,7 @@ static void fill_packet(struct capture *c, const struct pcap_pkthdr *h, const u_
 	pkt->origlen = h->len - (h->caplen - pkt->caplen);
 	/* Nanosecond precision was asked for: tv_usec holds nanoseconds. */
 	pkt->ts_ns = (uint64_t)h->ts.tv_sec * 1000000000ULL + (uint64_t)h->ts.tv_usec;
+	pkt->mono_ns = pkt->ts_ns; /* a file: packet time drives ageing */
 	pkt->ifindex = 0;
 }
 
@@ -64,6 +67,10 @@ struct dispatch_ctx {
 	struct capture *c;
 	capture_cb cb;
 	void *ctx;
+	/* Live: the kernel stamps packets with the wall clock; flows age on
+	 * CLOCK_MONOTONIC. Each chunk samples both clocks once
+	 * (packet_mono_ns()). */
+	uint64_t real_now, mono_now;
 };
 
 static void on_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
@@ -73,6 +80,7 @@ static void on_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *da
 	struct packet pkt;
 
 	fill_packet(d->c, h, data, &pkt, &v);
+	pkt.mono_ns = packet_mono_ns(pkt.ts_ns, d->real_now, d->mono_now);
 	if (v == PKT_OK)
 		d->cb(d->ctx, &pkt);
 }
@@ -92,7 +100,11 @@ static int pcap_cap_dispatch(struct capture *c, struct capture_budget *b, captur
 	uint32_t want;
 
 	while ((want = capture_budget_chunk(b))) {
-		int n = pcap_dispatch(pc(c), (int)want, on_frame, (u_char *)&d);
+		int n;
+
+		d.real_now = clock_ns(CLOCK_REALTIME);
+		d.mono_now = clock_ns(CLOCK_MONOTONIC);
+		n = pcap_dispatch(pc(c), (int)want, on_frame, (u_char *)&d);
 
 		if (n < 0 && n != PCAP_ERROR_BREAK) {
 			snprintf(err, errlen, "capture: %s", pcap_geterr(pc(c)));
@@ -145,6 +157,7 @@ static void pcap_cap_close(struct capture *c)
 	capture_filter_free(c);
 	if (p->pcap)
 		pcap_close(p->pcap);
+	free(p->filebuf); /* after pcap_close's fclose */
 	free(p);
 }
 
@@ -202,6 +215,39 @@ static int check_link(struct capture *c, const char *what, char *err, size_t err
 	return -1;
 }
 
+/*
+ * libpcap reads a file through stdio with its default buffer (the block
+ * size, 4 KiB): 185,000 read() calls for a 723 MiB capture, ~0.2 s of a
+ * 0.3 s read. The file is opened here with a larger buffer instead
+ * (pcap_fopen_offline takes the FILE and closes it); "-" stays libpcap's
+ * standard input.
+ */
+#define CAPTURE_FILE_BUFFER (1u << 20)
+
+static pcap_t *open_offline(struct pcap_cap *p, const char *path, char *ebuf)
+{
+	FILE *f;
+	pcap_t *pc;
+
+	if (!strcmp(path, "-"))
+		return pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO,
+							       ebuf);
+	f = fopen(path, "rbe");
+	if (!f) {
+		/* libpcap's wording, so messages stay as they were */
+		snprintf(ebuf, PCAP_ERRBUF_SIZE, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	/* glibc ignores the size unless given the buffer */
+	p->filebuf = malloc(CAPTURE_FILE_BUFFER);
+	if (!p->filebuf || setvbuf(f, p->filebuf, _IOFBF, CAPTURE_FILE_BUFFER))
+		log_debug("capture", "%s: no larger read buffer, reading with stdio's", path);
+	pc = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, ebuf);
+	if (!pc)
+		fclose(f);
+	return pc;
+}
+
 struct capture *capture_pcap_open_file(const char *path, char *err, size_t errlen)
 {
 	char ebuf[PCAP_ERRBUF_SIZE] = "";
@@ -211,7 +257,7 @@ struct capture *capture_pcap_open_file(const char *path, char *err, size_t errle
 	if (!c)
 		return NULL;
 	p = c->priv;
-	p->pcap = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, ebuf);
+	p->pcap = open_offline(p, path, ebuf);
 	if (!p->pcap) {
 		size_t n = strlen(path);
 
@@ -377,14 +423,18 @@ static void base_filter(const struct config *cfg, char *o)
 	for (uint32_t i = 0; cfg->quic && i < cfg->n_ports; i++)
 		o += sprintf(o, " or udp dst port %u", cfg->ports[i]);
 	o += sprintf(o, ")");
-	o = add_clause(o, "", "dst host", cfg->local_ips, cfg->n_local_ips);
+	/* The host's own addresses change at run time: the pipeline keeps to
+	 * them; a filter compiled at start would miss an address added later. */
+	if (!cfg->local_auto)
+		o = add_clause(o, "", "dst host", cfg->local_ips, cfg->n_local_ips);
 	o = add_clause(o, "not ", "src net", cfg->exclude, cfg->n_exclude);
 	o += sprintf(o, ") or ((tcp[13] & 0x16 == 0x12 or (ip6[6] == 6 and ip6[53] & 0x16 == "
 			"0x12)) and (");
 	for (uint32_t i = 0; i < cfg->n_ports; i++)
 		o += sprintf(o, "%stcp src port %u", i ? " or " : "", cfg->ports[i]);
 	o += sprintf(o, ")");
-	o = add_clause(o, "", "src host", cfg->local_ips, cfg->n_local_ips);
+	if (!cfg->local_auto)
+		o = add_clause(o, "", "src host", cfg->local_ips, cfg->n_local_ips);
 	o = add_clause(o, "not ", "dst net", cfg->exclude, cfg->n_exclude);
 	sprintf(o, ")");
 }

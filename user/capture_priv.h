@@ -22,7 +22,12 @@ struct capture_ops {
 			char *err, size_t errlen);
 	void (*stats_json)(struct capture *c, struct json_object *o); /* may be NULL */
 	uint64_t (*lost)(struct capture *c); /* may be NULL: nothing is lost */
-	void (*close)(struct capture *c);    /* detach and free priv */
+	/* Replace the kernel's local-address set (core.local_ips: []); NULL
+	 * when the backend filters no addresses at run time (pcap). */
+	int (*set_local)(struct capture *c, const struct cidr *list, uint32_t n);
+	void (*close)(struct capture *c); /* detach and free priv */
+	/* Capabilities close still needs (privs.h bits); may be NULL: none. */
+	uint64_t (*detach_caps)(struct capture *c);
 };
 
 struct bpf_program;

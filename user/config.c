@@ -13,7 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <net/if.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <yaml.h>
 #include "config.h"
 #include "log.h"
@@ -22,6 +24,7 @@
 struct output_walk {
 	struct config_output *o;
 	bool has_type, has_path;
+	const yaml_node_t *path_node; /* params.*path, for its line */
 };
 
 /* Where we are while walking the document, for messages. */
@@ -65,6 +68,7 @@ void config_defaults(struct config *c)
 	c->unvalidated_burst = DEF_UNVALIDATED_BURST;
 	c->log_level = LOG_INFO;
 	c->capture_mode = CAPTURE_AUTO;
+	snprintf(c->pin_dir, sizeof(c->pin_dir), "%s", DEF_PIN_DIR);
 	c->metrics_period_sec = DEF_METRICS_PERIOD_SEC;
 	c->quic = true;
 	c->outputs[0].type = OUTPUT_STDOUT;
@@ -254,14 +258,45 @@ static int cidr_item(struct walk *w, const yaml_node_t *n, struct cidr **arr, ui
 
 static int local_ip_item(struct walk *w, const yaml_node_t *n, size_t idx)
 {
-	(void)idx;
+	if (idx >= J4S_MAX_LOCAL_IPS)
+		return fail(w, n, "more than %d addresses: the kernel map holds no more",
+			    J4S_MAX_LOCAL_IPS);
 	return cidr_item(w, n, &w->c->local_ips, &w->c->n_local_ips, false);
+}
+
+/* How many leading bits of address byte i a prefix of bits covers (0..8). */
+static uint32_t prefix_bits_in(uint32_t bits, uint32_t i)
+{
+	return bits >= 8 * (i + 1) ? 8 : bits > 8 * i ? bits - 8 * i : 0;
+}
+
+/* Bits of c set beyond its prefix: 10.0.0.1/8 is a typo, not 10.0.0.0/8. */
+static bool host_bits(const struct cidr *c)
+{
+	for (uint32_t i = 0; i < 16; i++)
+		if (c->addr[i] & (uint8_t)(0xff >> prefix_bits_in(c->prefix, i)))
+			return true;
+	return false;
 }
 
 static int exclude_item(struct walk *w, const yaml_node_t *n, size_t idx)
 {
-	(void)idx;
-	return cidr_item(w, n, &w->c->exclude, &w->c->n_exclude, true);
+	struct cidr *c;
+	char net[INET6_ADDRSTRLEN];
+
+	if (idx >= J4S_MAX_EXCLUDE)
+		return fail(w, n, "more than %d entries: the kernel map holds no more",
+			    J4S_MAX_EXCLUDE);
+	if (cidr_item(w, n, &w->c->exclude, &w->c->n_exclude, true))
+		return -1;
+	c = &w->c->exclude[w->c->n_exclude - 1];
+	if (!host_bits(c))
+		return 0;
+	for (uint32_t i = 0; i < 16; i++)
+		c->addr[i] &= (uint8_t)(0xff00 >> prefix_bits_in(c->prefix, i));
+	inet_ntop(c->family, c->addr, net, sizeof(net));
+	return fail(w, n, "\"%s\" has host bits set: write %s/%u (or the address alone)",
+		    (const char *)n->data.scalar.value, net, c->prefix);
 }
 
 static int k_interface(struct walk *w, const yaml_node_t *n)
@@ -270,6 +305,10 @@ static int k_interface(struct walk *w, const yaml_node_t *n)
 		return -1;
 	if (!w->c->interface[0])
 		return fail(w, n, "must name an interface or \"any\"");
+	if (strlen(w->c->interface) >= IF_NAMESIZE)
+		return fail(w, n, "\"%s\" is longer than %d bytes, the kernel's limit",
+			    w->c->interface, IF_NAMESIZE - 1);
+	w->c->interface_line = (int)n->start_mark.line + 1;
 	return 0;
 }
 
@@ -299,6 +338,7 @@ static int k_bpf_filter(struct walk *w, const yaml_node_t *n)
 		return fail(w, n, "not a valid pcap filter: %s", why);
 	free(w->c->bpf_filter);
 	w->c->bpf_filter = strdup(v);
+	w->c->bpf_filter_line = (int)n->start_mark.line + 1;
 	return w->c->bpf_filter ? 0 : fail(w, n, "out of memory");
 }
 
@@ -388,6 +428,16 @@ static int k_sensor_id(struct walk *w, const yaml_node_t *n)
 	return get_str(w, n, w->c->sensor_id, sizeof(w->c->sensor_id));
 }
 
+/* Absolute, and short enough for the pin names appended to it. */
+static int k_pin_dir(struct walk *w, const yaml_node_t *n)
+{
+	if (get_str(w, n, w->c->pin_dir, PIN_DIR_MAX + 1))
+		return -1;
+	if (w->c->pin_dir[0] != '/' || !strcmp(w->c->pin_dir, "/"))
+		return fail(w, n, "expected an absolute path of a directory on a bpffs");
+	return 0;
+}
+
 struct key_def {
 	const char *name;
 	int (*set)(struct walk *w, const yaml_node_t *n);
@@ -410,6 +460,7 @@ static const struct key_def core_keys[] = {
 	{ "xdp_generic", k_xdp_generic },
 	{ "quic", k_quic },
 	{ "sensor_id", k_sensor_id },
+	{ "pin_dir", k_pin_dir },
 	{ NULL, NULL },
 };
 
@@ -587,6 +638,7 @@ static int kp_path(struct walk *w, const yaml_node_t *n)
 	if (!w->out.o->path[0])
 		return fail(w, n, "must not be empty");
 	w->out.has_path = true;
+	w->out.path_node = n;
 	return 0;
 }
 
@@ -636,6 +688,14 @@ static int output_item(struct walk *w, const yaml_node_t *n, size_t idx)
 		return fail(w, n, "type file needs params.path");
 	if (o->type == OUTPUT_UNIX_SOCKET && !w->out.has_path)
 		return fail(w, n, "type unix_socket needs params.socket_path");
+	if (w->out.has_path)
+		o->path_line = (int)w->out.path_node->start_mark.line + 1;
+	if (o->type == OUTPUT_UNIX_SOCKET &&
+	    strlen(o->path) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
+		snprintf(w->key, sizeof(w->key), "%s.params.socket_path", prefix);
+		return fail(w, w->out.path_node, "%zu bytes: a unix socket path has at most %zu",
+			    strlen(o->path), sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
+	}
 	w->c->n_outputs++;
 	return 0;
 }
@@ -788,8 +848,10 @@ int config_apply_env(struct config *c, char *err, size_t errlen)
 	const char *v;
 
 	if ((v = getenv("JA4SENTINEL_INTERFACE")) && *v &&
-	    env_str("JA4SENTINEL_INTERFACE", v, c->interface, sizeof(c->interface), err, errlen))
+	    env_str("JA4SENTINEL_INTERFACE", v, c->interface, IF_NAMESIZE, err, errlen))
 		return -1;
+	if (v && *v)
+		c->interface_line = 0;
 	if ((v = getenv("JA4SENTINEL_PORTS")) && *v && env_ports(c, v, err, errlen))
 		return -1;
 	if ((v = getenv("JA4SENTINEL_BPF_FILTER"))) {
@@ -804,6 +866,7 @@ int config_apply_env(struct config *c, char *err, size_t errlen)
 		}
 		free(c->bpf_filter);
 		c->bpf_filter = strdup(v);
+		c->bpf_filter_line = 0;
 		if (!c->bpf_filter) {
 			snprintf(err, errlen, "out of memory");
 			return -1;

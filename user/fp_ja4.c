@@ -54,21 +54,11 @@ static char *join_hex(char *o, const uint16_t *v, uint32_t n, bool skip_sni_alpn
  * kept: linear in n where qsort took ~500 instructions per value of a
  * hostile 8,000-value list (design: every per-hello step linear).
  */
-void fp_sort_u16(const uint16_t *in, uint32_t n, uint16_t *out, uint16_t *tmp)
+static __attribute__((noinline)) void radix_sort_u16(const uint16_t *in, uint32_t n, uint16_t *out,
+						     uint16_t *tmp)
 {
 	uint32_t lo[256] = { 0 }, hi[256] = { 0 }, slo = 0, shi = 0;
 
-	if (n <= SORT_INSERTION_MAX) {
-		for (uint32_t i = 0; i < n; i++) {
-			uint16_t x = in[i];
-			uint32_t j = i;
-
-			for (; j > 0 && out[j - 1] > x; j--)
-				out[j] = out[j - 1];
-			out[j] = x;
-		}
-		return;
-	}
 	for (uint32_t i = 0; i < n; i++) {
 		lo[in[i] & 0xff]++;
 		hi[in[i] >> 8]++;
@@ -85,6 +75,27 @@ void fp_sort_u16(const uint16_t *in, uint32_t n, uint16_t *out, uint16_t *tmp)
 		tmp[lo[in[i] & 0xff]++] = in[i];
 	for (uint32_t i = 0; i < n; i++)
 		out[hi[tmp[i] >> 8]++] = tmp[i];
+}
+
+/*
+ * The counters live in their own function: declared here, their 2 KiB were
+ * cleared on every call, even for the short lists of a typical hello that
+ * never use them (~1,000 instructions per list).
+ */
+void fp_sort_u16(const uint16_t *in, uint32_t n, uint16_t *out, uint16_t *tmp)
+{
+	if (n > SORT_INSERTION_MAX) {
+		radix_sort_u16(in, n, out, tmp);
+		return;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		uint16_t x = in[i];
+		uint32_t j = i;
+
+		for (; j > 0 && out[j - 1] > x; j--)
+			out[j] = out[j - 1];
+		out[j] = x;
+	}
 }
 
 const char *fp_ja4_version(uint16_t v)

@@ -165,15 +165,39 @@ int loop_run_file(struct capture *cap, struct pipeline *p, struct output *const 
 	return rc < 0 ? -1 : 0;
 }
 
-/* Timer tick: output retries, expiry, stats and watchdog are checked at it. */
-#define LOOP_TICK_MS 100
-/* Fds in the epoll set (capture, signalfd, timerfd): one epoll_wait returns
- * them all when they are all ready. */
-#define LOOP_N_FDS      3
+/*
+ * The timer (a one-shot timerfd on CLOCK_MONOTONIC) is armed only for work
+ * that is due: records queued for a failing output are retried every
+ * LOOP_RETRY_MS (the outputs' backoff starts there); while flows wait to
+ * expire or packets came since the last tick (expiry, kernel losses) it
+ * ticks every LOOP_WORK_MS; otherwise only the stats line, the live state
+ * (STATUS=, metrics file) and the systemd watchdog wake the daemon. An idle
+ * sensor wakes a few times a minute, not ten times a second (each wake-up
+ * costs ~80 us on a virtual machine).
+ */
+#define LOOP_RETRY_MS 100
+#define LOOP_WORK_MS  1000
+/* Fds in the epoll set (capture, signalfd, timerfd, the watched fd): one
+ * epoll_wait returns them all when they are all ready. */
+#define LOOP_N_FDS      4
 #define LOOP_MAX_EVENTS 4
 _Static_assert(LOOP_MAX_EVENTS >= LOOP_N_FDS, "one epoll_wait must see every ready fd");
 /* Queues get this long to drain at stop (systemd's TimeoutStopSec is 2 s). */
 #define LOOP_STOP_FLUSH_MS 1000
+
+/* The fd loop_watch_fd() names, for the next live loop. */
+static struct {
+	int fd;
+	void (*ready)(void *ctx);
+	void *ctx;
+} watch = { .fd = -1 };
+
+void loop_watch_fd(int fd, void (*ready)(void *ctx), void *ctx)
+{
+	watch.fd = fd;
+	watch.ready = ready;
+	watch.ctx = ctx;
+}
 
 struct live {
 	struct capture *cap;
@@ -183,7 +207,12 @@ struct live {
 	int ep, sfd, tfd;
 	uint64_t next_stats, next_watchdog;
 	uint64_t lost, lost_unreported, next_loss_check, next_loss_log;
+	uint64_t last_tick; /* CLOCK_MONOTONIC of the last tick (or of the start) */
+	uint64_t armed;     /* deadline the timer is armed for; UINT64_MAX: none */
+	bool pending;       /* records still queued after the last drain */
+	bool active;        /* packets read since the last tick */
 	bool stop;
+	bool hurry; /* a second SIGTERM/SIGINT: no more waiting for the queues */
 };
 
 /* Losses in the kernel (ring buffer or pcap buffer full) are looked for
@@ -198,16 +227,52 @@ static void on_packet(void *ctx, const struct packet *pkt)
 
 static void drain_outputs(struct live *l)
 {
+	bool pending = false;
+
 	for (uint32_t i = 0; i < l->n_outs; i++)
-		output_drain(l->outs[i]);
+		if (output_drain(l->outs[i]))
+			pending = true;
+	l->pending = pending;
+}
+
+static uint64_t next_deadline(const struct live *l)
+{
+	uint64_t d = l->next_stats;
+
+	if (stats_next_deadline() < d) /* STATUS= line, metrics file */
+		d = stats_next_deadline();
+	if (notify_watchdog_ns() && l->next_watchdog < d)
+		d = l->next_watchdog;
+	if (l->pending && l->last_tick + LOOP_RETRY_MS * 1000000ULL < d)
+		d = l->last_tick + LOOP_RETRY_MS * 1000000ULL;
+	if ((l->active || pipeline_flow_count(l->p)) &&
+	    l->last_tick + LOOP_WORK_MS * 1000000ULL < d)
+		d = l->last_tick + LOOP_WORK_MS * 1000000ULL;
+	return d ? d : 1; /* 0 would disarm; a past deadline fires at once */
+}
+
+/* Arm the timer when work is due before the deadline it is armed for (after
+ * a tick nothing is armed): one timerfd_settime per change of plan, none
+ * per slice under steady load. */
+static void arm_timer(struct live *l)
+{
+	uint64_t d = next_deadline(l);
+	struct itimerspec its = {
+		.it_value = { .tv_sec = (time_t)(d / 1000000000ULL),
+			      .tv_nsec = (long)(d % 1000000000ULL) },
+	};
+
+	if (d >= l->armed)
+		return;
+	if (timerfd_settime(l->tfd, TFD_TIMER_ABSTIME, &its, NULL)) {
+		log_warn("main", "timerfd: %s", strerror(errno));
+		return;
+	}
+	l->armed = d;
 }
 
 static int setup_fds(struct live *l, char *err, size_t errlen)
 {
-	struct itimerspec its = {
-		.it_interval = { .tv_nsec = LOOP_TICK_MS * 1000000L },
-		.it_value = { .tv_nsec = LOOP_TICK_MS * 1000000L },
-	};
 	int fds[LOOP_N_FDS], i;
 	sigset_t mask;
 
@@ -219,16 +284,19 @@ static int setup_fds(struct live *l, char *err, size_t errlen)
 	if (sigprocmask(SIG_BLOCK, &mask, NULL) ||
 	    (l->sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) < 0 ||
 	    (l->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)) < 0 ||
-	    timerfd_settime(l->tfd, 0, &its, NULL) || (l->ep = epoll_create1(EPOLL_CLOEXEC)) < 0) {
+	    (l->ep = epoll_create1(EPOLL_CLOEXEC)) < 0) {
 		snprintf(err, errlen, "event loop setup: %s", strerror(errno));
 		return -1;
 	}
 	fds[0] = capture_fd(l->cap);
 	fds[1] = l->sfd;
 	fds[2] = l->tfd;
+	fds[3] = watch.fd;
 	for (i = 0; i < LOOP_N_FDS; i++) {
 		struct epoll_event ev = { .events = EPOLLIN, .data.fd = fds[i] };
 
+		if (fds[i] < 0)
+			continue;
 		if (epoll_ctl(l->ep, EPOLL_CTL_ADD, fds[i], &ev)) {
 			snprintf(err, errlen, "epoll_ctl: %s", strerror(errno));
 			return -1;
@@ -267,8 +335,13 @@ static void on_signal(struct live *l)
 		} else if (si.ssi_signo == SIGUSR1) {
 			stats_log_all(l->p, l->cap, l->outs, l->n_outs, "SIGUSR1");
 		} else if (l->stop) {
-			log_warn("main", "second %s: exiting now", strsignal((int)si.ssi_signo));
-			_exit(0);
+			/* Still detach and unpin on the way out (every stop path
+			 * does): only the wait for the queues is cut short. */
+			if (!l->hurry)
+				log_warn("main",
+					 "second %s: stopping without waiting for the queues",
+					 strsignal((int)si.ssi_signo));
+			l->hurry = true;
 		} else {
 			log_info("main", "%s: stopping", strsignal((int)si.ssi_signo));
 			l->stop = true;
@@ -307,9 +380,12 @@ static void on_tick(struct live *l)
 
 	if (read(l->tfd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
 		log_warn("main", "timerfd: %s", strerror(errno));
+	l->armed = UINT64_MAX; /* one-shot: it fired */
+	l->last_tick = now;
 	drain_outputs(l);
-	pipeline_tick(l->p, clock_ns(CLOCK_REALTIME));
+	pipeline_tick(l->p, now); /* flows age on CLOCK_MONOTONIC (packet.mono_ns) */
 	check_loss(l, now);
+	l->active = false;
 	if (now >= l->next_stats) {
 		stats_log(l->p, l->cap, l->outs, l->n_outs, false);
 		l->next_stats = now + STATS_INTERVAL_SEC * 1000000000ULL;
@@ -357,12 +433,19 @@ static int run_events(struct live *l, char *err, size_t errlen)
 				on_signal(l);
 			else if (ev[i].data.fd == l->tfd)
 				on_tick(l);
+			else if (ev[i].data.fd == watch.fd)
+				watch.ready(watch.ctx);
 		}
 		if (cap_ready && !l->stop) {
-			if (capture_dispatch(l->cap, on_packet, l->p, &more, err, errlen) < 0)
+			int got = capture_dispatch(l->cap, on_packet, l->p, &more, err, errlen);
+
+			if (got < 0)
 				return -1;
+			if (got > 0)
+				l->active = true;
 			drain_outputs(l);
 		}
+		arm_timer(l);
 	}
 	return 0;
 }
@@ -379,7 +462,11 @@ int loop_run_live(struct capture *cap, struct pipeline *p, struct output *const 
 
 	if (setup_fds(&l, err, errlen))
 		goto out;
-	l.next_stats = clock_ns(CLOCK_MONOTONIC) + STATS_INTERVAL_SEC * 1000000000ULL;
+	l.last_tick = clock_ns(CLOCK_MONOTONIC);
+	l.next_stats = l.last_tick + STATS_INTERVAL_SEC * 1000000000ULL;
+	l.next_watchdog = l.last_tick; /* the first WATCHDOG=1 at once */
+	l.armed = UINT64_MAX;
+	arm_timer(&l);
 	notify_send("READY=1\nSTATUS=capturing");
 	ret = run_events(&l, err, errlen);
 	notify_send("STOPPING=1");
@@ -392,6 +479,10 @@ int loop_run_live(struct capture *cap, struct pipeline *p, struct output *const 
 	for (uint32_t i = 0; i < n_outs; i++) {
 		uint64_t now = clock_ns(CLOCK_MONOTONIC);
 		int left = now < deadline ? (int)((deadline - now) / 1000000ULL) : 0;
+
+		on_signal(&l); /* a second SIGTERM meanwhile: hurry */
+		if (l.hurry)
+			left = 0;
 
 		if (output_flush(outs[i], left))
 			log_warn("output", "%s: %u record(s) still queued at stop, dropped",

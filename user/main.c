@@ -6,11 +6,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <net/if.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <json-c/json.h>
 #include <openssl/crypto.h>
@@ -20,11 +22,14 @@
 #include "config.h"
 #include "defaults.h"
 #include "ifaddr.h"
+#include "instance.h"
+#include "localips.h"
 #include "log.h"
 #include "loop.h"
 #include "notify.h"
 #include "output.h"
 #include "pipeline.h"
+#include "privs.h"
 #include "stats.h"
 
 /* Exit codes (docs/operations.md, --help). */
@@ -233,12 +238,15 @@ static int load_config(const struct opts *o, struct config *cfg)
 		goto bad;
 	}
 	if (o->iface) {
-		if (!*o->iface || strlen(o->iface) >= sizeof(cfg->interface)) {
-			snprintf(err, sizeof(err), "-i \"%s\": expected an interface name or any",
-				 o->iface);
+		/* IF_NAMESIZE - 1 bytes at most, as for core.interface. */
+		if (!*o->iface || strlen(o->iface) >= IF_NAMESIZE) {
+			snprintf(err, sizeof(err),
+				 "-i \"%s\": expected an interface name (at most %d bytes) or any",
+				 o->iface, IF_NAMESIZE - 1);
 			goto bad;
 		}
 		snprintf(cfg->interface, sizeof(cfg->interface), "%s", o->iface);
+		cfg->interface_line = 0;
 	}
 	log_set_level(cfg->log_level);
 	return 0;
@@ -359,7 +367,13 @@ static int run_read(const struct config *cfg, const char *file)
 	uint32_t n_outs = 0;
 	int ret = EXIT_RUNTIME, rc;
 	char err[512];
+	int bset;
 
+	/* Reading a file needs no privilege: none is kept while parsing it.
+	 * Where a sandbox forbids capset the read goes on: it gains nothing
+	 * from the capabilities it could not drop. */
+	if (privs_drop(0, &bset))
+		log_warn("main", "cannot drop capabilities: %s", strerror(errno));
 	block_usr1();
 	cap = capture_pcap_open_file(file, err, sizeof(err));
 	if (!cap) {
@@ -485,20 +499,16 @@ static struct json_object *cidrs_json(const struct cidr *c, uint32_t n)
 	return a;
 }
 
-/* The configured local IPs, or what the interfaces have when none are. */
+/* The configured local IPs, or the host's own (local_ips: [], "auto"). */
 static struct json_object *local_ips_json(const struct config *cfg)
 {
-	struct json_object *a;
-	struct cidr *found;
-	uint32_t n;
+	struct json_object *o;
 
-	if (cfg->n_local_ips)
+	if (!cfg->local_auto)
 		return cidrs_json(cfg->local_ips, cfg->n_local_ips);
-	if (ifaddr_local_ips(&found, &n))
-		return json_object_new_string("(unknown)");
-	a = cidrs_json(found, n);
-	free(found);
-	return a;
+	o = json_object_new_object();
+	json_object_object_add(o, "auto", cidrs_json(cfg->local_ips, cfg->n_local_ips));
+	return o;
 }
 
 static void log_start_live(const struct config *cfg, const struct capture *cap, const char *filter,
@@ -540,23 +550,102 @@ static void log_start_live(const struct config *cfg, const struct capture *cap, 
 	log_write(LOG_INFO, "main", f, "capture started");
 }
 
-static int run_live(const struct config *cfg)
+/*
+ * Check and lock core.pin_dir before anything is attached (instance.h), so
+ * a second instance refuses before it touches the first one's filters or
+ * pins. Refusals (another instance, a directory not ours) stop the start in
+ * every mode; a pin directory that cannot be made at all (no bpffs) stops
+ * tc and xdp, while auto and pcap carry on without pins or lock. The lock's
+ * fd, or -1 with cfg->pin_dir emptied (nothing is pinned then); -2 = stop.
+ */
+static int lock_instance(struct config *cfg)
+{
+	enum capture_mode m = cfg->capture_mode;
+	char err[512];
+	int fd = instance_lock(cfg->pin_dir, m != CAPTURE_PCAP, err, sizeof(err));
+
+	if (fd >= 0)
+		return fd;
+	if (fd == -EBUSY || fd == -EPERM || m == CAPTURE_TC || m == CAPTURE_XDP) {
+		log_error("main", "%s", err);
+		return -2;
+	}
+	log_warn("main", "%s; running without pins and without the single-instance lock", err);
+	cfg->pin_dir[0] = '\0';
+	return -1;
+}
+
+/*
+ * Once capture is live: keep only what its stop needs (design.md §10), and
+ * let bpf() work only on the maps held by fd (the stats' reads, map
+ * updates) - unless the stop itself needs more of it: libxdp's dispatcher
+ * (CAP_SYS_ADMIN kept) loads and looks up programs as it detaches.
+ */
+static int drop_privs(struct capture *cap)
+{
+	uint64_t keep = capture_detach_caps(cap);
+	const char *filter = "; bpf() limited to objects held by fd";
+	char names[128];
+	int bset, rc;
+
+	if (privs_drop(keep, &bset)) {
+		log_error("main", "cannot drop capabilities: %s", strerror(errno));
+		return -1;
+	}
+	if (keep & PRIVS_BIT(CAP_SYS_ADMIN))
+		filter = "; bpf() not limited (libxdp's detach needs all of it)";
+	else if ((rc = privs_limit_bpf()))
+		filter = rc == -ENOSYS ? "; bpf() not limited (no filter for this architecture)"
+				       : "; bpf() not limited (seccomp refused the filter)";
+	log_info("main", "capabilities dropped: %s kept (what detaching %s needs)%s%s",
+		 privs_names(keep, names, sizeof(names)), capture_mode_name(capture_get_mode(cap)),
+		 bset ? "" : "; bounding set left as it was (no CAP_SETPCAP)", filter);
+	return 0;
+}
+
+/* Test hook (docs/testing.md): JA4SENTINEL_TEST_START_DELAY_MS holds the
+ * start-up between attach and the event loop, so a test can signal it there. */
+static void test_start_delay(void)
+{
+	const char *v = getenv("JA4SENTINEL_TEST_START_DELAY_MS");
+	long ms = v ? strtol(v, NULL, 10) : 0;
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = ms % 1000 * 1000000L };
+
+	if (ms <= 0)
+		return;
+	log_warn("main", "test hook: start-up delayed %ld ms", ms);
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+static int run_live(struct config *cfg)
 {
 	struct output *outs[CONFIG_MAX_OUTPUTS] = { 0 };
+	struct localips *la = NULL;
 	struct capture *cap = NULL;
 	struct pipeline *p = NULL;
 	uint32_t n_outs = 0;
-	int ret = EXIT_RUNTIME;
+	int ret = EXIT_RUNTIME, lock;
 	char *filter = NULL;
 	char err[512];
 
 	block_usr1();
+	lock = lock_instance(cfg);
+	if (lock == -2)
+		return EXIT_RUNTIME;
 	/* Without the socket (notify_init logged why) systemd never hears
 	 * READY=1: a Type=notify unit fails its start. Capture runs anyway. */
 	if (notify_init())
 		log_warn("main", "no notifications to systemd: a Type=notify start will time out");
 	if (open_outputs(cfg, outs, &n_outs))
 		goto out;
+	/* Before the filter and the capture: local_ips: [] becomes the host's
+	 * addresses, kept current while the loop runs. */
+	la = localips_open(cfg, err, sizeof(err));
+	if (!la && err[0]) {
+		log_error("main", "%s", err);
+		goto out;
+	}
 	filter = capture_pcap_filter(cfg);
 	if (!filter) {
 		log_error("main", "cannot set up the pipeline: %s", strerror(errno));
@@ -574,6 +663,10 @@ static int run_live(const struct config *cfg)
 		log_error("main", "cannot set up the pipeline: %s", strerror(errno));
 		goto out;
 	}
+	if (la)
+		localips_attach(la, cap, p);
+	if (drop_privs(cap))
+		goto out;
 	log_start_live(cfg, cap, filter, outs, n_outs);
 	log_bpf_filter(cfg, cap);
 	stats_setup(&(struct stats_live){
@@ -581,6 +674,7 @@ static int run_live(const struct config *cfg)
 		.period_sec = cfg->metrics_period_sec,
 		.ifaces = capture_ifaces(cap) ? capture_ifaces(cap) : cfg->interface,
 	});
+	test_start_delay();
 	if (loop_run_live(cap, p, outs, n_outs, err, sizeof(err)))
 		log_error("main", "%s", err);
 	else
@@ -588,13 +682,38 @@ static int run_live(const struct config *cfg)
 	stats_stop();
 	stats_log(p, cap, outs, n_outs, true);
 out:
+	localips_close(la);
 	capture_close(cap);
+	instance_unlock(lock, cfg->pin_dir);
 	pipeline_free(p);
 	for (uint32_t i = 0; i < n_outs; i++)
 		output_close(outs[i]);
 	free(filter);
 	notify_close();
 	return ret;
+}
+
+/*
+ * First thing in main: a SIGPIPE would kill `--read x | head` before its
+ * stats line (a write to a closed pipe is an error the outputs handle); the
+ * stop and reopen signals stay pending until the live loop's signalfd
+ * takes them, so one sent during start-up is served (a SIGTERM stops with
+ * everything detached) instead of killing the process half set up. --read
+ * and --check-config have no loop: they get the old mask back.
+ */
+static int block_signals(sigset_t *old)
+{
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR || sigprocmask(SIG_BLOCK, &mask, old)) {
+		fprintf(stderr, "ja4sentinel: signal setup: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 /* The verdict, with what the daemon would do: an operator checks the file
@@ -626,8 +745,12 @@ int main(int argc, char **argv)
 {
 	struct opts o = { 0 };
 	struct config cfg;
+	sigset_t old;
+	char err[512];
 	int ret;
 
+	if (block_signals(&old))
+		return EXIT_RUNTIME;
 	ret = parse_args(argc, argv, &o);
 	if (ret <= 0)
 		return ret ? EXIT_USAGE : EXIT_OK;
@@ -635,7 +758,19 @@ int main(int argc, char **argv)
 		config_free(&cfg);
 		return EXIT_USAGE;
 	}
-	if (o.check_config) {
+	/* The same host checks for --check-config and for a start; at a start
+	 * what the host lacks now (a missing directory) is a runtime failure,
+	 * which the unit restarts on, unlike a configuration error. */
+	ret = config_check_host(&cfg, !o.read, err, sizeof(err));
+	if (ret) {
+		log_error("config", "%s", err);
+		config_free(&cfg);
+		return ret == CONFIG_CHECK_HOST && !o.check_config ? EXIT_RUNTIME : EXIT_USAGE;
+	}
+	if ((o.check_config || o.read) && sigprocmask(SIG_SETMASK, &old, NULL)) {
+		log_error("main", "sigprocmask: %s", strerror(errno));
+		ret = EXIT_RUNTIME;
+	} else if (o.check_config) {
 		log_check_config(&cfg);
 		ret = EXIT_OK;
 	} else if (o.write && truncate_write_file(o.write)) {

@@ -55,8 +55,21 @@ struct output *output_new(const struct output_ops *ops, uint32_t queue, const ch
 	return o;
 }
 
+/*
+ * A released slot keeps its buffer for the next record unless a burst of
+ * big records grew it past OUTPUT_SLOT_KEEP_BYTES: then it is given back,
+ * so after a burst an output holds at most async_buffer x this, not
+ * async_buffer x RECORD_MAX_BYTES, for the rest of its life.
+ */
 static void pop(struct output *o)
 {
+	struct output_item *it = &o->q[o->head];
+
+	if (it->cap > OUTPUT_SLOT_KEEP_BYTES) {
+		free(it->buf);
+		it->buf = NULL;
+		it->cap = 0;
+	}
 	o->head = (o->head + 1) % o->cap;
 	o->count--;
 }
@@ -66,7 +79,17 @@ static int push(struct output *o, const char *rec, size_t len)
 	struct output_item *it;
 
 	if (o->count == o->cap) {
-		/* Full: the oldest record goes, the newest is the one that matters. */
+		/* Full: the oldest record goes, the newest is the one that matters;
+		 * a head already partly written stays and the next one goes. */
+		if (o->head_started && o->cap == 1)
+			return -ENOBUFS;
+		if (o->head_started) {
+			uint32_t next = (o->head + 1) % o->cap;
+			struct output_item t = o->q[o->head];
+
+			o->q[o->head] = o->q[next];
+			o->q[next] = t;
+		}
 		pop(o);
 		o->stats.dropped++;
 		o->drop_run++;

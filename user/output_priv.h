@@ -51,6 +51,10 @@ struct output {
 	struct output_item *q; /* ring of cap records */
 	uint32_t cap, head, count;
 	bool lossless; /* offline reads: wait for room instead of dropping */
+	/* Set by a send that wrote part of the head record (a stream cut by a
+	 * short write): drop-oldest then spares the head, or the rest of its
+	 * line would be glued to the next record. */
+	bool head_started;
 	/* CLOCK_MONOTONIC in ns; output_new() sets it, unit tests replace it. */
 	uint64_t (*now_ns)(void);
 };

@@ -27,10 +27,11 @@ struct pipeline {
 	bool all_ports;
 	bool raw;
 	bool ja4t;            /* fingerprints.ja4t */
-	uint64_t last_expire; /* packet time of the last expiry pass */
+	uint64_t last_expire; /* ageing time (packet.mono_ns) of the last expiry pass */
 	const char *sensor_id;
 	const struct cidr *local; /* core.local_ips (config's memory) */
 	uint32_t n_local;
+	bool local_auto;            /* the host's addresses: filter even when there are none */
 	const struct cidr *exclude; /* core.exclude_source_ips */
 	uint32_t n_exclude;
 	uint8_t ports[65536 / 8]; /* listen port bitmap */
@@ -93,6 +94,7 @@ struct pipeline *pipeline_new(const struct config *cfg, bool all_ports, bool lim
 	p->sensor_id = cfg->sensor_id;
 	p->local = cfg->local_ips;
 	p->n_local = cfg->n_local_ips;
+	p->local_auto = cfg->local_auto;
 	p->exclude = cfg->exclude;
 	p->n_exclude = cfg->n_exclude;
 	p->outs = outs;
@@ -112,6 +114,13 @@ void pipeline_free(struct pipeline *p)
 	free(p->ja4_r);
 	free(p->ja4_ro);
 	free(p);
+}
+
+void pipeline_set_local(struct pipeline *p, const struct cidr *list, uint32_t n)
+{
+	p->local = list;
+	p->n_local = n;
+	p->local_auto = true;
 }
 
 static bool is_listen_port(const struct pipeline *p, uint16_t port)
@@ -144,7 +153,7 @@ static bool address_wanted(struct pipeline *p, const struct pkt_info *pi)
 		p->st.excluded++;
 		return false;
 	}
-	if (p->n_local && !in_list(p->local, p->n_local, pi->family, pi->dst)) {
+	if ((p->n_local || p->local_auto) && !in_list(p->local, p->n_local, pi->family, pi->dst)) {
 		p->st.not_local++;
 		return false;
 	}
@@ -158,7 +167,7 @@ static bool synack_wanted(struct pipeline *p, const struct pkt_info *pi)
 		p->st.excluded++;
 		return false;
 	}
-	if (p->n_local && !in_list(p->local, p->n_local, pi->family, pi->src)) {
+	if ((p->n_local || p->local_auto) && !in_list(p->local, p->n_local, pi->family, pi->src)) {
 		p->st.not_local++;
 		return false;
 	}
@@ -173,8 +182,10 @@ static void emit(struct pipeline *p, const char *rec, size_t len)
 }
 
 /* A complete ClientHello of flow f: fingerprint it and send the record.
- * quic_version: 0 for TCP, else the QUIC version it came in. */
-static void fingerprint(struct pipeline *p, const struct flow_hello *fh, uint32_t quic_version)
+ * real_minus_mono dates it (record.h); quic_version: 0 for TCP, else the
+ * QUIC version it came in. */
+static void fingerprint(struct pipeline *p, const struct flow_hello *fh, uint64_t real_minus_mono,
+			uint32_t quic_version)
 {
 	enum hello_verdict v = hello_parse(fh->msg, fh->msg_len, &p->hello);
 	struct fp_ja4 ja4 = { .ja4_r = p->ja4_r, .ja4_ro = p->ja4_ro, .skip_original = !p->raw };
@@ -188,6 +199,7 @@ static void fingerprint(struct pipeline *p, const struct flow_hello *fh, uint32_
 		.ja3_hash = ja3_hash,
 		.sensor_id = p->sensor_id,
 		.raw = p->raw,
+		.real_minus_mono = real_minus_mono,
 		.quic_version = quic_version,
 	};
 	int len;
@@ -226,8 +238,10 @@ void pipeline_tick(struct pipeline *p, uint64_t now)
 	p->last_expire = now;
 }
 
-/* A UDP datagram to a listen port: QUIC client Initials (design.md §6). */
-static void quic_packet(struct pipeline *p, const struct pkt_info *pi, uint64_t now)
+/* A UDP datagram to a listen port: QUIC client Initials (design.md §6).
+ * now: the ageing clock (packet.mono_ns), as for TCP flows. */
+static void quic_packet(struct pipeline *p, const struct pkt_info *pi, uint64_t now,
+			uint64_t real_minus_mono)
 {
 	struct quic_hello qh;
 	struct flow_hello fh;
@@ -241,7 +255,7 @@ static void quic_packet(struct pipeline *p, const struct pkt_info *pi, uint64_t 
 	fh.flow = &qh.conn->fl;
 	fh.msg = qh.msg;
 	fh.msg_len = qh.msg_len;
-	fingerprint(p, &fh, qh.conn->version);
+	fingerprint(p, &fh, real_minus_mono, qh.conn->version);
 	quic_table_finish(p->quic, qh.conn, now);
 }
 
@@ -257,8 +271,10 @@ void pipeline_packet(struct pipeline *p, const struct packet *pkt)
 	 * segment cut so cannot complete its hello. */
 	if (pkt->caplen < pkt->origlen)
 		p->st.captured_short++;
-	if (pkt->ts_ns >= p->last_expire + NSEC_PER_SEC)
-		pipeline_tick(p, pkt->ts_ns);
+	/* The flow table runs on the ageing clock (packet.mono_ns); wall time
+	 * only goes into the record (fingerprint()). */
+	if (pkt->mono_ns >= p->last_expire + NSEC_PER_SEC)
+		pipeline_tick(p, pkt->mono_ns);
 	v = packet_parse(pkt->data, pkt->caplen, &pi);
 	p->st.parse[v]++;
 	if (v != PKT_OK)
@@ -268,25 +284,25 @@ void pipeline_packet(struct pipeline *p, const struct packet *pkt)
 	 * address filters. */
 	if ((pi.tcp_flags & (TCPF_SYN | TCPF_ACK | TCPF_RST)) == (TCPF_SYN | TCPF_ACK) &&
 	    is_listen_port(p, pi.sport)) {
-		if ((p->n_exclude || p->n_local) && !synack_wanted(p, &pi))
+		if ((p->n_exclude || p->n_local || p->local_auto) && !synack_wanted(p, &pi))
 			return;
 		p->st.synacks++;
-		flow_synack(p->flows, &pi, pkt->ts_ns);
+		flow_synack(p->flows, &pi, pkt->mono_ns);
 		return;
 	}
 	if (!is_listen_port(p, pi.dport)) {
 		p->st.not_listen++;
 		return;
 	}
-	if ((p->n_exclude || p->n_local) && !address_wanted(p, &pi))
+	if ((p->n_exclude || p->n_local || p->local_auto) && !address_wanted(p, &pi))
 		return;
 	if (pi.proto == J4S_IPPROTO_UDP) {
-		quic_packet(p, &pi, pkt->ts_ns);
+		quic_packet(p, &pi, pkt->mono_ns, pkt->ts_ns - pkt->mono_ns);
 		return;
 	}
-	if (flow_process(p->flows, &pi, pkt->ts_ns, &fh) == FLOW_HELLO) {
-		fingerprint(p, &fh, 0);
-		flow_table_finish(p->flows, fh.flow, pkt->ts_ns);
+	if (flow_process(p->flows, &pi, pkt->mono_ns, &fh) == FLOW_HELLO) {
+		fingerprint(p, &fh, pkt->ts_ns - pkt->mono_ns, 0);
+		flow_table_finish(p->flows, fh.flow, pkt->mono_ns);
 	}
 }
 

@@ -14,10 +14,13 @@
 #include <string.h>
 #include "reasm.h"
 
-/* Smallest buffer: bytes are held as they arrive, so a flow that sends 100
- * bytes and stops (a scan, an attack) costs a few hundred, not a hello's
- * worth; buffers double as data comes. */
-#define REASM_MIN_ALLOC 256
+/* Bytes are held as they arrive, so a flow that sends 100 bytes and stops
+ * (a scan, an attack) costs about that, not a hello's worth. The first
+ * buffer is what the first segment needs, in steps of REASM_ALLOC_STEP (a
+ * power of two rounded it up by a third on average: 100,000 flows mid-hello
+ * held ~15 MB more); later growth doubles, so a hello in many segments is
+ * copied a bounded number of times. */
+#define REASM_ALLOC_STEP 64
 
 void reasm_init(struct reasm *r, uint32_t base)
 {
@@ -34,9 +37,11 @@ void reasm_reset(struct reasm *r)
 
 static int grow_buf(struct reasm *r, uint32_t need, uint32_t max)
 {
-	uint32_t cap = r->cap ? r->cap : REASM_MIN_ALLOC;
+	uint32_t cap = r->cap;
 	uint8_t *nb;
 
+	if (!cap)
+		cap = (need + REASM_ALLOC_STEP - 1) / REASM_ALLOC_STEP * REASM_ALLOC_STEP;
 	while (cap < need)
 		cap *= 2;
 	if (cap > max)

@@ -73,10 +73,15 @@ static void jw_raw(struct jw *w, const char *s, size_t n)
 	w->p += n;
 }
 
-static inline void jw_key(struct jw *w, const char *key)
+/*
+ * ',"key":' (no ',' before the first). Every writer below is a macro over a
+ * function taking the key's length, so the length of the literal is a
+ * compile-time constant rather than a strlen per field (~20 fields a
+ * record). Adding a field to the record is one line in write_record() or
+ * its helpers: JW_INT(w, "name", v), JW_STR(...), JW_BOOL(...).
+ */
+static inline __attribute__((always_inline)) void jw_key(struct jw *w, const char *key, size_t n)
 {
-	size_t n = strlen(key); /* literals: folded once inlined */
-
 	if (w->full || (size_t)(w->end - w->p) < n + 4) {
 		w->full = true;
 		return;
@@ -90,6 +95,8 @@ static inline void jw_key(struct jw *w, const char *key)
 	*w->p++ = '"';
 	*w->p++ = ':';
 }
+
+#define JW_KEYLEN(key) (sizeof("" key) - 1) /* "" key: literals only */
 
 /* Length of a valid UTF-8 sequence at s (max n bytes), 0 if invalid. */
 static size_t utf8_len(const uint8_t *s, size_t n)
@@ -125,12 +132,12 @@ static inline bool needs_care(uint8_t c)
 }
 
 /* A JSON string: '"', '\' and controls escaped; invalid UTF-8 as U+FFFD. */
-static void jw_str_len(struct jw *w, const char *key, const char *s, size_t n)
+static void jw_str_len(struct jw *w, const char *key, size_t kn, const char *s, size_t n)
 {
 	const uint8_t *u = (const uint8_t *)s;
 	size_t run = 0, i = 0;
 
-	jw_key(w, key);
+	jw_key(w, key, kn);
 	jw_raw(w, "\"", 1);
 	for (;;) {
 		uint8_t c;
@@ -161,96 +168,197 @@ static void jw_str_len(struct jw *w, const char *key, const char *s, size_t n)
 	jw_raw(w, "\"", 1);
 }
 
-static void jw_str(struct jw *w, const char *key, const char *s)
-{
-	jw_str_len(w, key, s, strlen(s));
-}
+#define JW_STR(w, key, s) jw_str_len(w, key, JW_KEYLEN(key), s, strlen(s))
 
 /*
  * A string this program composed of characters JSON carries as they are
  * (the fingerprints: hex and decimal digits, ',', '-', '_', and the JA4
- * ALPN code, which is alphanumeric or hex): copied without the escaper's
- * scan, which cost ~5 instructions a byte on the 40-50 KB JA3 and raw JA4
- * strings of a hostile hello.
+ * ALPN code, which is alphanumeric or hex; addresses; TCP option names):
+ * copied without the escaper's scan, which cost ~5 instructions a byte on
+ * the 40-50 KB JA3 and raw JA4 strings of a hostile hello.
  */
-static void jw_ascii(struct jw *w, const char *key, const char *s)
+static void jw_ascii(struct jw *w, const char *key, size_t kn, const char *s, size_t n)
 {
-	jw_key(w, key);
-	jw_raw(w, "\"", 1);
-	jw_raw(w, s, strlen(s));
-	jw_raw(w, "\"", 1);
+	jw_key(w, key, kn);
+	if (w->full || (size_t)(w->end - w->p) < n + 2) {
+		w->full = true;
+		return;
+	}
+	*w->p++ = '"';
+	memcpy(w->p, s, n);
+	w->p += n;
+	*w->p++ = '"';
 }
 
-static void jw_int(struct jw *w, const char *key, int64_t v)
+#define JW_ASCII(w, key, s)        jw_ascii(w, key, JW_KEYLEN(key), s, strlen(s))
+#define JW_ASCII_LEN(w, key, s, n) jw_ascii(w, key, JW_KEYLEN(key), s, n)
+
+/* "00".."99": decimal two digits per step (record numbers and conn_id). */
+static const char dig2[201] = "00010203040506070809101112131415161718192021222324"
+			      "25262728293031323334353637383940414243444546474849"
+			      "50515253545556575859606162636465666768697071727374"
+			      "75767778798081828384858687888990919293949596979899";
+
+/* Decimal of u ending at end; returns the first digit. */
+static char *dec_back(char *end, uint64_t u)
 {
-	char tmp[24], *p = tmp + sizeof(tmp);
+	while (u >= 100) {
+		end -= 2;
+		memcpy(end, dig2 + 2 * (u % 100), 2);
+		u /= 100;
+	}
+	if (u >= 10) {
+		end -= 2;
+		memcpy(end, dig2 + 2 * u, 2);
+	} else {
+		*--end = (char)('0' + u);
+	}
+	return end;
+}
+
+/*
+ * Inlined at each field, so the key's length is a constant and its copy a
+ * few moves; the digits (at most 20 and a sign) go as one fixed 24-byte
+ * copy from the end of tmp, not a memcpy call per number.
+ */
+static inline __attribute__((always_inline)) void jw_int(struct jw *w, const char *key, size_t kn,
+							 int64_t v)
+{
+	char tmp[48], *p, *end = tmp + 24;
 	uint64_t u = v < 0 ? (uint64_t) - (v + 1) + 1 : (uint64_t)v;
 
-	do {
-		*--p = (char)('0' + u % 10);
-		u /= 10;
-	} while (u);
+	p = dec_back(end, u);
 	if (v < 0)
 		*--p = '-';
-	jw_key(w, key);
-	jw_raw(w, p, (size_t)(tmp + sizeof(tmp) - p));
+	jw_key(w, key, kn);
+	if (w->full || w->end - w->p < 24) {
+		jw_raw(w, p, (size_t)(end - p));
+		return;
+	}
+	memcpy(w->p, p, 24); /* p >= tmp + 3: within tmp */
+	w->p += end - p;
 }
 
-static void jw_bool(struct jw *w, const char *key, bool v)
+#define JW_INT(w, key, v) jw_int(w, key, JW_KEYLEN(key), v)
+
+static inline __attribute__((always_inline)) void jw_bool(struct jw *w, const char *key, size_t kn,
+							  bool v)
 {
-	jw_key(w, key);
+	jw_key(w, key, kn);
 	jw_raw(w, v ? "true" : "false", v ? 4 : 5);
 }
 
-/* Packet bytes, escaped to printable ASCII, cut at RECORD_MAX_NAME bytes. */
-static void jw_name(struct jw *w, const char *key, const uint8_t *p, size_t len,
+#define JW_BOOL(w, key, v) jw_bool(w, key, JW_KEYLEN(key), v)
+
+/*
+ * Packet bytes, cut at RECORD_MAX_NAME bytes, as the JSON string of their
+ * record_escape_bytes() form: 0x21..0x7e stay ('"' as \"), every other
+ * byte and '\' become \xHH, whose '\' JSON escapes again (\\xHH). One
+ * pass instead of escaping into a buffer and scanning that for JSON.
+ */
+static void jw_name(struct jw *w, const char *key, size_t kn, const uint8_t *p, size_t len,
 		    struct record_stats *st)
 {
-	char buf[4 * RECORD_MAX_NAME + 1];
+	char *o;
 
 	if (len > RECORD_MAX_NAME) {
 		len = RECORD_MAX_NAME;
 		st->names_cut++;
 	}
-	jw_str_len(w, key, buf, record_escape_bytes(p, len, buf));
+	jw_key(w, key, kn);
+	if (w->full || (size_t)(w->end - w->p) < 5 * len + 2) {
+		/* rare (long names near the limit): the exact length decides */
+		size_t need = 2;
+
+		for (size_t i = 0; i < len; i++)
+			need += p[i] > 0x20 && p[i] < 0x7f && p[i] != '\\' ? 1 + (p[i] == '"') : 5;
+		if (w->full || (size_t)(w->end - w->p) < need) {
+			w->full = true;
+			return;
+		}
+	}
+	o = w->p;
+	*o++ = '"';
+	for (size_t i = 0; i < len; i++) {
+		uint8_t c = p[i];
+
+		if (c > 0x20 && c < 0x7f && c != '\\') {
+			if (c == '"')
+				*o++ = '\\';
+			*o++ = (char)c;
+		} else {
+			memcpy(o, "\\\\x", 3);
+			o[3] = fp_hex_digit(c >> 4);
+			o[4] = fp_hex_digit(c & 15);
+			o += 5;
+		}
+	}
+	*o++ = '"';
+	w->p = o;
 }
 
-static void put_addresses(struct jw *w, const struct flow_key *k, char *conn, size_t size)
+#define JW_NAME(w, key, p, len, st) jw_name(w, key, JW_KEYLEN(key), p, len, st)
+
+/* "addr:port", or "[addr]:port" for IPv6, at o; returns the end. */
+static char *endpoint(char *o, const char *addr, size_t alen, uint16_t port, bool v6)
 {
-	char src[64], dst[64];
+	char tmp[8], *d = dec_back(tmp + sizeof(tmp), port);
+
+	if (v6)
+		*o++ = '[';
+	memcpy(o, addr, alen);
+	o += alen;
+	if (v6)
+		*o++ = ']';
+	*o++ = ':';
+	memcpy(o, d, (size_t)(tmp + sizeof(tmp) - d));
+	return o + (tmp + sizeof(tmp) - d);
+}
+
+/* conn_id: "src:sport-dst:dport" (brackets around IPv6), composed here with
+ * copies rather than snprintf, which cost ~1,700 instructions a record. */
+static size_t put_addresses(struct jw *w, const struct flow_key *k, char conn[160])
+{
+	char src[64], dst[64], *o;
 	bool v6 = k->family == AF_INET6;
+	size_t sl, dl;
 
 	packet_addr_str(k->family, k->src, src, sizeof(src));
 	packet_addr_str(k->family, k->dst, dst, sizeof(dst));
-	jw_str(w, "src_ip", src);
-	jw_int(w, "src_port", k->sport);
-	jw_str(w, "dst_ip", dst);
-	jw_int(w, "dst_port", k->dport);
-	snprintf(conn, size, v6 ? "[%s]:%u-[%s]:%u" : "%s:%u-%s:%u", src, k->sport, dst, k->dport);
+	sl = strlen(src);
+	dl = strlen(dst);
+	JW_ASCII_LEN(w, "src_ip", src, sl);
+	JW_INT(w, "src_port", k->sport);
+	JW_ASCII_LEN(w, "dst_ip", dst, dl);
+	JW_INT(w, "dst_port", k->dport);
+	o = endpoint(conn, src, sl, k->sport, v6);
+	*o++ = '-';
+	o = endpoint(o, dst, dl, k->dport, v6);
+	return (size_t)(o - conn);
 }
 
 static void put_meta(struct jw *w, const struct flow_meta *m, bool quic)
 {
 	struct tcp_meta tm;
 
-	jw_int(w, "ip_meta_ttl", m->ttl);
-	jw_int(w, "ip_meta_total_length", m->ip_total_len);
-	jw_int(w, "ip_meta_id", m->ip_id);
-	jw_bool(w, "ip_meta_df", m->df);
+	JW_INT(w, "ip_meta_ttl", m->ttl);
+	JW_INT(w, "ip_meta_total_length", m->ip_total_len);
+	JW_INT(w, "ip_meta_id", m->ip_id);
+	JW_BOOL(w, "ip_meta_df", m->df);
 	if (quic) /* a UDP datagram has no TCP meta (design.md §7) */
 		return;
 	packet_tcp_meta(m->opts, m->opt_len, &tm);
-	jw_int(w, "tcp_meta_window_size", m->window);
+	JW_INT(w, "tcp_meta_window_size", m->window);
 	if (tm.mss >= 0)
-		jw_int(w, "tcp_meta_mss", tm.mss);
+		JW_INT(w, "tcp_meta_mss", tm.mss);
 	if (tm.wscale >= 0)
-		jw_int(w, "tcp_meta_window_scale", tm.wscale);
-	jw_str(w, "tcp_meta_options", tm.options);
+		JW_INT(w, "tcp_meta_window_scale", tm.wscale);
+	JW_ASCII(w, "tcp_meta_options", tm.options); /* option names and digits */
 	if (m->tunnel[0]) {
 		char tun[64];
 
 		packet_tunnel_str(m->tunnel, tun, sizeof(tun));
-		jw_ascii(w, "tunnel", tun);
+		JW_ASCII(w, "tunnel", tun);
 	}
 }
 
@@ -259,13 +367,13 @@ static void put_tls(struct jw *w, const struct record_input *in, struct record_s
 	const struct hello_info *hi = in->hello;
 	char tmp[8];
 
-	jw_str(w, "sensor_id", in->sensor_id ? in->sensor_id : "");
-	jw_str(w, "tls_version",
-	       record_tls_version(hi->max_version ? hi->max_version : hi->legacy_version, tmp));
+	JW_STR(w, "sensor_id", in->sensor_id ? in->sensor_id : "");
+	JW_ASCII(w, "tls_version",
+		 record_tls_version(hi->max_version ? hi->max_version : hi->legacy_version, tmp));
 	if (hi->sni)
-		jw_name(w, "tls_sni", hi->sni, hi->sni_len, st);
+		JW_NAME(w, "tls_sni", hi->sni, hi->sni_len, st);
 	if (hi->has_alpn)
-		jw_name(w, "tls_alpn", hi->alpn, hi->alpn_len, st);
+		JW_NAME(w, "tls_alpn", hi->alpn, hi->alpn_len, st);
 }
 
 static void put_fingerprints(struct jw *w, const struct record_input *in, bool raw)
@@ -273,21 +381,21 @@ static void put_fingerprints(struct jw *w, const struct record_input *in, bool r
 	const struct flow *f = in->flow;
 
 	if (f->has_syn && f->first_byte_ns >= f->syn_ns)
-		jw_int(w, "syn_to_clienthello_ms",
+		JW_INT(w, "syn_to_clienthello_ms",
 		       (int64_t)((f->first_byte_ns - f->syn_ns) / 1000000));
-	jw_ascii(w, "ja4", in->ja4->ja4);
-	jw_ascii(w, "ja4_hash", in->ja4->ja4 + 11);
-	jw_ascii(w, "ja3", in->ja3);
-	jw_ascii(w, "ja3_hash", in->ja3_hash);
+	JW_ASCII_LEN(w, "ja4", in->ja4->ja4, 36);
+	JW_ASCII_LEN(w, "ja4_hash", in->ja4->ja4 + 11, 25);
+	JW_ASCII(w, "ja3", in->ja3);
+	JW_ASCII_LEN(w, "ja3_hash", in->ja3_hash, 32);
 	if (in->raw) {
 		if (raw)
-			jw_ascii(w, "ja4_r", in->ja4->ja4_r);
-		jw_ascii(w, "ja4_o", in->ja4->ja4_o);
+			JW_ASCII(w, "ja4_r", in->ja4->ja4_r);
+		JW_ASCII(w, "ja4_o", in->ja4->ja4_o);
 		if (raw)
-			jw_ascii(w, "ja4_ro", in->ja4->ja4_ro);
+			JW_ASCII(w, "ja4_ro", in->ja4->ja4_ro);
 	}
 	if (in->ja4t)
-		jw_ascii(w, "ja4t", in->ja4t);
+		JW_ASCII(w, "ja4t", in->ja4t);
 }
 
 /* One attempt; raw = whether the long raw forms go in. */
@@ -296,20 +404,21 @@ static size_t write_record(const struct record_input *in, bool raw, char *buf, s
 {
 	struct jw w = { .p = buf, .end = buf + size - 1, .first = true };
 	char conn[160];
+	size_t conn_len;
 
 	jw_raw(&w, "{", 1);
-	put_addresses(&w, &in->flow->key, conn, sizeof(conn));
+	conn_len = put_addresses(&w, &in->flow->key, conn);
 	put_meta(&w, &in->flow->meta, in->quic_version != 0);
-	jw_str(&w, "conn_id", conn);
+	JW_ASCII_LEN(&w, "conn_id", conn, conn_len);
 	put_tls(&w, in, st);
 	put_fingerprints(&w, in, raw);
-	jw_bool(&w, "handshake_validated", flow_validated(in->flow));
+	JW_BOOL(&w, "handshake_validated", flow_validated(in->flow));
 	if (in->quic_version) {
 		const char *v = quic_version_str(in->quic_version);
 
-		jw_str(&w, "quic_version", v ? v : "?");
+		JW_ASCII(&w, "quic_version", v ? v : "?");
 	}
-	jw_int(&w, "timestamp", (int64_t)in->flow->first_byte_ns);
+	JW_INT(&w, "timestamp", (int64_t)(in->flow->first_byte_ns + in->real_minus_mono));
 	jw_raw(&w, "}", 1);
 	*w.p = '\0';
 	*full = w.full;

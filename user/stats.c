@@ -202,6 +202,7 @@ static struct json_object *stats_tree(const struct pipeline *p, const struct cap
 		put(oo, "dropped", os->dropped);
 		put(oo, "failures", os->failures);
 		put(oo, "reconnects", os->reconnects);
+		put(oo, "torn", os->torn);
 		json_object_object_add(jo, output_name(outs[i]), oo);
 	}
 	json_object_object_add(fields, "outputs", jo);
@@ -268,6 +269,7 @@ static const struct {
 	{ "output.dropped", "Records an output lost: queue full or undeliverable." },
 	{ "output.failures", "Failed delivery attempts of an output." },
 	{ "output.reconnects", "Reconnections of an output." },
+	{ "output.torn", "Lines of a file output a failed write cut short before a reopen." },
 };
 
 static const char *help_of(const char *key)
@@ -345,7 +347,8 @@ static void write_group(FILE *f, const char *group, struct json_object *o)
 /* The outputs' counters, one metric per counter with an output label. */
 static void write_outputs(FILE *f, struct json_object *outs)
 {
-	static const char *const keys[] = { "sent", "queued", "dropped", "failures", "reconnects" };
+	static const char *const keys[] = { "sent",     "queued",     "dropped",
+					    "failures", "reconnects", "torn" };
 
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		bool gauge = is_gauge("output", keys[i]);
@@ -489,6 +492,15 @@ void stats_tick(const struct pipeline *p, const struct capture *cap, struct outp
 		update_textfile(p, cap, outs, n_outs);
 		next_metrics = now + (uint64_t)live.period_sec * 1000000000ULL;
 	}
+}
+
+uint64_t stats_next_deadline(void)
+{
+	uint64_t d = next_status;
+
+	if (live.textfile && *live.textfile && next_metrics < d)
+		d = next_metrics;
+	return d;
 }
 
 void stats_stop(void)

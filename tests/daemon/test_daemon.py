@@ -263,6 +263,112 @@ def test_file_rotation_sighup(tmp, lst):
     assert rc == 0
 
 
+def file_output(path):
+    return f"  - type: file\n    params:\n      path: {path}\n"
+
+
+def test_file_hostile_paths_at_sighup(tmp, lst):
+    """A symbolic link or a FIFO planted at the path before a SIGHUP: refused
+    with a line naming the path, the link's target untouched, no hang, and
+    the records keep going to the old file."""
+    path = os.path.join(tmp, "ja4.log")
+    target = os.path.join(tmp, "victim")
+    with open(target, "w") as f:
+        f.write("precious\n")
+    d = Daemon(tmp, lst.port, file_output(path))
+    send_hellos(lst.port, 5)
+    assert wait_for(lambda: os.path.exists(path) and sum(1 for _ in open(path)) >= 5, 5)
+    os.rename(path, path + ".1")
+    os.symlink(target, path)
+    d.proc.send_signal(signal.SIGHUP)
+    d.wait_log("refusing a symbolic link", 3)
+    os.unlink(path)
+    os.mkfifo(path)
+    d.proc.send_signal(signal.SIGHUP)
+    d.wait_log("refusing a FIFO", 3)  # open(2) would have waited for a reader
+    send_hellos(lst.port, 5)
+    ok = wait_for(lambda: sum(1 for _ in open(path + ".1")) >= 10, 5)
+    rc, took = d.stop()
+    assert ok, "records did not keep going to the old file"
+    assert open(target).read() == "precious\n", "the symlink's target was written"
+    assert any(path in l["message"] for l in d.log() if "refusing" in l["message"])
+    assert rc == 0 and took < 2.5
+
+
+def full_disk(tmp, lst, free_before_hup):
+    """A file output on a 64 KiB tmpfs (in the daemon's own mount namespace)
+    filled until a write fails part-way, then logrotate's mv and a SIGHUP.
+    free_before_hup: room is made before the HUP (a filler file removed), so
+    the old file can take the rest of its cut line; else the old file is
+    deleted and its room comes back only when the reopen closes it."""
+    mnt = os.path.join(tmp, "small")
+    os.mkdir(mnt)
+    path = os.path.join(mnt, "ja4.log")
+    wrap = ("unshare", "-m", "--propagation", "private", "sh", "-c",
+            f"mount -t tmpfs -o size=64k j4s-small {mnt} && exec \"$0\" \"$@\"")
+    d = Daemon(tmp, lst.port, file_output(path), wrap=wrap)
+    root = f"/proc/{d.proc.pid}/root"
+    filler = root + mnt + "/filler"
+    with open(filler, "wb") as f:
+        f.write(b"\0" * 32768)
+    sent = 0
+    while sent < 400 and not any("cannot deliver" in l.get("message", "") for l in d.log()):
+        send_hellos(lst.port, 10)
+        sent += 10
+        time.sleep(0.05)
+    d.wait_log("cannot deliver", 3)
+    os.rename(root + path, root + path + ".1")
+    if free_before_hup:
+        os.unlink(filler)
+    else:
+        os.unlink(root + path + ".1")  # still open: its room stays taken
+    d.proc.send_signal(signal.SIGHUP)
+    d.wait_log("reopened", 3)
+    if not free_before_hup:
+        os.unlink(filler)
+    send_hellos(lst.port, 5)
+    sent += 5
+    new = root + path
+
+    def lines(p):
+        return open(p, "rb").read().split(b"\n") if os.path.exists(p) else [b""]
+
+    def count(p):
+        return sum(1 for l in lines(p) if l)
+
+    if free_before_hup:
+        ok = wait_for(lambda: count(new) + count(root + path + ".1") >= sent, 8)
+    else:
+        ok = wait_for(lambda: count(new) >= 5, 8)
+    time.sleep(0.2)  # the files are read through the daemon's root: before it stops
+    new_lines = lines(new)
+    old_lines = lines(root + path + ".1") if free_before_hup else None
+    rc, _ = d.stop()
+    out = next(iter(d.final_stats()["outputs"].values()))
+    assert ok, f"new file: {len(new_lines) - 1} lines after the reopen"
+    assert new_lines[0].startswith(b"{"), f"new file starts with {new_lines[0][:40]!r}"
+    assert new_lines[-1] == b"", "new file does not end with a newline"
+    for l in new_lines[:-1]:
+        json.loads(l)  # every line whole
+    if free_before_hup:
+        assert old_lines[-1] == b"", "old file does not end with a newline"
+        for l in old_lines[:-1]:
+            json.loads(l)
+        assert out["torn"] == 0, out
+        assert len(old_lines) + len(new_lines) - 2 == sent, (len(old_lines), len(new_lines), sent)
+    else:
+        assert out["torn"] <= 1, out
+    assert rc == 0
+
+
+def test_file_full_then_reopen_line_finished(tmp, lst):
+    full_disk(tmp, lst, True)
+
+
+def test_file_full_then_reopen_new_file_whole(tmp, lst):
+    full_disk(tmp, lst, False)
+
+
 def test_notify_and_sigterm(tmp, lst):
     npath = os.path.join(tmp, "notify.sock")
     ns = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
@@ -353,10 +459,13 @@ def test_tc_mode_on_loopback(tmp, lst):
 
 
 def test_pcap_on_any(tmp, lst):
-    """pcap on the any device (cooked link type, the default interface)."""
+    """pcap on the any device (cooked link type, the default interface). The
+    hellos go over loopback, which local_ips: [] leaves out with "any": the
+    address is listed."""
     path = os.path.join(tmp, "corr.sock")
     r = Receiver(path)
-    d = Daemon(tmp, lst.port, unix_output(path), iface="any")
+    d = Daemon(tmp, lst.port, unix_output(path), iface="any",
+               extra_core="  local_ips: [127.0.0.1]\n")
     send_hellos(lst.port, 10)
     ok = wait_for(lambda: len(r.records) >= 10, 5)
     rc, _ = d.stop()
@@ -526,7 +635,8 @@ TESTS = [test_correlator_starts_late, test_correlator_restarts, test_slow_correl
          test_queue_bounded_drop_oldest, test_file_rotation_sighup, test_notify_and_sigterm,
          test_stats_and_two_outputs, test_auto_without_bpf_rights_falls_back,
          test_tc_mode_on_loopback, test_pcap_on_any, test_stuck_correlator,
-         test_local_ips_in_tc_and_pcap, test_live_state]
+         test_local_ips_in_tc_and_pcap, test_live_state, test_file_hostile_paths_at_sighup,
+         test_file_full_then_reopen_line_finished, test_file_full_then_reopen_new_file_whole]
 
 
 def main():

@@ -88,6 +88,9 @@ capture() {
 	local out="$TMP/$1-$2" pid _
 	printf 'core:\n  interface: %s\n  listen_ports: [443]\n' "$2" >"$out.yml"
 	[ -z "${3:-}" ] || printf '  bpf_filter: "%s"\n' "$3" >>"$out.yml"
+	# On the underlay the hellos go to the overlay addresses, which are not
+	# the watched interface's own: a mirror receiver lists its servers.
+	[ -z "${3:-}" ] || printf '  local_ips: ["198.18.41.2", "198.18.42.2"]\n' >>"$out.yml"
 	# ip netns exec and sh exec the daemon: $! is its pid.
 	ip netns exec "$NS_S" sh -c \
 		"mount -t bpf bpf /sys/fs/bpf 2>/dev/null; exec '$BIN' --config '$out.yml' --mode $1" \

@@ -48,8 +48,8 @@ int main(int argc, char **argv)
 		printf("opening the skeleton: %s\n", strerror(errno));
 		return 1;
 	}
-	/* The daemon's defaults: 100000 flows, a 4 MiB ring. */
-	bpf_map__set_max_entries(skel->maps.j4s_events, 4u << 20);
+	/* The daemon's defaults: 100000 flows, a 16 MiB ring. */
+	bpf_map__set_max_entries(skel->maps.j4s_events, 16u << 20);
 	bpf_program__set_autoload(skel->progs.j4s_tc, !xdp);
 	bpf_program__set_autoload(skel->progs.j4s_xdp, xdp);
 	((struct j4s_bpf_config *)&skel->rodata->j4s_cfg)->xdp_copy = (__u8)copy;

@@ -67,30 +67,44 @@ for f in "${CAPS[@]}"; do
 done
 
 CONF=$TMP/config.yml
-cat >"$CONF" <<EOF
-core:
+CORE='core:
   interface: rp0
   listen_ports: [443, 5228, 8080, 1080]
   flow_timeout_sec: 30
-  xdp_generic: true
-fingerprints:
+  xdp_generic: true'
+OUTPUTS='fingerprints:
   ja4t: true
 outputs:
-  - type: stdout
-EOF
+  - type: stdout'
+printf '%s\n%s\n' "$CORE" "$OUTPUTS" >"$CONF"
 
 # What --read says, file by file (a fresh flow table each, as live state
 # is fresh for each distinct client).
 EXPECT=$TMP/expect.txt
 for f in "${PREP[@]}"; do
 	"$BIN" --config "$CONF" --read "$f" 2>/dev/null
-done | python3 -c '
+done >"$TMP/read.json"
+# The replayed servers are not this host's addresses, which an empty
+# local_ips would mean live (a sensor on a mirror port lists its servers):
+# the live daemon gets the servers the records name.
+LIVE_CONF=$TMP/live.yml
+{
+	echo "$CORE"
+	echo "  local_ips:"
+	python3 -c '
+import json, sys
+for a in sorted({json.loads(l)["dst_ip"] for l in open(sys.argv[1])}):
+    print(f"    - \"{a}\"")
+' "$TMP/read.json"
+	echo "$OUTPUTS"
+} >"$LIVE_CONF"
+python3 -c '
 import json, sys
 for l in sys.stdin:
     r = json.loads(l)
     print(r["conn_id"], r["ja4"], r["ja3_hash"], r.get("tls_sni", "-"), r["ip_meta_ttl"], r.get("tcp_meta_options", "-"),
           r.get("ja4t", "-"))
-' | sort >"$EXPECT"
+' <"$TMP/read.json" | sort >"$EXPECT"
 N=$(wc -l <"$EXPECT")
 [ "$N" -gt 100 ] && ok "--read of ${#PREP[@]} captures: $N records" || bad "--read gave only $N records"
 
@@ -103,7 +117,7 @@ ip netns exec "$NS" sh -c 'mount -t bpf bpf /sys/fs/bpf 2>/dev/null || true'
 for mode in "${MODES[@]}"; do
 	out=$TMP/$mode.out
 	err=$TMP/$mode.err
-	ip netns exec "$NS" "$BIN" --config "$CONF" --mode "$mode" >"$out" 2>"$err" &
+	ip netns exec "$NS" "$BIN" --config "$LIVE_CONF" --mode "$mode" >"$out" 2>"$err" &
 	pid=$!
 	for _ in $(seq 50); do grep -q 'capture started' "$err" && break; sleep 0.1; done
 	if ! grep -q 'capture started' "$err"; then

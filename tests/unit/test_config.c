@@ -322,6 +322,19 @@ static void test_config_load_bad(void **state)
 		  "core.exclude_source_ips", ":4:" },
 		{ "address in exclude_source_ips", "core:\n  exclude_source_ips: [10.0.0.300]\n",
 		  "core.exclude_source_ips", ":2:" },
+		{ "host bits in exclude_source_ips",
+		  "core:\n  exclude_source_ips:\n    - 198.18.0.0/15\n    - 198.18.0.1/31\n",
+		  "core.exclude_source_ips", ":4:" },
+		{ "IPv6 host bits in exclude_source_ips",
+		  "core:\n  exclude_source_ips: [\"fd00:0:0:1::/48\"]\n", "core.exclude_source_ips",
+		  ":2:" },
+		{ "interface name over 15 bytes", "core:\n  interface: veth-0123456789a\n",
+		  "core.interface", ":2:" },
+		{ "socket_path over 107 bytes",
+		  "outputs:\n  - type: unix_socket\n    params:\n      socket_path: /run/"
+		  "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+		  "xxxxxxxxxxxxxxxxxxxxxxxxxxx.sock\n",
+		  "outputs[0].params.socket_path", ":4:" },
 		{ "local_ips with a prefix", "core:\n  local_ips:\n    - 192.0.2.0/24\n",
 		  "core.local_ips", ":3:" },
 		{ "unvalidated_rate negative", "core:\n  unvalidated_rate: -1\n",
@@ -647,6 +660,24 @@ static void test_config_parse_cidr_bad(void **state)
 			fail_msg("\"%s\" accepted", bad[i]);
 }
 
+static void test_config_load_pin_dir(void **state)
+{
+	struct fx *f = *state;
+	char yaml[300];
+
+	assert_string_equal(f->c.pin_dir, DEF_PIN_DIR);
+	assert_int_equal(load(f, "core:\n  pin_dir: /run/bpf/j4s-eth1\n"), 0);
+	assert_string_equal(f->c.pin_dir, "/run/bpf/j4s-eth1");
+	/* Relative, the root, and longer than PIN_DIR_MAX: errors naming key and line. */
+	assert_int_equal(load(f, "core:\n  interface: any\n  pin_dir: bpf/j4s\n"), -1);
+	assert_non_null(strstr(f->err, ":3: core.pin_dir"));
+	assert_int_equal(load(f, "core:\n  pin_dir: /\n"), -1);
+	assert_non_null(strstr(f->err, "core.pin_dir"));
+	snprintf(yaml, sizeof(yaml), "core:\n  pin_dir: /%0*d\n", PIN_DIR_MAX, 0);
+	assert_int_equal(load(f, yaml), -1);
+	assert_non_null(strstr(f->err, "core.pin_dir"));
+}
+
 static void test_config_mode_and_type_names(void **state)
 {
 	enum capture_mode m = CAPTURE_AUTO;
@@ -690,6 +721,7 @@ int main(void)
 		T(test_config_parse_cidr_good),
 		T(test_config_parse_cidr_bad),
 		T(test_config_mode_and_type_names),
+		T(test_config_load_pin_dir),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

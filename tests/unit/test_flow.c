@@ -79,11 +79,11 @@ static const struct flow_config cfg_small = CFG(4, REASM_MAX_BYTES, DEF_MAX_HELL
 static const struct flow_config cfg_seg3 = CFG(16, REASM_MAX_BYTES, 3);
 static const struct flow_config cfg_pool256 = CFG(256, REASM_MAX_BYTES, DEF_MAX_HELLO_SEGMENTS);
 static const struct flow_config cfg_bytes64 = CFG(16, 64, DEF_MAX_HELLO_SEGMENTS);
-static const struct flow_config cfg_budget600 = {
+static const struct flow_config cfg_budget150 = {
 	.max_flows = 16,
 	.timeout_ns = 30 * SEC,
 	.limits = { .max_bytes = REASM_MAX_BYTES, .max_segments = DEF_MAX_HELLO_SEGMENTS },
-	.max_buffered = 600,
+	.max_buffered = 150,
 };
 
 /* Live pcap mode's bucket of unvalidated flows: 10 a second, bursts of 3. */
@@ -895,6 +895,80 @@ static void test_flow_table_expire_waiting(void **state)
 	assert_int_equal(stats(f)->expired_done, 0);
 }
 
+/*
+ * Injected clocks (design.md §10, issue 14 item 5): the host's wall clock
+ * and CLOCK_MONOTONIC, stepped independently. The live capture stamps
+ * packets with the wall clock and maps them with packet_mono_ns() when it
+ * reads them; the flow table only ever sees the monotonic result.
+ */
+struct clocks {
+	uint64_t real, mono;
+};
+
+static void advance(struct clocks *c, uint64_t ns)
+{
+	c->real += ns;
+	c->mono += ns;
+}
+
+/* A packet stamped now and read now. */
+static uint64_t read_now(const struct clocks *c)
+{
+	return packet_mono_ns(c->real, c->real, c->mono);
+}
+
+static void test_flow_wall_clock_steps_back(void **state)
+{
+	struct fixture *f = *state;
+	struct clocks c = { .real = T0, .mono = 5000 * SEC };
+
+	syn(f, PORT, ISN, read_now(&c));
+	advance(&c, MS);
+	assert_int_equal(seg(f, PORT, hello, 0, 20, read_now(&c)), FLOW_NOTHING);
+	c.real -= 3600 * SEC; /* NTP steps the wall clock an hour back */
+	advance(&c, 29 * SEC);
+	syn(f, PORT + 1, ISN, read_now(&c));
+	assert_int_equal(flow_table_expire(f->ft, c.mono), 0);
+	advance(&c, SEC);
+	/* 30 s after the first SYN on the monotonic clock: expired, though by
+	 * the wall clock it came an hour in the future (a wall-clock table
+	 * would hold it, and every flow after it, for an hour). */
+	assert_int_equal(flow_table_expire(f->ft, c.mono), 1);
+	assert_null(lookup(f, PORT));
+	assert_non_null(lookup(f, PORT + 1));
+	assert_int_equal(stats(f)->timeouts, 1);
+}
+
+static void test_flow_wall_clock_steps_forward(void **state)
+{
+	struct fixture *f = *state;
+	struct clocks c = { .real = T0, .mono = 5000 * SEC };
+	uint64_t stamped;
+
+	syn(f, PORT, ISN, read_now(&c));
+	syn(f, PORT + 1, ISN, read_now(&c));
+	advance(&c, MS);
+	assert_int_equal(seg(f, PORT, hello, 0, 20, read_now(&c)), FLOW_NOTHING);
+	assert_int_equal(seg(f, PORT + 1, hello, 0, 20, read_now(&c)), FLOW_NOTHING);
+	/* A segment stamped just before a one-day step and read just after it:
+	 * its age is bounded, it does not date from yesterday. */
+	advance(&c, MS);
+	stamped = c.real;
+	c.real += 86400 * SEC;
+	assert_int_equal(packet_mono_ns(stamped, c.real, c.mono), c.mono - PACKET_MONO_MAX_AGO);
+	assert_int_equal(seg(f, PORT, hello, 20, sizeof(hello) - 20,
+			     packet_mono_ns(stamped, c.real, c.mono)),
+			 FLOW_HELLO);
+	flow_table_finish(f->ft, f->out.flow, c.mono);
+	/* Nothing in flight expires: the second hello completes a second later. */
+	advance(&c, SEC);
+	assert_int_equal(flow_table_expire(f->ft, c.mono), 0);
+	assert_int_equal(seg(f, PORT + 1, hello, 20, sizeof(hello) - 20, read_now(&c)), FLOW_HELLO);
+	assert_int_equal(stats(f)->timeouts, 0);
+	/* A packet stamped after the clocks were sampled is read as "now". */
+	assert_int_equal(packet_mono_ns(c.real + SEC, c.real, c.mono), c.mono);
+}
+
 static void test_flow_table_expire_done(void **state)
 {
 	struct fixture *f = *state;
@@ -977,8 +1051,9 @@ static void test_flow_process_buffer_budget(void **state)
 {
 	struct fixture *f = *state;
 
-	/* Budget of 600 bytes: two flows hold 256-byte buffers, the third one's
-	 * buffer pushes the total over and the oldest waiting flow goes. */
+	/* Budget of 150 bytes: two flows hold 64-byte buffers (the 40 bytes of
+	 * their first segment, in steps of 64), the third one's buffer pushes the
+	 * total over and the oldest waiting flow goes. */
 	for (uint16_t i = 0; i < 3; i++) {
 		syn(f, PORT + i, ISN, T0 + i);
 		assert_int_equal(seg(f, PORT + i, hello, 10, 30, T0 + MS + i), FLOW_NOTHING);
@@ -1397,11 +1472,13 @@ int main(void)
 		TC(test_flow_process_segment_limit, cfg_seg3),
 		TC(test_flow_process_one_byte_records, cfg_seg3),
 		TC(test_flow_process_byte_limit, cfg_bytes64),
-		TC(test_flow_process_buffer_budget, cfg_budget600),
+		TC(test_flow_process_buffer_budget, cfg_budget150),
 		TC(test_flow_process_table_full_evicts, cfg_small),
 		TC(test_flow_table_pool_restarts_when_empty, cfg_pool256),
 		T(test_flow_table_expire_waiting),
 		T(test_flow_table_expire_done),
+		T(test_flow_wall_clock_steps_back),
+		T(test_flow_wall_clock_steps_forward),
 		T(test_flow_table_finish_frees_reasm),
 		T(test_flow_table_free_pending),
 		T(test_flow_process_truncated_capture),

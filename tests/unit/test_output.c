@@ -4,7 +4,10 @@
  * waits and flush deadlines through a fake destination on a fake clock;
  * then the real destinations: a short write on a pipe resumed byte for
  * byte, a file reopened after logrotate's rename, and a unix_socket output
- * whose receiver appears late and whose queue fills up.
+ * whose receiver appears late and whose queue fills up; what the file
+ * output refuses (a symbolic link, a FIFO) and how it leaves a record cut
+ * by a failed write (a file size limit stands in for ENOSPC); queue slots
+ * giving back a big record's buffer.
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
@@ -19,8 +22,11 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <cmocka.h>
 #include <json-c/json.h>
@@ -578,6 +584,262 @@ static void test_output_reopen_file_after_rename(void **state)
 	assert_int_equal(output_get_stats(o)->failures, 0);
 }
 
+/* ---- file: what is refused at the path, at start and at a reopen ---- */
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_int_equal(fputs(text, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+}
+
+static void test_output_open_file_refuses_symlink(void **state)
+{
+	struct fixture *fx = *state;
+	struct config_output co = { .type = OUTPUT_FILE, .enabled = true, .async_buffer = 16 };
+	char target[CONFIG_PATH_MAX + 8], old[CONFIG_PATH_MAX + 2];
+	struct output *o;
+
+	snprintf(co.path, sizeof(co.path), "%s/ja4.log", fx->dir);
+	snprintf(target, sizeof(target), "%s/victim", fx->dir);
+	snprintf(old, sizeof(old), "%s.1", co.path);
+	write_file(target, "precious\n");
+	assert_int_equal(symlink(target, co.path), 0);
+	errno = 0;
+	assert_null(output_open(&co));
+	assert_int_equal(errno, ELOOP);
+	expect_file(target, "precious\n");
+
+	/* Planted between two runs of logrotate: the reopen refuses it too. */
+	assert_int_equal(unlink(co.path), 0);
+	o = fx->o = output_open(&co);
+	assert_non_null(o);
+	put(o, "one");
+	assert_int_equal(output_flush(o, 1000), 0);
+	assert_int_equal(rename(co.path, old), 0);
+	assert_int_equal(symlink(target, co.path), 0);
+	assert_int_equal(output_reopen(o), -ELOOP);
+	put(o, "two");
+	assert_int_equal(output_flush(o, 1000), 0);
+	expect_file(old, "one\ntwo\n");
+	expect_file(target, "precious\n");
+}
+
+static void test_output_open_file_refuses_fifo(void **state)
+{
+	struct fixture *fx = *state;
+	struct config_output co = { .type = OUTPUT_FILE, .enabled = true, .async_buffer = 16 };
+	char old[CONFIG_PATH_MAX + 2];
+	uint64_t t0 = mono_ms();
+	struct output *o;
+	int rd;
+
+	snprintf(co.path, sizeof(co.path), "%s/ja4.log", fx->dir);
+	snprintf(old, sizeof(old), "%s.1", co.path);
+	assert_int_equal(mkfifo(co.path, 0600), 0);
+	/* No reader: open(2) would wait for one; here it fails at once. */
+	errno = 0;
+	assert_null(output_open(&co));
+	assert_int_equal(errno, ENXIO);
+	/* A reader present: the open succeeds, the type is refused. */
+	rd = open(co.path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	assert_true(rd >= 0);
+	errno = 0;
+	assert_null(output_open(&co));
+	assert_int_equal(errno, EINVAL);
+	close(rd);
+	assert_true(mono_ms() - t0 < 1000);
+
+	assert_int_equal(unlink(co.path), 0);
+	o = fx->o = output_open(&co);
+	assert_non_null(o);
+	assert_int_equal(rename(co.path, old), 0);
+	assert_int_equal(mkfifo(co.path, 0600), 0);
+	assert_int_equal(output_reopen(o), -ENXIO);
+	/* A symbolic link to a device, and (as root) a device itself. */
+	assert_int_equal(unlink(co.path), 0);
+	assert_int_equal(symlink("/dev/null", co.path), 0);
+	assert_int_equal(output_reopen(o), -ELOOP);
+	assert_int_equal(unlink(co.path), 0);
+	if (mknod(co.path, S_IFCHR | 0600, makedev(1, 3)) == 0)
+		assert_int_equal(output_reopen(o), -EINVAL);
+	else
+		assert_int_equal(errno, EPERM);
+	put(o, "still");
+	assert_int_equal(output_flush(o, 1000), 0);
+	expect_file(old, "still\n");
+	assert_true(mono_ms() - t0 < 1000);
+}
+
+/* ---- file: a record cut by a failed write, then logrotate's reopen ---- */
+
+#define CUT_LIMIT 1000 /* bytes: RLIMIT_FSIZE, a full disk's stand-in */
+#define CUT_LEN   300
+
+static void cut_record(char *rec, int i)
+{
+	memset(rec, 'a' + i, CUT_LEN);
+	rec[CUT_LEN] = '\0';
+}
+
+static void read_all(const char *path, char *buf, size_t size, size_t *n)
+{
+	FILE *f = fopen(path, "r");
+
+	assert_non_null(f);
+	*n = fread(buf, 1, size, f);
+	fclose(f);
+}
+
+/*
+ * Five records of 300 bytes into a file limited to 1000: the first writev
+ * takes three records and 97 bytes of the fourth, the next fails (EFBIG,
+ * as ENOSPC would). Then logrotate renames the file and sends SIGHUP.
+ * room_after: whether the old file can take more by then.
+ */
+static void cut_then_reopen(struct fixture *fx, bool room_after)
+{
+	struct config_output co = { .type = OUTPUT_FILE, .enabled = true, .async_buffer = 16 };
+	struct rlimit saved, lim;
+	char old[CONFIG_PATH_MAX + 2], rec[CUT_LEN + 1], buf[4096], want[4096];
+	size_t n, w = 0;
+	struct output *o;
+
+	snprintf(co.path, sizeof(co.path), "%s/ja4.log", fx->dir);
+	snprintf(old, sizeof(old), "%s.1", co.path);
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &saved), 0);
+	lim = saved;
+	lim.rlim_cur = CUT_LIMIT;
+	assert_true(signal(SIGXFSZ, SIG_IGN) != SIG_ERR);
+	o = fx->o = output_open(&co);
+	assert_non_null(o);
+	o->now_ns = fake_clock;
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	for (int i = 0; i < 5; i++) {
+		cut_record(rec, i);
+		put(o, rec);
+	}
+	assert_int_equal(output_drain(o), 2); /* cut inside the fourth */
+	assert_int_equal(output_drain(o), 2); /* EFBIG: failing */
+	assert_int_equal(output_get_stats(o)->failures, 1);
+	assert_int_equal(rename(co.path, old), 0);
+	if (room_after)
+		assert_int_equal(setrlimit(RLIMIT_FSIZE, &saved), 0);
+	assert_int_equal(output_reopen(o), 0);
+	fake_now += 10 * NS_PER_SEC;
+	assert_int_equal(output_drain(o), 0);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &saved), 0);
+	assert_true(signal(SIGXFSZ, SIG_DFL) != SIG_ERR);
+
+	/* The old file: three whole lines, then the fourth whole or cut. */
+	for (int i = 0; i < 4; i++, w += CUT_LEN + 1) {
+		cut_record(want + w, i);
+		want[w + CUT_LEN] = '\n';
+	}
+	read_all(old, buf, sizeof(buf), &n);
+	if (room_after) {
+		assert_int_equal(n, 4 * (CUT_LEN + 1));
+	} else {
+		assert_int_equal(n, CUT_LIMIT);
+		assert_int_equal(output_get_stats(o)->torn, 1);
+	}
+	assert_memory_equal(buf, want, n);
+	/* The new file starts with a whole record: the fourth again if it
+	 * was cut, and the fifth. */
+	w = 0;
+	for (int i = room_after ? 4 : 3; i < 5; i++, w += CUT_LEN + 1) {
+		cut_record(want + w, i);
+		want[w + CUT_LEN] = '\n';
+	}
+	read_all(co.path, buf, sizeof(buf), &n);
+	assert_int_equal(n, w);
+	assert_memory_equal(buf, want, w);
+	assert_int_equal(output_get_stats(o)->sent, 5);
+	assert_int_equal(output_get_stats(o)->torn, room_after ? 0 : 1);
+}
+
+static void test_output_reopen_after_cut_record_finishes_line(void **state)
+{
+	cut_then_reopen(*state, true);
+}
+
+static void test_output_reopen_after_cut_record_new_file_whole(void **state)
+{
+	cut_then_reopen(*state, false);
+}
+
+/* A full queue whose head is half written drops the next record instead:
+ * the rest of the head's line must follow what is already out. */
+static void test_output_write_full_queue_spares_started_head(void **state)
+{
+	struct fixture *fx = *state;
+	struct output *o = fake_open(fx, 3, true);
+
+	put(o, "a");
+	put(o, "b");
+	put(o, "c");
+	o->head_started = true;
+	put(o, "d");
+	assert_int_equal(output_queued(o), 3);
+	assert_int_equal(output_get_stats(o)->dropped, 1);
+	o->head_started = false;
+	assert_int_equal(output_drain(o), 0);
+	assert_int_equal(fx->fake.n_got, 3);
+	assert_string_equal(fx->fake.got[0], "a");
+	assert_string_equal(fx->fake.got[1], "c");
+	assert_string_equal(fx->fake.got[2], "d");
+}
+
+/* ---- memory: a big record's buffer is given back ---- */
+
+static enum output_send sink_send(struct output *o, uint32_t *done)
+{
+	*done = o->count;
+	return OUTPUT_SENT;
+}
+
+static const struct output_ops sink_ops = {
+	.send = sink_send,
+	.close = fake_close,
+};
+
+static uint64_t held_bytes(const struct output *o)
+{
+	uint64_t n = 0;
+
+	for (uint32_t i = 0; i < o->cap; i++)
+		n += o->q[i].cap;
+	return n;
+}
+
+static void test_output_drain_slot_shrinks_after_big_record(void **state)
+{
+	struct fixture *fx = *state;
+	struct output *o = fx->o = output_new(&sink_ops, 8, "sink", NULL);
+	char *big = malloc(RECORD_MAX_BYTES), small[1500];
+
+	assert_non_null(o);
+	assert_non_null(big);
+	memset(big, 'x', RECORD_MAX_BYTES);
+	memset(small, 'y', sizeof(small));
+	for (int i = 0; i < 8; i++)
+		output_write(o, big, RECORD_MAX_BYTES);
+	assert_int_equal(held_bytes(o), 8ULL * RECORD_MAX_BYTES);
+	assert_int_equal(output_drain(o), 0);
+	assert_int_equal(held_bytes(o), 0);
+	/* Usual records keep their slots from one to the next. */
+	for (int round = 0; round < 3; round++) {
+		for (int i = 0; i < 8; i++)
+			output_write(o, small, sizeof(small));
+		assert_int_equal(output_drain(o), 0);
+		assert_int_equal(held_bytes(o), 8 * sizeof(small));
+	}
+	assert_int_equal(output_get_stats(o)->sent, 32);
+	free(big);
+}
+
 /* ---- unix_socket: a late receiver, then a full one ---- */
 
 static int bind_receiver(const char *path)
@@ -705,6 +967,12 @@ int main(void)
 		T(test_output_flush_timeout_returns_left),
 		T(test_output_drain_stream_short_write_resumes),
 		T(test_output_reopen_file_after_rename),
+		T(test_output_open_file_refuses_symlink),
+		T(test_output_open_file_refuses_fifo),
+		T(test_output_reopen_after_cut_record_finishes_line),
+		T(test_output_reopen_after_cut_record_new_file_whole),
+		T(test_output_write_full_queue_spares_started_head),
+		T(test_output_drain_slot_shrinks_after_big_record),
 		T(test_output_drain_unix_socket_late_receiver_in_order),
 		T(test_output_drain_unix_socket_too_big_rejected),
 	};

@@ -751,6 +751,31 @@ static void test_reasm_overlap_against_model(void **state)
 	}
 }
 
+/* The first buffer is what arrived, in steps of REASM_ALLOC_STEP (64: a
+ * flow left mid-hello keeps it until it times out); later growth doubles. */
+static void test_reasm_first_alloc_size(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(add(f, 0, 369), REASM_NEW_DATA);
+	assert_int_equal(f->r.cap, 384);
+	assert_int_equal(add(f, 369, 100), REASM_NEW_DATA);
+	assert_int_equal(f->r.cap, 768);
+	assert_int_equal(f->r.contig, 469);
+	assert_memory_equal(f->r.buf, f->stream, 469);
+
+	reasm_reset(&f->r);
+	reasm_init(&f->r, BASE);
+	assert_int_equal(add(f, 0, 100), REASM_NEW_DATA);
+	assert_int_equal(f->r.cap, 128);
+
+	/* Held out of order: the buffer reaches the segment's end. */
+	reasm_reset(&f->r);
+	reasm_init(&f->r, BASE);
+	assert_int_equal(add(f, 1000, 448), REASM_HELD);
+	assert_int_equal(f->r.cap, 1472);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -782,6 +807,7 @@ int main(void)
 		T(test_reasm_overlap_coalesced),
 		T(test_reasm_overlap_bounds),
 		T(test_reasm_overlap_against_model),
+		T(test_reasm_first_alloc_size),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

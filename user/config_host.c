@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * The configuration checked against the host, for --check-config and before
+ * every start (one path, so a config that passes the check does not fail
+ * the start on these): the interface exists, the file outputs can be
+ * created. config.c reads the file (and compiles core.bpf_filter with
+ * bpf_filter_check); this file knows nothing of YAML.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "capture.h"
+#include "config.h"
+#include "log.h"
+
+/* "FILE:LINE: " of a key, or the environment variable that set it. */
+static void where(const struct config *c, int line, const char *env, char *buf, size_t size)
+{
+	if (line)
+		snprintf(buf, size, "%s:%d: ", c->file, line);
+	else
+		snprintf(buf, size, "%s%s", env ? env : "", env ? ": " : "");
+}
+
+/* A missing interface may appear later (a VLAN or bridge created after
+ * us, a hotplugged card): a warning only. */
+static void check_interface(const struct config *c)
+{
+	char at[CONFIG_PATH_MAX + 32];
+
+	if (!strcmp(c->interface, "any") || if_nametoindex(c->interface))
+		return;
+	where(c, c->interface_line, "environment JA4SENTINEL_INTERFACE", at, sizeof(at));
+	log_warn("config",
+		 "%score.interface: no interface \"%s\" on this host now: the start "
+		 "fails until it exists",
+		 at, c->interface);
+}
+
+/*
+ * A file output must be a regular file we can append to, or be creatable
+ * in an existing, writable directory. The daemon owns this path: an error,
+ * not a warning (run the check as the service's user).
+ */
+static int check_file(const struct config *c, uint32_t i, char *err, size_t errlen)
+{
+	const struct config_output *o = &c->outputs[i];
+	char dir[CONFIG_PATH_MAX], at[CONFIG_PATH_MAX + 32], *slash;
+	const char *why = NULL;
+	struct stat st;
+
+	if (!lstat(o->path, &st)) {
+		if (S_ISLNK(st.st_mode))
+			why = "is a symbolic link (refused: a regular file is needed)";
+		else if (!S_ISREG(st.st_mode))
+			why = "is not a regular file";
+		else if (access(o->path, W_OK))
+			why = strerror(errno);
+	} else {
+		snprintf(dir, sizeof(dir), "%s", o->path);
+		slash = strrchr(dir, '/');
+		if (slash == dir)
+			slash[1] = '\0';
+		else if (slash)
+			*slash = '\0';
+		else
+			snprintf(dir, sizeof(dir), ".");
+		if (stat(dir, &st))
+			why = "its directory does not exist";
+		else if (!S_ISDIR(st.st_mode))
+			why = "its directory is not a directory";
+		else if (access(dir, W_OK | X_OK))
+			why = "its directory is not writable";
+	}
+	if (!why)
+		return 0;
+	if (!o->line) { /* not from the file: -w */
+		snprintf(err, errlen, "-w %s: %s", o->path, why);
+		return CONFIG_CHECK_HOST;
+	}
+	where(c, o->path_line ? o->path_line : o->line, NULL, at, sizeof(at));
+	snprintf(err, errlen, "%soutputs[%u].params.path: %s: %s", at, i, o->path, why);
+	return CONFIG_CHECK_HOST;
+}
+
+int config_check_host(const struct config *c, bool live, char *err, size_t errlen)
+{
+	int rc;
+
+	/* core.bpf_filter is compiled when the configuration is read
+	 * (bpf_filter_check in config.c), so nothing of it is left here. */
+	if (live)
+		check_interface(c);
+	for (uint32_t i = 0; i < c->n_outputs; i++)
+		if (c->outputs[i].enabled && c->outputs[i].type == OUTPUT_FILE &&
+		    (rc = check_file(c, i, err, errlen)))
+			return rc;
+	return 0;
+}
