@@ -145,7 +145,9 @@ for r in live:
     by_sni.setdefault((fam, r.get("tls_sni")), []).append(r)
 for fam, sni, ver in exp:
     got = by_sni.get((fam, sni), [])
-    if len(got) != 1:
+    # gtlsclient makes one connection; chromium may race or retry a
+    # second one under load (each its own record, each in --read too).
+    if len(got) != 1 and not (sni == "quic.test" and len(got) >= 1):
         errs.append(f"IPv{fam} {sni}: {len(got)} live records, want 1")
         continue
     r = got[0]
@@ -153,8 +155,10 @@ for fam, sni, ver in exp:
         errs.append(f"{sni}: ja4 {r['ja4']} quic_version {r.get('quic_version')}, want q.. {ver}")
     if any(k.startswith("tcp_meta") or k == "syn_to_clienthello_ms" for k in r):
         errs.append(f"{sni}: TCP fields in a QUIC record")
-if len(live) != len(exp):
-    errs.append(f"{len(live)} live records, want {len(exp)}")
+want = {(f, n) for f, n, _ in exp}
+stray = [k for k in by_sni if k not in want]
+if stray:
+    errs.append(f"records of no client (garbage?): {stray}")
 key = lambda r: r["conn_id"] + "/" + r.get("tls_sni", "")
 lm, rm = {key(r): r for r in live}, {key(r): r for r in read}
 if set(lm) != set(rm):
