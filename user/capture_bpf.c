@@ -328,12 +328,15 @@ int capture_bpf_set_local(struct capture *c, const struct cidr *list, uint32_t n
 	struct j4s_addr_key k, next, *stale;
 	uint32_t n_stale = 0;
 	uint8_t one = 1;
-	int rc = 0;
+	int rc = 0, added = 0;
 
-	for (uint32_t i = 0; i < n; i++) {
+	/* New ones first, so no hello to an address kept is refused
+	 * meanwhile; a full map (E2BIG) gets them again once the stale ones
+	 * are gone, below. */
+	for (uint32_t i = 0; i < n && !added; i++) {
 		mapped_addr(&list[i], k.addr);
 		if (bpf_map_update_elem(fd, &k, &one, BPF_ANY))
-			return -errno;
+			added = -errno;
 	}
 	/* Then the ones gone: collected first, as deleting while walking
 	 * the hash restarts the walk. */
@@ -350,6 +353,11 @@ int capture_bpf_set_local(struct capture *c, const struct cidr *list, uint32_t n
 		if (bpf_map_delete_elem(fd, &stale[i]) && errno != ENOENT)
 			rc = -errno;
 	free(stale);
+	for (uint32_t i = 0; i < n && added; i++) {
+		mapped_addr(&list[i], k.addr);
+		if (bpf_map_update_elem(fd, &k, &one, BPF_ANY))
+			return -errno;
+	}
 	return rc;
 }
 

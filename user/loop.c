@@ -245,7 +245,7 @@ static uint64_t next_deadline(const struct live *l)
 		d = l->next_watchdog;
 	if (l->pending && l->last_tick + LOOP_RETRY_MS * 1000000ULL < d)
 		d = l->last_tick + LOOP_RETRY_MS * 1000000ULL;
-	if ((l->active || pipeline_flow_count(l->p)) &&
+	if ((l->active || pipeline_flow_count(l->p) || pipeline_quic_count(l->p)) &&
 	    l->last_tick + LOOP_WORK_MS * 1000000ULL < d)
 		d = l->last_tick + LOOP_WORK_MS * 1000000ULL;
 	return d ? d : 1; /* 0 would disarm; a past deadline fires at once */

@@ -205,7 +205,9 @@ static int truncate_write_file(const char *path)
 
 	if (!strcmp(path, "-"))
 		return 0;
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	/* As the file output opens it (no symlink followed, no FIFO waited
+	 * for): the path may have changed since the host checks. */
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0640);
 	if (fd < 0) {
 		log_error("output", "-w %s: %s", path, strerror(errno));
 		return -1;
@@ -369,11 +371,6 @@ static int run_read(const struct config *cfg, const char *file)
 	char err[512];
 	int bset;
 
-	/* Reading a file needs no privilege: none is kept while parsing it.
-	 * Where a sandbox forbids capset the read goes on: it gains nothing
-	 * from the capabilities it could not drop. */
-	if (privs_drop(0, &bset))
-		log_warn("main", "cannot drop capabilities: %s", strerror(errno));
 	block_usr1();
 	cap = capture_pcap_open_file(file, err, sizeof(err));
 	if (!cap) {
@@ -388,6 +385,13 @@ static int run_read(const struct config *cfg, const char *file)
 	}
 	if (open_outputs(cfg, outs, &n_outs))
 		goto out;
+	/* Open, then drop: the capture file and the outputs are opened with
+	 * the rights the checks before saw (a root shell's CAP_DAC_OVERRIDE
+	 * reaches a 0750 home directory); parsing what an attacker may have
+	 * sent needs none of them. Where a sandbox forbids capset the read goes
+	 * on: it gains nothing from the capabilities it could not drop. */
+	if (privs_drop(0, &bset))
+		log_warn("main", "cannot drop capabilities: %s", strerror(errno));
 	/* Offline never limits unvalidated hellos: a capture of one direction
 	 * has only those. */
 	p = pipeline_new(cfg, all_ports, false, outs, n_outs);

@@ -624,6 +624,13 @@ enum packet_verdict packet_parse(const uint8_t *l3, uint32_t caplen, struct pkt_
 		 * that carries no user packet stays not_tcp). */
 		if (v == PKT_NOT_TCP && nx.proto == J4S_IPPROTO_UDP && kind == PKT_TUN_NONE)
 			return parse_udp(nx.p, nx.avail, nx.wire, pi);
+		/* CAPWAP is also known by its source port, which any client may
+		 * have (behind a NAT): what is no CAPWAP header at all (its
+		 * preamble byte is 0 or 1) is that client's own datagram, e.g. a
+		 * QUIC Initial to a listen port. */
+		if (v == PKT_MALFORMED && kind == PKT_TUN_CAPWAP && nx.avail >= 9 &&
+		    nx.p[8] > 0x01 && rd16(nx.p + 2) != J4S_PORT_CAPWAP)
+			return parse_udp(nx.p, nx.avail, nx.wire, pi);
 		if (v != PKT_OK)
 			return v;
 		if (depth == J4S_TUNNEL_MAX)

@@ -492,6 +492,7 @@ static struct quic_conn *conn_new(struct quic_table *qt, const struct pkt_info *
 	c->fl.meta.df = pi->df;
 	c->fl.meta.ip_id = pi->ip_id;
 	c->fl.meta.ip_total_len = pi->ip_total_len;
+	memcpy(c->fl.meta.tunnel, pi->tunnel, sizeof(c->fl.meta.tunnel));
 	reasm_init(&c->fl.reasm, 0);
 	b = &qt->buckets[tuple_hash(qt, key) & qt->mask];
 	c->hnext = *b;

@@ -345,15 +345,15 @@ static void put_meta(struct jw *w, const struct flow_meta *m, bool quic)
 	JW_INT(w, "ip_meta_total_length", m->ip_total_len);
 	JW_INT(w, "ip_meta_id", m->ip_id);
 	JW_BOOL(w, "ip_meta_df", m->df);
-	if (quic) /* a UDP datagram has no TCP meta (design.md §7) */
-		return;
-	packet_tcp_meta(m->opts, m->opt_len, &tm);
-	JW_INT(w, "tcp_meta_window_size", m->window);
-	if (tm.mss >= 0)
-		JW_INT(w, "tcp_meta_mss", tm.mss);
-	if (tm.wscale >= 0)
-		JW_INT(w, "tcp_meta_window_scale", tm.wscale);
-	JW_ASCII(w, "tcp_meta_options", tm.options); /* option names and digits */
+	if (!quic) { /* a UDP datagram has no TCP meta (design.md §7) */
+		packet_tcp_meta(m->opts, m->opt_len, &tm);
+		JW_INT(w, "tcp_meta_window_size", m->window);
+		if (tm.mss >= 0)
+			JW_INT(w, "tcp_meta_mss", tm.mss);
+		if (tm.wscale >= 0)
+			JW_INT(w, "tcp_meta_window_scale", tm.wscale);
+		JW_ASCII(w, "tcp_meta_options", tm.options); /* option names and digits */
+	}
 	if (m->tunnel[0]) {
 		char tun[64];
 

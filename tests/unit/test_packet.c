@@ -1503,6 +1503,25 @@ static void test_packet_parse_tunnel_capwap(void **state)
 	s.b[s.off + 28] = 0x00;
 	s.b[s.off + 28 + 16] = 0x41;
 	assert_int_equal(parse_stack(&s), PKT_NOT_TCP);
+	/* A client that happens to send from port 5247 (behind a NAT): a
+	 * QUIC long header is no CAPWAP preamble, so the datagram is its own
+	 * (UDP to the listen port), not a broken tunnel. */
+	{
+		static const uint8_t initial[16] = { 0xc3, 0, 0, 0, 1, 8, 1, 2,
+						     3,    4, 5, 6, 7, 8, 0, 0 };
+		struct pkt_info pi;
+
+		s.off = sizeof(s.b);
+		push_bytes(&s, initial, sizeof(initial));
+		push_udp(&s, 5247, 443);
+		push_v4(&s, PROTO_UDP);
+		assert_int_equal(packet_parse(s.b + s.off, slen(&s), &pi), PKT_OK);
+		assert_int_equal(pi.proto, J4S_IPPROTO_UDP);
+		assert_int_equal(pi.sport, 5247);
+		assert_int_equal(pi.dport, 443);
+		assert_int_equal(pi.payload_len, sizeof(initial));
+		assert_int_equal(pi.tunnel[0], PKT_TUN_NONE);
+	}
 }
 
 static void test_packet_parse_tunnel_nesting(void **state)
