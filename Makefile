@@ -47,10 +47,10 @@ ALL_LDFLAGS := -pie -Wl,-z,relro,-z,now $(LDFLAGS)
 # The core needs no library but libcrypto (fp_hash): its unit tests and the
 # fuzzers link it from an archive, so each takes the objects it calls and
 # nothing of libbpf, libxdp, libpcap or the skeleton.
-CORE := packet reasm flow hello fp_hash fp_ja4 fp_ja3 fp_ja4t record
+CORE := packet reasm flow hello fp_hash fp_ja4 fp_ja3 fp_ja4t record quic
 CORE_LIBS := $(shell $(PKG_CONFIG) --libs libcrypto 2>/dev/null || echo -lcrypto)
 MODS := $(CORE) config config_host log output out_stdout out_file out_unix pipeline stats capture capture_pcap \
-	capture_filter loop notify ifaddr localips
+	capture_filter loop notify ifaddr localips privs instance
 ifeq ($(BPF),1)
 MODS += capture_bpf capture_tc capture_xdp
 else
@@ -73,7 +73,9 @@ test_capture_MODS := capture capture_filter
 test_capture_PC   := libpcap
 test_output_MODS  := output out_stdout out_file out_unix log
 test_output_PC    := json-c
-DAEMON_TESTS := $(filter test_config test_log test_capture test_output,$(UNIT_TESTS))
+test_privs_MODS   := privs
+test_privs_PC     :=
+DAEMON_TESTS := $(filter test_config test_log test_capture test_output test_privs,$(UNIT_TESTS))
 OTHER_TESTS  := $(filter-out $(CORE_TESTS) $(DAEMON_TESTS),$(UNIT_TESTS))
 pc_libs = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
 FUZZERS    := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))

@@ -34,7 +34,8 @@ struct pkt {
 	__u32 seq;         /* host order */
 	__u32 ack;         /* host order */
 	__u8 flags;
-	__u8 pad[3];
+	__u8 udp; /* a UDP datagram (QUIC): no seq/ack/flags */
+	__u8 pad[2];
 	struct j4s_flow_key key;
 };
 
@@ -165,6 +166,21 @@ static __always_inline int parse_tcp(struct cursor *c, struct pkt *p)
 	return PARSE_OK;
 }
 
+/* UDP (QUIC): ports and where the datagram's payload starts. */
+static __always_inline int parse_udp(struct cursor *c, struct pkt *p)
+{
+	__u8 *u = c->pos;
+
+	if ((void *)(u + 8) > c->end || p->payload_len < 8)
+		return PARSE_TRUNCATED;
+	p->key.sport = (__u16)(u[0] | u[1] << 8); /* kept in network order */
+	p->key.dport = (__u16)(u[2] | u[3] << 8);
+	p->udp = 1;
+	p->payload_len -= 8;
+	p->payload_off = (__u32)((void *)u - c->start) + 8;
+	return PARSE_OK;
+}
+
 /* The L3 protocol of a frame that starts at the IP header (tun, WireGuard,
  * ipip: devices without a link-layer header). */
 static __always_inline int parse_l3_start(struct cursor *c)
@@ -180,7 +196,10 @@ static __always_inline int parse_l3_start(struct cursor *c)
 	return PARSE_NOT_IP;
 }
 
-/* Everything from the frame start to the TCP payload. */
+/* The load-time configuration (ja4sentinel.bpf.c, .rodata). */
+extern const volatile struct j4s_bpf_config j4s_cfg;
+
+/* Everything from the frame start to the TCP (or UDP) payload. */
 static __always_inline int parse_packet(struct cursor *c, struct pkt *p, bool l3_dev)
 {
 	int proto = l3_dev ? parse_l3_start(c) : parse_eth(c);
@@ -196,6 +215,10 @@ static __always_inline int parse_packet(struct cursor *c, struct pkt *p, bool l3
 		return PARSE_NOT_IP;
 	if (proto < 0)
 		return proto;
+	/* UDP only with core.quic (rodata): without it the verifier sees the
+	 * program of before QUIC, a way back on an old kernel. */
+	if (proto == J4S_IPPROTO_UDP && j4s_cfg.quic)
+		return parse_udp(c, p);
 	if (proto != J4S_IPPROTO_TCP)
 		return PARSE_NOT_TCP;
 	return parse_tcp(c, p);

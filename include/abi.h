@@ -35,6 +35,7 @@
 #define J4S_VLAN_MAX 2
 
 #define J4S_IPPROTO_TCP 6
+#define J4S_IPPROTO_UDP 17 /* QUIC (design.md §6) */
 
 /* IPv6 extension headers followed to reach TCP: hop-by-hop, routing,
  * fragment (atomic ones only), AH, destination options. A chain longer
@@ -125,7 +126,19 @@ enum j4s_event_kind {
 	J4S_EV_PAYLOAD = 2, /* a client segment while its hello is not yet covered */
 	J4S_EV_END = 3,     /* FIN or RST of a waiting flow */
 	J4S_EV_SYNACK = 4,  /* the server's SYN-ACK of a waiting flow (egress): IP + TCP headers */
+	J4S_EV_UDP = 5,     /* a datagram starting with a client QUIC Initial: IP + UDP + payload */
 };
+
+/* QUIC (design.md §6): client Initials are passed while their key (4-tuple
+ * and the first J4S_QUIC_CID_KEY bytes of the Destination Connection ID;
+ * a client's first DCID has at least 8, RFC 9000 §7.2) has sent fewer than
+ * J4S_QUIC_MAX_DATAGRAMS datagrams: a post-quantum hello needs 2-3,
+ * retransmissions a few more. Versions passed: 1, 2 (RFC 9369), draft-29. */
+#define J4S_QUIC_V1            0x00000001
+#define J4S_QUIC_V2            0x6b3343cf
+#define J4S_QUIC_DRAFT29       0xff00001d
+#define J4S_QUIC_CID_KEY       8
+#define J4S_QUIC_MAX_DATAGRAMS 8
 
 /* One ring buffer record: header, then caplen bytes from the L3 header on. */
 struct j4s_event {
@@ -149,6 +162,18 @@ struct j4s_flow_key {
 	__u16 dport; /* network order */
 	__u8 family; /* 4 or 6 */
 	__u8 pad[3];
+};
+
+struct j4s_quic_key {
+	struct j4s_flow_key flow;
+	__u8 dcid[J4S_QUIC_CID_KEY]; /* zero-padded when shorter */
+	__u8 dcid_len;
+	__u8 pad[7];
+};
+
+struct j4s_quic_conn {
+	__u32 datagrams; /* passed up */
+	__u32 pad;
 };
 
 enum j4s_flow_state {
@@ -197,7 +222,8 @@ struct j4s_bpf_config {
 	__u8 xdp_copy;       /* XDP copies by hand even where bpf_xdp_load_bytes
 			      * exists: the path of kernels before 5.18 (tests) */
 	__u8 l3dev;          /* some interface is in j4s_l3dev: look packets up */
-	__u8 pad[6];
+	__u8 quic;           /* core.quic: pass client QUIC Initials (UDP) */
+	__u8 pad[5];
 };
 
 /* Per-CPU counters; bpftool map dump prints them by name. */
@@ -233,6 +259,13 @@ struct j4s_stats {
 	__u64 validated;           /* hellos whose first segment acknowledged the ISN + 1 */
 	__u64 unvalidated;         /* hellos that did not, let through by the token bucket */
 	__u64 unvalidated_limited; /* hellos that did not, held back: the bucket was empty */
+	/* QUIC (design.md §6), UDP to a listen port. */
+	__u64 quic_events;        /* client Initial datagrams sent up */
+	__u64 quic_not_initial;   /* not a long-header Initial of a known version: dropped */
+	__u64 quic_conns;         /* new (4-tuple, DCID) keys */
+	__u64 quic_capped;        /* datagrams past J4S_QUIC_MAX_DATAGRAMS of a key */
+	__u64 quic_limited;       /* new keys held back by the unvalidated token bucket */
+	__u64 quic_update_errors; /* j4s_quic update failed */
 };
 
 /* Checked by both compilers: the two sides must agree byte for byte. */
@@ -240,7 +273,8 @@ _Static_assert(sizeof(struct j4s_event) == J4S_EVENT_HDR_SIZE + J4S_SNAP_MAX, "e
 _Static_assert(sizeof(struct j4s_flow_key) == 40, "flow key");
 _Static_assert(sizeof(struct j4s_flow) == 24, "flow");
 _Static_assert(sizeof(struct j4s_bpf_config) == 24, "config");
-_Static_assert(sizeof(struct j4s_stats) == 30 * 8, "stats");
+_Static_assert(sizeof(struct j4s_stats) == 36 * 8, "stats");
+_Static_assert(sizeof(struct j4s_quic_key) == 56, "quic key");
 /* An event holds a whole hello behind the largest IPv4 and TCP headers. */
 _Static_assert(J4S_SNAP_MAX >= J4S_REASM_MAX_BYTES + 60 + 60, "snap length");
 /* A maximum hello fits one record; the segment cap is a __u16 in the config. */

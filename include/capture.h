@@ -138,6 +138,10 @@ void capture_stats_json(struct capture *c, struct json_object *o);
  * lost in the kernel before userspace saw them, since the start. */
 uint64_t capture_lost(struct capture *c);
 
+/* The capabilities (privs.h bits) that capture_close() will still need to
+ * detach, as attached now: main keeps these and drops the rest. pcap and
+ * TCX links need none; clsact filters CAP_NET_ADMIN. */
+uint64_t capture_detach_caps(struct capture *c);
 /*
  * The host's addresses changed (core.local_ips: []): the eBPF modes
  * replace the contents of j4s_local, adding before removing so that no

@@ -62,9 +62,11 @@ struct config {
 	int log_level;                  /* enum log_level */
 	enum capture_mode capture_mode; /* auto, tc, xdp or pcap */
 	bool xdp_generic;               /* allow generic (skb) XDP */
+	bool quic;                      /* core.quic: QUIC Initials on the listen ports */
 	char sensor_id[128];
-	bool fp_raw;  /* fingerprints.raw */
-	bool fp_ja4t; /* fingerprints.ja4t */
+	char pin_dir[PIN_DIR_MAX + 1]; /* core.pin_dir; "" = pinning off (not locked) */
+	bool fp_raw;                   /* fingerprints.raw */
+	bool fp_ja4t;                  /* fingerprints.ja4t */
 	struct config_output outputs[CONFIG_MAX_OUTPUTS];
 	uint32_t n_outputs;
 	bool outputs_set;                       /* outputs came from the file */

@@ -21,6 +21,12 @@
 /* Default configuration file; absent file = built-in defaults. */
 #define DEF_CONFIG_PATH "/etc/ja4sentinel/config.yml"
 
+/* Where the eBPF modes pin programs and maps, and the single-instance lock
+ * (core.pin_dir): a directory of its own on a bpffs, made 0700. Its length
+ * leaves room for the longest pin name ("/j4s_tc_egress") in 256 bytes. */
+#define DEF_PIN_DIR "/sys/fs/bpf/ja4sentinel"
+#define PIN_DIR_MAX 200
+
 /* Flows tracked at once (core.max_tracked_flows); the Go daemon's value. */
 #define DEF_MAX_TRACKED_FLOWS 100000
 #define MIN_MAX_TRACKED_FLOWS 16

@@ -50,7 +50,7 @@ static inline uint64_t packet_mono_ns(uint64_t ts_real, uint64_t real_now, uint6
 enum packet_verdict {
 	PKT_OK = 0,
 	PKT_NOT_IP,       /* link layer carries something else (ARP, LLDP, ...) */
-	PKT_NOT_TCP,      /* IP but not TCP, or an IPv6 header chain we stop at */
+	PKT_NOT_TCP,      /* IP but neither TCP nor UDP, or an IPv6 header chain we stop at */
 	PKT_FRAGMENT,     /* IP fragment: never reassembled, ignored */
 	PKT_TRUNCATED,    /* headers cut by the capture length */
 	PKT_MALFORMED,    /* header lengths or version inconsistent */
@@ -84,10 +84,11 @@ enum pkt_tunnel {
 };
 
 struct pkt_info {
-	uint8_t family; /* AF_INET or AF_INET6 */
-	uint8_t ttl;    /* TTL / hop limit */
-	uint8_t df;     /* IPv4 DF bit; 0 for IPv6 */
-	uint8_t tcp_flags;
+	uint8_t family;        /* AF_INET or AF_INET6 */
+	uint8_t ttl;           /* TTL / hop limit */
+	uint8_t df;            /* IPv4 DF bit; 0 for IPv6 */
+	uint8_t tcp_flags;     /* 0 for UDP */
+	uint8_t proto;         /* J4S_IPPROTO_TCP or J4S_IPPROTO_UDP */
 	uint16_t ip_id;        /* IPv4 ID, host order; 0 for IPv6 */
 	uint16_t ip_total_len; /* IPv4 total length; IPv6: 40 + payload length */
 	uint8_t src[16];       /* network order; IPv4 in the first 4 bytes */
@@ -118,8 +119,9 @@ enum packet_verdict packet_strip_link(int linktype, const uint8_t *data, uint32_
 bool packet_link_supported(int linktype);
 
 /* Parse IPv4/IPv6 (options; the extension headers the kernel program
- * follows, as deep) and TCP, decapsulating the tunnels of include/abi.h
- * up to J4S_TUNNEL_MAX deep. */
+ * follows, as deep) and TCP, or UDP (QUIC: pi->proto says which; a UDP
+ * datagram has no seq/ack/window/options), decapsulating the tunnels of
+ * include/abi.h up to J4S_TUNNEL_MAX deep. */
 enum packet_verdict packet_parse(const uint8_t *l3, uint32_t caplen, struct pkt_info *pi);
 
 /* TCP option digest of a SYN (or of the first hello segment). */

@@ -20,6 +20,7 @@
 
 struct output;
 struct config;
+struct quic_stats;
 
 struct pipeline_stats {
 	uint64_t packets;                          /* handed in */
@@ -33,6 +34,7 @@ struct pipeline_stats {
 	uint64_t hello_verdict[HELLO_VERDICT_MAX]; /* hello_parse() of complete messages */
 	uint64_t fp_errors;                        /* hashing failed */
 	uint64_t records;                          /* records handed to the outputs */
+	uint64_t udp_ignored;                      /* UDP to a listen port with core.quic off */
 };
 
 struct pipeline;
@@ -59,5 +61,8 @@ const struct pipeline_stats *pipeline_get_stats(const struct pipeline *p);
 const struct flow_stats *pipeline_flow_stats(const struct pipeline *p);
 const struct record_stats *pipeline_record_stats(const struct pipeline *p);
 uint32_t pipeline_flow_count(const struct pipeline *p);
+/* QUIC connection table (NULL / 0 when core.quic is off). */
+const struct quic_stats *pipeline_quic_stats(const struct pipeline *p);
+uint32_t pipeline_quic_count(const struct pipeline *p);
 
 #endif

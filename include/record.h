@@ -32,6 +32,9 @@ struct record_input {
 	 * the flow's times are ageing-clock times, the record's timestamp is
 	 * realtime. */
 	uint64_t real_minus_mono;
+	/* 0 for TCP; else the QUIC version the hello came in: no tcp_meta_*,
+	 * a quic_version field (docs/record.md) */
+	uint32_t quic_version;
 };
 
 struct record_stats {

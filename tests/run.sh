@@ -3,7 +3,7 @@
 #
 # The test runner behind `make test`: every layer, one closing count.
 #   tests/run.sh [STAGE...]   stages: selftest unit asan corpus corpus-asan valgrind cli bpf
-#                             daemon replay e2e stress kernels packaging fuzz el8, and (not by
+#                             daemon privs replay e2e stress kernels packaging fuzz el8, and (not by
 #                             default) format; run:PATH runs one counting script as a stage
 # Each stage reports its own cases; the last line is
 #   N passed, N failed, N skipped
@@ -120,6 +120,8 @@ stage_corpus() { # $1 = binary, $2.. = wrapper, run with a time limit of $LIMIT 
 		python3 tests/corpus/run_peers.py --binary "$bin" --wrap "$*"
 	run_counted "ja4t $bin${*:+ under $1}" "${LIMIT:-600}" \
 		python3 tests/corpus/run_ja4t.py --binary "$bin" --wrap "$*"
+	run_counted "quic in vxlan $bin${*:+ under $1}" "${LIMIT:-600}" \
+		python3 tests/corpus/run_quic_tunnel.py --binary "$bin" --wrap "$*"
 }
 
 stage_valgrind() {
@@ -158,6 +160,7 @@ stage_e2e() {
 	run_counted "e2e tunnels" 120 tests/e2e/run_tunnels.sh "$BUILD/ja4sentinel"
 	run_counted "e2e local_ips" 120 tests/e2e/run_localips.sh "$BUILD/ja4sentinel"
 	run_counted "e2e overlap" 300 tests/e2e/run_overlap.sh "$BUILD/ja4sentinel"
+	run_counted "e2e quic" 180 tests/e2e/run_quic.sh "$BUILD/ja4sentinel"
 	run_counted "e2e filter" 180 tests/e2e/run_filter.sh "$BUILD/ja4sentinel"
 }
 
@@ -189,6 +192,12 @@ stage_packaging() {
 
 stage_daemon() {
 	run_counted daemon 600 env JA4SENTINEL="$BUILD/ja4sentinel" python3 tests/daemon/test_daemon.py
+}
+
+# Capabilities, pin directory, single instance, signals (issue 14): its own
+# network and mount namespace; about 7 s.
+stage_privs() {
+	run_counted privs 120 env JA4SENTINEL="$BUILD/ja4sentinel" /usr/bin/python3 tests/privs/test_privs.py
 }
 
 stage_fuzz() {
@@ -261,6 +270,7 @@ run_stage() {
 	valgrind) stage_valgrind ;;
 	cli) stage_cli ;;
 	daemon) stage_daemon ;;
+	privs) stage_privs ;;
 	bpf) stage_bpf ;;
 	replay) stage_replay ;;
 	packaging) stage_packaging ;;
@@ -276,7 +286,7 @@ run_stage() {
 }
 
 stages=("$@")
-[ ${#stages[@]} -gt 0 ] || stages=(selftest format unit asan corpus corpus-asan valgrind cli bpf daemon replay e2e stress kernels packaging fuzz el8)
+[ ${#stages[@]} -gt 0 ] || stages=(selftest format unit asan corpus corpus-asan valgrind cli bpf daemon privs replay e2e stress kernels packaging fuzz el8)
 for s in "${stages[@]}"; do run_stage "$s"; done
 
 echo

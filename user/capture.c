@@ -109,6 +109,11 @@ uint64_t capture_lost(struct capture *c)
 	return c->ops->lost ? c->ops->lost(c) : 0;
 }
 
+uint64_t capture_detach_caps(struct capture *c)
+{
+	return c->ops->detach_caps ? c->ops->detach_caps(c) : 0;
+}
+
 int capture_set_local_ips(struct capture *c, const struct cidr *list, uint32_t n)
 {
 	return c->ops->set_local ? c->ops->set_local(c, list, n) : 0;

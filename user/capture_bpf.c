@@ -2,7 +2,7 @@
 /*
  * The eBPF capture backends' common part: open the embedded skeleton, set
  * its load-time configuration and map sizes, fill the filter maps, pin what
- * an operator inspects under /sys/fs/bpf/ja4sentinel, and turn ring buffer
+ * an operator inspects under core.pin_dir (/sys/fs/bpf/ja4sentinel), and turn ring buffer
  * events into struct packet for the pipeline, a bounded slice at a time.
  * Attaching is the hooks' (capture_tc.c, capture_xdp.c), which call the
  * steps here (capture_bpf.h); this file knows a hook only through its
@@ -13,10 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/utsname.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -30,10 +28,7 @@
 #include "ifaddr.h"
 #include "ja4sentinel.skel.h"
 #include "log.h"
-
-#define BPF_FS_MAGIC_ 0xcafe4a11
-#define PIN_ROOT      "/sys/fs/bpf"
-#define PIN_DIR       PIN_ROOT "/ja4sentinel"
+#include "privs.h"
 
 /* The line of the last verifier log that says why a program was refused. */
 static char refused[256];
@@ -228,8 +223,39 @@ void capture_bpf_stats(struct capture *c, struct json_object *o)
 		PUT(validated);
 		PUT(unvalidated);
 		PUT(unvalidated_limited);
+		PUT(quic_events);
+		PUT(quic_not_initial);
+		PUT(quic_conns);
+		PUT(quic_capped);
+		PUT(quic_limited);
+		PUT(quic_update_errors);
 #undef PUT
 	}
+}
+
+/*
+ * What the stop still needs once capture runs: the hook's detach, and
+ * CAP_BPF when the kernel refuses map reads (stats) and writes by fd
+ * without it (before 6.5 with kernel.unprivileged_bpf_disabled set). That
+ * is tried, not guessed: a read of j4s_stats with CAP_BPF and CAP_SYS_ADMIN
+ * lowered from the effective set, then raised again.
+ */
+uint64_t capture_bpf_detach_caps(struct capture *c)
+{
+	struct bpf_cap *b = c->priv;
+	uint64_t keep = b->hook->detach_caps(b), eff = privs_effective();
+	uint64_t bpf_caps = PRIVS_BIT(CAP_BPF) | PRIVS_BIT(CAP_SYS_ADMIN);
+	struct j4s_stats sum;
+	int denied;
+
+	if (privs_set_effective(eff & ~bpf_caps))
+		return keep | (eff & bpf_caps);
+	denied = sum_stats(b, &sum) && errno == EPERM;
+	if (privs_set_effective(eff))
+		log_warn("bpf", "raising capabilities again: %s", strerror(errno));
+	if (denied)
+		keep |= eff & PRIVS_BIT(CAP_BPF) ? PRIVS_BIT(CAP_BPF) : eff & bpf_caps;
+	return keep;
 }
 
 /* ---- maps ---- */
@@ -302,12 +328,15 @@ int capture_bpf_set_local(struct capture *c, const struct cidr *list, uint32_t n
 	struct j4s_addr_key k, next, *stale;
 	uint32_t n_stale = 0;
 	uint8_t one = 1;
-	int rc = 0;
+	int rc = 0, added = 0;
 
-	for (uint32_t i = 0; i < n; i++) {
+	/* New ones first, so no hello to an address kept is refused
+	 * meanwhile; a full map (E2BIG) gets them again once the stale ones
+	 * are gone, below. */
+	for (uint32_t i = 0; i < n && !added; i++) {
 		mapped_addr(&list[i], k.addr);
 		if (bpf_map_update_elem(fd, &k, &one, BPF_ANY))
-			return -errno;
+			added = -errno;
 	}
 	/* Then the ones gone: collected first, as deleting while walking
 	 * the hash restarts the walk. */
@@ -324,6 +353,11 @@ int capture_bpf_set_local(struct capture *c, const struct cidr *list, uint32_t n
 		if (bpf_map_delete_elem(fd, &stale[i]) && errno != ENOENT)
 			rc = -errno;
 	free(stale);
+	for (uint32_t i = 0; i < n && added; i++) {
+		mapped_addr(&list[i], k.addr);
+		if (bpf_map_update_elem(fd, &k, &one, BPF_ANY))
+			return -errno;
+	}
 	return rc;
 }
 
@@ -340,71 +374,57 @@ static uint32_t ring_bytes(const struct config *cfg)
 
 /* ---- pinning ---- */
 
-static const char *const pin_maps[] = { "j4s_events", "j4s_stats", "j4s_flows", "j4s_ports",
-					"j4s_local",  "j4s_excl",  "j4s_l3dev", "j4s_bucket" };
+static const char *const pin_maps[] = { "j4s_events", "j4s_stats",  "j4s_flows",
+					"j4s_ports",  "j4s_local",  "j4s_excl",
+					"j4s_l3dev",  "j4s_bucket", "j4s_quic" };
 
-/* Remove what a crashed run left, so the names are free again. */
-static void unpin_all(void)
+/* Remove what a crashed run left, so the names are free again. The
+ * directory stays: it carries the single-instance lock (instance.c). */
+static void unpin_all(const char *dir)
 {
-	char path[128];
+	static const char *const progs[] = { "j4s_tc", "j4s_tc_egress", "j4s_xdp" };
+	char path[CONFIG_PATH_MAX];
 
 	for (size_t i = 0; i < sizeof(pin_maps) / sizeof(pin_maps[0]); i++) {
-		snprintf(path, sizeof(path), PIN_DIR "/%s", pin_maps[i]);
+		snprintf(path, sizeof(path), "%s/%s", dir, pin_maps[i]);
 		unlink(path);
 	}
-	unlink(PIN_DIR "/j4s_tc");
-	unlink(PIN_DIR "/j4s_tc_egress");
-	unlink(PIN_DIR "/j4s_xdp");
-	rmdir(PIN_DIR);
+	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, progs[i]);
+		unlink(path);
+	}
 }
 
-static const char *ensure_bpffs(void)
-{
-	struct statfs st;
-
-	if (!statfs(PIN_ROOT, &st) && st.f_type == (typeof(st.f_type))BPF_FS_MAGIC_)
-		return NULL;
-	if (mount("bpf", PIN_ROOT, "bpf", 0, NULL))
-		return strerror(errno);
-	return NULL;
-}
-
+/* In core.pin_dir, which main has checked (ours, 0700) and locked; "" when
+ * it could not: then nothing is pinned (instance.h). */
 static void pin(struct bpf_cap *b)
 {
 	struct bpf_program *prog = bpf_object__find_program_by_name(b->skel->obj, b->hook->prog);
-	const char *why = ensure_bpffs();
-	char path[128];
+	const char *dir = b->pin_dir;
+	char path[CONFIG_PATH_MAX];
 
-	if (why) {
-		log_warn("bpf",
-			 "pinning under " PIN_DIR " is off: bpffs is not mounted on " PIN_ROOT
-			 " and mounting it failed (%s); bpftool prog/map show still "
-			 "list the programs and maps",
-			 why);
+	if (!dir[0])
 		return;
-	}
-	unpin_all();
-	if (mkdir(PIN_DIR, 0700) && errno != EEXIST)
-		goto fail;
+	unpin_all(dir);
 	for (size_t i = 0; i < sizeof(pin_maps) / sizeof(pin_maps[0]); i++) {
 		struct bpf_map *m = bpf_object__find_map_by_name(b->skel->obj, pin_maps[i]);
 
-		snprintf(path, sizeof(path), PIN_DIR "/%s", pin_maps[i]);
+		snprintf(path, sizeof(path), "%s/%s", dir, pin_maps[i]);
 		if (!m || bpf_map__pin(m, path))
 			goto fail;
 	}
-	snprintf(path, sizeof(path), PIN_DIR "/%s", b->hook->prog);
+	snprintf(path, sizeof(path), "%s/%s", dir, b->hook->prog);
 	if (!prog || bpf_program__pin(prog, path))
 		goto fail;
-	snprintf(path, sizeof(path), PIN_DIR "/j4s_tc_egress");
+	snprintf(path, sizeof(path), "%s/j4s_tc_egress", dir);
 	if (bpf_program__pin(b->skel->progs.j4s_tc_egress, path))
 		goto fail;
 	b->pinned = true;
 	return;
 fail:
-	log_warn("bpf", "pinning under " PIN_DIR " failed: %s; continuing without pins",
+	log_warn("bpf", "pinning under %s failed: %s; continuing without pins", dir,
 		 strerror(errno));
-	unpin_all();
+	unpin_all(dir);
 }
 
 /* ---- probes: decide before anything is attached ---- */
@@ -564,7 +584,7 @@ void capture_bpf_free(struct bpf_cap *b)
 		return;
 	b->hook->detach(b);
 	if (b->pinned)
-		unpin_all();
+		unpin_all(b->pin_dir);
 	ja4sentinel_bpf__destroy(b->skel);
 	free(b);
 }
@@ -608,9 +628,11 @@ static int open_skeleton(struct bpf_cap *b, const struct config *cfg, char *err,
 	kc->unval_burst = cfg->unvalidated_burst;
 	kc->filter_local = cfg->n_local_ips > 0 || cfg->local_auto;
 	kc->filter_exclude = cfg->n_exclude > 0;
+	kc->quic = cfg->quic;
 	for (uint32_t i = 0; i < b->n_ifaces; i++)
 		kc->l3dev |= b->l3dev[i];
 	if (bpf_map__set_max_entries(b->skel->maps.j4s_flows, cfg->max_tracked_flows) ||
+	    bpf_map__set_max_entries(b->skel->maps.j4s_quic, cfg->max_tracked_flows) ||
 	    bpf_map__set_max_entries(b->skel->maps.j4s_events, ring_bytes(cfg)))
 		goto fail;
 	/* Only the hook's program is loaded, and in both modes the egress
@@ -638,6 +660,7 @@ struct bpf_cap *capture_bpf_new(const struct config *cfg, const struct bpf_hook 
 		return NULL;
 	}
 	b->hook = hook;
+	snprintf(b->pin_dir, sizeof(b->pin_dir), "%s", cfg->pin_dir);
 	if (interfaces(b, cfg->interface, err, errlen) || open_skeleton(b, cfg, err, errlen)) {
 		capture_bpf_free(b);
 		return NULL;

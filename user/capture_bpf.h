@@ -23,6 +23,7 @@
 #include <stdint.h>
 #include <bpf/bpf.h>
 #include "capture_priv.h"
+#include "config.h"
 
 #define BPF_MAX_IFACES 64
 
@@ -38,6 +39,8 @@ struct bpf_hook {
 	/* Undo the attach, whatever part of it was done; free hook_state.
 	 * Called once, with hook_state NULL if the hook never set it. */
 	void (*detach)(struct bpf_cap *b);
+	/* The capabilities detach will need (PRIVS_BIT()s), attached as now. */
+	uint64_t (*detach_caps)(const struct bpf_cap *b);
 };
 
 /* The capture operations every eBPF hook shares, for its struct bpf_hook. */
@@ -47,11 +50,13 @@ int capture_bpf_dispatch(struct capture *c, struct capture_budget *budget, captu
 void capture_bpf_stats(struct capture *c, struct json_object *o);
 uint64_t capture_bpf_lost(struct capture *c);
 void capture_bpf_close(struct capture *c);
+uint64_t capture_bpf_detach_caps(struct capture *c);
 int capture_bpf_set_local(struct capture *c, const struct cidr *list, uint32_t n);
 
 #define CAPTURE_BPF_OPS                                                                            \
 	.fd = capture_bpf_fd, .dispatch = capture_bpf_dispatch, .stats_json = capture_bpf_stats,   \
-	.lost = capture_bpf_lost, .close = capture_bpf_close, .set_local = capture_bpf_set_local
+	.lost = capture_bpf_lost, .close = capture_bpf_close,                                      \
+	.detach_caps = capture_bpf_detach_caps, .set_local = capture_bpf_set_local
 
 /* One TC direction's attachments, per interface (capture_tc.c). */
 struct tc_side {
@@ -67,6 +72,7 @@ struct bpf_cap {
 	struct ja4sentinel_bpf *skel;
 	struct ring_buffer *rb;
 	bool pinned;
+	char pin_dir[PIN_DIR_MAX + 1]; /* core.pin_dir, "" = no pins */
 	uint32_t n_ifaces;
 	int ifindex[BPF_MAX_IFACES];
 	char ifname[BPF_MAX_IFACES][IF_NAMESIZE];
@@ -111,5 +117,8 @@ void capture_bpf_load_error(char *err, size_t errlen, const char *prog, int errn
  * the clsact qdisc. */
 int capture_tc_attach_egress(struct bpf_cap *b, char *err, size_t errlen);
 void capture_tc_detach_egress(struct bpf_cap *b);
+/* What detaching the egress side needs: CAP_NET_ADMIN for clsact filters,
+ * nothing for TCX links (closing the fd detaches). */
+uint64_t capture_tc_egress_caps(const struct bpf_cap *b);
 
 #endif

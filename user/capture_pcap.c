@@ -419,6 +419,9 @@ static void base_filter(const struct config *cfg, char *o)
 	o += sprintf(o, "((");
 	for (uint32_t i = 0; i < cfg->n_ports; i++)
 		o += sprintf(o, "%stcp dst port %u", i ? " or " : "", cfg->ports[i]);
+	/* QUIC Initials (design.md §6); the parser sorts out the rest. */
+	for (uint32_t i = 0; cfg->quic && i < cfg->n_ports; i++)
+		o += sprintf(o, " or udp dst port %u", cfg->ports[i]);
 	o += sprintf(o, ")");
 	/* The host's own addresses change at run time: the pipeline keeps to
 	 * them; a filter compiled at start would miss an address added later. */
@@ -438,7 +441,7 @@ static void base_filter(const struct config *cfg, char *o)
 
 char *capture_pcap_filter(const struct config *cfg)
 {
-	size_t one = 2 * (64 + (size_t)cfg->n_ports * 24 +
+	size_t one = 2 * (64 + (size_t)cfg->n_ports * 48 +
 			  ((size_t)cfg->n_local_ips + cfg->n_exclude) * 80);
 	char *base, *f;
 

@@ -26,6 +26,8 @@ struct capture_ops {
 	 * when the backend filters no addresses at run time (pcap). */
 	int (*set_local)(struct capture *c, const struct cidr *list, uint32_t n);
 	void (*close)(struct capture *c); /* detach and free priv */
+	/* Capabilities close still needs (privs.h bits); may be NULL: none. */
+	uint64_t (*detach_caps)(struct capture *c);
 };
 
 struct bpf_program;

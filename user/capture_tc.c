@@ -25,6 +25,7 @@
 #include "capture_bpf.h"
 #include "ja4sentinel.skel.h"
 #include "log.h"
+#include "privs.h"
 
 #define J4S_TC_HANDLE 0x4a34 /* "J4" */
 #define J4S_TC_PRIO   0x4a34
@@ -59,8 +60,12 @@ static void remove_leftover_filter(struct bpf_cap *b, uint32_t i, const struct t
 static int attach_tcx(struct bpf_cap *b, struct tc_side *s, uint32_t i, const struct tc_dir *d,
 		      int prog)
 {
-	int fd = bpf_link_create(prog, b->ifindex[i], (enum bpf_attach_type)d->tcx_type, NULL);
+	int fd;
 
+	/* Test hook (docs/testing.md): the clsact path of kernels before 6.6. */
+	if (getenv("JA4SENTINEL_TEST_NO_TCX"))
+		return -1;
+	fd = bpf_link_create(prog, b->ifindex[i], (enum bpf_attach_type)d->tcx_type, NULL);
 	if (fd < 0)
 		return -1;
 	remove_leftover_filter(b, i, d);
@@ -133,6 +138,19 @@ static void detach_side(struct bpf_cap *b, struct tc_side *s, const struct tc_di
 	}
 }
 
+static uint64_t side_caps(const struct bpf_cap *b, const struct tc_side *s)
+{
+	for (uint32_t i = 0; i < b->n_ifaces; i++)
+		if ((s->attached[i] && s->tcx_link[i] <= 0) || s->hook_created[i])
+			return PRIVS_BIT(CAP_NET_ADMIN); /* netlink RTM_DELTFILTER, DELQDISC */
+	return 0;
+}
+
+static uint64_t tc_detach_caps(const struct bpf_cap *b)
+{
+	return capture_tc_egress_caps(b) | (b->hook_state ? side_caps(b, b->hook_state) : 0);
+}
+
 static int tc_attach(struct bpf_cap *b, char *err, size_t errlen)
 {
 	struct tc_side *t = calloc(1, sizeof(*t));
@@ -160,6 +178,7 @@ static const struct bpf_hook tc_hook = {
 	.prog_type = BPF_PROG_TYPE_SCHED_CLS,
 	.prog_kind = "TC (sched_cls)",
 	.detach = tc_detach,
+	.detach_caps = tc_detach_caps,
 };
 
 struct capture *capture_tc_open(const struct config *cfg, char *err, size_t errlen)
@@ -187,4 +206,9 @@ int capture_tc_attach_egress(struct bpf_cap *b, char *err, size_t errlen)
 void capture_tc_detach_egress(struct bpf_cap *b)
 {
 	detach_side(b, &b->egress, &tc_egress);
+}
+
+uint64_t capture_tc_egress_caps(const struct bpf_cap *b)
+{
+	return side_caps(b, &b->egress);
 }

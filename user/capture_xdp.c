@@ -17,19 +17,22 @@
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/libbpf.h>
+#include <linux/if_link.h>
 #include <xdp/libxdp.h>
 #include "abi.h"
 #include "capture_bpf.h"
 #include "config.h"
 #include "ja4sentinel.skel.h"
 #include "log.h"
+#include "privs.h"
 
 /* What xdp attached, per interface of the struct bpf_cap. */
 struct xdp_state {
 	struct xdp_program *xprog; /* libxdp's handle of the skeleton's program */
 	bool generic_ok;           /* core.xdp_generic: skb mode allowed */
 	bool attached[BPF_MAX_IFACES];
-	int mode[BPF_MAX_IFACES]; /* enum xdp_attach_mode that attached */
+	int mode[BPF_MAX_IFACES];    /* enum xdp_attach_mode that attached */
+	bool legacy[BPF_MAX_IFACES]; /* j4s_xdp itself is on the interface, no dispatcher */
 };
 
 static int libxdp_log(enum libxdp_print_level level, const char *fmt, va_list ap)
@@ -58,6 +61,21 @@ static void remove_leftover(int ifindex, const char *ifname)
 			log_info("xdp", "removed a j4s_xdp left on %s by an earlier run", ifname);
 	}
 	xdp_multiprog__close(mp);
+}
+
+static __u32 mode_flags(int mode)
+{
+	return mode == XDP_MODE_SKB ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
+}
+
+/* libxdp attached j4s_xdp alone (no dispatcher: no bpffs, an old kernel, or
+ * the dispatcher refused): the interface's program id is ours. */
+static bool is_legacy(const struct xdp_state *x, int ifindex, int mode)
+{
+	__u32 id = 0;
+
+	return !bpf_xdp_query_id(ifindex, (int)mode_flags(mode), &id) &&
+	       id == xdp_program__id(x->xprog);
 }
 
 static int attach_one(struct bpf_cap *b, struct xdp_state *x, uint32_t i, char *err, size_t errlen)
@@ -89,6 +107,7 @@ static int attach_one(struct bpf_cap *b, struct xdp_state *x, uint32_t i, char *
 		return -1;
 	}
 	x->attached[i] = true;
+	x->legacy[i] = is_legacy(x, b->ifindex[i], x->mode[i]);
 	log_info("xdp", "j4s_xdp attached to %s (ifindex %d), %s mode", b->ifname[i], b->ifindex[i],
 		 x->mode[i] == XDP_MODE_SKB ? "generic" : "native");
 	return 0;
@@ -147,7 +166,17 @@ static void xdp_detach(struct bpf_cap *b)
 
 		if (!x->attached[i])
 			continue;
-		rc = xdp_program__detach(x->xprog, b->ifindex[i], x->mode[i], 0);
+		if (x->legacy[i]) {
+			/* By fd, replacing only our program: CAP_NET_ADMIN is
+			 * enough, where libxdp's detach looks programs up by id
+			 * (CAP_SYS_ADMIN), a right dropped once capture runs. */
+			LIBBPF_OPTS(bpf_xdp_attach_opts, o,
+				    .old_prog_fd = xdp_program__fd(x->xprog));
+
+			rc = bpf_xdp_detach(b->ifindex[i], mode_flags(x->mode[i]), &o);
+		} else {
+			rc = xdp_program__detach(x->xprog, b->ifindex[i], x->mode[i], 0);
+		}
 		if (rc)
 			log_warn("xdp", "detaching from %s: %s", b->ifname[i], strerror(-rc));
 	}
@@ -157,12 +186,35 @@ static void xdp_detach(struct bpf_cap *b)
 	b->hook_state = NULL;
 }
 
+/*
+ * A program attached alone is detached by fd over netlink (CAP_NET_ADMIN).
+ * One in libxdp's dispatcher is detached by libxdp, which looks programs up
+ * by id (CAP_SYS_ADMIN) and may load a new dispatcher for the programs that
+ * remain (CAP_BPF, CAP_PERFMON): those are kept, untested here (docs).
+ */
+static uint64_t xdp_detach_caps(const struct bpf_cap *b)
+{
+	const struct xdp_state *x = b->hook_state;
+	uint64_t keep = capture_tc_egress_caps(b);
+
+	for (uint32_t i = 0; x && i < b->n_ifaces; i++) {
+		if (!x->attached[i])
+			continue;
+		keep |= PRIVS_BIT(CAP_NET_ADMIN);
+		if (!x->legacy[i])
+			keep |= PRIVS_BIT(CAP_SYS_ADMIN) | PRIVS_BIT(CAP_BPF) |
+				PRIVS_BIT(CAP_PERFMON);
+	}
+	return keep;
+}
+
 static const struct bpf_hook xdp_hook = {
 	.ops = { .mode = CAPTURE_XDP, CAPTURE_BPF_OPS },
 	.prog = "j4s_xdp",
 	.prog_type = BPF_PROG_TYPE_XDP,
 	.prog_kind = "XDP",
 	.detach = xdp_detach,
+	.detach_caps = xdp_detach_caps,
 };
 
 struct capture *capture_xdp_open(const struct config *cfg, char *err, size_t errlen)

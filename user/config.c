@@ -68,7 +68,9 @@ void config_defaults(struct config *c)
 	c->unvalidated_burst = DEF_UNVALIDATED_BURST;
 	c->log_level = LOG_INFO;
 	c->capture_mode = CAPTURE_AUTO;
+	snprintf(c->pin_dir, sizeof(c->pin_dir), "%s", DEF_PIN_DIR);
 	c->metrics_period_sec = DEF_METRICS_PERIOD_SEC;
+	c->quic = true;
 	c->outputs[0].type = OUTPUT_STDOUT;
 	c->outputs[0].enabled = true;
 	c->outputs[0].async_buffer = DEF_ASYNC_BUFFER;
@@ -411,6 +413,11 @@ static int k_capture_mode(struct walk *w, const yaml_node_t *n)
 	return 0;
 }
 
+static int k_quic(struct walk *w, const yaml_node_t *n)
+{
+	return get_bool(w, n, &w->c->quic);
+}
+
 static int k_xdp_generic(struct walk *w, const yaml_node_t *n)
 {
 	return get_bool(w, n, &w->c->xdp_generic);
@@ -419,6 +426,16 @@ static int k_xdp_generic(struct walk *w, const yaml_node_t *n)
 static int k_sensor_id(struct walk *w, const yaml_node_t *n)
 {
 	return get_str(w, n, w->c->sensor_id, sizeof(w->c->sensor_id));
+}
+
+/* Absolute, and short enough for the pin names appended to it. */
+static int k_pin_dir(struct walk *w, const yaml_node_t *n)
+{
+	if (get_str(w, n, w->c->pin_dir, PIN_DIR_MAX + 1))
+		return -1;
+	if (w->c->pin_dir[0] != '/' || !strcmp(w->c->pin_dir, "/"))
+		return fail(w, n, "expected an absolute path of a directory on a bpffs");
+	return 0;
 }
 
 struct key_def {
@@ -441,7 +458,9 @@ static const struct key_def core_keys[] = {
 	{ "log_level", k_log_level },
 	{ "capture_mode", k_capture_mode },
 	{ "xdp_generic", k_xdp_generic },
+	{ "quic", k_quic },
 	{ "sensor_id", k_sensor_id },
+	{ "pin_dir", k_pin_dir },
 	{ NULL, NULL },
 };
 

@@ -212,6 +212,7 @@ struct live {
 	bool pending;       /* records still queued after the last drain */
 	bool active;        /* packets read since the last tick */
 	bool stop;
+	bool hurry; /* a second SIGTERM/SIGINT: no more waiting for the queues */
 };
 
 /* Losses in the kernel (ring buffer or pcap buffer full) are looked for
@@ -244,7 +245,7 @@ static uint64_t next_deadline(const struct live *l)
 		d = l->next_watchdog;
 	if (l->pending && l->last_tick + LOOP_RETRY_MS * 1000000ULL < d)
 		d = l->last_tick + LOOP_RETRY_MS * 1000000ULL;
-	if ((l->active || pipeline_flow_count(l->p)) &&
+	if ((l->active || pipeline_flow_count(l->p) || pipeline_quic_count(l->p)) &&
 	    l->last_tick + LOOP_WORK_MS * 1000000ULL < d)
 		d = l->last_tick + LOOP_WORK_MS * 1000000ULL;
 	return d ? d : 1; /* 0 would disarm; a past deadline fires at once */
@@ -334,8 +335,13 @@ static void on_signal(struct live *l)
 		} else if (si.ssi_signo == SIGUSR1) {
 			stats_log_all(l->p, l->cap, l->outs, l->n_outs, "SIGUSR1");
 		} else if (l->stop) {
-			log_warn("main", "second %s: exiting now", strsignal((int)si.ssi_signo));
-			_exit(0);
+			/* Still detach and unpin on the way out (every stop path
+			 * does): only the wait for the queues is cut short. */
+			if (!l->hurry)
+				log_warn("main",
+					 "second %s: stopping without waiting for the queues",
+					 strsignal((int)si.ssi_signo));
+			l->hurry = true;
 		} else {
 			log_info("main", "%s: stopping", strsignal((int)si.ssi_signo));
 			l->stop = true;
@@ -473,6 +479,10 @@ int loop_run_live(struct capture *cap, struct pipeline *p, struct output *const 
 	for (uint32_t i = 0; i < n_outs; i++) {
 		uint64_t now = clock_ns(CLOCK_MONOTONIC);
 		int left = now < deadline ? (int)((deadline - now) / 1000000ULL) : 0;
+
+		on_signal(&l); /* a second SIGTERM meanwhile: hurry */
+		if (l.hurry)
+			left = 0;
 
 		if (output_flush(outs[i], left))
 			log_warn("output", "%s: %u record(s) still queued at stop, dropped",

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <json-c/json.h>
 #include <openssl/crypto.h>
@@ -21,12 +22,14 @@
 #include "config.h"
 #include "defaults.h"
 #include "ifaddr.h"
+#include "instance.h"
 #include "localips.h"
 #include "log.h"
 #include "loop.h"
 #include "notify.h"
 #include "output.h"
 #include "pipeline.h"
+#include "privs.h"
 #include "stats.h"
 
 /* Exit codes (docs/operations.md, --help). */
@@ -202,7 +205,9 @@ static int truncate_write_file(const char *path)
 
 	if (!strcmp(path, "-"))
 		return 0;
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	/* As the file output opens it (no symlink followed, no FIFO waited
+	 * for): the path may have changed since the host checks. */
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0640);
 	if (fd < 0) {
 		log_error("output", "-w %s: %s", path, strerror(errno));
 		return -1;
@@ -364,6 +369,7 @@ static int run_read(const struct config *cfg, const char *file)
 	uint32_t n_outs = 0;
 	int ret = EXIT_RUNTIME, rc;
 	char err[512];
+	int bset;
 
 	block_usr1();
 	cap = capture_pcap_open_file(file, err, sizeof(err));
@@ -379,6 +385,13 @@ static int run_read(const struct config *cfg, const char *file)
 	}
 	if (open_outputs(cfg, outs, &n_outs))
 		goto out;
+	/* Open, then drop: the capture file and the outputs are opened with
+	 * the rights the checks before saw (a root shell's CAP_DAC_OVERRIDE
+	 * reaches a 0750 home directory); parsing what an attacker may have
+	 * sent needs none of them. Where a sandbox forbids capset the read goes
+	 * on: it gains nothing from the capabilities it could not drop. */
+	if (privs_drop(0, &bset))
+		log_warn("main", "cannot drop capabilities: %s", strerror(errno));
 	/* Offline never limits unvalidated hellos: a capture of one direction
 	 * has only those. */
 	p = pipeline_new(cfg, all_ports, false, outs, n_outs);
@@ -541,6 +554,74 @@ static void log_start_live(const struct config *cfg, const struct capture *cap, 
 	log_write(LOG_INFO, "main", f, "capture started");
 }
 
+/*
+ * Check and lock core.pin_dir before anything is attached (instance.h), so
+ * a second instance refuses before it touches the first one's filters or
+ * pins. Refusals (another instance, a directory not ours) stop the start in
+ * every mode; a pin directory that cannot be made at all (no bpffs) stops
+ * tc and xdp, while auto and pcap carry on without pins or lock. The lock's
+ * fd, or -1 with cfg->pin_dir emptied (nothing is pinned then); -2 = stop.
+ */
+static int lock_instance(struct config *cfg)
+{
+	enum capture_mode m = cfg->capture_mode;
+	char err[512];
+	int fd = instance_lock(cfg->pin_dir, m != CAPTURE_PCAP, err, sizeof(err));
+
+	if (fd >= 0)
+		return fd;
+	if (fd == -EBUSY || fd == -EPERM || m == CAPTURE_TC || m == CAPTURE_XDP) {
+		log_error("main", "%s", err);
+		return -2;
+	}
+	log_warn("main", "%s; running without pins and without the single-instance lock", err);
+	cfg->pin_dir[0] = '\0';
+	return -1;
+}
+
+/*
+ * Once capture is live: keep only what its stop needs (design.md §10), and
+ * let bpf() work only on the maps held by fd (the stats' reads, map
+ * updates) - unless the stop itself needs more of it: libxdp's dispatcher
+ * (CAP_SYS_ADMIN kept) loads and looks up programs as it detaches.
+ */
+static int drop_privs(struct capture *cap)
+{
+	uint64_t keep = capture_detach_caps(cap);
+	const char *filter = "; bpf() limited to objects held by fd";
+	char names[128];
+	int bset, rc;
+
+	if (privs_drop(keep, &bset)) {
+		log_error("main", "cannot drop capabilities: %s", strerror(errno));
+		return -1;
+	}
+	if (keep & PRIVS_BIT(CAP_SYS_ADMIN))
+		filter = "; bpf() not limited (libxdp's detach needs all of it)";
+	else if ((rc = privs_limit_bpf()))
+		filter = rc == -ENOSYS ? "; bpf() not limited (no filter for this architecture)"
+				       : "; bpf() not limited (seccomp refused the filter)";
+	log_info("main", "capabilities dropped: %s kept (what detaching %s needs)%s%s",
+		 privs_names(keep, names, sizeof(names)), capture_mode_name(capture_get_mode(cap)),
+		 bset ? "" : "; bounding set left as it was (no CAP_SETPCAP)", filter);
+	return 0;
+}
+
+/* Test hook (docs/testing.md): JA4SENTINEL_TEST_START_DELAY_MS holds the
+ * start-up between attach and the event loop, so a test can signal it there. */
+static void test_start_delay(void)
+{
+	const char *v = getenv("JA4SENTINEL_TEST_START_DELAY_MS");
+	long ms = v ? strtol(v, NULL, 10) : 0;
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = ms % 1000 * 1000000L };
+
+	if (ms <= 0)
+		return;
+	log_warn("main", "test hook: start-up delayed %ld ms", ms);
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
 static int run_live(struct config *cfg)
 {
 	struct output *outs[CONFIG_MAX_OUTPUTS] = { 0 };
@@ -548,11 +629,14 @@ static int run_live(struct config *cfg)
 	struct capture *cap = NULL;
 	struct pipeline *p = NULL;
 	uint32_t n_outs = 0;
-	int ret = EXIT_RUNTIME;
+	int ret = EXIT_RUNTIME, lock;
 	char *filter = NULL;
 	char err[512];
 
 	block_usr1();
+	lock = lock_instance(cfg);
+	if (lock == -2)
+		return EXIT_RUNTIME;
 	/* Without the socket (notify_init logged why) systemd never hears
 	 * READY=1: a Type=notify unit fails its start. Capture runs anyway. */
 	if (notify_init())
@@ -585,6 +669,8 @@ static int run_live(struct config *cfg)
 	}
 	if (la)
 		localips_attach(la, cap, p);
+	if (drop_privs(cap))
+		goto out;
 	log_start_live(cfg, cap, filter, outs, n_outs);
 	log_bpf_filter(cfg, cap);
 	stats_setup(&(struct stats_live){
@@ -592,6 +678,7 @@ static int run_live(struct config *cfg)
 		.period_sec = cfg->metrics_period_sec,
 		.ifaces = capture_ifaces(cap) ? capture_ifaces(cap) : cfg->interface,
 	});
+	test_start_delay();
 	if (loop_run_live(cap, p, outs, n_outs, err, sizeof(err)))
 		log_error("main", "%s", err);
 	else
@@ -601,12 +688,36 @@ static int run_live(struct config *cfg)
 out:
 	localips_close(la);
 	capture_close(cap);
+	instance_unlock(lock, cfg->pin_dir);
 	pipeline_free(p);
 	for (uint32_t i = 0; i < n_outs; i++)
 		output_close(outs[i]);
 	free(filter);
 	notify_close();
 	return ret;
+}
+
+/*
+ * First thing in main: a SIGPIPE would kill `--read x | head` before its
+ * stats line (a write to a closed pipe is an error the outputs handle); the
+ * stop and reopen signals stay pending until the live loop's signalfd
+ * takes them, so one sent during start-up is served (a SIGTERM stops with
+ * everything detached) instead of killing the process half set up. --read
+ * and --check-config have no loop: they get the old mask back.
+ */
+static int block_signals(sigset_t *old)
+{
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR || sigprocmask(SIG_BLOCK, &mask, old)) {
+		fprintf(stderr, "ja4sentinel: signal setup: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 /* The verdict, with what the daemon would do: an operator checks the file
@@ -638,9 +749,12 @@ int main(int argc, char **argv)
 {
 	struct opts o = { 0 };
 	struct config cfg;
+	sigset_t old;
 	char err[512];
 	int ret;
 
+	if (block_signals(&old))
+		return EXIT_RUNTIME;
 	ret = parse_args(argc, argv, &o);
 	if (ret <= 0)
 		return ret ? EXIT_USAGE : EXIT_OK;
@@ -657,7 +771,10 @@ int main(int argc, char **argv)
 		config_free(&cfg);
 		return ret == CONFIG_CHECK_HOST && !o.check_config ? EXIT_RUNTIME : EXIT_USAGE;
 	}
-	if (o.check_config) {
+	if ((o.check_config || o.read) && sigprocmask(SIG_SETMASK, &old, NULL)) {
+		log_error("main", "sigprocmask: %s", strerror(errno));
+		ret = EXIT_RUNTIME;
+	} else if (o.check_config) {
 		log_check_config(&cfg);
 		ret = EXIT_OK;
 	} else if (o.write && truncate_write_file(o.write)) {

@@ -86,6 +86,14 @@ static enum output_send stream_send(struct output *o, uint32_t *done)
 	if (w < 0) {
 		if (errno == EAGAIN || errno == EINTR)
 			return OUTPUT_AGAIN;
+		/* The pipe's reader is gone for good (`--read f | head`;
+		 * SIGPIPE is ignored): no retry can deliver, so no waiting -
+		 * the record is dropped and counted. */
+		if (errno == EPIPE) {
+			s->off = 0; /* the head record goes whole or not at all */
+			o->head_started = false;
+			return OUTPUT_REJECTED;
+		}
 		o->err = errno;
 		return OUTPUT_FAILED;
 	}

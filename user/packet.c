@@ -156,6 +156,7 @@ static enum packet_verdict parse_tcp(const uint8_t *p, uint32_t avail, uint32_t 
 		return PKT_MALFORMED;
 	if (doff > avail)
 		return PKT_TRUNCATED;
+	pi->proto = J4S_IPPROTO_TCP;
 	pi->sport = rd16(p);
 	pi->dport = rd16(p + 2);
 	pi->seq = rd32(p + 4);
@@ -167,6 +168,28 @@ static enum packet_verdict parse_tcp(const uint8_t *p, uint32_t avail, uint32_t 
 	pi->payload = p + doff;
 	pi->payload_len = avail - doff;
 	pi->payload_wire = wire - doff;
+	return PKT_OK;
+}
+
+/* UDP: the datagram's payload, for QUIC. */
+static enum packet_verdict parse_udp(const uint8_t *p, uint32_t avail, uint32_t wire,
+				     struct pkt_info *pi)
+{
+	if (wire < 8)
+		return PKT_MALFORMED;
+	if (avail < 8)
+		return PKT_TRUNCATED;
+	pi->proto = J4S_IPPROTO_UDP;
+	pi->sport = rd16(p);
+	pi->dport = rd16(p + 2);
+	pi->seq = pi->ack = 0;
+	pi->tcp_flags = 0;
+	pi->window = 0;
+	pi->tcp_opts = p + 8;
+	pi->tcp_opt_len = 0;
+	pi->payload = p + 8;
+	pi->payload_len = avail - 8;
+	pi->payload_wire = wire - 8;
 	return PKT_OK;
 }
 
@@ -597,6 +620,17 @@ enum packet_verdict packet_parse(const uint8_t *l3, uint32_t caplen, struct pkt_
 		/* Tunnels first: their UDP ports are not for the UDP handling
 		 * that may follow (QUIC to the listen ports). */
 		v = tunnel_decap(pi, &nx, &l3, &caplen, &kind);
+		/* UDP that is no tunnel's: for QUIC (a tunnel port's datagram
+		 * that carries no user packet stays not_tcp). */
+		if (v == PKT_NOT_TCP && nx.proto == J4S_IPPROTO_UDP && kind == PKT_TUN_NONE)
+			return parse_udp(nx.p, nx.avail, nx.wire, pi);
+		/* CAPWAP is also known by its source port, which any client may
+		 * have (behind a NAT): what is no CAPWAP header at all (its
+		 * preamble byte is 0 or 1) is that client's own datagram, e.g. a
+		 * QUIC Initial to a listen port. */
+		if (v == PKT_MALFORMED && kind == PKT_TUN_CAPWAP && nx.avail >= 9 &&
+		    nx.p[8] > 0x01 && rd16(nx.p + 2) != J4S_PORT_CAPWAP)
+			return parse_udp(nx.p, nx.avail, nx.wire, pi);
 		if (v != PKT_OK)
 			return v;
 		if (depth == J4S_TUNNEL_MAX)

@@ -12,6 +12,7 @@
 #include "config.h"
 #include "output.h"
 #include "pipeline.h"
+#include "quic.h"
 
 #define NSEC_PER_SEC 1000000000ULL
 
@@ -19,6 +20,7 @@ struct pipeline {
 	struct pipeline_stats st;
 	struct record_stats rst;
 	struct flow_table *flows;
+	struct quic_table *quic; /* NULL when core.quic is off */
 	struct fp_hash *hash;
 	struct output **outs;
 	uint32_t n_outs;
@@ -61,12 +63,27 @@ struct pipeline *pipeline_new(const struct config *cfg, bool all_ports, bool lim
 	if (!p)
 		return NULL;
 	p->flows = flow_table_new(&fc, seed);
+	if (cfg->quic) {
+		struct quic_config qc = {
+			.max_conns = cfg->max_tracked_flows,
+			.timeout_ns = fc.timeout_ns,
+			.max_bytes = REASM_MAX_BYTES,
+			.max_segments = (uint16_t)cfg->max_hello_segments,
+			.limit_new = limit_unvalidated,
+			.new_rate = cfg->unvalidated_rate,
+			.new_burst = cfg->unvalidated_burst,
+		};
+
+		seed[0] ^= 0x51; /* its own hash key */
+		p->quic = quic_table_new(&qc, seed);
+	}
 	p->hash = fp_hash_new();
 	if (cfg->fp_raw) {
 		p->ja4_r = malloc(FP_JA4_RAW_MAX);
 		p->ja4_ro = malloc(FP_JA4_RAW_MAX);
 	}
-	if (!p->flows || !p->hash || (cfg->fp_raw && (!p->ja4_r || !p->ja4_ro))) {
+	if (!p->flows || !p->hash || (cfg->quic && !p->quic) ||
+	    (cfg->fp_raw && (!p->ja4_r || !p->ja4_ro))) {
 		pipeline_free(p);
 		errno = ENOMEM;
 		return NULL;
@@ -92,6 +109,7 @@ void pipeline_free(struct pipeline *p)
 	if (!p)
 		return;
 	flow_table_free(p->flows);
+	quic_table_free(p->quic);
 	fp_hash_free(p->hash);
 	free(p->ja4_r);
 	free(p->ja4_ro);
@@ -163,8 +181,11 @@ static void emit(struct pipeline *p, const char *rec, size_t len)
 	p->st.records++;
 }
 
-/* A complete ClientHello of flow f: fingerprint it and send the record. */
-static void fingerprint(struct pipeline *p, const struct flow_hello *fh, uint64_t real_minus_mono)
+/* A complete ClientHello of flow f: fingerprint it and send the record.
+ * real_minus_mono dates it (record.h); quic_version: 0 for TCP, else the
+ * QUIC version it came in. */
+static void fingerprint(struct pipeline *p, const struct flow_hello *fh, uint64_t real_minus_mono,
+			uint32_t quic_version)
 {
 	enum hello_verdict v = hello_parse(fh->msg, fh->msg_len, &p->hello);
 	struct fp_ja4 ja4 = { .ja4_r = p->ja4_r, .ja4_ro = p->ja4_ro, .skip_original = !p->raw };
@@ -179,18 +200,19 @@ static void fingerprint(struct pipeline *p, const struct flow_hello *fh, uint64_
 		.sensor_id = p->sensor_id,
 		.raw = p->raw,
 		.real_minus_mono = real_minus_mono,
+		.quic_version = quic_version,
 	};
 	int len;
 
 	p->st.hello_verdict[v]++;
 	if (v != HELLO_OK)
 		return;
-	/* JA4T is the SYN's: a flow picked up without one has none. */
+	/* JA4T is the SYN's: a flow picked up without one (and QUIC) has none. */
 	if (p->ja4t && fh->flow->has_syn) {
 		fp_ja4t(m->window, m->opts, m->opt_len, ja4t);
 		in.ja4t = ja4t;
 	}
-	if (fp_ja4(p->hash, &p->hello, 't', &ja4) ||
+	if (fp_ja4(p->hash, &p->hello, quic_version ? 'q' : 't', &ja4) ||
 	    fp_ja3(p->hash, &p->hello, p->ja3, ja3_hash) < 0) {
 		p->st.fp_errors++;
 		return;
@@ -207,9 +229,34 @@ void pipeline_tick(struct pipeline *p, uint64_t now)
 {
 	/* After a wave of abandoned connections (an attack, a scan) hand the
 	 * reassembly memory back, so RSS returns to its baseline. */
-	if (flow_table_expire(p->flows, now) >= PIPELINE_TRIM_AFTER)
+	uint32_t n = flow_table_expire(p->flows, now);
+
+	if (p->quic)
+		n += quic_table_expire(p->quic, now);
+	if (n >= PIPELINE_TRIM_AFTER)
 		malloc_trim(0);
 	p->last_expire = now;
+}
+
+/* A UDP datagram to a listen port: QUIC client Initials (design.md §6).
+ * now: the ageing clock (packet.mono_ns), as for TCP flows. */
+static void quic_packet(struct pipeline *p, const struct pkt_info *pi, uint64_t now,
+			uint64_t real_minus_mono)
+{
+	struct quic_hello qh;
+	struct flow_hello fh;
+
+	if (!p->quic) {
+		p->st.udp_ignored++;
+		return;
+	}
+	if (!quic_process(p->quic, pi, now, &qh))
+		return;
+	fh.flow = &qh.conn->fl;
+	fh.msg = qh.msg;
+	fh.msg_len = qh.msg_len;
+	fingerprint(p, &fh, real_minus_mono, qh.conn->version);
+	quic_table_finish(p->quic, qh.conn, now);
 }
 
 void pipeline_packet(struct pipeline *p, const struct packet *pkt)
@@ -249,8 +296,12 @@ void pipeline_packet(struct pipeline *p, const struct packet *pkt)
 	}
 	if ((p->n_exclude || p->n_local || p->local_auto) && !address_wanted(p, &pi))
 		return;
+	if (pi.proto == J4S_IPPROTO_UDP) {
+		quic_packet(p, &pi, pkt->mono_ns, pkt->ts_ns - pkt->mono_ns);
+		return;
+	}
 	if (flow_process(p->flows, &pi, pkt->mono_ns, &fh) == FLOW_HELLO) {
-		fingerprint(p, &fh, pkt->ts_ns - pkt->mono_ns);
+		fingerprint(p, &fh, pkt->ts_ns - pkt->mono_ns, 0);
 		flow_table_finish(p->flows, fh.flow, pkt->mono_ns);
 	}
 }
@@ -268,6 +319,16 @@ const struct flow_stats *pipeline_flow_stats(const struct pipeline *p)
 const struct record_stats *pipeline_record_stats(const struct pipeline *p)
 {
 	return &p->rst;
+}
+
+const struct quic_stats *pipeline_quic_stats(const struct pipeline *p)
+{
+	return p->quic ? quic_table_stats(p->quic) : NULL;
+}
+
+uint32_t pipeline_quic_count(const struct pipeline *p)
+{
+	return p->quic ? quic_table_count(p->quic) : 0;
 }
 
 uint32_t pipeline_flow_count(const struct pipeline *p)

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include "quic.h"
 #include "record.h"
 
 size_t record_escape_bytes(const uint8_t *in, size_t len, char *out)
@@ -336,21 +337,23 @@ static size_t put_addresses(struct jw *w, const struct flow_key *k, char conn[16
 	return (size_t)(o - conn);
 }
 
-static void put_meta(struct jw *w, const struct flow_meta *m)
+static void put_meta(struct jw *w, const struct flow_meta *m, bool quic)
 {
 	struct tcp_meta tm;
 
-	packet_tcp_meta(m->opts, m->opt_len, &tm);
 	JW_INT(w, "ip_meta_ttl", m->ttl);
 	JW_INT(w, "ip_meta_total_length", m->ip_total_len);
 	JW_INT(w, "ip_meta_id", m->ip_id);
 	JW_BOOL(w, "ip_meta_df", m->df);
-	JW_INT(w, "tcp_meta_window_size", m->window);
-	if (tm.mss >= 0)
-		JW_INT(w, "tcp_meta_mss", tm.mss);
-	if (tm.wscale >= 0)
-		JW_INT(w, "tcp_meta_window_scale", tm.wscale);
-	JW_ASCII(w, "tcp_meta_options", tm.options); /* option names and digits */
+	if (!quic) { /* a UDP datagram has no TCP meta (design.md §7) */
+		packet_tcp_meta(m->opts, m->opt_len, &tm);
+		JW_INT(w, "tcp_meta_window_size", m->window);
+		if (tm.mss >= 0)
+			JW_INT(w, "tcp_meta_mss", tm.mss);
+		if (tm.wscale >= 0)
+			JW_INT(w, "tcp_meta_window_scale", tm.wscale);
+		JW_ASCII(w, "tcp_meta_options", tm.options); /* option names and digits */
+	}
 	if (m->tunnel[0]) {
 		char tun[64];
 
@@ -405,11 +408,16 @@ static size_t write_record(const struct record_input *in, bool raw, char *buf, s
 
 	jw_raw(&w, "{", 1);
 	conn_len = put_addresses(&w, &in->flow->key, conn);
-	put_meta(&w, &in->flow->meta);
+	put_meta(&w, &in->flow->meta, in->quic_version != 0);
 	JW_ASCII_LEN(&w, "conn_id", conn, conn_len);
 	put_tls(&w, in, st);
 	put_fingerprints(&w, in, raw);
 	JW_BOOL(&w, "handshake_validated", flow_validated(in->flow));
+	if (in->quic_version) {
+		const char *v = quic_version_str(in->quic_version);
+
+		JW_ASCII(&w, "quic_version", v ? v : "?");
+	}
 	JW_INT(&w, "timestamp", (int64_t)(in->flow->first_byte_ns + in->real_minus_mono));
 	jw_raw(&w, "}", 1);
 	*w.p = '\0';

@@ -21,6 +21,7 @@
 #include "notify.h"
 #include "output.h"
 #include "pipeline.h"
+#include "quic.h"
 #include "stats.h"
 
 /* While a tree is built for the periodic line, counters at zero are left
@@ -73,6 +74,40 @@ static struct json_object *flow_fields(const struct flow_stats *f, uint32_t acti
 	put(o, "synack_mismatch", f->synack_mismatch);
 	put(o, "synack_no_flow", f->synack_no_flow);
 	put(o, "unvalidated_limited", f->unvalidated_limited);
+	return o;
+}
+
+/* QUIC (design.md §6): names prefixed quic_ so a grep finds them all. */
+static struct json_object *quic_fields(const struct quic_stats *q, uint32_t active)
+{
+	struct json_object *o = json_object_new_object();
+
+	put(o, "quic_active", active);
+	put(o, "quic_datagrams", q->datagrams);
+	put(o, "quic_not_quic", q->not_quic);
+	put(o, "quic_short_header", q->short_header);
+	put(o, "quic_unknown_version", q->unknown_version);
+	put(o, "quic_malformed", q->malformed);
+	put(o, "quic_other_long", q->other_long);
+	put(o, "quic_initials", q->initials);
+	put(o, "quic_decrypt_failed", q->decrypt_failed);
+	put(o, "quic_decrypted", q->decrypted);
+	put(o, "quic_frames_bad", q->frames_bad);
+	put(o, "quic_crypto_frames", q->crypto_frames);
+	put(o, "quic_crypto_dup", q->crypto_dup);
+	put(o, "quic_out_of_order", q->out_of_order);
+	put(o, "quic_conns", q->conns);
+	put(o, "quic_later_initials", q->later_initials);
+	put(o, "quic_after_done", q->after_done);
+	put(o, "quic_hellos", q->hellos);
+	put(o, "quic_not_hello", q->not_hello);
+	put(o, "quic_too_big", q->too_big);
+	put(o, "quic_packet_limit", q->packet_limit);
+	put(o, "quic_byte_limit", q->byte_limit);
+	put(o, "quic_nomem", q->nomem);
+	put(o, "quic_evicted", q->evicted);
+	put(o, "quic_timeouts", q->timeouts);
+	put(o, "quic_limited", q->limited);
 	return o;
 }
 
@@ -153,6 +188,11 @@ static struct json_object *stats_tree(const struct pipeline *p, const struct cap
 	}
 	json_object_object_add(fields, "flows", flow_fields(f, pipeline_flow_count(p)));
 	json_object_object_add(fields, "hellos", hello_fields(s, f, pipeline_record_stats(p)));
+	if (pipeline_quic_stats(p))
+		json_object_object_add(fields, "quic",
+				       quic_fields(pipeline_quic_stats(p), pipeline_quic_count(p)));
+	else
+		put(fields, "udp_ignored", s->udp_ignored);
 	for (uint32_t i = 0; i < n_outs; i++) {
 		const struct output_stats *os = output_get_stats(outs[i]);
 		struct json_object *oo = json_object_new_object();

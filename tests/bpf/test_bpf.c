@@ -896,6 +896,111 @@ static void test_hs_validated_when_bucket_empty(void **state)
 	assert_int_equal(stats(f).payload_events, f->limit ? 3 : 4);
 }
 
+/* ---- QUIC (UDP to a listen port) ---- */
+
+/* A datagram from src:sport to 443 whose payload (n bytes) starts with
+ * first byte b0, version and a DCID of dlen bytes (value seed). */
+static void quic_dgram(struct fixture *f, const char *src, uint16_t sport, uint8_t b0,
+		       uint32_t version, uint8_t dlen, uint8_t seed, uint16_t n)
+{
+	uint8_t u[8] = { sport >> 8, sport & 0xff, 0x01, 0xbb };
+	uint8_t pl[1300] = { 0 };
+
+	u[4] = (uint8_t)((8 + n) >> 8);
+	u[5] = (uint8_t)(8 + n);
+	pl[0] = b0;
+	pl[1] = (uint8_t)(version >> 24);
+	pl[2] = (uint8_t)(version >> 16);
+	pl[3] = (uint8_t)(version >> 8);
+	pl[4] = (uint8_t)version;
+	pl[5] = dlen;
+	for (int i = 0; i < dlen && i < 20; i++)
+		pl[6 + i] = (uint8_t)(seed + i);
+	eth(f, 0x0800, 0);
+	ipv4(f, src, (uint16_t)(8 + n), 17, 0x4000);
+	put(f, u, 8);
+	put(f, pl, n);
+}
+
+static void quic_run(struct fixture *f, const char *src, uint16_t sport, uint8_t b0,
+		     uint32_t version, uint8_t dlen, uint8_t seed)
+{
+	f->len = 0;
+	quic_dgram(f, src, sport, b0, version, dlen, seed, 1200);
+	assert_int_equal(run(f), f->xdp ? XDP_PASS : TC_ACT_OK);
+}
+
+/* Client Initials of v1, v2 and draft-29 pass, the whole datagram. */
+static void test_quic_initial_passed(void **state)
+{
+	struct fixture *f = *state;
+
+	reset(f);
+	quic_run(f, "198.18.0.2", 40000, 0xc3, J4S_QUIC_V1, 8, 1);
+	assert_int_equal(f->events, 1);
+	assert_int_equal(f->last_kind, J4S_EV_UDP);
+	assert_int_equal(f->last_caplen, 20 + 8 + 1200);
+	assert_int_equal(f->last_data[28], 0xc3);
+	quic_run(f, "198.18.0.2", 40001, 0xd3, J4S_QUIC_V2, 8, 1); /* v2: Initial is type 1 */
+	quic_run(f, "198.18.0.2", 40002, 0xc0, J4S_QUIC_DRAFT29, 20, 1);
+	assert_int_equal(f->events, 3);
+	assert_int_equal(stats(f).quic_events, 3);
+	assert_int_equal(stats(f).quic_conns, 3);
+}
+
+/* Short headers, other long types, unknown versions, other ports: dropped. */
+static void test_quic_not_initial_dropped(void **state)
+{
+	struct fixture *f = *state;
+
+	reset(f);
+	quic_run(f, "198.18.0.2", 40010, 0x43, J4S_QUIC_V1, 8, 1);  /* short header */
+	quic_run(f, "198.18.0.2", 40010, 0xe3, J4S_QUIC_V1, 8, 1);  /* v1 Handshake */
+	quic_run(f, "198.18.0.2", 40010, 0xc3, J4S_QUIC_V2, 8, 1);  /* v2 type 0: Retry */
+	quic_run(f, "198.18.0.2", 40010, 0xc3, 0x0a0a0a0a, 8, 1);   /* unknown version */
+	quic_run(f, "198.18.0.2", 40010, 0xc3, J4S_QUIC_V1, 21, 1); /* DCID too long */
+	assert_int_equal(f->events, 0);
+	assert_int_equal(stats(f).quic_not_initial, 5);
+	f->len = 0;
+	quic_dgram(f, "198.18.0.2", 40010, 0xc3, J4S_QUIC_V1, 8, 1, 10); /* too short */
+	run(f);
+	assert_int_equal(stats(f).quic_not_initial, 6);
+	f->len = 0;
+	quic_dgram(f, "203.0.113.9", 40010, 0xc3, J4S_QUIC_V1, 8, 1, 1200); /* excluded */
+	run(f);
+	assert_int_equal(f->events, 0);
+	assert_int_equal(stats(f).excluded, 1);
+}
+
+/* At most J4S_QUIC_MAX_DATAGRAMS per 4-tuple and DCID; a new DCID on the
+ * same 4-tuple (a new connection) passes again. */
+static void test_quic_per_connection_bound(void **state)
+{
+	struct fixture *f = *state;
+
+	reset(f);
+	for (int i = 0; i < J4S_QUIC_MAX_DATAGRAMS + 3; i++)
+		quic_run(f, "198.18.0.2", 40020, 0xc3, J4S_QUIC_V1, 8, 7);
+	assert_int_equal(f->events, J4S_QUIC_MAX_DATAGRAMS);
+	assert_int_equal(stats(f).quic_capped, 3);
+	assert_int_equal(stats(f).quic_conns, 1);
+	quic_run(f, "198.18.0.2", 40020, 0xc3, J4S_QUIC_V1, 8, 8);
+	assert_int_equal(f->events, J4S_QUIC_MAX_DATAGRAMS + 1);
+	assert_int_equal(stats(f).quic_conns, 2);
+}
+
+/* New QUIC connections take tokens of the unvalidated bucket. */
+static void test_quic_bucket(void **state)
+{
+	struct fixture *f = *state;
+
+	reset(f);
+	for (int i = 0; i < 4; i++)
+		quic_run(f, "198.18.0.2", (uint16_t)(40030 + i), 0xc3, J4S_QUIC_V1, 8, 1);
+	assert_int_equal(f->events, f->limit ? 2 : 4);
+	assert_int_equal(stats(f).quic_limited, f->limit ? 2 : 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -922,8 +1027,13 @@ int main(void)
 		cmocka_unit_test(test_hs_validated_passes),
 		cmocka_unit_test(test_hs_wrong_ack_through_bucket),
 		cmocka_unit_test(test_hs_validated_when_bucket_empty),
+		cmocka_unit_test(test_quic_initial_passed),
+		cmocka_unit_test(test_quic_not_initial_dropped),
+		cmocka_unit_test(test_quic_per_connection_bound),
+		cmocka_unit_test(test_quic_bucket),
 	};
 	const struct CMUnitTest limited[] = {
+		cmocka_unit_test(test_quic_bucket),
 		cmocka_unit_test(test_hs_synack_stores_isn),
 		cmocka_unit_test(test_hs_validated_passes),
 		cmocka_unit_test(test_hs_wrong_ack_through_bucket),

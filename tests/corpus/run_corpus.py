@@ -5,7 +5,7 @@
 
 Expected files list every ClientHello tshark saw. The daemon must give one
 record for each TCP hello that is the first of its stream and sits at the
-stream start, with every listed field equal, and no other record. Field map:
+stream start, and for each QUIC hello (the first of its connection), with every listed field equal, and no other record. Field map:
 expected `ja3_full` (string) -> record `ja3`, expected `ja3` (MD5) -> record
 `ja3_hash`, `sni` -> `tls_sni`; any other key an expected entry carries that
 is a record field (our own synthetic captures add metadata) must match too.
@@ -16,6 +16,7 @@ Prints one line per capture and a closing `N passed, N failed, N skipped`.
 """
 import argparse
 import glob
+import ipaddress
 import json
 import os
 import subprocess
@@ -42,7 +43,8 @@ def capture_for(expected):
 
 
 def wanted(entry):
-    return (entry.get("transport") == "tcp" and entry.get("hello_in_stream", 1) == 1
+    # QUIC hellos too (design.md §6): one record per QUIC connection.
+    return (entry.get("transport") in ("tcp", "quic") and entry.get("hello_in_stream", 1) == 1
             and entry.get("tls_at_stream_start", True) is not False)
 
 
@@ -123,6 +125,89 @@ def check_capture(args, expected_path):
     return "pass", f"{name}: {len(entries)} record(s)"
 
 
+# Peer suites (../shared/testdata/peer-suites, README there): their QUIC
+# hellos. Where a peer departs from the JA4 spec the comparison adjusts the
+# expectation and says why, once per capture. Entries of other transports
+# are not scored: "dtls" (JA4 'd', not implemented) and "udp" (Arkime's
+# openvpn_synthetic.pcap: TLS inside OpenVPN over UDP, which Arkime labels
+# 'q'; the spec's 'q' is QUIC only, and no QUIC Initial carries it).
+PEER_FIELDS = {"ja4": "ja4", "ja4_r": "ja4_r", "ja4_o": "ja4_o", "ja4_ro": "ja4_ro",
+               "ja3": "ja3", "ja3_hash": "ja3_hash", "sni": "tls_sni", "alpn": "tls_alpn",
+               "tls_version": "tls_version"}
+
+
+def peer_adjust(suite, expect):
+    """The expectation as the spec has it, and the deviations found."""
+    exp = dict(expect)
+    notes = []
+    ja4 = exp.get("ja4")
+    if suite == "ndpi" and ja4 and exp.get("alpn") and ja4[8:10] == "h0":
+        # nDPI prints ALPN code "h0" for "h3" on QUIC: the JA4 spec takes the
+        # first and last characters of the first ALPN value ("h3" -> "h3").
+        exp["ja4"] = ja4[:8] + exp["alpn"][0] + exp["alpn"][-1] + ja4[10:]
+        notes.append("nDPI ALPN code h0 for h3 (spec: first+last char of the first ALPN)")
+    return exp, notes
+
+
+def peer_match(m, rec):
+    if m.get("any"):
+        return True
+    if "endpoints" in m:
+        # Addresses compared as addresses: nDPI writes "b00c::43fe" where
+        # RFC 5952 (and the record) has "b00c:0:43fe".
+        (a, ap), (b, bp) = [(ipaddress.ip_address(h), port) for h, port in m["endpoints"]]
+        got = (ipaddress.ip_address(rec["src_ip"]), rec["src_port"],
+               ipaddress.ip_address(rec["dst_ip"]), rec["dst_port"])
+        return got in ((a, ap, b, bp), (b, bp, a, ap))
+    return all(rec.get(k) == v for k, v in m.items())
+
+
+def check_peer_quic(args, suite_dir):
+    """One result per capture of the suite that has QUIC hellos."""
+    try:
+        with open(os.path.join(suite_dir, "expected.json")) as f:
+            suite = json.load(f)
+    except OSError:
+        return []
+    name = os.path.basename(suite_dir)
+    by_pcap = {}
+    for e in suite.get("entries", []):
+        if e.get("transport") == "quic":
+            by_pcap.setdefault(e["pcap"], []).append(e)
+    out = []
+    for pcap, entries in sorted(by_pcap.items()):
+        label = f"{name}/{pcap} (QUIC)"
+        cap = os.path.join(suite_dir, pcap)
+        if not os.path.isfile(cap):
+            out.append(("skip", f"{label}: capture not in the suite copy"))
+            continue
+        p = run_one(args.binary, args.wrap, args.config, cap)
+        if p.returncode != 0:
+            out.append(("fail", f"{label}: exit {p.returncode}"))
+            continue
+        recs = [json.loads(l) for l in p.stdout.splitlines() if l.strip()]
+        recs = [r for r in recs if "quic_version" in r]
+        errs, notes = [], []
+        for e in entries:
+            exp, n = peer_adjust(name, e["expect"])
+            notes += n
+            got = [r for r in recs if peer_match(e["match"], r)]
+            want = e.get("count") or (None if e["match"].get("any") else 1)
+            if not got or (want is not None and len(got) != want):
+                errs.append(f"{e['match']}: {len(got)} record(s), want {want or '>= 1'}")
+            for r in got:
+                for ek, rk in PEER_FIELDS.items():
+                    if ek in exp and r.get(rk) != exp[ek]:
+                        errs.append(f"{e['match']} {rk}: got {r.get(rk)!r}, want {exp[ek]!r}")
+        if errs:
+            out.append(("fail", f"{label}:\n    " + "\n    ".join(errs)))
+        else:
+            dev = f"; deviation: {'; '.join(sorted(set(notes)))}" if notes else ""
+            out.append(("pass", f"{label}: {len(entries)} expectation(s), "
+                                f"{len(recs)} QUIC record(s){dev}"))
+    return out
+
+
 # The same ok/FAIL/SKIP lines as the shell scripts (tests/lib.sh).
 LINE = {"pass": "ok", "fail": "FAIL", "skip": "SKIP"}
 
@@ -132,6 +217,8 @@ def main():
     ap.add_argument("--binary", default="build/ja4sentinel")
     ap.add_argument("--config", default="tests/corpus/raw.yml")
     ap.add_argument("--wrap", default="", help="command to run the binary under (valgrind ...)")
+    ap.add_argument("--peers", default="../shared/testdata/peer-suites",
+                    help="peer suites whose QUIC hellos are scored ('' for none)")
     ap.add_argument("dirs", nargs="*")
     args = ap.parse_args()
     args.wrap = args.wrap.split()
@@ -147,6 +234,14 @@ def main():
             verdict, text = check_capture(args, exp)
             counts[verdict] += 1
             print(f"{LINE[verdict]} {text}")
+    if args.peers and not args.dirs:
+        if not os.path.isdir(args.peers):
+            print(f"SKIP {args.peers}: directory not found")
+            counts["skip"] += 1
+        for suite in sorted(glob.glob(os.path.join(args.peers, "*", "expected.json"))):
+            for verdict, text in check_peer_quic(args, os.path.dirname(suite)):
+                counts[verdict] += 1
+                print(f"{LINE[verdict]} {text}")
     print(f"{counts['pass']} passed, {counts['fail']} failed, {counts['skip']} skipped")
     return 1 if counts["fail"] else 0
 

@@ -8,7 +8,9 @@ opens (built here around a SYN and a hello segment: IPIP, SIT, IP6IP6,
 IPIP6, GRE, gretap, ERSPAN I/II/III, VXLAN, Geneve, GTP-U, CAPWAP 802.3 and
 802.11, and a nesting), so the fuzzer starts inside every decapsulator. fuzz_hello: first client payloads
 that start with a TLS handshake record. fuzz_reasm: each hello cut into a
-few segments in the harness's step format.
+few segments in the harness's step format. fuzz_quic: client datagrams to
+UDP 443 (mode byte 0), and each TLS hello as CRYPTO frames of two sealed
+Initials (mode byte 1).
 Usage: make_seeds.py OUTDIR CAPTURE...
 """
 import json
@@ -47,6 +49,23 @@ def reasm_script(hello):
     return b"".join(steps)
 
 
+def quic_datagrams(cap):
+    out = subprocess.run(["tshark", "-n", "-r", cap, "-Y", "udp.dstport == 443", "-T", "fields",
+                          "-e", "udp.payload"], capture_output=True, text=True,
+                         check=False).stdout
+    for line in out.splitlines():
+        if line.strip():
+            yield bytes.fromhex(line.strip().replace(":", ""))
+
+
+def lp(b):
+    return bytes([len(b) >> 8, len(b) & 0xff]) + b
+
+
+def crypto(off, data):
+    """A CRYPTO frame with 4-byte varints."""
+    return (b"\x06" + (0x80000000 | off).to_bytes(4, "big") +
+            (0x80000000 | len(data)).to_bytes(4, "big") + data)
 def ipv4(proto, body, src=b"\xc6\x12\x00\x01", dst=b"\xc6\x12\x00\x02"):
     return struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(body), 1, 0x4000, 64, proto, 0,
                        src, dst) + body
@@ -107,7 +126,8 @@ def tunnel_frames():
 
 def main():
     outdir, caps = sys.argv[1], sys.argv[2:]
-    dirs = {k: os.path.join(outdir, k) for k in ("fuzz_packet", "fuzz_hello", "fuzz_reasm")}
+    dirs = {k: os.path.join(outdir, k) for k in ("fuzz_packet", "fuzz_hello", "fuzz_reasm",
+                                                  "fuzz_quic")}
     for d in dirs.values():
         os.makedirs(d, exist_ok=True)
     n = 0
@@ -129,6 +149,14 @@ def main():
                         f.write(pl)
                     with open(os.path.join(dirs["fuzz_reasm"], base), "wb") as f:
                         f.write(reasm_script(pl))
+                    msg = pl[5:]
+                    half = len(msg) // 2
+                    with open(os.path.join(dirs["fuzz_quic"], base), "wb") as f:
+                        f.write(b"\x01" + lp(crypto(half, msg[half:])) + lp(crypto(0, msg[:half])))
+        dgrams = list(quic_datagrams(cap))[:8]
+        if dgrams:
+            with open(os.path.join(dirs["fuzz_quic"], f"{os.path.basename(cap)}-udp"), "wb") as f:
+                f.write(b"\x00" + b"".join(lp(d) for d in dgrams))
     for i, (name, l3) in enumerate(tunnel_frames()):
         with open(os.path.join(dirs["fuzz_packet"], f"tunnel-{name}-{i}"), "wb") as f:
             f.write(b"\x01" + eth(0x0800 if l3[0] >> 4 == 4 else 0x86dd, l3))

@@ -269,6 +269,12 @@ static void test_config_load_partial(void **state)
 	assert_int_equal(load(f, "core:\n  capture_mode: PCAP\n  log_level: Warning\n"), 0);
 	assert_int_equal(f->c.capture_mode, CAPTURE_PCAP);
 	assert_int_equal(f->c.log_level, LOG_WARN);
+	/* QUIC is on unless turned off. */
+	assert_true(f->c.quic);
+	assert_int_equal(load(f, "core:\n  quic: false\n"), 0);
+	assert_false(f->c.quic);
+	assert_int_equal(load(f, "core:\n  quic: maybe\n"), -1);
+	assert_non_null(strstr(f->err, "core.quic"));
 	/* metrics: off by default, a path and a period when set. */
 	assert_int_equal(load(f, "core:\n  listen_ports: 443\n"), 0);
 	assert_string_equal(f->c.metrics_textfile, "");
@@ -654,6 +660,24 @@ static void test_config_parse_cidr_bad(void **state)
 			fail_msg("\"%s\" accepted", bad[i]);
 }
 
+static void test_config_load_pin_dir(void **state)
+{
+	struct fx *f = *state;
+	char yaml[300];
+
+	assert_string_equal(f->c.pin_dir, DEF_PIN_DIR);
+	assert_int_equal(load(f, "core:\n  pin_dir: /run/bpf/j4s-eth1\n"), 0);
+	assert_string_equal(f->c.pin_dir, "/run/bpf/j4s-eth1");
+	/* Relative, the root, and longer than PIN_DIR_MAX: errors naming key and line. */
+	assert_int_equal(load(f, "core:\n  interface: any\n  pin_dir: bpf/j4s\n"), -1);
+	assert_non_null(strstr(f->err, ":3: core.pin_dir"));
+	assert_int_equal(load(f, "core:\n  pin_dir: /\n"), -1);
+	assert_non_null(strstr(f->err, "core.pin_dir"));
+	snprintf(yaml, sizeof(yaml), "core:\n  pin_dir: /%0*d\n", PIN_DIR_MAX, 0);
+	assert_int_equal(load(f, yaml), -1);
+	assert_non_null(strstr(f->err, "core.pin_dir"));
+}
+
 static void test_config_mode_and_type_names(void **state)
 {
 	enum capture_mode m = CAPTURE_AUTO;
@@ -697,6 +721,7 @@ int main(void)
 		T(test_config_parse_cidr_good),
 		T(test_config_parse_cidr_bad),
 		T(test_config_mode_and_type_names),
+		T(test_config_load_pin_dir),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

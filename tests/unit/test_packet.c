@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "abi.h"
+#include "byteorder.h"
 #include "packet.h"
 
 #define PROTO_TCP 6
@@ -614,12 +615,23 @@ static void test_packet_parse_ipv4_captured_less(void **state)
 	assert_true(f->pi.payload_len < f->pi.payload_wire);
 }
 
+/* UDP is parsed for QUIC: ports and the datagram's payload after 8 bytes. */
 static void test_packet_parse_ipv4_udp_not_tcp(void **state)
 {
 	struct fixture *f = *state;
 	uint32_t n = build_v4(f->buf, 5, PROTO_UDP, &data_seg);
 
-	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_NOT_TCP);
+	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_OK);
+	assert_int_equal(f->pi.proto, J4S_IPPROTO_UDP);
+	assert_int_equal(f->pi.sport, rd16(f->buf + 20));
+	assert_int_equal(f->pi.dport, rd16(f->buf + 22));
+	assert_int_equal(f->pi.tcp_flags, 0);
+	assert_ptr_equal(f->pi.payload, f->buf + 28);
+	assert_int_equal(f->pi.payload_len, n - 28);
+	assert_int_equal(packet_parse(f->buf, 27, &f->pi), PKT_TRUNCATED);
+	f->buf[2] = 0;
+	f->buf[3] = 27; /* total length leaves no room for the UDP header */
+	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_MALFORMED);
 	f->buf[9] = 1; /* ICMP */
 	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_NOT_TCP);
 }
@@ -767,7 +779,9 @@ static void test_packet_parse_ipv6_not_tcp(void **state)
 	struct fixture *f = *state;
 	uint32_t n = build_v6(f->buf, NULL, 0, PROTO_UDP, &data_seg);
 
-	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_NOT_TCP);
+	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_OK); /* UDP: QUIC */
+	assert_int_equal(f->pi.proto, J4S_IPPROTO_UDP);
+	assert_int_equal(f->pi.payload_len, n - 48);
 	f->buf[6] = 59; /* no next header */
 	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_NOT_TCP);
 	f->buf[6] = 58; /* ICMPv6 */
@@ -1397,13 +1411,21 @@ static void test_packet_parse_tunnel_vxlan_geneve(void **state)
 	push_udp(&s, 51000, 6081);
 	push_v6(&s, PROTO_UDP);
 	expect_inner(&s, AF_INET6, (uint8_t[]){ PKT_TUN_GENEVE }, 1);
-	/* UDP to another port is not opened. */
+	/* UDP to another port is not opened: it is a plain datagram (QUIC's
+	 * path), its payload the VXLAN bytes. */
 	push_syn(&s, AF_INET);
 	push_eth(&s, 0x0800, false);
 	push_bytes(&s, vxlan, sizeof(vxlan));
 	push_udp(&s, 51000, 4790);
 	push_v4(&s, PROTO_UDP);
-	assert_int_equal(parse_stack(&s), PKT_NOT_TCP);
+	{
+		struct pkt_info pi;
+
+		assert_int_equal(packet_parse(s.b + s.off, slen(&s), &pi), PKT_OK);
+		assert_int_equal(pi.proto, J4S_IPPROTO_UDP);
+		assert_int_equal(pi.dport, 4790);
+		assert_int_equal(pi.tunnel[0], PKT_TUN_NONE);
+	}
 }
 
 static void test_packet_parse_tunnel_gtpu(void **state)
@@ -1481,6 +1503,25 @@ static void test_packet_parse_tunnel_capwap(void **state)
 	s.b[s.off + 28] = 0x00;
 	s.b[s.off + 28 + 16] = 0x41;
 	assert_int_equal(parse_stack(&s), PKT_NOT_TCP);
+	/* A client that happens to send from port 5247 (behind a NAT): a
+	 * QUIC long header is no CAPWAP preamble, so the datagram is its own
+	 * (UDP to the listen port), not a broken tunnel. */
+	{
+		static const uint8_t initial[16] = { 0xc3, 0, 0, 0, 1, 8, 1, 2,
+						     3,    4, 5, 6, 7, 8, 0, 0 };
+		struct pkt_info pi;
+
+		s.off = sizeof(s.b);
+		push_bytes(&s, initial, sizeof(initial));
+		push_udp(&s, 5247, 443);
+		push_v4(&s, PROTO_UDP);
+		assert_int_equal(packet_parse(s.b + s.off, slen(&s), &pi), PKT_OK);
+		assert_int_equal(pi.proto, J4S_IPPROTO_UDP);
+		assert_int_equal(pi.sport, 5247);
+		assert_int_equal(pi.dport, 443);
+		assert_int_equal(pi.payload_len, sizeof(initial));
+		assert_int_equal(pi.tunnel[0], PKT_TUN_NONE);
+	}
 }
 
 static void test_packet_parse_tunnel_nesting(void **state)

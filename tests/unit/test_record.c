@@ -22,6 +22,7 @@
 #include "fp.h"
 #include "hello.h"
 #include "hello_build.h"
+#include "quic.h"
 #include "record.h"
 #include "../data/hello_badcurveball.h"
 
@@ -373,6 +374,47 @@ static void test_record_format_omissions(void **state)
 	assert_false(has(o, "tcp_meta_mss"));
 }
 
+/* A QUIC record: IP meta, no tcp_meta_* or syn_to_clienthello_ms, a
+ * quic_version, JA4 with 'q' (design.md §7). */
+static void test_record_format_quic(void **state)
+{
+	struct fx *f = *state;
+	struct record_input in = {
+		.flow = &f->flow,
+		.hello = f->hi,
+		.ja4 = &f->ja4,
+		.ja3 = f->ja3,
+		.ja3_hash = f->ja3_hash,
+		.quic_version = QUIC_V2,
+	};
+	struct json_object *o;
+
+	flow_v4(&f->flow);
+	f->flow.has_syn = 0;
+	f->flow.has_synack = 0;
+	parse_hello(f, hello_badcurveball, sizeof(hello_badcurveball));
+	assert_int_equal(fp_ja4(f->h, f->hi, 'q', &f->ja4), 0);
+	assert_true(fp_ja3(f->h, f->hi, f->ja3, f->ja3_hash) > 0);
+	f->len = record_format(&in, f->buf, RECORD_MAX_BYTES + 1, &f->st);
+	assert_true(f->len > 0);
+	o = parse_back(f->buf, f->len);
+	assert_string_equal(str_of(o, "quic_version"), "2");
+	assert_int_equal(str_of(o, "ja4")[0], 'q');
+	assert_true(has(o, "ip_meta_ttl"));
+	assert_true(has(o, "ip_meta_df"));
+	assert_false(has(o, "tcp_meta_window_size"));
+	assert_false(has(o, "tcp_meta_options"));
+	assert_false(has(o, "tcp_meta_mss"));
+	assert_false(has(o, "syn_to_clienthello_ms"));
+	assert_false(json_object_get_boolean(field(o, "handshake_validated", json_type_boolean)));
+	json_object_put(o);
+	in.quic_version = QUIC_DRAFT29;
+	f->len = record_format(&in, f->buf, RECORD_MAX_BYTES + 1, &f->st);
+	o = parse_back(f->buf, f->len);
+	assert_string_equal(str_of(o, "quic_version"), "draft-29");
+	json_object_put(o);
+}
+
 static void test_record_format_ipv6(void **state)
 {
 	struct fx *f = *state;
@@ -641,6 +683,7 @@ int main(void)
 		T(test_record_tls_version_names),
 		T(test_record_format_ipv4),
 		T(test_record_format_omissions),
+		T(test_record_format_quic),
 		T(test_record_format_ja4t_and_tunnel),
 		T(test_record_format_ipv6),
 		T(test_record_format_sni_arbitrary_bytes),

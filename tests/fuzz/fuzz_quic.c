@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * libFuzzer harness for QUIC (user/quic.c). The first byte picks the mode:
+ * even - the rest is datagrams (2-byte length, bytes) from one client to
+ * UDP 443: header parsing, coalescing and the decryption failure paths;
+ * odd - the rest is plaintext payloads (2-byte length, bytes) the harness
+ * seals as client Initials of one connection (version from the byte's
+ * bits 1-2), so the frame parser, CRYPTO reassembly and the hello check
+ * see arbitrary content behind a valid AEAD. A hello handed out must lie
+ * inside the table's buffer and parse without reading past it.
+ */
+#include <assert.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/socket.h>
+#include "abi.h"
+#include "defaults.h"
+#include "hello.h"
+#include "quic.h"
+#include "../unit/quic_seal.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static struct hello_info hi;
+static uint8_t sealed[0x4000 + 128];
+/* Keys of the fixed DCID per version: derived once, not per input. */
+static struct quic_keys keys[4];
+static bool have_keys;
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const uint32_t versions[] = { QUIC_V1, QUIC_V2, QUIC_DRAFT29, QUIC_V1 };
+	static const uint8_t dcid[8] = { 0x83, 0x94, 0xc8, 0xf0, 0x3e, 0x51, 0x57, 0x08 };
+	struct quic_config qc = { .max_conns = 4,
+				  .timeout_ns = 1000000000ULL,
+				  .max_bytes = REASM_MAX_BYTES,
+				  .max_segments = 16 };
+	uint8_t seed[16] = { 0 };
+	struct pkt_info pi = {
+		.family = AF_INET, .proto = J4S_IPPROTO_UDP, .sport = 5555, .dport = 443
+	};
+	struct quic_table *qt;
+	struct quic_hello qh;
+	size_t off = 1;
+	uint64_t pn = 0;
+	uint8_t mode;
+
+	if (size < 1)
+		return 0;
+	if (!have_keys) {
+		for (int i = 0; i < 4; i++)
+			assert(!quic_initial_keys(versions[i], dcid, 8, &keys[i]));
+		have_keys = true;
+	}
+	mode = data[0];
+	qt = quic_table_new(&qc, seed);
+	assert(qt);
+	while (off + 2 <= size) {
+		size_t len = (size_t)data[off] << 8 | data[off + 1];
+		const uint8_t *d = data + off + 2;
+		uint32_t n;
+
+		off += 2;
+		if (len > size - off)
+			len = size - off;
+		off += len;
+		if (mode & 1) {
+			n = quic_seal_with(versions[(mode >> 1) & 3], &keys[(mode >> 1) & 3], dcid,
+					   8, pn++, 2, d, (uint32_t)len, 1100, sealed,
+					   sizeof(sealed));
+			if (!n)
+				continue;
+			d = sealed;
+		} else {
+			n = (uint32_t)len;
+		}
+		pi.payload = d;
+		pi.payload_len = pi.payload_wire = n;
+		if (quic_process(qt, &pi, pn * 1000, &qh)) {
+			assert(qh.msg_len >= 4 && qh.msg_len <= REASM_MAX_BYTES);
+			(void)hello_parse(qh.msg, qh.msg_len, &hi);
+			quic_table_finish(qt, qh.conn, pn * 1000);
+		}
+	}
+	quic_table_free(qt);
+	return 0;
+}

@@ -1,0 +1,511 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * Unit tests of quic (user/quic.c): the RFC 9001 Appendix A keys and
+ * protected client Initial, then, with Initials sealed by the test helper
+ * (checked against the same vectors), CRYPTO frames across packets and out
+ * of order, coalesced packets, retransmissions, the client's later Initials
+ * under the server's connection ID, a new connection on the same 4-tuple,
+ * versions 2 and draft-29, garbage, and the limits. Every path checks its
+ * counter.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <cmocka.h>
+
+#include "abi.h"
+#include "defaults.h"
+#include "hello.h"
+#include "quic.h"
+#include "quic_seal.h"
+#include "quic_vectors.h"
+
+#define SEC 1000000000ULL
+
+struct fixture {
+	struct quic_table *qt;
+	struct pkt_info pi;
+	struct quic_hello qh;
+	struct hello_info hi;
+	uint8_t dgram[4096];
+	uint8_t frames[4096];
+};
+
+static int setup(void **state)
+{
+	struct quic_config qc = { .max_conns = 16,
+				  .timeout_ns = 10 * SEC,
+				  .max_bytes = REASM_MAX_BYTES,
+				  .max_segments = 100 };
+	uint8_t seed[16] = { 1, 2, 3 };
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return -1;
+	f->qt = quic_table_new(&qc, seed);
+	if (!f->qt)
+		return -1;
+	f->pi.family = AF_INET;
+	f->pi.proto = J4S_IPPROTO_UDP;
+	f->pi.ttl = 64;
+	f->pi.df = 1;
+	f->pi.ip_id = 77;
+	f->pi.ip_total_len = 1228;
+	memcpy(f->pi.src, (uint8_t[]){ 198, 18, 0, 1 }, 4);
+	memcpy(f->pi.dst, (uint8_t[]){ 198, 18, 0, 2 }, 4);
+	f->pi.sport = 50000;
+	f->pi.dport = 443;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	quic_table_free(f->qt);
+	free(f);
+	return 0;
+}
+
+static bool feed(struct fixture *f, const uint8_t *d, uint32_t len, uint64_t now)
+{
+	f->pi.payload = d;
+	f->pi.payload_len = f->pi.payload_wire = len;
+	return quic_process(f->qt, &f->pi, now, &f->qh);
+}
+
+static const struct quic_stats *st(struct fixture *f)
+{
+	return quic_table_stats(f->qt);
+}
+
+/* The ClientHello of RFC 9001 A.2: the CRYPTO frame's data (241 bytes). */
+static const uint8_t *a2_hello(uint32_t *len)
+{
+	*len = sizeof(rfc9001_crypto) - 4;
+	return rfc9001_crypto + 4;
+}
+
+/* Seal count Initials of dcid carrying hello bytes [from[i], to[i]). */
+static uint32_t seal_part(struct fixture *f, uint32_t version, const uint8_t *dcid,
+			  uint8_t dcid_len, uint64_t pn, uint32_t from, uint32_t to, uint8_t *out)
+{
+	uint32_t hlen, n;
+	const uint8_t *h = a2_hello(&hlen);
+
+	n = quic_crypto_frame(from, h + from, to - from, f->frames);
+	return quic_seal_initial(version, dcid, dcid_len, pn, 2, f->frames, n, 1100, out, 2048);
+}
+
+static void assert_a2_hello(struct fixture *f)
+{
+	uint32_t hlen;
+	const uint8_t *h = a2_hello(&hlen);
+
+	assert_int_equal(f->qh.msg_len, hlen);
+	assert_memory_equal(f->qh.msg, h, hlen);
+	assert_int_equal(hello_parse(f->qh.msg, f->qh.msg_len, &f->hi), HELLO_OK);
+	assert_int_equal(f->hi.sni_len, 11);
+	assert_memory_equal(f->hi.sni, "example.com", 11);
+}
+
+static void test_quic_rfc9001_keys(void **state)
+{
+	struct quic_keys k;
+
+	(void)state;
+	assert_int_equal(quic_initial_keys(QUIC_V1, rfc9001_dcid, 8, &k), 0);
+	assert_memory_equal(k.key, rfc9001_key, 16);
+	assert_memory_equal(k.iv, rfc9001_iv, 12);
+	assert_memory_equal(k.hp, rfc9001_hp, 16);
+	assert_int_equal(quic_initial_keys(0x12345678, rfc9001_dcid, 8, &k), -1);
+	assert_int_equal(quic_initial_keys(QUIC_V1, rfc9001_dcid, 0, &k), -1);
+	/* v2 and draft-29 use other salts (and v2 other labels): other keys. */
+	assert_int_equal(quic_initial_keys(QUIC_V2, rfc9001_dcid, 8, &k), 0);
+	assert_memory_not_equal(k.key, rfc9001_key, 16);
+	assert_int_equal(quic_initial_keys(QUIC_DRAFT29, rfc9001_dcid, 8, &k), 0);
+	assert_memory_not_equal(k.key, rfc9001_key, 16);
+}
+
+/* The sealer gives the RFC's protected packet from its plaintext. */
+static void test_quic_rfc9001_seal(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t n = quic_seal_initial(QUIC_V1, rfc9001_dcid, 8, 2, 4, rfc9001_crypto,
+				       sizeof(rfc9001_crypto), 1162, f->dgram, sizeof(f->dgram));
+
+	assert_int_equal(n, sizeof(rfc9001_initial));
+	assert_memory_equal(f->dgram, rfc9001_initial, n);
+}
+
+static void test_quic_rfc9001_packet(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_true(feed(f, rfc9001_initial, sizeof(rfc9001_initial), SEC));
+	assert_a2_hello(f);
+	assert_int_equal(f->qh.conn->version, QUIC_V1);
+	assert_int_equal(f->qh.conn->fl.meta.ttl, 64);
+	assert_int_equal(f->qh.conn->fl.meta.ip_id, 77);
+	assert_int_equal(f->qh.conn->fl.first_byte_ns, SEC);
+	assert_int_equal(st(f)->initials, 1);
+	assert_int_equal(st(f)->decrypted, 1);
+	assert_int_equal(st(f)->hellos, 1);
+	assert_int_equal(st(f)->conns, 1);
+	quic_table_finish(f->qt, f->qh.conn, SEC);
+	/* Retransmitted: a lookup, no second record. */
+	assert_false(feed(f, rfc9001_initial, sizeof(rfc9001_initial), 2 * SEC));
+	assert_int_equal(st(f)->after_done, 1);
+	assert_int_equal(st(f)->hellos, 1);
+	assert_int_equal(quic_table_count(f->qt), 1);
+}
+
+/* Any flipped bit (header, payload or tag) fails authentication. */
+static void test_quic_tampered(void **state)
+{
+	struct fixture *f = *state;
+	static const uint32_t at[] = { 0, 9, 20, 100, 600, 1199 };
+
+	for (size_t i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
+		memcpy(f->dgram, rfc9001_initial, sizeof(rfc9001_initial));
+		f->dgram[at[i]] ^= 0x04;
+		assert_false(feed(f, f->dgram, sizeof(rfc9001_initial), SEC));
+	}
+	assert_int_equal(st(f)->hellos, 0);
+	assert_int_equal(st(f)->conns, 0);
+	assert_int_equal(quic_table_count(f->qt), 0);
+	/* byte 0 bit 2 is a type bit: a 0-RTT packet; byte 9 changes the DCID
+	 * (another key), the rest break the tag or the header's AAD */
+	assert_int_equal(st(f)->decrypt_failed + st(f)->other_long + st(f)->malformed, 6);
+	assert_true(st(f)->decrypt_failed >= 4);
+}
+
+/* A hello over three Initials, sent last part first. */
+static void test_quic_out_of_order(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t p[3][2048];
+	uint32_t n[3];
+
+	n[0] = seal_part(f, QUIC_V1, rfc9001_dcid, 8, 0, 0, 80, p[0]);
+	n[1] = seal_part(f, QUIC_V1, rfc9001_dcid, 8, 1, 80, 160, p[1]);
+	n[2] = seal_part(f, QUIC_V1, rfc9001_dcid, 8, 2, 160, 241, p[2]);
+	assert_false(feed(f, p[2], n[2], SEC));
+	assert_false(feed(f, p[1], n[1], SEC));
+	assert_false(feed(f, p[1], n[1], SEC)); /* retransmitted before completion */
+	assert_int_equal(st(f)->crypto_dup, 1);
+	assert_true(st(f)->out_of_order >= 2);
+	assert_true(feed(f, p[0], n[0], 2 * SEC));
+	assert_a2_hello(f);
+	/* IP meta and time of the first Initial seen. */
+	assert_int_equal(f->qh.conn->fl.first_byte_ns, SEC);
+	assert_int_equal(st(f)->conns, 1);
+	assert_int_equal(st(f)->hellos, 1);
+}
+
+/* Coalesced: two Initials and a Handshake packet in one datagram. */
+static void test_quic_coalesced(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t n = 0;
+
+	n += seal_part(f, QUIC_V1, rfc9001_dcid, 8, 0, 120, 241, f->dgram);
+	n += seal_part(f, QUIC_V1, rfc9001_dcid, 8, 1, 0, 120, f->dgram + n);
+	/* a Handshake packet (type 2) with some length: skipped */
+	memcpy(f->dgram + n,
+	       (uint8_t[]){ 0xe0, 0, 0, 0, 1, 8, 1, 2, 3, 4, 5, 6, 7, 8, 0, 0x04, 1, 2, 3, 4 }, 20);
+	n += 20;
+	assert_true(feed(f, f->dgram, n, SEC));
+	assert_a2_hello(f);
+	assert_int_equal(st(f)->initials, 2);
+	assert_int_equal(st(f)->datagrams, 1);
+}
+
+/* The client's later Initials go to the server's connection ID under the
+ * keys of its first DCID: they belong to the connection, no new one. Then a
+ * new connection on the same 4-tuple (a new DCID, its own keys) is a new
+ * record. */
+static void test_quic_later_initial_and_new_conn(void **state)
+{
+	struct fixture *f = *state;
+	static const uint8_t server_cid[5] = { 9, 9, 9, 9, 9 };
+	static const uint8_t dcid2[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+	static const uint8_t ack[] = { 0x02, 0x00, 0x00, 0x00, 0x00 }; /* ACK of pn 0 */
+	struct quic_conn *c;
+	uint32_t n;
+
+	assert_true(feed(f, rfc9001_initial, sizeof(rfc9001_initial), SEC));
+	c = f->qh.conn;
+	quic_table_finish(f->qt, c, SEC);
+	/* the same DCID again: a lookup */
+	n = quic_seal_initial(QUIC_V1, rfc9001_dcid, 8, 3, 2, ack, sizeof(ack), 1100, f->dgram,
+			      sizeof(f->dgram));
+	assert_false(feed(f, f->dgram, n, 2 * SEC));
+	assert_int_equal(st(f)->after_done, 1);
+	/* to the server's CID under the original keys: the same connection */
+	n = quic_seal_initial_as(QUIC_V1, rfc9001_dcid, 8, server_cid, 5, 4, 2, ack, sizeof(ack),
+				 1100, f->dgram, sizeof(f->dgram));
+	assert_false(feed(f, f->dgram, n, 2 * SEC));
+	assert_int_equal(st(f)->later_initials, 1);
+	assert_int_equal(st(f)->after_done, 2);
+	assert_int_equal(st(f)->decrypt_failed, 0);
+	assert_int_equal(st(f)->conns, 1);
+	/* a new connection from the same 4-tuple */
+	n = seal_part(f, QUIC_V1, dcid2, 8, 0, 0, 241, f->dgram);
+	assert_true(feed(f, f->dgram, n, 3 * SEC));
+	assert_ptr_not_equal(f->qh.conn, c);
+	assert_a2_hello(f);
+	assert_int_equal(st(f)->conns, 2);
+	assert_int_equal(st(f)->hellos, 2);
+	assert_int_equal(quic_table_count(f->qt), 2);
+}
+
+/* A later Initial of a connection still waiting for its hello: its CRYPTO
+ * data counts (a hello's last part may come after the server's Initial). */
+static void test_quic_later_initial_completes(void **state)
+{
+	struct fixture *f = *state;
+	static const uint8_t server_cid[8] = { 0xa, 0xb, 0xc, 0xd, 0xe, 0xf, 0x1, 0x2 };
+	uint8_t pkt[2048];
+	uint32_t hlen, n, fl;
+	const uint8_t *h = a2_hello(&hlen);
+
+	n = seal_part(f, QUIC_V1, rfc9001_dcid, 8, 0, 0, 100, pkt);
+	assert_false(feed(f, pkt, n, SEC));
+	fl = quic_crypto_frame(100, h + 100, hlen - 100, f->frames);
+	n = quic_seal_initial_as(QUIC_V1, rfc9001_dcid, 8, server_cid, 8, 1, 2, f->frames, fl, 1100,
+				 f->dgram, sizeof(f->dgram));
+	assert_true(feed(f, f->dgram, n, 2 * SEC));
+	assert_a2_hello(f);
+	assert_int_equal(st(f)->later_initials, 1);
+	assert_int_equal(st(f)->conns, 1);
+}
+
+static void test_quic_versions(void **state)
+{
+	struct fixture *f = *state;
+	static const uint8_t d2[8] = { 2, 2, 2, 2, 2, 2, 2, 2 };
+	static const uint8_t d29[4] = { 0x29, 0x29, 0x29, 0x29 };
+	uint32_t n;
+
+	n = seal_part(f, QUIC_V2, d2, 8, 0, 0, 241, f->dgram);
+	assert_true(n > 0);
+	assert_int_equal(f->dgram[0] & 0x30, 0x10); /* v2 Initial type bits */
+	assert_true(feed(f, f->dgram, n, SEC));
+	assert_int_equal(f->qh.conn->version, QUIC_V2);
+	assert_a2_hello(f);
+	quic_table_finish(f->qt, f->qh.conn, SEC);
+	f->pi.sport++;
+	n = seal_part(f, QUIC_DRAFT29, d29, 4, 0, 0, 241, f->dgram);
+	assert_true(feed(f, f->dgram, n, SEC));
+	assert_int_equal(f->qh.conn->version, QUIC_DRAFT29);
+	assert_a2_hello(f);
+	assert_string_equal(quic_version_str(QUIC_V2), "2");
+	assert_string_equal(quic_version_str(QUIC_DRAFT29), "draft-29");
+	assert_null(quic_version_str(7));
+}
+
+/* Garbage on UDP 443: counted, nothing kept. */
+static void test_quic_garbage(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t d[64];
+
+	memset(d, 0x41, sizeof(d));
+	d[0] = 0x40; /* short header */
+	assert_false(feed(f, d, sizeof(d), SEC));
+	assert_int_equal(st(f)->short_header, 1);
+	d[0] = 0x17; /* not QUIC at all (DNS, TLS over UDP, ...) */
+	assert_false(feed(f, d, sizeof(d), SEC));
+	assert_int_equal(st(f)->not_quic, 1);
+	d[0] = 0xc0; /* long header, version 0x41414141 */
+	assert_false(feed(f, d, sizeof(d), SEC));
+	assert_int_equal(st(f)->unknown_version, 1);
+	memcpy(d + 1, (uint8_t[]){ 0, 0, 0, 1, 21 }, 5); /* DCID of 21 bytes */
+	assert_false(feed(f, d, sizeof(d), SEC));
+	assert_false(feed(f, d, 4, SEC)); /* too short for a long header */
+	d[5] = 8;
+	d[14] = 0;    /* SCID */
+	d[15] = 0x3f; /* token length past the end */
+	assert_false(feed(f, d, 20, SEC));
+	assert_int_equal(st(f)->malformed, 2);
+	assert_int_equal(st(f)->not_quic, 2);
+	d[15] = 0;    /* no token */
+	d[16] = 0x30; /* length 48 > the rest */
+	assert_false(feed(f, d, 40, SEC));
+	assert_int_equal(st(f)->malformed, 3);
+	d[16] = 30; /* fits: decryption fails */
+	assert_false(feed(f, d, 64, SEC));
+	assert_int_equal(st(f)->decrypt_failed, 1);
+	assert_int_equal(quic_table_count(f->qt), 0);
+}
+
+/* Frames: each type read, unknown and cut ones end the packet. */
+static void test_quic_frames(void **state)
+{
+	static const uint8_t ok[] = {
+		0x00, 0x00, 0x01,                               /* PADDING x2, PING */
+		0x02, 0x05, 0x00, 0x01, 0x00, 0x01, 0x02,       /* ACK: 1 range */
+		0x03, 0x05, 0x00, 0x00, 0x00, 0x01, 0x02, 0x03, /* ACK_ECN */
+		0x06, 0x00, 0x02, 'h',  'i',                    /* CRYPTO */
+		0x1c, 0x0a, 0x06, 0x02, 'n',  'o',              /* CONNECTION_CLOSE */
+		0x00,
+	};
+	static const uint8_t stream[] = { 0x08, 0x00, 0x00 };
+	static const uint8_t cut[] = { 0x06, 0x00, 0x05, 'h' };
+	static const uint8_t ack_cut[] = { 0x02, 0x05, 0x00, 0x40 };
+
+	(void)state;
+	assert_int_equal(quic_parse_frames(ok, sizeof(ok), NULL, NULL), 1);
+	assert_int_equal(quic_parse_frames(stream, sizeof(stream), NULL, NULL), -1);
+	assert_int_equal(quic_parse_frames(cut, sizeof(cut), NULL, NULL), -1);
+	assert_int_equal(quic_parse_frames(ack_cut, sizeof(ack_cut), NULL, NULL), -1);
+	assert_int_equal(quic_parse_frames(ok, 0, NULL, NULL), 0);
+}
+
+static void test_quic_varint(void **state)
+{
+	/* RFC 9000 §A.1 examples */
+	static const uint8_t v8[] = { 0xc2, 0x19, 0x7c, 0x5e, 0xff, 0x14, 0xe8, 0x8c };
+	static const uint8_t v4[] = { 0x9d, 0x7f, 0x3e, 0x7d };
+	static const uint8_t v2[] = { 0x7b, 0xbd };
+	uint32_t pos = 0;
+	uint64_t v;
+
+	(void)state;
+	assert_true(quic_varint(v8, 8, &pos, &v));
+	assert_int_equal(v, 151288809941952652ULL);
+	pos = 0;
+	assert_true(quic_varint(v4, 4, &pos, &v));
+	assert_int_equal(v, 494878333);
+	pos = 0;
+	assert_true(quic_varint(v2, 2, &pos, &v));
+	assert_int_equal(v, 15293);
+	pos = 0;
+	assert_false(quic_varint(v8, 7, &pos, &v));
+}
+
+/* CRYPTO beyond the byte cap, and Initials without end: given up. */
+static void test_quic_limits(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t big[8] = { 1, 0, 0, 4, 'x', 'y', 'z', 'w' };
+	uint32_t n, fl;
+
+	fl = quic_crypto_frame(REASM_MAX_BYTES - 2, big, 8, f->frames);
+	n = quic_seal_initial(QUIC_V1, rfc9001_dcid, 8, 0, 2, f->frames, fl, 1100, f->dgram,
+			      sizeof(f->dgram));
+	assert_false(feed(f, f->dgram, n, SEC));
+	assert_int_equal(st(f)->byte_limit, 1);
+	/* a hello announcing more than HELLO_MAX_BODY */
+	f->pi.sport++;
+	big[1] = 0xff;
+	fl = quic_crypto_frame(0, big, 8, f->frames);
+	n = quic_seal_initial(QUIC_V1, rfc9001_dcid, 8, 0, 2, f->frames, fl, 1100, f->dgram,
+			      sizeof(f->dgram));
+	assert_false(feed(f, f->dgram, n, SEC));
+	assert_int_equal(st(f)->too_big, 1);
+	/* not a ClientHello */
+	f->pi.sport++;
+	big[0] = 2;
+	fl = quic_crypto_frame(0, big, 8, f->frames);
+	n = quic_seal_initial(QUIC_V1, rfc9001_dcid, 8, 0, 2, f->frames, fl, 1100, f->dgram,
+			      sizeof(f->dgram));
+	assert_false(feed(f, f->dgram, n, SEC));
+	assert_int_equal(st(f)->not_hello, 1);
+	/* Initials that never complete: given up after QUIC_MAX_PACKETS */
+	f->pi.sport++;
+	for (uint32_t i = 0; i <= QUIC_MAX_PACKETS + 1; i++) {
+		n = quic_seal_initial(QUIC_V1, rfc9001_dcid, 8, i, 2, (uint8_t[]){ 0x01 }, 1, 1100,
+				      f->dgram, sizeof(f->dgram));
+		assert_false(feed(f, f->dgram, n, SEC));
+	}
+	assert_int_equal(st(f)->packet_limit, 1);
+	assert_true(st(f)->after_done >= 1);
+	assert_int_equal(st(f)->hellos, 0);
+}
+
+/* The table keeps max_conns; finished connections go first; expiry. */
+static void test_quic_table_bound_and_expiry(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t n;
+
+	for (uint32_t i = 0; i < 20; i++) {
+		f->pi.sport = (uint16_t)(40000 + i);
+		n = seal_part(f, QUIC_V1, rfc9001_dcid, 8, 0, 0, 100, f->dgram);
+		assert_false(feed(f, f->dgram, n, SEC + i));
+	}
+	assert_int_equal(quic_table_count(f->qt), 16);
+	assert_int_equal(st(f)->evicted, 4);
+	assert_int_equal(quic_table_expire(f->qt, 5 * SEC), 0);
+	assert_int_equal(quic_table_expire(f->qt, 12 * SEC), 16);
+	assert_int_equal(st(f)->timeouts, 16);
+	assert_int_equal(quic_table_count(f->qt), 0);
+}
+
+/* Live pcap mode: new connections through the bucket (1/s, burst 2);
+ * known connections are not limited. */
+static void test_quic_new_connection_bucket(void **state)
+{
+	struct fixture *f = *state;
+	struct quic_config qc = { .max_conns = 16,
+				  .timeout_ns = 10 * SEC,
+				  .max_bytes = REASM_MAX_BYTES,
+				  .max_segments = 100,
+				  .limit_new = true,
+				  .new_rate = 1,
+				  .new_burst = 2 };
+	uint8_t seed[16] = { 0 };
+	uint32_t n;
+
+	quic_table_free(f->qt);
+	f->qt = quic_table_new(&qc, seed);
+	assert_non_null(f->qt);
+	for (uint32_t i = 0; i < 4; i++) {
+		f->pi.sport = (uint16_t)(41000 + i);
+		n = seal_part(f, QUIC_V1, rfc9001_dcid, 8, 0, 0, 100, f->dgram);
+		assert_false(feed(f, f->dgram, n, 100 * SEC));
+	}
+	assert_int_equal(st(f)->conns, 2);
+	assert_int_equal(st(f)->limited, 2);
+	/* the rest of an admitted connection's hello is not limited */
+	f->pi.sport = 41000;
+	n = seal_part(f, QUIC_V1, rfc9001_dcid, 8, 1, 100, 241, f->dgram);
+	assert_true(feed(f, f->dgram, n, 100 * SEC));
+	/* a second later a token is back */
+	f->pi.sport = 41003;
+	n = seal_part(f, QUIC_V1, rfc9001_dcid, 8, 0, 0, 241, f->dgram);
+	assert_true(feed(f, f->dgram, n, 101 * SEC));
+	assert_int_equal(st(f)->limited, 2);
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_quic_rfc9001_keys),
+		T(test_quic_rfc9001_seal),
+		T(test_quic_rfc9001_packet),
+		T(test_quic_tampered),
+		T(test_quic_out_of_order),
+		T(test_quic_coalesced),
+		T(test_quic_later_initial_and_new_conn),
+		T(test_quic_later_initial_completes),
+		T(test_quic_versions),
+		T(test_quic_garbage),
+		T(test_quic_frames),
+		T(test_quic_varint),
+		T(test_quic_limits),
+		T(test_quic_table_bound_and_expiry),
+		T(test_quic_new_connection_bucket),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
