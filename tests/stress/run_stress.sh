@@ -68,10 +68,7 @@ HOSTILE_FLOOD=${HOSTILE_FLOOD:-hostile}    # hostile | hello (1300-byte hellos) 
 HOSTILE_FLOODERS=${HOSTILE_FLOODERS:-1}    # generators at once
 HOSTILE_RATE=${HOSTILE_RATE:-100}          # core.unvalidated_rate of the scenario
 HOSTILE_BURST=${HOSTILE_BURST:-200}        # core.unvalidated_burst
-# pcap: in one CI run only 2 real clients completed a handshake under the
-# flood (the clients, not the daemon, starved); until that is understood the
-# scenario runs in the eBPF modes by default (HOSTILE_MODES="tc xdp pcap").
-HOSTILE_MODES=${HOSTILE_MODES:-tc xdp}
+HOSTILE_MODES=${HOSTILE_MODES:-tc xdp pcap} # modes the hostile scenario runs in
 NS_PREFIX=${NS_PREFIX:-j4s-st}
 VETH=${VETH:-st}
 S=$NS_PREFIX-s-$$
@@ -109,10 +106,54 @@ ip netns exec "$S" sh -c 'mount -t bpf bpf /sys/fs/bpf 2>/dev/null || true'
 MAC=$(ip -n "$S" -br link show "$V0" | awk '{print $3}')
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$TMP/k.pem" -out "$TMP/c.pem" -days 1 \
 	-subj /CN=stress >/dev/null 2>&1
-# -www: curl gets an answer and exits 0 once its handshake is done.
-for a in 198.18.0.1:443 '[fd00:18::1]:443'; do
-	ip netns exec "$S" openssl s_server -accept "$a" -key "$TMP/k.pem" \
-		-cert "$TMP/c.pem" -www -quiet -naccept 100000 >/dev/null 2>&1 &
+# The TLS server the clients talk to. Not openssl s_server: it serves one
+# connection at a time, blocking, with no timeout, so one client whose end
+# never reaches it (an RST lost to a flood: RSTs are not sent again; or a
+# client gone silent) holds it for the rest of the run and every later
+# client on that address fails, unseen by the scenarios that only count
+# records. That fits the one CI failure of the pcap hostile scenario, 2
+# real clients: one round of the 7 kinds in which only the IPv6 python and
+# curl clients finish and the IPv4 ones time out (4 + 6 + 3 x 8 s), which a
+# client left idle after its handshake before the scenario reproduces
+# exactly. Here each connection has its own thread and 5 s to finish, as in
+# a real server.
+cat >"$TMP/server.py" <<'EOF'
+import socket, socketserver, ssl, sys
+host, cert, key = sys.argv[1], sys.argv[2], sys.argv[3]
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(cert, key)
+
+class Handler(socketserver.BaseRequestHandler):
+    def handle(self):
+        self.request.settimeout(5)
+        try:
+            with ctx.wrap_socket(self.request, server_side=True) as s:
+                req = b""
+                while b"\r\n\r\n" not in req and len(req) < 65536:
+                    d = s.recv(4096)
+                    if not d:
+                        return
+                    req += d
+                # An answer, so that curl exits 0.
+                s.sendall(b"HTTP/1.0 200 OK\r\nContent-Length: 3\r\n\r\nok\n")
+        except (OSError, ValueError):
+            pass
+
+class Server(socketserver.ThreadingTCPServer):
+    address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    allow_reuse_address = True
+    daemon_threads = True
+    request_queue_size = 1024
+
+Server((host, 443), Handler).serve_forever()
+EOF
+
+for a in 198.18.0.1 fd00:18::1; do
+	ip netns exec "$S" python3 "$TMP/server.py" "$a" "$TMP/c.pem" "$TMP/k.pem" >/dev/null 2>&1 &
+done
+for _ in $(seq 50); do
+	[ "$(ip netns exec "$S" ss -Htln 'sport = :443' | wc -l)" = 2 ] && break
+	sleep 0.1
 done
 
 cat >"$TMP/clients.py" <<'EOF'
@@ -149,21 +190,27 @@ ctx.check_hostname = False
 ctx.verify_mode = ssl.CERT_NONE
 NODE = ("const t=require('tls');const s=t.connect({host:process.argv[1],port:443,"
         "servername:process.argv[2],rejectUnauthorized:false},()=>{s.end();process.exit(0)});"
-        "s.on('error',()=>process.exit(1))")
+        "s.on('error',e=>{console.error(e.code||e.message);process.exit(1)})")
 
 def py(host, name):
     with socket.create_connection((host, 443), timeout=4) as s:
         with ctx.wrap_socket(s, server_hostname=name):
-            return True
+            return None
 
 def run(*argv):
-    return subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                          stderr=subprocess.DEVNULL, timeout=8).returncode == 0
+    """None once the handshake is done, else why not: the exit status and
+    the last line the client wrote on stderr."""
+    p = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.PIPE, timeout=8)
+    if p.returncode == 0:
+        return None
+    lines = p.stderr.decode(errors="replace").strip().splitlines()
+    return "exit %d: %s" % (p.returncode, lines[-1][:80] if lines else "")
 
 kinds = {"py4": lambda n: py(V4, n), "py6": lambda n: py(V6, n)}
 if shutil.which("curl"):
     for k, a in (("curl4", V4), ("curl6", "[%s]" % V6)):
-        kinds[k] = lambda n, a=a: run("curl", "-sk", "--max-time", "6", "-o", "/dev/null",
+        kinds[k] = lambda n, a=a: run("curl", "-sSk", "--max-time", "6", "-o", "/dev/null",
                                       "--resolve", "%s:443:%s" % (n, a), "https://%s/" % n)
 if shutil.which("openssl"):
     kinds["openssl"] = lambda n: run("openssl", "s_client", "-connect", V4 + ":443",
@@ -173,17 +220,25 @@ if shutil.which("gnutls-cli"):
                                     "-p", "443", V4)
 if shutil.which("node"):
     kinds["node"] = lambda n: run("node", "-e", NODE, V4, n)
-done, failed, i = [], [], 0
+# Failures keep their reason (the client's own error and how long it
+# took): a CI log then says whether connections or handshakes failed.
+done, failed, why, i = [], [], {}, 0
 while time.time() < end:
     for k, f in kinds.items():
         name = "%s-%d.example" % (k, i)
+        t = time.time()
         try:
-            (done if f(name) else failed).append(name)
-        except Exception:
+            err = f(name)
+        except Exception as e:
+            err = "%s: %s" % (type(e).__name__, str(e)[:80])
+        if err is None:
+            done.append(name)
+        else:
             failed.append(name)
+            why[name] = "%s (%.1f s)" % (err, time.time() - t)
         time.sleep(gap)
     i += 1
-print(json.dumps({"ok": done, "failed": failed}))
+print(json.dumps({"ok": done, "failed": failed, "why": why}))
 EOF
 
 cat >"$TMP/partial.py" <<'EOF'
@@ -568,6 +623,16 @@ EOF
 		# The limit: the burst, the rate over the run, and a second of slack.
 		cap=$((HOSTILE_BURST + HOSTILE_RATE * (HOSTILE_SECONDS + 1)))
 		echo "    $mode: ${frames:-?} frames ($HOSTILE_FLOOD flood) in ${secs:-?}s (${pps:-?}/s); real clients: $real_ok/$real_all delivered, $real_valid validated; spoofed records $spoofed (limit $cap), $spoofed_valid validated; peak RSS ${rss} MB; $pings WATCHDOG=1 before the SIGTERM, largest gap ${gap} s; SIGTERM: exit $rc after ${took} ms; final stats lines $final; j4s left attached: $left"
+		# The clients' own reasons, by kind: refused, timed out, or reset.
+		python3 - "$TMP/$name.clients" <<-'PY'
+	import collections, json, re, sys
+	r = json.load(open(sys.argv[1]))
+	c = collections.Counter((n.split("-")[0], re.sub(r" \([0-9.]+ s\)$", "", w))
+	                        for n, w in r.get("why", {}).items())
+	if c:
+	    print("    real clients failed: %d of %d;" % (len(r["failed"]), len(r["failed"]) + len(r["ok"])),
+	          "; ".join("%s %s x%d" % (k, w, n) for (k, w), n in c.most_common(8)))
+	PY
 		[ "$final" = 0 ] || echo "    counters: $(stat_of "$name" '"records %s, validated %s, unvalidated %s, userspace unvalidated_limited %s, kernel %s" % (d["hellos"]["records"], d["hellos"].get("handshake_validated"), d["hellos"].get("handshake_unvalidated"), d["flows"].get("unvalidated_limited", "-"), {k: d.get("kernel", {})[k] for k in ("validated", "unvalidated", "unvalidated_limited", "ringbuf_full", "kernel_dropped") if k in d.get("kernel", {})})')"
 		[ "$gap" != none ] &&
 			python3 -c 'import sys; sys.exit(not float(sys.argv[1]) < 2.0)' "$gap" &&
