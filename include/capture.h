@@ -152,6 +152,16 @@ uint64_t capture_detach_caps(struct capture *c);
 struct cidr;
 int capture_set_local_ips(struct capture *c, const struct cidr *list, uint32_t n);
 
+/* Whether the kernel's token bucket holds unvalidated hellos back (the
+ * eBPF modes); otherwise the pipeline's own does (live pcap). */
+bool capture_kernel_limits(const struct capture *c);
+/* What filters in the kernel, for the startup log; NULL: the pcap filter. */
+const char *capture_kernel_filter(const struct capture *c);
+/* Where core.bpf_filter runs, for the startup log. */
+const char *capture_filter_where(const struct capture *c);
+/* What capture_lost() counts and in what buffer, for the loss warning. */
+void capture_lost_names(const struct capture *c, const char **what, const char **where);
+
 enum capture_mode capture_get_mode(const struct capture *c);
 const char *capture_link_name(const struct capture *c);
 /* The interfaces a live capture is attached to ("eth0,ens5": what

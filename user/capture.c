@@ -119,6 +119,27 @@ int capture_set_local_ips(struct capture *c, const struct cidr *list, uint32_t n
 	return c->ops->set_local ? c->ops->set_local(c, list, n) : 0;
 }
 
+bool capture_kernel_limits(const struct capture *c)
+{
+	return c->ops->kernel_limits;
+}
+
+const char *capture_kernel_filter(const struct capture *c)
+{
+	return c->ops->kernel_filter;
+}
+
+const char *capture_filter_where(const struct capture *c)
+{
+	return c->ops->filter_where ? c->ops->filter_where : "in userspace";
+}
+
+void capture_lost_names(const struct capture *c, const char **what, const char **where)
+{
+	*what = c->ops->lost_what ? c->ops->lost_what : "packets";
+	*where = c->ops->lost_where ? c->ops->lost_where : "capture buffer";
+}
+
 enum capture_mode capture_get_mode(const struct capture *c)
 {
 	return c->ops->mode;

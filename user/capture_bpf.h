@@ -54,7 +54,10 @@ uint64_t capture_bpf_detach_caps(struct capture *c);
 int capture_bpf_set_local(struct capture *c, const struct cidr *list, uint32_t n);
 
 #define CAPTURE_BPF_OPS                                                                            \
-	.fd = capture_bpf_fd, .dispatch = capture_bpf_dispatch, .stats_json = capture_bpf_stats,   \
+	.kernel_limits = true,                                                                     \
+	.kernel_filter = "in the kernel program (j4s_ports, j4s_local, j4s_excl)",                 \
+	.lost_what = "events", .lost_where = "ring buffer", .fd = capture_bpf_fd,                  \
+	.dispatch = capture_bpf_dispatch, .stats_json = capture_bpf_stats,                         \
 	.lost = capture_bpf_lost, .close = capture_bpf_close,                                      \
 	.detach_caps = capture_bpf_detach_caps, .set_local = capture_bpf_set_local
 

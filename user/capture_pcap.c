@@ -164,6 +164,9 @@ static void pcap_cap_close(struct capture *c)
 /* Live capture: kernel counters from pcap_stats. */
 static const struct capture_ops pcap_live_ops = {
 	.mode = CAPTURE_PCAP,
+	.filter_where = "in the kernel by libpcap (pcap mode)",
+	.lost_what = "packets",
+	.lost_where = "capture buffer",
 	.fd = pcap_cap_fd,
 	.dispatch = pcap_cap_dispatch,
 	.stats_json = pcap_cap_stats,
@@ -183,6 +186,7 @@ void capture_pcap_print_version(FILE *f)
 /* A file: nothing in a kernel to count or lose. */
 static const struct capture_ops pcap_file_ops = {
 	.mode = CAPTURE_FILE,
+	.filter_where = "applied in userspace to every frame of the file",
 	.fd = pcap_cap_fd,
 	.dispatch = pcap_cap_dispatch,
 	.close = pcap_cap_close,

@@ -15,6 +15,14 @@
  */
 struct capture_ops {
 	enum capture_mode mode;
+	/* What main and the loop say or decide about this backend (data, so
+	 * no caller asks for the mode by name): */
+	bool kernel_limits;        /* the kernel's bucket holds unvalidated hellos back */
+	const char *kernel_filter; /* what filters in the kernel, for the startup
+				    * log; NULL: the pcap filter itself */
+	const char *filter_where;  /* where core.bpf_filter runs */
+	const char *lost_what;     /* what capture_lost() counts ("events") */
+	const char *lost_where;    /* in what ("ring buffer") */
 	int (*fd)(const struct capture *c);
 	/* One slice: stop when b is spent (capture_budget_charge) or the
 	 * input is empty; the count handed on, or -1 with err. */

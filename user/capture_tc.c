@@ -173,7 +173,9 @@ static void tc_detach(struct bpf_cap *b)
 }
 
 static const struct bpf_hook tc_hook = {
-	.ops = { .mode = CAPTURE_TC, CAPTURE_BPF_OPS },
+	.ops = { .mode = CAPTURE_TC,
+		 .filter_where = "applied in userspace to the packets the tc program passes up",
+		 CAPTURE_BPF_OPS },
 	.prog = "j4s_tc",
 	.prog_type = BPF_PROG_TYPE_SCHED_CLS,
 	.prog_kind = "TC (sched_cls)",

@@ -209,7 +209,9 @@ static uint64_t xdp_detach_caps(const struct bpf_cap *b)
 }
 
 static const struct bpf_hook xdp_hook = {
-	.ops = { .mode = CAPTURE_XDP, CAPTURE_BPF_OPS },
+	.ops = { .mode = CAPTURE_XDP,
+		 .filter_where = "applied in userspace to the packets the xdp program passes up",
+		 CAPTURE_BPF_OPS },
 	.prog = "j4s_xdp",
 	.prog_type = BPF_PROG_TYPE_XDP,
 	.prog_kind = "XDP",

@@ -352,7 +352,7 @@ static void on_signal(struct live *l)
 static void check_loss(struct live *l, uint64_t now)
 {
 	uint64_t lost;
-	bool pcap;
+	const char *what, *where;
 
 	if (now < l->next_loss_check)
 		return;
@@ -364,12 +364,11 @@ static void check_loss(struct live *l, uint64_t now)
 	l->lost = lost;
 	if (!l->lost_unreported || now < l->next_loss_log)
 		return;
-	pcap = capture_get_mode(l->cap) == CAPTURE_PCAP;
+	capture_lost_names(l->cap, &what, &where);
 	log_warn("capture",
 		 "%llu %s lost in the kernel before ja4sentinel read them (%s full); "
 		 "hellos may be missing: raise core.packet_buffer_size",
-		 (unsigned long long)l->lost_unreported, pcap ? "packets" : "events",
-		 pcap ? "capture buffer" : "ring buffer");
+		 (unsigned long long)l->lost_unreported, what, where);
 	l->lost_unreported = 0;
 	l->next_loss_log = now + LOOP_LOSS_LOG_SEC * 1000000000ULL;
 }

@@ -295,23 +295,10 @@ static bool has_bpf_filter(const struct config *cfg)
 static void log_bpf_filter(const struct config *cfg, const struct capture *cap)
 {
 	struct json_object *f;
-	char where[128];
+	const char *where = capture_filter_where(cap);
 
 	if (!has_bpf_filter(cfg))
 		return;
-	switch (capture_get_mode(cap)) {
-	case CAPTURE_PCAP:
-		snprintf(where, sizeof(where), "in the kernel by libpcap (pcap mode)");
-		break;
-	case CAPTURE_FILE:
-		snprintf(where, sizeof(where), "applied in userspace to every frame of the file");
-		break;
-	default:
-		snprintf(where, sizeof(where),
-			 "applied in userspace to the packets the %s program "
-			 "passes up",
-			 capture_mode_name(capture_get_mode(cap)));
-	}
 	f = json_object_new_object();
 	json_object_object_add(f, "bpf_filter", json_object_new_string(cfg->bpf_filter));
 	json_object_object_add(f, "runs", json_object_new_string(where));
@@ -540,9 +527,8 @@ static void log_start_live(const struct config *cfg, const struct capture *cap, 
 	json_object_object_add(f, "local_ips", local_ips_json(cfg));
 	json_object_object_add(f, "exclude_source_ips", cidrs_json(cfg->exclude, cfg->n_exclude));
 	json_object_object_add(f, "filter",
-			       json_object_new_string(capture_get_mode(cap) != CAPTURE_PCAP
-							      ? "in the kernel program (j4s_ports, "
-								"j4s_local, j4s_excl)"
+			       json_object_new_string(capture_kernel_filter(cap)
+							      ? capture_kernel_filter(cap)
 							      : filter));
 	json_object_object_add(f, "outputs", jo);
 	if (cfg->metrics_textfile[0])
@@ -662,7 +648,7 @@ static int run_live(struct config *cfg)
 	}
 	/* After the capture: auto settles the mode there. The eBPF modes limit
 	 * unvalidated hellos in the kernel; pcap mode has only this one. */
-	p = pipeline_new(cfg, false, capture_get_mode(cap) == CAPTURE_PCAP, outs, n_outs);
+	p = pipeline_new(cfg, false, !capture_kernel_limits(cap), outs, n_outs);
 	if (!p) {
 		log_error("main", "cannot set up the pipeline: %s", strerror(errno));
 		goto out;
