@@ -433,6 +433,10 @@ static int k_pin_dir(struct walk *w, const yaml_node_t *n)
 {
 	if (get_str(w, n, w->c->pin_dir, PIN_DIR_MAX + 1))
 		return -1;
+	/* "dir/" would make open(O_NOFOLLOW) and lstat follow a symbolic
+	 * link at dir: the directory is named without its trailing slashes. */
+	for (size_t l = strlen(w->c->pin_dir); l > 1 && w->c->pin_dir[l - 1] == '/'; l--)
+		w->c->pin_dir[l - 1] = '\0';
 	if (w->c->pin_dir[0] != '/' || !strcmp(w->c->pin_dir, "/"))
 		return fail(w, n, "expected an absolute path of a directory on a bpffs");
 	return 0;

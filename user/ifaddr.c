@@ -47,8 +47,10 @@ static bool loopback_ifindex(unsigned int idx)
 	return if_indextoname(idx, name) && !ifaddr_flags(name, &flags) && (flags & IFF_LOOPBACK);
 }
 
-/* The address of an RTM_NEWADDR message: IFA_LOCAL for IPv4 (IFA_ADDRESS
- * is the peer's on a point-to-point link), IFA_ADDRESS for IPv6. */
+/* The address of an RTM_NEWADDR message: IFA_LOCAL when there is one (on a
+ * point-to-point link IFA_ADDRESS is the peer's, for IPv4 and IPv6 alike),
+ * else IFA_ADDRESS. An address that failed duplicate detection is not
+ * ours. */
 static bool msg_addr(const struct nlmsghdr *h, struct cidr *c)
 {
 	const struct ifaddrmsg *ifa = NLMSG_DATA(h);
@@ -58,13 +60,15 @@ static bool msg_addr(const struct nlmsghdr *h, struct cidr *c)
 
 	if (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6)
 		return false;
+	if (ifa->ifa_flags & IFA_F_DADFAILED)
+		return false;
 	for (const struct rtattr *rta = IFA_RTA(ifa); RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
 		if (rta->rta_type == IFA_LOCAL)
 			local = rta;
 		else if (rta->rta_type == IFA_ADDRESS)
 			addr = rta;
 	}
-	if (ifa->ifa_family == AF_INET && local)
+	if (local)
 		addr = local;
 	if (!addr || RTA_PAYLOAD(addr) < size)
 		return false;

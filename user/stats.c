@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <json-c/json.h>
@@ -191,8 +192,8 @@ static struct json_object *stats_tree(const struct pipeline *p, const struct cap
 	if (pipeline_quic_stats(p))
 		json_object_object_add(fields, "quic",
 				       quic_fields(pipeline_quic_stats(p), pipeline_quic_count(p)));
-	else
-		put(fields, "udp_ignored", s->udp_ignored);
+	else /* a counter of the packets group: a group is an object, always */
+		put(json_object_object_get(fields, "packets"), "udp_ignored", s->udp_ignored);
 	for (uint32_t i = 0; i < n_outs; i++) {
 		const struct output_stats *os = output_get_stats(outs[i]);
 		struct json_object *oo = json_object_new_object();
@@ -315,6 +316,7 @@ static void put_label(FILE *f, const char *v)
 static bool is_gauge(const char *group, const char *key)
 {
 	return (!strcmp(group, "flows") && !strcmp(key, "active")) ||
+	       (!strcmp(group, "quic") && !strcmp(key, "quic_active")) ||
 	       (!strcmp(group, "output") && !strcmp(key, "queued"));
 }
 
@@ -328,7 +330,9 @@ static void write_metric(FILE *f, const char *group, const char *key, int64_t v)
 	snprintf(where, sizeof(where), "%s.%s", group, key);
 	help = help_of(where);
 	if (!help && gauge)
-		help = !strcmp(group, "flows") ? "Flows tracked now." : "Records queued now.";
+		help = !strcmp(group, "flows")  ? "Flows tracked now."
+		       : !strcmp(group, "quic") ? "QUIC connections tracked now."
+						: "Records queued now.";
 	if (help)
 		fprintf(f, "# HELP %s %s\n", name, help);
 	else
@@ -425,6 +429,10 @@ static int write_textfile(const struct pipeline *p, const struct capture *cap,
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -errno;
+	/* Counters only, for node_exporter's own user: readable whatever
+	 * the umask (the unit's UMask=0027 would make it 0640 root:root). */
+	if (fchmod(fd, 0644))
+		log_warn("stats", "%s: chmod: %s", tmp, strerror(errno));
 	f = fdopen(fd, "w");
 	if (!f) {
 		err = -errno;

@@ -595,6 +595,9 @@ def test_live_state(tmp, lst):
     assert ok, f"the text file never counted 7 records: {open(prom).read()[-600:]}"
     assert types["ja4sentinel_flows_active"] == "gauge"
     assert types["ja4sentinel_output_queued"] == "gauge"
+    assert [n for n, t in types.items() if n.endswith("quic_active") and t == "gauge"], \
+        "live QUIC connections go down: a gauge"
+    assert os.stat(prom).st_mode & 0o777 == 0o644, "node_exporter's user must read it"
     assert series[("ja4sentinel_output_sent_total", (("output", "stdout"),))] == 7
     assert series[("ja4sentinel_flows_syns_total", ())] >= 7
     assert ("ja4sentinel_kernel_dropped_total", ()) in series, "pcap's kernel counters"
@@ -631,11 +634,30 @@ def test_live_state(tmp, lst):
     assert not os.path.exists(prom), "the text file outlived the daemon"
 
 
+def test_metrics_quic_off(tmp, lst):
+    """core.quic: false puts udp_ignored among the packet counters: the
+    text file is written (it once crashed on a counter outside a group)."""
+    prom = os.path.join(tmp, "off.prom")
+    d = Daemon(tmp, lst.port, "  - type: stdout\n"
+               f"metrics:\n  textfile: {prom}\n  period_sec: 1\n",
+               extra_core="  quic: false\n")
+    send_hellos(lst.port, 2)
+    ok = wait_for(lambda: os.path.exists(prom) and
+                  ("ja4sentinel_hellos_records_total", ()) in parse_prometheus(open(prom).read())[0]
+                  and parse_prometheus(open(prom).read())[0][("ja4sentinel_hellos_records_total", ())] == 2, 5)
+    assert d.proc.poll() is None, "the daemon died writing the text file"
+    assert ok, "the text file never counted 2 records"
+    series, _ = parse_prometheus(open(prom).read())
+    assert ("ja4sentinel_packets_udp_ignored_total", ()) in series
+    rc, _ = d.stop()
+    assert rc == 0
+
+
 TESTS = [test_correlator_starts_late, test_correlator_restarts, test_slow_correlator,
          test_queue_bounded_drop_oldest, test_file_rotation_sighup, test_notify_and_sigterm,
          test_stats_and_two_outputs, test_auto_without_bpf_rights_falls_back,
          test_tc_mode_on_loopback, test_pcap_on_any, test_stuck_correlator,
-         test_local_ips_in_tc_and_pcap, test_live_state, test_file_hostile_paths_at_sighup,
+         test_local_ips_in_tc_and_pcap, test_live_state, test_metrics_quic_off, test_file_hostile_paths_at_sighup,
          test_file_full_then_reopen_line_finished, test_file_full_then_reopen_new_file_whole]
 
 
