@@ -23,7 +23,9 @@ struct localips {
 	struct config *cfg;
 	struct capture *cap;
 	struct pipeline *p;
-	int fd; /* rtnetlink, address groups */
+	int fd;     /* rtnetlink, address groups */
+	bool stale; /* the last update failed: the next event redoes it even
+		     * if the list looks unchanged */
 };
 
 /* "3 addresses on eth0: 198.18.0.1, fd00::1, ..." into buf. */
@@ -121,13 +123,17 @@ void localips_update(void *arg)
 			 strerror(-rc), cfg->n_local_ips);
 		return;
 	}
-	if (ifaddr_cidr_equal(list, n, cfg->local_ips, cfg->n_local_ips)) {
+	if (!l->stale && ifaddr_cidr_equal(list, n, cfg->local_ips, cfg->n_local_ips)) {
 		free(list);
 		return;
 	}
 	rc = capture_set_local_ips(l->cap, list, n);
+	l->stale = rc != 0;
 	if (rc)
-		log_error("capture", "local_ips: auto: updating j4s_local: %s", strerror(-rc));
+		log_error("capture",
+			  "local_ips: auto: updating j4s_local: %s (tried again at the next "
+			  "address change)",
+			  strerror(-rc));
 	pipeline_set_local(l->p, list, n);
 	free(cfg->local_ips);
 	cfg->local_ips = list;

@@ -112,17 +112,29 @@ static struct json_object *quic_fields(const struct quic_stats *q, uint32_t acti
 	return o;
 }
 
+/* A frame cut or broken below IP is another count than a packet cut or
+ * broken at IP/TCP: the link layer's keys that the parser also has are
+ * link_truncated and link_malformed, so neither replaces the other. */
+static const char *link_verdict_key(int v, char *buf, size_t size)
+{
+	if (v != PKT_TRUNCATED && v != PKT_MALFORMED)
+		return packet_verdict_str(v);
+	snprintf(buf, size, "link_%s", packet_verdict_str(v));
+	return buf;
+}
+
 static struct json_object *packet_fields(const struct pipeline_stats *s, const struct capture *cap)
 {
 	struct json_object *o = json_object_new_object();
 
 	if (cap) {
 		const struct capture_stats *cs = capture_get_stats(cap);
+		char key[32];
 
 		put(o, "frames", cs->frames);
 		for (int v = 1; v < PKT_VERDICT_MAX; v++)
 			if (cs->link[v])
-				put(o, packet_verdict_str(v), cs->link[v]);
+				put(o, link_verdict_key(v, key, sizeof(key)), cs->link[v]);
 		if (cs->user_filter)
 			put(o, "bpf_filter_dropped", cs->filtered);
 	}
