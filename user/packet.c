@@ -549,6 +549,11 @@ static enum packet_verdict udp_tunnel(const uint8_t *p, uint32_t avail, uint32_t
 	if (avail < 4)
 		return PKT_NOT_TCP; /* not even the ports: nothing to follow */
 	*kind = udp_tunnel_kind(rd16(p), rd16(p + 2));
+	/* CAPWAP is also known by its source port, which any client may have
+	 * (behind a NAT): a datagram from it that starts with no CAPWAP
+	 * preamble (0 or 1) is that client's own, e.g. a QUIC Initial. */
+	if (*kind == PKT_TUN_CAPWAP && rd16(p + 2) != J4S_PORT_CAPWAP && avail >= 9 && p[8] > 0x01)
+		*kind = PKT_TUN_NONE;
 	if (*kind == PKT_TUN_NONE)
 		return PKT_NOT_TCP;
 	if (avail < 8)
@@ -623,13 +628,6 @@ enum packet_verdict packet_parse(const uint8_t *l3, uint32_t caplen, struct pkt_
 		/* UDP that is no tunnel's: for QUIC (a tunnel port's datagram
 		 * that carries no user packet stays not_tcp). */
 		if (v == PKT_NOT_TCP && nx.proto == J4S_IPPROTO_UDP && kind == PKT_TUN_NONE)
-			return parse_udp(nx.p, nx.avail, nx.wire, pi);
-		/* CAPWAP is also known by its source port, which any client may
-		 * have (behind a NAT): what is no CAPWAP header at all (its
-		 * preamble byte is 0 or 1) is that client's own datagram, e.g. a
-		 * QUIC Initial to a listen port. */
-		if (v == PKT_MALFORMED && kind == PKT_TUN_CAPWAP && nx.avail >= 9 &&
-		    nx.p[8] > 0x01 && rd16(nx.p + 2) != J4S_PORT_CAPWAP)
 			return parse_udp(nx.p, nx.avail, nx.wire, pi);
 		if (v != PKT_OK)
 			return v;

@@ -579,9 +579,13 @@ def test_live_state(tmp, lst):
     ns = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     ns.bind(npath)
     ns.settimeout(0.1)
-    d = Daemon(tmp, lst.port, "  - type: stdout\n"
-               f"metrics:\n  textfile: {prom}\n  period_sec: 1\n",
-               env={"NOTIFY_SOCKET": npath})
+    old_umask = os.umask(0o027)  # the packaged unit's UMask=
+    try:
+        d = Daemon(tmp, lst.port, "  - type: stdout\n"
+                   f"metrics:\n  textfile: {prom}\n  period_sec: 1\n",
+                   env={"NOTIFY_SOCKET": npath})
+    finally:
+        os.umask(old_umask)
     send_hellos(lst.port, 7)
 
     def scraped():
