@@ -593,6 +593,44 @@ static void test_fp_sort_u16_large(void **state)
 	free(v);
 }
 
+/*
+ * Random lists of random lengths up to HELLO_MAX_U16 (8,192), short ones
+ * (insertion sort) more often, each over a random range (narrow ranges give
+ * many repeats), each compared with qsort; then the extremes 0 and 0xffff,
+ * and every value once.
+ */
+static void test_fp_sort_u16_random(void **state)
+{
+	uint16_t *v = malloc(65536 * sizeof(*v));
+	uint32_t x = 0x9e3779b9;
+
+	(void)state;
+	assert_non_null(v);
+	for (int round = 0; round < 300; round++) {
+		uint32_t n, range;
+
+		x = x * 1664525u + 1013904223u;
+		n = round % 50 == 0 ? HELLO_MAX_U16
+				    : (x >> 8) % (round % 3 ? 64 : HELLO_MAX_U16 + 1);
+		x = x * 1664525u + 1013904223u;
+		range = 1u + (x >> 8) % 65536u;
+		for (uint32_t i = 0; i < n; i++) {
+			x = x * 1664525u + 1013904223u;
+			v[i] = (uint16_t)((x >> 12) % range + (round & 1 ? 65536u - range : 0));
+		}
+		check_sort(v, n);
+	}
+	v[0] = 0xffff;
+	v[1] = 0x0000;
+	v[2] = 0xffff;
+	v[3] = 0x0000;
+	check_sort(v, 4);
+	for (uint32_t i = 0; i < 65535; i++) /* every value but 0, descending */
+		v[i] = (uint16_t)(65535 - i);
+	check_sort(v, 65535);
+	free(v);
+}
+
 static void test_fp_ja4_sort_grease_duplicates(void **state)
 {
 	struct fx *f = *state;
@@ -655,6 +693,7 @@ int main(void)
 		T(test_fp_ja4_version_from_hello), T(test_fp_ja4_protocol_char),
 		T(test_fp_ja4_no_raw_buffers),     T(test_fp_ja4_sort_numeric),
 		T(test_fp_ja4_pathological_size),  T(test_fp_ja4_version_table),
+		T(test_fp_sort_u16_random),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
