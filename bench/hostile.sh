@@ -67,12 +67,16 @@ instructions() {
 }
 
 # hashing CAPTURE CONFIG: instructions in the digest calls (EVP SHA-256 and
-# MD5, inclusive) of one --read, from callgrind. callgrind_annotate may list
-# a function once per spelling of its file name: all are summed.
+# MD5, inclusive) of one --read, from callgrind. Annotated from /: in the
+# tree the binary was built in, callgrind_annotate lists a function once per
+# spelling of its file name (user/x.c, /path/user/x.c), sometimes with its
+# cost split between them and sometimes with all of it in both (summing
+# them doubled the MD5 of the groups case); from / each function is listed
+# once with all its cost.
 hashing() {
 	valgrind --tool=callgrind --callgrind-out-file="$DIR/cg.out" --log-file=/dev/null \
 		"$BIN" --config "$2" --read "$1" >/dev/null 2>&1
-	callgrind_annotate --inclusive=yes --threshold=100 "$DIR/cg.out" 2>/dev/null |
+	(cd / && callgrind_annotate --inclusive=yes --threshold=100 "$DIR/cg.out" 2>/dev/null) |
 		awk '!/=>/ && /^ *[0-9,]+ .*fp_hash\.c:fp_(sha256_hex12|md5_hex)( |$)/ { gsub(",", "", $1); s += $1 }
 		     END { print s + 0 }'
 }

@@ -336,19 +336,24 @@ static bool ext_versions(struct cursor *d, struct hello_info *hi)
 	return true;
 }
 
-static const struct {
-	uint16_t type;
-	ext_fn fn;
-} ext_table[] = {
-	{ 0x0000, ext_sni },     { 0x000a, ext_groups }, { 0x000b, ext_point_formats },
-	{ 0x000d, ext_sigalgs }, { 0x0010, ext_alpn },   { 0x002b, ext_versions },
-};
-
+/* A switch rather than a table scan: 17 extensions a typical hello, most
+ * of them without a handler, each compared with all six entries. */
 static ext_fn ext_handler(uint16_t type)
 {
-	for (size_t i = 0; i < sizeof(ext_table) / sizeof(ext_table[0]); i++)
-		if (ext_table[i].type == type)
-			return ext_table[i].fn;
+	switch (type) {
+	case 0x0000:
+		return ext_sni;
+	case 0x000a:
+		return ext_groups;
+	case 0x000b:
+		return ext_point_formats;
+	case 0x000d:
+		return ext_sigalgs;
+	case 0x0010:
+		return ext_alpn;
+	case 0x002b:
+		return ext_versions;
+	}
 	return NULL;
 }
 
@@ -361,12 +366,23 @@ static enum hello_verdict parse_extensions(struct cursor *c, struct hello_info *
 	if (!cur_vec(c, 2, &block))
 		return HELLO_MALFORMED;
 	while (block.p < block.end) {
-		uint32_t type;
+		/* Type and length read as one 4-byte header with one bounds
+		 * check each for header and body, not through cur_u16 and
+		 * cur_vec (~40 instructions an extension less). */
+		const uint8_t *p = block.p;
+		uint32_t type, n;
 		struct cursor data;
 		ext_fn fn;
 
-		if (!cur_u16(&block, &type) || !cur_vec(&block, 2, &data))
+		if (block.end - p < 4)
 			return HELLO_MALFORMED;
+		type = rd16(p);
+		n = rd16(p + 2);
+		if ((size_t)(block.end - p - 4) < n)
+			return HELLO_MALFORMED;
+		data.p = p + 4;
+		data.end = data.p + n;
+		block.p = data.end;
 		if (hello_is_grease((uint16_t)type))
 			continue;
 		hi->exts[hi->n_exts++] = (uint16_t)type;

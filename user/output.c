@@ -96,12 +96,22 @@ static int push(struct output *o, const char *rec, size_t len)
 	}
 	it = &o->q[(o->head + o->count) % o->cap];
 	if (it->cap < len) {
-		char *nb = realloc(it->buf, len);
+		/* Up to a multiple of 256 bytes (at most 255 more a slot): sized
+		 * to the byte, a slot was reallocated whenever its record was a
+		 * few bytes longer than the last one, half the records (~160
+		 * instructions each). Not past what pop() keeps. */
+		size_t want = (len + 255) & ~(size_t)255;
+		char *nb;
 
+		if (want > OUTPUT_SLOT_KEEP_BYTES && len <= OUTPUT_SLOT_KEEP_BYTES)
+			want = OUTPUT_SLOT_KEEP_BYTES;
+		else if (want > OUTPUT_SLOT_KEEP_BYTES)
+			want = len;
+		nb = realloc(it->buf, want);
 		if (!nb)
 			return -ENOMEM;
 		it->buf = nb;
-		it->cap = (uint32_t)len;
+		it->cap = (uint32_t)want;
 	}
 	memcpy(it->buf, rec, len);
 	it->len = (uint32_t)len;

@@ -243,25 +243,48 @@ static void test_fp_ja3_every_value(void **state)
 	struct hello_info *hi = f->hi;
 	char *want = malloc(FP_JA3_MAX), *o;
 
-	/* The digit-pair formatter against printf, for every 16-bit value
-	 * (ciphers, 8,192 a hello) and every point format byte. */
+	static const uint16_t versions[] = { 0,    9,    10,   99,    100,   999,
+					     1000, 1001, 9999, 10000, 10001, 65535 };
+
+	/* The table formatter against printf, for every 16-bit value (8,192 a
+	 * hello, the most a hello holds, as ciphers, extensions or groups in
+	 * turn, in several orders), every point format byte and the digit-
+	 * count boundaries as the legacy version; then one-value lists. */
 	assert_non_null(want);
 	for (uint32_t base = 0; base < 65536; base += HELLO_MAX_U16) {
+		uint32_t k = base / HELLO_MAX_U16;
+		uint16_t *lists[3] = { hi->ciphers, hi->exts, hi->groups }, *list = lists[k % 3];
+		uint16_t *counts[3] = { &hi->n_ciphers, &hi->n_exts, &hi->n_groups };
+
 		memset(hi, 0, sizeof(*hi));
-		hi->legacy_version = (uint16_t)(base + 7);
-		hi->n_ciphers = HELLO_MAX_U16;
-		for (uint32_t i = 0; i < HELLO_MAX_U16; i++)
-			hi->ciphers[i] = (uint16_t)(base + i);
+		hi->legacy_version = versions[k];
+		*counts[k % 3] = HELLO_MAX_U16;
+		for (uint32_t i = 0; i < HELLO_MAX_U16; i++) /* ascending, descending, scattered */
+			list[i] = (uint16_t)(k % 3 == 0   ? base + i
+					     : k % 3 == 1 ? base + HELLO_MAX_U16 - 1 - i
+							  : base + (i * 7919) % HELLO_MAX_U16);
 		hi->n_point_formats = 256;
 		for (uint32_t i = 0; i < 256; i++)
 			hi->point_formats[i] = (uint8_t)(255 - i);
-		o = want + sprintf(want, "%u,", base + 7);
-		for (uint32_t i = 0; i < HELLO_MAX_U16; i++)
-			o += sprintf(o, i ? "-%u" : "%u", base + i);
-		o += sprintf(o, ",,,");
+		o = want + sprintf(want, "%u,", versions[k]);
+		for (uint32_t j = 0; j < 3; j++) {
+			for (uint32_t i = 0; j == k % 3 && i < HELLO_MAX_U16; i++)
+				o += sprintf(o, i ? "-%u" : "%u", list[i]);
+			*o++ = ',';
+		}
 		for (uint32_t i = 0; i < 256; i++)
 			o += sprintf(o, i ? "-%u" : "%u", 255 - i);
+		assert_true(o - want < FP_JA3_MAX);
 		assert_int_equal(fp_ja3(f->h, hi, f->str, f->md5), (int)(o - want));
+		assert_string_equal(f->str, want);
+	}
+	for (size_t i = 8; i < sizeof(versions) / sizeof(versions[0]); i++) {
+		memset(hi, 0, sizeof(*hi));
+		hi->legacy_version = versions[i];
+		hi->n_exts = 1;
+		hi->exts[0] = versions[i];
+		sprintf(want, "%u,,%u,,", versions[i], versions[i]);
+		assert_int_equal(fp_ja3(f->h, hi, f->str, f->md5), (int)strlen(want));
 		assert_string_equal(f->str, want);
 	}
 	free(want);

@@ -593,6 +593,122 @@ static void test_fp_sort_u16_large(void **state)
 	free(v);
 }
 
+/*
+ * Random lists of random lengths up to HELLO_MAX_U16 (8,192), short ones
+ * (insertion sort) more often, each over a random range (narrow ranges give
+ * many repeats), each compared with qsort; then the extremes 0 and 0xffff,
+ * and every value once.
+ */
+static void test_fp_sort_u16_random(void **state)
+{
+	uint16_t *v = malloc(65536 * sizeof(*v));
+	uint32_t x = 0x9e3779b9;
+
+	(void)state;
+	assert_non_null(v);
+	for (int round = 0; round < 300; round++) {
+		uint32_t n, range;
+
+		x = x * 1664525u + 1013904223u;
+		n = round % 50 == 0 ? HELLO_MAX_U16
+				    : (x >> 8) % (round % 3 ? 64 : HELLO_MAX_U16 + 1);
+		x = x * 1664525u + 1013904223u;
+		range = 1u + (x >> 8) % 65536u;
+		for (uint32_t i = 0; i < n; i++) {
+			x = x * 1664525u + 1013904223u;
+			v[i] = (uint16_t)((x >> 12) % range + (round & 1 ? 65536u - range : 0));
+		}
+		check_sort(v, n);
+	}
+	v[0] = 0xffff;
+	v[1] = 0x0000;
+	v[2] = 0xffff;
+	v[3] = 0x0000;
+	check_sort(v, 4);
+	for (uint32_t i = 0; i < 65535; i++) /* every value but 0, descending */
+		v[i] = (uint16_t)(65535 - i);
+	check_sort(v, 65535);
+	free(v);
+}
+
+/* "xxxx,..." of v[0..n), no trailing ',', by snprintf. */
+static char *hex_list(char *o, const uint16_t *v, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		o += snprintf(o, 6, i ? ",%04x" : "%04x", v[i]);
+	return o;
+}
+
+/*
+ * The table-driven hex lists against snprintf for every 16-bit value (as
+ * ciphers, extensions and signature algorithms, 8,192 a hello, in both
+ * orders), and the sorted extension list's SNI/ALPN skip with repeats of
+ * 0x0000 and 0x0010 among the small values.
+ */
+static void test_fp_ja4_hex_every_value(void **state)
+{
+	struct fx *f = *state;
+	struct hello_info *hi = f->hi;
+	char *want = malloc(FP_JA4_RAW_MAX), *o;
+	static const uint16_t small[] = { 0x0010, 0x0000, 0x000f, 0x0011, 0x0010,
+					  0x0000, 0x0001, 0xffff, 0x0010, 0x0012 };
+	static const uint16_t small_sorted_kept[] = { 0x0001, 0x000f, 0x0011, 0x0012, 0xffff };
+
+	assert_non_null(want);
+	for (uint32_t base = 0; base < 65536; base += HELLO_MAX_U16) {
+		memset(hi, 0, sizeof(*hi));
+		hi->legacy_version = 0x0303;
+		hi->n_ciphers = hi->n_exts = hi->n_sigalgs = HELLO_MAX_U16;
+		for (uint32_t i = 0; i < HELLO_MAX_U16; i++) {
+			hi->ciphers[i] = (uint16_t)(base + HELLO_MAX_U16 - 1 - i); /* descending */
+			hi->exts[i] = (uint16_t)(base + i);
+			hi->sigalgs[i] = (uint16_t)(base + (i * 7919) % HELLO_MAX_U16);
+		}
+		assert_int_equal(fp_ja4(f->h, hi, 't', &f->out), 0);
+		/* sorted: ciphers ascending; extensions without 0000 and 0010 */
+		o = want + sprintf(want, "%.10s_", f->out.ja4);
+		for (uint32_t i = 0; i < HELLO_MAX_U16; i++)
+			o += sprintf(o, i ? ",%04x" : "%04x", base + i);
+		*o++ = '_';
+		for (uint32_t i = 0, first = 1; i < HELLO_MAX_U16; i++) {
+			if (base + i == 0x0000 || base + i == 0x0010)
+				continue;
+			o += sprintf(o, first ? "%04x" : ",%04x", base + i);
+			first = 0;
+		}
+		*o++ = '_';
+		o = hex_list(o, hi->sigalgs, HELLO_MAX_U16);
+		assert_string_equal(f->out.ja4_r, want);
+		/* original order */
+		o = want + sprintf(want, "%.10s_", f->out.ja4);
+		o = hex_list(o, hi->ciphers, HELLO_MAX_U16);
+		*o++ = '_';
+		o = hex_list(o, hi->exts, HELLO_MAX_U16);
+		*o++ = '_';
+		o = hex_list(o, hi->sigalgs, HELLO_MAX_U16);
+		assert_string_equal(f->out.ja4_ro, want);
+	}
+	/* repeated SNI and ALPN among small values; then only those two */
+	memset(hi, 0, sizeof(*hi));
+	hi->legacy_version = 0x0303;
+	hi->n_exts = sizeof(small) / sizeof(small[0]);
+	memcpy(hi->exts, small, sizeof(small));
+	assert_int_equal(fp_ja4(f->h, hi, 't', &f->out), 0);
+	o = want + sprintf(want, "%.10s_", f->out.ja4);
+	*o++ = '_';
+	o = hex_list(o, small_sorted_kept, 5);
+	*o = '\0';
+	assert_string_equal(f->out.ja4_r, want);
+	hi->n_exts = 3;
+	hi->exts[0] = 0x0010;
+	hi->exts[1] = 0x0000;
+	hi->exts[2] = 0x0010;
+	assert_int_equal(fp_ja4(f->h, hi, 't', &f->out), 0);
+	assert_string_equal(f->out.ja4_r + 10, "__");
+	assert_string_equal(f->out.ja4 + 23, "_000000000000");
+	free(want);
+}
+
 static void test_fp_ja4_sort_grease_duplicates(void **state)
 {
 	struct fx *f = *state;
@@ -655,6 +771,7 @@ int main(void)
 		T(test_fp_ja4_version_from_hello), T(test_fp_ja4_protocol_char),
 		T(test_fp_ja4_no_raw_buffers),     T(test_fp_ja4_sort_numeric),
 		T(test_fp_ja4_pathological_size),  T(test_fp_ja4_version_table),
+		T(test_fp_sort_u16_random),        T(test_fp_ja4_hex_every_value),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
