@@ -6,7 +6,7 @@
 # kernel; either way only the kept client's hellos give records.
 #
 #   client ns  198.18.6.2, fd00:6::2 (kept)     ==veth==  198.18.6.1, fd00:6::1 server ns
-#              198.18.6.3, fd00:6::3 (dropped)             openssl s_server :8443, ja4sentinel
+#              198.18.6.3, fd00:6::3 (dropped)             tests/tls_server.py :8443, ja4sentinel
 #
 # First a control (bpf_filter "tcp": both clients give records); then per
 # mode (FILTER_MODES, default "tc xdp pcap"), with bpf_filter
@@ -63,8 +63,10 @@ ip -n "$NS_CLI" link set "$IF_CLI" up
 
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
 	-subj /CN=filter.test -keyout "$TMP/key.pem" -out "$TMP/cert.pem" >/dev/null 2>&1
-ip netns exec "$NS_SRV" openssl s_server -quiet -WWW -accept 8443 -cert "$TMP/cert.pem" \
-	-key "$TMP/key.pem" >"$TMP/server.out" 2>&1 &
+# Each connection in a thread of its own: one stalled client must not keep
+# the later ones waiting (tests/tls_server.py says why not openssl s_server).
+ip netns exec "$NS_SRV" "$PY" tests/tls_server.py "$TMP/cert.pem" "$TMP/key.pem" 8443 \
+	>"$TMP/server.out" 2>&1 &
 SERVER=$!
 for _ in $(seq 50); do
 	ip netns exec "$NS_SRV" ss -ltnH "sport = :8443" | grep -q LISTEN && break

@@ -3,7 +3,7 @@
 #
 # Tunnelled traffic, live (docs/operations.md, "Tunnelled traffic"): a
 # VXLAN and a GRE tunnel between two namespaces over a veth underlay,
-# openssl s_client through each to an openssl s_server.
+# openssl s_client through each to tests/tls_server.py.
 # - tc on the tunnel devices (vxlan, and gre, which has no Ethernet
 #   header): the kernel has decapsulated, the record has the overlay
 #   addresses and no `tunnel` field;
@@ -73,8 +73,8 @@ done
 
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
 	-subj /CN=tun.test -keyout "$TMP/key.pem" -out "$TMP/cert.pem" >/dev/null 2>&1
-S openssl s_server -quiet -www -accept 443 -cert "$TMP/cert.pem" -key "$TMP/key.pem" \
-	>"$TMP/srv.out" 2>&1 &
+# Not openssl s_server: one stalled connection would hold it (tests/tls_server.py).
+S python3 tests/tls_server.py "$TMP/cert.pem" "$TMP/key.pem" 443 >"$TMP/srv.out" 2>&1 &
 
 # hello ADDR NAME: one TLS connection from the client namespace.
 hello() {
