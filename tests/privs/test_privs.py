@@ -239,11 +239,14 @@ def test_auto_without_bpffs_or_mount_right(tmp):
 
 
 def refused(tmp, pin_dir, want):
+    """Exit 2, as a configuration error: the directory will not change by
+    itself, so the unit (RestartPreventExitStatus=2) must not restart into
+    the same refusal every 5 s."""
     before = os.stat(pin_dir)
     d = Daemon(tmp, "tc", iface="v0", pin_dir=pin_dir, wait=None)
     rc = d.proc.wait(10)
     msg = d.text()
-    assert rc == 1, f"exit {rc}, want 1: {msg[-800:]}"
+    assert rc == 2, f"exit {rc}, want 2: {msg[-800:]}"
     for w in want:
         assert w in msg, f"'{w}' not in: {msg[-800:]}"
     after = os.stat(pin_dir)
