@@ -66,7 +66,7 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
 # Each connection in a thread of its own: one stalled client must not keep
 # the later ones waiting (tests/tls_server.py says why not openssl s_server).
 ip netns exec "$NS_SRV" "$PY" tests/tls_server.py "$TMP/cert.pem" "$TMP/key.pem" 8443 \
-	>"$TMP/server.out" 2>&1 &
+	--timeout 60 >"$TMP/server.out" 2>&1 &
 SERVER=$!
 for _ in $(seq 50); do
 	ip netns exec "$NS_SRV" ss -ltnH "sport = :8443" | grep -q LISTEN && break
@@ -131,8 +131,24 @@ summary() {
 }
 
 # The control: a filter that keeps everything gives both clients' records,
-# so "none from $DROP" below is the filter's doing.
+# so "none from $DROP" below is the filter's doing. Meanwhile a client that
+# connected before the daemon started says nothing: a server that serves
+# one connection at a time would keep every client below waiting behind it.
+ip netns exec "$NS_CLI" "$PY" -c 'import socket, sys, time
+s = socket.create_connection((sys.argv[1], 8443), timeout=5)
+time.sleep(300)' "$SRV" 2>"$TMP/silent.err" &
+SILENT=$!
+sleep 0.3
 run_daemon tc "tcp" control
+# (The records alone would not show it: a client's hello goes out, and is
+# recorded, before the server answers.)
+hs=$(grep -c ' TLSv1\.[23] ' "$TMP/control.cli" || true)
+if kill "$SILENT" 2>/dev/null && [ "$hs" = $((4 * N)) ]; then
+	ok "control: $hs of $((4 * N)) TLS handshakes completed while a silent client held a connection"
+else
+	bad "control: $hs of $((4 * N)) TLS handshakes completed with a silent client connected (or it was not)" \
+		"$(tail -n 3 "$TMP/control.cli"; cat "$TMP/silent.err")"
+fi
 read -r total kept dropped fdrop _ <<<"$(summary "$TMP/control.out" "$TMP/control.err")"
 if [ "$kept" = $((2 * N)) ] && [ "$dropped" = $((2 * N)) ] && [ "$fdrop" = 0 ]; then
 	ok "control: bpf_filter \"tcp\" in tc mode: $kept + $dropped records, nothing dropped"
