@@ -48,18 +48,9 @@ if [ "$(id -u)" != 0 ]; then
 	skip filter "network namespaces and capture need root"
 	finish
 fi
-ip netns add "$NS_SRV"
-ip netns add "$NS_CLI"
-ip link add "$IF_SRV" netns "$NS_SRV" type veth peer name "$IF_CLI" netns "$NS_CLI"
-ip -n "$NS_SRV" addr add "$SRV/24" dev "$IF_SRV"
-ip -n "$NS_SRV" addr add "$SRV6/64" dev "$IF_SRV" nodad
-ip -n "$NS_CLI" addr add "$KEEP/24" dev "$IF_CLI"
-ip -n "$NS_CLI" addr add "$DROP/24" dev "$IF_CLI"
-ip -n "$NS_CLI" addr add "$KEEP6/64" dev "$IF_CLI" nodad
-ip -n "$NS_CLI" addr add "$DROP6/64" dev "$IF_CLI" nodad
-for ns in "$NS_SRV" "$NS_CLI"; do ip -n "$ns" link set lo up; done
-ip -n "$NS_SRV" link set "$IF_SRV" up
-ip -n "$NS_CLI" link set "$IF_CLI" up
+netns_pair "$NS_SRV" "$IF_SRV" "$NS_CLI" "$IF_CLI"
+ns_addr "$NS_SRV" "$IF_SRV" "$SRV/24" "$SRV6/64"
+ns_addr "$NS_CLI" "$IF_CLI" "$KEEP/24" "$DROP/24" "$KEEP6/64" "$DROP6/64"
 
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
 	-subj /CN=filter.test -keyout "$TMP/key.pem" -out "$TMP/cert.pem" >/dev/null 2>&1

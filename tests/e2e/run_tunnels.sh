@@ -40,15 +40,9 @@ C() { ip netns exec "$NS_C" "$@"; }
 S() { ip netns exec "$NS_S" "$@"; }
 
 # Underlay 198.18.40.0/24; VXLAN overlay 198.18.41.0/24, GRE 198.18.42.0/24.
-ip netns add "$NS_C"
-ip netns add "$NS_S"
-ip -n "$NS_S" link add tu-s type veth peer name tu-c netns "$NS_C"
-C ip link set lo up
-S ip link set lo up
-C ip addr add 198.18.40.1/24 dev tu-c
-S ip addr add 198.18.40.2/24 dev tu-s
-C ip link set tu-c up
-S ip link set tu-s up
+netns_pair "$NS_C" tu-c "$NS_S" tu-s
+ns_addr "$NS_C" tu-c 198.18.40.1/24
+ns_addr "$NS_S" tu-s 198.18.40.2/24
 if ! C ip link add tuvx type vxlan id 42 local 198.18.40.1 remote 198.18.40.2 dstport 4789 dev tu-c ||
 	! S ip link add tuvx type vxlan id 42 local 198.18.40.2 remote 198.18.40.1 dstport 4789 dev tu-s; then
 	skip tunnels "the kernel cannot make vxlan devices"
