@@ -15,6 +15,8 @@
 #   report               print "N passed, N failed, N skipped"; status 1
 #                        if any failed (for EXIT traps, which must go on)
 #   finish               report, then exit 1 if any failed, else 0
+#   netns_pair, ns_addr  two namespaces joined by a veth pair, addresses
+#   del_netns NS...      stop what runs in the namespaces, delete them
 #
 # tests/run.sh reads the last count line and the exit status: a script that
 # dies before `finish` prints no count line and fails its stage.
@@ -48,6 +50,33 @@ report() {
 finish() {
 	report
 	exit
+}
+
+# netns_pair NS_A IF_A NS_B IF_B: two new network namespaces joined by a
+# veth pair, IF_A in NS_A and IF_B in NS_B; lo and both ends up. The
+# caller deletes them (del_netns, in its EXIT trap).
+netns_pair() {
+	ip netns add "$1"
+	ip netns add "$3"
+	ip link add "$2" netns "$1" type veth peer name "$4" netns "$3"
+	ip -n "$1" link set lo up
+	ip -n "$3" link set lo up
+	ip -n "$1" link set "$2" up
+	ip -n "$3" link set "$4" up
+}
+
+# ns_addr NS DEV ADDR/LEN...: the addresses on DEV in NS; IPv6 ones without
+# duplicate address detection, so that they can be used at once.
+ns_addr() {
+	local ns=$1 dev=$2 a
+	shift 2
+	for a in "$@"; do
+		if [[ $a == *:* ]]; then
+			ip -n "$ns" addr add "$a" dev "$dev" nodad
+		else
+			ip -n "$ns" addr add "$a" dev "$dev"
+		fi
+	done
 }
 
 # del_netns NS...: stop what runs in each namespace, then delete it (its

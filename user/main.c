@@ -546,7 +546,11 @@ static void log_start_live(const struct config *cfg, const struct capture *cap, 
  * pins. Refusals (another instance, a directory not ours) stop the start in
  * every mode; a pin directory that cannot be made at all (no bpffs) stops
  * tc and xdp, while auto and pcap carry on without pins or lock. The lock's
- * fd, or -1 with cfg->pin_dir emptied (nothing is pinned then); -2 = stop.
+ * fd, or -1 with cfg->pin_dir emptied (nothing is pinned then); -2 = stop
+ * (exit 1: another instance may stop, a bpffs may be mounted); -3 = stop
+ * for good (exit 2): a directory not ours stays so until someone removes
+ * it or changes core.pin_dir, so the unit must not restart into the same
+ * refusal every 5 s.
  */
 static int lock_instance(struct config *cfg)
 {
@@ -558,7 +562,7 @@ static int lock_instance(struct config *cfg)
 		return fd;
 	if (fd == -EBUSY || fd == -EPERM || m == CAPTURE_TC || m == CAPTURE_XDP) {
 		log_error("main", "%s", err);
-		return -2;
+		return fd == -EPERM ? -3 : -2;
 	}
 	log_warn("main", "%s; running without pins and without the single-instance lock", err);
 	cfg->pin_dir[0] = '\0';
@@ -621,8 +625,8 @@ static int run_live(struct config *cfg)
 
 	block_usr1();
 	lock = lock_instance(cfg);
-	if (lock == -2)
-		return EXIT_RUNTIME;
+	if (lock == -2 || lock == -3)
+		return lock == -3 ? EXIT_USAGE : EXIT_RUNTIME;
 	/* Without the socket (notify_init logged why) systemd never hears
 	 * READY=1: a Type=notify unit fails its start. Capture runs anyway. */
 	if (notify_init())

@@ -18,13 +18,13 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
-BIN = os.environ.get("JA4SENTINEL", os.path.join(ROOT, "build", "ja4sentinel"))
+sys.path.insert(0, os.path.dirname(HERE))
+import lib  # noqa: E402
+from lib import BIN, ROOT, SkipTest  # noqa: E402
 
 
 def load_hello():
@@ -35,10 +35,6 @@ def load_hello():
 
 
 HELLO = load_hello()
-
-
-class SkipTest(Exception):
-    """A test that cannot run here, with the reason."""
 
 
 class Listener:
@@ -666,40 +662,16 @@ TESTS = [test_correlator_starts_late, test_correlator_restarts, test_slow_correl
 
 
 def main():
-    passed = failed = skipped = 0
-    if os.geteuid() != 0:
-        print(f"SKIP daemon tests: need root for packet capture ({len(TESTS)} tests)")
-        print(f"0 passed, 0 failed, {len(TESTS)} skipped")
-        return 0
-    if not os.access(BIN, os.X_OK):
-        print(f"FAIL {BIN} not built")
-        print(f"0 passed, {len(TESTS)} failed, 0 skipped")
-        return 1
-    only = sys.argv[1:]
-    for t in TESTS:
-        if only and t.__name__ not in only:
-            continue
-        tmp = tempfile.mkdtemp(prefix="j4s-daemon-")
-        lst = Listener()
+    def teardown(tmp, lst):
+        lst.close()
+        subprocess.run(["pkill", "-f", os.path.join(tmp, "config.yml")], check=False)
+
+    def explain(tmp):
         d_log = os.path.join(tmp, "daemon.log")
-        try:
-            t(tmp, lst)
-            print(f"ok {t.__name__}")
-            passed += 1
-        except SkipTest as e:
-            print(f"SKIP {t.__name__}: {e}")
-            skipped += 1
-        except Exception as e:  # noqa: BLE001 - report any failure of the test
-            print(f"FAIL {t.__name__}: {e}")
-            if os.path.exists(d_log):
-                print("    " + "\n    ".join(open(d_log).read().splitlines()[-8:]))
-            failed += 1
-        finally:
-            lst.close()
-            subprocess.run(["pkill", "-f", os.path.join(tmp, "config.yml")], check=False)
-            shutil.rmtree(tmp, ignore_errors=True)
-    print(f"{passed} passed, {failed} failed, {skipped} skipped")
-    return 1 if failed else 0
+        return open(d_log).read().splitlines()[-8:] if os.path.exists(d_log) else []
+
+    return lib.run_tests(TESTS, "daemon", "packet capture", "j4s-daemon-",
+                         setup=lambda tmp: (Listener(),), teardown=teardown, explain=explain)
 
 
 if __name__ == "__main__":

@@ -17,8 +17,9 @@ Subcommands:
                                       '3,rest'), optionally re-framed into TLS
                                       records of at most N bytes, sent MS
                                       after the SYN, or once F exists
-  upload HOST PORT BYTES              bulk TLS upload to an `s_server -rev`
-                                      (reads the echo back as it goes)
+  upload HOST PORT BYTES              bulk TLS upload to an echo server
+                                      (tests/tls_server.py --mode echo),
+                                      reading the echo back as it goes
   burst HOSTS PORT N PREFIX           N hellos at once to each host
   raw HOST PORT TEXT                  a plain-text (not TLS) connection
   compare LIVE READ EXPECT LABEL [EXCLUDED]
@@ -246,7 +247,7 @@ def cmd_split_client(args):
 def cmd_burst(args):
     """N python ssl ClientHellos at once to each of HOSTS (comma list): each
     connection sends its hello (SNI PREFIX<i>-<host index>.e2e.test) and
-    closes without waiting for the server (s_server serves one at a time)."""
+    closes without waiting for the server's answer."""
     hosts, port, n, prefix = args[0].split(","), int(args[1]), int(args[2]), args[3]
     jobs = [(host, f"{prefix}{i}-{hi}.e2e.test")
             for hi, host in enumerate(hosts) for i in range(n)]
@@ -289,9 +290,9 @@ def cmd_raw(args):
 
 
 def cmd_upload(args):
-    """Send BYTES of text lines to an `openssl s_server -rev` and read the
-    reversed lines back at the same time (one thread, non-blocking), so
-    neither side's buffers fill up."""
+    """Send BYTES of text lines to an echo server and read them back at
+    the same time (one thread, non-blocking), so neither side's buffers
+    fill up."""
     host, port, total = args[0], int(args[1]), int(args[2])
     ctx = client_ctx(alpn=None)
     raw = socket.create_connection((host, port), timeout=5)
@@ -326,7 +327,7 @@ def cmd_upload(args):
             elif idle_since is None:
                 idle_since = time.time()
             elif time.time() - idle_since > 2:
-                break  # a partial last line stays in the server: enough
+                break  # the echo stopped; the upload itself went out
         select.select([t], [t] if sent < total else [], [], 0.2)
     t.close()
     print(f"sent {sent} got {got}")

@@ -5,8 +5,8 @@
 # (tc, xdp, pcap), in two network namespaces joined by a veth pair:
 #
 #   client ns  198.18.0.2 fd00:1::2  ==veth==  198.18.0.1 fd00:1::1  server ns
-#   (and .3 / ::3, excluded)                   openssl s_server :8443 (-WWW)
-#   openssl s_client, curl, gnutls-cli,        openssl s_server :9443 (-rev)
+#   (and .3 / ::3, excluded)                   tests/tls_server.py :8443 (www)
+#   openssl s_client, curl, gnutls-cli,        tests/tls_server.py :9443 (echo)
 #   python ssl                                 ja4sentinel --mode MODE -> unixgram
 #                                              dumpcap (the same traffic, for --read)
 #
@@ -51,6 +51,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 BIN=${JA4SENTINEL:-$ROOT/build/ja4sentinel}
 HELPER=$HERE/e2e_helper.py
+TLS_SERVER=$ROOT/tests/tls_server.py
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
 MODES=${E2E_MODES:-tc xdp pcap tc+gro pcap+gro tc@any xdp@any pcap@any}
@@ -293,23 +294,24 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
 echo "ja4sentinel e2e" >"$TMP/www/index.txt"
 head -c "$BULK_BYTES" /dev/zero >"$TMP/www/big.bin"
 
-# 8443: -WWW serves files from its working directory (curl, the download);
-# 9443: -rev echoes lines reversed (the upload). Each is dual stack and
-# serves one connection at a time.
+# 8443 serves files from its working directory (curl, the download); 9443
+# echoes (the upload). Each is dual stack, and serves every connection in
+# a thread of its own (tests/tls_server.py says why not openssl s_server);
+# a connection may idle for 60 s: the pickups wait for the daemon to start.
 S8443_PID=""
 S9443_PID=""
 listening() { srv ss -ltnH "sport = :$1" 2>/dev/null | grep -q LISTEN; }
 start_servers() {
 	if [ -z "$S8443_PID" ] || ! running "$S8443_PID"; then
-		[ -z "$S8443_PID" ] || note "s_server :8443 had exited; restarting it"
-		srv_bg "$TMP/s8443.out" "$TMP/s8443.err" openssl s_server -quiet -WWW \
-			-accept 8443 -cert "$TMP/cert.pem" -key "$TMP/key.pem"
+		[ -z "$S8443_PID" ] || note "the server on :8443 had exited; restarting it"
+		srv_bg "$TMP/s8443.out" "$TMP/s8443.err" "$PY" "$TLS_SERVER" \
+			"$TMP/cert.pem" "$TMP/key.pem" 8443 --mode www --timeout 60
 		S8443_PID=$BG_PID
 	fi
 	if [ -z "$S9443_PID" ] || ! running "$S9443_PID"; then
-		[ -z "$S9443_PID" ] || note "s_server :9443 had exited; restarting it"
-		srv_bg "$TMP/s9443.out" "$TMP/s9443.err" openssl s_server -rev \
-			-accept 9443 -cert "$TMP/cert.pem" -key "$TMP/key.pem"
+		[ -z "$S9443_PID" ] || note "the server on :9443 had exited; restarting it"
+		srv_bg "$TMP/s9443.out" "$TMP/s9443.err" "$PY" "$TLS_SERVER" \
+			"$TMP/cert.pem" "$TMP/key.pem" 9443 --mode echo --timeout 60
 		S9443_PID=$BG_PID
 	fi
 	wait_until 5 listening 8443 && wait_until 5 listening 9443
@@ -387,7 +389,7 @@ client() {
 	echo "$name $ip $port $ver $sni $alpn" >>"$EXPECT"
 	cli timeout 10 "$@" </dev/null >>"$CLOG" 2>&1 || rc=$?
 	echo "### $name -> $ip:$port exit $rc" >>"$CLOG"
-	# curl reads the -rev echo of its request as a bad reply: expected.
+	# curl reads the echo of its request as a bad reply: expected.
 	case "$name:$port" in
 	matrix/curl*:9443) ;;
 	*) [ "$rc" = 0 ] || CLIENT_ERRS="$CLIENT_ERRS $name@$ip:$port=$rc" ;;
@@ -572,8 +574,8 @@ release_pickups() {
 	done
 }
 
-# Two 20 MiB downloads (curl, -WWW on 8443) and two 20 MiB uploads (python,
-# -rev on 9443), IPv4 and IPv6: thousands of packets on 4 connections.
+# Two 20 MiB downloads (curl, www on 8443) and two 20 MiB uploads (python,
+# echo on 9443), IPv4 and IPv6: thousands of packets on 4 connections.
 run_bulk() {
 	local mode=$1 hp h out errs=""
 	for hp in "$V4_SRV" "[$V6_SRV]"; do
@@ -723,7 +725,7 @@ run_mode() {
 	[ "${base%+gro}" = "$base" ] || gro=1
 	base=${base%+gro}
 	if ! start_servers; then
-		bad "$mode: openssl s_server is not listening on 8443 and 9443: $(log_tail "$TMP/s8443.err") $(log_tail "$TMP/s9443.err")"
+		bad "$mode: tests/tls_server.py is not listening on 8443 and 9443: $(log_tail "$TMP/s8443.err") $(log_tail "$TMP/s9443.err")"
 		return 0
 	fi
 	EXPECT=$TMP/expect-$mode.txt

@@ -6,7 +6,7 @@
 # kernel; either way only the kept client's hellos give records.
 #
 #   client ns  198.18.6.2, fd00:6::2 (kept)     ==veth==  198.18.6.1, fd00:6::1 server ns
-#              198.18.6.3, fd00:6::3 (dropped)             openssl s_server :8443, ja4sentinel
+#              198.18.6.3, fd00:6::3 (dropped)             tests/tls_server.py :8443, ja4sentinel
 #
 # First a control (bpf_filter "tcp": both clients give records); then per
 # mode (FILTER_MODES, default "tc xdp pcap"), with bpf_filter
@@ -48,23 +48,16 @@ if [ "$(id -u)" != 0 ]; then
 	skip filter "network namespaces and capture need root"
 	finish
 fi
-ip netns add "$NS_SRV"
-ip netns add "$NS_CLI"
-ip link add "$IF_SRV" netns "$NS_SRV" type veth peer name "$IF_CLI" netns "$NS_CLI"
-ip -n "$NS_SRV" addr add "$SRV/24" dev "$IF_SRV"
-ip -n "$NS_SRV" addr add "$SRV6/64" dev "$IF_SRV" nodad
-ip -n "$NS_CLI" addr add "$KEEP/24" dev "$IF_CLI"
-ip -n "$NS_CLI" addr add "$DROP/24" dev "$IF_CLI"
-ip -n "$NS_CLI" addr add "$KEEP6/64" dev "$IF_CLI" nodad
-ip -n "$NS_CLI" addr add "$DROP6/64" dev "$IF_CLI" nodad
-for ns in "$NS_SRV" "$NS_CLI"; do ip -n "$ns" link set lo up; done
-ip -n "$NS_SRV" link set "$IF_SRV" up
-ip -n "$NS_CLI" link set "$IF_CLI" up
+netns_pair "$NS_SRV" "$IF_SRV" "$NS_CLI" "$IF_CLI"
+ns_addr "$NS_SRV" "$IF_SRV" "$SRV/24" "$SRV6/64"
+ns_addr "$NS_CLI" "$IF_CLI" "$KEEP/24" "$DROP/24" "$KEEP6/64" "$DROP6/64"
 
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
 	-subj /CN=filter.test -keyout "$TMP/key.pem" -out "$TMP/cert.pem" >/dev/null 2>&1
-ip netns exec "$NS_SRV" openssl s_server -quiet -WWW -accept 8443 -cert "$TMP/cert.pem" \
-	-key "$TMP/key.pem" >"$TMP/server.out" 2>&1 &
+# Each connection in a thread of its own: one stalled client must not keep
+# the later ones waiting (tests/tls_server.py says why not openssl s_server).
+ip netns exec "$NS_SRV" "$PY" tests/tls_server.py "$TMP/cert.pem" "$TMP/key.pem" 8443 \
+	--timeout 60 >"$TMP/server.out" 2>&1 &
 SERVER=$!
 for _ in $(seq 50); do
 	ip netns exec "$NS_SRV" ss -ltnH "sport = :8443" | grep -q LISTEN && break
@@ -129,8 +122,24 @@ summary() {
 }
 
 # The control: a filter that keeps everything gives both clients' records,
-# so "none from $DROP" below is the filter's doing.
+# so "none from $DROP" below is the filter's doing. Meanwhile a client that
+# connected before the daemon started says nothing: a server that serves
+# one connection at a time would keep every client below waiting behind it.
+ip netns exec "$NS_CLI" "$PY" -c 'import socket, sys, time
+s = socket.create_connection((sys.argv[1], 8443), timeout=5)
+time.sleep(300)' "$SRV" 2>"$TMP/silent.err" &
+SILENT=$!
+sleep 0.3
 run_daemon tc "tcp" control
+# (The records alone would not show it: a client's hello goes out, and is
+# recorded, before the server answers.)
+hs=$(grep -c ' TLSv1\.[23] ' "$TMP/control.cli" || true)
+if kill "$SILENT" 2>/dev/null && [ "$hs" = $((4 * N)) ]; then
+	ok "control: $hs of $((4 * N)) TLS handshakes completed while a silent client held a connection"
+else
+	bad "control: $hs of $((4 * N)) TLS handshakes completed with a silent client connected (or it was not)" \
+		"$(tail -n 3 "$TMP/control.cli"; cat "$TMP/silent.err")"
+fi
 read -r total kept dropped fdrop _ <<<"$(summary "$TMP/control.out" "$TMP/control.err")"
 if [ "$kept" = $((2 * N)) ] && [ "$dropped" = $((2 * N)) ] && [ "$fdrop" = 0 ]; then
 	ok "control: bpf_filter \"tcp\" in tc mode: $kept + $dropped records, nothing dropped"

@@ -28,14 +28,9 @@ if [ "$(id -u)" != 0 ]; then
 	skip overlap "needs root"
 	finish
 fi
-ip netns add "$NS_S"
-ip netns add "$NS_C"
-ip -n "$NS_S" link add ovl-s type veth peer name ovl-c netns "$NS_C"
-ip -n "$NS_S" addr add "$SRV/24" dev ovl-s
-ip -n "$NS_C" addr add "$CLI/24" dev ovl-c
-ip -n "$NS_S" link set ovl-s up
-ip -n "$NS_C" link set ovl-c up
-ip -n "$NS_S" link set lo up
+netns_pair "$NS_S" ovl-s "$NS_C" ovl-c
+ns_addr "$NS_S" ovl-s "$SRV/24"
+ns_addr "$NS_C" ovl-c "$CLI/24"
 # The client speaks from an address its namespace does not own: its kernel
 # drops the server's answers without a RST, the raw client reads them.
 ip -n "$NS_S" neigh replace "$SPOOF" lladdr "$(ip netns exec "$NS_C" cat /sys/class/net/ovl-c/address)" dev ovl-s

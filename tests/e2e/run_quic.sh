@@ -55,18 +55,9 @@ done
 HAVE_CHROMIUM=0
 command -v chromium >/dev/null 2>&1 && HAVE_CHROMIUM=1
 
-ip netns add "$NS_S"
-ip netns add "$NS_C"
-ip link add "$IF_S" type veth peer name "$IF_C"
-ip link set "$IF_S" netns "$NS_S"
-ip link set "$IF_C" netns "$NS_C"
-ip -n "$NS_S" addr add "$V4_S/24" dev "$IF_S"
-ip -n "$NS_C" addr add "$V4_C/24" dev "$IF_C"
-ip -n "$NS_S" addr add "$V6_S/64" dev "$IF_S" nodad
-ip -n "$NS_C" addr add "$V6_C/64" dev "$IF_C" nodad
-for ns in "$NS_S" "$NS_C"; do ip -n "$ns" link set lo up; done
-ip -n "$NS_S" link set "$IF_S" up
-ip -n "$NS_C" link set "$IF_C" up
+netns_pair "$NS_S" "$IF_S" "$NS_C" "$IF_C"
+ns_addr "$NS_S" "$IF_S" "$V4_S/24" "$V6_S/64"
+ns_addr "$NS_C" "$IF_C" "$V4_C/24" "$V6_C/64"
 
 mkdir -p "$TMP/www"
 echo "ja4sentinel quic e2e" >"$TMP/www/index.html"

@@ -3,7 +3,7 @@
 #
 # Tunnelled traffic, live (docs/operations.md, "Tunnelled traffic"): a
 # VXLAN and a GRE tunnel between two namespaces over a veth underlay,
-# openssl s_client through each to an openssl s_server.
+# openssl s_client through each to tests/tls_server.py.
 # - tc on the tunnel devices (vxlan, and gre, which has no Ethernet
 #   header): the kernel has decapsulated, the record has the overlay
 #   addresses and no `tunnel` field;
@@ -40,15 +40,9 @@ C() { ip netns exec "$NS_C" "$@"; }
 S() { ip netns exec "$NS_S" "$@"; }
 
 # Underlay 198.18.40.0/24; VXLAN overlay 198.18.41.0/24, GRE 198.18.42.0/24.
-ip netns add "$NS_C"
-ip netns add "$NS_S"
-ip -n "$NS_S" link add tu-s type veth peer name tu-c netns "$NS_C"
-C ip link set lo up
-S ip link set lo up
-C ip addr add 198.18.40.1/24 dev tu-c
-S ip addr add 198.18.40.2/24 dev tu-s
-C ip link set tu-c up
-S ip link set tu-s up
+netns_pair "$NS_C" tu-c "$NS_S" tu-s
+ns_addr "$NS_C" tu-c 198.18.40.1/24
+ns_addr "$NS_S" tu-s 198.18.40.2/24
 if ! C ip link add tuvx type vxlan id 42 local 198.18.40.1 remote 198.18.40.2 dstport 4789 dev tu-c ||
 	! S ip link add tuvx type vxlan id 42 local 198.18.40.2 remote 198.18.40.1 dstport 4789 dev tu-s; then
 	skip tunnels "the kernel cannot make vxlan devices"
@@ -73,8 +67,8 @@ done
 
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
 	-subj /CN=tun.test -keyout "$TMP/key.pem" -out "$TMP/cert.pem" >/dev/null 2>&1
-S openssl s_server -quiet -www -accept 443 -cert "$TMP/cert.pem" -key "$TMP/key.pem" \
-	>"$TMP/srv.out" 2>&1 &
+# Not openssl s_server: one stalled connection would hold it (tests/tls_server.py).
+S python3 tests/tls_server.py "$TMP/cert.pem" "$TMP/key.pem" 443 >"$TMP/srv.out" 2>&1 &
 
 # hello ADDR NAME: one TLS connection from the client namespace.
 hello() {

@@ -13,8 +13,8 @@
 #             its by-hand copy forced) on crafted packets through
 #             BPF_PROG_TEST_RUN (cmocka)
 #   tc, xdp   live: server and client network namespaces joined by a veth
-#             pair (198.18.0.1/24 server, 198.18.0.2/24 client), openssl
-#             s_server on 8443, ja4sentinel --mode MODE on the server's veth
+#             pair (198.18.0.1/24 server, 198.18.0.2/24 client),
+#             tests/tls_server.py on 8443, ja4sentinel --mode MODE on the server's veth
 #             writing to a file, N real TLS clients (openssl s_client
 #             TLS 1.3/1.2, python ssl), SIGTERM; passes when the daemon
 #             started, delivered exactly one record per client (by SNI),
@@ -183,8 +183,11 @@ setup_net() {
 		return 1
 	}
 	# (ip netns exec, not srv: $! must be the program's own PID)
-	ip netns exec "$NS_SRV" openssl s_server -quiet -www -accept "$PORT" \
-		-cert "$WORK/cert.pem" -key "$WORK/key.pem" </dev/null >"$WORK/s_server.out" 2>&1 &
+	# Not openssl s_server: one stalled client would hold it, and every
+	# later client would fail (tests/tls_server.py). The guest runs the
+	# host's root, so it has the host's python3.
+	ip netns exec "$NS_SRV" "$PY" "$ROOT/tests/tls_server.py" "$WORK/cert.pem" "$WORK/key.pem" \
+		"$PORT" </dev/null >"$WORK/s_server.out" 2>&1 &
 	SERVER_PID=$!
 	PIDS+=("$SERVER_PID")
 	local i
@@ -192,7 +195,7 @@ setup_net() {
 		cli timeout 2 bash -c "exec 3<>/dev/tcp/$V4_SRV/$PORT" 2>/dev/null && return 0
 		sleep 0.1
 	done
-	NET_WHY="openssl s_server not reachable on $V4_SRV:$PORT: $(tail -n 3 "$WORK/s_server.out" | tr '\n' ' ')"
+	NET_WHY="tests/tls_server.py not reachable on $V4_SRV:$PORT: $(tail -n 3 "$WORK/s_server.out" | tr '\n' ' ')"
 	return 1
 }
 setup_net || NET_OK=0

@@ -16,27 +16,22 @@ temporary directory, except in the test of the daemon's own bpffs mount.
 """
 import json
 import os
-import shutil
 import signal
 import struct
 import subprocess
 import sys
-import tempfile
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
-BIN = os.path.abspath(os.environ.get("JA4SENTINEL", os.path.join(ROOT, "build", "ja4sentinel")))
+sys.path.insert(0, os.path.dirname(HERE))
+import lib  # noqa: E402
+from lib import BIN, ROOT, SkipTest  # noqa: E402
+
 sys.path.insert(0, os.path.join(ROOT, "tests", "daemon"))
 from test_daemon import HELLO, Listener, send_hellos, wait_for  # noqa: E402
 
 CAP_NET_ADMIN = 1 << 12
 DEFAULT_PIN = "/sys/fs/bpf/ja4sentinel"
 SETS = ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb")
-
-
-class SkipTest(Exception):
-    """A test that cannot run here, with the reason."""
 
 
 def sh(*cmd, check=True):
@@ -244,11 +239,14 @@ def test_auto_without_bpffs_or_mount_right(tmp):
 
 
 def refused(tmp, pin_dir, want):
+    """Exit 2, as a configuration error: the directory will not change by
+    itself, so the unit (RestartPreventExitStatus=2) must not restart into
+    the same refusal every 5 s."""
     before = os.stat(pin_dir)
     d = Daemon(tmp, "tc", iface="v0", pin_dir=pin_dir, wait=None)
     rc = d.proc.wait(10)
     msg = d.text()
-    assert rc == 1, f"exit {rc}, want 1: {msg[-800:]}"
+    assert rc == 2, f"exit {rc}, want 2: {msg[-800:]}"
     for w in want:
         assert w in msg, f"'{w}' not in: {msg[-800:]}"
     after = os.stat(pin_dir)
@@ -419,40 +417,15 @@ def enter_namespaces():
 
 
 def main():
-    if os.geteuid() != 0:
-        print(f"SKIP privs tests: need root for namespaces and capture ({len(TESTS)} tests)")
-        print(f"0 passed, 0 failed, {len(TESTS)} skipped")
-        return 0
-    if not os.access(BIN, os.X_OK):
-        print(f"FAIL {BIN} not built")
-        print(f"0 passed, {len(TESTS)} failed, 0 skipped")
-        return 1
-    enter_namespaces()
-    passed = failed = skipped = 0
-    only = sys.argv[1:]
-    for t in TESTS:
-        if only and t.__name__ not in only:
-            continue
-        tmp = tempfile.mkdtemp(prefix="j4s-privs-")
+    def setup(tmp):
         bpffs = os.path.join(tmp, "bpffs")
         os.mkdir(bpffs)
         sh("mount", "-t", "bpf", "bpf", bpffs)
-        t0 = time.time()
-        try:
-            t(tmp)
-            print(f"ok {t.__name__} ({time.time() - t0:.1f} s)")
-            passed += 1
-        except SkipTest as e:
-            print(f"SKIP {t.__name__}: {e}")
-            skipped += 1
-        except Exception as e:  # noqa: BLE001 - report any failure of the test
-            print(f"FAIL {t.__name__}: {e}")
-            failed += 1
-        finally:
-            sh("umount", bpffs, check=False)
-            shutil.rmtree(tmp, ignore_errors=True)
-    print(f"{passed} passed, {failed} failed, {skipped} skipped")
-    return 1 if failed else 0
+        return ()
+
+    return lib.run_tests(TESTS, "privs", "namespaces and capture", "j4s-privs-",
+                         setup=setup, before=enter_namespaces,
+                         teardown=lambda tmp: sh("umount", os.path.join(tmp, "bpffs"), check=False))
 
 
 if __name__ == "__main__":

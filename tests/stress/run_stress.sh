@@ -106,50 +106,18 @@ ip netns exec "$S" sh -c 'mount -t bpf bpf /sys/fs/bpf 2>/dev/null || true'
 MAC=$(ip -n "$S" -br link show "$V0" | awk '{print $3}')
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$TMP/k.pem" -out "$TMP/c.pem" -days 1 \
 	-subj /CN=stress >/dev/null 2>&1
-# The TLS server the clients talk to. Not openssl s_server: it serves one
-# connection at a time, blocking, with no timeout, so one client whose end
-# never reaches it (an RST lost to a flood: RSTs are not sent again; or a
-# client gone silent) holds it for the rest of the run and every later
-# client on that address fails, unseen by the scenarios that only count
-# records. That fits the one CI failure of the pcap hostile scenario, 2
-# real clients: one round of the 7 kinds in which only the IPv6 python and
-# curl clients finish and the IPv4 ones time out (4 + 6 + 3 x 8 s), which a
-# client left idle after its handshake before the scenario reproduces
-# exactly. Here each connection has its own thread and 5 s to finish, as in
-# a real server.
-cat >"$TMP/server.py" <<'EOF'
-import socket, socketserver, ssl, sys
-host, cert, key = sys.argv[1], sys.argv[2], sys.argv[3]
-ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-ctx.load_cert_chain(cert, key)
-
-class Handler(socketserver.BaseRequestHandler):
-    def handle(self):
-        self.request.settimeout(5)
-        try:
-            with ctx.wrap_socket(self.request, server_side=True) as s:
-                req = b""
-                while b"\r\n\r\n" not in req and len(req) < 65536:
-                    d = s.recv(4096)
-                    if not d:
-                        return
-                    req += d
-                # An answer, so that curl exits 0.
-                s.sendall(b"HTTP/1.0 200 OK\r\nContent-Length: 3\r\n\r\nok\n")
-        except (OSError, ValueError):
-            pass
-
-class Server(socketserver.ThreadingTCPServer):
-    address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    allow_reuse_address = True
-    daemon_threads = True
-    request_queue_size = 1024
-
-Server((host, 443), Handler).serve_forever()
-EOF
-
+# The TLS server the clients talk to: tests/tls_server.py, not openssl
+# s_server, which serves one connection at a time, so one client whose end
+# never reaches it (an RST lost to a flood, a client gone silent) holds it
+# for the rest of the run and every later client on that address fails,
+# unseen by the scenarios that only count records. That fits the one CI
+# failure of the pcap hostile scenario, 2 real clients: one round of the 7
+# kinds in which only the IPv6 python and curl clients finish and the IPv4
+# ones time out (4 + 6 + 3 x 8 s), which a client left idle after its
+# handshake before the scenario reproduces exactly.
 for a in 198.18.0.1 fd00:18::1; do
-	ip netns exec "$S" python3 "$TMP/server.py" "$a" "$TMP/c.pem" "$TMP/k.pem" >/dev/null 2>&1 &
+	ip netns exec "$S" python3 tests/tls_server.py "$TMP/c.pem" "$TMP/k.pem" 443 --host "$a" \
+		>/dev/null 2>&1 &
 done
 for _ in $(seq 50); do
 	[ "$(ip netns exec "$S" ss -Htln 'sport = :443' | wc -l)" = 2 ] && break

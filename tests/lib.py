@@ -1,0 +1,72 @@
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+"""What the Python test scripts share, as tests/lib.sh is for shell: the
+binary under test, SkipTest, and the loop that runs the tests and prints
+`ok`/`FAIL`/`SKIP` lines and `N passed, N failed, N skipped`, the count
+tests/run.sh reads.
+
+A script imports it after putting tests/ on sys.path:
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    import lib  # noqa: E402
+"""
+import os
+import shutil
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# Absolute: the tests may run it from another working directory.
+BIN = os.path.abspath(os.environ.get("JA4SENTINEL", os.path.join(ROOT, "build", "ja4sentinel")))
+
+
+class SkipTest(Exception):
+    """A test that cannot run here, with the reason."""
+
+
+def run_tests(tests, what, root_for, prefix, setup=None, teardown=None, explain=None,
+              before=None):
+    """Run TESTS (functions; sys.argv[1:], if given, names those to run),
+    each in a temporary directory of its own (PREFIX...), and print one
+    line per test and the count. Without root every test is skipped with
+    ROOT_FOR as the reason; without the binary every test fails.
+    before(): once, before the first test. setup(tmp) returns the test's
+    arguments after tmp; teardown(tmp, *args) runs after it, however it
+    ended; explain(tmp) gives lines to print under a FAIL (a log tail),
+    while tmp is still there. Returns the exit status: 1 if a test failed."""
+    if os.geteuid() != 0:
+        print(f"SKIP {what} tests: need root for {root_for} ({len(tests)} tests)")
+        print(f"0 passed, 0 failed, {len(tests)} skipped")
+        return 0
+    if not os.access(BIN, os.X_OK):
+        print(f"FAIL {BIN} not built")
+        print(f"0 passed, {len(tests)} failed, 0 skipped")
+        return 1
+    if before:
+        before()
+    passed = failed = skipped = 0
+    only = sys.argv[1:]
+    for t in tests:
+        if only and t.__name__ not in only:
+            continue
+        tmp = tempfile.mkdtemp(prefix=prefix)
+        args = setup(tmp) if setup else ()
+        t0 = time.time()
+        try:
+            t(tmp, *args)
+            print(f"ok {t.__name__} ({time.time() - t0:.1f} s)")
+            passed += 1
+        except SkipTest as e:
+            print(f"SKIP {t.__name__}: {e}")
+            skipped += 1
+        except Exception as e:  # noqa: BLE001 - report any failure of the test
+            print(f"FAIL {t.__name__}: {e}")
+            lines = explain(tmp) if explain else []
+            if lines:
+                print("    " + "\n    ".join(lines))
+            failed += 1
+        finally:
+            if teardown:
+                teardown(tmp, *args)
+            shutil.rmtree(tmp, ignore_errors=True)
+    print(f"{passed} passed, {failed} failed, {skipped} skipped")
+    return 1 if failed else 0
