@@ -68,23 +68,25 @@ struct quic_stats {
 	uint64_t not_quic;        /* first byte not a long header, or too short (garbage) */
 	uint64_t short_header;    /* 1-RTT packets (after the handshake) */
 	uint64_t unknown_version; /* long header of a version we do not decrypt (or VN) */
-	uint64_t malformed;       /* lengths that run past the datagram, CIDs over 20 bytes */
+	uint64_t malformed;       /* lengths that run past the datagram, CIDs over 20 bytes,
+				   * Initials coalesced behind a packet of another DCID */
 	uint64_t other_long;      /* 0-RTT, Handshake, Retry packets (skipped) */
 	uint64_t initials;        /* Initial packets of a known version */
 	uint64_t decrypt_failed;  /* header or payload did not authenticate */
 	uint64_t decrypted;       /* Initial packets decrypted */
 	uint64_t frames_bad;      /* a frame ran past its packet, or is not allowed in Initial */
 	uint64_t crypto_frames;
-	uint64_t crypto_dup;     /* CRYPTO frames that brought nothing new (retransmits) */
-	uint64_t out_of_order;   /* CRYPTO frames held ahead of a gap */
-	uint64_t conns;          /* connections created */
-	uint64_t later_initials; /* Initials of a known connection under another DCID */
-	uint64_t after_done;     /* Initials of a connection whose hello was handed out */
-	uint64_t hellos;         /* ClientHello messages handed out */
-	uint64_t not_hello;      /* CRYPTO stream did not start with a ClientHello */
-	uint64_t too_big;        /* hello longer than the limit */
-	uint64_t packet_limit;   /* connection gave up: too many Initials without a hello */
-	uint64_t byte_limit;     /* CRYPTO data beyond the byte cap */
+	uint64_t crypto_dup;      /* CRYPTO frames that brought nothing new (retransmits) */
+	uint64_t crypto_conflict; /* CRYPTO frames with other bytes at offsets already held */
+	uint64_t out_of_order;    /* CRYPTO frames held ahead of a gap */
+	uint64_t conns;           /* connections created */
+	uint64_t later_initials;  /* Initials of a known connection under another DCID */
+	uint64_t after_done;      /* Initials of a connection whose hello was handed out */
+	uint64_t hellos;          /* ClientHello messages handed out */
+	uint64_t not_hello;       /* CRYPTO stream did not start with a ClientHello */
+	uint64_t too_big;         /* hello longer than the limit */
+	uint64_t packet_limit;    /* connection gave up: too many Initials without a hello */
+	uint64_t byte_limit;      /* CRYPTO frames at offsets beyond the byte cap (ignored) */
 	uint64_t nomem;
 	uint64_t evicted;  /* waiting connections evicted for room */
 	uint64_t timeouts; /* waiting connections without a hello within the timeout */

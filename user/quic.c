@@ -601,10 +601,21 @@ static int on_crypto(void *arg, uint64_t off, const uint8_t *data, uint32_t len)
 	qt->st.crypto_frames++;
 	if (!len)
 		return 0;
-	if (off >= qt->cfg.max_bytes || len > qt->cfg.max_bytes - off) {
+	/* Data no hello within the cap can need (check_hello() refuses a
+	 * longer one): ignored, not the end of the connection, or a client
+	 * could hide its hello behind one frame at a huge offset, which a
+	 * server buffers or refuses (RFC 9000 §7.5) but never reads first. */
+	if (off >= qt->cfg.max_bytes) {
 		qt->st.byte_limit++;
-		ca->stop = true;
-		return 1;
+		return 0;
+	}
+	/* A retransmission of final bytes: nothing to do, and not a segment
+	 * against max_segments, or repeating the first byte of the stream
+	 * max_segments times would end the connection without a record. */
+	if (off + len <= r->contig) {
+		qt->st.crypto_dup++;
+		qt->st.crypto_conflict += memcmp(r->buf + off, data, len) != 0;
+		return 0;
 	}
 	switch (reasm_add(r, &lim, (uint32_t)off, data, len, &fx)) {
 	case REASM_NEW_DATA:
@@ -620,15 +631,18 @@ static int on_crypto(void *arg, uint64_t off, const uint8_t *data, uint32_t len)
 		qt->st.packet_limit++;
 		ca->stop = true;
 		break;
-	case REASM_BYTE_LIMIT:
+	case REASM_BYTE_LIMIT: /* (not reached: off is below the cap) */
 		qt->st.byte_limit++;
-		ca->stop = true;
 		break;
 	case REASM_NOMEM:
 		qt->st.nomem++;
 		ca->stop = true;
 		break;
 	}
+	/* Bytes at an offset changed (RFC 9000 §2.2: they MUST NOT; stacks
+	 * differ in which copy they keep, some close the connection): the
+	 * stream keeps the receiving TCP stack's choice (reasm.h). */
+	qt->st.crypto_conflict += fx.conflict_bytes != 0;
 	qt->buffered += r->cap - cap;
 	return ca->stop;
 }
@@ -674,22 +688,35 @@ static enum hello_state check_hello(struct quic_table *qt, struct quic_conn *c,
 	return HS_HELLO;
 }
 
+/* What one datagram's packets share: every packet after the first must
+ * have its DCID (RFC 9000 §12.2), so keys derived from it serve them all. */
+struct dgram {
+	const struct pkt_info *pi;
+	const struct flow_key *key;
+	uint64_t now;
+	uint32_t version; /* of the first Initial, 0 before it */
+	uint8_t dcid_len;
+	bool derived; /* k holds the keys of (version, dcid) */
+	uint8_t dcid[QUIC_CID_MAX];
+	struct quic_keys k;
+};
+
 /*
  * Find the connection of an authentic Initial with this DCID, trying in
  * turn: the connection of this 4-tuple and DCID, the newest one of the
  * 4-tuple (a client's Initials after the server's first one go to the
  * server's connection ID under the original keys), and keys derived from
- * the DCID (a new connection). On success the plaintext is in qt->plain.
+ * the DCID (a new connection; derived once a datagram). On success the
+ * plaintext is in qt->plain.
  */
-static struct quic_conn *find_conn(struct quic_table *qt, const struct pkt_info *pi,
-				   const struct flow_key *key, uint32_t version,
+static struct quic_conn *find_conn(struct quic_table *qt, struct dgram *dg, uint32_t version,
 				   const uint8_t *dcid, uint32_t dcid_len, const uint8_t *pkt,
-				   uint32_t pn_off, uint32_t pkt_len, uint64_t now,
-				   uint32_t *plain_len, bool *created)
+				   uint32_t pn_off, uint32_t pkt_len, uint32_t *plain_len,
+				   bool *created)
 {
 	struct quic_conn *c, *same = NULL, *newest = NULL;
-	struct quic_keys k;
-	uint64_t pn;
+	const struct flow_key *key = dg->key;
+	uint64_t pn, now = dg->now;
 
 	*created = false;
 	for (c = qt->buckets[tuple_hash(qt, key) & qt->mask]; c; c = c->hnext) {
@@ -727,15 +754,19 @@ static struct quic_conn *find_conn(struct quic_table *qt, const struct pkt_info 
 			qt->st.limited++;
 			return NULL;
 		}
-		if (initial_keys(&qt->cr, version, dcid, dcid_len, &k) ||
-		    unprotect(qt, pkt, pn_off, pkt_len, &k, -1, plain_len, &pn)) {
+		if (!dg->derived && initial_keys(&qt->cr, version, dcid, dcid_len, &dg->k)) {
 			qt->st.decrypt_failed++;
 			return NULL;
 		}
-		c = conn_new(qt, pi, key, now);
+		dg->derived = true;
+		if (unprotect(qt, pkt, pn_off, pkt_len, &dg->k, -1, plain_len, &pn)) {
+			qt->st.decrypt_failed++;
+			return NULL;
+		}
+		c = conn_new(qt, dg->pi, key, now);
 		if (!c)
 			return NULL;
-		c->keys = k;
+		c->keys = dg->k;
 		c->version = version;
 		c->dcid_len = (uint8_t)dcid_len;
 		memcpy(c->dcid, dcid, dcid_len);
@@ -748,15 +779,16 @@ static struct quic_conn *find_conn(struct quic_table *qt, const struct pkt_info 
 }
 
 /* One Initial packet: decrypt, read its frames. */
-static bool initial(struct quic_table *qt, const struct pkt_info *pi, const struct flow_key *key,
-		    uint32_t version, const uint8_t *dcid, uint32_t dcid_len, const uint8_t *pkt,
-		    uint32_t pn_off, uint32_t pkt_len, uint64_t now, struct quic_hello *out)
+static bool initial(struct quic_table *qt, struct dgram *dg, uint32_t version, const uint8_t *dcid,
+		    uint32_t dcid_len, const uint8_t *pkt, uint32_t pn_off, uint32_t pkt_len,
+		    struct quic_hello *out)
 {
 	struct crypto_arg ca = { .qt = qt };
+	uint64_t now = dg->now;
 	uint32_t plain_len;
 	bool created;
-	struct quic_conn *c = find_conn(qt, pi, key, version, dcid, dcid_len, pkt, pn_off, pkt_len,
-					now, &plain_len, &created);
+	struct quic_conn *c = find_conn(qt, dg, version, dcid, dcid_len, pkt, pn_off, pkt_len,
+					&plain_len, &created);
 
 	if (!c)
 		return false;
@@ -792,6 +824,7 @@ bool quic_process(struct quic_table *qt, const struct pkt_info *pi, uint64_t now
 	const uint8_t *d = pi->payload;
 	uint32_t n = pi->payload_len, off = 0;
 	struct flow_key key;
+	struct dgram dg = { .pi = pi, .key = &key, .now = now };
 
 	qt->st.datagrams++;
 	flow_key_from_pkt(pi, &key);
@@ -800,6 +833,7 @@ bool quic_process(struct quic_table *qt, const struct pkt_info *pi, uint64_t now
 		uint32_t len = n - off, pos, dcid_len, scid_len, pn_off, pkt_len;
 		uint64_t tok, plen;
 		uint32_t version;
+		bool other;
 		int type;
 
 		if (!(p[0] & 0x80)) {
@@ -831,6 +865,17 @@ bool quic_process(struct quic_table *qt, const struct pkt_info *pi, uint64_t now
 			qt->st.malformed++;
 			return false;
 		}
+		/* Coalesced packets belong to the first one's connection: one
+		 * with another DCID or version is not its (RFC 9000 §12.2:
+		 * receivers SHOULD ignore it), and is not decrypted, else each
+		 * could cost a key derivation: ~1,700 in one 64 KiB datagram. */
+		if (!dg.version) {
+			dg.version = version;
+			dg.dcid_len = (uint8_t)dcid_len;
+			memcpy(dg.dcid, p + 6, dcid_len);
+		}
+		other = version != dg.version || dcid_len != dg.dcid_len ||
+			memcmp(p + 6, dg.dcid, dcid_len);
 		type = long_type(version, p[0]);
 		if (type == LT_RETRY) { /* no length: it ends the datagram */
 			qt->st.other_long++;
@@ -853,8 +898,12 @@ bool quic_process(struct quic_table *qt, const struct pkt_info *pi, uint64_t now
 			qt->st.other_long++;
 			continue;
 		}
+		if (other) {
+			qt->st.malformed++;
+			continue;
+		}
 		qt->st.initials++;
-		if (initial(qt, pi, &key, version, p + 6, dcid_len, p, pn_off, pkt_len, now, out))
+		if (initial(qt, &dg, version, p + 6, dcid_len, p, pn_off, pkt_len, out))
 			return true;
 	}
 	return false;

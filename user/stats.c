@@ -96,6 +96,7 @@ static struct json_object *quic_fields(const struct quic_stats *q, uint32_t acti
 	put(o, "quic_frames_bad", q->frames_bad);
 	put(o, "quic_crypto_frames", q->crypto_frames);
 	put(o, "quic_crypto_dup", q->crypto_dup);
+	put(o, "quic_crypto_conflict", q->crypto_conflict);
 	put(o, "quic_out_of_order", q->out_of_order);
 	put(o, "quic_conns", q->conns);
 	put(o, "quic_later_initials", q->later_initials);

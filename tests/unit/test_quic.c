@@ -397,11 +397,12 @@ static void test_quic_limits(void **state)
 	uint8_t big[8] = { 1, 0, 0, 4, 'x', 'y', 'z', 'w' };
 	uint32_t n, fl;
 
-	fl = quic_crypto_frame(REASM_MAX_BYTES - 2, big, 8, f->frames);
+	fl = quic_crypto_frame(REASM_MAX_BYTES, big, 8, f->frames);
 	n = quic_seal_initial(QUIC_V1, rfc9001_dcid, 8, 0, 2, f->frames, fl, 1100, f->dgram,
 			      sizeof(f->dgram));
 	assert_false(feed(f, f->dgram, n, SEC));
 	assert_int_equal(st(f)->byte_limit, 1);
+	assert_int_equal(quic_table_count(f->qt), 1); /* ignored: still waiting */
 	/* a hello announcing more than HELLO_MAX_BODY */
 	f->pi.sport++;
 	big[1] = 0xff;
@@ -485,6 +486,108 @@ static void test_quic_new_connection_bucket(void **state)
 	assert_int_equal(st(f)->limited, 2);
 }
 
+/* Frames a server ignores or buffers must not cost the record: a CRYPTO
+ * frame at a huge offset before the hello (once ended the connection, so a
+ * client could hide from the sensor), one straddling the cap, and the
+ * stream's first byte retransmitted more often than max_segments. */
+static void test_quic_ignored_frames_keep_hello(void **state)
+{
+	struct fixture *f = *state;
+	static const uint8_t huge[] = {
+		0x06, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe, 0x01, 'x'
+	}; /* CRYPTO at 2^62 - 2, 8-byte varint */
+	uint8_t big[4] = { 'a', 'b', 'c', 'd' };
+	uint32_t hlen, n = 0;
+	const uint8_t *h = a2_hello(&hlen);
+
+	memcpy(f->frames, huge, sizeof(huge));
+	n = sizeof(huge);
+	n += quic_crypto_frame(REASM_MAX_BYTES - 2, big, 4, f->frames + n);
+	for (int i = 0; i < 150; i++) /* CRYPTO(0, h[0]), 1-byte varints */
+		n += (uint32_t)(memcpy(f->frames + n, (uint8_t[]){ 0x06, 0, 1, h[0] }, 4), 4);
+	n = quic_seal_initial(QUIC_V1, rfc9001_dcid, 8, 0, 2, f->frames, n, 1100, f->dgram,
+			      sizeof(f->dgram));
+	assert_false(feed(f, f->dgram, n, SEC));
+	assert_int_equal(st(f)->byte_limit, 1);
+	assert_int_equal(st(f)->crypto_dup, 149);
+	assert_int_equal(st(f)->packet_limit, 0);
+	n = seal_part(f, QUIC_V1, rfc9001_dcid, 8, 1, 0, hlen, f->dgram);
+	assert_true(feed(f, f->dgram, n, SEC));
+	assert_a2_hello(f);
+	assert_int_equal(st(f)->crypto_conflict, 0);
+}
+
+/* Bytes at an offset that change (RFC 9000 §2.2): counted, whichever
+ * copy is kept. A retransmission of final bytes keeps the first copy; an
+ * in-order frame wins over held bytes it covers, as reasm.h says. */
+static void test_quic_crypto_conflict(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t alt[241], fr[600];
+	uint32_t hlen, n, fl;
+	const uint8_t *h = a2_hello(&hlen);
+
+	memcpy(alt, h, hlen);
+	memset(alt + 100, 'Z', 60); /* other bytes over [100, 160) */
+	fl = quic_crypto_frame(100, alt + 100, 100, fr);
+	n = quic_seal_initial(QUIC_V1, rfc9001_dcid, 8, 0, 2, fr, fl, 1100, f->dgram,
+			      sizeof(f->dgram));
+	assert_false(feed(f, f->dgram, n, SEC)); /* held */
+	n = seal_part(f, QUIC_V1, rfc9001_dcid, 8, 1, 0, hlen, f->dgram);
+	assert_true(feed(f, f->dgram, n, SEC));
+	assert_a2_hello(f); /* the in-order copy */
+	assert_int_equal(st(f)->crypto_conflict, 1);
+	/* a new connection: final bytes retransmitted with other bytes */
+	f->pi.sport++;
+	n = seal_part(f, QUIC_V1, rfc9001_dcid, 8, 0, 0, 160, f->dgram);
+	assert_false(feed(f, f->dgram, n, SEC));
+	fl = quic_crypto_frame(100, alt + 100, 60, fr);
+	n = quic_seal_initial(QUIC_V1, rfc9001_dcid, 8, 1, 2, fr, fl, 1100, f->dgram,
+			      sizeof(f->dgram));
+	assert_false(feed(f, f->dgram, n, SEC));
+	assert_int_equal(st(f)->crypto_conflict, 2);
+	n = seal_part(f, QUIC_V1, rfc9001_dcid, 8, 2, 160, hlen, f->dgram);
+	assert_true(feed(f, f->dgram, n, SEC));
+	assert_a2_hello(f); /* the first copy */
+}
+
+/* Packets coalesced behind an Initial go to its connection: one of another
+ * DCID is ignored (RFC 9000 §12.2), not decrypted, so a datagram of many
+ * Initials of fresh DCIDs costs one key derivation, not one each. */
+static void test_quic_coalesced_other_dcid(void **state)
+{
+	struct fixture *f = *state;
+	static const uint8_t other[8] = { 7, 7, 7, 7, 7, 7, 7, 7 };
+	uint8_t *d = malloc(65536);
+	uint32_t n = 0;
+
+	assert_non_null(d);
+	n += seal_part(f, QUIC_V1, rfc9001_dcid, 8, 0, 0, 120, d);
+	/* a whole hello under another DCID (and its own keys): ignored */
+	n += seal_part(f, QUIC_V1, other, 8, 0, 0, 241, d + n);
+	assert_false(feed(f, d, n, SEC));
+	assert_int_equal(st(f)->malformed, 1);
+	assert_int_equal(st(f)->initials, 1);
+	assert_int_equal(st(f)->conns, 1);
+	/* 1,500 garbage Initials of fresh DCIDs in one datagram */
+	n = 0;
+	f->pi.sport++;
+	for (uint32_t i = 0; i < 1500; i++) {
+		uint8_t *p = d + n;
+
+		memcpy(p, (uint8_t[]){ 0xc0, 0, 0, 0, 1, 8 }, 6);
+		memcpy(p + 6, &i, 4);
+		memset(p + 10, 0x5a, 4);
+		memcpy(p + 14, (uint8_t[]){ 0, 0, 21 }, 3); /* SCID, token, length */
+		memset(p + 17, 0xa5, 21);
+		n += 38;
+	}
+	assert_false(feed(f, d, n, SEC));
+	assert_int_equal(st(f)->decrypt_failed, 1);
+	assert_int_equal(st(f)->malformed, 1 + 1499);
+	free(d);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -505,6 +608,9 @@ int main(void)
 		T(test_quic_limits),
 		T(test_quic_table_bound_and_expiry),
 		T(test_quic_new_connection_bucket),
+		T(test_quic_ignored_frames_keep_hello),
+		T(test_quic_crypto_conflict),
+		T(test_quic_coalesced_other_dcid),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
