@@ -171,14 +171,28 @@ static enum packet_verdict parse_tcp(const uint8_t *p, uint32_t avail, uint32_t 
 	return PKT_OK;
 }
 
-/* UDP: the datagram's payload, for QUIC. */
+/* UDP: the datagram's payload, for QUIC. Its length is the UDP header's,
+ * as the receiving stack reads it (udp_rcv(), udpv6_rcv()): bytes after it
+ * in the IP packet never reach the server, and a length past the IP
+ * packet's end makes the stack drop the datagram. 0 in IPv6 (a jumbogram)
+ * is the rest of the packet. */
 static enum packet_verdict parse_udp(const uint8_t *p, uint32_t avail, uint32_t wire,
 				     struct pkt_info *pi)
 {
+	uint32_t ulen;
+
 	if (wire < 8)
 		return PKT_MALFORMED;
 	if (avail < 8)
 		return PKT_TRUNCATED;
+	ulen = rd16(p + 4);
+	if (!ulen && pi->family == AF_INET6)
+		ulen = wire;
+	if (ulen < 8 || ulen > wire)
+		return PKT_MALFORMED;
+	wire = ulen;
+	if (avail > ulen)
+		avail = ulen;
 	pi->proto = J4S_IPPROTO_UDP;
 	pi->sport = rd16(p);
 	pi->dport = rd16(p + 2);

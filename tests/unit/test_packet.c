@@ -621,6 +621,7 @@ static void test_packet_parse_ipv4_udp_not_tcp(void **state)
 	struct fixture *f = *state;
 	uint32_t n = build_v4(f->buf, 5, PROTO_UDP, &data_seg);
 
+	put16(f->buf + 24, (uint16_t)(n - 20)); /* the UDP length */
 	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_OK);
 	assert_int_equal(f->pi.proto, J4S_IPPROTO_UDP);
 	assert_int_equal(f->pi.sport, rd16(f->buf + 20));
@@ -629,6 +630,20 @@ static void test_packet_parse_ipv4_udp_not_tcp(void **state)
 	assert_ptr_equal(f->pi.payload, f->buf + 28);
 	assert_int_equal(f->pi.payload_len, n - 28);
 	assert_int_equal(packet_parse(f->buf, 27, &f->pi), PKT_TRUNCATED);
+	/* The UDP length is the datagram's, as the receiver reads it: bytes
+	 * after it never reach the server (a QUIC packet coalesced there is
+	 * none of its), one past the IP packet makes the stack drop it. */
+	put16(f->buf + 24, 8 + 10);
+	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_OK);
+	assert_int_equal(f->pi.payload_len, 10);
+	assert_int_equal(f->pi.payload_wire, 10);
+	put16(f->buf + 24, (uint16_t)(n - 20 + 1));
+	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_MALFORMED);
+	put16(f->buf + 24, 7);
+	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_MALFORMED);
+	put16(f->buf + 24, 0); /* (only IPv6 has jumbograms) */
+	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_MALFORMED);
+	put16(f->buf + 24, (uint16_t)(n - 20));
 	f->buf[2] = 0;
 	f->buf[3] = 27; /* total length leaves no room for the UDP header */
 	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_MALFORMED);
@@ -779,8 +794,12 @@ static void test_packet_parse_ipv6_not_tcp(void **state)
 	struct fixture *f = *state;
 	uint32_t n = build_v6(f->buf, NULL, 0, PROTO_UDP, &data_seg);
 
+	put16(f->buf + 44, (uint16_t)(n - 40));                    /* the UDP length */
 	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_OK); /* UDP: QUIC */
 	assert_int_equal(f->pi.proto, J4S_IPPROTO_UDP);
+	assert_int_equal(f->pi.payload_len, n - 48);
+	put16(f->buf + 44, 0); /* 0 in IPv6: the rest of the packet (jumbogram) */
+	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_OK);
 	assert_int_equal(f->pi.payload_len, n - 48);
 	f->buf[6] = 59; /* no next header */
 	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_NOT_TCP);
