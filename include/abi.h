@@ -139,6 +139,9 @@ enum j4s_event_kind {
 #define J4S_QUIC_DRAFT29       0xff00001d
 #define J4S_QUIC_CID_KEY       8
 #define J4S_QUIC_MAX_DATAGRAMS 8
+/* Smallest UDP payload of a datagram with a client Initial (RFC 9000
+ * §14.1: clients pad to it, servers drop Initials in smaller ones). */
+#define J4S_QUIC_MIN_DATAGRAM 1200
 
 /* One ring buffer record: header, then caplen bytes from the L3 header on. */
 struct j4s_event {
@@ -261,9 +264,10 @@ struct j4s_stats {
 	__u64 unvalidated_limited; /* hellos that did not, held back: the bucket was empty */
 	/* QUIC (design.md §6), UDP to a listen port. */
 	__u64 quic_events;        /* client Initial datagrams sent up */
-	__u64 quic_not_initial;   /* not a long-header Initial of a known version: dropped */
+	__u64 quic_not_initial;   /* not a long-header Initial of a known version, or in a
+				   * datagram under J4S_QUIC_MIN_DATAGRAM: dropped */
 	__u64 quic_conns;         /* new (4-tuple, DCID) keys */
-	__u64 quic_capped;        /* datagrams past J4S_QUIC_MAX_DATAGRAMS of a key */
+	__u64 quic_capped;        /* datagrams past J4S_QUIC_MAX_DATAGRAMS of a key, no token */
 	__u64 quic_limited;       /* new keys held back by the unvalidated token bucket */
 	__u64 quic_update_errors; /* j4s_quic update failed */
 };

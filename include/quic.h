@@ -31,6 +31,8 @@
 #define QUIC_KEY_LEN 16
 #define QUIC_IV_LEN  12
 #define QUIC_TAG_LEN 16
+/* Smallest UDP payload of a datagram with a client Initial (abi.h). */
+#define QUIC_MIN_DATAGRAM J4S_QUIC_MIN_DATAGRAM
 /* Initial packets of one connection read before it is given up: a
  * post-quantum hello needs 2-3, retransmissions a few more. */
 #define QUIC_MAX_PACKETS 32
@@ -71,6 +73,7 @@ struct quic_stats {
 	uint64_t malformed;       /* lengths that run past the datagram, CIDs over 20 bytes,
 				   * Initials coalesced behind a packet of another DCID */
 	uint64_t other_long;      /* 0-RTT, Handshake, Retry packets (skipped) */
+	uint64_t small_datagram;  /* Initials in datagrams under 1200 bytes (servers drop them) */
 	uint64_t initials;        /* Initial packets of a known version */
 	uint64_t decrypt_failed;  /* header or payload did not authenticate */
 	uint64_t decrypted;       /* Initial packets decrypted */

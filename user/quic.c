@@ -902,6 +902,13 @@ bool quic_process(struct quic_table *qt, const struct pkt_info *pi, uint64_t now
 			qt->st.malformed++;
 			continue;
 		}
+		/* A server discards an Initial in a datagram under 1200 bytes
+		 * (RFC 9000 §14.1; clients pad every one): its hello reaches no
+		 * server, so it makes no record. */
+		if (pi->payload_wire < QUIC_MIN_DATAGRAM) {
+			qt->st.small_datagram++;
+			return false;
+		}
 		qt->st.initials++;
 		if (initial(qt, &dg, version, p + 6, dcid_len, p, pn_off, pkt_len, out))
 			return true;

@@ -90,6 +90,7 @@ static struct json_object *quic_fields(const struct quic_stats *q, uint32_t acti
 	put(o, "quic_unknown_version", q->unknown_version);
 	put(o, "quic_malformed", q->malformed);
 	put(o, "quic_other_long", q->other_long);
+	put(o, "quic_small_datagram", q->small_datagram);
 	put(o, "quic_initials", q->initials);
 	put(o, "quic_decrypt_failed", q->decrypt_failed);
 	put(o, "quic_decrypted", q->decrypted);

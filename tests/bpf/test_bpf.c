@@ -965,6 +965,27 @@ static void test_quic_not_initial_dropped(void **state)
 	quic_dgram(f, "198.18.0.2", 40010, 0xc3, J4S_QUIC_V1, 8, 1, 10); /* too short */
 	run(f);
 	assert_int_equal(stats(f).quic_not_initial, 6);
+	/* under 1200 bytes: the server drops it (RFC 9000 §14.1) */
+	f->len = 0;
+	quic_dgram(f, "198.18.0.2", 40010, 0xc3, J4S_QUIC_V1, 8, 1, 1199);
+	run(f);
+	assert_int_equal(stats(f).quic_not_initial, 7);
+	/* 1200 bytes by the IP header, 1199 by the UDP length the receiving
+	 * stack reads: the same */
+	f->len = 0;
+	quic_dgram(f, "198.18.0.2", 40010, 0xc3, J4S_QUIC_V1, 8, 1, 1200);
+	f->buf[f->len - 1200 - 4] = (8 + 1199) >> 8;
+	f->buf[f->len - 1200 - 3] = (8 + 1199) & 0xff;
+	run(f);
+	assert_int_equal(stats(f).quic_not_initial, 8);
+	/* a UDP length past the IP packet: the stack drops it */
+	f->len = 0;
+	quic_dgram(f, "198.18.0.2", 40010, 0xc3, J4S_QUIC_V1, 8, 1, 1200);
+	f->buf[f->len - 1200 - 4] = (8 + 1201) >> 8;
+	f->buf[f->len - 1200 - 3] = (8 + 1201) & 0xff;
+	run(f);
+	assert_int_equal(f->events, 0);
+	assert_int_equal(stats(f).quic_not_initial, 8);
 	f->len = 0;
 	quic_dgram(f, "203.0.113.9", 40010, 0xc3, J4S_QUIC_V1, 8, 1, 1200); /* excluded */
 	run(f);
@@ -987,6 +1008,22 @@ static void test_quic_per_connection_bound(void **state)
 	quic_run(f, "198.18.0.2", 40020, 0xc3, J4S_QUIC_V1, 8, 8);
 	assert_int_equal(f->events, J4S_QUIC_MAX_DATAGRAMS + 1);
 	assert_int_equal(stats(f).quic_conns, 2);
+}
+
+/* Past the cap, a key's datagrams take tokens of the bucket (nothing here
+ * authenticates an Initial: a client could spend its cap on junk its
+ * server drops, then send its hello); with no bucket the cap is final. */
+static void test_quic_past_cap_through_bucket(void **state)
+{
+	struct fixture *f = *state;
+
+	reset(f);
+	for (int i = 0; i < J4S_QUIC_MAX_DATAGRAMS + 2; i++)
+		quic_run(f, "198.18.0.2", 40040, 0xc3, J4S_QUIC_V1, 8, 9);
+	/* the key's first datagram took one token of two, the ninth the other */
+	assert_int_equal(f->events, J4S_QUIC_MAX_DATAGRAMS + (f->limit ? 1 : 0));
+	assert_int_equal(stats(f).quic_capped, f->limit ? 1 : 2);
+	assert_int_equal(stats(f).quic_conns, 1);
 }
 
 /* New QUIC connections take tokens of the unvalidated bucket. */
@@ -1031,9 +1068,11 @@ int main(void)
 		cmocka_unit_test(test_quic_not_initial_dropped),
 		cmocka_unit_test(test_quic_per_connection_bound),
 		cmocka_unit_test(test_quic_bucket),
+		cmocka_unit_test(test_quic_past_cap_through_bucket),
 	};
 	const struct CMUnitTest limited[] = {
 		cmocka_unit_test(test_quic_bucket),
+		cmocka_unit_test(test_quic_past_cap_through_bucket),
 		cmocka_unit_test(test_hs_synack_stores_isn),
 		cmocka_unit_test(test_hs_validated_passes),
 		cmocka_unit_test(test_hs_wrong_ack_through_bucket),

@@ -68,7 +68,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		off += len;
 		if (mode & 1) {
 			n = quic_seal_with(versions[(mode >> 1) & 3], &keys[(mode >> 1) & 3], dcid,
-					   8, pn++, 2, d, (uint32_t)len, 1100, sealed,
+					   8, pn++, 2, d, (uint32_t)len, 1200, sealed,
 					   sizeof(sealed));
 			if (!n)
 				continue;

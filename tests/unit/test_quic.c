@@ -99,7 +99,7 @@ static uint32_t seal_part(struct fixture *f, uint32_t version, const uint8_t *dc
 	const uint8_t *h = a2_hello(&hlen);
 
 	n = quic_crypto_frame(from, h + from, to - from, f->frames);
-	return quic_seal_initial(version, dcid, dcid_len, pn, 2, f->frames, n, 1100, out, 2048);
+	return quic_seal_initial(version, dcid, dcid_len, pn, 2, f->frames, n, 1200, out, 2048);
 }
 
 static void assert_a2_hello(struct fixture *f)
@@ -243,13 +243,13 @@ static void test_quic_later_initial_and_new_conn(void **state)
 	c = f->qh.conn;
 	quic_table_finish(f->qt, c, SEC);
 	/* the same DCID again: a lookup */
-	n = quic_seal_initial(QUIC_V1, rfc9001_dcid, 8, 3, 2, ack, sizeof(ack), 1100, f->dgram,
+	n = quic_seal_initial(QUIC_V1, rfc9001_dcid, 8, 3, 2, ack, sizeof(ack), 1200, f->dgram,
 			      sizeof(f->dgram));
 	assert_false(feed(f, f->dgram, n, 2 * SEC));
 	assert_int_equal(st(f)->after_done, 1);
 	/* to the server's CID under the original keys: the same connection */
 	n = quic_seal_initial_as(QUIC_V1, rfc9001_dcid, 8, server_cid, 5, 4, 2, ack, sizeof(ack),
-				 1100, f->dgram, sizeof(f->dgram));
+				 1200, f->dgram, sizeof(f->dgram));
 	assert_false(feed(f, f->dgram, n, 2 * SEC));
 	assert_int_equal(st(f)->later_initials, 1);
 	assert_int_equal(st(f)->after_done, 2);
@@ -278,7 +278,7 @@ static void test_quic_later_initial_completes(void **state)
 	n = seal_part(f, QUIC_V1, rfc9001_dcid, 8, 0, 0, 100, pkt);
 	assert_false(feed(f, pkt, n, SEC));
 	fl = quic_crypto_frame(100, h + 100, hlen - 100, f->frames);
-	n = quic_seal_initial_as(QUIC_V1, rfc9001_dcid, 8, server_cid, 8, 1, 2, f->frames, fl, 1100,
+	n = quic_seal_initial_as(QUIC_V1, rfc9001_dcid, 8, server_cid, 8, 1, 2, f->frames, fl, 1200,
 				 f->dgram, sizeof(f->dgram));
 	assert_true(feed(f, f->dgram, n, 2 * SEC));
 	assert_a2_hello(f);
@@ -314,11 +314,11 @@ static void test_quic_versions(void **state)
 static void test_quic_garbage(void **state)
 {
 	struct fixture *f = *state;
-	uint8_t d[64];
+	uint8_t d[1200];
 
 	memset(d, 0x41, sizeof(d));
 	d[0] = 0x40; /* short header */
-	assert_false(feed(f, d, sizeof(d), SEC));
+	assert_false(feed(f, d, 64, SEC));
 	assert_int_equal(st(f)->short_header, 1);
 	d[0] = 0x17; /* not QUIC at all (DNS, TLS over UDP, ...) */
 	assert_false(feed(f, d, sizeof(d), SEC));
@@ -339,8 +339,13 @@ static void test_quic_garbage(void **state)
 	d[16] = 0x30; /* length 48 > the rest */
 	assert_false(feed(f, d, 40, SEC));
 	assert_int_equal(st(f)->malformed, 3);
-	d[16] = 30; /* fits: decryption fails */
+	d[16] = 30; /* fits, in a datagram under 1200 bytes: servers drop it */
 	assert_false(feed(f, d, 64, SEC));
+	assert_int_equal(st(f)->small_datagram, 1);
+	assert_int_equal(st(f)->decrypt_failed, 0);
+	d[16] = 0x40 | (1200 - 18) >> 8; /* fits: decryption fails */
+	d[17] = (1200 - 18) & 0xff;
+	assert_false(feed(f, d, 1200, SEC));
 	assert_int_equal(st(f)->decrypt_failed, 1);
 	assert_int_equal(quic_table_count(f->qt), 0);
 }
@@ -398,7 +403,7 @@ static void test_quic_limits(void **state)
 	uint32_t n, fl;
 
 	fl = quic_crypto_frame(REASM_MAX_BYTES, big, 8, f->frames);
-	n = quic_seal_initial(QUIC_V1, rfc9001_dcid, 8, 0, 2, f->frames, fl, 1100, f->dgram,
+	n = quic_seal_initial(QUIC_V1, rfc9001_dcid, 8, 0, 2, f->frames, fl, 1200, f->dgram,
 			      sizeof(f->dgram));
 	assert_false(feed(f, f->dgram, n, SEC));
 	assert_int_equal(st(f)->byte_limit, 1);
@@ -407,7 +412,7 @@ static void test_quic_limits(void **state)
 	f->pi.sport++;
 	big[1] = 0xff;
 	fl = quic_crypto_frame(0, big, 8, f->frames);
-	n = quic_seal_initial(QUIC_V1, rfc9001_dcid, 8, 0, 2, f->frames, fl, 1100, f->dgram,
+	n = quic_seal_initial(QUIC_V1, rfc9001_dcid, 8, 0, 2, f->frames, fl, 1200, f->dgram,
 			      sizeof(f->dgram));
 	assert_false(feed(f, f->dgram, n, SEC));
 	assert_int_equal(st(f)->too_big, 1);
@@ -415,14 +420,14 @@ static void test_quic_limits(void **state)
 	f->pi.sport++;
 	big[0] = 2;
 	fl = quic_crypto_frame(0, big, 8, f->frames);
-	n = quic_seal_initial(QUIC_V1, rfc9001_dcid, 8, 0, 2, f->frames, fl, 1100, f->dgram,
+	n = quic_seal_initial(QUIC_V1, rfc9001_dcid, 8, 0, 2, f->frames, fl, 1200, f->dgram,
 			      sizeof(f->dgram));
 	assert_false(feed(f, f->dgram, n, SEC));
 	assert_int_equal(st(f)->not_hello, 1);
 	/* Initials that never complete: given up after QUIC_MAX_PACKETS */
 	f->pi.sport++;
 	for (uint32_t i = 0; i <= QUIC_MAX_PACKETS + 1; i++) {
-		n = quic_seal_initial(QUIC_V1, rfc9001_dcid, 8, i, 2, (uint8_t[]){ 0x01 }, 1, 1100,
+		n = quic_seal_initial(QUIC_V1, rfc9001_dcid, 8, i, 2, (uint8_t[]){ 0x01 }, 1, 1200,
 				      f->dgram, sizeof(f->dgram));
 		assert_false(feed(f, f->dgram, n, SEC));
 	}
@@ -505,7 +510,7 @@ static void test_quic_ignored_frames_keep_hello(void **state)
 	n += quic_crypto_frame(REASM_MAX_BYTES - 2, big, 4, f->frames + n);
 	for (int i = 0; i < 150; i++) /* CRYPTO(0, h[0]), 1-byte varints */
 		n += (uint32_t)(memcpy(f->frames + n, (uint8_t[]){ 0x06, 0, 1, h[0] }, 4), 4);
-	n = quic_seal_initial(QUIC_V1, rfc9001_dcid, 8, 0, 2, f->frames, n, 1100, f->dgram,
+	n = quic_seal_initial(QUIC_V1, rfc9001_dcid, 8, 0, 2, f->frames, n, 1200, f->dgram,
 			      sizeof(f->dgram));
 	assert_false(feed(f, f->dgram, n, SEC));
 	assert_int_equal(st(f)->byte_limit, 1);
@@ -530,7 +535,7 @@ static void test_quic_crypto_conflict(void **state)
 	memcpy(alt, h, hlen);
 	memset(alt + 100, 'Z', 60); /* other bytes over [100, 160) */
 	fl = quic_crypto_frame(100, alt + 100, 100, fr);
-	n = quic_seal_initial(QUIC_V1, rfc9001_dcid, 8, 0, 2, fr, fl, 1100, f->dgram,
+	n = quic_seal_initial(QUIC_V1, rfc9001_dcid, 8, 0, 2, fr, fl, 1200, f->dgram,
 			      sizeof(f->dgram));
 	assert_false(feed(f, f->dgram, n, SEC)); /* held */
 	n = seal_part(f, QUIC_V1, rfc9001_dcid, 8, 1, 0, hlen, f->dgram);
@@ -542,7 +547,7 @@ static void test_quic_crypto_conflict(void **state)
 	n = seal_part(f, QUIC_V1, rfc9001_dcid, 8, 0, 0, 160, f->dgram);
 	assert_false(feed(f, f->dgram, n, SEC));
 	fl = quic_crypto_frame(100, alt + 100, 60, fr);
-	n = quic_seal_initial(QUIC_V1, rfc9001_dcid, 8, 1, 2, fr, fl, 1100, f->dgram,
+	n = quic_seal_initial(QUIC_V1, rfc9001_dcid, 8, 1, 2, fr, fl, 1200, f->dgram,
 			      sizeof(f->dgram));
 	assert_false(feed(f, f->dgram, n, SEC));
 	assert_int_equal(st(f)->crypto_conflict, 2);
@@ -588,6 +593,38 @@ static void test_quic_coalesced_other_dcid(void **state)
 	free(d);
 }
 
+/* A whole hello in an Initial of a datagram of 1199 bytes: servers drop
+ * it (RFC 9000 §14.1), so no record; in 1200 bytes, one. */
+static void test_quic_small_datagram(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t hlen, fl, n;
+	const uint8_t *h = a2_hello(&hlen);
+
+	fl = quic_crypto_frame(0, h, hlen, f->frames);
+	/* 18 header bytes, 2 of packet number, the payload, 16 of tag */
+	n = quic_seal_initial(QUIC_V1, rfc9001_dcid, 8, 0, 2, f->frames, fl, 1199 - 36, f->dgram,
+			      sizeof(f->dgram));
+	assert_int_equal(n, 1199);
+	assert_false(feed(f, f->dgram, n, SEC));
+	assert_int_equal(st(f)->small_datagram, 1);
+	assert_int_equal(st(f)->initials, 0);
+	assert_int_equal(quic_table_count(f->qt), 0);
+	n = quic_seal_initial(QUIC_V1, rfc9001_dcid, 8, 0, 2, f->frames, fl, 1200 - 36, f->dgram,
+			      sizeof(f->dgram));
+	assert_int_equal(n, 1200);
+	assert_true(feed(f, f->dgram, n, SEC));
+	assert_a2_hello(f);
+	/* what counts is the datagram's length on the wire, not the capture's */
+	f->pi.sport++;
+	f->pi.payload = f->dgram;
+	f->pi.payload_len = 600;
+	f->pi.payload_wire = 1200;
+	assert_false(quic_process(f->qt, &f->pi, SEC, &f->qh));
+	assert_int_equal(st(f)->small_datagram, 1);
+	assert_int_equal(st(f)->malformed, 1); /* the packet runs past the capture */
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -611,6 +648,7 @@ int main(void)
 		T(test_quic_ignored_frames_keep_hello),
 		T(test_quic_crypto_conflict),
 		T(test_quic_coalesced_other_dcid),
+		T(test_quic_small_datagram),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
