@@ -33,6 +33,9 @@
 #define QUIC_TAG_LEN 16
 /* Smallest UDP payload of a datagram with a client Initial (abi.h). */
 #define QUIC_MIN_DATAGRAM J4S_QUIC_MIN_DATAGRAM
+/* Connections kept per 4-tuple (a client's first, one after a Retry, a
+ * new one from the same port): a new one past this replaces the oldest. */
+#define QUIC_MAX_TUPLE_CONNS 4
 /* Initial packets of one connection read before it is given up: a
  * post-quantum hello needs 2-3, retransmissions a few more. */
 #define QUIC_MAX_PACKETS 32
@@ -91,9 +94,10 @@ struct quic_stats {
 	uint64_t packet_limit;    /* connection gave up: too many Initials without a hello */
 	uint64_t byte_limit;      /* CRYPTO frames at offsets beyond the byte cap (ignored) */
 	uint64_t nomem;
-	uint64_t evicted;  /* waiting connections evicted for room */
-	uint64_t timeouts; /* waiting connections without a hello within the timeout */
-	uint64_t limited;  /* Initials of new connections held back by the bucket */
+	uint64_t evicted;       /* waiting connections evicted for room */
+	uint64_t tuple_evicted; /* connections replaced past QUIC_MAX_TUPLE_CONNS of a 4-tuple */
+	uint64_t timeouts;      /* waiting connections without a hello within the timeout */
+	uint64_t limited;       /* Initials of new connections held back by the bucket */
 };
 
 struct quic_config {

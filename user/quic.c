@@ -714,13 +714,19 @@ static struct quic_conn *find_conn(struct quic_table *qt, struct dgram *dg, uint
 				   uint32_t pn_off, uint32_t pkt_len, uint32_t *plain_len,
 				   bool *created)
 {
-	struct quic_conn *c, *same = NULL, *newest = NULL;
+	struct quic_conn *c, *same = NULL, *newest = NULL, *oldest = NULL;
 	const struct flow_key *key = dg->key;
 	uint64_t pn, now = dg->now;
+	uint32_t of_tuple = 0;
 
 	*created = false;
 	for (c = qt->buckets[tuple_hash(qt, key) & qt->mask]; c; c = c->hnext) {
-		if (memcmp(&c->fl.key, key, sizeof(*key)) || c->version != version)
+		if (memcmp(&c->fl.key, key, sizeof(*key)))
+			continue;
+		of_tuple++;
+		if (!oldest || c->fl.first_byte_ns < oldest->fl.first_byte_ns)
+			oldest = c;
+		if (c->version != version)
 			continue;
 		if (c->dcid_len == dcid_len && !memcmp(c->dcid, dcid, dcid_len)) {
 			same = c;
@@ -762,6 +768,14 @@ static struct quic_conn *find_conn(struct quic_table *qt, struct dgram *dg, uint
 		if (unprotect(qt, pkt, pn_off, pkt_len, &dg->k, -1, plain_len, &pn)) {
 			qt->st.decrypt_failed++;
 			return NULL;
+		}
+		/* A 4-tuple's connections share a hash chain, walked for every
+		 * packet: bounded, or one address and port opening thousands
+		 * made each packet cost thousands of steps. (Before conn_new(),
+		 * whose eviction could free oldest.) */
+		if (of_tuple >= QUIC_MAX_TUPLE_CONNS) {
+			qt->st.tuple_evicted++;
+			conn_free(qt, oldest);
 		}
 		c = conn_new(qt, dg->pi, key, now);
 		if (!c)

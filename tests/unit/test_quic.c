@@ -625,6 +625,42 @@ static void test_quic_small_datagram(void **state)
 	assert_int_equal(st(f)->malformed, 1); /* the packet runs past the capture */
 }
 
+/* One 4-tuple's connections are bounded (they share a hash chain that
+ * every packet of the 4-tuple walks): a new one past QUIC_MAX_TUPLE_CONNS
+ * replaces the oldest; the newest still completes. */
+static void test_quic_tuple_bound(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t dcid[8] = { 0xd0 };
+	uint32_t n;
+
+	for (uint8_t i = 0; i < 10; i++) {
+		dcid[7] = i;
+		n = seal_part(f, QUIC_V1, dcid, 8, 0, 0, 100, f->dgram);
+		assert_false(feed(f, f->dgram, n, SEC + i));
+	}
+	assert_int_equal(st(f)->conns, 10);
+	assert_int_equal(st(f)->tuple_evicted, 10 - QUIC_MAX_TUPLE_CONNS);
+	assert_int_equal(quic_table_count(f->qt), QUIC_MAX_TUPLE_CONNS);
+	n = seal_part(f, QUIC_V1, dcid, 8, 1, 100, 241, f->dgram);
+	assert_true(feed(f, f->dgram, n, 2 * SEC));
+	assert_a2_hello(f);
+	quic_table_finish(f->qt, f->qh.conn, 2 * SEC);
+	/* the oldest was replaced: its rest is a connection of its own
+	 * (replacing the next oldest) that waits for bytes 0-99 */
+	dcid[7] = 0;
+	n = seal_part(f, QUIC_V1, dcid, 8, 1, 100, 241, f->dgram);
+	assert_false(feed(f, f->dgram, n, 2 * SEC));
+	assert_int_equal(st(f)->hellos, 1);
+	assert_int_equal(st(f)->tuple_evicted, 10 - QUIC_MAX_TUPLE_CONNS + 1);
+	/* another 4-tuple is not touched */
+	f->pi.sport++;
+	n = seal_part(f, QUIC_V1, dcid, 8, 0, 0, 241, f->dgram);
+	assert_true(feed(f, f->dgram, n, 2 * SEC));
+	assert_int_equal(st(f)->tuple_evicted, 10 - QUIC_MAX_TUPLE_CONNS + 1);
+	assert_int_equal(quic_table_count(f->qt), QUIC_MAX_TUPLE_CONNS + 1);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -649,6 +685,7 @@ int main(void)
 		T(test_quic_crypto_conflict),
 		T(test_quic_coalesced_other_dcid),
 		T(test_quic_small_datagram),
+		T(test_quic_tuple_bound),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
