@@ -36,8 +36,9 @@
 /* Connections kept per 4-tuple (a client's first, one after a Retry, a
  * new one from the same port): a new one past this replaces the oldest. */
 #define QUIC_MAX_TUPLE_CONNS 4
-/* Initial packets of one connection read before it is given up: a
- * post-quantum hello needs 2-3, retransmissions a few more. */
+/* Initial packets of one connection that bring no new in-order CRYPTO
+ * bytes (retransmissions, ACKs, pieces ahead of a gap) read before it is
+ * given up; packets that do are bounded by the byte cap. */
 #define QUIC_MAX_PACKETS 32
 
 struct quic_keys {
@@ -62,7 +63,7 @@ struct quic_conn {
 	struct quic_keys keys;
 	uint32_t version;
 	uint64_t largest_pn; /* largest packet number decrypted, for decoding */
-	uint16_t packets;    /* Initial packets decrypted */
+	uint16_t packets;    /* Initial packets decrypted that added nothing in order */
 	uint8_t has_pn;
 	uint8_t dcid_len;
 	uint8_t dcid[QUIC_CID_MAX];
@@ -91,7 +92,7 @@ struct quic_stats {
 	uint64_t hellos;          /* ClientHello messages handed out */
 	uint64_t not_hello;       /* CRYPTO stream did not start with a ClientHello */
 	uint64_t too_big;         /* hello longer than the limit */
-	uint64_t packet_limit;    /* connection gave up: too many Initials without a hello */
+	uint64_t packet_limit;    /* gave up: too many Initials without progress, or segments */
 	uint64_t byte_limit;      /* CRYPTO frames at offsets beyond the byte cap (ignored) */
 	uint64_t nomem;
 	uint64_t evicted;       /* waiting connections evicted for room */

@@ -799,7 +799,7 @@ static bool initial(struct quic_table *qt, struct dgram *dg, uint32_t version, c
 {
 	struct crypto_arg ca = { .qt = qt };
 	uint64_t now = dg->now;
-	uint32_t plain_len;
+	uint32_t plain_len, contig;
 	bool created;
 	struct quic_conn *c = find_conn(qt, dg, version, dcid, dcid_len, pkt, pn_off, pkt_len,
 					&plain_len, &created);
@@ -808,15 +808,19 @@ static bool initial(struct quic_table *qt, struct dgram *dg, uint32_t version, c
 		return false;
 	qt->st.decrypted++;
 	ca.c = c;
-	if (++c->packets > QUIC_MAX_PACKETS) {
-		qt->st.packet_limit++;
-		quic_table_finish(qt, c, now);
-		return false;
-	}
+	contig = c->fl.reasm.contig;
 	if (quic_parse_frames(qt->plain, plain_len, on_crypto, &ca) < 0)
 		qt->st.frames_bad++; /* the CRYPTO frames before the bad one count */
 	enforce_budget(qt, c);
 	if (ca.stop) {
+		quic_table_finish(qt, c, now);
+		return false;
+	}
+	/* Only packets that add nothing in order count: a hello sent a few
+	 * bytes an Initial, which a server reads, is bounded by the byte cap
+	 * (and the timeout), not cut off after QUIC_MAX_PACKETS. */
+	if (c->fl.reasm.contig == contig && ++c->packets > QUIC_MAX_PACKETS) {
+		qt->st.packet_limit++;
 		quic_table_finish(qt, c, now);
 		return false;
 	}

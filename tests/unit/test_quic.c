@@ -661,6 +661,25 @@ static void test_quic_tuple_bound(void **state)
 	assert_int_equal(quic_table_count(f->qt), QUIC_MAX_TUPLE_CONNS + 1);
 }
 
+/* A hello a few bytes an Initial (a server reads it) is not cut off after
+ * QUIC_MAX_PACKETS: only packets without in-order progress count. */
+static void test_quic_hello_in_many_initials(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t hlen, n, i = 0;
+
+	(void)a2_hello(&hlen);
+	for (uint32_t off = 0; off < hlen; off += 3, i++) {
+		uint32_t to = off + 3 < hlen ? off + 3 : hlen;
+
+		n = seal_part(f, QUIC_V1, rfc9001_dcid, 8, i, off, to, f->dgram);
+		assert_int_equal(feed(f, f->dgram, n, SEC), to == hlen);
+	}
+	assert_true(i > 2 * QUIC_MAX_PACKETS);
+	assert_a2_hello(f);
+	assert_int_equal(st(f)->packet_limit, 0);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -686,6 +705,7 @@ int main(void)
 		T(test_quic_coalesced_other_dcid),
 		T(test_quic_small_datagram),
 		T(test_quic_tuple_bound),
+		T(test_quic_hello_in_many_initials),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
