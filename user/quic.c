@@ -697,9 +697,82 @@ struct dgram {
 	uint32_t version; /* of the first Initial, 0 before it */
 	uint8_t dcid_len;
 	bool derived; /* k holds the keys of (version, dcid) */
+	bool token;   /* the Initial being read has a token */
 	uint8_t dcid[QUIC_CID_MAX];
 	struct quic_keys k;
 };
+
+/* A 4-tuple's connections, from one walk of its hash chain. */
+struct tuple_walk {
+	struct quic_conn *same;   /* of this version and DCID */
+	struct quic_conn *newest; /* of this version, another DCID */
+	struct quic_conn *oldest; /* of any */
+	uint32_t count;
+};
+
+static void tuple_walk(struct quic_table *qt, const struct flow_key *key, uint32_t version,
+		       const uint8_t *dcid, uint32_t dcid_len, struct tuple_walk *w)
+{
+	memset(w, 0, sizeof(*w));
+	for (struct quic_conn *c = qt->buckets[tuple_hash(qt, key) & qt->mask]; c; c = c->hnext) {
+		if (memcmp(&c->fl.key, key, sizeof(*key)))
+			continue;
+		w->count++;
+		if (!w->oldest || c->fl.first_byte_ns < w->oldest->fl.first_byte_ns)
+			w->oldest = c;
+		if (c->version != version)
+			continue;
+		if (c->dcid_len == dcid_len && !memcmp(c->dcid, dcid, dcid_len)) {
+			w->same = c;
+			return;
+		}
+		if (!w->newest || c->fl.first_byte_ns > w->newest->fl.first_byte_ns)
+			w->newest = c;
+	}
+}
+
+/*
+ * A new connection for an authentic Initial of a new DCID (keys in dg->k).
+ * An Initial with a token on a 4-tuple that has a connection is the
+ * client's start over after the server's Retry (RFC 9000 §8.1.2): a Retry
+ * means the server kept nothing of the first attempt, so it is the same
+ * client connection: no second record when the first gave one, else the
+ * first attempt's state is dropped. Returns the connection, finished when
+ * its hello was already recorded.
+ */
+static struct quic_conn *conn_start(struct quic_table *qt, struct dgram *dg, struct tuple_walk *w,
+				    uint32_t version, const uint8_t *dcid, uint32_t dcid_len)
+{
+	struct quic_conn *c;
+	bool recorded = false;
+
+	if (dg->token && w->newest) {
+		qt->st.retried++;
+		recorded = w->newest->fl.state == FLOW_DONE;
+		if (!recorded) {
+			conn_free(qt, w->newest);
+			w->count--; /* below the bound now: oldest is not used */
+		}
+	}
+	/* A 4-tuple's connections share a hash chain, walked for every
+	 * packet: bounded, or one address and port opening thousands made
+	 * each packet cost thousands of steps. (Before conn_new(), whose
+	 * eviction could free oldest.) */
+	if (w->count >= QUIC_MAX_TUPLE_CONNS) {
+		qt->st.tuple_evicted++;
+		conn_free(qt, w->oldest);
+	}
+	c = conn_new(qt, dg->pi, dg->key, dg->now);
+	if (!c)
+		return NULL;
+	c->keys = dg->k;
+	c->version = version;
+	c->dcid_len = (uint8_t)dcid_len;
+	memcpy(c->dcid, dcid, dcid_len);
+	if (recorded)
+		quic_table_finish(qt, c, dg->now);
+	return c;
+}
 
 /*
  * Find the connection of an authentic Initial with this DCID, trying in
@@ -707,56 +780,40 @@ struct dgram {
  * 4-tuple (a client's Initials after the server's first one go to the
  * server's connection ID under the original keys), and keys derived from
  * the DCID (a new connection; derived once a datagram). On success the
- * plaintext is in qt->plain.
+ * plaintext is in qt->plain; NULL also for a connection whose hello was
+ * handed out.
  */
 static struct quic_conn *find_conn(struct quic_table *qt, struct dgram *dg, uint32_t version,
 				   const uint8_t *dcid, uint32_t dcid_len, const uint8_t *pkt,
-				   uint32_t pn_off, uint32_t pkt_len, uint32_t *plain_len,
-				   bool *created)
+				   uint32_t pn_off, uint32_t pkt_len, uint32_t *plain_len)
 {
-	struct quic_conn *c, *same = NULL, *newest = NULL, *oldest = NULL;
-	const struct flow_key *key = dg->key;
-	uint64_t pn, now = dg->now;
-	uint32_t of_tuple = 0;
+	struct quic_conn *c;
+	struct tuple_walk w;
+	uint64_t pn;
 
-	*created = false;
-	for (c = qt->buckets[tuple_hash(qt, key) & qt->mask]; c; c = c->hnext) {
-		if (memcmp(&c->fl.key, key, sizeof(*key)))
-			continue;
-		of_tuple++;
-		if (!oldest || c->fl.first_byte_ns < oldest->fl.first_byte_ns)
-			oldest = c;
-		if (c->version != version)
-			continue;
-		if (c->dcid_len == dcid_len && !memcmp(c->dcid, dcid, dcid_len)) {
-			same = c;
-			break;
-		}
-		if (!newest || c->fl.first_byte_ns > newest->fl.first_byte_ns)
-			newest = c;
-	}
-	if (same) {
-		if (same->fl.state == FLOW_DONE) {
+	tuple_walk(qt, dg->key, version, dcid, dcid_len, &w);
+	if (w.same) {
+		if (w.same->fl.state == FLOW_DONE) {
 			qt->st.after_done++;
 			return NULL;
 		}
-		if (unprotect(qt, pkt, pn_off, pkt_len, &same->keys,
-			      same->has_pn ? (int64_t)same->largest_pn : -1, plain_len, &pn)) {
+		if (unprotect(qt, pkt, pn_off, pkt_len, &w.same->keys,
+			      w.same->has_pn ? (int64_t)w.same->largest_pn : -1, plain_len, &pn)) {
 			qt->st.decrypt_failed++;
 			return NULL;
 		}
-		c = same;
-	} else if (newest &&
-		   !unprotect(qt, pkt, pn_off, pkt_len, &newest->keys,
-			      newest->has_pn ? (int64_t)newest->largest_pn : -1, plain_len, &pn)) {
+		c = w.same;
+	} else if (w.newest && !unprotect(qt, pkt, pn_off, pkt_len, &w.newest->keys,
+					  w.newest->has_pn ? (int64_t)w.newest->largest_pn : -1,
+					  plain_len, &pn)) {
 		qt->st.later_initials++;
-		if (newest->fl.state == FLOW_DONE) {
+		if (w.newest->fl.state == FLOW_DONE) {
 			qt->st.after_done++;
 			return NULL;
 		}
-		c = newest;
+		c = w.newest;
 	} else {
-		if (!bucket_take(qt, now)) {
+		if (!bucket_take(qt, dg->now)) {
 			qt->st.limited++;
 			return NULL;
 		}
@@ -769,26 +826,17 @@ static struct quic_conn *find_conn(struct quic_table *qt, struct dgram *dg, uint
 			qt->st.decrypt_failed++;
 			return NULL;
 		}
-		/* A 4-tuple's connections share a hash chain, walked for every
-		 * packet: bounded, or one address and port opening thousands
-		 * made each packet cost thousands of steps. (Before conn_new(),
-		 * whose eviction could free oldest.) */
-		if (of_tuple >= QUIC_MAX_TUPLE_CONNS) {
-			qt->st.tuple_evicted++;
-			conn_free(qt, oldest);
-		}
-		c = conn_new(qt, dg->pi, key, now);
+		c = conn_start(qt, dg, &w, version, dcid, dcid_len);
 		if (!c)
 			return NULL;
-		c->keys = dg->k;
-		c->version = version;
-		c->dcid_len = (uint8_t)dcid_len;
-		memcpy(c->dcid, dcid, dcid_len);
-		*created = true;
 	}
 	if (!c->has_pn || pn > c->largest_pn)
 		c->largest_pn = pn;
 	c->has_pn = 1;
+	if (c->fl.state == FLOW_DONE) {
+		qt->st.after_done++;
+		return NULL;
+	}
 	return c;
 }
 
@@ -800,9 +848,8 @@ static bool initial(struct quic_table *qt, struct dgram *dg, uint32_t version, c
 	struct crypto_arg ca = { .qt = qt };
 	uint64_t now = dg->now;
 	uint32_t plain_len, contig;
-	bool created;
 	struct quic_conn *c = find_conn(qt, dg, version, dcid, dcid_len, pkt, pn_off, pkt_len,
-					&plain_len, &created);
+					&plain_len);
 
 	if (!c)
 		return false;
@@ -928,6 +975,7 @@ bool quic_process(struct quic_table *qt, const struct pkt_info *pi, uint64_t now
 			return false;
 		}
 		qt->st.initials++;
+		dg.token = tok != 0;
 		if (initial(qt, &dg, version, p + 6, dcid_len, p, pn_off, pkt_len, out))
 			return true;
 	}

@@ -680,6 +680,57 @@ static void test_quic_hello_in_many_initials(void **state)
 	assert_int_equal(st(f)->packet_limit, 0);
 }
 
+/* After the server's Retry the client starts over from the same 4-tuple
+ * with a new DCID and the Retry's token (RFC 9000 §8.1.2), and sends the
+ * same hello: one record per client connection, not two. A Retry before
+ * the hello was whole (the server kept nothing of the first attempt)
+ * drops the first attempt. Without a token a new DCID is a new one. */
+static void test_quic_retry(void **state)
+{
+	struct fixture *f = *state;
+	static const uint8_t dcid2[8] = { 0x22, 2, 2, 2, 2, 2, 2, 2 };
+	static const uint8_t dcid3[8] = { 0x33, 3, 3, 3, 3, 3, 3, 3 };
+	static const uint8_t token[16] = { 0x7e, 0x7e };
+	struct quic_keys k2, k3;
+	uint8_t fr[300];
+	uint32_t hlen, fl, n;
+	const uint8_t *h = a2_hello(&hlen);
+
+	assert_int_equal(quic_initial_keys(QUIC_V1, dcid2, 8, &k2), 0);
+	assert_int_equal(quic_initial_keys(QUIC_V1, dcid3, 8, &k3), 0);
+	fl = quic_crypto_frame(0, h, hlen, fr);
+	n = seal_part(f, QUIC_V1, rfc9001_dcid, 8, 0, 0, hlen, f->dgram);
+	assert_true(feed(f, f->dgram, n, SEC));
+	quic_table_finish(f->qt, f->qh.conn, SEC);
+	n = quic_seal_token(QUIC_V1, &k2, dcid2, 8, token, sizeof(token), 1, 2, fr, fl, 1200,
+			    f->dgram, sizeof(f->dgram));
+	assert_false(feed(f, f->dgram, n, SEC + 1000));
+	assert_int_equal(st(f)->retried, 1);
+	assert_int_equal(st(f)->hellos, 1);
+	/* its retransmission: the same connection */
+	assert_false(feed(f, f->dgram, n, SEC + 2000));
+	assert_int_equal(st(f)->conns, 2);
+	assert_int_equal(st(f)->hellos, 1);
+	/* Retry after the first of two Initials: the first attempt is gone,
+	 * the second gives the record */
+	f->pi.sport++;
+	n = seal_part(f, QUIC_V1, rfc9001_dcid, 8, 0, 0, 100, f->dgram);
+	assert_false(feed(f, f->dgram, n, 2 * SEC));
+	n = quic_seal_token(QUIC_V1, &k2, dcid2, 8, token, sizeof(token), 1, 2, fr, fl, 1200,
+			    f->dgram, sizeof(f->dgram));
+	assert_true(feed(f, f->dgram, n, 2 * SEC));
+	assert_a2_hello(f);
+	assert_memory_equal(f->qh.conn->dcid, dcid2, 8);
+	assert_int_equal(st(f)->retried, 2);
+	quic_table_finish(f->qt, f->qh.conn, 2 * SEC);
+	assert_int_equal(quic_table_count(f->qt), 3);
+	/* no token: a new connection of the same 4-tuple, its own record */
+	n = quic_seal_with(QUIC_V1, &k3, dcid3, 8, 0, 2, fr, fl, 1200, f->dgram, sizeof(f->dgram));
+	assert_true(feed(f, f->dgram, n, 3 * SEC));
+	assert_int_equal(st(f)->retried, 2);
+	assert_int_equal(st(f)->hellos, 3);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -706,6 +757,7 @@ int main(void)
 		T(test_quic_small_datagram),
 		T(test_quic_tuple_bound),
 		T(test_quic_hello_in_many_initials),
+		T(test_quic_retry),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
