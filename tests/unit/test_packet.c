@@ -1303,6 +1303,48 @@ static enum packet_verdict parse_stack(const struct stack *s)
 	return packet_parse(s->b + s->off, slen(s), &pi);
 }
 
+/* An inner packet whose IP length claims more than its tunnel carried, in
+ * an outer packet captured whole: the decapsulating receiver drops it
+ * (ip_rcv()), so it gives nothing. With the outer packet cut by the
+ * capture, or after ERSPAN (mirror sessions cut frames), it is a cut
+ * capture as at the outermost level. */
+static void test_packet_parse_tunnel_inner_length_lies(void **state)
+{
+	static const uint8_t vxlan[8] = { 0x08, 0, 0, 0, 0x00, 0x10, 0x00, 0x00 };
+	struct pkt_info pi;
+	struct stack s;
+	(void)state;
+
+	push_syn(&s, AF_INET);
+	put16(s.b + s.off + 2, (uint16_t)(slen(&s) + 100));
+	push_v4(&s, 4);
+	assert_int_equal(parse_stack(&s), PKT_MALFORMED);
+	put16(s.b + s.off + 2, (uint16_t)(slen(&s) + 1)); /* the outer one cut by the capture */
+	assert_int_equal(packet_parse(s.b + s.off, slen(&s), &pi), PKT_OK);
+	assert_int_equal(pi.payload_wire, 100);
+	push_syn(&s, AF_INET6);
+	put16(s.b + s.off + 4, (uint16_t)(slen(&s) - 40 + 1));
+	push_eth(&s, 0x86dd, false);
+	push_bytes(&s, vxlan, sizeof(vxlan));
+	push_udp(&s, 51000, 4789);
+	push_v4(&s, PROTO_UDP);
+	assert_int_equal(parse_stack(&s), PKT_MALFORMED);
+	/* two deep: GRE in IPIP, the innermost lying */
+	push_syn(&s, AF_INET);
+	put16(s.b + s.off + 2, (uint16_t)(slen(&s) + 1));
+	push_gre(&s, 0, 0x0800);
+	push_v4(&s, 47);
+	push_v4(&s, 4);
+	assert_int_equal(parse_stack(&s), PKT_MALFORMED);
+	/* ERSPAN type I: the mirrored frame may be cut */
+	push_syn(&s, AF_INET);
+	put16(s.b + s.off + 2, (uint16_t)(slen(&s) + 100));
+	push_eth(&s, 0x0800, false);
+	push_gre(&s, 0, 0x88be);
+	push_v4(&s, 47);
+	assert_int_equal(parse_stack(&s), PKT_OK);
+}
+
 static void test_packet_parse_tunnel_ip_in_ip(void **state)
 {
 	struct stack s;
@@ -1634,6 +1676,7 @@ int main(void)
 		T(test_packet_addr_str_ipv6_as_inet_ntop),
 		T(test_packet_verdict_str_all),
 		T(test_packet_parse_tunnel_ip_in_ip),
+		T(test_packet_parse_tunnel_inner_length_lies),
 		T(test_packet_parse_tunnel_gre),
 		T(test_packet_parse_tunnel_erspan),
 		T(test_packet_parse_tunnel_vxlan_geneve),
