@@ -299,15 +299,16 @@ static __always_inline __u32 hello_need(const __u8 *h, __u32 have)
 	if (h[0] != J4S_TLS_HANDSHAKE || (have >= 2 && h[1] != J4S_TLS_MAJOR) ||
 	    (have > J4S_TLS_RECORD_HDR && h[J4S_TLS_RECORD_HDR] != J4S_TLS_CLIENT_HELLO))
 		return 0;
-	if (have < J4S_TLS_RECORD_HDR)
+	if (have < HELLO_HDRS)
 		return j4s_cfg.max_bytes;
 	rlen = (__u32)h[3] << 8 | h[4];
-	if (have < HELLO_HDRS)
-		return J4S_TLS_RECORD_HDR + rlen + J4S_MULTI_RECORD_SLACK;
 	body = (__u32)h[6] << 16 | (__u32)h[7] << 8 | h[8];
 	if (J4S_TLS_HS_HDR + body <= rlen)
 		return J4S_TLS_RECORD_HDR + rlen;
-	return HELLO_HDRS + body + J4S_MULTI_RECORD_SLACK; /* split over several records */
+	/* Split over several records: each may carry a byte (servers join
+	 * handshake messages across records), 5 header bytes apiece, so the
+	 * stream is bounded only by the byte cap. Rare in real clients. */
+	return j4s_cfg.max_bytes;
 }
 
 static __always_inline bool looks_like_hello(const __u8 *h, __u32 have)

@@ -117,10 +117,6 @@
  * IP/TCP headers. Events are written with their real length. */
 #define J4S_SNAP_MAX 18688
 
-/* Extra bytes allowed past the first record's end for the record headers
- * of a hello split over several TLS records. */
-#define J4S_MULTI_RECORD_SLACK 256
-
 enum j4s_event_kind {
 	J4S_EV_SYN = 1,     /* a SYN: IP + TCP headers */
 	J4S_EV_PAYLOAD = 2, /* a client segment while its hello is not yet covered */

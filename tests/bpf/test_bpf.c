@@ -522,6 +522,38 @@ static void test_payload_hello_cut_in_record_header(void **state)
 	assert_int_equal(f->events, 3);
 }
 
+/* A hello fragmented over many small TLS records (servers reassemble
+ * handshake messages across records): its stream is longer than the body
+ * plus a few record headers, so the kernel cannot bound it from the first
+ * record and passes up to the byte cap. It stopped at the first record
+ * plus 256 bytes (first segment shorter than the handshake header), or at
+ * body + 265, and the hello never reached userspace in tc and xdp. */
+static void test_payload_hello_in_small_records(void **state)
+{
+	struct fixture *f = *state;
+	static const uint8_t tiny[6] = { 0x16, 0x03, 0x01, 0x00, 0x01, 0x01 };
+	static const uint8_t hdr_only[9] = { 0x16, 0x03, 0x01, 0x00, 0x04, 0x01, 0x00, 0x01, 0x90 };
+	uint8_t more[100];
+
+	memset(more, 0x16, sizeof(more));
+	for (int c = 0; c < 2; c++) {
+		const char *src = c ? "198.18.0.62" : "198.18.0.61";
+		uint32_t seq = 1001 + (c ? sizeof(hdr_only) : sizeof(tiny));
+
+		flow_then_payload(f, c ? hdr_only : tiny, c ? sizeof(hdr_only) : sizeof(tiny), src);
+		for (int i = 0; i < 8; i++, seq += sizeof(more)) {
+			f->len = 0;
+			eth(f, 0x0800, 0);
+			ipv4(f, src, 20 + sizeof(more), 6, 0x4000);
+			tcp(f, 443, 0x18, seq, 0);
+			put(f, more, sizeof(more));
+			run(f);
+		}
+		assert_int_equal(stats(f).payload_events, 1 + 8);
+		assert_int_equal(stats(f).flows_done, 0);
+	}
+}
+
 static void test_payload_not_tls(void **state)
 {
 	struct fixture *f = *state;
@@ -1053,6 +1085,7 @@ int main(void)
 		cmocka_unit_test(test_truncated_and_fragment),
 		cmocka_unit_test(test_payload_hello_then_done),
 		cmocka_unit_test(test_payload_hello_cut_in_record_header),
+		cmocka_unit_test(test_payload_hello_in_small_records),
 		cmocka_unit_test(test_payload_not_tls),
 		cmocka_unit_test(test_payload_pickup_without_syn),
 		cmocka_unit_test(test_payload_full_segment),
