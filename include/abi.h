@@ -94,9 +94,11 @@
  * key shares included, stay under 4 KiB. */
 #define J4S_HELLO_MAX_BODY 16384
 
-/* Largest TLS record payload at stream start (bytes): 2^14 plus the 2048 the
- * RFC allows for compressed records; anything larger is not TLS. */
-#define J4S_TLS_MAX_RECORD 18432
+/* Largest TLS record payload at stream start (bytes): 2^14, the limit of a
+ * plaintext record (RFC 8446 §5.1, RFC 5246 §6.2.1); a server refuses a
+ * larger one (record_overflow), so its hello reaches no TLS stack. The
+ * 2048 more of encrypted or compressed records do not apply to a hello. */
+#define J4S_TLS_MAX_RECORD 16384
 
 /* Stream bytes of one hello, in the kernel (sent up) and in userspace
  * (buffered): a maximum hello plus its 4-byte handshake header and room
@@ -278,7 +280,8 @@ _Static_assert(sizeof(struct j4s_quic_key) == 56, "quic key");
 /* An event holds a whole hello behind the largest IPv4 and TCP headers. */
 _Static_assert(J4S_SNAP_MAX >= J4S_REASM_MAX_BYTES + 60 + 60, "snap length");
 /* A maximum hello fits one record; the segment cap is a __u16 in the config. */
-_Static_assert(J4S_HELLO_MAX_BODY + J4S_TLS_HS_HDR <= J4S_TLS_MAX_RECORD, "hello in a record");
+_Static_assert(J4S_TLS_RECORD_HDR + J4S_TLS_MAX_RECORD <= J4S_REASM_MAX_BYTES,
+	       "a whole first record is buffered (the hello is handed out when it ends)");
 _Static_assert(J4S_DEF_MAX_HELLO_SEGMENTS <= 0xffff, "segments");
 
 #endif
