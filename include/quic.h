@@ -95,7 +95,9 @@ struct quic_stats {
 	uint64_t packet_limit;    /* gave up: too many Initials without progress, or segments */
 	uint64_t byte_limit;      /* CRYPTO frames at offsets beyond the byte cap (ignored) */
 	uint64_t nomem;
-	uint64_t evicted; /* waiting connections evicted for room */
+	uint64_t evicted;      /* waiting connections evicted for room */
+	uint64_t evicted_done; /* finished connections evicted for room (a retransmitted
+				* Initial of one could give a second record) */
 	uint64_t retried; /* Initials with a token starting a 4-tuple's connection over (Retry) */
 	uint64_t tuple_evicted; /* connections replaced past QUIC_MAX_TUPLE_CONNS of a 4-tuple */
 	uint64_t timeouts;      /* waiting connections without a hello within the timeout */

@@ -473,6 +473,7 @@ static struct quic_conn *conn_new(struct quic_table *qt, const struct pkt_info *
 	if (qt->count >= qt->cfg.max_conns) {
 		/* Room: a finished connection first, else the oldest waiting one. */
 		if (qt->done.head) {
+			qt->st.evicted_done++;
 			conn_free(qt, qt->done.head);
 		} else if (qt->wait.head) {
 			qt->st.evicted++;

@@ -449,10 +449,21 @@ static void test_quic_table_bound_and_expiry(void **state)
 	}
 	assert_int_equal(quic_table_count(f->qt), 16);
 	assert_int_equal(st(f)->evicted, 4);
+	assert_int_equal(st(f)->evicted_done, 0);
 	assert_int_equal(quic_table_expire(f->qt, 5 * SEC), 0);
 	assert_int_equal(quic_table_expire(f->qt, 12 * SEC), 16);
 	assert_int_equal(st(f)->timeouts, 16);
 	assert_int_equal(quic_table_count(f->qt), 0);
+	/* a full table of finished connections: the oldest finished goes */
+	for (uint32_t i = 0; i < 17; i++) {
+		f->pi.sport = (uint16_t)(41000 + i);
+		n = seal_part(f, QUIC_V1, rfc9001_dcid, 8, 0, 0, 241, f->dgram);
+		assert_true(feed(f, f->dgram, n, 20 * SEC + i));
+		quic_table_finish(f->qt, f->qh.conn, 20 * SEC + i);
+	}
+	assert_int_equal(quic_table_count(f->qt), 16);
+	assert_int_equal(st(f)->evicted_done, 1);
+	assert_int_equal(st(f)->evicted, 4);
 }
 
 /* Live pcap mode: new connections through the bucket (1/s, burst 2);
