@@ -8,7 +8,9 @@
  * bits 1-2), so the frame parser, CRYPTO reassembly and the hello check
  * see arbitrary content behind a valid AEAD; with bit 3 every other one
  * goes to a second DCID with a token, as a client's start over after a
- * Retry (the connection replacing the first, or finished at once). A hello handed out must lie
+ * Retry (the connection replacing the first, or finished at once). With
+ * bit 4 (either mode) the datagrams come from three client ports in turn,
+ * so connections of several 4-tuples fill and evict from the table. A hello handed out must lie
  * inside the table's buffer and parse without reading past it.
  */
 #include <assert.h>
@@ -63,11 +65,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	mode = data[0];
 	qt = quic_table_new(&qc, seed);
 	assert(qt);
-	while (off + 2 <= size) {
+	for (uint32_t i = 0; off + 2 <= size; i++) {
 		size_t len = (size_t)data[off] << 8 | data[off + 1];
 		const uint8_t *d = data + off + 2;
 		uint32_t n;
 
+		if (mode & 16)
+			pi.sport = (uint16_t)(5555 + i % 3);
 		off += 2;
 		if (len > size - off)
 			len = size - off;
