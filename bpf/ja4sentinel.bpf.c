@@ -299,15 +299,16 @@ static __always_inline __u32 hello_need(const __u8 *h, __u32 have)
 	if (h[0] != J4S_TLS_HANDSHAKE || (have >= 2 && h[1] != J4S_TLS_MAJOR) ||
 	    (have > J4S_TLS_RECORD_HDR && h[J4S_TLS_RECORD_HDR] != J4S_TLS_CLIENT_HELLO))
 		return 0;
-	if (have < J4S_TLS_RECORD_HDR)
+	if (have < HELLO_HDRS)
 		return j4s_cfg.max_bytes;
 	rlen = (__u32)h[3] << 8 | h[4];
-	if (have < HELLO_HDRS)
-		return J4S_TLS_RECORD_HDR + rlen + J4S_MULTI_RECORD_SLACK;
 	body = (__u32)h[6] << 16 | (__u32)h[7] << 8 | h[8];
 	if (J4S_TLS_HS_HDR + body <= rlen)
 		return J4S_TLS_RECORD_HDR + rlen;
-	return HELLO_HDRS + body + J4S_MULTI_RECORD_SLACK; /* split over several records */
+	/* Split over several records: each may carry a byte (servers join
+	 * handshake messages across records), 5 header bytes apiece, so the
+	 * stream is bounded only by the byte cap. Rare in real clients. */
+	return j4s_cfg.max_bytes;
 }
 
 static __always_inline bool looks_like_hello(const __u8 *h, __u32 have)
@@ -489,10 +490,15 @@ static __always_inline void on_tcp(void *ctx, bool xdp, struct pkt *p, __u32 fra
 /*
  * A UDP datagram to a listen port: pass it when it starts with a client
  * Initial (long header, Initial type of its version, a DCID of at most 20
- * bytes) and its connection has passed fewer than J4S_QUIC_MAX_DATAGRAMS.
- * A new connection takes a token of the unvalidated bucket: QUIC clients
- * prove no address before their hello, so a spoofed flood of Initials
- * costs userspace (which decrypts each) at most that rate.
+ * bytes) in a datagram of J4S_QUIC_MIN_DATAGRAM bytes at least (servers
+ * drop smaller ones) and its connection has passed fewer than
+ * J4S_QUIC_MAX_DATAGRAMS. A new connection takes a token of the
+ * unvalidated bucket: QUIC clients prove no address before their hello, so
+ * a spoofed flood of Initials costs userspace (which decrypts each) at most
+ * that rate. So does a datagram past the cap: nothing here authenticates
+ * an Initial, so a client could spend its connection's cap on junk that
+ * its server drops before sending its hello; with no bucket (rate 0) the
+ * cap is final.
  */
 static __always_inline void on_udp(void *ctx, bool xdp, struct pkt *p, __u32 frame_len,
 				   struct j4s_stats *st)
@@ -507,7 +513,8 @@ static __always_inline void on_udp(void *ctx, bool xdp, struct pkt *p, __u32 fra
 	/* first byte, version, DCID length, 8 DCID bytes, 2 more: 16 bytes
 	 * are two 8-byte steps of the by-hand XDP copy, no byte loop (fewer
 	 * verifier states; a client Initial has 1200 bytes at least) */
-	if (p->payload_len < 16 || read_bytes(ctx, xdp, p->payload_off, head, 16, true)) {
+	if (p->payload_len < J4S_QUIC_MIN_DATAGRAM ||
+	    read_bytes(ctx, xdp, p->payload_off, head, 16, true)) {
 		COUNT(st, quic_not_initial);
 		return;
 	}
@@ -530,11 +537,13 @@ static __always_inline void on_udp(void *ctx, bool xdp, struct pkt *p, __u32 fra
 	__builtin_memcpy(k.dcid, &dcid, 8);
 	qc = bpf_map_lookup_elem(&j4s_quic, &k);
 	if (qc) {
-		if (qc->datagrams >= J4S_QUIC_MAX_DATAGRAMS) {
+		if (qc->datagrams >= J4S_QUIC_MAX_DATAGRAMS &&
+		    (!j4s_cfg.unval_rate || !bucket_take())) {
 			COUNT(st, quic_capped);
 			return;
 		}
-		qc->datagrams++;
+		if (qc->datagrams < J4S_QUIC_MAX_DATAGRAMS)
+			qc->datagrams++;
 	} else {
 		if (!bucket_take()) {
 			COUNT(st, quic_limited);

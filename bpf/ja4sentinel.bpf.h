@@ -166,17 +166,26 @@ static __always_inline int parse_tcp(struct cursor *c, struct pkt *p)
 	return PARSE_OK;
 }
 
-/* UDP (QUIC): ports and where the datagram's payload starts. */
+/* UDP (QUIC): ports and where the datagram's payload starts. Its length is
+ * the UDP header's, as the receiving stack reads it (userspace's
+ * parse_udp()): one past the IP packet's end is dropped there; 0 in IPv6
+ * (a jumbogram) is the rest of the packet. */
 static __always_inline int parse_udp(struct cursor *c, struct pkt *p)
 {
 	__u8 *u = c->pos;
+	__u32 ulen;
 
 	if ((void *)(u + 8) > c->end || p->payload_len < 8)
+		return PARSE_TRUNCATED;
+	ulen = (__u32)u[4] << 8 | u[5];
+	if (!ulen && p->key.family == 6)
+		ulen = p->payload_len;
+	if (ulen < 8 || ulen > p->payload_len)
 		return PARSE_TRUNCATED;
 	p->key.sport = (__u16)(u[0] | u[1] << 8); /* kept in network order */
 	p->key.dport = (__u16)(u[2] | u[3] << 8);
 	p->udp = 1;
-	p->payload_len -= 8;
+	p->payload_len = ulen - 8;
 	p->payload_off = (__u32)((void *)u - c->start) + 8;
 	return PARSE_OK;
 }

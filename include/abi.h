@@ -94,9 +94,11 @@
  * key shares included, stay under 4 KiB. */
 #define J4S_HELLO_MAX_BODY 16384
 
-/* Largest TLS record payload at stream start (bytes): 2^14 plus the 2048 the
- * RFC allows for compressed records; anything larger is not TLS. */
-#define J4S_TLS_MAX_RECORD 18432
+/* Largest TLS record payload at stream start (bytes): 2^14, the limit of a
+ * plaintext record (RFC 8446 §5.1, RFC 5246 §6.2.1); a server refuses a
+ * larger one (record_overflow), so its hello reaches no TLS stack. The
+ * 2048 more of encrypted or compressed records do not apply to a hello. */
+#define J4S_TLS_MAX_RECORD 16384
 
 /* Stream bytes of one hello, in the kernel (sent up) and in userspace
  * (buffered): a maximum hello plus its 4-byte handshake header and room
@@ -117,10 +119,6 @@
  * IP/TCP headers. Events are written with their real length. */
 #define J4S_SNAP_MAX 18688
 
-/* Extra bytes allowed past the first record's end for the record headers
- * of a hello split over several TLS records. */
-#define J4S_MULTI_RECORD_SLACK 256
-
 enum j4s_event_kind {
 	J4S_EV_SYN = 1,     /* a SYN: IP + TCP headers */
 	J4S_EV_PAYLOAD = 2, /* a client segment while its hello is not yet covered */
@@ -139,6 +137,9 @@ enum j4s_event_kind {
 #define J4S_QUIC_DRAFT29       0xff00001d
 #define J4S_QUIC_CID_KEY       8
 #define J4S_QUIC_MAX_DATAGRAMS 8
+/* Smallest UDP payload of a datagram with a client Initial (RFC 9000
+ * §14.1: clients pad to it, servers drop Initials in smaller ones). */
+#define J4S_QUIC_MIN_DATAGRAM 1200
 
 /* One ring buffer record: header, then caplen bytes from the L3 header on. */
 struct j4s_event {
@@ -261,9 +262,10 @@ struct j4s_stats {
 	__u64 unvalidated_limited; /* hellos that did not, held back: the bucket was empty */
 	/* QUIC (design.md §6), UDP to a listen port. */
 	__u64 quic_events;        /* client Initial datagrams sent up */
-	__u64 quic_not_initial;   /* not a long-header Initial of a known version: dropped */
+	__u64 quic_not_initial;   /* not a long-header Initial of a known version, or in a
+				   * datagram under J4S_QUIC_MIN_DATAGRAM: dropped */
 	__u64 quic_conns;         /* new (4-tuple, DCID) keys */
-	__u64 quic_capped;        /* datagrams past J4S_QUIC_MAX_DATAGRAMS of a key */
+	__u64 quic_capped;        /* datagrams past J4S_QUIC_MAX_DATAGRAMS of a key, no token */
 	__u64 quic_limited;       /* new keys held back by the unvalidated token bucket */
 	__u64 quic_update_errors; /* j4s_quic update failed */
 };
@@ -278,7 +280,8 @@ _Static_assert(sizeof(struct j4s_quic_key) == 56, "quic key");
 /* An event holds a whole hello behind the largest IPv4 and TCP headers. */
 _Static_assert(J4S_SNAP_MAX >= J4S_REASM_MAX_BYTES + 60 + 60, "snap length");
 /* A maximum hello fits one record; the segment cap is a __u16 in the config. */
-_Static_assert(J4S_HELLO_MAX_BODY + J4S_TLS_HS_HDR <= J4S_TLS_MAX_RECORD, "hello in a record");
+_Static_assert(J4S_TLS_RECORD_HDR + J4S_TLS_MAX_RECORD <= J4S_REASM_MAX_BYTES,
+	       "a whole first record is buffered (the hello is handed out when it ends)");
 _Static_assert(J4S_DEF_MAX_HELLO_SEGMENTS <= 0xffff, "segments");
 
 #endif

@@ -49,7 +49,9 @@ struct hello_info {
 };
 
 /*
- * Frame the start of a client stream. On HELLO_OK, *msg and *msg_len give the
+ * Frame the start of a client stream. HELLO_OK once the records holding the
+ * whole message have ended (a server's TLS stack reads a record only when it
+ * has all of it). On HELLO_OK, *msg and *msg_len give the
  * handshake message (4-byte header included): a pointer into stream when the
  * hello sits in one record, else into scratch (REASM_MAX_BYTES bytes), where
  * the record payloads are joined. *need is set on HELLO_NEED_MORE to the

@@ -31,8 +31,14 @@
 #define QUIC_KEY_LEN 16
 #define QUIC_IV_LEN  12
 #define QUIC_TAG_LEN 16
-/* Initial packets of one connection read before it is given up: a
- * post-quantum hello needs 2-3, retransmissions a few more. */
+/* Smallest UDP payload of a datagram with a client Initial (abi.h). */
+#define QUIC_MIN_DATAGRAM J4S_QUIC_MIN_DATAGRAM
+/* Connections kept per 4-tuple (a client's first, one after a Retry, a
+ * new one from the same port): a new one past this replaces the oldest. */
+#define QUIC_MAX_TUPLE_CONNS 4
+/* Initial packets of one connection that bring no new in-order CRYPTO
+ * bytes (retransmissions, ACKs, pieces ahead of a gap) read before it is
+ * given up; packets that do are bounded by the byte cap. */
 #define QUIC_MAX_PACKETS 32
 
 struct quic_keys {
@@ -57,7 +63,7 @@ struct quic_conn {
 	struct quic_keys keys;
 	uint32_t version;
 	uint64_t largest_pn; /* largest packet number decrypted, for decoding */
-	uint16_t packets;    /* Initial packets decrypted */
+	uint16_t packets;    /* Initial packets decrypted that added nothing in order */
 	uint8_t has_pn;
 	uint8_t dcid_len;
 	uint8_t dcid[QUIC_CID_MAX];
@@ -68,27 +74,34 @@ struct quic_stats {
 	uint64_t not_quic;        /* first byte not a long header, or too short (garbage) */
 	uint64_t short_header;    /* 1-RTT packets (after the handshake) */
 	uint64_t unknown_version; /* long header of a version we do not decrypt (or VN) */
-	uint64_t malformed;       /* lengths that run past the datagram, CIDs over 20 bytes */
+	uint64_t malformed;       /* lengths that run past the datagram, CIDs over 20 bytes,
+				   * Initials coalesced behind a packet of another DCID */
 	uint64_t other_long;      /* 0-RTT, Handshake, Retry packets (skipped) */
+	uint64_t small_datagram;  /* Initials in datagrams under 1200 bytes (servers drop them) */
 	uint64_t initials;        /* Initial packets of a known version */
 	uint64_t decrypt_failed;  /* header or payload did not authenticate */
 	uint64_t decrypted;       /* Initial packets decrypted */
 	uint64_t frames_bad;      /* a frame ran past its packet, or is not allowed in Initial */
 	uint64_t crypto_frames;
-	uint64_t crypto_dup;     /* CRYPTO frames that brought nothing new (retransmits) */
-	uint64_t out_of_order;   /* CRYPTO frames held ahead of a gap */
-	uint64_t conns;          /* connections created */
-	uint64_t later_initials; /* Initials of a known connection under another DCID */
-	uint64_t after_done;     /* Initials of a connection whose hello was handed out */
-	uint64_t hellos;         /* ClientHello messages handed out */
-	uint64_t not_hello;      /* CRYPTO stream did not start with a ClientHello */
-	uint64_t too_big;        /* hello longer than the limit */
-	uint64_t packet_limit;   /* connection gave up: too many Initials without a hello */
-	uint64_t byte_limit;     /* CRYPTO data beyond the byte cap */
+	uint64_t crypto_dup;      /* CRYPTO frames that brought nothing new (retransmits) */
+	uint64_t crypto_conflict; /* CRYPTO frames with other bytes at offsets already held */
+	uint64_t out_of_order;    /* CRYPTO frames held ahead of a gap */
+	uint64_t conns;           /* connections created */
+	uint64_t later_initials;  /* Initials of a known connection under another DCID */
+	uint64_t after_done;      /* Initials of a connection whose hello was handed out */
+	uint64_t hellos;          /* ClientHello messages handed out */
+	uint64_t not_hello;       /* CRYPTO stream did not start with a ClientHello */
+	uint64_t too_big;         /* hello longer than the limit */
+	uint64_t packet_limit;    /* gave up: too many Initials without progress, or segments */
+	uint64_t byte_limit;      /* CRYPTO frames at offsets beyond the byte cap (ignored) */
 	uint64_t nomem;
-	uint64_t evicted;  /* waiting connections evicted for room */
-	uint64_t timeouts; /* waiting connections without a hello within the timeout */
-	uint64_t limited;  /* Initials of new connections held back by the bucket */
+	uint64_t evicted;      /* waiting connections evicted for room */
+	uint64_t evicted_done; /* finished connections evicted for room (a retransmitted
+				* Initial of one could give a second record) */
+	uint64_t retried; /* Initials with a token starting a 4-tuple's connection over (Retry) */
+	uint64_t tuple_evicted; /* connections replaced past QUIC_MAX_TUPLE_CONNS of a 4-tuple */
+	uint64_t timeouts;      /* waiting connections without a hello within the timeout */
+	uint64_t limited;       /* Initials of new connections held back by the bucket */
 };
 
 struct quic_config {

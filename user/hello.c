@@ -21,16 +21,19 @@ static enum hello_verdict check_record(const uint8_t *p, uint32_t *rlen)
 	return HELLO_OK;
 }
 
-/* The hello is in the first record: no copy. */
+/* The hello is in the first record: no copy. Handed out once the whole
+ * record is in, not just the hello: the server's record layer hands
+ * nothing on before the record's end, so a record that announces more than
+ * the hello and never ends brings no hello to the server. */
 static enum hello_verdict frame_single(const uint8_t *stream, uint32_t len, const uint8_t **msg,
 				       uint32_t *msg_len, uint32_t *need)
 {
-	uint32_t body = rd24(stream + 6);
+	uint32_t body = rd24(stream + 6), rlen = rd16(stream + 3);
 
 	if (body > HELLO_MAX_BODY)
 		return HELLO_TOO_BIG;
-	if (len < 9 + body) {
-		*need = 9 + body;
+	if (len < 5 + rlen) {
+		*need = 5 + rlen;
 		return HELLO_NEED_MORE;
 	}
 	*msg = stream + 5;
@@ -121,6 +124,10 @@ static enum hello_verdict frame_multi(const uint8_t *stream, uint32_t len, uint8
 			want = 4 + body;
 		}
 		if (want && payload + avail >= want) {
+			if (avail < rlen) { /* its last record must end too */
+				*need = off + 5 + rlen;
+				break;
+			}
 			join_records(stream, scratch, want);
 			*msg = scratch;
 			*msg_len = want;

@@ -171,14 +171,28 @@ static enum packet_verdict parse_tcp(const uint8_t *p, uint32_t avail, uint32_t 
 	return PKT_OK;
 }
 
-/* UDP: the datagram's payload, for QUIC. */
+/* UDP: the datagram's payload, for QUIC. Its length is the UDP header's,
+ * as the receiving stack reads it (udp_rcv(), udpv6_rcv()): bytes after it
+ * in the IP packet never reach the server, and a length past the IP
+ * packet's end makes the stack drop the datagram. 0 in IPv6 (a jumbogram)
+ * is the rest of the packet. */
 static enum packet_verdict parse_udp(const uint8_t *p, uint32_t avail, uint32_t wire,
 				     struct pkt_info *pi)
 {
+	uint32_t ulen;
+
 	if (wire < 8)
 		return PKT_MALFORMED;
 	if (avail < 8)
 		return PKT_TRUNCATED;
+	ulen = rd16(p + 4);
+	if (!ulen && pi->family == AF_INET6)
+		ulen = wire;
+	if (ulen < 8 || ulen > wire)
+		return PKT_MALFORMED;
+	wire = ulen;
+	if (avail > ulen)
+		avail = ulen;
 	pi->proto = J4S_IPPROTO_UDP;
 	pi->sport = rd16(p);
 	pi->dport = rd16(p + 2);
@@ -612,6 +626,13 @@ static enum packet_verdict tunnel_decap(const struct pkt_info *pi, const struct 
 
 enum packet_verdict packet_parse(const uint8_t *l3, uint32_t caplen, struct pkt_info *pi)
 {
+	/* Inside tunnels whose packets were captured whole, caplen is the
+	 * inner packet's real length, not a capture's cut: an inner IP length
+	 * past it is a lie the decapsulating receiver drops the packet for
+	 * (ip_rcv(): "skb->len < len"). Not after ERSPAN, whose mirror
+	 * session may cut frames. */
+	bool exact = false;
+
 	memset(pi->tunnel, PKT_TUN_NONE, sizeof(pi->tunnel));
 	for (int depth = 0;; depth++) {
 		struct ip_next nx;
@@ -620,6 +641,8 @@ enum packet_verdict packet_parse(const uint8_t *l3, uint32_t caplen, struct pkt_
 
 		if (v != PKT_OK)
 			return v;
+		if (exact && nx.wire > nx.avail)
+			return PKT_MALFORMED;
 		if (nx.proto == J4S_IPPROTO_TCP)
 			return parse_tcp(nx.p, nx.avail, nx.wire, pi);
 		/* Tunnels first: their UDP ports are not for the UDP handling
@@ -634,6 +657,7 @@ enum packet_verdict packet_parse(const uint8_t *l3, uint32_t caplen, struct pkt_
 		if (depth == J4S_TUNNEL_MAX)
 			return PKT_TUNNEL_DEPTH;
 		pi->tunnel[depth] = kind;
+		exact = (exact || !depth) && nx.avail == nx.wire && kind != PKT_TUN_ERSPAN;
 	}
 }
 

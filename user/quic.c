@@ -473,6 +473,7 @@ static struct quic_conn *conn_new(struct quic_table *qt, const struct pkt_info *
 	if (qt->count >= qt->cfg.max_conns) {
 		/* Room: a finished connection first, else the oldest waiting one. */
 		if (qt->done.head) {
+			qt->st.evicted_done++;
 			conn_free(qt, qt->done.head);
 		} else if (qt->wait.head) {
 			qt->st.evicted++;
@@ -601,10 +602,21 @@ static int on_crypto(void *arg, uint64_t off, const uint8_t *data, uint32_t len)
 	qt->st.crypto_frames++;
 	if (!len)
 		return 0;
-	if (off >= qt->cfg.max_bytes || len > qt->cfg.max_bytes - off) {
+	/* Data no hello within the cap can need (check_hello() refuses a
+	 * longer one): ignored, not the end of the connection, or a client
+	 * could hide its hello behind one frame at a huge offset, which a
+	 * server buffers or refuses (RFC 9000 §7.5) but never reads first. */
+	if (off >= qt->cfg.max_bytes) {
 		qt->st.byte_limit++;
-		ca->stop = true;
-		return 1;
+		return 0;
+	}
+	/* A retransmission of final bytes: nothing to do, and not a segment
+	 * against max_segments, or repeating the first byte of the stream
+	 * max_segments times would end the connection without a record. */
+	if (off + len <= r->contig) {
+		qt->st.crypto_dup++;
+		qt->st.crypto_conflict += memcmp(r->buf + off, data, len) != 0;
+		return 0;
 	}
 	switch (reasm_add(r, &lim, (uint32_t)off, data, len, &fx)) {
 	case REASM_NEW_DATA:
@@ -620,15 +632,18 @@ static int on_crypto(void *arg, uint64_t off, const uint8_t *data, uint32_t len)
 		qt->st.packet_limit++;
 		ca->stop = true;
 		break;
-	case REASM_BYTE_LIMIT:
+	case REASM_BYTE_LIMIT: /* (not reached: off is below the cap) */
 		qt->st.byte_limit++;
-		ca->stop = true;
 		break;
 	case REASM_NOMEM:
 		qt->st.nomem++;
 		ca->stop = true;
 		break;
 	}
+	/* Bytes at an offset changed (RFC 9000 §2.2: they MUST NOT; stacks
+	 * differ in which copy they keep, some close the connection): the
+	 * stream keeps the receiving TCP stack's choice (reasm.h). */
+	qt->st.crypto_conflict += fx.conflict_bytes != 0;
 	qt->buffered += r->cap - cap;
 	return ca->stop;
 }
@@ -674,103 +689,186 @@ static enum hello_state check_hello(struct quic_table *qt, struct quic_conn *c,
 	return HS_HELLO;
 }
 
+/* What one datagram's packets share: every packet after the first must
+ * have its DCID (RFC 9000 §12.2), so keys derived from it serve them all. */
+struct dgram {
+	const struct pkt_info *pi;
+	const struct flow_key *key;
+	uint64_t now;
+	uint32_t version; /* of the first Initial, 0 before it */
+	uint8_t dcid_len;
+	bool derived; /* k holds the keys of (version, dcid) */
+	bool token;   /* the Initial being read has a token */
+	uint8_t dcid[QUIC_CID_MAX];
+	struct quic_keys k;
+};
+
+/* A 4-tuple's connections, from one walk of its hash chain. */
+struct tuple_walk {
+	struct quic_conn *same;   /* of this version and DCID */
+	struct quic_conn *newest; /* of this version, another DCID */
+	struct quic_conn *oldest; /* of any */
+	uint32_t count;
+};
+
+static void tuple_walk(struct quic_table *qt, const struct flow_key *key, uint32_t version,
+		       const uint8_t *dcid, uint32_t dcid_len, struct tuple_walk *w)
+{
+	memset(w, 0, sizeof(*w));
+	for (struct quic_conn *c = qt->buckets[tuple_hash(qt, key) & qt->mask]; c; c = c->hnext) {
+		if (memcmp(&c->fl.key, key, sizeof(*key)))
+			continue;
+		w->count++;
+		if (!w->oldest || c->fl.first_byte_ns < w->oldest->fl.first_byte_ns)
+			w->oldest = c;
+		if (c->version != version)
+			continue;
+		if (c->dcid_len == dcid_len && !memcmp(c->dcid, dcid, dcid_len)) {
+			w->same = c;
+			return;
+		}
+		if (!w->newest || c->fl.first_byte_ns > w->newest->fl.first_byte_ns)
+			w->newest = c;
+	}
+}
+
+/*
+ * A new connection for an authentic Initial of a new DCID (keys in dg->k).
+ * An Initial with a token on a 4-tuple that has a connection is the
+ * client's start over after the server's Retry (RFC 9000 §8.1.2): a Retry
+ * means the server kept nothing of the first attempt, so it is the same
+ * client connection: no second record when the first gave one, else the
+ * first attempt's state is dropped. Returns the connection, finished when
+ * its hello was already recorded.
+ */
+static struct quic_conn *conn_start(struct quic_table *qt, struct dgram *dg, struct tuple_walk *w,
+				    uint32_t version, const uint8_t *dcid, uint32_t dcid_len)
+{
+	struct quic_conn *c;
+	bool recorded = false;
+
+	if (dg->token && w->newest) {
+		qt->st.retried++;
+		recorded = w->newest->fl.state == FLOW_DONE;
+		if (!recorded) {
+			conn_free(qt, w->newest);
+			w->count--; /* below the bound now: oldest is not used */
+		}
+	}
+	/* A 4-tuple's connections share a hash chain, walked for every
+	 * packet: bounded, or one address and port opening thousands made
+	 * each packet cost thousands of steps. (Before conn_new(), whose
+	 * eviction could free oldest.) */
+	if (w->count >= QUIC_MAX_TUPLE_CONNS) {
+		qt->st.tuple_evicted++;
+		conn_free(qt, w->oldest);
+	}
+	c = conn_new(qt, dg->pi, dg->key, dg->now);
+	if (!c)
+		return NULL;
+	c->keys = dg->k;
+	c->version = version;
+	c->dcid_len = (uint8_t)dcid_len;
+	memcpy(c->dcid, dcid, dcid_len);
+	if (recorded)
+		quic_table_finish(qt, c, dg->now);
+	return c;
+}
+
 /*
  * Find the connection of an authentic Initial with this DCID, trying in
  * turn: the connection of this 4-tuple and DCID, the newest one of the
  * 4-tuple (a client's Initials after the server's first one go to the
  * server's connection ID under the original keys), and keys derived from
- * the DCID (a new connection). On success the plaintext is in qt->plain.
+ * the DCID (a new connection; derived once a datagram). On success the
+ * plaintext is in qt->plain; NULL also for a connection whose hello was
+ * handed out.
  */
-static struct quic_conn *find_conn(struct quic_table *qt, const struct pkt_info *pi,
-				   const struct flow_key *key, uint32_t version,
+static struct quic_conn *find_conn(struct quic_table *qt, struct dgram *dg, uint32_t version,
 				   const uint8_t *dcid, uint32_t dcid_len, const uint8_t *pkt,
-				   uint32_t pn_off, uint32_t pkt_len, uint64_t now,
-				   uint32_t *plain_len, bool *created)
+				   uint32_t pn_off, uint32_t pkt_len, uint32_t *plain_len)
 {
-	struct quic_conn *c, *same = NULL, *newest = NULL;
-	struct quic_keys k;
+	struct quic_conn *c;
+	struct tuple_walk w;
 	uint64_t pn;
 
-	*created = false;
-	for (c = qt->buckets[tuple_hash(qt, key) & qt->mask]; c; c = c->hnext) {
-		if (memcmp(&c->fl.key, key, sizeof(*key)) || c->version != version)
-			continue;
-		if (c->dcid_len == dcid_len && !memcmp(c->dcid, dcid, dcid_len)) {
-			same = c;
-			break;
-		}
-		if (!newest || c->fl.first_byte_ns > newest->fl.first_byte_ns)
-			newest = c;
-	}
-	if (same) {
-		if (same->fl.state == FLOW_DONE) {
+	tuple_walk(qt, dg->key, version, dcid, dcid_len, &w);
+	if (w.same) {
+		if (w.same->fl.state == FLOW_DONE) {
 			qt->st.after_done++;
 			return NULL;
 		}
-		if (unprotect(qt, pkt, pn_off, pkt_len, &same->keys,
-			      same->has_pn ? (int64_t)same->largest_pn : -1, plain_len, &pn)) {
+		if (unprotect(qt, pkt, pn_off, pkt_len, &w.same->keys,
+			      w.same->has_pn ? (int64_t)w.same->largest_pn : -1, plain_len, &pn)) {
 			qt->st.decrypt_failed++;
 			return NULL;
 		}
-		c = same;
-	} else if (newest &&
-		   !unprotect(qt, pkt, pn_off, pkt_len, &newest->keys,
-			      newest->has_pn ? (int64_t)newest->largest_pn : -1, plain_len, &pn)) {
+		c = w.same;
+	} else if (w.newest && !unprotect(qt, pkt, pn_off, pkt_len, &w.newest->keys,
+					  w.newest->has_pn ? (int64_t)w.newest->largest_pn : -1,
+					  plain_len, &pn)) {
 		qt->st.later_initials++;
-		if (newest->fl.state == FLOW_DONE) {
+		if (w.newest->fl.state == FLOW_DONE) {
 			qt->st.after_done++;
 			return NULL;
 		}
-		c = newest;
+		c = w.newest;
 	} else {
-		if (!bucket_take(qt, now)) {
+		if (!bucket_take(qt, dg->now)) {
 			qt->st.limited++;
 			return NULL;
 		}
-		if (initial_keys(&qt->cr, version, dcid, dcid_len, &k) ||
-		    unprotect(qt, pkt, pn_off, pkt_len, &k, -1, plain_len, &pn)) {
+		if (!dg->derived && initial_keys(&qt->cr, version, dcid, dcid_len, &dg->k)) {
 			qt->st.decrypt_failed++;
 			return NULL;
 		}
-		c = conn_new(qt, pi, key, now);
+		dg->derived = true;
+		if (unprotect(qt, pkt, pn_off, pkt_len, &dg->k, -1, plain_len, &pn)) {
+			qt->st.decrypt_failed++;
+			return NULL;
+		}
+		c = conn_start(qt, dg, &w, version, dcid, dcid_len);
 		if (!c)
 			return NULL;
-		c->keys = k;
-		c->version = version;
-		c->dcid_len = (uint8_t)dcid_len;
-		memcpy(c->dcid, dcid, dcid_len);
-		*created = true;
 	}
 	if (!c->has_pn || pn > c->largest_pn)
 		c->largest_pn = pn;
 	c->has_pn = 1;
+	if (c->fl.state == FLOW_DONE) {
+		qt->st.after_done++;
+		return NULL;
+	}
 	return c;
 }
 
 /* One Initial packet: decrypt, read its frames. */
-static bool initial(struct quic_table *qt, const struct pkt_info *pi, const struct flow_key *key,
-		    uint32_t version, const uint8_t *dcid, uint32_t dcid_len, const uint8_t *pkt,
-		    uint32_t pn_off, uint32_t pkt_len, uint64_t now, struct quic_hello *out)
+static bool initial(struct quic_table *qt, struct dgram *dg, uint32_t version, const uint8_t *dcid,
+		    uint32_t dcid_len, const uint8_t *pkt, uint32_t pn_off, uint32_t pkt_len,
+		    struct quic_hello *out)
 {
 	struct crypto_arg ca = { .qt = qt };
-	uint32_t plain_len;
-	bool created;
-	struct quic_conn *c = find_conn(qt, pi, key, version, dcid, dcid_len, pkt, pn_off, pkt_len,
-					now, &plain_len, &created);
+	uint64_t now = dg->now;
+	uint32_t plain_len, contig;
+	struct quic_conn *c = find_conn(qt, dg, version, dcid, dcid_len, pkt, pn_off, pkt_len,
+					&plain_len);
 
 	if (!c)
 		return false;
 	qt->st.decrypted++;
 	ca.c = c;
-	if (++c->packets > QUIC_MAX_PACKETS) {
-		qt->st.packet_limit++;
-		quic_table_finish(qt, c, now);
-		return false;
-	}
+	contig = c->fl.reasm.contig;
 	if (quic_parse_frames(qt->plain, plain_len, on_crypto, &ca) < 0)
 		qt->st.frames_bad++; /* the CRYPTO frames before the bad one count */
 	enforce_budget(qt, c);
 	if (ca.stop) {
+		quic_table_finish(qt, c, now);
+		return false;
+	}
+	/* Only packets that add nothing in order count: a hello sent a few
+	 * bytes an Initial, which a server reads, is bounded by the byte cap
+	 * (and the timeout), not cut off after QUIC_MAX_PACKETS. */
+	if (c->fl.reasm.contig == contig && ++c->packets > QUIC_MAX_PACKETS) {
+		qt->st.packet_limit++;
 		quic_table_finish(qt, c, now);
 		return false;
 	}
@@ -792,6 +890,7 @@ bool quic_process(struct quic_table *qt, const struct pkt_info *pi, uint64_t now
 	const uint8_t *d = pi->payload;
 	uint32_t n = pi->payload_len, off = 0;
 	struct flow_key key;
+	struct dgram dg = { .pi = pi, .key = &key, .now = now };
 
 	qt->st.datagrams++;
 	flow_key_from_pkt(pi, &key);
@@ -800,6 +899,7 @@ bool quic_process(struct quic_table *qt, const struct pkt_info *pi, uint64_t now
 		uint32_t len = n - off, pos, dcid_len, scid_len, pn_off, pkt_len;
 		uint64_t tok, plen;
 		uint32_t version;
+		bool other;
 		int type;
 
 		if (!(p[0] & 0x80)) {
@@ -831,6 +931,17 @@ bool quic_process(struct quic_table *qt, const struct pkt_info *pi, uint64_t now
 			qt->st.malformed++;
 			return false;
 		}
+		/* Coalesced packets belong to the first one's connection: one
+		 * with another DCID or version is not its (RFC 9000 §12.2:
+		 * receivers SHOULD ignore it), and is not decrypted, else each
+		 * could cost a key derivation: ~1,700 in one 64 KiB datagram. */
+		if (!dg.version) {
+			dg.version = version;
+			dg.dcid_len = (uint8_t)dcid_len;
+			memcpy(dg.dcid, p + 6, dcid_len);
+		}
+		other = version != dg.version || dcid_len != dg.dcid_len ||
+			memcmp(p + 6, dg.dcid, dcid_len);
 		type = long_type(version, p[0]);
 		if (type == LT_RETRY) { /* no length: it ends the datagram */
 			qt->st.other_long++;
@@ -853,8 +964,20 @@ bool quic_process(struct quic_table *qt, const struct pkt_info *pi, uint64_t now
 			qt->st.other_long++;
 			continue;
 		}
+		if (other) {
+			qt->st.malformed++;
+			continue;
+		}
+		/* A server discards an Initial in a datagram under 1200 bytes
+		 * (RFC 9000 §14.1; clients pad every one): its hello reaches no
+		 * server, so it makes no record. */
+		if (pi->payload_wire < QUIC_MIN_DATAGRAM) {
+			qt->st.small_datagram++;
+			return false;
+		}
 		qt->st.initials++;
-		if (initial(qt, pi, &key, version, p + 6, dcid_len, p, pn_off, pkt_len, now, out))
+		dg.token = tok != 0;
+		if (initial(qt, &dg, version, p + 6, dcid_len, p, pn_off, pkt_len, out))
 			return true;
 	}
 	return false;

@@ -90,12 +90,14 @@ static struct json_object *quic_fields(const struct quic_stats *q, uint32_t acti
 	put(o, "quic_unknown_version", q->unknown_version);
 	put(o, "quic_malformed", q->malformed);
 	put(o, "quic_other_long", q->other_long);
+	put(o, "quic_small_datagram", q->small_datagram);
 	put(o, "quic_initials", q->initials);
 	put(o, "quic_decrypt_failed", q->decrypt_failed);
 	put(o, "quic_decrypted", q->decrypted);
 	put(o, "quic_frames_bad", q->frames_bad);
 	put(o, "quic_crypto_frames", q->crypto_frames);
 	put(o, "quic_crypto_dup", q->crypto_dup);
+	put(o, "quic_crypto_conflict", q->crypto_conflict);
 	put(o, "quic_out_of_order", q->out_of_order);
 	put(o, "quic_conns", q->conns);
 	put(o, "quic_later_initials", q->later_initials);
@@ -107,6 +109,9 @@ static struct json_object *quic_fields(const struct quic_stats *q, uint32_t acti
 	put(o, "quic_byte_limit", q->byte_limit);
 	put(o, "quic_nomem", q->nomem);
 	put(o, "quic_evicted", q->evicted);
+	put(o, "quic_evicted_done", q->evicted_done);
+	put(o, "quic_tuple_evicted", q->tuple_evicted);
+	put(o, "quic_retried", q->retried);
 	put(o, "quic_timeouts", q->timeouts);
 	put(o, "quic_limited", q->limited);
 	return o;

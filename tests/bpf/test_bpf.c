@@ -522,6 +522,38 @@ static void test_payload_hello_cut_in_record_header(void **state)
 	assert_int_equal(f->events, 3);
 }
 
+/* A hello fragmented over many small TLS records (servers reassemble
+ * handshake messages across records): its stream is longer than the body
+ * plus a few record headers, so the kernel cannot bound it from the first
+ * record and passes up to the byte cap. It stopped at the first record
+ * plus 256 bytes (first segment shorter than the handshake header), or at
+ * body + 265, and the hello never reached userspace in tc and xdp. */
+static void test_payload_hello_in_small_records(void **state)
+{
+	struct fixture *f = *state;
+	static const uint8_t tiny[6] = { 0x16, 0x03, 0x01, 0x00, 0x01, 0x01 };
+	static const uint8_t hdr_only[9] = { 0x16, 0x03, 0x01, 0x00, 0x04, 0x01, 0x00, 0x01, 0x90 };
+	uint8_t more[100];
+
+	memset(more, 0x16, sizeof(more));
+	for (int c = 0; c < 2; c++) {
+		const char *src = c ? "198.18.0.62" : "198.18.0.61";
+		uint32_t seq = 1001 + (c ? sizeof(hdr_only) : sizeof(tiny));
+
+		flow_then_payload(f, c ? hdr_only : tiny, c ? sizeof(hdr_only) : sizeof(tiny), src);
+		for (int i = 0; i < 8; i++, seq += sizeof(more)) {
+			f->len = 0;
+			eth(f, 0x0800, 0);
+			ipv4(f, src, 20 + sizeof(more), 6, 0x4000);
+			tcp(f, 443, 0x18, seq, 0);
+			put(f, more, sizeof(more));
+			run(f);
+		}
+		assert_int_equal(stats(f).payload_events, 1 + 8);
+		assert_int_equal(stats(f).flows_done, 0);
+	}
+}
+
 static void test_payload_not_tls(void **state)
 {
 	struct fixture *f = *state;
@@ -965,6 +997,27 @@ static void test_quic_not_initial_dropped(void **state)
 	quic_dgram(f, "198.18.0.2", 40010, 0xc3, J4S_QUIC_V1, 8, 1, 10); /* too short */
 	run(f);
 	assert_int_equal(stats(f).quic_not_initial, 6);
+	/* under 1200 bytes: the server drops it (RFC 9000 §14.1) */
+	f->len = 0;
+	quic_dgram(f, "198.18.0.2", 40010, 0xc3, J4S_QUIC_V1, 8, 1, 1199);
+	run(f);
+	assert_int_equal(stats(f).quic_not_initial, 7);
+	/* 1200 bytes by the IP header, 1199 by the UDP length the receiving
+	 * stack reads: the same */
+	f->len = 0;
+	quic_dgram(f, "198.18.0.2", 40010, 0xc3, J4S_QUIC_V1, 8, 1, 1200);
+	f->buf[f->len - 1200 - 4] = (8 + 1199) >> 8;
+	f->buf[f->len - 1200 - 3] = (8 + 1199) & 0xff;
+	run(f);
+	assert_int_equal(stats(f).quic_not_initial, 8);
+	/* a UDP length past the IP packet: the stack drops it */
+	f->len = 0;
+	quic_dgram(f, "198.18.0.2", 40010, 0xc3, J4S_QUIC_V1, 8, 1, 1200);
+	f->buf[f->len - 1200 - 4] = (8 + 1201) >> 8;
+	f->buf[f->len - 1200 - 3] = (8 + 1201) & 0xff;
+	run(f);
+	assert_int_equal(f->events, 0);
+	assert_int_equal(stats(f).quic_not_initial, 8);
 	f->len = 0;
 	quic_dgram(f, "203.0.113.9", 40010, 0xc3, J4S_QUIC_V1, 8, 1, 1200); /* excluded */
 	run(f);
@@ -987,6 +1040,22 @@ static void test_quic_per_connection_bound(void **state)
 	quic_run(f, "198.18.0.2", 40020, 0xc3, J4S_QUIC_V1, 8, 8);
 	assert_int_equal(f->events, J4S_QUIC_MAX_DATAGRAMS + 1);
 	assert_int_equal(stats(f).quic_conns, 2);
+}
+
+/* Past the cap, a key's datagrams take tokens of the bucket (nothing here
+ * authenticates an Initial: a client could spend its cap on junk its
+ * server drops, then send its hello); with no bucket the cap is final. */
+static void test_quic_past_cap_through_bucket(void **state)
+{
+	struct fixture *f = *state;
+
+	reset(f);
+	for (int i = 0; i < J4S_QUIC_MAX_DATAGRAMS + 2; i++)
+		quic_run(f, "198.18.0.2", 40040, 0xc3, J4S_QUIC_V1, 8, 9);
+	/* the key's first datagram took one token of two, the ninth the other */
+	assert_int_equal(f->events, J4S_QUIC_MAX_DATAGRAMS + (f->limit ? 1 : 0));
+	assert_int_equal(stats(f).quic_capped, f->limit ? 1 : 2);
+	assert_int_equal(stats(f).quic_conns, 1);
 }
 
 /* New QUIC connections take tokens of the unvalidated bucket. */
@@ -1016,6 +1085,7 @@ int main(void)
 		cmocka_unit_test(test_truncated_and_fragment),
 		cmocka_unit_test(test_payload_hello_then_done),
 		cmocka_unit_test(test_payload_hello_cut_in_record_header),
+		cmocka_unit_test(test_payload_hello_in_small_records),
 		cmocka_unit_test(test_payload_not_tls),
 		cmocka_unit_test(test_payload_pickup_without_syn),
 		cmocka_unit_test(test_payload_full_segment),
@@ -1031,9 +1101,11 @@ int main(void)
 		cmocka_unit_test(test_quic_not_initial_dropped),
 		cmocka_unit_test(test_quic_per_connection_bound),
 		cmocka_unit_test(test_quic_bucket),
+		cmocka_unit_test(test_quic_past_cap_through_bucket),
 	};
 	const struct CMUnitTest limited[] = {
 		cmocka_unit_test(test_quic_bucket),
+		cmocka_unit_test(test_quic_past_cap_through_bucket),
 		cmocka_unit_test(test_hs_synack_stores_isn),
 		cmocka_unit_test(test_hs_validated_passes),
 		cmocka_unit_test(test_hs_wrong_ack_through_bucket),

@@ -6,7 +6,11 @@
  * odd - the rest is plaintext payloads (2-byte length, bytes) the harness
  * seals as client Initials of one connection (version from the byte's
  * bits 1-2), so the frame parser, CRYPTO reassembly and the hello check
- * see arbitrary content behind a valid AEAD. A hello handed out must lie
+ * see arbitrary content behind a valid AEAD; with bit 3 every other one
+ * goes to a second DCID with a token, as a client's start over after a
+ * Retry (the connection replacing the first, or finished at once). With
+ * bit 4 (either mode) the datagrams come from three client ports in turn,
+ * so connections of several 4-tuples fill and evict from the table. A hello handed out must lie
  * inside the table's buffer and parse without reading past it.
  */
 #include <assert.h>
@@ -26,13 +30,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static struct hello_info hi;
 static uint8_t sealed[0x4000 + 128];
 /* Keys of the fixed DCID per version: derived once, not per input. */
-static struct quic_keys keys[4];
+static struct quic_keys keys[4], keys2[4];
 static bool have_keys;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const uint32_t versions[] = { QUIC_V1, QUIC_V2, QUIC_DRAFT29, QUIC_V1 };
 	static const uint8_t dcid[8] = { 0x83, 0x94, 0xc8, 0xf0, 0x3e, 0x51, 0x57, 0x08 };
+	static const uint8_t dcid2[8] = { 0x2e, 0x7a, 0x11, 0, 0, 0, 0, 0x2e };
+	static const uint8_t token[4] = { 't', 'o', 'k', 'n' };
 	struct quic_config qc = { .max_conns = 4,
 				  .timeout_ns = 1000000000ULL,
 				  .max_bytes = REASM_MAX_BYTES,
@@ -50,26 +56,34 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	if (!have_keys) {
-		for (int i = 0; i < 4; i++)
+		for (int i = 0; i < 4; i++) {
 			assert(!quic_initial_keys(versions[i], dcid, 8, &keys[i]));
+			assert(!quic_initial_keys(versions[i], dcid2, 8, &keys2[i]));
+		}
 		have_keys = true;
 	}
 	mode = data[0];
 	qt = quic_table_new(&qc, seed);
 	assert(qt);
-	while (off + 2 <= size) {
+	for (uint32_t i = 0; off + 2 <= size; i++) {
 		size_t len = (size_t)data[off] << 8 | data[off + 1];
 		const uint8_t *d = data + off + 2;
 		uint32_t n;
 
+		if (mode & 16)
+			pi.sport = (uint16_t)(5555 + i % 3);
 		off += 2;
 		if (len > size - off)
 			len = size - off;
 		off += len;
 		if (mode & 1) {
-			n = quic_seal_with(versions[(mode >> 1) & 3], &keys[(mode >> 1) & 3], dcid,
-					   8, pn++, 2, d, (uint32_t)len, 1100, sealed,
-					   sizeof(sealed));
+			int v = (mode >> 1) & 3;
+			bool alt = (mode & 8) && (pn & 1);
+
+			n = quic_seal_token(versions[v], alt ? &keys2[v] : &keys[v],
+					    alt ? dcid2 : dcid, 8, alt ? token : NULL,
+					    alt ? sizeof(token) : 0, pn++, 2, d, (uint32_t)len,
+					    1200, sealed, sizeof(sealed));
 			if (!n)
 				continue;
 			d = sealed;

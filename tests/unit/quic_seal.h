@@ -18,10 +18,11 @@
  * first DCID), an empty SCID and token, packet number pn in pn_len bytes,
  * payload frames (padded with PADDING to at least min_payload bytes) into
  * out. Returns the packet length, or 0. */
-static inline uint32_t quic_seal_with(uint32_t version, const struct quic_keys *keys,
-				      const uint8_t *dcid, uint8_t dcid_len, uint64_t pn,
-				      uint32_t pn_len, const uint8_t *frames, uint32_t frames_len,
-				      uint32_t min_payload, uint8_t *out, uint32_t cap)
+static inline uint32_t quic_seal_token(uint32_t version, const struct quic_keys *keys,
+				       const uint8_t *dcid, uint8_t dcid_len, const uint8_t *token,
+				       uint8_t token_len, uint64_t pn, uint32_t pn_len,
+				       const uint8_t *frames, uint32_t frames_len,
+				       uint32_t min_payload, uint8_t *out, uint32_t cap)
 {
 	struct quic_keys k = *keys;
 	uint32_t plen = frames_len < min_payload ? min_payload : frames_len;
@@ -36,8 +37,8 @@ static inline uint32_t quic_seal_with(uint32_t version, const struct quic_keys *
 	/* The sample needs 4 + 16 bytes after the packet number's start. */
 	if (pn_len + plen < 4)
 		plen = ct_len = 4 - pn_len;
-	if (7 + dcid_len + 1 + 2 + pn_len + plen + QUIC_TAG_LEN > cap ||
-	    plen + pn_len + 16 > 0x3fff)
+	if (7 + dcid_len + 1 + token_len + 2 + pn_len + plen + QUIC_TAG_LEN > cap ||
+	    plen + pn_len + 16 > 0x3fff || token_len > 63)
 		return 0;
 	out[n++] = (uint8_t)(0xc0 | type << 4 | (pn_len - 1));
 	out[n++] = (uint8_t)(version >> 24);
@@ -47,8 +48,11 @@ static inline uint32_t quic_seal_with(uint32_t version, const struct quic_keys *
 	out[n++] = dcid_len;
 	memcpy(out + n, dcid, dcid_len);
 	n += dcid_len;
-	out[n++] = 0; /* SCID */
-	out[n++] = 0; /* token */
+	out[n++] = 0;         /* SCID */
+	out[n++] = token_len; /* a 1-byte varint */
+	if (token_len)
+		memcpy(out + n, token, token_len);
+	n += token_len;
 	out[n++] = (uint8_t)(0x40 | (pn_len + plen + QUIC_TAG_LEN) >> 8);
 	out[n++] = (uint8_t)(pn_len + plen + QUIC_TAG_LEN);
 	pn_off = n;
@@ -86,6 +90,16 @@ static inline uint32_t quic_seal_with(uint32_t version, const struct quic_keys *
 	for (uint32_t i = 0; i < pn_len; i++)
 		out[pn_off + i] ^= mask[1 + i];
 	return n;
+}
+
+/* ... with an empty token. */
+static inline uint32_t quic_seal_with(uint32_t version, const struct quic_keys *keys,
+				      const uint8_t *dcid, uint8_t dcid_len, uint64_t pn,
+				      uint32_t pn_len, const uint8_t *frames, uint32_t frames_len,
+				      uint32_t min_payload, uint8_t *out, uint32_t cap)
+{
+	return quic_seal_token(version, keys, dcid, dcid_len, NULL, 0, pn, pn_len, frames,
+			       frames_len, min_payload, out, cap);
 }
 
 /* ... with keys from key_dcid. */

@@ -432,10 +432,41 @@ static void test_hello_frame_record_length_bad(void **state)
 	assert_int_equal(frame(f, s, 9, &msg, &msg_len, &need), HELLO_MALFORMED);
 	hb_put16(s + 3, 0xffff);
 	assert_int_equal(frame(f, s, 5, &msg, &msg_len, &need), HELLO_MALFORMED);
-	/* The limit itself is a record we wait for. */
+	/* The limit itself is a record we wait for, all of it. */
 	hb_put16(s + 3, TLS_MAX_RECORD);
 	assert_int_equal(frame(f, s, 9, &msg, &msg_len, &need), HELLO_NEED_MORE);
-	assert_int_equal(need, 9 + 0x10);
+	assert_int_equal(need, 5 + TLS_MAX_RECORD);
+}
+
+/* A record that announces more than the hello: the hello is handed out
+ * when the record ends, not before, since the server's record layer hands
+ * nothing on before (a record that never ends brings the server no hello).
+ * So with the last of several records. */
+static void test_hello_frame_record_not_ended(void **state)
+{
+	struct fx *f = *state;
+	static const uint32_t sizes[2] = { 10, 0 };
+	uint8_t msg2[520];
+	uint32_t len, msg_len, need;
+	const uint8_t *msg;
+
+	memcpy(f->stream, "\x16\x03\x01", 3);
+	hb_put16(f->stream + 3, 512 + 100);
+	memcpy(f->stream + 5, hello_badcurveball, 512);
+	memset(f->stream + 5 + 512, 0, 100);
+	assert_int_equal(frame(f, f->stream, 5 + 512, &msg, &msg_len, &need), HELLO_NEED_MORE);
+	assert_int_equal(need, 5 + 512 + 100);
+	assert_int_equal(frame(f, f->stream, 5 + 611, &msg, &msg_len, &need), HELLO_NEED_MORE);
+	assert_int_equal(frame(f, f->stream, 5 + 612, &msg, &msg_len, &need), HELLO_OK);
+	assert_int_equal(msg_len, 512);
+	assert_memory_equal(msg, hello_badcurveball, 512);
+	memcpy(msg2, hello_badcurveball, 512);
+	memcpy(msg2 + 512, "\x0b\x00\x00\x04\x01\x02\x03\x04", 8);
+	len = hb_records(msg2, 520, sizes, 2, f->stream);
+	assert_int_equal(frame(f, f->stream, len - 8, &msg, &msg_len, &need), HELLO_NEED_MORE);
+	assert_int_equal(need, len);
+	assert_int_equal(frame(f, f->stream, len, &msg, &msg_len, &need), HELLO_OK);
+	assert_int_equal(msg_len, 512);
 }
 
 static void test_hello_frame_too_big(void **state)
@@ -446,12 +477,13 @@ static void test_hello_frame_too_big(void **state)
 	const uint8_t *msg;
 	uint32_t msg_len, need;
 
-	/* The whole oversized message fits the record: known at 9 bytes. */
+	/* The whole oversized message would fit a record over 2^14 bytes,
+	 * which is malformed first (test_hello_frame_record_length_bad). */
 	hb_put16(s + 3, (uint16_t)(4 + body));
 	s[6] = (uint8_t)(body >> 16);
 	s[7] = (uint8_t)(body >> 8);
 	s[8] = (uint8_t)body;
-	assert_int_equal(frame(f, s, 9, &msg, &msg_len, &need), HELLO_TOO_BIG);
+	assert_int_equal(frame(f, s, 9, &msg, &msg_len, &need), HELLO_MALFORMED);
 	/* A small first record announcing a huge message. */
 	hb_put16(s + 3, 4);
 	assert_int_equal(frame(f, s, 9, &msg, &msg_len, &need), HELLO_TOO_BIG);
@@ -476,11 +508,10 @@ static void test_hello_frame_max_body(void **state)
 	m[2] = (uint8_t)(HELLO_MAX_BODY >> 8);
 	m[3] = (uint8_t)HELLO_MAX_BODY;
 	m[4 + HELLO_MAX_BODY - 1] = 0x77;
-	/* One record of 16388 bytes (over 2^14, within TLS_MAX_RECORD). */
+	/* One record of 16388 bytes: over 2^14, which a server refuses
+	 * (record_overflow, RFC 8446 §5.1): malformed. */
 	len = hb_records(m, 4 + HELLO_MAX_BODY, sizes, 1, f->stream);
-	assert_int_equal(frame(f, f->stream, len, &msg, &msg_len, &need), HELLO_OK);
-	assert_int_equal(msg_len, 4 + HELLO_MAX_BODY);
-	assert_memory_equal(msg, m, 4 + HELLO_MAX_BODY);
+	assert_int_equal(frame(f, f->stream, len, &msg, &msg_len, &need), HELLO_MALFORMED);
 	/* The same over two records: 16384 + 4 bytes, joined in scratch. */
 	len = hb_records(m, 4 + HELLO_MAX_BODY, sizes, 2, f->stream);
 	assert_int_equal(len, 4 + HELLO_MAX_BODY + 10);
@@ -1112,6 +1143,7 @@ int main(void)
 		T(test_hello_frame_not_tls),
 		T(test_hello_frame_not_client_hello),
 		T(test_hello_frame_record_length_bad),
+		T(test_hello_frame_record_not_ended),
 		T(test_hello_frame_too_big),
 		T(test_hello_frame_max_body),
 		T(test_hello_parse_worked_example),

@@ -621,6 +621,7 @@ static void test_packet_parse_ipv4_udp_not_tcp(void **state)
 	struct fixture *f = *state;
 	uint32_t n = build_v4(f->buf, 5, PROTO_UDP, &data_seg);
 
+	put16(f->buf + 24, (uint16_t)(n - 20)); /* the UDP length */
 	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_OK);
 	assert_int_equal(f->pi.proto, J4S_IPPROTO_UDP);
 	assert_int_equal(f->pi.sport, rd16(f->buf + 20));
@@ -629,6 +630,20 @@ static void test_packet_parse_ipv4_udp_not_tcp(void **state)
 	assert_ptr_equal(f->pi.payload, f->buf + 28);
 	assert_int_equal(f->pi.payload_len, n - 28);
 	assert_int_equal(packet_parse(f->buf, 27, &f->pi), PKT_TRUNCATED);
+	/* The UDP length is the datagram's, as the receiver reads it: bytes
+	 * after it never reach the server (a QUIC packet coalesced there is
+	 * none of its), one past the IP packet makes the stack drop it. */
+	put16(f->buf + 24, 8 + 10);
+	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_OK);
+	assert_int_equal(f->pi.payload_len, 10);
+	assert_int_equal(f->pi.payload_wire, 10);
+	put16(f->buf + 24, (uint16_t)(n - 20 + 1));
+	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_MALFORMED);
+	put16(f->buf + 24, 7);
+	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_MALFORMED);
+	put16(f->buf + 24, 0); /* (only IPv6 has jumbograms) */
+	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_MALFORMED);
+	put16(f->buf + 24, (uint16_t)(n - 20));
 	f->buf[2] = 0;
 	f->buf[3] = 27; /* total length leaves no room for the UDP header */
 	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_MALFORMED);
@@ -779,8 +794,12 @@ static void test_packet_parse_ipv6_not_tcp(void **state)
 	struct fixture *f = *state;
 	uint32_t n = build_v6(f->buf, NULL, 0, PROTO_UDP, &data_seg);
 
+	put16(f->buf + 44, (uint16_t)(n - 40));                    /* the UDP length */
 	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_OK); /* UDP: QUIC */
 	assert_int_equal(f->pi.proto, J4S_IPPROTO_UDP);
+	assert_int_equal(f->pi.payload_len, n - 48);
+	put16(f->buf + 44, 0); /* 0 in IPv6: the rest of the packet (jumbogram) */
+	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_OK);
 	assert_int_equal(f->pi.payload_len, n - 48);
 	f->buf[6] = 59; /* no next header */
 	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_NOT_TCP);
@@ -1284,6 +1303,48 @@ static enum packet_verdict parse_stack(const struct stack *s)
 	return packet_parse(s->b + s->off, slen(s), &pi);
 }
 
+/* An inner packet whose IP length claims more than its tunnel carried, in
+ * an outer packet captured whole: the decapsulating receiver drops it
+ * (ip_rcv()), so it gives nothing. With the outer packet cut by the
+ * capture, or after ERSPAN (mirror sessions cut frames), it is a cut
+ * capture as at the outermost level. */
+static void test_packet_parse_tunnel_inner_length_lies(void **state)
+{
+	static const uint8_t vxlan[8] = { 0x08, 0, 0, 0, 0x00, 0x10, 0x00, 0x00 };
+	struct pkt_info pi;
+	struct stack s;
+	(void)state;
+
+	push_syn(&s, AF_INET);
+	put16(s.b + s.off + 2, (uint16_t)(slen(&s) + 100));
+	push_v4(&s, 4);
+	assert_int_equal(parse_stack(&s), PKT_MALFORMED);
+	put16(s.b + s.off + 2, (uint16_t)(slen(&s) + 1)); /* the outer one cut by the capture */
+	assert_int_equal(packet_parse(s.b + s.off, slen(&s), &pi), PKT_OK);
+	assert_int_equal(pi.payload_wire, 100);
+	push_syn(&s, AF_INET6);
+	put16(s.b + s.off + 4, (uint16_t)(slen(&s) - 40 + 1));
+	push_eth(&s, 0x86dd, false);
+	push_bytes(&s, vxlan, sizeof(vxlan));
+	push_udp(&s, 51000, 4789);
+	push_v4(&s, PROTO_UDP);
+	assert_int_equal(parse_stack(&s), PKT_MALFORMED);
+	/* two deep: GRE in IPIP, the innermost lying */
+	push_syn(&s, AF_INET);
+	put16(s.b + s.off + 2, (uint16_t)(slen(&s) + 1));
+	push_gre(&s, 0, 0x0800);
+	push_v4(&s, 47);
+	push_v4(&s, 4);
+	assert_int_equal(parse_stack(&s), PKT_MALFORMED);
+	/* ERSPAN type I: the mirrored frame may be cut */
+	push_syn(&s, AF_INET);
+	put16(s.b + s.off + 2, (uint16_t)(slen(&s) + 100));
+	push_eth(&s, 0x0800, false);
+	push_gre(&s, 0, 0x88be);
+	push_v4(&s, 47);
+	assert_int_equal(parse_stack(&s), PKT_OK);
+}
+
 static void test_packet_parse_tunnel_ip_in_ip(void **state)
 {
 	struct stack s;
@@ -1615,6 +1676,7 @@ int main(void)
 		T(test_packet_addr_str_ipv6_as_inet_ntop),
 		T(test_packet_verdict_str_all),
 		T(test_packet_parse_tunnel_ip_in_ip),
+		T(test_packet_parse_tunnel_inner_length_lies),
 		T(test_packet_parse_tunnel_gre),
 		T(test_packet_parse_tunnel_erspan),
 		T(test_packet_parse_tunnel_vxlan_geneve),

@@ -99,7 +99,7 @@ static uint32_t seal_part(struct fixture *f, uint32_t version, const uint8_t *dc
 	const uint8_t *h = a2_hello(&hlen);
 
 	n = quic_crypto_frame(from, h + from, to - from, f->frames);
-	return quic_seal_initial(version, dcid, dcid_len, pn, 2, f->frames, n, 1100, out, 2048);
+	return quic_seal_initial(version, dcid, dcid_len, pn, 2, f->frames, n, 1200, out, 2048);
 }
 
 static void assert_a2_hello(struct fixture *f)
@@ -243,13 +243,13 @@ static void test_quic_later_initial_and_new_conn(void **state)
 	c = f->qh.conn;
 	quic_table_finish(f->qt, c, SEC);
 	/* the same DCID again: a lookup */
-	n = quic_seal_initial(QUIC_V1, rfc9001_dcid, 8, 3, 2, ack, sizeof(ack), 1100, f->dgram,
+	n = quic_seal_initial(QUIC_V1, rfc9001_dcid, 8, 3, 2, ack, sizeof(ack), 1200, f->dgram,
 			      sizeof(f->dgram));
 	assert_false(feed(f, f->dgram, n, 2 * SEC));
 	assert_int_equal(st(f)->after_done, 1);
 	/* to the server's CID under the original keys: the same connection */
 	n = quic_seal_initial_as(QUIC_V1, rfc9001_dcid, 8, server_cid, 5, 4, 2, ack, sizeof(ack),
-				 1100, f->dgram, sizeof(f->dgram));
+				 1200, f->dgram, sizeof(f->dgram));
 	assert_false(feed(f, f->dgram, n, 2 * SEC));
 	assert_int_equal(st(f)->later_initials, 1);
 	assert_int_equal(st(f)->after_done, 2);
@@ -278,7 +278,7 @@ static void test_quic_later_initial_completes(void **state)
 	n = seal_part(f, QUIC_V1, rfc9001_dcid, 8, 0, 0, 100, pkt);
 	assert_false(feed(f, pkt, n, SEC));
 	fl = quic_crypto_frame(100, h + 100, hlen - 100, f->frames);
-	n = quic_seal_initial_as(QUIC_V1, rfc9001_dcid, 8, server_cid, 8, 1, 2, f->frames, fl, 1100,
+	n = quic_seal_initial_as(QUIC_V1, rfc9001_dcid, 8, server_cid, 8, 1, 2, f->frames, fl, 1200,
 				 f->dgram, sizeof(f->dgram));
 	assert_true(feed(f, f->dgram, n, 2 * SEC));
 	assert_a2_hello(f);
@@ -314,11 +314,11 @@ static void test_quic_versions(void **state)
 static void test_quic_garbage(void **state)
 {
 	struct fixture *f = *state;
-	uint8_t d[64];
+	uint8_t d[1200];
 
 	memset(d, 0x41, sizeof(d));
 	d[0] = 0x40; /* short header */
-	assert_false(feed(f, d, sizeof(d), SEC));
+	assert_false(feed(f, d, 64, SEC));
 	assert_int_equal(st(f)->short_header, 1);
 	d[0] = 0x17; /* not QUIC at all (DNS, TLS over UDP, ...) */
 	assert_false(feed(f, d, sizeof(d), SEC));
@@ -339,8 +339,13 @@ static void test_quic_garbage(void **state)
 	d[16] = 0x30; /* length 48 > the rest */
 	assert_false(feed(f, d, 40, SEC));
 	assert_int_equal(st(f)->malformed, 3);
-	d[16] = 30; /* fits: decryption fails */
+	d[16] = 30; /* fits, in a datagram under 1200 bytes: servers drop it */
 	assert_false(feed(f, d, 64, SEC));
+	assert_int_equal(st(f)->small_datagram, 1);
+	assert_int_equal(st(f)->decrypt_failed, 0);
+	d[16] = 0x40 | (1200 - 18) >> 8; /* fits: decryption fails */
+	d[17] = (1200 - 18) & 0xff;
+	assert_false(feed(f, d, 1200, SEC));
 	assert_int_equal(st(f)->decrypt_failed, 1);
 	assert_int_equal(quic_table_count(f->qt), 0);
 }
@@ -397,16 +402,17 @@ static void test_quic_limits(void **state)
 	uint8_t big[8] = { 1, 0, 0, 4, 'x', 'y', 'z', 'w' };
 	uint32_t n, fl;
 
-	fl = quic_crypto_frame(REASM_MAX_BYTES - 2, big, 8, f->frames);
-	n = quic_seal_initial(QUIC_V1, rfc9001_dcid, 8, 0, 2, f->frames, fl, 1100, f->dgram,
+	fl = quic_crypto_frame(REASM_MAX_BYTES, big, 8, f->frames);
+	n = quic_seal_initial(QUIC_V1, rfc9001_dcid, 8, 0, 2, f->frames, fl, 1200, f->dgram,
 			      sizeof(f->dgram));
 	assert_false(feed(f, f->dgram, n, SEC));
 	assert_int_equal(st(f)->byte_limit, 1);
+	assert_int_equal(quic_table_count(f->qt), 1); /* ignored: still waiting */
 	/* a hello announcing more than HELLO_MAX_BODY */
 	f->pi.sport++;
 	big[1] = 0xff;
 	fl = quic_crypto_frame(0, big, 8, f->frames);
-	n = quic_seal_initial(QUIC_V1, rfc9001_dcid, 8, 0, 2, f->frames, fl, 1100, f->dgram,
+	n = quic_seal_initial(QUIC_V1, rfc9001_dcid, 8, 0, 2, f->frames, fl, 1200, f->dgram,
 			      sizeof(f->dgram));
 	assert_false(feed(f, f->dgram, n, SEC));
 	assert_int_equal(st(f)->too_big, 1);
@@ -414,14 +420,14 @@ static void test_quic_limits(void **state)
 	f->pi.sport++;
 	big[0] = 2;
 	fl = quic_crypto_frame(0, big, 8, f->frames);
-	n = quic_seal_initial(QUIC_V1, rfc9001_dcid, 8, 0, 2, f->frames, fl, 1100, f->dgram,
+	n = quic_seal_initial(QUIC_V1, rfc9001_dcid, 8, 0, 2, f->frames, fl, 1200, f->dgram,
 			      sizeof(f->dgram));
 	assert_false(feed(f, f->dgram, n, SEC));
 	assert_int_equal(st(f)->not_hello, 1);
 	/* Initials that never complete: given up after QUIC_MAX_PACKETS */
 	f->pi.sport++;
 	for (uint32_t i = 0; i <= QUIC_MAX_PACKETS + 1; i++) {
-		n = quic_seal_initial(QUIC_V1, rfc9001_dcid, 8, i, 2, (uint8_t[]){ 0x01 }, 1, 1100,
+		n = quic_seal_initial(QUIC_V1, rfc9001_dcid, 8, i, 2, (uint8_t[]){ 0x01 }, 1, 1200,
 				      f->dgram, sizeof(f->dgram));
 		assert_false(feed(f, f->dgram, n, SEC));
 	}
@@ -443,10 +449,21 @@ static void test_quic_table_bound_and_expiry(void **state)
 	}
 	assert_int_equal(quic_table_count(f->qt), 16);
 	assert_int_equal(st(f)->evicted, 4);
+	assert_int_equal(st(f)->evicted_done, 0);
 	assert_int_equal(quic_table_expire(f->qt, 5 * SEC), 0);
 	assert_int_equal(quic_table_expire(f->qt, 12 * SEC), 16);
 	assert_int_equal(st(f)->timeouts, 16);
 	assert_int_equal(quic_table_count(f->qt), 0);
+	/* a full table of finished connections: the oldest finished goes */
+	for (uint32_t i = 0; i < 17; i++) {
+		f->pi.sport = (uint16_t)(41000 + i);
+		n = seal_part(f, QUIC_V1, rfc9001_dcid, 8, 0, 0, 241, f->dgram);
+		assert_true(feed(f, f->dgram, n, 20 * SEC + i));
+		quic_table_finish(f->qt, f->qh.conn, 20 * SEC + i);
+	}
+	assert_int_equal(quic_table_count(f->qt), 16);
+	assert_int_equal(st(f)->evicted_done, 1);
+	assert_int_equal(st(f)->evicted, 4);
 }
 
 /* Live pcap mode: new connections through the bucket (1/s, burst 2);
@@ -485,6 +502,246 @@ static void test_quic_new_connection_bucket(void **state)
 	assert_int_equal(st(f)->limited, 2);
 }
 
+/* Frames a server ignores or buffers must not cost the record: a CRYPTO
+ * frame at a huge offset before the hello (once ended the connection, so a
+ * client could hide from the sensor), one straddling the cap, and the
+ * stream's first byte retransmitted more often than max_segments. */
+static void test_quic_ignored_frames_keep_hello(void **state)
+{
+	struct fixture *f = *state;
+	static const uint8_t huge[] = {
+		0x06, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe, 0x01, 'x'
+	}; /* CRYPTO at 2^62 - 2, 8-byte varint */
+	uint8_t big[4] = { 'a', 'b', 'c', 'd' };
+	uint32_t hlen, n = 0;
+	const uint8_t *h = a2_hello(&hlen);
+
+	memcpy(f->frames, huge, sizeof(huge));
+	n = sizeof(huge);
+	n += quic_crypto_frame(REASM_MAX_BYTES - 2, big, 4, f->frames + n);
+	for (int i = 0; i < 150; i++) /* CRYPTO(0, h[0]), 1-byte varints */
+		n += (uint32_t)(memcpy(f->frames + n, (uint8_t[]){ 0x06, 0, 1, h[0] }, 4), 4);
+	n = quic_seal_initial(QUIC_V1, rfc9001_dcid, 8, 0, 2, f->frames, n, 1200, f->dgram,
+			      sizeof(f->dgram));
+	assert_false(feed(f, f->dgram, n, SEC));
+	assert_int_equal(st(f)->byte_limit, 1);
+	assert_int_equal(st(f)->crypto_dup, 149);
+	assert_int_equal(st(f)->packet_limit, 0);
+	n = seal_part(f, QUIC_V1, rfc9001_dcid, 8, 1, 0, hlen, f->dgram);
+	assert_true(feed(f, f->dgram, n, SEC));
+	assert_a2_hello(f);
+	assert_int_equal(st(f)->crypto_conflict, 0);
+}
+
+/* Bytes at an offset that change (RFC 9000 §2.2): counted, whichever
+ * copy is kept. A retransmission of final bytes keeps the first copy; an
+ * in-order frame wins over held bytes it covers, as reasm.h says. */
+static void test_quic_crypto_conflict(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t alt[241], fr[600];
+	uint32_t hlen, n, fl;
+	const uint8_t *h = a2_hello(&hlen);
+
+	memcpy(alt, h, hlen);
+	memset(alt + 100, 'Z', 60); /* other bytes over [100, 160) */
+	fl = quic_crypto_frame(100, alt + 100, 100, fr);
+	n = quic_seal_initial(QUIC_V1, rfc9001_dcid, 8, 0, 2, fr, fl, 1200, f->dgram,
+			      sizeof(f->dgram));
+	assert_false(feed(f, f->dgram, n, SEC)); /* held */
+	n = seal_part(f, QUIC_V1, rfc9001_dcid, 8, 1, 0, hlen, f->dgram);
+	assert_true(feed(f, f->dgram, n, SEC));
+	assert_a2_hello(f); /* the in-order copy */
+	assert_int_equal(st(f)->crypto_conflict, 1);
+	/* a new connection: final bytes retransmitted with other bytes */
+	f->pi.sport++;
+	n = seal_part(f, QUIC_V1, rfc9001_dcid, 8, 0, 0, 160, f->dgram);
+	assert_false(feed(f, f->dgram, n, SEC));
+	fl = quic_crypto_frame(100, alt + 100, 60, fr);
+	n = quic_seal_initial(QUIC_V1, rfc9001_dcid, 8, 1, 2, fr, fl, 1200, f->dgram,
+			      sizeof(f->dgram));
+	assert_false(feed(f, f->dgram, n, SEC));
+	assert_int_equal(st(f)->crypto_conflict, 2);
+	n = seal_part(f, QUIC_V1, rfc9001_dcid, 8, 2, 160, hlen, f->dgram);
+	assert_true(feed(f, f->dgram, n, SEC));
+	assert_a2_hello(f); /* the first copy */
+}
+
+/* Packets coalesced behind an Initial go to its connection: one of another
+ * DCID is ignored (RFC 9000 §12.2), not decrypted, so a datagram of many
+ * Initials of fresh DCIDs costs one key derivation, not one each. */
+static void test_quic_coalesced_other_dcid(void **state)
+{
+	struct fixture *f = *state;
+	static const uint8_t other[8] = { 7, 7, 7, 7, 7, 7, 7, 7 };
+	uint8_t *d = malloc(65536);
+	uint32_t n = 0;
+
+	assert_non_null(d);
+	n += seal_part(f, QUIC_V1, rfc9001_dcid, 8, 0, 0, 120, d);
+	/* a whole hello under another DCID (and its own keys): ignored */
+	n += seal_part(f, QUIC_V1, other, 8, 0, 0, 241, d + n);
+	assert_false(feed(f, d, n, SEC));
+	assert_int_equal(st(f)->malformed, 1);
+	assert_int_equal(st(f)->initials, 1);
+	assert_int_equal(st(f)->conns, 1);
+	/* 1,500 garbage Initials of fresh DCIDs in one datagram */
+	n = 0;
+	f->pi.sport++;
+	for (uint32_t i = 0; i < 1500; i++) {
+		uint8_t *p = d + n;
+
+		memcpy(p, (uint8_t[]){ 0xc0, 0, 0, 0, 1, 8 }, 6);
+		memcpy(p + 6, &i, 4);
+		memset(p + 10, 0x5a, 4);
+		memcpy(p + 14, (uint8_t[]){ 0, 0, 21 }, 3); /* SCID, token, length */
+		memset(p + 17, 0xa5, 21);
+		n += 38;
+	}
+	assert_false(feed(f, d, n, SEC));
+	assert_int_equal(st(f)->decrypt_failed, 1);
+	assert_int_equal(st(f)->malformed, 1 + 1499);
+	free(d);
+}
+
+/* A whole hello in an Initial of a datagram of 1199 bytes: servers drop
+ * it (RFC 9000 §14.1), so no record; in 1200 bytes, one. */
+static void test_quic_small_datagram(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t hlen, fl, n;
+	const uint8_t *h = a2_hello(&hlen);
+
+	fl = quic_crypto_frame(0, h, hlen, f->frames);
+	/* 18 header bytes, 2 of packet number, the payload, 16 of tag */
+	n = quic_seal_initial(QUIC_V1, rfc9001_dcid, 8, 0, 2, f->frames, fl, 1199 - 36, f->dgram,
+			      sizeof(f->dgram));
+	assert_int_equal(n, 1199);
+	assert_false(feed(f, f->dgram, n, SEC));
+	assert_int_equal(st(f)->small_datagram, 1);
+	assert_int_equal(st(f)->initials, 0);
+	assert_int_equal(quic_table_count(f->qt), 0);
+	n = quic_seal_initial(QUIC_V1, rfc9001_dcid, 8, 0, 2, f->frames, fl, 1200 - 36, f->dgram,
+			      sizeof(f->dgram));
+	assert_int_equal(n, 1200);
+	assert_true(feed(f, f->dgram, n, SEC));
+	assert_a2_hello(f);
+	/* what counts is the datagram's length on the wire, not the capture's */
+	f->pi.sport++;
+	f->pi.payload = f->dgram;
+	f->pi.payload_len = 600;
+	f->pi.payload_wire = 1200;
+	assert_false(quic_process(f->qt, &f->pi, SEC, &f->qh));
+	assert_int_equal(st(f)->small_datagram, 1);
+	assert_int_equal(st(f)->malformed, 1); /* the packet runs past the capture */
+}
+
+/* One 4-tuple's connections are bounded (they share a hash chain that
+ * every packet of the 4-tuple walks): a new one past QUIC_MAX_TUPLE_CONNS
+ * replaces the oldest; the newest still completes. */
+static void test_quic_tuple_bound(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t dcid[8] = { 0xd0 };
+	uint32_t n;
+
+	for (uint8_t i = 0; i < 10; i++) {
+		dcid[7] = i;
+		n = seal_part(f, QUIC_V1, dcid, 8, 0, 0, 100, f->dgram);
+		assert_false(feed(f, f->dgram, n, SEC + i));
+	}
+	assert_int_equal(st(f)->conns, 10);
+	assert_int_equal(st(f)->tuple_evicted, 10 - QUIC_MAX_TUPLE_CONNS);
+	assert_int_equal(quic_table_count(f->qt), QUIC_MAX_TUPLE_CONNS);
+	n = seal_part(f, QUIC_V1, dcid, 8, 1, 100, 241, f->dgram);
+	assert_true(feed(f, f->dgram, n, 2 * SEC));
+	assert_a2_hello(f);
+	quic_table_finish(f->qt, f->qh.conn, 2 * SEC);
+	/* the oldest was replaced: its rest is a connection of its own
+	 * (replacing the next oldest) that waits for bytes 0-99 */
+	dcid[7] = 0;
+	n = seal_part(f, QUIC_V1, dcid, 8, 1, 100, 241, f->dgram);
+	assert_false(feed(f, f->dgram, n, 2 * SEC));
+	assert_int_equal(st(f)->hellos, 1);
+	assert_int_equal(st(f)->tuple_evicted, 10 - QUIC_MAX_TUPLE_CONNS + 1);
+	/* another 4-tuple is not touched */
+	f->pi.sport++;
+	n = seal_part(f, QUIC_V1, dcid, 8, 0, 0, 241, f->dgram);
+	assert_true(feed(f, f->dgram, n, 2 * SEC));
+	assert_int_equal(st(f)->tuple_evicted, 10 - QUIC_MAX_TUPLE_CONNS + 1);
+	assert_int_equal(quic_table_count(f->qt), QUIC_MAX_TUPLE_CONNS + 1);
+}
+
+/* A hello a few bytes an Initial (a server reads it) is not cut off after
+ * QUIC_MAX_PACKETS: only packets without in-order progress count. */
+static void test_quic_hello_in_many_initials(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t hlen, n, i = 0;
+
+	(void)a2_hello(&hlen);
+	for (uint32_t off = 0; off < hlen; off += 3, i++) {
+		uint32_t to = off + 3 < hlen ? off + 3 : hlen;
+
+		n = seal_part(f, QUIC_V1, rfc9001_dcid, 8, i, off, to, f->dgram);
+		assert_int_equal(feed(f, f->dgram, n, SEC), to == hlen);
+	}
+	assert_true(i > 2 * QUIC_MAX_PACKETS);
+	assert_a2_hello(f);
+	assert_int_equal(st(f)->packet_limit, 0);
+}
+
+/* After the server's Retry the client starts over from the same 4-tuple
+ * with a new DCID and the Retry's token (RFC 9000 §8.1.2), and sends the
+ * same hello: one record per client connection, not two. A Retry before
+ * the hello was whole (the server kept nothing of the first attempt)
+ * drops the first attempt. Without a token a new DCID is a new one. */
+static void test_quic_retry(void **state)
+{
+	struct fixture *f = *state;
+	static const uint8_t dcid2[8] = { 0x22, 2, 2, 2, 2, 2, 2, 2 };
+	static const uint8_t dcid3[8] = { 0x33, 3, 3, 3, 3, 3, 3, 3 };
+	static const uint8_t token[16] = { 0x7e, 0x7e };
+	struct quic_keys k2, k3;
+	uint8_t fr[300];
+	uint32_t hlen, fl, n;
+	const uint8_t *h = a2_hello(&hlen);
+
+	assert_int_equal(quic_initial_keys(QUIC_V1, dcid2, 8, &k2), 0);
+	assert_int_equal(quic_initial_keys(QUIC_V1, dcid3, 8, &k3), 0);
+	fl = quic_crypto_frame(0, h, hlen, fr);
+	n = seal_part(f, QUIC_V1, rfc9001_dcid, 8, 0, 0, hlen, f->dgram);
+	assert_true(feed(f, f->dgram, n, SEC));
+	quic_table_finish(f->qt, f->qh.conn, SEC);
+	n = quic_seal_token(QUIC_V1, &k2, dcid2, 8, token, sizeof(token), 1, 2, fr, fl, 1200,
+			    f->dgram, sizeof(f->dgram));
+	assert_false(feed(f, f->dgram, n, SEC + 1000));
+	assert_int_equal(st(f)->retried, 1);
+	assert_int_equal(st(f)->hellos, 1);
+	/* its retransmission: the same connection */
+	assert_false(feed(f, f->dgram, n, SEC + 2000));
+	assert_int_equal(st(f)->conns, 2);
+	assert_int_equal(st(f)->hellos, 1);
+	/* Retry after the first of two Initials: the first attempt is gone,
+	 * the second gives the record */
+	f->pi.sport++;
+	n = seal_part(f, QUIC_V1, rfc9001_dcid, 8, 0, 0, 100, f->dgram);
+	assert_false(feed(f, f->dgram, n, 2 * SEC));
+	n = quic_seal_token(QUIC_V1, &k2, dcid2, 8, token, sizeof(token), 1, 2, fr, fl, 1200,
+			    f->dgram, sizeof(f->dgram));
+	assert_true(feed(f, f->dgram, n, 2 * SEC));
+	assert_a2_hello(f);
+	assert_memory_equal(f->qh.conn->dcid, dcid2, 8);
+	assert_int_equal(st(f)->retried, 2);
+	quic_table_finish(f->qt, f->qh.conn, 2 * SEC);
+	assert_int_equal(quic_table_count(f->qt), 3);
+	/* no token: a new connection of the same 4-tuple, its own record */
+	n = quic_seal_with(QUIC_V1, &k3, dcid3, 8, 0, 2, fr, fl, 1200, f->dgram, sizeof(f->dgram));
+	assert_true(feed(f, f->dgram, n, 3 * SEC));
+	assert_int_equal(st(f)->retried, 2);
+	assert_int_equal(st(f)->hellos, 3);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -505,6 +762,13 @@ int main(void)
 		T(test_quic_limits),
 		T(test_quic_table_bound_and_expiry),
 		T(test_quic_new_connection_bucket),
+		T(test_quic_ignored_frames_keep_hello),
+		T(test_quic_crypto_conflict),
+		T(test_quic_coalesced_other_dcid),
+		T(test_quic_small_datagram),
+		T(test_quic_tuple_bound),
+		T(test_quic_hello_in_many_initials),
+		T(test_quic_retry),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
