@@ -65,8 +65,14 @@ struct quic_conn {
 	uint64_t largest_pn; /* largest packet number decrypted, for decoding */
 	uint16_t packets;    /* Initial packets decrypted that added nothing in order */
 	uint8_t has_pn;
+	uint8_t has_sum;   /* hello_sum is set */
+	uint8_t has_prior; /* prior_sum is set */
 	uint8_t dcid_len;
 	uint8_t dcid[QUIC_CID_MAX];
+	/* Keyed sums of the hello this connection handed out, and of the one
+	 * the attempt it starts over after a Retry handed out: a start over
+	 * repeats its ClientHello, so only another hello is recorded again. */
+	uint64_t hello_sum, prior_sum;
 };
 
 struct quic_stats {
@@ -99,6 +105,7 @@ struct quic_stats {
 	uint64_t evicted_done; /* finished connections evicted for room (a retransmitted
 				* Initial of one could give a second record) */
 	uint64_t retried; /* Initials with a token starting a 4-tuple's connection over (Retry) */
+	uint64_t retried_same;  /* start overs that repeated the recorded hello: no second record */
 	uint64_t tuple_evicted; /* connections replaced past QUIC_MAX_TUPLE_CONNS of a 4-tuple */
 	uint64_t timeouts;      /* waiting connections without a hello within the timeout */
 	uint64_t limited;       /* Initials of new connections held back by the bucket */

@@ -17,6 +17,7 @@
 #endif
 #include "byteorder.h"
 #include "quic.h"
+#include "siphash.h"
 
 /* Initial salts: RFC 9001 §5.2 (v1), RFC 9369 §3.3.1 (v2), and
  * draft-ietf-quic-tls-29 §5.2, which Chrome and others still offer. */
@@ -685,7 +686,6 @@ static enum hello_state check_hello(struct quic_table *qt, struct quic_conn *c,
 	out->conn = c;
 	out->msg = r->buf;
 	out->msg_len = body + 4;
-	qt->st.hellos++;
 	return HS_HELLO;
 }
 
@@ -737,20 +737,27 @@ static void tuple_walk(struct quic_table *qt, const struct flow_key *key, uint32
  * An Initial with a token on a 4-tuple that has a connection is the
  * client's start over after the server's Retry (RFC 9000 §8.1.2): a Retry
  * means the server kept nothing of the first attempt, so it is the same
- * client connection: no second record when the first gave one, else the
- * first attempt's state is dropped. Returns the connection, finished when
- * its hello was already recorded.
+ * client connection: the first attempt's state is dropped when its hello
+ * was not whole, else its hello's sum is kept, and the start over gives
+ * no second record if it repeats that hello (initial()). Only the hello is
+ * compared, not taken on trust: a token is the client's to send (servers
+ * ignore one they cannot validate), so a client that sent one hello and
+ * then another with a token would otherwise hide the one its server read.
  */
 static struct quic_conn *conn_start(struct quic_table *qt, struct dgram *dg, struct tuple_walk *w,
 				    uint32_t version, const uint8_t *dcid, uint32_t dcid_len)
 {
 	struct quic_conn *c;
-	bool recorded = false;
+	bool recorded = false, prior = false;
+	uint64_t prior_sum = 0;
 
 	if (dg->token && w->newest) {
 		qt->st.retried++;
 		recorded = w->newest->fl.state == FLOW_DONE;
-		if (!recorded) {
+		if (recorded) {
+			prior = w->newest->has_sum;
+			prior_sum = w->newest->hello_sum;
+		} else {
 			conn_free(qt, w->newest);
 			w->count--; /* below the bound now: oldest is not used */
 		}
@@ -770,8 +777,8 @@ static struct quic_conn *conn_start(struct quic_table *qt, struct dgram *dg, str
 	c->version = version;
 	c->dcid_len = (uint8_t)dcid_len;
 	memcpy(c->dcid, dcid, dcid_len);
-	if (recorded)
-		quic_table_finish(qt, c, dg->now);
+	c->has_prior = prior;
+	c->prior_sum = prior_sum;
 	return c;
 }
 
@@ -879,6 +886,14 @@ static bool initial(struct quic_table *qt, struct dgram *dg, uint32_t version, c
 		quic_table_finish(qt, c, now);
 		return false;
 	case HS_HELLO:
+		c->hello_sum = siphash13(qt->k0, qt->k1, out->msg, out->msg_len);
+		c->has_sum = 1;
+		if (c->has_prior && c->hello_sum == c->prior_sum) {
+			qt->st.retried_same++;
+			quic_table_finish(qt, c, now);
+			return false;
+		}
+		qt->st.hellos++;
 		return true;
 	}
 	return false;

@@ -703,7 +703,7 @@ static void test_quic_retry(void **state)
 	static const uint8_t dcid3[8] = { 0x33, 3, 3, 3, 3, 3, 3, 3 };
 	static const uint8_t token[16] = { 0x7e, 0x7e };
 	struct quic_keys k2, k3;
-	uint8_t fr[300];
+	uint8_t fr[300], other[300];
 	uint32_t hlen, fl, n;
 	const uint8_t *h = a2_hello(&hlen);
 
@@ -740,6 +740,35 @@ static void test_quic_retry(void **state)
 	assert_true(feed(f, f->dgram, n, 3 * SEC));
 	assert_int_equal(st(f)->retried, 2);
 	assert_int_equal(st(f)->hellos, 3);
+	quic_table_finish(f->qt, f->qh.conn, 3 * SEC);
+	/* A start over with another hello than the one recorded is recorded:
+	 * the token is the client's to send (a server that cannot validate
+	 * it goes on), so taking it on trust would let a client show the
+	 * sensor one hello and its server another. */
+	f->pi.sport++;
+	n = seal_part(f, QUIC_V1, rfc9001_dcid, 8, 0, 0, hlen, f->dgram);
+	assert_true(feed(f, f->dgram, n, 4 * SEC));
+	quic_table_finish(f->qt, f->qh.conn, 4 * SEC);
+	assert_true(hlen <= sizeof(other));
+	memcpy(other, h, hlen);
+	other[10] ^= 0x5a; /* in the client random */
+	fl = quic_crypto_frame(0, other, hlen, fr);
+	n = quic_seal_token(QUIC_V1, &k2, dcid2, 8, token, sizeof(token), 1, 2, fr, fl, 1200,
+			    f->dgram, sizeof(f->dgram));
+	assert_true(feed(f, f->dgram, n, 5 * SEC));
+	assert_int_equal(f->qh.msg_len, hlen);
+	assert_memory_equal(f->qh.msg, other, hlen);
+	quic_table_finish(f->qt, f->qh.conn, 5 * SEC);
+	assert_int_equal(st(f)->retried, 3);
+	assert_int_equal(st(f)->retried_same, 1);
+	assert_int_equal(st(f)->hellos, 5);
+	/* that one's own start over, repeating it: no third record */
+	n = quic_seal_token(QUIC_V1, &k3, dcid3, 8, token, sizeof(token), 1, 2, fr, fl, 1200,
+			    f->dgram, sizeof(f->dgram));
+	assert_false(feed(f, f->dgram, n, 6 * SEC));
+	assert_int_equal(st(f)->retried, 4);
+	assert_int_equal(st(f)->retried_same, 2);
+	assert_int_equal(st(f)->hellos, 5);
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
