@@ -67,6 +67,9 @@ while [ $# -gt 0 ]; do
 	*) echo "kernel-matrix: unknown argument $1" >&2; usage ;;
 	esac
 done
+# A list written with spaces or commas (TEST_KERNELS="5.10 6.1" from the
+# runner) is one list, not one kernel named "5.10 6.1".
+KERNELS=$(echo "$KERNELS" | tr -s ' ,' ',,' | sed 's/^,//; s/,$//')
 
 say() { echo "kernel-matrix: $*"; }
 die() {
