@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "hello.h"
+#include "list.h"
 #include "packet.h"
 #include "reasm.h"
 
@@ -52,16 +53,16 @@ enum flow_state {
 
 struct flow {
 	struct flow_key key;
-	struct flow *hnext;       /* hash chain */
-	struct flow *prev, *next; /* age list of its state */
-	uint64_t created_ns;      /* ageing time of creation, or of completion when done */
-	uint64_t syn_ns;          /* 0 when the SYN was missed */
-	uint64_t first_byte_ns;   /* ageing time of the hello's first byte; 0 until seen */
-	uint32_t isn;             /* client ISN (SYN seen) */
-	uint32_t fin_off;         /* stream offset of the client's FIN */
-	uint32_t server_isn;      /* ISN of the server's SYN-ACK, when has_synack */
-	uint32_t synack_ack;      /* the SYN-ACK's ACK number: client ISN + 1 */
-	uint8_t state;            /* enum flow_state */
+	struct flow *hnext;     /* hash chain */
+	struct list_node age;   /* on the table's waiting or done list, oldest first */
+	uint64_t created_ns;    /* ageing time of creation, or of completion when done */
+	uint64_t syn_ns;        /* 0 when the SYN was missed */
+	uint64_t first_byte_ns; /* ageing time of the hello's first byte; 0 until seen */
+	uint32_t isn;           /* client ISN (SYN seen) */
+	uint32_t fin_off;       /* stream offset of the client's FIN */
+	uint32_t server_isn;    /* ISN of the server's SYN-ACK, when has_synack */
+	uint32_t synack_ack;    /* the SYN-ACK's ACK number: client ISN + 1 */
+	uint8_t state;          /* enum flow_state */
 	uint8_t has_syn;
 	uint8_t fin_seen;
 	uint8_t has_synack; /* the server's SYN-ACK was seen */
