@@ -12,15 +12,144 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include "reasm.h"
+
+/* Slots handed out are addressable, the rest of a chunk is not, so ASan and
+ * valgrind see an overrun of a buffer as they would a malloc'd one. */
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#define POISON(p, n)   ASAN_POISON_MEMORY_REGION(p, n)
+#define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
+#elif defined(__has_include) && __has_include(<valgrind/memcheck.h>)
+#include <valgrind/memcheck.h>
+#define POISON(p, n)   VALGRIND_MAKE_MEM_NOACCESS(p, n)
+#define UNPOISON(p, n) VALGRIND_MAKE_MEM_UNDEFINED(p, n)
+#else
+#define POISON(p, n)   ((void)(p), (void)(n))
+#define UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
 
 /* Bytes are held as they arrive, so a flow that sends 100 bytes and stops
  * (a scan, an attack) costs about that, not a hello's worth. The first
- * buffer is what the first segment needs, in steps of REASM_ALLOC_STEP (a
+ * buffer is what the first segment needs, rounded to REASM_SLAB_STEP (a
  * power of two rounded it up by a third on average: 100,000 flows mid-hello
  * held ~15 MB more); later growth doubles, so a hello in many segments is
  * copied a bounded number of times. */
-#define REASM_ALLOC_STEP 64
+
+/* ---- the buffer allocator (reasm.h) ---- */
+
+#define SLAB_CLASSES (REASM_SLAB_MAX / REASM_SLAB_STEP)
+#define SLAB_CHUNK   (256u << 10) /* mapped as a class needs it; pages touched as slots are used */
+
+/* Each chunk starts with this header (padded to keep slots 16-aligned), so
+ * reasm_trim() can find them all. */
+struct slab_chunk {
+	struct slab_chunk *next;
+	uint8_t pad[REASM_SLAB_STEP - sizeof(void *)];
+};
+
+struct slab_free {
+	struct slab_free *next; /* in a freed slot's first bytes */
+};
+
+struct slab_class {
+	struct slab_free *free; /* freed slots, last freed first */
+	uint8_t *bump, *end;    /* slots of the class's newest chunk never handed out */
+};
+
+static struct {
+	struct slab_class cls[SLAB_CLASSES];
+	struct slab_chunk *chunks;
+	uint64_t live, n_chunks;
+} slab;
+
+static uint32_t slab_size(uint32_t n)
+{
+	return (n + REASM_SLAB_STEP - 1) / REASM_SLAB_STEP * REASM_SLAB_STEP;
+}
+
+static void *buf_alloc(uint32_t n)
+{
+	struct slab_class *c;
+	uint32_t size;
+	void *p;
+
+	if (n > REASM_SLAB_MAX)
+		return malloc(n);
+	size = slab_size(n);
+	c = &slab.cls[size / REASM_SLAB_STEP - 1];
+	if (c->free) {
+		p = c->free;
+		c->free = c->free->next;
+	} else {
+		if (!c->bump || (size_t)(c->end - c->bump) < size) {
+			/* The old chunk's tail (less than a slot) is left unused. */
+			struct slab_chunk *ch = mmap(NULL, SLAB_CHUNK, PROT_READ | PROT_WRITE,
+						     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+			if (ch == MAP_FAILED)
+				return NULL;
+			ch->next = slab.chunks;
+			slab.chunks = ch;
+			slab.n_chunks++;
+			c->bump = (uint8_t *)(ch + 1);
+			c->end = (uint8_t *)ch + SLAB_CHUNK;
+			POISON(c->bump, (size_t)(c->end - c->bump));
+		}
+		p = c->bump;
+		c->bump += size;
+	}
+	UNPOISON(p, size);
+	slab.live++;
+	return p;
+}
+
+/* n is the size it was allocated with. */
+static void buf_free(void *p, uint32_t n)
+{
+	struct slab_class *c;
+	struct slab_free *s = p;
+	uint32_t size;
+
+	if (!p)
+		return;
+	if (n > REASM_SLAB_MAX) {
+		free(p);
+		return;
+	}
+	size = slab_size(n);
+	c = &slab.cls[size / REASM_SLAB_STEP - 1];
+	s->next = c->free;
+	c->free = s;
+	POISON((uint8_t *)p + sizeof(*s), size - sizeof(*s));
+	slab.live--;
+}
+
+void reasm_mem(struct reasm_mem *m)
+{
+	m->live = slab.live;
+	m->chunks = slab.n_chunks;
+}
+
+/* All or nothing: a chunk's free slots are on per-class lists that mix
+ * chunks, so one chunk cannot be told empty without more bookkeeping, and
+ * a table that drains (after a wave of connections) drains completely. */
+bool reasm_trim(void)
+{
+	if (slab.live || !slab.chunks)
+		return false;
+	while (slab.chunks) {
+		struct slab_chunk *ch = slab.chunks;
+
+		slab.chunks = ch->next;
+		munmap(ch, SLAB_CHUNK);
+	}
+	memset(&slab, 0, sizeof(slab));
+	return true;
+}
+
+/* ---- reassembly ---- */
 
 void reasm_init(struct reasm *r, uint32_t base)
 {
@@ -30,7 +159,7 @@ void reasm_init(struct reasm *r, uint32_t base)
 
 void reasm_reset(struct reasm *r)
 {
-	free(r->buf);
+	buf_free(r->buf, r->cap);
 	free(r->ranges);
 	reasm_init(r, 0);
 }
@@ -41,16 +170,20 @@ static int grow_buf(struct reasm *r, uint32_t need, uint32_t max)
 	uint8_t *nb;
 
 	if (!cap)
-		cap = (need + REASM_ALLOC_STEP - 1) / REASM_ALLOC_STEP * REASM_ALLOC_STEP;
+		cap = slab_size(need);
 	while (cap < need)
 		cap *= 2;
 	if (cap > max)
 		cap = max;
-	nb = realloc(r->buf, cap);
+	nb = buf_alloc(cap);
 	if (!nb)
 		return -ENOMEM;
+	/* Every byte that means anything is below hi. */
+	if (r->buf)
+		memcpy(nb, r->buf, r->hi);
+	buf_free(r->buf, r->cap);
 	r->buf = nb;
-	r->cap = cap;
+	r->cap = (uint16_t)cap;
 	return 0;
 }
 
@@ -108,10 +241,10 @@ static void drop_range(struct reasm *r, uint16_t i)
 static void add_in_order(struct reasm *r, uint32_t start, uint32_t end, const uint8_t *data)
 {
 	memcpy(r->buf + r->contig, data + (r->contig - start), end - r->contig);
-	r->contig = end;
+	r->contig = (uint16_t)end; /* offsets are below REASM_OFFSET_LIMIT */
 	while (r->n_ranges && r->ranges[0].start <= r->contig) {
 		if (r->ranges[0].end > r->contig)
-			r->contig = r->ranges[0].end;
+			r->contig = (uint16_t)r->ranges[0].end;
 		drop_range(r, 0);
 	}
 }
@@ -177,6 +310,8 @@ static enum reasm_result add(struct reasm *r, const struct reasm_limits *lim, ui
 			     const uint8_t *data, uint32_t len, struct reasm_effects *fx)
 {
 	int32_t rel = (int32_t)(seq - r->base);
+	/* Offsets are 16 bits (reasm.h); callers ask for REASM_MAX_BYTES. */
+	uint32_t max = lim->max_bytes < REASM_OFFSET_LIMIT ? lim->max_bytes : REASM_OFFSET_LIMIT;
 	enum reasm_result res;
 	uint32_t start, end;
 
@@ -188,15 +323,15 @@ static enum reasm_result add(struct reasm *r, const struct reasm_limits *lim, ui
 		rel = 0;
 	}
 	start = (uint32_t)rel;
-	if (start >= lim->max_bytes)
+	if (start >= max)
 		return REASM_BYTE_LIMIT;
-	end = len > lim->max_bytes - start ? lim->max_bytes : start + len;
+	end = len > max - start ? max : start + len;
 	if (start == end)
 		return REASM_DUPLICATE;
 	count_overlap(r, start, end, data, fx);
 	if (end <= r->contig)
 		return REASM_DUPLICATE;
-	if (end > r->cap && grow_buf(r, end, lim->max_bytes))
+	if (end > r->cap && grow_buf(r, end, max))
 		return REASM_NOMEM;
 	if (start <= r->contig) {
 		add_in_order(r, start, end, data);
@@ -210,7 +345,7 @@ static enum reasm_result add(struct reasm *r, const struct reasm_limits *lim, ui
 		res = REASM_HELD;
 	}
 	if (end > r->hi)
-		r->hi = end;
+		r->hi = (uint16_t)end;
 	return res;
 }
 
