@@ -100,10 +100,11 @@ void reasm_reset(struct reasm *r);
 /*
  * Buffers up to REASM_SLAB_MAX bytes come from size classes of 16-byte
  * steps carved out of mmap'd chunks: no malloc header or rounding to
- * malloc's sizes per flow (100,000 flows mid-hello held ~4 MB less). The
- * chunks are given back to the system only when no buffer is in use:
- * reasm_trim() does that and is called when the flow and QUIC tables
- * expire or are freed. Not thread-safe: the packet path is one thread.
+ * malloc's sizes per flow (100,000 flows mid-hello held ~4 MB less). A
+ * chunk goes back to the system as soon as its last buffer is freed, but
+ * for one spare kept mapped; reasm_trim() unmaps that one (the tables call
+ * it when they are freed). Larger buffers come from malloc. Not
+ * thread-safe: the packet path is one thread.
  */
 #define REASM_SLAB_STEP 16
 #define REASM_SLAB_MAX  2048
@@ -114,7 +115,7 @@ struct reasm_mem {
 };
 
 void reasm_mem(struct reasm_mem *m);
-/* Unmap every chunk if no buffer is in use; returns whether it did. */
+/* Unmap the spare empty chunk; returns whether there was one. */
 bool reasm_trim(void);
 
 #endif

@@ -161,7 +161,7 @@ void flow_table_free(struct flow_table *ft)
 	free(ft->pool);
 	free(ft->buckets);
 	free(ft);
-	reasm_trim();
+	reasm_trim(); /* the buffer allocator's spare chunk */
 }
 
 struct flow *flow_table_lookup(struct flow_table *ft, const struct flow_key *key)
@@ -643,9 +643,6 @@ uint32_t flow_table_expire(struct flow_table *ft, uint64_t now)
 
 	if (!ft->count && ft->unused)
 		pool_release(ft);
-	/* Likewise the reassembly buffers' chunks, once no table holds one. */
-	if (!ft->buffered)
-		reasm_trim();
 	return n;
 }
 

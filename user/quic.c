@@ -404,7 +404,7 @@ void quic_table_free(struct quic_table *qt)
 	free(qt->hdr);
 	free(qt->plain);
 	free(qt);
-	reasm_trim(); /* the buffers' chunks, if the flow table holds none */
+	reasm_trim(); /* the buffer allocator's spare chunk */
 }
 
 void quic_table_finish(struct quic_table *qt, struct quic_conn *c, uint64_t now)
@@ -432,9 +432,6 @@ uint32_t quic_table_expire(struct quic_table *qt, uint64_t now)
 		conn_free(qt, oldest(&qt->done));
 		n++;
 	}
-	/* The buffers' chunks, once no table holds one (reasm.h). */
-	if (!qt->buffered)
-		reasm_trim();
 	return n;
 }
 

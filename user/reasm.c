@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include "list.h"
 #include "reasm.h"
 
 /* Slots handed out are addressable, the rest of a chunk is not, so ASan and
@@ -39,29 +40,39 @@
 
 /* ---- the buffer allocator (reasm.h) ---- */
 
+/*
+ * A chunk holds slots of one size class; it is aligned to its size, so a
+ * slot finds its chunk's header by masking its address. A class keeps the
+ * chunks that have a free slot on a list; a chunk whose last slot comes
+ * back is unmapped at once (but for one spare, so a flow alternating
+ * between none and one buffer does not map and unmap a chunk each time):
+ * after a wave of connections the memory goes back to the system even if
+ * a few flows still hold buffers, as it did with malloc_trim.
+ */
 #define SLAB_CLASSES (REASM_SLAB_MAX / REASM_SLAB_STEP)
-#define SLAB_CHUNK   (256u << 10) /* mapped as a class needs it; pages touched as slots are used */
-
-/* Each chunk starts with this header (padded to keep slots 16-aligned), so
- * reasm_trim() can find them all. */
-struct slab_chunk {
-	struct slab_chunk *next;
-	uint8_t pad[REASM_SLAB_STEP - sizeof(void *)];
-};
+#define SLAB_CHUNK   (64u << 10)
 
 struct slab_free {
 	struct slab_free *next; /* in a freed slot's first bytes */
 };
 
-struct slab_class {
+struct slab_chunk {
+	struct list_node node;  /* on its class's list while it has a free slot */
 	struct slab_free *free; /* freed slots, last freed first */
-	uint8_t *bump, *end;    /* slots of the class's newest chunk never handed out */
+	uint8_t *bump;          /* slots never handed out start here */
+	uint32_t live;          /* slots handed out */
+	uint16_t size;          /* slot size */
+	bool listed;
 };
 
+/* Slots start after the header, 16-aligned. */
+#define SLAB_FIRST                                                                                 \
+	((sizeof(struct slab_chunk) + REASM_SLAB_STEP - 1) / REASM_SLAB_STEP * REASM_SLAB_STEP)
+
 static struct {
-	struct slab_class cls[SLAB_CLASSES];
-	struct slab_chunk *chunks;
-	uint64_t live, n_chunks;
+	struct list partial[SLAB_CLASSES]; /* per class: chunks with a free slot */
+	struct slab_chunk *spare;          /* one empty chunk kept mapped */
+	uint64_t live, chunks;
 } slab;
 
 static uint32_t slab_size(uint32_t n)
@@ -69,48 +80,98 @@ static uint32_t slab_size(uint32_t n)
 	return (n + REASM_SLAB_STEP - 1) / REASM_SLAB_STEP * REASM_SLAB_STEP;
 }
 
+static struct slab_chunk *chunk_of(const void *p)
+{
+	return (struct slab_chunk *)((uintptr_t)p & ~(uintptr_t)(SLAB_CHUNK - 1));
+}
+
+static bool chunk_full(const struct slab_chunk *ch)
+{
+	return !ch->free && (size_t)((uint8_t *)ch + SLAB_CHUNK - ch->bump) < ch->size;
+}
+
+/* A chunk aligned to SLAB_CHUNK: map twice the size, unmap what is around. */
+static struct slab_chunk *chunk_map(void)
+{
+	uint8_t *m = mmap(NULL, 2 * SLAB_CHUNK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			  -1, 0);
+	uint8_t *a;
+
+	if (m == MAP_FAILED)
+		return NULL;
+	a = (uint8_t *)(((uintptr_t)m + SLAB_CHUNK - 1) & ~(uintptr_t)(SLAB_CHUNK - 1));
+	if (a > m)
+		munmap(m, (size_t)(a - m));
+	munmap(a + SLAB_CHUNK, (size_t)(m + SLAB_CHUNK - a));
+	slab.chunks++;
+	return (struct slab_chunk *)a;
+}
+
+static void chunk_unmap(struct slab_chunk *ch)
+{
+	UNPOISON(ch, SLAB_CHUNK);
+	munmap(ch, SLAB_CHUNK);
+	slab.chunks--;
+}
+
+static struct slab_chunk *chunk_new(uint32_t size)
+{
+	struct slab_chunk *ch = slab.spare;
+
+	if (ch)
+		slab.spare = NULL;
+	else if (!(ch = chunk_map()))
+		return NULL;
+	memset(ch, 0, sizeof(*ch));
+	ch->size = (uint16_t)size;
+	ch->bump = (uint8_t *)ch + SLAB_FIRST;
+	POISON(ch->bump, SLAB_CHUNK - SLAB_FIRST);
+	return ch;
+}
+
 static void *buf_alloc(uint32_t n)
 {
-	struct slab_class *c;
+	struct slab_chunk *ch;
+	struct list *l;
 	uint32_t size;
 	void *p;
 
 	if (n > REASM_SLAB_MAX)
 		return malloc(n);
 	size = slab_size(n);
-	c = &slab.cls[size / REASM_SLAB_STEP - 1];
-	if (c->free) {
-		p = c->free;
-		c->free = c->free->next;
+	l = &slab.partial[size / REASM_SLAB_STEP - 1];
+	ch = list_first(l, struct slab_chunk, node);
+	if (!ch) {
+		ch = chunk_new(size);
+		if (!ch)
+			return NULL;
+		list_add_tail(l, &ch->node);
+		ch->listed = true;
+	}
+	if (ch->free) {
+		p = ch->free;
+		UNPOISON(p, sizeof(*ch->free));
+		ch->free = ch->free->next;
 	} else {
-		if (!c->bump || (size_t)(c->end - c->bump) < size) {
-			/* The old chunk's tail (less than a slot) is left unused. */
-			struct slab_chunk *ch = mmap(NULL, SLAB_CHUNK, PROT_READ | PROT_WRITE,
-						     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-			if (ch == MAP_FAILED)
-				return NULL;
-			ch->next = slab.chunks;
-			slab.chunks = ch;
-			slab.n_chunks++;
-			c->bump = (uint8_t *)(ch + 1);
-			c->end = (uint8_t *)ch + SLAB_CHUNK;
-			POISON(c->bump, (size_t)(c->end - c->bump));
-		}
-		p = c->bump;
-		c->bump += size;
+		p = ch->bump;
+		ch->bump += size;
 	}
 	UNPOISON(p, size);
+	ch->live++;
 	slab.live++;
+	if (chunk_full(ch)) {
+		list_del(l, &ch->node);
+		ch->listed = false;
+	}
 	return p;
 }
 
 /* n is the size it was allocated with. */
 static void buf_free(void *p, uint32_t n)
 {
-	struct slab_class *c;
 	struct slab_free *s = p;
-	uint32_t size;
+	struct slab_chunk *ch;
+	struct list *l;
 
 	if (!p)
 		return;
@@ -118,34 +179,39 @@ static void buf_free(void *p, uint32_t n)
 		free(p);
 		return;
 	}
-	size = slab_size(n);
-	c = &slab.cls[size / REASM_SLAB_STEP - 1];
-	s->next = c->free;
-	c->free = s;
-	POISON((uint8_t *)p + sizeof(*s), size - sizeof(*s));
+	ch = chunk_of(p);
+	l = &slab.partial[ch->size / REASM_SLAB_STEP - 1];
+	s->next = ch->free;
+	ch->free = s;
+	POISON(p, ch->size);
+	ch->live--;
 	slab.live--;
+	if (!ch->live) {
+		if (ch->listed)
+			list_del(l, &ch->node);
+		if (slab.spare)
+			chunk_unmap(slab.spare);
+		slab.spare = ch; /* the newest empty one: its pages are likeliest touched */
+		return;
+	}
+	if (!ch->listed) {
+		list_add_tail(l, &ch->node);
+		ch->listed = true;
+	}
 }
 
 void reasm_mem(struct reasm_mem *m)
 {
 	m->live = slab.live;
-	m->chunks = slab.n_chunks;
+	m->chunks = slab.chunks;
 }
 
-/* All or nothing: a chunk's free slots are on per-class lists that mix
- * chunks, so one chunk cannot be told empty without more bookkeeping, and
- * a table that drains (after a wave of connections) drains completely. */
 bool reasm_trim(void)
 {
-	if (slab.live || !slab.chunks)
+	if (!slab.spare)
 		return false;
-	while (slab.chunks) {
-		struct slab_chunk *ch = slab.chunks;
-
-		slab.chunks = ch->next;
-		munmap(ch, SLAB_CHUNK);
-	}
-	memset(&slab, 0, sizeof(slab));
+	chunk_unmap(slab.spare);
+	slab.spare = NULL;
 	return true;
 }
 

@@ -794,39 +794,48 @@ static uint64_t chunks(void)
 	return m.chunks;
 }
 
-/* Small buffers come from the size classes, a freed slot is handed out
- * again, and the chunks go back only when no buffer is in use. */
+/* Small buffers come from the size classes and a freed slot is handed
+ * out again; an empty chunk is kept as the spare until reasm_trim(). */
 static void test_reasm_slab_reuse_and_trim(void **state)
 {
 	struct fixture *f = *state;
 	struct reasm r2;
 	uint8_t *first;
 
+	reasm_trim();
 	assert_int_equal(live(), 0);
+	assert_int_equal(chunks(), 0);
 	assert_int_equal(add(f, 0, 369), REASM_NEW_DATA);
 	assert_int_equal(live(), 1);
-	assert_true(chunks() >= 1);
+	assert_int_equal(chunks(), 1);
 	first = f->r.buf;
-	assert_false(reasm_trim()); /* in use */
-	assert_ptr_equal(f->r.buf, first);
+	assert_false(reasm_trim()); /* no spare: the chunk is in use */
+	assert_int_equal(chunks(), 1);
 	assert_memory_equal(f->r.buf, f->stream, 369);
 
-	reasm_reset(&f->r);
-	reasm_init(&f->r, BASE);
-	assert_int_equal(live(), 0);
-	/* Same class (384): the same slot. */
-	assert_int_equal(add(f, 0, 380), REASM_NEW_DATA);
-	assert_ptr_equal(f->r.buf, first);
-
-	/* Another stream of another class: another slot. */
+	/* Another stream of another class: another chunk. */
 	reasm_init(&r2, BASE);
 	assert_int_equal(reasm_add(&r2, &f->lim, BASE, f->stream, 100, &f->fx), REASM_NEW_DATA);
 	assert_int_equal(live(), 2);
-	assert_true(r2.buf != f->r.buf);
+	assert_int_equal(chunks(), 2);
+	assert_memory_equal(r2.buf, f->stream, 100);
+
+	/* Freed, a slot comes back; its chunk, now empty, is the spare. */
+	reasm_reset(&f->r);
+	reasm_init(&f->r, BASE);
+	assert_int_equal(live(), 1);
+	assert_int_equal(chunks(), 2);
+	/* Same class (384) again: the spare is used. */
+	assert_int_equal(add(f, 0, 380), REASM_NEW_DATA);
+	assert_ptr_equal(f->r.buf, first);
+	assert_int_equal(chunks(), 2);
+
+	/* Both empty: one is unmapped, the other kept as the spare. */
 	reasm_reset(&r2);
 	reasm_reset(&f->r);
 	reasm_init(&f->r, BASE);
 	assert_int_equal(live(), 0);
+	assert_int_equal(chunks(), 1);
 	assert_true(reasm_trim());
 	assert_int_equal(chunks(), 0);
 	assert_false(reasm_trim()); /* nothing left */
@@ -835,6 +844,32 @@ static void test_reasm_slab_reuse_and_trim(void **state)
 	assert_int_equal(add(f, 0, 50), REASM_NEW_DATA);
 	assert_memory_equal(f->r.buf, f->stream, 50);
 	assert_int_equal(chunks(), 1);
+}
+
+/* After a wave, the chunks go back as they empty even though one flow
+ * still holds a buffer (of another class) all along. */
+static void test_reasm_slab_wave_returns(void **state)
+{
+	struct fixture *f = *state;
+	enum { N = 100 }; /* 2048-byte slots: about 31 a chunk, so 4 chunks */
+	struct reasm *rs = calloc(N, sizeof(*rs));
+
+	assert_non_null(rs);
+	reasm_trim();
+	assert_int_equal(add(f, 0, 200), REASM_NEW_DATA); /* the survivor */
+	for (uint32_t i = 0; i < N; i++) {
+		reasm_init(&rs[i], 0);
+		assert_int_equal(reasm_add(&rs[i], &f->lim, 0, f->stream, REASM_SLAB_MAX, &f->fx),
+				 REASM_NEW_DATA);
+	}
+	assert_int_equal(live(), N + 1);
+	assert_int_equal(chunks(), 5);
+	for (uint32_t i = 0; i < N; i++)
+		reasm_reset(&rs[i]);
+	free(rs);
+	assert_int_equal(live(), 1);
+	assert_int_equal(chunks(), 2); /* the survivor's and the spare */
+	assert_memory_equal(f->r.buf, f->stream, 200);
 }
 
 /* A buffer growing out of the size classes (past REASM_SLAB_MAX) to
@@ -887,7 +922,7 @@ static void test_reasm_slab_many(void **state)
 		reasm_reset(&rs[i]);
 	free(rs);
 	assert_int_equal(live(), 0);
-	assert_true(reasm_trim());
+	assert_int_equal(chunks(), 1); /* the spare */
 }
 
 /* Offsets are 16 bits: a caller asking for more is held to the limit. */
@@ -935,6 +970,7 @@ int main(void)
 		T(test_reasm_overlap_against_model),
 		T(test_reasm_first_alloc_size),
 		T(test_reasm_slab_reuse_and_trim),
+		T(test_reasm_slab_wave_returns),
 		T(test_reasm_slab_growth_to_malloc),
 		T(test_reasm_slab_many),
 		T(test_reasm_offset_limit),
