@@ -18,7 +18,12 @@
 
 /* Slots handed out are addressable, the rest of a chunk is not, so ASan and
  * valgrind see an overrun of a buffer as they would a malloc'd one. */
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) /* clang's way to say it (the fuzzers) */
+#define REASM_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(REASM_ASAN)
 #include <sanitizer/asan_interface.h>
 #define POISON(p, n)   ASAN_POISON_MEMORY_REGION(p, n)
 #define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
