@@ -95,7 +95,10 @@ static bool chunk_full(const struct slab_chunk *ch)
 	return !ch->free && (size_t)((uint8_t *)ch + SLAB_CHUNK - ch->bump) < ch->size;
 }
 
-/* A chunk aligned to SLAB_CHUNK: map twice the size, unmap what is around. */
+/* A chunk aligned to SLAB_CHUNK: map twice the size, unmap what is around.
+ * The highest aligned chunk of the two is kept: mappings are placed top
+ * down, so it adjoins the previous chunk and the kernel merges them into
+ * one mapping (the lowest left a gap each time: one mapping per chunk). */
 static struct slab_chunk *chunk_map(void)
 {
 	uint8_t *m = mmap(NULL, 2 * SLAB_CHUNK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
@@ -104,10 +107,10 @@ static struct slab_chunk *chunk_map(void)
 
 	if (m == MAP_FAILED)
 		return NULL;
-	a = (uint8_t *)(((uintptr_t)m + SLAB_CHUNK - 1) & ~(uintptr_t)(SLAB_CHUNK - 1));
-	if (a > m)
-		munmap(m, (size_t)(a - m));
-	munmap(a + SLAB_CHUNK, (size_t)(m + SLAB_CHUNK - a));
+	a = (uint8_t *)(((uintptr_t)m + SLAB_CHUNK) & ~(uintptr_t)(SLAB_CHUNK - 1));
+	munmap(m, (size_t)(a - m)); /* a > m */
+	if (a + SLAB_CHUNK < m + 2 * SLAB_CHUNK)
+		munmap(a + SLAB_CHUNK, (size_t)(m + 2 * SLAB_CHUNK - (a + SLAB_CHUNK)));
 	slab.chunks++;
 	return (struct slab_chunk *)a;
 }
