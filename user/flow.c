@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "flow.h"
+#include "siphash.h"
 
 #define NSEC_PER_SEC 1000000000ULL
 
@@ -48,26 +49,8 @@ static bool dport_marked(const struct flow_table *ft, uint16_t port)
 	return ft->dports[port / 64] >> (port % 64) & 1;
 }
 
-/* SipHash-1-3 over the 40-byte key: keyed, so bucket collisions cannot be aimed. */
-#define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
-#define SIPROUND                                                                                   \
-	do {                                                                                       \
-		v0 += v1;                                                                          \
-		v1 = ROTL(v1, 13);                                                                 \
-		v1 ^= v0;                                                                          \
-		v0 = ROTL(v0, 32);                                                                 \
-		v2 += v3;                                                                          \
-		v3 = ROTL(v3, 16);                                                                 \
-		v3 ^= v2;                                                                          \
-		v0 += v3;                                                                          \
-		v3 = ROTL(v3, 21);                                                                 \
-		v3 ^= v0;                                                                          \
-		v2 += v1;                                                                          \
-		v1 = ROTL(v1, 17);                                                                 \
-		v1 ^= v2;                                                                          \
-		v2 = ROTL(v2, 32);                                                                 \
-	} while (0)
-
+/* SipHash-1-3 over the 40-byte key: keyed, so bucket collisions cannot be aimed
+ * (siphash.h's rounds; the IPv4 key is packed into 2 words first). */
 static uint64_t key_hash(const struct flow_table *ft, const struct flow_key *key)
 {
 	uint64_t v0 = ft->k0 ^ 0x736f6d6570736575ULL, v1 = ft->k1 ^ 0x646f72616e646f6dULL;
