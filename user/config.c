@@ -23,8 +23,11 @@
 /* The outputs[] entry being read. */
 struct output_walk {
 	struct config_output *o;
-	bool has_type, has_path;
-	const yaml_node_t *path_node; /* params.*path, for its line */
+	bool has_type;
+	/* params.path and params.socket_path, each checked when read; the one
+	 * of the output's type is used once the entry is read (type may come
+	 * after params), the other ignored, as the Go daemon did. */
+	const yaml_node_t *file_node, *sock_node;
 };
 
 /* Where we are while walking the document, for messages. */
@@ -635,19 +638,30 @@ static int ko_async(struct walk *w, const yaml_node_t *n)
 	return get_uint(w, n, MIN_ASYNC_BUFFER, MAX_ASYNC_BUFFER, &w->out.o->async_buffer);
 }
 
+/* A params path: a non-empty string that fits config_output.path. */
+static int check_path(struct walk *w, const yaml_node_t *n)
+{
+	char buf[CONFIG_PATH_MAX];
+
+	if (get_str(w, n, buf, sizeof(buf)))
+		return -1;
+	return buf[0] ? 0 : fail(w, n, "must not be empty");
+}
+
 static int kp_path(struct walk *w, const yaml_node_t *n)
 {
-	if (get_str(w, n, w->out.o->path, sizeof(w->out.o->path)))
-		return -1;
-	if (!w->out.o->path[0])
-		return fail(w, n, "must not be empty");
-	w->out.has_path = true;
-	w->out.path_node = n;
-	return 0;
+	w->out.file_node = n;
+	return check_path(w, n);
+}
+
+static int kp_socket_path(struct walk *w, const yaml_node_t *n)
+{
+	w->out.sock_node = n;
+	return check_path(w, n);
 }
 
 static const struct key_def param_keys[] = {
-	{ "socket_path", kp_path },
+	{ "socket_path", kp_socket_path },
 	{ "path", kp_path },
 	{ NULL, NULL },
 };
@@ -670,6 +684,7 @@ static const struct key_def output_keys[] = {
 
 static int output_item(struct walk *w, const yaml_node_t *n, size_t idx)
 {
+	const yaml_node_t *path_node;
 	char prefix[32];
 	struct config_output *o;
 
@@ -688,16 +703,24 @@ static int output_item(struct walk *w, const yaml_node_t *n, size_t idx)
 	snprintf(w->key, sizeof(w->key), "%s", prefix);
 	if (!w->out.has_type)
 		return fail(w, n, "missing key \"type\"");
-	if (o->type == OUTPUT_FILE && !w->out.has_path)
+	/* A file output writes params.path, a socket sends to
+	 * params.socket_path: never the other key's value (design.md §9). */
+	path_node = o->type == OUTPUT_FILE          ? w->out.file_node
+		    : o->type == OUTPUT_UNIX_SOCKET ? w->out.sock_node
+						    : NULL;
+	if (o->type == OUTPUT_FILE && !path_node)
 		return fail(w, n, "type file needs params.path");
-	if (o->type == OUTPUT_UNIX_SOCKET && !w->out.has_path)
+	if (o->type == OUTPUT_UNIX_SOCKET && !path_node)
 		return fail(w, n, "type unix_socket needs params.socket_path");
-	if (w->out.has_path)
-		o->path_line = (int)w->out.path_node->start_mark.line + 1;
+	if (path_node) {
+		snprintf(o->path, sizeof(o->path), "%s",
+			 (const char *)path_node->data.scalar.value);
+		o->path_line = (int)path_node->start_mark.line + 1;
+	}
 	if (o->type == OUTPUT_UNIX_SOCKET &&
 	    strlen(o->path) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
 		snprintf(w->key, sizeof(w->key), "%s.params.socket_path", prefix);
-		return fail(w, w->out.path_node, "%zu bytes: a unix socket path has at most %zu",
+		return fail(w, path_node, "%zu bytes: a unix socket path has at most %zu",
 			    strlen(o->path), sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
 	}
 	w->c->n_outputs++;

@@ -361,6 +361,12 @@ static void test_config_load_bad(void **state)
 		{ "file without path",
 		  "outputs:\n  - type: stdout\n  - type: file\n    async_buffer: 10\n",
 		  "outputs[1]", ":3:" },
+		{ "file with only socket_path",
+		  "outputs:\n  - type: file\n    params:\n      socket_path: /tmp/x.sock\n",
+		  "outputs[0]", ":2:" },
+		{ "unix_socket with only path",
+		  "outputs:\n  - type: unix_socket\n    params:\n      path: /tmp/x.log\n",
+		  "outputs[0]", ":2:" },
 		{ "file with an empty path",
 		  "outputs:\n  - type: file\n    params:\n      path: \"\"\n",
 		  "outputs[0].params.path", ":4:" },
@@ -421,6 +427,38 @@ static void test_config_load_bad(void **state)
 	load(f, "outputs:\n  - type: file\n    params:\n      file: /tmp/x\n");
 	assert_null(strstr(f->err, "did you mean"));
 	assert_non_null(strstr(f->err, "unknown key"));
+}
+
+/* Each output type takes its own params key, wherever the other one is or
+ * whichever comes last (design.md §9: params{socket_path|path}). */
+static void test_config_load_params_by_type(void **state)
+{
+	struct fx *f = *state;
+
+	assert_int_equal(load(f, "outputs:\n"
+				 "  - type: file\n"
+				 "    params:\n"
+				 "      path: /var/log/ja4sentinel/ja4.log\n"
+				 "      socket_path: /run/logcorrelator/network.socket\n"
+				 "  - params:\n"
+				 "      socket_path: /run/logcorrelator/network.socket\n"
+				 "      path: /var/log/ja4sentinel/other.log\n"
+				 "    type: unix_socket\n"
+				 "  - type: stdout\n"
+				 "    params:\n"
+				 "      path: /var/log/ja4sentinel/x.log\n"),
+			 0);
+	assert_int_equal(f->c.n_outputs, 3);
+	assert_string_equal(f->c.outputs[0].path, "/var/log/ja4sentinel/ja4.log");
+	assert_int_equal(f->c.outputs[0].path_line, 4);
+	assert_string_equal(f->c.outputs[1].path, "/run/logcorrelator/network.socket");
+	assert_int_equal(f->c.outputs[1].path_line, 7);
+	assert_string_equal(f->c.outputs[2].path, "");
+	/* The ignored key is still checked: empty is an error. */
+	assert_int_equal(load(f, "outputs:\n  - type: file\n    params:\n      path: /tmp/a\n"
+				 "      socket_path: \"\"\n"),
+			 -1);
+	assert_non_null(strstr(f->err, ":5: outputs[0].params.socket_path: must not be empty"));
 }
 
 static void test_config_load_limits(void **state)
@@ -711,6 +749,7 @@ int main(void)
 		T(test_config_load_empty_file),
 		T(test_config_load_partial),
 		T(test_config_load_bad),
+		T(test_config_load_params_by_type),
 		T(test_config_load_limits),
 		T(test_config_load_lists_replace),
 		T(test_config_apply_env_none),
