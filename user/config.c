@@ -589,7 +589,7 @@ static int walk_map(struct walk *w, const yaml_node_t *n, const char *prefix,
 	if (is_null(n))
 		return 0;
 	if (n->type != YAML_MAPPING_NODE) {
-		snprintf(w->key, sizeof(w->key), "%s", prefix);
+		snprintf(w->key, sizeof(w->key), "%s", *prefix ? prefix : "top level");
 		return fail(w, n, "expected a mapping of keys");
 	}
 	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;

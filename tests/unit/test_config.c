@@ -353,6 +353,8 @@ static void test_config_load_bad(void **state)
 		  ":2:" },
 		{ "empty interface", "core:\n  interface: \"\"\n", "core.interface", ":2:" },
 		{ "core not a mapping", "core: eth0\n", "core", ":1:" },
+		{ "top level not a mapping", "# a list\n- core\n- outputs\n",
+		  ": top level: expected a mapping of keys", ":2:" },
 		{ "outputs not a list", "outputs:\n  type: stdout\n", "outputs", ":2:" },
 		{ "output without type", "outputs:\n  - enabled: true\n", "outputs[0]", ":2:" },
 		{ "unknown output type", "outputs:\n  - type: syslog\n", "outputs[0].type", ":2:" },
