@@ -574,6 +574,11 @@ static void test_config_apply_env_ports_forms(void **state)
 	setenv("JA4SENTINEL_BPF_FILTER", "", 1);
 	assert_int_equal(config_apply_env(&f->c, f->err, sizeof(f->err)), 0);
 	assert_string_equal(f->c.bpf_filter, "");
+	/* So is an empty sensor id (docs/configuration.md, "Environment"). */
+	snprintf(f->c.sensor_id, sizeof(f->c.sensor_id), "from-file");
+	setenv("JA4SENTINEL_SENSOR_ID", "", 1);
+	assert_int_equal(config_apply_env(&f->c, f->err, sizeof(f->err)), 0);
+	assert_string_equal(f->c.sensor_id, "");
 }
 
 static void test_config_apply_env_bad(void **state)
