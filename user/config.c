@@ -15,6 +15,7 @@
 #include <strings.h>
 #include <net/if.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <yaml.h>
 #include "config.h"
@@ -797,12 +798,19 @@ int config_load(struct config *c, const char *path, bool must_exist, char *err, 
 {
 	struct walk w = { .c = c, .file = path, .err = err, .errlen = errlen };
 	FILE *f = fopen(path, "r");
+	struct stat st;
 	int ret;
 
 	if (!f) {
 		if (errno == ENOENT && !must_exist)
 			return 0;
 		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		return -1;
+	}
+	/* fopen takes a directory; libyaml would then say only "input error". */
+	if (!fstat(fileno(f), &st) && S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "%s: cannot read: %s", path, strerror(EISDIR));
+		fclose(f);
 		return -1;
 	}
 	snprintf(c->file, sizeof(c->file), "%s", path);

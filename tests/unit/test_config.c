@@ -223,6 +223,9 @@ static void test_config_load_missing_file(void **state)
 	assert_int_equal(config_load(&f->c, missing, true, f->err, sizeof(f->err)), -1);
 	assert_non_null(strstr(f->err, missing));
 	assert_non_null(strstr(f->err, "cannot open"));
+	/* A directory is named as one, not as a YAML input error. */
+	assert_int_equal(config_load(&f->c, "/tmp", true, f->err, sizeof(f->err)), -1);
+	assert_string_equal(f->err, "/tmp: cannot read: Is a directory");
 }
 
 static void test_config_load_empty_file(void **state)
