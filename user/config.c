@@ -583,6 +583,20 @@ static int unknown_key(struct walk *w, const yaml_node_t *k, const char *name,
 	return fail(w, k, "unknown key");
 }
 
+/* The key node of an earlier pair of mapping n named name, if any. */
+static const yaml_node_t *earlier_key(struct walk *w, const yaml_node_t *n,
+				      const yaml_node_pair_t *until, const char *name)
+{
+	for (const yaml_node_pair_t *p = n->data.mapping.pairs.start; p < until; p++) {
+		const yaml_node_t *k = yaml_document_get_node(w->doc, p->key);
+
+		if (k->type == YAML_SCALAR_NODE &&
+		    !strcmp((const char *)k->data.scalar.value, name))
+			return k;
+	}
+	return NULL;
+}
+
 /* Walk a mapping with a key table; prefix names the section in messages. */
 static int walk_map(struct walk *w, const yaml_node_t *n, const char *prefix,
 		    const struct key_def *keys)
@@ -599,9 +613,15 @@ static int walk_map(struct walk *w, const yaml_node_t *n, const char *prefix,
 		const yaml_node_t *v = yaml_document_get_node(w->doc, p->value);
 		const char *name = k->type == YAML_SCALAR_NODE ? (const char *)k->data.scalar.value
 							       : "?";
+		const yaml_node_t *first = earlier_key(w, n, p, name);
 		const struct key_def *d = keys;
 
 		snprintf(w->key, sizeof(w->key), "%s%s%s", prefix, *prefix ? "." : "", name);
+		if (first)
+			return fail(w, k,
+				    "repeated (first set at line %lu): one value would silently "
+				    "win",
+				    (unsigned long)first->start_mark.line + 1);
 		while (d->name && strcmp(d->name, name))
 			d++;
 		if (!d->name)

@@ -509,14 +509,44 @@ static void test_config_load_lists_replace(void **state)
 {
 	struct fx *f = *state;
 
-	/* A repeated list key replaces, it does not append. */
-	assert_int_equal(load(f, "core:\n  exclude_source_ips: [10.0.0.0/8, 10.1.0.0/16]\n"
-				 "  exclude_source_ips: [192.0.2.0/24]\n"
-				 "  local_ips: [192.0.2.1]\n  local_ips: ~\n"),
-			 0);
-	assert_int_equal(f->c.n_exclude, 1);
-	assert_int_equal(f->c.exclude[0].prefix, 24);
+	/* A list replaces the default, it does not add to it. */
+	assert_int_equal(load(f, "core:\n  listen_ports: [8443]\n  local_ips: ~\n"), 0);
+	assert_int_equal(f->c.n_ports, 1);
+	assert_int_equal(f->c.ports[0], 8443);
 	assert_int_equal(f->c.n_local_ips, 0);
+}
+
+/* A key given twice in one mapping is an error naming both lines: the
+ * second would otherwise silently replace the first (or, for a section,
+ * merge into it), a setting the operator believes in but does not get. */
+static void test_config_load_repeated_key(void **state)
+{
+	static const struct {
+		const char *yaml, *msg;
+	} rep[] = {
+		{ "core:\n  exclude_source_ips: [10.0.0.0/8]\n  flow_timeout_sec: 5\n"
+		  "  exclude_source_ips: [192.0.2.0/24]\n",
+		  ":4: core.exclude_source_ips: repeated (first set at line 2)" },
+		{ "core:\n  interface: eth0\nfingerprints:\n  raw: true\ncore:\n  interface: "
+		  "eth1\n",
+		  ":5: core: repeated (first set at line 1)" },
+		{ "outputs:\n  - type: file\n    params:\n      path: /tmp/a\n      path: /tmp/b\n",
+		  ":5: outputs[0].params.path: repeated (first set at line 4)" },
+		{ "outputs:\n  - type: stdout\n  - type: stdout\n    enabled: true\n"
+		  "    enabled: false\n",
+		  ":5: outputs[1].enabled: repeated (first set at line 4)" },
+	};
+	struct fx *f = *state;
+
+	for (size_t i = 0; i < sizeof(rep) / sizeof(rep[0]); i++) {
+		assert_int_equal(load(f, rep[i].yaml), -1);
+		if (!strstr(f->err, rep[i].msg))
+			fail_msg("\"%s\" lacks \"%s\"", f->err, rep[i].msg);
+	}
+	/* The same key in two different mappings is no repetition. */
+	assert_int_equal(load(f, "outputs:\n  - type: stdout\n    enabled: true\n"
+				 "  - type: stdout\n    enabled: false\n"),
+			 0);
 }
 
 /* ---- environment ---- */
@@ -762,6 +792,7 @@ int main(void)
 		T(test_config_load_params_by_type),
 		T(test_config_load_limits),
 		T(test_config_load_lists_replace),
+		T(test_config_load_repeated_key),
 		T(test_config_apply_env_none),
 		T(test_config_apply_env_values),
 		T(test_config_apply_env_ports_forms),
