@@ -58,6 +58,8 @@ run "unknown key named with line" 2 'unknown.yml:3: core.flow_timout_sec: unknow
 run "unknown key: did you mean" 2 'did you mean \\"flow_timeout_sec\\"' -- --config "$TMP/unknown.yml" --check-config
 printf 'core:\n  interface: eth0\nlisten_ports: [443]\n' >"$TMP/dedent.yml"
 run "core key at the top level" 2 'dedent.yml:3: listen_ports: unknown key; core.listen_ports belongs under' -- -c "$TMP/dedent.yml" --check-config
+printf 'core:\n  listen_ports: [443]\n  flow_timeout_sec: 5\n  listen_ports: [8443]\n' >"$TMP/twice.yml"
+run "key given twice named with both lines" 2 'twice.yml:4: core.listen_ports: repeated \(first set at line 2\)' -- -c "$TMP/twice.yml" --check-config
 printf 'core:\n  flow_timeout_sec: 301\n' >"$TMP/range.yml"
 run "out of range named with line" 2 'range.yml:2: core.flow_timeout_sec: 301 is out of range 1..300' -- --config "$TMP/range.yml" --check-config
 printf 'core:\n  listen_ports: [443\n' >"$TMP/syntax.yml"
