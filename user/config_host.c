@@ -88,6 +88,25 @@ static int check_file(const struct config *c, uint32_t i, char *err, size_t errl
 	return CONFIG_CHECK_HOST;
 }
 
+/*
+ * tc and xdp run core.bpf_filter on the IP packets their program passes up:
+ * a filter that needs the link layer can never run there. auto goes on to
+ * pcap with it; an explicit tc or xdp would fail every start, which the
+ * unit would retry for ever: a configuration error instead.
+ */
+static int check_filter_mode(const struct config *c, char *err, size_t errlen)
+{
+	char why[512], at[CONFIG_PATH_MAX + 48];
+
+	if ((c->capture_mode != CAPTURE_TC && c->capture_mode != CAPTURE_XDP) || !c->bpf_filter ||
+	    !c->bpf_filter[0] || !capture_filter_l3_check(c->bpf_filter, why, sizeof(why)))
+		return 0;
+	where(c, c->bpf_filter_line, "environment JA4SENTINEL_BPF_FILTER", at, sizeof(at));
+	snprintf(err, errlen, "%s%s; capture_mode %s cannot run it (pcap or auto can)", at, why,
+		 capture_mode_name(c->capture_mode));
+	return CONFIG_CHECK_BAD;
+}
+
 int config_check_host(const struct config *c, bool live, char *err, size_t errlen)
 {
 	int rc;
@@ -96,6 +115,8 @@ int config_check_host(const struct config *c, bool live, char *err, size_t errle
 	 * (bpf_filter_check in config.c), so nothing of it is left here. */
 	if (live)
 		check_interface(c);
+	if (live && (rc = check_filter_mode(c, err, errlen)))
+		return rc;
 	for (uint32_t i = 0; i < c->n_outputs; i++)
 		if (c->outputs[i].enabled && c->outputs[i].type == OUTPUT_FILE &&
 		    (rc = check_file(c, i, err, errlen)))

@@ -121,6 +121,13 @@ run "exclude IPv6 CIDR with host bits" 2 'hostbits6.yml:2: core.exclude_source_i
 printf 'core:\n  listen_ports: [443]\n  bpf_filter: "tcp port 443 and bogus"\n' >"$TMP/filter.yml"
 run "invalid bpf_filter" 2 'filter.yml:3: core.bpf_filter: not a valid pcap filter: unknown port .bogus.' -- --config "$TMP/filter.yml" --check-config
 JA4SENTINEL_BPF_FILTER="tcp prot 443" run "invalid bpf_filter from env" 2 'environment JA4SENTINEL_BPF_FILTER=.*tcp prot 443.*: not a valid pcap filter' -- --config "$TMP/good.yml" --check-config
+# A link-layer filter in an explicit eBPF mode can never start: a
+# configuration error (exit 2, no restart loop), also for --check-config;
+# auto runs it in pcap mode; --read runs it on the file's frames.
+printf 'core:\n  capture_mode: tc\n  bpf_filter: "vlan and tcp port 443"\n' >"$TMP/l2tc.yml"
+run "link-layer filter in tc: check" 2 'l2tc.yml:3: core.bpf_filter .*vlan and tcp port 443.* capture_mode tc cannot run it' -- -c "$TMP/l2tc.yml" --check-config
+JA4SENTINEL_BPF_FILTER="ether host 1:2:3:4:5:6" run "link-layer filter in xdp from the environment" 2 'environment JA4SENTINEL_BPF_FILTER: core.bpf_filter .* capture_mode xdp cannot' -- -m xdp --check-config
+run "link-layer filter in auto" 0 "configuration is valid" -- -c "$TMP/l2tc.yml" -m auto --check-config
 printf 'core:\n  bpf_filter: "tcp port 443"\n' >"$TMP/filter-ok.yml"
 run "valid bpf_filter" 0 "configuration is valid" -- --config "$TMP/filter-ok.yml" --check-config
 printf 'core:\n  interface: abcdefghijklmnop\n' >"$TMP/ifname.yml"
