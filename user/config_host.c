@@ -107,6 +107,23 @@ static int check_filter_mode(const struct config *c, char *err, size_t errlen)
 	return CONFIG_CHECK_BAD;
 }
 
+/* tc or xdp asked of a build without them (BPF=0, el8): every start would
+ * fail the same way, and the unit would retry for ever. */
+static int check_mode_built(const struct config *c, char *err, size_t errlen)
+{
+	const char *m = capture_mode_name(c->capture_mode);
+
+	if ((c->capture_mode != CAPTURE_TC && c->capture_mode != CAPTURE_XDP) ||
+	    capture_bpf_built())
+		return 0;
+	snprintf(err, errlen,
+		 "%s%score.capture_mode %s (or JA4SENTINEL_CAPTURE_MODE, --mode): this build has "
+		 "no "
+		 "eBPF support (built with BPF=0); use pcap or auto",
+		 c->file, c->file[0] ? ": " : "", m);
+	return CONFIG_CHECK_BAD;
+}
+
 int config_check_host(const struct config *c, bool live, char *err, size_t errlen)
 {
 	int rc;
@@ -115,7 +132,8 @@ int config_check_host(const struct config *c, bool live, char *err, size_t errle
 	 * (bpf_filter_check in config.c), so nothing of it is left here. */
 	if (live)
 		check_interface(c);
-	if (live && (rc = check_filter_mode(c, err, errlen)))
+	if (live &&
+	    ((rc = check_mode_built(c, err, errlen)) || (rc = check_filter_mode(c, err, errlen))))
 		return rc;
 	for (uint32_t i = 0; i < c->n_outputs; i++)
 		if (c->outputs[i].enabled && c->outputs[i].type == OUTPUT_FILE &&
