@@ -40,7 +40,7 @@ struct config_output {
 struct config {
 	char file[CONFIG_PATH_MAX]; /* the file read, "" when defaults only */
 	char interface[64];
-	int interface_line; /* where core.interface was set, 0 = default or env */
+	int interface_line; /* where core.interface was set, 0 = default or env, -1 = -i */
 	uint16_t ports[MAX_LISTEN_PORTS];
 	uint32_t n_ports;
 	bool ports_set;      /* listen_ports came from the file or the env */

@@ -35,11 +35,14 @@ static void check_interface(const struct config *c)
 
 	if (!strcmp(c->interface, "any") || if_nametoindex(c->interface))
 		return;
-	where(c, c->interface_line, "environment JA4SENTINEL_INTERFACE", at, sizeof(at));
+	/* Named as the operator set it: the file's line, -i or the variable. */
+	if (c->interface_line < 0)
+		snprintf(at, sizeof(at), "-i: ");
+	else
+		where(c, c->interface_line, "environment JA4SENTINEL_INTERFACE", at, sizeof(at));
 	log_warn("config",
-		 "%score.interface: no interface \"%s\" on this host now: the start "
-		 "fails until it exists",
-		 at, c->interface);
+		 "%s%sno interface \"%s\" on this host now: the start fails until it exists", at,
+		 c->interface_line < 0 ? "" : "core.interface: ", c->interface);
 }
 
 /*

@@ -248,7 +248,7 @@ static int load_config(const struct opts *o, struct config *cfg)
 			goto bad;
 		}
 		snprintf(cfg->interface, sizeof(cfg->interface), "%s", o->iface);
-		cfg->interface_line = 0;
+		cfg->interface_line = -1;
 	}
 	log_set_level(cfg->log_level);
 	return 0;

@@ -142,6 +142,8 @@ printf 'core:\n  interface: abcdefghijklmnop\n' >"$TMP/ifname.yml"
 run "interface name over 15 bytes" 2 'ifname.yml:2: core.interface: .*abcdefghijklmnop.* is longer than 15 bytes' -- --config "$TMP/ifname.yml" --check-config
 printf 'core:\n  interface: j4snosuchif0\n' >"$TMP/noif.yml"
 run "missing interface is a warning" 0 'noif.yml:2: core.interface: no interface .*j4snosuchif0.* on this host now' -- --config "$TMP/noif.yml" --check-config
+run "missing interface from -i named as -i" 0 '"-i: no interface .*j4snosuchif1' -- --config "$TMP/noif.yml" -i j4snosuchif1 --check-config
+JA4SENTINEL_INTERFACE=j4snosuchif2 run "missing interface from the environment named so" 0 'environment JA4SENTINEL_INTERFACE: core.interface: no interface .*j4snosuchif2' -- --config "$TMP/noif.yml" --check-config
 /usr/bin/python3 -c 'import sys
 print("core:\n  local_ips:")
 for i in range(4097): print("    - 198.18.%d.%d" % (i // 256, i % 256))' >"$TMP/many.yml"
