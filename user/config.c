@@ -898,6 +898,44 @@ static int env_str(const char *name, const char *v, char *out, size_t size, char
 	return 0;
 }
 
+unsigned config_warn_unknown_env(char *const *env)
+{
+	/* What config_apply_env reads, and the test hooks (docs/testing.md). */
+	static const char *const known[] = {
+		"INTERFACE",           "PORTS",        "BPF_FILTER", "FLOW_TIMEOUT",
+		"PACKET_BUFFER_SIZE",  "CAPTURE_MODE", "SENSOR_ID",  "TEST_NO_TCX",
+		"TEST_START_DELAY_MS",
+	};
+	static const char prefix[] = "JA4SENTINEL_";
+	unsigned n = 0;
+
+	for (; env && *env; env++) {
+		const char *name = *env + sizeof(prefix) - 1, *eq = strchr(*env, '=');
+		size_t len, i;
+
+		if (strncmp(*env, prefix, sizeof(prefix) - 1) || !eq || eq < name)
+			continue;
+		len = (size_t)(eq - name);
+		for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+			if (strlen(known[i]) == len && !strncmp(known[i], name, len))
+				break;
+		if (i < sizeof(known) / sizeof(known[0]))
+			continue;
+		n++;
+		if (len == 9 && !strncmp(name, "LOG_LEVEL", len))
+			log_warn("config",
+				 "environment JA4SENTINEL_LOG_LEVEL is not read: core.log_level is "
+				 "set in the configuration file only");
+		else
+			log_warn("config",
+				 "environment %.*s is not a ja4sentinel variable and is ignored "
+				 "(JA4SENTINEL_INTERFACE, _PORTS, _BPF_FILTER, _FLOW_TIMEOUT, "
+				 "_PACKET_BUFFER_SIZE, _CAPTURE_MODE, _SENSOR_ID are)",
+				 (int)(eq - *env), *env);
+	}
+	return n;
+}
+
 int config_apply_env(struct config *c, char *err, size_t errlen)
 {
 	const char *v;

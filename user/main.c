@@ -32,6 +32,8 @@
 #include "privs.h"
 #include "stats.h"
 
+extern char **environ;
+
 /* Exit codes (docs/operations.md, --help). */
 #define EXIT_OK      0
 #define EXIT_RUNTIME 1 /* capture, output or system failure */
@@ -251,6 +253,7 @@ static int load_config(const struct opts *o, struct config *cfg)
 		cfg->interface_line = -1;
 	}
 	log_set_level(cfg->log_level);
+	config_warn_unknown_env(environ);
 	return 0;
 bad:
 	log_error("config", "%s", err);

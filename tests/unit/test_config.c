@@ -614,6 +614,30 @@ static void test_config_apply_env_ports_forms(void **state)
 	assert_string_equal(f->c.sensor_id, "");
 }
 
+/* JA4SENTINEL_* variables nothing reads are counted (and warned about);
+ * the read ones, the test hooks and other variables are not. */
+static void test_config_warn_unknown_env(void **state)
+{
+	char *const env[] = {
+		"PATH=/usr/bin",
+		"JA4SENTINEL_PORTS=443",
+		"JA4SENTINEL_SENSOR_ID=",
+		"JA4SENTINEL_TEST_NO_TCX=1",
+		"JA4SENTINEL_LOG_LEVEL=debug", /* the Go README's unit example */
+		"JA4SENTINEL_PORT=8443",       /* a typo */
+		"JA4SENTINEL_PORTSX=1",
+		"JA4SENTINEL_=x",
+		"JA4SENTINELPORTS=1",
+		NULL,
+	};
+
+	(void)state;
+	assert_int_equal(config_warn_unknown_env(env), 4);
+	assert_int_equal(config_warn_unknown_env(env + 1), 4);
+	assert_int_equal(config_warn_unknown_env(env + 5), 3);
+	assert_int_equal(config_warn_unknown_env(NULL), 0);
+}
+
 static void test_config_apply_env_bad(void **state)
 {
 	static const struct {
@@ -793,6 +817,7 @@ int main(void)
 		T(test_config_load_limits),
 		T(test_config_load_lists_replace),
 		T(test_config_load_repeated_key),
+		T(test_config_warn_unknown_env),
 		T(test_config_apply_env_none),
 		T(test_config_apply_env_values),
 		T(test_config_apply_env_ports_forms),
