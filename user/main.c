@@ -252,7 +252,9 @@ static int load_config(const struct opts *o, struct config *cfg)
 		snprintf(cfg->interface, sizeof(cfg->interface), "%s", o->iface);
 		cfg->interface_line = -1;
 	}
-	log_set_level(cfg->log_level);
+	/* --check-config is asked for its verdict and warnings: a production
+	 * log_level of warn or error must not make it say nothing. */
+	log_set_level(o->check_config && cfg->log_level > LOG_INFO ? LOG_INFO : cfg->log_level);
 	config_warn_unknown_env(environ);
 	return 0;
 bad:

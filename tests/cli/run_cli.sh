@@ -58,6 +58,11 @@ run "unknown key named with line" 2 'unknown.yml:3: core.flow_timout_sec: unknow
 run "unknown key: did you mean" 2 'did you mean \\"flow_timeout_sec\\"' -- --config "$TMP/unknown.yml" --check-config
 printf 'core:\n  interface: eth0\nlisten_ports: [443]\n' >"$TMP/dedent.yml"
 run "core key at the top level" 2 'dedent.yml:3: listen_ports: unknown key; core.listen_ports belongs under' -- -c "$TMP/dedent.yml" --check-config
+# A production log_level does not silence the check's verdict and warnings.
+printf 'core:\n  log_level: error\n  interface: j4snosuchif3\n' >"$TMP/quiet.yml"
+run "check-config verdict with log_level error" 0 'configuration is valid' -- -c "$TMP/quiet.yml" --check-config
+grep -q 'no interface .*j4snosuchif3' "$TMP/err" && ok "check-config warnings with log_level error" ||
+	bad "check-config warnings with log_level error" "$(cat "$TMP/err")"
 printf 'core:\n  listen_ports: [443]\n  flow_timeout_sec: 5\n  listen_ports: [8443]\n' >"$TMP/twice.yml"
 run "key given twice named with both lines" 2 'twice.yml:4: core.listen_ports: repeated \(first set at line 2\)' -- -c "$TMP/twice.yml" --check-config
 printf 'core:\n  flow_timeout_sec: 301\n' >"$TMP/range.yml"
