@@ -45,6 +45,32 @@ static void check_interface(const struct config *c)
 		 c->interface_line < 0 ? "" : "core.interface: ", c->interface);
 }
 
+/* The metrics file's directory: missing or not writable, the daemon runs
+ * but never exports (it logs the first failure): a warning here, where the
+ * operator looks before a restart (ProtectSystem=strict: a ReadWritePaths=
+ * drop-in is needed outside the unit's writable paths). */
+static void check_metrics_dir(const struct config *c)
+{
+	char dir[CONFIG_PATH_MAX], *slash;
+	struct stat st;
+
+	if (!c->metrics_textfile[0])
+		return;
+	snprintf(dir, sizeof(dir), "%s", c->metrics_textfile);
+	slash = strrchr(dir, '/'); /* absolute: checked when read */
+	if (!slash)
+		return;
+	slash[slash == dir] = '\0';
+	if (stat(dir, &st) || !S_ISDIR(st.st_mode))
+		log_warn("config",
+			 "%s: metrics.textfile: directory %s does not exist: no metrics will be "
+			 "written until it does",
+			 c->file, dir);
+	else if (access(dir, W_OK | X_OK))
+		log_warn("config", "%s: metrics.textfile: directory %s is not writable: %s",
+			 c->file, dir, strerror(errno));
+}
+
 /*
  * A file output must be a regular file we can append to, or be creatable
  * in an existing, writable directory. The daemon owns this path: an error,
@@ -133,8 +159,10 @@ int config_check_host(const struct config *c, bool live, char *err, size_t errle
 
 	/* core.bpf_filter is compiled when the configuration is read
 	 * (bpf_filter_check in config.c), so nothing of it is left here. */
-	if (live)
+	if (live) {
 		check_interface(c);
+		check_metrics_dir(c);
+	}
 	if (live &&
 	    ((rc = check_mode_built(c, err, errlen)) || (rc = check_filter_mode(c, err, errlen))))
 		return rc;

@@ -73,6 +73,8 @@ printf 'core:\n  interface: eth0\n   bad: x\n' >"$TMP/indent.yml"
 run "yaml indentation: line and column" 2 'indent.yml:3:7: YAML syntax' -- -config "$TMP/indent.yml" --check-config
 printf 'metrics:\n  textfile: /tmp/x.prom\n  period_sec: 0\n' >"$TMP/mperiod.yml"
 run "metrics.period_sec range" 2 'mperiod.yml:3: metrics.period_sec: 0 is out of range' -- -c "$TMP/mperiod.yml" --check-config
+printf 'metrics:\n  textfile: %s/nodir/j4s.prom\n' "$TMP" >"$TMP/mdir.yml"
+run "metrics.textfile directory missing is a warning" 0 'mdir.yml: metrics.textfile: directory .*/nodir does not exist' -- -c "$TMP/mdir.yml" --check-config
 printf 'metrics:\n  textfile: x.prom\n' >"$TMP/mrel.yml"
 run "metrics.textfile absolute" 2 'mrel.yml:2: metrics.textfile: .*not an absolute path' -- -c "$TMP/mrel.yml" --check-config
 printf 'core:\n  listen_ports: [443, 8443]\nfingerprints:\n  raw: true\n' >"$TMP/good.yml"
