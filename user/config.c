@@ -775,6 +775,45 @@ static const struct key_def top_keys[] = {
 	{ "metrics", k_metrics }, { NULL, NULL },
 };
 
+/* Where libyaml found the problem, line and column; and the construct it
+ * was in, which is often where the mistake is (an unclosed list, a key
+ * indented wrongly). */
+static int syntax_error(struct walk *w, const yaml_parser_t *parser)
+{
+	int n = snprintf(w->err, w->errlen, "%s:%lu:%lu: YAML syntax: %s", w->file,
+			 (unsigned long)parser->problem_mark.line + 1,
+			 (unsigned long)parser->problem_mark.column + 1,
+			 parser->problem ? parser->problem : "unknown error");
+
+	if (parser->context && n > 0 && (size_t)n < w->errlen)
+		snprintf(w->err + n, w->errlen - (size_t)n, " (%s at line %lu, column %lu)",
+			 parser->context, (unsigned long)parser->context_mark.line + 1,
+			 (unsigned long)parser->context_mark.column + 1);
+	return -1;
+}
+
+/* After the configuration's document: a second one ("---" then more keys)
+ * would be ignored, settings and mistakes alike. */
+static int no_second_doc(struct walk *w, yaml_parser_t *parser)
+{
+	yaml_document_t doc;
+	yaml_node_t *root;
+	int ret = 0;
+
+	if (!yaml_parser_load(parser, &doc))
+		return syntax_error(w, parser);
+	root = yaml_document_get_root_node(&doc);
+	if (root && !is_null(root)) { /* a trailing "---" alone is harmless */
+		snprintf(w->err, w->errlen,
+			 "%s:%lu: a second YAML document: the configuration is one document "
+			 "(remove the \"---\" and merge the keys)",
+			 w->file, (unsigned long)doc.start_mark.line + 1);
+		ret = -1;
+	}
+	yaml_document_delete(&doc);
+	return ret;
+}
+
 static int load_doc(struct walk *w, FILE *f)
 {
 	yaml_parser_t parser;
@@ -788,18 +827,7 @@ static int load_doc(struct walk *w, FILE *f)
 	}
 	yaml_parser_set_input_file(&parser, f);
 	if (!yaml_parser_load(&parser, &doc)) {
-		/* Where libyaml found the problem, line and column; and the
-		 * construct it was in, which is often where the mistake is
-		 * (an unclosed list, a key indented wrongly). */
-		int n = snprintf(w->err, w->errlen, "%s:%lu:%lu: YAML syntax: %s", w->file,
-				 (unsigned long)parser.problem_mark.line + 1,
-				 (unsigned long)parser.problem_mark.column + 1,
-				 parser.problem ? parser.problem : "unknown error");
-
-		if (parser.context && n > 0 && (size_t)n < w->errlen)
-			snprintf(w->err + n, w->errlen - (size_t)n, " (%s at line %lu, column %lu)",
-				 parser.context, (unsigned long)parser.context_mark.line + 1,
-				 (unsigned long)parser.context_mark.column + 1);
+		syntax_error(w, &parser);
 		goto out_parser;
 	}
 	w->doc = &doc;
@@ -809,6 +837,8 @@ static int load_doc(struct walk *w, FILE *f)
 	else
 		ret = walk_map(w, root, "", top_keys);
 	yaml_document_delete(&doc);
+	if (!ret)
+		ret = no_second_doc(w, &parser);
 out_parser:
 	yaml_parser_delete(&parser);
 	return ret;

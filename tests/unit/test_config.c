@@ -237,6 +237,12 @@ static void test_config_load_empty_file(void **state)
 	assert_string_equal(f->c.file, f->path);
 	assert_int_equal(load(f, "# only a comment\n"), 0);
 	check_defaults(&f->c);
+	/* Document markers around the one document are fine. */
+	assert_int_equal(load(f, "---\ncore:\n  interface: eth0\n...\n"), 0);
+	assert_int_equal(load(f, "core:\n  interface: eth0\n---\n# nothing more\n"), 0);
+	assert_string_equal(f->c.interface, "eth0");
+	config_free(&f->c);
+	config_defaults(&f->c);
 	/* Empty sections keep their defaults. */
 	assert_int_equal(load(f, "core:\nfingerprints:\n"), 0);
 	check_defaults(&f->c);
@@ -384,6 +390,11 @@ static void test_config_load_bad(void **state)
 		{ "async_buffer 0", "outputs:\n  - type: stdout\n    async_buffer: 0\n",
 		  "outputs[0].async_buffer", ":3:" },
 		{ "YAML syntax", "core:\n  interface: eth0\n   bad: x\n", "YAML syntax", ":3:" },
+		/* a second document would be ignored, settings and mistakes alike */
+		{ "second document", "core:\n  interface: eth0\n---\ncore:\n  flow_timout: 1\n",
+		  "a second YAML document", ":3:" },
+		{ "syntax error in a second document", "core:\n  interface: eth0\n---\n[\n",
+		  "YAML syntax", ":5:" },
 		{ "YAML tab", "core:\n  interface: eth0\n\tx: 1\n", "YAML syntax", ":3:" },
 		{ "YAML unclosed list", "core:\n  listen_ports: [443\n", "YAML syntax", ":3:" },
 		/* line:column of the problem, and where the construct began */
