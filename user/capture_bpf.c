@@ -566,6 +566,11 @@ static int interfaces(struct bpf_cap *b, const char *iface, char *err, size_t er
 	return rc;
 }
 
+bool capture_bpf_built(void)
+{
+	return true;
+}
+
 void capture_bpf_print_versions(FILE *f)
 {
 	fprintf(f, "eBPF capture (tc, xdp): yes\n");

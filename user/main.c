@@ -33,6 +33,8 @@
 #include "privs.h"
 #include "stats.h"
 
+extern char **environ;
+
 /* Exit codes (docs/operations.md, --help). */
 #define EXIT_OK      0
 #define EXIT_RUNTIME 1 /* capture, output or system failure */
@@ -249,9 +251,12 @@ static int load_config(const struct opts *o, struct config *cfg)
 			goto bad;
 		}
 		snprintf(cfg->interface, sizeof(cfg->interface), "%s", o->iface);
-		cfg->interface_line = 0;
+		cfg->interface_line = -1;
 	}
-	log_set_level(cfg->log_level);
+	/* --check-config is asked for its verdict and warnings: a production
+	 * log_level of warn or error must not make it say nothing. */
+	log_set_level(o->check_config && cfg->log_level > LOG_INFO ? LOG_INFO : cfg->log_level);
+	config_warn_unknown_env(environ);
 	return 0;
 bad:
 	log_error("config", "%s", err);
