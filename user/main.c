@@ -174,6 +174,11 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		fprintf(stderr, "ja4sentinel: unexpected argument '%s'\n", argv[optind]);
 		return -1;
 	}
+	/* Said, not silently dropped: whoever typed them expected a capture. */
+	if (o->read && (o->iface || o->mode) && !o->check_config)
+		fprintf(stderr, "ja4sentinel: --read takes the packets from %s: %s%s%s ignored\n",
+			o->read, o->iface ? "-i" : "", o->iface && o->mode ? " and " : "",
+			o->mode ? "-m" : "");
 	return 1;
 }
 

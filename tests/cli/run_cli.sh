@@ -48,6 +48,9 @@ run "-i without argument" 2 "unknown or incomplete option '-i'" -- -i
 run "-r missing file, named once" 1 "\"$TMP/nothere.pcap: No such file" -- -r "$TMP/nothere.pcap"
 grep -q "nothere.pcap: $TMP/nothere.pcap" "$TMP/err" && bad "-r: path named twice" "$(cat "$TMP/err")" || ok "-r: path named once"
 run "unknown option" 2 "unknown or incomplete option" -- --bogus
+run "-r with -i and -m: said to be ignored" 0 "--read takes the packets from .*: -i and -m ignored" -- \
+	-r "$SHARED/synthetic/alpn-empty-first.pcap" -i j4snosuchif -m xdp
+[ "$(records)" = 1 ] && ok "-r with -i/-m: the file's record" || bad "-r with -i/-m: the file's record" "$(cat "$TMP/out")"
 run "missing option argument" 2 "" -- --read
 run "stray argument" 2 "unexpected argument" -- stray
 run "missing --config file" 2 "nope.yml: cannot open" -- --config "$TMP/nope.yml"
