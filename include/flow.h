@@ -77,6 +77,10 @@ struct flow {
 	 * a blind sender cannot know the server's ISN (design.md §13). */
 	uint8_t ack_bad : 1;
 	uint8_t judged : 1; /* its first hello segment went past the bucket */
+	/* Copies of some hello bytes differed (overlap, retransmission, QUIC
+	 * CRYPTO data changed): the stream keeps the Linux receiver's copy,
+	 * and the record says the sender did what no real client does. */
+	uint8_t conflict : 1;
 	/* In-order bytes the hello needs at least (hello_frame's need): a
 	 * hello dribbled in small segments is framed again only once they
 	 * are in, not once per segment. A verdict against it (bad framing

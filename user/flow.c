@@ -228,6 +228,7 @@ static void flow_start(struct flow_table *ft, struct flow *f, const struct pkt_i
 	f->has_synack = keep_synack;
 	f->ack_bad = 0;
 	f->judged = 0;
+	f->conflict = 0;
 	list_add_tail(&ft->waiting, &f->age);
 	release_buffer(ft, f);
 	reasm_init(&f->reasm, syn ? pi->seq + 1 : pi->seq);
@@ -390,11 +391,13 @@ static enum flow_result add_payload(struct flow_table *ft, struct flow *f,
 		return flow_end(ft, f, now, &ft->st.nomem);
 	case REASM_DUPLICATE:
 	case REASM_OLD:
+		f->conflict |= fx.conflict_bytes != 0;
 		ft->st.retransmits++;
 		ft->st.overlap_bytes += fx.overlap_bytes;
 		ft->st.conflict_bytes += fx.conflict_bytes;
 		return FLOW_NOTHING;
 	case REASM_HELD:
+		f->conflict |= fx.conflict_bytes != 0;
 		ft->st.out_of_order++;
 		ft->st.overlap_bytes += fx.overlap_bytes;
 		ft->st.conflict_bytes += fx.conflict_bytes;
@@ -402,6 +405,7 @@ static enum flow_result add_payload(struct flow_table *ft, struct flow *f,
 	case REASM_NEW_DATA:
 		break;
 	}
+	f->conflict |= fx.conflict_bytes != 0;
 	ft->st.overlap_bytes += fx.overlap_bytes;
 	ft->st.conflict_bytes += fx.conflict_bytes;
 	if (!f->first_byte_ns)

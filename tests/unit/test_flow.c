@@ -421,6 +421,7 @@ static void test_flow_process_overlap_in_order_wins(void **state)
 	assert_int_equal(seg(f, PORT, hello, 0, sizeof(hello), T0 + 2 * MS), FLOW_HELLO);
 	assert_int_equal(stats(f)->overlap_bytes, 32);
 	assert_int_equal(stats(f)->conflict_bytes, 16);
+	assert_int_equal(f->out.flow->conflict, 1); /* the record says so */
 	check_hello_and_finish(f, T0 + 2 * MS);
 
 	/* In order first, then a differing copy of its bytes: the first stays. */
@@ -431,7 +432,16 @@ static void test_flow_process_overlap_in_order_wins(void **state)
 	assert_int_equal(stats(f)->retransmits, 1);
 	assert_int_equal(seg(f, PORT + 1, hello, 30, 22, T0 + 6 * MS), FLOW_HELLO);
 	assert_int_equal(stats(f)->conflict_bytes, 16 + 10);
+	assert_int_equal(f->out.flow->conflict, 1);
 	check_hello_and_finish(f, T0 + 6 * MS);
+
+	/* Copies that agree are no conflict; a reused 4-tuple starts clean. */
+	syn(f, PORT + 2, ISN, T0 + 7 * MS);
+	assert_int_equal(seg(f, PORT + 2, hello, 0, 30, T0 + 8 * MS), FLOW_NOTHING);
+	assert_int_equal(seg(f, PORT + 2, hello, 10, 20, T0 + 9 * MS), FLOW_NOTHING);
+	assert_int_equal(seg(f, PORT + 2, hello, 30, 22, T0 + 10 * MS), FLOW_HELLO);
+	assert_int_equal(f->out.flow->conflict, 0);
+	check_hello_and_finish(f, T0 + 10 * MS);
 }
 
 static void test_flow_process_pickup_missed_syn(void **state)
