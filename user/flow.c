@@ -228,6 +228,8 @@ static void flow_start(struct flow_table *ft, struct flow *f, const struct pkt_i
 	f->has_synack = keep_synack;
 	f->ack_bad = 0;
 	f->judged = 0;
+	f->urg_pending = 0;
+	f->urg_off = 0;
 	list_add_tail(&ft->waiting, &f->age);
 	release_buffer(ft, f);
 	reasm_init(&f->reasm, syn ? pi->seq + 1 : pi->seq);
@@ -367,8 +369,9 @@ static enum flow_result add_payload(struct flow_table *ft, struct flow *f,
 	enum reasm_result rr;
 
 	out->flow = f;
-	/* Fast path: the whole hello in the first segment, nothing to copy. */
-	if (!r->hi && seq == r->base && pi->payload_len == pi->payload_wire) {
+	/* Fast path: the whole hello in the first segment, nothing to copy
+	 * (and no urgent byte to take out of it). */
+	if (!r->hi && seq == r->base && pi->payload_len == pi->payload_wire && !f->urg_pending) {
 		v = hello_frame(pi->payload, pi->payload_len, ft->scratch, &out->msg, &out->msg_len,
 				&need);
 		if (v != HELLO_NEED_MORE) {
@@ -402,6 +405,14 @@ static enum flow_result add_payload(struct flow_table *ft, struct flow *f,
 	case REASM_NEW_DATA:
 		break;
 	}
+	/* The server's reader has come to the urgent byte: it skips it. */
+	if (f->urg_pending && f->urg_off < r->contig) {
+		reasm_remove(r, f->urg_off);
+		if (f->fin_seen && f->fin_off > f->urg_off)
+			f->fin_off--; /* the stream up to the FIN is a byte shorter */
+		f->urg_pending = 0;
+		ft->st.urgent_removed++;
+	}
 	ft->st.overlap_bytes += fx.overlap_bytes;
 	ft->st.conflict_bytes += fx.conflict_bytes;
 	if (!f->first_byte_ns)
@@ -429,6 +440,44 @@ static bool syn_is_retransmit(struct flow_table *ft, struct flow *f, const struc
 	return false;
 }
 
+/*
+ * TCP urgent data, as the Linux receiver treats it (net/ipv4/tcp_input.c
+ * tcp_check_urg(), read before the segment's data is queued; tcp.c
+ * tcp_recvmsg_locked()): with net.ipv4.tcp_stdurg at its default 0 the
+ * urgent byte is the one before seq + urgent pointer (seq itself for a
+ * pointer of 0). A pointer before rcv_nxt (contig) is ignored, and so is one
+ * not after a pointer still pending; a later one replaces the pending one,
+ * whose byte then stays in the stream. A server without SO_OOBINLINE (every
+ * TLS server) never reads the pending byte: its read skips it. We model a
+ * reader that reads whatever is in order at once, so a pending byte is
+ * taken out as soon as it is in order (add_payload()); docs/reliability.md
+ * says what read timing can change. A segment that ends before rcv_nxt is
+ * dropped by the receiver before its pointer is looked at (tcp_sequence(),
+ * with the window edge rcv_wup taken as rcv_nxt).
+ */
+static void urgent_pointer(struct flow_table *ft, struct flow *f, const struct pkt_info *pi)
+{
+	const struct reasm *r = &f->reasm;
+	uint32_t ptr = pi->seq + (pi->urg_ptr ? pi->urg_ptr - 1u : 0u);
+	int32_t off = (int32_t)(ptr - r->base);
+	int32_t end = (int32_t)(pi->seq + pi->payload_wire - r->base);
+
+	if (end < (int32_t)r->contig || off < (int32_t)r->contig) {
+		ft->st.urgent_ignored++;
+		return;
+	}
+	if (off > UINT16_MAX) /* beyond any hello: only its order matters */
+		off = UINT16_MAX;
+	if (f->urg_pending && off <= (int32_t)f->urg_off) {
+		ft->st.urgent_ignored++;
+		return;
+	}
+	if (f->urg_pending)
+		ft->st.urgent_replaced++;
+	f->urg_pending = 1;
+	f->urg_off = (uint16_t)off;
+}
+
 static enum flow_result flow_payload_and_fin(struct flow_table *ft, struct flow *f,
 					     const struct pkt_info *pi, uint64_t now,
 					     struct flow_hello *out)
@@ -447,6 +496,8 @@ static enum flow_result flow_payload_and_fin(struct flow_table *ft, struct flow 
 		if (!admitted(ft, f, pi, now))
 			return flow_end(ft, f, now, &ft->st.unvalidated_limited);
 	}
+	if ((pi->tcp_flags & (TCPF_URG | TCPF_SYN)) == TCPF_URG)
+		urgent_pointer(ft, f, pi);
 	if (pi->payload_len) {
 		/* Every hello segment must acknowledge the server's ISN + 1, as
 		 * the server's stack requires before it takes the data. */
@@ -474,7 +525,7 @@ enum flow_result flow_process(struct flow_table *ft, const struct pkt_info *pi, 
 	struct flow *f;
 
 	/* A bare ACK changes no flow: spare the lookup (most packets of a busy port). */
-	if (!pi->payload_len && !(pi->tcp_flags & (TCPF_SYN | TCPF_FIN | TCPF_RST))) {
+	if (!pi->payload_len && !(pi->tcp_flags & (TCPF_SYN | TCPF_FIN | TCPF_RST | TCPF_URG))) {
 		ft->st.bare_acks++;
 		return FLOW_NOTHING;
 	}
