@@ -76,7 +76,7 @@ struct flow {
 	/* A hello segment did not acknowledge server_isn + 1 (or had no ACK):
 	 * a blind sender cannot know the server's ISN (design.md §13). */
 	uint8_t ack_bad : 1;
-	uint8_t judged : 1; /* its first hello segment went past the bucket */
+	uint8_t judged : 1;      /* its first hello segment went past the bucket */
 	uint8_t urg_pending : 1; /* a TCP urgent pointer waits for its byte (urg_off) */
 	/* In-order bytes the hello needs at least (hello_frame's need): a
 	 * hello dribbled in small segments is framed again only once they
@@ -132,9 +132,11 @@ struct flow_stats {
 	uint64_t validated;           /* hellos whose segments all acknowledged server ISN + 1 */
 	uint64_t unvalidated;         /* hellos without the SYN-ACK or with a wrong ACK */
 	uint64_t unvalidated_limited; /* unvalidated flows held back: the bucket was empty */
-	uint64_t urgent_removed;      /* TCP urgent bytes taken out of hellos, as the server's reader */
-	uint64_t urgent_ignored;      /* urgent pointers Linux ignores: old, or not after a pending one */
-	uint64_t urgent_replaced;     /* pending urgent pointers replaced: their byte stays in the hello */
+	uint64_t urgent_removed; /* TCP urgent bytes taken out of hellos, as the server's reader */
+	uint64_t
+		urgent_ignored; /* urgent pointers Linux ignores: old, or not after a pending one */
+	uint64_t urgent_replaced; /* pending urgent pointers replaced: their byte stays in the hello
+				   */
 };
 
 struct flow_config {
