@@ -132,11 +132,12 @@ struct flow_stats {
 	uint64_t validated;           /* hellos whose segments all acknowledged server ISN + 1 */
 	uint64_t unvalidated;         /* hellos without the SYN-ACK or with a wrong ACK */
 	uint64_t unvalidated_limited; /* unvalidated flows held back: the bucket was empty */
-	uint64_t urgent_removed; /* TCP urgent bytes taken out of hellos, as the server's reader */
-	uint64_t
-		urgent_ignored; /* urgent pointers Linux ignores: old, or not after a pending one */
-	uint64_t urgent_replaced; /* pending urgent pointers replaced: their byte stays in the hello
-				   */
+	/* TCP urgent data (flow.c urgent_pointer()): bytes taken out of hellos
+	 * as the server's reader skips them; pointers Linux ignores (old, or
+	 * not after a pending one); pending ones replaced (their byte stays). */
+	uint64_t urgent_removed;
+	uint64_t urgent_ignored;
+	uint64_t urgent_replaced;
 };
 
 struct flow_config {
