@@ -76,8 +76,7 @@ struct flow {
 	/* A hello segment did not acknowledge server_isn + 1 (or had no ACK):
 	 * a blind sender cannot know the server's ISN (design.md §13). */
 	uint8_t ack_bad : 1;
-	uint8_t judged : 1;      /* its first hello segment went past the bucket */
-	uint8_t urg_pending : 1; /* a TCP urgent pointer waits for its byte (urg_off) */
+	uint8_t judged : 1; /* its first hello segment went past the bucket */
 	/* In-order bytes the hello needs at least (hello_frame's need): a
 	 * hello dribbled in small segments is framed again only once they
 	 * are in, not once per segment. A verdict against it (bad framing
@@ -86,9 +85,10 @@ struct flow {
 	/* hello_frame_at()'s progress through a hello in many records (stream
 	 * offsets, below REASM_MAX_BYTES): each record is read once. */
 	uint16_t frame_off, frame_payload;
-	/* Stream offset of the pending urgent byte, which the server's reader
-	 * will skip (flow.c urgent_pointer()); UINT16_MAX for any beyond. */
-	uint16_t urg_off;
+	/* 1 + the stream offset of the pending urgent byte, which the
+	 * server's reader will skip (flow.c urgent_pointer()); 0 when none,
+	 * UINT16_MAX for any beyond a hello. No flag bit: they are all used. */
+	uint16_t urg_mark;
 	struct reasm reasm;
 };
 

@@ -228,8 +228,7 @@ static void flow_start(struct flow_table *ft, struct flow *f, const struct pkt_i
 	f->has_synack = keep_synack;
 	f->ack_bad = 0;
 	f->judged = 0;
-	f->urg_pending = 0;
-	f->urg_off = 0;
+	f->urg_mark = 0;
 	list_add_tail(&ft->waiting, &f->age);
 	release_buffer(ft, f);
 	reasm_init(&f->reasm, syn ? pi->seq + 1 : pi->seq);
@@ -371,7 +370,7 @@ static enum flow_result add_payload(struct flow_table *ft, struct flow *f,
 	out->flow = f;
 	/* Fast path: the whole hello in the first segment, nothing to copy
 	 * (and no urgent byte to take out of it). */
-	if (!r->hi && seq == r->base && pi->payload_len == pi->payload_wire && !f->urg_pending) {
+	if (!r->hi && seq == r->base && pi->payload_len == pi->payload_wire && !f->urg_mark) {
 		v = hello_frame(pi->payload, pi->payload_len, ft->scratch, &out->msg, &out->msg_len,
 				&need);
 		if (v != HELLO_NEED_MORE) {
@@ -406,11 +405,11 @@ static enum flow_result add_payload(struct flow_table *ft, struct flow *f,
 		break;
 	}
 	/* The server's reader has come to the urgent byte: it skips it. */
-	if (f->urg_pending && f->urg_off < r->contig) {
-		reasm_remove(r, f->urg_off);
-		if (f->fin_seen && f->fin_off > f->urg_off)
+	if (f->urg_mark && f->urg_mark - 1u < r->contig) {
+		reasm_remove(r, f->urg_mark - 1u);
+		if (f->fin_seen && f->fin_off > f->urg_mark - 1u)
 			f->fin_off--; /* the stream up to the FIN is a byte shorter */
-		f->urg_pending = 0;
+		f->urg_mark = 0;
 		ft->st.urgent_removed++;
 	}
 	ft->st.overlap_bytes += fx.overlap_bytes;
@@ -466,16 +465,15 @@ static void urgent_pointer(struct flow_table *ft, struct flow *f, const struct p
 		ft->st.urgent_ignored++;
 		return;
 	}
-	if (off > UINT16_MAX) /* beyond any hello: only its order matters */
-		off = UINT16_MAX;
-	if (f->urg_pending && off <= (int32_t)f->urg_off) {
+	if (off > UINT16_MAX - 1) /* beyond any hello: only its order matters */
+		off = UINT16_MAX - 1;
+	if (f->urg_mark && off < (int32_t)f->urg_mark) {
 		ft->st.urgent_ignored++;
 		return;
 	}
-	if (f->urg_pending)
+	if (f->urg_mark)
 		ft->st.urgent_replaced++;
-	f->urg_pending = 1;
-	f->urg_off = (uint16_t)off;
+	f->urg_mark = (uint16_t)(off + 1);
 }
 
 static enum flow_result flow_payload_and_fin(struct flow_table *ft, struct flow *f,

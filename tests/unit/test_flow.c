@@ -1545,7 +1545,7 @@ static void test_flow_urgent_pointer_ahead(void **state)
 	with_byte_at(wire, 40);
 	syn(f, PORT, ISN, T0);
 	assert_int_equal(useg(f, PORT, wire, 0, 20, 41, T0 + MS), FLOW_NOTHING);
-	assert_true(lookup(f, PORT)->urg_pending);
+	assert_int_equal(lookup(f, PORT)->urg_mark, 40 + 1);
 	assert_int_equal(seg(f, PORT, wire, 20, 33, T0 + 2 * MS), FLOW_HELLO);
 	check_hello_and_finish(f, T0 + 2 * MS);
 
@@ -1583,7 +1583,7 @@ static void test_flow_urgent_newer_pointer_replaces(void **state)
 	assert_int_equal(useg(f, PORT, wire, 25, 5, 11, T0 + 3 * MS), FLOW_NOTHING);
 	assert_int_equal(useg(f, PORT, wire, 25, 5, 16, T0 + 3 * MS), FLOW_NOTHING);
 	assert_int_equal(stats(f)->urgent_ignored, 2);
-	assert_int_equal(lookup(f, PORT)->urg_off, 40);
+	assert_int_equal(lookup(f, PORT)->urg_mark, 40 + 1);
 	assert_int_equal(seg(f, PORT, wire, 30, 23, T0 + 4 * MS), FLOW_HELLO);
 	check_hello_and_finish(f, T0 + 4 * MS);
 	assert_int_equal(stats(f)->urgent_removed, 1);
@@ -1604,7 +1604,7 @@ static void test_flow_urgent_pointer_before_rcv_nxt(void **state)
 	/* An old segment pointing ahead, at 45: dropped before its pointer is read. */
 	assert_int_equal(useg(f, PORT, hello, 0, 10, 46, T0 + 2 * MS), FLOW_NOTHING);
 	assert_int_equal(stats(f)->urgent_ignored, 2);
-	assert_false(lookup(f, PORT)->urg_pending);
+	assert_int_equal(lookup(f, PORT)->urg_mark, 0);
 	assert_int_equal(seg(f, PORT, hello, 30, 22, T0 + 3 * MS), FLOW_HELLO);
 	check_hello_and_finish(f, T0 + 3 * MS);
 	assert_int_equal(stats(f)->urgent_removed, 0);
