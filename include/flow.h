@@ -77,6 +77,10 @@ struct flow {
 	 * a blind sender cannot know the server's ISN (design.md §13). */
 	uint8_t ack_bad : 1;
 	uint8_t judged : 1; /* its first hello segment went past the bucket */
+	/* Copies of some hello bytes differed (overlap, retransmission, QUIC
+	 * CRYPTO data changed): the stream keeps the Linux receiver's copy,
+	 * and the record says the sender did what no real client does. */
+	uint8_t conflict : 1;
 	/* In-order bytes the hello needs at least (hello_frame's need): a
 	 * hello dribbled in small segments is framed again only once they
 	 * are in, not once per segment. A verdict against it (bad framing
@@ -85,9 +89,9 @@ struct flow {
 	/* hello_frame_at()'s progress through a hello in many records (stream
 	 * offsets, below REASM_MAX_BYTES): each record is read once. */
 	uint16_t frame_off, frame_payload;
-	/* 1 + the stream offset of the pending urgent byte, which the
-	 * server's reader will skip (flow.c urgent_pointer()); 0 when none,
-	 * UINT16_MAX for any beyond a hello. No flag bit: they are all used. */
+	/* TCP urgent data: the pending urgent byte, which the server's reader
+	 * will skip, or where the last one was (flow.c URG_PENDING). Not a
+	 * flag bit: they are all used. */
 	uint16_t urg_mark;
 	struct reasm reasm;
 };

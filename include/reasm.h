@@ -100,8 +100,9 @@ enum reasm_result reasm_add(struct reasm *r, const struct reasm_limits *lim, uin
  * stream, as a Linux reader without SO_OOBINLINE skips a TCP urgent byte
  * (flow.c decides which byte): the bytes after it, held ones too, move down
  * one and base moves up one, so later segments land where the reader sees
- * them. Bytes before off are final; a retransmit of them only counts, so
- * its overlap and conflict counts may be off by the byte removed.
+ * them. Bytes before off are final; a retransmit that reaches back over
+ * off is compared a byte off, so its overlap and conflict counts mean
+ * nothing (flow.c drops them).
  */
 void reasm_remove(struct reasm *r, uint32_t off);
 void reasm_reset(struct reasm *r);

@@ -207,6 +207,10 @@ stage_fuzz() {
 		skip fuzz "harnesses not built (make fuzz needs clang with libFuzzer)"
 		return
 	fi
+	# Seeds made before a harness existed have no directory for it: made again.
+	for f in "$BUILD"/fuzz/fuzz_*; do
+		[ -x "$f" ] && [ ! -d "$seeds/$(basename "$f")" ] && rm -rf "$seeds"
+	done
 	if [ ! -d "$seeds" ]; then
 		python3 tests/fuzz/make_seeds.py "$seeds" ../shared/testdata/foxio/*.pcap* \
 			../shared/testdata/synthetic/*.pcap tests/data/synthetic/*.pcap* >/dev/null

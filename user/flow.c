@@ -228,6 +228,7 @@ static void flow_start(struct flow_table *ft, struct flow *f, const struct pkt_i
 	f->has_synack = keep_synack;
 	f->ack_bad = 0;
 	f->judged = 0;
+	f->conflict = 0;
 	f->urg_mark = 0;
 	list_add_tail(&ft->waiting, &f->age);
 	release_buffer(ft, f);
@@ -350,6 +351,14 @@ static enum flow_result frame_verdict(struct flow_table *ft, struct flow *f, uin
 	}
 }
 
+/* flow.urg_mark: URG_PENDING with the offset of the byte the reader will
+ * skip (URG_OFF: beyond any hello); without it, 1 + the offset of the last
+ * byte removed, 0 if none: bytes before it sit one lower than their
+ * sequence numbers say, so retransmits of them are not compared. */
+#define URG_PENDING 0x8000u
+#define URG_OFF     0x7fffu
+_Static_assert(REASM_MAX_BYTES < URG_OFF, "urgent offsets are 15 bits");
+
 /* Sequence number of the first payload byte: a SYN's data (TCP Fast Open) follows
  * the SYN's own number. */
 static uint32_t data_seq(const struct pkt_info *pi)
@@ -363,6 +372,7 @@ static enum flow_result add_payload(struct flow_table *ft, struct flow *f,
 	struct reasm *r = &f->reasm;
 	uint32_t need, cap_before, seq = data_seq(pi);
 	struct reasm_effects fx;
+	bool cut;
 	struct hello_frame_pos pos;
 	enum hello_verdict v;
 	enum reasm_result rr;
@@ -370,7 +380,8 @@ static enum flow_result add_payload(struct flow_table *ft, struct flow *f,
 	out->flow = f;
 	/* Fast path: the whole hello in the first segment, nothing to copy
 	 * (and no urgent byte to take out of it). */
-	if (!r->hi && seq == r->base && pi->payload_len == pi->payload_wire && !f->urg_mark) {
+	if (!r->hi && seq == r->base && pi->payload_len == pi->payload_wire &&
+	    !(f->urg_mark & URG_PENDING)) {
 		v = hello_frame(pi->payload, pi->payload_len, ft->scratch, &out->msg, &out->msg_len,
 				&need);
 		if (v != HELLO_NEED_MORE) {
@@ -379,7 +390,10 @@ static enum flow_result add_payload(struct flow_table *ft, struct flow *f,
 		}
 	}
 	cap_before = r->cap;
+	cut = !(f->urg_mark & URG_PENDING) && (int32_t)(seq - r->base) < (int32_t)f->urg_mark - 1;
 	rr = reasm_add(r, &ft->cfg.limits, seq, pi->payload, pi->payload_len, &fx);
+	if (cut) /* compared a byte off (reasm_remove()): nothing to count */
+		fx.overlap_bytes = fx.conflict_bytes = 0;
 	ft->buffered += r->cap - cap_before;
 	if (ft->buffered > ft->cfg.max_buffered)
 		enforce_budget(ft, f);
@@ -392,11 +406,13 @@ static enum flow_result add_payload(struct flow_table *ft, struct flow *f,
 		return flow_end(ft, f, now, &ft->st.nomem);
 	case REASM_DUPLICATE:
 	case REASM_OLD:
+		f->conflict |= fx.conflict_bytes != 0;
 		ft->st.retransmits++;
 		ft->st.overlap_bytes += fx.overlap_bytes;
 		ft->st.conflict_bytes += fx.conflict_bytes;
 		return FLOW_NOTHING;
 	case REASM_HELD:
+		f->conflict |= fx.conflict_bytes != 0;
 		ft->st.out_of_order++;
 		ft->st.overlap_bytes += fx.overlap_bytes;
 		ft->st.conflict_bytes += fx.conflict_bytes;
@@ -405,13 +421,16 @@ static enum flow_result add_payload(struct flow_table *ft, struct flow *f,
 		break;
 	}
 	/* The server's reader has come to the urgent byte: it skips it. */
-	if (f->urg_mark && f->urg_mark - 1u < r->contig) {
-		reasm_remove(r, f->urg_mark - 1u);
-		if (f->fin_seen && f->fin_off > f->urg_mark - 1u)
+	if ((f->urg_mark & URG_PENDING) && (f->urg_mark & URG_OFF) < r->contig) {
+		uint16_t at = f->urg_mark & URG_OFF;
+
+		reasm_remove(r, at);
+		if (f->fin_seen && f->fin_off > at)
 			f->fin_off--; /* the stream up to the FIN is a byte shorter */
-		f->urg_mark = 0;
+		f->urg_mark = (uint16_t)(at + 1);
 		ft->st.urgent_removed++;
 	}
+	f->conflict |= fx.conflict_bytes != 0;
 	ft->st.overlap_bytes += fx.overlap_bytes;
 	ft->st.conflict_bytes += fx.conflict_bytes;
 	if (!f->first_byte_ns)
@@ -465,15 +484,15 @@ static void urgent_pointer(struct flow_table *ft, struct flow *f, const struct p
 		ft->st.urgent_ignored++;
 		return;
 	}
-	if (off > UINT16_MAX - 1) /* beyond any hello: only its order matters */
-		off = UINT16_MAX - 1;
-	if (f->urg_mark && off < (int32_t)f->urg_mark) {
+	if (off > (int32_t)URG_OFF) /* beyond any hello: only its order matters */
+		off = URG_OFF;
+	if ((f->urg_mark & URG_PENDING) && off <= (int32_t)(f->urg_mark & URG_OFF)) {
 		ft->st.urgent_ignored++;
 		return;
 	}
-	if (f->urg_mark)
+	if (f->urg_mark & URG_PENDING)
 		ft->st.urgent_replaced++;
-	f->urg_mark = (uint16_t)(off + 1);
+	f->urg_mark = (uint16_t)(URG_PENDING | off);
 }
 
 static enum flow_result flow_payload_and_fin(struct flow_table *ft, struct flow *f,

@@ -596,7 +596,10 @@ static int on_crypto(void *arg, uint64_t off, const uint8_t *data, uint32_t len)
 	 * max_segments times would end the connection without a record. */
 	if (off + len <= r->contig) {
 		qt->st.crypto_dup++;
-		qt->st.crypto_conflict += memcmp(r->buf + off, data, len) != 0;
+		if (memcmp(r->buf + off, data, len)) {
+			qt->st.crypto_conflict++;
+			ca->c->fl.conflict = 1;
+		}
 		return 0;
 	}
 	switch (reasm_add(r, &lim, (uint32_t)off, data, len, &fx)) {
@@ -625,6 +628,7 @@ static int on_crypto(void *arg, uint64_t off, const uint8_t *data, uint32_t len)
 	 * differ in which copy they keep, some close the connection): the
 	 * stream keeps the receiving TCP stack's choice (reasm.h). */
 	qt->st.crypto_conflict += fx.conflict_bytes != 0;
+	ca->c->fl.conflict |= fx.conflict_bytes != 0;
 	qt->buffered += r->cap - cap;
 	return ca->stop;
 }

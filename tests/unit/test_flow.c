@@ -421,6 +421,7 @@ static void test_flow_process_overlap_in_order_wins(void **state)
 	assert_int_equal(seg(f, PORT, hello, 0, sizeof(hello), T0 + 2 * MS), FLOW_HELLO);
 	assert_int_equal(stats(f)->overlap_bytes, 32);
 	assert_int_equal(stats(f)->conflict_bytes, 16);
+	assert_int_equal(f->out.flow->conflict, 1); /* the record says so */
 	check_hello_and_finish(f, T0 + 2 * MS);
 
 	/* In order first, then a differing copy of its bytes: the first stays. */
@@ -431,7 +432,16 @@ static void test_flow_process_overlap_in_order_wins(void **state)
 	assert_int_equal(stats(f)->retransmits, 1);
 	assert_int_equal(seg(f, PORT + 1, hello, 30, 22, T0 + 6 * MS), FLOW_HELLO);
 	assert_int_equal(stats(f)->conflict_bytes, 16 + 10);
+	assert_int_equal(f->out.flow->conflict, 1);
 	check_hello_and_finish(f, T0 + 6 * MS);
+
+	/* Copies that agree are no conflict; a reused 4-tuple starts clean. */
+	syn(f, PORT + 2, ISN, T0 + 7 * MS);
+	assert_int_equal(seg(f, PORT + 2, hello, 0, 30, T0 + 8 * MS), FLOW_NOTHING);
+	assert_int_equal(seg(f, PORT + 2, hello, 10, 20, T0 + 9 * MS), FLOW_NOTHING);
+	assert_int_equal(seg(f, PORT + 2, hello, 30, 22, T0 + 10 * MS), FLOW_HELLO);
+	assert_int_equal(f->out.flow->conflict, 0);
+	check_hello_and_finish(f, T0 + 10 * MS);
 }
 
 static void test_flow_process_pickup_missed_syn(void **state)
@@ -1545,7 +1555,7 @@ static void test_flow_urgent_pointer_ahead(void **state)
 	with_byte_at(wire, 40);
 	syn(f, PORT, ISN, T0);
 	assert_int_equal(useg(f, PORT, wire, 0, 20, 41, T0 + MS), FLOW_NOTHING);
-	assert_int_equal(lookup(f, PORT)->urg_mark, 40 + 1);
+	assert_int_equal(lookup(f, PORT)->urg_mark, 0x8000 | 40);
 	assert_int_equal(seg(f, PORT, wire, 20, 33, T0 + 2 * MS), FLOW_HELLO);
 	check_hello_and_finish(f, T0 + 2 * MS);
 
@@ -1583,7 +1593,7 @@ static void test_flow_urgent_newer_pointer_replaces(void **state)
 	assert_int_equal(useg(f, PORT, wire, 25, 5, 11, T0 + 3 * MS), FLOW_NOTHING);
 	assert_int_equal(useg(f, PORT, wire, 25, 5, 16, T0 + 3 * MS), FLOW_NOTHING);
 	assert_int_equal(stats(f)->urgent_ignored, 2);
-	assert_int_equal(lookup(f, PORT)->urg_mark, 40 + 1);
+	assert_int_equal(lookup(f, PORT)->urg_mark, 0x8000 | 40);
 	assert_int_equal(seg(f, PORT, wire, 30, 23, T0 + 4 * MS), FLOW_HELLO);
 	check_hello_and_finish(f, T0 + 4 * MS);
 	assert_int_equal(stats(f)->urgent_removed, 1);
@@ -1604,7 +1614,7 @@ static void test_flow_urgent_pointer_before_rcv_nxt(void **state)
 	/* An old segment pointing ahead, at 45: dropped before its pointer is read. */
 	assert_int_equal(useg(f, PORT, hello, 0, 10, 46, T0 + 2 * MS), FLOW_NOTHING);
 	assert_int_equal(stats(f)->urgent_ignored, 2);
-	assert_int_equal(lookup(f, PORT)->urg_mark, 0);
+	assert_int_equal(lookup(f, PORT)->urg_mark & 0x8000, 0);
 	assert_int_equal(seg(f, PORT, hello, 30, 22, T0 + 3 * MS), FLOW_HELLO);
 	check_hello_and_finish(f, T0 + 3 * MS);
 	assert_int_equal(stats(f)->urgent_removed, 0);
@@ -1629,6 +1639,10 @@ static void test_flow_urgent_retransmitted(void **state)
 	assert_int_equal(useg(f, PORT, wire, 0, 30, 11, T0 + 201 * MS), FLOW_NOTHING);
 	assert_int_equal(lookup(f, PORT)->reasm.contig, 29);
 	assert_int_equal(seg(f, PORT, wire, 30, 23, T0 + 202 * MS), FLOW_HELLO);
+	/* The copies were the same: no conflict, though they sit one byte
+	 * off the stream the reader has. */
+	assert_int_equal(stats(f)->conflict_bytes, 0);
+	assert_false(f->out.flow->conflict);
 	check_hello_and_finish(f, T0 + 202 * MS);
 	assert_int_equal(stats(f)->urgent_removed, 1);
 	assert_int_equal(stats(f)->urgent_ignored, 2);
