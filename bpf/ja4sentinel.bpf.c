@@ -384,6 +384,13 @@ static __always_inline void on_payload(void *ctx, bool xdp, struct pkt *p, __u32
 		COUNT(st, after_done);
 		return;
 	}
+	/* An urgent byte (URG) is taken out of the stream the server reads, so
+	 * every offset after it moves and record headers seen here no longer
+	 * say where the hello ends (nor, at its start, that it is TLS): the
+	 * flow goes up to the byte cap and userspace removes the byte
+	 * (docs/reliability.md, "TCP urgent data"). */
+	if (p->flags & TCP_URG)
+		f->need = j4s_cfg.max_bytes;
 	if (off == 0 && !f->need) {
 		f->need = hello_need(head, have);
 		if (!f->need) {
@@ -449,6 +456,18 @@ static __always_inline void on_tcp(void *ctx, bool xdp, struct pkt *p, __u32 fra
 		if (f && (p->flags & (TCP_FIN | TCP_RST))) {
 			emit(ctx, xdp, p, frame_len, J4S_EV_END, false, st);
 			bpf_map_delete_elem(&j4s_flows, &p->key);
+		} else if (f && (p->flags & TCP_URG)) {
+			/* An urgent pointer without data names a byte to come:
+			 * userspace needs it, and the flow goes up to the byte
+			 * cap (on_payload()). Bounded by the segment cap. */
+			if (f->segments >= j4s_cfg.max_segments) {
+				f->state = J4S_FLOW_DONE;
+				COUNT(st, segment_cap);
+				return;
+			}
+			f->segments++;
+			f->need = j4s_cfg.max_bytes;
+			emit(ctx, xdp, p, frame_len, J4S_EV_PAYLOAD, false, st);
 		} else {
 			COUNT(st, bare_acks);
 		}

@@ -89,6 +89,10 @@ struct flow {
 	/* hello_frame_at()'s progress through a hello in many records (stream
 	 * offsets, below REASM_MAX_BYTES): each record is read once. */
 	uint16_t frame_off, frame_payload;
+	/* TCP urgent data: the pending urgent byte, which the server's reader
+	 * will skip, or where the last one was (flow.c URG_PENDING). Not a
+	 * flag bit: they are all used. */
+	uint16_t urg_mark;
 	struct reasm reasm;
 };
 
@@ -132,6 +136,12 @@ struct flow_stats {
 	uint64_t validated;           /* hellos whose segments all acknowledged server ISN + 1 */
 	uint64_t unvalidated;         /* hellos without the SYN-ACK or with a wrong ACK */
 	uint64_t unvalidated_limited; /* unvalidated flows held back: the bucket was empty */
+	/* TCP urgent data (flow.c urgent_pointer()): bytes taken out of hellos
+	 * as the server's reader skips them; pointers Linux ignores (old, or
+	 * not after a pending one); pending ones replaced (their byte stays). */
+	uint64_t urgent_removed;
+	uint64_t urgent_ignored;
+	uint64_t urgent_replaced;
 };
 
 struct flow_config {

@@ -65,6 +65,7 @@ enum packet_verdict {
 #define TCPF_RST 0x04
 #define TCPF_PSH 0x08
 #define TCPF_ACK 0x10
+#define TCPF_URG 0x20
 
 /* Encapsulations packet_parse() removes (include/abi.h), outermost first in
  * pkt_info.tunnel; names by packet_tunnel_name(). */
@@ -96,6 +97,7 @@ struct pkt_info {
 	uint16_t sport, dport; /* host order */
 	uint32_t seq, ack;     /* host order */
 	uint16_t window;       /* unscaled, host order */
+	uint16_t urg_ptr;      /* TCP urgent pointer, host order (meaningful with TCPF_URG) */
 	uint8_t tcp_opt_len;   /* bytes of TCP options */
 	const uint8_t *tcp_opts;
 	const uint8_t *payload; /* captured payload bytes */

@@ -95,6 +95,16 @@ enum reasm_result reasm_add(struct reasm *r, const struct reasm_limits *lim, uin
 			    const uint8_t *data, uint32_t len, struct reasm_effects *fx);
 /* After reasm_add(), the in-order prefix is r->buf, r->contig bytes.
  * reasm_reset() frees the buffers. */
+/*
+ * Take the in-order byte at stream offset off (below contig) out of the
+ * stream, as a Linux reader without SO_OOBINLINE skips a TCP urgent byte
+ * (flow.c decides which byte): the bytes after it, held ones too, move down
+ * one and base moves up one, so later segments land where the reader sees
+ * them. Bytes before off are final; a retransmit that reaches back over
+ * off is compared a byte off, so its overlap and conflict counts mean
+ * nothing (flow.c drops them).
+ */
+void reasm_remove(struct reasm *r, uint32_t off);
 void reasm_reset(struct reasm *r);
 
 /*

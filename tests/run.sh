@@ -160,6 +160,7 @@ stage_e2e() {
 	run_counted "e2e tunnels" 120 tests/e2e/run_tunnels.sh "$BUILD/ja4sentinel"
 	run_counted "e2e local_ips" 120 tests/e2e/run_localips.sh "$BUILD/ja4sentinel"
 	run_counted "e2e overlap" 300 tests/e2e/run_overlap.sh "$BUILD/ja4sentinel"
+	run_counted "e2e urgent" 120 tests/e2e/run_urgent.sh "$BUILD/ja4sentinel"
 	run_counted "e2e quic" 180 tests/e2e/run_quic.sh "$BUILD/ja4sentinel"
 	run_counted "e2e filter" 180 tests/e2e/run_filter.sh "$BUILD/ja4sentinel"
 }

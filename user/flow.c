@@ -229,6 +229,7 @@ static void flow_start(struct flow_table *ft, struct flow *f, const struct pkt_i
 	f->ack_bad = 0;
 	f->judged = 0;
 	f->conflict = 0;
+	f->urg_mark = 0;
 	list_add_tail(&ft->waiting, &f->age);
 	release_buffer(ft, f);
 	reasm_init(&f->reasm, syn ? pi->seq + 1 : pi->seq);
@@ -350,6 +351,14 @@ static enum flow_result frame_verdict(struct flow_table *ft, struct flow *f, uin
 	}
 }
 
+/* flow.urg_mark: URG_PENDING with the offset of the byte the reader will
+ * skip (URG_OFF: beyond any hello); without it, 1 + the offset of the last
+ * byte removed, 0 if none: bytes before it sit one lower than their
+ * sequence numbers say, so retransmits of them are not compared. */
+#define URG_PENDING 0x8000u
+#define URG_OFF     0x7fffu
+_Static_assert(REASM_MAX_BYTES < URG_OFF, "urgent offsets are 15 bits");
+
 /* Sequence number of the first payload byte: a SYN's data (TCP Fast Open) follows
  * the SYN's own number. */
 static uint32_t data_seq(const struct pkt_info *pi)
@@ -363,13 +372,16 @@ static enum flow_result add_payload(struct flow_table *ft, struct flow *f,
 	struct reasm *r = &f->reasm;
 	uint32_t need, cap_before, seq = data_seq(pi);
 	struct reasm_effects fx;
+	bool cut;
 	struct hello_frame_pos pos;
 	enum hello_verdict v;
 	enum reasm_result rr;
 
 	out->flow = f;
-	/* Fast path: the whole hello in the first segment, nothing to copy. */
-	if (!r->hi && seq == r->base && pi->payload_len == pi->payload_wire) {
+	/* Fast path: the whole hello in the first segment, nothing to copy
+	 * (and no urgent byte to take out of it). */
+	if (!r->hi && seq == r->base && pi->payload_len == pi->payload_wire &&
+	    !(f->urg_mark & URG_PENDING)) {
 		v = hello_frame(pi->payload, pi->payload_len, ft->scratch, &out->msg, &out->msg_len,
 				&need);
 		if (v != HELLO_NEED_MORE) {
@@ -378,7 +390,10 @@ static enum flow_result add_payload(struct flow_table *ft, struct flow *f,
 		}
 	}
 	cap_before = r->cap;
+	cut = !(f->urg_mark & URG_PENDING) && (int32_t)(seq - r->base) < (int32_t)f->urg_mark - 1;
 	rr = reasm_add(r, &ft->cfg.limits, seq, pi->payload, pi->payload_len, &fx);
+	if (cut) /* compared a byte off (reasm_remove()): nothing to count */
+		fx.overlap_bytes = fx.conflict_bytes = 0;
 	ft->buffered += r->cap - cap_before;
 	if (ft->buffered > ft->cfg.max_buffered)
 		enforce_budget(ft, f);
@@ -404,6 +419,16 @@ static enum flow_result add_payload(struct flow_table *ft, struct flow *f,
 		return FLOW_NOTHING;
 	case REASM_NEW_DATA:
 		break;
+	}
+	/* The server's reader has come to the urgent byte: it skips it. */
+	if ((f->urg_mark & URG_PENDING) && (f->urg_mark & URG_OFF) < r->contig) {
+		uint16_t at = f->urg_mark & URG_OFF;
+
+		reasm_remove(r, at);
+		if (f->fin_seen && f->fin_off > at)
+			f->fin_off--; /* the stream up to the FIN is a byte shorter */
+		f->urg_mark = (uint16_t)(at + 1);
+		ft->st.urgent_removed++;
 	}
 	f->conflict |= fx.conflict_bytes != 0;
 	ft->st.overlap_bytes += fx.overlap_bytes;
@@ -433,6 +458,43 @@ static bool syn_is_retransmit(struct flow_table *ft, struct flow *f, const struc
 	return false;
 }
 
+/*
+ * TCP urgent data, as the Linux receiver treats it (net/ipv4/tcp_input.c
+ * tcp_check_urg(), read before the segment's data is queued; tcp.c
+ * tcp_recvmsg_locked()): with net.ipv4.tcp_stdurg at its default 0 the
+ * urgent byte is the one before seq + urgent pointer (seq itself for a
+ * pointer of 0). A pointer before rcv_nxt (contig) is ignored, and so is one
+ * not after a pointer still pending; a later one replaces the pending one,
+ * whose byte then stays in the stream. A server without SO_OOBINLINE (every
+ * TLS server) never reads the pending byte: its read skips it. We model a
+ * reader that reads whatever is in order at once, so a pending byte is
+ * taken out as soon as it is in order (add_payload()); docs/reliability.md
+ * says what read timing can change. A segment that ends before rcv_nxt is
+ * dropped by the receiver before its pointer is looked at (tcp_sequence(),
+ * with the window edge rcv_wup taken as rcv_nxt).
+ */
+static void urgent_pointer(struct flow_table *ft, struct flow *f, const struct pkt_info *pi)
+{
+	const struct reasm *r = &f->reasm;
+	uint32_t ptr = pi->seq + (pi->urg_ptr ? pi->urg_ptr - 1u : 0u);
+	int32_t off = (int32_t)(ptr - r->base);
+	int32_t end = (int32_t)(pi->seq + pi->payload_wire - r->base);
+
+	if (end < (int32_t)r->contig || off < (int32_t)r->contig) {
+		ft->st.urgent_ignored++;
+		return;
+	}
+	if (off > (int32_t)URG_OFF) /* beyond any hello: only its order matters */
+		off = URG_OFF;
+	if ((f->urg_mark & URG_PENDING) && off <= (int32_t)(f->urg_mark & URG_OFF)) {
+		ft->st.urgent_ignored++;
+		return;
+	}
+	if (f->urg_mark & URG_PENDING)
+		ft->st.urgent_replaced++;
+	f->urg_mark = (uint16_t)(URG_PENDING | off);
+}
+
 static enum flow_result flow_payload_and_fin(struct flow_table *ft, struct flow *f,
 					     const struct pkt_info *pi, uint64_t now,
 					     struct flow_hello *out)
@@ -451,6 +513,8 @@ static enum flow_result flow_payload_and_fin(struct flow_table *ft, struct flow 
 		if (!admitted(ft, f, pi, now))
 			return flow_end(ft, f, now, &ft->st.unvalidated_limited);
 	}
+	if ((pi->tcp_flags & (TCPF_URG | TCPF_SYN)) == TCPF_URG)
+		urgent_pointer(ft, f, pi);
 	if (pi->payload_len) {
 		/* Every hello segment must acknowledge the server's ISN + 1, as
 		 * the server's stack requires before it takes the data. */
@@ -478,7 +542,7 @@ enum flow_result flow_process(struct flow_table *ft, const struct pkt_info *pi, 
 	struct flow *f;
 
 	/* A bare ACK changes no flow: spare the lookup (most packets of a busy port). */
-	if (!pi->payload_len && !(pi->tcp_flags & (TCPF_SYN | TCPF_FIN | TCPF_RST))) {
+	if (!pi->payload_len && !(pi->tcp_flags & (TCPF_SYN | TCPF_FIN | TCPF_RST | TCPF_URG))) {
 		ft->st.bare_acks++;
 		return FLOW_NOTHING;
 	}

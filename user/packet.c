@@ -163,6 +163,7 @@ static enum packet_verdict parse_tcp(const uint8_t *p, uint32_t avail, uint32_t 
 	pi->ack = rd32(p + 8);
 	pi->tcp_flags = p[13];
 	pi->window = rd16(p + 14);
+	pi->urg_ptr = rd16(p + 18);
 	pi->tcp_opts = p + 20;
 	pi->tcp_opt_len = (uint8_t)(doff - 20);
 	pi->payload = p + doff;
@@ -199,6 +200,7 @@ static enum packet_verdict parse_udp(const uint8_t *p, uint32_t avail, uint32_t 
 	pi->seq = pi->ack = 0;
 	pi->tcp_flags = 0;
 	pi->window = 0;
+	pi->urg_ptr = 0;
 	pi->tcp_opts = p + 8;
 	pi->tcp_opt_len = 0;
 	pi->payload = p + 8;

@@ -423,6 +423,21 @@ static enum reasm_result add(struct reasm *r, const struct reasm_limits *lim, ui
 	return res;
 }
 
+void reasm_remove(struct reasm *r, uint32_t off)
+{
+	if (off >= r->contig)
+		return;
+	memmove(r->buf + off, r->buf + off + 1, r->hi - off - 1);
+	r->contig--;
+	r->hi--;
+	/* Held segments all start beyond contig, so beyond off. */
+	for (uint16_t i = 0; i < r->n_ranges; i++) {
+		r->ranges[i].start--;
+		r->ranges[i].end--;
+	}
+	r->base++;
+}
+
 /* Only segments that do not extend the in-order prefix count against
  * max_segments: a hello dribbled in order, even a byte a segment, is
  * bounded by max_bytes; one sent in pieces out of order, or again and

@@ -75,6 +75,9 @@ static struct json_object *flow_fields(const struct flow_stats *f, uint32_t acti
 	put(o, "synack_mismatch", f->synack_mismatch);
 	put(o, "synack_no_flow", f->synack_no_flow);
 	put(o, "unvalidated_limited", f->unvalidated_limited);
+	put(o, "urgent_bytes_removed", f->urgent_removed);
+	put(o, "urgent_ignored", f->urgent_ignored);
+	put(o, "urgent_replaced", f->urgent_replaced);
 	return o;
 }
 

@@ -661,6 +661,78 @@ static void test_payload_byte_by_byte_and_segment_cap(void **state)
 	assert_int_equal(stats(f).flows_done, 1);
 }
 
+/* A segment of the flow from src at stream offset off with URG and the
+ * urgent pointer ptr. */
+static void urgent_segment(struct fixture *f, const char *src, uint32_t off, const uint8_t *pl,
+			   size_t n, uint16_t ptr)
+{
+	f->len = 0;
+	eth(f, 0x0800, 0);
+	ipv4(f, src, (uint16_t)(20 + n), 6, 0x4000);
+	tcp(f, 443, 0x38, 1001 + off, 0); /* URG, ACK, PSH */
+	f->buf[f->len - 2] = (uint8_t)(ptr >> 8);
+	f->buf[f->len - 1] = (uint8_t)ptr;
+	put(f, pl, n);
+	run(f);
+}
+
+/* TCP urgent data: the server's stack takes the urgent byte out of the
+ * stream, so the record headers the kernel sees no longer bound the hello
+ * (or, with the byte in the first bytes, do not even look like TLS). A flow
+ * with URG before its hello is covered goes up to the byte cap, and a bare
+ * ACK with URG goes up too (userspace needs its pointer). Without that, the
+ * first case ended as not TLS after one segment and the second was done one
+ * byte short of the hello userspace reads. */
+static void test_payload_urgent_to_byte_cap(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t wire[17], more[100];
+
+	memset(more, 0x41, sizeof(more));
+	/* 'Z' as byte 5 of the wire (the handshake type's place), URG on it. */
+	memcpy(wire, hello_start, 5);
+	wire[5] = 'Z';
+	memcpy(wire + 6, hello_start + 5, 11);
+	reset(f);
+	syn_v4(f, "198.18.0.81", 443, 0, 1);
+	run(f);
+	urgent_segment(f, "198.18.0.81", 0, wire, 10, 6);
+	segment(f, "198.18.0.81", 10, wire + 10, 7);
+	segment(f, "198.18.0.81", 17, more, sizeof(more));
+	assert_int_equal(stats(f).not_tls, 0);
+	assert_int_equal(stats(f).payload_events, 3);
+	assert_int_equal(stats(f).flows_done, 0);
+
+	/* URG in a later segment, after the first set the hello's length (16):
+	 * the stream the kernel counts is 17 bytes. */
+	memcpy(wire, hello_start, 10);
+	wire[10] = 'Z';
+	memcpy(wire + 11, hello_start + 10, 6);
+	reset(f);
+	syn_v4(f, "198.18.0.82", 443, 0, 1);
+	run(f);
+	segment(f, "198.18.0.82", 0, wire, 10);
+	urgent_segment(f, "198.18.0.82", 10, wire + 10, 6, 1);
+	segment(f, "198.18.0.82", 16, wire + 16, 1);
+	assert_int_equal(stats(f).payload_events, 3);
+	assert_int_equal(stats(f).flows_done, 0);
+	assert_int_equal(f->last_caplen, 20 + 20 + 1);
+
+	/* A bare ACK with URG pointing ahead goes up, and so do the bytes. */
+	reset(f);
+	syn_v4(f, "198.18.0.83", 443, 0, 1);
+	run(f);
+	segment(f, "198.18.0.83", 0, wire, 10);
+	urgent_segment(f, "198.18.0.83", 10, more, 0, 1);
+	assert_int_equal(f->last_kind, J4S_EV_PAYLOAD);
+	assert_int_equal(f->last_caplen, 20 + 20);
+	segment(f, "198.18.0.83", 10, wire + 10, 7);
+	segment(f, "198.18.0.83", 17, more, sizeof(more));
+	assert_int_equal(stats(f).payload_events, 4);
+	assert_int_equal(stats(f).bare_acks, 0);
+	assert_int_equal(stats(f).flows_done, 0);
+}
+
 /* The overlap evasion: bytes 20.. of one hello out of order, then another
  * hello in order. The receiver keeps the in-order bytes (reasm.h), so the
  * in-order segments must go up, however they overlap what went before, until
@@ -1094,6 +1166,7 @@ int main(void)
 		cmocka_unit_test(test_payload_larger_than_xdp_copy),
 		cmocka_unit_test(test_payload_byte_by_byte_and_segment_cap),
 		cmocka_unit_test(test_payload_overlap_in_order_after_held),
+		cmocka_unit_test(test_payload_urgent_to_byte_cap),
 		cmocka_unit_test(test_payload_starts_before_stream),
 		cmocka_unit_test(test_hs_synack_stores_isn),
 		cmocka_unit_test(test_hs_validated_passes),

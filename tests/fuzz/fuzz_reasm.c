@@ -50,6 +50,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		pi.payload_len = len;
 		pi.payload_wire = len + (s[1] & 0x80 ? 10 : 0); /* sometimes cut by snaplen */
 		pi.ack = s[1] & 0x08 ? 5001 : 5002;
+		/* Urgent pointers (used with URG in s[0]) into the segment, just past
+		 * it and beyond, from the header's bytes: seeds stay valid. */
+		pi.urg_ptr = (uint16_t)((s[3] * 7u + s[2]) % (len + 64u));
 		now += s[1] >> 4;
 		if ((s[0] & (TCPF_SYN | TCPF_ACK)) == (TCPF_SYN | TCPF_ACK) && (s[1] & 0x08)) {
 			/* The server's SYN-ACK (ISN 5000), before or after its SYN. */

@@ -1476,6 +1476,178 @@ static void test_flow_bucket_never_limits(void **state)
 	assert_int_equal(stats(f)->unvalidated_limited, 0);
 }
 
+/* ---- TCP urgent data (flow.c urgent_pointer()) ---- */
+
+/* The hello with a byte 'Z' put in at stream offset at: what a client sends
+ * when it slips an urgent byte into its hello. */
+static void with_byte_at(uint8_t *wire, uint32_t at)
+{
+	memcpy(wire, hello, at);
+	wire[at] = 'Z';
+	memcpy(wire + at + 1, hello + at, sizeof(hello) - at);
+}
+
+/* Wire bytes [off, off + len) with URG and the urgent pointer ptr. */
+static enum flow_result useg(struct fixture *f, uint16_t sport, const uint8_t *wire, uint32_t off,
+			     uint32_t len, uint16_t ptr, uint64_t now)
+{
+	pkt(f, sport, TCPF_ACK | TCPF_PSH | TCPF_URG, DATA + off, wire + off, len);
+	f->pi.urg_ptr = ptr;
+	return process(f, now);
+}
+
+/* The urgent byte in the record header, then in the body, each in the one
+ * segment of the hello: the server reads the hello without it. */
+static void test_flow_urgent_in_one_segment(void **state)
+{
+	static const uint32_t at[] = { 0, 2, 4, 5, 30, 51 };
+	struct fixture *f = *state;
+	uint8_t wire[sizeof(hello) + 1];
+
+	for (uint16_t i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
+		with_byte_at(wire, at[i]);
+		syn(f, PORT + i, ISN, T0);
+		/* tcp_stdurg 0: the pointer is one past the urgent byte. */
+		assert_int_equal(useg(f, PORT + i, wire, 0, sizeof(wire), (uint16_t)(at[i] + 1),
+				      T0 + MS),
+				 FLOW_HELLO);
+		check_hello_and_finish(f, T0 + MS);
+		assert_int_equal(stats(f)->urgent_removed, i + 1u);
+	}
+	assert_int_equal(stats(f)->urgent_ignored, 0);
+	assert_int_equal(stats(f)->hellos, 6);
+}
+
+/* The urgent byte in a later segment, at its start (pointer 1, and pointer
+ * 0: the byte at seq itself) and inside it. */
+static void test_flow_urgent_in_later_segment(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t wire[sizeof(hello) + 1];
+
+	with_byte_at(wire, 30);
+	syn(f, PORT, ISN, T0);
+	assert_int_equal(seg(f, PORT, wire, 0, 30, T0 + MS), FLOW_NOTHING);
+	assert_int_equal(useg(f, PORT, wire, 30, 23, 1, T0 + 2 * MS), FLOW_HELLO);
+	check_hello_and_finish(f, T0 + 2 * MS);
+
+	syn(f, PORT + 1, ISN, T0);
+	assert_int_equal(seg(f, PORT + 1, wire, 0, 30, T0 + MS), FLOW_NOTHING);
+	assert_int_equal(useg(f, PORT + 1, wire, 30, 23, 0, T0 + 2 * MS), FLOW_HELLO);
+	check_hello_and_finish(f, T0 + 2 * MS);
+
+	with_byte_at(wire, 40);
+	syn(f, PORT + 2, ISN, T0);
+	assert_int_equal(seg(f, PORT + 2, wire, 0, 20, T0 + MS), FLOW_NOTHING);
+	assert_int_equal(useg(f, PORT + 2, wire, 20, 33, 21, T0 + 2 * MS), FLOW_HELLO);
+	check_hello_and_finish(f, T0 + 2 * MS);
+	assert_int_equal(stats(f)->urgent_removed, 3);
+}
+
+/* The pointer names a byte of a segment yet to come: the byte is skipped
+ * when it comes, whether the pointer came in a data segment, in a bare ACK,
+ * or in a segment held out of order. */
+static void test_flow_urgent_pointer_ahead(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t wire[sizeof(hello) + 1];
+
+	with_byte_at(wire, 40);
+	syn(f, PORT, ISN, T0);
+	assert_int_equal(useg(f, PORT, wire, 0, 20, 41, T0 + MS), FLOW_NOTHING);
+	assert_int_equal(lookup(f, PORT)->urg_mark, 0x8000 | 40);
+	assert_int_equal(seg(f, PORT, wire, 20, 33, T0 + 2 * MS), FLOW_HELLO);
+	check_hello_and_finish(f, T0 + 2 * MS);
+
+	syn(f, PORT + 1, ISN, T0);
+	assert_int_equal(seg(f, PORT + 1, wire, 0, 20, T0 + MS), FLOW_NOTHING);
+	assert_int_equal(useg(f, PORT + 1, wire, 20, 0, 21, T0 + MS), FLOW_NOTHING);
+	assert_int_equal(stats(f)->bare_acks, 0);
+	assert_int_equal(seg(f, PORT + 1, wire, 20, 33, T0 + 2 * MS), FLOW_HELLO);
+	check_hello_and_finish(f, T0 + 2 * MS);
+
+	/* Out of order: the tail with the pointer first, held; then the head. */
+	syn(f, PORT + 2, ISN, T0);
+	assert_int_equal(useg(f, PORT + 2, wire, 30, 23, 11, T0 + MS), FLOW_NOTHING);
+	assert_int_equal(seg(f, PORT + 2, wire, 0, 30, T0 + 2 * MS), FLOW_HELLO);
+	check_hello_and_finish(f, T0 + 2 * MS);
+	assert_int_equal(stats(f)->urgent_removed, 3);
+	assert_int_equal(stats(f)->urgent_ignored, 0);
+}
+
+/* A later pointer replaces a pending one, whose byte then stays; a pointer
+ * not after the pending one is ignored. */
+static void test_flow_urgent_newer_pointer_replaces(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t wire[sizeof(hello) + 1];
+
+	with_byte_at(wire, 40);
+	syn(f, PORT, ISN, T0);
+	/* Pending at 30, a byte of the hello... */
+	assert_int_equal(useg(f, PORT, wire, 0, 20, 31, T0 + MS), FLOW_NOTHING);
+	/* ...replaced by one at 40, the 'Z'... */
+	assert_int_equal(useg(f, PORT, wire, 20, 5, 21, T0 + 2 * MS), FLOW_NOTHING);
+	assert_int_equal(stats(f)->urgent_replaced, 1);
+	/* ...which one at 35 (before it) or at 40 again cannot replace. */
+	assert_int_equal(useg(f, PORT, wire, 25, 5, 11, T0 + 3 * MS), FLOW_NOTHING);
+	assert_int_equal(useg(f, PORT, wire, 25, 5, 16, T0 + 3 * MS), FLOW_NOTHING);
+	assert_int_equal(stats(f)->urgent_ignored, 2);
+	assert_int_equal(lookup(f, PORT)->urg_mark, 0x8000 | 40);
+	assert_int_equal(seg(f, PORT, wire, 30, 23, T0 + 4 * MS), FLOW_HELLO);
+	check_hello_and_finish(f, T0 + 4 * MS);
+	assert_int_equal(stats(f)->urgent_removed, 1);
+	assert_int_equal(stats(f)->urgent_replaced, 1);
+}
+
+/* A pointer to a byte the receiver already has (before rcv_nxt) is ignored,
+ * and so is any pointer of a segment that ends before rcv_nxt: the hello
+ * keeps its bytes. */
+static void test_flow_urgent_pointer_before_rcv_nxt(void **state)
+{
+	struct fixture *f = *state;
+
+	syn(f, PORT, ISN, T0);
+	assert_int_equal(seg(f, PORT, hello, 0, 20, T0 + MS), FLOW_NOTHING);
+	/* Starts in what is in already; its urgent byte is offset 10. */
+	assert_int_equal(useg(f, PORT, hello, 10, 20, 1, T0 + 2 * MS), FLOW_NOTHING);
+	/* An old segment pointing ahead, at 45: dropped before its pointer is read. */
+	assert_int_equal(useg(f, PORT, hello, 0, 10, 46, T0 + 2 * MS), FLOW_NOTHING);
+	assert_int_equal(stats(f)->urgent_ignored, 2);
+	assert_int_equal(lookup(f, PORT)->urg_mark & 0x8000, 0);
+	assert_int_equal(seg(f, PORT, hello, 30, 22, T0 + 3 * MS), FLOW_HELLO);
+	check_hello_and_finish(f, T0 + 3 * MS);
+	assert_int_equal(stats(f)->urgent_removed, 0);
+}
+
+/* The urgent segment retransmitted after its byte was skipped: the pointer
+ * is now before rcv_nxt (ignored), no second byte goes, and the rest of the
+ * hello lands where the reader sees it. */
+static void test_flow_urgent_retransmitted(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t wire[sizeof(hello) + 1];
+
+	with_byte_at(wire, 10);
+	syn(f, PORT, ISN, T0);
+	assert_int_equal(useg(f, PORT, wire, 0, 20, 11, T0 + MS), FLOW_NOTHING);
+	assert_int_equal(lookup(f, PORT)->reasm.contig, 19);
+	assert_int_equal(useg(f, PORT, wire, 0, 20, 11, T0 + 200 * MS), FLOW_NOTHING);
+	assert_int_equal(stats(f)->retransmits, 1);
+	assert_int_equal(stats(f)->urgent_ignored, 1);
+	/* A retransmit that also brings new bytes. */
+	assert_int_equal(useg(f, PORT, wire, 0, 30, 11, T0 + 201 * MS), FLOW_NOTHING);
+	assert_int_equal(lookup(f, PORT)->reasm.contig, 29);
+	assert_int_equal(seg(f, PORT, wire, 30, 23, T0 + 202 * MS), FLOW_HELLO);
+	/* The copies were the same: no conflict, though they sit one byte
+	 * off the stream the reader has. */
+	assert_int_equal(stats(f)->conflict_bytes, 0);
+	assert_false(f->out.flow->conflict);
+	check_hello_and_finish(f, T0 + 202 * MS);
+	assert_int_equal(stats(f)->urgent_removed, 1);
+	assert_int_equal(stats(f)->urgent_ignored, 2);
+}
+
 #define T(f)       cmocka_unit_test_setup_teardown(f, setup, teardown)
 #define TC(f, cfg) cmocka_unit_test_prestate_setup_teardown(f, setup, teardown, (void *)&(cfg))
 
@@ -1529,6 +1701,12 @@ int main(void)
 		TC(test_flow_bucket_refills_with_packet_time, cfg_bucket),
 		TC(test_flow_bucket_never_limits, cfg_bucket_rate0),
 		TC(test_flow_bucket_never_limits, cfg_bucket_off),
+		T(test_flow_urgent_in_one_segment),
+		T(test_flow_urgent_in_later_segment),
+		T(test_flow_urgent_pointer_ahead),
+		T(test_flow_urgent_newer_pointer_replaces),
+		T(test_flow_urgent_pointer_before_rcv_nxt),
+		T(test_flow_urgent_retransmitted),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -937,6 +937,40 @@ static void test_reasm_offset_limit(void **state)
 	assert_int_equal(f->r.contig, 10);
 }
 
+/* reasm_remove(): an in-order byte taken out (a TCP urgent byte the reader
+ * skips); held bytes move down with the rest, and later segments, by their
+ * sequence numbers, land after the gap it leaves, a retransmit reaching back
+ * over it too. A byte not yet in order is not removed. */
+static void test_reasm_remove_byte(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t want[84];
+
+	assert_int_equal(reasm_add(&f->r, &f->lim, BASE, f->stream, 50, &f->fx), REASM_NEW_DATA);
+	assert_int_equal(reasm_add(&f->r, &f->lim, BASE + 60, f->stream + 60, 20, &f->fx),
+			 REASM_HELD);
+	reasm_remove(&f->r, 50); /* not in order: nothing */
+	assert_int_equal(f->r.contig, 50);
+	reasm_remove(&f->r, 20);
+	assert_int_equal(f->r.contig, 49);
+	assert_int_equal(f->r.base, BASE + 1);
+	assert_int_equal(f->r.n_ranges, 1);
+	assert_int_equal(f->r.ranges[0].start, 59);
+	assert_int_equal(f->r.ranges[0].end, 79);
+	check_invariants(&f->r);
+	assert_int_equal(reasm_add(&f->r, &f->lim, BASE + 50, f->stream + 50, 10, &f->fx),
+			 REASM_NEW_DATA);
+	assert_int_equal(f->r.contig, 79);
+	assert_int_equal(reasm_add(&f->r, &f->lim, BASE + 10, f->stream + 10, 75, &f->fx),
+			 REASM_NEW_DATA);
+	assert_int_equal(f->r.contig, 84);
+	assert_int_equal(f->r.hi, 84);
+	memcpy(want, f->stream, 20);
+	memcpy(want + 20, f->stream + 21, 64);
+	assert_memory_equal(f->r.buf, want, sizeof(want));
+	check_invariants(&f->r);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -974,6 +1008,7 @@ int main(void)
 		T(test_reasm_slab_growth_to_malloc),
 		T(test_reasm_slab_many),
 		T(test_reasm_offset_limit),
+		T(test_reasm_remove_byte),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
