@@ -122,6 +122,8 @@ stage_corpus() { # $1 = binary, $2.. = wrapper, run with a time limit of $LIMIT 
 		python3 tests/corpus/run_ja4t.py --binary "$bin" --wrap "$*"
 	run_counted "quic in vxlan $bin${*:+ under $1}" "${LIMIT:-600}" \
 		python3 tests/corpus/run_quic_tunnel.py --binary "$bin" --wrap "$*"
+	run_counted "ip fragments $bin${*:+ under $1}" "${LIMIT:-600}" \
+		python3 tests/corpus/run_ipfrag.py --binary "$bin" --wrap "$*"
 }
 
 stage_valgrind() {
