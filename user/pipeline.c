@@ -272,59 +272,29 @@ static void quic_packet(struct pipeline *p, const struct pkt_info *pi, uint64_t 
 	quic_table_finish(p->quic, qh.conn, now);
 }
 
-/* A parsed packet (or a datagram rebuilt from fragments) of pkt. */
-static void parsed_packet(struct pipeline *p, const struct packet *pkt, const struct pkt_info *pi)
-{
-	struct flow_hello fh;
-
-	/* The server's SYN-ACK from a listen port: its ISN validates the
-	 * client's hello (design.md §13). Client and server swap places in the
-	 * address filters. */
-	if ((pi->tcp_flags & (TCPF_SYN | TCPF_ACK | TCPF_RST)) == (TCPF_SYN | TCPF_ACK) &&
-	    is_listen_port(p, pi->sport)) {
-		if ((p->n_exclude || p->n_local || p->local_auto) && !synack_wanted(p, pi))
-			return;
-		p->st.synacks++;
-		flow_synack(p->flows, pi, pkt->mono_ns);
-		return;
-	}
-	if (!is_listen_port(p, pi->dport)) {
-		p->st.not_listen++;
-		return;
-	}
-	if ((p->n_exclude || p->n_local || p->local_auto) && !address_wanted(p, pi))
-		return;
-	if (pi->proto == J4S_IPPROTO_UDP) {
-		quic_packet(p, pi, pkt->mono_ns, pkt->ts_ns - pkt->mono_ns);
-		return;
-	}
-	if (flow_process(p->flows, pi, pkt->mono_ns, &fh) == FLOW_HELLO) {
-		fingerprint(p, &fh, pkt->ts_ns - pkt->mono_ns, 0);
-		flow_table_finish(p->flows, fh.flow, pkt->mono_ns);
-	}
-}
-
 /* An IP fragment: held until its datagram is whole, as the server's stack
- * holds it (include/ipfrag.h), which then goes through the parser as any
- * packet and is counted once more by its verdict. Only the outermost IP
- * header is defragmented: a fragment inside a tunnel stays a fragment. */
-static void fragment(struct pipeline *p, const struct packet *pkt)
+ * holds it (include/ipfrag.h); the whole datagram then goes through the
+ * parser as any packet (into *pi, pointing into the fragment table: valid
+ * until its next fragment), counted once more by its verdict. PKT_FRAGMENT
+ * while it is not whole. Only the outermost IP header is defragmented: a
+ * fragment inside a tunnel stays a fragment. */
+static enum packet_verdict fragment(struct pipeline *p, const struct packet *pkt,
+				    struct pkt_info *pi)
 {
-	const uint8_t *whole;
-	struct pkt_info pi;
 	enum packet_verdict v;
+	const uint8_t *whole;
 	uint32_t len;
 
 	if (ipfrag_add(p->frags, pkt->data, pkt->caplen, pkt->mono_ns, &whole, &len) != IPFRAG_DONE)
-		return;
-	v = packet_parse(whole, len, &pi);
+		return PKT_FRAGMENT;
+	v = packet_parse(whole, len, pi);
 	p->st.parse[v]++;
-	if (v == PKT_OK)
-		parsed_packet(p, pkt, &pi);
+	return v;
 }
 
 void pipeline_packet(struct pipeline *p, const struct packet *pkt)
 {
+	struct flow_hello fh;
 	struct pkt_info pi;
 	enum packet_verdict v;
 
@@ -341,9 +311,34 @@ void pipeline_packet(struct pipeline *p, const struct packet *pkt)
 	v = packet_parse(pkt->data, pkt->caplen, &pi);
 	p->st.parse[v]++;
 	if (v == PKT_FRAGMENT)
-		fragment(p, pkt);
-	else if (v == PKT_OK)
-		parsed_packet(p, pkt, &pi);
+		v = fragment(p, pkt, &pi);
+	if (v != PKT_OK)
+		return;
+	/* The server's SYN-ACK from a listen port: its ISN validates the
+	 * client's hello (design.md §13). Client and server swap places in the
+	 * address filters. */
+	if ((pi.tcp_flags & (TCPF_SYN | TCPF_ACK | TCPF_RST)) == (TCPF_SYN | TCPF_ACK) &&
+	    is_listen_port(p, pi.sport)) {
+		if ((p->n_exclude || p->n_local || p->local_auto) && !synack_wanted(p, &pi))
+			return;
+		p->st.synacks++;
+		flow_synack(p->flows, &pi, pkt->mono_ns);
+		return;
+	}
+	if (!is_listen_port(p, pi.dport)) {
+		p->st.not_listen++;
+		return;
+	}
+	if ((p->n_exclude || p->n_local || p->local_auto) && !address_wanted(p, &pi))
+		return;
+	if (pi.proto == J4S_IPPROTO_UDP) {
+		quic_packet(p, &pi, pkt->mono_ns, pkt->ts_ns - pkt->mono_ns);
+		return;
+	}
+	if (flow_process(p->flows, &pi, pkt->mono_ns, &fh) == FLOW_HELLO) {
+		fingerprint(p, &fh, pkt->ts_ns - pkt->mono_ns, 0);
+		flow_table_finish(p->flows, fh.flow, pkt->mono_ns);
+	}
 }
 
 const struct pipeline_stats *pipeline_get_stats(const struct pipeline *p)
