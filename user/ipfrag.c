@@ -87,7 +87,7 @@ struct ipf_frag {
 	uint32_t hdr_len; /* IPv4: IHL; IPv6: offset of the fragment header */
 	uint32_t nh_pos;  /* IPv6: where the fragment header's type is named */
 	uint8_t frag_nh;
-	uint32_t size; /* IPv4: the fragment's IP length */
+	uint32_t size; /* IPv4: the fragment's IP header and kept data (DF of the rebuilt) */
 };
 
 struct ipfrag_table *ipfrag_new(const struct ipfrag_config *cfg, const uint8_t seed[16])
@@ -222,7 +222,6 @@ static int read_v4(struct ipfrag_table *t, const uint8_t *p, uint32_t caplen, st
 	f->ecn_bit = (uint8_t)(1u << (p[1] & 3));
 	f->payload = p + ihl;
 	f->hdr_len = ihl;
-	f->size = tot;
 	return 1;
 }
 
@@ -311,7 +310,6 @@ static int read_v6(struct ipfrag_table *t, const uint8_t *p, uint32_t caplen, st
 	f->hdr_len = off;
 	f->nh_pos = nh_pos;
 	f->frag_nh = p[off];
-	f->size = end;
 	/* Past the largest payload, or a middle piece not a multiple of 8:
 	 * the stack answers with a parameter problem and drops the fragment,
 	 * the datagram stays. */
@@ -587,6 +585,8 @@ enum ipfrag_result ipfrag_add(struct ipfrag_table *t, const uint8_t *l3, uint32_
 		d->frag_nh = f.frag_nh;
 		d->first_in = true;
 	}
+	/* A fragment's size as kept: its IP header and its data, cut to 8. */
+	f.size = f.hdr_len + end - f.offset;
 	if (f.size > d->max_size)
 		d->max_size = f.size;
 	if (f.df && f.size > d->max_df_size)

@@ -109,6 +109,18 @@ static uint8_t *frag_v6(const uint8_t *w, uint32_t off, uint32_t len, int mf, ui
 	return f;
 }
 
+/* The IPv4 header checksum over the header: 0 when it is right. */
+static uint16_t ip_sum(const uint8_t *p)
+{
+	uint32_t s = 0;
+
+	for (uint32_t i = 0; i < (uint32_t)(p[0] & 15) * 4; i += 2)
+		s += rd16(p + i);
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)~s;
+}
+
 struct piece {
 	uint32_t off, len;
 	int mf;
@@ -438,6 +450,62 @@ static void test_ipfrag_too_big(void **state)
 	ipfrag_free(t);
 }
 
+/* Feed v4 pieces of w with DF and TOS bytes of their own (dfs[i], tos[i]). */
+static enum ipfrag_result feed_flags(struct ipfrag_table *t, const uint8_t *w,
+				     const struct piece *pc, const int *dfs, const uint8_t *tos,
+				     int n, uint8_t *out, uint32_t *outlen)
+{
+	enum ipfrag_result r = IPFRAG_NOT_FRAGMENT;
+
+	for (int i = 0; i < n; i++) {
+		uint32_t fl;
+		uint8_t *f = frag_v4(w, pc[i].off, pc[i].len, pc[i].mf, &fl);
+		const uint8_t *o;
+		uint32_t ol;
+
+		if (dfs[i])
+			f[6] |= 0x40;
+		f[1] = tos[i];
+		r = ipfrag_add(t, f, fl, SEC, &o, &ol);
+		free(f);
+		if (r == IPFRAG_DONE) {
+			memcpy(out, o, ol);
+			*outlen = ol;
+		}
+	}
+	return r;
+}
+
+/* DF on the rebuilt datagram when the largest fragments carried it (as
+ * Linux sets it); not-ECT mixed with CE discards the datagram (RFC 3168),
+ * CE with ECT marks the rebuilt one CE. */
+static void test_ipfrag_df_and_ecn(void **state)
+{
+	static uint8_t w[2000], out[IPFRAG_MAX_PACKET];
+	const struct piece pc[] = { { 0, 208, 1 }, { 208, 208, 1 }, { 416, 204, 0 } };
+	const int all_df[] = { 1, 1, 1 }, last_df[] = { 0, 0, 1 };
+	const uint8_t plain[] = { 0, 0, 0 }, mixed[] = { 0, 3, 0 }, ce[] = { 2, 3, 2 };
+	struct ipfrag_table *t = table(16, 1 << 20);
+	uint32_t wl, ol = 0;
+
+	wl = whole_v4(w, 100);
+	assert_int_equal(feed_flags(t, w, pc, all_df, plain, 3, out, &ol), IPFRAG_DONE);
+	assert_int_equal(rd16(out + 6), 0x4000);
+	assert_int_equal(ip_sum(out), 0);
+	same_parse(w, wl, out, ol);
+	whole_v4(w, 101);
+	assert_int_equal(feed_flags(t, w, pc, last_df, plain, 3, out, &ol), IPFRAG_DONE);
+	assert_int_equal(rd16(out + 6), 0);
+	whole_v4(w, 102);
+	assert_int_equal(feed_flags(t, w, pc, all_df, mixed, 3, out, &ol), IPFRAG_HELD);
+	assert_int_equal(ipfrag_get_stats(t)->ecn, 1);
+	whole_v4(w, 103);
+	assert_int_equal(feed_flags(t, w, pc, all_df, ce, 3, out, &ol), IPFRAG_DONE);
+	assert_int_equal(out[1] & 3, 3);
+	assert_int_equal(ipfrag_get_stats(t)->reassembled, 3);
+	ipfrag_free(t);
+}
+
 #define T(f) cmocka_unit_test(f)
 
 int main(void)
@@ -448,7 +516,7 @@ int main(void)
 		T(test_ipfrag_bad_length),      T(test_ipfrag_timeout),
 		T(test_ipfrag_bounds),          T(test_ipfrag_v6),
 		T(test_ipfrag_v6_upper_header), T(test_ipfrag_not_fragment_truncated),
-		T(test_ipfrag_too_big),
+		T(test_ipfrag_too_big),         T(test_ipfrag_df_and_ecn),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
