@@ -86,11 +86,14 @@ all: $(BUILD)/ja4sentinel
 
 help:
 	@echo "make            build $(BUILD)/ja4sentinel"
-	@echo "make test       unit, corpus, ASan+UBSan and fuzz-smoke tests (counting line at the end)"
+	@echo "make test       every stage of tests/run.sh (root for the live ones; counting line at the end)"
 	@echo "make unit       unit tests only;  make corpus  corpus test only"
 	@echo "make el8-check  BPF=0 build, unit and corpus tests against OpenSSL 1.1.1 (bullseye chroot, root)"
 	@echo "make fuzz       build the libFuzzer harnesses (clang);  make bench  offline benchmark"
-	@echo "V=1 full commands, WERROR=1 warnings are errors"
+	@echo "make install    [DESTDIR=dir] [PREFIX=/usr]: the RPM's layout;  make uninstall"
+	@echo "make rpm        build the RPM (packaging/rpm);  make rpmlint, make man (groff check of the man page)"
+	@echo "make kernel-matrix  BPF and live tests under qemu on other kernels (root)"
+	@echo "V=1 full commands, WERROR=1 warnings are errors, BPF=0 pcap-only build"
 
 # ---- the BPF object, embedded through a bpftool skeleton ----
 ARCH ?= $(shell uname -m | sed 's/x86_64/x86/; s/aarch64/arm64/')

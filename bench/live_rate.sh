@@ -222,6 +222,9 @@ if [ "$MODE" = rss ]; then
 		# Proportional: a page mapped twice (the BPF ring's data) or shared
 		# with other processes (libraries) counts once, split between them.
 		pss=$(awk '/^Pss:/ {print $2}' "/proc/$DPID/smaps_rollup")
+		# Kept for a look at the mappings (AnonHugePages: THP).
+		cat "/proc/$DPID/smaps_rollup" >"$WORK/$mode.smaps_rollup"
+		cat "/proc/$DPID/smaps" >"$WORK/$mode.smaps"
 		kill -USR1 "$DPID"
 		for _ in $(seq 50); do grep -q '"counters' "$err" && break; sleep 0.1; done
 		active=$(grep '"counters' "$err" | tail -n 1 | "$PY" -c \

@@ -175,5 +175,7 @@ void capture_close(struct capture *c);
  * versions (built with, running), and libpcap's; one line each on f. */
 void capture_bpf_print_versions(FILE *f);
 void capture_pcap_print_version(FILE *f);
+/* Whether this build has the eBPF modes (false: make BPF=0, el8). */
+bool capture_bpf_built(void);
 
 #endif

@@ -40,7 +40,7 @@ struct config_output {
 struct config {
 	char file[CONFIG_PATH_MAX]; /* the file read, "" when defaults only */
 	char interface[64];
-	int interface_line; /* where core.interface was set, 0 = default or env */
+	int interface_line; /* where core.interface was set, 0 = default or env, -1 = -i */
 	uint16_t ports[MAX_LISTEN_PORTS];
 	uint32_t n_ports;
 	bool ports_set;      /* listen_ports came from the file or the env */
@@ -101,6 +101,11 @@ int config_check_host(const struct config *c, bool live, char *err, size_t errle
 
 /* Apply JA4SENTINEL_* variables from envp-style getenv. */
 int config_apply_env(struct config *c, char *err, size_t errlen);
+/* One warning per JA4SENTINEL_* variable in env (NULL-terminated, as
+ * environ) that nothing reads (a typo, or JA4SENTINEL_LOG_LEVEL from the Go
+ * daemon's examples): a setting the operator believes in but does not get.
+ * Returns how many. */
+unsigned config_warn_unknown_env(char *const *env);
 
 /* Parse "10.0.0.0/8", "192.0.2.1", "2001:db8::/32". 0 or -1. */
 int config_parse_cidr(const char *s, struct cidr *out);

@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "hello.h"
+#include "list.h"
 #include "packet.h"
 #include "reasm.h"
 
@@ -50,27 +51,36 @@ enum flow_state {
 	FLOW_WAIT_SYN, /* made by a SYN-ACK seen before its SYN: holds the server ISN only */
 };
 
+/*
+ * One tracked connection. The pool holds max_tracked_flows of these whether
+ * or not they wait for a hello (100,000 at the defaults: every 8 bytes here
+ * are 0.8 MB), so fields are as narrow as their values need (flags are
+ * bits, reassembly offsets 16 bits) and ordered to leave 3 bytes of padding.
+ */
 struct flow {
 	struct flow_key key;
-	struct flow *hnext;       /* hash chain */
-	struct flow *prev, *next; /* age list of its state */
-	uint64_t created_ns;      /* ageing time of creation, or of completion when done */
-	uint64_t syn_ns;          /* 0 when the SYN was missed */
-	uint64_t first_byte_ns;   /* ageing time of the hello's first byte; 0 until seen */
-	uint32_t isn;             /* client ISN (SYN seen) */
-	uint32_t fin_off;         /* stream offset of the client's FIN */
-	uint32_t server_isn;      /* ISN of the server's SYN-ACK, when has_synack */
-	uint32_t synack_ack;      /* the SYN-ACK's ACK number: client ISN + 1 */
-	uint8_t state;            /* enum flow_state */
-	uint8_t has_syn;
-	uint8_t fin_seen;
-	uint8_t has_synack; /* the server's SYN-ACK was seen */
+	struct flow *hnext;     /* hash chain */
+	struct list_node age;   /* on the table's waiting or done list, oldest first */
+	uint64_t created_ns;    /* ageing time of creation, or of completion when done */
+	uint64_t syn_ns;        /* 0 when the SYN was missed */
+	uint64_t first_byte_ns; /* ageing time of the hello's first byte; 0 until seen */
+	uint32_t isn;           /* client ISN (SYN seen) */
+	uint32_t fin_off;       /* stream offset of the client's FIN */
+	uint32_t server_isn;    /* ISN of the server's SYN-ACK, when has_synack */
+	uint32_t synack_ack;    /* the SYN-ACK's ACK number: client ISN + 1 */
+	struct flow_meta meta;
+	uint8_t state : 2; /* enum flow_state */
+	uint8_t has_syn : 1;
+	uint8_t fin_seen : 1;
+	uint8_t has_synack : 1; /* the server's SYN-ACK was seen */
 	/* A hello segment did not acknowledge server_isn + 1 (or had no ACK):
 	 * a blind sender cannot know the server's ISN (design.md §13). */
-	uint8_t ack_bad;
-	uint8_t judged; /* its first hello segment went past the bucket */
-	uint8_t pad[2];
-	struct flow_meta meta;
+	uint8_t ack_bad : 1;
+	uint8_t judged : 1; /* its first hello segment went past the bucket */
+	/* Copies of some hello bytes differed (overlap, retransmission, QUIC
+	 * CRYPTO data changed): the stream keeps the Linux receiver's copy,
+	 * and the record says the sender did what no real client does. */
+	uint8_t conflict : 1;
 	/* In-order bytes the hello needs at least (hello_frame's need): a
 	 * hello dribbled in small segments is framed again only once they
 	 * are in, not once per segment. A verdict against it (bad framing
@@ -81,6 +91,10 @@ struct flow {
 	uint16_t frame_off, frame_payload;
 	struct reasm reasm;
 };
+
+/* 216 bytes before the flags became bits and reassembly offsets 16 bits
+ * (200 on x86-64 and arm64). */
+_Static_assert(sizeof(struct flow) <= 200, "struct flow grew: 100,000 of them are preallocated");
 
 struct flow_stats {
 	uint64_t created; /* flows created (SYN or pickup) */

@@ -58,8 +58,8 @@ bool quic_version_known(uint32_t version);
 const char *quic_version_str(uint32_t version);
 
 struct quic_conn {
-	struct flow fl; /* key, IP meta of the first Initial, times, CRYPTO reassembly */
-	struct quic_conn *hnext, *prev, *next;
+	struct flow fl;          /* key, IP meta of the first Initial, times, CRYPTO reassembly */
+	struct quic_conn *hnext; /* hash chain; the age list is fl.age */
 	struct quic_keys keys;
 	uint32_t version;
 	uint64_t largest_pn; /* largest packet number decrypted, for decoding */

@@ -38,25 +38,35 @@
 #ifndef J4S_REASM_H
 #define J4S_REASM_H
 
+#include <stdbool.h>
 #include <stdint.h>
+#include "abi.h"
 
 struct reasm_range {
 	uint32_t start, end; /* stream offsets, [start, end) */
 };
 
+/*
+ * One per flow in the preallocated pool, so it is kept small: offsets are
+ * 16 bits (a hello is at most REASM_MAX_BYTES, below 64 KiB; reasm_add()
+ * never holds a byte at or past REASM_OFFSET_LIMIT).
+ */
 struct reasm {
-	uint32_t base;     /* sequence number of stream offset 0 */
-	uint32_t contig;   /* bytes in order from offset 0: final */
-	uint32_t hi;       /* highest end offset held */
-	uint16_t segments; /* segments that did not extend the in-order prefix */
-	uint16_t n_ranges;
-	uint16_t cap_ranges;
-	uint32_t cap; /* bytes allocated in buf */
-	uint8_t *buf;
+	uint8_t *buf; /* cap bytes, from the buffer allocator below */
 	/* Held out-of-order segments, sorted by start (all beyond contig, no
 	 * two with the same start); they may overlap. */
 	struct reasm_range *ranges;
+	uint32_t base;     /* sequence number of stream offset 0 */
+	uint16_t contig;   /* bytes in order from offset 0: final */
+	uint16_t hi;       /* highest end offset held */
+	uint16_t cap;      /* bytes allocated in buf */
+	uint16_t segments; /* segments that did not extend the in-order prefix */
+	uint16_t n_ranges;
+	uint16_t cap_ranges;
 };
+
+#define REASM_OFFSET_LIMIT UINT16_MAX
+_Static_assert(J4S_REASM_MAX_BYTES <= REASM_OFFSET_LIMIT, "reassembly offsets are 16 bits");
 
 struct reasm_limits {
 	uint32_t max_bytes;    /* stream offset limit */
@@ -86,5 +96,26 @@ enum reasm_result reasm_add(struct reasm *r, const struct reasm_limits *lim, uin
 /* After reasm_add(), the in-order prefix is r->buf, r->contig bytes.
  * reasm_reset() frees the buffers. */
 void reasm_reset(struct reasm *r);
+
+/*
+ * Buffers up to REASM_SLAB_MAX bytes come from size classes of 16-byte
+ * steps carved out of mmap'd chunks: no malloc header or rounding to
+ * malloc's sizes per flow (100,000 flows mid-hello held ~4 MB less). A
+ * chunk goes back to the system as soon as its last buffer is freed, but
+ * for one spare kept mapped; reasm_trim() unmaps that one (the tables call
+ * it when they are freed). Larger buffers come from malloc. Not
+ * thread-safe: the packet path is one thread.
+ */
+#define REASM_SLAB_STEP 16
+#define REASM_SLAB_MAX  2048
+
+struct reasm_mem {
+	uint64_t live;   /* buffers handed out by the size classes */
+	uint64_t chunks; /* chunks mapped */
+};
+
+void reasm_mem(struct reasm_mem *m);
+/* Unmap the spare empty chunk; returns whether there was one. */
+bool reasm_trim(void);
 
 #endif

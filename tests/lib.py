@@ -10,6 +10,7 @@ A script imports it after putting tests/ on sys.path:
 """
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -70,3 +71,18 @@ def run_tests(tests, what, root_for, prefix, setup=None, teardown=None, explain=
             shutil.rmtree(tmp, ignore_errors=True)
     print(f"{passed} passed, {failed} failed, {skipped} skipped")
     return 1 if failed else 0
+
+
+def private_namespaces(flag):
+    """Run this script again under unshare -n -m (FLAG in the environment
+    marks the second run) and, in it, make every mount private, mount a
+    sysfs of the new network namespace and a bpffs of its own on
+    /sys/fs/bpf, and bring lo up: the tests' daemons, pins, locks and
+    loopback traffic are their own, whatever else runs on the host (another
+    test run, a ja4sentinel service). Returns only in the second run."""
+    if not os.environ.get(flag):
+        os.environ[flag] = "1"
+        os.execvp("unshare", ["unshare", "-n", "-m", sys.executable] + sys.argv)
+    for cmd in (["mount", "--make-rprivate", "/"], ["mount", "-t", "sysfs", "sysfs", "/sys"],
+                ["mount", "-t", "bpf", "bpf", "/sys/fs/bpf"], ["ip", "link", "set", "lo", "up"]):
+        subprocess.run(cmd, check=True)

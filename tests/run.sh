@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 #
 # The test runner behind `make test`: every layer, one closing count.
-#   tests/run.sh [STAGE...]   stages: selftest unit asan corpus corpus-asan valgrind cli bpf
-#                             daemon privs replay e2e stress kernels packaging fuzz el8, and (not by
-#                             default) format; run:PATH runs one counting script as a stage
+#   tests/run.sh [STAGE...]   stages, in the default order: selftest format unit asan corpus
+#                             corpus-asan valgrind cli bpf daemon privs replay e2e stress kernels
+#                             packaging fuzz el8; run:PATH runs one counting script as a stage
 # Each stage reports its own cases; the last line is
 #   N passed, N failed, N skipped
 # and the exit status is 1 if anything failed. The runner fails closed: a
@@ -209,6 +209,10 @@ stage_fuzz() {
 		skip fuzz "harnesses not built (make fuzz needs clang with libFuzzer)"
 		return
 	fi
+	# Seeds made before a harness existed have no directory for it: made again.
+	for f in "$BUILD"/fuzz/fuzz_*; do
+		[ -x "$f" ] && [ ! -d "$seeds/$(basename "$f")" ] && rm -rf "$seeds"
+	done
 	if [ ! -d "$seeds" ]; then
 		python3 tests/fuzz/make_seeds.py "$seeds" ../shared/testdata/foxio/*.pcap* \
 			../shared/testdata/synthetic/*.pcap tests/data/synthetic/*.pcap* >/dev/null

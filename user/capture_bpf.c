@@ -71,7 +71,15 @@ static void keep_reason(const char *msg)
 	}
 }
 
-/* libbpf's output, one level lower than its own: its warnings are our info. */
+static bool libbpf_quiet;
+
+void capture_bpf_log_quiet(bool quiet)
+{
+	libbpf_quiet = quiet;
+}
+
+/* libbpf's output, one level lower than its own: its warnings are our info
+ * (debug while a caller expects failures it recovers from). */
 static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	char *msg = NULL;
@@ -82,7 +90,7 @@ static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap
 		keep_reason(msg);
 	va_end(copy);
 	free(msg);
-	log_vlib(level == LIBBPF_WARN ? LOG_INFO : LOG_DEBUG, "libbpf", fmt, ap);
+	log_vlib(level == LIBBPF_WARN && !libbpf_quiet ? LOG_INFO : LOG_DEBUG, "libbpf", fmt, ap);
 	return 0;
 }
 
@@ -566,6 +574,11 @@ static int interfaces(struct bpf_cap *b, const char *iface, char *err, size_t er
 			 "-i lo or core.interface: lo watches this machine's own connections",
 			 skipped);
 	return rc;
+}
+
+bool capture_bpf_built(void)
+{
+	return true;
 }
 
 void capture_bpf_print_versions(FILE *f)

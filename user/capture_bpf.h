@@ -113,6 +113,9 @@ void capture_bpf_free(struct bpf_cap *b);
 const char *capture_bpf_refused(void);
 void capture_bpf_refused_clear(void);
 void capture_bpf_load_error(char *err, size_t errlen, const char *prog, int errnum);
+/* While on, libbpf's warnings are logged at debug, not info (their verifier
+ * reason is still kept): for steps whose failures the caller recovers from. */
+void capture_bpf_log_quiet(bool quiet);
 
 /* j4s_tc_egress on every interface, in tc and xdp mode (capture_tc.c): the
  * server's SYN-ACKs for handshake validation. A hook's detach calls

@@ -14,6 +14,11 @@ static struct capture *no_bpf(const char *mode, char *err, size_t errlen)
 	return NULL;
 }
 
+bool capture_bpf_built(void)
+{
+	return false;
+}
+
 void capture_bpf_print_versions(FILE *f)
 {
 	fprintf(f, "eBPF capture (tc, xdp): no (built with BPF=0)\n");

@@ -84,7 +84,13 @@ static int attach_one(struct bpf_cap *b, struct xdp_state *x, uint32_t i, char *
 
 	remove_leftover(b->ifindex[i], b->ifname[i]);
 	capture_bpf_refused_clear(); /* only a refusal during this attach counts */
+	/* libxdp first loads its multi-program dispatcher and, where the
+	 * kernel refuses it, attaches j4s_xdp alone: libbpf's four lines about
+	 * that refusal (with an "ulimit -l" guess) are no fault of ours. A
+	 * refusal of j4s_xdp itself is still reported below. */
+	capture_bpf_log_quiet(true);
 	rc = xdp_program__attach(x->xprog, b->ifindex[i], XDP_MODE_NATIVE, 0);
+	capture_bpf_log_quiet(false);
 	x->mode[i] = XDP_MODE_NATIVE;
 	/* libxdp loads the program as it attaches: a refusal by the verifier is
 	 * no attach failure, and generic mode would not help. */
@@ -108,8 +114,11 @@ static int attach_one(struct bpf_cap *b, struct xdp_state *x, uint32_t i, char *
 	}
 	x->attached[i] = true;
 	x->legacy[i] = is_legacy(x, b->ifindex[i], x->mode[i]);
-	log_info("xdp", "j4s_xdp attached to %s (ifindex %d), %s mode", b->ifname[i], b->ifindex[i],
-		 x->mode[i] == XDP_MODE_SKB ? "generic" : "native");
+	log_info("xdp", "j4s_xdp attached to %s (ifindex %d), %s mode%s", b->ifname[i],
+		 b->ifindex[i], x->mode[i] == XDP_MODE_SKB ? "generic" : "native",
+		 x->legacy[i] ? ", alone (no libxdp dispatcher: other XDP programs cannot share "
+				"the interface)"
+			      : "");
 	return 0;
 }
 

@@ -15,6 +15,7 @@
 #include <strings.h>
 #include <net/if.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <yaml.h>
 #include "config.h"
@@ -23,8 +24,11 @@
 /* The outputs[] entry being read. */
 struct output_walk {
 	struct config_output *o;
-	bool has_type, has_path;
-	const yaml_node_t *path_node; /* params.*path, for its line */
+	bool has_type;
+	/* params.path and params.socket_path, each checked when read; the one
+	 * of the output's type is used once the entry is read (type may come
+	 * after params), the other ignored, as the Go daemon did. */
+	const yaml_node_t *file_node, *sock_node;
 };
 
 /* Where we are while walking the document, for messages. */
@@ -579,6 +583,20 @@ static int unknown_key(struct walk *w, const yaml_node_t *k, const char *name,
 	return fail(w, k, "unknown key");
 }
 
+/* The key node of an earlier pair of mapping n named name, if any. */
+static const yaml_node_t *earlier_key(struct walk *w, const yaml_node_t *n,
+				      const yaml_node_pair_t *until, const char *name)
+{
+	for (const yaml_node_pair_t *p = n->data.mapping.pairs.start; p < until; p++) {
+		const yaml_node_t *k = yaml_document_get_node(w->doc, p->key);
+
+		if (k->type == YAML_SCALAR_NODE &&
+		    !strcmp((const char *)k->data.scalar.value, name))
+			return k;
+	}
+	return NULL;
+}
+
 /* Walk a mapping with a key table; prefix names the section in messages. */
 static int walk_map(struct walk *w, const yaml_node_t *n, const char *prefix,
 		    const struct key_def *keys)
@@ -586,7 +604,7 @@ static int walk_map(struct walk *w, const yaml_node_t *n, const char *prefix,
 	if (is_null(n))
 		return 0;
 	if (n->type != YAML_MAPPING_NODE) {
-		snprintf(w->key, sizeof(w->key), "%s", prefix);
+		snprintf(w->key, sizeof(w->key), "%s", *prefix ? prefix : "top level");
 		return fail(w, n, "expected a mapping of keys");
 	}
 	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
@@ -595,9 +613,15 @@ static int walk_map(struct walk *w, const yaml_node_t *n, const char *prefix,
 		const yaml_node_t *v = yaml_document_get_node(w->doc, p->value);
 		const char *name = k->type == YAML_SCALAR_NODE ? (const char *)k->data.scalar.value
 							       : "?";
+		const yaml_node_t *first = earlier_key(w, n, p, name);
 		const struct key_def *d = keys;
 
 		snprintf(w->key, sizeof(w->key), "%s%s%s", prefix, *prefix ? "." : "", name);
+		if (first)
+			return fail(w, k,
+				    "repeated (first set at line %lu): one value would silently "
+				    "win",
+				    (unsigned long)first->start_mark.line + 1);
 		while (d->name && strcmp(d->name, name))
 			d++;
 		if (!d->name)
@@ -635,19 +659,30 @@ static int ko_async(struct walk *w, const yaml_node_t *n)
 	return get_uint(w, n, MIN_ASYNC_BUFFER, MAX_ASYNC_BUFFER, &w->out.o->async_buffer);
 }
 
+/* A params path: a non-empty string that fits config_output.path. */
+static int check_path(struct walk *w, const yaml_node_t *n)
+{
+	char buf[CONFIG_PATH_MAX];
+
+	if (get_str(w, n, buf, sizeof(buf)))
+		return -1;
+	return buf[0] ? 0 : fail(w, n, "must not be empty");
+}
+
 static int kp_path(struct walk *w, const yaml_node_t *n)
 {
-	if (get_str(w, n, w->out.o->path, sizeof(w->out.o->path)))
-		return -1;
-	if (!w->out.o->path[0])
-		return fail(w, n, "must not be empty");
-	w->out.has_path = true;
-	w->out.path_node = n;
-	return 0;
+	w->out.file_node = n;
+	return check_path(w, n);
+}
+
+static int kp_socket_path(struct walk *w, const yaml_node_t *n)
+{
+	w->out.sock_node = n;
+	return check_path(w, n);
 }
 
 static const struct key_def param_keys[] = {
-	{ "socket_path", kp_path },
+	{ "socket_path", kp_socket_path },
 	{ "path", kp_path },
 	{ NULL, NULL },
 };
@@ -670,6 +705,7 @@ static const struct key_def output_keys[] = {
 
 static int output_item(struct walk *w, const yaml_node_t *n, size_t idx)
 {
+	const yaml_node_t *path_node;
 	char prefix[32];
 	struct config_output *o;
 
@@ -688,16 +724,24 @@ static int output_item(struct walk *w, const yaml_node_t *n, size_t idx)
 	snprintf(w->key, sizeof(w->key), "%s", prefix);
 	if (!w->out.has_type)
 		return fail(w, n, "missing key \"type\"");
-	if (o->type == OUTPUT_FILE && !w->out.has_path)
+	/* A file output writes params.path, a socket sends to
+	 * params.socket_path: never the other key's value (design.md §9). */
+	path_node = o->type == OUTPUT_FILE          ? w->out.file_node
+		    : o->type == OUTPUT_UNIX_SOCKET ? w->out.sock_node
+						    : NULL;
+	if (o->type == OUTPUT_FILE && !path_node)
 		return fail(w, n, "type file needs params.path");
-	if (o->type == OUTPUT_UNIX_SOCKET && !w->out.has_path)
+	if (o->type == OUTPUT_UNIX_SOCKET && !path_node)
 		return fail(w, n, "type unix_socket needs params.socket_path");
-	if (w->out.has_path)
-		o->path_line = (int)w->out.path_node->start_mark.line + 1;
+	if (path_node) {
+		snprintf(o->path, sizeof(o->path), "%s",
+			 (const char *)path_node->data.scalar.value);
+		o->path_line = (int)path_node->start_mark.line + 1;
+	}
 	if (o->type == OUTPUT_UNIX_SOCKET &&
 	    strlen(o->path) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
 		snprintf(w->key, sizeof(w->key), "%s.params.socket_path", prefix);
-		return fail(w, w->out.path_node, "%zu bytes: a unix socket path has at most %zu",
+		return fail(w, path_node, "%zu bytes: a unix socket path has at most %zu",
 			    strlen(o->path), sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
 	}
 	w->c->n_outputs++;
@@ -731,6 +775,45 @@ static const struct key_def top_keys[] = {
 	{ "metrics", k_metrics }, { NULL, NULL },
 };
 
+/* Where libyaml found the problem, line and column; and the construct it
+ * was in, which is often where the mistake is (an unclosed list, a key
+ * indented wrongly). */
+static int syntax_error(struct walk *w, const yaml_parser_t *parser)
+{
+	int n = snprintf(w->err, w->errlen, "%s:%lu:%lu: YAML syntax: %s", w->file,
+			 (unsigned long)parser->problem_mark.line + 1,
+			 (unsigned long)parser->problem_mark.column + 1,
+			 parser->problem ? parser->problem : "unknown error");
+
+	if (parser->context && n > 0 && (size_t)n < w->errlen)
+		snprintf(w->err + n, w->errlen - (size_t)n, " (%s at line %lu, column %lu)",
+			 parser->context, (unsigned long)parser->context_mark.line + 1,
+			 (unsigned long)parser->context_mark.column + 1);
+	return -1;
+}
+
+/* After the configuration's document: a second one ("---" then more keys)
+ * would be ignored, settings and mistakes alike. */
+static int no_second_doc(struct walk *w, yaml_parser_t *parser)
+{
+	yaml_document_t doc;
+	yaml_node_t *root;
+	int ret = 0;
+
+	if (!yaml_parser_load(parser, &doc))
+		return syntax_error(w, parser);
+	root = yaml_document_get_root_node(&doc);
+	if (root && !is_null(root)) { /* a trailing "---" alone is harmless */
+		snprintf(w->err, w->errlen,
+			 "%s:%lu: a second YAML document: the configuration is one document "
+			 "(remove the \"---\" and merge the keys)",
+			 w->file, (unsigned long)doc.start_mark.line + 1);
+		ret = -1;
+	}
+	yaml_document_delete(&doc);
+	return ret;
+}
+
 static int load_doc(struct walk *w, FILE *f)
 {
 	yaml_parser_t parser;
@@ -744,18 +827,7 @@ static int load_doc(struct walk *w, FILE *f)
 	}
 	yaml_parser_set_input_file(&parser, f);
 	if (!yaml_parser_load(&parser, &doc)) {
-		/* Where libyaml found the problem, line and column; and the
-		 * construct it was in, which is often where the mistake is
-		 * (an unclosed list, a key indented wrongly). */
-		int n = snprintf(w->err, w->errlen, "%s:%lu:%lu: YAML syntax: %s", w->file,
-				 (unsigned long)parser.problem_mark.line + 1,
-				 (unsigned long)parser.problem_mark.column + 1,
-				 parser.problem ? parser.problem : "unknown error");
-
-		if (parser.context && n > 0 && (size_t)n < w->errlen)
-			snprintf(w->err + n, w->errlen - (size_t)n, " (%s at line %lu, column %lu)",
-				 parser.context, (unsigned long)parser.context_mark.line + 1,
-				 (unsigned long)parser.context_mark.column + 1);
+		syntax_error(w, &parser);
 		goto out_parser;
 	}
 	w->doc = &doc;
@@ -765,6 +837,8 @@ static int load_doc(struct walk *w, FILE *f)
 	else
 		ret = walk_map(w, root, "", top_keys);
 	yaml_document_delete(&doc);
+	if (!ret)
+		ret = no_second_doc(w, &parser);
 out_parser:
 	yaml_parser_delete(&parser);
 	return ret;
@@ -774,12 +848,19 @@ int config_load(struct config *c, const char *path, bool must_exist, char *err, 
 {
 	struct walk w = { .c = c, .file = path, .err = err, .errlen = errlen };
 	FILE *f = fopen(path, "r");
+	struct stat st;
 	int ret;
 
 	if (!f) {
 		if (errno == ENOENT && !must_exist)
 			return 0;
 		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		return -1;
+	}
+	/* fopen takes a directory; libyaml would then say only "input error". */
+	if (!fstat(fileno(f), &st) && S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "%s: cannot read: %s", path, strerror(EISDIR));
+		fclose(f);
 		return -1;
 	}
 	snprintf(c->file, sizeof(c->file), "%s", path);
@@ -845,6 +926,44 @@ static int env_str(const char *name, const char *v, char *out, size_t size, char
 	}
 	memcpy(out, v, strlen(v) + 1);
 	return 0;
+}
+
+unsigned config_warn_unknown_env(char *const *env)
+{
+	/* What config_apply_env reads, and the test hooks (docs/testing.md). */
+	static const char *const known[] = {
+		"INTERFACE",           "PORTS",        "BPF_FILTER", "FLOW_TIMEOUT",
+		"PACKET_BUFFER_SIZE",  "CAPTURE_MODE", "SENSOR_ID",  "TEST_NO_TCX",
+		"TEST_START_DELAY_MS",
+	};
+	static const char prefix[] = "JA4SENTINEL_";
+	unsigned n = 0;
+
+	for (; env && *env; env++) {
+		const char *name = *env + sizeof(prefix) - 1, *eq = strchr(*env, '=');
+		size_t len, i;
+
+		if (strncmp(*env, prefix, sizeof(prefix) - 1) || !eq || eq < name)
+			continue;
+		len = (size_t)(eq - name);
+		for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+			if (strlen(known[i]) == len && !strncmp(known[i], name, len))
+				break;
+		if (i < sizeof(known) / sizeof(known[0]))
+			continue;
+		n++;
+		if (len == 9 && !strncmp(name, "LOG_LEVEL", len))
+			log_warn("config",
+				 "environment JA4SENTINEL_LOG_LEVEL is not read: core.log_level is "
+				 "set in the configuration file only");
+		else
+			log_warn("config",
+				 "environment %.*s is not a ja4sentinel variable and is ignored "
+				 "(JA4SENTINEL_INTERFACE, _PORTS, _BPF_FILTER, _FLOW_TIMEOUT, "
+				 "_PACKET_BUFFER_SIZE, _CAPTURE_MODE, _SENSOR_ID are)",
+				 (int)(eq - *env), *env);
+	}
+	return n;
 }
 
 int config_apply_env(struct config *c, char *err, size_t errlen)

@@ -14,12 +14,9 @@
 #include <string.h>
 #include <unistd.h>
 #include "flow.h"
+#include "siphash.h"
 
 #define NSEC_PER_SEC 1000000000ULL
-
-struct flow_list {
-	struct flow *head, *tail;
-};
 
 struct flow_table {
 	struct flow_config cfg;
@@ -31,9 +28,9 @@ struct flow_table {
 	uint64_t tat;      /* unvalidated bucket: packet time it is full again */
 	struct flow **buckets;
 	struct flow *pool;
-	struct flow *free; /* returned entries, chained through hnext */
-	uint32_t unused;   /* pool entries never handed out start here */
-	struct flow_list waiting, done;
+	struct flow *free;         /* returned entries, chained through hnext */
+	uint32_t unused;           /* pool entries never handed out start here */
+	struct list waiting, done; /* age lists, on flow.age */
 	/* Destination ports of every flow ever created (never cleared): a packet
 	 * to any other port has no flow, so it needs no lookup. Offline reads
 	 * track every port, and half their packets are the server's, to a
@@ -52,26 +49,8 @@ static bool dport_marked(const struct flow_table *ft, uint16_t port)
 	return ft->dports[port / 64] >> (port % 64) & 1;
 }
 
-/* SipHash-1-3 over the 40-byte key: keyed, so bucket collisions cannot be aimed. */
-#define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
-#define SIPROUND                                                                                   \
-	do {                                                                                       \
-		v0 += v1;                                                                          \
-		v1 = ROTL(v1, 13);                                                                 \
-		v1 ^= v0;                                                                          \
-		v0 = ROTL(v0, 32);                                                                 \
-		v2 += v3;                                                                          \
-		v3 = ROTL(v3, 16);                                                                 \
-		v3 ^= v2;                                                                          \
-		v0 += v3;                                                                          \
-		v3 = ROTL(v3, 21);                                                                 \
-		v3 ^= v0;                                                                          \
-		v2 += v1;                                                                          \
-		v1 = ROTL(v1, 17);                                                                 \
-		v1 ^= v2;                                                                          \
-		v2 = ROTL(v2, 32);                                                                 \
-	} while (0)
-
+/* SipHash-1-3 over the 40-byte key: keyed, so bucket collisions cannot be aimed
+ * (siphash.h's rounds; the IPv4 key is packed into 2 words first). */
 static uint64_t key_hash(const struct flow_table *ft, const struct flow_key *key)
 {
 	uint64_t v0 = ft->k0 ^ 0x736f6d6570736575ULL, v1 = ft->k1 ^ 0x646f72616e646f6dULL;
@@ -103,31 +82,13 @@ static uint64_t key_hash(const struct flow_table *ft, const struct flow_key *key
 	return v0 ^ v1 ^ v2 ^ v3;
 }
 
-static void list_push(struct flow_list *l, struct flow *f)
+/* The oldest flow of an age list, or NULL. */
+static struct flow *oldest(struct list *l)
 {
-	f->next = NULL;
-	f->prev = l->tail;
-	if (l->tail)
-		l->tail->next = f;
-	else
-		l->head = f;
-	l->tail = f;
+	return list_first(l, struct flow, age);
 }
 
-static void list_del(struct flow_list *l, struct flow *f)
-{
-	if (f->prev)
-		f->prev->next = f->next;
-	else
-		l->head = f->next;
-	if (f->next)
-		f->next->prev = f->prev;
-	else
-		l->tail = f->prev;
-	f->prev = f->next = NULL;
-}
-
-static struct flow_list *list_of(struct flow_table *ft, const struct flow *f)
+static struct list *list_of(struct flow_table *ft, const struct flow *f)
 {
 	return f->state == FLOW_DONE ? &ft->done : &ft->waiting;
 }
@@ -183,6 +144,7 @@ void flow_table_free(struct flow_table *ft)
 	free(ft->pool);
 	free(ft->buckets);
 	free(ft);
+	reasm_trim(); /* the buffer allocator's spare chunk */
 }
 
 struct flow *flow_table_lookup(struct flow_table *ft, const struct flow_key *key)
@@ -209,7 +171,7 @@ static void flow_remove(struct flow_table *ft, struct flow *f)
 	while (*pp != f)
 		pp = &(*pp)->hnext;
 	*pp = f->hnext;
-	list_del(list_of(ft, f), f);
+	list_del(list_of(ft, f), &f->age);
 	release_buffer(ft, f);
 	f->hnext = ft->free;
 	ft->free = f;
@@ -224,10 +186,10 @@ static struct flow *flow_create(struct flow_table *ft, const struct flow_key *ke
 	if (ft->count == ft->cfg.max_flows) {
 		if (ft->done.head) {
 			ft->st.evicted_done++;
-			flow_remove(ft, ft->done.head);
+			flow_remove(ft, oldest(&ft->done));
 		} else {
 			ft->st.evicted_active++;
-			flow_remove(ft, ft->waiting.head);
+			flow_remove(ft, oldest(&ft->waiting));
 		}
 	}
 	if (ft->free) {
@@ -244,7 +206,7 @@ static struct flow *flow_create(struct flow_table *ft, const struct flow_key *ke
 	b = (uint32_t)(key_hash(ft, key) & ft->mask);
 	f->hnext = ft->buckets[b];
 	ft->buckets[b] = f;
-	list_push(&ft->waiting, f);
+	list_add_tail(&ft->waiting, &f->age);
 	ft->count++;
 	ft->st.created++;
 	return f;
@@ -261,12 +223,13 @@ static void flow_start(struct flow_table *ft, struct flow *f, const struct pkt_i
 	bool keep_synack = f->state == FLOW_WAIT_SYN && f->has_synack &&
 			   (!syn || f->synack_ack == pi->seq + 1);
 
-	list_del(list_of(ft, f), f); /* to the young end of the waiting list */
+	list_del(list_of(ft, f), &f->age); /* to the young end of the waiting list */
 	f->state = FLOW_WAIT_HELLO;
 	f->has_synack = keep_synack;
 	f->ack_bad = 0;
 	f->judged = 0;
-	list_push(&ft->waiting, f);
+	f->conflict = 0;
+	list_add_tail(&ft->waiting, &f->age);
 	release_buffer(ft, f);
 	reasm_init(&f->reasm, syn ? pi->seq + 1 : pi->seq);
 	f->frame_need = 0;
@@ -348,10 +311,10 @@ static enum flow_result flow_end(struct flow_table *ft, struct flow *f, uint64_t
  * their hello), never the flow being served. */
 static void enforce_budget(struct flow_table *ft, struct flow *keep)
 {
-	struct flow *f = ft->waiting.head;
+	struct flow *f = oldest(&ft->waiting);
 
 	while (f && ft->buffered > ft->cfg.max_buffered) {
-		struct flow *next = f->next;
+		struct flow *next = list_next(f, age);
 
 		if (f != keep && f->reasm.cap) {
 			ft->st.evicted_memory++;
@@ -428,11 +391,13 @@ static enum flow_result add_payload(struct flow_table *ft, struct flow *f,
 		return flow_end(ft, f, now, &ft->st.nomem);
 	case REASM_DUPLICATE:
 	case REASM_OLD:
+		f->conflict |= fx.conflict_bytes != 0;
 		ft->st.retransmits++;
 		ft->st.overlap_bytes += fx.overlap_bytes;
 		ft->st.conflict_bytes += fx.conflict_bytes;
 		return FLOW_NOTHING;
 	case REASM_HELD:
+		f->conflict |= fx.conflict_bytes != 0;
 		ft->st.out_of_order++;
 		ft->st.overlap_bytes += fx.overlap_bytes;
 		ft->st.conflict_bytes += fx.conflict_bytes;
@@ -440,6 +405,7 @@ static enum flow_result add_payload(struct flow_table *ft, struct flow *f,
 	case REASM_NEW_DATA:
 		break;
 	}
+	f->conflict |= fx.conflict_bytes != 0;
 	ft->st.overlap_bytes += fx.overlap_bytes;
 	ft->st.conflict_bytes += fx.conflict_bytes;
 	if (!f->first_byte_ns)
@@ -620,21 +586,21 @@ void flow_table_finish(struct flow_table *ft, struct flow *f, uint64_t now)
 {
 	if (f->state == FLOW_DONE)
 		return;
-	list_del(&ft->waiting, f);
+	list_del(&ft->waiting, &f->age);
 	f->state = FLOW_DONE;
 	f->created_ns = now;
 	release_buffer(ft, f);
-	list_push(&ft->done, f);
+	list_add_tail(&ft->done, &f->age);
 }
 
-static uint32_t expire_list(struct flow_table *ft, struct flow_list *l, uint64_t now,
-			    uint64_t *counter)
+static uint32_t expire_list(struct flow_table *ft, struct list *l, uint64_t now, uint64_t *counter)
 {
+	struct flow *f;
 	uint32_t n = 0;
 
-	while (l->head && now >= l->head->created_ns &&
-	       now - l->head->created_ns >= ft->cfg.timeout_ns) {
-		flow_remove(ft, l->head);
+	while ((f = oldest(l)) && now >= f->created_ns &&
+	       now - f->created_ns >= ft->cfg.timeout_ns) {
+		flow_remove(ft, f);
 		(*counter)++;
 		n++;
 	}

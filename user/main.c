@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <net/if.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -31,6 +32,8 @@
 #include "pipeline.h"
 #include "privs.h"
 #include "stats.h"
+
+extern char **environ;
 
 /* Exit codes (docs/operations.md, --help). */
 #define EXIT_OK      0
@@ -171,6 +174,11 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		fprintf(stderr, "ja4sentinel: unexpected argument '%s'\n", argv[optind]);
 		return -1;
 	}
+	/* Said, not silently dropped: whoever typed them expected a capture. */
+	if (o->read && (o->iface || o->mode) && !o->check_config)
+		fprintf(stderr, "ja4sentinel: --read takes the packets from %s: %s%s%s ignored\n",
+			o->read, o->iface ? "-i" : "", o->iface && o->mode ? " and " : "",
+			o->mode ? "-m" : "");
 	return 1;
 }
 
@@ -248,9 +256,12 @@ static int load_config(const struct opts *o, struct config *cfg)
 			goto bad;
 		}
 		snprintf(cfg->interface, sizeof(cfg->interface), "%s", o->iface);
-		cfg->interface_line = 0;
+		cfg->interface_line = -1;
 	}
-	log_set_level(cfg->log_level);
+	/* --check-config is asked for its verdict and warnings: a production
+	 * log_level of warn or error must not make it say nothing. */
+	log_set_level(o->check_config && cfg->log_level > LOG_INFO ? LOG_INFO : cfg->log_level);
+	config_warn_unknown_env(environ);
 	return 0;
 bad:
 	log_error("config", "%s", err);
@@ -663,6 +674,10 @@ static int run_live(struct config *cfg)
 		goto out;
 	log_start_live(cfg, cap, filter, outs, n_outs);
 	log_bpf_filter(cfg, cap);
+	/* Opening the capture (libbpf and libxdp reading BTF, loading and
+	 * probing programs) freed heap that malloc keeps: ~10 MiB in xdp mode,
+	 * resident for the daemon's life. Hand it back once. */
+	malloc_trim(0);
 	stats_setup(&(struct stats_live){
 		.textfile = cfg->metrics_textfile,
 		.period_sec = cfg->metrics_period_sec,

@@ -16,6 +16,7 @@
 #include <openssl/params.h>
 #endif
 #include "byteorder.h"
+#include "list.h"
 #include "quic.h"
 #include "siphash.h"
 
@@ -248,10 +249,6 @@ int quic_parse_frames(const uint8_t *p, uint32_t len, quic_crypto_cb cb, void *a
 
 /* ---- the connection table ---- */
 
-struct quic_list {
-	struct quic_conn *head, *tail; /* oldest first */
-};
-
 struct quic_table {
 	struct quic_config cfg;
 	struct quic_stats st;
@@ -259,9 +256,9 @@ struct quic_table {
 	uint32_t mask;
 	uint32_t count;
 	uint64_t k0, k1;
-	uint64_t buffered; /* reassembly bytes allocated by waiting connections */
-	uint64_t tat;      /* new-connection bucket: packet time it is full again */
-	struct quic_list wait, done;
+	uint64_t buffered;      /* reassembly bytes allocated by waiting connections */
+	uint64_t tat;           /* new-connection bucket: packet time it is full again */
+	struct list wait, done; /* age lists, on fl.age */
 	struct quic_crypto cr;
 	uint8_t *hdr;   /* unprotected header copy (AAD) */
 	uint8_t *plain; /* plaintext of the packet */
@@ -348,31 +345,13 @@ struct quic_table *quic_table_new(const struct quic_config *cfg, const uint8_t s
 	return qt;
 }
 
-static void list_del(struct quic_list *l, struct quic_conn *c)
+/* The oldest connection of an age list, or NULL. */
+static struct quic_conn *oldest(struct list *l)
 {
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		l->head = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
-	else
-		l->tail = c->prev;
-	c->prev = c->next = NULL;
+	return list_first(l, struct quic_conn, fl.age);
 }
 
-static void list_add_tail(struct quic_list *l, struct quic_conn *c)
-{
-	c->prev = l->tail;
-	c->next = NULL;
-	if (l->tail)
-		l->tail->next = c;
-	else
-		l->head = c;
-	l->tail = c;
-}
-
-static struct quic_list *list_of(struct quic_table *qt, struct quic_conn *c)
+static struct list *list_of(struct quic_table *qt, struct quic_conn *c)
 {
 	return c->fl.state == FLOW_DONE ? &qt->done : &qt->wait;
 }
@@ -404,7 +383,7 @@ static void conn_free(struct quic_table *qt, struct quic_conn *c)
 		pp = &(*pp)->hnext;
 	if (*pp)
 		*pp = c->hnext;
-	list_del(list_of(qt, c), c);
+	list_del(list_of(qt, c), &c->fl.age);
 	qt->buffered -= c->fl.reasm.cap;
 	reasm_reset(&c->fl.reasm);
 	free(c);
@@ -417,40 +396,41 @@ void quic_table_free(struct quic_table *qt)
 		return;
 	if (qt->buckets) {
 		while (qt->wait.head)
-			conn_free(qt, qt->wait.head);
+			conn_free(qt, oldest(&qt->wait));
 		while (qt->done.head)
-			conn_free(qt, qt->done.head);
+			conn_free(qt, oldest(&qt->done));
 	}
 	free(qt->buckets);
 	crypto_free(&qt->cr);
 	free(qt->hdr);
 	free(qt->plain);
 	free(qt);
+	reasm_trim(); /* the buffer allocator's spare chunk */
 }
 
 void quic_table_finish(struct quic_table *qt, struct quic_conn *c, uint64_t now)
 {
 	if (c->fl.state == FLOW_DONE)
 		return;
-	list_del(&qt->wait, c);
+	list_del(&qt->wait, &c->fl.age);
 	qt->buffered -= c->fl.reasm.cap;
 	reasm_reset(&c->fl.reasm);
 	c->fl.state = FLOW_DONE;
 	c->fl.created_ns = now; /* done connections age from completion */
-	list_add_tail(&qt->done, c);
+	list_add_tail(&qt->done, &c->fl.age);
 }
 
 uint32_t quic_table_expire(struct quic_table *qt, uint64_t now)
 {
 	uint32_t n = 0;
 
-	while (qt->wait.head && qt->wait.head->fl.created_ns + qt->cfg.timeout_ns <= now) {
+	while (qt->wait.head && oldest(&qt->wait)->fl.created_ns + qt->cfg.timeout_ns <= now) {
 		qt->st.timeouts++;
-		conn_free(qt, qt->wait.head);
+		conn_free(qt, oldest(&qt->wait));
 		n++;
 	}
-	while (qt->done.head && qt->done.head->fl.created_ns + qt->cfg.timeout_ns <= now) {
-		conn_free(qt, qt->done.head);
+	while (qt->done.head && oldest(&qt->done)->fl.created_ns + qt->cfg.timeout_ns <= now) {
+		conn_free(qt, oldest(&qt->done));
 		n++;
 	}
 	return n;
@@ -475,10 +455,10 @@ static struct quic_conn *conn_new(struct quic_table *qt, const struct pkt_info *
 		/* Room: a finished connection first, else the oldest waiting one. */
 		if (qt->done.head) {
 			qt->st.evicted_done++;
-			conn_free(qt, qt->done.head);
+			conn_free(qt, oldest(&qt->done));
 		} else if (qt->wait.head) {
 			qt->st.evicted++;
-			conn_free(qt, qt->wait.head);
+			conn_free(qt, oldest(&qt->wait));
 		}
 	}
 	c = calloc(1, sizeof(*c));
@@ -499,7 +479,7 @@ static struct quic_conn *conn_new(struct quic_table *qt, const struct pkt_info *
 	b = &qt->buckets[tuple_hash(qt, key) & qt->mask];
 	c->hnext = *b;
 	*b = c;
-	list_add_tail(&qt->wait, c);
+	list_add_tail(&qt->wait, &c->fl.age);
 	qt->count++;
 	qt->st.conns++;
 	return c;
@@ -616,7 +596,10 @@ static int on_crypto(void *arg, uint64_t off, const uint8_t *data, uint32_t len)
 	 * max_segments times would end the connection without a record. */
 	if (off + len <= r->contig) {
 		qt->st.crypto_dup++;
-		qt->st.crypto_conflict += memcmp(r->buf + off, data, len) != 0;
+		if (memcmp(r->buf + off, data, len)) {
+			qt->st.crypto_conflict++;
+			ca->c->fl.conflict = 1;
+		}
 		return 0;
 	}
 	switch (reasm_add(r, &lim, (uint32_t)off, data, len, &fx)) {
@@ -645,6 +628,7 @@ static int on_crypto(void *arg, uint64_t off, const uint8_t *data, uint32_t len)
 	 * differ in which copy they keep, some close the connection): the
 	 * stream keeps the receiving TCP stack's choice (reasm.h). */
 	qt->st.crypto_conflict += fx.conflict_bytes != 0;
+	ca->c->fl.conflict |= fx.conflict_bytes != 0;
 	qt->buffered += r->cap - cap;
 	return ca->stop;
 }
@@ -653,9 +637,9 @@ static int on_crypto(void *arg, uint64_t off, const uint8_t *data, uint32_t len)
  * (never keep: the connection being read). */
 static void enforce_budget(struct quic_table *qt, const struct quic_conn *keep)
 {
-	while (qt->buffered > QUIC_BUDGET_BYTES && qt->wait.head && qt->wait.head != keep) {
+	while (qt->buffered > QUIC_BUDGET_BYTES && qt->wait.head && oldest(&qt->wait) != keep) {
 		qt->st.evicted++;
-		conn_free(qt, qt->wait.head);
+		conn_free(qt, oldest(&qt->wait));
 	}
 }
 

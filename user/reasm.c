@@ -12,15 +12,218 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include "list.h"
 #include "reasm.h"
+
+/* Slots handed out are addressable, the rest of a chunk is not, so ASan and
+ * valgrind see an overrun of a buffer as they would a malloc'd one. */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) /* clang's way to say it (the fuzzers) */
+#define REASM_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(REASM_ASAN)
+#include <sanitizer/asan_interface.h>
+#define POISON(p, n)   ASAN_POISON_MEMORY_REGION(p, n)
+#define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
+#elif defined(__has_include) && __has_include(<valgrind/memcheck.h>)
+#include <valgrind/memcheck.h>
+#define POISON(p, n)   VALGRIND_MAKE_MEM_NOACCESS(p, n)
+#define UNPOISON(p, n) VALGRIND_MAKE_MEM_UNDEFINED(p, n)
+#else
+#define POISON(p, n)   ((void)(p), (void)(n))
+#define UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
 
 /* Bytes are held as they arrive, so a flow that sends 100 bytes and stops
  * (a scan, an attack) costs about that, not a hello's worth. The first
- * buffer is what the first segment needs, in steps of REASM_ALLOC_STEP (a
+ * buffer is what the first segment needs, rounded to REASM_SLAB_STEP (a
  * power of two rounded it up by a third on average: 100,000 flows mid-hello
  * held ~15 MB more); later growth doubles, so a hello in many segments is
  * copied a bounded number of times. */
-#define REASM_ALLOC_STEP 64
+
+/* ---- the buffer allocator (reasm.h) ---- */
+
+/*
+ * A chunk holds slots of one size class; it is aligned to its size, so a
+ * slot finds its chunk's header by masking its address. A class keeps the
+ * chunks that have a free slot on a list; a chunk whose last slot comes
+ * back is unmapped at once (but for one spare, so a flow alternating
+ * between none and one buffer does not map and unmap a chunk each time):
+ * after a wave of connections the memory goes back to the system even if
+ * a few flows still hold buffers, as it did with malloc_trim.
+ */
+#define SLAB_CLASSES (REASM_SLAB_MAX / REASM_SLAB_STEP)
+#define SLAB_CHUNK   (64u << 10)
+
+struct slab_free {
+	struct slab_free *next; /* in a freed slot's first bytes */
+};
+
+struct slab_chunk {
+	struct list_node node;  /* on its class's list while it has a free slot */
+	struct slab_free *free; /* freed slots, last freed first */
+	uint8_t *bump;          /* slots never handed out start here */
+	uint32_t live;          /* slots handed out */
+	uint16_t size;          /* slot size */
+	bool listed;
+};
+
+/* Slots start after the header, 16-aligned. */
+#define SLAB_FIRST                                                                                 \
+	((sizeof(struct slab_chunk) + REASM_SLAB_STEP - 1) / REASM_SLAB_STEP * REASM_SLAB_STEP)
+
+static struct {
+	struct list partial[SLAB_CLASSES]; /* per class: chunks with a free slot */
+	struct slab_chunk *spare;          /* one empty chunk kept mapped */
+	uint64_t live, chunks;
+} slab;
+
+static uint32_t slab_size(uint32_t n)
+{
+	return (n + REASM_SLAB_STEP - 1) / REASM_SLAB_STEP * REASM_SLAB_STEP;
+}
+
+static struct slab_chunk *chunk_of(const void *p)
+{
+	return (struct slab_chunk *)((uintptr_t)p & ~(uintptr_t)(SLAB_CHUNK - 1));
+}
+
+static bool chunk_full(const struct slab_chunk *ch)
+{
+	return !ch->free && (size_t)((uint8_t *)ch + SLAB_CHUNK - ch->bump) < ch->size;
+}
+
+/* A chunk aligned to SLAB_CHUNK: map twice the size, unmap what is around.
+ * The highest aligned chunk of the two is kept: mappings are placed top
+ * down, so it adjoins the previous chunk and the kernel merges them into
+ * one mapping (the lowest left a gap each time: one mapping per chunk). */
+static struct slab_chunk *chunk_map(void)
+{
+	uint8_t *m = mmap(NULL, 2 * SLAB_CHUNK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			  -1, 0);
+	uint8_t *a;
+
+	if (m == MAP_FAILED)
+		return NULL;
+	a = (uint8_t *)(((uintptr_t)m + SLAB_CHUNK) & ~(uintptr_t)(SLAB_CHUNK - 1));
+	munmap(m, (size_t)(a - m)); /* a > m */
+	if (a + SLAB_CHUNK < m + 2 * SLAB_CHUNK)
+		munmap(a + SLAB_CHUNK, (size_t)(m + 2 * SLAB_CHUNK - (a + SLAB_CHUNK)));
+	slab.chunks++;
+	return (struct slab_chunk *)a;
+}
+
+static void chunk_unmap(struct slab_chunk *ch)
+{
+	UNPOISON(ch, SLAB_CHUNK);
+	munmap(ch, SLAB_CHUNK);
+	slab.chunks--;
+}
+
+static struct slab_chunk *chunk_new(uint32_t size)
+{
+	struct slab_chunk *ch = slab.spare;
+
+	if (ch)
+		slab.spare = NULL;
+	else if (!(ch = chunk_map()))
+		return NULL;
+	memset(ch, 0, sizeof(*ch));
+	ch->size = (uint16_t)size;
+	ch->bump = (uint8_t *)ch + SLAB_FIRST;
+	POISON(ch->bump, SLAB_CHUNK - SLAB_FIRST);
+	return ch;
+}
+
+static void *buf_alloc(uint32_t n)
+{
+	struct slab_chunk *ch;
+	struct list *l;
+	uint32_t size;
+	void *p;
+
+	if (n > REASM_SLAB_MAX)
+		return malloc(n);
+	size = slab_size(n);
+	l = &slab.partial[size / REASM_SLAB_STEP - 1];
+	ch = list_first(l, struct slab_chunk, node);
+	if (!ch) {
+		ch = chunk_new(size);
+		if (!ch)
+			return NULL;
+		list_add_tail(l, &ch->node);
+		ch->listed = true;
+	}
+	if (ch->free) {
+		p = ch->free;
+		UNPOISON(p, sizeof(*ch->free));
+		ch->free = ch->free->next;
+	} else {
+		p = ch->bump;
+		ch->bump += size;
+	}
+	UNPOISON(p, size);
+	ch->live++;
+	slab.live++;
+	if (chunk_full(ch)) {
+		list_del(l, &ch->node);
+		ch->listed = false;
+	}
+	return p;
+}
+
+/* n is the size it was allocated with. */
+static void buf_free(void *p, uint32_t n)
+{
+	struct slab_free *s = p;
+	struct slab_chunk *ch;
+	struct list *l;
+
+	if (!p)
+		return;
+	if (n > REASM_SLAB_MAX) {
+		free(p);
+		return;
+	}
+	ch = chunk_of(p);
+	l = &slab.partial[ch->size / REASM_SLAB_STEP - 1];
+	s->next = ch->free;
+	ch->free = s;
+	POISON(p, ch->size);
+	ch->live--;
+	slab.live--;
+	if (!ch->live) {
+		if (ch->listed)
+			list_del(l, &ch->node);
+		if (slab.spare)
+			chunk_unmap(slab.spare);
+		slab.spare = ch; /* the newest empty one: its pages are likeliest touched */
+		return;
+	}
+	if (!ch->listed) {
+		list_add_tail(l, &ch->node);
+		ch->listed = true;
+	}
+}
+
+void reasm_mem(struct reasm_mem *m)
+{
+	m->live = slab.live;
+	m->chunks = slab.chunks;
+}
+
+bool reasm_trim(void)
+{
+	if (!slab.spare)
+		return false;
+	chunk_unmap(slab.spare);
+	slab.spare = NULL;
+	return true;
+}
+
+/* ---- reassembly ---- */
 
 void reasm_init(struct reasm *r, uint32_t base)
 {
@@ -30,7 +233,7 @@ void reasm_init(struct reasm *r, uint32_t base)
 
 void reasm_reset(struct reasm *r)
 {
-	free(r->buf);
+	buf_free(r->buf, r->cap);
 	free(r->ranges);
 	reasm_init(r, 0);
 }
@@ -41,16 +244,20 @@ static int grow_buf(struct reasm *r, uint32_t need, uint32_t max)
 	uint8_t *nb;
 
 	if (!cap)
-		cap = (need + REASM_ALLOC_STEP - 1) / REASM_ALLOC_STEP * REASM_ALLOC_STEP;
+		cap = slab_size(need);
 	while (cap < need)
 		cap *= 2;
 	if (cap > max)
 		cap = max;
-	nb = realloc(r->buf, cap);
+	nb = buf_alloc(cap);
 	if (!nb)
 		return -ENOMEM;
+	/* Every byte that means anything is below hi. */
+	if (r->buf)
+		memcpy(nb, r->buf, r->hi);
+	buf_free(r->buf, r->cap);
 	r->buf = nb;
-	r->cap = cap;
+	r->cap = (uint16_t)cap;
 	return 0;
 }
 
@@ -108,10 +315,10 @@ static void drop_range(struct reasm *r, uint16_t i)
 static void add_in_order(struct reasm *r, uint32_t start, uint32_t end, const uint8_t *data)
 {
 	memcpy(r->buf + r->contig, data + (r->contig - start), end - r->contig);
-	r->contig = end;
+	r->contig = (uint16_t)end; /* offsets are below REASM_OFFSET_LIMIT */
 	while (r->n_ranges && r->ranges[0].start <= r->contig) {
 		if (r->ranges[0].end > r->contig)
-			r->contig = r->ranges[0].end;
+			r->contig = (uint16_t)r->ranges[0].end;
 		drop_range(r, 0);
 	}
 }
@@ -177,6 +384,8 @@ static enum reasm_result add(struct reasm *r, const struct reasm_limits *lim, ui
 			     const uint8_t *data, uint32_t len, struct reasm_effects *fx)
 {
 	int32_t rel = (int32_t)(seq - r->base);
+	/* Offsets are 16 bits (reasm.h); callers ask for REASM_MAX_BYTES. */
+	uint32_t max = lim->max_bytes < REASM_OFFSET_LIMIT ? lim->max_bytes : REASM_OFFSET_LIMIT;
 	enum reasm_result res;
 	uint32_t start, end;
 
@@ -188,15 +397,15 @@ static enum reasm_result add(struct reasm *r, const struct reasm_limits *lim, ui
 		rel = 0;
 	}
 	start = (uint32_t)rel;
-	if (start >= lim->max_bytes)
+	if (start >= max)
 		return REASM_BYTE_LIMIT;
-	end = len > lim->max_bytes - start ? lim->max_bytes : start + len;
+	end = len > max - start ? max : start + len;
 	if (start == end)
 		return REASM_DUPLICATE;
 	count_overlap(r, start, end, data, fx);
 	if (end <= r->contig)
 		return REASM_DUPLICATE;
-	if (end > r->cap && grow_buf(r, end, lim->max_bytes))
+	if (end > r->cap && grow_buf(r, end, max))
 		return REASM_NOMEM;
 	if (start <= r->contig) {
 		add_in_order(r, start, end, data);
@@ -210,7 +419,7 @@ static enum reasm_result add(struct reasm *r, const struct reasm_limits *lim, ui
 		res = REASM_HELD;
 	}
 	if (end > r->hi)
-		r->hi = end;
+		r->hi = (uint16_t)end;
 	return res;
 }
 

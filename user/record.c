@@ -413,6 +413,8 @@ static size_t write_record(const struct record_input *in, bool raw, char *buf, s
 	put_tls(&w, in, st);
 	put_fingerprints(&w, in, raw);
 	JW_BOOL(&w, "handshake_validated", flow_validated(in->flow));
+	if (in->flow->conflict)
+		JW_BOOL(&w, "hello_conflict", true);
 	if (in->quic_version) {
 		const char *v = quic_version_str(in->quic_version);
 

@@ -1058,6 +1058,16 @@ static void test_quic_initial_passed(void **state)
 }
 
 /* Short headers, other long types, unknown versions, other ports: dropped. */
+/* A 1200-byte Initial datagram whose UDP header claims payload bytes. */
+static void quic_udp_len_run(struct fixture *f, uint32_t payload)
+{
+	f->len = 0;
+	quic_dgram(f, "198.18.0.2", 40010, 0xc3, J4S_QUIC_V1, 8, 1, 1200);
+	f->buf[f->len - 1200 - 4] = (uint8_t)((8 + payload) >> 8);
+	f->buf[f->len - 1200 - 3] = (uint8_t)((8 + payload) & 0xff);
+	run(f);
+}
+
 static void test_quic_not_initial_dropped(void **state)
 {
 	struct fixture *f = *state;
@@ -1081,18 +1091,10 @@ static void test_quic_not_initial_dropped(void **state)
 	assert_int_equal(stats(f).quic_not_initial, 7);
 	/* 1200 bytes by the IP header, 1199 by the UDP length the receiving
 	 * stack reads: the same */
-	f->len = 0;
-	quic_dgram(f, "198.18.0.2", 40010, 0xc3, J4S_QUIC_V1, 8, 1, 1200);
-	f->buf[f->len - 1200 - 4] = (8 + 1199) >> 8;
-	f->buf[f->len - 1200 - 3] = (8 + 1199) & 0xff;
-	run(f);
+	quic_udp_len_run(f, 1199);
 	assert_int_equal(stats(f).quic_not_initial, 8);
 	/* a UDP length past the IP packet: the stack drops it */
-	f->len = 0;
-	quic_dgram(f, "198.18.0.2", 40010, 0xc3, J4S_QUIC_V1, 8, 1, 1200);
-	f->buf[f->len - 1200 - 4] = (8 + 1201) >> 8;
-	f->buf[f->len - 1200 - 3] = (8 + 1201) & 0xff;
-	run(f);
+	quic_udp_len_run(f, 1201);
 	assert_int_equal(f->events, 0);
 	assert_int_equal(stats(f).quic_not_initial, 8);
 	f->len = 0;

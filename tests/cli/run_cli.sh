@@ -48,6 +48,9 @@ run "-i without argument" 2 "unknown or incomplete option '-i'" -- -i
 run "-r missing file, named once" 1 "\"$TMP/nothere.pcap: No such file" -- -r "$TMP/nothere.pcap"
 grep -q "nothere.pcap: $TMP/nothere.pcap" "$TMP/err" && bad "-r: path named twice" "$(cat "$TMP/err")" || ok "-r: path named once"
 run "unknown option" 2 "unknown or incomplete option" -- --bogus
+run "-r with -i and -m: said to be ignored" 0 "--read takes the packets from .*: -i and -m ignored" -- \
+	-r "$SHARED/synthetic/alpn-empty-first.pcap" -i j4snosuchif -m xdp
+[ "$(records)" = 1 ] && ok "-r with -i/-m: the file's record" || bad "-r with -i/-m: the file's record" "$(cat "$TMP/out")"
 run "missing option argument" 2 "" -- --read
 run "stray argument" 2 "unexpected argument" -- stray
 run "missing --config file" 2 "nope.yml: cannot open" -- --config "$TMP/nope.yml"
@@ -58,6 +61,13 @@ run "unknown key named with line" 2 'unknown.yml:3: core.flow_timout_sec: unknow
 run "unknown key: did you mean" 2 'did you mean \\"flow_timeout_sec\\"' -- --config "$TMP/unknown.yml" --check-config
 printf 'core:\n  interface: eth0\nlisten_ports: [443]\n' >"$TMP/dedent.yml"
 run "core key at the top level" 2 'dedent.yml:3: listen_ports: unknown key; core.listen_ports belongs under' -- -c "$TMP/dedent.yml" --check-config
+# A production log_level does not silence the check's verdict and warnings.
+printf 'core:\n  log_level: error\n  interface: j4snosuchif3\n' >"$TMP/quiet.yml"
+run "check-config verdict with log_level error" 0 'configuration is valid' -- -c "$TMP/quiet.yml" --check-config
+grep -q 'no interface .*j4snosuchif3' "$TMP/err" && ok "check-config warnings with log_level error" ||
+	bad "check-config warnings with log_level error" "$(cat "$TMP/err")"
+printf 'core:\n  listen_ports: [443]\n  flow_timeout_sec: 5\n  listen_ports: [8443]\n' >"$TMP/twice.yml"
+run "key given twice named with both lines" 2 'twice.yml:4: core.listen_ports: repeated \(first set at line 2\)' -- -c "$TMP/twice.yml" --check-config
 printf 'core:\n  flow_timeout_sec: 301\n' >"$TMP/range.yml"
 run "out of range named with line" 2 'range.yml:2: core.flow_timeout_sec: 301 is out of range 1..300' -- --config "$TMP/range.yml" --check-config
 printf 'core:\n  listen_ports: [443\n' >"$TMP/syntax.yml"
@@ -66,6 +76,8 @@ printf 'core:\n  interface: eth0\n   bad: x\n' >"$TMP/indent.yml"
 run "yaml indentation: line and column" 2 'indent.yml:3:7: YAML syntax' -- -config "$TMP/indent.yml" --check-config
 printf 'metrics:\n  textfile: /tmp/x.prom\n  period_sec: 0\n' >"$TMP/mperiod.yml"
 run "metrics.period_sec range" 2 'mperiod.yml:3: metrics.period_sec: 0 is out of range' -- -c "$TMP/mperiod.yml" --check-config
+printf 'metrics:\n  textfile: %s/nodir/j4s.prom\n' "$TMP" >"$TMP/mdir.yml"
+run "metrics.textfile directory missing is a warning" 0 'mdir.yml: metrics.textfile: directory .*/nodir does not exist' -- -c "$TMP/mdir.yml" --check-config
 printf 'metrics:\n  textfile: x.prom\n' >"$TMP/mrel.yml"
 run "metrics.textfile absolute" 2 'mrel.yml:2: metrics.textfile: .*not an absolute path' -- -c "$TMP/mrel.yml" --check-config
 printf 'core:\n  listen_ports: [443, 8443]\nfingerprints:\n  raw: true\n' >"$TMP/good.yml"
@@ -119,12 +131,29 @@ run "exclude IPv6 CIDR with host bits" 2 'hostbits6.yml:2: core.exclude_source_i
 printf 'core:\n  listen_ports: [443]\n  bpf_filter: "tcp port 443 and bogus"\n' >"$TMP/filter.yml"
 run "invalid bpf_filter" 2 'filter.yml:3: core.bpf_filter: not a valid pcap filter: unknown port .bogus.' -- --config "$TMP/filter.yml" --check-config
 JA4SENTINEL_BPF_FILTER="tcp prot 443" run "invalid bpf_filter from env" 2 'environment JA4SENTINEL_BPF_FILTER=.*tcp prot 443.*: not a valid pcap filter' -- --config "$TMP/good.yml" --check-config
+# A link-layer filter in an explicit eBPF mode can never start: a
+# configuration error (exit 2, no restart loop), also for --check-config;
+# auto runs it in pcap mode; --read runs it on the file's frames.
+printf 'core:\n  capture_mode: tc\n  bpf_filter: "vlan and tcp port 443"\n' >"$TMP/l2tc.yml"
+# (A BPF=0 build refuses tc and xdp themselves first.)
+run "link-layer filter in tc: check" 2 'l2tc.yml:3: core.bpf_filter .*vlan and tcp port 443.* capture_mode tc cannot run it|l2tc.yml: .*no eBPF support' -- -c "$TMP/l2tc.yml" --check-config
+JA4SENTINEL_BPF_FILTER="ether host 1:2:3:4:5:6" run "link-layer filter in xdp from the environment" 2 'environment JA4SENTINEL_BPF_FILTER: core.bpf_filter .* capture_mode xdp cannot|capture_mode xdp .*no eBPF support' -- -m xdp --check-config
+run "link-layer filter in auto" 0 "configuration is valid" -- -c "$TMP/l2tc.yml" -m auto --check-config
+# tc or xdp asked of a BPF=0 build (el8): a configuration error, not a
+# start that fails every 5 s under the unit.
+if "$BIN" --version | grep -q 'eBPF capture (tc, xdp): no'; then
+	run "tc in a BPF=0 build" 2 'capture_mode tc .*this build has no eBPF support' -- -m tc --check-config
+else
+	run "tc in a build with eBPF" 0 "configuration is valid" -- -m tc --check-config
+fi
 printf 'core:\n  bpf_filter: "tcp port 443"\n' >"$TMP/filter-ok.yml"
 run "valid bpf_filter" 0 "configuration is valid" -- --config "$TMP/filter-ok.yml" --check-config
 printf 'core:\n  interface: abcdefghijklmnop\n' >"$TMP/ifname.yml"
 run "interface name over 15 bytes" 2 'ifname.yml:2: core.interface: .*abcdefghijklmnop.* is longer than 15 bytes' -- --config "$TMP/ifname.yml" --check-config
 printf 'core:\n  interface: j4snosuchif0\n' >"$TMP/noif.yml"
 run "missing interface is a warning" 0 'noif.yml:2: core.interface: no interface .*j4snosuchif0.* on this host now' -- --config "$TMP/noif.yml" --check-config
+run "missing interface from -i named as -i" 0 '"-i: no interface .*j4snosuchif1' -- --config "$TMP/noif.yml" -i j4snosuchif1 --check-config
+JA4SENTINEL_INTERFACE=j4snosuchif2 run "missing interface from the environment named so" 0 'environment JA4SENTINEL_INTERFACE: core.interface: no interface .*j4snosuchif2' -- --config "$TMP/noif.yml" --check-config
 /usr/bin/python3 -c 'import sys
 print("core:\n  local_ips:")
 for i in range(4097): print("    - 198.18.%d.%d" % (i // 256, i % 256))' >"$TMP/many.yml"

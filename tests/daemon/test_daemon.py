@@ -670,8 +670,11 @@ def main():
         d_log = os.path.join(tmp, "daemon.log")
         return open(d_log).read().splitlines()[-8:] if os.path.exists(d_log) else []
 
+    # Namespaces of their own: the tests run daemons on lo with the default
+    # pin directory, which another run on the same host would share.
     return lib.run_tests(TESTS, "daemon", "packet capture", "j4s-daemon-",
-                         setup=lambda tmp: (Listener(),), teardown=teardown, explain=explain)
+                         setup=lambda tmp: (Listener(),), teardown=teardown, explain=explain,
+                         before=lambda: lib.private_namespaces("J4S_DAEMON_INSIDE"))
 
 
 if __name__ == "__main__":

@@ -93,6 +93,14 @@ check() {
 	else
 		bad "$tag: conflict_bytes not counted" "$(grep -o "\"flows\":{[^}]*}" "$3" | tail -n 1)"
 	fi
+	# The record itself says the hello came in two versions.
+	if [ "$4" = early ]; then
+		:
+	elif grep -q '"tls_sni":"good.example".*"hello_conflict":true' "$2"; then
+		ok "$tag: record flags hello_conflict"
+	else
+		bad "$tag: record without hello_conflict" "$(head -c 600 "$2")"
+	fi
 }
 
 for sc in overlap early; do

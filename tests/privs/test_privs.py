@@ -402,18 +402,12 @@ TESTS = [test_caps_tc_tcx, test_caps_tc_clsact, test_caps_xdp, test_caps_pcap, t
 
 
 def enter_namespaces():
-    """Re-run under unshare -n -m with lo up, a veth pair, a private sysfs."""
-    if os.environ.get("J4S_PRIVS_INSIDE"):
-        sh("mount", "--make-rprivate", "/")
-        sh("mount", "-t", "sysfs", "sysfs", "/sys")
-        sh("ip", "link", "set", "lo", "up")
-        sh("ip", "link", "add", "v0", "type", "veth", "peer", "name", "v1")
-        for dev, addr in (("v0", "198.18.0.1/24"), ("v1", "198.18.0.2/24")):
-            sh("ip", "addr", "add", addr, "dev", dev)
-            sh("ip", "link", "set", dev, "up")
-        return
-    os.environ["J4S_PRIVS_INSIDE"] = "1"
-    os.execvp("unshare", ["unshare", "-n", "-m", sys.executable] + sys.argv)
+    """Private namespaces (lib.private_namespaces) with a veth pair."""
+    lib.private_namespaces("J4S_PRIVS_INSIDE")
+    sh("ip", "link", "add", "v0", "type", "veth", "peer", "name", "v1")
+    for dev, addr in (("v0", "198.18.0.1/24"), ("v1", "198.18.0.2/24")):
+        sh("ip", "addr", "add", addr, "dev", dev)
+        sh("ip", "link", "set", dev, "up")
 
 
 def main():

@@ -223,6 +223,9 @@ static void test_config_load_missing_file(void **state)
 	assert_int_equal(config_load(&f->c, missing, true, f->err, sizeof(f->err)), -1);
 	assert_non_null(strstr(f->err, missing));
 	assert_non_null(strstr(f->err, "cannot open"));
+	/* A directory is named as one, not as a YAML input error. */
+	assert_int_equal(config_load(&f->c, "/tmp", true, f->err, sizeof(f->err)), -1);
+	assert_string_equal(f->err, "/tmp: cannot read: Is a directory");
 }
 
 static void test_config_load_empty_file(void **state)
@@ -234,6 +237,12 @@ static void test_config_load_empty_file(void **state)
 	assert_string_equal(f->c.file, f->path);
 	assert_int_equal(load(f, "# only a comment\n"), 0);
 	check_defaults(&f->c);
+	/* Document markers around the one document are fine. */
+	assert_int_equal(load(f, "---\ncore:\n  interface: eth0\n...\n"), 0);
+	assert_int_equal(load(f, "core:\n  interface: eth0\n---\n# nothing more\n"), 0);
+	assert_string_equal(f->c.interface, "eth0");
+	config_free(&f->c);
+	config_defaults(&f->c);
 	/* Empty sections keep their defaults. */
 	assert_int_equal(load(f, "core:\nfingerprints:\n"), 0);
 	check_defaults(&f->c);
@@ -353,6 +362,8 @@ static void test_config_load_bad(void **state)
 		  ":2:" },
 		{ "empty interface", "core:\n  interface: \"\"\n", "core.interface", ":2:" },
 		{ "core not a mapping", "core: eth0\n", "core", ":1:" },
+		{ "top level not a mapping", "# a list\n- core\n- outputs\n",
+		  ": top level: expected a mapping of keys", ":2:" },
 		{ "outputs not a list", "outputs:\n  type: stdout\n", "outputs", ":2:" },
 		{ "output without type", "outputs:\n  - enabled: true\n", "outputs[0]", ":2:" },
 		{ "unknown output type", "outputs:\n  - type: syslog\n", "outputs[0].type", ":2:" },
@@ -361,6 +372,12 @@ static void test_config_load_bad(void **state)
 		{ "file without path",
 		  "outputs:\n  - type: stdout\n  - type: file\n    async_buffer: 10\n",
 		  "outputs[1]", ":3:" },
+		{ "file with only socket_path",
+		  "outputs:\n  - type: file\n    params:\n      socket_path: /tmp/x.sock\n",
+		  "outputs[0]", ":2:" },
+		{ "unix_socket with only path",
+		  "outputs:\n  - type: unix_socket\n    params:\n      path: /tmp/x.log\n",
+		  "outputs[0]", ":2:" },
 		{ "file with an empty path",
 		  "outputs:\n  - type: file\n    params:\n      path: \"\"\n",
 		  "outputs[0].params.path", ":4:" },
@@ -373,6 +390,11 @@ static void test_config_load_bad(void **state)
 		{ "async_buffer 0", "outputs:\n  - type: stdout\n    async_buffer: 0\n",
 		  "outputs[0].async_buffer", ":3:" },
 		{ "YAML syntax", "core:\n  interface: eth0\n   bad: x\n", "YAML syntax", ":3:" },
+		/* a second document would be ignored, settings and mistakes alike */
+		{ "second document", "core:\n  interface: eth0\n---\ncore:\n  flow_timout: 1\n",
+		  "a second YAML document", ":3:" },
+		{ "syntax error in a second document", "core:\n  interface: eth0\n---\n[\n",
+		  "YAML syntax", ":5:" },
 		{ "YAML tab", "core:\n  interface: eth0\n\tx: 1\n", "YAML syntax", ":3:" },
 		{ "YAML unclosed list", "core:\n  listen_ports: [443\n", "YAML syntax", ":3:" },
 		/* line:column of the problem, and where the construct began */
@@ -423,6 +445,38 @@ static void test_config_load_bad(void **state)
 	assert_non_null(strstr(f->err, "unknown key"));
 }
 
+/* Each output type takes its own params key, wherever the other one is or
+ * whichever comes last (design.md §9: params{socket_path|path}). */
+static void test_config_load_params_by_type(void **state)
+{
+	struct fx *f = *state;
+
+	assert_int_equal(load(f, "outputs:\n"
+				 "  - type: file\n"
+				 "    params:\n"
+				 "      path: /var/log/ja4sentinel/ja4.log\n"
+				 "      socket_path: /run/logcorrelator/network.socket\n"
+				 "  - params:\n"
+				 "      socket_path: /run/logcorrelator/network.socket\n"
+				 "      path: /var/log/ja4sentinel/other.log\n"
+				 "    type: unix_socket\n"
+				 "  - type: stdout\n"
+				 "    params:\n"
+				 "      path: /var/log/ja4sentinel/x.log\n"),
+			 0);
+	assert_int_equal(f->c.n_outputs, 3);
+	assert_string_equal(f->c.outputs[0].path, "/var/log/ja4sentinel/ja4.log");
+	assert_int_equal(f->c.outputs[0].path_line, 4);
+	assert_string_equal(f->c.outputs[1].path, "/run/logcorrelator/network.socket");
+	assert_int_equal(f->c.outputs[1].path_line, 7);
+	assert_string_equal(f->c.outputs[2].path, "");
+	/* The ignored key is still checked: empty is an error. */
+	assert_int_equal(load(f, "outputs:\n  - type: file\n    params:\n      path: /tmp/a\n"
+				 "      socket_path: \"\"\n"),
+			 -1);
+	assert_non_null(strstr(f->err, ":5: outputs[0].params.socket_path: must not be empty"));
+}
+
 static void test_config_load_limits(void **state)
 {
 	struct fx *f = *state;
@@ -466,14 +520,44 @@ static void test_config_load_lists_replace(void **state)
 {
 	struct fx *f = *state;
 
-	/* A repeated list key replaces, it does not append. */
-	assert_int_equal(load(f, "core:\n  exclude_source_ips: [10.0.0.0/8, 10.1.0.0/16]\n"
-				 "  exclude_source_ips: [192.0.2.0/24]\n"
-				 "  local_ips: [192.0.2.1]\n  local_ips: ~\n"),
-			 0);
-	assert_int_equal(f->c.n_exclude, 1);
-	assert_int_equal(f->c.exclude[0].prefix, 24);
+	/* A list replaces the default, it does not add to it. */
+	assert_int_equal(load(f, "core:\n  listen_ports: [8443]\n  local_ips: ~\n"), 0);
+	assert_int_equal(f->c.n_ports, 1);
+	assert_int_equal(f->c.ports[0], 8443);
 	assert_int_equal(f->c.n_local_ips, 0);
+}
+
+/* A key given twice in one mapping is an error naming both lines: the
+ * second would otherwise silently replace the first (or, for a section,
+ * merge into it), a setting the operator believes in but does not get. */
+static void test_config_load_repeated_key(void **state)
+{
+	static const struct {
+		const char *yaml, *msg;
+	} rep[] = {
+		{ "core:\n  exclude_source_ips: [10.0.0.0/8]\n  flow_timeout_sec: 5\n"
+		  "  exclude_source_ips: [192.0.2.0/24]\n",
+		  ":4: core.exclude_source_ips: repeated (first set at line 2)" },
+		{ "core:\n  interface: eth0\nfingerprints:\n  raw: true\ncore:\n  interface: "
+		  "eth1\n",
+		  ":5: core: repeated (first set at line 1)" },
+		{ "outputs:\n  - type: file\n    params:\n      path: /tmp/a\n      path: /tmp/b\n",
+		  ":5: outputs[0].params.path: repeated (first set at line 4)" },
+		{ "outputs:\n  - type: stdout\n  - type: stdout\n    enabled: true\n"
+		  "    enabled: false\n",
+		  ":5: outputs[1].enabled: repeated (first set at line 4)" },
+	};
+	struct fx *f = *state;
+
+	for (size_t i = 0; i < sizeof(rep) / sizeof(rep[0]); i++) {
+		assert_int_equal(load(f, rep[i].yaml), -1);
+		if (!strstr(f->err, rep[i].msg))
+			fail_msg("\"%s\" lacks \"%s\"", f->err, rep[i].msg);
+	}
+	/* The same key in two different mappings is no repetition. */
+	assert_int_equal(load(f, "outputs:\n  - type: stdout\n    enabled: true\n"
+				 "  - type: stdout\n    enabled: false\n"),
+			 0);
 }
 
 /* ---- environment ---- */
@@ -534,6 +618,35 @@ static void test_config_apply_env_ports_forms(void **state)
 	setenv("JA4SENTINEL_BPF_FILTER", "", 1);
 	assert_int_equal(config_apply_env(&f->c, f->err, sizeof(f->err)), 0);
 	assert_string_equal(f->c.bpf_filter, "");
+	/* So is an empty sensor id (docs/configuration.md, "Environment"). */
+	snprintf(f->c.sensor_id, sizeof(f->c.sensor_id), "from-file");
+	setenv("JA4SENTINEL_SENSOR_ID", "", 1);
+	assert_int_equal(config_apply_env(&f->c, f->err, sizeof(f->err)), 0);
+	assert_string_equal(f->c.sensor_id, "");
+}
+
+/* JA4SENTINEL_* variables nothing reads are counted (and warned about);
+ * the read ones, the test hooks and other variables are not. */
+static void test_config_warn_unknown_env(void **state)
+{
+	char *const env[] = {
+		"PATH=/usr/bin",
+		"JA4SENTINEL_PORTS=443",
+		"JA4SENTINEL_SENSOR_ID=",
+		"JA4SENTINEL_TEST_NO_TCX=1",
+		"JA4SENTINEL_LOG_LEVEL=debug", /* the Go README's unit example */
+		"JA4SENTINEL_PORT=8443",       /* a typo */
+		"JA4SENTINEL_PORTSX=1",
+		"JA4SENTINEL_=x",
+		"JA4SENTINELPORTS=1",
+		NULL,
+	};
+
+	(void)state;
+	assert_int_equal(config_warn_unknown_env(env), 4);
+	assert_int_equal(config_warn_unknown_env(env + 1), 4);
+	assert_int_equal(config_warn_unknown_env(env + 5), 3);
+	assert_int_equal(config_warn_unknown_env(NULL), 0);
 }
 
 static void test_config_apply_env_bad(void **state)
@@ -711,8 +824,11 @@ int main(void)
 		T(test_config_load_empty_file),
 		T(test_config_load_partial),
 		T(test_config_load_bad),
+		T(test_config_load_params_by_type),
 		T(test_config_load_limits),
 		T(test_config_load_lists_replace),
+		T(test_config_load_repeated_key),
+		T(test_config_warn_unknown_env),
 		T(test_config_apply_env_none),
 		T(test_config_apply_env_values),
 		T(test_config_apply_env_ports_forms),

@@ -79,11 +79,11 @@ static const struct flow_config cfg_small = CFG(4, REASM_MAX_BYTES, DEF_MAX_HELL
 static const struct flow_config cfg_seg3 = CFG(16, REASM_MAX_BYTES, 3);
 static const struct flow_config cfg_pool256 = CFG(256, REASM_MAX_BYTES, DEF_MAX_HELLO_SEGMENTS);
 static const struct flow_config cfg_bytes64 = CFG(16, 64, DEF_MAX_HELLO_SEGMENTS);
-static const struct flow_config cfg_budget150 = {
+static const struct flow_config cfg_budget100 = {
 	.max_flows = 16,
 	.timeout_ns = 30 * SEC,
 	.limits = { .max_bytes = REASM_MAX_BYTES, .max_segments = DEF_MAX_HELLO_SEGMENTS },
-	.max_buffered = 150,
+	.max_buffered = 100,
 };
 
 /* Live pcap mode's bucket of unvalidated flows: 10 a second, bursts of 3. */
@@ -421,6 +421,7 @@ static void test_flow_process_overlap_in_order_wins(void **state)
 	assert_int_equal(seg(f, PORT, hello, 0, sizeof(hello), T0 + 2 * MS), FLOW_HELLO);
 	assert_int_equal(stats(f)->overlap_bytes, 32);
 	assert_int_equal(stats(f)->conflict_bytes, 16);
+	assert_int_equal(f->out.flow->conflict, 1); /* the record says so */
 	check_hello_and_finish(f, T0 + 2 * MS);
 
 	/* In order first, then a differing copy of its bytes: the first stays. */
@@ -431,7 +432,16 @@ static void test_flow_process_overlap_in_order_wins(void **state)
 	assert_int_equal(stats(f)->retransmits, 1);
 	assert_int_equal(seg(f, PORT + 1, hello, 30, 22, T0 + 6 * MS), FLOW_HELLO);
 	assert_int_equal(stats(f)->conflict_bytes, 16 + 10);
+	assert_int_equal(f->out.flow->conflict, 1);
 	check_hello_and_finish(f, T0 + 6 * MS);
+
+	/* Copies that agree are no conflict; a reused 4-tuple starts clean. */
+	syn(f, PORT + 2, ISN, T0 + 7 * MS);
+	assert_int_equal(seg(f, PORT + 2, hello, 0, 30, T0 + 8 * MS), FLOW_NOTHING);
+	assert_int_equal(seg(f, PORT + 2, hello, 10, 20, T0 + 9 * MS), FLOW_NOTHING);
+	assert_int_equal(seg(f, PORT + 2, hello, 30, 22, T0 + 10 * MS), FLOW_HELLO);
+	assert_int_equal(f->out.flow->conflict, 0);
+	check_hello_and_finish(f, T0 + 10 * MS);
 }
 
 static void test_flow_process_pickup_missed_syn(void **state)
@@ -1051,8 +1061,8 @@ static void test_flow_process_buffer_budget(void **state)
 {
 	struct fixture *f = *state;
 
-	/* Budget of 150 bytes: two flows hold 64-byte buffers (the 40 bytes of
-	 * their first segment, in steps of 64), the third one's buffer pushes the
+	/* Budget of 100 bytes: two flows hold 48-byte buffers (the 40 bytes of
+	 * their first segment, in steps of 16), the third one's buffer pushes the
 	 * total over and the oldest waiting flow goes. */
 	for (uint16_t i = 0; i < 3; i++) {
 		syn(f, PORT + i, ISN, T0 + i);
@@ -1065,6 +1075,29 @@ static void test_flow_process_buffer_budget(void **state)
 	/* The flows still there complete normally. */
 	assert_int_equal(seg(f, PORT + 2, hello, 0, 10, T0 + 2 * MS), FLOW_NOTHING);
 	assert_int_equal(seg(f, PORT + 2, hello, 40, 12, T0 + 2 * MS), FLOW_HELLO);
+}
+
+/* Once the flows holding reassembly buffers have expired, the buffers'
+ * chunks are back to the system, but for the allocator's one spare. */
+static void test_flow_table_expire_frees_buffers(void **state)
+{
+	struct fixture *f = *state;
+	struct reasm_mem m;
+
+	for (uint16_t i = 0; i < 3; i++) {
+		syn(f, PORT + i, ISN, T0 + i);
+		assert_int_equal(seg(f, PORT + i, hello, 10, 30, T0 + MS + i), FLOW_NOTHING);
+	}
+	reasm_mem(&m);
+	assert_int_equal(m.live, 3);
+	assert_int_equal(m.chunks, 1);
+	assert_int_equal(flow_table_expire(f->ft, T0 + 29 * SEC), 0);
+	reasm_mem(&m);
+	assert_int_equal(m.live, 3);
+	assert_int_equal(flow_table_expire(f->ft, T0 + 31 * SEC), 3);
+	reasm_mem(&m);
+	assert_int_equal(m.live, 0);
+	assert_true(m.chunks <= 1);
 }
 
 static void test_flow_table_free_pending(void **state)
@@ -1472,7 +1505,7 @@ int main(void)
 		TC(test_flow_process_segment_limit, cfg_seg3),
 		TC(test_flow_process_one_byte_records, cfg_seg3),
 		TC(test_flow_process_byte_limit, cfg_bytes64),
-		TC(test_flow_process_buffer_budget, cfg_budget150),
+		TC(test_flow_process_buffer_budget, cfg_budget100),
 		TC(test_flow_process_table_full_evicts, cfg_small),
 		TC(test_flow_table_pool_restarts_when_empty, cfg_pool256),
 		T(test_flow_table_expire_waiting),
@@ -1481,6 +1514,7 @@ int main(void)
 		T(test_flow_wall_clock_steps_forward),
 		T(test_flow_table_finish_frees_reasm),
 		T(test_flow_table_free_pending),
+		T(test_flow_table_expire_frees_buffers),
 		T(test_flow_process_truncated_capture),
 		T(test_flow_process_ipv6),
 		T(test_flow_synack_validated),

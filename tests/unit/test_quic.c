@@ -553,6 +553,7 @@ static void test_quic_crypto_conflict(void **state)
 	assert_true(feed(f, f->dgram, n, SEC));
 	assert_a2_hello(f); /* the in-order copy */
 	assert_int_equal(st(f)->crypto_conflict, 1);
+	assert_int_equal(f->qh.conn->fl.conflict, 1); /* the record says so */
 	/* a new connection: final bytes retransmitted with other bytes */
 	f->pi.sport++;
 	n = seal_part(f, QUIC_V1, rfc9001_dcid, 8, 0, 0, 160, f->dgram);
@@ -565,6 +566,7 @@ static void test_quic_crypto_conflict(void **state)
 	n = seal_part(f, QUIC_V1, rfc9001_dcid, 8, 2, 160, hlen, f->dgram);
 	assert_true(feed(f, f->dgram, n, SEC));
 	assert_a2_hello(f); /* the first copy */
+	assert_int_equal(f->qh.conn->fl.conflict, 1);
 }
 
 /* Packets coalesced behind an Initial go to its connection: one of another

@@ -751,7 +751,7 @@ static void test_reasm_overlap_against_model(void **state)
 	}
 }
 
-/* The first buffer is what arrived, in steps of REASM_ALLOC_STEP (64: a
+/* The first buffer is what arrived, in steps of REASM_SLAB_STEP (16: a
  * flow left mid-hello keeps it until it times out); later growth doubles. */
 static void test_reasm_first_alloc_size(void **state)
 {
@@ -767,13 +767,174 @@ static void test_reasm_first_alloc_size(void **state)
 	reasm_reset(&f->r);
 	reasm_init(&f->r, BASE);
 	assert_int_equal(add(f, 0, 100), REASM_NEW_DATA);
-	assert_int_equal(f->r.cap, 128);
+	assert_int_equal(f->r.cap, 112);
 
 	/* Held out of order: the buffer reaches the segment's end. */
 	reasm_reset(&f->r);
 	reasm_init(&f->r, BASE);
 	assert_int_equal(add(f, 1000, 448), REASM_HELD);
-	assert_int_equal(f->r.cap, 1472);
+	assert_int_equal(f->r.cap, 1456);
+}
+
+/* ---- the buffer allocator ---- */
+
+static uint64_t live(void)
+{
+	struct reasm_mem m;
+
+	reasm_mem(&m);
+	return m.live;
+}
+
+static uint64_t chunks(void)
+{
+	struct reasm_mem m;
+
+	reasm_mem(&m);
+	return m.chunks;
+}
+
+/* Small buffers come from the size classes and a freed slot is handed
+ * out again; an empty chunk is kept as the spare until reasm_trim(). */
+static void test_reasm_slab_reuse_and_trim(void **state)
+{
+	struct fixture *f = *state;
+	struct reasm r2;
+	uint8_t *first;
+
+	reasm_trim();
+	assert_int_equal(live(), 0);
+	assert_int_equal(chunks(), 0);
+	assert_int_equal(add(f, 0, 369), REASM_NEW_DATA);
+	assert_int_equal(live(), 1);
+	assert_int_equal(chunks(), 1);
+	first = f->r.buf;
+	assert_false(reasm_trim()); /* no spare: the chunk is in use */
+	assert_int_equal(chunks(), 1);
+	assert_memory_equal(f->r.buf, f->stream, 369);
+
+	/* Another stream of another class: another chunk. */
+	reasm_init(&r2, BASE);
+	assert_int_equal(reasm_add(&r2, &f->lim, BASE, f->stream, 100, &f->fx), REASM_NEW_DATA);
+	assert_int_equal(live(), 2);
+	assert_int_equal(chunks(), 2);
+	assert_memory_equal(r2.buf, f->stream, 100);
+
+	/* Freed, a slot comes back; its chunk, now empty, is the spare. */
+	reasm_reset(&f->r);
+	reasm_init(&f->r, BASE);
+	assert_int_equal(live(), 1);
+	assert_int_equal(chunks(), 2);
+	/* Same class (384) again: the spare is used. */
+	assert_int_equal(add(f, 0, 380), REASM_NEW_DATA);
+	assert_ptr_equal(f->r.buf, first);
+	assert_int_equal(chunks(), 2);
+
+	/* Both empty: one is unmapped, the other kept as the spare. */
+	reasm_reset(&r2);
+	reasm_reset(&f->r);
+	reasm_init(&f->r, BASE);
+	assert_int_equal(live(), 0);
+	assert_int_equal(chunks(), 1);
+	assert_true(reasm_trim());
+	assert_int_equal(chunks(), 0);
+	assert_false(reasm_trim()); /* nothing left */
+
+	/* And it works again after a trim. */
+	assert_int_equal(add(f, 0, 50), REASM_NEW_DATA);
+	assert_memory_equal(f->r.buf, f->stream, 50);
+	assert_int_equal(chunks(), 1);
+}
+
+/* After a wave, the chunks go back as they empty even though one flow
+ * still holds a buffer (of another class) all along. */
+static void test_reasm_slab_wave_returns(void **state)
+{
+	struct fixture *f = *state;
+	enum { N = 100 }; /* 2048-byte slots: about 31 a chunk, so 4 chunks */
+	struct reasm *rs = calloc(N, sizeof(*rs));
+
+	assert_non_null(rs);
+	reasm_trim();
+	assert_int_equal(add(f, 0, 200), REASM_NEW_DATA); /* the survivor */
+	for (uint32_t i = 0; i < N; i++) {
+		reasm_init(&rs[i], 0);
+		assert_int_equal(reasm_add(&rs[i], &f->lim, 0, f->stream, REASM_SLAB_MAX, &f->fx),
+				 REASM_NEW_DATA);
+	}
+	assert_int_equal(live(), N + 1);
+	assert_int_equal(chunks(), 5);
+	for (uint32_t i = 0; i < N; i++)
+		reasm_reset(&rs[i]);
+	free(rs);
+	assert_int_equal(live(), 1);
+	assert_int_equal(chunks(), 2); /* the survivor's and the spare */
+	assert_memory_equal(f->r.buf, f->stream, 200);
+}
+
+/* A buffer growing out of the size classes (past REASM_SLAB_MAX) to
+ * malloc keeps its bytes, held segments included, and frees its slot. */
+static void test_reasm_slab_growth_to_malloc(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(add(f, 0, 1000), REASM_NEW_DATA);
+	assert_int_equal(f->r.cap, 1008);
+	assert_int_equal(add(f, 1500, 200), REASM_HELD); /* to 2016: still a class */
+	assert_int_equal(f->r.cap, 2016);
+	assert_int_equal(live(), 1);
+	assert_int_equal(add(f, 1000, 1100), REASM_NEW_DATA); /* to 4032: malloc */
+	assert_int_equal(f->r.cap, 4032);
+	assert_int_equal(live(), 0);
+	assert_int_equal(f->r.contig, 2100);
+	assert_memory_equal(f->r.buf, f->stream, 2100);
+	check_invariants(&f->r);
+}
+
+/* Many buffers of many sizes at once, past one chunk per class: none
+ * overlaps another (each keeps its own bytes), and all come back. */
+static void test_reasm_slab_many(void **state)
+{
+	struct fixture *f = *state;
+	enum { N = 600 };
+	struct reasm *rs = calloc(N, sizeof(*rs));
+	uint8_t data[REASM_SLAB_MAX];
+
+	assert_non_null(rs);
+	for (uint32_t i = 0; i < N; i++) {
+		uint32_t len = 1 + (i * 37) % REASM_SLAB_MAX;
+
+		memset(data, (int)(i & 0xff), len);
+		reasm_init(&rs[i], i);
+		assert_int_equal(reasm_add(&rs[i], &f->lim, i, data, len, &f->fx), REASM_NEW_DATA);
+	}
+	assert_int_equal(live(), N);
+	assert_true(chunks() > 1);
+	for (uint32_t i = 0; i < N; i++) {
+		uint32_t len = 1 + (i * 37) % REASM_SLAB_MAX;
+
+		memset(data, (int)(i & 0xff), len);
+		assert_int_equal(rs[i].contig, len);
+		assert_int_equal(rs[i].cap % REASM_SLAB_STEP, 0);
+		assert_memory_equal(rs[i].buf, data, len);
+	}
+	for (uint32_t i = 0; i < N; i++)
+		reasm_reset(&rs[i]);
+	free(rs);
+	assert_int_equal(live(), 0);
+	assert_int_equal(chunks(), 1); /* the spare */
+}
+
+/* Offsets are 16 bits: a caller asking for more is held to the limit. */
+static void test_reasm_offset_limit(void **state)
+{
+	struct fixture *f = *state;
+
+	f->lim.max_bytes = 100000;
+	assert_int_equal(reasm_add(&f->r, &f->lim, BASE + REASM_OFFSET_LIMIT, f->stream, 1, &f->fx),
+			 REASM_BYTE_LIMIT);
+	assert_int_equal(add(f, 0, 10), REASM_NEW_DATA);
+	assert_int_equal(f->r.contig, 10);
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -808,6 +969,11 @@ int main(void)
 		T(test_reasm_overlap_bounds),
 		T(test_reasm_overlap_against_model),
 		T(test_reasm_first_alloc_size),
+		T(test_reasm_slab_reuse_and_trim),
+		T(test_reasm_slab_wave_returns),
+		T(test_reasm_slab_growth_to_malloc),
+		T(test_reasm_slab_many),
+		T(test_reasm_offset_limit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

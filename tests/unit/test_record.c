@@ -349,6 +349,14 @@ static void test_record_format_omissions(void **state)
 	assert_string_equal(str_of(o, "ja3"), "769,53-47-10,,,");
 	assert_int_equal(json_object_object_length(o), 24 - 5);
 
+	assert_false(has(o, "hello_conflict"));
+	/* Copies of hello bytes differed: said, and only then. */
+	f->flow.conflict = 1;
+	o = format(f, false, NULL);
+	assert_true(json_object_get_boolean(field(o, "hello_conflict", json_type_boolean)));
+	assert_int_equal(json_object_object_length(o), 24 - 5 + 1);
+	f->flow.conflict = 0;
+
 	/* A wrong ACK in a hello segment: the flag says so. */
 	f->flow.ack_bad = 1;
 	o = format(f, false, NULL);
