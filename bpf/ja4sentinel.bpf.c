@@ -237,6 +237,8 @@ static __always_inline void emit(void *ctx, bool xdp, struct pkt *p, __u32 frame
 		COUNT(st, synack_events);
 	else if (kind == J4S_EV_UDP)
 		COUNT(st, quic_events);
+	else if (kind == J4S_EV_FRAGMENT)
+		COUNT(st, fragment_events);
 	else
 		COUNT(st, end_events);
 }
@@ -254,16 +256,9 @@ static __always_inline void mapped(const __u8 *addr, __u8 family, __u8 out[16])
 	__builtin_memcpy(out + 12, addr, 4);
 }
 
-/* Listen port, local destination, not an excluded source. */
-static __always_inline bool wanted(struct pkt *p, struct j4s_stats *st)
+/* Local destination, not an excluded source. */
+static __always_inline bool addr_wanted(struct pkt *p, struct j4s_stats *st)
 {
-	__u32 port = bpf_ntohs(p->key.dport);
-	__u8 *on = bpf_map_lookup_elem(&j4s_ports, &port);
-
-	if (!on || !*on) {
-		COUNT(st, other_port);
-		return false;
-	}
 	if (j4s_cfg.filter_local) {
 		struct j4s_addr_key a;
 
@@ -283,6 +278,19 @@ static __always_inline bool wanted(struct pkt *p, struct j4s_stats *st)
 		}
 	}
 	return true;
+}
+
+/* Listen port, local destination, not an excluded source. */
+static __always_inline bool wanted(struct pkt *p, struct j4s_stats *st)
+{
+	__u32 port = bpf_ntohs(p->key.dport);
+	__u8 *on = bpf_map_lookup_elem(&j4s_ports, &port);
+
+	if (!on || !*on) {
+		COUNT(st, other_port);
+		return false;
+	}
+	return addr_wanted(p, st);
 }
 
 /* The record and handshake headers: the first bytes of a hello. */
@@ -699,11 +707,35 @@ static __always_inline bool parse_counted(void *ctx, bool xdp, struct cursor *c,
 		return false;
 	case PARSE_FRAGMENT:
 		COUNT(st, fragments);
+		p->frag = 1;
 		return false;
 	default: /* PARSE_TRUNCATED: parse_packet returns nothing else */
 		COUNT(st, truncated);
 		return false;
 	}
+}
+
+/*
+ * An IP fragment: the server's stack rebuilds the datagram, so userspace
+ * must see its pieces (a hello sent in fragments is a hello; design.md
+ * §13). Later fragments carry no ports: any to a wanted address goes up
+ * whole, each taking a token of the unvalidated bucket, so a fragment
+ * flood costs the ring and userspace at most that rate. Real TCP seldom
+ * fragments.
+ */
+static __always_inline void on_fragment(void *ctx, bool xdp, struct pkt *p, __u32 frame_len,
+					struct j4s_stats *st)
+{
+	if (!addr_wanted(p, st))
+		return;
+	if (!bucket_take()) {
+		COUNT(st, fragments_limited);
+		return;
+	}
+	/* The IP length bounds the frame: link padding is not payload. */
+	if (frame_len > p->l3_off + p->l3_len)
+		frame_len = p->l3_off + p->l3_len;
+	emit(ctx, xdp, p, frame_len, J4S_EV_FRAGMENT, true, st);
 }
 
 static __always_inline void process(void *ctx, bool xdp, void *data, void *data_end,
@@ -715,8 +747,11 @@ static __always_inline void process(void *ctx, bool xdp, void *data, void *data_
 	struct pkt p = {};
 
 	COUNT(st, packets);
-	if (!parse_counted(ctx, xdp, &c, &p, frame_len, ifindex, st))
+	if (!parse_counted(ctx, xdp, &c, &p, frame_len, ifindex, st)) {
+		if (p.frag)
+			on_fragment(ctx, xdp, &p, frame_len, st);
 		return;
+	}
 	if (!wanted(&p, st))
 		return;
 	/* The IP length bounds the frame: link padding is not payload. */

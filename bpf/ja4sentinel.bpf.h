@@ -35,8 +35,9 @@ struct pkt {
 	__u32 seq;         /* host order */
 	__u32 ack;         /* host order */
 	__u8 flags;
-	__u8 udp; /* a UDP datagram (QUIC): no seq/ack/flags */
-	__u8 pad[2];
+	__u8 udp;  /* a UDP datagram (QUIC): no seq/ack/flags */
+	__u8 frag; /* an IP fragment: addresses and l3_len only */
+	__u8 pad;
 	struct j4s_flow_key key;
 };
 
@@ -75,7 +76,8 @@ static __always_inline int parse_eth(struct cursor *c)
 	return proto;
 }
 
-/* IPv4 with options; fragments are not followed. Returns the protocol. */
+/* IPv4 with options; a fragment's addresses and length only. Returns the
+ * protocol. */
 static __always_inline int parse_ipv4(struct cursor *c, struct pkt *p)
 {
 	__u8 *h = c->pos;
@@ -88,8 +90,6 @@ static __always_inline int parse_ipv4(struct cursor *c, struct pkt *p)
 		return PARSE_TRUNCATED;
 	if ((void *)h + ihl > c->end)
 		return PARSE_TRUNCATED;
-	if ((h[6] & 0x3f) || h[7]) /* MF or fragment offset */
-		return PARSE_FRAGMENT;
 	p->l3_len = (__u32)h[2] << 8 | h[3];
 	if (p->l3_len < ihl)
 		return PARSE_TRUNCATED;
@@ -97,6 +97,10 @@ static __always_inline int parse_ipv4(struct cursor *c, struct pkt *p)
 	p->key.family = 4;
 	__builtin_memcpy(p->key.saddr, h + 12, 4);
 	__builtin_memcpy(p->key.daddr, h + 16, 4);
+	/* MF or fragment offset: addresses and length are known, for
+	 * on_fragment(). */
+	if ((h[6] & 0x3f) || h[7])
+		return PARSE_FRAGMENT;
 	c->pos = (void *)h + ihl;
 	return h[9];
 }
@@ -128,8 +132,10 @@ static __always_inline int parse_ipv6(struct cursor *c, struct pkt *p)
 		if ((void *)(e + 8) > c->end)
 			return PARSE_TRUNCATED;
 		if (nh == J4S_IPV6_FRAGMENT) {
-			if ((e[2] << 8 | e[3]) & 0xfff9) /* offset or M flag */
+			if ((e[2] << 8 | e[3]) & 0xfff9) { /* offset or M flag */
+				p->l3_len = 40 + plen;
 				return PARSE_FRAGMENT;
+			}
 			len = 8;
 		} else if (nh == J4S_IPV6_AH) {
 			len = ((__u32)e[1] + 2) * 4;
@@ -145,6 +151,18 @@ static __always_inline int parse_ipv6(struct cursor *c, struct pkt *p)
 	p->l3_len = 40 + plen;
 	p->payload_len = plen - ext;
 	return nh;
+}
+
+/* Offset of h in the frame. The barrier keeps the subtraction of the two
+ * packet pointers first: clang may otherwise fold a constant added later
+ * in before it (constant - start + h), which the verifier refuses (a
+ * pointer subtracted from a scalar). */
+static __always_inline __u32 hdr_off(struct cursor *c, void *h)
+{
+	__u32 off = (__u32)(h - c->start);
+
+	barrier_var(off);
+	return off;
 }
 
 static __always_inline int parse_tcp(struct cursor *c, struct pkt *p)
@@ -163,7 +181,7 @@ static __always_inline int parse_tcp(struct cursor *c, struct pkt *p)
 	p->ack = (__u32)t[8] << 24 | (__u32)t[9] << 16 | (__u32)t[10] << 8 | t[11];
 	p->flags = t[13];
 	p->payload_len -= doff;
-	p->payload_off = (__u32)((void *)t - c->start) + doff;
+	p->payload_off = hdr_off(c, t) + doff;
 	return PARSE_OK;
 }
 
@@ -187,7 +205,7 @@ static __always_inline int parse_udp(struct cursor *c, struct pkt *p)
 	p->key.dport = (__u16)(u[2] | u[3] << 8);
 	p->udp = 1;
 	p->payload_len = ulen - 8;
-	p->payload_off = (__u32)((void *)u - c->start) + 8;
+	p->payload_off = hdr_off(c, u) + 8;
 	return PARSE_OK;
 }
 

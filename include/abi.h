@@ -125,6 +125,7 @@ enum j4s_event_kind {
 	J4S_EV_END = 3,     /* FIN or RST of a waiting flow */
 	J4S_EV_SYNACK = 4,  /* the server's SYN-ACK of a waiting flow (egress): IP + TCP headers */
 	J4S_EV_UDP = 5,     /* a datagram starting with a client QUIC Initial: IP + UDP + payload */
+	J4S_EV_FRAGMENT = 6, /* an IP fragment to a local address: the whole packet */
 };
 
 /* QUIC (design.md §6): client Initials are passed while their key (4-tuple
@@ -232,7 +233,7 @@ struct j4s_stats {
 	__u64 packets;            /* seen by the program */
 	__u64 not_ip;             /* not IPv4/IPv6 (after up to two VLAN tags) */
 	__u64 not_tcp;            /* IP but not TCP, or an IPv6 header chain not followed */
-	__u64 fragments;          /* IP fragments, ignored */
+	__u64 fragments;          /* IP fragments (sent up or held back: below) */
 	__u64 truncated;          /* headers beyond the packet */
 	__u64 other_port;         /* TCP not to a listen port */
 	__u64 not_local;          /* destination not a local address */
@@ -268,6 +269,9 @@ struct j4s_stats {
 	__u64 quic_capped;        /* datagrams past J4S_QUIC_MAX_DATAGRAMS of a key, no token */
 	__u64 quic_limited;       /* new keys held back by the unvalidated token bucket */
 	__u64 quic_update_errors; /* j4s_quic update failed */
+	/* IP fragments (userspace rebuilds the datagrams, include/ipfrag.h). */
+	__u64 fragment_events;   /* fragments to a wanted address sent up */
+	__u64 fragments_limited; /* held back: the unvalidated token bucket was empty */
 };
 
 /* Checked by both compilers: the two sides must agree byte for byte. */
@@ -275,7 +279,7 @@ _Static_assert(sizeof(struct j4s_event) == J4S_EVENT_HDR_SIZE + J4S_SNAP_MAX, "e
 _Static_assert(sizeof(struct j4s_flow_key) == 40, "flow key");
 _Static_assert(sizeof(struct j4s_flow) == 24, "flow");
 _Static_assert(sizeof(struct j4s_bpf_config) == 24, "config");
-_Static_assert(sizeof(struct j4s_stats) == 36 * 8, "stats");
+_Static_assert(sizeof(struct j4s_stats) == 38 * 8, "stats");
 _Static_assert(sizeof(struct j4s_quic_key) == 56, "quic key");
 /* An event holds a whole hello behind the largest IPv4 and TCP headers. */
 _Static_assert(J4S_SNAP_MAX >= J4S_REASM_MAX_BYTES + 60 + 60, "snap length");

@@ -237,6 +237,8 @@ void capture_bpf_stats(struct capture *c, struct json_object *o)
 		PUT(quic_capped);
 		PUT(quic_limited);
 		PUT(quic_update_errors);
+		PUT(fragment_events);
+		PUT(fragments_limited);
 #undef PUT
 	}
 }

@@ -447,12 +447,12 @@ char *capture_pcap_filter(const struct config *cfg)
 {
 	size_t one = 2 * (64 + (size_t)cfg->n_ports * 48 +
 			  ((size_t)cfg->n_local_ips + cfg->n_exclude) * 80);
-	char *base, *f;
+	char *base, *f, *o;
 
 	if (cfg->bpf_filter && cfg->bpf_filter[0])
 		return strdup(cfg->bpf_filter);
 	base = malloc(one);
-	f = malloc(one + 128);
+	f = malloc(2 * one + 256); /* base, and the address clauses again */
 	if (!base || !f) {
 		free(base);
 		free(f);
@@ -461,13 +461,21 @@ char *capture_pcap_filter(const struct config *cfg)
 	base_filter(cfg, base);
 	/*
 	 * What a classic filter cannot match exactly goes up for the parser to
-	 * judge: IPv6 whose first next header is an extension header. VLAN
-	 * frames are added by the capture on Ethernet links (see below).
+	 * judge: IPv6 whose first next header is an extension header (the
+	 * fragment header among them), and IPv4 fragments, whose later pieces
+	 * have no ports (include/ipfrag.h rebuilds them as the server's stack
+	 * does; real TCP seldom fragments, so all of them is little), with the
+	 * address filters mirrored. VLAN frames are added by the capture on
+	 * Ethernet links (see below).
 	 */
-	sprintf(f,
-		"%s or (ip6 and (ip6[6] == 0 or ip6[6] == 43 or ip6[6] == 44 or "
-		"ip6[6] == 51 or ip6[6] == 60))",
-		base);
+	o = f + sprintf(f,
+			"%s or (ip6 and (ip6[6] == 0 or ip6[6] == 43 or ip6[6] == 44 or "
+			"ip6[6] == 51 or ip6[6] == 60)) or (ip and ip[6:2] & 0x3fff != 0",
+			base);
+	if (!cfg->local_auto)
+		o = add_clause(o, "", "dst host", cfg->local_ips, cfg->n_local_ips);
+	o = add_clause(o, "not ", "src net", cfg->exclude, cfg->n_exclude);
+	sprintf(o, ")");
 	free(base);
 	return f;
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include "config.h"
+#include "ipfrag.h"
 #include "output.h"
 #include "pipeline.h"
 #include "quic.h"
@@ -21,6 +22,7 @@ struct pipeline {
 	struct record_stats rst;
 	struct flow_table *flows;
 	struct quic_table *quic; /* NULL when core.quic is off */
+	struct ipfrag_table *frags;
 	struct fp_hash *hash;
 	struct output **outs;
 	uint32_t n_outs;
@@ -54,6 +56,12 @@ struct pipeline *pipeline_new(const struct config *cfg, bool all_ports, bool lim
 		.unvalidated_rate = cfg->unvalidated_rate,
 		.unvalidated_burst = cfg->unvalidated_burst,
 	};
+	struct ipfrag_config ipfc = {
+		.max_datagrams = IPFRAG_MAX_DATAGRAMS,
+		.max_bytes = IPFRAG_MAX_BYTES,
+		.timeout_v4_ns = IPFRAG_TIMEOUT_V4_NS,
+		.timeout_v6_ns = IPFRAG_TIMEOUT_V6_NS,
+	};
 	uint8_t seed[16];
 	struct pipeline *p;
 
@@ -63,6 +71,9 @@ struct pipeline *pipeline_new(const struct config *cfg, bool all_ports, bool lim
 	if (!p)
 		return NULL;
 	p->flows = flow_table_new(&fc, seed);
+	seed[1] ^= 0x1f; /* the fragment table's own hash key */
+	p->frags = ipfrag_new(&ipfc, seed);
+	seed[1] ^= 0x1f;
 	if (cfg->quic) {
 		struct quic_config qc = {
 			.max_conns = cfg->max_tracked_flows,
@@ -82,7 +93,7 @@ struct pipeline *pipeline_new(const struct config *cfg, bool all_ports, bool lim
 		p->ja4_r = malloc(FP_JA4_RAW_MAX);
 		p->ja4_ro = malloc(FP_JA4_RAW_MAX);
 	}
-	if (!p->flows || !p->hash || (cfg->quic && !p->quic) ||
+	if (!p->flows || !p->frags || !p->hash || (cfg->quic && !p->quic) ||
 	    (cfg->fp_raw && (!p->ja4_r || !p->ja4_ro))) {
 		pipeline_free(p);
 		errno = ENOMEM;
@@ -109,6 +120,7 @@ void pipeline_free(struct pipeline *p)
 	if (!p)
 		return;
 	flow_table_free(p->flows);
+	ipfrag_free(p->frags);
 	quic_table_free(p->quic);
 	fp_hash_free(p->hash);
 	free(p->ja4_r);
@@ -233,6 +245,7 @@ void pipeline_tick(struct pipeline *p, uint64_t now)
 
 	if (p->quic)
 		n += quic_table_expire(p->quic, now);
+	n += ipfrag_expire(p->frags, now);
 	if (n >= PIPELINE_TRIM_AFTER)
 		malloc_trim(0);
 	p->last_expire = now;
@@ -259,6 +272,26 @@ static void quic_packet(struct pipeline *p, const struct pkt_info *pi, uint64_t 
 	quic_table_finish(p->quic, qh.conn, now);
 }
 
+/* An IP fragment: held until its datagram is whole, as the server's stack
+ * holds it (include/ipfrag.h); the whole datagram then goes through the
+ * parser as any packet (into *pi, pointing into the fragment table: valid
+ * until its next fragment), counted once more by its verdict. PKT_FRAGMENT
+ * while it is not whole. Only the outermost IP header is defragmented: a
+ * fragment inside a tunnel stays a fragment. */
+static enum packet_verdict fragment(struct pipeline *p, const struct packet *pkt,
+				    struct pkt_info *pi)
+{
+	enum packet_verdict v;
+	const uint8_t *whole;
+	uint32_t len;
+
+	if (ipfrag_add(p->frags, pkt->data, pkt->caplen, pkt->mono_ns, &whole, &len) != IPFRAG_DONE)
+		return PKT_FRAGMENT;
+	v = packet_parse(whole, len, pi);
+	p->st.parse[v]++;
+	return v;
+}
+
 void pipeline_packet(struct pipeline *p, const struct packet *pkt)
 {
 	struct flow_hello fh;
@@ -277,6 +310,8 @@ void pipeline_packet(struct pipeline *p, const struct packet *pkt)
 		pipeline_tick(p, pkt->mono_ns);
 	v = packet_parse(pkt->data, pkt->caplen, &pi);
 	p->st.parse[v]++;
+	if (v == PKT_FRAGMENT)
+		v = fragment(p, pkt, &pi);
 	if (v != PKT_OK)
 		return;
 	/* The server's SYN-ACK from a listen port: its ISN validates the
@@ -329,6 +364,16 @@ const struct quic_stats *pipeline_quic_stats(const struct pipeline *p)
 uint32_t pipeline_quic_count(const struct pipeline *p)
 {
 	return p->quic ? quic_table_count(p->quic) : 0;
+}
+
+const struct ipfrag_stats *pipeline_ipfrag_stats(const struct pipeline *p)
+{
+	return ipfrag_get_stats(p->frags);
+}
+
+uint32_t pipeline_ipfrag_count(const struct pipeline *p)
+{
+	return ipfrag_count(p->frags);
 }
 
 uint32_t pipeline_flow_count(const struct pipeline *p)

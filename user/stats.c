@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <json-c/json.h>
 #include "capture.h"
+#include "ipfrag.h"
 #include "clock.h"
 #include "defaults.h"
 #include "log.h"
@@ -132,6 +133,25 @@ static const char *link_verdict_key(int v, char *buf, size_t size)
 	return buf;
 }
 
+/* IP defragmentation (include/ipfrag.h), in the packets group. */
+static void ipfrag_fields(struct json_object *o, const struct ipfrag_stats *f, uint32_t active)
+{
+	put(o, "ipfrag_active", active);
+	put(o, "ipfrag_fragments", f->fragments);
+	put(o, "ipfrag_reassembled", f->reassembled);
+	put(o, "ipfrag_duplicates", f->duplicates);
+	put(o, "ipfrag_overlaps", f->overlaps);
+	put(o, "ipfrag_bad_length", f->bad_length);
+	put(o, "ipfrag_too_big", f->too_big);
+	put(o, "ipfrag_ecn", f->ecn);
+	put(o, "ipfrag_dropped", f->dropped);
+	put(o, "ipfrag_no_upper", f->no_upper);
+	put(o, "ipfrag_truncated", f->truncated);
+	put(o, "ipfrag_timeouts", f->timeouts);
+	put(o, "ipfrag_evicted", f->evicted);
+	put(o, "ipfrag_nomem", f->nomem);
+}
+
 static struct json_object *packet_fields(const struct pipeline_stats *s, const struct capture *cap)
 {
 	struct json_object *o = json_object_new_object();
@@ -192,6 +212,8 @@ static struct json_object *stats_tree(const struct pipeline *p, const struct cap
 	skip_zeros = !zeros;
 
 	json_object_object_add(fields, "packets", packet_fields(s, cap));
+	ipfrag_fields(json_object_object_get(fields, "packets"), pipeline_ipfrag_stats(p),
+		      pipeline_ipfrag_count(p));
 	if (cap && capture_get_mode(cap) != CAPTURE_FILE) {
 		struct json_object *k = json_object_new_object();
 
@@ -273,6 +295,9 @@ static const struct {
 	{ "packets.synacks", "SYN-ACKs of the server seen." },
 	{ "packets.excluded_source", "Packets from core.exclude_source_ips." },
 	{ "packets.not_local", "Packets to none of the local IPs." },
+	{ "packets.ipfrag_active", "IP datagrams being reassembled now." },
+	{ "packets.ipfrag_fragments", "IP fragments handed to the reassembly." },
+	{ "packets.ipfrag_reassembled", "IP datagrams rebuilt from fragments." },
 	{ "flows.created", "Flows (TCP connections) tracked." },
 	{ "flows.syns", "Client SYNs seen." },
 	{ "flows.timeouts", "Flows that expired before a complete ClientHello." },
@@ -337,6 +362,7 @@ static void put_label(FILE *f, const char *v)
 static bool is_gauge(const char *group, const char *key)
 {
 	return (!strcmp(group, "flows") && !strcmp(key, "active")) ||
+	       (!strcmp(group, "packets") && !strcmp(key, "ipfrag_active")) ||
 	       (!strcmp(group, "quic") && !strcmp(key, "quic_active")) ||
 	       (!strcmp(group, "output") && !strcmp(key, "queued"));
 }

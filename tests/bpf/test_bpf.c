@@ -474,6 +474,83 @@ static void test_truncated_and_fragment(void **state)
 	assert_int_equal(stats(f).not_ip, 1);
 }
 
+/* IP fragments to a wanted address go up whole (userspace rebuilds the
+ * datagram as the server's stack does): the first with its TCP header, a
+ * later one with none, an IPv6 one; not from an excluded source. */
+static void test_fragments_passed(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t pl[64];
+	static const uint8_t frag6[8] = { 6, 0, 0x00, 0x41, 0, 0, 0x12, 0x34 }; /* 64, M */
+
+	for (size_t i = 0; i < sizeof(pl); i++)
+		pl[i] = (uint8_t)(i * 5 + 1);
+	reset(f);
+	eth(f, 0x0800, 0);
+	ipv4(f, "198.18.0.2", 20 + 64, 6, 0x2000); /* MF, offset 0 */
+	tcp(f, 443, 0x18, 1001, 0);
+	put(f, pl, sizeof(pl));
+	assert_int_equal(run(f), f->xdp ? XDP_PASS : TC_ACT_OK);
+	assert_int_equal(f->events, 1);
+	assert_int_equal(f->last_kind, J4S_EV_FRAGMENT);
+	assert_int_equal(f->last_caplen, 20 + 20 + 64);
+	assert_memory_equal(f->last_data, f->buf + 14, 20 + 20 + 64);
+	/* A later fragment, padded as a short frame may be: the IP length
+	 * bounds what goes up. */
+	f->len = 0;
+	eth(f, 0x0800, 0);
+	ipv4(f, "198.18.0.2", 64, 6, 11); /* offset 88, last */
+	put(f, pl, sizeof(pl));
+	put(f, (uint8_t[6]){ 0 }, 6);
+	run(f);
+	assert_int_equal(f->events, 2);
+	assert_int_equal(f->last_caplen, 20 + 64);
+	assert_memory_equal(f->last_data, f->buf + 14, 20 + 64);
+	/* IPv6: fragment header, offset 64, M. */
+	f->len = 0;
+	eth(f, 0x86dd, 0);
+	ipv6(f, 8 + 64, 0);
+	f->buf[14 + 6] = 44;
+	put(f, frag6, sizeof(frag6));
+	put(f, pl, sizeof(pl));
+	run(f);
+	assert_int_equal(f->events, 3);
+	assert_int_equal(f->last_kind, J4S_EV_FRAGMENT);
+	assert_int_equal(f->last_caplen, 40 + 8 + 64);
+	assert_memory_equal(f->last_data, f->buf + 14, 40 + 8 + 64);
+	/* From an excluded source: held back, as its other packets. */
+	f->len = 0;
+	eth(f, 0x0800, 0);
+	ipv4(f, "203.0.113.9", 64, 6, 11);
+	put(f, pl, sizeof(pl));
+	run(f);
+	assert_int_equal(f->events, 3);
+	assert_int_equal(stats(f).fragments, 4);
+	assert_int_equal(stats(f).fragment_events, 3);
+	assert_int_equal(stats(f).excluded, 1);
+	assert_int_equal(stats(f).fragments_limited, 0);
+}
+
+/* Each fragment takes a token of the unvalidated bucket: a flood of them
+ * does not flood the ring (limit groups: 1/s, burst 2). */
+static void test_fragments_bucket(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t pl[64] = { 1 };
+
+	reset(f);
+	for (int i = 0; i < 5; i++) {
+		f->len = 0;
+		eth(f, 0x0800, 0);
+		ipv4(f, "198.18.0.2", 64, 6, (uint16_t)(0x2000 | (8 * (i + 1))));
+		put(f, pl, sizeof(pl));
+		run(f);
+	}
+	assert_int_equal(f->events, f->limit ? 2 : 5);
+	assert_int_equal(stats(f).fragment_events, f->limit ? 2 : 5);
+	assert_int_equal(stats(f).fragments_limited, f->limit ? 3 : 0);
+}
+
 /* SYN, then a first payload: hello start -> event; non-TLS -> not_tls. */
 static void flow_then_payload(struct fixture *f, const uint8_t *pl, size_t n, const char *src)
 {
@@ -1157,6 +1234,8 @@ int main(void)
 		cmocka_unit_test(test_ipv6_extension_header_limit),
 		cmocka_unit_test(test_tc_headers_beyond_linear_part),
 		cmocka_unit_test(test_truncated_and_fragment),
+		cmocka_unit_test(test_fragments_passed),
+		cmocka_unit_test(test_fragments_bucket),
 		cmocka_unit_test(test_payload_hello_then_done),
 		cmocka_unit_test(test_payload_hello_cut_in_record_header),
 		cmocka_unit_test(test_payload_hello_in_small_records),
@@ -1179,6 +1258,7 @@ int main(void)
 		cmocka_unit_test(test_quic_past_cap_through_bucket),
 	};
 	const struct CMUnitTest limited[] = {
+		cmocka_unit_test(test_fragments_bucket),
 		cmocka_unit_test(test_quic_bucket),
 		cmocka_unit_test(test_quic_past_cap_through_bucket),
 		cmocka_unit_test(test_hs_synack_stores_isn),

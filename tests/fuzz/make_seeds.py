@@ -8,7 +8,8 @@ opens (built here around a SYN and a hello segment: IPIP, SIT, IP6IP6,
 IPIP6, GRE, gretap, ERSPAN I/II/III, VXLAN, Geneve, GTP-U, CAPWAP 802.3 and
 802.11, and a nesting), so the fuzzer starts inside every decapsulator. fuzz_hello: first client payloads
 that start with a TLS handshake record. fuzz_reasm: each hello cut into a
-few segments in the harness's step format. fuzz_quic: client datagrams to
+few segments in the harness's step format. fuzz_ipfrag: each IPv4 or IPv6
+hello packet as three IP fragments, sent last, first, middle. fuzz_quic: client datagrams to
 UDP 443 (mode byte 0), and each TLS hello as CRYPTO frames of two sealed
 Initials (mode byte 1).
 Usage: make_seeds.py OUTDIR CAPTURE...
@@ -47,6 +48,34 @@ def reasm_script(hello):
         off = 1 + cuts[i]  # the SYN takes one sequence number
         steps.append(bytes([0x18, 0x10, off >> 8, off & 0xff, len(seg) >> 8, len(seg) & 0xff]) + seg)
     return b"".join(steps)
+
+
+def ip_fragments(ip):
+    """An IPv4 or IPv6 (no extension headers) packet as three fragments."""
+    v6 = ip[0] >> 4 == 6
+    hl = 40 if v6 else (ip[0] & 15) * 4
+    end = 40 + struct.unpack("!H", ip[4:6])[0] if v6 else struct.unpack("!H", ip[2:4])[0]
+    pay = ip[hl:end]
+    a = max(8, len(pay) // 3 // 8 * 8)
+    b = max(a + 8, 2 * len(pay) // 3 // 8 * 8)
+    out = []
+    for s, e, mf in ((0, a, 1), (a, b, 1), (b, len(pay), 0)):
+        h = bytearray(ip[:hl])
+        if v6:
+            h[4:6] = struct.pack("!H", 8 + e - s)
+            h[6] = 44
+            h += struct.pack("!BBHI", ip[6], 0, s | mf, 0x1234)
+        else:
+            h[2:4] = struct.pack("!H", hl + e - s)
+            h[6:8] = struct.pack("!H", (0x2000 if mf else 0) | s // 8)
+        out.append(bytes(h) + pay[s:e])
+    return out
+
+
+def ipfrag_script(ip):
+    """fuzz_ipfrag's format: [step][length][packet], last fragment first."""
+    fr = ip_fragments(ip)
+    return b"".join(bytes([0]) + struct.pack("!H", len(p)) + p for p in (fr[2], fr[0], fr[1]))
 
 
 def quic_datagrams(cap):
@@ -127,7 +156,7 @@ def tunnel_frames():
 def main():
     outdir, caps = sys.argv[1], sys.argv[2:]
     dirs = {k: os.path.join(outdir, k) for k in ("fuzz_packet", "fuzz_hello", "fuzz_reasm",
-                                                  "fuzz_quic")}
+                                                  "fuzz_quic", "fuzz_ipfrag")}
     for d in dirs.values():
         os.makedirs(d, exist_ok=True)
     n = 0
@@ -149,6 +178,9 @@ def main():
                         f.write(pl)
                     with open(os.path.join(dirs["fuzz_reasm"], base), "wb") as f:
                         f.write(reasm_script(pl))
+                    if encap == "1" and raw[12:14] in (b"\x08\x00", b"\x86\xdd"):
+                        with open(os.path.join(dirs["fuzz_ipfrag"], base), "wb") as f:
+                            f.write(ipfrag_script(raw[14:]))
                     msg = pl[5:]
                     half = len(msg) // 2
                     with open(os.path.join(dirs["fuzz_quic"], base), "wb") as f:
