@@ -357,6 +357,8 @@ static enum flow_result frame_verdict(struct flow_table *ft, struct flow *f, uin
  * sequence numbers say, so retransmits of them are not compared. */
 #define URG_PENDING 0x8000u
 #define URG_OFF     0x7fffu
+/* The receive window a pointer-carrying segment must start in (see urgent_pointer()). */
+#define URG_WINDOW 65535
 _Static_assert(REASM_MAX_BYTES < URG_OFF, "urgent offsets are 15 bits");
 
 /* Sequence number of the first payload byte: a SYN's data (TCP Fast Open) follows
@@ -390,7 +392,8 @@ static enum flow_result add_payload(struct flow_table *ft, struct flow *f,
 		}
 	}
 	cap_before = r->cap;
-	cut = !(f->urg_mark & URG_PENDING) && (int32_t)(seq - r->base) < (int32_t)f->urg_mark - 1;
+	cut = f->urg_mark && !(f->urg_mark & URG_PENDING) &&
+	      (int32_t)(seq - r->base) < (int32_t)f->urg_mark - 1;
 	rr = reasm_add(r, &ft->cfg.limits, seq, pi->payload, pi->payload_len, &fx);
 	if (cut) /* compared a byte off (reasm_remove()): nothing to count */
 		fx.overlap_bytes = fx.conflict_bytes = 0;
@@ -478,9 +481,19 @@ static void urgent_pointer(struct flow_table *ft, struct flow *f, const struct p
 	const struct reasm *r = &f->reasm;
 	uint32_t ptr = pi->seq + (pi->urg_ptr ? pi->urg_ptr - 1u : 0u);
 	int32_t off = (int32_t)(ptr - r->base);
+	int32_t start = (int32_t)(pi->seq - r->base);
 	int32_t end = (int32_t)(pi->seq + pi->payload_wire - r->base);
 
-	if (end < (int32_t)r->contig || off < (int32_t)r->contig) {
+	/* Only from a segment the server's stack processes: with an ACK
+	 * (tcp_rcv_established drops one without), not acknowledging data the
+	 * server never sent (tcp_ack drops an ACK past snd_nxt, which before
+	 * the server's first answer is its ISN + 1), inside the receive window
+	 * (tcp_sequence; the initial window is at most 64 KiB unscaled). Or a
+	 * segment the server threw away would move a byte of the hello. */
+	if (!(pi->tcp_flags & TCPF_ACK) ||
+	    (f->has_synack && (int32_t)(pi->ack - (f->server_isn + 1)) > 0) ||
+	    start > (int32_t)r->contig + URG_WINDOW || end < (int32_t)r->contig ||
+	    off < (int32_t)r->contig) {
 		ft->st.urgent_ignored++;
 		return;
 	}

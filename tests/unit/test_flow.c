@@ -1648,6 +1648,45 @@ static void test_flow_urgent_retransmitted(void **state)
 	assert_int_equal(stats(f)->urgent_ignored, 2);
 }
 
+/* Pointers of segments the server's stack throws away move no byte: one
+ * without ACK, one acknowledging data the server never sent, one starting
+ * far outside the receive window. Each would otherwise take a byte out of
+ * the hello the server reads whole, or block the real pointer. */
+static void test_flow_urgent_from_dropped_segments(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t wire[sizeof(hello) + 1];
+
+	syn(f, PORT, ISN, T0);
+	synack(f, PORT, SISN, ISN + 1, T0 + MS);
+	pkt(f, PORT, TCPF_URG, DATA, NULL, 0); /* no ACK */
+	f->pi.urg_ptr = 11;
+	assert_int_equal(process(f, T0 + 2 * MS), FLOW_NOTHING);
+	pkt(f, PORT, TCPF_ACK | TCPF_URG, DATA, NULL, 0); /* ACK past SISN + 1 */
+	f->pi.ack = SISN + 2;
+	f->pi.urg_ptr = 11;
+	assert_int_equal(process(f, T0 + 2 * MS), FLOW_NOTHING);
+	pkt(f, PORT, TCPF_ACK | TCPF_URG, DATA + 1000000, NULL, 0); /* outside the window */
+	f->pi.urg_ptr = 1;
+	assert_int_equal(process(f, T0 + 2 * MS), FLOW_NOTHING);
+	assert_int_equal(stats(f)->urgent_ignored, 3);
+	assert_int_equal(lookup(f, PORT)->urg_mark, 0);
+	assert_int_equal(seg(f, PORT, hello, 0, sizeof(hello), T0 + 3 * MS), FLOW_HELLO);
+	check_hello_and_finish(f, T0 + 3 * MS);
+	assert_int_equal(stats(f)->urgent_removed, 0);
+
+	/* After an out-of-window pointer, the real one still counts. */
+	with_byte_at(wire, 10);
+	syn(f, PORT + 1, ISN, T0 + 4 * MS);
+	synack(f, PORT + 1, SISN, ISN + 1, T0 + 5 * MS);
+	pkt(f, PORT + 1, TCPF_ACK | TCPF_URG, DATA + 1000000, NULL, 0);
+	f->pi.urg_ptr = 1;
+	assert_int_equal(process(f, T0 + 6 * MS), FLOW_NOTHING);
+	assert_int_equal(useg(f, PORT + 1, wire, 0, sizeof(wire), 11, T0 + 7 * MS), FLOW_HELLO);
+	check_hello_and_finish(f, T0 + 7 * MS);
+	assert_int_equal(stats(f)->urgent_removed, 1);
+}
+
 #define T(f)       cmocka_unit_test_setup_teardown(f, setup, teardown)
 #define TC(f, cfg) cmocka_unit_test_prestate_setup_teardown(f, setup, teardown, (void *)&(cfg))
 
@@ -1707,6 +1746,7 @@ int main(void)
 		T(test_flow_urgent_newer_pointer_replaces),
 		T(test_flow_urgent_pointer_before_rcv_nxt),
 		T(test_flow_urgent_retransmitted),
+		T(test_flow_urgent_from_dropped_segments),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
