@@ -118,6 +118,13 @@ void reasm_reset(struct reasm *r);
  */
 #define REASM_SLAB_STEP 16
 #define REASM_SLAB_MAX  2048
+/* Chunks mapped at most, in bytes. Past it a class with no free slot gets
+ * no chunk of its own: the buffer comes from malloc, sized above the
+ * classes (its size then says where it came from). Otherwise a client
+ * could pin chunk after chunk with one live buffer each, class after
+ * class, far beyond what the budgets count (they count buffers, not the
+ * chunks around them). 100,000 flows mid-hello use ~36 MiB of chunks. */
+#define REASM_SLAB_MAP_MAX (64u << 20)
 
 struct reasm_mem {
 	uint64_t live;   /* buffers handed out by the size classes */

@@ -238,6 +238,15 @@ void reasm_reset(struct reasm *r)
 	reasm_init(r, 0);
 }
 
+/* Whether the class of a size-class buffer of n bytes can give one
+ * without mapping a chunk past REASM_SLAB_MAP_MAX. */
+static bool slab_room(uint32_t n)
+{
+	return list_first(&slab.partial[slab_size(n) / REASM_SLAB_STEP - 1], struct slab_chunk,
+			  node) ||
+	       slab.spare || slab.chunks * SLAB_CHUNK < REASM_SLAB_MAP_MAX;
+}
+
 static int grow_buf(struct reasm *r, uint32_t need, uint32_t max)
 {
 	uint32_t cap = r->cap;
@@ -249,6 +258,9 @@ static int grow_buf(struct reasm *r, uint32_t need, uint32_t max)
 		cap *= 2;
 	if (cap > max)
 		cap = max;
+	/* The chunks are at their bound: from malloc instead (REASM_SLAB_MAP_MAX). */
+	if (cap <= REASM_SLAB_MAX && max > REASM_SLAB_MAX && !slab_room(cap))
+		cap = REASM_SLAB_MAX + REASM_SLAB_STEP;
 	nb = buf_alloc(cap);
 	if (!nb)
 		return -ENOMEM;

@@ -925,6 +925,45 @@ static void test_reasm_slab_many(void **state)
 	assert_int_equal(chunks(), 1); /* the spare */
 }
 
+/* The pinning attack: in each class, fill chunks and free all but one
+ * buffer of each. Chunks stay under REASM_SLAB_MAP_MAX; past it buffers
+ * come from malloc (cap above the classes) and keep their bytes. */
+static void test_reasm_slab_mapping_bounded(void **state)
+{
+	struct fixture *f = *state;
+	const uint32_t per_chunk = (64u << 10) / REASM_SLAB_MAX; /* at most */
+	const uint32_t n = (REASM_SLAB_MAP_MAX / (64u << 10) + 64) * per_chunk;
+	struct reasm *rs = calloc(n, sizeof(*rs));
+	uint32_t from_malloc = 0;
+
+	assert_non_null(rs);
+	for (uint32_t i = 0; i < n; i++) {
+		reasm_init(&rs[i], 0);
+		assert_int_equal(reasm_add(&rs[i], &f->lim, 0, f->stream, REASM_SLAB_MAX, &f->fx),
+				 REASM_NEW_DATA);
+		from_malloc += rs[i].cap > REASM_SLAB_MAX;
+		assert_true(chunks() * (64u << 10) <= REASM_SLAB_MAP_MAX + (64u << 10));
+	}
+	assert_true(from_malloc > 0);
+	/* Free all but one a chunk's worth: the slab stays pinned at its bound,
+	 * and a buffer of another class still comes (from malloc). */
+	for (uint32_t i = 0; i < n; i++)
+		if (i % per_chunk)
+			reasm_reset(&rs[i]);
+	assert_int_equal(add(f, 0, 100), REASM_NEW_DATA);
+	assert_true(chunks() * (64u << 10) <= REASM_SLAB_MAP_MAX + (64u << 10));
+	assert_memory_equal(f->r.buf, f->stream, 100);
+	check_invariants(&f->r);
+	for (uint32_t i = 0; i < n; i += per_chunk) {
+		assert_memory_equal(rs[i].buf, f->stream, REASM_SLAB_MAX);
+		reasm_reset(&rs[i]);
+	}
+	free(rs);
+	reasm_reset(&f->r);
+	assert_int_equal(live(), 0);
+	assert_true(chunks() <= 1);
+}
+
 /* Offsets are 16 bits: a caller asking for more is held to the limit. */
 static void test_reasm_offset_limit(void **state)
 {
@@ -1007,6 +1046,7 @@ int main(void)
 		T(test_reasm_slab_wave_returns),
 		T(test_reasm_slab_growth_to_malloc),
 		T(test_reasm_slab_many),
+		T(test_reasm_slab_mapping_bounded),
 		T(test_reasm_offset_limit),
 		T(test_reasm_remove_byte),
 	};
