@@ -411,12 +411,14 @@ static __always_inline void on_payload(void *ctx, bool xdp, struct pkt *p, __u32
 		if (f->need > j4s_cfg.max_bytes)
 			f->need = j4s_cfg.max_bytes;
 	}
-	/* Data after the hello (the client got its answer), or, while the
-	 * stream's first bytes are missing, beyond any hello. */
-	if (off >= 0 && (__u32)off >= (f->need ? f->need : j4s_cfg.max_bytes)) {
-		flow_done(f, st);
+	/* Data after the hello, or, while the stream's first bytes are
+	 * missing, beyond any hello: not needed. The flow is done only once
+	 * the hello's bytes are all in (which ends it below): data after it
+	 * may overtake the hello's last segment (TLS 1.3 early data, or a
+	 * client sending a byte past its hello to end the flow before its
+	 * server has read the hello). */
+	if (off >= 0 && (__u32)off >= (f->need ? f->need : j4s_cfg.max_bytes))
 		return;
-	}
 	/* A hello dribbled in order, even a byte a segment, is bounded by need;
 	 * segments that bring no byte beyond the highest seen (retransmits,
 	 * gap fills, pieces sent backwards) by the segment cap. */
