@@ -14,7 +14,8 @@
  * 65,535 bytes it is discarded. An IPv6 first fragment that does not hold
  * the upper-layer header is dropped (RFC 7112). Datagrams time out
  * (ipfrag_time 30 s, ip6frag_time 60 s, from the first fragment on the
- * packet clock) and are bounded in count and bytes, the oldest evicted.
+ * packet clock) and are bounded in count and bytes; over either, as Linux
+ * over ipfrag_high_thresh, no fragment is taken until timeouts free room.
  * No allocation per packet beyond a datagram's buffers; no I/O.
  */
 #ifndef J4S_IPFRAG_H
@@ -27,7 +28,7 @@
 #define IPFRAG_TIMEOUT_V6_NS (60ULL * 1000000000ULL)
 /* Datagrams in progress at once, and bytes they hold (Linux's
  * ipfrag_high_thresh is 4 MiB per namespace). */
-#define IPFRAG_MAX_DATAGRAMS 1024
+#define IPFRAG_MAX_DATAGRAMS 16384
 #define IPFRAG_MAX_BYTES     (4u << 20)
 /* The largest IP packet rebuilt (IPv4 total length, IPv6 40 + payload). */
 #define IPFRAG_MAX_PACKET (40 + 65535)
@@ -52,7 +53,7 @@ struct ipfrag_stats {
 	uint64_t no_upper;    /* IPv6 first fragments without the upper-layer header */
 	uint64_t truncated;   /* fragments cut by the capture: cannot be rebuilt */
 	uint64_t timeouts;    /* datagrams that did not complete in time */
-	uint64_t evicted;     /* oldest datagrams evicted for the count or byte bound */
+	uint64_t refused;     /* fragments not taken: the table over its count or byte bound */
 	uint64_t nomem;       /* datagrams dropped: allocation failed */
 };
 

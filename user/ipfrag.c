@@ -39,8 +39,14 @@ struct ipf_key {
 	uint8_t src[16], dst[16];
 };
 
+/* A run's bytes live in a buffer of its own: what a datagram holds in
+ * memory is what it was sent, not the span up to its highest offset (a
+ * fragment at 65,000 would otherwise cost 64 KiB, and 64 of them would
+ * fill the bound Linux fills with thousands). */
 struct ipf_run {
 	uint32_t start, end;
+	uint8_t *buf; /* bytes [start, min(end, DATA_MAX)) */
+	uint32_t cap;
 };
 
 struct ipf_dgram {
@@ -58,8 +64,8 @@ struct ipf_dgram {
 	uint32_t hdr_len;
 	uint32_t nh_pos; /* IPv6: where the fragment header's type is named in hdr */
 	uint8_t frag_nh; /* IPv6: the first fragment's next header after it */
-	uint8_t *data;
-	uint32_t data_cap;
+	uint64_t held;   /* bytes of the runs' buffers */
+	uint32_t frags;  /* fragments kept */
 	struct ipf_run *runs;
 	uint32_t n_runs, runs_cap;
 	uint64_t mem; /* bytes accounted to the table */
@@ -116,7 +122,8 @@ struct ipfrag_table *ipfrag_new(const struct ipfrag_config *cfg, const uint8_t s
 static void dgram_free(struct ipf_dgram *d)
 {
 	free(d->hdr);
-	free(d->data);
+	for (uint32_t i = 0; i < d->n_runs; i++)
+		free(d->runs[i].buf);
 	free(d->runs);
 	free(d);
 }
@@ -338,9 +345,14 @@ static void account(struct ipfrag_table *t, struct ipf_dgram *d, uint64_t mem)
 	d->mem = mem;
 }
 
+/* What a datagram costs: its buffers, and per fragment what allocation
+ * costs around it, so the bound is met no later than Linux's, which counts
+ * each fragment's whole socket buffer (hundreds of bytes more). */
+#define FRAG_OVERHEAD 64
+
 static uint64_t dgram_mem(const struct ipf_dgram *d)
 {
-	return sizeof(*d) + d->hdr_len + d->data_cap +
+	return sizeof(*d) + d->hdr_len + d->held + (uint64_t)d->frags * FRAG_OVERHEAD +
 	       (uint64_t)d->runs_cap * sizeof(struct ipf_run);
 }
 
@@ -349,9 +361,9 @@ static struct ipf_dgram *create(struct ipfrag_table *t, const struct ipf_key *k,
 {
 	struct ipf_dgram *d;
 
-	while (t->count >= t->cfg.max_datagrams && t->oldest) {
-		dgram_kill(t, t->oldest);
-		t->st.evicted++;
+	if (t->count >= t->cfg.max_datagrams) { /* as over the byte bound */
+		t->st.refused++;
+		return NULL;
 	}
 	d = calloc(1, sizeof(*d));
 	if (!d) {
@@ -377,7 +389,7 @@ static struct ipf_dgram *create(struct ipfrag_table *t, const struct ipf_key *k,
 enum { RUN_NEW, RUN_DUP, RUN_OVERLAP, RUN_NOMEM };
 
 /* Place [off, end) among d's runs (see the top of the file). */
-static int runs_insert(struct ipf_dgram *d, uint32_t off, uint32_t end)
+static int runs_insert(struct ipf_dgram *d, uint32_t off, uint32_t end, uint32_t *at)
 {
 	uint32_t n = d->n_runs, lo = 0, hi = n;
 
@@ -386,6 +398,7 @@ static int runs_insert(struct ipf_dgram *d, uint32_t off, uint32_t end)
 			return RUN_OVERLAP;
 		if (off == d->runs[n - 1].end) {
 			d->runs[n - 1].end = end;
+			*at = n - 1;
 			return RUN_NEW;
 		}
 		lo = n;
@@ -413,33 +426,35 @@ static int runs_insert(struct ipf_dgram *d, uint32_t off, uint32_t end)
 		d->runs_cap = cap;
 	}
 	memmove(d->runs + lo + 1, d->runs + lo, (n - lo) * sizeof(*d->runs));
+	memset(&d->runs[lo], 0, sizeof(d->runs[lo]));
 	d->runs[lo].start = off;
 	d->runs[lo].end = end;
 	d->n_runs++;
+	*at = lo;
 	return RUN_NEW;
 }
 
-/* Room for data up to end (at most DATA_MAX: bytes past it are counted,
- * not kept; such a datagram is too big and never rebuilt). */
-static bool data_room(struct ipf_dgram *d, uint32_t end)
+/* Room in run r for its bytes up to DATA_MAX (bytes past it are counted,
+ * not kept: such a datagram is too big and never rebuilt). A run grows
+ * when fragments are appended to it, by doubling. */
+static bool run_room(struct ipf_dgram *d, struct ipf_run *r)
 {
-	uint32_t cap;
+	uint32_t need = (r->end < DATA_MAX ? r->end : DATA_MAX) - r->start, cap;
 	uint8_t *n;
 
-	if (end > DATA_MAX)
-		end = DATA_MAX;
-	if (end <= d->data_cap)
+	if (r->start >= DATA_MAX || need <= r->cap)
 		return true;
-	cap = d->data_cap ? d->data_cap * 2 : 2048;
-	if (cap < end)
-		cap = end;
-	if (cap > DATA_MAX)
-		cap = DATA_MAX;
-	n = realloc(d->data, cap);
+	cap = r->cap ? r->cap * 2 : need;
+	if (cap < need)
+		cap = need;
+	if (cap > DATA_MAX - r->start)
+		cap = DATA_MAX - r->start;
+	n = realloc(r->buf, cap);
 	if (!n)
 		return false;
-	d->data = n;
-	d->data_cap = cap;
+	d->held += cap - r->cap;
+	r->buf = n;
+	r->cap = cap;
 	return true;
 }
 
@@ -499,7 +514,10 @@ static bool rebuild(struct ipfrag_table *t, struct ipf_dgram *d, uint32_t *outle
 		if (d->ecn & ECN_CE)
 			o[1] |= 0x30;
 	}
-	memcpy(o + d->hdr_len, d->data, d->len);
+	/* Whole: the runs cover [0, len) (len < DATA_MAX here) end to end. */
+	for (uint32_t i = 0; i < d->n_runs; i++)
+		memcpy(o + d->hdr_len + d->runs[i].start, d->runs[i].buf,
+		       d->runs[i].end - d->runs[i].start);
 	*outlen = tot;
 	t->st.reassembled++;
 	return true;
@@ -510,7 +528,7 @@ enum ipfrag_result ipfrag_add(struct ipfrag_table *t, const uint8_t *l3, uint32_
 {
 	struct ipf_frag f;
 	struct ipf_dgram *d;
-	uint32_t b, end;
+	uint32_t b, end, at = 0;
 	int r;
 
 	memset(&f, 0, sizeof(f));
@@ -529,6 +547,15 @@ enum ipfrag_result ipfrag_add(struct ipfrag_table *t, const uint8_t *l3, uint32_
 	if (r <= 0)
 		return r ? IPFRAG_HELD : IPFRAG_NOT_FRAGMENT;
 
+	/* Over the byte bound, Linux takes no fragment at all, of a datagram
+	 * in progress or a new one, until timeouts bring it under
+	 * (inet_frag_find()): evicting one in progress instead would let a
+	 * client push its own hello's datagram out of the sensor, which the
+	 * server still rebuilds. */
+	if (t->bytes > t->cfg.max_bytes) {
+		t->st.refused++;
+		return IPFRAG_HELD;
+	}
 	b = (uint32_t)siphash13(t->k0, t->k1, &f.key, sizeof(f.key)) & t->mask;
 	d = lookup(t, &f.key, b);
 	if (d && d->expires <= now) { /* its time ran out before the tick saw it */
@@ -558,7 +585,7 @@ enum ipfrag_result ipfrag_add(struct ipfrag_table *t, const uint8_t *l3, uint32_
 	if (end == f.offset)
 		goto bad_length;
 
-	switch (runs_insert(d, f.offset, end)) {
+	switch (runs_insert(d, f.offset, end, &at)) {
 	case RUN_DUP:
 		t->st.duplicates++;
 		return IPFRAG_HELD;
@@ -569,10 +596,12 @@ enum ipfrag_result ipfrag_add(struct ipfrag_table *t, const uint8_t *l3, uint32_
 	case RUN_NOMEM:
 		goto nomem;
 	}
-	if (!data_room(d, end))
+	if (!run_room(d, &d->runs[at]))
 		goto nomem;
 	if (f.offset < DATA_MAX)
-		memcpy(d->data + f.offset, f.payload, (end < DATA_MAX ? end : DATA_MAX) - f.offset);
+		memcpy(d->runs[at].buf + (f.offset - d->runs[at].start), f.payload,
+		       (end < DATA_MAX ? end : DATA_MAX) - f.offset);
+	d->frags++;
 	if (!f.offset) {
 		uint8_t *h = malloc(f.hdr_len);
 
@@ -603,15 +632,6 @@ enum ipfrag_result ipfrag_add(struct ipfrag_table *t, const uint8_t *l3, uint32_
 			return IPFRAG_HELD;
 		*out = t->out;
 		return IPFRAG_DONE;
-	}
-	/* Over the byte bound: the oldest go first, this one last. */
-	while (t->bytes > t->cfg.max_bytes && t->oldest) {
-		bool self = t->oldest == d;
-
-		dgram_kill(t, t->oldest);
-		t->st.evicted++;
-		if (self)
-			break;
 	}
 	return IPFRAG_HELD;
 

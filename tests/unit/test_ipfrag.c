@@ -317,8 +317,10 @@ static void test_ipfrag_timeout(void **state)
 	ipfrag_free(t);
 }
 
-/* The count bound and the byte bound evict the oldest datagram; the
- * newest still completes. */
+/* At the count or byte bound, as Linux over ipfrag_high_thresh, no
+ * fragment is taken, of a datagram in progress or a new one, until
+ * timeouts free room; nothing held is evicted (evicting would let a client
+ * push its own hello's datagram out while the server rebuilds it). */
 static void test_ipfrag_bounds(void **state)
 {
 	static uint8_t w[2000], out[IPFRAG_MAX_PACKET];
@@ -328,29 +330,53 @@ static void test_ipfrag_bounds(void **state)
 	uint32_t wl = 0, ol = 0;
 
 	for (uint16_t id = 1; id <= 6; id++) {
-		wl = whole_v4(w, id);
+		whole_v4(w, id);
 		assert_int_equal(feed(t, w, 0, first, 1, SEC, out, &ol), IPFRAG_HELD);
 	}
 	assert_int_equal(ipfrag_count(t), 4);
-	assert_int_equal(ipfrag_get_stats(t)->evicted, 2);
+	assert_int_equal(ipfrag_get_stats(t)->refused, 2);
+	wl = whole_v4(w, 1); /* the oldest is still there and completes */
 	assert_int_equal(feed(t, w, 0, rest, 2, SEC, out, &ol), IPFRAG_DONE);
 	same_parse(w, wl, out, ol);
-	whole_v4(w, 1); /* evicted: its rest does not complete it */
+	whole_v4(w, 6); /* refused: its rest does not complete it */
 	assert_int_equal(feed(t, w, 0, rest, 2, SEC, out, &ol), IPFRAG_HELD);
 	ipfrag_free(t);
 
-	/* Bytes: room for about two datagrams' buffers. */
-	t = table(64, 6000);
+	/* Bytes: over the bound nothing more is taken, not even the rest of a
+	 * datagram in progress; after the timeout there is room again. */
+	t = table(64, 1500);
 	for (uint16_t id = 1; id <= 5; id++) {
 		whole_v4(w, id);
 		assert_int_equal(feed(t, w, 0, first, 1, SEC, out, &ol), IPFRAG_HELD);
-		assert_true(ipfrag_bytes(t) <= 6000);
 	}
 	assert_true(ipfrag_count(t) < 5);
-	assert_true(ipfrag_get_stats(t)->evicted >= 2);
-	wl = whole_v4(w, 5);
-	assert_int_equal(feed(t, w, 0, rest, 2, SEC, out, &ol), IPFRAG_DONE);
+	assert_true(ipfrag_get_stats(t)->refused >= 1);
+	assert_true(ipfrag_bytes(t) <= 1500 + 1024);
+	whole_v4(w, 1);
+	assert_int_equal(feed(t, w, 0, rest, 2, SEC, out, &ol), IPFRAG_HELD);
+	assert_true(ipfrag_expire(t, SEC + IPFRAG_TIMEOUT_V4_NS) > 0);
+	wl = whole_v4(w, 7);
+	assert_int_equal(feed(t, w, 0, first, 1, 2 * IPFRAG_TIMEOUT_V4_NS, out, &ol), IPFRAG_HELD);
+	assert_int_equal(feed(t, w, 0, rest, 2, 2 * IPFRAG_TIMEOUT_V4_NS, out, &ol), IPFRAG_DONE);
 	same_parse(w, wl, out, ol);
+	ipfrag_free(t);
+
+	/* A fragment far into a datagram costs what it carries, not the span
+	 * up to its offset: 64 of them at 65,000 do not fill 4 MiB. */
+	t = table(IPFRAG_MAX_DATAGRAMS, IPFRAG_MAX_BYTES);
+	for (uint16_t id = 100; id < 164; id++) {
+		uint8_t far[28] = { 0 };
+		const uint8_t *o;
+
+		whole_v4(w, id);
+		memcpy(far, w, 20);
+		put16(far + 2, sizeof(far));
+		put16(far + 6, (uint16_t)(0x2000 | 64992 / 8));
+		assert_int_equal(ipfrag_add(t, far, sizeof(far), SEC, &o, &ol), IPFRAG_HELD);
+	}
+	assert_int_equal(ipfrag_count(t), 64);
+	assert_true(ipfrag_bytes(t) < 64 * 1024);
+	assert_int_equal(ipfrag_get_stats(t)->refused, 0);
 	ipfrag_free(t);
 }
 
