@@ -24,8 +24,9 @@
 #define IP_MF     0x2000
 #define IP_OFFSET 0x1fff
 /* Data bytes a datagram can usefully hold: past this it is too big anyway. */
-#define DATA_MAX       65535u
-#define IPPROTO_ICMPV6 58
+#define DATA_MAX        65535u
+#define IPPROTO_ICMPV6  58
+#define IPPROTO_NONE_V6 59 /* No Next Header */
 
 /* ECN codepoints seen, as bits (RFC 3168 combinations of RFC 3168 §5.3). */
 #define ECN_NOT_ECT 1u
@@ -233,7 +234,7 @@ static int read_v4(struct ipfrag_table *t, const uint8_t *p, uint32_t caplen, st
 }
 
 /* The length of the IPv6 extension header of type nh at p (avail bytes
- * left), or 0 when it cannot be read. */
+ * left), or 0 when it cannot be read (as the packet parser reads it). */
 static uint32_t ext_len(uint8_t nh, const uint8_t *p, uint32_t avail)
 {
 	if (avail < 8)
@@ -246,21 +247,36 @@ static uint32_t ext_len(uint8_t nh, const uint8_t *p, uint32_t avail)
 }
 
 /* Whether an IPv6 first fragment holds the upper-layer header (RFC 7112),
- * as Linux decides it: the headers after the fragment header followed; TCP
+ * as Linux decides it (ipv6frag_thdr_truncated() over ipv6_skip_exthdr()):
+ * the headers after the fragment header are followed reading only their
+ * first 2 bytes (a fragment header's first 4), with no count limit (each
+ * is at least 8 bytes, so the walk is bounded by the packet); TCP then
  * needs its 20 bytes, UDP and ICMPv6 8, anything else one. A chain the
- * fragment cuts is let through, as the kernel lets it. */
+ * kernel cannot follow (a header it cannot read, No Next Header, a later
+ * fragment's header) is let through, as the kernel lets it. */
 static bool v6_has_upper(const uint8_t *p, uint32_t end, uint32_t off, uint8_t nh)
 {
 	uint32_t need;
 
-	for (int i = 0; J4S_IPV6_IS_EXT(nh); i++) {
-		uint32_t hl = off < end ? ext_len(nh, p + off, end - off) : 0;
+	while (J4S_IPV6_IS_EXT(nh)) {
+		uint32_t hl;
 
-		if (!hl || i == J4S_IPV6_EXT_MAX)
+		if (off + 2 > end)
 			return true;
+		if (nh == J4S_IPV6_FRAGMENT) {
+			if (off + 4 > end || (rd16(p + off + 2) & ~7u))
+				return true;
+			hl = 8;
+		} else if (nh == J4S_IPV6_AH) {
+			hl = ((uint32_t)p[off + 1] + 2) * 4;
+		} else {
+			hl = ((uint32_t)p[off + 1] + 1) * 8;
+		}
 		nh = p[off];
 		off += hl;
 	}
+	if (nh == IPPROTO_NONE_V6)
+		return true;
 	need = nh == J4S_IPPROTO_TCP ? 20 : nh == J4S_IPPROTO_UDP || nh == IPPROTO_ICMPV6 ? 8 : 1;
 	return off + need <= end;
 }

@@ -421,6 +421,25 @@ static void test_ipfrag_v6_upper_header(void **state)
 		assert_int_equal(feed(t, w, 1, g24, 1, SEC, out, &ol), IPFRAG_HELD);
 		assert_int_equal(ipfrag_get_stats(t)->overlaps, 1); /* 0-24 meets 16-416 */
 	}
+	/* Linux reads only the first 2 bytes of each header: AH (12 bytes)
+	 * and 4 bytes of a destination options header naming TCP, in a first
+	 * fragment of 16 bytes, is cut short of the TCP header: dropped. */
+	{
+		uint8_t f16[40 + 8 + 16] = { 0 };
+		const uint8_t *o;
+
+		memcpy(f16, w, 40);
+		f16[6] = 44;
+		put16(f16 + 4, 8 + 16);
+		f16[40] = 51;       /* fragment header -> AH */
+		put16(f16 + 42, 1); /* offset 0, M */
+		f16[47] = 0x77;     /* its own ID */
+		f16[48] = 60;       /* AH -> destination options */
+		f16[49] = 1;        /* (1 + 2) * 4 = 12 bytes */
+		f16[60] = 6;        /* destination options -> TCP, 8 bytes, 4 here */
+		assert_int_equal(ipfrag_add(t, f16, sizeof(f16), SEC, &o, &ol), IPFRAG_HELD);
+		assert_int_equal(ipfrag_get_stats(t)->no_upper, 2);
+	}
 	/* Cut so the first fragment holds the TCP header: completes. */
 	{
 		const struct piece ok[] = { { 24, 392, 1 }, { 416, 204, 0 }, { 0, 24, 1 } };
