@@ -691,7 +691,7 @@ struct dgram {
 struct tuple_walk {
 	struct quic_conn *same;   /* of this version and DCID */
 	struct quic_conn *newest; /* of this version, another DCID */
-	struct quic_conn *oldest; /* of any */
+	struct quic_conn *oldest; /* of any: a finished one first, else a waiting one */
 	uint32_t count;
 };
 
@@ -703,7 +703,11 @@ static void tuple_walk(struct quic_table *qt, const struct flow_key *key, uint32
 		if (memcmp(&c->fl.key, key, sizeof(*key)))
 			continue;
 		w->count++;
-		if (!w->oldest || c->fl.first_byte_ns < w->oldest->fl.first_byte_ns)
+		/* A finished connection goes before any waiting one: its record
+		 * is made, a waiting one's hello would be lost. */
+		if (!w->oldest || (c->fl.state == FLOW_DONE) > (w->oldest->fl.state == FLOW_DONE) ||
+		    ((c->fl.state == FLOW_DONE) == (w->oldest->fl.state == FLOW_DONE) &&
+		     c->fl.first_byte_ns < w->oldest->fl.first_byte_ns))
 			w->oldest = c;
 		if (c->version != version)
 			continue;
@@ -721,9 +725,9 @@ static void tuple_walk(struct quic_table *qt, const struct flow_key *key, uint32
  * An Initial with a token on a 4-tuple that has a connection is the
  * client's start over after the server's Retry (RFC 9000 §8.1.2): a Retry
  * means the server kept nothing of the first attempt, so it is the same
- * client connection: the first attempt's state is dropped when its hello
- * was not whole, else its hello's sum is kept, and the start over gives
- * no second record if it repeats that hello (initial()). Only the hello is
+ * client connection: when the first attempt's hello was recorded its sum
+ * is kept, and the start over gives no second record if it repeats that
+ * hello (initial()); a first attempt still waiting is left alone. Only the hello is
  * compared, not taken on trust: a token is the client's to send (servers
  * ignore one they cannot validate), so a client that sent one hello and
  * then another with a token would otherwise hide the one its server read.
@@ -735,15 +739,17 @@ static struct quic_conn *conn_start(struct quic_table *qt, struct dgram *dg, str
 	bool recorded = false, prior = false;
 	uint64_t prior_sum = 0;
 
+	/* A waiting first attempt is left to finish or time out: the token
+	 * is the client's to send, so freeing it would let a client drop its
+	 * own hello from the sensor while a server that sent no Retry goes on
+	 * reading it. After a real Retry it never finishes (its server kept
+	 * nothing) and times out. */
 	if (dg->token && w->newest) {
 		qt->st.retried++;
 		recorded = w->newest->fl.state == FLOW_DONE;
 		if (recorded) {
 			prior = w->newest->has_sum;
 			prior_sum = w->newest->hello_sum;
-		} else {
-			conn_free(qt, w->newest);
-			w->count--; /* below the bound now: oldest is not used */
 		}
 	}
 	/* A 4-tuple's connections share a hash chain, walked for every

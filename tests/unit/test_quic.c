@@ -660,7 +660,8 @@ static void test_quic_tuple_bound(void **state)
 	assert_a2_hello(f);
 	quic_table_finish(f->qt, f->qh.conn, 2 * SEC);
 	/* the oldest was replaced: its rest is a connection of its own
-	 * (replacing the next oldest) that waits for bytes 0-99 */
+	 * (replacing the finished one before any waiting one) that waits for
+	 * bytes 0-99 */
 	dcid[7] = 0;
 	n = seal_part(f, QUIC_V1, dcid, 8, 1, 100, 241, f->dgram);
 	assert_false(feed(f, f->dgram, n, 2 * SEC));
@@ -724,8 +725,9 @@ static void test_quic_retry(void **state)
 	assert_false(feed(f, f->dgram, n, SEC + 2000));
 	assert_int_equal(st(f)->conns, 2);
 	assert_int_equal(st(f)->hellos, 1);
-	/* Retry after the first of two Initials: the first attempt is gone,
-	 * the second gives the record */
+	/* Retry after the first of two Initials: the first attempt is left
+	 * to time out (the token alone proves no Retry), the second gives
+	 * the record */
 	f->pi.sport++;
 	n = seal_part(f, QUIC_V1, rfc9001_dcid, 8, 0, 0, 100, f->dgram);
 	assert_false(feed(f, f->dgram, n, 2 * SEC));
@@ -736,7 +738,7 @@ static void test_quic_retry(void **state)
 	assert_memory_equal(f->qh.conn->dcid, dcid2, 8);
 	assert_int_equal(st(f)->retried, 2);
 	quic_table_finish(f->qt, f->qh.conn, 2 * SEC);
-	assert_int_equal(quic_table_count(f->qt), 3);
+	assert_int_equal(quic_table_count(f->qt), 4);
 	/* no token: a new connection of the same 4-tuple, its own record */
 	n = quic_seal_with(QUIC_V1, &k3, dcid3, 8, 0, 2, fr, fl, 1200, f->dgram, sizeof(f->dgram));
 	assert_true(feed(f, f->dgram, n, 3 * SEC));
@@ -771,6 +773,21 @@ static void test_quic_retry(void **state)
 	assert_int_equal(st(f)->retried, 4);
 	assert_int_equal(st(f)->retried_same, 2);
 	assert_int_equal(st(f)->hellos, 5);
+
+	/* A token does not drop a first attempt still waiting: a client could
+	 * otherwise take its own hello out of the sensor while its server,
+	 * which sent no Retry, goes on reading it. */
+	f->pi.sport++;
+	n = seal_part(f, QUIC_V1, rfc9001_dcid, 8, 0, 0, 100, f->dgram);
+	assert_false(feed(f, f->dgram, n, 7 * SEC));
+	n = quic_seal_token(QUIC_V1, &k2, dcid2, 8, token, sizeof(token), 1, 2, fr, fl, 1200,
+			    f->dgram, sizeof(f->dgram));
+	assert_true(feed(f, f->dgram, n, 7 * SEC)); /* its own hello, recorded */
+	quic_table_finish(f->qt, f->qh.conn, 7 * SEC);
+	n = seal_part(f, QUIC_V1, rfc9001_dcid, 8, 1, 100, hlen, f->dgram);
+	assert_true(feed(f, f->dgram, n, 7 * SEC));
+	assert_a2_hello(f);
+	assert_int_equal(st(f)->hellos, 7);
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
