@@ -30,6 +30,8 @@
  * ipfrag_high_thresh is 4 MiB per namespace). */
 #define IPFRAG_MAX_DATAGRAMS 16384
 #define IPFRAG_MAX_BYTES     (4u << 20)
+/* Linux's net.ipv4.ipfrag_max_dist. */
+#define IPFRAG_MAX_DIST 64
 /* The largest IP packet rebuilt (IPv4 total length, IPv6 40 + payload). */
 #define IPFRAG_MAX_PACKET (40 + 65535)
 
@@ -54,6 +56,8 @@ struct ipfrag_stats {
 	uint64_t truncated;   /* fragments cut by the capture: cannot be rebuilt */
 	uint64_t timeouts;    /* datagrams that did not complete in time */
 	uint64_t refused;     /* fragments not taken: the table over its count or byte bound */
+	uint64_t too_far;     /* IPv4 datagrams started over: over IPFRAG_MAX_DIST fragments
+			       * from their source since their last one (ipfrag_max_dist) */
 	uint64_t nomem;       /* datagrams dropped: allocation failed */
 };
 

@@ -50,6 +50,16 @@ struct ipf_run {
 	uint32_t cap;
 };
 
+/* Linux's inet_peer for ipfrag_max_dist: fragments counted per IPv4
+ * source, kept while a datagram of that source is in progress (a source
+ * with none has nothing a distance could be measured against). */
+struct ipf_peer {
+	struct ipf_peer *hnext;
+	uint8_t src[4];
+	uint32_t rid;  /* fragments of this source so far */
+	uint32_t refs; /* its datagrams in the table */
+};
+
 struct ipf_dgram {
 	struct ipf_dgram *hnext;         /* hash chain */
 	struct ipf_dgram *older, *newer; /* creation order */
@@ -69,7 +79,9 @@ struct ipf_dgram {
 	uint32_t frags;  /* fragments kept */
 	struct ipf_run *runs;
 	uint32_t n_runs, runs_cap;
-	uint64_t mem; /* bytes accounted to the table */
+	uint64_t mem;          /* bytes accounted to the table */
+	struct ipf_peer *peer; /* IPv4 */
+	uint32_t rid;          /* the peer's count at this datagram's last fragment */
 };
 
 struct ipfrag_table {
@@ -77,6 +89,7 @@ struct ipfrag_table {
 	struct ipfrag_stats st;
 	uint64_t k0, k1;
 	struct ipf_dgram **buckets;
+	struct ipf_peer **peers; /* as many buckets, keyed by source */
 	uint32_t mask;
 	struct ipf_dgram *oldest, *newest;
 	uint32_t count;
@@ -110,7 +123,10 @@ struct ipfrag_table *ipfrag_new(const struct ipfrag_config *cfg, const uint8_t s
 	while (n < t->cfg.max_datagrams && n < (1u << 20))
 		n <<= 1;
 	t->buckets = calloc(n, sizeof(*t->buckets));
-	if (!t->buckets) {
+	t->peers = calloc(n, sizeof(*t->peers));
+	if (!t->buckets || !t->peers) {
+		free(t->buckets);
+		free(t->peers);
 		free(t);
 		return NULL;
 	}
@@ -127,6 +143,11 @@ static void dgram_free(struct ipf_dgram *d)
 		free(d->runs[i].buf);
 	free(d->runs);
 	free(d);
+}
+
+static uint32_t peer_bucket(const struct ipfrag_table *t, const uint8_t src[4])
+{
+	return (uint32_t)siphash13(t->k1, t->k0, src, 4) & t->mask;
 }
 
 /* Take d out of the table and free it. */
@@ -147,6 +168,14 @@ static void dgram_kill(struct ipfrag_table *t, struct ipf_dgram *d)
 		t->newest = d->older;
 	t->count--;
 	t->bytes -= d->mem;
+	if (d->peer && !--d->peer->refs) {
+		struct ipf_peer **pp2 = &t->peers[peer_bucket(t, d->peer->src)];
+
+		while (*pp2 != d->peer)
+			pp2 = &(*pp2)->hnext;
+		*pp2 = d->peer->hnext;
+		free(d->peer);
+	}
 	dgram_free(d);
 }
 
@@ -157,6 +186,7 @@ void ipfrag_free(struct ipfrag_table *t)
 	while (t->oldest)
 		dgram_kill(t, t->oldest);
 	free(t->buckets);
+	free(t->peers);
 	free(t);
 }
 
@@ -386,6 +416,24 @@ static struct ipf_dgram *create(struct ipfrag_table *t, const struct ipf_key *k,
 		t->st.nomem++;
 		return NULL;
 	}
+	if (k->family == 4) {
+		struct ipf_peer **pp = &t->peers[peer_bucket(t, k->src)], *pe = *pp;
+
+		while (pe && memcmp(pe->src, k->src, 4))
+			pe = pe->hnext;
+		if (!pe && (pe = calloc(1, sizeof(*pe)))) {
+			memcpy(pe->src, k->src, 4);
+			pe->hnext = *pp;
+			*pp = pe;
+		}
+		if (!pe) {
+			free(d);
+			t->st.nomem++;
+			return NULL;
+		}
+		pe->refs++;
+		d->peer = pe;
+	}
 	d->key = *k;
 	d->bucket = b;
 	d->expires = now + (k->family == 4 ? t->cfg.timeout_v4_ns : t->cfg.timeout_v6_ns);
@@ -400,6 +448,25 @@ static struct ipf_dgram *create(struct ipfrag_table *t, const struct ipf_key *k,
 	t->count++;
 	account(t, d, dgram_mem(d));
 	return d;
+}
+
+/* Empty d and start it over from now, as ip_frag_reinit() does. */
+static void dgram_reinit(struct ipfrag_table *t, struct ipf_dgram *d, uint64_t now)
+{
+	for (uint32_t i = 0; i < d->n_runs; i++)
+		free(d->runs[i].buf);
+	free(d->hdr);
+	d->hdr = NULL;
+	d->hdr_len = 0;
+	d->n_runs = 0;
+	d->held = 0;
+	d->frags = 0;
+	d->len = d->meat = 0;
+	d->first_in = d->last_in = false;
+	d->ecn = 0;
+	d->max_size = d->max_df_size = 0;
+	d->expires = now + t->cfg.timeout_v4_ns;
+	account(t, d, dgram_mem(d));
 }
 
 enum { RUN_NEW, RUN_DUP, RUN_OVERLAP, RUN_NOMEM };
@@ -581,6 +648,21 @@ enum ipfrag_result ipfrag_add(struct ipfrag_table *t, const uint8_t *l3, uint32_
 	}
 	if (!d && !(d = create(t, &f.key, b, now)))
 		return IPFRAG_HELD;
+	/* Linux's ipfrag_max_dist: more than IPFRAG_MAX_DIST fragments from
+	 * this source since this datagram's last one, and what it held is
+	 * thrown away, this fragment starting it over (ip_frag_too_far()).
+	 * Without it a fake first fragment, then 65 others from the source,
+	 * then the real one: Linux rebuilds the real hello, the sensor would
+	 * keep the fake and take the real one for a duplicate. */
+	if (d->peer) {
+		uint32_t rid = ++d->peer->rid;
+
+		if (d->n_runs && rid - d->rid > IPFRAG_MAX_DIST) {
+			t->st.too_far++;
+			dgram_reinit(t, d, now);
+		}
+		d->rid = rid;
+	}
 
 	end = f.end;
 	if (!f.mf) {

@@ -149,6 +149,7 @@ static void ipfrag_fields(struct json_object *o, const struct ipfrag_stats *f, u
 	put(o, "ipfrag_truncated", f->truncated);
 	put(o, "ipfrag_timeouts", f->timeouts);
 	put(o, "ipfrag_refused", f->refused);
+	put(o, "ipfrag_too_far", f->too_far);
 	put(o, "ipfrag_nomem", f->nomem);
 }
 

@@ -380,6 +380,43 @@ static void test_ipfrag_bounds(void **state)
 	ipfrag_free(t);
 }
 
+/* ipfrag_max_dist: a fake first fragment, then more than 64 fragments
+ * from the same source, then the real datagram: Linux starts the queue
+ * over and rebuilds the real one, and so does the sensor. With fewer in
+ * between, the real first fragment is a duplicate of the fake (kept). */
+static void test_ipfrag_max_dist(void **state)
+{
+	static uint8_t w[2000], fake[2000], filler[2000], out[IPFRAG_MAX_PACKET];
+	const struct piece first[] = { { 0, 208, 1 } };
+	const struct piece all[] = { { 0, 208, 1 }, { 208, 208, 1 }, { 416, 204, 0 } };
+	struct ipfrag_table *t = table(256, 1 << 20);
+	uint32_t wl = whole_v4(w, 9), ol = 0;
+
+	memcpy(fake, w, wl);
+	fake[60] ^= 0x5a;
+	assert_int_equal(feed(t, fake, 0, first, 1, SEC, out, &ol), IPFRAG_HELD);
+	for (uint16_t id = 100; id < 100 + IPFRAG_MAX_DIST + 1; id++) {
+		whole_v4(filler, id);
+		assert_int_equal(feed(t, filler, 0, first, 1, SEC, out, &ol), IPFRAG_HELD);
+	}
+	assert_int_equal(feed(t, w, 0, all, 3, SEC, out, &ol), IPFRAG_DONE);
+	assert_int_equal(ipfrag_get_stats(t)->too_far, 1);
+	same_parse(w, wl, out, ol);
+	ipfrag_free(t);
+
+	t = table(256, 1 << 20);
+	assert_int_equal(feed(t, fake, 0, first, 1, SEC, out, &ol), IPFRAG_HELD);
+	for (uint16_t id = 100; id < 100 + IPFRAG_MAX_DIST - 1; id++) {
+		whole_v4(filler, id);
+		assert_int_equal(feed(t, filler, 0, first, 1, SEC, out, &ol), IPFRAG_HELD);
+	}
+	assert_int_equal(feed(t, w, 0, all, 3, SEC, out, &ol), IPFRAG_DONE);
+	assert_int_equal(ipfrag_get_stats(t)->too_far, 0);
+	assert_int_equal(ipfrag_get_stats(t)->duplicates, 1);
+	assert_memory_equal(out + 20, fake + 20, ol - 20); /* the fake's bytes, as Linux */
+	ipfrag_free(t);
+}
+
 /* IPv6: out of order; the fragment header is gone from the rebuilt packet. */
 static void test_ipfrag_v6(void **state)
 {
@@ -556,12 +593,19 @@ static void test_ipfrag_df_and_ecn(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_ipfrag_v4_in_order),     T(test_ipfrag_v4_out_of_order),
-		T(test_ipfrag_duplicate),       T(test_ipfrag_overlap_discards),
-		T(test_ipfrag_bad_length),      T(test_ipfrag_timeout),
-		T(test_ipfrag_bounds),          T(test_ipfrag_v6),
-		T(test_ipfrag_v6_upper_header), T(test_ipfrag_not_fragment_truncated),
-		T(test_ipfrag_too_big),         T(test_ipfrag_df_and_ecn),
+		T(test_ipfrag_v4_in_order),
+		T(test_ipfrag_v4_out_of_order),
+		T(test_ipfrag_duplicate),
+		T(test_ipfrag_overlap_discards),
+		T(test_ipfrag_bad_length),
+		T(test_ipfrag_timeout),
+		T(test_ipfrag_bounds),
+		T(test_ipfrag_max_dist),
+		T(test_ipfrag_v6),
+		T(test_ipfrag_v6_upper_header),
+		T(test_ipfrag_not_fragment_truncated),
+		T(test_ipfrag_too_big),
+		T(test_ipfrag_df_and_ecn),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
