@@ -88,3 +88,19 @@ del_netns() {
 		ip netns del "$ns" 2>/dev/null || true
 	done
 }
+
+# daemon_in_ns NS BIN CONFIG OUT ERR: start BIN --config CONFIG in network
+# namespace NS (mounting a bpffs there if it has none), its output in OUT
+# and ERR, and wait up to 5 s for "capture started" or its exit. Its pid is
+# then in DAEMON_PID.
+daemon_in_ns() {
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	ip netns exec "$1" sh -c 'mount -t bpf bpf /sys/fs/bpf 2>/dev/null; exec "$0" --config "$1"' \
+		"$2" "$3" >"$4" 2>"$5" &
+	DAEMON_PID=$!
+	for _ in $(seq 100); do
+		grep -qs '"capture started"' "$5" && break
+		kill -0 "$DAEMON_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+}

@@ -78,15 +78,8 @@ run_daemon() {
 		outputs:
 		  - type: stdout
 	YML
-	# shellcheck disable=SC2016 # expanded by the inner shell
-	ip netns exec "$NS_SRV" sh -c 'mount -t bpf bpf /sys/fs/bpf 2>/dev/null; exec "$0" --config "$1"' \
-		"$BIN" "$TMP/$tag.yml" >"$TMP/$tag.out" 2>"$TMP/$tag.err" &
-	pid=$!
-	for _ in $(seq 100); do
-		grep -qs '"capture started"' "$TMP/$tag.err" && break
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.05
-	done
+	daemon_in_ns "$NS_SRV" "$BIN" "$TMP/$tag.yml" "$TMP/$tag.out" "$TMP/$tag.err"
+	pid=$DAEMON_PID
 	for i in $(seq "$N"); do
 		for src in "$KEEP" "$DROP" "$KEEP6" "$DROP6"; do
 			dst=$SRV

@@ -118,15 +118,8 @@ run_daemon() {
 		outputs:
 		  - type: stdout
 	YML
-	# shellcheck disable=SC2016 # expanded by the inner shell
-	ip netns exec "$NS_SRV" sh -c 'mount -t bpf bpf /sys/fs/bpf 2>/dev/null; exec "$0" --config "$1"' \
-		"$BIN" "$TMP/$mode.yml" >"$TMP/$mode.out" 2>"$TMP/$mode.err" &
-	pid=$!
-	for _ in $(seq 100); do
-		grep -qs '"capture started"' "$TMP/$mode.err" && break
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.05
-	done
+	daemon_in_ns "$NS_SRV" "$BIN" "$TMP/$mode.yml" "$TMP/$mode.out" "$TMP/$mode.err"
+	pid=$DAEMON_PID
 	for i in $(seq "$N"); do
 		ip netns exec "$NS_CLI" timeout 15 "$PY" "$TMP/client.py" "$SRV" 8443 \
 			"c$i.$mode.frag.test" >>"$TMP/$mode.cli" 2>&1 || true
