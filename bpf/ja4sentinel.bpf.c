@@ -469,14 +469,17 @@ static __always_inline void on_tcp(void *ctx, bool xdp, struct pkt *p, __u32 fra
 		} else if (f && (p->flags & TCP_URG)) {
 			/* An urgent pointer without data names a byte to come:
 			 * userspace needs it, and the flow goes up to the byte
-			 * cap (on_payload()). Bounded by the segment cap. */
-			if (f->segments >= j4s_cfg.max_segments) {
-				f->state = J4S_FLOW_DONE;
-				COUNT(st, segment_cap);
+			 * cap (on_payload()). Bounded by a cap of its own: past
+			 * it none goes up, but neither the flow nor its hello's
+			 * segment cap is touched, or a client could end the flow
+			 * with bare URG ACKs before its hello and hide the hello
+			 * in tc/xdp while pcap and --read record it. */
+			f->need = j4s_cfg.max_bytes;
+			if (f->urg_acks >= j4s_cfg.max_segments) {
+				COUNT(st, bare_acks);
 				return;
 			}
-			f->segments++;
-			f->need = j4s_cfg.max_bytes;
+			f->urg_acks++;
 			emit(ctx, xdp, p, frame_len, J4S_EV_PAYLOAD, false, st);
 		} else {
 			COUNT(st, bare_acks);

@@ -200,6 +200,8 @@ struct j4s_flow {
 	__u16 segments;   /* segments emitted that brought no byte beyond hi */
 	__u8 state;       /* enum j4s_flow_state */
 	__u8 hs;          /* enum j4s_flow_hs */
+	__u16 urg_acks;   /* URG segments without data sent up (own cap: max_segments) */
+	__u16 pad;
 };
 
 /* Excluded source prefixes: one LPM trie, IPv4 as ::ffff:a.b.c.d. */
@@ -277,7 +279,7 @@ struct j4s_stats {
 /* Checked by both compilers: the two sides must agree byte for byte. */
 _Static_assert(sizeof(struct j4s_event) == J4S_EVENT_HDR_SIZE + J4S_SNAP_MAX, "event");
 _Static_assert(sizeof(struct j4s_flow_key) == 40, "flow key");
-_Static_assert(sizeof(struct j4s_flow) == 24, "flow");
+_Static_assert(sizeof(struct j4s_flow) == 28, "flow");
 _Static_assert(sizeof(struct j4s_bpf_config) == 24, "config");
 _Static_assert(sizeof(struct j4s_stats) == 38 * 8, "stats");
 _Static_assert(sizeof(struct j4s_quic_key) == 56, "quic key");

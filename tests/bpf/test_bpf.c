@@ -833,6 +833,31 @@ static void test_payload_urgent_to_byte_cap(void **state)
 	assert_int_equal(stats(f).flows_done, 0);
 }
 
+/* Bare URG ACKs past their cap (max_segments) go up no more, but neither
+ * end the flow nor use up the hello's segment cap: the hello, even sent
+ * with a retransmission, still goes up whole (before, 100 of them ended
+ * the flow in the kernel and hid the hello in tc/xdp). */
+static void test_payload_urgent_acks_capped(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t none[1] = { 0 };
+
+	reset(f);
+	syn_v4(f, "198.18.0.84", 443, 0, 1);
+	run(f);
+	for (int i = 0; i < 150; i++)
+		urgent_segment(f, "198.18.0.84", 0, none, 0, (uint16_t)(1 + i));
+	assert_int_equal(stats(f).payload_events, 100);
+	assert_int_equal(stats(f).bare_acks, 50);
+	assert_int_equal(stats(f).segment_cap, 0);
+	assert_int_equal(stats(f).flows_done, 0);
+	segment(f, "198.18.0.84", 0, hello_start, 10);
+	segment(f, "198.18.0.84", 0, hello_start, 10); /* a retransmission */
+	segment(f, "198.18.0.84", 10, hello_start + 10, sizeof(hello_start) - 10);
+	assert_int_equal(stats(f).payload_events, 103);
+	assert_int_equal(stats(f).segment_cap, 0);
+}
+
 /* The overlap evasion: bytes 20.. of one hello out of order, then another
  * hello in order. The receiver keeps the in-order bytes (reasm.h), so the
  * in-order segments must go up, however they overlap what went before, until
@@ -1270,6 +1295,7 @@ int main(void)
 		cmocka_unit_test(test_payload_byte_by_byte_and_segment_cap),
 		cmocka_unit_test(test_payload_overlap_in_order_after_held),
 		cmocka_unit_test(test_payload_urgent_to_byte_cap),
+		cmocka_unit_test(test_payload_urgent_acks_capped),
 		cmocka_unit_test(test_payload_starts_before_stream),
 		cmocka_unit_test(test_hs_synack_stores_isn),
 		cmocka_unit_test(test_hs_validated_passes),
