@@ -535,7 +535,7 @@ static void test_config_load_repeated_key(void **state)
 	static const struct {
 		const char *yaml, *msg;
 	} rep[] = {
-		{ "core:\n  exclude_source_ips: [10.0.0.0/8]\n  flow_timeout_sec: 5\n"
+		{ "core:\n  exclude_source_ips: [198.18.0.0/15]\n  flow_timeout_sec: 5\n"
 		  "  exclude_source_ips: [192.0.2.0/24]\n",
 		  ":4: core.exclude_source_ips: repeated (first set at line 2)" },
 		{ "core:\n  interface: eth0\nfingerprints:\n  raw: true\ncore:\n  interface: "
