@@ -89,18 +89,20 @@ del_netns() {
 	done
 }
 
-# daemon_in_ns NS BIN CONFIG OUT ERR: start BIN --config CONFIG in network
-# namespace NS (mounting a bpffs there if it has none), its output in OUT
-# and ERR, and wait up to 5 s for "capture started" or its exit. Its pid is
-# then in DAEMON_PID.
+# daemon_in_ns NS BIN CONFIG OUT ERR [ARG...]: start BIN --config CONFIG
+# [ARG...] in network namespace NS (mounting a bpffs there if it has none),
+# its output in OUT and ERR, and wait up to 10 s for "capture started" or
+# its exit. Its pid is then in DAEMON_PID.
 daemon_in_ns() {
+	local ns=$1 bin=$2 cfg=$3 out=$4 err=$5
+	shift 5
 	# shellcheck disable=SC2016 # expanded by the inner shell
-	ip netns exec "$1" sh -c 'mount -t bpf bpf /sys/fs/bpf 2>/dev/null; exec "$0" --config "$1"' \
-		"$2" "$3" >"$4" 2>"$5" &
+	ip netns exec "$ns" sh -c 'mount -t bpf bpf /sys/fs/bpf 2>/dev/null; exec "$@"' \
+		sh "$bin" --config "$cfg" "$@" >"$out" 2>"$err" &
 	DAEMON_PID=$!
 	for _ in $(seq 100); do
-		grep -qs '"capture started"' "$5" && break
+		grep -qs '"capture started"' "$err" && break
 		kill -0 "$DAEMON_PID" 2>/dev/null || break
-		sleep 0.05
+		sleep 0.1
 	done
 }

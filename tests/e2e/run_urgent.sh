@@ -53,14 +53,8 @@ one_run() {
 		cpid=$!
 		for ((i = 0; i < 50; i++)); do grep -qs "Capturing on" "$TMP/dumpcap.err" && break; sleep 0.1; done
 	else
-		ip netns exec "$NS_S" sh -c "mount -t bpf bpf /sys/fs/bpf 2>/dev/null; \
-			exec '$BIN' --config '$TMP/c.yml' --mode $mode" >"$TMP/out-$tag" 2>"$TMP/err-$tag" &
-		dpid=$!
-		for ((i = 0; i < 100; i++)); do
-			grep -qsF '"message":"capture started"' "$TMP/err-$tag" && break
-			kill -0 "$dpid" 2>/dev/null || break
-			sleep 0.1
-		done
+		daemon_in_ns "$NS_S" "$BIN" "$TMP/c.yml" "$TMP/out-$tag" "$TMP/err-$tag" --mode "$mode"
+		dpid=$DAEMON_PID
 	fi
 	for ((i = 0; i < 50; i++)); do [ -f "$TMP/ready" ] && break; sleep 0.1; done
 	ip netns exec "$NS_C" timeout 20 python3 tests/e2e/urgent_peer.py client "$addr" "$PORT" $POSITIONS \
