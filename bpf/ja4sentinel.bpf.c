@@ -371,6 +371,23 @@ static __always_inline bool admitted(struct j4s_flow *f, struct pkt *p, struct j
 	return false;
 }
 
+/*
+ * A segment its server's TCP drops whatever it carries (userspace's
+ * server_drops() says which Linux code drops it and why it matters): no
+ * ACK flag, or an ACK of data the server never sent (past its ISN + 1,
+ * while it has sent nothing but its SYN-ACK). Not sent up, and it moves
+ * nothing: a fake hello in one must not become the flow's bytes here.
+ * An RST needs no ACK. f is NULL for a segment of no tracked flow.
+ */
+static __always_inline bool refused(const struct j4s_flow *f, const struct pkt *p)
+{
+	if (p->flags & TCP_RST)
+		return false;
+	if (!(p->flags & TCP_ACK))
+		return true;
+	return f && f->isn_known && (__s32)(p->ack - (f->server_isn + 1)) > 0;
+}
+
 static __always_inline void flow_done(struct j4s_flow *f, struct j4s_stats *st)
 {
 	f->state = J4S_FLOW_DONE;
@@ -425,6 +442,14 @@ static __always_inline void on_payload(void *ctx, bool xdp, struct pkt *p, __u32
 	end = p->seq + p->payload_len;
 	if ((__s32)(end - f->hi) <= 0) {
 		if (f->segments >= j4s_cfg.max_segments) {
+			/* A copy of bytes the server holds in order changes
+			 * nothing it reads: past the cap it is not sent up, and
+			 * a client resending it again and again does not end
+			 * its flow and hide its hello (userspace's reasm_add()). */
+			if ((__s32)(end - f->next) <= 0) {
+				COUNT(st, retransmits_skipped);
+				return;
+			}
 			f->state = J4S_FLOW_DONE;
 			COUNT(st, segment_cap);
 			return;
@@ -460,6 +485,10 @@ static __always_inline void on_tcp(void *ctx, bool xdp, struct pkt *p, __u32 fra
 	f = bpf_map_lookup_elem(&j4s_flows, &p->key);
 	if (f && f->state == J4S_FLOW_DONE) {
 		COUNT(st, after_done);
+		return;
+	}
+	if (refused(f, p)) {
+		COUNT(st, refused);
 		return;
 	}
 	if (!p->payload_len) {
@@ -510,6 +539,19 @@ static __always_inline void on_tcp(void *ctx, bool xdp, struct pkt *p, __u32 fra
 			COUNT(st, flow_update_errors);
 		else
 			COUNT(st, flows_picked_up);
+		return;
+	}
+	/* Options long enough for an MD5 signature: userspace judges the
+	 * segment (the server may drop it), so it moves nothing here, or a
+	 * fake hello the server never reads would decide what goes up. */
+	if (p->opt_len >= J4S_TCP_OPT_UNSURE) {
+		if (f->unsure >= J4S_MAX_UNSURE) {
+			COUNT(st, unsure_capped);
+			return;
+		}
+		f->unsure++;
+		COUNT(st, unsure_events);
+		emit(ctx, xdp, p, frame_len, J4S_EV_PAYLOAD, true, st);
 		return;
 	}
 	if (!admitted(f, p, st)) {
@@ -684,6 +726,7 @@ static __always_inline void on_synack(void *ctx, struct pkt *p, __u32 frame_len,
 	if (f->hs == J4S_HS_SYNACK && f->server_isn == p->seq)
 		return;
 	f->server_isn = p->seq;
+	f->isn_known = 1;
 	f->hs = J4S_HS_SYNACK;
 	COUNT(st, synacks);
 	emit(ctx, false, p, frame_len, J4S_EV_SYNACK, false, st);

@@ -201,8 +201,17 @@ struct j4s_flow {
 	__u8 state;       /* enum j4s_flow_state */
 	__u8 hs;          /* enum j4s_flow_hs */
 	__u16 urg_acks;   /* URG segments without data sent up (own cap: max_segments) */
-	__u16 pad;
+	__u8 isn_known;   /* server_isn is the SYN-ACK's (hs may have moved on) */
+	__u8 unsure;      /* segments sent up unjudged (J4S_TCP_OPT_UNSURE; own cap) */
 };
+
+/* TCP option bytes from which a segment may carry an MD5 signature (18
+ * bytes), which its server drops: the kernel program sends such a segment
+ * up without letting it move the flow (userspace's packet_tcp_md5() walks
+ * the options), at most J4S_MAX_UNSURE of them a flow. Real clients' hello
+ * segments carry at most a timestamp (12 bytes). */
+#define J4S_TCP_OPT_UNSURE 18
+#define J4S_MAX_UNSURE     32
 
 /* Excluded source prefixes: one LPM trie, IPv4 as ::ffff:a.b.c.d. */
 struct j4s_lpm_key {
@@ -274,6 +283,11 @@ struct j4s_stats {
 	/* IP fragments (userspace rebuilds the datagrams, include/ipfrag.h). */
 	__u64 fragment_events;   /* fragments to a wanted address sent up */
 	__u64 fragments_limited; /* held back: the unvalidated token bucket was empty */
+	/* Segments the server's TCP drops (userspace's server_drops()). */
+	__u64 refused;             /* no ACK flag, or an ACK past the server's ISN + 1: not sent up */
+	__u64 unsure_events;       /* segments with J4S_TCP_OPT_UNSURE option bytes sent up unjudged */
+	__u64 unsure_capped;       /* ... past J4S_MAX_UNSURE of a flow: not sent up */
+	__u64 retransmits_skipped; /* copies of in-order bytes past the segment cap: not sent up */
 };
 
 /* Checked by both compilers: the two sides must agree byte for byte. */
@@ -281,7 +295,7 @@ _Static_assert(sizeof(struct j4s_event) == J4S_EVENT_HDR_SIZE + J4S_SNAP_MAX, "e
 _Static_assert(sizeof(struct j4s_flow_key) == 40, "flow key");
 _Static_assert(sizeof(struct j4s_flow) == 28, "flow");
 _Static_assert(sizeof(struct j4s_bpf_config) == 24, "config");
-_Static_assert(sizeof(struct j4s_stats) == 38 * 8, "stats");
+_Static_assert(sizeof(struct j4s_stats) == 42 * 8, "stats");
 _Static_assert(sizeof(struct j4s_quic_key) == 56, "quic key");
 /* An event holds a whole hello behind the largest IPv4 and TCP headers. */
 _Static_assert(J4S_SNAP_MAX >= J4S_REASM_MAX_BYTES + 60 + 60, "snap length");

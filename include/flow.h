@@ -142,6 +142,9 @@ struct flow_stats {
 	uint64_t urgent_removed;
 	uint64_t urgent_ignored;
 	uint64_t urgent_replaced;
+	/* Segments the server's TCP drops whatever they carry (flow.c
+	 * server_drops()): ignored, as their bytes never reach its TLS. */
+	uint64_t refused;
 };
 
 struct flow_config {

@@ -508,12 +508,45 @@ static void urgent_pointer(struct flow_table *ft, struct flow *f, const struct p
 	f->urg_mark = (uint16_t)(URG_PENDING | off);
 }
 
+/*
+ * A segment the server's TCP drops whatever it carries, so its bytes never
+ * reach the TLS stack: an insertion attack sends a fake hello in one and
+ * the real hello after it, and a sensor that took the fake one's bytes as
+ * final would name a hello the server never read (docs/reliability.md,
+ * "Segments the server drops"). The kernel program refuses the same ones
+ * (refused() there); f is NULL for a segment of no tracked flow.
+ * - An MD5 signature option: tcp_inbound_md5_hash() (tcp_inbound_hash()
+ *   since 6.7) drops it on a connection without an MD5 key; RSTs too.
+ * - No ACK flag: tcp_check_req() (before the handshake's last ACK) and
+ *   tcp_rcv_established() drop it.
+ * - An ACK of data the server never sent, past its ISN + 1 before it
+ *   answers the hello: tcp_check_req() wants the ISN + 1 exactly, tcp_ack()
+ *   drops an ACK past snd_nxt. (An older ACK is dropped before the
+ *   handshake's last ACK and taken after it, which a bare ACK decides and
+ *   the sensor does not follow: such a hello is taken, flagged unvalidated
+ *   (ack_bad).)
+ */
+static bool server_drops(const struct flow *f, const struct pkt_info *pi)
+{
+	if (pi->tcp_opt_len >= 18 && packet_tcp_md5(pi->tcp_opts, pi->tcp_opt_len))
+		return true;
+	if (pi->tcp_flags & (TCPF_RST | TCPF_SYN)) /* a SYN's data is TCP Fast Open's */
+		return false;
+	if (!(pi->tcp_flags & TCPF_ACK))
+		return true;
+	return f && f->has_synack && (int32_t)(pi->ack - (f->server_isn + 1)) > 0;
+}
+
 static enum flow_result flow_payload_and_fin(struct flow_table *ft, struct flow *f,
 					     const struct pkt_info *pi, uint64_t now,
 					     struct flow_hello *out)
 {
 	enum flow_result res = FLOW_NOTHING;
 
+	if (server_drops(f, pi)) {
+		ft->st.refused++;
+		return FLOW_NOTHING;
+	}
 	if (pi->tcp_flags & TCPF_RST) {
 		ft->st.rst++;
 		flow_remove(ft, f);
@@ -571,6 +604,12 @@ enum flow_result flow_process(struct flow_table *ft, const struct pkt_info *pi, 
 			ft->st.syns++;
 		} else if (pi->payload_len && !(pi->tcp_flags & (TCPF_SYN | TCPF_RST)) &&
 			   looks_like_hello(pi)) {
+			/* Not f: a SYN-ACK held for a pickup may be another
+			 * connection's until this ACK matches it. */
+			if (server_drops(NULL, pi)) {
+				ft->st.refused++;
+				return FLOW_NOTHING;
+			}
 			/* Judged before it takes an entry: held back, it is not
 			 * tracked, so a spoofed flood costs no flow entries. */
 			if (!f) {

@@ -79,6 +79,7 @@ static struct json_object *flow_fields(const struct flow_stats *f, uint32_t acti
 	put(o, "urgent_bytes_removed", f->urgent_removed);
 	put(o, "urgent_ignored", f->urgent_ignored);
 	put(o, "urgent_replaced", f->urgent_replaced);
+	put(o, "refused", f->refused);
 	return o;
 }
 

@@ -710,14 +710,30 @@ static void test_payload_byte_by_byte_and_segment_cap(void **state)
 	assert_int_equal(stats(f).payload_events, 250);
 	assert_int_equal(stats(f).segment_cap, 0);
 	assert_int_equal(f->last_caplen, 20 + 20 + 1);
-	/* Retransmits: 100 go up, then the flow is done, counted. */
+	/* Retransmits of bytes in order: 100 go up; past the cap they do not,
+	 * but the flow goes on (copies change nothing the server reads, and a
+	 * client must not hide its hello behind 100 of them). */
 	for (uint32_t i = 0; i < 100; i++)
 		segment(f, "198.18.0.71", i % 7, pl + i % 7, 1);
 	assert_int_equal(stats(f).payload_events, 350);
 	segment(f, "198.18.0.71", 3, pl + 3, 1);
-	assert_int_equal(stats(f).segment_cap, 1);
-	segment(f, "198.18.0.71", 250, pl + 250, 50); /* the rest: too late */
+	assert_int_equal(stats(f).segment_cap, 0);
+	assert_int_equal(stats(f).retransmits_skipped, 1);
 	assert_int_equal(stats(f).payload_events, 350);
+	segment(f, "198.18.0.71", 250, pl + 250, 50); /* the rest */
+	assert_int_equal(stats(f).payload_events, 351);
+
+	/* Segments in a gap that bring nothing beyond the highest byte seen
+	 * count the same way, and past the cap end the flow, counted. */
+	flow_then_payload(f, pl, 1, "198.18.0.74");
+	segment(f, "198.18.0.74", 10, pl + 10, 1);
+	for (uint32_t i = 0; i < 100; i++)
+		segment(f, "198.18.0.74", 5, pl + 5, 1);
+	assert_int_equal(stats(f).payload_events, 102);
+	segment(f, "198.18.0.74", 5, pl + 5, 1);
+	assert_int_equal(stats(f).segment_cap, 1);
+	segment(f, "198.18.0.74", 1, pl + 1, 50); /* too late */
+	assert_int_equal(stats(f).payload_events, 102);
 	assert_int_equal(stats(f).after_done, 1);
 
 	/* The stream's start missing: pieces further and further on go up
@@ -1081,10 +1097,11 @@ static void test_hs_wrong_ack_through_bucket(void **state)
 	struct j4s_flow fl;
 
 	reset(f);
+	/* An ACK older than the ISN + 1 (one past it is refused: below). */
 	for (int i = 0; i < 3; i++) {
 		syn_to(f, cl[i]);
 		synack(f, cl[i], SERVER_ISN, 1001);
-		hello_seg(f, cl[i], 1001, SERVER_ISN + 77);
+		hello_seg(f, cl[i], 1001, SERVER_ISN - 77);
 	}
 	if (!f->limit) {
 		assert_int_equal(stats(f).unvalidated, 3);
@@ -1097,7 +1114,7 @@ static void test_hs_wrong_ack_through_bucket(void **state)
 	assert_int_equal(flow_of(f, cl[2], &fl), 0);
 	assert_int_equal(fl.state, J4S_FLOW_DONE);
 	/* The rest of the held-back flow costs a lookup. */
-	hello_seg(f, cl[2], 1001, SERVER_ISN + 77);
+	hello_seg(f, cl[2], 1001, SERVER_ISN - 77);
 	assert_int_equal(stats(f).after_done, 1);
 	assert_int_equal(stats(f).payload_events, 2);
 	/* A pickup (no SYN, no SYN-ACK) is unvalidated too; held back, it is
@@ -1105,6 +1122,75 @@ static void test_hs_wrong_ack_through_bucket(void **state)
 	hello_seg(f, "198.18.0.84", 5000, 1);
 	assert_int_equal(stats(f).unvalidated_limited, 2);
 	assert_int_equal(flow_of(f, "198.18.0.84", &fl), -ENOENT);
+}
+
+/* A hello segment with TCP options opts (a multiple of 4 bytes). */
+static void hello_seg_opts(struct fixture *f, const char *client, uint8_t flags, uint32_t ack,
+			   const uint8_t *opts, size_t olen)
+{
+	uint8_t h[20] = { 40000 >> 8, 40000 & 0xff, 443 >> 8, 443 & 0xff, 0, 0, 0x03, 0xe9 };
+
+	for (int i = 0; i < 4; i++)
+		h[8 + i] = (uint8_t)(ack >> (24 - 8 * i));
+	h[12] = (uint8_t)((20 + olen) / 4 << 4);
+	h[13] = flags;
+	h[14] = 0xfa;
+	f->len = 0;
+	eth(f, 0x0800, 0);
+	ipv4(f, client, (uint16_t)(20 + olen + sizeof(hello_start)), 6, 0x4000);
+	put(f, h, 20);
+	put(f, opts, olen);
+	put(f, hello_start, sizeof(hello_start));
+	assert_int_equal(run(f), f->xdp ? XDP_PASS : TC_ACT_OK);
+}
+
+/* Segments the server's TCP drops whatever they carry (userspace's
+ * server_drops()): without ACK, or acknowledging data the server never
+ * sent, they are not sent up and move nothing, so the real hello after
+ * them goes up and is validated. One whose options may hold an MD5
+ * signature goes up unjudged (userspace decides), also moving nothing,
+ * at most J4S_MAX_UNSURE a flow. */
+static void test_hs_refused_segments(void **state)
+{
+	struct fixture *f = *state;
+	/* NOP NOP, MD5 signature (kind 19, 18 bytes) */
+	uint8_t md5[20] = { 1, 1, 19, 18 };
+	struct j4s_flow fl;
+
+	reset(f);
+	syn_to(f, "198.18.0.95");
+	synack(f, "198.18.0.95", SERVER_ISN, 1001);
+	hello_seg_opts(f, "198.18.0.95", 0x08, SERVER_ISN + 1, NULL, 0); /* PSH, no ACK */
+	hello_seg(f, "198.18.0.95", 1001, SERVER_ISN + 2);
+	assert_int_equal(stats(f).refused, 2);
+	assert_int_equal(stats(f).payload_events, 0);
+	hello_seg_opts(f, "198.18.0.95", 0x18, SERVER_ISN + 1, md5, sizeof(md5));
+	assert_int_equal(stats(f).unsure_events, 1);
+	assert_int_equal(stats(f).payload_events, 1);
+	assert_int_equal(flow_of(f, "198.18.0.95", &fl), 0);
+	assert_int_equal(fl.next, 1001);
+	assert_int_equal(fl.hi, 1001);
+	assert_int_equal(fl.hs, J4S_HS_SYNACK);
+	assert_int_equal(fl.state, J4S_FLOW_WAIT);
+	hello_seg(f, "198.18.0.95", 1001, SERVER_ISN + 1);
+	assert_int_equal(stats(f).payload_events, 2);
+	assert_int_equal(stats(f).validated, 1);
+	assert_int_equal(stats(f).flows_done, 1);
+
+	/* The unjudged ones have a cap of their own, which ends nothing. */
+	syn_to(f, "198.18.0.96");
+	for (int i = 0; i < J4S_MAX_UNSURE + 5; i++)
+		hello_seg_opts(f, "198.18.0.96", 0x18, 0, md5, sizeof(md5));
+	assert_int_equal(stats(f).unsure_events, 1 + J4S_MAX_UNSURE);
+	assert_int_equal(stats(f).unsure_capped, 5);
+	hello_seg(f, "198.18.0.96", 1001, 0);
+	assert_int_equal(stats(f).payload_events, 3 + J4S_MAX_UNSURE);
+	assert_int_equal(stats(f).flows_done, 2);
+
+	/* A pickup without ACK is no flow. */
+	hello_seg_opts(f, "198.18.0.97", 0x08, 0, NULL, 0);
+	assert_int_equal(stats(f).refused, 3);
+	assert_int_equal(flow_of(f, "198.18.0.97", &fl), -ENOENT);
 }
 
 static void test_hs_validated_when_bucket_empty(void **state)
@@ -1300,6 +1386,7 @@ int main(void)
 		cmocka_unit_test(test_hs_synack_stores_isn),
 		cmocka_unit_test(test_hs_validated_passes),
 		cmocka_unit_test(test_hs_wrong_ack_through_bucket),
+		cmocka_unit_test(test_hs_refused_segments),
 		cmocka_unit_test(test_hs_validated_when_bucket_empty),
 		cmocka_unit_test(test_quic_initial_passed),
 		cmocka_unit_test(test_quic_not_initial_dropped),
