@@ -748,6 +748,36 @@ bool packet_tcp_md5(const uint8_t *opts, uint32_t len)
 	return false;
 }
 
+/* tcp_parse_options()'s walk (net/ipv4/tcp_input.c): it stops at EOL, at
+ * a length below 2 or past the end; a timestamp is kind 8 of length 10. */
+bool packet_tcp_tsval(const uint8_t *opts, uint32_t len, uint32_t *tsval)
+{
+	bool seen = false;
+	uint32_t i = 0;
+
+	while (i < len) {
+		uint8_t kind = opts[i], olen;
+
+		if (kind == 0)
+			break;
+		if (kind == 1) {
+			i++;
+			continue;
+		}
+		if (len - i < 2)
+			break;
+		olen = opts[i + 1];
+		if (olen < 2 || olen > len - i)
+			break;
+		if (kind == 8 && olen == 10) {
+			*tsval = rd32(opts + i + 2);
+			seen = true;
+		}
+		i += olen;
+	}
+	return seen;
+}
+
 /* Dotted quad without sprintf: one of these per record. */
 static void ipv4_str(const uint8_t *a, char *o)
 {

@@ -80,6 +80,7 @@ static struct json_object *flow_fields(const struct flow_stats *f, uint32_t acti
 	put(o, "urgent_ignored", f->urgent_ignored);
 	put(o, "urgent_replaced", f->urgent_replaced);
 	put(o, "refused", f->refused);
+	put(o, "paws_refused", f->paws_refused);
 	return o;
 }
 

@@ -1726,6 +1726,117 @@ static void test_flow_server_drops(void **state)
 	assert_int_equal(stats(f)->refused, 5);
 }
 
+/* PAWS as the server applies it: with timestamps on both sides, a
+ * segment whose timestamp is older than ts_recent (the SYN's, raised by
+ * segments and bare ACKs in order) by more than 1 is dropped there, so a
+ * fake hello in one must not become the record. And an RST not at the
+ * next byte expected only draws a challenge ACK: the flow lives on. */
+static void test_flow_paws_and_rst(void **state)
+{
+	struct fixture *f = *state;
+	/* The SYN's TSval (syn_opts) is 0x00010203, the data's the same. */
+	static const uint8_t old_ts[12] = { 1, 1, 8, 10, 0x00, 0x01, 0x02, 0x01, 0, 0, 0, 9 };
+	static const uint8_t near_ts[12] = { 1, 1, 8, 10, 0x00, 0x01, 0x02, 0x02, 0, 0, 0, 9 };
+	static const uint8_t ahead_ts[12] = { 1, 1, 8, 10, 0x40, 0x00, 0x00, 0x00, 0, 0, 0, 9 };
+	uint8_t fake[sizeof(hello)];
+
+	memcpy(fake, hello, sizeof(hello));
+	fake[sizeof(hello) - 1] ^= 0x5a;
+
+	/* An old timestamp: dropped; the real hello after it is the record. */
+	syn(f, PORT, ISN, T0);
+	synack(f, PORT, SISN, ISN + 1, T0 + MS);
+	pkt(f, PORT, TCPF_ACK | TCPF_PSH, DATA, fake, sizeof(fake));
+	f->pi.tcp_opts = old_ts;
+	assert_int_equal(process(f, T0 + 2 * MS), FLOW_NOTHING);
+	assert_int_equal(stats(f)->paws_refused, 1);
+	assert_int_equal(seg(f, PORT, hello, 0, sizeof(hello), T0 + 3 * MS), FLOW_HELLO);
+	assert_true(flow_validated(f->out.flow));
+	check_hello_and_finish(f, T0 + 3 * MS);
+
+	/* One older by 1 is inside the window the receiver allows. */
+	syn(f, PORT + 1, ISN, T0);
+	synack(f, PORT + 1, SISN, ISN + 1, T0 + MS);
+	pkt(f, PORT + 1, TCPF_ACK | TCPF_PSH, DATA, hello, sizeof(hello));
+	f->pi.tcp_opts = near_ts;
+	assert_int_equal(process(f, T0 + 2 * MS), FLOW_HELLO);
+	check_hello_and_finish(f, T0 + 2 * MS);
+
+	/* A bare ACK far ahead raises ts_recent: the next segment, with the
+	 * SYN's timestamp, is now old; the real one carries the later one. */
+	syn(f, PORT + 2, ISN, T0);
+	synack(f, PORT + 2, SISN, ISN + 1, T0 + MS);
+	pkt(f, PORT + 2, TCPF_ACK, DATA, NULL, 0);
+	f->pi.tcp_opts = ahead_ts;
+	assert_int_equal(process(f, T0 + 2 * MS), FLOW_NOTHING);
+	pkt(f, PORT + 2, TCPF_ACK | TCPF_PSH, DATA, fake, sizeof(fake));
+	assert_int_equal(process(f, T0 + 3 * MS), FLOW_NOTHING);
+	assert_int_equal(stats(f)->paws_refused, 2);
+	pkt(f, PORT + 2, TCPF_ACK | TCPF_PSH, DATA, hello, sizeof(hello));
+	f->pi.tcp_opts = ahead_ts;
+	assert_int_equal(process(f, T0 + 4 * MS), FLOW_HELLO);
+	check_hello_and_finish(f, T0 + 4 * MS);
+
+	/* So does a first segment in order; one held out of order does not. */
+	syn(f, PORT + 3, ISN, T0);
+	synack(f, PORT + 3, SISN, ISN + 1, T0 + MS);
+	pkt(f, PORT + 3, TCPF_ACK | TCPF_PSH, DATA + 30, hello + 30, sizeof(hello) - 30);
+	f->pi.tcp_opts = ahead_ts;
+	assert_int_equal(process(f, T0 + 2 * MS), FLOW_NOTHING);
+	assert_int_equal(lookup(f, PORT + 3)->ts_recent, 0x00010203);
+	pkt(f, PORT + 3, TCPF_ACK | TCPF_PSH, DATA, hello, 10);
+	f->pi.tcp_opts = ahead_ts;
+	assert_int_equal(process(f, T0 + 2 * MS), FLOW_NOTHING);
+	assert_int_equal(lookup(f, PORT + 3)->ts_recent, 0x40000000);
+	assert_int_equal(seg(f, PORT + 3, fake, 10, 20, T0 + 3 * MS), FLOW_NOTHING);
+	assert_int_equal(stats(f)->paws_refused, 3);
+	pkt(f, PORT + 3, TCPF_ACK | TCPF_PSH, DATA + 10, hello + 10, 20);
+	f->pi.tcp_opts = ahead_ts;
+	assert_int_equal(process(f, T0 + 4 * MS), FLOW_HELLO);
+	check_hello_and_finish(f, T0 + 4 * MS);
+
+	/* A SYN-ACK without a timestamp: the server does not check them. */
+	syn(f, PORT + 4, ISN, T0);
+	pkt(f, PORT + 4, TCPF_SYN | TCPF_ACK, SISN, NULL, 0);
+	memcpy(f->pi.src, server4, 4);
+	memcpy(f->pi.dst, client4, 4);
+	f->pi.sport = 443;
+	f->pi.dport = PORT + 4;
+	f->pi.ack = ISN + 1;
+	f->pi.tcp_opt_len = 4; /* MSS only */
+	flow_synack(f->ft, &f->pi, T0 + MS);
+	pkt(f, PORT + 4, TCPF_ACK | TCPF_PSH, DATA, hello, sizeof(hello));
+	f->pi.tcp_opts = old_ts;
+	assert_int_equal(process(f, T0 + 2 * MS), FLOW_HELLO);
+	assert_true(flow_validated(f->out.flow));
+	check_hello_and_finish(f, T0 + 2 * MS);
+	assert_int_equal(stats(f)->paws_refused, 3);
+
+	/* An RST not at the next byte expected, or with an old timestamp, is
+	 * dropped; one at it ends the flow. */
+	syn(f, PORT + 5, ISN, T0);
+	synack(f, PORT + 5, SISN, ISN + 1, T0 + MS);
+	assert_int_equal(seg(f, PORT + 5, hello, 0, 20, T0 + 2 * MS), FLOW_NOTHING);
+	pkt(f, PORT + 5, TCPF_RST | TCPF_ACK, DATA + 21, NULL, 0);
+	assert_int_equal(process(f, T0 + 2 * MS), FLOW_NOTHING);
+	pkt(f, PORT + 5, TCPF_RST, DATA + 20, NULL, 0);
+	f->pi.tcp_opts = old_ts;
+	f->pi.tcp_opt_len = sizeof(old_ts);
+	assert_int_equal(process(f, T0 + 2 * MS), FLOW_NOTHING);
+	assert_int_equal(stats(f)->rst, 0);
+	pkt(f, PORT + 5, TCPF_RST | TCPF_ACK, DATA + 20, NULL, 0);
+	assert_int_equal(process(f, T0 + 2 * MS), FLOW_ENDED);
+	assert_int_equal(stats(f)->rst, 1);
+	syn(f, PORT + 6, ISN, T0);
+	synack(f, PORT + 6, SISN, ISN + 1, T0 + MS);
+	assert_int_equal(seg(f, PORT + 6, hello, 0, 20, T0 + 2 * MS), FLOW_NOTHING);
+	pkt(f, PORT + 6, TCPF_RST | TCPF_ACK, DATA + 5000, NULL, 0);
+	assert_int_equal(process(f, T0 + 2 * MS), FLOW_NOTHING);
+	assert_int_equal(seg(f, PORT + 6, hello, 20, sizeof(hello) - 20, T0 + 3 * MS), FLOW_HELLO);
+	check_hello_and_finish(f, T0 + 3 * MS);
+	assert_int_equal(stats(f)->refused, 6);
+}
+
 /* Pointers of segments the server's stack throws away move no byte: one
  * without ACK, one acknowledging data the server never sent, one starting
  * far outside the receive window. Each would otherwise take a byte out of
@@ -1828,6 +1939,7 @@ int main(void)
 		T(test_flow_urgent_pointer_before_rcv_nxt),
 		T(test_flow_urgent_retransmitted),
 		T(test_flow_server_drops),
+		T(test_flow_paws_and_rst),
 		T(test_flow_urgent_from_dropped_segments),
 	};
 
