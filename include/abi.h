@@ -201,17 +201,15 @@ struct j4s_flow {
 	__u8 state;       /* enum j4s_flow_state */
 	__u8 hs;          /* enum j4s_flow_hs */
 	__u16 urg_acks;   /* URG segments without data sent up (own cap: max_segments) */
-	__u8 isn_known;   /* server_isn is the SYN-ACK's (hs may have moved on) */
-	__u8 unsure;      /* segments sent up unjudged (J4S_TCP_OPT_UNSURE; own cap) */
+	__u8 bits;        /* J4S_FL_* */
+	__u8 pad;
+	__u32 ts_recent;  /* PAWS: the server's ts_recent, with J4S_FL_TS_SYN | J4S_FL_TS_OK */
 };
 
-/* TCP option bytes from which a segment may carry an MD5 signature (18
- * bytes), which its server drops: the kernel program sends such a segment
- * up without letting it move the flow (userspace's packet_tcp_md5() walks
- * the options), at most J4S_MAX_UNSURE of them a flow. Real clients' hello
- * segments carry at most a timestamp (12 bytes). */
-#define J4S_TCP_OPT_UNSURE 18
-#define J4S_MAX_UNSURE     32
+/* struct j4s_flow.bits */
+#define J4S_FL_ISN_KNOWN 0x01 /* server_isn is the SYN-ACK's (hs may have moved on) */
+#define J4S_FL_TS_SYN    0x02 /* the SYN had a timestamp: ts_recent started at it */
+#define J4S_FL_TS_OK     0x04 /* the SYN-ACK had one too: the server checks them (PAWS) */
 
 /* Excluded source prefixes: one LPM trie, IPv4 as ::ffff:a.b.c.d. */
 struct j4s_lpm_key {
@@ -284,16 +282,17 @@ struct j4s_stats {
 	__u64 fragment_events;   /* fragments to a wanted address sent up */
 	__u64 fragments_limited; /* held back: the unvalidated token bucket was empty */
 	/* Segments the server's TCP drops (userspace's server_drops()). */
-	__u64 refused;             /* no ACK flag, or an ACK past the server's ISN + 1: not sent up */
-	__u64 unsure_events;       /* segments with J4S_TCP_OPT_UNSURE option bytes sent up unjudged */
-	__u64 unsure_capped;       /* ... past J4S_MAX_UNSURE of a flow: not sent up */
+	__u64 refused;             /* an MD5 option, an old timestamp (PAWS), an RST off the next
+				    * byte, no ACK flag, an ACK past the ISN + 1: not sent up */
+	__u64 paws_refused;        /* of those, for an old timestamp */
 	__u64 retransmits_skipped; /* copies of in-order bytes past the segment cap: not sent up */
+	__u64 fin_ahead;           /* FINs without data ahead of the next byte: sent up, flow kept */
 };
 
 /* Checked by both compilers: the two sides must agree byte for byte. */
 _Static_assert(sizeof(struct j4s_event) == J4S_EVENT_HDR_SIZE + J4S_SNAP_MAX, "event");
 _Static_assert(sizeof(struct j4s_flow_key) == 40, "flow key");
-_Static_assert(sizeof(struct j4s_flow) == 28, "flow");
+_Static_assert(sizeof(struct j4s_flow) == 32, "flow");
 _Static_assert(sizeof(struct j4s_bpf_config) == 24, "config");
 _Static_assert(sizeof(struct j4s_stats) == 42 * 8, "stats");
 _Static_assert(sizeof(struct j4s_quic_key) == 56, "quic key");

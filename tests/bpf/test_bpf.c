@@ -1124,37 +1124,81 @@ static void test_hs_wrong_ack_through_bucket(void **state)
 	assert_int_equal(flow_of(f, "198.18.0.84", &fl), -ENOENT);
 }
 
-/* A hello segment with TCP options opts (a multiple of 4 bytes). */
-static void hello_seg_opts(struct fixture *f, const char *client, uint8_t flags, uint32_t ack,
-			   const uint8_t *opts, size_t olen)
+/* A TCP segment of the flow client:40000 -> 198.18.0.1:443 with options
+ * opts (a multiple of 4 bytes) and payload pl, through the ingress program;
+ * or, egress, the other way (a SYN-ACK) through j4s_tc_egress. */
+static void tcp_seg(struct fixture *f, const char *client, uint8_t flags, uint32_t seq,
+		    uint32_t ack, const uint8_t *opts, size_t olen, const uint8_t *pl, size_t n,
+		    bool egress)
 {
-	uint8_t h[20] = { 40000 >> 8, 40000 & 0xff, 443 >> 8, 443 & 0xff, 0, 0, 0x03, 0xe9 };
+	uint8_t h[20] = { 40000 >> 8, 40000 & 0xff, 443 >> 8, 443 & 0xff };
+	uint8_t ip[20] = { 0x45, 0, 0, 0, 0, 0, 0x40, 0, 64, 6 };
+	uint16_t tot = (uint16_t)(20 + 20 + olen + n);
 
-	for (int i = 0; i < 4; i++)
+	if (egress) {
+		h[0] = 443 >> 8, h[1] = 443 & 0xff, h[2] = 40000 >> 8, h[3] = 40000 & 0xff;
+		inet_pton(AF_INET, "198.18.0.1", ip + 12);
+		inet_pton(AF_INET, client, ip + 16);
+	} else {
+		inet_pton(AF_INET, client, ip + 12);
+		inet_pton(AF_INET, "198.18.0.1", ip + 16);
+	}
+	ip[2] = tot >> 8;
+	ip[3] = tot & 0xff;
+	for (int i = 0; i < 4; i++) {
+		h[4 + i] = (uint8_t)(seq >> (24 - 8 * i));
 		h[8 + i] = (uint8_t)(ack >> (24 - 8 * i));
+	}
 	h[12] = (uint8_t)((20 + olen) / 4 << 4);
 	h[13] = flags;
 	h[14] = 0xfa;
 	f->len = 0;
 	eth(f, 0x0800, 0);
-	ipv4(f, client, (uint16_t)(20 + olen + sizeof(hello_start)), 6, 0x4000);
+	put(f, ip, 20);
 	put(f, h, 20);
 	put(f, opts, olen);
-	put(f, hello_start, sizeof(hello_start));
-	assert_int_equal(run(f), f->xdp ? XDP_PASS : TC_ACT_OK);
+	put(f, pl, n);
+	if (egress) {
+		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f->buf, .data_size_in = (uint32_t)f->len);
+
+		assert_int_equal(
+			bpf_prog_test_run_opts(bpf_program__fd(f->skel->progs.j4s_tc_egress), &o), 0);
+		ring_buffer__consume(f->rb);
+	} else {
+		assert_int_equal(run(f), f->xdp ? XDP_PASS : TC_ACT_OK);
+	}
+}
+
+static void hello_seg_opts(struct fixture *f, const char *client, uint8_t flags, uint32_t ack,
+			   const uint8_t *opts, size_t olen)
+{
+	tcp_seg(f, client, flags, 1001, ack, opts, olen, hello_start, sizeof(hello_start), false);
+}
+
+/* NOP NOP timestamp(tsval): a data segment's options. */
+static void ts_opt(uint8_t o[12], uint32_t tsval)
+{
+	static const uint8_t head[4] = { 1, 1, 8, 10 };
+
+	memcpy(o, head, 4);
+	for (int i = 0; i < 4; i++)
+		o[4 + i] = (uint8_t)(tsval >> (24 - 8 * i));
+	memset(o + 8, 0, 4);
 }
 
 /* Segments the server's TCP drops whatever they carry (userspace's
- * server_drops()): without ACK, or acknowledging data the server never
- * sent, they are not sent up and move nothing, so the real hello after
- * them goes up and is validated. One whose options may hold an MD5
- * signature goes up unjudged (userspace decides), also moving nothing,
- * at most J4S_MAX_UNSURE a flow. */
+ * server_drops()): without ACK, acknowledging data the server never sent,
+ * with an MD5 signature option, an RST off the next byte: not sent up,
+ * moving nothing, so the real hello after them goes up and is validated. */
 static void test_hs_refused_segments(void **state)
 {
 	struct fixture *f = *state;
 	/* NOP NOP, MD5 signature (kind 19, 18 bytes) */
 	uint8_t md5[20] = { 1, 1, 19, 18 };
+	/* 20 bytes of options without one: taken */
+	uint8_t nops[20] = { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1 };
+	/* a kind 19 of another length ends the MD5 walk: taken */
+	uint8_t odd[20] = { 19, 16 };
 	struct j4s_flow fl;
 
 	reset(f);
@@ -1162,35 +1206,91 @@ static void test_hs_refused_segments(void **state)
 	synack(f, "198.18.0.95", SERVER_ISN, 1001);
 	hello_seg_opts(f, "198.18.0.95", 0x08, SERVER_ISN + 1, NULL, 0); /* PSH, no ACK */
 	hello_seg(f, "198.18.0.95", 1001, SERVER_ISN + 2);
-	assert_int_equal(stats(f).refused, 2);
-	assert_int_equal(stats(f).payload_events, 0);
 	hello_seg_opts(f, "198.18.0.95", 0x18, SERVER_ISN + 1, md5, sizeof(md5));
-	assert_int_equal(stats(f).unsure_events, 1);
-	assert_int_equal(stats(f).payload_events, 1);
+	tcp_seg(f, "198.18.0.95", 0x14, 1002, SERVER_ISN + 1, NULL, 0, NULL, 0, false); /* RST off */
+	assert_int_equal(stats(f).refused, 4);
+	assert_int_equal(stats(f).payload_events, 0);
+	assert_int_equal(stats(f).end_events, 0);
 	assert_int_equal(flow_of(f, "198.18.0.95", &fl), 0);
 	assert_int_equal(fl.next, 1001);
 	assert_int_equal(fl.hi, 1001);
 	assert_int_equal(fl.hs, J4S_HS_SYNACK);
 	assert_int_equal(fl.state, J4S_FLOW_WAIT);
 	hello_seg(f, "198.18.0.95", 1001, SERVER_ISN + 1);
-	assert_int_equal(stats(f).payload_events, 2);
+	assert_int_equal(stats(f).payload_events, 1);
 	assert_int_equal(stats(f).validated, 1);
 	assert_int_equal(stats(f).flows_done, 1);
 
-	/* The unjudged ones have a cap of their own, which ends nothing. */
+	/* Options without an MD5 signature are no reason. */
 	syn_to(f, "198.18.0.96");
-	for (int i = 0; i < J4S_MAX_UNSURE + 5; i++)
-		hello_seg_opts(f, "198.18.0.96", 0x18, 0, md5, sizeof(md5));
-	assert_int_equal(stats(f).unsure_events, 1 + J4S_MAX_UNSURE);
-	assert_int_equal(stats(f).unsure_capped, 5);
-	hello_seg(f, "198.18.0.96", 1001, 0);
-	assert_int_equal(stats(f).payload_events, 3 + J4S_MAX_UNSURE);
-	assert_int_equal(stats(f).flows_done, 2);
+	hello_seg_opts(f, "198.18.0.96", 0x18, 0, nops, sizeof(nops));
+	syn_to(f, "198.18.0.94");
+	hello_seg_opts(f, "198.18.0.94", 0x18, 0, odd, sizeof(odd));
+	assert_int_equal(stats(f).payload_events, 3);
+	assert_int_equal(stats(f).flows_done, 3);
 
-	/* A pickup without ACK is no flow. */
+	/* A pickup without ACK, or with an MD5 option, is no flow. */
 	hello_seg_opts(f, "198.18.0.97", 0x08, 0, NULL, 0);
-	assert_int_equal(stats(f).refused, 3);
+	hello_seg_opts(f, "198.18.0.97", 0x18, 0, md5, sizeof(md5));
+	assert_int_equal(stats(f).refused, 6);
 	assert_int_equal(flow_of(f, "198.18.0.97", &fl), -ENOENT);
+
+	/* An RST at the next byte ends the flow; a FIN ahead of missing
+	 * bytes goes up but keeps it. */
+	syn_to(f, "198.18.0.98");
+	tcp_seg(f, "198.18.0.98", 0x11, 1011, 0, NULL, 0, NULL, 0, false);
+	assert_int_equal(stats(f).fin_ahead, 1);
+	assert_int_equal(flow_of(f, "198.18.0.98", &fl), 0);
+	tcp_seg(f, "198.18.0.98", 0x14, 1001, 0, NULL, 0, NULL, 0, false);
+	assert_int_equal(stats(f).end_events, 2);
+	assert_int_equal(flow_of(f, "198.18.0.98", &fl), -ENOENT);
+}
+
+/* PAWS: with a timestamp in the SYN and in the SYN-ACK, a segment whose
+ * timestamp is older than ts_recent by more than 1 is refused; ts_recent
+ * follows segments and bare ACKs in order. Without one in the SYN-ACK the
+ * server checks none. */
+static void test_hs_paws(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t syn_ts[16] = { 2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0, 0x10, 0, 0, 0, 0, 0 };
+	uint8_t old[12], near[12], ahead[12], now_ts[12];
+	struct j4s_flow fl;
+
+	ts_opt(old, 0x1000 - 2);
+	ts_opt(near, 0x1000 - 1);
+	ts_opt(now_ts, 0x1000);
+	ts_opt(ahead, 0x40000000);
+	reset(f);
+	tcp_seg(f, "198.18.0.99", 0x02, 1000, 0, syn_ts, sizeof(syn_ts), NULL, 0, false);
+	tcp_seg(f, "198.18.0.99", 0x12, SERVER_ISN, 1001, syn_ts, sizeof(syn_ts), NULL, 0, true);
+	assert_int_equal(flow_of(f, "198.18.0.99", &fl), 0);
+	assert_int_equal(fl.bits & (J4S_FL_TS_SYN | J4S_FL_TS_OK), J4S_FL_TS_SYN | J4S_FL_TS_OK);
+	assert_int_equal(fl.ts_recent, 0x1000);
+	tcp_seg(f, "198.18.0.99", 0x18, 1001, SERVER_ISN + 1, old, 12, hello_start, 16, false);
+	assert_int_equal(stats(f).paws_refused, 1);
+	assert_int_equal(stats(f).payload_events, 0);
+	/* a bare ACK far ahead raises ts_recent: "near" is now old too */
+	tcp_seg(f, "198.18.0.99", 0x10, 1001, SERVER_ISN + 1, ahead, 12, NULL, 0, false);
+	assert_int_equal(flow_of(f, "198.18.0.99", &fl), 0);
+	assert_int_equal(fl.ts_recent, 0x40000000);
+	tcp_seg(f, "198.18.0.99", 0x18, 1001, SERVER_ISN + 1, near, 12, hello_start, 16, false);
+	assert_int_equal(stats(f).paws_refused, 2);
+	tcp_seg(f, "198.18.0.99", 0x18, 1001, SERVER_ISN + 1, ahead, 12, hello_start, 16, false);
+	assert_int_equal(stats(f).payload_events, 1);
+	assert_int_equal(stats(f).flows_done, 1);
+
+	/* Older by 1 is inside the window; no timestamp in the SYN-ACK, no
+	 * check. */
+	tcp_seg(f, "198.18.0.100", 0x02, 1000, 0, syn_ts, sizeof(syn_ts), NULL, 0, false);
+	tcp_seg(f, "198.18.0.100", 0x12, SERVER_ISN, 1001, syn_ts, sizeof(syn_ts), NULL, 0, true);
+	tcp_seg(f, "198.18.0.100", 0x18, 1001, SERVER_ISN + 1, near, 12, hello_start, 16, false);
+	tcp_seg(f, "198.18.0.101", 0x02, 1000, 0, syn_ts, sizeof(syn_ts), NULL, 0, false);
+	tcp_seg(f, "198.18.0.101", 0x12, SERVER_ISN, 1001, NULL, 0, NULL, 0, true);
+	tcp_seg(f, "198.18.0.101", 0x18, 1001, SERVER_ISN + 1, old, 12, hello_start, 16, false);
+	assert_int_equal(stats(f).paws_refused, 2);
+	assert_int_equal(stats(f).payload_events, 3);
+	assert_int_equal(stats(f).flows_done, 3);
 }
 
 static void test_hs_validated_when_bucket_empty(void **state)
@@ -1387,6 +1487,7 @@ int main(void)
 		cmocka_unit_test(test_hs_validated_passes),
 		cmocka_unit_test(test_hs_wrong_ack_through_bucket),
 		cmocka_unit_test(test_hs_refused_segments),
+		cmocka_unit_test(test_hs_paws),
 		cmocka_unit_test(test_hs_validated_when_bucket_empty),
 		cmocka_unit_test(test_quic_initial_passed),
 		cmocka_unit_test(test_quic_not_initial_dropped),

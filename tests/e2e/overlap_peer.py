@@ -26,6 +26,12 @@ client SRC DST PORT IFACE SCENARIO
     dups: the first 100 bytes of the good.example hello 150 times, then the
         whole hello: copies of bytes the server holds in order change
         nothing it reads, and must not make the sensor give up the flow.
+    paws: timestamps on (the SYN carries one, so the SYN-ACK does); the
+        evil.example hello with a timestamp older than the SYN's (PAWS
+        drops it), then the good one with a later one.
+    rst: the first 50 bytes of the good.example hello, an RST 1000 bytes
+        past the next byte (Linux answers with a challenge ACK and the
+        connection lives on, RFC 5961), then the rest of the hello.
 """
 import os
 import select
@@ -118,10 +124,12 @@ def client(src, dst, port, iface, scenario):
     rx = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0800))
     rx.bind((iface, 0))
     send = lambda pkt: tx.sendto(pkt, (dst, 0))
-    send(segment(src, dst, sport, dport, 0x02, isn, 0, opts=b"\x02\x04\x05\xb4"))
+    tsval = 1000000
+    ts = lambda v: b"\x01\x01\x08\x0a" + struct.pack("!II", v, 0) if scenario == "paws" else b""
+    send(segment(src, dst, sport, dport, 0x02, isn, 0, opts=b"\x02\x04\x05\xb4" + ts(tsval)))
     srv, ether = synack(rx, src, dst, sport, dport, time.time() + 5)
     ack = srv + 1
-    send(segment(src, dst, sport, dport, 0x10, isn + 1, ack))
+    send(segment(src, dst, sport, dport, 0x10, isn + 1, ack, opts=ts(tsval)))
     time.sleep(0.05)
     # The fake hello of each insertion, in a segment the server drops.
     insert = {
@@ -138,6 +146,16 @@ def client(src, dst, port, iface, scenario):
         insert[scenario]()
         time.sleep(0.2)
         send(segment(src, dst, sport, dport, 0x18, isn + 1, ack, good))
+    elif scenario == "paws":
+        send(segment(src, dst, sport, dport, 0x18, isn + 1, ack, evil, opts=ts(tsval - 1000)))
+        time.sleep(0.2)
+        send(segment(src, dst, sport, dport, 0x18, isn + 1, ack, good, opts=ts(tsval + 10)))
+    elif scenario == "rst":
+        send(segment(src, dst, sport, dport, 0x18, isn + 1, ack, good[:50]))
+        time.sleep(0.1)
+        send(segment(src, dst, sport, dport, 0x14, isn + 1 + 50 + 1000, ack))
+        time.sleep(0.1)
+        send(segment(src, dst, sport, dport, 0x18, isn + 1 + 50, ack, good[50:]))
     elif scenario == "dups":
         for _ in range(150):
             send(segment(src, dst, sport, dport, 0x18, isn + 1, ack, good[:100]))
