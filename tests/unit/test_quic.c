@@ -772,8 +772,8 @@ static void test_quic_spoofer_other_address(void **state)
  * two Initials of a real hello: each costs a lookup of its own (a few hash
  * chain steps, not a walk over the 4-tuple's connections), a trial with
  * the 4-tuple's newest keys and a key derivation; all 20,001 connections
- * are kept (the table holds 30,000: its bound, and the reassembly budget,
- * are test_quic_table_bound_and_expiry's), and the hello is recorded. */
+ * are kept (the table holds 30,000), and the hello is recorded. A table of
+ * 1,000 keeps 1,000 of them. */
 static void test_quic_fresh_dcid_flood(void **state)
 {
 	struct fixture *f = *state;
@@ -814,6 +814,24 @@ static void test_quic_fresh_dcid_flood(void **state)
 	assert_true(feed(f, f->dgram, n, 2 * SEC));
 	assert_a2_hello(f);
 	assert_int_equal(f->qh.conn->fl.first_byte_ns, SEC);
+	/* the table's own bound holds them from one 4-tuple too: past 1,000
+	 * the oldest waiting one goes, one for one */
+	quic_table_free(f->qt);
+	qc.max_conns = 1000;
+	f->qt = quic_table_new(&qc, seed);
+	assert_non_null(f->qt);
+	for (uint32_t i = 0; i < 2000; i++) {
+		struct quic_keys k;
+
+		memcpy(dcid + 4, &i, 4);
+		assert_int_equal(quic_initial_keys(QUIC_V1, dcid, 8, &k), 0);
+		n = quic_seal_with(QUIC_V1, &k, dcid, 8, 0, 2, f->frames, fl, 1200, pkt,
+				   sizeof(pkt));
+		assert_false(feed(f, pkt, n, SEC + i));
+	}
+	assert_int_equal(quic_table_count(f->qt), 1000);
+	assert_int_equal(st(f)->evicted, 1000);
+	assert_int_equal(st(f)->conns, 2000);
 }
 
 /* A hello a few bytes an Initial (a server reads it) is not cut off after
