@@ -767,6 +767,13 @@ static __always_inline void on_udp(void *ctx, bool xdp, struct pkt *p, __u32 fra
 		return;
 	}
 	k.flow = p->key;
+	/* Not the client's port: servers route Initials by DCID, so one from
+	 * another port of the client (NAT rebinding, or on purpose) goes on
+	 * with its connection, here within its datagrams as in userspace
+	 * (quic.c conn_find), not as a new key that needs a token: a client
+	 * could empty the bucket between its two Initials and hide the
+	 * second from the sensor while its server reads it. */
+	k.flow.sport = 0;
 	k.dcid_len = dlen;
 	/* The DCID's first bytes, zero past its length: one mask, not a
 	 * branch a byte (verifier states). Little-endian: byte i is bits 8i. */

@@ -129,8 +129,9 @@ enum j4s_event_kind {
 };
 
 /* QUIC (design.md §6): client Initials are passed while their key (4-tuple
- * and the first J4S_QUIC_CID_KEY bytes of the Destination Connection ID;
- * a client's first DCID has at least 8, RFC 9000 §7.2) has sent fewer than
+ * with the client's port 0, and the first J4S_QUIC_CID_KEY bytes of the
+ * Destination Connection ID; a client's first DCID has at least 8, RFC 9000
+ * §7.2) has sent fewer than
  * J4S_QUIC_MAX_DATAGRAMS datagrams: a post-quantum hello needs 2-3,
  * retransmissions a few more. Versions passed: 1, 2 (RFC 9369), draft-29. */
 #define J4S_QUIC_V1            0x00000001

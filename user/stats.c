@@ -116,7 +116,7 @@ static struct json_object *quic_fields(const struct quic_stats *q, uint32_t acti
 	put(o, "quic_nomem", q->nomem);
 	put(o, "quic_evicted", q->evicted);
 	put(o, "quic_evicted_done", q->evicted_done);
-	put(o, "quic_tuple_evicted", q->tuple_evicted);
+	put(o, "quic_port_changed", q->port_changed);
 	put(o, "quic_retried", q->retried);
 	put(o, "quic_retried_same", q->retried_same);
 	put(o, "quic_timeouts", q->timeouts);

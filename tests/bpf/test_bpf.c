@@ -1356,8 +1356,8 @@ static void test_quic_initial_passed(void **state)
 	assert_int_equal(f->last_kind, J4S_EV_UDP);
 	assert_int_equal(f->last_caplen, 20 + 8 + 1200);
 	assert_int_equal(f->last_data[28], 0xc3);
-	quic_run(f, "198.18.0.2", 40001, 0xd3, J4S_QUIC_V2, 8, 1); /* v2: Initial is type 1 */
-	quic_run(f, "198.18.0.2", 40002, 0xc0, J4S_QUIC_DRAFT29, 20, 1);
+	quic_run(f, "198.18.0.2", 40001, 0xd3, J4S_QUIC_V2, 8, 2); /* v2: Initial is type 1 */
+	quic_run(f, "198.18.0.2", 40002, 0xc0, J4S_QUIC_DRAFT29, 20, 3);
 	assert_int_equal(f->events, 3);
 	assert_int_equal(stats(f).quic_events, 3);
 	assert_int_equal(stats(f).quic_conns, 3);
@@ -1450,9 +1450,19 @@ static void test_quic_bucket(void **state)
 
 	reset(f);
 	for (int i = 0; i < 4; i++)
-		quic_run(f, "198.18.0.2", (uint16_t)(40030 + i), 0xc3, J4S_QUIC_V1, 8, 1);
+		quic_run(f, "198.18.0.2", (uint16_t)(40030 + i), 0xc3, J4S_QUIC_V1, 8,
+			 (uint8_t)(0x40 + i));
 	assert_int_equal(f->events, f->limit ? 2 : 4);
 	assert_int_equal(stats(f).quic_limited, f->limit ? 2 : 0);
+	/* An admitted DCID from another port of its client is its connection
+	 * (servers route Initials by DCID): no token, with the bucket empty. */
+	quic_run(f, "198.18.0.2", 40099, 0xc3, J4S_QUIC_V1, 8, 0x40);
+	assert_int_equal(f->events, f->limit ? 3 : 5);
+	assert_int_equal(stats(f).quic_limited, f->limit ? 2 : 0);
+	assert_int_equal(stats(f).quic_conns, f->limit ? 2 : 4);
+	/* from another address, a new key (a token, none left) */
+	quic_run(f, "198.18.0.3", 40030, 0xc3, J4S_QUIC_V1, 8, 0x40);
+	assert_int_equal(stats(f).quic_limited, f->limit ? 3 : 0);
 }
 
 int main(void)
