@@ -659,6 +659,20 @@ static __always_inline void on_tcp(void *ctx, bool xdp, struct pkt *p, __u32 fra
 	__u64 have;
 
 	if ((p->flags & (TCP_SYN | TCP_ACK)) == TCP_SYN) {
+		/* Its retransmit changes nothing; another ISN on a flow waiting
+		 * after its SYN-ACK starts no connection at the server and
+		 * must not reset the flow (userspace's syn_is_retransmit()). */
+		f = bpf_map_lookup_elem(&j4s_flows, &p->key);
+		if (f && f->state == J4S_FLOW_WAIT) {
+			if (f->base == p->seq + 1) {
+				COUNT(st, syn_retransmits);
+				return;
+			}
+			if (f->bits & J4S_FL_ISN_KNOWN) {
+				COUNT(st, syn_ignored);
+				return;
+			}
+		}
 		fresh.base = fresh.next = fresh.hi = p->seq + 1;
 		fresh.state = J4S_FLOW_WAIT;
 		if (!scan_opts(ctx, xdp, p, &o) && o.ts) {

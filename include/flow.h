@@ -109,6 +109,7 @@ struct flow_stats {
 	uint64_t created; /* flows created (SYN or pickup) */
 	uint64_t syns;    /* SYNs that created or renewed a flow */
 	uint64_t syn_retransmits;
+	uint64_t syn_ignored; /* another ISN on a flow waiting after its SYN-ACK */
 	uint64_t pickups;        /* flows created without a SYN */
 	uint64_t reused;         /* new SYN (other ISN) on a tracked 4-tuple */
 	uint64_t evicted_done;   /* finished flows evicted for room */

@@ -452,10 +452,25 @@ static enum flow_result add_payload(struct flow_table *ft, struct flow *f,
 }
 
 /* SYN on a 4-tuple we track: a retransmit, or a new connection reusing it. */
+/*
+ * A SYN on a tracked flow: its retransmit changes nothing. A SYN with
+ * another ISN while the flow waits for its hello after the server's
+ * SYN-ACK starts no new connection at the server: once established it
+ * answers with a challenge ACK and drops it (tcp_validate_incoming(), RFC
+ * 5961), and before, a SYN other than the first kills the half-open one
+ * (tcp_check_req()) and starts nothing either. Taking it as a new
+ * connection would put the real hello, on the old sequence numbers, out
+ * of reach: a client could hide its hello behind one SYN. The kernel
+ * program does the same (on_tcp()). Returns true when the SYN is ignored.
+ */
 static bool syn_is_retransmit(struct flow_table *ft, struct flow *f, const struct pkt_info *pi)
 {
 	if (f->has_syn && pi->seq == f->isn) {
 		ft->st.syn_retransmits++;
+		return true;
+	}
+	if (f->state == FLOW_WAIT_HELLO && f->has_synack) {
+		ft->st.syn_ignored++;
 		return true;
 	}
 	ft->st.reused++;

@@ -47,6 +47,7 @@ static struct json_object *flow_fields(const struct flow_stats *f, uint32_t acti
 	put(o, "created", f->created);
 	put(o, "syns", f->syns);
 	put(o, "syn_retransmits", f->syn_retransmits);
+	put(o, "syn_ignored", f->syn_ignored);
 	put(o, "pickups_without_syn", f->pickups);
 	put(o, "reused", f->reused);
 	put(o, "evicted_done", f->evicted_done);

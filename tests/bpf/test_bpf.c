@@ -160,6 +160,9 @@ static void reset(struct fixture *f)
 
 	bpf_map_update_elem(bpf_map__fd(f->skel->maps.j4s_stats), &key, zero, 0);
 	bpf_map_update_elem(bpf_map__fd(f->skel->maps.j4s_bucket), &key, zero, 0); /* full */
+	/* No flow of an earlier test: a SYN again is a retransmit now. */
+	for (struct j4s_flow_key k; !bpf_map_get_next_key(bpf_map__fd(f->skel->maps.j4s_flows), NULL, &k);)
+		bpf_map_delete_elem(bpf_map__fd(f->skel->maps.j4s_flows), &k);
 	ring_buffer__consume(f->rb);
 	f->events = 0;
 	f->last_kind = 0;
@@ -1246,6 +1249,36 @@ static void test_hs_refused_segments(void **state)
 	assert_int_equal(flow_of(f, "198.18.0.98", &fl), -ENOENT);
 }
 
+/* A SYN again (same ISN) changes nothing; one with another ISN on a flow
+ * waiting after its SYN-ACK starts no connection at the server and is
+ * ignored, so the real hello on the old sequence numbers still goes up. */
+static void test_hs_second_syn(void **state)
+{
+	struct fixture *f = *state;
+	struct j4s_flow fl;
+
+	reset(f);
+	syn_to(f, "198.18.0.102");
+	synack(f, "198.18.0.102", SERVER_ISN, 1001);
+	syn_to(f, "198.18.0.102");
+	tcp_seg(f, "198.18.0.102", 0x02, 77777, 0, NULL, 0, NULL, 0, false);
+	assert_int_equal(stats(f).syn_retransmits, 1);
+	assert_int_equal(stats(f).syn_ignored, 1);
+	assert_int_equal(stats(f).syn_events, 1);
+	assert_int_equal(flow_of(f, "198.18.0.102", &fl), 0);
+	assert_int_equal(fl.base, 1001);
+	assert_int_equal(fl.hs, J4S_HS_SYNACK);
+	hello_seg(f, "198.18.0.102", 1001, SERVER_ISN + 1);
+	assert_int_equal(stats(f).validated, 1);
+	assert_int_equal(stats(f).payload_events, 1);
+	/* Without a SYN-ACK yet, a new ISN starts over. */
+	syn_to(f, "198.18.0.103");
+	tcp_seg(f, "198.18.0.103", 0x02, 77777, 0, NULL, 0, NULL, 0, false);
+	assert_int_equal(flow_of(f, "198.18.0.103", &fl), 0);
+	assert_int_equal(fl.base, 77778);
+	assert_int_equal(stats(f).syn_events, 3);
+}
+
 /* PAWS: with a timestamp in the SYN and in the SYN-ACK, a segment whose
  * timestamp is older than ts_recent by more than 1 is refused; ts_recent
  * follows segments and bare ACKs in order. Without one in the SYN-ACK the
@@ -1498,6 +1531,7 @@ int main(void)
 		cmocka_unit_test(test_hs_wrong_ack_through_bucket),
 		cmocka_unit_test(test_hs_refused_segments),
 		cmocka_unit_test(test_hs_paws),
+		cmocka_unit_test(test_hs_second_syn),
 		cmocka_unit_test(test_hs_validated_when_bucket_empty),
 		cmocka_unit_test(test_quic_initial_passed),
 		cmocka_unit_test(test_quic_not_initial_dropped),

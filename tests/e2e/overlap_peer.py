@@ -29,6 +29,9 @@ client SRC DST PORT IFACE SCENARIO
     paws: timestamps on (the SYN carries one, so the SYN-ACK does); the
         evil.example hello with a timestamp older than the SYN's (PAWS
         drops it), then the good one with a later one.
+    resyn: after the handshake, a SYN with another ISN (Linux answers with
+        a challenge ACK and keeps the connection), then the good hello on
+        the first sequence numbers.
     rst: the first 50 bytes of the good.example hello, an RST 1000 bytes
         past the next byte (Linux answers with a challenge ACK and the
         connection lives on, RFC 5961), then the rest of the hello.
@@ -150,6 +153,10 @@ def client(src, dst, port, iface, scenario):
         send(segment(src, dst, sport, dport, 0x18, isn + 1, ack, evil, opts=ts(tsval - 1000)))
         time.sleep(0.2)
         send(segment(src, dst, sport, dport, 0x18, isn + 1, ack, good, opts=ts(tsval + 10)))
+    elif scenario == "resyn":
+        send(segment(src, dst, sport, dport, 0x02, isn + 50000, 0, opts=b"\x02\x04\x05\xb4"))
+        time.sleep(0.2)
+        send(segment(src, dst, sport, dport, 0x18, isn + 1, ack, good))
     elif scenario == "rst":
         send(segment(src, dst, sport, dport, 0x18, isn + 1, ack, good[:50]))
         time.sleep(0.1)

@@ -11,8 +11,8 @@
 # a whole ClientHello for evil.example in order in a segment the server's
 # kernel drops (no ACK, an ACK of unsent data, an MD5 option, a bad IPv4
 # header checksum, a timestamp PAWS rejects), then the good one; an RST
-# off the next byte between two parts of the hello (the connection lives
-# on); and 150 copies of the hello's first bytes before it, which must not
+# off the next byte between two parts of the hello, or a SYN of another
+# ISN before it (the connection lives on); and 150 copies of the hello's first bytes before it, which must not
 # make the sensor give the flow up.
 #   tests/e2e/run_overlap.sh [BINARY] [MODE...]   (root; modes: tc xdp pcap)
 set -eu
@@ -115,7 +115,7 @@ check() {
 	esac
 }
 
-for sc in ${SCENARIOS:-overlap early noack badack md5 ipcsum paws rst dups}; do
+for sc in ${SCENARIOS:-overlap early noack badack md5 ipcsum paws rst resyn dups}; do
 	for mode in $MODES; do
 		one_run "$mode-$sc" "$mode" "$sc"
 		check "$mode-$sc" "$TMP/out-$mode-$sc" "$TMP/err-$mode-$sc" "$sc"

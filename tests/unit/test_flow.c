@@ -1726,6 +1726,30 @@ static void test_flow_server_drops(void **state)
 	assert_int_equal(stats(f)->refused, 5);
 }
 
+/* A SYN with another ISN while the flow waits after its SYN-ACK starts no
+ * connection at the server (challenge ACK, or the half-open one killed):
+ * ignored, the hello on the old sequence numbers is the record. Without a
+ * SYN-ACK it is a new connection. */
+static void test_flow_second_syn_ignored(void **state)
+{
+	struct fixture *f = *state;
+
+	syn(f, PORT, ISN, T0);
+	synack(f, PORT, SISN, ISN + 1, T0 + MS);
+	assert_int_equal(syn(f, PORT, ISN + 50000, T0 + 2 * MS), FLOW_NOTHING);
+	assert_int_equal(stats(f)->syn_ignored, 1);
+	assert_int_equal(seg(f, PORT, hello, 0, sizeof(hello), T0 + 3 * MS), FLOW_HELLO);
+	assert_true(flow_validated(f->out.flow));
+	check_hello_and_finish(f, T0 + 3 * MS);
+
+	syn(f, PORT + 1, ISN, T0);
+	syn(f, PORT + 1, ISN + 50000, T0 + MS);
+	assert_int_equal(stats(f)->reused, 1);
+	pkt(f, PORT + 1, TCPF_ACK | TCPF_PSH, ISN + 50001, hello, sizeof(hello));
+	assert_int_equal(process(f, T0 + 2 * MS), FLOW_HELLO);
+	check_hello_and_finish(f, T0 + 2 * MS);
+}
+
 /* PAWS as the server applies it: with timestamps on both sides, a
  * segment whose timestamp is older than ts_recent (the SYN's, raised by
  * segments and bare ACKs in order) by more than 1 is dropped there, so a
@@ -1940,6 +1964,7 @@ int main(void)
 		T(test_flow_urgent_retransmitted),
 		T(test_flow_server_drops),
 		T(test_flow_paws_and_rst),
+		T(test_flow_second_syn_ignored),
 		T(test_flow_urgent_from_dropped_segments),
 	};
 
