@@ -140,6 +140,10 @@ void packet_tcp_meta(const uint8_t *opts, uint32_t len, struct tcp_meta *tm);
  * dropped by a socket that has no MD5 key, i.e. by every TLS server. */
 bool packet_tcp_md5(const uint8_t *opts, uint32_t len);
 
+/* Whether the receiving Linux drops an IPv4 packet with these options
+ * (malformed, a source route, CIPSO): see packet.c. */
+bool packet_ipv4_opts_dropped(const uint8_t *opts, uint32_t len);
+
 /* The TSval of a TCP timestamp option, found as tcp_parse_options() finds
  * it (the last well-formed one); false without one. */
 bool packet_tcp_tsval(const uint8_t *opts, uint32_t len, uint32_t *tsval);

@@ -217,6 +217,85 @@ struct ip_next {
 	uint8_t proto;    /* IPPROTO of what follows */
 };
 
+/*
+ * Whether the receiving Linux drops an IPv4 packet for its options
+ * (net/ipv4/ip_options.c ip_options_compile() for a received packet, then
+ * ip_input.c ip_rcv_options()): any malformed option (a length below 2 or
+ * past the end, a pointer out of range, a second RR, timestamp, source
+ * route or CIPSO option, a full timestamp overflow count); a source route
+ * (LSRR, SSRR), refused while accept_source_route is 0, the default; and
+ * CIPSO, which cipso_v4_validate() refuses on a host with no CIPSO DOI
+ * configured (netlabel). A fake hello in such a packet is never read by
+ * the server. The kernel program walks them the same way
+ * (j4s_ipopts_walk()).
+ */
+#define IPOPT_END   0
+#define IPOPT_NOOP  1
+#define IPOPT_RR    7
+#define IPOPT_TS    68
+#define IPOPT_LSRR  131
+#define IPOPT_CIPSO 134
+#define IPOPT_SSRR  137
+#define IPOPT_RA    148
+bool packet_ipv4_opts_dropped(const uint8_t *o, uint32_t len)
+{
+	bool rr = false, ts = false, srr = false;
+	uint32_t i = 0;
+
+	while (i < len) {
+		uint8_t kind = o[i], olen, ptr;
+
+		if (kind == IPOPT_END)
+			break;
+		if (kind == IPOPT_NOOP) {
+			i++;
+			continue;
+		}
+		if (len - i < 2)
+			return true;
+		olen = o[i + 1];
+		if (olen < 2 || olen > len - i)
+			return true;
+		ptr = olen > 2 ? o[i + 2] : 0;
+		switch (kind) {
+		case IPOPT_LSRR:
+		case IPOPT_SSRR:
+			if (olen < 3 || ptr < 4 || srr)
+				return true;
+			srr = true;
+			break;
+		case IPOPT_RR:
+			if (rr || olen < 3 || ptr < 4 || (ptr <= olen && ptr + 3 > olen))
+				return true;
+			rr = true;
+			break;
+		case IPOPT_TS:
+			if (ts || olen < 4 || ptr < 5)
+				return true;
+			if (ptr <= olen) {
+				uint8_t flag = o[i + 3] & 0xf;
+
+				if (ptr + 3 > olen || ((flag == 1 || flag == 3) && ptr + 7 > olen))
+					return true;
+			} else if ((o[i + 3] & 0xf) != 3 && o[i + 3] >> 4 == 15) {
+				return true;
+			}
+			ts = true;
+			break;
+		case IPOPT_RA:
+			if (olen < 4)
+				return true;
+			break;
+		case IPOPT_CIPSO:
+			return true;
+		default:
+			break;
+		}
+		i += olen;
+	}
+	return srr;
+}
+
 static enum packet_verdict parse_ipv4(const uint8_t *p, uint32_t caplen, struct pkt_info *pi,
 				      struct ip_next *nx)
 {

@@ -889,6 +889,54 @@ static void test_packet_tcp_meta_linux_syn(void **state)
 	assert_int_equal(tm.wscale, 7);
 }
 
+/* IPv4 options the receiving Linux drops a packet for (ip_options_compile()
+ * and ip_rcv_options() at their defaults), and ones it takes. */
+static void test_packet_ipv4_opts_dropped(void **state)
+{
+	/* taken */
+	static const uint8_t nops[4] = { 1, 1, 1, 0 };
+	static const uint8_t rr[8] = { 7, 7, 4, 0, 0, 0, 0, 0 };
+	static const uint8_t rr_full[8] = { 7, 7, 8, 0, 0, 0, 0, 1 }; /* pointer past: full */
+	static const uint8_t ts[12] = { 68, 12, 5, 0x00 };
+	static const uint8_t ts_full[8] = { 68, 8, 9, 0x10 };
+	static const uint8_t ra[4] = { 148, 4, 0, 0 };
+	static const uint8_t sec[12] = { 130, 11 };
+	static const uint8_t end_then_junk[4] = { 0, 0xff, 0xff, 0xff };
+	/* dropped */
+	static const uint8_t lsrr[8] = { 131, 7, 4, 198, 18, 0, 1, 0 };
+	static const uint8_t ssrr[8] = { 137, 7, 4, 198, 18, 0, 1, 0 };
+	static const uint8_t cipso[12] = { 134, 10, 0, 0, 0, 3, 1, 4, 0, 0 };
+	static const uint8_t bad_len[4] = { 7, 9, 4, 0 };
+	static const uint8_t len_one[4] = { 1, 1, 1, 68 };
+	static const uint8_t rr_ptr_low[8] = { 7, 7, 3, 0, 0, 0, 0, 0 };
+	static const uint8_t rr_twice[16] = { 7, 7, 4, 0, 0, 0, 0, 7, 7, 4 };
+	static const uint8_t ts_short[4] = { 68, 4, 4, 0 }; /* pointer below 5 */
+	static const uint8_t ts_addr_short[12] = { 68, 12, 9, 0x01 };
+	static const uint8_t ts_overflow[8] = { 68, 8, 9, 0xf0 };
+	static const uint8_t ra_short[4] = { 148, 3, 0, 0 };
+
+	(void)state;
+	assert_false(packet_ipv4_opts_dropped(nops, sizeof(nops)));
+	assert_false(packet_ipv4_opts_dropped(rr, sizeof(rr)));
+	assert_false(packet_ipv4_opts_dropped(rr_full, sizeof(rr_full)));
+	assert_false(packet_ipv4_opts_dropped(ts, sizeof(ts)));
+	assert_false(packet_ipv4_opts_dropped(ts_full, sizeof(ts_full)));
+	assert_false(packet_ipv4_opts_dropped(ra, sizeof(ra)));
+	assert_false(packet_ipv4_opts_dropped(sec, sizeof(sec)));
+	assert_false(packet_ipv4_opts_dropped(end_then_junk, sizeof(end_then_junk)));
+	assert_true(packet_ipv4_opts_dropped(lsrr, sizeof(lsrr)));
+	assert_true(packet_ipv4_opts_dropped(ssrr, sizeof(ssrr)));
+	assert_true(packet_ipv4_opts_dropped(cipso, sizeof(cipso)));
+	assert_true(packet_ipv4_opts_dropped(bad_len, sizeof(bad_len)));
+	assert_true(packet_ipv4_opts_dropped(len_one, sizeof(len_one)));
+	assert_true(packet_ipv4_opts_dropped(rr_ptr_low, sizeof(rr_ptr_low)));
+	assert_true(packet_ipv4_opts_dropped(rr_twice, sizeof(rr_twice)));
+	assert_true(packet_ipv4_opts_dropped(ts_short, sizeof(ts_short)));
+	assert_true(packet_ipv4_opts_dropped(ts_addr_short, sizeof(ts_addr_short)));
+	assert_true(packet_ipv4_opts_dropped(ts_overflow, sizeof(ts_overflow)));
+	assert_true(packet_ipv4_opts_dropped(ra_short, sizeof(ra_short)));
+}
+
 /* The MD5 signature option as Linux's receive path finds it
  * (tcp_parse_md5sig_option()). */
 static void test_packet_tcp_md5(void **state)
@@ -1690,6 +1738,7 @@ int main(void)
 		T(test_packet_tcp_meta_linux_syn),
 		T(test_packet_tcp_meta_macos_syn),
 		T(test_packet_tcp_md5),
+		T(test_packet_ipv4_opts_dropped),
 		T(test_packet_tcp_meta_unknown_kinds),
 		T(test_packet_tcp_meta_bad_length),
 		T(test_packet_tcp_meta_absent),
