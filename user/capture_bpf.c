@@ -131,6 +131,7 @@ static int on_event(void *ctx, void *data, size_t size)
 		pkt.ts_ns = ev->ts_ns + b->mono_to_real;
 		pkt.mono_ns = ev->ts_ns; /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
 		pkt.ifindex = ev->ifindex;
+		pkt.from_file = false;
 		b->cb(b->cb_ctx, &pkt);
 	}
 	return capture_budget_charge(b->budget, 1) ? 0 : BPF_SLICE_SPENT;
