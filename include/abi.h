@@ -274,6 +274,7 @@ struct j4s_stats {
 	/* IP fragments (userspace rebuilds the datagrams, include/ipfrag.h). */
 	__u64 fragment_events;   /* fragments to a wanted address sent up */
 	__u64 fragments_limited; /* held back: the unvalidated token bucket was empty */
+	__u64 bad_ip_checksum;   /* IPv4 header checksum wrong: dropped by the stack, ignored */
 };
 
 /* Checked by both compilers: the two sides must agree byte for byte. */
@@ -281,7 +282,7 @@ _Static_assert(sizeof(struct j4s_event) == J4S_EVENT_HDR_SIZE + J4S_SNAP_MAX, "e
 _Static_assert(sizeof(struct j4s_flow_key) == 40, "flow key");
 _Static_assert(sizeof(struct j4s_flow) == 28, "flow");
 _Static_assert(sizeof(struct j4s_bpf_config) == 24, "config");
-_Static_assert(sizeof(struct j4s_stats) == 38 * 8, "stats");
+_Static_assert(sizeof(struct j4s_stats) == 39 * 8, "stats");
 _Static_assert(sizeof(struct j4s_quic_key) == 56, "quic key");
 /* An event holds a whole hello behind the largest IPv4 and TCP headers. */
 _Static_assert(J4S_SNAP_MAX >= J4S_REASM_MAX_BYTES + 60 + 60, "snap length");

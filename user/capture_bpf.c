@@ -240,6 +240,7 @@ void capture_bpf_stats(struct capture *c, struct json_object *o)
 		PUT(quic_update_errors);
 		PUT(fragment_events);
 		PUT(fragments_limited);
+		PUT(bad_ip_checksum);
 #undef PUT
 	}
 }
