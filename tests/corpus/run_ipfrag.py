@@ -92,7 +92,11 @@ def frag_v4(ip, overlap):
         h = bytearray(ip[:ihl])
         h[2:4] = struct.pack("!H", ihl + end - start)
         h[6:8] = struct.pack("!H", df | (0x2000 if mf else 0) | start // 8)
-        h[10:12] = b"\0\0"  # the parser and the reassembly read no checksum
+        h[10:12] = b"\0\0"
+        s = sum(struct.unpack("!%dH" % (ihl // 2), bytes(h)))
+        while s >> 16:
+            s = (s & 0xffff) + (s >> 16)
+        h[10:12] = struct.pack("!H", ~s & 0xffff)  # as a sender's stack sets it
         out.append(bytes(h) + pay[start:end])
     return out
 
