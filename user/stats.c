@@ -298,6 +298,8 @@ static const struct {
 	{ "packets.excluded_source", "Packets from core.exclude_source_ips." },
 	{ "packets.not_local", "Packets to none of the local IPs." },
 	{ "packets.bad_ip_checksum", "IPv4 packets dropped: header checksum wrong." },
+	{ "packets.bad_ip_checksum_kept",
+	  "Packets of a capture file used despite a wrong IPv4 header checksum." },
 	{ "packets.ipfrag_active", "IP datagrams being reassembled now." },
 	{ "packets.ipfrag_fragments", "IP fragments handed to the reassembly." },
 	{ "packets.ipfrag_reassembled", "IP datagrams rebuilt from fragments." },
