@@ -1267,6 +1267,29 @@ static void quic_run(struct fixture *f, const char *src, uint16_t sport, uint8_t
 	assert_int_equal(run(f), f->xdp ? XDP_PASS : TC_ACT_OK);
 }
 
+/* A client Initial in an IPv4 packet whose header checksum is wrong: the
+ * server's stack drops it, so it neither goes up nor makes a connection
+ * key; the same datagram with the right sum does. */
+static void test_quic_bad_ip_checksum(void **state)
+{
+	struct fixture *f = *state;
+
+	reset(f);
+	f->len = 0;
+	quic_dgram(f, "198.18.0.2", 40100, 0xc3, J4S_QUIC_V1, 8, 7, 1200);
+	f->buf[14 + 8] = 1; /* TTL changed, sum not */
+	assert_int_equal(run(f), f->xdp ? XDP_PASS : TC_ACT_OK);
+	assert_int_equal(f->events, 0);
+	assert_int_equal(stats(f).bad_ip_checksum, 1);
+	assert_int_equal(stats(f).quic_conns, 0);
+	assert_int_equal(stats(f).quic_events, 0);
+	f->buf[14 + 8] = 64;
+	run(f);
+	assert_int_equal(f->events, 1);
+	assert_int_equal(f->last_kind, J4S_EV_UDP);
+	assert_int_equal(stats(f).quic_conns, 1);
+}
+
 /* Client Initials of v1, v2 and draft-29 pass, the whole datagram. */
 static void test_quic_initial_passed(void **state)
 {
@@ -1411,6 +1434,7 @@ int main(void)
 		cmocka_unit_test(test_hs_wrong_ack_through_bucket),
 		cmocka_unit_test(test_hs_validated_when_bucket_empty),
 		cmocka_unit_test(test_quic_initial_passed),
+		cmocka_unit_test(test_quic_bad_ip_checksum),
 		cmocka_unit_test(test_quic_not_initial_dropped),
 		cmocka_unit_test(test_quic_per_connection_bound),
 		cmocka_unit_test(test_quic_bucket),
