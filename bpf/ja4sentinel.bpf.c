@@ -371,6 +371,147 @@ static __always_inline bool admitted(struct j4s_flow *f, struct pkt *p, struct j
 	return false;
 }
 
+/* What the server's receive path finds in a segment's TCP options. */
+struct tcp_opts {
+	__u32 tsval;
+	__u8 ts;  /* a timestamp option (kind 8, length 10): tcp_parse_options() */
+	__u8 md5; /* an MD5 signature option (kind 19, length 18) */
+};
+
+/*
+ * Walk n option bytes, copied to the scratch event's data, as Linux does
+ * (userspace's packet_tcp_tsval() and packet_tcp_md5() say how, and why
+ * it matters): both walks stop at EOL and at a bad length; the MD5 one
+ * also once fewer than 18 bytes are left, and at its first kind 19.
+ * Returns bit 0: a timestamp, bit 1: an MD5 signature, bits 32-63: the
+ * TSval. A global function, so the verifier checks its loop once rather
+ * than at every call site; it reads a map value, which verifiers before
+ * 5.12 let a variable index read (the stack they do not).
+ */
+/* The walk's state, in the scratch event past the copied options. */
+struct opts_walk {
+	__u32 next; /* offset of the next option */
+	__u32 md5_done;
+	__u64 r; /* the result */
+};
+
+__noinline __u64 j4s_opts_walk(__u32 n)
+{
+	__u32 zero = 0;
+	struct j4s_event *ev = bpf_map_lookup_elem(&j4s_scratch, &zero);
+	struct opts_walk *w;
+
+	if (!ev || n > 40)
+		return 0;
+	/* Byte by byte, i exact, with the walk's state in memory, not in
+	 * registers: the verifier reads it back as any value, so each pass
+	 * reaches its end in one state whatever the options before it were.
+	 * Kept in registers, it followed every layout of options and gave up
+	 * (over a million instructions). */
+	w = (struct opts_walk *)(ev->data + 64);
+	w->next = 0;
+	w->md5_done = 0;
+	w->r = 0;
+	for (__u32 i = 0; i < 40; i++) {
+		__u32 kind, len, left;
+
+		if (i >= n)
+			break;
+		if (i != w->next)
+			continue;
+		left = n - i;
+		kind = ev->data[i];
+		if (kind == 0)
+			break;
+		if (kind == 1) {
+			w->next = i + 1;
+			continue;
+		}
+		if (left < 2)
+			break;
+		len = ev->data[i + 1];
+		if (len < 2 || len > left)
+			break;
+		if (kind == 19 && !w->md5_done && left >= 18) {
+			if (len == 18)
+				w->r |= 2;
+			w->md5_done = 1;
+		} else if (kind == 8 && len == 10 && i <= 30) {
+			w->r = (w->r & 2) | 1 |
+			       (__u64)((__u32)ev->data[i + 2] << 24 | (__u32)ev->data[i + 3] << 16 |
+				       (__u32)ev->data[i + 4] << 8 | ev->data[i + 5])
+				       << 32;
+		}
+		w->next = i + len;
+	}
+	return w->r;
+}
+
+/* The segment's options, read into the scratch event (before emit() fills
+ * it) and walked. Fewer than 10 bytes hold neither option. Returns -1
+ * when the bytes cannot be read. */
+static __always_inline int scan_opts(void *ctx, bool xdp, const struct pkt *p,
+				     struct tcp_opts *o)
+{
+	__u32 zero = 0;
+	__u64 n = p->opt_len, r;
+	struct j4s_event *ev;
+
+	o->ts = o->md5 = 0;
+	if (n < 10 || n > 40)
+		return 0;
+	/* Verifiers before 5.13 learn no lower bound from the test above:
+	 * derive the size as ((n - 1) & 63) + 1, provably 1..64 and equal. */
+	n = ((n - 1) & 63) + 1;
+	barrier_var(n);
+	ev = bpf_map_lookup_elem(&j4s_scratch, &zero);
+	if (!ev || read_bytes(ctx, xdp, p->payload_off - (__u32)n, ev->data, n, false))
+		return -1;
+	r = j4s_opts_walk((__u32)n);
+	o->ts = r & 1;
+	o->md5 = (r >> 1) & 1;
+	o->tsval = (__u32)(r >> 32);
+	return 0;
+}
+
+#define J4S_TS_BOTH (J4S_FL_TS_SYN | J4S_FL_TS_OK)
+
+/*
+ * A segment its server's TCP drops whatever it carries (userspace's
+ * server_drops() says which Linux code drops it and why it matters): an
+ * MD5 signature option; a timestamp older than ts_recent by more than 1
+ * (PAWS); an RST not at the next byte (RFC 5961); no ACK flag; an ACK of
+ * data the server never sent (past its ISN + 1, while it has sent nothing
+ * but its SYN-ACK). Not sent up, and it moves nothing: a fake hello in one
+ * must not become the flow's bytes here. f is NULL for a segment of no
+ * tracked flow.
+ */
+static __always_inline bool refused(const struct j4s_flow *f, const struct pkt *p,
+				    const struct tcp_opts *o, struct j4s_stats *st)
+{
+	if (o->md5)
+		return true;
+	if (f && (f->bits & J4S_TS_BOTH) == J4S_TS_BOTH && o->ts && f->ts_recent &&
+	    (__s32)(f->ts_recent - o->tsval) > 1) {
+		COUNT(st, paws_refused);
+		return true;
+	}
+	if (p->flags & TCP_RST)
+		return f && p->seq != f->next;
+	if (!(p->flags & TCP_ACK))
+		return true;
+	return f && (f->bits & J4S_FL_ISN_KNOWN) && (__s32)(p->ack - (f->server_isn + 1)) > 0;
+}
+
+/* ts_recent as the receiver keeps it (userspace's ts_follow()). */
+static __always_inline void ts_follow(struct j4s_flow *f, const struct pkt *p,
+				      const struct tcp_opts *o)
+{
+	if ((f->bits & J4S_TS_BOTH) == J4S_TS_BOTH && o->ts && (__s32)(p->seq - f->next) <= 0 &&
+	    (__s32)(o->tsval - f->ts_recent) >= 0)
+		f->ts_recent = o->tsval;
+}
+
 static __always_inline void flow_done(struct j4s_flow *f, struct j4s_stats *st)
 {
 	f->state = J4S_FLOW_DONE;
@@ -425,6 +566,14 @@ static __always_inline void on_payload(void *ctx, bool xdp, struct pkt *p, __u32
 	end = p->seq + p->payload_len;
 	if ((__s32)(end - f->hi) <= 0) {
 		if (f->segments >= j4s_cfg.max_segments) {
+			/* A copy of bytes the server holds in order changes
+			 * nothing it reads: past the cap it is not sent up, and
+			 * a client resending it again and again does not end
+			 * its flow and hide its hello (userspace's reasm_add()). */
+			if ((__s32)(end - f->next) <= 0) {
+				COUNT(st, retransmits_skipped);
+				return;
+			}
 			f->state = J4S_FLOW_DONE;
 			COUNT(st, segment_cap);
 			return;
@@ -440,16 +589,82 @@ static __always_inline void on_payload(void *ctx, bool xdp, struct pkt *p, __u32
 		flow_done(f, st);
 }
 
+/*
+ * The checks every segment of a tracked flow goes through before its
+ * payload: refused ones (refused()) are dropped, the others move ts_recent;
+ * one without payload is handled here. Returns true when the segment is
+ * dealt with. Options are read only for a tracked flow or a hello start
+ * (on_tcp()), not for the bulk of a busy port.
+ */
+static __always_inline bool flow_segment(void *ctx, bool xdp, struct pkt *p, __u32 frame_len,
+					 struct j4s_flow *f, struct j4s_stats *st)
+{
+	struct tcp_opts o;
+
+	if (scan_opts(ctx, xdp, p, &o)) {
+		COUNT(st, copy_errors);
+		return true;
+	}
+	if (refused(f, p, &o, st)) {
+		COUNT(st, refused);
+		return true;
+	}
+	ts_follow(f, p, &o);
+	if (p->payload_len)
+		return false;
+	if ((p->flags & (TCP_FIN | TCP_RST)) && ((p->flags & TCP_RST) || p->seq == f->next)) {
+		/* An RST at the next byte (refused() took the others), or a
+		 * FIN there: the stream ends before its hello. */
+		emit(ctx, xdp, p, frame_len, J4S_EV_END, false, st);
+		bpf_map_delete_elem(&j4s_flows, &p->key);
+	} else if (p->flags & TCP_FIN) {
+		/* A FIN ahead of bytes still missing: the receiver queues it
+		 * and takes the bytes before it, so the flow stays; userspace
+		 * learns where the stream ends. Counted with the segments that
+		 * bring nothing new. */
+		if (f->segments >= j4s_cfg.max_segments) {
+			COUNT(st, segment_cap);
+			return true;
+		}
+		f->segments++;
+		COUNT(st, fin_ahead);
+		emit(ctx, xdp, p, frame_len, J4S_EV_END, false, st);
+	} else if (p->flags & TCP_URG) {
+		/* An urgent pointer without data names a byte to come:
+		 * userspace needs it, and the flow goes up to the byte cap
+		 * (on_payload()). Bounded by a cap of its own: past it none
+		 * goes up, but neither the flow nor its hello's segment cap is
+		 * touched, or a client could end the flow with bare URG ACKs
+		 * before its hello and hide the hello in tc/xdp while pcap and
+		 * --read record it. */
+		f->need = j4s_cfg.max_bytes;
+		if (f->urg_acks >= j4s_cfg.max_segments) {
+			COUNT(st, bare_acks);
+			return true;
+		}
+		f->urg_acks++;
+		emit(ctx, xdp, p, frame_len, J4S_EV_PAYLOAD, false, st);
+	} else {
+		COUNT(st, bare_acks);
+	}
+	return true;
+}
+
 static __always_inline void on_tcp(void *ctx, bool xdp, struct pkt *p, __u32 frame_len,
 				   struct j4s_stats *st)
 {
 	struct j4s_flow *f, fresh = {};
+	struct tcp_opts o;
 	__u8 head[16] = {};
 	__u64 have;
 
 	if ((p->flags & (TCP_SYN | TCP_ACK)) == TCP_SYN) {
 		fresh.base = fresh.next = fresh.hi = p->seq + 1;
 		fresh.state = J4S_FLOW_WAIT;
+		if (!scan_opts(ctx, xdp, p, &o) && o.ts) {
+			fresh.bits = J4S_FL_TS_SYN;
+			fresh.ts_recent = o.tsval;
+		}
 		if (bpf_map_update_elem(&j4s_flows, &p->key, &fresh, BPF_ANY))
 			COUNT(st, flow_update_errors);
 		else
@@ -462,28 +677,12 @@ static __always_inline void on_tcp(void *ctx, bool xdp, struct pkt *p, __u32 fra
 		COUNT(st, after_done);
 		return;
 	}
-	if (!p->payload_len) {
-		if (f && (p->flags & (TCP_FIN | TCP_RST))) {
-			emit(ctx, xdp, p, frame_len, J4S_EV_END, false, st);
-			bpf_map_delete_elem(&j4s_flows, &p->key);
-		} else if (f && (p->flags & TCP_URG)) {
-			/* An urgent pointer without data names a byte to come:
-			 * userspace needs it, and the flow goes up to the byte
-			 * cap (on_payload()). Bounded by a cap of its own: past
-			 * it none goes up, but neither the flow nor its hello's
-			 * segment cap is touched, or a client could end the flow
-			 * with bare URG ACKs before its hello and hide the hello
-			 * in tc/xdp while pcap and --read record it. */
-			f->need = j4s_cfg.max_bytes;
-			if (f->urg_acks >= j4s_cfg.max_segments) {
-				COUNT(st, bare_acks);
-				return;
-			}
-			f->urg_acks++;
-			emit(ctx, xdp, p, frame_len, J4S_EV_PAYLOAD, false, st);
-		} else {
+	if (!f) {
+		if (!p->payload_len) { /* no flow to end or to move */
 			COUNT(st, bare_acks);
+			return;
 		}
+	} else if (flow_segment(ctx, xdp, p, frame_len, f, st)) {
 		return;
 	}
 	have = p->payload_len < HELLO_HDRS ? p->payload_len : HELLO_HDRS; /* >= 1: checked above */
@@ -497,6 +696,14 @@ static __always_inline void on_tcp(void *ctx, bool xdp, struct pkt *p, __u32 fra
 	if (!f) {
 		if (!looks_like_hello(head, have)) {
 			COUNT(st, no_flow);
+			return;
+		}
+		if (scan_opts(ctx, xdp, p, &o)) {
+			COUNT(st, copy_errors);
+			return;
+		}
+		if (refused(NULL, p, &o, st)) {
+			COUNT(st, refused);
 			return;
 		}
 		fresh.base = fresh.next = fresh.hi = p->seq;
@@ -560,6 +767,13 @@ static __always_inline void on_udp(void *ctx, bool xdp, struct pkt *p, __u32 fra
 		return;
 	}
 	k.flow = p->key;
+	/* Not the client's port: servers route Initials by DCID, so one from
+	 * another port of the client (NAT rebinding, or on purpose) goes on
+	 * with its connection, here within its datagrams as in userspace
+	 * (quic.c conn_find), not as a new key that needs a token: a client
+	 * could empty the bucket between its two Initials and hide the
+	 * second from the sensor while its server reads it. */
+	k.flow.sport = 0;
 	k.dcid_len = dlen;
 	/* The DCID's first bytes, zero past its length: one mask, not a
 	 * branch a byte (verifier states). Little-endian: byte i is bits 8i. */
@@ -667,6 +881,7 @@ static __always_inline void on_synack(void *ctx, struct pkt *p, __u32 frame_len,
 				      struct j4s_stats *st)
 {
 	struct j4s_flow_key key = { .family = p->key.family };
+	struct tcp_opts o;
 	struct j4s_flow *f;
 
 	__builtin_memcpy(key.saddr, p->key.daddr, 16);
@@ -684,6 +899,9 @@ static __always_inline void on_synack(void *ctx, struct pkt *p, __u32 frame_len,
 	if (f->hs == J4S_HS_SYNACK && f->server_isn == p->seq)
 		return;
 	f->server_isn = p->seq;
+	f->bits |= J4S_FL_ISN_KNOWN;
+	if (!scan_opts(ctx, false, p, &o) && o.ts)
+		f->bits |= J4S_FL_TS_OK;
 	f->hs = J4S_HS_SYNACK;
 	COUNT(st, synacks);
 	emit(ctx, false, p, frame_len, J4S_EV_SYNACK, false, st);

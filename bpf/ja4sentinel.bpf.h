@@ -37,8 +37,8 @@ struct pkt {
 	__u32 ack;         /* host order */
 	__u8 flags;
 	__u8 udp;  /* a UDP datagram (QUIC): no seq/ack/flags */
-	__u8 frag; /* an IP fragment: addresses and l3_len only */
-	__u8 pad;
+	__u8 frag;    /* an IP fragment: addresses and l3_len only */
+	__u8 opt_len; /* TCP option bytes */
 	struct j4s_flow_key key;
 };
 
@@ -220,6 +220,7 @@ static __always_inline int parse_tcp(struct cursor *c, struct pkt *p)
 	p->seq = (__u32)t[4] << 24 | (__u32)t[5] << 16 | (__u32)t[6] << 8 | t[7];
 	p->ack = (__u32)t[8] << 24 | (__u32)t[9] << 16 | (__u32)t[10] << 8 | t[11];
 	p->flags = t[13];
+	p->opt_len = (__u8)(doff - 20);
 	p->payload_len -= doff;
 	p->payload_off = hdr_off(c, t) + doff;
 	return PARSE_OK;

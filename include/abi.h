@@ -129,8 +129,9 @@ enum j4s_event_kind {
 };
 
 /* QUIC (design.md §6): client Initials are passed while their key (4-tuple
- * and the first J4S_QUIC_CID_KEY bytes of the Destination Connection ID;
- * a client's first DCID has at least 8, RFC 9000 §7.2) has sent fewer than
+ * with the client's port 0, and the first J4S_QUIC_CID_KEY bytes of the
+ * Destination Connection ID; a client's first DCID has at least 8, RFC 9000
+ * §7.2) has sent fewer than
  * J4S_QUIC_MAX_DATAGRAMS datagrams: a post-quantum hello needs 2-3,
  * retransmissions a few more. Versions passed: 1, 2 (RFC 9369), draft-29. */
 #define J4S_QUIC_V1            0x00000001
@@ -201,8 +202,15 @@ struct j4s_flow {
 	__u8 state;       /* enum j4s_flow_state */
 	__u8 hs;          /* enum j4s_flow_hs */
 	__u16 urg_acks;   /* URG segments without data sent up (own cap: max_segments) */
-	__u16 pad;
+	__u8 bits;        /* J4S_FL_* */
+	__u8 pad;
+	__u32 ts_recent;  /* PAWS: the server's ts_recent, with J4S_FL_TS_SYN | J4S_FL_TS_OK */
 };
+
+/* struct j4s_flow.bits */
+#define J4S_FL_ISN_KNOWN 0x01 /* server_isn is the SYN-ACK's (hs may have moved on) */
+#define J4S_FL_TS_SYN    0x02 /* the SYN had a timestamp: ts_recent started at it */
+#define J4S_FL_TS_OK     0x04 /* the SYN-ACK had one too: the server checks them (PAWS) */
 
 /* Excluded source prefixes: one LPM trie, IPv4 as ::ffff:a.b.c.d. */
 struct j4s_lpm_key {
@@ -274,15 +282,21 @@ struct j4s_stats {
 	/* IP fragments (userspace rebuilds the datagrams, include/ipfrag.h). */
 	__u64 fragment_events;   /* fragments to a wanted address sent up */
 	__u64 fragments_limited; /* held back: the unvalidated token bucket was empty */
-	__u64 bad_ip_checksum;   /* IPv4 header checksum wrong: dropped by the stack, ignored */
+	/* Segments the server's TCP drops (userspace's server_drops()). */
+	__u64 refused;             /* an MD5 option, an old timestamp (PAWS), an RST off the next
+				    * byte, no ACK flag, an ACK past the ISN + 1: not sent up */
+	__u64 paws_refused;        /* of those, for an old timestamp */
+	__u64 retransmits_skipped; /* copies of in-order bytes past the segment cap: not sent up */
+	__u64 fin_ahead;           /* FINs without data ahead of the next byte: sent up, flow kept */
+	__u64 bad_ip_checksum;     /* IPv4 header checksum wrong: dropped by the stack, ignored */
 };
 
 /* Checked by both compilers: the two sides must agree byte for byte. */
 _Static_assert(sizeof(struct j4s_event) == J4S_EVENT_HDR_SIZE + J4S_SNAP_MAX, "event");
 _Static_assert(sizeof(struct j4s_flow_key) == 40, "flow key");
-_Static_assert(sizeof(struct j4s_flow) == 28, "flow");
+_Static_assert(sizeof(struct j4s_flow) == 32, "flow");
 _Static_assert(sizeof(struct j4s_bpf_config) == 24, "config");
-_Static_assert(sizeof(struct j4s_stats) == 39 * 8, "stats");
+_Static_assert(sizeof(struct j4s_stats) == 43 * 8, "stats");
 _Static_assert(sizeof(struct j4s_quic_key) == 56, "quic key");
 /* An event holds a whole hello behind the largest IPv4 and TCP headers. */
 _Static_assert(J4S_SNAP_MAX >= J4S_REASM_MAX_BYTES + 60 + 60, "snap length");

@@ -93,12 +93,17 @@ struct flow {
 	 * will skip, or where the last one was (flow.c URG_PENDING). Not a
 	 * flag bit: they are all used. */
 	uint16_t urg_mark;
+	/* PAWS (flow.c paws_drops()): the server checks timestamps (SYN and
+	 * SYN-ACK both carried one), and its ts_recent as the receiver keeps
+	 * it: the SYN's TSval, raised by segments in order. */
+	uint8_t ts_ok;
+	uint32_t ts_recent;
 	struct reasm reasm;
 };
 
 /* 216 bytes before the flags became bits and reassembly offsets 16 bits
- * (200 on x86-64 and arm64). */
-_Static_assert(sizeof(struct flow) <= 200, "struct flow grew: 100,000 of them are preallocated");
+ * (200 on x86-64 and arm64; 208 with the PAWS state). */
+_Static_assert(sizeof(struct flow) <= 208, "struct flow grew: 100,000 of them are preallocated");
 
 struct flow_stats {
 	uint64_t created; /* flows created (SYN or pickup) */
@@ -142,6 +147,10 @@ struct flow_stats {
 	uint64_t urgent_removed;
 	uint64_t urgent_ignored;
 	uint64_t urgent_replaced;
+	/* Segments the server's TCP drops whatever they carry (flow.c
+	 * server_drops()): ignored, as their bytes never reach its TLS. */
+	uint64_t refused;
+	uint64_t paws_refused; /* of those, for an old timestamp (PAWS) */
 };
 
 struct flow_config {

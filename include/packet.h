@@ -177,6 +177,15 @@ struct tcp_meta {
 
 void packet_tcp_meta(const uint8_t *opts, uint32_t len, struct tcp_meta *tm);
 
+/* Whether TCP options carry an MD5 signature (RFC 2385), found as Linux's
+ * receive path finds it (tcp_parse_md5sig_option()): a segment with one is
+ * dropped by a socket that has no MD5 key, i.e. by every TLS server. */
+bool packet_tcp_md5(const uint8_t *opts, uint32_t len);
+
+/* The TSval of a TCP timestamp option, found as tcp_parse_options() finds
+ * it (the last well-formed one); false without one. */
+bool packet_tcp_tsval(const uint8_t *opts, uint32_t len, uint32_t *tsval);
+
 /* Text of an address (RFC 5952 for IPv6) into buf of at least 46 bytes. */
 void packet_addr_str(uint8_t family, const uint8_t *addr, char *buf, uint32_t size);
 

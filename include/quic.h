@@ -10,8 +10,11 @@
  * EVP), its CRYPTO frames go into the connection's reassembly (struct reasm,
  * offsets as sequence numbers from 0), and once the stream holds a whole
  * ClientHello handshake message it is handed out. Connections are keyed by
- * 4-tuple and that DCID; the table is bounded in connections, in packets
- * and bytes per connection, and by time. Finished connections stay until
+ * version, that DCID, the client's address and the server's address and
+ * port: an Initial from another port of the client continues its
+ * connection, as servers route Initials by DCID. The table is bounded in
+ * connections (none per 4-tuple), in packets and bytes per connection, and
+ * by time. Finished connections stay until
  * the timeout so retransmitted Initials (and the client's later Initials,
  * sent to the server's chosen connection ID under the same keys) cost a
  * lookup and a decryption, never a second record. Every outcome is counted.
@@ -33,9 +36,6 @@
 #define QUIC_TAG_LEN 16
 /* Smallest UDP payload of a datagram with a client Initial (abi.h). */
 #define QUIC_MIN_DATAGRAM J4S_QUIC_MIN_DATAGRAM
-/* Connections kept per 4-tuple (a client's first, one after a Retry, a
- * new one from the same port): a new one past this replaces the oldest. */
-#define QUIC_MAX_TUPLE_CONNS 4
 /* Initial packets of one connection that bring no new in-order CRYPTO
  * bytes (retransmissions, ACKs, pieces ahead of a gap) read before it is
  * given up; packets that do are bounded by the byte cap. */
@@ -59,7 +59,8 @@ const char *quic_version_str(uint32_t version);
 
 struct quic_conn {
 	struct flow fl;          /* key, IP meta of the first Initial, times, CRYPTO reassembly */
-	struct quic_conn *hnext; /* hash chain; the age list is fl.age */
+	struct quic_conn *hnext; /* chain of its key (quic.c conn_hash); the age list is fl.age */
+	struct quic_conn *tnext; /* chain of 4-tuples' newest connections, when newest */
 	struct quic_keys keys;
 	uint32_t version;
 	uint64_t largest_pn; /* largest packet number decrypted, for decoding */
@@ -67,6 +68,7 @@ struct quic_conn {
 	uint8_t has_pn;
 	uint8_t has_sum;   /* hello_sum is set */
 	uint8_t has_prior; /* prior_sum is set */
+	uint8_t newest;    /* the newest of its 4-tuple and version (on a tnext chain) */
 	uint8_t dcid_len;
 	uint8_t dcid[QUIC_CID_MAX];
 	/* Keyed sums of the hello this connection handed out, and of the one
@@ -105,10 +107,12 @@ struct quic_stats {
 	uint64_t evicted_done; /* finished connections evicted for room (a retransmitted
 				* Initial of one could give a second record) */
 	uint64_t retried; /* Initials with a token starting a 4-tuple's connection over (Retry) */
-	uint64_t retried_same;  /* start overs that repeated the recorded hello: no second record */
-	uint64_t tuple_evicted; /* connections replaced past QUIC_MAX_TUPLE_CONNS of a 4-tuple */
-	uint64_t timeouts;      /* waiting connections without a hello within the timeout */
-	uint64_t limited;       /* Initials of new connections held back by the bucket */
+	uint64_t retried_same; /* start overs that repeated the recorded hello: no second record */
+	uint64_t port_changed; /* Initials of a connection from another port of its client */
+	uint64_t timeouts;     /* waiting connections without a hello within the timeout */
+	uint64_t limited;      /* Initials of new connections held back by the bucket */
+	uint64_t chain_steps;  /* hash chain entries looked at (the lookups' cost; for
+				* tests, not in the stats line) */
 };
 
 struct quic_config {

@@ -25,7 +25,8 @@ case " ${ID:-} ${ID_LIKE:-} " in
 	[ "$want_tests" = 1 ] && pkgs="$pkgs libcmocka-dev python3 valgrind tshark time libcap2-bin
 	      curl openssl gnutls-bin iproute2 tcpreplay xdp-tools iperf3
 	      rpm rpmlint logrotate elfutils systemd groff-base ethtool
-	      libclang-rt-dev clang-format debootstrap ngtcp2-client ngtcp2-server chromium"
+	      libclang-rt-dev clang-format debootstrap ngtcp2-client ngtcp2-server chromium
+	      python3-cryptography"
 	export DEBIAN_FRONTEND=noninteractive
 	# Wait for another apt run (unattended upgrades) instead of failing.
 	$SUDO apt-get -o DPkg::Lock::Timeout=600 update -q

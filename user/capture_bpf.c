@@ -240,6 +240,10 @@ void capture_bpf_stats(struct capture *c, struct json_object *o)
 		PUT(quic_update_errors);
 		PUT(fragment_events);
 		PUT(fragments_limited);
+		PUT(refused);
+		PUT(paws_refused);
+		PUT(retransmits_skipped);
+		PUT(fin_ahead);
 		PUT(bad_ip_checksum);
 #undef PUT
 	}

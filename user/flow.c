@@ -230,6 +230,7 @@ static void flow_start(struct flow_table *ft, struct flow *f, const struct pkt_i
 	f->judged = 0;
 	f->conflict = 0;
 	f->urg_mark = 0;
+	f->ts_ok = 0;
 	list_add_tail(&ft->waiting, &f->age);
 	release_buffer(ft, f);
 	reasm_init(&f->reasm, syn ? pi->seq + 1 : pi->seq);
@@ -508,12 +509,74 @@ static void urgent_pointer(struct flow_table *ft, struct flow *f, const struct p
 	f->urg_mark = (uint16_t)(URG_PENDING | off);
 }
 
+/*
+ * A segment the server's TCP drops whatever it carries, so its bytes never
+ * reach the TLS stack: an insertion attack sends a fake hello in one and
+ * the real hello after it, and a sensor that took the fake one's bytes as
+ * final would name a hello the server never read (docs/reliability.md,
+ * "Segments the server drops"). The kernel program refuses the same ones
+ * (refused() there); f is NULL for a segment of no tracked flow.
+ * - An MD5 signature option: tcp_inbound_md5_hash() (tcp_inbound_hash()
+ *   since 6.7) drops it on a connection without an MD5 key; RSTs too.
+ * - PAWS: a timestamp older than ts_recent by more than 1, when the
+ *   server checks timestamps (tcp_paws_discard(); tcp_check_req() before
+ *   the handshake's last ACK); RSTs too.
+ * - An RST not at the next byte expected: tcp_validate_incoming() answers
+ *   it with a challenge ACK (RFC 5961), the connection lives on.
+ * - No ACK flag: tcp_check_req() (before the handshake's last ACK) and
+ *   tcp_rcv_established() drop it.
+ * - An ACK of data the server never sent, past its ISN + 1 before it
+ *   answers the hello: tcp_check_req() wants the ISN + 1 exactly, tcp_ack()
+ *   drops an ACK past snd_nxt. (An older ACK is dropped before the
+ *   handshake's last ACK and taken after it, which a bare ACK decides and
+ *   the sensor does not follow: such a hello is taken, flagged unvalidated
+ *   (ack_bad).)
+ * *ts says whether the segment carries a timestamp, *tsval its value.
+ */
+static bool server_drops(struct flow_table *ft, const struct flow *f, const struct pkt_info *pi,
+			 bool *ts, uint32_t *tsval)
+{
+	*ts = pi->tcp_opt_len >= 10 && packet_tcp_tsval(pi->tcp_opts, pi->tcp_opt_len, tsval);
+	if (pi->tcp_opt_len >= 18 && packet_tcp_md5(pi->tcp_opts, pi->tcp_opt_len))
+		return true;
+	if (f && f->ts_ok && *ts && f->ts_recent && (int32_t)(f->ts_recent - *tsval) > 1) {
+		ft->st.paws_refused++;
+		return true;
+	}
+	if (pi->tcp_flags & TCPF_RST)
+		return f && f->state == FLOW_WAIT_HELLO &&
+		       pi->seq != f->reasm.base + f->reasm.contig;
+	if (pi->tcp_flags & TCPF_SYN) /* a SYN's data is TCP Fast Open's */
+		return false;
+	if (!(pi->tcp_flags & TCPF_ACK))
+		return true;
+	return f && f->has_synack && (int32_t)(pi->ack - (f->server_isn + 1)) > 0;
+}
+
+/* ts_recent as the receiver keeps it: a segment it takes that starts at or
+ * before the next byte expected raises it to a later timestamp
+ * (tcp_replace_ts_recent(), tcp_check_req(); the window edge rcv_wup taken
+ * as rcv_nxt, as for urgent pointers). Bare ACKs do so too. */
+static void ts_follow(struct flow *f, const struct pkt_info *pi, bool ts, uint32_t tsval)
+{
+	if (f->ts_ok && ts && (int32_t)(pi->seq - (f->reasm.base + f->reasm.contig)) <= 0 &&
+	    (int32_t)(tsval - f->ts_recent) >= 0)
+		f->ts_recent = tsval;
+}
+
 static enum flow_result flow_payload_and_fin(struct flow_table *ft, struct flow *f,
 					     const struct pkt_info *pi, uint64_t now,
 					     struct flow_hello *out)
 {
 	enum flow_result res = FLOW_NOTHING;
+	uint32_t tsval;
+	bool ts;
 
+	if (server_drops(ft, f, pi, &ts, &tsval)) {
+		ft->st.refused++;
+		return FLOW_NOTHING;
+	}
+	ts_follow(f, pi, ts, tsval);
 	if (pi->tcp_flags & TCPF_RST) {
 		ft->st.rst++;
 		flow_remove(ft, f);
@@ -547,6 +610,23 @@ static enum flow_result flow_payload_and_fin(struct flow_table *ft, struct flow 
 	return res;
 }
 
+/* A bare ACK with a timestamp raises the ts_recent of a waiting flow, as
+ * the receiver's does (tcp_check_req() when it ends the handshake, the
+ * fast path's tcp_store_ts_recent() after): a client can send one with a
+ * timestamp far ahead and then a fake hello segment that PAWS drops. */
+static void bare_ack(struct flow_table *ft, const struct pkt_info *pi)
+{
+	struct flow_key key;
+	struct flow *f;
+	uint32_t tsval;
+	bool ts;
+
+	flow_key_from_pkt(pi, &key);
+	f = flow_table_lookup(ft, &key);
+	if (f && f->state == FLOW_WAIT_HELLO && f->ts_ok && !server_drops(ft, f, pi, &ts, &tsval))
+		ts_follow(f, pi, ts, tsval);
+}
+
 enum flow_result flow_process(struct flow_table *ft, const struct pkt_info *pi, uint64_t now,
 			      struct flow_hello *out)
 {
@@ -554,9 +634,12 @@ enum flow_result flow_process(struct flow_table *ft, const struct pkt_info *pi, 
 	struct flow_key key;
 	struct flow *f;
 
-	/* A bare ACK changes no flow: spare the lookup (most packets of a busy port). */
+	/* A bare ACK changes no flow but for its timestamp: spare the lookup
+	 * (most packets of a busy port) without one. */
 	if (!pi->payload_len && !(pi->tcp_flags & (TCPF_SYN | TCPF_FIN | TCPF_RST | TCPF_URG))) {
 		ft->st.bare_acks++;
+		if (pi->tcp_opt_len >= 10 && dport_marked(ft, pi->dport))
+			bare_ack(ft, pi);
 		return FLOW_NOTHING;
 	}
 	flow_key_from_pkt(pi, &key);
@@ -571,6 +654,15 @@ enum flow_result flow_process(struct flow_table *ft, const struct pkt_info *pi, 
 			ft->st.syns++;
 		} else if (pi->payload_len && !(pi->tcp_flags & (TCPF_SYN | TCPF_RST)) &&
 			   looks_like_hello(pi)) {
+			/* Not f: a SYN-ACK held for a pickup may be another
+			 * connection's until this ACK matches it. */
+			uint32_t tsval;
+			bool ts;
+
+			if (server_drops(ft, NULL, pi, &ts, &tsval)) {
+				ft->st.refused++;
+				return FLOW_NOTHING;
+			}
 			/* Judged before it takes an entry: held back, it is not
 			 * tracked, so a spoofed flood costs no flow entries. */
 			if (!f) {
@@ -657,6 +749,11 @@ void flow_synack(struct flow_table *ft, const struct pkt_info *pi, uint64_t now)
 	f->has_synack = 1;
 	f->server_isn = pi->seq;
 	f->synack_ack = pi->ack;
+	/* The server checks timestamps when the SYN and its SYN-ACK both carry
+	 * one; ts_recent starts at the SYN's (tcp_openreq_init()). */
+	f->ts_ok = f->has_syn && pi->tcp_opt_len >= 10 &&
+		   packet_tcp_tsval(pi->tcp_opts, pi->tcp_opt_len, &f->ts_recent) &&
+		   packet_tcp_tsval(f->meta.opts, f->meta.opt_len, &f->ts_recent);
 }
 
 void flow_table_finish(struct flow_table *ft, struct flow *f, uint64_t now)

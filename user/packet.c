@@ -738,6 +738,65 @@ void packet_tcp_meta(const uint8_t *opts, uint32_t len, struct tcp_meta *tm)
 	}
 }
 
+/* Same walk as tcp_parse_md5sig_option() (net/ipv4/tcp.c, 5.10 to 6.6;
+ * tcp_do_parse_auth_options() since 6.7 finds a well-formed one the same
+ * way): it stops at EOL, at a bad length, and once fewer than 18 bytes are
+ * left; only kind 19 of length exactly 18 counts. */
+#define TCPOPT_MD5SIG  19
+#define TCPOLEN_MD5SIG 18
+bool packet_tcp_md5(const uint8_t *opts, uint32_t len)
+{
+	uint32_t i = 0;
+
+	while (len - i >= TCPOLEN_MD5SIG) {
+		uint8_t kind = opts[i], olen;
+
+		if (kind == 0)
+			return false;
+		if (kind == 1) {
+			i++;
+			continue;
+		}
+		olen = opts[i + 1];
+		if (olen < 2 || olen > len - i)
+			return false;
+		if (kind == TCPOPT_MD5SIG)
+			return olen == TCPOLEN_MD5SIG;
+		i += olen;
+	}
+	return false;
+}
+
+/* tcp_parse_options()'s walk (net/ipv4/tcp_input.c): it stops at EOL, at
+ * a length below 2 or past the end; a timestamp is kind 8 of length 10. */
+bool packet_tcp_tsval(const uint8_t *opts, uint32_t len, uint32_t *tsval)
+{
+	bool seen = false;
+	uint32_t i = 0;
+
+	while (i < len) {
+		uint8_t kind = opts[i], olen;
+
+		if (kind == 0)
+			break;
+		if (kind == 1) {
+			i++;
+			continue;
+		}
+		if (len - i < 2)
+			break;
+		olen = opts[i + 1];
+		if (olen < 2 || olen > len - i)
+			break;
+		if (kind == 8 && olen == 10) {
+			*tsval = rd32(opts + i + 2);
+			seen = true;
+		}
+		i += olen;
+	}
+	return seen;
+}
+
 /* Dotted quad without sprintf: one of these per record. */
 static void ipv4_str(const uint8_t *a, char *o)
 {

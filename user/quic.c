@@ -252,7 +252,8 @@ int quic_parse_frames(const uint8_t *p, uint32_t len, quic_crypto_cb cb, void *a
 struct quic_table {
 	struct quic_config cfg;
 	struct quic_stats st;
-	struct quic_conn **buckets;
+	struct quic_conn **buckets; /* conn_hash chains, on hnext */
+	struct quic_conn **tuples;  /* tuple_hash chains of newest connections, on tnext */
 	uint32_t mask;
 	uint32_t count;
 	uint64_t k0, k1;
@@ -333,12 +334,13 @@ struct quic_table *quic_table_new(const struct quic_config *cfg, const uint8_t s
 	while (nb < qt->cfg.max_conns && nb < (1u << 24))
 		nb <<= 1;
 	qt->buckets = calloc(nb, sizeof(*qt->buckets));
+	qt->tuples = calloc(nb, sizeof(*qt->tuples));
 	qt->mask = nb - 1;
 	memcpy(&qt->k0, seed, 8);
 	memcpy(&qt->k1, seed + 8, 8);
 	qt->hdr = malloc(65536);
 	qt->plain = malloc(65536);
-	if (!qt->buckets || crypto_init(&qt->cr) || !qt->hdr || !qt->plain) {
+	if (!qt->buckets || !qt->tuples || crypto_init(&qt->cr) || !qt->hdr || !qt->plain) {
 		quic_table_free(qt);
 		return NULL;
 	}
@@ -356,33 +358,85 @@ static struct list *list_of(struct quic_table *qt, struct quic_conn *c)
 	return c->fl.state == FLOW_DONE ? &qt->done : &qt->wait;
 }
 
-/* A keyed hash of the 4-tuple (all connections of a 4-tuple share a
- * chain, so a later Initial under another DCID finds its connection). */
-static uint64_t tuple_hash(const struct quic_table *qt, const struct flow_key *k)
-{
-	uint64_t h = qt->k0 ^ 0x9e3779b97f4a7c15ULL;
-	uint64_t w[5];
+/*
+ * Two keyed hashes (SipHash-1-3 under the table's seed, so a client cannot
+ * aim its connections at one chain):
+ * - conn_hash: the connection's key, everything a server's routing of an
+ *   Initial to a connection depends on (its DCID and version) and the
+ *   client's address and the server's address and port, but not the
+ *   client's port: a client whose port changes between its Initials (NAT
+ *   rebinding, or on purpose) continues its connection, as servers, which
+ *   route Initials by DCID (RFC 9000 §5.2), continue theirs. The client's
+ *   address stays in: Initial keys come from the DCID alone, so anyone who
+ *   sees it can forge Initials, and one from another address must not
+ *   bring bytes into this client's hello (see conn_find()).
+ * - tuple_hash: a 4-tuple and version, the chain of each 4-tuple's newest
+ *   connection (the keys a later Initial to the server's connection ID is
+ *   tried with).
+ */
+struct conn_hkey {
+	uint8_t src[16], dst[16];
+	uint16_t dport;
+	uint8_t family, dcid_len;
+	uint32_t version;
+	uint8_t dcid[QUIC_CID_MAX];
+};
 
-	_Static_assert(sizeof(struct flow_key) == 40, "flow_key is 5 words");
-	memcpy(w, k, sizeof(w));
-	for (int i = 0; i < 5; i++) {
-		h ^= w[i] + qt->k1;
-		h *= 0xbf58476d1ce4e5b9ULL;
-		h ^= h >> 31;
-		h = (h << 27 | h >> 37) ^ qt->k1;
-		h *= 0x94d049bb133111ebULL;
-	}
-	return h ^ (h >> 29);
+static uint64_t conn_hash(const struct quic_table *qt, const struct flow_key *k, uint32_t version,
+			  const uint8_t *dcid, uint32_t dcid_len)
+{
+	struct conn_hkey h;
+
+	memset(&h, 0, sizeof(h));
+	memcpy(h.src, k->src, 16);
+	memcpy(h.dst, k->dst, 16);
+	h.dport = k->dport;
+	h.family = k->family;
+	h.dcid_len = (uint8_t)dcid_len;
+	h.version = version;
+	memcpy(h.dcid, dcid, dcid_len);
+	return siphash13(qt->k0, qt->k1, &h, sizeof(h));
+}
+
+static uint64_t tuple_hash(const struct quic_table *qt, const struct flow_key *k, uint32_t version)
+{
+	_Static_assert(sizeof(struct flow_key) == 40, "flow_key has no hole");
+	return siphash13(qt->k0 ^ version, qt->k1, k, sizeof(*k));
+}
+
+/* Same client address, server address and port (the client's port aside). */
+static bool same_ends(const struct flow_key *a, const struct flow_key *b)
+{
+	return a->family == b->family && a->dport == b->dport && !memcmp(a->src, b->src, 16) &&
+	       !memcmp(a->dst, b->dst, 16);
+}
+
+/* Take c off its 4-tuple's newest chain, if it is on it. */
+static void tuple_unlink(struct quic_table *qt, struct quic_conn *c)
+{
+	struct quic_conn **pp;
+
+	if (!c->newest)
+		return;
+	pp = &qt->tuples[tuple_hash(qt, &c->fl.key, c->version) & qt->mask];
+	while (*pp && *pp != c)
+		pp = &(*pp)->tnext;
+	if (*pp)
+		*pp = c->tnext;
+	c->tnext = NULL;
+	c->newest = 0;
 }
 
 static void conn_free(struct quic_table *qt, struct quic_conn *c)
 {
-	struct quic_conn **pp = &qt->buckets[tuple_hash(qt, &c->fl.key) & qt->mask];
+	uint64_t h = conn_hash(qt, &c->fl.key, c->version, c->dcid, c->dcid_len);
+	struct quic_conn **pp = &qt->buckets[h & qt->mask];
 
 	while (*pp && *pp != c)
 		pp = &(*pp)->hnext;
 	if (*pp)
 		*pp = c->hnext;
+	tuple_unlink(qt, c);
 	list_del(list_of(qt, c), &c->fl.age);
 	qt->buffered -= c->fl.reasm.cap;
 	reasm_reset(&c->fl.reasm);
@@ -394,13 +448,14 @@ void quic_table_free(struct quic_table *qt)
 {
 	if (!qt)
 		return;
-	if (qt->buckets) {
+	if (qt->buckets && qt->tuples) {
 		while (qt->wait.head)
 			conn_free(qt, oldest(&qt->wait));
 		while (qt->done.head)
 			conn_free(qt, oldest(&qt->done));
 	}
 	free(qt->buckets);
+	free(qt->tuples);
 	crypto_free(&qt->cr);
 	free(qt->hdr);
 	free(qt->plain);
@@ -446,10 +501,26 @@ const struct quic_stats *quic_table_stats(const struct quic_table *qt)
 	return &qt->st;
 }
 
-static struct quic_conn *conn_new(struct quic_table *qt, const struct pkt_info *pi,
-				  const struct flow_key *key, uint64_t now)
+/* The newest connection of a 4-tuple and version (any DCID), or NULL: one
+ * per 4-tuple and version is on the chain, so the walk is short however
+ * many connections one address and port opened. */
+static struct quic_conn *tuple_newest(struct quic_table *qt, const struct flow_key *key,
+				      uint32_t version)
 {
-	struct quic_conn *c, **b;
+	for (struct quic_conn *c = qt->tuples[tuple_hash(qt, key, version) & qt->mask]; c;
+	     c = c->tnext) {
+		qt->st.chain_steps++;
+		if (c->version == version && !memcmp(&c->fl.key, key, sizeof(*key)))
+			return c;
+	}
+	return NULL;
+}
+
+static struct quic_conn *conn_new(struct quic_table *qt, const struct pkt_info *pi,
+				  const struct flow_key *key, uint64_t now, uint32_t version,
+				  const uint8_t *dcid, uint32_t dcid_len)
+{
+	struct quic_conn *c, **b, *prev;
 
 	if (qt->count >= qt->cfg.max_conns) {
 		/* Room: a finished connection first, else the oldest waiting one. */
@@ -475,10 +546,21 @@ static struct quic_conn *conn_new(struct quic_table *qt, const struct pkt_info *
 	c->fl.meta.ip_id = pi->ip_id;
 	c->fl.meta.ip_total_len = pi->ip_total_len;
 	memcpy(c->fl.meta.tunnel, pi->tunnel, sizeof(c->fl.meta.tunnel));
+	c->version = version;
+	c->dcid_len = (uint8_t)dcid_len;
+	memcpy(c->dcid, dcid, dcid_len);
 	reasm_init(&c->fl.reasm, 0);
-	b = &qt->buckets[tuple_hash(qt, key) & qt->mask];
+	b = &qt->buckets[conn_hash(qt, key, version, dcid, dcid_len) & qt->mask];
 	c->hnext = *b;
 	*b = c;
+	/* The 4-tuple's newest: it takes the place of the one before. */
+	prev = tuple_newest(qt, key, version);
+	if (prev)
+		tuple_unlink(qt, prev);
+	b = &qt->tuples[tuple_hash(qt, key, version) & qt->mask];
+	c->tnext = *b;
+	*b = c;
+	c->newest = 1;
 	list_add_tail(&qt->wait, &c->fl.age);
 	qt->count++;
 	qt->st.conns++;
@@ -687,53 +769,50 @@ struct dgram {
 	struct quic_keys k;
 };
 
-/* A 4-tuple's connections, from one walk of its hash chain. */
-struct tuple_walk {
-	struct quic_conn *same;   /* of this version and DCID */
-	struct quic_conn *newest; /* of this version, another DCID */
-	struct quic_conn *oldest; /* of any: a finished one first, else a waiting one */
-	uint32_t count;
-};
-
-static void tuple_walk(struct quic_table *qt, const struct flow_key *key, uint32_t version,
-		       const uint8_t *dcid, uint32_t dcid_len, struct tuple_walk *w)
+/*
+ * The connection of this version and DCID, from the client's address to
+ * the server's address and port, whatever the client's port: at most one
+ * (an Initial that finds it never makes another). The client's address
+ * must match: Initial keys are public (RFC 9001 §5.2: from the DCID
+ * alone), so anyone on the path who sees a client's DCID can forge its
+ * Initials; servers do take them (they route by DCID), but from another
+ * address they start a connection of their own here, under that address,
+ * which never holds this client's bytes, and whose record, if its bytes
+ * make a hello, names the address that sent them. One who forges the
+ * client's address as well could as well forge its port: letting the port
+ * change adds nothing to what such a sender can do to the stream (the
+ * policy for bytes that differ is reasm.h's, as for any retransmission).
+ */
+static struct quic_conn *conn_find(struct quic_table *qt, const struct flow_key *key,
+				   uint32_t version, const uint8_t *dcid, uint32_t dcid_len)
 {
-	memset(w, 0, sizeof(*w));
-	for (struct quic_conn *c = qt->buckets[tuple_hash(qt, key) & qt->mask]; c; c = c->hnext) {
-		if (memcmp(&c->fl.key, key, sizeof(*key)))
-			continue;
-		w->count++;
-		/* A finished connection goes before any waiting one: its record
-		 * is made, a waiting one's hello would be lost. */
-		if (!w->oldest || (c->fl.state == FLOW_DONE) > (w->oldest->fl.state == FLOW_DONE) ||
-		    ((c->fl.state == FLOW_DONE) == (w->oldest->fl.state == FLOW_DONE) &&
-		     c->fl.first_byte_ns < w->oldest->fl.first_byte_ns))
-			w->oldest = c;
-		if (c->version != version)
-			continue;
-		if (c->dcid_len == dcid_len && !memcmp(c->dcid, dcid, dcid_len)) {
-			w->same = c;
-			return;
-		}
-		if (!w->newest || c->fl.first_byte_ns > w->newest->fl.first_byte_ns)
-			w->newest = c;
+	for (struct quic_conn *c =
+		     qt->buckets[conn_hash(qt, key, version, dcid, dcid_len) & qt->mask];
+	     c; c = c->hnext) {
+		qt->st.chain_steps++;
+		if (c->version == version && c->dcid_len == dcid_len &&
+		    !memcmp(c->dcid, dcid, dcid_len) && same_ends(&c->fl.key, key))
+			return c;
 	}
+	return NULL;
 }
 
 /*
  * A new connection for an authentic Initial of a new DCID (keys in dg->k).
- * An Initial with a token on a 4-tuple that has a connection is the
- * client's start over after the server's Retry (RFC 9000 §8.1.2): a Retry
- * means the server kept nothing of the first attempt, so it is the same
- * client connection: when the first attempt's hello was recorded its sum
- * is kept, and the start over gives no second record if it repeats that
- * hello (initial()); a first attempt still waiting is left alone. Only the hello is
- * compared, not taken on trust: a token is the client's to send (servers
- * ignore one they cannot validate), so a client that sent one hello and
- * then another with a token would otherwise hide the one its server read.
+ * An Initial with a token on a 4-tuple that has a connection (newest, the
+ * 4-tuple's newest of this version) is the client's start over after the
+ * server's Retry (RFC 9000 §8.1.2): a Retry means the server kept nothing
+ * of the first attempt, so it is the same client connection: when the
+ * first attempt's hello was recorded its sum is kept, and the start over
+ * gives no second record if it repeats that hello (initial()); a first
+ * attempt still waiting is left alone. Only the hello is compared, not
+ * taken on trust: a token is the client's to send (servers ignore one
+ * they cannot validate), so a client that sent one hello and then another
+ * with a token would otherwise hide the one its server read.
  */
-static struct quic_conn *conn_start(struct quic_table *qt, struct dgram *dg, struct tuple_walk *w,
-				    uint32_t version, const uint8_t *dcid, uint32_t dcid_len)
+static struct quic_conn *conn_start(struct quic_table *qt, struct dgram *dg,
+				    struct quic_conn *newest, uint32_t version, const uint8_t *dcid,
+				    uint32_t dcid_len)
 {
 	struct quic_conn *c;
 	bool recorded = false, prior = false;
@@ -744,29 +823,27 @@ static struct quic_conn *conn_start(struct quic_table *qt, struct dgram *dg, str
 	 * own hello from the sensor while a server that sent no Retry goes on
 	 * reading it. After a real Retry it never finishes (its server kept
 	 * nothing) and times out. */
-	if (dg->token && w->newest) {
+	if (dg->token && newest) {
 		qt->st.retried++;
-		recorded = w->newest->fl.state == FLOW_DONE;
+		recorded = newest->fl.state == FLOW_DONE;
 		if (recorded) {
-			prior = w->newest->has_sum;
-			prior_sum = w->newest->hello_sum;
+			prior = newest->has_sum;
+			prior_sum = newest->hello_sum;
 		}
 	}
-	/* A 4-tuple's connections share a hash chain, walked for every
-	 * packet: bounded, or one address and port opening thousands made
-	 * each packet cost thousands of steps. (Before conn_new(), whose
-	 * eviction could free oldest.) */
-	if (w->count >= QUIC_MAX_TUPLE_CONNS) {
-		qt->st.tuple_evicted++;
-		conn_free(qt, w->oldest);
-	}
-	c = conn_new(qt, dg->pi, dg->key, dg->now);
+	/* No bound per 4-tuple: each connection has a chain place of its own
+	 * (its DCID is in the hash), so one address and port opening
+	 * thousands costs each packet no more, and a bound would let a client
+	 * push its own waiting connection out with a few Initials of other
+	 * DCIDs between two of its hello's, while its server, which keys
+	 * connections by DCID, reads the hello. The table's size, the
+	 * reassembly budget, the timeout and the new-connection buckets
+	 * (kernel and pcap mode) bound them all. (conn_new()'s eviction may
+	 * free newest: not used after.) */
+	c = conn_new(qt, dg->pi, dg->key, dg->now, version, dcid, dcid_len);
 	if (!c)
 		return NULL;
 	c->keys = dg->k;
-	c->version = version;
-	c->dcid_len = (uint8_t)dcid_len;
-	memcpy(c->dcid, dcid, dcid_len);
 	c->has_prior = prior;
 	c->prior_sum = prior_sum;
 	return c;
@@ -774,42 +851,42 @@ static struct quic_conn *conn_start(struct quic_table *qt, struct dgram *dg, str
 
 /*
  * Find the connection of an authentic Initial with this DCID, trying in
- * turn: the connection of this 4-tuple and DCID, the newest one of the
- * 4-tuple (a client's Initials after the server's first one go to the
- * server's connection ID under the original keys), and keys derived from
- * the DCID (a new connection; derived once a datagram). On success the
- * plaintext is in qt->plain; NULL also for a connection whose hello was
- * handed out.
+ * turn: the connection of this DCID from the client's address (conn_find:
+ * the 4-tuple's, or one begun from another port of the client), the
+ * newest one of the 4-tuple (a client's Initials after the server's first
+ * one go to the server's connection ID under the original keys), and keys
+ * derived from the DCID (a new connection; derived once a datagram). On
+ * success the plaintext is in qt->plain; NULL also for a connection whose
+ * hello was handed out.
  */
 static struct quic_conn *find_conn(struct quic_table *qt, struct dgram *dg, uint32_t version,
 				   const uint8_t *dcid, uint32_t dcid_len, const uint8_t *pkt,
 				   uint32_t pn_off, uint32_t pkt_len, uint32_t *plain_len)
 {
-	struct quic_conn *c;
-	struct tuple_walk w;
+	struct quic_conn *c, *newest = NULL;
 	uint64_t pn;
 
-	tuple_walk(qt, dg->key, version, dcid, dcid_len, &w);
-	if (w.same) {
-		if (w.same->fl.state == FLOW_DONE) {
+	c = conn_find(qt, dg->key, version, dcid, dcid_len);
+	if (c) {
+		if (c->fl.state == FLOW_DONE) {
 			qt->st.after_done++;
 			return NULL;
 		}
-		if (unprotect(qt, pkt, pn_off, pkt_len, &w.same->keys,
-			      w.same->has_pn ? (int64_t)w.same->largest_pn : -1, plain_len, &pn)) {
+		if (unprotect(qt, pkt, pn_off, pkt_len, &c->keys,
+			      c->has_pn ? (int64_t)c->largest_pn : -1, plain_len, &pn)) {
 			qt->st.decrypt_failed++;
 			return NULL;
 		}
-		c = w.same;
-	} else if (w.newest && !unprotect(qt, pkt, pn_off, pkt_len, &w.newest->keys,
-					  w.newest->has_pn ? (int64_t)w.newest->largest_pn : -1,
-					  plain_len, &pn)) {
+		qt->st.port_changed += c->fl.key.sport != dg->key->sport;
+	} else if ((newest = tuple_newest(qt, dg->key, version)) &&
+		   !unprotect(qt, pkt, pn_off, pkt_len, &newest->keys,
+			      newest->has_pn ? (int64_t)newest->largest_pn : -1, plain_len, &pn)) {
 		qt->st.later_initials++;
-		if (w.newest->fl.state == FLOW_DONE) {
+		if (newest->fl.state == FLOW_DONE) {
 			qt->st.after_done++;
 			return NULL;
 		}
-		c = w.newest;
+		c = newest;
 	} else {
 		if (!bucket_take(qt, dg->now)) {
 			qt->st.limited++;
@@ -824,7 +901,7 @@ static struct quic_conn *find_conn(struct quic_table *qt, struct dgram *dg, uint
 			qt->st.decrypt_failed++;
 			return NULL;
 		}
-		c = conn_start(qt, dg, &w, version, dcid, dcid_len);
+		c = conn_start(qt, dg, newest, version, dcid, dcid_len);
 		if (!c)
 			return NULL;
 	}

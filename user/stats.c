@@ -79,6 +79,8 @@ static struct json_object *flow_fields(const struct flow_stats *f, uint32_t acti
 	put(o, "urgent_bytes_removed", f->urgent_removed);
 	put(o, "urgent_ignored", f->urgent_ignored);
 	put(o, "urgent_replaced", f->urgent_replaced);
+	put(o, "refused", f->refused);
+	put(o, "paws_refused", f->paws_refused);
 	return o;
 }
 
@@ -114,7 +116,7 @@ static struct json_object *quic_fields(const struct quic_stats *q, uint32_t acti
 	put(o, "quic_nomem", q->nomem);
 	put(o, "quic_evicted", q->evicted);
 	put(o, "quic_evicted_done", q->evicted_done);
-	put(o, "quic_tuple_evicted", q->tuple_evicted);
+	put(o, "quic_port_changed", q->port_changed);
 	put(o, "quic_retried", q->retried);
 	put(o, "quic_retried_same", q->retried_same);
 	put(o, "quic_timeouts", q->timeouts);

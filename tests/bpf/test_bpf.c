@@ -817,14 +817,30 @@ static void test_payload_byte_by_byte_and_segment_cap(void **state)
 	assert_int_equal(stats(f).payload_events, 250);
 	assert_int_equal(stats(f).segment_cap, 0);
 	assert_int_equal(f->last_caplen, 20 + 20 + 1);
-	/* Retransmits: 100 go up, then the flow is done, counted. */
+	/* Retransmits of bytes in order: 100 go up; past the cap they do not,
+	 * but the flow goes on (copies change nothing the server reads, and a
+	 * client must not hide its hello behind 100 of them). */
 	for (uint32_t i = 0; i < 100; i++)
 		segment(f, "198.18.0.71", i % 7, pl + i % 7, 1);
 	assert_int_equal(stats(f).payload_events, 350);
 	segment(f, "198.18.0.71", 3, pl + 3, 1);
-	assert_int_equal(stats(f).segment_cap, 1);
-	segment(f, "198.18.0.71", 250, pl + 250, 50); /* the rest: too late */
+	assert_int_equal(stats(f).segment_cap, 0);
+	assert_int_equal(stats(f).retransmits_skipped, 1);
 	assert_int_equal(stats(f).payload_events, 350);
+	segment(f, "198.18.0.71", 250, pl + 250, 50); /* the rest */
+	assert_int_equal(stats(f).payload_events, 351);
+
+	/* Segments in a gap that bring nothing beyond the highest byte seen
+	 * count the same way, and past the cap end the flow, counted. */
+	flow_then_payload(f, pl, 1, "198.18.0.74");
+	segment(f, "198.18.0.74", 10, pl + 10, 1);
+	for (uint32_t i = 0; i < 100; i++)
+		segment(f, "198.18.0.74", 5, pl + 5, 1);
+	assert_int_equal(stats(f).payload_events, 102);
+	segment(f, "198.18.0.74", 5, pl + 5, 1);
+	assert_int_equal(stats(f).segment_cap, 1);
+	segment(f, "198.18.0.74", 1, pl + 1, 50); /* too late */
+	assert_int_equal(stats(f).payload_events, 102);
 	assert_int_equal(stats(f).after_done, 1);
 
 	/* The stream's start missing: pieces further and further on go up
@@ -1189,10 +1205,11 @@ static void test_hs_wrong_ack_through_bucket(void **state)
 	struct j4s_flow fl;
 
 	reset(f);
+	/* An ACK older than the ISN + 1 (one past it is refused: below). */
 	for (int i = 0; i < 3; i++) {
 		syn_to(f, cl[i]);
 		synack(f, cl[i], SERVER_ISN, 1001);
-		hello_seg(f, cl[i], 1001, SERVER_ISN + 77);
+		hello_seg(f, cl[i], 1001, SERVER_ISN - 77);
 	}
 	if (!f->limit) {
 		assert_int_equal(stats(f).unvalidated, 3);
@@ -1205,7 +1222,7 @@ static void test_hs_wrong_ack_through_bucket(void **state)
 	assert_int_equal(flow_of(f, cl[2], &fl), 0);
 	assert_int_equal(fl.state, J4S_FLOW_DONE);
 	/* The rest of the held-back flow costs a lookup. */
-	hello_seg(f, cl[2], 1001, SERVER_ISN + 77);
+	hello_seg(f, cl[2], 1001, SERVER_ISN - 77);
 	assert_int_equal(stats(f).after_done, 1);
 	assert_int_equal(stats(f).payload_events, 2);
 	/* A pickup (no SYN, no SYN-ACK) is unvalidated too; held back, it is
@@ -1213,6 +1230,176 @@ static void test_hs_wrong_ack_through_bucket(void **state)
 	hello_seg(f, "198.18.0.84", 5000, 1);
 	assert_int_equal(stats(f).unvalidated_limited, 2);
 	assert_int_equal(flow_of(f, "198.18.0.84", &fl), -ENOENT);
+}
+
+/* A TCP segment of the flow client:40000 -> 198.18.0.1:443 with options
+ * opts (a multiple of 4 bytes) and payload pl, through the ingress program;
+ * or, egress, the other way (a SYN-ACK) through j4s_tc_egress. */
+static void tcp_seg(struct fixture *f, const char *client, uint8_t flags, uint32_t seq,
+		    uint32_t ack, const uint8_t *opts, size_t olen, const uint8_t *pl, size_t n,
+		    bool egress)
+{
+	uint8_t h[20] = { 40000 >> 8, 40000 & 0xff, 443 >> 8, 443 & 0xff };
+	uint8_t ip[20] = { 0x45, 0, 0, 0, 0, 0, 0x40, 0, 64, 6 };
+	uint16_t tot = (uint16_t)(20 + 20 + olen + n);
+
+	if (egress) {
+		h[0] = 443 >> 8, h[1] = 443 & 0xff, h[2] = 40000 >> 8, h[3] = 40000 & 0xff;
+		inet_pton(AF_INET, "198.18.0.1", ip + 12);
+		inet_pton(AF_INET, client, ip + 16);
+	} else {
+		inet_pton(AF_INET, client, ip + 12);
+		inet_pton(AF_INET, "198.18.0.1", ip + 16);
+	}
+	ip[2] = tot >> 8;
+	ip[3] = tot & 0xff;
+	ipv4_sum(ip);
+	for (int i = 0; i < 4; i++) {
+		h[4 + i] = (uint8_t)(seq >> (24 - 8 * i));
+		h[8 + i] = (uint8_t)(ack >> (24 - 8 * i));
+	}
+	h[12] = (uint8_t)((20 + olen) / 4 << 4);
+	h[13] = flags;
+	h[14] = 0xfa;
+	f->len = 0;
+	eth(f, 0x0800, 0);
+	put(f, ip, 20);
+	put(f, h, 20);
+	put(f, opts, olen);
+	put(f, pl, n);
+	if (egress) {
+		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f->buf, .data_size_in = (uint32_t)f->len);
+
+		assert_int_equal(
+			bpf_prog_test_run_opts(bpf_program__fd(f->skel->progs.j4s_tc_egress), &o), 0);
+		ring_buffer__consume(f->rb);
+	} else {
+		assert_int_equal(run(f), f->xdp ? XDP_PASS : TC_ACT_OK);
+	}
+}
+
+static void hello_seg_opts(struct fixture *f, const char *client, uint8_t flags, uint32_t ack,
+			   const uint8_t *opts, size_t olen)
+{
+	tcp_seg(f, client, flags, 1001, ack, opts, olen, hello_start, sizeof(hello_start), false);
+}
+
+/* NOP NOP timestamp(tsval): a data segment's options. */
+static void ts_opt(uint8_t o[12], uint32_t tsval)
+{
+	static const uint8_t head[4] = { 1, 1, 8, 10 };
+
+	memcpy(o, head, 4);
+	for (int i = 0; i < 4; i++)
+		o[4 + i] = (uint8_t)(tsval >> (24 - 8 * i));
+	memset(o + 8, 0, 4);
+}
+
+/* Segments the server's TCP drops whatever they carry (userspace's
+ * server_drops()): without ACK, acknowledging data the server never sent,
+ * with an MD5 signature option, an RST off the next byte: not sent up,
+ * moving nothing, so the real hello after them goes up and is validated. */
+static void test_hs_refused_segments(void **state)
+{
+	struct fixture *f = *state;
+	/* NOP NOP, MD5 signature (kind 19, 18 bytes) */
+	uint8_t md5[20] = { 1, 1, 19, 18 };
+	/* 20 bytes of options without one: taken */
+	uint8_t nops[20] = { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1 };
+	/* a kind 19 of another length ends the MD5 walk: taken */
+	uint8_t odd[20] = { 19, 16 };
+	struct j4s_flow fl;
+
+	reset(f);
+	syn_to(f, "198.18.0.95");
+	synack(f, "198.18.0.95", SERVER_ISN, 1001);
+	hello_seg_opts(f, "198.18.0.95", 0x08, SERVER_ISN + 1, NULL, 0); /* PSH, no ACK */
+	hello_seg(f, "198.18.0.95", 1001, SERVER_ISN + 2);
+	hello_seg_opts(f, "198.18.0.95", 0x18, SERVER_ISN + 1, md5, sizeof(md5));
+	tcp_seg(f, "198.18.0.95", 0x14, 1002, SERVER_ISN + 1, NULL, 0, NULL, 0, false); /* RST off */
+	assert_int_equal(stats(f).refused, 4);
+	assert_int_equal(stats(f).payload_events, 0);
+	assert_int_equal(stats(f).end_events, 0);
+	assert_int_equal(flow_of(f, "198.18.0.95", &fl), 0);
+	assert_int_equal(fl.next, 1001);
+	assert_int_equal(fl.hi, 1001);
+	assert_int_equal(fl.hs, J4S_HS_SYNACK);
+	assert_int_equal(fl.state, J4S_FLOW_WAIT);
+	hello_seg(f, "198.18.0.95", 1001, SERVER_ISN + 1);
+	assert_int_equal(stats(f).payload_events, 1);
+	assert_int_equal(stats(f).validated, 1);
+	assert_int_equal(stats(f).flows_done, 1);
+
+	/* Options without an MD5 signature are no reason. */
+	syn_to(f, "198.18.0.96");
+	hello_seg_opts(f, "198.18.0.96", 0x18, 0, nops, sizeof(nops));
+	syn_to(f, "198.18.0.94");
+	hello_seg_opts(f, "198.18.0.94", 0x18, 0, odd, sizeof(odd));
+	assert_int_equal(stats(f).payload_events, 3);
+	assert_int_equal(stats(f).flows_done, 3);
+
+	/* A pickup without ACK, or with an MD5 option, is no flow. */
+	hello_seg_opts(f, "198.18.0.97", 0x08, 0, NULL, 0);
+	hello_seg_opts(f, "198.18.0.97", 0x18, 0, md5, sizeof(md5));
+	assert_int_equal(stats(f).refused, 6);
+	assert_int_equal(flow_of(f, "198.18.0.97", &fl), -ENOENT);
+
+	/* An RST at the next byte ends the flow; a FIN ahead of missing
+	 * bytes goes up but keeps it. */
+	syn_to(f, "198.18.0.98");
+	tcp_seg(f, "198.18.0.98", 0x11, 1011, 0, NULL, 0, NULL, 0, false);
+	assert_int_equal(stats(f).fin_ahead, 1);
+	assert_int_equal(flow_of(f, "198.18.0.98", &fl), 0);
+	tcp_seg(f, "198.18.0.98", 0x14, 1001, 0, NULL, 0, NULL, 0, false);
+	assert_int_equal(stats(f).end_events, 2);
+	assert_int_equal(flow_of(f, "198.18.0.98", &fl), -ENOENT);
+}
+
+/* PAWS: with a timestamp in the SYN and in the SYN-ACK, a segment whose
+ * timestamp is older than ts_recent by more than 1 is refused; ts_recent
+ * follows segments and bare ACKs in order. Without one in the SYN-ACK the
+ * server checks none. */
+static void test_hs_paws(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t syn_ts[16] = { 2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0, 0x10, 0, 0, 0, 0, 0 };
+	uint8_t old[12], near[12], ahead[12], now_ts[12];
+	struct j4s_flow fl;
+
+	ts_opt(old, 0x1000 - 2);
+	ts_opt(near, 0x1000 - 1);
+	ts_opt(now_ts, 0x1000);
+	ts_opt(ahead, 0x40000000);
+	reset(f);
+	tcp_seg(f, "198.18.0.99", 0x02, 1000, 0, syn_ts, sizeof(syn_ts), NULL, 0, false);
+	tcp_seg(f, "198.18.0.99", 0x12, SERVER_ISN, 1001, syn_ts, sizeof(syn_ts), NULL, 0, true);
+	assert_int_equal(flow_of(f, "198.18.0.99", &fl), 0);
+	assert_int_equal(fl.bits & (J4S_FL_TS_SYN | J4S_FL_TS_OK), J4S_FL_TS_SYN | J4S_FL_TS_OK);
+	assert_int_equal(fl.ts_recent, 0x1000);
+	tcp_seg(f, "198.18.0.99", 0x18, 1001, SERVER_ISN + 1, old, 12, hello_start, 16, false);
+	assert_int_equal(stats(f).paws_refused, 1);
+	assert_int_equal(stats(f).payload_events, 0);
+	/* a bare ACK far ahead raises ts_recent: "near" is now old too */
+	tcp_seg(f, "198.18.0.99", 0x10, 1001, SERVER_ISN + 1, ahead, 12, NULL, 0, false);
+	assert_int_equal(flow_of(f, "198.18.0.99", &fl), 0);
+	assert_int_equal(fl.ts_recent, 0x40000000);
+	tcp_seg(f, "198.18.0.99", 0x18, 1001, SERVER_ISN + 1, near, 12, hello_start, 16, false);
+	assert_int_equal(stats(f).paws_refused, 2);
+	tcp_seg(f, "198.18.0.99", 0x18, 1001, SERVER_ISN + 1, ahead, 12, hello_start, 16, false);
+	assert_int_equal(stats(f).payload_events, 1);
+	assert_int_equal(stats(f).flows_done, 1);
+
+	/* Older by 1 is inside the window; no timestamp in the SYN-ACK, no
+	 * check. */
+	tcp_seg(f, "198.18.0.100", 0x02, 1000, 0, syn_ts, sizeof(syn_ts), NULL, 0, false);
+	tcp_seg(f, "198.18.0.100", 0x12, SERVER_ISN, 1001, syn_ts, sizeof(syn_ts), NULL, 0, true);
+	tcp_seg(f, "198.18.0.100", 0x18, 1001, SERVER_ISN + 1, near, 12, hello_start, 16, false);
+	tcp_seg(f, "198.18.0.101", 0x02, 1000, 0, syn_ts, sizeof(syn_ts), NULL, 0, false);
+	tcp_seg(f, "198.18.0.101", 0x12, SERVER_ISN, 1001, NULL, 0, NULL, 0, true);
+	tcp_seg(f, "198.18.0.101", 0x18, 1001, SERVER_ISN + 1, old, 12, hello_start, 16, false);
+	assert_int_equal(stats(f).paws_refused, 2);
+	assert_int_equal(stats(f).payload_events, 3);
+	assert_int_equal(stats(f).flows_done, 3);
 }
 
 static void test_hs_validated_when_bucket_empty(void **state)
@@ -1276,7 +1463,7 @@ static void test_quic_bad_ip_checksum(void **state)
 
 	reset(f);
 	f->len = 0;
-	quic_dgram(f, "198.18.0.2", 40100, 0xc3, J4S_QUIC_V1, 8, 7, 1200);
+	quic_dgram(f, "198.18.0.2", 40100, 0xc3, J4S_QUIC_V1, 8, 0x77, 1200);
 	f->buf[14 + 8] = 1; /* TTL changed, sum not */
 	assert_int_equal(run(f), f->xdp ? XDP_PASS : TC_ACT_OK);
 	assert_int_equal(f->events, 0);
@@ -1301,8 +1488,8 @@ static void test_quic_initial_passed(void **state)
 	assert_int_equal(f->last_kind, J4S_EV_UDP);
 	assert_int_equal(f->last_caplen, 20 + 8 + 1200);
 	assert_int_equal(f->last_data[28], 0xc3);
-	quic_run(f, "198.18.0.2", 40001, 0xd3, J4S_QUIC_V2, 8, 1); /* v2: Initial is type 1 */
-	quic_run(f, "198.18.0.2", 40002, 0xc0, J4S_QUIC_DRAFT29, 20, 1);
+	quic_run(f, "198.18.0.2", 40001, 0xd3, J4S_QUIC_V2, 8, 2); /* v2: Initial is type 1 */
+	quic_run(f, "198.18.0.2", 40002, 0xc0, J4S_QUIC_DRAFT29, 20, 3);
 	assert_int_equal(f->events, 3);
 	assert_int_equal(stats(f).quic_events, 3);
 	assert_int_equal(stats(f).quic_conns, 3);
@@ -1395,9 +1582,19 @@ static void test_quic_bucket(void **state)
 
 	reset(f);
 	for (int i = 0; i < 4; i++)
-		quic_run(f, "198.18.0.2", (uint16_t)(40030 + i), 0xc3, J4S_QUIC_V1, 8, 1);
+		quic_run(f, "198.18.0.2", (uint16_t)(40030 + i), 0xc3, J4S_QUIC_V1, 8,
+			 (uint8_t)(0x40 + i));
 	assert_int_equal(f->events, f->limit ? 2 : 4);
 	assert_int_equal(stats(f).quic_limited, f->limit ? 2 : 0);
+	/* An admitted DCID from another port of its client is its connection
+	 * (servers route Initials by DCID): no token, with the bucket empty. */
+	quic_run(f, "198.18.0.2", 40099, 0xc3, J4S_QUIC_V1, 8, 0x40);
+	assert_int_equal(f->events, f->limit ? 3 : 5);
+	assert_int_equal(stats(f).quic_limited, f->limit ? 2 : 0);
+	assert_int_equal(stats(f).quic_conns, f->limit ? 2 : 4);
+	/* from another address, a new key (a token, none left) */
+	quic_run(f, "198.18.0.3", 40030, 0xc3, J4S_QUIC_V1, 8, 0x40);
+	assert_int_equal(stats(f).quic_limited, f->limit ? 3 : 0);
 }
 
 int main(void)
@@ -1432,6 +1629,8 @@ int main(void)
 		cmocka_unit_test(test_hs_synack_stores_isn),
 		cmocka_unit_test(test_hs_validated_passes),
 		cmocka_unit_test(test_hs_wrong_ack_through_bucket),
+		cmocka_unit_test(test_hs_refused_segments),
+		cmocka_unit_test(test_hs_paws),
 		cmocka_unit_test(test_hs_validated_when_bucket_empty),
 		cmocka_unit_test(test_quic_initial_passed),
 		cmocka_unit_test(test_quic_bad_ip_checksum),

@@ -16,6 +16,22 @@ client SRC DST PORT IFACE SCENARIO
     early: the ClientHello for good.example in a segment that starts 5
         bytes before the stream start; the server's kernel takes the bytes
         from the start on; so must the sensor.
+    noack, badack, md5, ipcsum: insertion. A whole ClientHello for
+        evil.example in order, in a segment the server's kernel drops
+        (no ACK flag; an ACK of data the server never sent; a TCP MD5
+        signature option; an IPv4 header checksum that is wrong, sent as
+        an Ethernet frame since raw IP sockets fix checksums), then the
+        ClientHello for good.example in order. The sensor must drop the
+        first as the server does.
+    dups: the first 100 bytes of the good.example hello 150 times, then the
+        whole hello: copies of bytes the server holds in order change
+        nothing it reads, and must not make the sensor give up the flow.
+    paws: timestamps on (the SYN carries one, so the SYN-ACK does); the
+        evil.example hello with a timestamp older than the SYN's (PAWS
+        drops it), then the good one with a later one.
+    rst: the first 50 bytes of the good.example hello, an RST 1000 bytes
+        past the next byte (Linux answers with a challenge ACK and the
+        connection lives on, RFC 5961), then the rest of the hello.
 """
 import os
 import select
@@ -71,18 +87,19 @@ def csum(b):
     return ~s & 0xFFFF
 
 
-def segment(src, dst, sport, dport, flags, seq, ack, payload=b"", opts=b""):
+def segment(src, dst, sport, dport, flags, seq, ack, payload=b"", opts=b"", ip_csum_xor=0):
     s, d = socket.inet_aton(src), socket.inet_aton(dst)
     doff = (20 + len(opts)) // 4
     tcp = struct.pack("!HHIIBBHHH", sport, dport, seq & 0xFFFFFFFF, ack & 0xFFFFFFFF,
                       doff << 4, flags, 64240, 0, 0) + opts + payload
     tcp = tcp[:16] + struct.pack("!H", csum(s + d + struct.pack("!BBH", 0, 6, len(tcp)) + tcp)) + tcp[18:]
     ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 1, 0x4000, 64, 6, 0, s, d)
-    return ip[:10] + struct.pack("!H", csum(ip)) + ip[12:] + tcp
+    return ip[:10] + struct.pack("!H", csum(ip) ^ ip_csum_xor) + ip[12:] + tcp
 
 
 def synack(rx, src, dst, sport, dport, deadline):
-    """The server's SYN-ACK off the wire: (its sequence number)."""
+    """The server's SYN-ACK off the wire: (its sequence number, the frame's
+    Ethernet header turned around, to send frames to the server)."""
     while time.time() < deadline:
         r, _, _ = select.select([rx], [], [], 0.2)
         if not r:
@@ -96,7 +113,7 @@ def synack(rx, src, dst, sport, dport, deadline):
         t = ip[(ip[0] & 15) * 4:]
         p_s, p_d, seq = struct.unpack("!HHI", t[:8])
         if p_s == dport and p_d == sport and t[13] & 0x12 == 0x12:
-            return seq
+            return seq, frame[6:12] + frame[0:6] + b"\x08\x00"
     raise SystemExit("no SYN-ACK")
 
 
@@ -107,13 +124,43 @@ def client(src, dst, port, iface, scenario):
     rx = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0800))
     rx.bind((iface, 0))
     send = lambda pkt: tx.sendto(pkt, (dst, 0))
-    send(segment(src, dst, sport, dport, 0x02, isn, 0, opts=b"\x02\x04\x05\xb4"))
-    srv = synack(rx, src, dst, sport, dport, time.time() + 5)
+    tsval = 1000000
+    ts = lambda v: b"\x01\x01\x08\x0a" + struct.pack("!II", v, 0) if scenario == "paws" else b""
+    send(segment(src, dst, sport, dport, 0x02, isn, 0, opts=b"\x02\x04\x05\xb4" + ts(tsval)))
+    srv, ether = synack(rx, src, dst, sport, dport, time.time() + 5)
     ack = srv + 1
-    send(segment(src, dst, sport, dport, 0x10, isn + 1, ack))
+    send(segment(src, dst, sport, dport, 0x10, isn + 1, ack, opts=ts(tsval)))
     time.sleep(0.05)
+    # The fake hello of each insertion, in a segment the server drops.
+    insert = {
+        "noack": lambda: send(segment(src, dst, sport, dport, 0x08, isn + 1, 0, evil)),
+        "badack": lambda: send(segment(src, dst, sport, dport, 0x18, isn + 1, ack + 1000, evil)),
+        "md5": lambda: send(segment(src, dst, sport, dport, 0x18, isn + 1, ack, evil,
+                                    opts=b"\x01\x01\x13\x12" + os.urandom(16))),
+        "ipcsum": lambda: rx.send(ether + segment(src, dst, sport, dport, 0x18, isn + 1, ack, evil,
+                                                  ip_csum_xor=0x5555)),
+    }
     if scenario == "early":
         send(segment(src, dst, sport, dport, 0x18, isn + 1 - 5, ack, b"\xee" * 5 + good))
+    elif scenario in insert:
+        insert[scenario]()
+        time.sleep(0.2)
+        send(segment(src, dst, sport, dport, 0x18, isn + 1, ack, good))
+    elif scenario == "paws":
+        send(segment(src, dst, sport, dport, 0x18, isn + 1, ack, evil, opts=ts(tsval - 1000)))
+        time.sleep(0.2)
+        send(segment(src, dst, sport, dport, 0x18, isn + 1, ack, good, opts=ts(tsval + 10)))
+    elif scenario == "rst":
+        send(segment(src, dst, sport, dport, 0x18, isn + 1, ack, good[:50]))
+        time.sleep(0.1)
+        send(segment(src, dst, sport, dport, 0x14, isn + 1 + 50 + 1000, ack))
+        time.sleep(0.1)
+        send(segment(src, dst, sport, dport, 0x18, isn + 1 + 50, ack, good[50:]))
+    elif scenario == "dups":
+        for _ in range(150):
+            send(segment(src, dst, sport, dport, 0x18, isn + 1, ack, good[:100]))
+        time.sleep(0.2)
+        send(segment(src, dst, sport, dport, 0x18, isn + 1, ack, good))
     else:
         send(segment(src, dst, sport, dport, 0x18, isn + 1 + 20, ack, evil[20:]))
         time.sleep(0.2)

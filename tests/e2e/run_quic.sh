@@ -15,6 +15,9 @@
 # ms) from `--read` of a dumpcap capture of the same traffic; the daemon's
 # quic counters saw the garbage and, in the eBPF modes, the kernel's
 # quic_events counted the Initials it passed.
+# And a client of our own (quic_port_peer.py) whose post-quantum-sized
+# hello spans two Initials, with 6 Initials of fresh DCIDs between them and
+# the second from another source port: one record, under the first port.
 #   tests/e2e/run_quic.sh [BINARY]   (root; ~15 s a mode)
 # Environment: QUIC_MODES (default "tc xdp pcap"), QUIC_KEEP=1 keeps the
 # work directory.
@@ -54,6 +57,8 @@ for t in gtlsserver gtlsclient dumpcap; do
 done
 HAVE_CHROMIUM=0
 command -v chromium >/dev/null 2>&1 && HAVE_CHROMIUM=1
+HAVE_CRYPTO=0 # quic_port_peer.py seals its Initials with python3-cryptography
+"$PY" -c 'import cryptography' 2>/dev/null && HAVE_CRYPTO=1
 
 netns_pair "$NS_S" "$IF_S" "$NS_C" "$IF_C"
 ns_addr "$NS_S" "$IF_S" "$V4_S/24" "$V6_S/64"
@@ -108,6 +113,15 @@ clients() {
 			--host-resolver-rules="MAP quic.test $V4_S" --ignore-certificate-errors \
 			--dump-dom "$url" >>"$TMP/client.log" 2>&1 || true
 		echo "4 quic.test 1" >>"$EXPECT"
+	fi
+	# A hello in two Initials with Initials of fresh DCIDs between them
+	# and its second from another port (quic_port_peer.py): one record,
+	# under the first port (its server routes both by DCID).
+	: >"$TMP/port-$mode"
+	if [ "$HAVE_CRYPTO" = 1 ] &&
+		ip netns exec "$NS_C" "$PY" tests/e2e/quic_port_peer.py "$V4_S" portchange.test \
+			>"$TMP/port-$mode" 2>>"$TMP/client.log"; then
+		echo "4 portchange.test 1" >>"$EXPECT"
 	fi
 	# Garbage on UDP 443: a long header of v1 that does not decrypt, a
 	# short header, plain text. None may give a record.
@@ -212,6 +226,21 @@ for mode in $MODES; do
 	ok*) ok "${out#ok }" ;;
 	*) bad "${out#FAIL }" "$(cut -c1-300 "$TMP/live-$mode.jsonl")" ;;
 	esac
+	# The port-changing client's record: its first port, and the table
+	# continued its connection from the second (quic_port_changed).
+	if [ -s "$TMP/port-$mode" ]; then
+		read -r pa pb <"$TMP/port-$mode"
+		final=$(grep -F '"final stats"' "$TMP/daemon-$mode.log" || true)
+		pch=$(grep -o '"quic_port_changed":[0-9]*' <<<"$final" | cut -d: -f2)
+		if grep -F '"tls_sni":"portchange.test"' "$TMP/live-$mode.jsonl" |
+			grep -qF "\"src_port\":$pa," && [ "${pch:-0}" -ge 1 ]; then
+			ok "$mode: a hello from two ports with 6 decoy DCIDs between: one record, port $pa (not $pb)"
+		else
+			bad "$mode: port-changing client" "ports $pa $pb quic_port_changed=${pch:-?}"
+		fi
+	elif [ "$HAVE_CRYPTO" = 1 ]; then
+		bad "$mode: quic_port_peer.py failed" "$(tail -n 3 "$TMP/client.log")"
+	fi
 	# The final stats: garbage decrypted by nobody, Initials from the kernel.
 	final=$(grep -F '"final stats"' "$TMP/daemon-$mode.log" || true)
 	dfail=$(grep -o '"quic_decrypt_failed":[0-9]*' <<<"$final" | cut -d: -f2)
@@ -231,4 +260,5 @@ for mode in $MODES; do
 	fi
 done
 [ "$HAVE_CHROMIUM" = 1 ] || skip "quic chromium" "chromium not installed"
+[ "$HAVE_CRYPTO" = 1 ] || skip "quic port change" "python3-cryptography not installed (scripts/deps.sh)"
 finish

@@ -766,15 +766,28 @@ static void test_flow_process_segment_limit(void **state)
 	check_hello_and_finish(f, T0 + 60 * MS);
 	assert_int_equal(stats(f)->segment_limit, 0);
 
-	/* Retransmits count towards the limit: the fourth ends the flow. */
+	/* Retransmits of in-order bytes count towards the limit, but past it
+	 * they are ignored, not the end of the flow: bytes the server holds in
+	 * order are final there, so copies change nothing it reads, and a
+	 * client resending them 100 times must not hide its hello. */
 	syn(f, PORT + 1, ISN, T0);
 	assert_int_equal(seg(f, PORT + 1, hello, 0, 10, T0 + MS), FLOW_NOTHING);
-	for (uint32_t i = 0; i < 3; i++)
+	for (uint32_t i = 0; i < 100; i++)
 		assert_int_equal(seg(f, PORT + 1, hello, 0, 10, T0 + MS), FLOW_NOTHING);
-	assert_int_equal(seg(f, PORT + 1, hello, 0, 10, T0 + 2 * MS), FLOW_ENDED);
+	assert_int_equal(lookup(f, PORT + 1)->reasm.segments, 3);
+	assert_int_equal(seg(f, PORT + 1, hello, 10, sizeof(hello) - 10, T0 + 2 * MS), FLOW_HELLO);
+	check_hello_and_finish(f, T0 + 2 * MS);
+	assert_int_equal(stats(f)->segment_limit, 0);
+
+	/* One held ahead of a gap still counts and ends it. */
+	syn(f, PORT + 5, ISN, T0);
+	assert_int_equal(seg(f, PORT + 5, hello, 0, 10, T0 + MS), FLOW_NOTHING);
+	for (uint32_t i = 0; i < 3; i++)
+		assert_int_equal(seg(f, PORT + 5, hello, 0, 10, T0 + MS), FLOW_NOTHING);
+	assert_int_equal(seg(f, PORT + 5, hello, 20, 5, T0 + 2 * MS), FLOW_ENDED);
 	assert_int_equal(stats(f)->segment_limit, 1);
-	assert_int_equal(lookup(f, PORT + 1)->state, FLOW_DONE);
-	assert_null(lookup(f, PORT + 1)->reasm.buf);
+	assert_int_equal(lookup(f, PORT + 5)->state, FLOW_DONE);
+	assert_null(lookup(f, PORT + 5)->reasm.buf);
 
 	/* So do segments held ahead of a gap: a byte a segment, backwards. */
 	syn(f, PORT + 3, ISN, T0);
@@ -1212,31 +1225,36 @@ static void test_flow_synack_wrong_ack(void **state)
 	assert_int_equal(stats(f)->unvalidated, 1);
 	check_hello_and_finish(f, T0 + 2 * MS);
 
-	/* One segment of two with a wrong ACK is enough: every hello segment
-	 * must acknowledge the ISN, as the server's stack requires. */
+	/* One segment of two with an ACK older than the ISN + 1 is enough:
+	 * every hello segment must acknowledge the ISN, as the server's stack
+	 * requires before the handshake's last ACK (after it, it takes one
+	 * that old; a bare ACK decides, which the sensor does not follow). */
 	syn(f, PORT + 1, ISN, T0);
 	synack(f, PORT + 1, SISN, ISN + 1, T0 + MS);
 	assert_int_equal(seg(f, PORT + 1, hello, 0, 20, T0 + 2 * MS), FLOW_NOTHING);
 	pkt(f, PORT + 1, TCPF_ACK | TCPF_PSH, DATA + 20, hello + 20, sizeof(hello) - 20);
-	f->pi.ack = SISN + 2;
+	f->pi.ack = SISN;
 	assert_int_equal(process(f, T0 + 3 * MS), FLOW_HELLO);
 	assert_false(flow_validated(f->out.flow));
 	check_hello_and_finish(f, T0 + 3 * MS);
 
-	/* A hello segment without the ACK flag acknowledges nothing. */
+	/* A hello segment without the ACK flag: the server drops it. */
 	syn(f, PORT + 2, ISN, T0);
 	synack(f, PORT + 2, SISN, ISN + 1, T0 + MS);
 	pkt(f, PORT + 2, TCPF_PSH, DATA, hello, sizeof(hello));
-	assert_int_equal(process(f, T0 + 2 * MS), FLOW_HELLO);
-	assert_false(flow_validated(f->out.flow));
+	assert_int_equal(process(f, T0 + 2 * MS), FLOW_NOTHING);
+	assert_int_equal(stats(f)->refused, 1);
+	assert_int_equal(seg(f, PORT + 2, hello, 0, sizeof(hello), T0 + 2 * MS), FLOW_HELLO);
+	assert_true(flow_validated(f->out.flow));
+	check_hello_and_finish(f, T0 + 2 * MS);
 
 	/* A SYN-ACK that does not answer the SYN we hold is not the server's. */
 	syn(f, PORT + 3, ISN, T0);
 	synack(f, PORT + 3, SISN, ISN + 7, T0 + MS);
 	assert_int_equal(stats(f)->synack_mismatch, 1);
 	assert_int_equal(lookup(f, PORT + 3)->has_synack, 0);
-	assert_int_equal(stats(f)->validated, 0);
-	assert_int_equal(stats(f)->unvalidated, 3);
+	assert_int_equal(stats(f)->validated, 1);
+	assert_int_equal(stats(f)->unvalidated, 2);
 }
 
 static void test_flow_synack_missing(void **state)
@@ -1426,7 +1444,7 @@ static void test_flow_bucket_validated_passes_empty(void **state)
 	synack(f, PORT + 7, SISN, ISN + 1, T0);
 	assert_int_equal(seg(f, PORT + 7, hello, 0, 20, T0), FLOW_NOTHING);
 	pkt(f, PORT + 7, TCPF_ACK | TCPF_PSH, DATA + 20, hello + 20, sizeof(hello) - 20);
-	f->pi.ack = SISN + 2;
+	f->pi.ack = SISN;
 	assert_int_equal(process(f, T0), FLOW_HELLO);
 	assert_false(flow_validated(f->out.flow));
 	assert_int_equal(stats(f)->unvalidated_limited, 2);
@@ -1648,6 +1666,177 @@ static void test_flow_urgent_retransmitted(void **state)
 	assert_int_equal(stats(f)->urgent_ignored, 2);
 }
 
+/*
+ * Insertion: a fake hello in a segment the server's TCP drops, then the
+ * real one. The record must be the real one, validated: an MD5 signature
+ * option, no ACK flag, an ACK of data the server never sent.
+ */
+static void test_flow_server_drops(void **state)
+{
+	struct fixture *f = *state;
+	/* NOP NOP, MD5 signature (kind 19, 18 bytes), then a timestamp */
+	static const uint8_t md5_opts[32] = { 1, 1, 19, 18, [20] = 1, 1, 8, 10 };
+	/* Kind 19 of another length is no MD5 option: taken. */
+	static const uint8_t odd_opts[20] = { 1, 1, 19, 16 };
+	uint8_t fake[sizeof(hello)];
+
+	memcpy(fake, hello, sizeof(hello));
+	fake[sizeof(hello) - 1] ^= 0x5a;
+	for (int c = 0; c < 3; c++) {
+		uint16_t port = (uint16_t)(PORT + c);
+
+		syn(f, port, ISN, T0);
+		synack(f, port, SISN, ISN + 1, T0 + MS);
+		pkt(f, port, TCPF_ACK | TCPF_PSH, DATA, fake, sizeof(fake));
+		if (c == 0) {
+			f->pi.tcp_opts = md5_opts;
+			f->pi.tcp_opt_len = sizeof(md5_opts);
+		} else if (c == 1) {
+			f->pi.tcp_flags = TCPF_PSH;
+		} else {
+			f->pi.ack = SISN + 2;
+		}
+		assert_int_equal(process(f, T0 + 2 * MS), FLOW_NOTHING);
+		assert_int_equal(stats(f)->refused, (uint64_t)c + 1);
+		assert_int_equal(seg(f, port, hello, 0, sizeof(hello), T0 + 3 * MS), FLOW_HELLO);
+		assert_true(flow_validated(f->out.flow));
+		assert_false(f->out.flow->conflict);
+		check_hello_and_finish(f, T0 + 3 * MS);
+	}
+	/* An RST with an MD5 option is dropped too; one without ends the flow. */
+	syn(f, PORT + 3, ISN, T0);
+	pkt(f, PORT + 3, TCPF_RST, DATA, NULL, 0);
+	f->pi.tcp_opts = md5_opts;
+	f->pi.tcp_opt_len = sizeof(md5_opts);
+	assert_int_equal(process(f, T0 + MS), FLOW_NOTHING);
+	assert_int_equal(stats(f)->rst, 0);
+	assert_int_equal(seg(f, PORT + 3, hello, 0, sizeof(hello), T0 + 2 * MS), FLOW_HELLO);
+	check_hello_and_finish(f, T0 + 2 * MS);
+	/* Not an MD5 option, not refused. */
+	syn(f, PORT + 4, ISN, T0);
+	pkt(f, PORT + 4, TCPF_ACK | TCPF_PSH, DATA, hello, sizeof(hello));
+	f->pi.tcp_opts = odd_opts;
+	f->pi.tcp_opt_len = sizeof(odd_opts);
+	assert_int_equal(process(f, T0 + MS), FLOW_HELLO);
+	check_hello_and_finish(f, T0 + MS);
+	/* A pickup without ACK starts no flow. */
+	pkt(f, PORT + 5, TCPF_PSH, DATA, hello, sizeof(hello));
+	assert_int_equal(process(f, T0), FLOW_NOTHING);
+	assert_int_equal(stats(f)->pickups, 0);
+	assert_int_equal(stats(f)->refused, 5);
+}
+
+/* PAWS as the server applies it: with timestamps on both sides, a
+ * segment whose timestamp is older than ts_recent (the SYN's, raised by
+ * segments and bare ACKs in order) by more than 1 is dropped there, so a
+ * fake hello in one must not become the record. And an RST not at the
+ * next byte expected only draws a challenge ACK: the flow lives on. */
+static void test_flow_paws_and_rst(void **state)
+{
+	struct fixture *f = *state;
+	/* The SYN's TSval (syn_opts) is 0x00010203, the data's the same. */
+	static const uint8_t old_ts[12] = { 1, 1, 8, 10, 0x00, 0x01, 0x02, 0x01, 0, 0, 0, 9 };
+	static const uint8_t near_ts[12] = { 1, 1, 8, 10, 0x00, 0x01, 0x02, 0x02, 0, 0, 0, 9 };
+	static const uint8_t ahead_ts[12] = { 1, 1, 8, 10, 0x40, 0x00, 0x00, 0x00, 0, 0, 0, 9 };
+	uint8_t fake[sizeof(hello)];
+
+	memcpy(fake, hello, sizeof(hello));
+	fake[sizeof(hello) - 1] ^= 0x5a;
+
+	/* An old timestamp: dropped; the real hello after it is the record. */
+	syn(f, PORT, ISN, T0);
+	synack(f, PORT, SISN, ISN + 1, T0 + MS);
+	pkt(f, PORT, TCPF_ACK | TCPF_PSH, DATA, fake, sizeof(fake));
+	f->pi.tcp_opts = old_ts;
+	assert_int_equal(process(f, T0 + 2 * MS), FLOW_NOTHING);
+	assert_int_equal(stats(f)->paws_refused, 1);
+	assert_int_equal(seg(f, PORT, hello, 0, sizeof(hello), T0 + 3 * MS), FLOW_HELLO);
+	assert_true(flow_validated(f->out.flow));
+	check_hello_and_finish(f, T0 + 3 * MS);
+
+	/* One older by 1 is inside the window the receiver allows. */
+	syn(f, PORT + 1, ISN, T0);
+	synack(f, PORT + 1, SISN, ISN + 1, T0 + MS);
+	pkt(f, PORT + 1, TCPF_ACK | TCPF_PSH, DATA, hello, sizeof(hello));
+	f->pi.tcp_opts = near_ts;
+	assert_int_equal(process(f, T0 + 2 * MS), FLOW_HELLO);
+	check_hello_and_finish(f, T0 + 2 * MS);
+
+	/* A bare ACK far ahead raises ts_recent: the next segment, with the
+	 * SYN's timestamp, is now old; the real one carries the later one. */
+	syn(f, PORT + 2, ISN, T0);
+	synack(f, PORT + 2, SISN, ISN + 1, T0 + MS);
+	pkt(f, PORT + 2, TCPF_ACK, DATA, NULL, 0);
+	f->pi.tcp_opts = ahead_ts;
+	assert_int_equal(process(f, T0 + 2 * MS), FLOW_NOTHING);
+	pkt(f, PORT + 2, TCPF_ACK | TCPF_PSH, DATA, fake, sizeof(fake));
+	assert_int_equal(process(f, T0 + 3 * MS), FLOW_NOTHING);
+	assert_int_equal(stats(f)->paws_refused, 2);
+	pkt(f, PORT + 2, TCPF_ACK | TCPF_PSH, DATA, hello, sizeof(hello));
+	f->pi.tcp_opts = ahead_ts;
+	assert_int_equal(process(f, T0 + 4 * MS), FLOW_HELLO);
+	check_hello_and_finish(f, T0 + 4 * MS);
+
+	/* So does a first segment in order; one held out of order does not. */
+	syn(f, PORT + 3, ISN, T0);
+	synack(f, PORT + 3, SISN, ISN + 1, T0 + MS);
+	pkt(f, PORT + 3, TCPF_ACK | TCPF_PSH, DATA + 30, hello + 30, sizeof(hello) - 30);
+	f->pi.tcp_opts = ahead_ts;
+	assert_int_equal(process(f, T0 + 2 * MS), FLOW_NOTHING);
+	assert_int_equal(lookup(f, PORT + 3)->ts_recent, 0x00010203);
+	pkt(f, PORT + 3, TCPF_ACK | TCPF_PSH, DATA, hello, 10);
+	f->pi.tcp_opts = ahead_ts;
+	assert_int_equal(process(f, T0 + 2 * MS), FLOW_NOTHING);
+	assert_int_equal(lookup(f, PORT + 3)->ts_recent, 0x40000000);
+	assert_int_equal(seg(f, PORT + 3, fake, 10, 20, T0 + 3 * MS), FLOW_NOTHING);
+	assert_int_equal(stats(f)->paws_refused, 3);
+	pkt(f, PORT + 3, TCPF_ACK | TCPF_PSH, DATA + 10, hello + 10, 20);
+	f->pi.tcp_opts = ahead_ts;
+	assert_int_equal(process(f, T0 + 4 * MS), FLOW_HELLO);
+	check_hello_and_finish(f, T0 + 4 * MS);
+
+	/* A SYN-ACK without a timestamp: the server does not check them. */
+	syn(f, PORT + 4, ISN, T0);
+	pkt(f, PORT + 4, TCPF_SYN | TCPF_ACK, SISN, NULL, 0);
+	memcpy(f->pi.src, server4, 4);
+	memcpy(f->pi.dst, client4, 4);
+	f->pi.sport = 443;
+	f->pi.dport = PORT + 4;
+	f->pi.ack = ISN + 1;
+	f->pi.tcp_opt_len = 4; /* MSS only */
+	flow_synack(f->ft, &f->pi, T0 + MS);
+	pkt(f, PORT + 4, TCPF_ACK | TCPF_PSH, DATA, hello, sizeof(hello));
+	f->pi.tcp_opts = old_ts;
+	assert_int_equal(process(f, T0 + 2 * MS), FLOW_HELLO);
+	assert_true(flow_validated(f->out.flow));
+	check_hello_and_finish(f, T0 + 2 * MS);
+	assert_int_equal(stats(f)->paws_refused, 3);
+
+	/* An RST not at the next byte expected, or with an old timestamp, is
+	 * dropped; one at it ends the flow. */
+	syn(f, PORT + 5, ISN, T0);
+	synack(f, PORT + 5, SISN, ISN + 1, T0 + MS);
+	assert_int_equal(seg(f, PORT + 5, hello, 0, 20, T0 + 2 * MS), FLOW_NOTHING);
+	pkt(f, PORT + 5, TCPF_RST | TCPF_ACK, DATA + 21, NULL, 0);
+	assert_int_equal(process(f, T0 + 2 * MS), FLOW_NOTHING);
+	pkt(f, PORT + 5, TCPF_RST, DATA + 20, NULL, 0);
+	f->pi.tcp_opts = old_ts;
+	f->pi.tcp_opt_len = sizeof(old_ts);
+	assert_int_equal(process(f, T0 + 2 * MS), FLOW_NOTHING);
+	assert_int_equal(stats(f)->rst, 0);
+	pkt(f, PORT + 5, TCPF_RST | TCPF_ACK, DATA + 20, NULL, 0);
+	assert_int_equal(process(f, T0 + 2 * MS), FLOW_ENDED);
+	assert_int_equal(stats(f)->rst, 1);
+	syn(f, PORT + 6, ISN, T0);
+	synack(f, PORT + 6, SISN, ISN + 1, T0 + MS);
+	assert_int_equal(seg(f, PORT + 6, hello, 0, 20, T0 + 2 * MS), FLOW_NOTHING);
+	pkt(f, PORT + 6, TCPF_RST | TCPF_ACK, DATA + 5000, NULL, 0);
+	assert_int_equal(process(f, T0 + 2 * MS), FLOW_NOTHING);
+	assert_int_equal(seg(f, PORT + 6, hello, 20, sizeof(hello) - 20, T0 + 3 * MS), FLOW_HELLO);
+	check_hello_and_finish(f, T0 + 3 * MS);
+	assert_int_equal(stats(f)->refused, 6);
+}
+
 /* Pointers of segments the server's stack throws away move no byte: one
  * without ACK, one acknowledging data the server never sent, one starting
  * far outside the receive window. Each would otherwise take a byte out of
@@ -1669,7 +1858,10 @@ static void test_flow_urgent_from_dropped_segments(void **state)
 	pkt(f, PORT, TCPF_ACK | TCPF_URG, DATA + 1000000, NULL, 0); /* outside the window */
 	f->pi.urg_ptr = 1;
 	assert_int_equal(process(f, T0 + 2 * MS), FLOW_NOTHING);
-	assert_int_equal(stats(f)->urgent_ignored, 3);
+	/* The first two are refused whole (server_drops()), the third's
+	 * pointer is ignored. */
+	assert_int_equal(stats(f)->refused, 2);
+	assert_int_equal(stats(f)->urgent_ignored, 1);
 	assert_int_equal(lookup(f, PORT)->urg_mark, 0);
 	assert_int_equal(seg(f, PORT, hello, 0, sizeof(hello), T0 + 3 * MS), FLOW_HELLO);
 	check_hello_and_finish(f, T0 + 3 * MS);
@@ -1746,6 +1938,8 @@ int main(void)
 		T(test_flow_urgent_newer_pointer_replaces),
 		T(test_flow_urgent_pointer_before_rcv_nxt),
 		T(test_flow_urgent_retransmitted),
+		T(test_flow_server_drops),
+		T(test_flow_paws_and_rst),
 		T(test_flow_urgent_from_dropped_segments),
 	};
 

@@ -991,6 +991,30 @@ static void test_packet_tcp_meta_linux_syn(void **state)
 	assert_int_equal(tm.wscale, 7);
 }
 
+/* The MD5 signature option as Linux's receive path finds it
+ * (tcp_parse_md5sig_option()). */
+static void test_packet_tcp_md5(void **state)
+{
+	static const uint8_t plain[20] = { 1, 1, 19, 18 };
+	static const uint8_t after_ts[32] = { 1, 1, 8, 10, [12] = 19, 18 };
+	static const uint8_t eol_first[20] = { 0, 1, 19, 18 };
+	static const uint8_t bad_len_first[24] = { 30, 1, 1, 1, 19, 18 };
+	static const uint8_t other_len[20] = { 19, 16 };
+	static const uint8_t too_short[17] = { 19, 18 };
+	static const uint8_t long_before[38] = { 30, 20, [20] = 19, 18 };
+
+	(void)state;
+	assert_true(packet_tcp_md5(plain, sizeof(plain)));
+	assert_true(packet_tcp_md5(after_ts, sizeof(after_ts)));
+	assert_false(packet_tcp_md5(eol_first, sizeof(eol_first)));
+	assert_false(packet_tcp_md5(bad_len_first, sizeof(bad_len_first)));
+	assert_false(packet_tcp_md5(other_len, sizeof(other_len)));
+	assert_false(packet_tcp_md5(too_short, sizeof(too_short)));
+	assert_true(packet_tcp_md5(long_before, sizeof(long_before)));
+	assert_false(packet_tcp_md5(long_before, sizeof(long_before) - 1)); /* 17 left */
+	assert_false(packet_tcp_md5(plain, 0));
+}
+
 static void test_packet_tcp_meta_macos_syn(void **state)
 {
 	static const uint8_t opts[] = {
@@ -1812,6 +1836,7 @@ int main(void)
 		T(test_packet_parse_bad_version),
 		T(test_packet_tcp_meta_linux_syn),
 		T(test_packet_tcp_meta_macos_syn),
+		T(test_packet_tcp_md5),
 		T(test_packet_tcp_meta_unknown_kinds),
 		T(test_packet_tcp_meta_bad_length),
 		T(test_packet_tcp_meta_absent),

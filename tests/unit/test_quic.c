@@ -79,6 +79,13 @@ static bool feed(struct fixture *f, const uint8_t *d, uint32_t len, uint64_t now
 	return quic_process(f->qt, &f->pi, now, &f->qh);
 }
 
+/* Another client: the same DCID from another port of this one would
+ * continue its connection (quic.h). */
+static void other_client(struct fixture *f)
+{
+	f->pi.src[3]++;
+}
+
 static const struct quic_stats *st(struct fixture *f)
 {
 	return quic_table_stats(f->qt);
@@ -409,7 +416,7 @@ static void test_quic_limits(void **state)
 	assert_int_equal(st(f)->byte_limit, 1);
 	assert_int_equal(quic_table_count(f->qt), 1); /* ignored: still waiting */
 	/* a hello announcing more than HELLO_MAX_BODY */
-	f->pi.sport++;
+	other_client(f);
 	big[1] = 0xff;
 	fl = quic_crypto_frame(0, big, 8, f->frames);
 	n = quic_seal_initial(QUIC_V1, rfc9001_dcid, 8, 0, 2, f->frames, fl, 1200, f->dgram,
@@ -417,7 +424,7 @@ static void test_quic_limits(void **state)
 	assert_false(feed(f, f->dgram, n, SEC));
 	assert_int_equal(st(f)->too_big, 1);
 	/* not a ClientHello */
-	f->pi.sport++;
+	other_client(f);
 	big[0] = 2;
 	fl = quic_crypto_frame(0, big, 8, f->frames);
 	n = quic_seal_initial(QUIC_V1, rfc9001_dcid, 8, 0, 2, f->frames, fl, 1200, f->dgram,
@@ -425,7 +432,7 @@ static void test_quic_limits(void **state)
 	assert_false(feed(f, f->dgram, n, SEC));
 	assert_int_equal(st(f)->not_hello, 1);
 	/* Initials that never complete: given up after QUIC_MAX_PACKETS */
-	f->pi.sport++;
+	other_client(f);
 	for (uint32_t i = 0; i <= QUIC_MAX_PACKETS + 1; i++) {
 		n = quic_seal_initial(QUIC_V1, rfc9001_dcid, 8, i, 2, (uint8_t[]){ 0x01 }, 1, 1200,
 				      f->dgram, sizeof(f->dgram));
@@ -443,7 +450,7 @@ static void test_quic_table_bound_and_expiry(void **state)
 	uint32_t n;
 
 	for (uint32_t i = 0; i < 20; i++) {
-		f->pi.sport = (uint16_t)(40000 + i);
+		f->pi.src[3] = (uint8_t)(100 + i);
 		n = seal_part(f, QUIC_V1, rfc9001_dcid, 8, 0, 0, 100, f->dgram);
 		assert_false(feed(f, f->dgram, n, SEC + i));
 	}
@@ -456,7 +463,7 @@ static void test_quic_table_bound_and_expiry(void **state)
 	assert_int_equal(quic_table_count(f->qt), 0);
 	/* a full table of finished connections: the oldest finished goes */
 	for (uint32_t i = 0; i < 17; i++) {
-		f->pi.sport = (uint16_t)(41000 + i);
+		f->pi.src[3] = (uint8_t)(100 + i);
 		n = seal_part(f, QUIC_V1, rfc9001_dcid, 8, 0, 0, 241, f->dgram);
 		assert_true(feed(f, f->dgram, n, 20 * SEC + i));
 		quic_table_finish(f->qt, f->qh.conn, 20 * SEC + i);
@@ -485,18 +492,18 @@ static void test_quic_new_connection_bucket(void **state)
 	f->qt = quic_table_new(&qc, seed);
 	assert_non_null(f->qt);
 	for (uint32_t i = 0; i < 4; i++) {
-		f->pi.sport = (uint16_t)(41000 + i);
+		f->pi.src[3] = (uint8_t)(100 + i);
 		n = seal_part(f, QUIC_V1, rfc9001_dcid, 8, 0, 0, 100, f->dgram);
 		assert_false(feed(f, f->dgram, n, 100 * SEC));
 	}
 	assert_int_equal(st(f)->conns, 2);
 	assert_int_equal(st(f)->limited, 2);
 	/* the rest of an admitted connection's hello is not limited */
-	f->pi.sport = 41000;
+	f->pi.src[3] = 100;
 	n = seal_part(f, QUIC_V1, rfc9001_dcid, 8, 1, 100, 241, f->dgram);
 	assert_true(feed(f, f->dgram, n, 100 * SEC));
 	/* a second later a token is back */
-	f->pi.sport = 41003;
+	f->pi.src[3] = 103;
 	n = seal_part(f, QUIC_V1, rfc9001_dcid, 8, 0, 0, 241, f->dgram);
 	assert_true(feed(f, f->dgram, n, 101 * SEC));
 	assert_int_equal(st(f)->limited, 2);
@@ -555,7 +562,7 @@ static void test_quic_crypto_conflict(void **state)
 	assert_int_equal(st(f)->crypto_conflict, 1);
 	assert_int_equal(f->qh.conn->fl.conflict, 1); /* the record says so */
 	/* a new connection: final bytes retransmitted with other bytes */
-	f->pi.sport++;
+	other_client(f);
 	n = seal_part(f, QUIC_V1, rfc9001_dcid, 8, 0, 0, 160, f->dgram);
 	assert_false(feed(f, f->dgram, n, SEC));
 	fl = quic_crypto_frame(100, alt + 100, 60, fr);
@@ -638,41 +645,193 @@ static void test_quic_small_datagram(void **state)
 	assert_int_equal(st(f)->malformed, 1); /* the packet runs past the capture */
 }
 
-/* One 4-tuple's connections are bounded (they share a hash chain that
- * every packet of the 4-tuple walks): a new one past QUIC_MAX_TUPLE_CONNS
- * replaces the oldest; the newest still completes. */
-static void test_quic_tuple_bound(void **state)
+/* (a) A client's Initials of other DCIDs between the two Initials of its
+ * hello (its server keys connections by DCID and reads the hello): they
+ * do not push its waiting connection out, there being no bound per
+ * 4-tuple; the decoys wait on, each a connection of its own. */
+static void test_quic_decoys_between_initials(void **state)
 {
 	struct fixture *f = *state;
 	uint8_t dcid[8] = { 0xd0 };
 	uint32_t n;
 
-	for (uint8_t i = 0; i < 10; i++) {
+	n = seal_part(f, QUIC_V1, rfc9001_dcid, 8, 0, 0, 100, f->dgram);
+	assert_false(feed(f, f->dgram, n, SEC));
+	for (uint8_t i = 0; i < 8; i++) {
 		dcid[7] = i;
 		n = seal_part(f, QUIC_V1, dcid, 8, 0, 0, 100, f->dgram);
 		assert_false(feed(f, f->dgram, n, SEC + i));
 	}
-	assert_int_equal(st(f)->conns, 10);
-	assert_int_equal(st(f)->tuple_evicted, 10 - QUIC_MAX_TUPLE_CONNS);
-	assert_int_equal(quic_table_count(f->qt), QUIC_MAX_TUPLE_CONNS);
-	n = seal_part(f, QUIC_V1, dcid, 8, 1, 100, 241, f->dgram);
+	assert_int_equal(st(f)->conns, 9);
+	assert_int_equal(quic_table_count(f->qt), 9);
+	assert_int_equal(st(f)->evicted, 0);
+	n = seal_part(f, QUIC_V1, rfc9001_dcid, 8, 1, 100, 241, f->dgram);
 	assert_true(feed(f, f->dgram, n, 2 * SEC));
 	assert_a2_hello(f);
+	assert_memory_equal(f->qh.conn->dcid, rfc9001_dcid, 8);
+	assert_int_equal(f->qh.conn->fl.first_byte_ns, SEC);
 	quic_table_finish(f->qt, f->qh.conn, 2 * SEC);
-	/* the oldest was replaced: its rest is a connection of its own
-	 * (replacing the finished one before any waiting one) that waits for
-	 * bytes 0-99 */
-	dcid[7] = 0;
+	/* a decoy's rest completes its own */
+	dcid[7] = 3;
 	n = seal_part(f, QUIC_V1, dcid, 8, 1, 100, 241, f->dgram);
-	assert_false(feed(f, f->dgram, n, 2 * SEC));
-	assert_int_equal(st(f)->hellos, 1);
-	assert_int_equal(st(f)->tuple_evicted, 10 - QUIC_MAX_TUPLE_CONNS + 1);
-	/* another 4-tuple is not touched */
-	f->pi.sport++;
-	n = seal_part(f, QUIC_V1, dcid, 8, 0, 0, 241, f->dgram);
 	assert_true(feed(f, f->dgram, n, 2 * SEC));
-	assert_int_equal(st(f)->tuple_evicted, 10 - QUIC_MAX_TUPLE_CONNS + 1);
-	assert_int_equal(quic_table_count(f->qt), QUIC_MAX_TUPLE_CONNS + 1);
+	assert_memory_equal(f->qh.conn->dcid, dcid, 8);
+	assert_int_equal(st(f)->hellos, 2);
+	assert_int_equal(st(f)->conns, 9);
+	assert_int_equal(st(f)->port_changed, 0);
+}
+
+/* (b) The client's port changes between its Initials (NAT rebinding, or
+ * on purpose): its server routes them by DCID to one connection, and so
+ * does the table: one record, with the first Initial's port and IP meta.
+ * A retransmission from a third port is the finished connection's. */
+static void test_quic_port_change(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t n;
+
+	n = seal_part(f, QUIC_V1, rfc9001_dcid, 8, 0, 0, 100, f->dgram);
+	assert_false(feed(f, f->dgram, n, SEC));
+	f->pi.sport = 50001;
+	f->pi.ip_id = 78;
+	n = seal_part(f, QUIC_V1, rfc9001_dcid, 8, 1, 100, 241, f->dgram);
+	assert_true(feed(f, f->dgram, n, 2 * SEC));
+	assert_a2_hello(f);
+	assert_int_equal(f->qh.conn->fl.key.sport, 50000);
+	assert_int_equal(f->qh.conn->fl.meta.ip_id, 77);
+	assert_int_equal(st(f)->port_changed, 1);
+	assert_int_equal(st(f)->conns, 1);
+	quic_table_finish(f->qt, f->qh.conn, 2 * SEC);
+	f->pi.sport = 50002;
+	n = seal_part(f, QUIC_V1, rfc9001_dcid, 8, 2, 0, 241, f->dgram);
+	assert_false(feed(f, f->dgram, n, 3 * SEC));
+	assert_int_equal(st(f)->after_done, 1);
+	assert_int_equal(st(f)->hellos, 1);
+	assert_int_equal(st(f)->conns, 1);
+	assert_int_equal(quic_table_count(f->qt), 1);
+	/* another server port is another server's connection */
+	f->pi.dport = 8443;
+	assert_true(feed(f, f->dgram, n, 3 * SEC));
+	assert_int_equal(st(f)->conns, 2);
+}
+
+/* Anyone who sees a client's DCID can forge its Initials (the keys come
+ * from the DCID alone). Forged ones from another address make a
+ * connection of their own under that address: they bring no bytes into
+ * the client's hello, do not end or replace its connection, and a whole
+ * hello among them is recorded under the address that sent it. */
+static void test_quic_spoofer_other_address(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t alt[241], fr[400];
+	uint32_t hlen, n, fl;
+	const uint8_t *h = a2_hello(&hlen);
+
+	n = seal_part(f, QUIC_V1, rfc9001_dcid, 8, 0, 0, 100, f->dgram);
+	assert_false(feed(f, f->dgram, n, SEC));
+	/* the rest, with other bytes, from 198.19.0.9, port and all */
+	memcpy(alt, h, hlen);
+	memset(alt + 100, 'Z', hlen - 100);
+	memcpy(f->pi.src, (uint8_t[]){ 198, 19, 0, 9 }, 4);
+	fl = quic_crypto_frame(100, alt + 100, hlen - 100, fr);
+	n = quic_seal_initial(QUIC_V1, rfc9001_dcid, 8, 1, 2, fr, fl, 1200, f->dgram,
+			      sizeof(f->dgram));
+	assert_false(feed(f, f->dgram, n, SEC));
+	assert_int_equal(st(f)->conns, 2);
+	assert_int_equal(st(f)->port_changed, 0);
+	/* the client's own rest: its hello, untouched */
+	memcpy(f->pi.src, (uint8_t[]){ 198, 18, 0, 1 }, 4);
+	n = seal_part(f, QUIC_V1, rfc9001_dcid, 8, 1, 100, 241, f->dgram);
+	assert_true(feed(f, f->dgram, n, 2 * SEC));
+	assert_a2_hello(f);
+	assert_int_equal(f->qh.conn->fl.conflict, 0);
+	assert_int_equal(st(f)->crypto_conflict, 0);
+	assert_int_equal(f->qh.conn->fl.key.src[3], 1);
+	quic_table_finish(f->qt, f->qh.conn, 2 * SEC);
+	/* a whole hello from another address: recorded under it */
+	memcpy(f->pi.src, (uint8_t[]){ 198, 19, 0, 10 }, 4);
+	fl = quic_crypto_frame(0, alt, hlen, fr);
+	n = quic_seal_initial(QUIC_V1, rfc9001_dcid, 8, 0, 2, fr, fl, 1200, f->dgram,
+			      sizeof(f->dgram));
+	assert_true(feed(f, f->dgram, n, 3 * SEC));
+	assert_int_equal(f->qh.conn->fl.key.src[2], 0);
+	assert_int_equal(f->qh.conn->fl.key.src[3], 10);
+	assert_memory_equal(f->qh.msg, alt, hlen);
+	assert_int_equal(st(f)->hellos, 2);
+	assert_int_equal(st(f)->conns, 3);
+	/* the client's connection is still there, finished: its
+	 * retransmission gives no second record */
+	memcpy(f->pi.src, (uint8_t[]){ 198, 18, 0, 1 }, 4);
+	n = seal_part(f, QUIC_V1, rfc9001_dcid, 8, 2, 0, 241, f->dgram);
+	assert_false(feed(f, f->dgram, n, 3 * SEC));
+	assert_int_equal(st(f)->after_done, 1);
+	assert_int_equal(st(f)->hellos, 2);
+}
+
+/* 20,000 authentic Initials of fresh DCIDs from one 4-tuple between the
+ * two Initials of a real hello: each costs a lookup of its own (a few hash
+ * chain steps, not a walk over the 4-tuple's connections), a trial with
+ * the 4-tuple's newest keys and a key derivation; all 20,001 connections
+ * are kept (the table holds 30,000), and the hello is recorded. A table of
+ * 1,000 keeps 1,000 of them. */
+static void test_quic_fresh_dcid_flood(void **state)
+{
+	struct fixture *f = *state;
+	struct quic_config qc = { .max_conns = 30000,
+				  .timeout_ns = 60 * SEC,
+				  .max_bytes = REASM_MAX_BYTES,
+				  .max_segments = 100 };
+	uint8_t seed[16] = { 9 }, dcid[8] = { 0xf1 }, pkt[2048];
+	uint32_t n, hlen, fl;
+	const uint8_t *h = a2_hello(&hlen);
+	uint64_t steps;
+
+	quic_table_free(f->qt);
+	f->qt = quic_table_new(&qc, seed);
+	assert_non_null(f->qt);
+	n = seal_part(f, QUIC_V1, rfc9001_dcid, 8, 0, 0, 100, f->dgram);
+	assert_false(feed(f, f->dgram, n, SEC));
+	fl = quic_crypto_frame(0, h, 100, f->frames);
+	for (uint32_t i = 0; i < 20000; i++) {
+		struct quic_keys k;
+
+		memcpy(dcid + 4, &i, 4);
+		assert_int_equal(quic_initial_keys(QUIC_V1, dcid, 8, &k), 0);
+		n = quic_seal_with(QUIC_V1, &k, dcid, 8, 0, 2, f->frames, fl, 1200, pkt,
+				   sizeof(pkt));
+		assert_false(feed(f, pkt, n, SEC + 1000 + i));
+	}
+	steps = st(f)->chain_steps;
+	assert_int_equal(st(f)->conns, 20001);
+	assert_int_equal(quic_table_count(f->qt), 20001);
+	assert_int_equal(st(f)->evicted, 0);
+	/* a lookup in the conn chain and one or two in the tuple chain each:
+	 * a walk over the 4-tuple's connections would be ~10^8 */
+	assert_true(steps < 6 * st(f)->initials);
+	print_message("%u Initials, %llu chain steps\n", (unsigned)st(f)->initials,
+		      (unsigned long long)steps);
+	n = seal_part(f, QUIC_V1, rfc9001_dcid, 8, 1, 100, 241, f->dgram);
+	assert_true(feed(f, f->dgram, n, 2 * SEC));
+	assert_a2_hello(f);
+	assert_int_equal(f->qh.conn->fl.first_byte_ns, SEC);
+	/* the table's own bound holds them from one 4-tuple too: past 1,000
+	 * the oldest waiting one goes, one for one */
+	quic_table_free(f->qt);
+	qc.max_conns = 1000;
+	f->qt = quic_table_new(&qc, seed);
+	assert_non_null(f->qt);
+	for (uint32_t i = 0; i < 2000; i++) {
+		struct quic_keys k;
+
+		memcpy(dcid + 4, &i, 4);
+		assert_int_equal(quic_initial_keys(QUIC_V1, dcid, 8, &k), 0);
+		n = quic_seal_with(QUIC_V1, &k, dcid, 8, 0, 2, f->frames, fl, 1200, pkt,
+				   sizeof(pkt));
+		assert_false(feed(f, pkt, n, SEC + i));
+	}
+	assert_int_equal(quic_table_count(f->qt), 1000);
+	assert_int_equal(st(f)->evicted, 1000);
+	assert_int_equal(st(f)->conns, 2000);
 }
 
 /* A hello a few bytes an Initial (a server reads it) is not cut off after
@@ -728,7 +887,7 @@ static void test_quic_retry(void **state)
 	/* Retry after the first of two Initials: the first attempt is left
 	 * to time out (the token alone proves no Retry), the second gives
 	 * the record */
-	f->pi.sport++;
+	other_client(f);
 	n = seal_part(f, QUIC_V1, rfc9001_dcid, 8, 0, 0, 100, f->dgram);
 	assert_false(feed(f, f->dgram, n, 2 * SEC));
 	n = quic_seal_token(QUIC_V1, &k2, dcid2, 8, token, sizeof(token), 1, 2, fr, fl, 1200,
@@ -749,7 +908,7 @@ static void test_quic_retry(void **state)
 	 * the token is the client's to send (a server that cannot validate
 	 * it goes on), so taking it on trust would let a client show the
 	 * sensor one hello and its server another. */
-	f->pi.sport++;
+	other_client(f);
 	n = seal_part(f, QUIC_V1, rfc9001_dcid, 8, 0, 0, hlen, f->dgram);
 	assert_true(feed(f, f->dgram, n, 4 * SEC));
 	quic_table_finish(f->qt, f->qh.conn, 4 * SEC);
@@ -777,7 +936,7 @@ static void test_quic_retry(void **state)
 	/* A token does not drop a first attempt still waiting: a client could
 	 * otherwise take its own hello out of the sensor while its server,
 	 * which sent no Retry, goes on reading it. */
-	f->pi.sport++;
+	other_client(f);
 	n = seal_part(f, QUIC_V1, rfc9001_dcid, 8, 0, 0, 100, f->dgram);
 	assert_false(feed(f, f->dgram, n, 7 * SEC));
 	n = quic_seal_token(QUIC_V1, &k2, dcid2, 8, token, sizeof(token), 1, 2, fr, fl, 1200,
@@ -814,7 +973,10 @@ int main(void)
 		T(test_quic_crypto_conflict),
 		T(test_quic_coalesced_other_dcid),
 		T(test_quic_small_datagram),
-		T(test_quic_tuple_bound),
+		T(test_quic_decoys_between_initials),
+		T(test_quic_port_change),
+		T(test_quic_spoofer_other_address),
+		T(test_quic_fresh_dcid_flood),
 		T(test_quic_hello_in_many_initials),
 		T(test_quic_retry),
 	};
