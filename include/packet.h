@@ -26,8 +26,8 @@ struct packet {
 	uint64_t mono_ns;
 	uint32_t ifindex; /* 0 when unknown (files); read by nobody yet */
 	/* Read from a capture file (--read): its IPv4 header checksums need
-	 * not be the ones the receiver got, so they are counted, not obeyed
-	 * (packet_parse_file()). Live captures are taken on the receiving
+	 * not be the ones the receiver got (packet_parse_file(); the pipeline
+	 * decides by the source). Live captures are taken on the receiving
 	 * host ahead of its IP layer: theirs are. */
 	bool from_file;
 };
@@ -164,7 +164,8 @@ enum packet_verdict packet_parse(const uint8_t *l3, uint32_t caplen, struct pkt_
  * the checksum in after the capture (checksum offload: macOS, Windows and
  * BSD leave 0 there), or from a tool that rewrote addresses and left the
  * checksum stale; 46 of the 267 reference captures have such packets,
- * the hellos among them. The receiver got them right.
+ * the hellos among them. The receiver got them right. Whether such a
+ * packet is used is the caller's decision (the pipeline's file_csum()).
  */
 enum packet_verdict packet_parse_file(const uint8_t *l3, uint32_t caplen, struct pkt_info *pi);
 

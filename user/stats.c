@@ -301,7 +301,7 @@ static const struct {
 	{ "packets.not_local", "Packets to none of the local IPs." },
 	{ "packets.bad_ip_checksum", "IPv4 packets dropped: header checksum wrong." },
 	{ "packets.bad_ip_checksum_kept",
-	  "Packets of a capture file used despite a wrong IPv4 header checksum." },
+	  "Packets of a capture file used despite a wrong IPv4 header checksum (offload)." },
 	{ "packets.ipfrag_active", "IP datagrams being reassembled now." },
 	{ "packets.ipfrag_fragments", "IP fragments handed to the reassembly." },
 	{ "packets.ipfrag_reassembled", "IP datagrams rebuilt from fragments." },

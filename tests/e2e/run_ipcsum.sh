@@ -7,9 +7,10 @@
 # sequence number. The server's kernel drops the first (ip_rcv_core()), so
 # its TLS stack reads good.example; the record must say the same in each
 # live mode, and the dropped packet be counted (kernel.bad_ip_checksum in
-# tc and xdp, packets.bad_ip_checksum in pcap). A capture of the same
-# traffic read with --read keeps the packet (a file's sums need not be the
-# receiver's: docs/reliability.md) and counts it as bad_ip_checksum_kept.
+# tc and xdp, packets.bad_ip_checksum in pcap). From a capture of the same
+# traffic (--read) too: the fake's source sent its SYN with a right sum
+# before, so its wrong one is no sending host's checksum offload
+# (docs/reliability.md) and is dropped.
 #   tests/e2e/run_ipcsum.sh [BINARY] [MODE...]   (root; modes: tc xdp pcap)
 set -eu
 cd "$(dirname "$0")/../.."
@@ -100,15 +101,13 @@ done
 one_run read none
 if [ ! -s "$TMP/cap-read.pcap" ]; then
 	bad "read: dumpcap captured nothing" "$(cat "$TMP/dumpcap.err")"
-elif [ "$SNI" != good.example ]; then
-	bad "read: the server's TLS stack read '${SNI:-nothing}', not good.example" \
-		"$(cat "$TMP/client-read.out" 2>/dev/null)"
 else
 	"$BIN" --config "$TMP/c.yml" --read "$TMP/cap-read.pcap" >"$TMP/out-read" 2>"$TMP/err-read" || true
-	if grep -q '"bad_ip_checksum_kept":1[,}]' "$TMP/err-read"; then
-		ok "read: the capture's bad IPv4 header checksum is kept and counted"
+	check read "$TMP/out-read" "$TMP/err-read" bad_ip_checksum
+	if grep -q '"bad_ip_checksum_kept":0[,}]' "$TMP/err-read"; then
+		ok "read: no wrong sum kept"
 	else
-		bad "read: bad_ip_checksum_kept is not 1" "$(tail -n 3 "$TMP/err-read")"
+		bad "read: bad_ip_checksum_kept is not 0" "$(tail -n 3 "$TMP/err-read")"
 	fi
 fi
 finish
