@@ -946,6 +946,9 @@ static __always_inline bool parse_counted(void *ctx, bool xdp, struct cursor *c,
 		COUNT(st, fragments);
 		p->frag = 1;
 		return false;
+	case PARSE_BAD_CSUM:
+		COUNT(st, bad_ip_checksum);
+		return false;
 	default: /* PARSE_TRUNCATED: parse_packet returns nothing else */
 		COUNT(st, truncated);
 		return false;

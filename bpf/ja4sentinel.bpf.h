@@ -24,6 +24,7 @@ enum parse_verdict {
 	PARSE_NOT_TCP = -2,
 	PARSE_FRAGMENT = -3,
 	PARSE_TRUNCATED = -4,
+	PARSE_BAD_CSUM = -5, /* IPv4 header checksum wrong: the stack drops it */
 };
 
 /* What the parsers learn of one packet; offsets from the frame start. */
@@ -76,6 +77,40 @@ static __always_inline int parse_eth(struct cursor *c)
 	return proto;
 }
 
+/*
+ * Whether the IPv4 header at h (ihl bytes, 20 of them known to be in the
+ * packet) has the right checksum: its 16-bit words sum to 0xffff in one's
+ * complement (RFC 1071), as ip_rcv_core() checks before TCP, UDP or the
+ * defragmenter see the packet. h points into the packet itself (TC, XDP
+ * with or without bpf_xdp_load_bytes: parsing always reads the frame in
+ * place) or into parse_copy()'s copy of its first bytes: the bytes summed
+ * are the packet's. bpf_csum_diff() with constant sizes only, so the
+ * verifier of 5.10 checks each against bounds it knows: the fixed header
+ * in one call, options a word a call (rare: Linux clients send none).
+ */
+static __always_inline bool ipv4_csum_ok(__u8 *h, __u32 ihl, void *end)
+{
+	__s64 r = bpf_csum_diff(NULL, 0, (__be32 *)h, 20, 0);
+	__u32 sum;
+
+#pragma unroll
+	for (int i = 0; i < 10; i++) {
+		__u8 *w = h + 20 + 4 * i;
+
+		if (r < 0 || 20 + 4 * i >= ihl)
+			break;
+		if ((void *)(w + 4) > end)
+			return false;
+		r = bpf_csum_diff(NULL, 0, (__be32 *)w, 4, (__wsum)r);
+	}
+	if (r < 0)
+		return false;
+	sum = (__u32)r;
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return sum == 0xffff;
+}
+
 /* IPv4 with options; a fragment's addresses and length only. Returns the
  * protocol. */
 static __always_inline int parse_ipv4(struct cursor *c, struct pkt *p)
@@ -90,6 +125,11 @@ static __always_inline int parse_ipv4(struct cursor *c, struct pkt *p)
 		return PARSE_TRUNCATED;
 	if ((void *)h + ihl > c->end)
 		return PARSE_TRUNCATED;
+	/* Before the packet is used at all, fragments included: the
+	 * server's stack never sees it, so a fake segment in it must not
+	 * stand for the real one after it. */
+	if (!ipv4_csum_ok(h, ihl, c->end))
+		return PARSE_BAD_CSUM;
 	p->l3_len = (__u32)h[2] << 8 | h[3];
 	if (p->l3_len < ihl)
 		return PARSE_TRUNCATED;

@@ -288,6 +288,7 @@ struct j4s_stats {
 	__u64 paws_refused;        /* of those, for an old timestamp */
 	__u64 retransmits_skipped; /* copies of in-order bytes past the segment cap: not sent up */
 	__u64 fin_ahead;           /* FINs without data ahead of the next byte: sent up, flow kept */
+	__u64 bad_ip_checksum;     /* IPv4 header checksum wrong: dropped by the stack, ignored */
 	__u64 syn_retransmits;     /* SYNs again, same ISN, on a waiting flow: nothing changes */
 	__u64 syn_ignored;         /* SYNs of another ISN on a flow waiting after its SYN-ACK */
 };
@@ -297,7 +298,7 @@ _Static_assert(sizeof(struct j4s_event) == J4S_EVENT_HDR_SIZE + J4S_SNAP_MAX, "e
 _Static_assert(sizeof(struct j4s_flow_key) == 40, "flow key");
 _Static_assert(sizeof(struct j4s_flow) == 32, "flow");
 _Static_assert(sizeof(struct j4s_bpf_config) == 24, "config");
-_Static_assert(sizeof(struct j4s_stats) == 44 * 8, "stats");
+_Static_assert(sizeof(struct j4s_stats) == 45 * 8, "stats");
 _Static_assert(sizeof(struct j4s_quic_key) == 56, "quic key");
 /* An event holds a whole hello behind the largest IPv4 and TCP headers. */
 _Static_assert(J4S_SNAP_MAX >= J4S_REASM_MAX_BYTES + 60 + 60, "snap length");

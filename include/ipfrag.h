@@ -21,6 +21,7 @@
 #ifndef J4S_IPFRAG_H
 #define J4S_IPFRAG_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* Linux's defaults: net.ipv4.ipfrag_time, net.ipv6.ip6frag_time. */
@@ -51,7 +52,9 @@ struct ipfrag_stats {
 	uint64_t too_big;     /* datagrams discarded: longer than 65,535 bytes */
 	uint64_t ecn;         /* datagrams discarded: ECN not-ECT mixed with ECT/CE */
 	uint64_t dropped;     /* fragments dropped alone: IPv6 length not a multiple
-				 of 8 or past 65,535, bad header lengths */
+				 of 8 or past 65,535, bad header lengths, a bad
+				 IPv4 header checksum (a direct caller's: the
+				 parser drops those first, bad_ip_checksum) */
 	uint64_t no_upper;    /* IPv6 first fragments without the upper-layer header */
 	uint64_t truncated;   /* fragments cut by the capture: cannot be rebuilt */
 	uint64_t timeouts;    /* datagrams that did not complete in time */
@@ -78,6 +81,11 @@ void ipfrag_free(struct ipfrag_table *t);
  * first fragment's headers, lengths set, fragment fields cleared, the IPv6
  * fragment header removed), valid until the next call on t.
  */
+/* Whether IPv4 fragments with a wrong header checksum are dropped
+ * (counted as dropped), as the receiver drops them: yes from the start.
+ * No for the fragments of a capture file (struct packet.from_file). */
+void ipfrag_check_csum(struct ipfrag_table *t, bool check);
+
 enum ipfrag_result ipfrag_add(struct ipfrag_table *t, const uint8_t *l3, uint32_t caplen,
 			      uint64_t now, const uint8_t **out, uint32_t *outlen);
 

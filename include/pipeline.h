@@ -36,6 +36,8 @@ struct pipeline_stats {
 	uint64_t fp_errors;                        /* hashing failed */
 	uint64_t records;                          /* records handed to the outputs */
 	uint64_t udp_ignored;                      /* UDP to a listen port with core.quic off */
+	uint64_t bad_csum_kept; /* capture files: packets with a wrong IPv4 header checksum
+				 * used, their source having sent no right one before */
 };
 
 struct pipeline;

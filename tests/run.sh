@@ -124,6 +124,8 @@ stage_corpus() { # $1 = binary, $2.. = wrapper, run with a time limit of $LIMIT 
 		python3 tests/corpus/run_quic_tunnel.py --binary "$bin" --wrap "$*"
 	run_counted "ip fragments $bin${*:+ under $1}" "${LIMIT:-600}" \
 		python3 tests/corpus/run_ipfrag.py --binary "$bin" --wrap "$*"
+	run_counted "ipv4 checksum read $bin${*:+ under $1}" "${LIMIT:-600}" \
+		python3 tests/corpus/run_ipcsum_read.py --binary "$bin" --wrap "$*"
 }
 
 stage_valgrind() {
@@ -166,6 +168,7 @@ stage_e2e() {
 	run_counted "e2e quic" 180 tests/e2e/run_quic.sh "$BUILD/ja4sentinel"
 	run_counted "e2e filter" 180 tests/e2e/run_filter.sh "$BUILD/ja4sentinel"
 	run_counted "e2e ipfrag" 120 tests/e2e/run_ipfrag.sh "$BUILD/ja4sentinel"
+	run_counted "e2e ipcsum" 120 tests/e2e/run_ipcsum.sh "$BUILD/ja4sentinel"
 }
 
 stage_stress() {

@@ -131,6 +131,7 @@ static int on_event(void *ctx, void *data, size_t size)
 		pkt.ts_ns = ev->ts_ns + b->mono_to_real;
 		pkt.mono_ns = ev->ts_ns; /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
 		pkt.ifindex = ev->ifindex;
+		pkt.from_file = false;
 		b->cb(b->cb_ctx, &pkt);
 	}
 	return capture_budget_charge(b->budget, 1) ? 0 : BPF_SLICE_SPENT;
@@ -239,6 +240,13 @@ void capture_bpf_stats(struct capture *c, struct json_object *o)
 		PUT(quic_update_errors);
 		PUT(fragment_events);
 		PUT(fragments_limited);
+		PUT(refused);
+		PUT(paws_refused);
+		PUT(retransmits_skipped);
+		PUT(fin_ahead);
+		PUT(bad_ip_checksum);
+		PUT(syn_retransmits);
+		PUT(syn_ignored);
 #undef PUT
 	}
 }

@@ -61,6 +61,7 @@ static void fill_packet(struct capture *c, const struct pcap_pkthdr *h, const u_
 	pkt->ts_ns = (uint64_t)h->ts.tv_sec * 1000000000ULL + (uint64_t)h->ts.tv_usec;
 	pkt->mono_ns = pkt->ts_ns; /* a file: packet time drives ageing */
 	pkt->ifindex = 0;
+	pkt->from_file = true; /* on_frame() says otherwise */
 }
 
 struct dispatch_ctx {
@@ -81,6 +82,7 @@ static void on_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *da
 
 	fill_packet(d->c, h, data, &pkt, &v);
 	pkt.mono_ns = packet_mono_ns(pkt.ts_ns, d->real_now, d->mono_now);
+	pkt.from_file = false;
 	if (v == PKT_OK)
 		d->cb(d->ctx, &pkt);
 }

@@ -18,6 +18,7 @@
 #include "abi.h"
 #include "byteorder.h"
 #include "ipfrag.h"
+#include "packet.h"
 #include "siphash.h"
 
 #define IP_DF     0x4000
@@ -94,6 +95,7 @@ struct ipfrag_table {
 	struct ipf_dgram *oldest, *newest;
 	uint32_t count;
 	uint64_t bytes;
+	bool lax_csum; /* !ipfrag_check_csum() */
 	uint8_t out[IPFRAG_MAX_PACKET];
 };
 
@@ -210,6 +212,11 @@ uint32_t ipfrag_expire(struct ipfrag_table *t, uint64_t now)
 	return n;
 }
 
+void ipfrag_check_csum(struct ipfrag_table *t, bool check)
+{
+	t->lax_csum = !check;
+}
+
 uint32_t ipfrag_count(const struct ipfrag_table *t)
 {
 	return t->count;
@@ -246,6 +253,14 @@ static int read_v4(struct ipfrag_table *t, const uint8_t *p, uint32_t caplen, st
 	}
 	if (tot > caplen) {
 		t->st.truncated++;
+		return -1;
+	}
+	/* The stack drops it before defragmentation (ip_rcv_core()): it must
+	 * neither fill a hole nor overlap a real fragment. (The parser already
+	 * keeps such fragments from the pipeline; this keeps the table right
+	 * on its own.) */
+	if (!t->lax_csum && !packet_ipv4_csum_ok(p, ihl)) {
+		t->st.dropped++;
 		return -1;
 	}
 	f->key.family = 4;

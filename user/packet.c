@@ -297,7 +297,7 @@ bool packet_ipv4_opts_dropped(const uint8_t *o, uint32_t len)
 }
 
 static enum packet_verdict parse_ipv4(const uint8_t *p, uint32_t caplen, struct pkt_info *pi,
-				      struct ip_next *nx)
+				      struct ip_next *nx, bool lax)
 {
 	uint32_t ihl, tot;
 	uint16_t frag;
@@ -310,6 +310,14 @@ static enum packet_verdict parse_ipv4(const uint8_t *p, uint32_t caplen, struct 
 		return PKT_MALFORMED;
 	if (ihl > caplen)
 		return PKT_TRUNCATED;
+	/* Before anything is read from it, fragments included: the server's
+	 * stack never sees such a packet (ip_rcv_core()), so a fake segment
+	 * or fragment in one must not stand for the real one after it. */
+	if (!packet_ipv4_csum_ok(p, ihl)) {
+		if (!lax)
+			return PKT_BAD_CSUM;
+		pi->bad_csum = true;
+	}
 	frag = rd16(p + 6);
 	pi->family = AF_INET;
 	pi->ttl = p[8];
@@ -382,13 +390,13 @@ static enum packet_verdict parse_ipv6(const uint8_t *p, uint32_t caplen, struct 
 }
 
 static enum packet_verdict parse_ip(const uint8_t *l3, uint32_t caplen, struct pkt_info *pi,
-				    struct ip_next *nx)
+				    struct ip_next *nx, bool lax)
 {
 	if (caplen < 1)
 		return PKT_TRUNCATED;
 	switch (l3[0] >> 4) {
 	case 4:
-		return parse_ipv4(l3, caplen, pi, nx);
+		return parse_ipv4(l3, caplen, pi, nx, lax);
 	case 6:
 		return parse_ipv6(l3, caplen, pi, nx);
 	}
@@ -705,7 +713,7 @@ static enum packet_verdict tunnel_decap(const struct pkt_info *pi, const struct 
 	return PKT_NOT_TCP;
 }
 
-enum packet_verdict packet_parse(const uint8_t *l3, uint32_t caplen, struct pkt_info *pi)
+static enum packet_verdict parse(const uint8_t *l3, uint32_t caplen, struct pkt_info *pi, bool lax)
 {
 	/* Inside tunnels whose packets were captured whole, caplen is the
 	 * inner packet's real length, not a capture's cut: an inner IP length
@@ -715,9 +723,10 @@ enum packet_verdict packet_parse(const uint8_t *l3, uint32_t caplen, struct pkt_
 	bool exact = false;
 
 	memset(pi->tunnel, PKT_TUN_NONE, sizeof(pi->tunnel));
+	pi->bad_csum = false;
 	for (int depth = 0;; depth++) {
 		struct ip_next nx;
-		enum packet_verdict v = parse_ip(l3, caplen, pi, &nx);
+		enum packet_verdict v = parse_ip(l3, caplen, pi, &nx, lax);
 		uint8_t kind = PKT_TUN_NONE;
 
 		if (v != PKT_OK)
@@ -740,6 +749,16 @@ enum packet_verdict packet_parse(const uint8_t *l3, uint32_t caplen, struct pkt_
 		pi->tunnel[depth] = kind;
 		exact = (exact || !depth) && nx.avail == nx.wire && kind != PKT_TUN_ERSPAN;
 	}
+}
+
+enum packet_verdict packet_parse(const uint8_t *l3, uint32_t caplen, struct pkt_info *pi)
+{
+	return parse(l3, caplen, pi, false);
+}
+
+enum packet_verdict packet_parse_file(const uint8_t *l3, uint32_t caplen, struct pkt_info *pi)
+{
+	return parse(l3, caplen, pi, true);
 }
 
 /* Name of an option kind into buf (>= 12 bytes); returns its length. */
@@ -959,6 +978,7 @@ const char *packet_verdict_str(enum packet_verdict v)
 		[PKT_MALFORMED] = "malformed",
 		[PKT_UNSUPPORTED] = "unsupported_link",
 		[PKT_TUNNEL_DEPTH] = "tunnel_depth",
+		[PKT_BAD_CSUM] = "bad_ip_checksum",
 	};
 	return v < PKT_VERDICT_MAX ? s[v] : "?";
 }

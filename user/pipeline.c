@@ -14,11 +14,27 @@
 #include "output.h"
 #include "pipeline.h"
 #include "quic.h"
+#include "siphash.h"
 
 #define NSEC_PER_SEC 1000000000ULL
 
+/* Sources of a capture file's packets that carried right IPv4 header
+ * checksums (file_csum()): open addressing, SUM_SEEN_SLOTS slots, filled
+ * to three quarters at most (past that, new sources are not added: their
+ * bad sums are kept, as before any was known). Allocated at the first
+ * packet of a file, 1.1 MiB; live capture never has one. */
+#define SUM_SEEN_SLOTS (1u << 16)
+struct sum_src {
+	uint8_t family; /* 0: empty slot */
+	uint8_t addr[16];
+};
+
 struct pipeline {
 	struct pipeline_stats st;
+	struct sum_src *sum_seen;
+	uint32_t n_sum_seen;
+	uint64_t sum_k0, sum_k1;
+	struct sum_src sum_last; /* the last source found or added */
 	struct record_stats rst;
 	struct flow_table *flows;
 	struct quic_table *quic; /* NULL when core.quic is off */
@@ -74,6 +90,9 @@ struct pipeline *pipeline_new(const struct config *cfg, bool all_ports, bool lim
 	seed[1] ^= 0x1f; /* the fragment table's own hash key */
 	p->frags = ipfrag_new(&ipfc, seed);
 	seed[1] ^= 0x1f;
+	memcpy(&p->sum_k0, seed, 8);
+	memcpy(&p->sum_k1, seed + 8, 8);
+	p->sum_k0 ^= 0x5c5c5c5c5c5c5c5cULL; /* its own hash key */
 	if (cfg->quic) {
 		struct quic_config qc = {
 			.max_conns = cfg->max_tracked_flows,
@@ -121,6 +140,7 @@ void pipeline_free(struct pipeline *p)
 		return;
 	flow_table_free(p->flows);
 	ipfrag_free(p->frags);
+	free(p->sum_seen);
 	quic_table_free(p->quic);
 	fp_hash_free(p->hash);
 	free(p->ja4_r);
@@ -272,6 +292,63 @@ static void quic_packet(struct pipeline *p, const struct pkt_info *pi, uint64_t 
 	quic_table_finish(p->quic, qh.conn, now);
 }
 
+/* Whether pi's source is among the file's sources with right sums; add
+ * it when add. */
+static bool sum_seen(struct pipeline *p, const struct pkt_info *pi, bool add)
+{
+	struct sum_src k = { .family = pi->family };
+	uint32_t i;
+
+	memcpy(k.addr, pi->src, 16);
+	if (!memcmp(&k, &p->sum_last, sizeof(k)))
+		return true;
+	if (!p->sum_seen) {
+		if (!add || !(p->sum_seen = calloc(SUM_SEEN_SLOTS, sizeof(*p->sum_seen))))
+			return false;
+	}
+	i = (uint32_t)siphash13(p->sum_k0, p->sum_k1, &k, sizeof(k)) & (SUM_SEEN_SLOTS - 1);
+	for (; p->sum_seen[i].family; i = (i + 1) & (SUM_SEEN_SLOTS - 1)) {
+		if (!memcmp(&p->sum_seen[i], &k, sizeof(k))) {
+			p->sum_last = k;
+			return true;
+		}
+	}
+	if (!add || p->n_sum_seen >= SUM_SEEN_SLOTS / 4 * 3)
+		return false;
+	p->sum_seen[i] = k;
+	p->n_sum_seen++;
+	p->sum_last = k;
+	return true;
+}
+
+/*
+ * A capture file's packet (struct packet.from_file), parsed reading on
+ * past wrong IPv4 header checksums (pi->bad_csum). The file may have been
+ * taken on the sending host, whose NIC fills the sum in after the capture
+ * (checksum offload), or rewritten by a tool that left the sum stale: then
+ * every packet of that host is wrong, none right. A host whose stack sets
+ * its sums sends right ones; a wrong one from a source that has sent a
+ * right one before was forged or damaged on the way, and the receiver
+ * dropped it: so is it here (PKT_BAD_CSUM). Until then a source's wrong
+ * sums are kept and counted (bad_csum_kept). learn: a right sum here is
+ * the source's own (not that of a header the defragmenter wrote).
+ */
+static enum packet_verdict file_csum(struct pipeline *p, enum packet_verdict v,
+				     const struct pkt_info *pi, bool learn)
+{
+	if (v != PKT_OK && v != PKT_FRAGMENT)
+		return v;
+	if (!pi->bad_csum) {
+		if (learn)
+			sum_seen(p, pi, true);
+		return v;
+	}
+	if (sum_seen(p, pi, false))
+		return PKT_BAD_CSUM;
+	p->st.bad_csum_kept++;
+	return v;
+}
+
 /* An IP fragment: held until its datagram is whole, as the server's stack
  * holds it (include/ipfrag.h); the whole datagram then goes through the
  * parser as any packet (into *pi, pointing into the fragment table: valid
@@ -285,9 +362,13 @@ static enum packet_verdict fragment(struct pipeline *p, const struct packet *pkt
 	const uint8_t *whole;
 	uint32_t len;
 
+	ipfrag_check_csum(p->frags, !pkt->from_file);
 	if (ipfrag_add(p->frags, pkt->data, pkt->caplen, pkt->mono_ns, &whole, &len) != IPFRAG_DONE)
 		return PKT_FRAGMENT;
-	v = packet_parse(whole, len, pi);
+	/* The rebuilt header's checksum is the table's own: only the inner
+	 * headers of a tunnel can be wrong. */
+	v = pkt->from_file ? file_csum(p, packet_parse_file(whole, len, pi), pi, false)
+			   : packet_parse(whole, len, pi);
 	p->st.parse[v]++;
 	return v;
 }
@@ -308,7 +389,11 @@ void pipeline_packet(struct pipeline *p, const struct packet *pkt)
 	 * only goes into the record (fingerprint()). */
 	if (pkt->mono_ns >= p->last_expire + NSEC_PER_SEC)
 		pipeline_tick(p, pkt->mono_ns);
-	v = packet_parse(pkt->data, pkt->caplen, &pi);
+	/* A wrong IPv4 header checksum: the receiver drops the packet
+	 * (PKT_BAD_CSUM); a file's sums may not be the receiver's
+	 * (file_csum()). */
+	v = pkt->from_file ? file_csum(p, packet_parse_file(pkt->data, pkt->caplen, &pi), &pi, true)
+			   : packet_parse(pkt->data, pkt->caplen, &pi);
 	p->st.parse[v]++;
 	if (v == PKT_FRAGMENT)
 		v = fragment(p, pkt, &pi);

@@ -177,6 +177,7 @@ static struct json_object *packet_fields(const struct pipeline_stats *s, const s
 	for (int v = 1; v < PKT_VERDICT_MAX; v++)
 		if (s->parse[v])
 			put(o, packet_verdict_str(v), s->parse[v]);
+	put(o, "bad_ip_checksum_kept", s->bad_csum_kept);
 	put(o, "not_listen_port", s->not_listen);
 	put(o, "synacks", s->synacks);
 	put(o, "excluded_source", s->excluded);
@@ -299,6 +300,9 @@ static const struct {
 	{ "packets.synacks", "SYN-ACKs of the server seen." },
 	{ "packets.excluded_source", "Packets from core.exclude_source_ips." },
 	{ "packets.not_local", "Packets to none of the local IPs." },
+	{ "packets.bad_ip_checksum", "IPv4 packets dropped: header checksum wrong." },
+	{ "packets.bad_ip_checksum_kept",
+	  "Packets of a capture file used despite a wrong IPv4 header checksum (offload)." },
 	{ "packets.ipfrag_active", "IP datagrams being reassembled now." },
 	{ "packets.ipfrag_fragments", "IP fragments handed to the reassembly." },
 	{ "packets.ipfrag_reassembled", "IP datagrams rebuilt from fragments." },

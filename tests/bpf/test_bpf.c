@@ -209,10 +209,28 @@ static void eth(struct fixture *f, uint16_t proto, int vlans)
 	put(f, (uint8_t[2]){ proto >> 8, proto & 0xff }, 2);
 }
 
-static void ipv4(struct fixture *f, const char *src, uint16_t payload, uint8_t proto, uint16_t frag)
+/* Set the checksum of the IPv4 header at h (RFC 1071), as a sender's
+ * stack does: the program drops a header whose sum is wrong. */
+static void ipv4_sum(uint8_t *h)
 {
-	uint8_t h[20] = { 0x45, 0, 0, 0, 0x12, 0x34, 0, 0, 64, proto };
-	uint16_t tot = 20 + payload;
+	uint32_t s = 0, hl = (h[0] & 15u) * 4;
+
+	h[10] = h[11] = 0;
+	for (uint32_t i = 0; i < hl; i += 2)
+		s += (uint32_t)(h[i] << 8 | h[i + 1]);
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	h[10] = (uint8_t)(~s >> 8);
+	h[11] = (uint8_t)~s;
+}
+
+/* IPv4 with opt_words 4-byte words of options (NOP, then EOL last). */
+static void ipv4_opts(struct fixture *f, const char *src, uint16_t payload, uint8_t proto,
+		      uint16_t frag, int opt_words)
+{
+	uint8_t h[60] = { (uint8_t)(0x45 + opt_words), 0, 0, 0, 0x12, 0x34, 0, 0, 64, proto };
+	uint16_t hl = (uint16_t)(20 + 4 * opt_words);
+	uint16_t tot = hl + payload;
 
 	h[2] = tot >> 8;
 	h[3] = tot & 0xff;
@@ -220,7 +238,16 @@ static void ipv4(struct fixture *f, const char *src, uint16_t payload, uint8_t p
 	h[7] = frag & 0xff;
 	inet_pton(AF_INET, src, h + 12);
 	inet_pton(AF_INET, "198.18.0.1", h + 16);
-	put(f, h, 20);
+	memset(h + 20, 1, hl - 20);
+	if (opt_words)
+		h[hl - 1] = 0;
+	ipv4_sum(h);
+	put(f, h, hl);
+}
+
+static void ipv4(struct fixture *f, const char *src, uint16_t payload, uint8_t proto, uint16_t frag)
+{
+	ipv4_opts(f, src, payload, proto, frag, 0);
 }
 
 static void ipv6(struct fixture *f, uint16_t payload, int ext)
@@ -475,6 +502,86 @@ static void test_truncated_and_fragment(void **state)
 	put(f, (uint8_t[28]){ 0 }, 28);
 	run(f);
 	assert_int_equal(stats(f).not_ip, 1);
+}
+
+/*
+ * A wrong IPv4 header checksum: the server's stack drops the packet
+ * (ip_rcv_core()), so nothing of it goes up and no flow state moves (a
+ * fake hello in one must not become the flow's bytes), counted as
+ * bad_ip_checksum; the same packets with the right sum go up. SYN,
+ * payload, fragment, with options (summed a word a call) and without;
+ * XDP's copy-by-hand mode reads the same header in place.
+ */
+static void test_bad_ip_checksum(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t pl[64];
+	size_t ip = 14;
+
+	for (int words = 0; words <= 10; words += 5) {
+		/* SYN with a bad sum: no event, no flow. */
+		reset(f);
+		eth(f, 0x0800, 0);
+		ipv4_opts(f, "198.18.0.21", 32, 6, 0x4000, words);
+		tcp(f, 443, 0x02, 1000, 1);
+		f->buf[ip + 8] = 63; /* TTL changed, sum not */
+		assert_int_equal(run(f), f->xdp ? XDP_PASS : TC_ACT_OK);
+		assert_int_equal(f->events, 0);
+		assert_int_equal(stats(f).bad_ip_checksum, 1);
+		assert_int_equal(stats(f).flows_created, 0);
+		assert_int_equal(stats(f).syn_events, 0);
+		/* An option byte changed: the options are summed too. */
+		if (words) {
+			ipv4_sum(f->buf + ip);
+			f->buf[ip + 20 + 4 * words - 2] = 0;
+			run(f);
+			assert_int_equal(f->events, 0);
+			assert_int_equal(stats(f).bad_ip_checksum, 2);
+		}
+		/* The sum put right: the SYN goes up and makes the flow. */
+		ipv4_sum(f->buf + ip);
+		run(f);
+		assert_int_equal(f->events, 1);
+		assert_int_equal(f->last_kind, J4S_EV_SYN);
+		assert_int_equal(stats(f).flows_created, 1);
+
+		/* A hello start with a bad sum: nothing up, the flow still
+		 * waits for its first byte; the real one then goes up. */
+		f->len = 0;
+		eth(f, 0x0800, 0);
+		ipv4_opts(f, "198.18.0.21", 20 + sizeof(hello_start), 6, 0x4000, words);
+		tcp(f, 443, 0x18, 1001, 0);
+		put(f, hello_start, sizeof(hello_start));
+		f->buf[ip + 10] ^= 0x01;
+		run(f);
+		assert_int_equal(f->events, 1);
+		assert_int_equal(stats(f).payload_events, 0);
+		assert_int_equal(stats(f).flows_done, 0);
+		assert_int_equal(stats(f).bad_ip_checksum, words ? 3 : 2);
+		f->buf[ip + 10] ^= 0x01;
+		run(f);
+		assert_int_equal(f->events, 2);
+		assert_int_equal(f->last_kind, J4S_EV_PAYLOAD);
+		assert_int_equal(stats(f).payload_events, 1);
+		assert_memory_equal(f->last_data, f->buf + ip, f->len - ip);
+	}
+	/* A fragment with a bad sum is not sent up for reassembly. */
+	for (size_t i = 0; i < sizeof(pl); i++)
+		pl[i] = (uint8_t)(i * 3 + 1);
+	reset(f);
+	eth(f, 0x0800, 0);
+	ipv4(f, "198.18.0.2", 64, 6, 11);
+	put(f, pl, sizeof(pl));
+	f->buf[ip + 15] ^= 0x80; /* source address bit */
+	run(f);
+	assert_int_equal(f->events, 0);
+	assert_int_equal(stats(f).fragments, 0);
+	assert_int_equal(stats(f).bad_ip_checksum, 1);
+	f->buf[ip + 15] ^= 0x80;
+	run(f);
+	assert_int_equal(f->events, 1);
+	assert_int_equal(f->last_kind, J4S_EV_FRAGMENT);
+	assert_int_equal(stats(f).fragment_events, 1);
 }
 
 /* IP fragments to a wanted address go up whole (userspace rebuilds the
@@ -997,6 +1104,7 @@ static void synack(struct fixture *f, const char *client, uint32_t isn, uint32_t
 	eth(f, 0x0800, 0);
 	inet_pton(AF_INET, "198.18.0.1", h + 12);
 	inet_pton(AF_INET, client, h + 16);
+	ipv4_sum(h);
 	put(f, h, 20);
 	tcp_ports(f, 443, 40000, 0x12, isn, ack);
 	o.data_in = f->buf;
@@ -1148,6 +1256,7 @@ static void tcp_seg(struct fixture *f, const char *client, uint8_t flags, uint32
 	}
 	ip[2] = tot >> 8;
 	ip[3] = tot & 0xff;
+	ipv4_sum(ip);
 	for (int i = 0; i < 4; i++) {
 		h[4 + i] = (uint8_t)(seq >> (24 - 8 * i));
 		h[8 + i] = (uint8_t)(ack >> (24 - 8 * i));
@@ -1378,6 +1487,29 @@ static void quic_run(struct fixture *f, const char *src, uint16_t sport, uint8_t
 	assert_int_equal(run(f), f->xdp ? XDP_PASS : TC_ACT_OK);
 }
 
+/* A client Initial in an IPv4 packet whose header checksum is wrong: the
+ * server's stack drops it, so it neither goes up nor makes a connection
+ * key; the same datagram with the right sum does. */
+static void test_quic_bad_ip_checksum(void **state)
+{
+	struct fixture *f = *state;
+
+	reset(f);
+	f->len = 0;
+	quic_dgram(f, "198.18.0.2", 40100, 0xc3, J4S_QUIC_V1, 8, 0x77, 1200);
+	f->buf[14 + 8] = 1; /* TTL changed, sum not */
+	assert_int_equal(run(f), f->xdp ? XDP_PASS : TC_ACT_OK);
+	assert_int_equal(f->events, 0);
+	assert_int_equal(stats(f).bad_ip_checksum, 1);
+	assert_int_equal(stats(f).quic_conns, 0);
+	assert_int_equal(stats(f).quic_events, 0);
+	f->buf[14 + 8] = 64;
+	run(f);
+	assert_int_equal(f->events, 1);
+	assert_int_equal(f->last_kind, J4S_EV_UDP);
+	assert_int_equal(stats(f).quic_conns, 1);
+}
+
 /* Client Initials of v1, v2 and draft-29 pass, the whole datagram. */
 static void test_quic_initial_passed(void **state)
 {
@@ -1513,6 +1645,7 @@ int main(void)
 		cmocka_unit_test(test_truncated_and_fragment),
 		cmocka_unit_test(test_fragments_passed),
 		cmocka_unit_test(test_fragments_bucket),
+		cmocka_unit_test(test_bad_ip_checksum),
 		cmocka_unit_test(test_payload_hello_then_done),
 		cmocka_unit_test(test_payload_after_hello_overtakes),
 		cmocka_unit_test(test_payload_hello_cut_in_record_header),
@@ -1534,6 +1667,7 @@ int main(void)
 		cmocka_unit_test(test_hs_second_syn),
 		cmocka_unit_test(test_hs_validated_when_bucket_empty),
 		cmocka_unit_test(test_quic_initial_passed),
+		cmocka_unit_test(test_quic_bad_ip_checksum),
 		cmocka_unit_test(test_quic_not_initial_dropped),
 		cmocka_unit_test(test_quic_per_connection_bound),
 		cmocka_unit_test(test_quic_bucket),

@@ -50,6 +50,17 @@ def reasm_script(hello):
     return b"".join(steps)
 
 
+def ip4_sum(h):
+    """h (an IPv4 header) with its checksum set: the parser drops a wrong one."""
+    h = bytearray(h)
+    h[10:12] = b"\0\0"
+    s = sum(struct.unpack("!%dH" % (len(h) // 2), bytes(h)))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    h[10:12] = struct.pack("!H", ~s & 0xffff)
+    return bytes(h)
+
+
 def ip_fragments(ip):
     """An IPv4 or IPv6 (no extension headers) packet as three fragments."""
     v6 = ip[0] >> 4 == 6
@@ -68,6 +79,7 @@ def ip_fragments(ip):
         else:
             h[2:4] = struct.pack("!H", hl + e - s)
             h[6:8] = struct.pack("!H", (0x2000 if mf else 0) | s // 8)
+            h = ip4_sum(h)
         out.append(bytes(h) + pay[s:e])
     return out
 
@@ -96,8 +108,8 @@ def crypto(off, data):
     return (b"\x06" + (0x80000000 | off).to_bytes(4, "big") +
             (0x80000000 | len(data)).to_bytes(4, "big") + data)
 def ipv4(proto, body, src=b"\xc6\x12\x00\x01", dst=b"\xc6\x12\x00\x02"):
-    return struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(body), 1, 0x4000, 64, proto, 0,
-                       src, dst) + body
+    return ip4_sum(struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(body), 1, 0x4000, 64, proto,
+                               0, src, dst)) + body
 
 
 def ipv6(nh, body):

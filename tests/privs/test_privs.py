@@ -355,6 +355,10 @@ def write_pcap(path, n):
                 ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp) + len(payload), 0, 0,
                                  64, 6, 0, bytes([198, 19, i >> 8 & 255, i & 255]),
                                  bytes([198, 18, 0, 1]))
+                s = sum(struct.unpack("!10H", ip))  # the header checksum, as a sender sets it
+                s = (s & 0xffff) + (s >> 16)
+                s = (s & 0xffff) + (s >> 16)
+                ip = ip[:10] + struct.pack("!H", ~s & 0xffff) + ip[12:]
                 eth = b"\x02" * 6 + b"\x04" * 6 + b"\x08\x00"
                 frame = eth + ip + tcp + payload
                 f.write(struct.pack("<IIII", 1700000000, i, len(frame), len(frame)) + frame)

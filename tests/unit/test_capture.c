@@ -152,6 +152,16 @@ static uint32_t ip4_tcp(uint8_t *p, const uint8_t src[4], const uint8_t dst[4], 
 	p[9] = 6;
 	memcpy(p + 12, src, 4);
 	memcpy(p + 16, dst, 4);
+	{ /* the header checksum, as a sender's stack sets it */
+		uint32_t s = 0;
+
+		for (int i = 0; i < 20; i += 2)
+			s += (uint32_t)(p[i] << 8 | p[i + 1]);
+		s = (s & 0xffff) + (s >> 16);
+		s = (s & 0xffff) + (s >> 16);
+		p[10] = (uint8_t)(~s >> 8);
+		p[11] = (uint8_t)~s;
+	}
 	p[20] = (uint8_t)(sport >> 8);
 	p[21] = (uint8_t)sport;
 	p[22] = (uint8_t)(dport >> 8);

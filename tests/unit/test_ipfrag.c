@@ -48,6 +48,20 @@ static uint32_t put_tcp(uint8_t *p, uint32_t seq)
 	return 20 + PAYLOAD;
 }
 
+/* Set the IPv4 header checksum, as the sender's stack does: the table
+ * drops a fragment whose header sum is wrong, as the receiver does. */
+static void set_sum(uint8_t *p)
+{
+	uint32_t s = 0;
+
+	p[10] = p[11] = 0;
+	for (uint32_t i = 0; i < (uint32_t)(p[0] & 15) * 4; i += 2)
+		s += rd16(p + i);
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	put16(p + 10, (uint16_t)~s);
+}
+
 /* The whole IPv4 datagram 198.18.0.1 -> 198.18.0.2, ID id. */
 static uint32_t whole_v4(uint8_t *p, uint16_t id)
 {
@@ -61,6 +75,7 @@ static uint32_t whole_v4(uint8_t *p, uint16_t id)
 	p[9] = 6;
 	p[12] = 198, p[13] = 18, p[15] = 1;
 	p[16] = 198, p[17] = 18, p[19] = 2;
+	set_sum(p);
 	return 20 + l4;
 }
 
@@ -73,6 +88,7 @@ static uint8_t *frag_v4(const uint8_t *w, uint32_t off, uint32_t len, int mf, ui
 	memcpy(f + 20, w + 20 + off, len);
 	put16(f + 2, (uint16_t)(20 + len));
 	put16(f + 6, (uint16_t)((mf ? 0x2000 : 0) | off / 8));
+	set_sum(f);
 	*n = 20 + len;
 	return f;
 }
@@ -372,6 +388,7 @@ static void test_ipfrag_bounds(void **state)
 		memcpy(far, w, 20);
 		put16(far + 2, sizeof(far));
 		put16(far + 6, (uint16_t)(0x2000 | 64992 / 8));
+		set_sum(far);
 		assert_int_equal(ipfrag_add(t, far, sizeof(far), SEC, &o, &ol), IPFRAG_HELD);
 	}
 	assert_int_equal(ipfrag_count(t), 64);
@@ -414,6 +431,60 @@ static void test_ipfrag_max_dist(void **state)
 	assert_int_equal(ipfrag_get_stats(t)->too_far, 0);
 	assert_int_equal(ipfrag_get_stats(t)->duplicates, 1);
 	assert_memory_equal(out + 20, fake + 20, ol - 20); /* the fake's bytes, as Linux */
+	ipfrag_free(t);
+}
+
+/* A fragment whose IPv4 header checksum is wrong is dropped alone, as
+ * the receiver's ip_rcv_core() drops it before defragmentation: a fake
+ * middle fragment with other bytes neither fills the hole nor, sent again
+ * after the real one, overlaps it into a discard (the parser calls it
+ * bad_ip_checksum, the table on its own counts it as dropped). The real
+ * datagram is rebuilt from the good fragments. In a capture file
+ * (ipfrag_check_csum(false)) the sum is not the receiver's and is not
+ * looked at. */
+static void test_ipfrag_bad_checksum(void **state)
+{
+	static uint8_t w[2000], out[IPFRAG_MAX_PACKET];
+	struct ipfrag_table *t = table(16, 1 << 20);
+	uint32_t wl = whole_v4(w, 77), gl[3], ol = 0, bl;
+	const uint8_t *o;
+	struct pkt_info pi;
+	uint8_t *good[3], *bad;
+	const struct piece pc[] = { { 0, 208, 1 }, { 208, 208, 1 }, { 416, 204, 0 } };
+
+	for (int i = 0; i < 3; i++)
+		good[i] = frag_v4(w, pc[i].off, pc[i].len, pc[i].mf, &gl[i]);
+	bad = frag_v4(w, 208, 208, 1, &bl);
+	bad[20 + 50] ^= 0xff; /* other payload bytes: a conflicting copy */
+	bad[11] ^= 0x01;      /* and a header sum the receiver rejects */
+	assert_int_equal(packet_parse(bad, bl, &pi), PKT_BAD_CSUM);
+	assert_int_equal(packet_parse_file(bad, bl, &pi), PKT_FRAGMENT);
+	assert_true(pi.bad_csum);
+
+	assert_int_equal(ipfrag_add(t, good[0], gl[0], SEC, &o, &ol), IPFRAG_HELD);
+	assert_int_equal(ipfrag_add(t, bad, bl, SEC, &o, &ol), IPFRAG_HELD); /* no hole filled */
+	assert_int_equal(ipfrag_get_stats(t)->dropped, 1);
+	assert_int_equal(ipfrag_add(t, good[1], gl[1], SEC, &o, &ol), IPFRAG_HELD);
+	assert_int_equal(ipfrag_add(t, bad, bl, SEC, &o, &ol), IPFRAG_HELD); /* no overlap */
+	assert_int_equal(ipfrag_get_stats(t)->dropped, 2);
+	assert_int_equal(ipfrag_get_stats(t)->overlaps, 0);
+	assert_int_equal(ipfrag_get_stats(t)->duplicates, 0);
+	assert_int_equal(ipfrag_add(t, good[2], gl[2], SEC, &o, &ol), IPFRAG_DONE);
+	memcpy(out, o, ol);
+	same_parse(w, wl, out, ol);
+
+	/* A capture file's fragment: the table takes it, whatever its sum (a
+	 * copy of bytes held is a duplicate like any other). */
+	ipfrag_check_csum(t, false);
+	assert_int_equal(ipfrag_add(t, good[0], gl[0], SEC, &o, &ol), IPFRAG_HELD);
+	assert_int_equal(ipfrag_add(t, good[1], gl[1], SEC, &o, &ol), IPFRAG_HELD);
+	bad[20 + 50] ^= 0xff; /* same bytes as the real one: a duplicate */
+	assert_int_equal(ipfrag_add(t, bad, bl, SEC, &o, &ol), IPFRAG_HELD);
+	assert_int_equal(ipfrag_get_stats(t)->duplicates, 1);
+	assert_int_equal(ipfrag_get_stats(t)->dropped, 2);
+	for (int i = 0; i < 3; i++)
+		free(good[i]);
+	free(bad);
 	ipfrag_free(t);
 }
 
@@ -548,6 +619,7 @@ static enum ipfrag_result feed_flags(struct ipfrag_table *t, const uint8_t *w,
 		if (dfs[i])
 			f[6] |= 0x40;
 		f[1] = tos[i];
+		set_sum(f);
 		r = ipfrag_add(t, f, fl, SEC, &o, &ol);
 		free(f);
 		if (r == IPFRAG_DONE) {
@@ -606,6 +678,7 @@ int main(void)
 		T(test_ipfrag_not_fragment_truncated),
 		T(test_ipfrag_too_big),
 		T(test_ipfrag_df_and_ecn),
+		T(test_ipfrag_bad_checksum),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

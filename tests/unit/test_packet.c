@@ -128,7 +128,23 @@ static uint32_t put_tcp(uint8_t *p, const struct tcp_seg *t)
 	return hl + t->payload_len;
 }
 
-/* IPv4 header of ihl words (options NOP-filled), DF, ID 0x1234, TTL 64. */
+/* Set the header checksum of the IPv4 header at p (RFC 1071), as a
+ * sender's stack does: the parser drops a header whose sum is wrong. Call
+ * again after a field of the header is changed. */
+static void ipv4_csum(uint8_t *p)
+{
+	uint32_t hl = (p[0] & 0x0fu) * 4, s = 0;
+
+	p[10] = p[11] = 0;
+	for (uint32_t i = 0; i < hl; i += 2)
+		s += (uint32_t)(p[i] << 8 | p[i + 1]);
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	put16(p + 10, (uint16_t)~s);
+}
+
+/* IPv4 header of ihl words (options NOP-filled), DF, ID 0x1234, TTL 64,
+ * checksum right. */
 static uint32_t put_ipv4(uint8_t *p, uint8_t ihl, uint8_t proto, uint32_t l4_len)
 {
 	uint32_t hl = ihl * 4u;
@@ -144,6 +160,7 @@ static uint32_t put_ipv4(uint8_t *p, uint8_t ihl, uint8_t proto, uint32_t l4_len
 	memcpy(p + 16, v4_dst, 4);
 	if (hl > 20)
 		memset(p + 20, 0x01, hl - 20);
+	ipv4_csum(p);
 	return hl;
 }
 
@@ -506,6 +523,79 @@ static void test_packet_parse_ipv4_options(void **state)
 	}
 }
 
+/* The header checksum (RFC 1071) as the receiver's ip_rcv_core() checks
+ * it: a known header, then every single-bit change of the fields after
+ * the lengths (TTL rewritten without the sum, a flipped address bit, the
+ * sum itself) is PKT_BAD_CSUM; a capture file's packet is read on and
+ * flagged (packet_parse_file()). */
+static void test_packet_parse_ipv4_checksum(void **state)
+{
+	/* A UDP header 192.168.0.1 -> 192.168.0.199 whose sum is 0xb861. */
+	static const uint8_t known[20] = { 0x45, 0x00, 0x00, 0x73, 0x00, 0x00, 0x40,
+					   0x00, 0x40, 0x11, 0xb8, 0x61, 0xc0, 0xa8,
+					   0x00, 0x01, 0xc0, 0xa8, 0x00, 0xc7 };
+	struct fixture *f = *state;
+	uint32_t n = build_v4(f->buf, 5, PROTO_TCP, &data_seg);
+	uint8_t h[20];
+
+	assert_true(packet_ipv4_csum_ok(known, 20));
+	memcpy(h, known, 20);
+	h[8] = 0x3f; /* TTL 63: a router that forgot the sum */
+	assert_false(packet_ipv4_csum_ok(h, 20));
+	/* 0: what a sender with checksum offload leaves in its own capture;
+	 * on the wire it is wrong. */
+	memcpy(h, known, 20);
+	h[10] = h[11] = 0;
+	assert_false(packet_ipv4_csum_ok(h, 20));
+
+	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_OK);
+	assert_false(f->pi.bad_csum);
+	assert_int_equal(packet_parse_file(f->buf, n, &f->pi), PKT_OK);
+	assert_false(f->pi.bad_csum);
+	for (uint32_t byte = 4; byte < 20; byte++) {
+		for (int bit = 0; bit < 8; bit++) {
+			f->buf[byte] ^= (uint8_t)(1u << bit);
+			assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_BAD_CSUM);
+			f->buf[byte] ^= (uint8_t)(1u << bit);
+		}
+	}
+	f->buf[8] = 63;
+	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_BAD_CSUM);
+	assert_int_equal(packet_parse_file(f->buf, n, &f->pi), PKT_OK);
+	assert_true(f->pi.bad_csum);
+	assert_int_equal(f->pi.ttl, 63);
+	assert_int_equal(f->pi.seq, data_seg.seq);
+	/* A fragment with a bad sum is dropped as any packet, before the
+	 * defragmenter could take it. */
+	put16(f->buf + 6, 0x2000);
+	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_BAD_CSUM);
+	ipv4_csum(f->buf);
+	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_FRAGMENT);
+}
+
+/* Options are summed too: a changed option byte in a header of any length
+ * is PKT_BAD_CSUM; the sum put right, the packet parses. */
+static void test_packet_parse_ipv4_options_checksum(void **state)
+{
+	struct fixture *f = *state;
+
+	for (uint8_t ihl = 6; ihl <= 15; ihl++) {
+		uint32_t n = build_v4(f->buf, ihl, PROTO_TCP, &data_seg);
+		uint32_t last = ihl * 4u - 1;
+
+		assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_OK);
+		f->buf[last] = 0x00; /* NOP -> EOL in the last option word */
+		assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_BAD_CSUM);
+		f->buf[20] ^= 0x80;
+		ipv4_csum(f->buf);
+		assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_OK);
+		f->buf[20] ^= 0x80;
+		assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_BAD_CSUM);
+		assert_int_equal(packet_parse_file(f->buf, n, &f->pi), PKT_OK);
+		assert_true(f->pi.bad_csum);
+	}
+}
+
 static void test_packet_parse_ipv4_bad_ihl(void **state)
 {
 	struct fixture *f = *state;
@@ -535,16 +625,20 @@ static void test_packet_parse_ipv4_fragment(void **state)
 
 	for (size_t i = 0; i < sizeof(frags) / sizeof(frags[0]); i++) {
 		put16(f->buf + 6, frags[i]);
+		ipv4_csum(f->buf);
 		assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_FRAGMENT);
 	}
 	f->buf[9] = PROTO_UDP; /* a fragment is a fragment, whatever it carries */
+	ipv4_csum(f->buf);
 	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_FRAGMENT);
 
 	f->buf[9] = PROTO_TCP;
 	put16(f->buf + 6, 0x4000); /* DF only */
+	ipv4_csum(f->buf);
 	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_OK);
 	assert_int_equal(f->pi.df, 1);
 	put16(f->buf + 6, 0x0000);
+	ipv4_csum(f->buf);
 	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_OK);
 	assert_int_equal(f->pi.df, 0);
 }
@@ -555,18 +649,23 @@ static void test_packet_parse_ipv4_total_length_short(void **state)
 	uint32_t n = build_v4(f->buf, 5, PROTO_TCP, &data_seg);
 
 	put16(f->buf + 2, 19); /* shorter than the IP header */
+	ipv4_csum(f->buf);
 	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_MALFORMED);
 	put16(f->buf + 2, 0);
+	ipv4_csum(f->buf);
 	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_MALFORMED);
 	f->buf[0] = 0x46; /* IHL 24 bytes, total 22 */
 	put16(f->buf + 2, 22);
+	ipv4_csum(f->buf);
 	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_MALFORMED);
 
 	/* Room for the IP header but not for a TCP header: inconsistent, not cut. */
 	f->buf[0] = 0x45;
 	put16(f->buf + 2, 30);
+	ipv4_csum(f->buf);
 	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_MALFORMED);
 	put16(f->buf + 2, 20);
+	ipv4_csum(f->buf);
 	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_MALFORMED);
 }
 
@@ -646,8 +745,10 @@ static void test_packet_parse_ipv4_udp_not_tcp(void **state)
 	put16(f->buf + 24, (uint16_t)(n - 20));
 	f->buf[2] = 0;
 	f->buf[3] = 27; /* total length leaves no room for the UDP header */
+	ipv4_csum(f->buf);
 	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_MALFORMED);
 	f->buf[9] = 1; /* ICMP */
+	ipv4_csum(f->buf);
 	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_NOT_TCP);
 }
 
@@ -856,6 +957,7 @@ static void test_packet_parse_tcp_bad_data_offset(void **state)
 	assert_int_equal(packet_parse(f->buf, 20 + 28, &f->pi), PKT_TRUNCATED);
 	/* The whole segment is TCP header (40 bytes): no payload. */
 	put16(f->buf + 2, 60);
+	ipv4_csum(f->buf);
 	f->buf[20 + 12] = 0xa0;
 	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_OK);
 	assert_int_equal(f->pi.payload_len, 0);
@@ -1277,6 +1379,7 @@ static void push_v4(struct stack *s, uint8_t proto)
 	p[8] = 9;
 	memcpy(p + 12, out4_src, 4);
 	memcpy(p + 16, out4_dst, 4);
+	ipv4_csum(p);
 }
 
 static void push_v6(struct stack *s, uint8_t nh)
@@ -1389,9 +1492,11 @@ static void test_packet_parse_tunnel_inner_length_lies(void **state)
 
 	push_syn(&s, AF_INET);
 	put16(s.b + s.off + 2, (uint16_t)(slen(&s) + 100));
+	ipv4_csum(s.b + s.off);
 	push_v4(&s, 4);
 	assert_int_equal(parse_stack(&s), PKT_MALFORMED);
 	put16(s.b + s.off + 2, (uint16_t)(slen(&s) + 1)); /* the outer one cut by the capture */
+	ipv4_csum(s.b + s.off);
 	assert_int_equal(packet_parse(s.b + s.off, slen(&s), &pi), PKT_OK);
 	assert_int_equal(pi.payload_wire, 100);
 	push_syn(&s, AF_INET6);
@@ -1404,6 +1509,7 @@ static void test_packet_parse_tunnel_inner_length_lies(void **state)
 	/* two deep: GRE in IPIP, the innermost lying */
 	push_syn(&s, AF_INET);
 	put16(s.b + s.off + 2, (uint16_t)(slen(&s) + 1));
+	ipv4_csum(s.b + s.off);
 	push_gre(&s, 0, 0x0800);
 	push_v4(&s, 47);
 	push_v4(&s, 4);
@@ -1411,10 +1517,49 @@ static void test_packet_parse_tunnel_inner_length_lies(void **state)
 	/* ERSPAN type I: the mirrored frame may be cut */
 	push_syn(&s, AF_INET);
 	put16(s.b + s.off + 2, (uint16_t)(slen(&s) + 100));
+	ipv4_csum(s.b + s.off);
 	push_eth(&s, 0x0800, false);
 	push_gre(&s, 0, 0x88be);
 	push_v4(&s, 47);
 	assert_int_equal(parse_stack(&s), PKT_OK);
+}
+
+/* The inner IPv4 header of a tunnel goes through the same check: the
+ * decapsulating receiver runs ip_rcv_core() on it again. A bad inner sum
+ * under a good outer one, or the other way round, drops the packet;
+ * packet_parse_file() reads it on and flags it. */
+static void test_packet_parse_tunnel_inner_checksum(void **state)
+{
+	static const uint8_t vxlan[8] = { 0x08, 0, 0, 0, 0x00, 0x10, 0x00, 0x00 };
+	struct pkt_info pi;
+	struct stack s;
+	(void)state;
+
+	push_syn(&s, AF_INET);
+	s.b[s.off + 8] = 63; /* inner TTL changed, sum not */
+	push_v4(&s, 4);
+	assert_int_equal(parse_stack(&s), PKT_BAD_CSUM);
+	assert_int_equal(packet_parse_file(s.b + s.off, slen(&s), &pi), PKT_OK);
+	assert_true(pi.bad_csum);
+	assert_int_equal(pi.tunnel[0], PKT_TUN_IPIP);
+	assert_int_equal(pi.ttl, 63);
+
+	push_syn(&s, AF_INET);
+	s.b[s.off + 11] ^= 0x10;
+	push_eth(&s, 0x0800, false);
+	push_bytes(&s, vxlan, sizeof(vxlan));
+	push_udp(&s, 51000, 4789);
+	push_v6(&s, PROTO_UDP);
+	assert_int_equal(parse_stack(&s), PKT_BAD_CSUM);
+
+	/* Inner right, outer wrong. */
+	push_syn(&s, AF_INET);
+	push_gre(&s, 0, 0x0800);
+	push_v4(&s, 47);
+	s.b[s.off + 15] ^= 0x01; /* outer source address */
+	assert_int_equal(parse_stack(&s), PKT_BAD_CSUM);
+	ipv4_csum(s.b + s.off);
+	expect_inner(&s, AF_INET, (uint8_t[]){ PKT_TUN_GRE }, 1);
 }
 
 static void test_packet_parse_tunnel_ip_in_ip(void **state)
@@ -1718,6 +1863,8 @@ int main(void)
 		T(test_packet_strip_link_truncated_every_length),
 		T(test_packet_parse_ipv4_syn_fields),
 		T(test_packet_parse_ipv4_options),
+		T(test_packet_parse_ipv4_checksum),
+		T(test_packet_parse_ipv4_options_checksum),
 		T(test_packet_parse_ipv4_bad_ihl),
 		T(test_packet_parse_ipv4_fragment),
 		T(test_packet_parse_ipv4_total_length_short),
@@ -1750,6 +1897,7 @@ int main(void)
 		T(test_packet_addr_str_ipv6_as_inet_ntop),
 		T(test_packet_verdict_str_all),
 		T(test_packet_parse_tunnel_ip_in_ip),
+		T(test_packet_parse_tunnel_inner_checksum),
 		T(test_packet_parse_tunnel_inner_length_lies),
 		T(test_packet_parse_tunnel_gre),
 		T(test_packet_parse_tunnel_erspan),

@@ -1,0 +1,153 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+"""--read and wrong IPv4 header checksums (docs/reliability.md, "What the
+sensor mirrors of the receiver"), on a capture written here:
+
+- a client captured on its own host with checksum offload: 0 in every
+  header it sends. Its hello gives its record; the wrong sums are counted
+  as bad_ip_checksum_kept.
+- the same with stale sums (a tool rewrote the addresses): the same.
+- an insertion: a client whose SYN and ACK carry right sums sends a
+  ClientHello for evil.example in order with a wrong sum (the server's
+  kernel drops it), then the one for good.example. The record names
+  good.example; bad_ip_checksum counts the fake.
+
+Usage: run_ipcsum_read.py [--binary B] [--wrap CMD]. Under a second.
+"""
+import argparse
+import json
+import os
+import shlex
+import socket
+import ssl
+import struct
+import subprocess
+import sys
+import tempfile
+
+CONFIG = "core:\n  listen_ports: [443]\noutputs:\n  - type: stdout\n"
+SERVER = "198.18.0.1"
+passed = failed = 0
+
+
+def ok(msg):
+    global passed
+    passed += 1
+    print("ok " + msg)
+
+
+def bad(msg):
+    global failed
+    failed += 1
+    print("FAIL " + msg)
+
+
+def hello(name):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    out = ssl.MemoryBIO()
+    obj = ctx.wrap_bio(ssl.MemoryBIO(), out, server_hostname=name)
+    try:
+        obj.do_handshake()
+    except ssl.SSLWantReadError:
+        pass
+    return out.read()
+
+
+def inet_sum(b):
+    if len(b) % 2:
+        b += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return ~s & 0xFFFF
+
+
+def frame(src, dst, sport, dport, flags, seq, ack, payload=b"", ipsum="right"):
+    """Ethernet, IPv4 (header sum: right, zero (offload) or stale), TCP."""
+    s, d = socket.inet_aton(src), socket.inet_aton(dst)
+    tcp = struct.pack("!HHIIBBHHH", sport, dport, seq & 0xFFFFFFFF, ack & 0xFFFFFFFF,
+                      5 << 4, flags, 64240, 0, 0) + payload
+    tcp = tcp[:16] + struct.pack("!H", inet_sum(s + d + struct.pack("!BBH", 0, 6, len(tcp)) +
+                                                tcp)) + tcp[18:]
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 1, 0x4000, 64, 6, 0, s, d)
+    val = {"right": inet_sum(ip), "zero": 0, "stale": inet_sum(ip) ^ 0x0f0f}[ipsum]
+    ip = ip[:10] + struct.pack("!H", val) + ip[12:]
+    return b"\x02\x00\x00\x00\x00\x01\x02\x00\x00\x00\x00\x02\x08\x00" + ip + tcp
+
+
+def connection(cli, sport, hellos, sums):
+    """SYN, SYN-ACK, ACK, then each (payload, header sum) at the first
+    byte; the client's other packets with header sums `sums`."""
+    isn, srv = 1000, 5000
+    out = [frame(cli, SERVER, sport, 443, 0x02, isn, 0, ipsum=sums),
+           frame(SERVER, cli, 443, sport, 0x12, srv, isn + 1),
+           frame(cli, SERVER, sport, 443, 0x10, isn + 1, srv + 1, ipsum=sums)]
+    for pl, s in hellos:
+        out.append(frame(cli, SERVER, sport, 443, 0x18, isn + 1, srv + 1, pl, ipsum=s))
+    return out
+
+
+def write_pcap(path, frames):
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+        for i, fr in enumerate(frames):
+            f.write(struct.pack("<IIII", 1700000000, i * 1000, len(fr), len(fr)) + fr)
+
+
+def read(args, cap, conf):
+    cmd = shlex.split(args.wrap) + [args.binary, "--config", conf, "--read", cap]
+    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
+    if r.returncode != 0:
+        raise RuntimeError("exit %d: %s" % (r.returncode, r.stderr.decode()[-300:]))
+    stats = {}
+    for line in r.stderr.decode().splitlines():
+        if '"final stats"' in line:
+            stats = json.loads(line)["packets"]
+    return [json.loads(line) for line in r.stdout.decode().splitlines()
+            if line.startswith("{")], stats
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--binary", default="build/ja4sentinel")
+    ap.add_argument("--wrap", default="")
+    args = ap.parse_args()
+    evil, good = hello("evil.example"), hello("good.example")
+    cases = [
+        ("offload", "198.18.5.1", [(hello("offload.example"), "zero")], "zero",
+         ["offload.example"], 0, 3),
+        ("stale", "198.18.5.2", [(hello("stale.example"), "stale")], "stale",
+         ["stale.example"], 0, 3),
+        ("insertion", "198.18.5.3", [(evil, "stale"), (good, "right")], "right",
+         ["good.example"], 1, 0),
+        ("insertion-zero", "198.18.5.4", [(evil, "zero"), (good, "right")], "right",
+         ["good.example"], 1, 0),
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        conf = os.path.join(tmp, "c.yml")
+        with open(conf, "w") as f:
+            f.write(CONFIG)
+        for name, cli, hellos, sums, want, dropped, kept in cases:
+            cap = os.path.join(tmp, name + ".pcap")
+            write_pcap(cap, connection(cli, 40000, hellos, sums))
+            try:
+                recs, st = read(args, cap, conf)
+            except (RuntimeError, subprocess.SubprocessError, OSError) as e:
+                bad("%s: %s" % (name, e))
+                continue
+            got = [r.get("tls_sni") for r in recs]
+            counts = (st.get("bad_ip_checksum", 0), st.get("bad_ip_checksum_kept"))
+            if got == want and counts == (dropped, kept):
+                ok("%s: records %s, bad_ip_checksum %d, bad_ip_checksum_kept %d"
+                   % (name, got, dropped, kept))
+            else:
+                bad("%s: records %s (want %s), bad_ip_checksum %s, bad_ip_checksum_kept %s "
+                    "(want %d, %d)" % (name, got, want, counts[0], counts[1], dropped, kept))
+    print("%d passed, %d failed, 0 skipped" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
