@@ -450,8 +450,7 @@ __noinline __u64 j4s_opts_walk(__u32 n)
 /* The segment's options, read into the scratch event (before emit() fills
  * it) and walked. Fewer than 10 bytes hold neither option. Returns -1
  * when the bytes cannot be read. */
-static __always_inline int scan_opts(void *ctx, bool xdp, const struct pkt *p,
-				     struct tcp_opts *o)
+static __always_inline int scan_opts(void *ctx, bool xdp, const struct pkt *p, struct tcp_opts *o)
 {
 	__u32 zero = 0;
 	__u64 n = p->opt_len, r;
@@ -486,21 +485,54 @@ static __always_inline int scan_opts(void *ctx, bool xdp, const struct pkt *p,
  * must not become the flow's bytes here. f is NULL for a segment of no
  * tracked flow.
  */
-static __always_inline bool refused(const struct j4s_flow *f, const struct pkt *p,
-				    const struct tcp_opts *o, struct j4s_stats *st)
+#define SEG_DROP     1
+#define SEG_DROP_ACK 2 /* for its ACK alone: a spoofed hello's segment */
+static __always_inline int refused(const struct j4s_flow *f, const struct pkt *p,
+				   const struct tcp_opts *o, struct j4s_stats *st)
 {
 	if (o->md5)
-		return true;
+		return SEG_DROP;
 	if (f && (f->bits & J4S_TS_BOTH) == J4S_TS_BOTH && o->ts && f->ts_recent &&
 	    (__s32)(f->ts_recent - o->tsval) > 1) {
 		COUNT(st, paws_refused);
-		return true;
+		return SEG_DROP;
 	}
 	if (p->flags & TCP_RST)
-		return f && p->seq != f->next;
-	if (!(p->flags & TCP_ACK))
-		return true;
-	return f && (f->bits & J4S_FL_ISN_KNOWN) && (__s32)(p->ack - (f->server_isn + 1)) > 0;
+		return f && p->seq != f->next ? SEG_DROP : 0;
+	if (!(p->flags & TCP_ACK) ||
+	    (f && (f->bits & J4S_FL_ISN_KNOWN) && (__s32)(p->ack - (f->server_isn + 1)) > 0))
+		return SEG_DROP_ACK;
+	return 0;
+}
+
+/*
+ * A hello segment its server drops for its ACK alone, what a blind spoofer
+ * sends: design.md §13 wants its hello fingerprinted and flagged, so it
+ * goes up for userspace (ack_stream() there), but moves nothing here, so
+ * it never stands for the real hello. One token of the unvalidated bucket
+ * a flow (none left: none of them goes up), at most max_segments of them
+ * (255 at most), and never the end of the flow.
+ */
+static __always_inline void spoofed_segment(void *ctx, bool xdp, struct pkt *p, __u32 frame_len,
+					    struct j4s_flow *f, struct j4s_stats *st)
+{
+	if (!p->payload_len || (f->bits & J4S_FL_BAD_HELD) || f->bad_segs >= 255 ||
+	    f->bad_segs >= j4s_cfg.max_segments) {
+		COUNT(st, refused);
+		return;
+	}
+	if (!(f->bits & J4S_FL_BAD_JUDGED)) {
+		f->bits |= J4S_FL_BAD_JUDGED;
+		if (!bucket_take()) {
+			f->bits |= J4S_FL_BAD_HELD;
+			COUNT(st, unvalidated_limited);
+			return;
+		}
+		COUNT(st, unvalidated);
+	}
+	f->bad_segs++;
+	COUNT(st, spoofed_events);
+	emit(ctx, xdp, p, frame_len, J4S_EV_PAYLOAD, true, st);
 }
 
 /* ts_recent as the receiver keeps it (userspace's ts_follow()). */
@@ -605,8 +637,12 @@ static __always_inline bool flow_segment(void *ctx, bool xdp, struct pkt *p, __u
 		COUNT(st, copy_errors);
 		return true;
 	}
-	if (refused(f, p, &o, st)) {
+	switch (refused(f, p, &o, st)) {
+	case SEG_DROP:
 		COUNT(st, refused);
+		return true;
+	case SEG_DROP_ACK:
+		spoofed_segment(ctx, xdp, p, frame_len, f, st);
 		return true;
 	}
 	ts_follow(f, p, &o);
@@ -716,7 +752,7 @@ static __always_inline void on_tcp(void *ctx, bool xdp, struct pkt *p, __u32 fra
 			COUNT(st, copy_errors);
 			return;
 		}
-		if (refused(NULL, p, &o, st)) {
+		if (refused(NULL, p, &o, st)) { /* no flow to hold a spoofed stream */
 			COUNT(st, refused);
 			return;
 		}

@@ -36,7 +36,7 @@ struct pkt {
 	__u32 seq;         /* host order */
 	__u32 ack;         /* host order */
 	__u8 flags;
-	__u8 udp;  /* a UDP datagram (QUIC): no seq/ack/flags */
+	__u8 udp;     /* a UDP datagram (QUIC): no seq/ack/flags */
 	__u8 frag;    /* an IP fragment: addresses and l3_len only */
 	__u8 opt_len; /* TCP option bytes */
 	struct j4s_flow_key key;

@@ -203,14 +203,16 @@ struct j4s_flow {
 	__u8 hs;          /* enum j4s_flow_hs */
 	__u16 urg_acks;   /* URG segments without data sent up (own cap: max_segments) */
 	__u8 bits;        /* J4S_FL_* */
-	__u8 pad;
+	__u8 bad_segs;    /* segments dropped for their ACK sent up (spoofed_segment()) */
 	__u32 ts_recent;  /* PAWS: the server's ts_recent, with J4S_FL_TS_SYN | J4S_FL_TS_OK */
 };
 
 /* struct j4s_flow.bits */
-#define J4S_FL_ISN_KNOWN 0x01 /* server_isn is the SYN-ACK's (hs may have moved on) */
-#define J4S_FL_TS_SYN    0x02 /* the SYN had a timestamp: ts_recent started at it */
-#define J4S_FL_TS_OK     0x04 /* the SYN-ACK had one too: the server checks them (PAWS) */
+#define J4S_FL_ISN_KNOWN  0x01 /* server_isn is the SYN-ACK's (hs may have moved on) */
+#define J4S_FL_TS_SYN     0x02 /* the SYN had a timestamp: ts_recent started at it */
+#define J4S_FL_TS_OK      0x04 /* the SYN-ACK had one too: the server checks them (PAWS) */
+#define J4S_FL_BAD_JUDGED 0x08 /* a segment dropped for its ACK took its token (or found none) */
+#define J4S_FL_BAD_HELD   0x10 /* ... found none: such segments do not go up */
 
 /* Excluded source prefixes: one LPM trie, IPv4 as ::ffff:a.b.c.d. */
 struct j4s_lpm_key {
@@ -287,10 +289,11 @@ struct j4s_stats {
 				    * byte, no ACK flag, an ACK past the ISN + 1: not sent up */
 	__u64 paws_refused;        /* of those, for an old timestamp */
 	__u64 retransmits_skipped; /* copies of in-order bytes past the segment cap: not sent up */
-	__u64 fin_ahead;           /* FINs without data ahead of the next byte: sent up, flow kept */
-	__u64 bad_ip_checksum;     /* IPv4 header checksum wrong: dropped by the stack, ignored */
-	__u64 syn_retransmits;     /* SYNs again, same ISN, on a waiting flow: nothing changes */
-	__u64 syn_ignored;         /* SYNs of another ISN on a flow waiting after its SYN-ACK */
+	__u64 fin_ahead;       /* FINs without data ahead of the next byte: sent up, flow kept */
+	__u64 bad_ip_checksum; /* IPv4 header checksum wrong: dropped by the stack, ignored */
+	__u64 syn_retransmits; /* SYNs again, same ISN, on a waiting flow: nothing changes */
+	__u64 syn_ignored;     /* SYNs of another ISN on a flow waiting after its SYN-ACK */
+	__u64 spoofed_events;  /* hello segments dropped for their ACK sent up, flow unmoved */
 };
 
 /* Checked by both compilers: the two sides must agree byte for byte. */
@@ -298,7 +301,7 @@ _Static_assert(sizeof(struct j4s_event) == J4S_EVENT_HDR_SIZE + J4S_SNAP_MAX, "e
 _Static_assert(sizeof(struct j4s_flow_key) == 40, "flow key");
 _Static_assert(sizeof(struct j4s_flow) == 32, "flow");
 _Static_assert(sizeof(struct j4s_bpf_config) == 24, "config");
-_Static_assert(sizeof(struct j4s_stats) == 45 * 8, "stats");
+_Static_assert(sizeof(struct j4s_stats) == 46 * 8, "stats");
 _Static_assert(sizeof(struct j4s_quic_key) == 56, "quic key");
 /* An event holds a whole hello behind the largest IPv4 and TCP headers. */
 _Static_assert(J4S_SNAP_MAX >= J4S_REASM_MAX_BYTES + 60 + 60, "snap length");

@@ -96,7 +96,12 @@ struct flow {
 	/* PAWS (flow.c paws_drops()): the server checks timestamps (SYN and
 	 * SYN-ACK both carried one), and its ts_recent as the receiver keeps
 	 * it: the SYN's TSval, raised by segments in order. */
-	uint8_t ts_ok;
+	uint8_t ts_ok : 1;
+	/* The stream holds only bytes of segments the server drops for their
+	 * ACK (flow.c ack_stream()): a spoofed hello, fingerprinted once,
+	 * flagged, and never in the way of the real one. */
+	uint8_t bad_stream : 1;
+	uint8_t shadowed : 1; /* such a hello was handed out, or given up */
 	uint32_t ts_recent;
 	struct reasm reasm;
 };
@@ -109,7 +114,7 @@ struct flow_stats {
 	uint64_t created; /* flows created (SYN or pickup) */
 	uint64_t syns;    /* SYNs that created or renewed a flow */
 	uint64_t syn_retransmits;
-	uint64_t syn_ignored; /* another ISN on a flow waiting after its SYN-ACK */
+	uint64_t syn_ignored;    /* another ISN on a flow waiting after its SYN-ACK */
 	uint64_t pickups;        /* flows created without a SYN */
 	uint64_t reused;         /* new SYN (other ISN) on a tracked 4-tuple */
 	uint64_t evicted_done;   /* finished flows evicted for room */
@@ -152,6 +157,9 @@ struct flow_stats {
 	 * server_drops()): ignored, as their bytes never reach its TLS. */
 	uint64_t refused;
 	uint64_t paws_refused; /* of those, for an old timestamp (PAWS) */
+	/* Bytes of segments dropped for their ACK discarded when a segment
+	 * the server takes came (flow.c ack_stream()). */
+	uint64_t spoof_discarded;
 };
 
 struct flow_config {

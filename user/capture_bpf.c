@@ -247,6 +247,7 @@ void capture_bpf_stats(struct capture *c, struct json_object *o)
 		PUT(bad_ip_checksum);
 		PUT(syn_retransmits);
 		PUT(syn_ignored);
+		PUT(spoofed_events);
 #undef PUT
 	}
 }

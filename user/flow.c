@@ -300,11 +300,38 @@ static bool admitted(struct flow_table *ft, const struct flow *f, const struct p
 	return bucket_take(ft, now);
 }
 
+/* Back to the stream start, for the real hello: the bytes held were the
+ * server-dropped segments' (a spoofed hello, handed out flagged, or one
+ * that came to nothing). At most once a flow, so a client cannot keep the
+ * flow busy with them. */
+static void bad_stream_over(struct flow_table *ft, struct flow *f)
+{
+	uint32_t base = f->reasm.base;
+
+	release_buffer(ft, f);
+	reasm_init(&f->reasm, base);
+	f->bad_stream = 0;
+	f->shadowed = 1;
+	f->ack_bad = 0;
+	f->conflict = 0;
+	f->urg_mark = 0;
+	f->frame_need = 0;
+	f->frame_off = 0;
+	f->frame_payload = 0;
+	f->fin_seen = 0;
+	f->first_byte_ns = 0;
+}
+
 /* The flow ends without a hello: keep it, done, so the rest costs nothing. */
 static enum flow_result flow_end(struct flow_table *ft, struct flow *f, uint64_t now,
 				 uint64_t *counter)
 {
 	(*counter)++;
+	/* A verdict against bytes the server never took ends nothing. */
+	if (f->bad_stream) {
+		bad_stream_over(ft, f);
+		return FLOW_NOTHING;
+	}
 	flow_table_finish(ft, f, now);
 	return FLOW_ENDED;
 }
@@ -548,24 +575,61 @@ static void urgent_pointer(struct flow_table *ft, struct flow *f, const struct p
  *   (ack_bad).)
  * *ts says whether the segment carries a timestamp, *tsval its value.
  */
-static bool server_drops(struct flow_table *ft, const struct flow *f, const struct pkt_info *pi,
-			 bool *ts, uint32_t *tsval)
+enum seg_verdict {
+	SEG_OK = 0,
+	SEG_DROP,     /* dropped whatever its ACK */
+	SEG_DROP_ACK, /* dropped for its ACK alone: a spoofed hello's segment */
+};
+
+static enum seg_verdict server_drops(struct flow_table *ft, const struct flow *f,
+				     const struct pkt_info *pi, bool *ts, uint32_t *tsval)
 {
 	*ts = pi->tcp_opt_len >= 10 && packet_tcp_tsval(pi->tcp_opts, pi->tcp_opt_len, tsval);
 	if (pi->tcp_opt_len >= 18 && packet_tcp_md5(pi->tcp_opts, pi->tcp_opt_len))
-		return true;
+		return SEG_DROP;
 	if (f && f->ts_ok && *ts && f->ts_recent && (int32_t)(f->ts_recent - *tsval) > 1) {
 		ft->st.paws_refused++;
-		return true;
+		return SEG_DROP;
 	}
 	if (pi->tcp_flags & TCPF_RST)
 		return f && f->state == FLOW_WAIT_HELLO &&
-		       pi->seq != f->reasm.base + f->reasm.contig;
+				       pi->seq != f->reasm.base + f->reasm.contig
+			       ? SEG_DROP
+			       : SEG_OK;
 	if (pi->tcp_flags & TCPF_SYN) /* a SYN's data is TCP Fast Open's */
-		return false;
-	if (!(pi->tcp_flags & TCPF_ACK))
+		return SEG_OK;
+	if (!(pi->tcp_flags & TCPF_ACK) ||
+	    (f && f->has_synack && (int32_t)(pi->ack - (f->server_isn + 1)) > 0))
+		return SEG_DROP_ACK;
+	return SEG_OK;
+}
+
+/*
+ * A segment the server drops for its ACK alone (no ACK flag, or an ACK of
+ * data it never sent): what a blind spoofer sends. design.md §13 wants its
+ * hello fingerprinted, flagged unvalidated; the receiver wants it never to
+ * stand for the real hello. So such segments make a stream of their own in
+ * the flow's buffer while no segment the server takes has come: a hello
+ * they complete is handed out flagged (flow_validated() false), after
+ * which (or at any verdict against it) the stream goes back to its start
+ * for the real hello (bad_stream_over()), once a flow. A segment the
+ * server takes discards such bytes first. Returns false when the segment
+ * is refused.
+ */
+static bool ack_stream(struct flow_table *ft, struct flow *f, enum seg_verdict v)
+{
+	if (v == SEG_DROP_ACK) {
+		if (f->shadowed || (!f->bad_stream && f->reasm.hi))
+			return false;
+		f->bad_stream = 1;
 		return true;
-	return f && f->has_synack && (int32_t)(pi->ack - (f->server_isn + 1)) > 0;
+	}
+	if (f->bad_stream) {
+		bad_stream_over(ft, f);
+		f->shadowed = 0; /* it handed nothing out: the real stream begins */
+		ft->st.spoof_discarded++;
+	}
+	return true;
 }
 
 /* ts_recent as the receiver keeps it: a segment it takes that starts at or
@@ -584,14 +648,18 @@ static enum flow_result flow_payload_and_fin(struct flow_table *ft, struct flow 
 					     struct flow_hello *out)
 {
 	enum flow_result res = FLOW_NOTHING;
+	enum seg_verdict sv;
 	uint32_t tsval;
 	bool ts;
 
-	if (server_drops(ft, f, pi, &ts, &tsval)) {
+	sv = server_drops(ft, f, pi, &ts, &tsval);
+	if (sv == SEG_DROP || ((pi->payload_len || f->bad_stream) && !ack_stream(ft, f, sv)) ||
+	    (sv == SEG_DROP_ACK && !pi->payload_len)) {
 		ft->st.refused++;
 		return FLOW_NOTHING;
 	}
-	ts_follow(f, pi, ts, tsval);
+	if (sv == SEG_OK)
+		ts_follow(f, pi, ts, tsval);
 	if (pi->tcp_flags & TCPF_RST) {
 		ft->st.rst++;
 		flow_remove(ft, f);
@@ -638,7 +706,8 @@ static void bare_ack(struct flow_table *ft, const struct pkt_info *pi)
 
 	flow_key_from_pkt(pi, &key);
 	f = flow_table_lookup(ft, &key);
-	if (f && f->state == FLOW_WAIT_HELLO && f->ts_ok && !server_drops(ft, f, pi, &ts, &tsval))
+	if (f && f->state == FLOW_WAIT_HELLO && f->ts_ok &&
+	    server_drops(ft, f, pi, &ts, &tsval) == SEG_OK)
 		ts_follow(f, pi, ts, tsval);
 }
 
@@ -674,7 +743,7 @@ enum flow_result flow_process(struct flow_table *ft, const struct pkt_info *pi, 
 			uint32_t tsval;
 			bool ts;
 
-			if (server_drops(ft, NULL, pi, &ts, &tsval)) {
+			if (server_drops(ft, NULL, pi, &ts, &tsval) != SEG_OK) {
 				ft->st.refused++;
 				return FLOW_NOTHING;
 			}
@@ -775,6 +844,10 @@ void flow_table_finish(struct flow_table *ft, struct flow *f, uint64_t now)
 {
 	if (f->state == FLOW_DONE)
 		return;
+	if (f->bad_stream) { /* the spoofed hello: the real one may follow */
+		bad_stream_over(ft, f);
+		return;
+	}
 	list_del(&ft->waiting, &f->age);
 	f->state = FLOW_DONE;
 	f->created_ns = now;

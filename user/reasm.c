@@ -466,7 +466,8 @@ enum reasm_result reasm_add(struct reasm *r, const struct reasm_limits *lim, uin
 	 * reads, and a client resending a segment again and again must not
 	 * end its flow and hide its hello. The kernel program no longer sends
 	 * such copies up past its cap either. */
-	if (r->segments >= lim->max_segments && (int32_t)(seq + len - r->base) <= (int32_t)r->contig)
+	if (r->segments >= lim->max_segments &&
+	    (int32_t)(seq + len - r->base) <= (int32_t)r->contig)
 		return REASM_DUPLICATE;
 	res = add(r, lim, seq, data, len, fx);
 	if (res != REASM_HELD && res != REASM_DUPLICATE && res != REASM_OLD)

@@ -82,6 +82,7 @@ static struct json_object *flow_fields(const struct flow_stats *f, uint32_t acti
 	put(o, "urgent_replaced", f->urgent_replaced);
 	put(o, "refused", f->refused);
 	put(o, "paws_refused", f->paws_refused);
+	put(o, "spoof_discarded", f->spoof_discarded);
 	return o;
 }
 

@@ -161,7 +161,8 @@ static void reset(struct fixture *f)
 	bpf_map_update_elem(bpf_map__fd(f->skel->maps.j4s_stats), &key, zero, 0);
 	bpf_map_update_elem(bpf_map__fd(f->skel->maps.j4s_bucket), &key, zero, 0); /* full */
 	/* No flow of an earlier test: a SYN again is a retransmit now. */
-	for (struct j4s_flow_key k; !bpf_map_get_next_key(bpf_map__fd(f->skel->maps.j4s_flows), NULL, &k);)
+	for (struct j4s_flow_key k;
+	     !bpf_map_get_next_key(bpf_map__fd(f->skel->maps.j4s_flows), NULL, &k);)
 		bpf_map_delete_elem(bpf_map__fd(f->skel->maps.j4s_flows), &k);
 	ring_buffer__consume(f->rb);
 	f->events = 0;
@@ -1271,10 +1272,13 @@ static void tcp_seg(struct fixture *f, const char *client, uint8_t flags, uint32
 	put(f, opts, olen);
 	put(f, pl, n);
 	if (egress) {
-		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f->buf, .data_size_in = (uint32_t)f->len);
+		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f->buf,
+			    .data_size_in = (uint32_t)f->len);
 
-		assert_int_equal(
-			bpf_prog_test_run_opts(bpf_program__fd(f->skel->progs.j4s_tc_egress), &o), 0);
+		assert_int_equal(bpf_prog_test_run_opts(bpf_program__fd(
+								f->skel->progs.j4s_tc_egress),
+							&o),
+				 0);
 		ring_buffer__consume(f->rb);
 	} else {
 		assert_int_equal(run(f), f->xdp ? XDP_PASS : TC_ACT_OK);
@@ -1319,9 +1323,14 @@ static void test_hs_refused_segments(void **state)
 	hello_seg_opts(f, "198.18.0.95", 0x08, SERVER_ISN + 1, NULL, 0); /* PSH, no ACK */
 	hello_seg(f, "198.18.0.95", 1001, SERVER_ISN + 2);
 	hello_seg_opts(f, "198.18.0.95", 0x18, SERVER_ISN + 1, md5, sizeof(md5));
-	tcp_seg(f, "198.18.0.95", 0x14, 1002, SERVER_ISN + 1, NULL, 0, NULL, 0, false); /* RST off */
-	assert_int_equal(stats(f).refused, 4);
-	assert_int_equal(stats(f).payload_events, 0);
+	tcp_seg(f, "198.18.0.95", 0x14, 1002, SERVER_ISN + 1, NULL, 0, NULL, 0,
+		false); /* RST off */
+	/* The two dropped for their ACK go up, for userspace to fingerprint
+	 * flagged, taking one token; the other two do not. */
+	assert_int_equal(stats(f).refused, 2);
+	assert_int_equal(stats(f).spoofed_events, 2);
+	assert_int_equal(stats(f).unvalidated, 1);
+	assert_int_equal(stats(f).payload_events, 2);
 	assert_int_equal(stats(f).end_events, 0);
 	assert_int_equal(flow_of(f, "198.18.0.95", &fl), 0);
 	assert_int_equal(fl.next, 1001);
@@ -1329,7 +1338,7 @@ static void test_hs_refused_segments(void **state)
 	assert_int_equal(fl.hs, J4S_HS_SYNACK);
 	assert_int_equal(fl.state, J4S_FLOW_WAIT);
 	hello_seg(f, "198.18.0.95", 1001, SERVER_ISN + 1);
-	assert_int_equal(stats(f).payload_events, 1);
+	assert_int_equal(stats(f).payload_events, 3);
 	assert_int_equal(stats(f).validated, 1);
 	assert_int_equal(stats(f).flows_done, 1);
 
@@ -1338,13 +1347,13 @@ static void test_hs_refused_segments(void **state)
 	hello_seg_opts(f, "198.18.0.96", 0x18, 0, nops, sizeof(nops));
 	syn_to(f, "198.18.0.94");
 	hello_seg_opts(f, "198.18.0.94", 0x18, 0, odd, sizeof(odd));
-	assert_int_equal(stats(f).payload_events, 3);
+	assert_int_equal(stats(f).payload_events, 5);
 	assert_int_equal(stats(f).flows_done, 3);
 
 	/* A pickup without ACK, or with an MD5 option, is no flow. */
 	hello_seg_opts(f, "198.18.0.97", 0x08, 0, NULL, 0);
 	hello_seg_opts(f, "198.18.0.97", 0x18, 0, md5, sizeof(md5));
-	assert_int_equal(stats(f).refused, 6);
+	assert_int_equal(stats(f).refused, 4);
 	assert_int_equal(flow_of(f, "198.18.0.97", &fl), -ENOENT);
 
 	/* An RST at the next byte ends the flow; a FIN ahead of missing
@@ -1356,6 +1365,37 @@ static void test_hs_refused_segments(void **state)
 	tcp_seg(f, "198.18.0.98", 0x14, 1001, 0, NULL, 0, NULL, 0, false);
 	assert_int_equal(stats(f).end_events, 2);
 	assert_int_equal(flow_of(f, "198.18.0.98", &fl), -ENOENT);
+}
+
+/* Hellos dropped for their ACK (a blind spoofer's) go up through the
+ * unvalidated bucket, a token a flow; held back, the flow is not ended:
+ * its real hello, acknowledging the ISN + 1, still goes up, validated. */
+static void test_hs_spoofed_through_bucket(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const cl[3] = { "198.18.0.104", "198.18.0.105", "198.18.0.106" };
+	struct j4s_flow fl;
+
+	reset(f);
+	for (int i = 0; i < 3; i++) {
+		syn_to(f, cl[i]);
+		synack(f, cl[i], SERVER_ISN, 1001);
+		hello_seg(f, cl[i], 1001, SERVER_ISN + 77);
+		hello_seg(f, cl[i], 1001, SERVER_ISN + 78);
+	}
+	if (!f->limit) {
+		assert_int_equal(stats(f).spoofed_events, 6);
+		assert_int_equal(stats(f).unvalidated, 3);
+		return;
+	}
+	assert_int_equal(stats(f).spoofed_events, 4);
+	assert_int_equal(stats(f).unvalidated, 2);
+	assert_int_equal(stats(f).unvalidated_limited, 1);
+	assert_int_equal(flow_of(f, cl[2], &fl), 0);
+	assert_int_equal(fl.state, J4S_FLOW_WAIT);
+	hello_seg(f, cl[2], 1001, SERVER_ISN + 1);
+	assert_int_equal(stats(f).validated, 1);
+	assert_int_equal(stats(f).payload_events, 5);
 }
 
 /* A SYN again (same ISN) changes nothing; one with another ISN on a flow
@@ -1665,6 +1705,7 @@ int main(void)
 		cmocka_unit_test(test_hs_refused_segments),
 		cmocka_unit_test(test_hs_paws),
 		cmocka_unit_test(test_hs_second_syn),
+		cmocka_unit_test(test_hs_spoofed_through_bucket),
 		cmocka_unit_test(test_hs_validated_when_bucket_empty),
 		cmocka_unit_test(test_quic_initial_passed),
 		cmocka_unit_test(test_quic_bad_ip_checksum),
@@ -1681,6 +1722,7 @@ int main(void)
 		cmocka_unit_test(test_hs_validated_passes),
 		cmocka_unit_test(test_hs_wrong_ack_through_bucket),
 		cmocka_unit_test(test_hs_validated_when_bucket_empty),
+		cmocka_unit_test(test_hs_spoofed_through_bucket),
 	};
 	int failed = 0;
 
