@@ -399,7 +399,7 @@ __noinline __u64 j4s_opts_walk(__u32 n)
 {
 	__u32 zero = 0;
 	struct j4s_event *ev = bpf_map_lookup_elem(&j4s_scratch, &zero);
-	struct opts_walk *w;
+	volatile struct opts_walk *w; /* volatile: read back from memory each pass */
 
 	if (!ev || n > 40)
 		return 0;
@@ -408,7 +408,7 @@ __noinline __u64 j4s_opts_walk(__u32 n)
 	 * reaches its end in one state whatever the options before it were.
 	 * Kept in registers, it followed every layout of options and gave up
 	 * (over a million instructions). */
-	w = (struct opts_walk *)(ev->data + 64);
+	w = (volatile struct opts_walk *)(ev->data + 64);
 	w->next = 0;
 	w->md5_done = 0;
 	w->r = 0;
@@ -1014,6 +1014,113 @@ static __always_inline void on_fragment(void *ctx, bool xdp, struct pkt *p, __u3
 	emit(ctx, xdp, p, frame_len, J4S_EV_FRAGMENT, true, st);
 }
 
+/* The IPv4 option walk's state, in the scratch event past the copy. */
+struct ipopts_walk {
+	__u32 next; /* offset of the next option */
+	__u32 seen; /* 1: record route, 2: timestamp, 4: source route */
+};
+
+/*
+ * Whether the receiving Linux drops an IPv4 packet for its n option bytes,
+ * copied to the scratch event's data: userspace's packet_ipv4_opts_dropped()
+ * says which and why, this walks them the same way. A global function with
+ * its state in memory, for the verifier's sake (see j4s_opts_walk()).
+ */
+__noinline int j4s_ipopts_walk(__u32 n)
+{
+	__u32 zero = 0;
+	struct j4s_event *ev = bpf_map_lookup_elem(&j4s_scratch, &zero);
+	volatile struct ipopts_walk *w; /* volatile: read back from memory each pass */
+
+	if (!ev || n > 40)
+		return 0;
+	w = (volatile struct ipopts_walk *)(ev->data + 64);
+	w->next = 0;
+	w->seen = 0;
+	for (__u32 i = 0; i < 40; i++) {
+		__u32 kind, len, left, ptr, fl;
+
+		if (i >= n)
+			break;
+		if (i != w->next)
+			continue;
+		kind = ev->data[i];
+		if (kind == 0)
+			break;
+		if (kind == 1) {
+			w->next = i + 1;
+			continue;
+		}
+		left = n - i;
+		if (left < 2)
+			return 1;
+		len = ev->data[i + 1];
+		if (len < 2 || len > left)
+			return 1;
+		ptr = len > 2 ? ev->data[i + 2] : 0;
+		switch (kind) {
+		case 131: /* LSRR */
+		case 137: /* SSRR */
+			if (len < 3 || ptr < 4 || (w->seen & 4))
+				return 1;
+			w->seen |= 4;
+			break;
+		case 7: /* record route */
+			if ((w->seen & 1) || len < 3 || ptr < 4 || (ptr <= len && ptr + 3 > len))
+				return 1;
+			w->seen |= 1;
+			break;
+		case 68: /* timestamp */
+			if ((w->seen & 2) || len < 4 || ptr < 5)
+				return 1;
+			fl = ev->data[i + 3];
+			if (ptr <= len) {
+				if (ptr + 3 > len ||
+				    (((fl & 15) == 1 || (fl & 15) == 3) && ptr + 7 > len))
+					return 1;
+			} else if ((fl & 15) != 3 && (fl >> 4) == 15) {
+				return 1;
+			}
+			w->seen |= 2;
+			break;
+		case 148: /* router alert */
+			if (len < 4)
+				return 1;
+			break;
+		case 134: /* CIPSO */
+			return 1;
+		}
+		w->next = i + len;
+	}
+	return (w->seen & 4) ? 1 : 0;
+}
+
+/* IPv4 options the server's stack drops the packet for; counted. Rare:
+ * clients send none, so only then are the bytes read. */
+static __always_inline bool ip_opts_dropped(void *ctx, bool xdp, const struct pkt *p,
+					    struct j4s_stats *st)
+{
+	__u32 zero = 0;
+	__u64 n = p->ip_opt_len;
+	struct j4s_event *ev;
+
+	if (!n)
+		return false;
+	/* Verifiers before 5.13 learn no lower bound from "!= 0". */
+	n = ((n - 1) & 63) + 1;
+	barrier_var(n);
+	ev = bpf_map_lookup_elem(&j4s_scratch, &zero);
+	if (!ev || read_bytes(ctx, xdp, p->l3_off + 20, ev->data, n, false)) {
+		COUNT(st, copy_errors);
+		return true;
+	}
+	if (j4s_ipopts_walk((__u32)n)) {
+		COUNT(st, ip_options_dropped);
+		return true;
+	}
+	return false;
+}
+
 static __always_inline void process(void *ctx, bool xdp, void *data, void *data_end,
 				    __u32 frame_len, __u32 ifindex)
 {
@@ -1024,10 +1131,12 @@ static __always_inline void process(void *ctx, bool xdp, void *data, void *data_
 
 	COUNT(st, packets);
 	if (!parse_counted(ctx, xdp, &c, &p, frame_len, ifindex, st)) {
-		if (p.frag)
+		if (p.frag && !ip_opts_dropped(ctx, xdp, &p, st))
 			on_fragment(ctx, xdp, &p, frame_len, st);
 		return;
 	}
+	if (ip_opts_dropped(ctx, xdp, &p, st))
+		return;
 	if (!wanted(&p, st))
 		return;
 	/* The IP length bounds the frame: link padding is not payload. */

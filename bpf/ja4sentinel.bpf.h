@@ -36,9 +36,11 @@ struct pkt {
 	__u32 seq;         /* host order */
 	__u32 ack;         /* host order */
 	__u8 flags;
-	__u8 udp;     /* a UDP datagram (QUIC): no seq/ack/flags */
-	__u8 frag;    /* an IP fragment: addresses and l3_len only */
-	__u8 opt_len; /* TCP option bytes */
+	__u8 udp;        /* a UDP datagram (QUIC): no seq/ack/flags */
+	__u8 frag;       /* an IP fragment: addresses and l3_len only */
+	__u8 opt_len;    /* TCP option bytes */
+	__u8 ip_opt_len; /* IPv4 option bytes */
+	__u8 pad2[3];
 	struct j4s_flow_key key;
 };
 
@@ -134,6 +136,7 @@ static __always_inline int parse_ipv4(struct cursor *c, struct pkt *p)
 	if (p->l3_len < ihl)
 		return PARSE_TRUNCATED;
 	p->payload_len = p->l3_len - ihl; /* TCP header still inside */
+	p->ip_opt_len = (__u8)(ihl - 20);
 	p->key.family = 4;
 	__builtin_memcpy(p->key.saddr, h + 12, 4);
 	__builtin_memcpy(p->key.daddr, h + 16, 4);

@@ -289,11 +289,12 @@ struct j4s_stats {
 				    * byte, no ACK flag, an ACK past the ISN + 1: not sent up */
 	__u64 paws_refused;        /* of those, for an old timestamp */
 	__u64 retransmits_skipped; /* copies of in-order bytes past the segment cap: not sent up */
-	__u64 fin_ahead;       /* FINs without data ahead of the next byte: sent up, flow kept */
-	__u64 bad_ip_checksum; /* IPv4 header checksum wrong: dropped by the stack, ignored */
-	__u64 syn_retransmits; /* SYNs again, same ISN, on a waiting flow: nothing changes */
-	__u64 syn_ignored;     /* SYNs of another ISN on a flow waiting after its SYN-ACK */
-	__u64 spoofed_events;  /* hello segments dropped for their ACK sent up, flow unmoved */
+	__u64 fin_ahead;          /* FINs without data ahead of the next byte: sent up, flow kept */
+	__u64 bad_ip_checksum;    /* IPv4 header checksum wrong: dropped by the stack, ignored */
+	__u64 syn_retransmits;    /* SYNs again, same ISN, on a waiting flow: nothing changes */
+	__u64 syn_ignored;        /* SYNs of another ISN on a flow waiting after its SYN-ACK */
+	__u64 spoofed_events;     /* hello segments dropped for their ACK sent up, flow unmoved */
+	__u64 ip_options_dropped; /* IPv4 options the stack drops the packet for: ignored */
 };
 
 /* Checked by both compilers: the two sides must agree byte for byte. */
@@ -301,7 +302,7 @@ _Static_assert(sizeof(struct j4s_event) == J4S_EVENT_HDR_SIZE + J4S_SNAP_MAX, "e
 _Static_assert(sizeof(struct j4s_flow_key) == 40, "flow key");
 _Static_assert(sizeof(struct j4s_flow) == 32, "flow");
 _Static_assert(sizeof(struct j4s_bpf_config) == 24, "config");
-_Static_assert(sizeof(struct j4s_stats) == 46 * 8, "stats");
+_Static_assert(sizeof(struct j4s_stats) == 47 * 8, "stats");
 _Static_assert(sizeof(struct j4s_quic_key) == 56, "quic key");
 /* An event holds a whole hello behind the largest IPv4 and TCP headers. */
 _Static_assert(J4S_SNAP_MAX >= J4S_REASM_MAX_BYTES + 60 + 60, "snap length");

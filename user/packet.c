@@ -318,6 +318,10 @@ static enum packet_verdict parse_ipv4(const uint8_t *p, uint32_t caplen, struct 
 			return PKT_BAD_CSUM;
 		pi->bad_csum = true;
 	}
+	/* Options the server's stack drops the packet for (before the
+	 * defragmenter too: ip_rcv_options() runs on each fragment). */
+	if (ihl > 20 && packet_ipv4_opts_dropped(p + 20, ihl - 20))
+		return PKT_IP_OPTIONS;
 	frag = rd16(p + 6);
 	pi->family = AF_INET;
 	pi->ttl = p[8];
@@ -979,6 +983,7 @@ const char *packet_verdict_str(enum packet_verdict v)
 		[PKT_UNSUPPORTED] = "unsupported_link",
 		[PKT_TUNNEL_DEPTH] = "tunnel_depth",
 		[PKT_BAD_CSUM] = "bad_ip_checksum",
+		[PKT_IP_OPTIONS] = "ip_options_dropped",
 	};
 	return v < PKT_VERDICT_MAX ? s[v] : "?";
 }

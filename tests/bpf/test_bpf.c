@@ -513,6 +513,59 @@ static void test_truncated_and_fragment(void **state)
  * payload, fragment, with options (summed a word a call) and without;
  * XDP's copy-by-hand mode reads the same header in place.
  */
+/* A SYN from src in an IPv4 header with the given options (a multiple of
+ * 4 bytes), its checksum right. */
+static void syn_ip_opts(struct fixture *f, const char *src, const uint8_t *opts, size_t olen,
+			uint16_t frag)
+{
+	uint8_t h[60] = { (uint8_t)(0x45 + olen / 4), 0, 0, 0, 0x12, 0x34, 0, 0, 64, 6 };
+	uint16_t hl = (uint16_t)(20 + olen), tot = hl + 20;
+
+	h[2] = tot >> 8;
+	h[3] = tot & 0xff;
+	h[6] = frag >> 8;
+	h[7] = frag & 0xff;
+	inet_pton(AF_INET, src, h + 12);
+	inet_pton(AF_INET, "198.18.0.1", h + 16);
+	memcpy(h + 20, opts, olen);
+	ipv4_sum(h);
+	f->len = 0;
+	eth(f, 0x0800, 0);
+	put(f, h, hl);
+	tcp(f, 443, 0x02, 1000, 0);
+	run(f);
+}
+
+/* IPv4 options the receiving Linux drops a packet for (a source route,
+ * CIPSO, malformed ones; userspace's packet_ipv4_opts_dropped()) keep it
+ * from going up, fragments too; others do not. */
+static void test_ip_options_dropped(void **state)
+{
+	struct fixture *f = *state;
+	static const uint8_t lsrr[8] = { 131, 7, 4, 198, 18, 0, 9, 0 };
+	static const uint8_t cipso[12] = { 134, 10, 0, 0, 0, 3, 1, 4, 0, 0, 1, 0 };
+	static const uint8_t bad_len[4] = { 7, 9, 4, 0 };
+	static const uint8_t two_ts[16] = { 68, 8, 5, 0, 0, 0, 0, 0, 68, 8, 5, 0, 0, 0, 0, 0 };
+	static const uint8_t rr[8] = { 7, 7, 4, 0, 0, 0, 0, 0 };
+	static const uint8_t ra[4] = { 148, 4, 0, 0 };
+	static const uint8_t nops_lsrr[40] = { [0 ... 31] = 1, [32] = 131, 7, 4, 198, 18, 0, 9, 0 };
+
+	reset(f);
+	syn_ip_opts(f, "198.18.0.110", lsrr, sizeof(lsrr), 0x4000);
+	syn_ip_opts(f, "198.18.0.111", cipso, sizeof(cipso), 0x4000);
+	syn_ip_opts(f, "198.18.0.112", bad_len, sizeof(bad_len), 0x4000);
+	syn_ip_opts(f, "198.18.0.113", two_ts, sizeof(two_ts), 0x4000);
+	syn_ip_opts(f, "198.18.0.114", nops_lsrr, sizeof(nops_lsrr), 0x4000);
+	syn_ip_opts(f, "198.18.0.115", lsrr, sizeof(lsrr), 0x2000); /* a fragment */
+	assert_int_equal(stats(f).ip_options_dropped, 6);
+	assert_int_equal(stats(f).syn_events, 0);
+	assert_int_equal(stats(f).fragment_events, 0);
+	syn_ip_opts(f, "198.18.0.116", rr, sizeof(rr), 0x4000);
+	syn_ip_opts(f, "198.18.0.117", ra, sizeof(ra), 0x4000);
+	assert_int_equal(stats(f).syn_events, 2);
+	assert_int_equal(stats(f).ip_options_dropped, 6);
+}
+
 static void test_bad_ip_checksum(void **state)
 {
 	struct fixture *f = *state;
@@ -1686,6 +1739,7 @@ int main(void)
 		cmocka_unit_test(test_fragments_passed),
 		cmocka_unit_test(test_fragments_bucket),
 		cmocka_unit_test(test_bad_ip_checksum),
+		cmocka_unit_test(test_ip_options_dropped),
 		cmocka_unit_test(test_payload_hello_then_done),
 		cmocka_unit_test(test_payload_after_hello_overtakes),
 		cmocka_unit_test(test_payload_hello_cut_in_record_header),

@@ -16,11 +16,12 @@ client SRC DST PORT IFACE SCENARIO
     early: the ClientHello for good.example in a segment that starts 5
         bytes before the stream start; the server's kernel takes the bytes
         from the start on; so must the sensor.
-    noack, badack, md5, ipcsum: insertion. A whole ClientHello for
+    noack, badack, md5, ipcsum, lsrr: insertion. A whole ClientHello for
         evil.example in order, in a segment the server's kernel drops
         (no ACK flag; an ACK of data the server never sent; a TCP MD5
         signature option; an IPv4 header checksum that is wrong, sent as
-        an Ethernet frame since raw IP sockets fix checksums), then the
+        an Ethernet frame since raw IP sockets fix checksums; a loose
+        source route IP option), then the
         ClientHello for good.example in order. The sensor must drop the
         first as the server does.
     dups: the first 100 bytes of the good.example hello 150 times, then the
@@ -90,13 +91,15 @@ def csum(b):
     return ~s & 0xFFFF
 
 
-def segment(src, dst, sport, dport, flags, seq, ack, payload=b"", opts=b"", ip_csum_xor=0):
+def segment(src, dst, sport, dport, flags, seq, ack, payload=b"", opts=b"", ip_csum_xor=0,
+            ip_opts=b""):
     s, d = socket.inet_aton(src), socket.inet_aton(dst)
     doff = (20 + len(opts)) // 4
     tcp = struct.pack("!HHIIBBHHH", sport, dport, seq & 0xFFFFFFFF, ack & 0xFFFFFFFF,
                       doff << 4, flags, 64240, 0, 0) + opts + payload
     tcp = tcp[:16] + struct.pack("!H", csum(s + d + struct.pack("!BBH", 0, 6, len(tcp)) + tcp)) + tcp[18:]
-    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 1, 0x4000, 64, 6, 0, s, d)
+    hl = 20 + len(ip_opts)
+    ip = struct.pack("!BBHHHBBH4s4s", 0x40 | hl // 4, 0, hl + len(tcp), 1, 0x4000, 64, 6, 0, s, d) + ip_opts
     return ip[:10] + struct.pack("!H", csum(ip) ^ ip_csum_xor) + ip[12:] + tcp
 
 
@@ -142,6 +145,9 @@ def client(src, dst, port, iface, scenario):
                                     opts=b"\x01\x01\x13\x12" + os.urandom(16))),
         "ipcsum": lambda: rx.send(ether + segment(src, dst, sport, dport, 0x18, isn + 1, ack, evil,
                                                   ip_csum_xor=0x5555)),
+        # a loose source route through the server itself (accept_source_route 0)
+        "lsrr": lambda: rx.send(ether + segment(src, dst, sport, dport, 0x18, isn + 1, ack, evil,
+                                                ip_opts=b"\x83\x07\x04" + socket.inet_aton(dst) + b"\x00")),
     }
     if scenario == "early":
         send(segment(src, dst, sport, dport, 0x18, isn + 1 - 5, ack, b"\xee" * 5 + good))

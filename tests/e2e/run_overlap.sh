@@ -9,7 +9,8 @@
 # in a segment that starts 5 bytes before the stream start: the server's
 # kernel takes it from the start on, and so must the sensor. And insertion:
 # a whole ClientHello for evil.example in order in a segment the server's
-# kernel drops (no ACK, an ACK of unsent data, an MD5 option, a bad IPv4
+# kernel drops (no ACK, an ACK of unsent data, an MD5 option, a source
+# route, a bad IPv4
 # header checksum, a timestamp PAWS rejects), then the good one; an RST
 # off the next byte between two parts of the hello, or a SYN of another
 # ISN before it (the connection lives on); and 150 copies of the hello's first bytes before it, which must not
@@ -127,7 +128,7 @@ check() {
 	esac
 }
 
-for sc in ${SCENARIOS:-overlap early noack badack md5 ipcsum paws rst resyn dups}; do
+for sc in ${SCENARIOS:-overlap early noack badack md5 ipcsum lsrr paws rst resyn dups}; do
 	for mode in $MODES; do
 		one_run "$mode-$sc" "$mode" "$sc"
 		check "$mode-$sc" "$TMP/out-$mode-$sc" "$TMP/err-$mode-$sc" "$sc"

@@ -586,14 +586,35 @@ static void test_packet_parse_ipv4_options_checksum(void **state)
 		assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_OK);
 		f->buf[last] = 0x00; /* NOP -> EOL in the last option word */
 		assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_BAD_CSUM);
-		f->buf[20] ^= 0x80;
+		f->buf[20] ^= 0x01; /* NOP -> EOL: still options Linux takes */
 		ipv4_csum(f->buf);
 		assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_OK);
-		f->buf[20] ^= 0x80;
+		f->buf[20] ^= 0x01;
 		assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_BAD_CSUM);
 		assert_int_equal(packet_parse_file(f->buf, n, &f->pi), PKT_OK);
 		assert_true(f->pi.bad_csum);
 	}
+}
+
+/* A packet with a loose source route (or malformed options): the
+ * receiving Linux drops it (ip_rcv_options()), fragments too. */
+static void test_packet_parse_ipv4_options_dropped(void **state)
+{
+	struct fixture *f = *state;
+	static const uint8_t lsrr[8] = { 131, 7, 4, 198, 18, 0, 9, 0 };
+	uint32_t n = build_v4(f->buf, 7, PROTO_TCP, &data_seg);
+
+	memcpy(f->buf + 20, lsrr, sizeof(lsrr));
+	ipv4_csum(f->buf);
+	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_IP_OPTIONS);
+	assert_int_equal(packet_parse_file(f->buf, n, &f->pi), PKT_IP_OPTIONS);
+	f->buf[6] = 0x20; /* MF: a fragment */
+	ipv4_csum(f->buf);
+	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_IP_OPTIONS);
+	f->buf[6] = 0x40;
+	f->buf[20] = 7; /* record route: taken */
+	ipv4_csum(f->buf);
+	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_OK);
 }
 
 static void test_packet_parse_ipv4_bad_ihl(void **state)
@@ -1865,6 +1886,7 @@ int main(void)
 		T(test_packet_parse_ipv4_options),
 		T(test_packet_parse_ipv4_checksum),
 		T(test_packet_parse_ipv4_options_checksum),
+		T(test_packet_parse_ipv4_options_dropped),
 		T(test_packet_parse_ipv4_bad_ihl),
 		T(test_packet_parse_ipv4_fragment),
 		T(test_packet_parse_ipv4_total_length_short),
