@@ -62,7 +62,7 @@ enum packet_verdict {
 	PKT_UNSUPPORTED,  /* unknown link type */
 	PKT_TUNNEL_DEPTH, /* more than J4S_TUNNEL_MAX encapsulations */
 	PKT_BAD_CSUM,     /* IPv4 header checksum wrong: the receiver drops it */
-	PKT_IP_OPTIONS,   /* IPv4 options the receiver drops it for (packet_ipv4_opts_dropped()) */
+	PKT_IP_OPTIONS,   /* IPv4 options or IPv6 extension headers the receiver drops it for */
 	PKT_VERDICT_MAX,
 };
 

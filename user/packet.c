@@ -342,6 +342,74 @@ static enum packet_verdict parse_ipv4(const uint8_t *p, uint32_t caplen, struct 
 	return PKT_OK;
 }
 
+/*
+ * Whether the receiving Linux drops an IPv6 packet for the hop-by-hop or
+ * destination options header at hoff (hlen bytes, captured) of the packet
+ * at ip6 (caplen bytes): ip6_parse_tlv() of net/ipv6/exthdrs.c with the
+ * default sysctls. Padding may not run past 7 bytes nor PadN hold other
+ * than zeros; more than 8 other options are too many (max_hbh_opts_cnt,
+ * max_dst_opts_cnt); a router alert must have 2 bytes, a jumbo payload
+ * length its exact form; CALIPSO and the home address option fail without
+ * a CALIPSO DOI or an xfrm state; IOAM must be 4n-aligned; an unknown
+ * option whose two high bits are not 00 says discard (RFC 8200 4.2).
+ */
+static bool ipv6_tlv_dropped(const uint8_t *ip6, uint32_t caplen, uint32_t hoff, uint32_t hlen,
+			     bool hbh)
+{
+	const uint8_t *d = ip6 + hoff;
+	uint32_t off = 2, padlen = 0, count = 0;
+
+	while (off < hlen) {
+		uint8_t t = d[off];
+		uint32_t optlen;
+
+		if (t == 0) { /* Pad1 */
+			if (++padlen > 7)
+				return true;
+			off++;
+			continue;
+		}
+		if (hlen - off < 2)
+			return true;
+		optlen = d[off + 1] + 2u;
+		if (optlen > hlen - off)
+			return true;
+		if (t == 1) { /* PadN */
+			padlen += optlen;
+			if (padlen > 7)
+				return true;
+			for (uint32_t i = 2; i < optlen; i++)
+				if (d[off + i])
+					return true;
+		} else {
+			if (++count > 8)
+				return true;
+			if (hbh && t == 0x05) { /* router alert */
+				if (d[off + 1] != 2)
+					return true;
+			} else if (hbh && t == 0xc2) { /* jumbo payload */
+				uint32_t jlen = d[off + 1] == 4 ? rd32(d + off + 2) : 0;
+
+				if (d[off + 1] != 4 || ((hoff + off) & 3) != 2 || jlen <= 0xffff ||
+				    rd16(ip6 + 4) != 0 || jlen > caplen - 40)
+					return true;
+			} else if (hbh && t == 0x07) { /* CALIPSO */
+				return true;
+			} else if (hbh && t == 0x31) { /* IOAM */
+				if ((hoff + off) & 3)
+					return true;
+			} else if (!hbh && t == 0xc9) { /* home address */
+				return true;
+			} else if (t >> 6) { /* unknown: discard */
+				return true;
+			}
+			padlen = 0;
+		}
+		off += optlen;
+	}
+	return false;
+}
+
 static enum packet_verdict parse_ipv6(const uint8_t *p, uint32_t caplen, struct pkt_info *pi,
 				      struct ip_next *nx)
 {
@@ -373,10 +441,30 @@ static enum packet_verdict parse_ipv6(const uint8_t *p, uint32_t caplen, struct 
 				return PKT_FRAGMENT;
 			hlen = 8;
 		} else if (nh == J4S_IPV6_AH) {
-			hlen = ((uint32_t)p[off + 1] + 2) * 4;
+			/* No security association: xfrm drops it. */
+			return PKT_IP_OPTIONS;
 		} else {
 			hlen = ((uint32_t)p[off + 1] + 1) * 8;
 		}
+		/* What the receiver drops the packet for, header by header as
+		 * it walks them (those before a fragment header for each
+		 * fragment, as here): a hop-by-hop header not first
+		 * (ip6_protocol_deliver_rcu() has no handler for it), options
+		 * (ipv6_tlv_dropped()), a routing header with segments left,
+		 * or of the segment routing types, off by default (RPL 3,
+		 * SRH 4: rpl_seg_enabled, seg6_enabled). */
+		if (off + hlen > end)
+			return PKT_MALFORMED;
+		if (nh == J4S_IPV6_HOPOPTS && i > 0)
+			return PKT_IP_OPTIONS;
+		if (nh == J4S_IPV6_HOPOPTS || nh == J4S_IPV6_DSTOPTS) {
+			if (off + hlen > caplen)
+				return PKT_TRUNCATED;
+			if (ipv6_tlv_dropped(p, caplen, off, hlen, nh == J4S_IPV6_HOPOPTS))
+				return PKT_IP_OPTIONS;
+		}
+		if (nh == J4S_IPV6_ROUTING && (p[off + 2] == 3 || p[off + 2] == 4 || p[off + 3]))
+			return PKT_IP_OPTIONS;
 		nh = p[off];
 		off += hlen;
 		if (off > end)

@@ -337,9 +337,11 @@ def ipv6_packet(src, dst, proto, payload, ext_headers=(), hop_limit=64):
 
 
 def ipv6_padn_header(length):
-    """Body of a hop-by-hop or destination options header of `length` bytes, PadN only."""
+    """Body of a hop-by-hop or destination options header of `length` bytes: PadN alone for 8
+    bytes; a longer one holds an option to skip (experimental type 0x1e, RFC 4727), since Linux
+    drops a packet with more than 7 bytes of padding in a row (ip6_parse_tlv())."""
     assert length % 8 == 0 and length >= 8
-    return bytes([length // 8 - 1, 1, length - 4]) + bytes(length - 4)
+    return bytes([length // 8 - 1, 1 if length == 8 else 0x1e, length - 4]) + bytes(length - 4)
 
 
 def ipv6_fragment_header(offset, more, ident):
@@ -938,8 +940,9 @@ def _():
     return cap, [new_entry(flow, CHROME_FP, hello_ts, syn_ts, syn, stream=1)]
 
 
-@case("pkt-ipv6-ext-headers", "IPv6 with a hop-by-hop options header (8 bytes) and a "
-      "destination options header (16 bytes) before TCP on every client packet; Firefox hello")
+@case("pkt-ipv6-ext-headers", "IPv6 with a hop-by-hop options header (8 bytes, PadN) and a "
+      "destination options header (16 bytes, an option to skip) before TCP on every client "
+      "packet; Firefox hello")
 def _():
     ext_headers = [(PROTO_HOPOPTS, ipv6_padn_header(8)), (PROTO_DSTOPTS, ipv6_padn_header(16))]
     cap, flow = Capture(), Flow(v6=True, ipv6_ext=ext_headers)

@@ -201,6 +201,12 @@ static uint32_t put_ext(uint8_t *p, const struct ext_hdr *e, uint8_t next)
 		p[1] = (uint8_t)(e->len / 4 - 2);
 	else
 		p[1] = (uint8_t)(e->len / 8 - 1);
+	/* Options as a receiver takes them: one option of an experimental
+	 * type to skip (0x1e, RFC 4727), not a run of padding past 7 bytes. */
+	if (e->type == 0 || e->type == 60) {
+		p[2] = 0x1e;
+		p[3] = (uint8_t)(e->len - 4);
+	}
 	return e->len;
 }
 
@@ -817,10 +823,73 @@ static void test_packet_parse_ipv6_ext_headers(void **state)
 	assert_int_equal(f->pi.payload_wire, sizeof(payload10));
 	assert_memory_equal(f->pi.payload, payload10, sizeof(payload10));
 
+	/* AH: no security association at the server, xfrm drops it. */
 	n = build_v6(f->buf, chain, 4, PROTO_TCP, &data_seg);
+	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_IP_OPTIONS);
+}
+
+/* IPv6 extension headers the receiving Linux drops a packet for
+ * (ip6_parse_tlv(), ipv6_rthdr_rcv()), and ones it takes. */
+static void test_packet_parse_ipv6_ext_dropped(void **state)
+{
+	static const struct ext_hdr dst = { .type = 60, .len = 16 };
+	static const struct ext_hdr hbh_dst[] = { { .type = 0, .len = 8 },
+						  { .type = 60, .len = 8 } };
+	static const struct ext_hdr dst_hbh[] = { { .type = 60, .len = 8 },
+						  { .type = 0, .len = 8 } };
+	static const struct ext_hdr rt = { .type = 43, .len = 24 };
+	struct fixture *f = *state;
+	uint32_t n = build_v6(f->buf, &dst, 1, PROTO_TCP, &data_seg);
+	uint8_t *o = f->buf + 40 + 2; /* the options of the first header */
+
 	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_OK);
-	assert_ptr_equal(f->pi.payload, f->buf + 40 + 60 + 32);
-	assert_int_equal(f->pi.seq, data_seg.seq);
+	/* unknown types: 00 skip, 01/10/11 discard */
+	for (int act = 1; act < 4; act++) {
+		o[0] = (uint8_t)(act << 6 | 0x1e);
+		assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_IP_OPTIONS);
+	}
+	o[0] = 0xc9; /* home address: no xfrm state */
+	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_IP_OPTIONS);
+	/* padding: PadN of 6 then Pad1 x 6 is 12 bytes of it */
+	memset(o, 0, 14);
+	o[0] = 1;
+	o[1] = 4;
+	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_IP_OPTIONS);
+	/* PadN of 6 + a skip option + Pad1: fine; with a non-zero pad byte not */
+	o[6] = 0x1e;
+	o[7] = 6;
+	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_OK);
+	o[3] = 1;
+	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_IP_OPTIONS);
+	/* an option running past the header */
+	o[3] = 0;
+	o[7] = 7;
+	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_IP_OPTIONS);
+	/* nine options: one too many */
+	memset(o, 0, 14);
+	for (int i = 0; i < 7; i++)
+		o[2 * i] = 0x1e;
+	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_OK);
+	n = build_v6(f->buf, hbh_dst, 2, PROTO_TCP, &data_seg);
+	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_OK);
+	f->buf[42] = 0x05; /* router alert of 4 bytes: wrong length */
+	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_IP_OPTIONS);
+	f->buf[43] = 2;
+	f->buf[46] = 1; /* and a PadN of 2 */
+	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_OK);
+	/* hop-by-hop anywhere but first */
+	n = build_v6(f->buf, dst_hbh, 2, PROTO_TCP, &data_seg);
+	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_IP_OPTIONS);
+	/* routing: segments left, or segment routing types */
+	n = build_v6(f->buf, &rt, 1, PROTO_TCP, &data_seg);
+	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_OK);
+	f->buf[43] = 1;
+	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_IP_OPTIONS);
+	f->buf[43] = 0;
+	f->buf[42] = 4;
+	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_IP_OPTIONS);
+	f->buf[42] = 2;
+	assert_int_equal(packet_parse(f->buf, n, &f->pi), PKT_OK);
 }
 
 static void test_packet_parse_ipv6_atomic_fragment(void **state)
@@ -1895,6 +1964,7 @@ int main(void)
 		T(test_packet_parse_ipv4_udp_not_tcp),
 		T(test_packet_parse_ipv6_syn_fields),
 		T(test_packet_parse_ipv6_ext_headers),
+		T(test_packet_parse_ipv6_ext_dropped),
 		T(test_packet_parse_ipv6_atomic_fragment),
 		T(test_packet_parse_ipv6_fragment),
 		T(test_packet_parse_ipv6_ext_past_payload),
