@@ -985,6 +985,9 @@ static __always_inline bool parse_counted(void *ctx, bool xdp, struct cursor *c,
 	case PARSE_BAD_CSUM:
 		COUNT(st, bad_ip_checksum);
 		return false;
+	case PARSE_IP_OPTIONS:
+		COUNT(st, ip_options_dropped);
+		return false;
 	default: /* PARSE_TRUNCATED: parse_packet returns nothing else */
 		COUNT(st, truncated);
 		return false;
@@ -1121,6 +1124,135 @@ static __always_inline bool ip_opts_dropped(void *ctx, bool xdp, const struct pk
 	return false;
 }
 
+/* The TLV walk's state, in the scratch event past the largest header. */
+struct tlv_walk {
+	__u32 next;   /* offset of the next option */
+	__u32 padlen; /* padding bytes in a row */
+	__u32 count;  /* options other than padding */
+	__u32 pad;
+};
+
+#define X6_MAX_LEN 2048 /* (255 + 1) * 8: the largest option header */
+
+/*
+ * Whether the stack drops an IPv6 packet for the options of one hop-by-hop
+ * (hbh) or destination options header of n bytes, copied to the scratch
+ * event's data; hoff is its offset from the IPv6 header, jumbo_max the
+ * bytes after the IPv6 header when its payload length is 0 (else 0):
+ * userspace's ipv6_tlv_dropped() says what and why, this walks the same
+ * way, a byte a pass with its state in memory (see j4s_opts_walk()).
+ */
+__noinline int j4s_tlv_walk(__u32 n, __u32 hoff, __u32 hbh, __u32 jumbo_max)
+{
+	__u32 zero = 0;
+	struct j4s_event *ev = bpf_map_lookup_elem(&j4s_scratch, &zero);
+	volatile struct tlv_walk *w;
+
+	if (!ev || n > X6_MAX_LEN)
+		return 1;
+	w = (volatile struct tlv_walk *)(ev->data + X6_MAX_LEN);
+	w->next = 2;
+	w->padlen = 0;
+	w->count = 0;
+	for (__u32 i = 2; i < X6_MAX_LEN; i++) {
+		__u32 t, optlen, left;
+
+		if (i >= n)
+			break;
+		if (i != w->next)
+			continue;
+		t = ev->data[i];
+		if (t == 0) { /* Pad1 */
+			if (++w->padlen > 7)
+				return 1;
+			w->next = i + 1;
+			continue;
+		}
+		left = n - i;
+		if (left < 2)
+			return 1;
+		optlen = (__u32)ev->data[i + 1] + 2;
+		if (optlen > left)
+			return 1;
+		if (t == 1) { /* PadN: zeros, at most 7 bytes of padding in a row */
+			w->padlen += optlen;
+			if (w->padlen > 7)
+				return 1;
+			for (__u32 k = 2; k < 8; k++)
+				if (k < optlen && ev->data[(i + k) & (X6_MAX_LEN - 1)])
+					return 1;
+		} else {
+			if (++w->count > 8)
+				return 1;
+			if (hbh && t == 0x05) { /* router alert */
+				if (optlen != 4)
+					return 1;
+			} else if (hbh && t == 0xc2) { /* jumbo payload */
+				__u32 jlen;
+
+				if (optlen != 6 || ((hoff + i) & 3) != 2)
+					return 1;
+				jlen = (__u32)ev->data[(i + 2) & (X6_MAX_LEN - 1)] << 24 |
+				       (__u32)ev->data[(i + 3) & (X6_MAX_LEN - 1)] << 16 |
+				       (__u32)ev->data[(i + 4) & (X6_MAX_LEN - 1)] << 8 |
+				       ev->data[(i + 5) & (X6_MAX_LEN - 1)];
+				if (jlen <= 0xffff || jlen > jumbo_max)
+					return 1;
+			} else if (hbh && t == 0x07) { /* CALIPSO */
+				return 1;
+			} else if (hbh && t == 0x31) { /* IOAM */
+				if ((hoff + i) & 3)
+					return 1;
+			} else if (!hbh && t == 0xc9) { /* home address */
+				return 1;
+			} else if (t >> 6) { /* unknown: discard */
+				return 1;
+			}
+			w->padlen = 0;
+		}
+		w->next = i + optlen;
+	}
+	return 0;
+}
+
+/* The options of the packet's hop-by-hop and destination headers (parse_ipv6()
+ * listed them): any the stack drops it for drops it here; counted. */
+static __always_inline bool ip6_opts_dropped(void *ctx, bool xdp, const struct pkt *p,
+					     __u32 frame_len, struct j4s_stats *st)
+{
+	__u32 zero = 0, jumbo_max = 0;
+	struct j4s_event *ev;
+
+	if (!p->x6_n)
+		return false;
+	if (p->l3_len == 40 && frame_len > p->l3_off + 40)
+		jumbo_max = frame_len - p->l3_off - 40;
+	ev = bpf_map_lookup_elem(&j4s_scratch, &zero);
+	if (!ev)
+		return true;
+	for (int i = 0; i < J4S_IPV6_EXT_MAX; i++) {
+		__u64 n = p->x6[i].len;
+
+		if (i >= p->x6_n)
+			break;
+		if (!n)
+			continue;
+		/* Verifiers before 5.13 learn no lower bound from "!= 0". */
+		n = ((n - 1) & (X6_MAX_LEN - 1)) + 1;
+		barrier_var(n);
+		if (read_bytes(ctx, xdp, p->x6[i].off, ev->data, n, false)) {
+			COUNT(st, copy_errors);
+			return true;
+		}
+		if (j4s_tlv_walk((__u32)n, p->x6[i].off - p->l3_off, (p->x6_hbh >> i) & 1,
+				 jumbo_max)) {
+			COUNT(st, ip_options_dropped);
+			return true;
+		}
+	}
+	return false;
+}
+
 static __always_inline void process(void *ctx, bool xdp, void *data, void *data_end,
 				    __u32 frame_len, __u32 ifindex)
 {
@@ -1131,11 +1263,12 @@ static __always_inline void process(void *ctx, bool xdp, void *data, void *data_
 
 	COUNT(st, packets);
 	if (!parse_counted(ctx, xdp, &c, &p, frame_len, ifindex, st)) {
-		if (p.frag && !ip_opts_dropped(ctx, xdp, &p, st))
+		if (p.frag && !ip_opts_dropped(ctx, xdp, &p, st) &&
+		    !ip6_opts_dropped(ctx, xdp, &p, frame_len, st))
 			on_fragment(ctx, xdp, &p, frame_len, st);
 		return;
 	}
-	if (ip_opts_dropped(ctx, xdp, &p, st))
+	if (ip_opts_dropped(ctx, xdp, &p, st) || ip6_opts_dropped(ctx, xdp, &p, frame_len, st))
 		return;
 	if (!wanted(&p, st))
 		return;

@@ -393,6 +393,58 @@ static void test_ipv6_extension_headers(void **state)
 	assert_int_equal(f->last_caplen, 40 + 16 + 32);
 }
 
+/* An IPv6 SYN whose one extension header (type nh, 16 bytes) is hdr. */
+static void syn_v6_ext(struct fixture *f, uint8_t nh, const uint8_t hdr[16])
+{
+	uint8_t h[40] = { 0x60, 0, 0, 0, 0, 16 + 32, nh, 64 };
+	uint8_t e[16];
+
+	memcpy(e, hdr, 16);
+	e[0] = 6;
+	e[1] = nh == 51 ? 2 : 1; /* AH counts 4-byte words, minus 2 */
+	inet_pton(AF_INET6, "fd00::2", h + 8);
+	inet_pton(AF_INET6, "fd00::1", h + 24);
+	f->len = 0;
+	eth(f, 0x86dd, 0);
+	put(f, h, 40);
+	put(f, e, 16);
+	tcp(f, 443, 0x02, (uint32_t)(5000 + 1000 * f->events),
+	    1); /* a new ISN each: no retransmit */
+	run(f);
+}
+
+/* IPv6 extension headers the stack drops a packet for (userspace's
+ * parse_ipv6() and ipv6_tlv_dropped()) keep it from going up. */
+static void test_ipv6_ext_dropped(void **state)
+{
+	struct fixture *f = *state;
+	/* destination options: an option to skip (0x1e), taken */
+	static const uint8_t skip[16] = { 0, 0, 0x1e, 12 };
+	/* ... of a type that says discard */
+	static const uint8_t discard[16] = { 0, 0, 0x9e, 12 };
+	/* ... 12 bytes of padding in a row */
+	static const uint8_t padding[16] = { 0, 0, 1, 10 };
+	/* ... PadN holding a non-zero byte */
+	static const uint8_t dirty[16] = { 0, 0, 1, 4, 0, 7, 0, 0, 0x1e, 4 };
+	/* routing type 0, no segments left: taken; one left: dropped */
+	static const uint8_t rt0[16] = { 0, 0, 0, 0 };
+	static const uint8_t rt_left[16] = { 0, 0, 0, 1 };
+	static const uint8_t srh[16] = { 0, 0, 4, 0 };
+
+	reset(f);
+	syn_v6_ext(f, 60, skip);
+	syn_v6_ext(f, 43, rt0);
+	assert_int_equal(stats(f).syn_events, 2);
+	syn_v6_ext(f, 60, discard);
+	syn_v6_ext(f, 60, padding);
+	syn_v6_ext(f, 60, dirty);
+	syn_v6_ext(f, 43, rt_left);
+	syn_v6_ext(f, 43, srh);
+	syn_v6_ext(f, 51, skip); /* AH: no SA */
+	assert_int_equal(stats(f).ip_options_dropped, 6);
+	assert_int_equal(stats(f).syn_events, 2);
+}
+
 /* The pre-standard QinQ tag 0x9100 is followed like 802.1ad (userspace
  * does the same: include/abi.h); one tag more than J4S_VLAN_MAX is not. */
 static void test_syn_vlan_9100(void **state)
@@ -1732,6 +1784,7 @@ int main(void)
 		cmocka_unit_test(test_syn_other_port),
 		cmocka_unit_test(test_syn_excluded_source),
 		cmocka_unit_test(test_ipv6_extension_headers),
+		cmocka_unit_test(test_ipv6_ext_dropped),
 		cmocka_unit_test(test_syn_vlan_9100),
 		cmocka_unit_test(test_ipv6_extension_header_limit),
 		cmocka_unit_test(test_tc_headers_beyond_linear_part),
