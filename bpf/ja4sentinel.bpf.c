@@ -597,20 +597,24 @@ static __always_inline void on_payload(void *ctx, bool xdp, struct pkt *p, __u32
 	 * gap fills, pieces sent backwards) by the segment cap. */
 	end = p->seq + p->payload_len;
 	if ((__s32)(end - f->hi) <= 0) {
-		if (f->segments >= j4s_cfg.max_segments) {
-			/* A copy of bytes the server holds in order changes
-			 * nothing it reads: past the cap it is not sent up, and
-			 * a client resending it again and again does not end
-			 * its flow and hide its hello (userspace's reasm_add()). */
-			if ((__s32)(end - f->next) <= 0) {
-				COUNT(st, retransmits_skipped);
-				return;
-			}
-			f->state = J4S_FLOW_DONE;
+		if (f->segments < j4s_cfg.max_segments) {
+			f->segments++;
+		} else if ((__s32)(end - f->next) <= 0) {
+			/* Past the cap, a copy of bytes the server holds in
+			 * order changes nothing it reads: not sent up, and the
+			 * flow goes on (userspace's reasm_add()). */
+			COUNT(st, retransmits_skipped);
+			return;
+		} else if ((__s32)(p->seq - f->next) > 0 && !bucket_take()) {
+			/* One ahead of the next byte: userspace takes it when it
+			 * extends a held segment, which cannot be told here, so
+			 * it goes up for a token of the unvalidated bucket. A
+			 * flood of them costs no more than the bucket; the flow
+			 * is never ended for them. One that fills from the next
+			 * byte always goes up. */
 			COUNT(st, segment_cap);
 			return;
 		}
-		f->segments++;
 	} else {
 		f->hi = end;
 	}
@@ -699,20 +703,19 @@ static __always_inline void on_tcp(void *ctx, bool xdp, struct pkt *p, __u32 fra
 		 * after its SYN-ACK starts no connection at the server and
 		 * must not reset the flow (userspace's syn_is_retransmit()). */
 		f = bpf_map_lookup_elem(&j4s_flows, &p->key);
-		if (f && f->state == J4S_FLOW_WAIT) {
-			if (f->base == p->seq + 1) {
-				COUNT(st, syn_retransmits);
-				return;
-			}
-			if (f->bits & J4S_FL_ISN_KNOWN) {
-				COUNT(st, syn_ignored);
-				return;
-			}
+		if (f && f->base == p->seq + 1) { /* done flows too, as userspace */
+			COUNT(st, syn_retransmits);
+			return;
+		}
+		if (f && f->state == J4S_FLOW_WAIT && (f->bits & J4S_FL_ISN_KNOWN)) {
+			COUNT(st, syn_ignored);
+			return;
 		}
 		fresh.base = fresh.next = fresh.hi = p->seq + 1;
 		fresh.state = J4S_FLOW_WAIT;
+		fresh.bits = J4S_FL_SYN;
 		if (!scan_opts(ctx, xdp, p, &o) && o.ts) {
-			fresh.bits = J4S_FL_TS_SYN;
+			fresh.bits |= J4S_FL_TS_SYN;
 			fresh.ts_recent = o.tsval;
 		}
 		if (bpf_map_update_elem(&j4s_flows, &p->key, &fresh, BPF_ANY))
@@ -939,9 +942,32 @@ static __always_inline void on_synack(void *ctx, struct pkt *p, __u32 frame_len,
 	key.sport = p->key.dport;
 	key.dport = p->key.sport;
 	f = bpf_map_lookup_elem(&j4s_flows, &key);
+	if (!f || f->state != J4S_FLOW_WAIT) {
+		COUNT(st, synack_no_flow);
+		return;
+	}
+	/* The server answers another SYN of the 4-tuple than the one the
+	 * flow follows, or answers again with a new ISN: it holds a new
+	 * connection, the followed one is gone there. Its own word, so the
+	 * flow starts over on it (userspace's flow_synack(): a SYN ignored
+	 * or an RST refused here must not leave the flow on a dead
+	 * connection). No timestamp check after that: the SYN's was not
+	 * kept. */
+	if ((f->bits & J4S_FL_SYN) &&
+	    (p->ack != f->base || ((f->bits & J4S_FL_ISN_KNOWN) && p->seq != f->server_isn))) {
+		f->base = f->next = f->hi = p->ack;
+		f->need = 0;
+		f->segments = 0;
+		f->urg_acks = 0;
+		f->bad_segs = 0;
+		f->bits = J4S_FL_SYN;
+		f->ts_recent = 0;
+		f->hs = J4S_HS_NONE;
+		COUNT(st, synack_restarted);
+	}
 	/* Only a flow still before its hello, and a SYN-ACK that answers
 	 * its SYN (base is the client ISN + 1). */
-	if (!f || f->state != J4S_FLOW_WAIT || f->hs > J4S_HS_SYNACK || p->ack != f->base) {
+	if (f->hs > J4S_HS_SYNACK || p->ack != f->base) {
 		COUNT(st, synack_no_flow);
 		return;
 	}

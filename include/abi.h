@@ -213,6 +213,7 @@ struct j4s_flow {
 #define J4S_FL_TS_OK      0x04 /* the SYN-ACK had one too: the server checks them (PAWS) */
 #define J4S_FL_BAD_JUDGED 0x08 /* a segment dropped for its ACK took its token (or found none) */
 #define J4S_FL_BAD_HELD   0x10 /* ... found none: such segments do not go up */
+#define J4S_FL_SYN        0x20 /* made by a SYN (base is its ISN + 1), not a pickup */
 
 /* Excluded source prefixes: one LPM trie, IPv4 as ::ffff:a.b.c.d. */
 struct j4s_lpm_key {
@@ -295,6 +296,8 @@ struct j4s_stats {
 	__u64 syn_ignored;        /* SYNs of another ISN on a flow waiting after its SYN-ACK */
 	__u64 spoofed_events;     /* hello segments dropped for their ACK sent up, flow unmoved */
 	__u64 ip_options_dropped; /* IPv4 options the stack drops the packet for: ignored */
+	__u64 synack_restarted;   /* SYN-ACKs of another connection of a waiting flow's 4-tuple:
+				     restarted */
 };
 
 /* Checked by both compilers: the two sides must agree byte for byte. */
@@ -302,7 +305,7 @@ _Static_assert(sizeof(struct j4s_event) == J4S_EVENT_HDR_SIZE + J4S_SNAP_MAX, "e
 _Static_assert(sizeof(struct j4s_flow_key) == 40, "flow key");
 _Static_assert(sizeof(struct j4s_flow) == 32, "flow");
 _Static_assert(sizeof(struct j4s_bpf_config) == 24, "config");
-_Static_assert(sizeof(struct j4s_stats) == 47 * 8, "stats");
+_Static_assert(sizeof(struct j4s_stats) == 48 * 8, "stats");
 _Static_assert(sizeof(struct j4s_quic_key) == 56, "quic key");
 /* An event holds a whole hello behind the largest IPv4 and TCP headers. */
 _Static_assert(J4S_SNAP_MAX >= J4S_REASM_MAX_BYTES + 60 + 60, "snap length");

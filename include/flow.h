@@ -126,7 +126,7 @@ struct flow_stats {
 	uint64_t not_hello;      /* handshake, but not a ClientHello */
 	uint64_t malformed;      /* bad TLS framing */
 	uint64_t too_big;        /* hello larger than the limit */
-	uint64_t segment_limit;  /* too many segments for one hello */
+	uint64_t segment_limit;  /* held segments past max_segments: ignored (reasm_add()) */
 	uint64_t byte_limit;     /* too many bytes for one hello */
 	uint64_t nomem;
 	uint64_t rst;            /* client reset before the hello was complete */
@@ -141,11 +141,13 @@ struct flow_stats {
 	uint64_t evicted_memory; /* waiting flows evicted to keep buffers under the budget */
 	uint64_t synacks;        /* server SYN-ACKs that gave a flow its server ISN */
 	uint64_t synack_early;   /* SYN-ACKs seen before their SYN: a flow made to hold the ISN */
-	uint64_t synack_retransmits;  /* the same SYN-ACK again */
-	uint64_t synack_mismatch;     /* SYN-ACK not acknowledging the tracked SYN: ignored */
-	uint64_t synack_no_flow;      /* SYN-ACK of a finished flow or of none we may make */
-	uint64_t validated;           /* hellos whose segments all acknowledged server ISN + 1 */
-	uint64_t unvalidated;         /* hellos without the SYN-ACK or with a wrong ACK */
+	uint64_t synack_retransmits; /* the same SYN-ACK again */
+	uint64_t synack_mismatch;    /* SYN-ACK not acknowledging the tracked SYN: ignored */
+	uint64_t
+		synack_restarted; /* SYN-ACK of another connection of the 4-tuple: flow restarted */
+	uint64_t synack_no_flow;  /* SYN-ACK of a finished flow or of none we may make */
+	uint64_t validated;       /* hellos whose segments all acknowledged server ISN + 1 */
+	uint64_t unvalidated;     /* hellos without the SYN-ACK or with a wrong ACK */
 	uint64_t unvalidated_limited; /* unvalidated flows held back: the bucket was empty */
 	/* TCP urgent data (flow.c urgent_pointer()): bytes taken out of hellos
 	 * as the server's reader skips them; pointers Linux ignores (old, or

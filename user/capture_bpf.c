@@ -249,6 +249,7 @@ void capture_bpf_stats(struct capture *c, struct json_object *o)
 		PUT(syn_ignored);
 		PUT(spoofed_events);
 		PUT(ip_options_dropped);
+		PUT(synack_restarted);
 #undef PUT
 	}
 }

@@ -213,6 +213,9 @@ static struct flow *flow_create(struct flow_table *ft, const struct flow_key *ke
 }
 
 /* (Re)start a flow as a new connection from this packet. */
+static void flow_restart(struct flow_table *ft, struct flow *f, uint32_t seq, uint64_t now,
+			 bool syn);
+
 static void flow_start(struct flow_table *ft, struct flow *f, const struct pkt_info *pi,
 		       uint64_t now, bool syn)
 {
@@ -223,26 +226,8 @@ static void flow_start(struct flow_table *ft, struct flow *f, const struct pkt_i
 	bool keep_synack = f->state == FLOW_WAIT_SYN && f->has_synack &&
 			   (!syn || f->synack_ack == pi->seq + 1);
 
-	list_del(list_of(ft, f), &f->age); /* to the young end of the waiting list */
-	f->state = FLOW_WAIT_HELLO;
+	flow_restart(ft, f, pi->seq, now, syn);
 	f->has_synack = keep_synack;
-	f->ack_bad = 0;
-	f->judged = 0;
-	f->conflict = 0;
-	f->urg_mark = 0;
-	f->ts_ok = 0;
-	list_add_tail(&ft->waiting, &f->age);
-	release_buffer(ft, f);
-	reasm_init(&f->reasm, syn ? pi->seq + 1 : pi->seq);
-	f->frame_need = 0;
-	f->frame_off = 0;
-	f->frame_payload = 0;
-	f->created_ns = now;
-	f->syn_ns = syn ? now : 0;
-	f->has_syn = syn;
-	f->isn = pi->seq;
-	f->first_byte_ns = 0;
-	f->fin_seen = 0;
 	m->ttl = pi->ttl;
 	m->df = pi->df;
 	m->ip_id = pi->ip_id;
@@ -252,6 +237,35 @@ static void flow_start(struct flow_table *ft, struct flow *f, const struct pkt_i
 	if (pi->tcp_opt_len)
 		memcpy(m->opts, pi->tcp_opts, pi->tcp_opt_len);
 	memcpy(m->tunnel, pi->tunnel, sizeof(m->tunnel));
+}
+
+/* The stream and its state from scratch, at seq (the SYN's ISN with syn,
+ * else the first byte's); the metadata of the record left as it is. */
+static void flow_restart(struct flow_table *ft, struct flow *f, uint32_t seq, uint64_t now,
+			 bool syn)
+{
+	list_del(list_of(ft, f), &f->age); /* to the young end of the waiting list */
+	f->state = FLOW_WAIT_HELLO;
+	f->has_synack = 0;
+	f->ack_bad = 0;
+	f->judged = 0;
+	f->conflict = 0;
+	f->urg_mark = 0;
+	f->ts_ok = 0;
+	f->bad_stream = 0;
+	f->shadowed = 0;
+	list_add_tail(&ft->waiting, &f->age);
+	release_buffer(ft, f);
+	reasm_init(&f->reasm, syn ? seq + 1 : seq);
+	f->frame_need = 0;
+	f->frame_off = 0;
+	f->frame_payload = 0;
+	f->created_ns = now;
+	f->syn_ns = syn ? now : 0;
+	f->has_syn = syn;
+	f->isn = seq;
+	f->first_byte_ns = 0;
+	f->fin_seen = 0;
 }
 
 /* First payload of a flow whose SYN we missed: must look like a ClientHello,
@@ -429,8 +443,9 @@ static enum flow_result add_payload(struct flow_table *ft, struct flow *f,
 	if (ft->buffered > ft->cfg.max_buffered)
 		enforce_budget(ft, f);
 	switch (rr) {
-	case REASM_SEGMENT_LIMIT:
-		return flow_end(ft, f, now, &ft->st.segment_limit);
+	case REASM_SEGMENT_LIMIT: /* a new hole past the cap: ignored, not the end */
+		ft->st.segment_limit++;
+		return FLOW_NOTHING;
 	case REASM_BYTE_LIMIT:
 		return flow_end(ft, f, now, &ft->st.byte_limit);
 	case REASM_NOMEM:
@@ -575,6 +590,14 @@ static void urgent_pointer(struct flow_table *ft, struct flow *f, const struct p
  *   (ack_bad).)
  * *ts says whether the segment carries a timestamp, *tsval its value.
  */
+/* The next byte the server's receiver expects (rcv_nxt): the stream's
+ * in-order end, but not past bytes only server-dropped segments brought
+ * (a spoofed stream, ack_stream()), which it never took. */
+static uint32_t rcv_nxt(const struct flow *f)
+{
+	return f->reasm.base + (f->bad_stream ? 0 : f->reasm.contig);
+}
+
 enum seg_verdict {
 	SEG_OK = 0,
 	SEG_DROP,     /* dropped whatever its ACK */
@@ -592,10 +615,8 @@ static enum seg_verdict server_drops(struct flow_table *ft, const struct flow *f
 		return SEG_DROP;
 	}
 	if (pi->tcp_flags & TCPF_RST)
-		return f && f->state == FLOW_WAIT_HELLO &&
-				       pi->seq != f->reasm.base + f->reasm.contig
-			       ? SEG_DROP
-			       : SEG_OK;
+		return f && f->state == FLOW_WAIT_HELLO && pi->seq != rcv_nxt(f) ? SEG_DROP
+										 : SEG_OK;
 	if (pi->tcp_flags & TCPF_SYN) /* a SYN's data is TCP Fast Open's */
 		return SEG_OK;
 	if (!(pi->tcp_flags & TCPF_ACK) ||
@@ -638,7 +659,7 @@ static bool ack_stream(struct flow_table *ft, struct flow *f, enum seg_verdict v
  * as rcv_nxt, as for urgent pointers). Bare ACKs do so too. */
 static void ts_follow(struct flow *f, const struct pkt_info *pi, bool ts, uint32_t tsval)
 {
-	if (f->ts_ok && ts && (int32_t)(pi->seq - (f->reasm.base + f->reasm.contig)) <= 0 &&
+	if (f->ts_ok && ts && (int32_t)(pi->seq - rcv_nxt(f)) <= 0 &&
 	    (int32_t)(tsval - f->ts_recent) >= 0)
 		f->ts_recent = tsval;
 }
@@ -706,9 +727,12 @@ static void bare_ack(struct flow_table *ft, const struct pkt_info *pi)
 
 	flow_key_from_pkt(pi, &key);
 	f = flow_table_lookup(ft, &key);
-	if (f && f->state == FLOW_WAIT_HELLO && f->ts_ok &&
-	    server_drops(ft, f, pi, &ts, &tsval) == SEG_OK)
+	if (!f || f->state != FLOW_WAIT_HELLO || !f->ts_ok)
+		return;
+	if (server_drops(ft, f, pi, &ts, &tsval) == SEG_OK)
 		ts_follow(f, pi, ts, tsval);
+	else
+		ft->st.refused++;
 }
 
 enum flow_result flow_process(struct flow_table *ft, const struct pkt_info *pi, uint64_t now,
@@ -776,6 +800,15 @@ enum flow_result flow_process(struct flow_table *ft, const struct pkt_info *pi, 
 	return flow_payload_and_fin(ft, f, pi, now, out);
 }
 
+/* Start the flow over on the connection a SYN-ACK answers: client ISN
+ * = its ACK - 1. The SYN's metadata of the record stays the first SYN's
+ * (the one the server answers came from the same client; not kept). */
+static void synack_restart(struct flow_table *ft, struct flow *f, const struct pkt_info *pi,
+			   uint64_t now)
+{
+	flow_restart(ft, f, pi->ack - 1, now, true);
+}
+
 /* A SYN-ACK before its SYN: a flow to hold the ISN, but never at the cost of
  * a waiting flow (SYN-ACKs a host receives for its own outgoing connections
  * may match a pcap filter too). */
@@ -820,10 +853,22 @@ void flow_synack(struct flow_table *ft, const struct pkt_info *pi, uint64_t now)
 		ft->st.synack_retransmits++;
 		return;
 	}
-	/* It must answer the SYN we hold; without one (a pickup) the hello's
-	 * ACK is the check. */
-	if (f->has_syn && pi->ack != f->isn + 1) {
-		ft->st.synack_mismatch++;
+	/* The server answers a SYN other than the one we follow, or answers
+	 * again with a new ISN: it holds a new connection of this 4-tuple,
+	 * the one we follow is gone there (an established one would have
+	 * drawn a challenge ACK, not a SYN-ACK). The SYN-ACK is the server's
+	 * own word, so the flow starts over on it: the SYN we ignored
+	 * (syn_is_retransmit()), or an RST we refused that the server took,
+	 * must not leave the sensor on a dead connection and blind to the
+	 * live one. The kernel program does the same (on_synack()). */
+	bool restart = f->state == FLOW_WAIT_HELLO && f->has_syn &&
+		       (pi->ack != f->isn + 1 || (f->has_synack && pi->seq != f->server_isn));
+
+	if (restart) {
+		synack_restart(ft, f, pi, now);
+		ft->st.synack_restarted++;
+	} else if (f->has_syn && pi->ack != f->isn + 1) {
+		ft->st.synack_mismatch++; /* a flow waiting for its SYN */
 		return;
 	}
 	if (f->state == FLOW_WAIT_SYN)
@@ -835,7 +880,8 @@ void flow_synack(struct flow_table *ft, const struct pkt_info *pi, uint64_t now)
 	f->synack_ack = pi->ack;
 	/* The server checks timestamps when the SYN and its SYN-ACK both carry
 	 * one; ts_recent starts at the SYN's (tcp_openreq_init()). */
-	f->ts_ok = f->has_syn && pi->tcp_opt_len >= 10 &&
+	/* Not after a restart: that SYN's timestamp was not kept. */
+	f->ts_ok = !restart && f->has_syn && pi->tcp_opt_len >= 10 &&
 		   packet_tcp_tsval(pi->tcp_opts, pi->tcp_opt_len, &f->ts_recent) &&
 		   packet_tcp_tsval(f->meta.opts, f->meta.opt_len, &f->ts_recent);
 }

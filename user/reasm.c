@@ -345,6 +345,16 @@ static int pred_range(const struct reasm *r, uint32_t off)
 	return i;
 }
 
+/* Whether a segment held at off would extend a held one rather than open
+ * a range of its own: it starts where one ends (appended) or where one
+ * starts (replacing it when longer). */
+static bool held_extends(const struct reasm *r, uint32_t off)
+{
+	int p = pred_range(r, off);
+
+	return p >= 0 && (r->ranges[p].end == off || r->ranges[p].start == off);
+}
+
 /* tcp_data_queue_ofo(). Returns false if the segment is dropped. */
 static bool add_out_of_order(struct reasm *r, uint32_t start, uint32_t end, const uint8_t *data)
 {
@@ -457,23 +467,33 @@ void reasm_remove(struct reasm *r, uint32_t off)
 enum reasm_result reasm_add(struct reasm *r, const struct reasm_limits *lim, uint32_t seq,
 			    const uint8_t *data, uint32_t len, struct reasm_effects *fx)
 {
+	int32_t rel = (int32_t)(seq - r->base);
+	uint16_t held = r->n_ranges;
 	enum reasm_result res;
 
 	memset(fx, 0, sizeof(*fx));
-	/* Past the cap, a copy of bytes the receiver already holds in order
-	 * (final there: it reads them as they first came) is neither compared
-	 * nor counted and ends nothing: it cannot change what the server
-	 * reads, and a client resending a segment again and again must not
-	 * end its flow and hide its hello. The kernel program no longer sends
-	 * such copies up past its cap either. */
-	if (r->segments >= lim->max_segments &&
-	    (int32_t)(seq + len - r->base) <= (int32_t)r->contig)
-		return REASM_DUPLICATE;
+	/* Past the cap, bytes the receiver reads stay within reach, but no
+	 * new held segment is taken (REASM_SEGMENT_LIMIT; the caller decides
+	 * what that means): a copy of bytes already in order changes nothing
+	 * the server reads; a segment that starts at or before the in-order
+	 * end, or extends a held one (coalesced, as tcp_ooo_try_coalesce()
+	 * does), costs no more than its bytes. So a client that resends a
+	 * segment again and again, in order or ahead, cannot make the flow
+	 * give up its hello; only one that keeps opening new holes meets the
+	 * cap, as the receiver's own queue meets its memory bound. */
+	if (r->segments >= lim->max_segments) {
+		if ((int32_t)(rel + (int64_t)len) <= (int32_t)r->contig)
+			return REASM_DUPLICATE;
+		if (rel > (int32_t)r->contig && !held_extends(r, (uint32_t)rel))
+			return REASM_SEGMENT_LIMIT;
+	}
 	res = add(r, lim, seq, data, len, fx);
+	/* Counted: segments that opened a new held range, and copies. */
+	if (res == REASM_HELD && r->n_ranges <= held)
+		return res;
 	if (res != REASM_HELD && res != REASM_DUPLICATE && res != REASM_OLD)
 		return res;
-	if (r->segments >= lim->max_segments)
-		return REASM_SEGMENT_LIMIT;
-	r->segments++;
+	if (r->segments < lim->max_segments)
+		r->segments++;
 	return res;
 }

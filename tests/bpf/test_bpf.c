@@ -940,17 +940,21 @@ static void test_payload_byte_by_byte_and_segment_cap(void **state)
 	assert_int_equal(stats(f).payload_events, 351);
 
 	/* Segments in a gap that bring nothing beyond the highest byte seen
-	 * count the same way, and past the cap end the flow, counted. */
+	 * count the same way; past the cap one ahead of the next byte goes
+	 * up for a token of the unvalidated bucket (here it has them; the
+	 * default rate), one that fills from the next byte always, and the
+	 * flow is never ended for them. */
 	flow_then_payload(f, pl, 1, "198.18.0.74");
 	segment(f, "198.18.0.74", 10, pl + 10, 1);
 	for (uint32_t i = 0; i < 100; i++)
 		segment(f, "198.18.0.74", 5, pl + 5, 1);
 	assert_int_equal(stats(f).payload_events, 102);
 	segment(f, "198.18.0.74", 5, pl + 5, 1);
-	assert_int_equal(stats(f).segment_cap, 1);
-	segment(f, "198.18.0.74", 1, pl + 1, 50); /* too late */
-	assert_int_equal(stats(f).payload_events, 102);
-	assert_int_equal(stats(f).after_done, 1);
+	assert_int_equal(stats(f).payload_events, 103);
+	segment(f, "198.18.0.74", 1, pl + 1, 50);
+	assert_int_equal(stats(f).payload_events, 104);
+	assert_int_equal(stats(f).segment_cap, 0);
+	assert_int_equal(stats(f).after_done, 0);
 
 	/* The stream's start missing: pieces further and further on go up
 	 * until the byte cap; past it nothing goes up, but the flow is not
@@ -1267,13 +1271,22 @@ static void test_hs_synack_stores_isn(void **state)
 	/* Retransmitted: nothing new goes up. */
 	synack(f, "198.18.0.61", SERVER_ISN, 1001);
 	assert_int_equal(f->events, 2);
-	/* Not answering the SYN, or of no flow: ignored, counted. */
+	/* Answering another SYN of the 4-tuple (one the sensor did not see
+	 * or ignored): the server holds that connection now, the flow starts
+	 * over on it; a SYN-ACK of no flow is ignored, counted. */
 	syn_to(f, "198.18.0.62");
 	synack(f, "198.18.0.62", SERVER_ISN, 999);
 	synack(f, "198.18.0.63", SERVER_ISN, 1001);
-	assert_int_equal(stats(f).synack_no_flow, 2);
+	assert_int_equal(stats(f).synack_restarted, 1);
+	assert_int_equal(stats(f).synack_no_flow, 1);
 	assert_int_equal(flow_of(f, "198.18.0.62", &fl), 0);
-	assert_int_equal(fl.hs, J4S_HS_NONE);
+	assert_int_equal(fl.hs, J4S_HS_SYNACK);
+	assert_int_equal(fl.base, 999);
+	/* So does a new server ISN for the same SYN. */
+	synack(f, "198.18.0.62", SERVER_ISN + 5, 999);
+	assert_int_equal(stats(f).synack_restarted, 2);
+	assert_int_equal(flow_of(f, "198.18.0.62", &fl), 0);
+	assert_int_equal(fl.server_isn, SERVER_ISN + 5);
 	/* Egress packets that are no SYN-ACK are one count, not the ingress ones. */
 	f->len = 0;
 	syn_v4(f, "198.18.0.64", 443, 0, 1);
@@ -1284,7 +1297,7 @@ static void test_hs_synack_stores_isn(void **state)
 		bpf_prog_test_run_opts(bpf_program__fd(f->skel->progs.j4s_tc_egress), &o);
 	}
 	assert_int_equal(stats(f).egress_other, 1);
-	assert_int_equal(stats(f).egress_packets, 5);
+	assert_int_equal(stats(f).egress_packets, 6);
 	assert_int_equal(stats(f).other_port + stats(f).bare_acks, 0);
 }
 
@@ -1470,6 +1483,34 @@ static void test_hs_refused_segments(void **state)
 	tcp_seg(f, "198.18.0.98", 0x14, 1001, 0, NULL, 0, NULL, 0, false);
 	assert_int_equal(stats(f).end_events, 2);
 	assert_int_equal(flow_of(f, "198.18.0.98", &fl), -ENOENT);
+}
+
+/* An RST the sensor refuses (an old timestamp) that the server takes,
+ * then a new connection on the same port: the server's SYN-ACK for it
+ * restarts the flow, and the new hello goes up, validated. */
+static void test_hs_restart_on_synack(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t syn_ts[16] = { 2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0, 0x10, 0, 0, 0, 0, 0 };
+	uint8_t old[12];
+	struct j4s_flow fl;
+
+	ts_opt(old, 0x100);
+	reset(f);
+	tcp_seg(f, "198.18.0.120", 0x02, 1000, 0, syn_ts, sizeof(syn_ts), NULL, 0, false);
+	tcp_seg(f, "198.18.0.120", 0x12, SERVER_ISN, 1001, syn_ts, sizeof(syn_ts), NULL, 0, true);
+	tcp_seg(f, "198.18.0.120", 0x14, 1001, SERVER_ISN + 1, old, 12, NULL, 0, false);
+	assert_int_equal(stats(f).paws_refused, 1);
+	tcp_seg(f, "198.18.0.120", 0x02, 90000, 0, NULL, 0, NULL, 0, false);
+	assert_int_equal(stats(f).syn_ignored, 1);
+	tcp_seg(f, "198.18.0.120", 0x12, SERVER_ISN + 7, 90001, NULL, 0, NULL, 0, true);
+	assert_int_equal(stats(f).synack_restarted, 1);
+	assert_int_equal(flow_of(f, "198.18.0.120", &fl), 0);
+	assert_int_equal(fl.base, 90001);
+	tcp_seg(f, "198.18.0.120", 0x18, 90001, SERVER_ISN + 8, NULL, 0, hello_start,
+		sizeof(hello_start), false);
+	assert_int_equal(stats(f).validated, 1);
+	assert_int_equal(stats(f).flows_done, 1);
 }
 
 /* Hellos dropped for their ACK (a blind spoofer's) go up through the
@@ -1812,6 +1853,7 @@ int main(void)
 		cmocka_unit_test(test_hs_refused_segments),
 		cmocka_unit_test(test_hs_paws),
 		cmocka_unit_test(test_hs_second_syn),
+		cmocka_unit_test(test_hs_restart_on_synack),
 		cmocka_unit_test(test_hs_spoofed_through_bucket),
 		cmocka_unit_test(test_hs_validated_when_bucket_empty),
 		cmocka_unit_test(test_quic_initial_passed),

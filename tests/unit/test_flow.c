@@ -779,22 +779,39 @@ static void test_flow_process_segment_limit(void **state)
 	check_hello_and_finish(f, T0 + 2 * MS);
 	assert_int_equal(stats(f)->segment_limit, 0);
 
-	/* One held ahead of a gap still counts and ends it. */
+	/* Past the cap, one that would open a new hole ahead is ignored,
+	 * counted, and ends nothing: the rest in order still completes it. */
 	syn(f, PORT + 5, ISN, T0);
 	assert_int_equal(seg(f, PORT + 5, hello, 0, 10, T0 + MS), FLOW_NOTHING);
 	for (uint32_t i = 0; i < 3; i++)
 		assert_int_equal(seg(f, PORT + 5, hello, 0, 10, T0 + MS), FLOW_NOTHING);
-	assert_int_equal(seg(f, PORT + 5, hello, 20, 5, T0 + 2 * MS), FLOW_ENDED);
+	assert_int_equal(seg(f, PORT + 5, hello, 20, 5, T0 + 2 * MS), FLOW_NOTHING);
 	assert_int_equal(stats(f)->segment_limit, 1);
-	assert_int_equal(lookup(f, PORT + 5)->state, FLOW_DONE);
-	assert_null(lookup(f, PORT + 5)->reasm.buf);
+	assert_int_equal(lookup(f, PORT + 5)->state, FLOW_WAIT_HELLO);
+	assert_int_equal(lookup(f, PORT + 5)->reasm.n_ranges, 0);
+	assert_int_equal(seg(f, PORT + 5, hello, 10, sizeof(hello) - 10, T0 + 3 * MS), FLOW_HELLO);
+	check_hello_and_finish(f, T0 + 3 * MS);
 
-	/* So do segments held ahead of a gap: a byte a segment, backwards. */
+	/* Held segments count when each opens a hole of its own: a byte a
+	 * segment, backwards; past the cap the next is ignored, and in-order
+	 * bytes still join what is held. */
 	syn(f, PORT + 3, ISN, T0);
 	for (uint32_t i = 0; i < 3; i++)
 		assert_int_equal(seg(f, PORT + 3, hello, 51 - i, 1, T0 + MS), FLOW_NOTHING);
-	assert_int_equal(seg(f, PORT + 3, hello, 48, 1, T0 + MS), FLOW_ENDED);
+	assert_int_equal(seg(f, PORT + 3, hello, 48, 1, T0 + MS), FLOW_NOTHING);
 	assert_int_equal(stats(f)->segment_limit, 2);
+	assert_int_equal(seg(f, PORT + 3, hello, 0, 48, T0 + 2 * MS), FLOW_NOTHING);
+	assert_int_equal(seg(f, PORT + 3, hello, 48, 1, T0 + 2 * MS), FLOW_HELLO); /* joins 49-51 */
+	check_hello_and_finish(f, T0 + 2 * MS);
+
+	/* Forwards, a byte a segment after a hole: each extends the held
+	 * one (coalesced, as the receiver does), only the first counts. */
+	syn(f, PORT + 4, ISN, T0);
+	for (uint32_t i = 1; i < sizeof(hello); i++)
+		assert_int_equal(seg(f, PORT + 4, hello, i, 1, T0 + MS), FLOW_NOTHING);
+	assert_int_equal(lookup(f, PORT + 4)->reasm.segments, 1); /* the first opened the hole */
+	assert_int_equal(seg(f, PORT + 4, hello, 0, 1, T0 + 2 * MS), FLOW_HELLO);
+	check_hello_and_finish(f, T0 + 2 * MS);
 
 	/* Three segments are still allowed. */
 	syn(f, PORT + 2, ISN, T0);
@@ -1251,11 +1268,15 @@ static void test_flow_synack_wrong_ack(void **state)
 	assert_true(flow_validated(f->out.flow));
 	check_hello_and_finish(f, T0 + 2 * MS);
 
-	/* A SYN-ACK that does not answer the SYN we hold is not the server's. */
+	/* A SYN-ACK answering another SYN than the one we hold: the server
+	 * holds that connection now (one we did not see, or ignored), the flow
+	 * starts over on it. */
 	syn(f, PORT + 3, ISN, T0);
 	synack(f, PORT + 3, SISN, ISN + 7, T0 + MS);
-	assert_int_equal(stats(f)->synack_mismatch, 1);
-	assert_int_equal(lookup(f, PORT + 3)->has_synack, 0);
+	assert_int_equal(stats(f)->synack_restarted, 1);
+	assert_int_equal(stats(f)->synack_mismatch, 0);
+	assert_int_equal(lookup(f, PORT + 3)->has_synack, 1);
+	assert_int_equal(lookup(f, PORT + 3)->reasm.base, ISN + 7);
 	assert_int_equal(stats(f)->validated, 1);
 	assert_int_equal(stats(f)->unvalidated, 3) /* with the flagged one of PORT + 2 */;
 }
@@ -1761,6 +1782,69 @@ static void test_flow_second_syn_ignored(void **state)
 	check_hello_and_finish(f, T0 + 2 * MS);
 }
 
+/* The server's SYN-ACK is its own word: one answering another SYN of the
+ * 4-tuple (one the sensor ignored), or the same SYN with a new ISN, means
+ * the connection followed is gone there (an RST the sensor refused, say),
+ * and the flow starts over on the new one. Review findings 1-4. */
+static void test_flow_synack_restarts(void **state)
+{
+	struct fixture *f = *state;
+	static const uint8_t old_ts[12] = { 1, 1, 8, 10, 0x00, 0x01, 0x02, 0x00, 0, 0, 0, 9 };
+	static const uint8_t ahead_ts[12] = { 1, 1, 8, 10, 0x40, 0x00, 0x00, 0x00, 0, 0, 0, 9 };
+	uint8_t fake[sizeof(hello)];
+
+	memcpy(fake, hello, sizeof(hello));
+	fake[sizeof(hello) - 1] ^= 0x5a;
+
+	/* An RST with an old timestamp (refused), then a new connection. */
+	syn(f, PORT, ISN, T0);
+	synack(f, PORT, SISN, ISN + 1, T0 + MS);
+	pkt(f, PORT, TCPF_RST | TCPF_ACK, DATA, NULL, 0);
+	f->pi.tcp_opts = old_ts;
+	assert_int_equal(process(f, T0 + 2 * MS), FLOW_NOTHING);
+	assert_int_equal(syn(f, PORT, ISN + 90000, T0 + 3 * MS), FLOW_NOTHING); /* ignored */
+	synack(f, PORT, SISN + 5, ISN + 90001, T0 + 4 * MS);
+	assert_int_equal(stats(f)->synack_restarted, 1);
+	pkt(f, PORT, TCPF_ACK | TCPF_PSH, ISN + 90001, hello, sizeof(hello));
+	f->pi.ack = SISN + 6;
+	assert_int_equal(process(f, T0 + 5 * MS), FLOW_HELLO);
+	assert_true(flow_validated(f->out.flow));
+	check_hello_and_finish(f, T0 + 5 * MS);
+
+	/* The same client ISN again, the server with a new ISN: a new
+	 * connection; bytes of the old one must not stand for its hello. */
+	syn(f, PORT + 1, ISN, T0);
+	synack(f, PORT + 1, SISN, ISN + 1, T0 + MS);
+	assert_int_equal(seg(f, PORT + 1, fake, 0, 40, T0 + 2 * MS), FLOW_NOTHING);
+	syn(f, PORT + 1, ISN, T0 + 3 * MS); /* a retransmit to the sensor */
+	synack(f, PORT + 1, SISN + 99, ISN + 1, T0 + 4 * MS);
+	assert_int_equal(stats(f)->synack_restarted, 2);
+	pkt(f, PORT + 1, TCPF_ACK | TCPF_PSH, DATA, hello, sizeof(hello));
+	f->pi.ack = SISN + 100;
+	assert_int_equal(process(f, T0 + 5 * MS), FLOW_HELLO);
+	assert_false(f->out.flow->conflict);
+	check_hello_and_finish(f, T0 + 5 * MS);
+
+	/* Spoofed bytes are not the server's: its next byte is still the
+	 * stream start, for an RST and for ts_recent. */
+	syn(f, PORT + 2, ISN, T0);
+	synack(f, PORT + 2, SISN, ISN + 1, T0 + MS);
+	pkt(f, PORT + 2, TCPF_PSH, DATA, fake, 10); /* no ACK: a spoofed stream */
+	assert_int_equal(process(f, T0 + 2 * MS), FLOW_NOTHING);
+	pkt(f, PORT + 2, TCPF_ACK, DATA + 5, NULL, 0); /* bare ACK past rcv_nxt */
+	f->pi.tcp_opts = ahead_ts;
+	assert_int_equal(process(f, T0 + 3 * MS), FLOW_NOTHING);
+	assert_int_equal(lookup(f, PORT + 2)->ts_recent, 0x00010203);
+	assert_int_equal(seg(f, PORT + 2, hello, 0, sizeof(hello), T0 + 4 * MS), FLOW_HELLO);
+	check_hello_and_finish(f, T0 + 4 * MS);
+	syn(f, PORT + 3, ISN, T0);
+	synack(f, PORT + 3, SISN, ISN + 1, T0 + MS);
+	pkt(f, PORT + 3, TCPF_PSH, DATA, fake, 10);
+	assert_int_equal(process(f, T0 + 2 * MS), FLOW_NOTHING);
+	pkt(f, PORT + 3, TCPF_RST | TCPF_ACK, DATA, NULL, 0); /* at rcv_nxt: taken */
+	assert_int_equal(process(f, T0 + 3 * MS), FLOW_ENDED);
+}
+
 /* PAWS as the server applies it: with timestamps on both sides, a
  * segment whose timestamp is older than ts_recent (the SYN's, raised by
  * segments and bare ACKs in order) by more than 1 is dropped there, so a
@@ -1976,6 +2060,7 @@ int main(void)
 		T(test_flow_server_drops),
 		T(test_flow_paws_and_rst),
 		T(test_flow_second_syn_ignored),
+		T(test_flow_synack_restarts),
 		T(test_flow_urgent_from_dropped_segments),
 	};
 
