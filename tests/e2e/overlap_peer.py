@@ -33,6 +33,12 @@ client SRC DST PORT IFACE SCENARIO
     resyn: after the handshake, a SYN with another ISN (Linux answers with
         a challenge ACK and keeps the connection), then the good hello on
         the first sequence numbers.
+    reconnect: timestamps on; an RST at the next byte with a timestamp older
+        than the SYN's (the established connection takes it: PAWS spares
+        RSTs there), then a new connection from the same port with another
+        ISN and the good.example hello. The sensor refuses that RST (before
+        the handshake's last ACK Linux would too) and must follow the
+        server's SYN-ACK onto the new connection.
     rst: the first 50 bytes of the good.example hello, an RST 1000 bytes
         past the next byte (Linux answers with a challenge ACK and the
         connection lives on, RFC 5961), then the rest of the hello.
@@ -61,12 +67,16 @@ def server(cert, key, addr, port, sni_file, ready):
     ls.listen(4)
     ls.settimeout(20)
     open(ready, "w").write("1")
-    conn, _ = ls.accept()
-    conn.settimeout(5)
-    try:
-        ctx.wrap_socket(conn, server_side=True)
-    except (OSError, ssl.SSLError):
-        pass  # the client never finishes the handshake
+    # Until a hello was read (a scenario may reset its first connection).
+    for _ in range(3):
+        conn, _ = ls.accept()
+        conn.settimeout(5)
+        try:
+            ctx.wrap_socket(conn, server_side=True)
+        except (OSError, ssl.SSLError):
+            pass  # the client never finishes the handshake
+        if os.path.exists(sni_file):
+            break
 
 
 def hello(name):
@@ -131,7 +141,8 @@ def client(src, dst, port, iface, scenario):
     rx.bind((iface, 0))
     send = lambda pkt: tx.sendto(pkt, (dst, 0))
     tsval = 1000000
-    ts = lambda v: b"\x01\x01\x08\x0a" + struct.pack("!II", v, 0) if scenario == "paws" else b""
+    ts = lambda v: (b"\x01\x01\x08\x0a" + struct.pack("!II", v, 0)
+                    if scenario in ("paws", "reconnect") else b"")
     send(segment(src, dst, sport, dport, 0x02, isn, 0, opts=b"\x02\x04\x05\xb4" + ts(tsval)))
     srv, ether = synack(rx, src, dst, sport, dport, time.time() + 5)
     ack = srv + 1
@@ -163,6 +174,16 @@ def client(src, dst, port, iface, scenario):
         send(segment(src, dst, sport, dport, 0x02, isn + 50000, 0, opts=b"\x02\x04\x05\xb4"))
         time.sleep(0.2)
         send(segment(src, dst, sport, dport, 0x18, isn + 1, ack, good))
+    elif scenario == "reconnect":
+        send(segment(src, dst, sport, dport, 0x14, isn + 1, ack, opts=ts(tsval - 1000)))
+        time.sleep(0.2)
+        isn += 70000
+        send(segment(src, dst, sport, dport, 0x02, isn, 0, opts=b"\x02\x04\x05\xb4" + ts(tsval + 5)))
+        srv, ether = synack(rx, src, dst, sport, dport, time.time() + 5)
+        ack = srv + 1
+        send(segment(src, dst, sport, dport, 0x10, isn + 1, ack, opts=ts(tsval + 6)))
+        time.sleep(0.05)
+        send(segment(src, dst, sport, dport, 0x18, isn + 1, ack, good, opts=ts(tsval + 7)))
     elif scenario == "rst":
         send(segment(src, dst, sport, dport, 0x18, isn + 1, ack, good[:50]))
         time.sleep(0.1)

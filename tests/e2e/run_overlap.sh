@@ -13,7 +13,8 @@
 # route, a bad IPv4
 # header checksum, a timestamp PAWS rejects), then the good one; an RST
 # off the next byte between two parts of the hello, or a SYN of another
-# ISN before it (the connection lives on); and 150 copies of the hello's first bytes before it, which must not
+# ISN before it (the connection lives on); a new connection on the same
+# port after an RST the sensor refuses and the server takes; and 150 copies of the hello's first bytes before it, which must not
 # make the sensor give the flow up.
 #   tests/e2e/run_overlap.sh [BINARY] [MODE...]   (root; modes: tc xdp pcap)
 set -eu
@@ -128,7 +129,7 @@ check() {
 	esac
 }
 
-for sc in ${SCENARIOS:-overlap early noack badack md5 ipcsum lsrr paws rst resyn dups}; do
+for sc in ${SCENARIOS:-overlap early noack badack md5 ipcsum lsrr paws rst resyn reconnect dups}; do
 	for mode in $MODES; do
 		one_run "$mode-$sc" "$mode" "$sc"
 		check "$mode-$sc" "$TMP/out-$mode-$sc" "$TMP/err-$mode-$sc" "$sc"
