@@ -168,7 +168,6 @@ stage_e2e() {
 	run_counted "e2e quic" 180 tests/e2e/run_quic.sh "$BUILD/ja4sentinel"
 	run_counted "e2e filter" 180 tests/e2e/run_filter.sh "$BUILD/ja4sentinel"
 	run_counted "e2e ipfrag" 120 tests/e2e/run_ipfrag.sh "$BUILD/ja4sentinel"
-	run_counted "e2e ipcsum" 120 tests/e2e/run_ipcsum.sh "$BUILD/ja4sentinel"
 }
 
 stage_stress() {

@@ -215,6 +215,7 @@ static struct flow *flow_create(struct flow_table *ft, const struct flow_key *ke
 /* (Re)start a flow as a new connection from this packet. */
 static void flow_restart(struct flow_table *ft, struct flow *f, uint32_t seq, uint64_t now,
 			 bool syn);
+static void stream_reset(struct flow_table *ft, struct flow *f, uint32_t base);
 
 static void flow_start(struct flow_table *ft, struct flow *f, const struct pkt_info *pi,
 		       uint64_t now, bool syn)
@@ -247,25 +248,32 @@ static void flow_restart(struct flow_table *ft, struct flow *f, uint32_t seq, ui
 	list_del(list_of(ft, f), &f->age); /* to the young end of the waiting list */
 	f->state = FLOW_WAIT_HELLO;
 	f->has_synack = 0;
-	f->ack_bad = 0;
 	f->judged = 0;
-	f->conflict = 0;
-	f->urg_mark = 0;
 	f->ts_ok = 0;
 	f->bad_stream = 0;
 	f->shadowed = 0;
 	list_add_tail(&ft->waiting, &f->age);
-	release_buffer(ft, f);
-	reasm_init(&f->reasm, syn ? seq + 1 : seq);
-	f->frame_need = 0;
-	f->frame_off = 0;
-	f->frame_payload = 0;
+	stream_reset(ft, f, syn ? seq + 1 : seq);
 	f->created_ns = now;
 	f->syn_ns = syn ? now : 0;
 	f->has_syn = syn;
 	f->isn = seq;
-	f->first_byte_ns = 0;
+}
+
+/* The stream from its start at sequence number base: no bytes, nothing
+ * learnt from them. */
+static void stream_reset(struct flow_table *ft, struct flow *f, uint32_t base)
+{
+	release_buffer(ft, f);
+	reasm_init(&f->reasm, base);
+	f->ack_bad = 0;
+	f->conflict = 0;
+	f->urg_mark = 0;
+	f->frame_need = 0;
+	f->frame_off = 0;
+	f->frame_payload = 0;
 	f->fin_seen = 0;
+	f->first_byte_ns = 0;
 }
 
 /* First payload of a flow whose SYN we missed: must look like a ClientHello,
@@ -320,20 +328,9 @@ static bool admitted(struct flow_table *ft, const struct flow *f, const struct p
  * flow busy with them. */
 static void bad_stream_over(struct flow_table *ft, struct flow *f)
 {
-	uint32_t base = f->reasm.base;
-
-	release_buffer(ft, f);
-	reasm_init(&f->reasm, base);
+	stream_reset(ft, f, f->reasm.base);
 	f->bad_stream = 0;
 	f->shadowed = 1;
-	f->ack_bad = 0;
-	f->conflict = 0;
-	f->urg_mark = 0;
-	f->frame_need = 0;
-	f->frame_off = 0;
-	f->frame_payload = 0;
-	f->fin_seen = 0;
-	f->first_byte_ns = 0;
 }
 
 /* The flow ends without a hello: keep it, done, so the rest costs nothing. */

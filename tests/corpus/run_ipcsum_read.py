@@ -18,12 +18,13 @@ import argparse
 import json
 import os
 import shlex
-import socket
-import ssl
 import struct
 import subprocess
 import sys
 import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from packets import hello, ipv4_tcp  # noqa: E402
 
 CONFIG = "core:\n  listen_ports: [443]\noutputs:\n  - type: stdout\n"
 SERVER = "198.18.0.1"
@@ -42,39 +43,11 @@ def bad(msg):
     print("FAIL " + msg)
 
 
-def hello(name):
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
-    out = ssl.MemoryBIO()
-    obj = ctx.wrap_bio(ssl.MemoryBIO(), out, server_hostname=name)
-    try:
-        obj.do_handshake()
-    except ssl.SSLWantReadError:
-        pass
-    return out.read()
-
-
-def inet_sum(b):
-    if len(b) % 2:
-        b += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
-
-
 def frame(src, dst, sport, dport, flags, seq, ack, payload=b"", ipsum="right"):
     """Ethernet, IPv4 (header sum: right, zero (offload) or stale), TCP."""
-    s, d = socket.inet_aton(src), socket.inet_aton(dst)
-    tcp = struct.pack("!HHIIBBHHH", sport, dport, seq & 0xFFFFFFFF, ack & 0xFFFFFFFF,
-                      5 << 4, flags, 64240, 0, 0) + payload
-    tcp = tcp[:16] + struct.pack("!H", inet_sum(s + d + struct.pack("!BBH", 0, 6, len(tcp)) +
-                                                tcp)) + tcp[18:]
-    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 1, 0x4000, 64, 6, 0, s, d)
-    val = {"right": inet_sum(ip), "zero": 0, "stale": inet_sum(ip) ^ 0x0f0f}[ipsum]
-    ip = ip[:10] + struct.pack("!H", val) + ip[12:]
-    return b"\x02\x00\x00\x00\x00\x01\x02\x00\x00\x00\x00\x02\x08\x00" + ip + tcp
+    pick = {"right": None, "zero": lambda r: 0, "stale": lambda r: r ^ 0x0F0F}[ipsum]
+    return (b"\x02\x00\x00\x00\x00\x01\x02\x00\x00\x00\x00\x02\x08\x00" +
+            ipv4_tcp(src, dst, sport, dport, flags, seq, ack, payload, ip_sum=pick))
 
 
 def connection(cli, sport, hellos, sums):

@@ -51,6 +51,9 @@ import struct
 import sys
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from packets import hello, ipv4_tcp  # noqa: E402
+
 
 def server(cert, key, addr, port, sni_file, ready):
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -79,38 +82,10 @@ def server(cert, key, addr, port, sni_file, ready):
             break
 
 
-def hello(name):
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
-    out = ssl.MemoryBIO()
-    obj = ctx.wrap_bio(ssl.MemoryBIO(), out, server_hostname=name)
-    try:
-        obj.do_handshake()
-    except ssl.SSLWantReadError:
-        pass
-    return out.read()
-
-
-def csum(b):
-    if len(b) % 2:
-        b += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    s = (s >> 16) + (s & 0xFFFF)
-    s += s >> 16
-    return ~s & 0xFFFF
-
-
 def segment(src, dst, sport, dport, flags, seq, ack, payload=b"", opts=b"", ip_csum_xor=0,
             ip_opts=b""):
-    s, d = socket.inet_aton(src), socket.inet_aton(dst)
-    doff = (20 + len(opts)) // 4
-    tcp = struct.pack("!HHIIBBHHH", sport, dport, seq & 0xFFFFFFFF, ack & 0xFFFFFFFF,
-                      doff << 4, flags, 64240, 0, 0) + opts + payload
-    tcp = tcp[:16] + struct.pack("!H", csum(s + d + struct.pack("!BBH", 0, 6, len(tcp)) + tcp)) + tcp[18:]
-    hl = 20 + len(ip_opts)
-    ip = struct.pack("!BBHHHBBH4s4s", 0x40 | hl // 4, 0, hl + len(tcp), 1, 0x4000, 64, 6, 0, s, d) + ip_opts
-    return ip[:10] + struct.pack("!H", csum(ip) ^ ip_csum_xor) + ip[12:] + tcp
+    return ipv4_tcp(src, dst, sport, dport, flags, seq, ack, payload, opts, ip_opts,
+                    (lambda right: right ^ ip_csum_xor) if ip_csum_xor else None)
 
 
 def synack(rx, src, dst, sport, dport, deadline):

@@ -127,6 +127,24 @@ check() {
 		fi
 		;;
 	esac
+	# The drop is counted (the kernel's counter in tc/xdp, userspace's
+	# in pcap and --read: the same names).
+	local counter=""
+	case $4 in
+	ipcsum) counter=bad_ip_checksum ;;
+	lsrr) counter=ip_options_dropped ;;
+	md5 | rst) counter=refused ;;
+	paws) counter=paws_refused ;;
+	resyn) counter=syn_ignored ;;
+	reconnect) counter=synack_restarted ;;
+	esac
+	if [ -z "$counter" ]; then
+		:
+	elif grep -q "\"$counter\":[1-9]" "$3"; then
+		ok "$tag: $counter counted"
+	else
+		bad "$tag: $counter not counted" "$(grep -o '"final stats".*' "$3" | tail -n 1 | head -c 1500)"
+	fi
 }
 
 for sc in ${SCENARIOS:-overlap early noack badack md5 ipcsum lsrr paws rst resyn reconnect dups}; do
