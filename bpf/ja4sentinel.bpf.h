@@ -25,7 +25,6 @@ enum parse_verdict {
 	PARSE_FRAGMENT = -3,
 	PARSE_TRUNCATED = -4,
 	PARSE_BAD_CSUM = -5,   /* IPv4 header checksum wrong: the stack drops it */
-	PARSE_IP_OPTIONS = -6, /* IPv6 extension headers the stack drops it for */
 };
 
 /* What the parsers learn of one packet; offsets from the frame start. */
@@ -41,13 +40,8 @@ struct pkt {
 	__u8 frag;       /* an IP fragment: addresses and l3_len only */
 	__u8 opt_len;    /* TCP option bytes */
 	__u8 ip_opt_len; /* IPv4 option bytes */
-	__u8 x6_n;       /* IPv6 option headers (hop-by-hop, destination) to walk */
-	__u8 x6_hbh;     /* bit i: x6[i] is the hop-by-hop header */
-	__u8 pad2;
-	struct {
-		__u16 off; /* in the frame */
-		__u16 len; /* bytes, 8 to 2048 */
-	} x6[J4S_IPV6_EXT_MAX];
+	__u8 x6_nh;      /* IPv6: the header after the fixed one (ip6_exts_dropped()) */
+	__u8 pad2[2];
 	struct j4s_flow_key key;
 };
 
@@ -180,6 +174,7 @@ static __always_inline int parse_ipv6(struct cursor *c, struct pkt *p)
 		return PARSE_TRUNCATED;
 	plen = bpf_ntohs(ip6->payload_len);
 	nh = ip6->nexthdr;
+	p->x6_nh = nh;
 	p->key.family = 6;
 	__builtin_memcpy(p->key.saddr, &ip6->saddr, 16);
 	__builtin_memcpy(p->key.daddr, &ip6->daddr, 16);
@@ -200,25 +195,9 @@ static __always_inline int parse_ipv6(struct cursor *c, struct pkt *p)
 			}
 			len = 8;
 		} else if (nh == J4S_IPV6_AH) {
-			return PARSE_IP_OPTIONS; /* no SA: xfrm drops it */
+			len = ((__u32)e[1] + 2) * 4;
 		} else {
 			len = ((__u32)e[1] + 1) * 8;
-		}
-		/* What the stack drops the packet for, as userspace's
-		 * parse_ipv6() says: a hop-by-hop header not first, a routing
-		 * header with segments left or of a segment routing type; the
-		 * options of hop-by-hop and destination headers are walked
-		 * later (ip6_opts_dropped()), from here a list of them. */
-		if (nh == J4S_IPV6_HOPOPTS && i > 0)
-			return PARSE_IP_OPTIONS;
-		if (nh == J4S_IPV6_ROUTING && (e[2] == 3 || e[2] == 4 || e[3]))
-			return PARSE_IP_OPTIONS;
-		if (nh == J4S_IPV6_HOPOPTS || nh == J4S_IPV6_DSTOPTS) {
-			p->x6[i].off = (__u16)hdr_off(c, e);
-			p->x6[i].len = (__u16)len;
-			p->x6_n = (__u8)(i + 1);
-			if (nh == J4S_IPV6_HOPOPTS)
-				p->x6_hbh |= 1 << i;
 		}
 		nh = e[0];
 		c->pos = (void *)e + len;
