@@ -604,7 +604,9 @@ enum seg_verdict {
 static enum seg_verdict server_drops(struct flow_table *ft, const struct flow *f,
 				     const struct pkt_info *pi, bool *ts, uint32_t *tsval)
 {
-	*ts = pi->tcp_opt_len >= 10 && packet_tcp_tsval(pi->tcp_opts, pi->tcp_opt_len, tsval);
+	/* The timestamp matters only where the server checks them. */
+	*ts = f && f->ts_ok && pi->tcp_opt_len >= 10 &&
+	      packet_tcp_tsval(pi->tcp_opts, pi->tcp_opt_len, tsval);
 	if (pi->tcp_opt_len >= 18 && packet_tcp_md5(pi->tcp_opts, pi->tcp_opt_len))
 		return SEG_DROP;
 	if (f && f->ts_ok && *ts && f->ts_recent && (int32_t)(f->ts_recent - *tsval) > 1) {

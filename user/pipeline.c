@@ -329,7 +329,8 @@ static bool sum_seen(struct pipeline *p, const struct pkt_info *pi, bool add)
  * every packet of that host is wrong, none right. A host whose stack sets
  * its sums sends right ones; a wrong one from a source that has sent a
  * right one before was forged or damaged on the way, and the receiver
- * dropped it: so is it here (PKT_BAD_CSUM). Until then a source's wrong
+ * dropped it: so is it here (PKT_BAD_CSUM; a right sum is learnt from a
+ * SYN or a UDP datagram). Until then a source's wrong
  * sums are kept and counted (bad_csum_kept). learn: a right sum here is
  * the source's own (not that of a header the defragmenter wrote).
  */
@@ -339,7 +340,11 @@ static enum packet_verdict file_csum(struct pipeline *p, enum packet_verdict v,
 	if (v != PKT_OK && v != PKT_FRAGMENT)
 		return v;
 	if (!pi->bad_csum) {
-		if (learn)
+		/* Learnt from a TCP SYN (an insertion comes after the client's
+		 * SYN, whose sum its server checked) or a UDP datagram (QUIC
+		 * has no SYN): not from every packet, which cost a hash each. */
+		if (learn && (pi->proto == J4S_IPPROTO_UDP ||
+			      (pi->tcp_flags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN))
 			sum_seen(p, pi, true);
 		return v;
 	}
