@@ -17,8 +17,8 @@
 #   - DRIBBLE (2000) hellos sent in pieces (synflood.c dribble): a byte a
 #     segment in order, or 16-byte segments out of order, all delivered
 #     with the right fingerprints; a quarter abusive (a byte a segment,
-#     backwards), stopped by the segment cap and counted (userspace
-#     segment_limit, kernel segment_cap);
+#     backwards), held at the segment cap (the holes opened past it
+#     ignored, counted in segment_limit) and never fingerprinted;
 #   - soak (in SOAK_MODES, default tc): SOAK_SECONDS (180) of mixed traffic
 #     (bursts of SYNs, partial hellos and hellos in pieces, real clients
 #     all along) with RSS and fd count sampled every 5 s: no growth, every
@@ -387,10 +387,13 @@ for mode in "${MODES[@]}"; do
 		[ "$good" = "$legit" ] && [ "$wrong" = 0 ] &&
 			ok "$mode: hellos a byte a segment and out of order all delivered ($good/$legit)" ||
 			bad "$mode: hellos in pieces lost or wrong ($good/$legit, $wrong wrong)"
-		[ "$abusive" = 0 ] && [ "$ulimit_seg" = "$((DRIBBLE / 4))" ] &&
-			{ [ "$mode" = pcap ] || [ "$kcap" = "$((DRIBBLE / 4))" ]; } &&
-			ok "$mode: the segment cap stops every abusive flow, counted (segment_limit $ulimit_seg, kernel $kcap)" ||
-			bad "$mode: segment cap: $abusive abusive hellos fingerprinted, segment_limit $ulimit_seg, kernel segment_cap $kcap (want $((DRIBBLE / 4)))"
+		# Past the cap the holes an abusive flow keeps opening are
+		# ignored, counted (each flow opens hundreds), and the flow is
+		# never ended for them (docs/reliability.md): its hello, never
+		# whole, is not fingerprinted.
+		[ "$abusive" = 0 ] && [ "$ulimit_seg" -ge "$((DRIBBLE / 4))" ] &&
+			ok "$mode: the segment cap holds every abusive flow, counted (segment_limit $ulimit_seg, kernel segment_cap $kcap)" ||
+			bad "$mode: segment cap: $abusive abusive hellos fingerprinted, segment_limit $ulimit_seg (want >= $((DRIBBLE / 4))), kernel segment_cap $kcap"
 		[ "$rss" -le "$RSS_BOUND_MB" ] && ok "$mode: peak RSS ${rss} MB <= $RSS_BOUND_MB MB with hellos in pieces" ||
 			bad "$mode: peak RSS ${rss} MB above $RSS_BOUND_MB MB with hellos in pieces"
 	fi
