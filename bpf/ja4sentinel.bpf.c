@@ -1278,7 +1278,8 @@ static __always_inline bool ip6_exts_dropped(void *ctx, bool xdp, const struct p
 			barrier_var(n);
 			if (!ev || read_bytes(ctx, xdp, off, ev->data, n, false))
 				goto copy;
-			if (j4s_tlv_walk((__u32)n, off - p->l3_off, nh == J4S_IPV6_HOPOPTS, jumbo_max))
+			if (j4s_tlv_walk((__u32)n, off - p->l3_off, nh == J4S_IPV6_HOPOPTS,
+					 jumbo_max))
 				goto drop;
 		}
 		nh = h[0];
@@ -1292,7 +1293,6 @@ copy:
 	COUNT(st, copy_errors);
 	return true;
 }
-
 
 static __always_inline void process(void *ctx, bool xdp, void *data, void *data_end,
 				    __u32 frame_len, __u32 ifindex)

@@ -24,7 +24,7 @@ enum parse_verdict {
 	PARSE_NOT_TCP = -2,
 	PARSE_FRAGMENT = -3,
 	PARSE_TRUNCATED = -4,
-	PARSE_BAD_CSUM = -5,   /* IPv4 header checksum wrong: the stack drops it */
+	PARSE_BAD_CSUM = -5, /* IPv4 header checksum wrong: the stack drops it */
 };
 
 /* What the parsers learn of one packet; offsets from the frame start. */

@@ -343,8 +343,9 @@ static enum packet_verdict file_csum(struct pipeline *p, enum packet_verdict v,
 		/* Learnt from a TCP SYN (an insertion comes after the client's
 		 * SYN, whose sum its server checked) or a UDP datagram (QUIC
 		 * has no SYN): not from every packet, which cost a hash each. */
-		if (learn && (pi->proto == J4S_IPPROTO_UDP ||
-			      (pi->tcp_flags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN))
+		if (learn && v == PKT_OK && /* a fragment has no ports or flags yet */
+		    (pi->proto == J4S_IPPROTO_UDP ||
+		     (pi->tcp_flags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN))
 			sum_seen(p, pi, true);
 		return v;
 	}
