@@ -24,6 +24,31 @@ class SkipTest(Exception):
     """A test that cannot run here, with the reason."""
 
 
+class Tally:
+    """ok/FAIL/SKIP lines and the count line tests/run.sh reads, for the
+    scripts that check case after case without run_tests()."""
+
+    def __init__(self):
+        self.passed = self.failed = self.skipped = 0
+
+    def ok(self, msg):
+        self.passed += 1
+        print("ok " + msg)
+
+    def bad(self, msg):
+        self.failed += 1
+        print("FAIL " + msg)
+
+    def skip(self, msg):
+        self.skipped += 1
+        print("SKIP " + msg)
+
+    def finish(self):
+        """Print the count; the exit status: 1 if a case failed."""
+        print(f"{self.passed} passed, {self.failed} failed, {self.skipped} skipped")
+        return 1 if self.failed else 0
+
+
 def run_tests(tests, what, root_for, prefix, setup=None, teardown=None, explain=None,
               before=None):
     """Run TESTS (functions; sys.argv[1:], if given, names those to run),

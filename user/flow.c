@@ -490,7 +490,6 @@ static enum flow_result add_payload(struct flow_table *ft, struct flow *f,
 	return frame_verdict(ft, f, now, v, need);
 }
 
-/* SYN on a 4-tuple we track: a retransmit, or a new connection reusing it. */
 /*
  * A SYN on a tracked flow: its retransmit changes nothing. A SYN with
  * another ISN while the flow waits for its hello after the server's
@@ -563,6 +562,20 @@ static void urgent_pointer(struct flow_table *ft, struct flow *f, const struct p
 	f->urg_mark = (uint16_t)(URG_PENDING | off);
 }
 
+/* The next byte the server's receiver expects (rcv_nxt): the stream's
+ * in-order end, but not past bytes only server-dropped segments brought
+ * (a spoofed stream, ack_stream()), which it never took. */
+static uint32_t rcv_nxt(const struct flow *f)
+{
+	return f->reasm.base + (f->bad_stream ? 0 : f->reasm.contig);
+}
+
+enum seg_verdict {
+	SEG_OK = 0,
+	SEG_DROP,     /* dropped whatever its ACK */
+	SEG_DROP_ACK, /* dropped for its ACK alone: a spoofed hello's segment */
+};
+
 /*
  * A segment the server's TCP drops whatever it carries, so its bytes never
  * reach the TLS stack: an insertion attack sends a fake hello in one and
@@ -587,20 +600,6 @@ static void urgent_pointer(struct flow_table *ft, struct flow *f, const struct p
  *   (ack_bad).)
  * *ts says whether the segment carries a timestamp, *tsval its value.
  */
-/* The next byte the server's receiver expects (rcv_nxt): the stream's
- * in-order end, but not past bytes only server-dropped segments brought
- * (a spoofed stream, ack_stream()), which it never took. */
-static uint32_t rcv_nxt(const struct flow *f)
-{
-	return f->reasm.base + (f->bad_stream ? 0 : f->reasm.contig);
-}
-
-enum seg_verdict {
-	SEG_OK = 0,
-	SEG_DROP,     /* dropped whatever its ACK */
-	SEG_DROP_ACK, /* dropped for its ACK alone: a spoofed hello's segment */
-};
-
 static enum seg_verdict server_drops(struct flow_table *ft, const struct flow *f,
 				     const struct pkt_info *pi, bool *ts, uint32_t *tsval)
 {
@@ -609,7 +608,7 @@ static enum seg_verdict server_drops(struct flow_table *ft, const struct flow *f
 	      packet_tcp_tsval(pi->tcp_opts, pi->tcp_opt_len, tsval);
 	if (pi->tcp_opt_len >= 18 && packet_tcp_md5(pi->tcp_opts, pi->tcp_opt_len))
 		return SEG_DROP;
-	if (f && f->ts_ok && *ts && f->ts_recent && (int32_t)(f->ts_recent - *tsval) > 1) {
+	if (*ts && f->ts_recent && (int32_t)(f->ts_recent - *tsval) > 1) {
 		ft->st.paws_refused++;
 		return SEG_DROP;
 	}
@@ -799,15 +798,6 @@ enum flow_result flow_process(struct flow_table *ft, const struct pkt_info *pi, 
 	return flow_payload_and_fin(ft, f, pi, now, out);
 }
 
-/* Start the flow over on the connection a SYN-ACK answers: client ISN
- * = its ACK - 1. The SYN's metadata of the record stays the first SYN's
- * (the one the server answers came from the same client; not kept). */
-static void synack_restart(struct flow_table *ft, struct flow *f, const struct pkt_info *pi,
-			   uint64_t now)
-{
-	flow_restart(ft, f, pi->ack - 1, now, true);
-}
-
 /* A SYN-ACK before its SYN: a flow to hold the ISN, but never at the cost of
  * a waiting flow (SYN-ACKs a host receives for its own outgoing connections
  * may match a pcap filter too). */
@@ -864,7 +854,10 @@ void flow_synack(struct flow_table *ft, const struct pkt_info *pi, uint64_t now)
 		       (pi->ack != f->isn + 1 || (f->has_synack && pi->seq != f->server_isn));
 
 	if (restart) {
-		synack_restart(ft, f, pi, now);
+		/* Client ISN = its ACK - 1. The record's SYN metadata stays
+		 * the first SYN's (the one answered came from the same client
+		 * and was not kept). */
+		flow_restart(ft, f, pi->ack - 1, now, true);
 		ft->st.synack_restarted++;
 	} else if (f->has_syn && pi->ack != f->isn + 1) {
 		ft->st.synack_mismatch++; /* a flow waiting for its SYN */
@@ -878,8 +871,8 @@ void flow_synack(struct flow_table *ft, const struct pkt_info *pi, uint64_t now)
 	f->server_isn = pi->seq;
 	f->synack_ack = pi->ack;
 	/* The server checks timestamps when the SYN and its SYN-ACK both carry
-	 * one; ts_recent starts at the SYN's (tcp_openreq_init()). */
-	/* Not after a restart: that SYN's timestamp was not kept. */
+	 * one; ts_recent starts at the SYN's (tcp_openreq_init()). Not after a
+	 * restart: that SYN's timestamp was not kept. */
 	f->ts_ok = !restart && f->has_syn && pi->tcp_opt_len >= 10 &&
 		   packet_tcp_tsval(pi->tcp_opts, pi->tcp_opt_len, &f->ts_recent) &&
 		   packet_tcp_tsval(f->meta.opts, f->meta.opt_len, &f->ts_recent);

@@ -24,23 +24,13 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import lib  # noqa: E402
 from packets import hello, ipv4_tcp  # noqa: E402
 
 CONFIG = "core:\n  listen_ports: [443]\noutputs:\n  - type: stdout\n"
 SERVER = "198.18.0.1"
-passed = failed = 0
-
-
-def ok(msg):
-    global passed
-    passed += 1
-    print("ok " + msg)
-
-
-def bad(msg):
-    global failed
-    failed += 1
-    print("FAIL " + msg)
+TALLY = lib.Tally()
+ok, bad, skip = TALLY.ok, TALLY.bad, TALLY.skip
 
 
 def frame(src, dst, sport, dport, flags, seq, ack, payload=b"", ipsum="right"):
@@ -118,8 +108,7 @@ def main():
             else:
                 bad("%s: records %s (want %s), bad_ip_checksum %s, bad_ip_checksum_kept %s "
                     "(want %d, %d)" % (name, got, want, counts[0], counts[1], dropped, kept))
-    print("%d passed, %d failed, 0 skipped" % (passed, failed))
-    return 1 if failed else 0
+    return TALLY.finish()
 
 
 if __name__ == "__main__":

@@ -21,25 +21,16 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.dirname(HERE))
+import lib  # noqa: E402
 from run_quic_tunnel import pcapng_frames  # noqa: E402
 
 FOXIO = os.path.normpath(os.path.join(HERE, "../../../shared/testdata/foxio"))
 CAPTURES = ["tls-handshake.pcapng", "tls12.pcap", "ipv6.pcapng", "tls-sni.pcapng",
             "latest.pcapng", "quic-tls-handshake.pcapng"]
 CONFIG = "core:\n  listen_ports: [443]\n  quic: true\noutputs:\n  - type: stdout\n"
-passed = failed = skipped = 0
-
-
-def ok(msg):
-    global passed
-    passed += 1
-    print("ok " + msg)
-
-
-def bad(msg):
-    global failed
-    failed += 1
-    print("FAIL " + msg)
+TALLY = lib.Tally()
+ok, bad, skip = TALLY.ok, TALLY.bad, TALLY.skip
 
 
 def pcap_frames(data):
@@ -175,7 +166,6 @@ def read(args, cap, conf):
 
 
 def main():
-    global skipped
     ap = argparse.ArgumentParser()
     ap.add_argument("--binary", default="build/ja4sentinel")
     ap.add_argument("--wrap", default="")
@@ -187,16 +177,14 @@ def main():
         for name in CAPTURES:
             src = os.path.join(FOXIO, name)
             if not os.path.exists(src):
-                skipped += 1
-                print("SKIP %s: not in ../shared/testdata/foxio" % name)
+                skip("%s: not in ../shared/testdata/foxio" % name)
                 continue
             fr = os.path.join(tmp, "frag.pcap")
             ov = os.path.join(tmp, "overlap.pcap")
             try:
                 n = fragment(src, fr, False)
                 if not n:
-                    skipped += 1
-                    print("SKIP %s: no IP packet to fragment" % name)
+                    skip("%s: no IP packet to fragment" % name)
                     continue
                 fragment(src, ov, True)
                 base, _ = read(args, src, conf)
@@ -225,8 +213,7 @@ def main():
             else:
                 ok("%s: %d datagrams in 3 fragments each (out of order, a duplicate) give its %d "
                    "record(s); overlapping ones none" % (name, n, len(base)))
-    print("%d passed, %d failed, %d skipped" % (passed, failed, skipped))
-    return 1 if failed else 0
+    return TALLY.finish()
 
 
 if __name__ == "__main__":

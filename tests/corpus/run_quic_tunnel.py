@@ -18,23 +18,14 @@ import sys
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+import lib  # noqa: E402
 FOXIO = os.path.normpath(os.path.join(HERE, "../../../shared/testdata/foxio"))
 CAPTURES = ["quic-tls-handshake.pcapng", "quic-with-several-tls-frames.pcapng",
             "chrome-cloudflare-quic-with-secrets.pcapng"]
 CONFIG = "core:\n  listen_ports: [443]\noutputs:\n  - type: stdout\n"
-passed = failed = skipped = 0
-
-
-def ok(msg):
-    global passed
-    passed += 1
-    print("ok " + msg)
-
-
-def bad(msg):
-    global failed
-    failed += 1
-    print("FAIL " + msg)
+TALLY = lib.Tally()
+ok, bad, skip = TALLY.ok, TALLY.bad, TALLY.skip
 
 
 def csum(b):
@@ -103,7 +94,6 @@ def read(args, cap, conf):
 
 
 def main():
-    global skipped
     ap = argparse.ArgumentParser()
     ap.add_argument("--binary", default="build/ja4sentinel")
     ap.add_argument("--wrap", default="")
@@ -115,14 +105,12 @@ def main():
         for name in CAPTURES:
             src = os.path.join(FOXIO, name)
             if not os.path.exists(src):
-                skipped += 1
-                print("SKIP %s: not in ../shared/testdata/foxio" % name)
+                skip("%s: not in ../shared/testdata/foxio" % name)
                 continue
             dst = os.path.join(tmp, "vxlan.pcap")
             try:
                 if not wrap(src, dst):
-                    skipped += 1
-                    print("SKIP %s: not an Ethernet capture" % name)
+                    skip("%s: not an Ethernet capture" % name)
                     continue
                 base = read(args, src, conf)
                 tun = read(args, dst, conf)
@@ -146,8 +134,7 @@ def main():
             else:
                 ok("%s inside VXLAN: %d QUIC record(s) as without the tunnel, tunnel \"vxlan\"" %
                    (name, len(quic)))
-    print("%d passed, %d failed, %d skipped" % (passed, failed, skipped))
-    return 1 if failed else 0
+    return TALLY.finish()
 
 
 if __name__ == "__main__":
