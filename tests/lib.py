@@ -8,7 +8,9 @@ A script imports it after putting tests/ on sys.path:
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     import lib  # noqa: E402
 """
+import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -22,6 +24,21 @@ BIN = os.path.abspath(os.environ.get("JA4SENTINEL", os.path.join(ROOT, "build", 
 
 class SkipTest(Exception):
     """A test that cannot run here, with the reason."""
+
+
+def read_capture(binary, wrap, cap, conf, timeout=600):
+    """`binary --config conf --read cap` under the wrapper command wrap
+    (valgrind, say): its records and its final stats line (a dict, empty
+    when there is none). A non-zero exit raises RuntimeError."""
+    cmd = shlex.split(wrap) + [binary, "--config", conf, "--read", cap]
+    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
+    if r.returncode != 0:
+        raise RuntimeError("exit %d: %s" % (r.returncode, r.stderr.decode()[-300:]))
+    stats = {}
+    for line in r.stderr.decode().splitlines():
+        if '"final stats"' in line:
+            stats = json.loads(line)
+    return [json.loads(l) for l in r.stdout.decode().splitlines() if l.startswith("{")], stats
 
 
 class Tally:

@@ -15,9 +15,7 @@ sensor mirrors of the receiver"), on a capture written here:
 Usage: run_ipcsum_read.py [--binary B] [--wrap CMD]. Under a second.
 """
 import argparse
-import json
 import os
-import shlex
 import struct
 import subprocess
 import sys
@@ -60,16 +58,8 @@ def write_pcap(path, frames):
 
 
 def read(args, cap, conf):
-    cmd = shlex.split(args.wrap) + [args.binary, "--config", conf, "--read", cap]
-    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
-    if r.returncode != 0:
-        raise RuntimeError("exit %d: %s" % (r.returncode, r.stderr.decode()[-300:]))
-    stats = {}
-    for line in r.stderr.decode().splitlines():
-        if '"final stats"' in line:
-            stats = json.loads(line)["packets"]
-    return [json.loads(line) for line in r.stdout.decode().splitlines()
-            if line.startswith("{")], stats
+    recs, st = lib.read_capture(args.binary, args.wrap, cap, conf, timeout=120)
+    return recs, st.get("packets", {})
 
 
 def main():

@@ -13,7 +13,6 @@ such a datagram (RFC 5722), so no hello may give a record.
 import argparse
 import json
 import os
-import shlex
 import struct
 import subprocess
 import sys
@@ -151,18 +150,10 @@ def fragment(src, dst, overlap):
 
 
 def read(args, cap, conf):
-    cmd = shlex.split(args.wrap) + [args.binary, "--config", conf, "--read", cap]
-    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=600)
-    if r.returncode != 0:
-        raise RuntimeError("exit %d: %s" % (r.returncode, r.stderr.decode()[-300:]))
-    stats = {}
-    for line in r.stderr.decode().splitlines():
-        if '"final stats"' in line:
-            stats = json.loads(line)["packets"]
-    recs = [json.loads(l) for l in r.stdout.decode().splitlines() if l.startswith("{")]
+    recs, st = lib.read_capture(args.binary, args.wrap, cap, conf)
     for rec in recs:
         rec.pop("timestamp", None)
-    return recs, stats
+    return recs, st.get("packets", {})
 
 
 def main():

@@ -9,9 +9,7 @@ the TCP one does).
   tests/corpus/run_quic_tunnel.py [--binary B] [--wrap "valgrind ..."]
 """
 import argparse
-import json
 import os
-import shlex
 import struct
 import subprocess
 import sys
@@ -86,11 +84,7 @@ def wrap(src, dst):
 
 
 def read(args, cap, conf):
-    cmd = shlex.split(args.wrap) + [args.binary, "--config", conf, "--read", cap]
-    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=600)
-    if r.returncode != 0:
-        raise RuntimeError("exit %d: %s" % (r.returncode, r.stderr.decode()[-300:]))
-    return [json.loads(l) for l in r.stdout.decode().splitlines() if l.startswith("{")]
+    return lib.read_capture(args.binary, args.wrap, cap, conf)[0]
 
 
 def main():
