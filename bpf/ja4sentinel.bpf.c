@@ -480,8 +480,9 @@ static __always_inline int scan_opts(void *ctx, bool xdp, const struct pkt *p, s
  * server_drops() says which Linux code drops it and why it matters): an
  * MD5 signature option; a timestamp older than ts_recent by more than 1
  * (PAWS); an RST not at the next byte (RFC 5961); no ACK flag; an ACK of
- * data the server never sent (past its ISN + 1, while it has sent nothing
- * but its SYN-ACK). Not sent up, and it moves nothing: a fake hello in one
+ * data the server never sent (past snd_nxt: its ISN + 1 until j4s_tc_egress
+ * sees it send more, which a TLS server does only once it has read the
+ * hello). Not sent up, and it moves nothing: a fake hello in one
  * must not become the flow's bytes here. f is NULL for a segment of no
  * tracked flow.
  */
@@ -500,7 +501,7 @@ static __always_inline int refused(const struct j4s_flow *f, const struct pkt *p
 	if (p->flags & TCP_RST)
 		return f && p->seq != f->next ? SEG_DROP : 0;
 	if (!(p->flags & TCP_ACK) ||
-	    (f && (f->bits & J4S_FL_ISN_KNOWN) && (__s32)(p->ack - (f->server_isn + 1)) > 0))
+	    (f && (f->bits & J4S_FL_ISN_KNOWN) && (__s32)(p->ack - f->snd_nxt) > 0))
 		return SEG_DROP_ACK;
 	return 0;
 }
@@ -708,7 +709,13 @@ static __always_inline void on_tcp(void *ctx, bool xdp, struct pkt *p, __u32 fra
 			return;
 		}
 		if (f && f->state == J4S_FLOW_WAIT && (f->bits & J4S_FL_ISN_KNOWN)) {
+			/* The flow stays, but the SYN goes up: userspace
+			 * judges it by its own flow, which may have its hello
+			 * already (the hello's end is not always known here),
+			 * and then starts the new connection on it, with this
+			 * SYN's metadata. */
 			COUNT(st, syn_ignored);
+			emit(ctx, xdp, p, frame_len, J4S_EV_SYN, p->payload_len > 0, st);
 			return;
 		}
 		fresh.base = fresh.next = fresh.hi = p->seq + 1;
@@ -942,19 +949,21 @@ static __always_inline void on_synack(void *ctx, struct pkt *p, __u32 frame_len,
 	key.sport = p->key.dport;
 	key.dport = p->key.sport;
 	f = bpf_map_lookup_elem(&j4s_flows, &key);
-	if (!f || f->state != J4S_FLOW_WAIT) {
+	if (!f) {
 		COUNT(st, synack_no_flow);
 		return;
 	}
 	/* The server answers another SYN of the 4-tuple than the one the
-	 * flow follows, or answers again with a new ISN: it holds a new
-	 * connection, the followed one is gone there. Its own word, so the
-	 * flow starts over on it (userspace's flow_synack(): a SYN ignored
-	 * or an RST refused here must not leave the flow on a dead
-	 * connection). No timestamp check after that: the SYN's was not
-	 * kept. */
+	 * flow follows, or, the flow still waiting, answers again with a new
+	 * ISN: it holds a new connection, the followed one is gone there. Its
+	 * own word, so the flow starts over on it (userspace's flow_synack():
+	 * a SYN ignored or an RST refused here must not leave the flow on a
+	 * dead connection, nor a done flow the next connection). No
+	 * timestamp check after that: the SYN's was not kept. */
 	if ((f->bits & J4S_FL_SYN) &&
-	    (p->ack != f->base || ((f->bits & J4S_FL_ISN_KNOWN) && p->seq != f->server_isn))) {
+	    (p->ack != f->base || (f->state == J4S_FLOW_WAIT && (f->bits & J4S_FL_ISN_KNOWN) &&
+				   p->seq != f->server_isn))) {
+		f->state = J4S_FLOW_WAIT;
 		f->base = f->next = f->hi = p->ack;
 		f->need = 0;
 		f->segments = 0;
@@ -967,7 +976,7 @@ static __always_inline void on_synack(void *ctx, struct pkt *p, __u32 frame_len,
 	}
 	/* Only a flow still before its hello, and a SYN-ACK that answers
 	 * its SYN (base is the client ISN + 1). */
-	if (f->hs > J4S_HS_SYNACK || p->ack != f->base) {
+	if (f->state != J4S_FLOW_WAIT || f->hs > J4S_HS_SYNACK || p->ack != f->base) {
 		COUNT(st, synack_no_flow);
 		return;
 	}
@@ -975,6 +984,7 @@ static __always_inline void on_synack(void *ctx, struct pkt *p, __u32 frame_len,
 	if (f->hs == J4S_HS_SYNACK && f->server_isn == p->seq)
 		return;
 	f->server_isn = p->seq;
+	f->snd_nxt = p->seq + 1;
 	f->bits |= J4S_FL_ISN_KNOWN;
 	if (!scan_opts(ctx, false, p, &o) && o.ts)
 		f->bits |= J4S_FL_TS_OK;
@@ -1336,7 +1346,48 @@ int j4s_tc(struct __sk_buff *skb)
 	return TC_ACT_OK;
 }
 
-/* Egress of the same interfaces, in both modes: the server's SYN-ACKs. */
+/*
+ * A segment the server sends on a flow still waiting: its end raises
+ * snd_nxt, so the client's segments that acknowledge it are taken as the
+ * server takes them (tcp_ack() drops only an ACK past snd_nxt). The kernel
+ * program cannot always tell where a hello ends (its record header cut, or
+ * the hello spread over records: need is the byte cap then), so a flow may
+ * still wait when the server answers; without this its client's next
+ * segments and FIN looked like a blind spoofer's and the flow never ended,
+ * which hid the next connection of its 4-tuple (on_tcp() ignores a SYN on
+ * a flow waiting after its SYN-ACK). One lookup per segment a listen port
+ * sends with data or FIN; egress sees GSO packets, not wire segments.
+ */
+static __always_inline void on_server_segment(const struct pkt *p, struct j4s_stats *st)
+{
+	struct j4s_flow_key key = { .family = p->key.family };
+	__u32 port = bpf_ntohs(p->key.sport);
+	struct j4s_flow *f;
+	__u8 *on;
+	__u32 end;
+
+	if (!(p->flags & TCP_ACK) || (p->flags & (TCP_SYN | TCP_RST)) ||
+	    (!p->payload_len && !(p->flags & TCP_FIN)))
+		return;
+	on = bpf_map_lookup_elem(&j4s_ports, &port);
+	if (!on || !*on)
+		return;
+	__builtin_memcpy(key.saddr, p->key.daddr, 16);
+	__builtin_memcpy(key.daddr, p->key.saddr, 16);
+	key.sport = p->key.dport;
+	key.dport = p->key.sport;
+	f = bpf_map_lookup_elem(&j4s_flows, &key);
+	if (!f || f->state != J4S_FLOW_WAIT || !(f->bits & J4S_FL_ISN_KNOWN))
+		return;
+	end = p->seq + p->payload_len + ((p->flags & TCP_FIN) ? 1 : 0);
+	if ((__s32)(end - f->snd_nxt) > 0) {
+		f->snd_nxt = end;
+		COUNT(st, server_segments);
+	}
+}
+
+/* Egress of the same interfaces, in both modes: the server's SYN-ACKs, and
+ * how far its data has gone on a waiting flow (on_server_segment()). */
 SEC("tc")
 int j4s_tc_egress(struct __sk_buff *skb)
 {
@@ -1350,9 +1401,13 @@ int j4s_tc_egress(struct __sk_buff *skb)
 	COUNT(st, egress_packets);
 	/* The ingress counters stay the client side's: what egress passes
 	 * over is one count. */
-	if (!parse_counted(skb, false, &c, &p, skb->len, skb->ifindex, NULL) || p.udp ||
-	    !synack_wanted(&p, NULL)) {
+	if (!parse_counted(skb, false, &c, &p, skb->len, skb->ifindex, NULL) || p.udp) {
 		COUNT(st, egress_other);
+		return TC_ACT_OK;
+	}
+	if (!synack_wanted(&p, NULL)) {
+		COUNT(st, egress_other);
+		on_server_segment(&p, st);
 		return TC_ACT_OK;
 	}
 	on_synack(skb, &p, skb->len, st);

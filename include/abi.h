@@ -205,6 +205,7 @@ struct j4s_flow {
 	__u8 bits;        /* J4S_FL_* */
 	__u8 bad_segs;    /* segments dropped for their ACK sent up (spoofed_segment()) */
 	__u32 ts_recent;  /* PAWS: the server's ts_recent, with J4S_FL_TS_SYN | J4S_FL_TS_OK */
+	__u32 snd_nxt;    /* with J4S_FL_ISN_KNOWN: the end of what the server sent (host order) */
 };
 
 /* struct j4s_flow.bits */
@@ -287,7 +288,7 @@ struct j4s_stats {
 	__u64 fragments_limited; /* held back: the unvalidated token bucket was empty */
 	/* Segments the server's TCP drops (userspace's server_drops()). */
 	__u64 refused;             /* an MD5 option, an old timestamp (PAWS), an RST off the next
-				    * byte, no ACK flag, an ACK past the ISN + 1: not sent up */
+				    * byte, no ACK flag, an ACK past snd_nxt: not sent up */
 	__u64 paws_refused;        /* of those, for an old timestamp */
 	__u64 retransmits_skipped; /* copies of in-order bytes past the segment cap: not sent up */
 	__u64 fin_ahead;          /* FINs without data ahead of the next byte: sent up, flow kept */
@@ -298,14 +299,15 @@ struct j4s_stats {
 	__u64 ip_options_dropped; /* IPv4 options the stack drops the packet for: ignored */
 	__u64 synack_restarted;   /* SYN-ACKs of another connection of a waiting flow's 4-tuple:
 				     restarted */
+	__u64 server_segments;    /* server segments that raised a waiting flow's snd_nxt */
 };
 
 /* Checked by both compilers: the two sides must agree byte for byte. */
 _Static_assert(sizeof(struct j4s_event) == J4S_EVENT_HDR_SIZE + J4S_SNAP_MAX, "event");
 _Static_assert(sizeof(struct j4s_flow_key) == 40, "flow key");
-_Static_assert(sizeof(struct j4s_flow) == 32, "flow");
+_Static_assert(sizeof(struct j4s_flow) == 36, "flow");
 _Static_assert(sizeof(struct j4s_bpf_config) == 24, "config");
-_Static_assert(sizeof(struct j4s_stats) == 48 * 8, "stats");
+_Static_assert(sizeof(struct j4s_stats) == 49 * 8, "stats");
 _Static_assert(sizeof(struct j4s_quic_key) == 56, "quic key");
 /* An event holds a whole hello behind the largest IPv4 and TCP headers. */
 _Static_assert(J4S_SNAP_MAX >= J4S_REASM_MAX_BYTES + 60 + 60, "snap length");

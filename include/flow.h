@@ -142,7 +142,6 @@ struct flow_stats {
 	uint64_t synacks;        /* server SYN-ACKs that gave a flow its server ISN */
 	uint64_t synack_early;   /* SYN-ACKs seen before their SYN: a flow made to hold the ISN */
 	uint64_t synack_retransmits; /* the same SYN-ACK again */
-	uint64_t synack_mismatch;    /* SYN-ACK not acknowledging the tracked SYN: ignored */
 	uint64_t
 		synack_restarted; /* SYN-ACK of another connection of the 4-tuple: flow restarted */
 	uint64_t synack_no_flow;  /* SYN-ACK of a finished flow or of none we may make */

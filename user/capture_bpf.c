@@ -250,6 +250,7 @@ void capture_bpf_stats(struct capture *c, struct json_object *o)
 		PUT(spoofed_events);
 		PUT(ip_options_dropped);
 		PUT(synack_restarted);
+		PUT(server_segments);
 #undef PUT
 	}
 }

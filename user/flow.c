@@ -834,7 +834,7 @@ void flow_synack(struct flow_table *ft, const struct pkt_info *pi, uint64_t now)
 		synack_early(ft, &key, pi, now);
 		return;
 	}
-	if (f->state == FLOW_DONE) {
+	if (f->state == FLOW_DONE && !(f->has_syn && pi->ack != f->isn + 1)) {
 		ft->st.synack_no_flow++;
 		return;
 	}
@@ -842,16 +842,18 @@ void flow_synack(struct flow_table *ft, const struct pkt_info *pi, uint64_t now)
 		ft->st.synack_retransmits++;
 		return;
 	}
-	/* The server answers a SYN other than the one we follow, or answers
-	 * again with a new ISN: it holds a new connection of this 4-tuple,
-	 * the one we follow is gone there (an established one would have
-	 * drawn a challenge ACK, not a SYN-ACK). The SYN-ACK is the server's
-	 * own word, so the flow starts over on it: the SYN we ignored
-	 * (syn_is_retransmit()), or an RST we refused that the server took,
-	 * must not leave the sensor on a dead connection and blind to the
-	 * live one. The kernel program does the same (on_synack()). */
-	bool restart = f->state == FLOW_WAIT_HELLO && f->has_syn &&
-		       (pi->ack != f->isn + 1 || (f->has_synack && pi->seq != f->server_isn));
+	/* The server answers a SYN other than the one we follow, or, the
+	 * flow still waiting, answers again with a new ISN: it holds a new
+	 * connection of this 4-tuple, the one we follow is gone there (an
+	 * established one would have drawn a challenge ACK, not a SYN-ACK).
+	 * The SYN-ACK is the server's own word, so the flow starts over on
+	 * it: the SYN we ignored (syn_is_retransmit()), or an RST we refused
+	 * that the server took, must not leave the sensor on a dead
+	 * connection and blind to the live one; nor a done flow whose new
+	 * SYN we missed. The kernel program does the same (on_synack()). */
+	bool restart = f->has_syn &&
+		       (pi->ack != f->isn + 1 ||
+			(f->state == FLOW_WAIT_HELLO && f->has_synack && pi->seq != f->server_isn));
 
 	if (restart) {
 		/* Client ISN = its ACK - 1. The record's SYN metadata stays
@@ -859,9 +861,6 @@ void flow_synack(struct flow_table *ft, const struct pkt_info *pi, uint64_t now)
 		 * and was not kept). */
 		flow_restart(ft, f, pi->ack - 1, now, true);
 		ft->st.synack_restarted++;
-	} else if (f->has_syn && pi->ack != f->isn + 1) {
-		ft->st.synack_mismatch++; /* a flow waiting for its SYN */
-		return;
 	}
 	if (f->state == FLOW_WAIT_SYN)
 		ft->st.synack_early++;

@@ -74,7 +74,6 @@ static struct json_object *flow_fields(const struct flow_stats *f, uint32_t acti
 	put(o, "synacks", f->synacks);
 	put(o, "synack_before_syn", f->synack_early);
 	put(o, "synack_retransmits", f->synack_retransmits);
-	put(o, "synack_mismatch", f->synack_mismatch);
 	put(o, "synack_restarted", f->synack_restarted);
 	put(o, "synack_no_flow", f->synack_no_flow);
 	put(o, "unvalidated_limited", f->unvalidated_limited);

@@ -1513,6 +1513,81 @@ static void test_hs_restart_on_synack(void **state)
 	assert_int_equal(stats(f).flows_done, 1);
 }
 
+/* A hello whose end the program cannot tell (its record header cut after
+ * the first byte: need is the byte cap) still waits when its server
+ * answers. What the server sends (egress) raises snd_nxt: the client's
+ * segments acknowledging it are its server's to take, not a spoofer's,
+ * and its FIN at the next byte ends the flow. They looked spoofed, the
+ * flow never ended, and a SYN of the next connection of its 4-tuple was
+ * ignored. An ACK past what the server sent is still refused. */
+static void test_hs_server_data_raises_snd_nxt(void **state)
+{
+	struct fixture *f = *state;
+	static const uint8_t data[100];
+	struct j4s_flow fl;
+
+	reset(f);
+	syn_to(f, "198.18.0.121");
+	synack(f, "198.18.0.121", SERVER_ISN, 1001);
+	tcp_seg(f, "198.18.0.121", 0x18, 1001, SERVER_ISN + 1, NULL, 0, hello_start, 1, false);
+	tcp_seg(f, "198.18.0.121", 0x18, 1002, SERVER_ISN + 1, NULL, 0, hello_start + 1, 15, false);
+	assert_int_equal(flow_of(f, "198.18.0.121", &fl), 0);
+	assert_int_equal(fl.state, J4S_FLOW_WAIT);
+	assert_int_equal(fl.snd_nxt, SERVER_ISN + 1);
+	/* The server's answer, then a copy of its start: snd_nxt rises once. */
+	tcp_seg(f, "198.18.0.121", 0x18, SERVER_ISN + 1, 1017, NULL, 0, data, sizeof(data), true);
+	tcp_seg(f, "198.18.0.121", 0x18, SERVER_ISN + 1, 1017, NULL, 0, data, 10, true);
+	assert_int_equal(stats(f).server_segments, 1);
+	assert_int_equal(flow_of(f, "198.18.0.121", &fl), 0);
+	assert_int_equal(fl.snd_nxt, SERVER_ISN + 101);
+	/* Past it: refused as a spoofer's (one goes up, flagged). */
+	tcp_seg(f, "198.18.0.121", 0x18, 1017, SERVER_ISN + 102, NULL, 0, data, 10, false);
+	assert_int_equal(stats(f).spoofed_events, 1);
+	/* Up to it: the client's answer goes up and moves the flow. */
+	tcp_seg(f, "198.18.0.121", 0x18, 1017, SERVER_ISN + 101, NULL, 0, data, 10, false);
+	assert_int_equal(stats(f).spoofed_events, 1);
+	assert_int_equal(stats(f).payload_events, 4); /* 2 of the hello, the spoofed one, this */
+	assert_int_equal(flow_of(f, "198.18.0.121", &fl), 0);
+	assert_int_equal(fl.next, 1027);
+	/* The server's FIN counts for a byte; the client's FIN ends the flow. */
+	tcp_seg(f, "198.18.0.121", 0x11, SERVER_ISN + 101, 1027, NULL, 0, NULL, 0, true);
+	tcp_seg(f, "198.18.0.121", 0x11, 1027, SERVER_ISN + 102, NULL, 0, NULL, 0, false);
+	assert_int_equal(stats(f).server_segments, 2);
+	assert_int_equal(stats(f).end_events, 1);
+	assert_int_not_equal(flow_of(f, "198.18.0.121", &fl), 0);
+	/* A server segment of no waiting flow moves nothing. */
+	tcp_seg(f, "198.18.0.121", 0x18, SERVER_ISN + 200, 1027, NULL, 0, data, 10, true);
+	assert_int_equal(stats(f).server_segments, 2);
+}
+
+/* A done flow whose new SYN was missed: the server's SYN-ACK for another
+ * client ISN says a new connection holds the 4-tuple; the flow starts
+ * over on it and its hello goes up validated. */
+static void test_hs_restart_done_flow(void **state)
+{
+	struct fixture *f = *state;
+	struct j4s_flow fl;
+
+	reset(f);
+	syn_to(f, "198.18.0.122");
+	synack(f, "198.18.0.122", SERVER_ISN, 1001);
+	hello_seg(f, "198.18.0.122", 1001, SERVER_ISN + 1);
+	assert_int_equal(stats(f).flows_done, 1);
+	/* Its SYN-ACK again changes nothing. */
+	synack(f, "198.18.0.122", SERVER_ISN, 1001);
+	assert_int_equal(stats(f).synack_restarted, 0);
+	synack(f, "198.18.0.122", SERVER_ISN + 9, 50001);
+	assert_int_equal(stats(f).synack_restarted, 1);
+	assert_int_equal(flow_of(f, "198.18.0.122", &fl), 0);
+	assert_int_equal(fl.state, J4S_FLOW_WAIT);
+	assert_int_equal(fl.base, 50001);
+	assert_int_equal(fl.hs, J4S_HS_SYNACK);
+	tcp_seg(f, "198.18.0.122", 0x18, 50001, SERVER_ISN + 10, NULL, 0, hello_start,
+		sizeof(hello_start), false);
+	assert_int_equal(stats(f).validated, 2);
+	assert_int_equal(stats(f).flows_done, 2);
+}
+
 /* Hellos dropped for their ACK (a blind spoofer's) go up through the
  * unvalidated bucket, a token a flow; held back, the flow is not ended:
  * its real hello, acknowledging the ISN + 1, still goes up, validated. */
@@ -1559,7 +1634,9 @@ static void test_hs_second_syn(void **state)
 	tcp_seg(f, "198.18.0.102", 0x02, 77777, 0, NULL, 0, NULL, 0, false);
 	assert_int_equal(stats(f).syn_retransmits, 1);
 	assert_int_equal(stats(f).syn_ignored, 1);
-	assert_int_equal(stats(f).syn_events, 1);
+	/* Up all the same, for userspace to judge by its own flow. */
+	assert_int_equal(stats(f).syn_events, 2);
+	assert_int_equal(f->last_kind, J4S_EV_SYN);
 	assert_int_equal(flow_of(f, "198.18.0.102", &fl), 0);
 	assert_int_equal(fl.base, 1001);
 	assert_int_equal(fl.hs, J4S_HS_SYNACK);
@@ -1571,7 +1648,7 @@ static void test_hs_second_syn(void **state)
 	tcp_seg(f, "198.18.0.103", 0x02, 77777, 0, NULL, 0, NULL, 0, false);
 	assert_int_equal(flow_of(f, "198.18.0.103", &fl), 0);
 	assert_int_equal(fl.base, 77778);
-	assert_int_equal(stats(f).syn_events, 3);
+	assert_int_equal(stats(f).syn_events, 4);
 }
 
 /* PAWS: with a timestamp in the SYN and in the SYN-ACK, a segment whose
@@ -1854,6 +1931,8 @@ int main(void)
 		cmocka_unit_test(test_hs_paws),
 		cmocka_unit_test(test_hs_second_syn),
 		cmocka_unit_test(test_hs_restart_on_synack),
+		cmocka_unit_test(test_hs_restart_done_flow),
+		cmocka_unit_test(test_hs_server_data_raises_snd_nxt),
 		cmocka_unit_test(test_hs_spoofed_through_bucket),
 		cmocka_unit_test(test_hs_validated_when_bucket_empty),
 		cmocka_unit_test(test_quic_initial_passed),

@@ -11,7 +11,7 @@ Subcommands:
              [--ext hbh|dst|both]
                                       one python ssl connection: handshake, close
   split-client HOST PORT PLAN [--records N] [--delay MS] [--wait-file F]
-             [tls-client options but --rst]
+             [tls-client options]
                                       the same, its ClientHello cut into TCP
                                       segments as PLAN says ('1,1,3,64*',
                                       '3,rest'), optionally re-framed into TLS
@@ -240,6 +240,8 @@ def cmd_split_client(args):
         sock.sendall(pending)
     print(f"hello {len(hello)} bytes in {len(pieces)} segments "
           f"{[len(p) for p in pieces][:8]}; {obj.version()}")
+    if opts.get("--rst") == "1":
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\0\0\0\0\0\0\0")
     sock.close()
     return 0
 
@@ -625,6 +627,12 @@ def cmd_stats(args):
               json.dumps(k))
     chk.check(k.get("ringbuf_full") == 0 and k.get("copy_errors") == 0,
               "kernel: ringbuf_full = 0, copy_errors = 0", json.dumps(k))
+    # Every client here is a real one: none of their segments may pass for
+    # a spoofer's (their answers after a hello whose end the kernel cannot
+    # tell acknowledge the server's data: snd_nxt, from egress).
+    chk.check(k.get("spoofed_events") == 0 and k.get("refused") == 0,
+              "kernel: no real client's segment taken for a spoofer's (spoofed_events = 0, "
+              "refused = 0)", json.dumps(k))
     frames, nbytes = pk.get("frames", -1), pk.get("bytes", -1)
     chk.check(0 < frames <= 5 * conns and 0 < nbytes < 4 << 20,
               f"userspace: {frames} frames, {nbytes} bytes for {conns} connections and "

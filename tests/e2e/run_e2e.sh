@@ -20,7 +20,8 @@
 #            hellos in one write
 #   timing   a hello sent 300 ms after its SYN
 #   pickup   connections opened before the capture started
-#   reuse    one client address and port twice in a row
+#   reuse    one client address and port twice in a row (also after a hello
+#            whose end the kernel program cannot tell)
 #   ipopts   IPv4 options, IPv6 hop-by-hop and destination options headers
 #   escape   SNI bytes that must be escaped, a 251-byte SNI
 #   burst    200 hellos at once
@@ -484,6 +485,17 @@ run_reuse() {
 		client reuse/second "$ip" 8443 1.3 reuse2.e2e.test - \
 			"$PY" "$HELPER" tls-client "$ip" 8443 --bind "$src" --sport "$sport" --rst 1 \
 			--sni reuse2.e2e.test
+		# A first hello whose end the kernel program cannot tell (its
+		# record header cut after a byte): its flow still waits when the
+		# server answers, and must end all the same, so that the next
+		# connection's SYN is not taken for the old one's.
+		sport=$((sport + 2))
+		client reuse/split-first "$ip" 8443 1.3 reuse3.e2e.test - \
+			"$PY" "$HELPER" split-client "$ip" 8443 1,rest --bind "$src" --sport "$sport" \
+			--rst 1 --sni reuse3.e2e.test
+		client reuse/after-split "$ip" 8443 1.3 reuse4.e2e.test - \
+			"$PY" "$HELPER" tls-client "$ip" 8443 --bind "$src" --sport "$sport" --rst 1 \
+			--sni reuse4.e2e.test
 	done
 }
 
