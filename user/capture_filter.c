@@ -27,7 +27,7 @@
  * packet would be dropped whatever it holds. */
 #define ANCILLARY_OFF 0xfffff000u
 
-static bool reads_ancillary(const struct bpf_program *prog)
+bool capture_filter_reads_ancillary(const struct bpf_program *prog)
 {
 	for (unsigned int i = 0; i < prog->bf_len; i++) {
 		const struct bpf_insn *in = &prog->bf_insns[i];
@@ -63,7 +63,7 @@ static int compile_user(int dlt, const char *expr, struct bpf_program *prog, cha
 {
 	if (compile(dlt, expr, prog, err, errlen))
 		return -1;
-	if (!reads_ancillary(prog))
+	if (!capture_filter_reads_ancillary(prog))
 		return 0;
 	pcap_freecode(prog);
 	snprintf(err, errlen,

@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
+#include <linux/filter.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <json-c/json.h>
 #include <pcap/pcap.h>
@@ -334,18 +337,42 @@ static int set_live_options(pcap_t *p, uint32_t buffer_bytes)
 	       pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_NANO);
 }
 
+/*
+ * The filter, on the capture socket. pcap_setfilter() also runs the new
+ * filter in userland over the ring's first block (what the old filter let
+ * in), where a load of the kernel's packet type ("outbound", the direction
+ * of the generated filter's SYN-ACKs) always fails: every SYN-ACK of the
+ * first block (~10 ms of traffic after start) was dropped. On a link
+ * without a cooked header the program is the socket's as it stands, so such
+ * a filter goes straight onto the socket; the packets that came before it
+ * reach the parser unfiltered, which judges them anyway. Cooked links (the
+ * any device) keep pcap_setfilter(): libpcap rewrites the program for the
+ * socket there, and their direction is in the header userland sees.
+ */
 static int set_filter(pcap_t *p, const char *iface, const char *filter, char *err, size_t errlen)
 {
 	struct bpf_program prog;
-	int rc;
+	int rc, link = pcap_datalink(p);
 
 	if (pcap_compile(p, &prog, filter, 1, PCAP_NETMASK_UNKNOWN)) {
 		snprintf(err, errlen, "pcap filter \"%s\": %s", filter, pcap_geterr(p));
 		return -1;
 	}
-	rc = pcap_setfilter(p, &prog);
-	if (rc)
-		snprintf(err, errlen, "pcap filter on %s: %s", iface, pcap_geterr(p));
+	if (capture_filter_reads_ancillary(&prog) && link != DLT_LINUX_SLL &&
+	    link != DLT_LINUX_SLL2) {
+		/* struct bpf_insn is struct sock_filter, field for field. */
+		struct sock_fprog fp = { .len = (unsigned short)prog.bf_len,
+					 .filter = (struct sock_filter *)prog.bf_insns };
+
+		rc = setsockopt(pcap_fileno(p), SOL_SOCKET, SO_ATTACH_FILTER, &fp, sizeof(fp));
+		if (rc)
+			snprintf(err, errlen, "pcap filter on %s: SO_ATTACH_FILTER: %s", iface,
+				 strerror(errno));
+	} else {
+		rc = pcap_setfilter(p, &prog);
+		if (rc)
+			snprintf(err, errlen, "pcap filter on %s: %s", iface, pcap_geterr(p));
+	}
 	pcap_freecode(&prog);
 	return rc;
 }
@@ -416,9 +443,44 @@ static char *add_clause(char *o, const char *neg, const char *kw, const struct c
 }
 
 /*
+ * Which way a SYN-ACK must go to be the server's own: leaving the host.
+ * One that comes in with the server's address is forged (a sender next to
+ * the server that answers its own spoofed SYN could otherwise validate its
+ * hello, or restart a flow). The socket's filter reads the direction from
+ * the kernel (libpcap's "outbound": the packet type). On a loopback
+ * interface libpcap drops the outgoing copy of each packet and keeps the
+ * incoming one, and nothing outside the host reaches it: no condition.
+ * On "any" the loopback's packets come in the same way: outbound, or on
+ * interface 1 (LOOPBACK_IFINDEX in every namespace), which needs the SLL2
+ * link type (libpcap 1.10); without it (1.9, EL8) no condition.
+ */
+static const char *synack_direction(const struct config *cfg)
+{
+	unsigned int flags = 0;
+	const char *dir = "outbound and ";
+
+	if (!strcmp(cfg->interface, "any")) {
+		pcap_t *p = pcap_open_dead(DLT_LINUX_SLL2, 128);
+		struct bpf_program prog;
+
+		dir = "";
+		if (p &&
+		    !pcap_compile(p, &prog, "outbound or ifindex 1", 1, PCAP_NETMASK_UNKNOWN)) {
+			pcap_freecode(&prog);
+			dir = "(outbound or ifindex 1) and ";
+		}
+		if (p)
+			pcap_close(p);
+	} else if (!ifaddr_flags(cfg->interface, &flags) && (flags & IFF_LOOPBACK)) {
+		dir = "";
+	}
+	return dir;
+}
+
+/*
  * The match without VLAN tags: client packets to the listen ports, and the
  * server's SYN-ACKs from them (their ISN validates the hello, design.md
- * §13), with the address filters mirrored.
+ * §13) as they leave the host, with the address filters mirrored.
  */
 static void base_filter(const struct config *cfg, char *o)
 {
@@ -434,8 +496,10 @@ static void base_filter(const struct config *cfg, char *o)
 	if (!cfg->local_auto)
 		o = add_clause(o, "", "dst host", cfg->local_ips, cfg->n_local_ips);
 	o = add_clause(o, "not ", "src net", cfg->exclude, cfg->n_exclude);
-	o += sprintf(o, ") or ((tcp[13] & 0x16 == 0x12 or (ip6[6] == 6 and ip6[53] & 0x16 == "
-			"0x12)) and (");
+	o += sprintf(o,
+		     ") or (%s(tcp[13] & 0x16 == 0x12 or (ip6[6] == 6 and ip6[53] & 0x16 == "
+		     "0x12)) and (",
+		     synack_direction(cfg));
 	for (uint32_t i = 0; i < cfg->n_ports; i++)
 		o += sprintf(o, "%stcp src port %u", i ? " or " : "", cfg->ports[i]);
 	o += sprintf(o, ")");
@@ -447,7 +511,7 @@ static void base_filter(const struct config *cfg, char *o)
 
 char *capture_pcap_filter(const struct config *cfg)
 {
-	size_t one = 2 * (64 + (size_t)cfg->n_ports * 48 +
+	size_t one = 2 * (96 + (size_t)cfg->n_ports * 48 +
 			  ((size_t)cfg->n_local_ips + cfg->n_exclude) * 80);
 	char *base, *f, *o;
 

@@ -54,6 +54,11 @@ struct capture {
 /* A capture of ops around priv, or NULL (errno set). */
 struct capture *capture_new(const struct capture_ops *ops, void *priv);
 
+/* capture_filter.c: whether a compiled filter reads Linux's ancillary data
+ * (packet type, VLAN tag...), which only a socket's filter has. */
+struct bpf_program;
+bool capture_filter_reads_ancillary(const struct bpf_program *prog);
+
 /* capture_filter.c: run c's filter on one packet or frame, counting a drop
  * (false) in c->st.filtered; free it (the backends' close). */
 bool capture_filter_run(struct capture *c, const uint8_t *data, uint32_t caplen, uint32_t len);

@@ -42,6 +42,12 @@ client SRC DST PORT IFACE SCENARIO
     rst: the first 50 bytes of the good.example hello, an RST 1000 bytes
         past the next byte (Linux answers with a challenge ACK and the
         connection lives on, RFC 5961), then the rest of the hello.
+    forged: first a blind spoofer next to the server: a SYN from FORGED
+        (198.19.90.9, spoofed), a SYN-ACK forged with the server's address
+        and an ISN of its choosing sent to the server's interface, then the
+        evil.example hello acknowledging that ISN + 1. Only a SYN-ACK that
+        leaves the server may validate a hello: the evil one must not be
+        validated. Then the good.example hello on the real connection.
 """
 import os
 import select
@@ -135,7 +141,17 @@ def client(src, dst, port, iface, scenario):
         "lsrr": lambda: rx.send(ether + segment(src, dst, sport, dport, 0x18, isn + 1, ack, evil,
                                                 ip_opts=b"\x83\x07\x04" + socket.inet_aton(dst) + b"\x00")),
     }
-    if scenario == "early":
+    if scenario == "forged":
+        fsrc, fport, fisn, forged = "198.19.90.9", sport + 1, 0x7000, 0x0BAD0000
+        send(segment(fsrc, dst, fport, dport, 0x02, fisn, 0, opts=b"\x02\x04\x05\xb4"))
+        time.sleep(0.05)
+        rx.send(ether + segment(dst, fsrc, dport, fport, 0x12, forged, fisn + 1,
+                                opts=b"\x02\x04\x05\xb4"))
+        time.sleep(0.05)
+        send(segment(fsrc, dst, fport, dport, 0x18, fisn + 1, forged + 1, evil))
+        time.sleep(0.2)
+        send(segment(src, dst, sport, dport, 0x18, isn + 1, ack, good))
+    elif scenario == "early":
         send(segment(src, dst, sport, dport, 0x18, isn + 1 - 5, ack, b"\xee" * 5 + good))
     elif scenario in insert:
         insert[scenario]()

@@ -15,7 +15,8 @@
 # off the next byte between two parts of the hello, or a SYN of another
 # ISN before it (the connection lives on); a new connection on the same
 # port after an RST the sensor refuses and the server takes; and 150 copies of the hello's first bytes before it, which must not
-# make the sensor give the flow up.
+# make the sensor give the flow up. And a SYN-ACK forged with the server's
+# address, sent to the server's interface: it must validate no hello.
 #   tests/e2e/run_overlap.sh [BINARY] [MODE...]   (root; modes: tc xdp pcap)
 set -eu
 cd "$(dirname "$0")/../.."
@@ -107,7 +108,7 @@ check() {
 		fi
 		;;
 	early) ;;
-	noack | badack)
+	noack | badack | forged)
 		if grep -q '"tls_sni":"good.example".*"handshake_validated":true' "$2" &&
 			[ "$(grep -c '"tls_sni":"evil.example".*"handshake_validated":false' "$2")" = 1 ]; then
 			ok "$tag: the real hello validated, the dropped one recorded once, flagged unvalidated"
@@ -147,12 +148,18 @@ check() {
 	fi
 }
 
-for sc in ${SCENARIOS:-overlap early noack badack md5 ipcsum lsrr paws rst resyn reconnect dups}; do
+for sc in ${SCENARIOS:-overlap early noack badack md5 ipcsum lsrr paws rst resyn reconnect dups forged}; do
 	for mode in $MODES; do
 		one_run "$mode-$sc" "$mode" "$sc"
 		check "$mode-$sc" "$TMP/out-$mode-$sc" "$TMP/err-$mode-$sc" "$sc"
 	done
 	t=read-$sc
+	if [ "$sc" = forged ]; then
+		# A capture file does not say which way a packet went: a SYN-ACK
+		# forged next to the server looks like the server's own there.
+		skip "$t" "a capture file holds no packet direction (docs/reliability.md)"
+		continue
+	fi
 	one_run "$t" none "$sc"
 	if [ -s "$TMP/cap-$t.pcap" ]; then
 		"$BIN" --config "$TMP/c.yml" --read "$TMP/cap-$t.pcap" >"$TMP/out-$t" 2>"$TMP/err-$t" || true
