@@ -551,6 +551,45 @@ static __always_inline void flow_done(struct j4s_flow *f, struct j4s_stats *st)
 	COUNT(st, flows_done);
 }
 
+/*
+ * An urgent pointer the server takes that moves a byte none sent up so
+ * far moved: at or after the next byte, and later than the latest pointer
+ * sent up (tcp_check_urg() ignores one before rcv_nxt and one not after
+ * the pending one). A segment with one goes up past the segment caps,
+ * or a client could send max_segments of them and then the pointer that
+ * takes a byte out of its hello, which the server's reader skips and
+ * the record would keep (pcap and --read see every pointer). One event a
+ * packet, and the pointer only grows: past the byte cap it counts once.
+ */
+static __always_inline __u32 urgent_ptr(const struct j4s_flow *f, const struct pkt *p)
+{
+	__u32 ptr = p->seq + (p->urg_ptr ? p->urg_ptr - 1 : 0);
+
+	if ((__s32)(ptr - f->base) > (__s32)j4s_cfg.max_bytes)
+		ptr = f->base + j4s_cfg.max_bytes + 1;
+	return ptr;
+}
+
+static __always_inline bool urgent_news(const struct j4s_flow *f, const struct pkt *p)
+{
+	__u32 ptr = urgent_ptr(f, p);
+
+	if (!(p->flags & TCP_URG) || (__s32)(ptr - f->next) < 0)
+		return false;
+	return !(f->bits & J4S_FL_URG) || (__s32)(ptr - f->urg_hi) > 0;
+}
+
+/* A segment with an urgent pointer went up: remember the latest. */
+static __always_inline void urgent_sent(struct j4s_flow *f, const struct pkt *p)
+{
+	__u32 ptr = urgent_ptr(f, p);
+
+	if ((p->flags & TCP_URG) && (!(f->bits & J4S_FL_URG) || (__s32)(ptr - f->urg_hi) > 0)) {
+		f->urg_hi = ptr;
+		f->bits |= J4S_FL_URG;
+	}
+}
+
 /* A payload segment of a waiting flow: send it while the hello is not covered. */
 static __always_inline void on_payload(void *ctx, bool xdp, struct pkt *p, __u32 frame_len,
 				       struct j4s_flow *f, const __u8 *head, __u32 have,
@@ -600,6 +639,8 @@ static __always_inline void on_payload(void *ctx, bool xdp, struct pkt *p, __u32
 	if ((__s32)(end - f->hi) <= 0) {
 		if (f->segments < j4s_cfg.max_segments) {
 			f->segments++;
+		} else if (urgent_news(f, p)) {
+			COUNT(st, urgent_past_cap);
 		} else if ((__s32)(end - f->next) <= 0) {
 			/* Past the cap, a copy of bytes the server holds in
 			 * order changes nothing it reads: not sent up, and the
@@ -620,6 +661,7 @@ static __always_inline void on_payload(void *ctx, bool xdp, struct pkt *p, __u32
 		f->hi = end;
 	}
 	emit(ctx, xdp, p, frame_len, J4S_EV_PAYLOAD, true, st);
+	urgent_sent(f, p);
 	if ((__s32)(p->seq - f->next) <= 0 && (__s32)(end - f->next) > 0)
 		f->next = end;
 	if (f->need && f->next - f->base >= f->need)
@@ -677,13 +719,18 @@ static __always_inline bool flow_segment(void *ctx, bool xdp, struct pkt *p, __u
 		 * goes up, but neither the flow nor its hello's segment cap is
 		 * touched, or a client could end the flow with bare URG ACKs
 		 * before its hello and hide the hello in tc/xdp while pcap and
-		 * --read record it. */
+		 * --read record it. Past it, one that moves the pointer
+		 * (urgent_news()) still goes up. */
 		f->need = j4s_cfg.max_bytes;
-		if (f->urg_acks >= j4s_cfg.max_segments) {
+		if (f->urg_acks < j4s_cfg.max_segments) {
+			f->urg_acks++;
+		} else if (urgent_news(f, p)) {
+			COUNT(st, urgent_past_cap);
+		} else {
 			COUNT(st, bare_acks);
 			return true;
 		}
-		f->urg_acks++;
+		urgent_sent(f, p);
 		emit(ctx, xdp, p, frame_len, J4S_EV_PAYLOAD, false, st);
 	} else {
 		COUNT(st, bare_acks);

@@ -41,7 +41,7 @@ struct pkt {
 	__u8 opt_len;    /* TCP option bytes */
 	__u8 ip_opt_len; /* IPv4 option bytes */
 	__u8 x6_nh;      /* IPv6: the header after the fixed one (ip6_exts_dropped()) */
-	__u8 pad2[2];
+	__u16 urg_ptr;   /* TCP urgent pointer (host order) */
 	struct j4s_flow_key key;
 };
 
@@ -225,6 +225,7 @@ static __always_inline int parse_tcp(struct cursor *c, struct pkt *p)
 	p->seq = (__u32)t[4] << 24 | (__u32)t[5] << 16 | (__u32)t[6] << 8 | t[7];
 	p->ack = (__u32)t[8] << 24 | (__u32)t[9] << 16 | (__u32)t[10] << 8 | t[11];
 	p->flags = t[13];
+	p->urg_ptr = (__u16)(t[18] << 8 | t[19]);
 	p->opt_len = (__u8)(doff - 20);
 	p->payload_len -= doff;
 	p->payload_off = hdr_off(c, t) + doff;

@@ -206,6 +206,7 @@ struct j4s_flow {
 	__u8 bad_segs;    /* segments dropped for their ACK sent up (spoofed_segment()) */
 	__u32 ts_recent;  /* PAWS: the server's ts_recent, with J4S_FL_TS_SYN | J4S_FL_TS_OK */
 	__u32 snd_nxt;    /* with J4S_FL_ISN_KNOWN: the end of what the server sent (host order) */
+	__u32 urg_hi;     /* with J4S_FL_URG: the latest urgent pointer sent up (host order) */
 };
 
 /* struct j4s_flow.bits */
@@ -215,6 +216,7 @@ struct j4s_flow {
 #define J4S_FL_BAD_JUDGED 0x08 /* a segment dropped for its ACK took its token (or found none) */
 #define J4S_FL_BAD_HELD   0x10 /* ... found none: such segments do not go up */
 #define J4S_FL_SYN        0x20 /* made by a SYN (base is its ISN + 1), not a pickup */
+#define J4S_FL_URG        0x40 /* an urgent pointer went up: urg_hi holds the latest */
 
 /* Excluded source prefixes: one LPM trie, IPv4 as ::ffff:a.b.c.d. */
 struct j4s_lpm_key {
@@ -300,14 +302,15 @@ struct j4s_stats {
 	__u64 synack_restarted;   /* SYN-ACKs of another connection of a waiting flow's 4-tuple:
 				     restarted */
 	__u64 server_segments;    /* server segments that raised a waiting flow's snd_nxt */
+	__u64 urgent_past_cap;    /* segments past a cap sent up for a later urgent pointer */
 };
 
 /* Checked by both compilers: the two sides must agree byte for byte. */
 _Static_assert(sizeof(struct j4s_event) == J4S_EVENT_HDR_SIZE + J4S_SNAP_MAX, "event");
 _Static_assert(sizeof(struct j4s_flow_key) == 40, "flow key");
-_Static_assert(sizeof(struct j4s_flow) == 36, "flow");
+_Static_assert(sizeof(struct j4s_flow) == 40, "flow");
 _Static_assert(sizeof(struct j4s_bpf_config) == 24, "config");
-_Static_assert(sizeof(struct j4s_stats) == 49 * 8, "stats");
+_Static_assert(sizeof(struct j4s_stats) == 50 * 8, "stats");
 _Static_assert(sizeof(struct j4s_quic_key) == 56, "quic key");
 /* An event holds a whole hello behind the largest IPv4 and TCP headers. */
 _Static_assert(J4S_SNAP_MAX >= J4S_REASM_MAX_BYTES + 60 + 60, "snap length");

@@ -33,13 +33,14 @@ def inet_sum(b):
 
 
 def ipv4_tcp(src, dst, sport, dport, flags, seq, ack, payload=b"", opts=b"", ip_opts=b"",
-             ip_sum=None):
+             ip_sum=None, urg=0):
     """An IPv4 packet holding one TCP segment, both checksums right; ip_sum,
     when given, is a function of the right IPv4 header sum giving the one
-    to write (a wrong one, or 0 as a sender with offload leaves it)."""
+    to write (a wrong one, or 0 as a sender with offload leaves it); urg,
+    the urgent pointer."""
     s, d = socket.inet_aton(src), socket.inet_aton(dst)
     tcp = struct.pack("!HHIIBBHHH", sport, dport, seq & 0xFFFFFFFF, ack & 0xFFFFFFFF,
-                      (20 + len(opts)) // 4 << 4, flags, 64240, 0, 0) + opts + payload
+                      (20 + len(opts)) // 4 << 4, flags, 64240, 0, urg) + opts + payload
     tcp = tcp[:16] + struct.pack("!H", inet_sum(s + d + struct.pack("!BBH", 0, 6, len(tcp)) +
                                                 tcp)) + tcp[18:]
     hl = 20 + len(ip_opts)

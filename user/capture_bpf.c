@@ -251,6 +251,7 @@ void capture_bpf_stats(struct capture *c, struct json_object *o)
 		PUT(ip_options_dropped);
 		PUT(synack_restarted);
 		PUT(server_segments);
+		PUT(urgent_past_cap);
 #undef PUT
 	}
 }

@@ -1069,10 +1069,11 @@ static void test_payload_urgent_to_byte_cap(void **state)
 	assert_int_equal(stats(f).flows_done, 0);
 }
 
-/* Bare URG ACKs past their cap (max_segments) go up no more, but neither
- * end the flow nor use up the hello's segment cap: the hello, even sent
- * with a retransmission, still goes up whole (before, 100 of them ended
- * the flow in the kernel and hid the hello in tc/xdp). */
+/* Bare URG ACKs past their cap (max_segments) go up no more unless they
+ * move the urgent pointer later, but neither end the flow nor use up the
+ * hello's segment cap: the hello, even sent with a retransmission, still
+ * goes up whole (before, 100 of them ended the flow in the kernel and hid
+ * the hello in tc/xdp). */
 static void test_payload_urgent_acks_capped(void **state)
 {
 	struct fixture *f = *state;
@@ -1081,17 +1082,53 @@ static void test_payload_urgent_acks_capped(void **state)
 	reset(f);
 	syn_v4(f, "198.18.0.84", 443, 0, 1);
 	run(f);
+	/* The same pointer: past the cap, they change nothing. */
 	for (int i = 0; i < 150; i++)
-		urgent_segment(f, "198.18.0.84", 0, none, 0, (uint16_t)(1 + i));
+		urgent_segment(f, "198.18.0.84", 0, none, 0, 7);
 	assert_int_equal(stats(f).payload_events, 100);
 	assert_int_equal(stats(f).bare_acks, 50);
 	assert_int_equal(stats(f).segment_cap, 0);
 	assert_int_equal(stats(f).flows_done, 0);
+	/* Past it, a later pointer still goes up (it moves the byte the
+	 * server's reader skips), an earlier or equal one not. */
+	urgent_segment(f, "198.18.0.84", 0, none, 0, 9);
+	urgent_segment(f, "198.18.0.84", 0, none, 0, 9);
+	urgent_segment(f, "198.18.0.84", 0, none, 0, 8);
+	assert_int_equal(stats(f).payload_events, 101);
+	assert_int_equal(stats(f).urgent_past_cap, 1);
+	assert_int_equal(stats(f).bare_acks, 52);
 	segment(f, "198.18.0.84", 0, hello_start, 10);
 	segment(f, "198.18.0.84", 0, hello_start, 10); /* a retransmission */
 	segment(f, "198.18.0.84", 10, hello_start + 10, sizeof(hello_start) - 10);
-	assert_int_equal(stats(f).payload_events, 103);
+	assert_int_equal(stats(f).payload_events, 104);
 	assert_int_equal(stats(f).segment_cap, 0);
+}
+
+/* Past the segment cap, a copy of in-order bytes is not sent up, unless
+ * it carries an urgent pointer later than any sent up: the server takes
+ * the pointer (a copy that ends at rcv_nxt passes tcp_sequence()) and its
+ * reader skips that byte. Before, max_segments copies and then one with a
+ * pointer into the hello made the record keep a byte the server dropped. */
+static void test_payload_urgent_past_segment_cap(void **state)
+{
+	struct fixture *f = *state;
+
+	reset(f);
+	syn_v4(f, "198.18.0.85", 443, 0, 1);
+	run(f);
+	segment(f, "198.18.0.85", 0, hello_start, 3); /* need unknown: the byte cap */
+	for (int i = 0; i < 100; i++)
+		segment(f, "198.18.0.85", 0, hello_start, 3);
+	assert_int_equal(stats(f).payload_events, 101);
+	segment(f, "198.18.0.85", 0, hello_start, 3);
+	assert_int_equal(stats(f).retransmits_skipped, 1);
+	urgent_segment(f, "198.18.0.85", 0, hello_start, 3, 9); /* byte 8 of the stream */
+	assert_int_equal(stats(f).payload_events, 102);
+	assert_int_equal(stats(f).urgent_past_cap, 1);
+	urgent_segment(f, "198.18.0.85", 0, hello_start, 3, 9);
+	urgent_segment(f, "198.18.0.85", 0, hello_start, 3, 2); /* before the next byte */
+	assert_int_equal(stats(f).payload_events, 102);
+	assert_int_equal(stats(f).retransmits_skipped, 3);
 }
 
 /* The overlap evasion: bytes 20.. of one hello out of order, then another
@@ -1923,6 +1960,7 @@ int main(void)
 		cmocka_unit_test(test_payload_overlap_in_order_after_held),
 		cmocka_unit_test(test_payload_urgent_to_byte_cap),
 		cmocka_unit_test(test_payload_urgent_acks_capped),
+		cmocka_unit_test(test_payload_urgent_past_segment_cap),
 		cmocka_unit_test(test_payload_starts_before_stream),
 		cmocka_unit_test(test_hs_synack_stores_isn),
 		cmocka_unit_test(test_hs_validated_passes),

@@ -42,6 +42,10 @@ client SRC DST PORT IFACE SCENARIO
     rst: the first 50 bytes of the good.example hello, an RST 1000 bytes
         past the next byte (Linux answers with a challenge ACK and the
         connection lives on, RFC 5961), then the rest of the hello.
+    urgcap: 100 bare URG ACKs that end before the next byte (the server
+        drops them), then one whose urgent pointer marks the stream's first
+        byte, then b"Z" and the good.example hello: the server's reader
+        skips the Z, and so must the sensor, past any cap on URG ACKs.
     forged: first a blind spoofer next to the server: a SYN from FORGED
         (198.19.90.9, spoofed), a SYN-ACK forged with the server's address
         and an ISN of its choosing sent to the server's interface, then the
@@ -89,9 +93,9 @@ def server(cert, key, addr, port, sni_file, ready):
 
 
 def segment(src, dst, sport, dport, flags, seq, ack, payload=b"", opts=b"", ip_csum_xor=0,
-            ip_opts=b""):
+            ip_opts=b"", urg=0):
     return ipv4_tcp(src, dst, sport, dport, flags, seq, ack, payload, opts, ip_opts,
-                    (lambda right: right ^ ip_csum_xor) if ip_csum_xor else None)
+                    (lambda right: right ^ ip_csum_xor) if ip_csum_xor else None, urg)
 
 
 def synack(rx, src, dst, sport, dport, deadline):
@@ -181,6 +185,12 @@ def client(src, dst, port, iface, scenario):
         send(segment(src, dst, sport, dport, 0x14, isn + 1 + 50 + 1000, ack))
         time.sleep(0.1)
         send(segment(src, dst, sport, dport, 0x18, isn + 1 + 50, ack, good[50:]))
+    elif scenario == "urgcap":
+        for _ in range(100):  # before the next byte: the server drops them
+            send(segment(src, dst, sport, dport, 0x30, isn, ack, urg=1))
+        send(segment(src, dst, sport, dport, 0x30, isn + 1, ack, urg=1))  # byte 0 is urgent
+        time.sleep(0.1)
+        send(segment(src, dst, sport, dport, 0x18, isn + 1, ack, b"Z" + good))
     elif scenario == "dups":
         for _ in range(150):
             send(segment(src, dst, sport, dport, 0x18, isn + 1, ack, good[:100]))
@@ -191,7 +201,8 @@ def client(src, dst, port, iface, scenario):
         time.sleep(0.2)
         send(segment(src, dst, sport, dport, 0x18, isn + 1, ack, good))
     time.sleep(1.5)
-    send(segment(src, dst, sport, dport, 0x14, isn + 1 + max(len(good), len(evil)), ack))
+    send(segment(src, dst, sport, dport, 0x14, isn + 1 + max(len(good), len(evil)) +
+                 (scenario == "urgcap"), ack))
     print("%s: evil %d bytes, good %d bytes" % (scenario, len(evil), len(good)))
 
 

@@ -15,7 +15,8 @@
 # off the next byte between two parts of the hello, or a SYN of another
 # ISN before it (the connection lives on); a new connection on the same
 # port after an RST the sensor refuses and the server takes; and 150 copies of the hello's first bytes before it, which must not
-# make the sensor give the flow up. And a SYN-ACK forged with the server's
+# make the sensor give the flow up; 101 URG ACKs, the last marking a byte
+# before the hello that the server's reader skips. And a SYN-ACK forged with the server's
 # address, sent to the server's interface: it must validate no hello.
 #   tests/e2e/run_overlap.sh [BINARY] [MODE...]   (root; modes: tc xdp pcap)
 set -eu
@@ -138,6 +139,7 @@ check() {
 	paws) counter=paws_refused ;;
 	resyn) counter=syn_ignored ;;
 	reconnect) counter=synack_restarted ;;
+	urgcap) counter=urgent_bytes_removed ;;
 	esac
 	if [ -z "$counter" ]; then
 		:
@@ -148,7 +150,7 @@ check() {
 	fi
 }
 
-for sc in ${SCENARIOS:-overlap early noack badack md5 ipcsum lsrr paws rst resyn reconnect dups forged}; do
+for sc in ${SCENARIOS:-overlap early noack badack md5 ipcsum lsrr paws rst resyn reconnect dups urgcap forged}; do
 	for mode in $MODES; do
 		one_run "$mode-$sc" "$mode" "$sc"
 		check "$mode-$sc" "$TMP/out-$mode-$sc" "$TMP/err-$mode-$sc" "$sc"
