@@ -612,7 +612,11 @@ static __always_inline void on_payload(void *ctx, bool xdp, struct pkt *p, __u32
 	 * (docs/reliability.md, "TCP urgent data"). */
 	if (p->flags & TCP_URG)
 		f->need = j4s_cfg.max_bytes;
-	if (off == 0 && !f->need) {
+	/* The hello's length from the segment that brings the stream's first
+	 * bytes, not from a later copy of them: the receiver keeps the first
+	 * (a copy with a short record header made the flow done before the
+	 * hello's end, which then never went up). */
+	if (off == 0 && !f->need && f->next == f->base) {
 		f->need = hello_need(head, have);
 		if (!f->need) {
 			/* Not TLS: userspace sees this one segment and counts it. */

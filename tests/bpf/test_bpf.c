@@ -1197,6 +1197,21 @@ static void test_payload_starts_before_stream(void **state)
 	/* The hello's length is read only from a segment that starts at the
 	 * stream start: this flow waits, later segments go up to the caps. */
 	assert_int_equal(stats(f).flows_done, 0);
+	/* Nor from a copy at the stream start of bytes already in order: the
+	 * server keeps the first, and a short record header in the copy made
+	 * the flow done and hid the rest of the hello. */
+	{
+		static const uint8_t fake[9] = { 0x16, 0x03, 0x01, 0x00, 0x04, 0x01, 0, 0, 0 };
+
+		f->len = 0;
+		eth(f, 0x0800, 0);
+		ipv4(f, "198.18.0.83", 20 + sizeof(fake), 6, 0x4000);
+		tcp(f, 443, 0x18, 1001, 0);
+		put(f, fake, sizeof(fake));
+		run(f);
+		assert_int_equal(stats(f).payload_events, 2);
+		assert_int_equal(stats(f).flows_done, 0);
+	}
 }
 
 /* A frame larger than the by-hand XDP copy takes (2 KiB: jumbo frames,

@@ -42,6 +42,10 @@ client SRC DST PORT IFACE SCENARIO
     rst: the first 50 bytes of the good.example hello, an RST 1000 bytes
         past the next byte (Linux answers with a challenge ACK and the
         connection lives on, RFC 5961), then the rest of the hello.
+    earlycopy: the first 40 bytes of the good.example hello in a segment
+        that starts 5 bytes before the stream start, then a copy of the
+        stream start that holds a record header for a 4-byte record (the
+        server keeps the first copy), then the rest of the hello.
     urgcap: 100 bare URG ACKs that end before the next byte (the server
         drops them), then one whose urgent pointer marks the stream's first
         byte, then b"Z" and the good.example hello: the server's reader
@@ -155,6 +159,13 @@ def client(src, dst, port, iface, scenario):
         send(segment(fsrc, dst, fport, dport, 0x18, fisn + 1, forged + 1, evil))
         time.sleep(0.2)
         send(segment(src, dst, sport, dport, 0x18, isn + 1, ack, good))
+    elif scenario == "earlycopy":
+        send(segment(src, dst, sport, dport, 0x18, isn + 1 - 5, ack, b"\xee" * 5 + good[:40]))
+        time.sleep(0.1)
+        send(segment(src, dst, sport, dport, 0x18, isn + 1, ack,
+                     b"\x16\x03\x01\x00\x04\x01\x00\x00\x00"))
+        time.sleep(0.1)
+        send(segment(src, dst, sport, dport, 0x18, isn + 1 + 40, ack, good[40:]))
     elif scenario == "early":
         send(segment(src, dst, sport, dport, 0x18, isn + 1 - 5, ack, b"\xee" * 5 + good))
     elif scenario in insert:
