@@ -83,6 +83,14 @@ struct {
 	__type(value, struct j4s_quic_conn);
 } j4s_quic SEC(".maps");
 
+/* Fragmented datagrams of validated connections (on_fragment()). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct j4s_frag_key);
+	__type(value, __u8);
+} j4s_frags SEC(".maps");
+
 /* Where an event is built before bpf_ringbuf_output sends its real length. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -1079,19 +1087,60 @@ static __always_inline bool parse_counted(void *ctx, bool xdp, struct cursor *c,
 }
 
 /*
+ * Whether a fragment is of a datagram of a validated connection: the first
+ * fragment's TCP header names a waiting flow whose SYN-ACK was seen and
+ * acknowledges what the server sent (its ISN + 1 before the hello), as a
+ * validated hello segment does; the datagram's ID is then remembered for
+ * its other fragments (j4s_frags). Validated hellos are never held back by
+ * the bucket (design.md §13), fragmented or not: before, each fragment took
+ * a token, and a spoofed flood that emptied the bucket hid a real client's
+ * hello sent in fragments. Fragments that come before their first one
+ * still need tokens.
+ */
+static __always_inline bool frag_validated(void *ctx, bool xdp, const struct pkt *p)
+{
+	struct j4s_frag_key fk = { .id = p->frag_id, .family = p->key.family };
+	struct j4s_flow_key key = { .family = p->key.family };
+	struct j4s_flow *f;
+	__u8 t[16], one = 1;
+	__u32 ack;
+
+	__builtin_memcpy(fk.saddr, p->key.saddr, 16);
+	__builtin_memcpy(fk.daddr, p->key.daddr, 16);
+	if (!p->frag_first)
+		return bpf_map_lookup_elem(&j4s_frags, &fk) != NULL;
+	if (p->frag_proto != J4S_IPPROTO_TCP || read_bytes(ctx, xdp, p->frag_l4_off, t, 16, true))
+		return false;
+	__builtin_memcpy(key.saddr, p->key.saddr, 16);
+	__builtin_memcpy(key.daddr, p->key.daddr, 16);
+	key.sport = (__u16)(t[0] | t[1] << 8);
+	key.dport = (__u16)(t[2] | t[3] << 8);
+	ack = (__u32)t[8] << 24 | (__u32)t[9] << 16 | (__u32)t[10] << 8 | t[11];
+	f = bpf_map_lookup_elem(&j4s_flows, &key);
+	if (!f || f->state != J4S_FLOW_WAIT || !(f->bits & J4S_FL_ISN_KNOWN) ||
+	    !(t[13] & TCP_ACK) || (t[13] & (TCP_SYN | TCP_RST)) ||
+	    (__s32)(ack - (f->server_isn + 1)) < 0 || (__s32)(ack - f->snd_nxt) > 0)
+		return false;
+	bpf_map_update_elem(&j4s_frags, &fk, &one, BPF_ANY);
+	return true;
+}
+
+/*
  * An IP fragment: the server's stack rebuilds the datagram, so userspace
  * must see its pieces (a hello sent in fragments is a hello; design.md
  * §13). Later fragments carry no ports: any to a wanted address goes up
- * whole, each taking a token of the unvalidated bucket, so a fragment
- * flood costs the ring and userspace at most that rate. Real TCP seldom
- * fragments.
+ * whole, those of a validated connection's datagram freely, the others
+ * each taking a token of the unvalidated bucket, so a fragment flood costs
+ * the ring and userspace at most that rate. Real TCP seldom fragments.
  */
 static __always_inline void on_fragment(void *ctx, bool xdp, struct pkt *p, __u32 frame_len,
 					struct j4s_stats *st)
 {
 	if (!addr_wanted(p, st))
 		return;
-	if (!bucket_take()) {
+	if (frag_validated(ctx, xdp, p)) {
+		COUNT(st, fragments_validated);
+	} else if (!bucket_take()) {
 		COUNT(st, fragments_limited);
 		return;
 	}

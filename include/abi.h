@@ -179,6 +179,16 @@ struct j4s_quic_conn {
 	__u32 pad;
 };
 
+/* An IP datagram in fragments whose first fragment belongs to a validated
+ * connection (on_fragment()): its other fragments pass without a token. */
+struct j4s_frag_key {
+	__u8 saddr[16];
+	__u8 daddr[16];
+	__u32 id; /* IPv4's 16-bit ID or IPv6's 32-bit one */
+	__u8 family;
+	__u8 pad[3];
+};
+
 enum j4s_flow_state {
 	J4S_FLOW_WAIT = 1, /* hello bytes still to come */
 	J4S_FLOW_DONE = 2, /* hello covered, or not TLS: the flow costs a lookup */
@@ -303,6 +313,7 @@ struct j4s_stats {
 				     restarted */
 	__u64 server_segments;    /* server segments that raised a waiting flow's snd_nxt */
 	__u64 urgent_past_cap;    /* segments past a cap sent up for a later urgent pointer */
+	__u64 fragments_validated; /* fragments of a validated connection's datagram: no token */
 };
 
 /* Checked by both compilers: the two sides must agree byte for byte. */
@@ -310,7 +321,8 @@ _Static_assert(sizeof(struct j4s_event) == J4S_EVENT_HDR_SIZE + J4S_SNAP_MAX, "e
 _Static_assert(sizeof(struct j4s_flow_key) == 40, "flow key");
 _Static_assert(sizeof(struct j4s_flow) == 40, "flow");
 _Static_assert(sizeof(struct j4s_bpf_config) == 24, "config");
-_Static_assert(sizeof(struct j4s_stats) == 50 * 8, "stats");
+_Static_assert(sizeof(struct j4s_stats) == 51 * 8, "stats");
+_Static_assert(sizeof(struct j4s_frag_key) == 40, "fragment key");
 _Static_assert(sizeof(struct j4s_quic_key) == 56, "quic key");
 /* An event holds a whole hello behind the largest IPv4 and TCP headers. */
 _Static_assert(J4S_SNAP_MAX >= J4S_REASM_MAX_BYTES + 60 + 60, "snap length");

@@ -252,6 +252,7 @@ void capture_bpf_stats(struct capture *c, struct json_object *o)
 		PUT(synack_restarted);
 		PUT(server_segments);
 		PUT(urgent_past_cap);
+		PUT(fragments_validated);
 #undef PUT
 	}
 }
@@ -397,9 +398,9 @@ static uint32_t ring_bytes(const struct config *cfg)
 
 /* ---- pinning ---- */
 
-static const char *const pin_maps[] = { "j4s_events", "j4s_stats",  "j4s_flows",
-					"j4s_ports",  "j4s_local",  "j4s_excl",
-					"j4s_l3dev",  "j4s_bucket", "j4s_quic" };
+static const char *const pin_maps[] = { "j4s_events", "j4s_stats", "j4s_flows", "j4s_ports",
+					"j4s_local",  "j4s_excl",  "j4s_l3dev", "j4s_bucket",
+					"j4s_quic",   "j4s_frags" };
 
 /* Remove what a crashed run left, so the names are free again. The
  * directory stays: it carries the single-instance lock (instance.c). */

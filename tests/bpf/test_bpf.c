@@ -1304,6 +1304,54 @@ static int flow_of(struct fixture *f, const char *client, struct j4s_flow *out)
 	return bpf_map_lookup_elem(bpf_map__fd(f->skel->maps.j4s_flows), &k, out);
 }
 
+/* A hello in IP fragments from a validated connection is never held back
+ * by the bucket: its first fragment names the flow and acknowledges the
+ * server's ISN + 1, and the datagram's other fragments (same ID) follow it
+ * without tokens. One whose first fragment does not still takes tokens
+ * (limit groups: 1/s, burst 2, emptied first by others' fragments). */
+static void test_fragments_validated(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t pl[64] = { 1 };
+
+	reset(f);
+	for (int i = 0; i < 3; i++) { /* the bucket empty (limit groups) */
+		f->len = 0;
+		eth(f, 0x0800, 0);
+		ipv4(f, "198.18.0.9", 64, 6, (uint16_t)(0x2000 | (8 * (i + 1))));
+		put(f, pl, sizeof(pl));
+		run(f);
+	}
+	syn_to(f, "198.18.0.123");
+	synack(f, "198.18.0.123", SERVER_ISN, 1001);
+	f->len = 0;
+	eth(f, 0x0800, 0);
+	ipv4(f, "198.18.0.123", 20 + sizeof(hello_start), 6, 0x2000); /* MF, offset 0 */
+	tcp_ports(f, 40000, 443, 0x18, 1001, SERVER_ISN + 1);
+	put(f, hello_start, sizeof(hello_start));
+	run(f);
+	f->len = 0;
+	eth(f, 0x0800, 0);
+	ipv4(f, "198.18.0.123", 64, 6, 5); /* offset 40, last */
+	put(f, pl, sizeof(pl));
+	run(f);
+	assert_int_equal(stats(f).fragments_validated, 2);
+	assert_int_equal(f->last_kind, J4S_EV_FRAGMENT);
+	/* Another client's first fragment, with an ACK of nothing the server
+	 * sent: a token, or held back. */
+	syn_to(f, "198.18.0.124");
+	synack(f, "198.18.0.124", SERVER_ISN, 1001);
+	f->len = 0;
+	eth(f, 0x0800, 0);
+	ipv4(f, "198.18.0.124", 20 + sizeof(hello_start), 6, 0x2000);
+	tcp_ports(f, 40000, 443, 0x18, 1001, SERVER_ISN + 99);
+	put(f, hello_start, sizeof(hello_start));
+	run(f);
+	assert_int_equal(stats(f).fragments_validated, 2);
+	assert_int_equal(stats(f).fragment_events, f->limit ? 4 : 6);
+	assert_int_equal(stats(f).fragments_limited, f->limit ? 2 : 0);
+}
+
 static void test_hs_synack_stores_isn(void **state)
 {
 	struct fixture *f = *state;
@@ -1961,6 +2009,7 @@ int main(void)
 		cmocka_unit_test(test_truncated_and_fragment),
 		cmocka_unit_test(test_fragments_passed),
 		cmocka_unit_test(test_fragments_bucket),
+		cmocka_unit_test(test_fragments_validated),
 		cmocka_unit_test(test_bad_ip_checksum),
 		cmocka_unit_test(test_ip_options_dropped),
 		cmocka_unit_test(test_payload_hello_then_done),
@@ -1997,6 +2046,7 @@ int main(void)
 	};
 	const struct CMUnitTest limited[] = {
 		cmocka_unit_test(test_fragments_bucket),
+		cmocka_unit_test(test_fragments_validated),
 		cmocka_unit_test(test_quic_bucket),
 		cmocka_unit_test(test_quic_past_cap_through_bucket),
 		cmocka_unit_test(test_hs_synack_stores_isn),

@@ -17,7 +17,9 @@
 # sends by a 300-byte route MTU, which the client's end can receive. Each
 # mode: N TLS handshakes complete, N records with the client's SNI, and
 # the stats say fragments were rebuilt (ipfrag_reassembled) and, in tc and
-# xdp mode, sent up by the kernel (fragment_events). tcpdump, when there,
+# xdp mode, sent up by the kernel (fragment_events); also in tc with the
+# unvalidated bucket at 1/s (tc-limited): validated hellos' fragments take
+# no tokens. tcpdump, when there,
 # shows the fragments on the wire first.
 #   tests/e2e/run_ipfrag.sh [BINARY]   (root)
 # shellcheck disable=SC2317 # (cleanup runs from the EXIT trap)
@@ -109,12 +111,16 @@ fi
 # run_daemon MODE: the daemon in the server namespace (bpffs mounted in its
 # own mount namespace: pins private to this test) while N clients connect.
 run_daemon() {
-	local mode=$1 pid i
+	local mode=$1 pid i limit=""
+	# tc-limited: the unvalidated bucket at 1 token a second, burst 1, so
+	# that fragments taking tokens would be held back: a validated hello's
+	# are not (design.md §13).
+	[ "$mode" = tc-limited ] && limit=$'\n  unvalidated_rate: 1\n  unvalidated_burst: 1'
 	cat >"$TMP/$mode.yml" <<-YML
 		core:
 		  interface: $IF_SRV
-		  capture_mode: $mode
-		  listen_ports: [8443]
+		  capture_mode: ${mode%-limited}
+		  listen_ports: [8443]$limit
 		outputs:
 		  - type: stdout
 	YML
@@ -141,13 +147,13 @@ summary() {
 		stats = [json.loads(l) for l in open(sys.argv[2]) if '"final stats"' in l]
 		st = stats[-1] if stats else {}
 		print(len(recs), sum(r.get("tls_sni", "").endswith("." + sys.argv[3] + ".frag.test")
-		                     for r in recs),
+		                     and r.get("handshake_validated") is True for r in recs),
 		      st.get("packets", {}).get("ipfrag_reassembled", -1),
 		      st.get("kernel", {}).get("fragment_events", -1))
 	PY
 }
 
-for mode in ${FRAG_MODES:-tc xdp pcap}; do
+for mode in ${FRAG_MODES:-tc xdp pcap tc-limited}; do
 	run_daemon "$mode"
 	if ! grep -qs '"capture started"' "$TMP/$mode.err"; then
 		bad "$mode: the daemon did not start" "$(tail -n 3 "$TMP/$mode.err")"
@@ -156,9 +162,9 @@ for mode in ${FRAG_MODES:-tc xdp pcap}; do
 	hs=$(grep -c '^handshake TLS' "$TMP/$mode.cli" || true)
 	read -r total sni rebuilt events <<<"$(summary "$TMP/$mode.out" "$TMP/$mode.err" "$mode")"
 	if [ "$hs" = "$N" ] && [ "$total" = "$N" ] && [ "$sni" = "$N" ] && [ "$rebuilt" -ge "$N" ]; then
-		ok "$mode: $N fragmented hellos, $N handshakes, $N records with their SNI, $rebuilt datagrams rebuilt"
+		ok "$mode: $N fragmented hellos, $N handshakes, $N validated records with their SNI, $rebuilt datagrams rebuilt"
 	else
-		bad "$mode: $hs handshakes, $total records, $sni with the SNI, ipfrag_reassembled $rebuilt (want $N each)" \
+		bad "$mode: $hs handshakes, $total records, $sni validated with the SNI, ipfrag_reassembled $rebuilt (want $N each)" \
 			"$(tail -n 3 "$TMP/$mode.cli"; grep '"final stats"' "$TMP/$mode.err" | cut -c1-600)"
 	fi
 	if [ "$mode" != pcap ]; then
