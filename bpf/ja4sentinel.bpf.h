@@ -42,14 +42,6 @@ struct pkt {
 	__u8 ip_opt_len; /* IPv4 option bytes */
 	__u8 x6_nh;      /* IPv6: the header after the fixed one (ip6_exts_dropped()) */
 	__u16 urg_ptr;   /* TCP urgent pointer (host order) */
-	/* An IP fragment (frag): its datagram's ID (IPv4's 16 bits), whether
-	 * it is the first (offset 0), and there the upper protocol and where
-	 * its header starts. */
-	__u32 frag_id;
-	__u32 frag_l4_off;
-	__u8 frag_first;
-	__u8 frag_proto;
-	__u8 pad3[2];
 	struct j4s_flow_key key;
 };
 
@@ -164,10 +156,6 @@ static __always_inline int parse_ipv4(struct cursor *c, struct pkt *p)
 	/* MF or fragment offset: addresses and length are known, for
 	 * on_fragment(). */
 	if ((h[6] & 0x3f) || h[7]) {
-		p->frag_id = (__u32)h[4] << 8 | h[5];
-		p->frag_first = !((h[6] & 0x1f) | h[7]);
-		p->frag_proto = h[9];
-		p->frag_l4_off = hdr_off(c, h) + ihl;
 		return PARSE_FRAGMENT;
 	}
 	c->pos = (void *)h + ihl;
@@ -204,11 +192,6 @@ static __always_inline int parse_ipv6(struct cursor *c, struct pkt *p)
 		if (nh == J4S_IPV6_FRAGMENT) {
 			if ((e[2] << 8 | e[3]) & 0xfff9) { /* offset or M flag */
 				p->l3_len = 40 + plen;
-				p->frag_id = (__u32)e[4] << 24 | (__u32)e[5] << 16 |
-					     (__u32)e[6] << 8 | e[7];
-				p->frag_first = !((e[2] << 8 | e[3]) & 0xfff8);
-				p->frag_proto = e[0];
-				p->frag_l4_off = hdr_off(c, e) + 8;
 				return PARSE_FRAGMENT;
 			}
 			len = 8;
