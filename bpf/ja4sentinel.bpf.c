@@ -601,21 +601,31 @@ static __always_inline __u32 urgent_ptr(const struct j4s_flow *f, const struct p
 	return ptr;
 }
 
+/* A pointer the server takes (userspace's urgent_pointer()): of a segment
+ * that does not end before the next byte (tcp_sequence() drops it first)
+ * nor start beyond the window, at or after the next byte. */
+static __always_inline bool urgent_taken(const struct j4s_flow *f, const struct pkt *p, __u32 ptr)
+{
+	return (p->flags & TCP_URG) && (__s32)(p->seq + p->payload_len - f->next) >= 0 &&
+	       (__s32)(p->seq - f->next) <= 0xffff && (__s32)(ptr - f->next) >= 0;
+}
+
 static __always_inline bool urgent_news(const struct j4s_flow *f, const struct pkt *p)
 {
 	__u32 ptr = urgent_ptr(f, p);
 
-	if (!(p->flags & TCP_URG) || (__s32)(ptr - f->next) < 0)
+	if (!urgent_taken(f, p, ptr))
 		return false;
 	return !(f->bits & J4S_FL_URG) || (__s32)(ptr - f->urg_hi) > 0;
 }
 
-/* A segment with an urgent pointer went up: remember the latest. */
+/* A segment with an urgent pointer the server takes went up: remember the
+ * latest (one it drops must not hide a later real one). */
 static __always_inline void urgent_sent(struct j4s_flow *f, const struct pkt *p)
 {
 	__u32 ptr = urgent_ptr(f, p);
 
-	if ((p->flags & TCP_URG) && (!(f->bits & J4S_FL_URG) || (__s32)(ptr - f->urg_hi) > 0)) {
+	if (urgent_taken(f, p, ptr) && (!(f->bits & J4S_FL_URG) || (__s32)(ptr - f->urg_hi) > 0)) {
 		f->urg_hi = ptr;
 		f->bits |= J4S_FL_URG;
 	}
@@ -627,12 +637,14 @@ static __always_inline void on_payload(void *ctx, bool xdp, struct pkt *p, __u32
 				       struct j4s_stats *st)
 {
 	__s32 off = (__s32)(p->seq - f->base);
+	bool urgent_only = false;
 	__u32 end;
 
-	/* Entirely before the stream start we track: nothing for the hello.
+	/* Entirely before the stream start we track: nothing for the hello,
+	 * but an urgent pointer the server takes (one that ends right at it).
 	 * One that starts earlier but reaches past it goes up: the receiver
 	 * delivers its bytes from the start on (tcp_data_queue). */
-	if (off < 0 && (__s32)(p->seq + p->payload_len - f->base) <= 0) {
+	if (off < 0 && (__s32)(p->seq + p->payload_len - f->base) <= 0 && !urgent_news(f, p)) {
 		COUNT(st, after_done);
 		return;
 	}
@@ -674,14 +686,15 @@ static __always_inline void on_payload(void *ctx, bool xdp, struct pkt *p, __u32
 	if ((__s32)(end - f->hi) <= 0) {
 		if (f->segments < j4s_cfg.max_segments) {
 			f->segments++;
-		} else if (urgent_news(f, p)) {
-			COUNT(st, urgent_past_cap);
 		} else if ((__s32)(end - f->next) <= 0) {
 			/* Past the cap, a copy of bytes the server holds in
 			 * order changes nothing it reads: not sent up, and the
 			 * flow goes on (userspace's reasm_add()). */
-			COUNT(st, retransmits_skipped);
-			return;
+			if (!urgent_news(f, p)) {
+				COUNT(st, retransmits_skipped);
+				return;
+			}
+			urgent_only = true;
 		} else if ((__s32)(p->seq - f->next) > 0 && !bucket_take()) {
 			/* One ahead of the next byte: userspace takes it when it
 			 * extends a held segment, which cannot be told here, so
@@ -689,15 +702,23 @@ static __always_inline void on_payload(void *ctx, bool xdp, struct pkt *p, __u32
 			 * flood of them costs no more than the bucket; the flow
 			 * is never ended for them. One that fills from the next
 			 * byte always goes up. */
-			COUNT(st, segment_cap);
-			return;
+			if (!urgent_news(f, p)) {
+				COUNT(st, segment_cap);
+				return;
+			}
+			urgent_only = true;
 		}
 	} else {
 		f->hi = end;
 	}
-	emit(ctx, xdp, p, frame_len, J4S_EV_PAYLOAD, true, st);
+	/* Held back but for a later urgent pointer (urgent_news()): its
+	 * headers alone go up, the pointer being all that counts, so each
+	 * such packet costs the ring a header, not a segment. */
+	if (urgent_only)
+		COUNT(st, urgent_past_cap);
+	emit(ctx, xdp, p, frame_len, J4S_EV_PAYLOAD, !urgent_only, st);
 	urgent_sent(f, p);
-	if ((__s32)(p->seq - f->next) <= 0 && (__s32)(end - f->next) > 0)
+	if (!urgent_only && (__s32)(p->seq - f->next) <= 0 && (__s32)(end - f->next) > 0)
 		f->next = end;
 	if (f->need && f->next - f->base >= f->need)
 		flow_done(f, st);
@@ -802,7 +823,7 @@ static __always_inline void on_tcp(void *ctx, bool xdp, struct pkt *p, __u32 fra
 		}
 		fresh.base = fresh.next = fresh.hi = p->seq + 1;
 		fresh.state = J4S_FLOW_WAIT;
-		fresh.bits = J4S_FL_SYN;
+		fresh.bits = J4S_FL_SYN | (p->payload_len ? J4S_FL_SYN_DATA : 0);
 		if (!scan_opts(ctx, xdp, p, &o) && o.ts) {
 			fresh.bits |= J4S_FL_TS_SYN;
 			fresh.ts_recent = o.tsval;
@@ -1036,15 +1057,16 @@ static __always_inline void on_synack(void *ctx, struct pkt *p, __u32 frame_len,
 		return;
 	}
 	/* The server answers another SYN of the 4-tuple than the one the
-	 * flow follows, or, the flow still waiting, answers again with a new
-	 * ISN: it holds a new connection, the followed one is gone there. Its
-	 * own word, so the flow starts over on it (userspace's flow_synack():
-	 * a SYN ignored or an RST refused here must not leave the flow on a
-	 * dead connection, nor a done flow the next connection). No
-	 * timestamp check after that: the SYN's was not kept. */
-	if ((f->bits & J4S_FL_SYN) &&
-	    (p->ack != f->base || (f->state == J4S_FLOW_WAIT && (f->bits & J4S_FL_ISN_KNOWN) &&
-				   p->seq != f->server_isn))) {
+	 * flow follows (a Fast Open SYN's data acknowledged is the same SYN),
+	 * or answers again with a new ISN (a client that reuses its ISN after
+	 * an RST): it holds a new connection, the followed one is gone there.
+	 * Its own word, so the flow starts over on it, done or not
+	 * (userspace's flow_synack(): a SYN ignored or an RST refused here
+	 * must not leave the flow on a dead connection, nor a done flow the
+	 * next connection). No timestamp check after that: the SYN's was not
+	 * kept. */
+	if ((f->bits & J4S_FL_SYN) && (!J4S_ACKS_SYN(p->ack, f->base, f->bits & J4S_FL_SYN_DATA) ||
+				       ((f->bits & J4S_FL_ISN_KNOWN) && p->seq != f->server_isn))) {
 		f->state = J4S_FLOW_WAIT;
 		f->base = f->next = f->hi = p->ack;
 		f->need = 0;
@@ -1137,13 +1159,21 @@ __noinline int j4s_frag_judge(__u32 first)
 	struct j4s_event *ev = bpf_map_lookup_elem(&j4s_scratch, &zero);
 	struct frag_judge *j;
 	struct j4s_flow *f;
-	__u8 one = 1;
+	__u8 one = 0;
 
 	if (!ev)
 		return 0;
 	j = (struct frag_judge *)(ev->data + 128);
-	if (!first)
-		return bpf_map_lookup_elem(&j4s_frags, &j->fk) != NULL;
+	if (!first) {
+		__u8 *n = bpf_map_lookup_elem(&j4s_frags, &j->fk);
+
+		/* A datagram of 64 KiB is at most 45 fragments of 1,480
+		 * bytes: past J4S_FRAG_MAX an ID passes nothing more free. */
+		if (!n || *n >= J4S_FRAG_MAX)
+			return 0;
+		(*n)++;
+		return 1;
+	}
 	key.family = j->fk.family;
 	__builtin_memcpy(key.saddr, j->fk.saddr, 16);
 	__builtin_memcpy(key.daddr, j->fk.daddr, 16);
@@ -1155,6 +1185,11 @@ __noinline int j4s_frag_judge(__u32 first)
 	    !(j->tcp[13] & TCP_ACK) || (j->tcp[13] & (TCP_SYN | TCP_RST)) ||
 	    (__s32)(ack - (f->server_isn + 1)) < 0 || (__s32)(ack - f->snd_nxt) > 0)
 		return 0;
+	/* Each first fragment counts against the flow's segment cap: one
+	 * validated connection passes a bounded number of datagrams free. */
+	if (f->segments >= j4s_cfg.max_segments)
+		return 0;
+	f->segments++;
 	bpf_map_update_elem(&j4s_frags, &j->fk, &one, BPF_ANY);
 	return 1;
 }

@@ -180,7 +180,9 @@ struct j4s_quic_conn {
 };
 
 /* An IP datagram in fragments whose first fragment belongs to a validated
- * connection (on_fragment()): its other fragments pass without a token. */
+ * connection (on_fragment()): its other fragments pass without a token, at
+ * most J4S_FRAG_MAX of them (the map's value counts them). */
+#define J4S_FRAG_MAX 64
 struct j4s_frag_key {
 	__u8 saddr[16];
 	__u8 daddr[16];
@@ -227,6 +229,14 @@ struct j4s_flow {
 #define J4S_FL_BAD_HELD   0x10 /* ... found none: such segments do not go up */
 #define J4S_FL_SYN        0x20 /* made by a SYN (base is its ISN + 1), not a pickup */
 #define J4S_FL_URG        0x40 /* an urgent pointer went up: urg_hi holds the latest */
+#define J4S_FL_SYN_DATA   0x80 /* the SYN carried data (TCP Fast Open) */
+
+/* Whether a SYN-ACK's ACK answers the SYN of a flow whose stream starts at
+ * base: base itself, or, the SYN with data (TCP Fast Open), past it by at
+ * most what one SYN can carry (the server acknowledges the data). */
+#define J4S_ACKS_SYN(ack, base, syn_data)                                                          \
+	((ack) == (base) ||                                                                        \
+	 ((syn_data) && (__s32)((ack) - (base)) > 0 && (__u32)((ack) - (base)) <= 0xffff))
 
 /* Excluded source prefixes: one LPM trie, IPv4 as ::ffff:a.b.c.d. */
 struct j4s_lpm_key {
@@ -309,10 +319,9 @@ struct j4s_stats {
 	__u64 syn_ignored;        /* SYNs of another ISN on a flow waiting after its SYN-ACK */
 	__u64 spoofed_events;     /* hello segments dropped for their ACK sent up, flow unmoved */
 	__u64 ip_options_dropped; /* IPv4 options the stack drops the packet for: ignored */
-	__u64 synack_restarted;   /* SYN-ACKs of another connection of a waiting flow's 4-tuple:
-				     restarted */
-	__u64 server_segments;    /* server segments that raised a waiting flow's snd_nxt */
-	__u64 urgent_past_cap;    /* segments past a cap sent up for a later urgent pointer */
+	__u64 synack_restarted; /* SYN-ACKs of another connection of a flow's 4-tuple: restarted */
+	__u64 server_segments;  /* server segments that raised a waiting flow's snd_nxt */
+	__u64 urgent_past_cap;  /* segments past a cap sent up for a later urgent pointer */
 	__u64 fragments_validated; /* fragments of a validated connection's datagram: no token */
 };
 

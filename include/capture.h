@@ -90,14 +90,19 @@ void capture_pcap_file_pos(const struct capture *c, int64_t *pos, int64_t *size)
 
 /* Live: libpcap on an interface ("any" = all), TPACKET_V3 blocks handed
  * over when full or after a short timeout, the filter applied in the
- * kernel, non-blocking; nanosecond timestamps. vlan_too:
- * a generated filter, to be widened to VLAN-tagged frames on Ethernet. */
-struct capture *capture_pcap_open_live(const char *iface, const char *filter, bool vlan_too,
+ * kernel, non-blocking; nanosecond timestamps. vlan: what widens a
+ * generated filter to VLAN-tagged frames on Ethernet
+ * (capture_pcap_vlan_clause()), NULL for none. */
+struct capture *capture_pcap_open_live(const char *iface, const char *filter, const char *vlan,
 				       uint32_t buffer_bytes, char *err, size_t errlen);
 
 /* The pcap filter for a configuration: core.bpf_filter verbatim, else
  * generated from the listen ports. Caller frees. */
 char *capture_pcap_filter(const struct config *cfg);
+
+/* " or vlan", with the SYN-ACK direction of capture_pcap_filter() inside
+ * when it has one. */
+const char *capture_pcap_vlan_clause(const struct config *cfg);
 
 /* eBPF: load the programs, fill their maps from the configuration and
  * attach at TC ingress (a TCX link, else clsact) or XDP, and at TC egress in

@@ -102,6 +102,7 @@ struct flow {
 	 * flagged, and never in the way of the real one. */
 	uint8_t bad_stream : 1;
 	uint8_t shadowed : 1; /* such a hello was handed out, or given up */
+	uint8_t syn_data : 1; /* the SYN carried data (TCP Fast Open) */
 	uint32_t ts_recent;
 	struct reasm reasm;
 };

@@ -138,6 +138,8 @@ struct pkt_info {
 	/* packet_parse_file(): an IPv4 header (outer or inner) had a wrong
 	 * checksum and was read on. */
 	bool bad_csum;
+	/* The innermost IPv6 header had extension headers before TCP/UDP. */
+	bool ext_hdrs;
 };
 
 /*

@@ -48,3 +48,18 @@ def ipv4_tcp(src, dst, sport, dport, flags, seq, ack, payload=b"", opts=b"", ip_
                      s, d) + ip_opts
     right = inet_sum(ip)
     return ip[:10] + struct.pack("!H", ip_sum(right) if ip_sum else right) + ip[12:] + tcp
+
+
+def ipv4_fragments(pkt, cut):
+    """An IPv4 packet as two fragments, the first with cut bytes of its
+    payload (a multiple of 8), each header's sum right."""
+    ihl = (pkt[0] & 15) * 4
+    out = []
+    for off, data, mf in ((0, pkt[ihl:ihl + cut], 0x2000), (cut, pkt[ihl + cut:], 0)):
+        h = bytearray(pkt[:ihl])
+        h[2:4] = struct.pack("!H", ihl + len(data))
+        h[6:8] = struct.pack("!H", mf | off // 8)
+        h[10:12] = b"\0\0"
+        h[10:12] = struct.pack("!H", inet_sum(bytes(h)))
+        out.append(bytes(h) + data)
+    return out

@@ -377,7 +377,7 @@ static int set_filter(pcap_t *p, const char *iface, const char *filter, char *er
 	return rc;
 }
 
-struct capture *capture_pcap_open_live(const char *iface, const char *filter, bool vlan_too,
+struct capture *capture_pcap_open_live(const char *iface, const char *filter, const char *vlan,
 				       uint32_t buffer_bytes, char *err, size_t errlen)
 {
 	char ebuf[PCAP_ERRBUF_SIZE] = "", with_vlan[CAPTURE_FILTER_MAX];
@@ -407,11 +407,11 @@ struct capture *capture_pcap_open_live(const char *iface, const char *filter, bo
 	p->linktype = pcap_datalink(p->pcap);
 	if (check_link(c, iface, err, errlen))
 		goto fail;
-	if (vlan_too && p->linktype == DLT_EN10MB) {
+	if (vlan && p->linktype == DLT_EN10MB) {
 		/* Frames whose tags the NIC did not strip go up for the parser to
 		 * judge. "vlan" shifts every later offset, so it comes last; cooked
 		 * links (the any device) have no in-band tags and refuse it. */
-		snprintf(with_vlan, sizeof(with_vlan), "%s or vlan", filter);
+		snprintf(with_vlan, sizeof(with_vlan), "%s%s", filter, vlan);
 		filter = with_vlan;
 	}
 	if (set_filter(p->pcap, iface, filter, err, errlen))
@@ -459,6 +459,11 @@ static const char *synack_direction(const struct config *cfg)
 	unsigned int flags = 0;
 	const char *dir = "outbound and ";
 
+	/* Addresses listed: the sensor may watch other hosts' traffic (a
+	 * mirror port, a tap, a tunnel device), where every SYN-ACK comes
+	 * in. */
+	if (!cfg->local_auto)
+		return "";
 	if (!strcmp(cfg->interface, "any")) {
 		pcap_t *p = pcap_open_dead(DLT_LINUX_SLL2, 128);
 		struct bpf_program prog;
@@ -475,6 +480,16 @@ static const char *synack_direction(const struct config *cfg)
 		dir = "";
 	}
 	return dir;
+}
+
+const char *capture_pcap_vlan_clause(const struct config *cfg)
+{
+	/* Tagged frames of either direction but inbound SYN-ACKs, when the
+	 * SYN-ACKs must leave the host: a forged one may carry a tag. */
+	if (!*synack_direction(cfg))
+		return " or vlan";
+	return " or (vlan and (outbound or not (tcp[13] & 0x16 == 0x12 or "
+	       "(ip6[6] == 6 and ip6[53] & 0x16 == 0x12))))";
 }
 
 /*

@@ -229,6 +229,7 @@ static void flow_start(struct flow_table *ft, struct flow *f, const struct pkt_i
 
 	flow_restart(ft, f, pi->seq, now, syn);
 	f->has_synack = keep_synack;
+	f->syn_data = syn && pi->payload_len;
 	m->ttl = pi->ttl;
 	m->df = pi->df;
 	m->ip_id = pi->ip_id;
@@ -252,6 +253,7 @@ static void flow_restart(struct flow_table *ft, struct flow *f, uint32_t seq, ui
 	f->ts_ok = 0;
 	f->bad_stream = 0;
 	f->shadowed = 0;
+	f->syn_data = 0;
 	list_add_tail(&ft->waiting, &f->age);
 	stream_reset(ft, f, syn ? seq + 1 : seq);
 	f->created_ns = now;
@@ -834,7 +836,12 @@ void flow_synack(struct flow_table *ft, const struct pkt_info *pi, uint64_t now)
 		synack_early(ft, &key, pi, now);
 		return;
 	}
-	if (f->state == FLOW_DONE && !(f->has_syn && pi->ack != f->isn + 1)) {
+	/* Whether it answers the SYN followed (with Fast Open, acknowledging
+	 * its data too), and is the server's first answer to it. */
+	bool answers = J4S_ACKS_SYN(pi->ack, f->isn + 1, f->syn_data);
+	bool new_isn = f->has_synack && pi->seq != f->server_isn;
+
+	if (f->state == FLOW_DONE && !(f->has_syn && (!answers || new_isn))) {
 		ft->st.synack_no_flow++;
 		return;
 	}
@@ -842,18 +849,17 @@ void flow_synack(struct flow_table *ft, const struct pkt_info *pi, uint64_t now)
 		ft->st.synack_retransmits++;
 		return;
 	}
-	/* The server answers a SYN other than the one we follow, or, the
-	 * flow still waiting, answers again with a new ISN: it holds a new
-	 * connection of this 4-tuple, the one we follow is gone there (an
-	 * established one would have drawn a challenge ACK, not a SYN-ACK).
-	 * The SYN-ACK is the server's own word, so the flow starts over on
-	 * it: the SYN we ignored (syn_is_retransmit()), or an RST we refused
-	 * that the server took, must not leave the sensor on a dead
-	 * connection and blind to the live one; nor a done flow whose new
-	 * SYN we missed. The kernel program does the same (on_synack()). */
-	bool restart = f->has_syn &&
-		       (pi->ack != f->isn + 1 ||
-			(f->state == FLOW_WAIT_HELLO && f->has_synack && pi->seq != f->server_isn));
+	/* The server answers a SYN other than the one we follow, or answers
+	 * again with a new ISN (a client that reuses its ISN after an RST):
+	 * it holds a new connection of this 4-tuple, the one we follow is
+	 * gone there (an established one would have drawn a challenge ACK,
+	 * not a SYN-ACK). The SYN-ACK is the server's own word, so the flow
+	 * starts over on it, done or not: the SYN we ignored
+	 * (syn_is_retransmit()), or an RST we refused that the server took,
+	 * must not leave the sensor on a dead connection and blind to the
+	 * live one; nor a done flow whose new SYN we missed. The kernel
+	 * program does the same (on_synack()). */
+	bool restart = f->has_syn && (!answers || new_isn);
 
 	if (restart) {
 		/* Client ISN = its ACK - 1. The record's SYN metadata stays

@@ -457,7 +457,9 @@ static struct capture *open_mode(enum capture_mode m, const struct config *cfg, 
 	case CAPTURE_XDP:
 		return open_ebpf(capture_xdp_open, cfg, err, errlen);
 	case CAPTURE_PCAP:
-		return capture_pcap_open_live(cfg->interface, filter, !has_bpf_filter(cfg),
+		return capture_pcap_open_live(cfg->interface, filter,
+					      has_bpf_filter(cfg) ? NULL
+								  : capture_pcap_vlan_clause(cfg),
 					      capture_buffer_bytes(cfg), err, errlen);
 	default:
 		snprintf(err, errlen, "capture mode %s is no live capture", capture_mode_name(m));

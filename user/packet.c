@@ -302,6 +302,7 @@ static enum packet_verdict parse_ipv4(const uint8_t *p, uint32_t caplen, struct 
 	uint32_t ihl, tot;
 	uint16_t frag;
 
+	pi->ext_hdrs = false;
 	if (caplen < 20)
 		return PKT_TRUNCATED;
 	ihl = (uint32_t)(p[0] & 0x0f) * 4;
@@ -474,6 +475,7 @@ static enum packet_verdict parse_ipv6(const uint8_t *p, uint32_t caplen, struct 
 		return PKT_NOT_TCP; /* a chain longer than the kernel follows */
 	if (off > caplen)
 		return PKT_TRUNCATED;
+	pi->ext_hdrs = off > 40;
 	nx->p = p + off;
 	nx->avail = (caplen < end ? caplen : end) - off;
 	nx->wire = end - off;
@@ -816,6 +818,7 @@ static enum packet_verdict parse(const uint8_t *l3, uint32_t caplen, struct pkt_
 
 	memset(pi->tunnel, PKT_TUN_NONE, sizeof(pi->tunnel));
 	pi->bad_csum = false;
+	pi->ext_hdrs = false;
 	for (int depth = 0;; depth++) {
 		struct ip_next nx;
 		enum packet_verdict v = parse_ip(l3, caplen, pi, &nx, lax);

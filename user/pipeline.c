@@ -384,6 +384,7 @@ void pipeline_packet(struct pipeline *p, const struct packet *pkt)
 	struct flow_hello fh;
 	struct pkt_info pi;
 	enum packet_verdict v;
+	bool rebuilt;
 
 	p->st.packets++;
 	p->st.bytes += pkt->caplen;
@@ -401,7 +402,8 @@ void pipeline_packet(struct pipeline *p, const struct packet *pkt)
 	v = pkt->from_file ? file_csum(p, packet_parse_file(pkt->data, pkt->caplen, &pi), &pi, true)
 			   : packet_parse(pkt->data, pkt->caplen, &pi);
 	p->st.parse[v]++;
-	if (v == PKT_FRAGMENT)
+	rebuilt = v == PKT_FRAGMENT;
+	if (rebuilt)
 		v = fragment(p, pkt, &pi);
 	if (v != PKT_OK)
 		return;
@@ -412,6 +414,15 @@ void pipeline_packet(struct pipeline *p, const struct packet *pkt)
 	    is_listen_port(p, pi.sport)) {
 		if ((p->n_exclude || p->n_local || p->local_auto) && !synack_wanted(p, &pi))
 			return;
+		/* Live, a SYN-ACK in IP fragments or behind IPv6 extension
+		 * headers is no Linux server's own (it sends neither), and came
+		 * in by the capture filter's clauses that cannot see TCP flags
+		 * nor take the direction (pcap mode), or in at the ingress hook
+		 * (tc, xdp): forged by a host next to the server. */
+		if (!pkt->from_file && (rebuilt || pi.ext_hdrs)) {
+			p->st.synacks_forged++;
+			return;
+		}
 		p->st.synacks++;
 		flow_synack(p->flows, &pi, pkt->mono_ns);
 		return;

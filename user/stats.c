@@ -181,6 +181,7 @@ static struct json_object *packet_fields(const struct pipeline_stats *s, const s
 	put(o, "bad_ip_checksum_kept", s->bad_csum_kept);
 	put(o, "not_listen_port", s->not_listen);
 	put(o, "synacks", s->synacks);
+	put(o, "synacks_forged", s->synacks_forged);
 	put(o, "excluded_source", s->excluded);
 	put(o, "not_local", s->not_local);
 	return o;
@@ -299,6 +300,8 @@ static const struct {
 	{ "packets.captured_short", "Packets cut short by the capture length." },
 	{ "packets.not_listen_port", "TCP packets to none of the listen ports." },
 	{ "packets.synacks", "SYN-ACKs of the server seen." },
+	{ "packets.synacks_forged",
+	  "SYN-ACKs ignored live: in IP fragments or behind IPv6 extension headers." },
 	{ "packets.excluded_source", "Packets from core.exclude_source_ips." },
 	{ "packets.not_local", "Packets to none of the local IPs." },
 	{ "packets.bad_ip_checksum", "IPv4 packets dropped: header checksum wrong." },

@@ -1122,13 +1122,40 @@ static void test_payload_urgent_past_segment_cap(void **state)
 	assert_int_equal(stats(f).payload_events, 101);
 	segment(f, "198.18.0.85", 0, hello_start, 3);
 	assert_int_equal(stats(f).retransmits_skipped, 1);
+	/* One the server drops (it ends before the next byte) with a pointer
+	 * into the hello: not taken, and it must not hide the one that is. */
+	urgent_segment(f, "198.18.0.85", 0, hello_start, 1, 9);
+	assert_int_equal(stats(f).payload_events, 101);
 	urgent_segment(f, "198.18.0.85", 0, hello_start, 3, 9); /* byte 8 of the stream */
 	assert_int_equal(stats(f).payload_events, 102);
 	assert_int_equal(stats(f).urgent_past_cap, 1);
+	assert_int_equal(f->last_caplen, 20 + 20); /* the headers: the pointer is all */
 	urgent_segment(f, "198.18.0.85", 0, hello_start, 3, 9);
 	urgent_segment(f, "198.18.0.85", 0, hello_start, 3, 2); /* before the next byte */
 	assert_int_equal(stats(f).payload_events, 102);
-	assert_int_equal(stats(f).retransmits_skipped, 3);
+	assert_int_equal(stats(f).retransmits_skipped, 4);
+}
+
+/* A segment that ends right at the stream start brings no byte, but its
+ * urgent pointer counts: the server takes it (tcp_sequence() lets a
+ * segment ending at rcv_nxt through) and skips that byte of the hello. */
+static void test_payload_urgent_before_stream(void **state)
+{
+	struct fixture *f = *state;
+
+	reset(f);
+	syn_v4(f, "198.18.0.86", 443, 0, 1);
+	run(f);
+	f->len = 0;
+	eth(f, 0x0800, 0);
+	ipv4(f, "198.18.0.86", 20 + 1, 6, 0x4000);
+	tcp(f, 443, 0x38, 1000, 0); /* URG: one byte at the SYN's own number */
+	f->buf[f->len - 2] = 0;
+	f->buf[f->len - 1] = 6; /* the stream's byte 4 */
+	put(f, hello_start, 1);
+	run(f);
+	assert_int_equal(stats(f).payload_events, 1);
+	assert_int_equal(stats(f).after_done, 0);
 }
 
 /* The overlap evasion: bytes 20.. of one hello out of order, then another
@@ -1337,6 +1364,18 @@ static void test_fragments_validated(void **state)
 	run(f);
 	assert_int_equal(stats(f).fragments_validated, 2);
 	assert_int_equal(f->last_kind, J4S_EV_FRAGMENT);
+	/* Free for J4S_FRAG_MAX fragments of the ID, no more. */
+	for (int i = 0; i < J4S_FRAG_MAX + 5; i++) {
+		f->len = 0;
+		eth(f, 0x0800, 0);
+		ipv4(f, "198.18.0.123", 64, 6, 5);
+		put(f, pl, sizeof(pl));
+		run(f);
+	}
+	assert_int_equal(stats(f).fragments_validated, 1 + J4S_FRAG_MAX);
+	/* 3 others' (2 with the limit), 2, then 63 free and 6 more (held
+	 * back with the limit). */
+	assert_int_equal(stats(f).fragment_events, (f->limit ? 2 : 3 + 6) + 2 + J4S_FRAG_MAX - 1);
 	/* Another client's first fragment, with an ACK of nothing the server
 	 * sent: a token, or held back. */
 	syn_to(f, "198.18.0.124");
@@ -1347,9 +1386,10 @@ static void test_fragments_validated(void **state)
 	tcp_ports(f, 40000, 443, 0x18, 1001, SERVER_ISN + 99);
 	put(f, hello_start, sizeof(hello_start));
 	run(f);
-	assert_int_equal(stats(f).fragments_validated, 2);
-	assert_int_equal(stats(f).fragment_events, f->limit ? 4 : 6);
-	assert_int_equal(stats(f).fragments_limited, f->limit ? 2 : 0);
+	assert_int_equal(stats(f).fragments_validated, 1 + J4S_FRAG_MAX);
+	assert_int_equal(stats(f).fragment_events,
+			 (f->limit ? 2 : 3 + 6 + 1) + 2 + J4S_FRAG_MAX - 1);
+	assert_int_equal(stats(f).fragments_limited, f->limit ? 1 + 6 + 1 : 0);
 }
 
 static void test_hs_synack_stores_isn(void **state)
@@ -1686,6 +1726,19 @@ static void test_hs_restart_done_flow(void **state)
 		sizeof(hello_start), false);
 	assert_int_equal(stats(f).validated, 2);
 	assert_int_equal(stats(f).flows_done, 2);
+	/* The same client ISN again after an RST, the server with a new ISN:
+	 * a new connection all the same. */
+	synack(f, "198.18.0.122", SERVER_ISN + 77, 50001);
+	assert_int_equal(stats(f).synack_restarted, 2);
+	assert_int_equal(flow_of(f, "198.18.0.122", &fl), 0);
+	assert_int_equal(fl.state, J4S_FLOW_WAIT);
+	/* A Fast Open SYN whose data the SYN-ACK acknowledges: the same
+	 * connection, no restart. */
+	tcp_seg(f, "198.18.0.125", 0x02, 1000, 0, NULL, 0, hello_start, sizeof(hello_start), false);
+	synack(f, "198.18.0.125", SERVER_ISN, 1001 + sizeof(hello_start));
+	assert_int_equal(stats(f).synack_restarted, 2);
+	assert_int_equal(flow_of(f, "198.18.0.125", &fl), 0);
+	assert_int_equal(fl.base, 1001);
 }
 
 /* Hellos dropped for their ACK (a blind spoofer's) go up through the
@@ -2025,6 +2078,7 @@ int main(void)
 		cmocka_unit_test(test_payload_urgent_to_byte_cap),
 		cmocka_unit_test(test_payload_urgent_acks_capped),
 		cmocka_unit_test(test_payload_urgent_past_segment_cap),
+		cmocka_unit_test(test_payload_urgent_before_stream),
 		cmocka_unit_test(test_payload_starts_before_stream),
 		cmocka_unit_test(test_hs_synack_stores_isn),
 		cmocka_unit_test(test_hs_validated_passes),

@@ -56,6 +56,8 @@ client SRC DST PORT IFACE SCENARIO
         evil.example hello acknowledging that ISN + 1. Only a SYN-ACK that
         leaves the server may validate a hello: the evil one must not be
         validated. Then the good.example hello on the real connection.
+    forgedfrag: the same, the forged SYN-ACK in two IPv4 fragments (which
+        the capture filter and the kernel program pass up as fragments).
 """
 import os
 import select
@@ -66,7 +68,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from packets import hello, ipv4_tcp  # noqa: E402
+from packets import hello, ipv4_fragments, ipv4_tcp  # noqa: E402
 
 
 def server(cert, key, addr, port, sni_file, ready):
@@ -149,12 +151,13 @@ def client(src, dst, port, iface, scenario):
         "lsrr": lambda: rx.send(ether + segment(src, dst, sport, dport, 0x18, isn + 1, ack, evil,
                                                 ip_opts=b"\x83\x07\x04" + socket.inet_aton(dst) + b"\x00")),
     }
-    if scenario == "forged":
+    if scenario in ("forged", "forgedfrag"):
         fsrc, fport, fisn, forged = "198.19.90.9", sport + 1, 0x7000, 0x0BAD0000
         send(segment(fsrc, dst, fport, dport, 0x02, fisn, 0, opts=b"\x02\x04\x05\xb4"))
         time.sleep(0.05)
-        rx.send(ether + segment(dst, fsrc, dport, fport, 0x12, forged, fisn + 1,
-                                opts=b"\x02\x04\x05\xb4"))
+        sa = segment(dst, fsrc, dport, fport, 0x12, forged, fisn + 1, opts=b"\x02\x04\x05\xb4")
+        for part in (ipv4_fragments(sa, 16) if scenario == "forgedfrag" else [sa]):
+            rx.send(ether + part)
         time.sleep(0.05)
         send(segment(fsrc, dst, fport, dport, 0x18, fisn + 1, forged + 1, evil))
         time.sleep(0.2)

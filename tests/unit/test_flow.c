@@ -1864,6 +1864,27 @@ static void test_flow_synack_restarts(void **state)
 	assert_int_equal(syn(f, PORT + 4, ISN + 140000, T0 + 6 * MS), FLOW_NOTHING);
 	assert_int_equal(lookup(f, PORT + 4)->state, FLOW_WAIT_HELLO);
 	assert_int_equal(lookup(f, PORT + 4)->isn, ISN + 140000);
+
+	/* The same client ISN again after an RST (its SYN looks like a
+	 * retransmit), the server with a new ISN: a new connection. */
+	syn(f, PORT + 5, ISN, T0);
+	synack(f, PORT + 5, SISN, ISN + 1, T0 + MS);
+	assert_int_equal(seg(f, PORT + 5, hello, 0, sizeof(hello), T0 + 2 * MS), FLOW_HELLO);
+	check_hello_and_finish(f, T0 + 2 * MS);
+	syn(f, PORT + 5, ISN, T0 + 3 * MS);
+	synack(f, PORT + 5, SISN + 500, ISN + 1, T0 + 4 * MS);
+	assert_int_equal(stats(f)->synack_restarted, 4);
+	assert_int_equal(lookup(f, PORT + 5)->state, FLOW_WAIT_HELLO);
+
+	/* A Fast Open SYN carrying the whole hello: the SYN-ACK acknowledges
+	 * its data; that is no other connection, and no second hello comes of
+	 * what follows. */
+	pkt(f, PORT + 6, TCPF_SYN, ISN, hello, sizeof(hello));
+	assert_int_equal(process(f, T0 + MS), FLOW_HELLO);
+	check_hello_and_finish(f, T0 + MS);
+	synack(f, PORT + 6, SISN, ISN + 1 + sizeof(hello), T0 + 2 * MS);
+	assert_int_equal(stats(f)->synack_restarted, 4);
+	assert_int_equal(lookup(f, PORT + 6)->state, FLOW_DONE);
 }
 
 /* PAWS as the server applies it: with timestamps on both sides, a
