@@ -677,8 +677,17 @@ static __always_inline void on_payload(void *ctx, bool xdp, struct pkt *p, __u32
 	 * may overtake the hello's last segment (TLS 1.3 early data, or a
 	 * client sending a byte past its hello to end the flow before its
 	 * server has read the hello). */
-	if (off >= 0 && (__u32)off >= (f->need ? f->need : j4s_cfg.max_bytes))
+	if (off >= 0 && (__u32)off >= (f->need ? f->need : j4s_cfg.max_bytes)) {
+		/* But for an urgent pointer the server takes: a later one
+		 * replaces a pending one, whose byte then stays in the stream
+		 * (userspace's urgent_pointer()). Headers only. */
+		if (urgent_news(f, p)) {
+			COUNT(st, urgent_past_cap);
+			emit(ctx, xdp, p, frame_len, J4S_EV_PAYLOAD, false, st);
+			urgent_sent(f, p);
+		}
 		return;
+	}
 	/* A hello dribbled in order, even a byte a segment, is bounded by need;
 	 * segments that bring no byte beyond the highest seen (retransmits,
 	 * gap fills, pieces sent backwards) by the segment cap. */
@@ -1080,7 +1089,8 @@ static __always_inline void on_synack(void *ctx, struct pkt *p, __u32 frame_len,
 	}
 	/* Only a flow still before its hello, and a SYN-ACK that answers
 	 * its SYN (base is the client ISN + 1). */
-	if (f->state != J4S_FLOW_WAIT || f->hs > J4S_HS_SYNACK || p->ack != f->base) {
+	if (f->state != J4S_FLOW_WAIT || f->hs > J4S_HS_SYNACK ||
+	    !J4S_ACKS_SYN(p->ack, f->base, f->bits & J4S_FL_SYN_DATA)) {
 		COUNT(st, synack_no_flow);
 		return;
 	}
@@ -1159,7 +1169,7 @@ __noinline int j4s_frag_judge(__u32 first)
 	struct j4s_event *ev = bpf_map_lookup_elem(&j4s_scratch, &zero);
 	struct frag_judge *j;
 	struct j4s_flow *f;
-	__u8 one = 0;
+	__u8 none = 0; /* fragments passed so far */
 
 	if (!ev)
 		return 0;
@@ -1190,7 +1200,9 @@ __noinline int j4s_frag_judge(__u32 first)
 	if (f->segments >= j4s_cfg.max_segments)
 		return 0;
 	f->segments++;
-	bpf_map_update_elem(&j4s_frags, &j->fk, &one, BPF_ANY);
+	/* NOEXIST: the same first fragment again does not renew its ID's
+	 * count. */
+	bpf_map_update_elem(&j4s_frags, &j->fk, &none, BPF_NOEXIST);
 	return 1;
 }
 

@@ -488,8 +488,11 @@ const char *capture_pcap_vlan_clause(const struct config *cfg)
 	 * SYN-ACKs must leave the host: a forged one may carry a tag. */
 	if (!*synack_direction(cfg))
 		return " or vlan";
+	/* A second tag (QinQ, which the parser follows) is looked into too:
+	 * past one "vlan" it is neither ip nor ip6. */
 	return " or (vlan and (outbound or not (tcp[13] & 0x16 == 0x12 or "
-	       "(ip6[6] == 6 and ip6[53] & 0x16 == 0x12))))";
+	       "(ip6[6] == 6 and ip6[53] & 0x16 == 0x12) or (vlan and (tcp[13] & 0x16 == 0x12 "
+	       "or (ip6[6] == 6 and ip6[53] & 0x16 == 0x12))))))";
 }
 
 /*

@@ -229,7 +229,7 @@ static void flow_start(struct flow_table *ft, struct flow *f, const struct pkt_i
 
 	flow_restart(ft, f, pi->seq, now, syn);
 	f->has_synack = keep_synack;
-	f->syn_data = syn && pi->payload_len;
+	f->syn_data = syn && pi->payload_wire;
 	m->ttl = pi->ttl;
 	m->df = pi->df;
 	m->ip_id = pi->ip_id;

@@ -44,6 +44,12 @@ struct pipeline {
 	uint32_t n_outs;
 	bool all_ports;
 	bool raw;
+	/* Live with the generated filter: SYN-ACKs only as the server sends
+	 * them (pipeline_packet()). pcap: its filter took them leaving the
+	 * host, but those behind IPv6 extension headers, which its clauses
+	 * for such packets let in either way. */
+	bool synack_strict;
+	bool synack_strict_ext;
 	bool ja4t;            /* fingerprints.ja4t */
 	uint64_t last_expire; /* ageing time (packet.mono_ns) of the last expiry pass */
 	const char *sensor_id;
@@ -107,6 +113,8 @@ struct pipeline *pipeline_new(const struct config *cfg, bool all_ports, bool lim
 		seed[0] ^= 0x51; /* its own hash key */
 		p->quic = quic_table_new(&qc, seed);
 	}
+	p->synack_strict = !cfg->bpf_filter || !cfg->bpf_filter[0];
+	p->synack_strict_ext = p->synack_strict && limit_unvalidated;
 	p->hash = fp_hash_new();
 	if (cfg->fp_raw) {
 		p->ja4_r = malloc(FP_JA4_RAW_MAX);
@@ -414,12 +422,20 @@ void pipeline_packet(struct pipeline *p, const struct packet *pkt)
 	    is_listen_port(p, pi.sport)) {
 		if ((p->n_exclude || p->n_local || p->local_auto) && !synack_wanted(p, &pi))
 			return;
-		/* Live, a SYN-ACK in IP fragments or behind IPv6 extension
-		 * headers is no Linux server's own (it sends neither), and came
-		 * in by the capture filter's clauses that cannot see TCP flags
-		 * nor take the direction (pcap mode), or in at the ingress hook
-		 * (tc, xdp): forged by a host next to the server. */
-		if (!pkt->from_file && (rebuilt || pi.ext_hdrs)) {
+		/* Live with the generated filter, a SYN-ACK in IP fragments
+		 * (Linux never fragments one) or inside a tunnel came in by a
+		 * clause that takes no direction (pcap: fragments, IPv6
+		 * extension headers, UDP to a listen port) or at the ingress
+		 * hook (tc, xdp, which send up the server's own from egress
+		 * only, whole): forged by a host next to the server, or
+		 * anywhere for a tunnel. In pcap mode one behind IPv6
+		 * extension headers likewise: a server that sends its SYN-ACKs
+		 * so (sticky IPv6 options, CALIPSO, IOAM or SRv6 inline) has
+		 * its hellos unvalidated there; tc and xdp take them from
+		 * egress. */
+		if (!pkt->from_file && p->synack_strict &&
+		    (rebuilt || pi.tunnel[0] != PKT_TUN_NONE ||
+		     (pi.ext_hdrs && p->synack_strict_ext))) {
 			p->st.synacks_forged++;
 			return;
 		}

@@ -301,7 +301,8 @@ static const struct {
 	{ "packets.not_listen_port", "TCP packets to none of the listen ports." },
 	{ "packets.synacks", "SYN-ACKs of the server seen." },
 	{ "packets.synacks_forged",
-	  "SYN-ACKs ignored live: in IP fragments or behind IPv6 extension headers." },
+	  "SYN-ACKs ignored live: in IP fragments, in tunnels, or (pcap) behind IPv6 "
+	  "extension headers." },
 	{ "packets.excluded_source", "Packets from core.exclude_source_ips." },
 	{ "packets.not_local", "Packets to none of the local IPs." },
 	{ "packets.bad_ip_checksum", "IPv4 packets dropped: header checksum wrong." },

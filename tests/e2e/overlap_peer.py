@@ -58,6 +58,8 @@ client SRC DST PORT IFACE SCENARIO
         validated. Then the good.example hello on the real connection.
     forgedfrag: the same, the forged SYN-ACK in two IPv4 fragments (which
         the capture filter and the kernel program pass up as fragments).
+    forgedtun: the same, the forged SYN-ACK inside IPv6 (IPv4 in IPv6,
+        behind a hop-by-hop header), as a host anywhere could send it.
 """
 import os
 import select
@@ -151,12 +153,21 @@ def client(src, dst, port, iface, scenario):
         "lsrr": lambda: rx.send(ether + segment(src, dst, sport, dport, 0x18, isn + 1, ack, evil,
                                                 ip_opts=b"\x83\x07\x04" + socket.inet_aton(dst) + b"\x00")),
     }
-    if scenario in ("forged", "forgedfrag"):
+    if scenario in ("forged", "forgedfrag", "forgedtun"):
         fsrc, fport, fisn, forged = "198.19.90.9", sport + 1, 0x7000, 0x0BAD0000
         send(segment(fsrc, dst, fport, dport, 0x02, fisn, 0, opts=b"\x02\x04\x05\xb4"))
         time.sleep(0.05)
         sa = segment(dst, fsrc, dport, fport, 0x12, forged, fisn + 1, opts=b"\x02\x04\x05\xb4")
-        for part in (ipv4_fragments(sa, 16) if scenario == "forgedfrag" else [sa]):
+        if scenario == "forgedtun":
+            # IPv4 in IPv6, behind a hop-by-hop header (PadN): sent from
+            # anywhere, passed by the clause for extension headers.
+            hbh = b"\x04\x00\x01\x04\x00\x00\x00\x00"
+            outer = (b"\x60\0\0\0" + struct.pack("!HBB", len(hbh) + len(sa), 0, 64) +
+                     socket.inet_pton(socket.AF_INET6, "fd00:90::9") +
+                     socket.inet_pton(socket.AF_INET6, "fd00:90::1"))
+            rx.send(ether[:12] + b"\x86\xdd" + outer + hbh + sa)
+        for part in ([] if scenario == "forgedtun" else
+                     ipv4_fragments(sa, 16) if scenario == "forgedfrag" else [sa]):
             rx.send(ether + part)
         time.sleep(0.05)
         send(segment(fsrc, dst, fport, dport, 0x18, fisn + 1, forged + 1, evil))
