@@ -155,9 +155,8 @@ static __always_inline int parse_ipv4(struct cursor *c, struct pkt *p)
 	__builtin_memcpy(p->key.daddr, h + 16, 4);
 	/* MF or fragment offset: addresses and length are known, for
 	 * on_fragment(). */
-	if ((h[6] & 0x3f) || h[7]) {
+	if ((h[6] & 0x3f) || h[7])
 		return PARSE_FRAGMENT;
-	}
 	c->pos = (void *)h + ihl;
 	return h[9];
 }
