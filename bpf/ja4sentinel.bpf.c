@@ -99,9 +99,14 @@ struct {
 	__type(value, struct j4s_event);
 } j4s_scratch SEC(".maps");
 
-/* The token bucket of unvalidated hellos (design.md §13), one for all CPUs
- * so the rate is the configured one whatever the RSS spread. GCRA form: tat
- * is when the bucket is full again. */
+/* The token buckets of unvalidated traffic (design.md §13), each one for
+ * all CPUs so the rate is the configured one whatever the RSS spread. GCRA
+ * form: tat is when the bucket is full again. Two, each of unval_rate and
+ * unval_burst: TCP hellos and IP fragments in one, new QUIC connections in
+ * the other. A QUIC client proves no address before its hello, so every
+ * QUIC connection needs a token; sharing one bucket let a spoofed flood of
+ * TCP hellos or fragments hold back every QUIC client, and one of Initials
+ * every TCP client that cannot be validated (asymmetric routing). */
 struct j4s_bucket {
 	struct bpf_spin_lock lock;
 	__u32 pad;
@@ -110,7 +115,7 @@ struct j4s_bucket {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, J4S_BUCKETS);
 	__type(key, __u32);
 	__type(value, struct j4s_bucket);
 } j4s_bucket SEC(".maps");
@@ -354,17 +359,16 @@ static __always_inline bool looks_like_hello(const __u8 *h, __u32 have)
 	return J4S_TLS_LOOKS_LIKE_HELLO(h, have);
 }
 
-/* One unvalidated hello may pass: take a token. */
-static __always_inline bool bucket_take(void)
+/* One unvalidated hello may pass: take a token of bucket `which`. */
+static __always_inline bool bucket_take(__u32 which)
 {
 	__u64 now = bpf_ktime_get_ns(), interval, t;
 	struct j4s_bucket *b;
-	__u32 zero = 0;
 	bool ok;
 
 	if (!j4s_cfg.unval_rate)
 		return true;
-	b = bpf_map_lookup_elem(&j4s_bucket, &zero);
+	b = bpf_map_lookup_elem(&j4s_bucket, &which);
 	if (!b)
 		return false;
 	interval = 1000000000ULL / j4s_cfg.unval_rate;
@@ -392,7 +396,7 @@ static __always_inline bool admitted(struct j4s_flow *f, struct pkt *p, struct j
 		COUNT(st, validated);
 		return true;
 	}
-	if (bucket_take()) {
+	if (bucket_take(J4S_BUCKET_TCP)) {
 		f->hs = J4S_HS_UNVALIDATED;
 		COUNT(st, unvalidated);
 		return true;
@@ -554,7 +558,7 @@ static __always_inline void spoofed_segment(void *ctx, bool xdp, struct pkt *p, 
 	}
 	if (!(f->bits & J4S_FL_BAD_JUDGED)) {
 		f->bits |= J4S_FL_BAD_JUDGED;
-		if (!bucket_take()) {
+		if (!bucket_take(J4S_BUCKET_TCP)) {
 			f->bits |= J4S_FL_BAD_HELD;
 			COUNT(st, unvalidated_limited);
 			return;
@@ -705,7 +709,7 @@ static __always_inline void on_payload(void *ctx, bool xdp, struct pkt *p, __u32
 				return;
 			}
 			urgent_only = true;
-		} else if ((__s32)(p->seq - f->next) > 0 && !bucket_take()) {
+		} else if ((__s32)(p->seq - f->next) > 0 && !bucket_take(J4S_BUCKET_TCP)) {
 			/* One ahead of the next byte: userspace takes it when it
 			 * extends a held segment, which cannot be told here, so
 			 * it goes up for a token of the unvalidated bucket. A
@@ -957,14 +961,14 @@ static __always_inline void on_udp(void *ctx, bool xdp, struct pkt *p, __u32 fra
 	qc = bpf_map_lookup_elem(&j4s_quic, &k);
 	if (qc) {
 		if (qc->datagrams >= J4S_QUIC_MAX_DATAGRAMS &&
-		    (!j4s_cfg.unval_rate || !bucket_take())) {
+		    (!j4s_cfg.unval_rate || !bucket_take(J4S_BUCKET_QUIC))) {
 			COUNT(st, quic_capped);
 			return;
 		}
 		if (qc->datagrams < J4S_QUIC_MAX_DATAGRAMS)
 			qc->datagrams++;
 	} else {
-		if (!bucket_take()) {
+		if (!bucket_take(J4S_BUCKET_QUIC)) {
 			COUNT(st, quic_limited);
 			return;
 		}
@@ -1275,7 +1279,7 @@ static __always_inline void on_fragment(void *ctx, bool xdp, struct pkt *p, __u3
 		return;
 	if (frag_validated(ctx, xdp, p)) {
 		COUNT(st, fragments_validated);
-	} else if (!bucket_take()) {
+	} else if (!bucket_take(J4S_BUCKET_TCP)) {
 		COUNT(st, fragments_limited);
 		return;
 	}

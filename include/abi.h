@@ -249,10 +249,19 @@ struct j4s_addr_key {
 	__u8 addr[16];
 };
 
+/* The kernel's token buckets of unvalidated traffic (map j4s_bucket), each
+ * of unval_rate / unval_burst: a flood of one kind holds back no other. */
+enum j4s_bucket_kind {
+	J4S_BUCKET_TCP,  /* unvalidated TCP hellos and their segments, IP fragments */
+	J4S_BUCKET_QUIC, /* new QUIC connections (and datagrams past a key's cap) */
+	J4S_BUCKETS,
+};
+
 /* Load-time configuration, in .rodata (const volatile). */
 struct j4s_bpf_config {
 	__u32 max_bytes;     /* stream bytes per hello we may send up */
-	__u32 unval_rate;    /* unvalidated hellos per second let through; 0 = no limit */
+	__u32 unval_rate;    /* unvalidated hellos per second let through, per
+			      * j4s_bucket_kind; 0 = no limit */
 	__u32 unval_burst;   /* ... and at once after a quiet spell */
 	__u16 max_segments;  /* segments per hello that bring no new byte */
 	__u8 filter_local;   /* destination must be in j4s_local */

@@ -159,7 +159,8 @@ static void reset(struct fixture *f)
 	uint32_t key = 0;
 
 	bpf_map_update_elem(bpf_map__fd(f->skel->maps.j4s_stats), &key, zero, 0);
-	bpf_map_update_elem(bpf_map__fd(f->skel->maps.j4s_bucket), &key, zero, 0); /* full */
+	for (uint32_t b = 0; b < J4S_BUCKETS; b++) /* full */
+		bpf_map_update_elem(bpf_map__fd(f->skel->maps.j4s_bucket), &b, zero, 0);
 	/* No flow of an earlier test: a SYN again is a retransmit now. */
 	for (struct j4s_flow_key k;
 	     !bpf_map_get_next_key(bpf_map__fd(f->skel->maps.j4s_flows), NULL, &k);)
@@ -2046,6 +2047,39 @@ static void test_quic_bucket(void **state)
 	assert_int_equal(stats(f).quic_limited, f->limit ? 3 : 0);
 }
 
+/* TCP hellos and QUIC connections have a bucket each: spoofed TCP hellos
+ * that empty theirs hold back no QUIC client, and a flood of Initials that
+ * empties the QUIC one holds back no unvalidated TCP hello (limit groups:
+ * 1/s, burst 2 each). */
+static void test_buckets_apart(void **state)
+{
+	struct fixture *f = *state;
+
+	reset(f);
+	/* pickups: no SYN-ACK, a TCP token each */
+	hello_seg(f, "198.18.0.101", 5000, 1);
+	hello_seg(f, "198.18.0.102", 5000, 1);
+	hello_seg(f, "198.18.0.103", 5000, 1);
+	assert_int_equal(stats(f).unvalidated_limited, f->limit ? 1 : 0);
+	quic_run(f, "198.18.0.2", 40200, 0xc3, J4S_QUIC_V1, 8, 0x60);
+	quic_run(f, "198.18.0.2", 40201, 0xc3, J4S_QUIC_V1, 8, 0x61);
+	assert_int_equal(stats(f).quic_limited, 0);
+	assert_int_equal(stats(f).quic_conns, 2);
+	/* now the QUIC bucket is empty too (limit groups) */
+	quic_run(f, "198.18.0.2", 40202, 0xc3, J4S_QUIC_V1, 8, 0x62);
+	assert_int_equal(stats(f).quic_limited, f->limit ? 1 : 0);
+
+	reset(f);
+	for (int i = 0; i < 3; i++)
+		quic_run(f, "198.18.0.2", (uint16_t)(40210 + i), 0xc3, J4S_QUIC_V1, 8,
+			 (uint8_t)(0x70 + i));
+	assert_int_equal(stats(f).quic_limited, f->limit ? 1 : 0);
+	hello_seg(f, "198.18.0.104", 5000, 1);
+	assert_int_equal(stats(f).unvalidated, 1);
+	assert_int_equal(stats(f).unvalidated_limited, 0);
+	assert_int_equal(f->last_kind, J4S_EV_PAYLOAD);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2096,12 +2130,14 @@ int main(void)
 		cmocka_unit_test(test_quic_not_initial_dropped),
 		cmocka_unit_test(test_quic_per_connection_bound),
 		cmocka_unit_test(test_quic_bucket),
+		cmocka_unit_test(test_buckets_apart),
 		cmocka_unit_test(test_quic_past_cap_through_bucket),
 	};
 	const struct CMUnitTest limited[] = {
 		cmocka_unit_test(test_fragments_bucket),
 		cmocka_unit_test(test_fragments_validated),
 		cmocka_unit_test(test_quic_bucket),
+		cmocka_unit_test(test_buckets_apart),
 		cmocka_unit_test(test_quic_past_cap_through_bucket),
 		cmocka_unit_test(test_hs_synack_stores_isn),
 		cmocka_unit_test(test_hs_validated_passes),

@@ -18,6 +18,8 @@
 # And a client of our own (quic_port_peer.py) whose post-quantum-sized
 # hello spans two Initials, with 6 Initials of fresh DCIDs between them and
 # the second from another source port: one record, under the first port.
+# Then, per mode, 20 spoofed TCP hellos against an unvalidated bucket of 3,
+# and a QUIC client: its record is there (QUIC has a bucket of its own).
 #   tests/e2e/run_quic.sh [BINARY]   (root; ~15 s a mode)
 # Environment: QUIC_MODES (default "tc xdp pcap"), QUIC_KEEP=1 keeps the
 # work directory.
@@ -257,6 +259,57 @@ for mode in $MODES; do
 		else
 			bad "$mode: kernel quic counters" "quic_events=${kev:-?} quic_not_initial=${kni:-?}"
 		fi
+	fi
+done
+
+# A spoofed flood of TCP hellos that empties the unvalidated bucket must not
+# hold back QUIC clients: each kind has a bucket of its own (a QUIC client
+# proves no address before its hello, so every QUIC connection needs a
+# token). 20 pickups from 198.19.7.0/24 (a hello segment with no SYN-ACK
+# before it) against a bucket of 3, then a QUIC client.
+cat >"$TMP/limit.yml" <<YML
+core:
+  interface: $IF_S
+  listen_ports: [443]
+  xdp_generic: true
+  unvalidated_rate: 1
+  unvalidated_burst: 3
+YML
+for mode in $MODES; do
+	ip netns exec "$NS_S" sh -c "mount -t bpf bpf /sys/fs/bpf 2>/dev/null; \
+		exec '$BIN' --config '$TMP/limit.yml' --mode $mode" >"$TMP/limit-$mode.jsonl" \
+		2>"$TMP/limit-$mode.log" &
+	DP=$!
+	if ! wait_for 10 "$TMP/limit-$mode.log" '"message":"capture started"'; then
+		bad "$mode: the daemon did not start (buckets)" "$(tail -n 5 "$TMP/limit-$mode.log")"
+		kill "$DP" 2>/dev/null || true
+		wait "$DP" 2>/dev/null || true
+		continue
+	fi
+	ip netns exec "$NS_C" "$PY" - "$V4_S" <<'PY'
+import socket, sys
+sys.path.insert(0, "tests")
+from packets import hello, ipv4_tcp
+h = hello("spoofed.test")
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+for i in range(20):
+    s.sendto(ipv4_tcp("198.19.7.%d" % (i + 1), sys.argv[1], 40000 + i, 443, 0x18, 1000, 1, h),
+             (sys.argv[1], 0))
+PY
+	ip netns exec "$NS_C" timeout 10 gtlsclient -q --exit-on-all-streams-close \
+		"$V4_S" 443 https://quic.test/index.html >>"$TMP/client.log" 2>&1 || true
+	sleep 0.5
+	kill -TERM "$DP"
+	wait "$DP" || true
+	final=$(grep -F '"final stats"' "$TMP/limit-$mode.log" || true)
+	held=$(grep -o '"unvalidated_limited":[0-9]*' <<<"$final" | cut -d: -f2 | sort -n | tail -n 1)
+	spoofed=$(grep -c '"tls_sni":"spoofed.test"' "$TMP/limit-$mode.jsonl" || true)
+	quic=$(grep -c '"ja4":"q' "$TMP/limit-$mode.jsonl" || true)
+	if [ "${held:-0}" -ge 10 ] && [ "$spoofed" -le 3 ] && [ "$quic" = 1 ]; then
+		ok "$mode: 20 spoofed TCP hellos against a bucket of 3 ($spoofed recorded, ${held} held back): the QUIC client's record is there"
+	else
+		bad "$mode: a TCP flood held back the QUIC client" \
+			"unvalidated_limited=${held:-?} spoofed records=$spoofed QUIC records=$quic"
 	fi
 done
 [ "$HAVE_CHROMIUM" = 1 ] || skip "quic chromium" "chromium not installed"
