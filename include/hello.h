@@ -32,7 +32,8 @@ enum hello_verdict {
 
 struct hello_info {
 	uint16_t legacy_version;
-	uint16_t max_version; /* highest non-GREASE supported_versions value, 0 if none */
+	uint16_t max_version; /* highest non-GREASE supported_versions value ... */
+	bool has_version;     /* ... if any: 0x0000 is a value too (hello_version()) */
 	bool has_sni;         /* extension 0x0000 present, whatever its body */
 	bool has_alpn;        /* extension 0x0010 present with at least one name */
 	bool has_sigalgs;     /* extension 0x000d present */
@@ -84,6 +85,13 @@ enum hello_verdict hello_parse(const uint8_t *msg, uint32_t len, struct hello_in
 static inline bool hello_is_grease(uint16_t v)
 {
 	return (v & 0x0f0f) == 0x0a0a && (v >> 8) == (v & 0xff);
+}
+
+/* The version JA4 and the record name (ja4-ja3-spec.md §2.2): the highest
+ * non-GREASE supported_versions value, else the legacy version. */
+static inline uint16_t hello_version(const struct hello_info *hi)
+{
+	return hi->has_version ? hi->max_version : hi->legacy_version;
 }
 
 const char *hello_verdict_str(enum hello_verdict v);

@@ -199,7 +199,7 @@ static void count2(uint32_t n, char *o)
 
 static void ja4_a(const struct hello_info *hi, char proto, char a[11])
 {
-	const char *ver = fp_ja4_version(hi->max_version ? hi->max_version : hi->legacy_version);
+	const char *ver = fp_ja4_version(hello_version(hi));
 
 	a[0] = proto;
 	a[1] = ver[0];

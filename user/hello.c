@@ -337,8 +337,10 @@ static bool ext_versions(struct cursor *d, struct hello_info *hi)
 	for (; list.p < list.end; list.p += 2) {
 		uint16_t v = rd16(list.p);
 
-		if (!hello_is_grease(v) && v > hi->max_version)
+		if (!hello_is_grease(v) && (!hi->has_version || v > hi->max_version)) {
 			hi->max_version = v;
+			hi->has_version = true;
+		}
 	}
 	return true;
 }

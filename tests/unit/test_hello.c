@@ -1042,6 +1042,7 @@ static void test_hello_parse_versions(void **state)
 	static const uint16_t grease_only[1] = { 0x2a2a };
 	static const uint16_t mixed[4] = { 0x0301, 0xfafa, 0x0304, 0x0302 };
 	static const uint16_t draft[2] = { 0x7f1c, 0x0303 };
+	static const uint16_t zero[2] = { 0x0000, 0x8a8a };
 
 	hb_base_start(b);
 	hb_ext_u16list(b, 0x002b, 1, grease_only, 1);
@@ -1063,6 +1064,13 @@ static void test_hello_parse_versions(void **state)
 	hb_ext_u16list(b, 0x002b, 1, draft, 2);
 	assert_int_equal(parse(f, b->buf, hb_finish(b)), HELLO_OK);
 	assert_int_equal(f->hi->max_version, 0x7f1c); /* numerically highest */
+
+	/* 0x0000 is a version like any other (not "none"): JA4 "00" */
+	hb_base_start(b);
+	hb_ext_u16list(b, 0x002b, 1, zero, 2);
+	assert_int_equal(parse(f, b->buf, hb_finish(b)), HELLO_OK);
+	assert_true(f->hi->has_version);
+	assert_int_equal(hello_version(f->hi), 0x0000);
 }
 
 static void test_hello_parse_grease_everywhere(void **state)
