@@ -1211,7 +1211,13 @@ __noinline int j4s_frag_judge(__u32 first)
  * hello sent in fragments. Fragments that come before their first one
  * still need tokens.
  */
-static __always_inline bool frag_validated(void *ctx, bool xdp, const struct pkt *p)
+enum frag_verdict {
+	FRAG_TOKEN, /* a first fragment not judged validated, or one not judged at all */
+	FRAG_FREE,  /* of a validated connection's datagram */
+	FRAG_LATER, /* a later fragment of a datagram no validated first one named */
+};
+
+static __always_inline enum frag_verdict frag_validated(void *ctx, bool xdp, const struct pkt *p)
 {
 	__u32 zero = 0;
 	struct j4s_event *ev = bpf_map_lookup_elem(&j4s_scratch, &zero);
@@ -1220,7 +1226,7 @@ static __always_inline bool frag_validated(void *ctx, bool xdp, const struct pkt
 	__u8 t[16];
 
 	if (!ev)
-		return false;
+		return FRAG_TOKEN;
 	j = (struct frag_judge *)(ev->data + 128);
 	__builtin_memcpy(j->fk.saddr, p->key.saddr, 16);
 	__builtin_memcpy(j->fk.daddr, p->key.daddr, 16);
@@ -1231,7 +1237,7 @@ static __always_inline bool frag_validated(void *ctx, bool xdp, const struct pkt
 	 * verifier ~20,000 instructions (j4s_tc passed 5.10's million). */
 	if (p->key.family == 4) {
 		if (read_bytes(ctx, xdp, p->l3_off, t, 10, true))
-			return false;
+			return FRAG_TOKEN;
 		j->fk.id = (__u32)t[4] << 8 | t[5];
 		first = !((t[6] & 0x1f) | t[7]);
 		proto = t[9];
@@ -1245,12 +1251,12 @@ static __always_inline bool frag_validated(void *ctx, bool xdp, const struct pkt
 		 * what they are on 5.10). */
 		for (int i = 0; i < 2 && nh != J4S_IPV6_FRAGMENT; i++) {
 			if (!J4S_IPV6_IS_EXT(nh) || read_bytes(ctx, xdp, off, t, 2, true))
-				return false;
+				return FRAG_TOKEN;
 			off += nh == J4S_IPV6_AH ? ((__u32)t[1] + 2) * 4 : ((__u32)t[1] + 1) * 8;
 			nh = t[0];
 		}
 		if (nh != J4S_IPV6_FRAGMENT || read_bytes(ctx, xdp, off, t, 8, true))
-			return false;
+			return FRAG_TOKEN;
 		j->fk.id = (__u32)t[4] << 24 | (__u32)t[5] << 16 | (__u32)t[6] << 8 | t[7];
 		first = !((t[2] << 8 | t[3]) & 0xfff8);
 		proto = t[0];
@@ -1258,30 +1264,59 @@ static __always_inline bool frag_validated(void *ctx, bool xdp, const struct pkt
 	}
 	if (first) {
 		if (proto != J4S_IPPROTO_TCP || read_bytes(ctx, xdp, l4, t, 16, true))
-			return false;
+			return FRAG_TOKEN;
 		__builtin_memcpy(j->tcp, t, 16);
 	}
-	return j4s_frag_judge(first);
+	if (j4s_frag_judge(first))
+		return FRAG_FREE;
+	return first ? FRAG_TOKEN : FRAG_LATER;
+}
+
+/* Whether the ring is less than a quarter full: what goes up on no proof
+ * and no token (later fragments) stops there, and leaves the rest of the
+ * ring to everything else. */
+static __always_inline bool ring_has_room(void)
+{
+	return bpf_ringbuf_query(&j4s_events, BPF_RB_AVAIL_DATA) <
+	       bpf_ringbuf_query(&j4s_events, BPF_RB_RING_SIZE) / 4;
 }
 
 /*
  * An IP fragment: the server's stack rebuilds the datagram, so userspace
  * must see its pieces (a hello sent in fragments is a hello; design.md
- * §13). Later fragments carry no ports: any to a wanted address goes up
- * whole, those of a validated connection's datagram freely, the others
- * each taking a token of the unvalidated bucket, so a fragment flood costs
- * the ring and userspace at most that rate. Real TCP seldom fragments.
+ * §13). Fragments to a wanted address go up whole: those of a validated
+ * connection's datagram freely; a first fragment that is not, for a token
+ * of the unvalidated bucket; a later one (no ports: it cannot be judged)
+ * while the ring is under a quarter full. A later fragment may come
+ * before its first one, or past the J4S_FRAG_MAX of its ID, and its
+ * server rebuilds the datagram all the same: on tokens, a client that
+ * sent its hello so behind a spoofed flood that emptied the bucket hid it.
+ * Userspace holds such fragments, bounded (include/ipfrag.h), and no
+ * datagram is whole without its first fragment, which came on a proof or
+ * a token: a flood of later fragments alone gives nothing, costs no
+ * token, and stops at the quarter ring. Real TCP seldom fragments.
  */
 static __always_inline void on_fragment(void *ctx, bool xdp, struct pkt *p, __u32 frame_len,
 					struct j4s_stats *st)
 {
 	if (!addr_wanted(p, st))
 		return;
-	if (frag_validated(ctx, xdp, p)) {
+	switch (frag_validated(ctx, xdp, p)) {
+	case FRAG_FREE:
 		COUNT(st, fragments_validated);
-	} else if (!bucket_take(J4S_BUCKET_TCP)) {
+		break;
+	case FRAG_LATER:
+		if (!j4s_cfg.unval_rate || ring_has_room()) {
+			COUNT(st, fragments_later);
+			break;
+		}
 		COUNT(st, fragments_limited);
 		return;
+	default:
+		if (!bucket_take(J4S_BUCKET_TCP)) {
+			COUNT(st, fragments_limited);
+			return;
+		}
 	}
 	/* The IP length bounds the frame: link padding is not payload. */
 	if (frame_len > p->l3_off + p->l3_len)

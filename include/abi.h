@@ -316,7 +316,7 @@ struct j4s_stats {
 	__u64 quic_update_errors; /* j4s_quic update failed */
 	/* IP fragments (userspace rebuilds the datagrams, include/ipfrag.h). */
 	__u64 fragment_events;   /* fragments to a wanted address sent up */
-	__u64 fragments_limited; /* held back: the unvalidated token bucket was empty */
+	__u64 fragments_limited; /* held back: no token (first fragments), ring 1/4 full (later) */
 	/* Segments the server's TCP drops (userspace's server_drops()). */
 	__u64 refused;             /* an MD5 option, an old timestamp (PAWS), an RST off the next
 				    * byte, no ACK flag, an ACK past snd_nxt: not sent up */
@@ -332,6 +332,8 @@ struct j4s_stats {
 	__u64 server_segments;  /* server segments that raised a waiting flow's snd_nxt */
 	__u64 urgent_past_cap;  /* segments past a cap sent up for a later urgent pointer */
 	__u64 fragments_validated; /* fragments of a validated connection's datagram: no token */
+	__u64 fragments_later;     /* later fragments of a datagram no validated first fragment
+				    * named: no token, sent up while the ring is under 1/4 full */
 };
 
 /* Checked by both compilers: the two sides must agree byte for byte. */
@@ -339,7 +341,7 @@ _Static_assert(sizeof(struct j4s_event) == J4S_EVENT_HDR_SIZE + J4S_SNAP_MAX, "e
 _Static_assert(sizeof(struct j4s_flow_key) == 40, "flow key");
 _Static_assert(sizeof(struct j4s_flow) == 40, "flow");
 _Static_assert(sizeof(struct j4s_bpf_config) == 24, "config");
-_Static_assert(sizeof(struct j4s_stats) == 51 * 8, "stats");
+_Static_assert(sizeof(struct j4s_stats) == 52 * 8, "stats");
 _Static_assert(sizeof(struct j4s_frag_key) == 40, "fragment key");
 _Static_assert(sizeof(struct j4s_quic_key) == 56, "quic key");
 /* An event holds a whole hello behind the largest IPv4 and TCP headers. */

@@ -51,11 +51,14 @@ def ipv4_tcp(src, dst, sport, dport, flags, seq, ack, payload=b"", opts=b"", ip_
 
 
 def ipv4_fragments(pkt, cut):
-    """An IPv4 packet as two fragments, the first with cut bytes of its
-    payload (a multiple of 8), each header's sum right."""
+    """An IPv4 packet as fragments of cut bytes of its payload each (a
+    multiple of 8; the last one the rest), in order, each header's sum
+    right."""
     ihl = (pkt[0] & 15) * 4
     out = []
-    for off, data, mf in ((0, pkt[ihl:ihl + cut], 0x2000), (cut, pkt[ihl + cut:], 0)):
+    body = pkt[ihl:]
+    for off in range(0, len(body), cut):
+        data, mf = body[off:off + cut], 0x2000 if off + cut < len(body) else 0
         h = bytearray(pkt[:ihl])
         h[2:4] = struct.pack("!H", ihl + len(data))
         h[6:8] = struct.pack("!H", mf | off // 8)

@@ -253,6 +253,7 @@ void capture_bpf_stats(struct capture *c, struct json_object *o)
 		PUT(server_segments);
 		PUT(urgent_past_cap);
 		PUT(fragments_validated);
+		PUT(fragments_later);
 #undef PUT
 	}
 }

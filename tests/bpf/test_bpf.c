@@ -35,6 +35,7 @@ struct fixture {
 	enum mode mode;
 	bool xdp;
 	bool limit; /* token bucket of unvalidated hellos: 1/s, burst 2 */
+	bool hold;  /* run() leaves the ring unread */
 	struct ja4sentinel_bpf *skel;
 	struct ring_buffer *rb;
 	int events;
@@ -165,6 +166,7 @@ static void reset(struct fixture *f)
 	for (struct j4s_flow_key k;
 	     !bpf_map_get_next_key(bpf_map__fd(f->skel->maps.j4s_flows), NULL, &k);)
 		bpf_map_delete_elem(bpf_map__fd(f->skel->maps.j4s_flows), &k);
+	f->hold = false;
 	ring_buffer__consume(f->rb);
 	f->events = 0;
 	f->last_kind = 0;
@@ -318,7 +320,8 @@ static int run(struct fixture *f)
 	int fd = bpf_program__fd(f->xdp ? f->skel->progs.j4s_xdp : f->skel->progs.j4s_tc);
 
 	assert_int_equal(bpf_prog_test_run_opts(fd, &o), 0);
-	ring_buffer__consume(f->rb);
+	if (!f->hold)
+		ring_buffer__consume(f->rb);
 	return (int)o.retval;
 }
 
@@ -748,24 +751,71 @@ static void test_fragments_passed(void **state)
 	assert_int_equal(stats(f).fragments_limited, 0);
 }
 
-/* Each fragment takes a token of the unvalidated bucket: a flood of them
- * does not flood the ring (limit groups: 1/s, burst 2). */
+/* A first fragment that names no validated flow takes a token of the
+ * unvalidated bucket (limit groups: 1/s, burst 2); a later fragment (no
+ * ports) takes none and goes up while the ring is under a quarter full. */
 static void test_fragments_bucket(void **state)
 {
 	struct fixture *f = *state;
-	uint8_t pl[64] = { 1 };
+	uint8_t pl[64] = { 1 }; /* as a TCP header: port 256 to port 0, no flow */
 
 	reset(f);
-	for (int i = 0; i < 5; i++) {
+	for (int i = 0; i < 5; i++) { /* first fragments: MF, offset 0 */
+		f->len = 0;
+		eth(f, 0x0800, 0);
+		ipv4(f, "198.18.0.2", 64, 6, 0x2000);
+		put(f, pl, sizeof(pl));
+		run(f);
+	}
+	assert_int_equal(f->events, f->limit ? 2 : 5);
+	assert_int_equal(stats(f).fragments_limited, f->limit ? 3 : 0);
+	for (int i = 0; i < 5; i++) { /* later fragments, the bucket empty */
 		f->len = 0;
 		eth(f, 0x0800, 0);
 		ipv4(f, "198.18.0.2", 64, 6, (uint16_t)(0x2000 | (8 * (i + 1))));
 		put(f, pl, sizeof(pl));
 		run(f);
 	}
-	assert_int_equal(f->events, f->limit ? 2 : 5);
-	assert_int_equal(stats(f).fragment_events, f->limit ? 2 : 5);
+	assert_int_equal(f->events, f->limit ? 7 : 10);
+	assert_int_equal(stats(f).fragment_events, f->limit ? 7 : 10);
+	assert_int_equal(stats(f).fragments_later, 5);
 	assert_int_equal(stats(f).fragments_limited, f->limit ? 3 : 0);
+}
+
+/* Later fragments stop at a quarter of the ring (1 MiB here) not read yet,
+ * so a flood of them leaves the rest to what has a proof or a token: a
+ * SYN still goes up. With no limit (rate 0) nothing stops them. */
+static void test_fragments_later_ring_share(void **state)
+{
+	struct fixture *f = *state;
+	static uint8_t pl[1400];
+	int later;
+
+	reset(f);
+	f->hold = true;
+	for (int i = 0; i < 400; i++) {
+		f->len = 0;
+		eth(f, 0x0800, 0);
+		ipv4(f, "198.18.0.2", 20 + sizeof(pl), 6, (uint16_t)(0x2000 | (200 + i)));
+		put(f, pl, sizeof(pl));
+		run(f);
+	}
+	later = (int)stats(f).fragments_later;
+	if (f->limit) {
+		/* ~1,460 bytes an event: a quarter of 1 MiB is ~180 of them */
+		assert_in_range(later, 150, 190);
+		assert_int_equal(stats(f).fragments_limited, 400 - later);
+	} else {
+		assert_int_equal(later, 400);
+	}
+	f->len = 0;
+	syn_v4(f, "198.18.0.3", 443, 0, 0);
+	run(f);
+	f->hold = false;
+	ring_buffer__consume(f->rb);
+	assert_int_equal(stats(f).syn_events, 1);
+	assert_int_equal(f->events, later + 1);
+	assert_int_equal(f->last_kind, J4S_EV_SYN);
 }
 
 /* SYN, then a first payload: hello start -> event; non-TLS -> not_tls. */
@@ -1346,7 +1396,7 @@ static void test_fragments_validated(void **state)
 	for (int i = 0; i < 3; i++) { /* the bucket empty (limit groups) */
 		f->len = 0;
 		eth(f, 0x0800, 0);
-		ipv4(f, "198.18.0.9", 64, 6, (uint16_t)(0x2000 | (8 * (i + 1))));
+		ipv4(f, "198.18.0.9", 64, 6, 0x2000); /* first fragments, no flow */
 		put(f, pl, sizeof(pl));
 		run(f);
 	}
@@ -1374,9 +1424,10 @@ static void test_fragments_validated(void **state)
 		run(f);
 	}
 	assert_int_equal(stats(f).fragments_validated, 1 + J4S_FRAG_MAX);
-	/* 3 others' (2 with the limit), 2, then 63 free and 6 more (held
-	 * back with the limit). */
-	assert_int_equal(stats(f).fragment_events, (f->limit ? 2 : 3 + 6) + 2 + J4S_FRAG_MAX - 1);
+	/* 3 others' (2 with the limit), 2, then 63 free and 6 more: later
+	 * fragments past the ID's count, which go up on the ring's room */
+	assert_int_equal(stats(f).fragments_later, 6);
+	assert_int_equal(stats(f).fragment_events, (f->limit ? 2 : 3) + 2 + J4S_FRAG_MAX - 1 + 6);
 	/* Another client's first fragment, with an ACK of nothing the server
 	 * sent: a token, or held back. */
 	syn_to(f, "198.18.0.124");
@@ -1389,8 +1440,8 @@ static void test_fragments_validated(void **state)
 	run(f);
 	assert_int_equal(stats(f).fragments_validated, 1 + J4S_FRAG_MAX);
 	assert_int_equal(stats(f).fragment_events,
-			 (f->limit ? 2 : 3 + 6 + 1) + 2 + J4S_FRAG_MAX - 1);
-	assert_int_equal(stats(f).fragments_limited, f->limit ? 1 + 6 + 1 : 0);
+			 (f->limit ? 2 : 3 + 1) + 2 + J4S_FRAG_MAX - 1 + 6);
+	assert_int_equal(stats(f).fragments_limited, f->limit ? 1 + 1 : 0);
 }
 
 static void test_hs_synack_stores_isn(void **state)
@@ -2096,6 +2147,7 @@ int main(void)
 		cmocka_unit_test(test_truncated_and_fragment),
 		cmocka_unit_test(test_fragments_passed),
 		cmocka_unit_test(test_fragments_bucket),
+		cmocka_unit_test(test_fragments_later_ring_share),
 		cmocka_unit_test(test_fragments_validated),
 		cmocka_unit_test(test_bad_ip_checksum),
 		cmocka_unit_test(test_ip_options_dropped),
@@ -2135,6 +2187,7 @@ int main(void)
 	};
 	const struct CMUnitTest limited[] = {
 		cmocka_unit_test(test_fragments_bucket),
+		cmocka_unit_test(test_fragments_later_ring_share),
 		cmocka_unit_test(test_fragments_validated),
 		cmocka_unit_test(test_quic_bucket),
 		cmocka_unit_test(test_buckets_apart),

@@ -60,6 +60,11 @@ client SRC DST PORT IFACE SCENARIO
         the capture filter and the kernel program pass up as fragments).
     forgedtun: the same, the forged SYN-ACK inside IPv6 (IPv4 in IPv6,
         behind a hop-by-hop header), as a host anywhere could send it.
+    fragrev: three spoofed hellos (no handshake, from 198.19.91.0/24) to
+        empty the sensor's unvalidated bucket, then the good.example hello
+        in IPv4 fragments of 128 bytes, the last one first: the server
+        rebuilds it; the fragments before the first one carry no ports
+        and cannot be judged, and must not need tokens.
 """
 import os
 import select
@@ -173,6 +178,14 @@ def client(src, dst, port, iface, scenario):
         send(segment(fsrc, dst, fport, dport, 0x18, fisn + 1, forged + 1, evil))
         time.sleep(0.2)
         send(segment(src, dst, sport, dport, 0x18, isn + 1, ack, good))
+    elif scenario == "fragrev":
+        for i in range(3):
+            send(segment("198.19.91.%d" % (i + 1), dst, 41000 + i, dport, 0x18, 0x5000, 1, evil))
+        time.sleep(0.1)
+        for part in reversed(ipv4_fragments(segment(src, dst, sport, dport, 0x18, isn + 1, ack,
+                                                    good), 128)):
+            rx.send(ether + part)
+            time.sleep(0.01)
     elif scenario == "earlycopy":
         send(segment(src, dst, sport, dport, 0x18, isn + 1 - 5, ack, b"\xee" * 5 + good[:40]))
         time.sleep(0.1)

@@ -19,6 +19,9 @@
 # make the sensor give the flow up; 101 URG ACKs, the last marking a byte
 # before the hello that the server's reader skips. And a SYN-ACK forged with the server's
 # address, sent to the server's interface: it must validate no hello.
+# And a hello in IPv4 fragments sent last one first, behind spoofed hellos
+# that emptied an unvalidated bucket of 1/s (fragrev): the fragments before
+# the first one go up without tokens, the record is there.
 #   tests/e2e/run_overlap.sh [BINARY] [MODE...]   (root; modes: tc xdp pcap)
 set -eu
 cd "$(dirname "$0")/../.."
@@ -48,6 +51,9 @@ ip -n "$NS_S" neigh replace "$SPOOF" lladdr "$(ip netns exec "$NS_C" cat /sys/cl
 openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=good.example -days 1 \
 	-keyout "$TMP/key.pem" -out "$TMP/cert.pem" 2>/dev/null
 printf 'core:\n  interface: ovl-s\n  listen_ports: [%s]\n' "$PORT" >"$TMP/c.yml"
+# fragrev: a bucket of one token a second, emptied by the client's spoofed
+# hellos before its own
+printf '  unvalidated_rate: 1\n  unvalidated_burst: 1\n' | cat "$TMP/c.yml" - >"$TMP/c-limit.yml"
 
 # one_run TAG MODE SCENARIO: server, sensor in MODE (none: a capture only),
 # client.
@@ -58,12 +64,14 @@ one_run() {
 		"$SRV" "$PORT" "$TMP/sni" "$TMP/ready" 2>"$TMP/server-$tag.err" &
 	local spid=$!
 	if [ "$mode" = none ]; then
-		ip netns exec "$NS_S" dumpcap -q -P -i ovl-s -f "tcp port $PORT" -w "$TMP/cap-$tag.pcap" \
+		ip netns exec "$NS_S" dumpcap -q -P -i ovl-s -f "tcp port $PORT or (ip[6:2] & 0x3fff != 0)" -w "$TMP/cap-$tag.pcap" \
 			>/dev/null 2>"$TMP/dumpcap.err" &
 		cpid=$!
 		for ((i = 0; i < 50; i++)); do grep -qs "Capturing on" "$TMP/dumpcap.err" && break; sleep 0.1; done
 	else
-		daemon_in_ns "$NS_S" "$BIN" "$TMP/c.yml" "$TMP/out-$tag" "$TMP/err-$tag" --mode "$mode"
+		local conf=$TMP/c.yml
+		[ "$sc" != fragrev ] || conf=$TMP/c-limit.yml
+		daemon_in_ns "$NS_S" "$BIN" "$conf" "$TMP/out-$tag" "$TMP/err-$tag" --mode "$mode"
 		dpid=$DAEMON_PID
 	fi
 	for ((i = 0; i < 50; i++)); do [ -f "$TMP/ready" ] && break; sleep 0.1; done
@@ -141,6 +149,14 @@ check() {
 	resyn) counter=syn_ignored ;;
 	reconnect) counter=synack_restarted ;;
 	urgcap) counter=urgent_bytes_removed ;;
+	fragrev)
+		# later fragments sent up without tokens (the kernel's), or
+		# the datagram rebuilt (pcap, --read)
+		case $tag in
+		tc-* | xdp-*) counter=fragments_later ;;
+		*) counter=ipfrag_reassembled ;;
+		esac
+		;;
 	esac
 	if [ -z "$counter" ]; then
 		:
@@ -151,7 +167,7 @@ check() {
 	fi
 }
 
-for sc in ${SCENARIOS:-overlap early earlycopy noack badack md5 ipcsum lsrr paws rst resyn reconnect dups urgcap forged forgedfrag forgedtun}; do
+for sc in ${SCENARIOS:-overlap early earlycopy noack badack md5 ipcsum lsrr paws rst resyn reconnect dups urgcap forged forgedfrag forgedtun fragrev}; do
 	for mode in $MODES; do
 		one_run "$mode-$sc" "$mode" "$sc"
 		check "$mode-$sc" "$TMP/out-$mode-$sc" "$TMP/err-$mode-$sc" "$sc"
