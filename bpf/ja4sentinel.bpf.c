@@ -1208,13 +1208,14 @@ __noinline int j4s_frag_judge(__u32 first)
  * its other fragments (j4s_frags). Validated hellos are never held back by
  * the bucket (design.md §13), fragmented or not: before, each fragment took
  * a token, and a spoofed flood that emptied the bucket hid a real client's
- * hello sent in fragments. Fragments that come before their first one
- * still need tokens.
+ * hello sent in fragments. Later fragments that no first one has named go
+ * up on the ring's room (on_fragment()).
  */
 enum frag_verdict {
 	FRAG_TOKEN, /* a first fragment not judged validated, or one not judged at all */
 	FRAG_FREE,  /* of a validated connection's datagram */
 	FRAG_LATER, /* a later fragment of a datagram no validated first one named */
+	FRAG_UDP,   /* a first fragment of a UDP datagram (QUIC): a QUIC token */
 };
 
 static __always_inline enum frag_verdict frag_validated(void *ctx, bool xdp, const struct pkt *p)
@@ -1263,6 +1264,8 @@ static __always_inline enum frag_verdict frag_validated(void *ctx, bool xdp, con
 		l4 = off + 8;
 	}
 	if (first) {
+		if (proto == J4S_IPPROTO_UDP)
+			return FRAG_UDP;
 		if (proto != J4S_IPPROTO_TCP || read_bytes(ctx, xdp, l4, t, 16, true))
 			return FRAG_TOKEN;
 		__builtin_memcpy(j->tcp, t, 16);
@@ -1304,6 +1307,12 @@ static __always_inline void on_fragment(void *ctx, bool xdp, struct pkt *p, __u3
 	switch (frag_validated(ctx, xdp, p)) {
 	case FRAG_FREE:
 		COUNT(st, fragments_validated);
+		break;
+	case FRAG_UDP: /* as pcap mode: userspace's QUIC bucket takes it */
+		if (!bucket_take(J4S_BUCKET_QUIC)) {
+			COUNT(st, fragments_limited);
+			return;
+		}
 		break;
 	case FRAG_LATER:
 		if (!j4s_cfg.unval_rate || ring_has_room()) {

@@ -14,8 +14,10 @@
  * 65,535 bytes it is discarded. An IPv6 first fragment that does not hold
  * the upper-layer header is dropped (RFC 7112). Datagrams time out
  * (ipfrag_time 30 s, ip6frag_time 60 s, from the first fragment on the
- * packet clock) and are bounded in count and bytes; over either, as Linux
- * over ipfrag_high_thresh, no fragment is taken until timeouts free room.
+ * packet clock) and are bounded in count and bytes, for each address family
+ * apart as Linux's stores are; over either, as Linux over
+ * ipfrag_high_thresh, no fragment of that family is taken until timeouts
+ * free room.
  * No allocation per packet beyond a datagram's buffers; no I/O.
  */
 #ifndef J4S_IPFRAG_H
@@ -27,8 +29,9 @@
 /* Linux's defaults: net.ipv4.ipfrag_time, net.ipv6.ip6frag_time. */
 #define IPFRAG_TIMEOUT_V4_NS (30ULL * 1000000000ULL)
 #define IPFRAG_TIMEOUT_V6_NS (60ULL * 1000000000ULL)
-/* Datagrams in progress at once, and bytes they hold (Linux's
- * ipfrag_high_thresh is 4 MiB per namespace). */
+/* Datagrams in progress at once, and bytes they hold, per address family
+ * (Linux's ipfrag_high_thresh is 4 MiB per namespace and family: IPv4's,
+ * and IPv6's ip6frag_high_thresh). */
 #define IPFRAG_MAX_DATAGRAMS 16384
 #define IPFRAG_MAX_BYTES     (4u << 20)
 /* Linux's net.ipv4.ipfrag_max_dist. */

@@ -93,8 +93,12 @@ struct ipfrag_table {
 	struct ipf_peer **peers; /* as many buckets, keyed by source */
 	uint32_t mask;
 	struct ipf_dgram *oldest, *newest;
-	uint32_t count;
-	uint64_t bytes;
+	/* Per address family, as Linux keeps one fragment store (with its
+	 * ipfrag_high_thresh) for IPv4 and one for IPv6: a flood of one
+	 * family's fragments fills the server's store of that family only, so
+	 * must it fill only the sensor's. [0] IPv4, [1] IPv6 (fam()). */
+	uint32_t count[2];
+	uint64_t bytes[2];
 	bool lax_csum; /* !ipfrag_check_csum() */
 	uint8_t out[IPFRAG_MAX_PACKET];
 };
@@ -111,6 +115,11 @@ struct ipf_frag {
 	uint8_t frag_nh;
 	uint32_t size; /* IPv4: the fragment's IP header and kept data (DF of the rebuilt) */
 };
+
+static unsigned fam(const struct ipf_key *k)
+{
+	return k->family == 6;
+}
 
 struct ipfrag_table *ipfrag_new(const struct ipfrag_config *cfg, const uint8_t seed[16])
 {
@@ -168,8 +177,8 @@ static void dgram_kill(struct ipfrag_table *t, struct ipf_dgram *d)
 		d->newer->older = d->older;
 	else
 		t->newest = d->older;
-	t->count--;
-	t->bytes -= d->mem;
+	t->count[fam(&d->key)]--;
+	t->bytes[fam(&d->key)] -= d->mem;
 	if (d->peer && !--d->peer->refs) {
 		struct ipf_peer **pp2 = &t->peers[peer_bucket(t, d->peer->src)];
 
@@ -219,12 +228,12 @@ void ipfrag_check_csum(struct ipfrag_table *t, bool check)
 
 uint32_t ipfrag_count(const struct ipfrag_table *t)
 {
-	return t->count;
+	return t->count[0] + t->count[1];
 }
 
 uint64_t ipfrag_bytes(const struct ipfrag_table *t)
 {
-	return t->bytes;
+	return t->bytes[0] + t->bytes[1];
 }
 
 const struct ipfrag_stats *ipfrag_get_stats(const struct ipfrag_table *t)
@@ -402,7 +411,7 @@ static struct ipf_dgram *lookup(struct ipfrag_table *t, const struct ipf_key *k,
 
 static void account(struct ipfrag_table *t, struct ipf_dgram *d, uint64_t mem)
 {
-	t->bytes += mem - d->mem;
+	t->bytes[fam(&d->key)] += mem - d->mem;
 	d->mem = mem;
 }
 
@@ -422,7 +431,7 @@ static struct ipf_dgram *create(struct ipfrag_table *t, const struct ipf_key *k,
 {
 	struct ipf_dgram *d;
 
-	if (t->count >= t->cfg.max_datagrams) { /* as over the byte bound */
+	if (t->count[fam(k)] >= t->cfg.max_datagrams) { /* as over the byte bound */
 		t->st.refused++;
 		return NULL;
 	}
@@ -460,7 +469,7 @@ static struct ipf_dgram *create(struct ipfrag_table *t, const struct ipf_key *k,
 	else
 		t->oldest = d;
 	t->newest = d;
-	t->count++;
+	t->count[fam(k)]++;
 	account(t, d, dgram_mem(d));
 	return d;
 }
@@ -650,7 +659,7 @@ enum ipfrag_result ipfrag_add(struct ipfrag_table *t, const uint8_t *l3, uint32_
 	 * (inet_frag_find()): evicting one in progress instead would let a
 	 * client push its own hello's datagram out of the sensor, which the
 	 * server still rebuilds. */
-	if (t->bytes > t->cfg.max_bytes) {
+	if (t->bytes[fam(&f.key)] > t->cfg.max_bytes) {
 		t->st.refused++;
 		return IPFRAG_HELD;
 	}

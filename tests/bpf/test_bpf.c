@@ -780,6 +780,15 @@ static void test_fragments_bucket(void **state)
 	assert_int_equal(stats(f).fragment_events, f->limit ? 7 : 10);
 	assert_int_equal(stats(f).fragments_later, 5);
 	assert_int_equal(stats(f).fragments_limited, f->limit ? 3 : 0);
+	/* A UDP datagram's first fragment (QUIC) takes a token of the QUIC
+	 * bucket, still full, as pcap mode's QUIC bucket takes it. */
+	f->len = 0;
+	eth(f, 0x0800, 0);
+	ipv4(f, "198.18.0.2", 64, 17, 0x2000);
+	put(f, pl, sizeof(pl));
+	run(f);
+	assert_int_equal(f->events, f->limit ? 8 : 11);
+	assert_int_equal(stats(f).fragments_limited, f->limit ? 3 : 0);
 }
 
 /* Later fragments stop at a quarter of the ring (1 MiB here) not read yet,

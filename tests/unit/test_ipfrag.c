@@ -397,6 +397,50 @@ static void test_ipfrag_bounds(void **state)
 	ipfrag_free(t);
 }
 
+/* The bounds are per address family, as Linux's stores are: a table full
+ * of IPv6 datagrams (a flood of later fragments from anywhere) still takes
+ * and rebuilds an IPv4 one, and the other way round. */
+static void test_ipfrag_bounds_per_family(void **state)
+{
+	static uint8_t w[2000], out[IPFRAG_MAX_PACKET];
+	const struct piece v6_rest[] = { { 208, 208, 1 } };
+	const struct piece v4_all[] = { { 208, 208, 1 }, { 416, 204, 0 }, { 0, 208, 1 } };
+	const struct piece v4_first[] = { { 0, 208, 1 } };
+	struct ipfrag_table *t = table(4, 1 << 20);
+	uint32_t wl, ol = 0;
+
+	for (int i = 0; i < 6; i++) { /* 6 IPv6 datagrams of other IDs */
+		whole_v6(w);
+		w[23] = (uint8_t)(10 + i); /* another source each */
+		assert_int_equal(feed(t, w, 1, v6_rest, 1, SEC, out, &ol), IPFRAG_HELD);
+	}
+	assert_int_equal(ipfrag_count(t), 4);
+	assert_int_equal(ipfrag_get_stats(t)->refused, 2);
+	wl = whole_v4(w, 9);
+	assert_int_equal(feed(t, w, 0, v4_all, 3, SEC, out, &ol), IPFRAG_DONE);
+	same_parse(w, wl, out, ol);
+	for (uint16_t id = 20; id < 26; id++) { /* IPv4 full now too */
+		whole_v4(w, id);
+		assert_int_equal(feed(t, w, 0, v4_first, 1, SEC, out, &ol), IPFRAG_HELD);
+	}
+	assert_int_equal(ipfrag_count(t), 8);
+	assert_int_equal(ipfrag_get_stats(t)->refused, 4);
+	ipfrag_free(t);
+
+	/* bytes: IPv6 over its bound, IPv4 still taken */
+	t = table(64, 1500);
+	for (int i = 0; i < 5; i++) {
+		whole_v6(w);
+		w[23] = (uint8_t)(10 + i);
+		assert_int_equal(feed(t, w, 1, v6_rest, 1, SEC, out, &ol), IPFRAG_HELD);
+	}
+	assert_true(ipfrag_get_stats(t)->refused >= 1);
+	wl = whole_v4(w, 9);
+	assert_int_equal(feed(t, w, 0, v4_all, 3, SEC, out, &ol), IPFRAG_DONE);
+	same_parse(w, wl, out, ol);
+	ipfrag_free(t);
+}
+
 /* ipfrag_max_dist: a fake first fragment, then more than 64 fragments
  * from the same source, then the real datagram: Linux starts the queue
  * over and rebuilds the real one, and so does the sensor. With fewer in
@@ -665,19 +709,13 @@ static void test_ipfrag_df_and_ecn(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_ipfrag_v4_in_order),
-		T(test_ipfrag_v4_out_of_order),
-		T(test_ipfrag_duplicate),
-		T(test_ipfrag_overlap_discards),
-		T(test_ipfrag_bad_length),
-		T(test_ipfrag_timeout),
-		T(test_ipfrag_bounds),
-		T(test_ipfrag_max_dist),
-		T(test_ipfrag_v6),
-		T(test_ipfrag_v6_upper_header),
-		T(test_ipfrag_not_fragment_truncated),
-		T(test_ipfrag_too_big),
-		T(test_ipfrag_df_and_ecn),
+		T(test_ipfrag_v4_in_order),     T(test_ipfrag_v4_out_of_order),
+		T(test_ipfrag_duplicate),       T(test_ipfrag_overlap_discards),
+		T(test_ipfrag_bad_length),      T(test_ipfrag_timeout),
+		T(test_ipfrag_bounds),          T(test_ipfrag_bounds_per_family),
+		T(test_ipfrag_max_dist),        T(test_ipfrag_v6),
+		T(test_ipfrag_v6_upper_header), T(test_ipfrag_not_fragment_truncated),
+		T(test_ipfrag_too_big),         T(test_ipfrag_df_and_ecn),
 		T(test_ipfrag_bad_checksum),
 	};
 
