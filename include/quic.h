@@ -64,6 +64,7 @@ struct quic_conn {
 	struct quic_keys keys;
 	uint32_t version;
 	uint64_t largest_pn; /* largest packet number decrypted, for decoding */
+	uint64_t pn_seen;    /* bit i: largest_pn - i was read (quic.c pn_fresh()) */
 	uint16_t packets;    /* Initial packets decrypted that added nothing in order */
 	uint8_t has_pn;
 	uint8_t has_sum;   /* hello_sum is set */
@@ -107,12 +108,15 @@ struct quic_stats {
 	uint64_t evicted_done; /* finished connections evicted for room (a retransmitted
 				* Initial of one could give a second record) */
 	uint64_t retried; /* Initials with a token starting a 4-tuple's connection over (Retry) */
-	uint64_t retried_same; /* start overs that repeated the recorded hello: no second record */
-	uint64_t port_changed; /* Initials of a connection from another port of its client */
-	uint64_t timeouts;     /* waiting connections without a hello within the timeout */
-	uint64_t limited;      /* Initials of new connections held back by the bucket */
-	uint64_t chain_steps;  /* hash chain entries looked at (the lookups' cost; for
-				* tests, not in the stats line) */
+	uint64_t retried_same;  /* start overs that repeated the recorded hello: no second record */
+	uint64_t port_changed;  /* Initials of a connection from another port of its client */
+	uint64_t timeouts;      /* waiting connections without a hello within the timeout */
+	uint64_t limited;       /* Initials of new connections held back by the bucket */
+	uint64_t fixed_bit;     /* Initials without the fixed bit (and no token): discarded */
+	uint64_t reserved_bits; /* authentic Initials with reserved bits set: discarded */
+	uint64_t pn_repeated;   /* Initials of a packet number already read: discarded */
+	uint64_t chain_steps;   /* hash chain entries looked at (the lookups' cost; for
+				 * tests, not in the stats line) */
 };
 
 struct quic_config {

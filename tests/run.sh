@@ -128,6 +128,8 @@ stage_corpus() { # $1 = binary, $2.. = wrapper, run with a time limit of $LIMIT 
 		python3 tests/corpus/run_ipcsum_read.py --binary "$bin" --wrap "$*"
 	run_counted "differential ja4/ja3 $bin${*:+ under $1}" "${LIMIT:-600}" \
 		python3 tests/corpus/run_diff.py --binary "$bin" --wrap "$*"
+	run_counted "differential quic $bin${*:+ under $1}" "${LIMIT:-600}" \
+		python3 tests/corpus/run_diff_quic.py --binary "$bin" --wrap "$*"
 }
 
 stage_valgrind() {

@@ -601,9 +601,13 @@ static uint64_t decode_pn(int64_t largest, uint64_t truncated, uint32_t nbits)
 
 /*
  * Unprotect the Initial at pkt (pkt_len bytes, packet number at pn_off) with
- * k: header into qt->hdr, payload into qt->plain. 0, or -1 when it does not
- * authenticate.
+ * k: header into qt->hdr, payload into qt->plain. 0, -1 when it does not
+ * authenticate, UNPROTECT_RESERVED when it does but its reserved bits are
+ * not zero: its server takes that for a protocol violation (RFC 9000
+ * §17.2) and reads nothing of it.
  */
+#define UNPROTECT_RESERVED (-2)
+
 static int unprotect(struct quic_table *qt, const uint8_t *pkt, uint32_t pn_off, uint32_t pkt_len,
 		     const struct quic_keys *k, int64_t largest, uint32_t *plain_len,
 		     uint64_t *pn_out)
@@ -643,7 +647,41 @@ static int unprotect(struct quic_table *qt, const uint8_t *pkt, uint32_t pn_off,
 		return -1;
 	*plain_len = (uint32_t)(outl + fin);
 	*pn_out = pn;
+	if (qt->hdr[0] & 0x0c) {
+		qt->st.reserved_bits++;
+		return UNPROTECT_RESERVED;
+	}
 	return 0;
+}
+
+/*
+ * Whether packet number pn of c's Initial space is new, marking it seen.
+ * A server discards a packet whose number it has processed (RFC 9000
+ * §12.3), so its CRYPTO bytes must not count here either: a client could
+ * otherwise send its hello's first bytes, then another hello's rest in a
+ * packet of the same number, then the real rest, and show the sensor a
+ * hello its server never read. Clients never reuse one (a retransmission
+ * is a new packet). Numbers further than 64 below the largest are not
+ * known: discarded, as servers may.
+ */
+static bool pn_fresh(struct quic_table *qt, struct quic_conn *c, uint64_t pn)
+{
+	uint64_t d;
+
+	if (!c->has_pn || pn > c->largest_pn) {
+		d = c->has_pn ? pn - c->largest_pn : 64;
+		c->pn_seen = (d >= 64 ? 0 : c->pn_seen << d) | 1;
+		c->largest_pn = pn;
+		c->has_pn = 1;
+		return true;
+	}
+	d = c->largest_pn - pn;
+	if (d >= 64 || (c->pn_seen >> d & 1)) {
+		qt->st.pn_repeated++;
+		return false;
+	}
+	c->pn_seen |= 1ULL << d;
+	return true;
 }
 
 struct crypto_arg {
@@ -865,6 +903,7 @@ static struct quic_conn *find_conn(struct quic_table *qt, struct dgram *dg, uint
 {
 	struct quic_conn *c, *newest = NULL;
 	uint64_t pn;
+	int rc = -1;
 
 	c = conn_find(qt, dg->key, version, dcid, dcid_len);
 	if (c) {
@@ -872,20 +911,24 @@ static struct quic_conn *find_conn(struct quic_table *qt, struct dgram *dg, uint
 			qt->st.after_done++;
 			return NULL;
 		}
-		if (unprotect(qt, pkt, pn_off, pkt_len, &c->keys,
-			      c->has_pn ? (int64_t)c->largest_pn : -1, plain_len, &pn)) {
-			qt->st.decrypt_failed++;
+		rc = unprotect(qt, pkt, pn_off, pkt_len, &c->keys,
+			       c->has_pn ? (int64_t)c->largest_pn : -1, plain_len, &pn);
+		if (rc) {
+			qt->st.decrypt_failed += rc != UNPROTECT_RESERVED;
 			return NULL;
 		}
 		qt->st.port_changed += c->fl.key.sport != dg->key->sport;
 	} else if ((newest = tuple_newest(qt, dg->key, version)) &&
-		   !unprotect(qt, pkt, pn_off, pkt_len, &newest->keys,
-			      newest->has_pn ? (int64_t)newest->largest_pn : -1, plain_len, &pn)) {
+		   (rc = unprotect(qt, pkt, pn_off, pkt_len, &newest->keys,
+				   newest->has_pn ? (int64_t)newest->largest_pn : -1, plain_len,
+				   &pn)) != -1) {
 		qt->st.later_initials++;
 		if (newest->fl.state == FLOW_DONE) {
 			qt->st.after_done++;
 			return NULL;
 		}
+		if (rc) /* authentic, reserved bits set: discarded */
+			return NULL;
 		c = newest;
 	} else {
 		if (!bucket_take(qt, dg->now)) {
@@ -897,17 +940,17 @@ static struct quic_conn *find_conn(struct quic_table *qt, struct dgram *dg, uint
 			return NULL;
 		}
 		dg->derived = true;
-		if (unprotect(qt, pkt, pn_off, pkt_len, &dg->k, -1, plain_len, &pn)) {
-			qt->st.decrypt_failed++;
+		rc = unprotect(qt, pkt, pn_off, pkt_len, &dg->k, -1, plain_len, &pn);
+		if (rc) {
+			qt->st.decrypt_failed += rc != UNPROTECT_RESERVED;
 			return NULL;
 		}
 		c = conn_start(qt, dg, newest, version, dcid, dcid_len);
 		if (!c)
 			return NULL;
 	}
-	if (!c->has_pn || pn > c->largest_pn)
-		c->largest_pn = pn;
-	c->has_pn = 1;
+	if (!pn_fresh(qt, c, pn))
+		return NULL;
 	if (c->fl.state == FLOW_DONE) {
 		qt->st.after_done++;
 		return NULL;
@@ -979,9 +1022,9 @@ bool quic_process(struct quic_table *qt, const struct pkt_info *pi, uint64_t now
 	while (off < n) {
 		const uint8_t *p = d + off;
 		uint32_t len = n - off, pos, dcid_len, scid_len, pn_off, pkt_len;
-		uint64_t tok, plen;
+		uint64_t tok = 0, plen;
 		uint32_t version;
-		bool other;
+		bool other, bad_bit;
 		int type;
 
 		if (!(p[0] & 0x80)) {
@@ -1035,6 +1078,11 @@ bool quic_process(struct quic_table *qt, const struct pkt_info *pi, uint64_t now
 		}
 		if (type == LT_INITIAL)
 			pos += (uint32_t)tok;
+		/* The fixed bit: a packet without it is not one of this version
+		 * and servers discard it (RFC 9000 §17.2), unless its client
+		 * greases the bit, which it may only in an Initial with a token
+		 * of its server's (RFC 9287 §3.1; such a server reads it). */
+		bad_bit = !(p[0] & 0x40) && !(type == LT_INITIAL && tok);
 		if (!quic_varint(p, len, &pos, &plen) || plen > len - pos) {
 			qt->st.malformed++;
 			return false;
@@ -1044,6 +1092,10 @@ bool quic_process(struct quic_table *qt, const struct pkt_info *pi, uint64_t now
 		off += pkt_len;
 		if (type != LT_INITIAL) {
 			qt->st.other_long++;
+			continue;
+		}
+		if (bad_bit) {
+			qt->st.fixed_bit++;
 			continue;
 		}
 		if (other) {
