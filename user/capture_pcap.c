@@ -20,6 +20,7 @@
 #include "defaults.h"
 #include "ifaddr.h"
 #include "log.h"
+#include "pcapng.h"
 
 /* Live snapshot length: the largest hello we reassemble plus headers. GRO
  * may hand a hello merged with what follows; only its start matters. In
@@ -40,6 +41,13 @@ struct pcap_cap {
 	pcap_t *pcap;
 	int linktype;
 	char *filebuf; /* stdio buffer of a file read (open_offline) */
+	/* A file libpcap refuses for its interfaces' several link types is
+	 * read on by pcapng.c (next_mixed()): */
+	char *path;        /* a pcapng file's, NULL for others and standard input */
+	uint64_t returned; /* packets libpcap handed out before */
+	struct pcapng *ng; /* non-NULL once switched */
+	FILE *ngf;
+	char *ngbuf;
 };
 
 static pcap_t *pc(const struct capture *c)
@@ -59,7 +67,8 @@ static void fill_packet(struct capture *c, const struct pcap_pkthdr *h, const u_
 	}
 	*v = packet_strip_link(p->linktype, data, h->caplen, &pkt->data, &pkt->caplen);
 	c->st.link[*v]++;
-	pkt->origlen = h->len - (h->caplen - pkt->caplen);
+	/* a file's record may say 0 (or less than it holds) */
+	pkt->origlen = (h->len > h->caplen ? h->len : h->caplen) - (h->caplen - pkt->caplen);
 	/* Nanosecond precision was asked for: tv_usec holds nanoseconds. */
 	pkt->ts_ns = (uint64_t)h->ts.tv_sec * 1000000000ULL + (uint64_t)h->ts.tv_usec;
 	pkt->mono_ns = pkt->ts_ns; /* a file: packet time drives ageing */
@@ -163,6 +172,11 @@ static void pcap_cap_close(struct capture *c)
 	if (p->pcap)
 		pcap_close(p->pcap);
 	free(p->filebuf); /* after pcap_close's fclose */
+	pcapng_close(p->ng);
+	if (p->ngf)
+		fclose(p->ngf);
+	free(p->ngbuf);
+	free(p->path);
 	free(p);
 }
 
@@ -235,6 +249,7 @@ static int check_link(struct capture *c, const char *what, char *err, size_t err
 
 static pcap_t *open_offline(struct pcap_cap *p, const char *path, char *ebuf)
 {
+	uint8_t magic[4];
 	FILE *f;
 	pcap_t *pc;
 
@@ -251,6 +266,11 @@ static pcap_t *open_offline(struct pcap_cap *p, const char *path, char *ebuf)
 	p->filebuf = malloc(CAPTURE_FILE_BUFFER);
 	if (!p->filebuf || setvbuf(f, p->filebuf, _IOFBF, CAPTURE_FILE_BUFFER))
 		log_debug("capture", "%s: no larger read buffer, reading with stdio's", path);
+	/* A pcapng file (its Section Header Block's type) may be read on
+	 * without libpcap (switch_to_pcapng()). */
+	if (fread(magic, 1, 4, f) == 4 && !memcmp(magic, "\x0a\x0d\x0d\x0a", 4))
+		p->path = strdup(path);
+	rewind(f);
 	pc = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, ebuf);
 	if (!pc)
 		fclose(f);
@@ -289,7 +309,8 @@ fail:
 
 void capture_pcap_file_pos(const struct capture *c, int64_t *pos, int64_t *size)
 {
-	FILE *f = pcap_file(pc(c));
+	const struct pcap_cap *p = c->priv;
+	FILE *f = p->ngf ? p->ngf : pcap_file(pc(c));
 	struct stat st;
 
 	*pos = *size = -1;
@@ -301,20 +322,127 @@ void capture_pcap_file_pos(const struct capture *c, int64_t *pos, int64_t *size)
 	}
 }
 
+/*
+ * libpcap (1.10) stopped reading a pcapng file: read it again with
+ * pcapng.c from its start, past the packets libpcap handed out already.
+ * libpcap refuses a file whose interfaces have several link types (dumpcap
+ * writes one for an Ethernet NIC and a tun device, or "any"), a section of
+ * the other byte order after the first, and a packet longer than its
+ * interface's snap length, all of which Wireshark reads; a file that is
+ * truly broken fails again, with pcapng.c's reason. core.bpf_filter then
+ * runs on the L3 packets (one program cannot serve several link layers).
+ * 0, or -1 with err set.
+ */
+static int switch_to_pcapng(struct capture *c, const char *why, char *err, size_t errlen)
+{
+	struct pcap_cap *p = c->priv;
+	struct pcapng_packet np;
+	struct json_object *f;
+
+	p->ngf = fopen(p->path, "rbe");
+	if (!p->ngf) {
+		snprintf(err, errlen, "%s: %s", p->path, strerror(errno));
+		return -1;
+	}
+	p->ngbuf = malloc(CAPTURE_FILE_BUFFER);
+	if (p->ngbuf)
+		setvbuf(p->ngf, p->ngbuf, _IOFBF, CAPTURE_FILE_BUFFER);
+	p->ng = pcapng_open(p->ngf);
+	if (!p->ng) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (capture_filter_relink_l3(c, err, errlen)) {
+		char what[512];
+
+		snprintf(what, sizeof(what), "%s", err);
+		snprintf(err, errlen,
+			 "%s: libpcap stopped (%s); read on without it, core.bpf_filter runs on "
+			 "the IP packets: %s",
+			 p->path, why, what);
+		return -1;
+	}
+	for (uint64_t i = 0; i < p->returned; i++) {
+		if (pcapng_next(p->ng, &np, err, errlen) != 1) {
+			snprintf(err, errlen, "%s: read again, the file changed", p->path);
+			return -1;
+		}
+	}
+	c->link_name = "pcapng";
+	f = json_object_new_object();
+	json_object_object_add(f, "file", json_object_new_string(p->path));
+	json_object_object_add(f, "libpcap", json_object_new_string(why));
+	json_object_object_add(f, "packets_before", json_object_new_int64((int64_t)p->returned));
+	log_write(LOG_INFO, "capture", f,
+		  "libpcap stopped reading the file: reading it on with ja4sentinel's own pcapng "
+		  "reader");
+	return 0;
+}
+
+/* The next packet of a file read by pcapng.c: link layer stripped by its
+ * interface's type, core.bpf_filter on the L3 packet. */
+static int next_mixed(struct capture *c, struct packet *pkt, char *err, size_t errlen)
+{
+	struct pcap_cap *p = c->priv;
+
+	for (;;) {
+		struct pcapng_packet np;
+		enum packet_verdict v;
+		int rc = pcapng_next(p->ng, &np, err, errlen);
+
+		if (rc <= 0) {
+			if (rc < 0) {
+				char why[512];
+
+				snprintf(why, sizeof(why), "%s", err);
+				snprintf(err, errlen, "reading capture: %s", why);
+			}
+			return rc;
+		}
+		c->st.frames++;
+		v = packet_link_supported(np.linktype)
+			    ? packet_strip_link(np.linktype, np.data, np.caplen, &pkt->data,
+						&pkt->caplen)
+			    : PKT_NOT_IP;
+		c->st.link[v]++;
+		if (v != PKT_OK)
+			continue;
+		pkt->origlen = np.origlen - (np.caplen - pkt->caplen);
+		if (!capture_filter_pass(c, pkt->data, pkt->caplen, pkt->origlen))
+			continue;
+		pkt->ts_ns = np.ts_ns;
+		pkt->mono_ns = pkt->ts_ns;
+		pkt->ifindex = 0;
+		pkt->from_file = true;
+		return 1;
+	}
+}
+
 int capture_pcap_next(struct capture *c, struct packet *pkt, char *err, size_t errlen)
 {
+	struct pcap_cap *p = c->priv;
+
 	for (;;) {
 		struct pcap_pkthdr *h;
 		const u_char *data;
 		enum packet_verdict v;
-		int rc = pcap_next_ex(pc(c), &h, &data);
+		int rc;
 
+		if (p->ng)
+			return next_mixed(c, pkt, err, errlen);
+		rc = pcap_next_ex(pc(c), &h, &data);
 		if (rc == PCAP_ERROR_BREAK)
 			return 0;
 		if (rc != 1) {
+			if (p->path) {
+				if (switch_to_pcapng(c, pcap_geterr(pc(c)), err, errlen))
+					return -1;
+				continue;
+			}
 			snprintf(err, errlen, "reading capture: %s", pcap_geterr(pc(c)));
 			return -1;
 		}
+		p->returned++;
 		fill_packet(c, h, data, pkt, &v);
 		if (v == PKT_OK)
 			return 1;

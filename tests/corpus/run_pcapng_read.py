@@ -1,0 +1,216 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+"""pcapng files libpcap stops reading, through `ja4sentinel --read`.
+
+Each Ethernet capture of ../shared/testdata/foxio and tests/data/synthetic
+(classic pcap) is rewritten here as a pcapng file that libpcap 1.10 refuses
+and Wireshark reads, in three ways, and must give the same records, field
+by field, as the capture itself:
+
+- mixed: interfaces of four link types (Ethernet, Linux cooked SLL and
+  SLL2, raw IP), each IP packet on one of the last three in turn (its
+  Ethernet header rewritten for that link type), the rest on Ethernet;
+  nanosecond timestamps on SLL2, an if_tsoffset on raw IP;
+- sections: the packets in two sections, little-endian then big-endian,
+  all on Ethernet (a `cat` of two files of different byte order);
+- snaplen: one section whose interface says a snap length of 64 bytes
+  while every packet is stored whole.
+
+The daemon's log must say it read on with its own reader. Prints one line
+per capture and variant and `N passed, N failed, N skipped`.
+"""
+import argparse
+import glob
+import json
+import os
+import shlex
+import struct
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from lib import Tally, read_capture  # noqa: E402
+
+ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+
+
+def read_pcap(path):
+    """(linktype, [(ts_ns, frame, origlen)]) of a classic pcap, or None."""
+    b = open(path, "rb").read()
+    if len(b) < 24:
+        return None
+    magic = struct.unpack("<I", b[:4])[0]
+    if magic in (0xA1B2C3D4, 0xA1B23C4D):
+        e = "<"
+    elif magic in (0xD4C3B2A1, 0x4D3CB2A1):
+        e = ">"
+        magic = struct.unpack(">I", b[:4])[0]
+    else:
+        return None
+    nano = magic == 0xA1B23C4D
+    link = struct.unpack(e + "I", b[20:24])[0]
+    out, off = [], 24
+    while off + 16 <= len(b):
+        sec, frac, cap, orig = struct.unpack(e + "IIII", b[off:off + 16])
+        off += 16
+        if off + cap > len(b):
+            break
+        out.append((sec * 10**9 + (frac if nano else frac * 1000), b[off:off + cap], orig))
+        off += cap
+    return link, out
+
+
+class Writer:
+    def __init__(self):
+        self.out = bytearray()
+        self.e = "<"
+
+    def block(self, btype, body):
+        body += b"\0" * ((4 - len(body) % 4) % 4)
+        n = len(body) + 12
+        self.out += struct.pack(self.e + "II", btype, n) + body + struct.pack(self.e + "I", n)
+
+    def shb(self, big):
+        self.e = ">" if big else "<"
+        self.block(0x0A0D0D0A, struct.pack(self.e + "IHHq", 0x1A2B3C4D, 1, 0, -1))
+
+    def idb(self, link, snaplen=0, tsresol=None, tsoffset=None):
+        opts = b""
+        if tsresol is not None:
+            opts += struct.pack(self.e + "HH", 9, 1) + bytes([tsresol]) + b"\0\0\0"
+        if tsoffset is not None:
+            opts += struct.pack(self.e + "HHq", 14, 8, tsoffset)
+        if opts:
+            opts += struct.pack(self.e + "HH", 0, 0)
+        self.block(1, struct.pack(self.e + "HHI", link, 0, snaplen) + opts)
+
+    def epb(self, ifid, units, data, orig):
+        self.block(6, struct.pack(self.e + "IIIII", ifid, units >> 32, units & 0xFFFFFFFF,
+                                  len(data), orig) + data)
+
+
+def ip_frame(frame):
+    """(ethertype, L3 bytes) of an untagged Ethernet IP frame, else None."""
+    if len(frame) < 14:
+        return None
+    et = struct.unpack("!H", frame[12:14])[0]
+    return (et, frame[14:]) if et in (0x0800, 0x86DD) else None
+
+
+def mixed(pkts):
+    w = Writer()
+    w.shb(False)
+    w.idb(1)                      # 0 Ethernet, microseconds
+    w.idb(113)                    # 1 SLL, microseconds
+    w.idb(276, tsresol=9)         # 2 SLL2, nanoseconds
+    w.idb(101, tsoffset=100)      # 3 raw IP, microseconds, +100 s
+    turn = 0
+    for ts, frame, orig in pkts:
+        ip = ip_frame(frame)
+        if ip is None:
+            w.epb(0, ts // 1000, frame, orig)
+            continue
+        et, l3 = ip
+        extra = orig - len(frame)
+        kind, turn = turn % 3, turn + 1
+        if kind == 0:
+            hdr = struct.pack("!HHH8sH", 0, 1, 6, frame[6:12] + b"\0\0", et)
+            w.epb(1, ts // 1000, hdr + l3, len(hdr) + len(l3) + extra)
+        elif kind == 1:
+            hdr = struct.pack("!HHIHBB8s", et, 0, 2, 1, 0, 6, frame[6:12] + b"\0\0")
+            w.epb(2, ts, hdr + l3, len(hdr) + len(l3) + extra)
+        else:
+            w.epb(3, (ts - 100 * 10**9) // 1000, l3, len(l3) + extra)
+    return bytes(w.out)
+
+
+def sections(pkts):
+    w = Writer()
+    half = len(pkts) // 2
+    for big, part in ((False, pkts[:half]), (True, pkts[half:])):
+        w.shb(big)
+        w.idb(1)
+        for ts, frame, orig in part:
+            w.epb(0, ts // 1000, frame, orig)
+    return bytes(w.out)
+
+
+def snaplen(pkts):
+    w = Writer()
+    w.shb(False)
+    w.idb(1, snaplen=64)
+    for ts, frame, orig in pkts:
+        w.epb(0, ts // 1000, frame, orig)
+    return bytes(w.out)
+
+
+def read_own(binary, wrap, cap, conf):
+    """read_capture(), and whether the log says the file was read on by
+    ja4sentinel's own pcapng reader."""
+    r = subprocess.run(shlex.split(wrap) + [binary, "--config", conf, "--read", cap],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=600)
+    if r.returncode != 0:
+        raise RuntimeError("exit %d: %s" % (r.returncode, r.stderr.decode()[-300:]))
+    own = b"own pcapng reader" in r.stderr
+    return [json.loads(line) for line in r.stdout.decode().splitlines()
+            if line.startswith("{")], own
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--binary", default=os.path.join(ROOT, "build", "ja4sentinel"))
+    ap.add_argument("--wrap", default="")
+    args = ap.parse_args()
+    t = Tally()
+    caps = sorted(glob.glob(os.path.join(ROOT, "..", "shared", "testdata", "foxio", "*.pcap")) +
+                  glob.glob(os.path.join(ROOT, "tests", "data", "synthetic", "*.pcap")))
+    with tempfile.TemporaryDirectory(prefix="j4s-pcapng-") as tmp:
+        conf = os.path.join(tmp, "c.yml")
+        with open(conf, "w") as f:
+            f.write("fingerprints:\n  raw: true\n")
+        done = 0
+        for cap in caps:
+            got = read_pcap(cap)
+            if not got or got[0] != 1 or not got[1]:
+                continue
+            pkts = got[1]
+            # timestamps of microsecond files only: the SLL2 interface is in
+            # nanoseconds, the others in microseconds
+            if any(ts % 1000 for ts, _, _ in pkts):
+                continue
+            name = os.path.basename(cap)
+            try:
+                want, _ = read_capture(args.binary, args.wrap, cap, conf)
+            except RuntimeError as e:
+                t.bad(f"{name}: the capture itself: {e}")
+                continue
+            if not want:
+                continue
+            done += 1
+            for label, build in (("mixed", mixed), ("sections", sections),
+                                 ("snaplen", snaplen)):
+                path = os.path.join(tmp, f"{label}-{name}ng")
+                with open(path, "wb") as f:
+                    f.write(build(pkts))
+                try:
+                    recs, own = read_own(args.binary, args.wrap, path, conf)
+                except RuntimeError as e:
+                    t.bad(f"{name} {label}: {e}")
+                    continue
+                if not own:
+                    t.bad(f"{name} {label}: libpcap read it all (the test's file is wrong)")
+                elif recs == want:
+                    t.ok(f"{name} {label}: {len(recs)} records, the capture's")
+                else:
+                    diff = [k for a, b in zip(recs, want) for k in set(a) | set(b)
+                            if a.get(k) != b.get(k)]
+                    t.bad(f"{name} {label}: {len(recs)} records of {len(want)}; "
+                          f"fields differing: {sorted(set(diff))[:6]}")
+        if not done:
+            t.bad("no Ethernet capture with records found")
+    return t.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

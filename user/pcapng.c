@@ -1,0 +1,313 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * pcapng files with interfaces of several link types (include/pcapng.h).
+ * Written here because libpcap refuses them; the block layout is that of
+ * the pcapng specification (draft-ietf-opsawg-pcapng): a block is its type,
+ * its total length, a body and the total length again, all 32-bit words in
+ * the byte order of its section, whose Section Header Block says it with
+ * the magic 0x1A2B3C4D.
+ */
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include "pcapng.h"
+
+#define BT_SHB 0x0A0D0D0Au
+#define BT_IDB 1u
+#define BT_PB  2u /* obsolete Packet Block */
+#define BT_SPB 3u
+#define BT_EPB 6u
+#define BOM    0x1A2B3C4Du
+
+#define OPT_END      0
+#define OPT_TSRESOL  9
+#define OPT_TSOFFSET 14
+
+struct iface {
+	int linktype;
+	uint32_t snaplen;   /* 0: none */
+	uint8_t tsresol;    /* as the option: bit 7 set = 2^-n, else 10^-n */
+	int64_t tsoffset_s; /* seconds added to every timestamp */
+};
+
+struct pcapng {
+	FILE *f;
+	bool swap;   /* the section's byte order is not ours */
+	bool in_shb; /* a Section Header Block was read */
+	uint8_t *buf;
+	uint32_t cap;
+	struct iface *ifs;
+	uint32_t n_ifs;
+};
+
+struct pcapng *pcapng_open(FILE *f)
+{
+	struct pcapng *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return NULL;
+	r->f = f;
+	return r;
+}
+
+void pcapng_close(struct pcapng *r)
+{
+	if (!r)
+		return;
+	free(r->buf);
+	free(r->ifs);
+	free(r);
+}
+
+static uint16_t u16(const struct pcapng *r, const uint8_t *p)
+{
+	uint16_t v;
+
+	memcpy(&v, p, 2);
+	return r->swap ? __builtin_bswap16(v) : v;
+}
+
+static uint32_t u32(const struct pcapng *r, const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return r->swap ? __builtin_bswap32(v) : v;
+}
+
+static uint64_t u64(const struct pcapng *r, const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+	return r->swap ? __builtin_bswap64(v) : v;
+}
+
+/* The options of an IDB (body from off to end): if_tsresol, if_tsoffset. */
+static void idb_options(const struct pcapng *r, const uint8_t *b, uint32_t off, uint32_t end,
+			struct iface *ifc)
+{
+	while (off + 4 <= end) {
+		uint16_t code = u16(r, b + off), len = u16(r, b + off + 2);
+
+		off += 4;
+		if (code == OPT_END || len > end - off)
+			return;
+		if (code == OPT_TSRESOL && len == 1)
+			ifc->tsresol = b[off];
+		else if (code == OPT_TSOFFSET && len == 8)
+			ifc->tsoffset_s = (int64_t)u64(r, b + off);
+		off += (len + 3u) & ~3u;
+	}
+}
+
+/* Units of the interface's resolution to Unix ns. */
+static uint64_t to_ns(const struct iface *ifc, uint64_t t)
+{
+	uint32_t n = ifc->tsresol & 0x7f;
+	uint64_t ns;
+
+	if (ifc->tsresol & 0x80) { /* 2^-n: floor(t * 1e9 / 2^n), as libpcap */
+		if (n >= 64)
+			ns = 0;
+		else if (n == 0)
+			ns = t * 1000000000ULL;
+		else
+			ns = (t >> n) * 1000000000ULL +
+			     (uint64_t)(((unsigned __int128)(t & ((1ULL << n) - 1)) *
+					 1000000000ULL) >>
+					n);
+	} else if (n <= 9) {
+		uint64_t m = 1;
+
+		for (uint32_t i = n; i < 9; i++)
+			m *= 10;
+		ns = t * m;
+	} else {
+		uint64_t d = 1;
+
+		for (uint32_t i = 9; i < n && i < 28; i++)
+			d *= 10;
+		ns = n >= 28 ? 0 : t / d;
+	}
+	return ns + (uint64_t)ifc->tsoffset_s * 1000000000ULL;
+}
+
+/* Read the next block into r->buf: its type and total length (>= 12). 1,
+ * 0 at a clean end, -1 on an error. */
+static int read_block(struct pcapng *r, uint32_t *type, uint32_t *len, char *err, size_t errlen)
+{
+	uint8_t h[12];
+	size_t got = fread(h, 1, 8, r->f);
+
+	if (got == 0)
+		return 0;
+	if (got < 8) {
+		snprintf(err, errlen, "truncated pcapng block header");
+		return -1;
+	}
+	memcpy(type, h, 4); /* the SHB's type reads the same both ways */
+	if (*type == BT_SHB) {
+		uint32_t bom;
+
+		if (fread(h + 8, 1, 4, r->f) != 4) {
+			snprintf(err, errlen, "truncated pcapng section header");
+			return -1;
+		}
+		memcpy(&bom, h + 8, 4);
+		if (bom == BOM)
+			r->swap = false;
+		else if (bom == __builtin_bswap32(BOM))
+			r->swap = true;
+		else {
+			snprintf(err, errlen, "pcapng section header with a bad byte-order magic");
+			return -1;
+		}
+		r->in_shb = true;
+	} else if (!r->in_shb) {
+		snprintf(err, errlen, "not a pcapng file");
+		return -1;
+	}
+	*type = u32(r, h);
+	*len = u32(r, h + 4);
+	if (*len < 12 || *len % 4 || *len > PCAPNG_MAX_BLOCK || (*type == BT_SHB && *len < 28)) {
+		snprintf(err, errlen, "pcapng block of type %u with a bad length %u", *type, *len);
+		return -1;
+	}
+	if (*len > r->cap) {
+		uint8_t *nb = realloc(r->buf, *len);
+
+		if (!nb) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		r->buf = nb;
+		r->cap = *len;
+	}
+	memcpy(r->buf, h, *type == BT_SHB ? 12 : 8);
+	{
+		uint32_t have = *type == BT_SHB ? 12 : 8;
+
+		if (fread(r->buf + have, 1, *len - have, r->f) != *len - have) {
+			snprintf(err, errlen, "truncated pcapng block of type %u", *type);
+			return -1;
+		}
+	}
+	if (u32(r, r->buf + *len - 4) != *len) {
+		snprintf(err, errlen, "pcapng block of type %u: trailing length differs", *type);
+		return -1;
+	}
+	return 1;
+}
+
+static int add_iface(struct pcapng *r, uint32_t len, char *err, size_t errlen)
+{
+	const uint8_t *b = r->buf;
+	struct iface *ifc;
+
+	if (len < 20) {
+		snprintf(err, errlen, "pcapng interface description too short");
+		return -1;
+	}
+	if (r->n_ifs >= PCAPNG_MAX_IFACES) {
+		snprintf(err, errlen, "more than %u interfaces in a pcapng section",
+			 PCAPNG_MAX_IFACES);
+		return -1;
+	}
+	ifc = realloc(r->ifs, (r->n_ifs + 1) * sizeof(*ifc));
+	if (!ifc) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	r->ifs = ifc;
+	ifc = &r->ifs[r->n_ifs++];
+	ifc->linktype = u16(r, b + 8);
+	ifc->snaplen = u32(r, b + 12);
+	ifc->tsresol = 6;
+	ifc->tsoffset_s = 0;
+	idb_options(r, b, 16, len - 4, ifc);
+	return 0;
+}
+
+/* A packet's fields in a block of len bytes whose data starts at off. */
+static int take(struct pcapng *r, uint32_t len, uint32_t ifid, uint64_t ts, uint32_t caplen,
+		uint32_t origlen, uint32_t off, struct pcapng_packet *pkt, char *err, size_t errlen)
+{
+	const struct iface *ifc;
+
+	if (ifid >= r->n_ifs) {
+		snprintf(err, errlen, "pcapng packet of interface %u, which is not described",
+			 ifid);
+		return -1;
+	}
+	ifc = &r->ifs[ifid];
+	if (caplen > len - 4 - off) {
+		snprintf(err, errlen, "pcapng packet of %u bytes in a block of %u", caplen, len);
+		return -1;
+	}
+	pkt->data = r->buf + off;
+	pkt->caplen = caplen;
+	pkt->origlen = origlen < caplen ? caplen : origlen;
+	pkt->ts_ns = to_ns(ifc, ts);
+	pkt->linktype = ifc->linktype;
+	return 1;
+}
+
+int pcapng_next(struct pcapng *r, struct pcapng_packet *pkt, char *err, size_t errlen)
+{
+	for (;;) {
+		uint32_t type, len;
+		const uint8_t *b;
+		int rc = read_block(r, &type, &len, err, errlen);
+
+		if (rc <= 0)
+			return rc;
+		b = r->buf;
+		switch (type) {
+		case BT_SHB:
+			r->n_ifs = 0; /* interface IDs are per section */
+			break;
+		case BT_IDB:
+			if (add_iface(r, len, err, errlen))
+				return -1;
+			break;
+		case BT_EPB:
+			if (len < 32)
+				goto short_block;
+			return take(r, len, u32(r, b + 8),
+				    (uint64_t)u32(r, b + 12) << 32 | u32(r, b + 16), u32(r, b + 20),
+				    u32(r, b + 24), 28, pkt, err, errlen);
+		case BT_PB:
+			if (len < 32)
+				goto short_block;
+			return take(r, len, u16(r, b + 8),
+				    (uint64_t)u32(r, b + 12) << 32 | u32(r, b + 16), u32(r, b + 20),
+				    u32(r, b + 24), 28, pkt, err, errlen);
+		case BT_SPB: {
+			uint32_t orig, cap;
+
+			if (len < 16)
+				goto short_block;
+			if (!r->n_ifs) {
+				snprintf(err, errlen,
+					 "pcapng simple packet block before any interface");
+				return -1;
+			}
+			/* No captured length: the block's, cut at the snap length. */
+			orig = u32(r, b + 8);
+			cap = len - 16 < orig ? len - 16 : orig;
+			if (r->ifs[0].snaplen && cap > r->ifs[0].snaplen)
+				cap = r->ifs[0].snaplen;
+			/* no timestamp in the block */
+			return take(r, len, 0, 0, cap, orig, 12, pkt, err, errlen);
+		}
+		default:
+			break; /* statistics, name resolution, custom...: not ours */
+		}
+		continue;
+	short_block:
+		snprintf(err, errlen, "pcapng packet block of type %u too short (%u bytes)", type,
+			 len);
+		return -1;
+	}
+}
