@@ -196,15 +196,20 @@ static void test_quic_tampered(void **state)
 static void test_quic_out_of_order(void **state)
 {
 	struct fixture *f = *state;
-	uint8_t p[3][2048];
-	uint32_t n[3];
+	uint8_t p[4][2048];
+	uint32_t n[4];
 
 	n[0] = seal_part(f, QUIC_V1, rfc9001_dcid, 8, 0, 0, 80, p[0]);
 	n[1] = seal_part(f, QUIC_V1, rfc9001_dcid, 8, 1, 80, 160, p[1]);
 	n[2] = seal_part(f, QUIC_V1, rfc9001_dcid, 8, 2, 160, 241, p[2]);
+	n[3] = seal_part(f, QUIC_V1, rfc9001_dcid, 8, 3, 80, 160, p[3]);
 	assert_false(feed(f, p[2], n[2], SEC));
 	assert_false(feed(f, p[1], n[1], SEC));
-	assert_false(feed(f, p[1], n[1], SEC)); /* retransmitted before completion */
+	assert_false(feed(f, p[3], n[3], SEC)); /* retransmitted before completion */
+	assert_int_equal(st(f)->crypto_dup, 1);
+	/* the same packet again (the network's copy): a packet number read */
+	assert_false(feed(f, p[1], n[1], SEC));
+	assert_int_equal(st(f)->pn_repeated, 1);
 	assert_int_equal(st(f)->crypto_dup, 1);
 	assert_true(st(f)->out_of_order >= 2);
 	assert_true(feed(f, p[0], n[0], 2 * SEC));
