@@ -19,8 +19,8 @@
 
 /* Largest block read; libpcap's limit for a block is the same 16 MiB. */
 #define PCAPNG_MAX_BLOCK (16u << 20)
-/* Interfaces per section. */
-#define PCAPNG_MAX_IFACES 1024
+/* Interfaces per section (a Packet Block names one in 16 bits). */
+#define PCAPNG_MAX_IFACES 65536
 
 struct pcapng;
 

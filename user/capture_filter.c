@@ -129,24 +129,6 @@ int capture_set_user_filter(struct capture *c, const char *expr, char *err, size
 	return 0;
 }
 
-int capture_filter_relink_l3(struct capture *c, char *err, size_t errlen)
-{
-	char *expr = c->ufilter_expr;
-	int rc;
-
-	if (!c->ufilter)
-		return 0;
-	if (!expr) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	c->ufilter_expr = NULL; /* capture_set_user_filter() frees the old one */
-	c->ufilter_link = DLT_RAW;
-	rc = capture_set_user_filter(c, expr, err, errlen);
-	free(expr);
-	return rc;
-}
-
 bool capture_filter_run(struct capture *c, const uint8_t *data, uint32_t caplen, uint32_t len)
 {
 	struct pcap_pkthdr h = { .caplen = caplen, .len = len };

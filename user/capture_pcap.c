@@ -12,6 +12,7 @@
 #include <linux/filter.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <json-c/json.h>
 #include <pcap/pcap.h>
 #include "capture_priv.h"
@@ -37,17 +38,28 @@
 /* Longest generated filter we extend with " or vlan". */
 #define CAPTURE_FILTER_MAX 65536
 
+/* Link types of one file core.bpf_filter is compiled for (pcapng.c path). */
+#define PCAP_MIXED_FILTERS 16
+
 struct pcap_cap {
 	pcap_t *pcap;
 	int linktype;
 	char *filebuf; /* stdio buffer of a file read (open_offline) */
-	/* A file libpcap refuses for its interfaces' several link types is
-	 * read on by pcapng.c (next_mixed()): */
-	char *path;        /* a pcapng file's, NULL for others and standard input */
+	/* A pcapng file libpcap stops reading is read on by pcapng.c
+	 * (switch_to_pcapng(), next_mixed()): */
+	bool ng_ok;        /* a regular pcapng file: it may be */
+	char *path;        /* its name, for messages */
 	uint64_t returned; /* packets libpcap handed out before */
+	char *ng_pending;  /* switch at the first read, for this reason */
 	struct pcapng *ng; /* non-NULL once switched */
 	FILE *ngf;
 	char *ngbuf;
+	/* core.bpf_filter compiled for each link type met */
+	struct {
+		int link;
+		struct bpf_program prog;
+	} ngf_progs[PCAP_MIXED_FILTERS];
+	uint32_t n_ngf_progs;
 };
 
 static pcap_t *pc(const struct capture *c)
@@ -177,6 +189,9 @@ static void pcap_cap_close(struct capture *c)
 		fclose(p->ngf);
 	free(p->ngbuf);
 	free(p->path);
+	free(p->ng_pending);
+	for (uint32_t i = 0; i < p->n_ngf_progs; i++)
+		pcap_freecode(&p->ngf_progs[i].prog);
 	free(p);
 }
 
@@ -250,6 +265,7 @@ static int check_link(struct capture *c, const char *what, char *err, size_t err
 static pcap_t *open_offline(struct pcap_cap *p, const char *path, char *ebuf)
 {
 	uint8_t magic[4];
+	struct stat st;
 	FILE *f;
 	pcap_t *pc;
 
@@ -267,10 +283,12 @@ static pcap_t *open_offline(struct pcap_cap *p, const char *path, char *ebuf)
 	if (!p->filebuf || setvbuf(f, p->filebuf, _IOFBF, CAPTURE_FILE_BUFFER))
 		log_debug("capture", "%s: no larger read buffer, reading with stdio's", path);
 	/* A pcapng file (its Section Header Block's type) may be read on
-	 * without libpcap (switch_to_pcapng()). */
-	if (fread(magic, 1, 4, f) == 4 && !memcmp(magic, "\x0a\x0d\x0d\x0a", 4))
-		p->path = strdup(path);
-	rewind(f);
+	 * without libpcap (switch_to_pcapng()), if it can be read again: a
+	 * regular file, looked at with pread before stdio reads anything (a
+	 * pipe's bytes would be gone). */
+	if (!fstat(fileno(f), &st) && S_ISREG(st.st_mode) && pread(fileno(f), magic, 4, 0) == 4 &&
+	    !memcmp(magic, "\x0a\x0d\x0d\x0a", 4))
+		p->ng_ok = (p->path = strdup(path)) != NULL;
 	pc = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, ebuf);
 	if (!pc)
 		fclose(f);
@@ -298,9 +316,16 @@ struct capture *capture_pcap_open_file(const char *path, char *err, size_t errle
 		goto fail;
 	}
 	p->linktype = pcap_datalink(p->pcap);
-	if (check_link(c, path, err, errlen))
-		goto fail;
 	c->ufilter_link = p->linktype; /* core.bpf_filter runs on each frame */
+	if (check_link(c, path, err, errlen)) {
+		/* A pcapng file's first interface may be of a type we do not
+		 * read while its packets are on others: read it ourselves. */
+		if (!p->ng_ok || !(p->ng_pending = strdup(err)))
+			goto fail;
+		c->link_name = "pcapng";
+		/* checked at start on raw IP: the file's types come later */
+		c->ufilter_link = DLT_RAW;
+	}
 	return c;
 fail:
 	capture_close(c);
@@ -326,22 +351,25 @@ void capture_pcap_file_pos(const struct capture *c, int64_t *pos, int64_t *size)
  * libpcap (1.10) stopped reading a pcapng file: read it again with
  * pcapng.c from its start, past the packets libpcap handed out already.
  * libpcap refuses a file whose interfaces have several link types (dumpcap
- * writes one for an Ethernet NIC and a tun device, or "any"), a section of
- * the other byte order after the first, and a packet longer than its
- * interface's snap length, all of which Wireshark reads; a file that is
- * truly broken fails again, with pcapng.c's reason. core.bpf_filter then
- * runs on the L3 packets (one program cannot serve several link layers).
- * 0, or -1 with err set.
+ * writes one for an Ethernet NIC and a tun device, or "any"), or whose
+ * first interface is of a type we do not read, a section of the other
+ * byte order after the first, and a packet longer than its interface's
+ * snap length, all of which Wireshark reads; a file that is truly broken
+ * fails again, with pcapng.c's reason. The file is the one libpcap has
+ * open (a descriptor of its own), so a file renamed over it meanwhile is
+ * not read. 0, or -1 with err set.
  */
 static int switch_to_pcapng(struct capture *c, const char *why, char *err, size_t errlen)
 {
 	struct pcap_cap *p = c->priv;
 	struct pcapng_packet np;
 	struct json_object *f;
+	int fd = dup(fileno(pcap_file(pc(c))));
 
-	p->ngf = fopen(p->path, "rbe");
-	if (!p->ngf) {
-		snprintf(err, errlen, "%s: %s", p->path, strerror(errno));
+	if (fd < 0 || lseek(fd, 0, SEEK_SET) || !(p->ngf = fdopen(fd, "rb"))) {
+		snprintf(err, errlen, "%s: reading it again: %s", p->path, strerror(errno));
+		if (fd >= 0 && !p->ngf)
+			close(fd);
 		return -1;
 	}
 	p->ngbuf = malloc(CAPTURE_FILE_BUFFER);
@@ -352,19 +380,14 @@ static int switch_to_pcapng(struct capture *c, const char *why, char *err, size_
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	if (capture_filter_relink_l3(c, err, errlen)) {
-		char what[512];
-
-		snprintf(what, sizeof(what), "%s", err);
-		snprintf(err, errlen,
-			 "%s: libpcap stopped (%s); read on without it, core.bpf_filter runs on "
-			 "the IP packets: %s",
-			 p->path, why, what);
-		return -1;
-	}
 	for (uint64_t i = 0; i < p->returned; i++) {
 		if (pcapng_next(p->ng, &np, err, errlen) != 1) {
-			snprintf(err, errlen, "%s: read again, the file changed", p->path);
+			char what[256];
+
+			snprintf(what, sizeof(what), "%s", err);
+			snprintf(err, errlen,
+				 "%s: read again past the %llu packets libpcap gave: %s", p->path,
+				 (unsigned long long)p->returned, what);
 			return -1;
 		}
 	}
@@ -379,8 +402,52 @@ static int switch_to_pcapng(struct capture *c, const char *why, char *err, size_
 	return 0;
 }
 
-/* The next packet of a file read by pcapng.c: link layer stripped by its
- * interface's type, core.bpf_filter on the L3 packet. */
+/* core.bpf_filter on a frame of link type link: compiled for each type
+ * met, as libpcap runs it on a file of one type. */
+static bool mixed_filter_pass(struct capture *c, const struct pcapng_packet *np, char *err,
+			      size_t errlen, bool *failed)
+{
+	struct pcap_cap *p = c->priv;
+	struct pcap_pkthdr h = { .caplen = np->caplen, .len = np->origlen };
+	struct bpf_program *prog = NULL;
+	pcap_t *dead;
+
+	if (!c->ufilter)
+		return true;
+	for (uint32_t i = 0; i < p->n_ngf_progs && !prog; i++)
+		if (p->ngf_progs[i].link == np->linktype)
+			prog = &p->ngf_progs[i].prog;
+	if (!prog) {
+		if (p->n_ngf_progs == PCAP_MIXED_FILTERS) {
+			snprintf(err, errlen, "reading capture: more than %d link types",
+				 PCAP_MIXED_FILTERS);
+			*failed = true;
+			return false;
+		}
+		prog = &p->ngf_progs[p->n_ngf_progs].prog;
+		dead = pcap_open_dead(np->linktype, 262144);
+		if (!dead || pcap_compile(dead, prog, c->ufilter_expr ? c->ufilter_expr : "", 1,
+					  PCAP_NETMASK_UNKNOWN)) {
+			snprintf(err, errlen, "core.bpf_filter \"%s\" on link type %s (%d): %s",
+				 c->ufilter_expr ? c->ufilter_expr : "",
+				 pcap_datalink_val_to_name(np->linktype) ?: "?", np->linktype,
+				 dead ? pcap_geterr(dead) : "out of memory");
+			if (dead)
+				pcap_close(dead);
+			*failed = true;
+			return false;
+		}
+		pcap_close(dead);
+		p->ngf_progs[p->n_ngf_progs++].link = np->linktype;
+	}
+	if (pcap_offline_filter(prog, &h, np->data))
+		return true;
+	c->st.filtered++;
+	return false;
+}
+
+/* The next packet of a file read by pcapng.c: core.bpf_filter on the
+ * frame, link layer stripped by its interface's type. */
 static int next_mixed(struct capture *c, struct packet *pkt, char *err, size_t errlen)
 {
 	struct pcap_cap *p = c->priv;
@@ -388,6 +455,7 @@ static int next_mixed(struct capture *c, struct packet *pkt, char *err, size_t e
 	for (;;) {
 		struct pcapng_packet np;
 		enum packet_verdict v;
+		bool failed = false;
 		int rc = pcapng_next(p->ng, &np, err, errlen);
 
 		if (rc <= 0) {
@@ -400,6 +468,11 @@ static int next_mixed(struct capture *c, struct packet *pkt, char *err, size_t e
 			return rc;
 		}
 		c->st.frames++;
+		if (!mixed_filter_pass(c, &np, err, errlen, &failed)) {
+			if (failed)
+				return -1;
+			continue;
+		}
 		v = packet_link_supported(np.linktype)
 			    ? packet_strip_link(np.linktype, np.data, np.caplen, &pkt->data,
 						&pkt->caplen)
@@ -408,8 +481,6 @@ static int next_mixed(struct capture *c, struct packet *pkt, char *err, size_t e
 		if (v != PKT_OK)
 			continue;
 		pkt->origlen = np.origlen - (np.caplen - pkt->caplen);
-		if (!capture_filter_pass(c, pkt->data, pkt->caplen, pkt->origlen))
-			continue;
 		pkt->ts_ns = np.ts_ns;
 		pkt->mono_ns = pkt->ts_ns;
 		pkt->ifindex = 0;
@@ -430,11 +501,16 @@ int capture_pcap_next(struct capture *c, struct packet *pkt, char *err, size_t e
 
 		if (p->ng)
 			return next_mixed(c, pkt, err, errlen);
+		if (p->ng_pending) {
+			if (switch_to_pcapng(c, p->ng_pending, err, errlen))
+				return -1;
+			continue;
+		}
 		rc = pcap_next_ex(pc(c), &h, &data);
 		if (rc == PCAP_ERROR_BREAK)
 			return 0;
 		if (rc != 1) {
-			if (p->path) {
+			if (p->ng_ok) {
 				if (switch_to_pcapng(c, pcap_geterr(pc(c)), err, errlen))
 					return -1;
 				continue;

@@ -49,7 +49,8 @@ struct capture {
 	/* core.bpf_filter, where this process runs it (capture_filter.c). */
 	struct bpf_program *ufilter; /* NULL: none here */
 	int ufilter_link;            /* DLT of what the backend filters; -1: not here */
-	char *ufilter_expr;          /* its expression (capture_filter_relink()) */
+	char *ufilter_expr;          /* its expression (compiled again per link type by
+				      * capture_pcap.c's pcapng path) */
 };
 
 /* A capture of ops around priv, or NULL (errno set). */
@@ -68,11 +69,6 @@ void capture_filter_free(struct capture *c);
 /* The backend filters what it hands on, L3 packets (the eBPF modes): a
  * filter is compiled for raw IP. */
 void capture_filter_on_l3(struct capture *c);
-
-/* A filter already set, compiled again for L3 packets (a file read on
- * without libpcap, whose frames come in several link types). 0, or -1
- * with err set when the expression needs a link layer. */
-int capture_filter_relink_l3(struct capture *c, char *err, size_t errlen);
 
 /* Whether a packet or frame passes c's filter (true when it has none). */
 static inline bool capture_filter_pass(struct capture *c, const uint8_t *data, uint32_t caplen,

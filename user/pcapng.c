@@ -265,6 +265,12 @@ int pcapng_next(struct pcapng *r, struct pcapng_packet *pkt, char *err, size_t e
 		b = r->buf;
 		switch (type) {
 		case BT_SHB:
+			/* 1.x: what libpcap reads; 2.0 would be another layout */
+			if (u16(r, b + 12) != 1) {
+				snprintf(err, errlen, "pcapng section of version %u.%u",
+					 u16(r, b + 12), u16(r, b + 14));
+				return -1;
+			}
 			r->n_ifs = 0; /* interface IDs are per section */
 			break;
 		case BT_IDB:

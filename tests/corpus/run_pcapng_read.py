@@ -209,6 +209,26 @@ def main():
                           f"fields differing: {sorted(set(diff))[:6]}")
         if not done:
             t.bad("no Ethernet capture with records found")
+        # Through a pipe, a file is read once: looking for pcapng must not
+        # eat its first bytes (`-` and /dev/stdin, pcap and pcapng).
+        for cap in (os.path.join(ROOT, "tests", "data", "synthetic", "tcp-two-hellos.pcap"),
+                    os.path.join(ROOT, "..", "shared", "testdata", "foxio",
+                                 "browsers-x509.pcapng")):
+            want, _ = read_capture(args.binary, args.wrap, cap, conf)
+            for name in ("-", "/dev/stdin"):
+                p = subprocess.Popen(shlex.split(args.wrap) + [args.binary, "--config", conf,
+                                                              "--read", name],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE)
+                out, err = p.communicate(open(cap, "rb").read(), timeout=600)
+                recs = [json.loads(line) for line in out.decode().splitlines()
+                        if line.startswith("{")]
+                label = f"{os.path.basename(cap)} through a pipe as {name}"
+                if p.returncode == 0 and recs == want and want:
+                    t.ok(f"{label}: {len(recs)} records, the file's")
+                else:
+                    t.bad(f"{label}: exit {p.returncode}, {len(recs)} records of {len(want)}: "
+                          f"{err.decode()[-200:]}")
     return t.finish()
 
 

@@ -285,6 +285,20 @@ static void test_pcapng_errors(void **state)
 	assert_int_equal(read_all(&w, got, &n, data, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "byte-order"));
 
+	/* a section of another major version */
+	memset(&w, 0, sizeof(w));
+	{
+		struct w b = { .be = false };
+
+		u32(&b, 0x1A2B3C4D);
+		u16(&b, 2);
+		u16(&b, 0);
+		u64(&b, (uint64_t)-1);
+		block(&w, 0x0A0D0D0A, &b);
+	}
+	assert_int_equal(read_all(&w, got, &n, data, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "version 2.0"));
+
 	/* a simple packet block before any interface */
 	memset(&w, 0, sizeof(w));
 	shb(&w, false);
