@@ -40,6 +40,9 @@
  * bytes (retransmissions, ACKs, pieces ahead of a gap) read before it is
  * given up; packets that do are bounded by the byte cap. */
 #define QUIC_MAX_PACKETS 32
+/* Packet numbers below the largest read whose reading is remembered
+ * (quic.c pn_fresh()); quiche's and quinn's windows are about as long. */
+#define QUIC_PN_WINDOW 128
 
 struct quic_keys {
 	uint8_t key[QUIC_KEY_LEN];
@@ -63,9 +66,9 @@ struct quic_conn {
 	struct quic_conn *tnext; /* chain of 4-tuples' newest connections, when newest */
 	struct quic_keys keys;
 	uint32_t version;
-	uint64_t largest_pn; /* largest packet number decrypted, for decoding */
-	uint64_t pn_seen;    /* bit i: largest_pn - i was read (quic.c pn_fresh()) */
-	uint16_t packets;    /* Initial packets decrypted that added nothing in order */
+	uint64_t largest_pn;       /* largest packet number decrypted, for decoding */
+	unsigned __int128 pn_seen; /* bit i: largest_pn - i was read (quic.c pn_fresh()) */
+	uint16_t packets;          /* Initial packets decrypted that added nothing in order */
 	uint8_t has_pn;
 	uint8_t has_sum;   /* hello_sum is set */
 	uint8_t has_prior; /* prior_sum is set */
@@ -115,6 +118,9 @@ struct quic_stats {
 	uint64_t fixed_bit;     /* Initials without the fixed bit (and no token): discarded */
 	uint64_t reserved_bits; /* authentic Initials with reserved bits set: discarded */
 	uint64_t pn_repeated;   /* Initials of a packet number already read: discarded */
+	uint64_t pn_far;        /* Initials over QUIC_PN_WINDOW below the largest: read, flagged */
+	uint64_t greased;       /* Initials with a token and the fixed bit clear: read, flagged */
+	uint64_t later_crypto;  /* hello bytes under a later DCID: read, flagged */
 	uint64_t chain_steps;   /* hash chain entries looked at (the lookups' cost; for
 				 * tests, not in the stats line) */
 };

@@ -131,7 +131,8 @@ struct ipfrag_table *ipfrag_new(const struct ipfrag_config *cfg, const uint8_t s
 	t->cfg = *cfg;
 	if (!t->cfg.max_datagrams)
 		t->cfg.max_datagrams = 1;
-	while (n < t->cfg.max_datagrams && n < (1u << 20))
+	/* both families' datagrams share the chains */
+	while (n < 2 * t->cfg.max_datagrams && n < (1u << 20))
 		n <<= 1;
 	t->buckets = calloc(n, sizeof(*t->buckets));
 	t->peers = calloc(n, sizeof(*t->peers));
@@ -207,7 +208,8 @@ uint32_t ipfrag_expire(struct ipfrag_table *t, uint64_t now)
 	uint32_t n = 0;
 
 	/* Two timeouts (IPv4, IPv6): creation order is not expiry order, so
-	 * every datagram is looked at; there are at most max_datagrams. */
+	 * every datagram is looked at; there are at most max_datagrams of
+	 * each family. */
 	while (d) {
 		struct ipf_dgram *next = d->newer;
 

@@ -661,26 +661,34 @@ static int unprotect(struct quic_table *qt, const uint8_t *pkt, uint32_t pn_off,
  * otherwise send its hello's first bytes, then another hello's rest in a
  * packet of the same number, then the real rest, and show the sensor a
  * hello its server never read. Clients never reuse one (a retransmission
- * is a new packet). Numbers further than 64 below the largest are not
- * known: discarded, as servers may.
+ * is a new packet). Within QUIC_PN_WINDOW of the largest every server
+ * agrees; further below, servers differ (quiche and quinn keep a window of
+ * about 128 and discard, ngtcp2 and quic-go keep ranges and read), and no
+ * client sends one but to play them against each other: it is read, and
+ * the record says hello_conflict (quic_pn_far).
  */
 static bool pn_fresh(struct quic_table *qt, struct quic_conn *c, uint64_t pn)
 {
 	uint64_t d;
 
 	if (!c->has_pn || pn > c->largest_pn) {
-		d = c->has_pn ? pn - c->largest_pn : 64;
-		c->pn_seen = (d >= 64 ? 0 : c->pn_seen << d) | 1;
+		d = c->has_pn ? pn - c->largest_pn : QUIC_PN_WINDOW;
+		c->pn_seen = (d >= QUIC_PN_WINDOW ? 0 : c->pn_seen << d) | 1;
 		c->largest_pn = pn;
 		c->has_pn = 1;
 		return true;
 	}
 	d = c->largest_pn - pn;
-	if (d >= 64 || (c->pn_seen >> d & 1)) {
+	if (d >= QUIC_PN_WINDOW) {
+		qt->st.pn_far++;
+		c->fl.conflict = 1;
+		return true;
+	}
+	if (c->pn_seen >> d & 1) {
 		qt->st.pn_repeated++;
 		return false;
 	}
-	c->pn_seen |= 1ULL << d;
+	c->pn_seen |= (unsigned __int128)1 << d;
 	return true;
 }
 
@@ -688,6 +696,7 @@ struct crypto_arg {
 	struct quic_table *qt;
 	struct quic_conn *c;
 	bool stop;
+	bool added; /* bytes not held before went in */
 };
 
 static int on_crypto(void *arg, uint64_t off, const uint8_t *data, uint32_t len)
@@ -724,9 +733,11 @@ static int on_crypto(void *arg, uint64_t off, const uint8_t *data, uint32_t len)
 	}
 	switch (reasm_add(r, &lim, (uint32_t)off, data, len, &fx)) {
 	case REASM_NEW_DATA:
+		ca->added = true;
 		break;
 	case REASM_HELD:
 		qt->st.out_of_order++;
+		ca->added = true;
 		break;
 	case REASM_DUPLICATE:
 	case REASM_OLD:
@@ -803,6 +814,7 @@ struct dgram {
 	uint8_t dcid_len;
 	bool derived; /* k holds the keys of (version, dcid) */
 	bool token;   /* the Initial being read has a token */
+	bool greased; /* ... and its fixed bit clear (RFC 9287) */
 	uint8_t dcid[QUIC_CID_MAX];
 	struct quic_keys k;
 };
@@ -899,7 +911,8 @@ static struct quic_conn *conn_start(struct quic_table *qt, struct dgram *dg,
  */
 static struct quic_conn *find_conn(struct quic_table *qt, struct dgram *dg, uint32_t version,
 				   const uint8_t *dcid, uint32_t dcid_len, const uint8_t *pkt,
-				   uint32_t pn_off, uint32_t pkt_len, uint32_t *plain_len)
+				   uint32_t pn_off, uint32_t pkt_len, uint32_t *plain_len,
+				   bool *later)
 {
 	struct quic_conn *c, *newest = NULL;
 	uint64_t pn;
@@ -913,8 +926,14 @@ static struct quic_conn *find_conn(struct quic_table *qt, struct dgram *dg, uint
 		}
 		rc = unprotect(qt, pkt, pn_off, pkt_len, &c->keys,
 			       c->has_pn ? (int64_t)c->largest_pn : -1, plain_len, &pn);
+		if (rc == UNPROTECT_RESERVED) {
+			/* its server closes the connection (PROTOCOL_VIOLATION):
+			 * no hello of it is read */
+			quic_table_finish(qt, c, dg->now);
+			return NULL;
+		}
 		if (rc) {
-			qt->st.decrypt_failed += rc != UNPROTECT_RESERVED;
+			qt->st.decrypt_failed++;
 			return NULL;
 		}
 		qt->st.port_changed += c->fl.key.sport != dg->key->sport;
@@ -927,8 +946,15 @@ static struct quic_conn *find_conn(struct quic_table *qt, struct dgram *dg, uint
 			qt->st.after_done++;
 			return NULL;
 		}
-		if (rc) /* authentic, reserved bits set: discarded */
+		/* Authentic, reserved bits set: discarded. Under another DCID
+		 * the packet may be one its server never routes to the
+		 * connection (any DCID the client makes up opens with these
+		 * keys): it does not end the connection, nor is its packet
+		 * number taken as read (pn_fresh() is for the connection's own
+		 * DCID), or such a packet could keep the real one out. */
+		if (rc)
 			return NULL;
+		*later = true;
 		c = newest;
 	} else {
 		if (!bucket_take(qt, dg->now)) {
@@ -949,7 +975,7 @@ static struct quic_conn *find_conn(struct quic_table *qt, struct dgram *dg, uint
 		if (!c)
 			return NULL;
 	}
-	if (!pn_fresh(qt, c, pn))
+	if (!*later && !pn_fresh(qt, c, pn))
 		return NULL;
 	if (c->fl.state == FLOW_DONE) {
 		qt->st.after_done++;
@@ -966,16 +992,30 @@ static bool initial(struct quic_table *qt, struct dgram *dg, uint32_t version, c
 	struct crypto_arg ca = { .qt = qt };
 	uint64_t now = dg->now;
 	uint32_t plain_len, contig;
+	bool later = false;
 	struct quic_conn *c = find_conn(qt, dg, version, dcid, dcid_len, pkt, pn_off, pkt_len,
-					&plain_len);
+					&plain_len, &later);
 
 	if (!c)
 		return false;
 	qt->st.decrypted++;
+	/* The fixed bit clear under a token: a server that has a client
+	 * grease the bit reads it, one that has not discards it (RFC 9287):
+	 * read, and the record says so. */
+	if (dg->greased) {
+		qt->st.greased++;
+		c->fl.conflict = 1;
+	}
 	ca.c = c;
 	contig = c->fl.reasm.contig;
 	if (quic_parse_frames(qt->plain, plain_len, on_crypto, &ca) < 0)
 		qt->st.frames_bad++; /* the CRYPTO frames before the bad one count */
+	/* Hello bytes under another DCID are read (a client that lost part
+	 * of its hello after its server's first Initial sends it again to
+	 * the server's connection ID), and are not flagged: that would flag
+	 * records of lossy paths; one under a DCID the client made up is left
+	 * open (reliability.md, "QUIC connections by DCID"). */
+	qt->st.later_crypto += later && ca.added;
 	enforce_budget(qt, c);
 	if (ca.stop) {
 		quic_table_finish(qt, c, now);
@@ -1081,8 +1121,10 @@ bool quic_process(struct quic_table *qt, const struct pkt_info *pi, uint64_t now
 		/* The fixed bit: a packet without it is not one of this version
 		 * and servers discard it (RFC 9000 §17.2), unless its client
 		 * greases the bit, which it may only in an Initial with a token
-		 * of its server's (RFC 9287 §3.1; such a server reads it). */
+		 * of its server's (RFC 9287 §3.1; a server that took part reads
+		 * it: initial()). */
 		bad_bit = !(p[0] & 0x40) && !(type == LT_INITIAL && tok);
+		dg.greased = !(p[0] & 0x40) && !bad_bit;
 		if (!quic_varint(p, len, &pos, &plen) || plen > len - pos) {
 			qt->st.malformed++;
 			return false;

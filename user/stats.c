@@ -104,6 +104,9 @@ static struct json_object *quic_fields(const struct quic_stats *q, uint32_t acti
 	put(o, "quic_fixed_bit", q->fixed_bit);
 	put(o, "quic_reserved_bits", q->reserved_bits);
 	put(o, "quic_pn_repeated", q->pn_repeated);
+	put(o, "quic_pn_far", q->pn_far);
+	put(o, "quic_greased", q->greased);
+	put(o, "quic_later_crypto", q->later_crypto);
 	put(o, "quic_decrypted", q->decrypted);
 	put(o, "quic_frames_bad", q->frames_bad);
 	put(o, "quic_crypto_frames", q->crypto_frames);

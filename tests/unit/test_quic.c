@@ -192,6 +192,63 @@ static void test_quic_tampered(void **state)
 	assert_true(st(f)->decrypt_failed >= 4);
 }
 
+/* Packet numbers (quic.c pn_fresh()): one under QUIC_PN_WINDOW below the
+ * largest and not read is read (servers all read it), one further below is
+ * read and the record flags it (servers differ), and an Initial under a
+ * DCID the client made up (keys of the connection's) marks no number read:
+ * the real packet of that number still counts. */
+static void test_quic_packet_numbers(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t p[4][2048], dcid[8], z[8];
+	uint32_t n[4];
+
+	n[0] = seal_part(f, QUIC_V1, rfc9001_dcid, 8, 0, 0, 80, p[0]);
+	n[1] = seal_part(f, QUIC_V1, rfc9001_dcid, 8, 100, 80, 160, p[1]);
+	n[2] = seal_part(f, QUIC_V1, rfc9001_dcid, 8, 1, 160, 241, p[2]);
+	assert_false(feed(f, p[0], n[0], SEC));
+	assert_false(feed(f, p[1], n[1], SEC));
+	assert_true(feed(f, p[2], n[2], SEC)); /* 99 below the largest */
+	assert_a2_hello(f);
+	assert_false(f->qh.conn->fl.conflict);
+	quic_table_finish(f->qt, f->qh.conn, SEC);
+
+	memcpy(dcid, rfc9001_dcid, 8);
+	dcid[0] ^= 1;
+	n[0] = seal_part(f, QUIC_V1, dcid, 8, 0, 0, 80, p[0]);
+	n[1] = seal_part(f, QUIC_V1, dcid, 8, 300, 80, 160, p[1]);
+	n[2] = seal_part(f, QUIC_V1, dcid, 8, 1, 160, 241, p[2]);
+	assert_false(feed(f, p[0], n[0], SEC));
+	assert_false(feed(f, p[1], n[1], SEC));
+	assert_true(feed(f, p[2], n[2], SEC)); /* 299 below: read, flagged */
+	assert_a2_hello(f);
+	assert_true(f->qh.conn->fl.conflict);
+	assert_int_equal(st(f)->pn_far, 1);
+	quic_table_finish(f->qt, f->qh.conn, SEC);
+
+	/* PN 1 under DCID z (sealed with the connection's keys: the packet
+	 * is the connection's to the sensor, no server routes z to it), then
+	 * the real PN 1 */
+	dcid[0] ^= 2;
+	memcpy(z, dcid, 8);
+	z[7] ^= 0x55;
+	n[0] = seal_part(f, QUIC_V1, dcid, 8, 0, 0, 80, p[0]);
+	n[1] = seal_part(f, QUIC_V1, dcid, 8, 1, 80, 241, p[1]);
+	{
+		uint8_t ping = 0x01;
+
+		n[3] = quic_seal_initial_as(QUIC_V1, dcid, 8, z, 8, 1, 2, &ping, 1, 1200, p[3],
+					    sizeof(p[3]));
+	}
+	assert_true(n[3] > 0);
+	assert_false(feed(f, p[0], n[0], SEC));
+	assert_false(feed(f, p[3], n[3], SEC));
+	assert_int_equal(st(f)->later_initials, 1);
+	assert_true(feed(f, p[1], n[1], SEC));
+	assert_a2_hello(f);
+	assert_int_equal(st(f)->pn_repeated, 0);
+}
+
 /* A hello over three Initials, sent last part first. */
 static void test_quic_out_of_order(void **state)
 {
@@ -964,6 +1021,7 @@ int main(void)
 		T(test_quic_rfc9001_packet),
 		T(test_quic_tampered),
 		T(test_quic_out_of_order),
+		T(test_quic_packet_numbers),
 		T(test_quic_coalesced),
 		T(test_quic_later_initial_and_new_conn),
 		T(test_quic_later_initial_completes),
