@@ -685,6 +685,30 @@ FIELDS = ["ja4", "ja4_hash", "ja4_r", "ja4_o", "ja4_ro", "ja3", "ja3_hash", "tls
 CONFIG = "fingerprints:\n  raw: true\noutputs:\n  - type: stdout\n    enabled: true\n"
 
 
+def read_records(binary, wrap, cfg_path, pcap_path, timeout=300):
+    """`binary --config cfg_path --read pcap_path` under the wrapper command
+    wrap, with the environment's port and filter settings left out: the
+    process, its records by (source address, source port), and the count
+    of output lines that are not JSON (run_diff_quic.py uses it too)."""
+    env = dict(os.environ)
+    env.pop("JA4SENTINEL_PORTS", None)
+    env.pop("JA4SENTINEL_BPF_FILTER", None)
+    p = subprocess.run(shlex.split(wrap) + [binary, "--config", cfg_path, "--read", pcap_path],
+                       capture_output=True, text=True, env=env, timeout=timeout)
+    by_key, bad_lines = {}, 0
+    for line in p.stdout.splitlines():
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError:
+            bad_lines += 1
+            continue
+        k = (ipaddress.ip_address(rec.get("src_ip", "0.0.0.0")), rec.get("src_port"))
+        by_key.setdefault(k, []).append(rec)
+    return p, by_key, bad_lines
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--binary", default=DEFAULT_BINARY)
@@ -739,12 +763,7 @@ def main():
                 write_flow(pc, i, flows[i], t0 + n * 0.01)
         if args.keep:
             print(f"pcap kept: {pcap_path}")
-        env = dict(os.environ)
-        env.pop("JA4SENTINEL_PORTS", None)
-        env.pop("JA4SENTINEL_BPF_FILTER", None)
-        p = subprocess.run(shlex.split(args.wrap) + [args.binary, "--config", cfg_path,
-                                                     "--read", pcap_path],
-                           capture_output=True, text=True, env=env, timeout=300)
+        p, by_key, bad_lines = read_records(args.binary, args.wrap, cfg_path, pcap_path)
     finally:
         if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -755,18 +774,6 @@ def main():
         print(f"0 passed, {len(indexes)} failed, 0 skipped")
         return 1
 
-    by_key = {}
-    bad_lines = 0
-    for line in p.stdout.splitlines():
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError:
-            bad_lines += 1
-            continue
-        k = (ipaddress.ip_address(rec.get("src_ip", "0.0.0.0")), rec.get("src_port"))
-        by_key.setdefault(k, []).append(rec)
 
     passed = failed = skipped = 0
     classes = {}

@@ -70,13 +70,10 @@ import argparse
 import hashlib
 import hmac
 import ipaddress
-import json
 import os
 import random
-import shlex
 import shutil
 import struct
-import subprocess
 import sys
 import tempfile
 
@@ -957,12 +954,8 @@ def main():
                 t += 0.0003
         if args.keep:
             print(f"pcap kept: {pcap_path}")
-        env = dict(os.environ)
-        env.pop("JA4SENTINEL_PORTS", None)
-        env.pop("JA4SENTINEL_BPF_FILTER", None)
-        p = subprocess.run(shlex.split(args.wrap) + [args.binary, "--config", cfg_path,
-                                                     "--read", pcap_path],
-                           capture_output=True, text=True, env=env, timeout=900)
+        p, by_key, bad_lines = run_diff.read_records(args.binary, args.wrap, cfg_path, pcap_path,
+                                                     timeout=900)
     finally:
         if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -973,18 +966,6 @@ def main():
         print(f"0 passed, {total} failed, 0 skipped")
         return 1
 
-    by_key = {}
-    bad_lines = 0
-    for line in p.stdout.splitlines():
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError:
-            bad_lines += 1
-            continue
-        k = (ipaddress.ip_address(rec.get("src_ip", "0.0.0.0")), rec.get("src_port"))
-        by_key.setdefault(k, []).append(rec)
 
     passed = failed = 0
     classes = {}
