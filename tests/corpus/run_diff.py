@@ -709,6 +709,22 @@ def read_records(binary, wrap, cfg_path, pcap_path, timeout=300):
     return p, by_key, bad_lines
 
 
+def finish(by_key, bad_lines, classes, passed, failed, skipped):
+    """Count records of no flow (left in by_key) and lines that are not
+    JSON as failures, print the mismatches by field and the count line;
+    the exit status (run_diff_quic.py uses it too)."""
+    for k in by_key:
+        print(f"MISMATCH: unexpected record for {k[0]} port {k[1]}")
+        failed += 1
+    if bad_lines:
+        print(f"MISMATCH: {bad_lines} output line(s) not JSON")
+        failed += 1
+    if classes:
+        print("mismatches by field: " + ", ".join(f"{k} {v}" for k, v in sorted(classes.items())))
+    print(f"{passed} passed, {failed} failed, {skipped} skipped")
+    return 1 if failed else 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--binary", default=DEFAULT_BINARY)
@@ -803,16 +819,7 @@ def main():
                 classes[k] = classes.get(k, 0) + 1
         else:
             passed += 1
-    for k, recs in by_key.items():
-        print(f"MISMATCH: unexpected record for {k[0]} port {k[1]}")
-        failed += 1
-    if bad_lines:
-        print(f"MISMATCH: {bad_lines} output line(s) not JSON")
-        failed += 1
-    if classes:
-        print("mismatches by field: " + ", ".join(f"{k} {v}" for k, v in sorted(classes.items())))
-    print(f"{passed} passed, {failed} failed, {skipped} skipped")
-    return 1 if failed else 0
+    return finish(by_key, bad_lines, classes, passed, failed, skipped)
 
 
 if __name__ == "__main__":

@@ -1034,16 +1034,7 @@ def main():
               f" ({len(bad_indexes)} controls checked with the valid flows)")
     if decoy_indexes:
         print(f"decoy flows: {len(decoy_indexes)} checked with the valid flows")
-    for k, recs in by_key.items():
-        print(f"MISMATCH: unexpected record for {k[0]} port {k[1]}")
-        failed += 1
-    if bad_lines:
-        print(f"MISMATCH: {bad_lines} output line(s) not JSON")
-        failed += 1
-    if classes:
-        print("mismatches by field: " + ", ".join(f"{k} {v}" for k, v in sorted(classes.items())))
-    print(f"{passed} passed, {failed} failed, 0 skipped")
-    return 1 if failed else 0
+    return run_diff.finish(by_key, bad_lines, classes, passed, failed, 0)
 
 
 if __name__ == "__main__":
