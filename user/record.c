@@ -368,8 +368,7 @@ static void put_tls(struct jw *w, const struct record_input *in, struct record_s
 	char tmp[8];
 
 	JW_STR(w, "sensor_id", in->sensor_id ? in->sensor_id : "");
-	JW_ASCII(w, "tls_version",
-		 record_tls_version(hello_version(hi), tmp));
+	JW_ASCII(w, "tls_version", record_tls_version(hello_version(hi), tmp));
 	if (hi->sni)
 		JW_NAME(w, "tls_sni", hi->sni, hi->sni_len, st);
 	if (hi->has_alpn)
