@@ -64,7 +64,8 @@ under CMD (valgrind).
 
 Prints one line per mismatch and ends with `N passed, N failed, N skipped`
 (exit 1 if anything failed; everything is skipped when the binary is
-missing or `cryptography` cannot be imported).
+missing, and the test counts one skip when `cryptography` cannot be
+imported).
 """
 import argparse
 import hashlib
@@ -897,8 +898,10 @@ def main():
     total = len(indexes) + 2 * len(bad_indexes) + len(decoy_indexes)
 
     if CRYPTO_ERROR is not None:
+        # one test that cannot run: one skip (the el8 chroot has no
+        # python3-cryptography), not one per flow it would have made
         print(f"SKIP: the cryptography package cannot be imported ({CRYPTO_ERROR})")
-        print(f"0 passed, 0 failed, {total} skipped")
+        print("0 passed, 0 failed, 1 skipped")
         return 0
     crypto_self_check()
 
@@ -929,7 +932,7 @@ def main():
 
     if not os.path.isfile(args.binary):
         print(f"SKIP: no binary at {args.binary}")
-        print(f"0 passed, 0 failed, {total} skipped")
+        print("0 passed, 0 failed, 1 skipped")
         return 0
 
     tmp = tempfile.mkdtemp(prefix="j4s-diffquic-")
