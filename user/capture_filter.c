@@ -129,14 +129,33 @@ int capture_set_user_filter(struct capture *c, const char *expr, char *err, size
 	return 0;
 }
 
-bool capture_filter_run(struct capture *c, const uint8_t *data, uint32_t caplen, uint32_t len)
+int capture_filter_compile(const struct capture *c, int dlt, struct bpf_program *prog, char *err,
+			   size_t errlen)
+{
+	char why[PCAP_ERRBUF_SIZE + 64];
+
+	if (!compile_user(dlt, c->ufilter_expr ? c->ufilter_expr : "", prog, why, sizeof(why)))
+		return 0;
+	snprintf(err, errlen, "core.bpf_filter \"%s\" on link type %s (%d): %s",
+		 c->ufilter_expr ? c->ufilter_expr : "", pcap_datalink_val_to_name(dlt) ?: "?", dlt,
+		 why);
+	return -1;
+}
+
+bool capture_filter_run_prog(struct capture *c, const struct bpf_program *prog, const uint8_t *data,
+			     uint32_t caplen, uint32_t len)
 {
 	struct pcap_pkthdr h = { .caplen = caplen, .len = len };
 
-	if (pcap_offline_filter(c->ufilter, &h, data))
+	if (pcap_offline_filter(prog, &h, data))
 		return true;
 	c->st.filtered++;
 	return false;
+}
+
+bool capture_filter_run(struct capture *c, const uint8_t *data, uint32_t caplen, uint32_t len)
+{
+	return capture_filter_run_prog(c, c->ufilter, data, caplen, len);
 }
 
 void capture_filter_on_l3(struct capture *c)

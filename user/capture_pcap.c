@@ -67,6 +67,24 @@ static pcap_t *pc(const struct capture *c)
 	return ((const struct pcap_cap *)c->priv)->pcap;
 }
 
+/* A frame of link type link (caplen bytes, len on the wire) as the L3
+ * packet handed on, stamped ts_ns: link layer stripped, counted. */
+static enum packet_verdict strip_frame(struct capture *c, int link, const u_char *data,
+				       uint32_t caplen, uint32_t len, uint64_t ts_ns,
+				       struct packet *pkt)
+{
+	enum packet_verdict v = packet_strip_link(link, data, caplen, &pkt->data, &pkt->caplen);
+
+	c->st.link[v]++;
+	/* a file's record may say 0 (or less than it holds) */
+	pkt->origlen = (len > caplen ? len : caplen) - (caplen - pkt->caplen);
+	pkt->ts_ns = ts_ns;
+	pkt->mono_ns = ts_ns; /* a file: packet time drives ageing */
+	pkt->ifindex = 0;
+	pkt->from_file = true; /* on_frame() says otherwise */
+	return v;
+}
+
 static void fill_packet(struct capture *c, const struct pcap_pkthdr *h, const u_char *data,
 			struct packet *pkt, enum packet_verdict *v)
 {
@@ -77,15 +95,9 @@ static void fill_packet(struct capture *c, const struct pcap_pkthdr *h, const u_
 		*v = PKT_VERDICT_MAX; /* not handed on; counted as filtered */
 		return;
 	}
-	*v = packet_strip_link(p->linktype, data, h->caplen, &pkt->data, &pkt->caplen);
-	c->st.link[*v]++;
-	/* a file's record may say 0 (or less than it holds) */
-	pkt->origlen = (h->len > h->caplen ? h->len : h->caplen) - (h->caplen - pkt->caplen);
 	/* Nanosecond precision was asked for: tv_usec holds nanoseconds. */
-	pkt->ts_ns = (uint64_t)h->ts.tv_sec * 1000000000ULL + (uint64_t)h->ts.tv_usec;
-	pkt->mono_ns = pkt->ts_ns; /* a file: packet time drives ageing */
-	pkt->ifindex = 0;
-	pkt->from_file = true; /* on_frame() says otherwise */
+	*v = strip_frame(c, p->linktype, data, h->caplen, h->len,
+			 (uint64_t)h->ts.tv_sec * 1000000000ULL + (uint64_t)h->ts.tv_usec, pkt);
 }
 
 struct dispatch_ctx {
@@ -408,9 +420,7 @@ static bool mixed_filter_pass(struct capture *c, const struct pcapng_packet *np,
 			      size_t errlen, bool *failed)
 {
 	struct pcap_cap *p = c->priv;
-	struct pcap_pkthdr h = { .caplen = np->caplen, .len = np->origlen };
 	struct bpf_program *prog = NULL;
-	pcap_t *dead;
 
 	if (!c->ufilter)
 		return true;
@@ -425,25 +435,13 @@ static bool mixed_filter_pass(struct capture *c, const struct pcapng_packet *np,
 			return false;
 		}
 		prog = &p->ngf_progs[p->n_ngf_progs].prog;
-		dead = pcap_open_dead(np->linktype, 262144);
-		if (!dead || pcap_compile(dead, prog, c->ufilter_expr ? c->ufilter_expr : "", 1,
-					  PCAP_NETMASK_UNKNOWN)) {
-			snprintf(err, errlen, "core.bpf_filter \"%s\" on link type %s (%d): %s",
-				 c->ufilter_expr ? c->ufilter_expr : "",
-				 pcap_datalink_val_to_name(np->linktype) ?: "?", np->linktype,
-				 dead ? pcap_geterr(dead) : "out of memory");
-			if (dead)
-				pcap_close(dead);
+		if (capture_filter_compile(c, np->linktype, prog, err, errlen)) {
 			*failed = true;
 			return false;
 		}
-		pcap_close(dead);
 		p->ngf_progs[p->n_ngf_progs++].link = np->linktype;
 	}
-	if (pcap_offline_filter(prog, &h, np->data))
-		return true;
-	c->st.filtered++;
-	return false;
+	return capture_filter_run_prog(c, prog, np->data, np->caplen, np->origlen);
 }
 
 /* The next packet of a file read by pcapng.c: core.bpf_filter on the
@@ -473,19 +471,9 @@ static int next_mixed(struct capture *c, struct packet *pkt, char *err, size_t e
 				return -1;
 			continue;
 		}
-		v = packet_link_supported(np.linktype)
-			    ? packet_strip_link(np.linktype, np.data, np.caplen, &pkt->data,
-						&pkt->caplen)
-			    : PKT_NOT_IP;
-		c->st.link[v]++;
-		if (v != PKT_OK)
-			continue;
-		pkt->origlen = np.origlen - (np.caplen - pkt->caplen);
-		pkt->ts_ns = np.ts_ns;
-		pkt->mono_ns = pkt->ts_ns;
-		pkt->ifindex = 0;
-		pkt->from_file = true;
-		return 1;
+		v = strip_frame(c, np.linktype, np.data, np.caplen, np.origlen, np.ts_ns, pkt);
+		if (v == PKT_OK)
+			return 1;
 	}
 }
 

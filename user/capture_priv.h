@@ -64,6 +64,12 @@ bool capture_filter_reads_ancillary(const struct bpf_program *prog);
 /* capture_filter.c: run c's filter on one packet or frame, counting a drop
  * (false) in c->st.filtered; free it (the backends' close). */
 bool capture_filter_run(struct capture *c, const uint8_t *data, uint32_t caplen, uint32_t len);
+/* ... with prog, another compilation of c's filter (capture_filter_compile:
+ * the expression for frames of link type dlt; 0, or -1 with err set). */
+bool capture_filter_run_prog(struct capture *c, const struct bpf_program *prog, const uint8_t *data,
+			     uint32_t caplen, uint32_t len);
+int capture_filter_compile(const struct capture *c, int dlt, struct bpf_program *prog, char *err,
+			   size_t errlen);
 void capture_filter_free(struct capture *c);
 
 /* The backend filters what it hands on, L3 packets (the eBPF modes): a
