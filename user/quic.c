@@ -814,7 +814,6 @@ struct dgram {
 	uint8_t dcid_len;
 	bool derived; /* k holds the keys of (version, dcid) */
 	bool token;   /* the Initial being read has a token */
-	bool greased; /* ... and its fixed bit clear (RFC 9287) */
 	uint8_t dcid[QUIC_CID_MAX];
 	struct quic_keys k;
 };
@@ -999,10 +998,11 @@ static bool initial(struct quic_table *qt, struct dgram *dg, uint32_t version, c
 	if (!c)
 		return false;
 	qt->st.decrypted++;
-	/* The fixed bit clear under a token: a server that has a client
-	 * grease the bit reads it, one that has not discards it (RFC 9287):
-	 * read, and the record says so. */
-	if (dg->greased) {
+	/* The fixed bit clear (not under header protection), which
+	 * quic_process() let through only under a token: a server that has a
+	 * client grease the bit reads it, one that has not discards it (RFC
+	 * 9287): read, and the record says so. */
+	if (!(pkt[0] & 0x40)) {
 		qt->st.greased++;
 		c->fl.conflict = 1;
 	}
@@ -1124,7 +1124,6 @@ bool quic_process(struct quic_table *qt, const struct pkt_info *pi, uint64_t now
 		 * of its server's (RFC 9287 §3.1; a server that took part reads
 		 * it: initial()). */
 		bad_bit = !(p[0] & 0x40) && !(type == LT_INITIAL && tok);
-		dg.greased = !(p[0] & 0x40) && !bad_bit;
 		if (!quic_varint(p, len, &pos, &plen) || plen > len - pos) {
 			qt->st.malformed++;
 			return false;
