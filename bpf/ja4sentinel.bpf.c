@@ -110,7 +110,8 @@ struct {
 struct j4s_bucket {
 	struct bpf_spin_lock lock;
 	__u32 pad;
-	__u64 tat; /* bpf_ktime_get_ns() time */
+	__u64 tat;     /* bpf_ktime_get_ns() time */
+	__u64 held_ns; /* QUIC's: when an Initial was last sent up held (on_udp()) */
 };
 
 struct {
@@ -247,6 +248,10 @@ static __always_inline int emit_event(void *ctx, bool xdp, __u32 l3_off, __u64 l
 		COUNT(st, synack_events);
 	else if (kind == J4S_EV_UDP)
 		COUNT(st, quic_events);
+	else if (kind == J4S_EV_UDP_HELD)
+		COUNT(st, quic_held);
+	else if (kind == J4S_EV_QUIC_SERVER)
+		COUNT(st, quic_server_initials);
 	else if (kind == J4S_EV_FRAGMENT)
 		COUNT(st, fragment_events);
 	else
@@ -903,21 +908,64 @@ static __always_inline void on_tcp(void *ctx, bool xdp, struct pkt *p, __u32 fra
 	on_payload(ctx, xdp, p, frame_len, f, head, have, st);
 }
 
+/* Whether the ring is less than a quarter full: what goes up on no proof
+ * and no token (later fragments, held Initials) stops there, and leaves the
+ * rest of the ring to everything else. */
+static __always_inline bool ring_has_room(void)
+{
+	return bpf_ringbuf_query(&j4s_events, BPF_RB_AVAIL_DATA) <
+	       bpf_ringbuf_query(&j4s_events, BPF_RB_RING_SIZE) / 4;
+}
+
+/* Past J4S_QUIC_HELD_WINDOW_NS since the last held Initial, the server's
+ * Initials (egress) and the clients' Handshake packets no longer go up:
+ * the largest flow timeout (userspace keeps held Initials no longer). */
+#define J4S_QUIC_HELD_WINDOW_NS (300ULL * 1000000000ULL)
+
+/* Whether Initials were held (udp_verdict()) within J4S_QUIC_HELD_WINDOW_NS;
+ * mark: they are being held now. */
+static __always_inline bool quic_holding(bool mark)
+{
+	__u32 which = J4S_BUCKET_QUIC;
+	struct j4s_bucket *b = bpf_map_lookup_elem(&j4s_bucket, &which);
+	__u64 now;
+
+	if (!b)
+		return false;
+	now = bpf_ktime_get_ns();
+	if (mark)
+		b->held_ns = now;
+	return b->held_ns && now - b->held_ns <= J4S_QUIC_HELD_WINDOW_NS;
+}
+
 /*
- * A UDP datagram to a listen port: pass it when it starts with a client
- * Initial (long header, Initial type of its version, a DCID of at most 20
- * bytes) in a datagram of J4S_QUIC_MIN_DATAGRAM bytes at least (servers
- * drop smaller ones) and its connection has passed fewer than
- * J4S_QUIC_MAX_DATAGRAMS. A new connection takes a token of the
- * unvalidated bucket: QUIC clients prove no address before their hello, so
- * a spoofed flood of Initials costs userspace (which decrypts each) at most
- * that rate. So does a datagram past the cap: nothing here authenticates
- * an Initial, so a client could spend its connection's cap on junk that
- * its server drops before sending its hello; with no bucket (rate 0) the
- * cap is final.
+ * What on_udp() does with a datagram to a listen port: its event kind, or
+ * 0 to drop it. Passed: a client Initial (long header, Initial type of its
+ * version, a DCID of at most 20 bytes) in a datagram of
+ * J4S_QUIC_MIN_DATAGRAM bytes at least (servers drop smaller ones) while
+ * its connection has passed fewer than J4S_QUIC_MAX_DATAGRAMS. A new
+ * connection takes a token of the QUIC bucket: QUIC clients prove no
+ * address before their hello, so a spoofed flood of Initials costs
+ * userspace (which decrypts each) at most that rate. So does a datagram
+ * past the cap: nothing here authenticates an Initial, so a client could
+ * spend its connection's cap on junk that its server drops before sending
+ * its hello; with no bucket (rate 0) the cap is final.
+ *
+ * Held (J4S_EV_UDP_HELD), while the ring is under a quarter full: a new
+ * connection's Initial the bucket had no token for, for userspace to keep
+ * undecrypted. A spoofed flood of Initials empties the bucket, and a real
+ * client behind it would go unrecorded while its server reads its hello;
+ * but a real client answers its server's first Initial with packets to the
+ * connection ID the server chose, which a blind sender never sees. So
+ * while Initials are being held, the egress program sends the server's
+ * Initials up (quic_server_initial()) and this the clients' Handshake
+ * packets (their first packets after the server's Initial; stacks that
+ * drop the Initial keys then send no Initial), headers only: userspace
+ * reads a kept connection once its client names the server's ID. No
+ * j4s_quic entry for either: the key would need the token.
  */
-static __always_inline void on_udp(void *ctx, bool xdp, struct pkt *p, __u32 frame_len,
-				   struct j4s_stats *st)
+static __always_inline __u16 udp_verdict(void *ctx, bool xdp, struct pkt *p, __u32 *frame_len,
+					 struct j4s_stats *st)
 {
 	struct j4s_quic_key k = {};
 	struct j4s_quic_conn *qc, fresh = { .datagrams = 1 };
@@ -928,21 +976,29 @@ static __always_inline void on_udp(void *ctx, bool xdp, struct pkt *p, __u32 fra
 
 	/* first byte, version, DCID length, 8 DCID bytes, 2 more: 16 bytes
 	 * are two 8-byte steps of the by-hand XDP copy, no byte loop (fewer
-	 * verifier states; a client Initial has 1200 bytes at least) */
-	if (p->payload_len < J4S_QUIC_MIN_DATAGRAM ||
-	    read_bytes(ctx, xdp, p->payload_off, head, 16, true)) {
-		COUNT(st, quic_not_initial);
-		return;
-	}
+	 * verifier states) */
+	if (p->payload_len < 16 || read_bytes(ctx, xdp, p->payload_off, head, 16, true))
+		goto not_initial;
 	version = (__u32)head[1] << 24 | (__u32)head[2] << 16 | (__u32)head[3] << 8 | head[4];
 	type = (head[0] >> 4) & 3;
 	dlen = head[5];
-	if (!(head[0] & 0x80) || dlen > 20 ||
-	    !(((version == J4S_QUIC_V1 || version == J4S_QUIC_DRAFT29) && type == 0) ||
-	      (version == J4S_QUIC_V2 && type == 1))) {
-		COUNT(st, quic_not_initial);
-		return;
+	if (!(head[0] & 0x80) || dlen > 20)
+		goto not_initial;
+	/* Handshake: 2 in v1 and draft-29, 3 in v2 (RFC 9369 §3.2) */
+	if (((version == J4S_QUIC_V1 || version == J4S_QUIC_DRAFT29) && type == 2) ||
+	    (version == J4S_QUIC_V2 && type == 3)) {
+		if (!quic_holding(false) || !ring_has_room())
+			goto not_initial;
+		COUNT(st, quic_handshakes);
+		if (*frame_len > p->payload_off + J4S_QUIC_SERVER_SNAP)
+			*frame_len = p->payload_off + J4S_QUIC_SERVER_SNAP;
+		p->l3_len = *frame_len - p->l3_off; /* nothing userspace reads is cut */
+		return J4S_EV_UDP_HELD;
 	}
+	if (p->payload_len < J4S_QUIC_MIN_DATAGRAM ||
+	    !(((version == J4S_QUIC_V1 || version == J4S_QUIC_DRAFT29) && type == 0) ||
+	      (version == J4S_QUIC_V2 && type == 1)))
+		goto not_initial;
 	k.flow = p->key;
 	/* Not the client's port: servers route Initials by DCID, so one from
 	 * another port of the client (NAT rebinding, or on purpose) goes on
@@ -963,22 +1019,39 @@ static __always_inline void on_udp(void *ctx, bool xdp, struct pkt *p, __u32 fra
 		if (qc->datagrams >= J4S_QUIC_MAX_DATAGRAMS &&
 		    (!j4s_cfg.unval_rate || !bucket_take(J4S_BUCKET_QUIC))) {
 			COUNT(st, quic_capped);
-			return;
+			return 0;
 		}
 		if (qc->datagrams < J4S_QUIC_MAX_DATAGRAMS)
 			qc->datagrams++;
-	} else {
-		if (!bucket_take(J4S_BUCKET_QUIC)) {
-			COUNT(st, quic_limited);
-			return;
-		}
-		if (bpf_map_update_elem(&j4s_quic, &k, &fresh, BPF_ANY)) {
-			COUNT(st, quic_update_errors);
-			return;
-		}
-		COUNT(st, quic_conns);
+		return J4S_EV_UDP;
 	}
-	emit(ctx, xdp, p, frame_len, J4S_EV_UDP, true);
+	if (!bucket_take(J4S_BUCKET_QUIC)) {
+		COUNT(st, quic_limited);
+		if (!ring_has_room())
+			return 0;
+		quic_holding(true);
+		return J4S_EV_UDP_HELD;
+	}
+	if (bpf_map_update_elem(&j4s_quic, &k, &fresh, BPF_ANY)) {
+		COUNT(st, quic_update_errors);
+		return 0;
+	}
+	COUNT(st, quic_conns);
+	return J4S_EV_UDP;
+not_initial:
+	COUNT(st, quic_not_initial);
+	return 0;
+}
+
+/* A UDP datagram to a listen port (udp_verdict()): one emit() call site,
+ * for XDP's inlined copy of it. */
+static __always_inline void on_udp(void *ctx, bool xdp, struct pkt *p, __u32 frame_len,
+				   struct j4s_stats *st)
+{
+	__u16 kind = udp_verdict(ctx, xdp, p, &frame_len, st);
+
+	if (kind)
+		emit(ctx, xdp, p, frame_len, kind, true);
 }
 
 /* TC: bytes of a frame's start parsed from a copy when its headers are not
@@ -1273,15 +1346,6 @@ static __always_inline enum frag_verdict frag_validated(void *ctx, bool xdp, con
 	if (j4s_frag_judge(first))
 		return FRAG_FREE;
 	return first ? FRAG_TOKEN : FRAG_LATER;
-}
-
-/* Whether the ring is less than a quarter full: what goes up on no proof
- * and no token (later fragments) stops there, and leaves the rest of the
- * ring to everything else. */
-static __always_inline bool ring_has_room(void)
-{
-	return bpf_ringbuf_query(&j4s_events, BPF_RB_AVAIL_DATA) <
-	       bpf_ringbuf_query(&j4s_events, BPF_RB_RING_SIZE) / 4;
 }
 
 /*
@@ -1669,6 +1733,44 @@ static __always_inline void on_server_segment(const struct pkt *p, struct j4s_st
 	}
 }
 
+/*
+ * A datagram a listen port sends: while Initials are being held
+ * (quic_holding()), a server Initial
+ * goes up with its header's first J4S_QUIC_SERVER_SNAP bytes: its Source
+ * Connection ID is the ID its client's next packets name, the proof that
+ * the client received it. Only from egress: one arriving at the ingress
+ * hook could be forged by anyone. Headers only past that, so the record
+ * of it is small; its origlen is what is sent (nothing was cut that
+ * userspace reads).
+ */
+static __always_inline void quic_server_initial(struct __sk_buff *skb, struct pkt *p,
+						struct j4s_stats *st)
+{
+	__u32 port = bpf_ntohs(p->key.sport), len;
+	__u8 head[8] = {};
+	__u32 version;
+	__u8 type;
+	__u8 *on;
+
+	on = bpf_map_lookup_elem(&j4s_ports, &port);
+	if (!on || !*on)
+		return;
+	if (!quic_holding(false))
+		return;
+	if (p->payload_len < 8 || bpf_skb_load_bytes(skb, p->payload_off, head, 8))
+		return;
+	version = (__u32)head[1] << 24 | (__u32)head[2] << 16 | (__u32)head[3] << 8 | head[4];
+	type = (head[0] >> 4) & 3;
+	if (!(head[0] & 0x80) ||
+	    !(((version == J4S_QUIC_V1 || version == J4S_QUIC_DRAFT29) && type == 0) ||
+	      (version == J4S_QUIC_V2 && type == 1)) ||
+	    !ring_has_room())
+		return;
+	len = p->payload_off - p->l3_off +
+	      (p->payload_len < J4S_QUIC_SERVER_SNAP ? p->payload_len : J4S_QUIC_SERVER_SNAP);
+	j4s_emit_skb(skb, p->l3_off, len, J4S_EV_QUIC_SERVER, len);
+}
+
 /* Egress of the same interfaces, in both modes: the server's SYN-ACKs, and
  * how far its data has gone on a waiting flow (on_server_segment()). */
 SEC("tc")
@@ -1684,8 +1786,14 @@ int j4s_tc_egress(struct __sk_buff *skb)
 	COUNT(st, egress_packets);
 	/* The ingress counters stay the client side's: what egress passes
 	 * over is one count. */
-	if (!parse_counted(skb, false, &c, &p, skb->len, skb->ifindex, NULL) || p.udp) {
+	if (!parse_counted(skb, false, &c, &p, skb->len, skb->ifindex, NULL)) {
 		COUNT(st, egress_other);
+		return TC_ACT_OK;
+	}
+	if (p.udp) {
+		COUNT(st, egress_other);
+		if (j4s_cfg.quic)
+			quic_server_initial(skb, &p, st);
 		return TC_ACT_OK;
 	}
 	if (!synack_wanted(&p, NULL)) {

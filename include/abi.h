@@ -126,6 +126,15 @@ enum j4s_event_kind {
 	J4S_EV_SYNACK = 4,  /* the server's SYN-ACK of a waiting flow (egress): IP + TCP headers */
 	J4S_EV_UDP = 5,     /* a datagram starting with a client QUIC Initial: IP + UDP + payload */
 	J4S_EV_FRAGMENT = 6, /* an IP fragment to a local address: the whole packet */
+	/* a J4S_EV_UDP datagram of a new connection the QUIC bucket had no
+	 * token for, or (headers and J4S_QUIC_SERVER_SNAP bytes) a client's
+	 * Handshake packet while Initials are held, sent up while the ring is
+	 * under a quarter full: userspace keeps the Initials undecrypted until
+	 * the client proves its address, which the Handshake packet may */
+	J4S_EV_UDP_HELD = 7,
+	/* the server's Initial from a listen port (egress): IP + UDP + the
+	 * long header's first J4S_QUIC_SERVER_SNAP bytes, for its connection IDs */
+	J4S_EV_QUIC_SERVER = 8,
 };
 
 /* QUIC (design.md §6): client Initials are passed while their key (4-tuple
@@ -142,6 +151,8 @@ enum j4s_event_kind {
 /* Smallest UDP payload of a datagram with a client Initial (RFC 9000
  * §14.1: clients pad to it, servers drop Initials in smaller ones). */
 #define J4S_QUIC_MIN_DATAGRAM 1200
+/* A long header up to its Source Connection ID: 1 + 4 + 1 + 20 + 1 + 20. */
+#define J4S_QUIC_SERVER_SNAP 48
 
 /* One ring buffer record: header, then caplen bytes from the L3 header on. */
 struct j4s_event {
@@ -312,7 +323,7 @@ struct j4s_stats {
 				   * datagram under J4S_QUIC_MIN_DATAGRAM: dropped */
 	__u64 quic_conns;         /* new (4-tuple, DCID) keys */
 	__u64 quic_capped;        /* datagrams past J4S_QUIC_MAX_DATAGRAMS of a key, no token */
-	__u64 quic_limited;       /* new keys held back by the unvalidated token bucket */
+	__u64 quic_limited;       /* new keys the unvalidated token bucket had no token for */
 	__u64 quic_update_errors; /* j4s_quic update failed */
 	/* IP fragments (userspace rebuilds the datagrams, include/ipfrag.h). */
 	__u64 fragment_events;   /* fragments to a wanted address sent up */
@@ -334,6 +345,13 @@ struct j4s_stats {
 	__u64 fragments_validated; /* fragments of a validated connection's datagram: no token */
 	__u64 fragments_later;     /* later fragments of a datagram no validated first fragment
 				    * named: no token, sent up while the ring is under 1/4 full */
+	/* QUIC proof of address (docs/reliability.md, "Spoofed Initials"). */
+	__u64 quic_held;            /* J4S_EV_UDP_HELD sent up: Initials of quic_limited, and
+				     * quic_handshakes (while the ring is under 1/4 full) */
+	__u64 quic_server_initials; /* the server's Initials sent up (egress), while Initials
+				     * were held in the last 300 s */
+	__u64 quic_handshakes;      /* clients' Handshake packets sent up (headers), while
+				     * Initials were held in the last 300 s */
 };
 
 /* Checked by both compilers: the two sides must agree byte for byte. */
@@ -341,7 +359,7 @@ _Static_assert(sizeof(struct j4s_event) == J4S_EVENT_HDR_SIZE + J4S_SNAP_MAX, "e
 _Static_assert(sizeof(struct j4s_flow_key) == 40, "flow key");
 _Static_assert(sizeof(struct j4s_flow) == 40, "flow");
 _Static_assert(sizeof(struct j4s_bpf_config) == 24, "config");
-_Static_assert(sizeof(struct j4s_stats) == 52 * 8, "stats");
+_Static_assert(sizeof(struct j4s_stats) == 55 * 8, "stats");
 _Static_assert(sizeof(struct j4s_frag_key) == 40, "fragment key");
 _Static_assert(sizeof(struct j4s_quic_key) == 56, "quic key");
 /* An event holds a whole hello behind the largest IPv4 and TCP headers. */

@@ -30,6 +30,10 @@ struct packet {
 	 * decides by the source). Live captures are taken on the receiving
 	 * host ahead of its IP layer: theirs are. */
 	bool from_file;
+	/* A QUIC datagram of a new connection the kernel's bucket had no
+	 * token for (J4S_EV_UDP_HELD): kept, not decrypted, until its client
+	 * proves its address (quic.c, "held Initials"). */
+	bool quic_held;
 };
 
 /*

@@ -21,6 +21,7 @@
 struct output;
 struct config;
 struct quic_stats;
+struct quic_hold_stats;
 struct ipfrag_stats;
 
 struct pipeline_stats {
@@ -68,6 +69,9 @@ uint32_t pipeline_flow_count(const struct pipeline *p);
 /* QUIC connection table (NULL / 0 when core.quic is off). */
 const struct quic_stats *pipeline_quic_stats(const struct pipeline *p);
 uint32_t pipeline_quic_count(const struct pipeline *p);
+/* Kept QUIC datagrams (include/quic_hold.h); only when pipeline_quic_stats(). */
+const struct quic_hold_stats *pipeline_quic_hold_stats(const struct pipeline *p);
+uint32_t pipeline_quic_hold_count(const struct pipeline *p);
 /* IP defragmentation (include/ipfrag.h). */
 const struct ipfrag_stats *pipeline_ipfrag_stats(const struct pipeline *p);
 uint32_t pipeline_ipfrag_count(const struct pipeline *p);

@@ -55,6 +55,17 @@ struct quic_keys {
 int quic_initial_keys(uint32_t version, const uint8_t *dcid, uint32_t dcid_len,
 		      struct quic_keys *k);
 
+/* The connection IDs of a long-header packet. */
+struct quic_ids {
+	uint32_t version;
+	uint8_t dcid_len, scid_len;
+	const uint8_t *dcid, *scid;
+};
+
+/* Whether p (len bytes) starts with an Initial of a known version whose
+ * connection IDs are within QUIC_CID_MAX and len; *ids then says them. */
+bool quic_initial_ids(const uint8_t *p, uint32_t len, struct quic_ids *ids);
+
 /* Whether QUIC_V1, QUIC_V2 or QUIC_DRAFT29. */
 bool quic_version_known(uint32_t version);
 /* "1", "2", "draft-29" or NULL. */
@@ -151,11 +162,25 @@ struct quic_table;
 struct quic_table *quic_table_new(const struct quic_config *cfg, const uint8_t seed[16]);
 void quic_table_free(struct quic_table *qt);
 
+/* quic_process() flags. */
+enum {
+	/* The kernel's bucket had no token for it (J4S_EV_UDP_HELD): an
+	 * Initial of a connection the table knows is read, one that would
+	 * start a connection is refused as by the bucket. */
+	QUIC_HELD = 1,
+	/* A datagram of a client that proved its address (include/quic_hold.h):
+	 * no bucket, and a connection it starts is validated. */
+	QUIC_PROVEN = 2,
+};
+
 /* One UDP datagram (pi->payload) from the client at packet time now.
  * Returns true when *out holds a ClientHello; the caller then calls
  * quic_table_finish(). A datagram completes at most one hello. */
 bool quic_process(struct quic_table *qt, const struct pkt_info *pi, uint64_t now,
-		  struct quic_hello *out);
+		  unsigned int flags, struct quic_hello *out);
+/* Whether the last quic_process() refused a new connection of its datagram
+ * for want of a token (or QUIC_HELD): the datagram is the caller's to keep. */
+bool quic_table_limited(const struct quic_table *qt);
 void quic_table_finish(struct quic_table *qt, struct quic_conn *c, uint64_t now);
 uint32_t quic_table_expire(struct quic_table *qt, uint64_t now);
 uint32_t quic_table_count(const struct quic_table *qt);

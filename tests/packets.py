@@ -50,6 +50,16 @@ def ipv4_tcp(src, dst, sport, dport, flags, seq, ack, payload=b"", opts=b"", ip_
     return ip[:10] + struct.pack("!H", ip_sum(right) if ip_sum else right) + ip[12:] + tcp
 
 
+def ipv4_udp(src, dst, sport, dport, payload):
+    """An IPv4 packet holding one UDP datagram, both checksums right."""
+    s, d = socket.inet_aton(src), socket.inet_aton(dst)
+    udp = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
+    csum = inet_sum(s + d + struct.pack("!BBH", 0, 17, len(udp)) + udp) or 0xFFFF
+    udp = udp[:6] + struct.pack("!H", csum) + udp[8:]
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 1, 0x4000, 64, 17, 0, s, d)
+    return ip[:10] + struct.pack("!H", inet_sum(ip)) + ip[12:] + udp
+
+
 def ipv4_fragments(pkt, cut):
     """An IPv4 packet as fragments of cut bytes of its payload each (a
     multiple of 8; the last one the rest), in order, each header's sum

@@ -132,6 +132,7 @@ static int on_event(void *ctx, void *data, size_t size)
 		pkt.mono_ns = ev->ts_ns; /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
 		pkt.ifindex = ev->ifindex;
 		pkt.from_file = false;
+		pkt.quic_held = ev->kind == J4S_EV_UDP_HELD;
 		b->cb(b->cb_ctx, &pkt);
 	}
 	return capture_budget_charge(b->budget, 1) ? 0 : BPF_SLICE_SPENT;
@@ -254,6 +255,9 @@ void capture_bpf_stats(struct capture *c, struct json_object *o)
 		PUT(urgent_past_cap);
 		PUT(fragments_validated);
 		PUT(fragments_later);
+		PUT(quic_held);
+		PUT(quic_server_initials);
+		PUT(quic_handshakes);
 #undef PUT
 	}
 }

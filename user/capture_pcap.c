@@ -82,6 +82,7 @@ static enum packet_verdict strip_frame(struct capture *c, int link, const u_char
 	pkt->mono_ns = ts_ns; /* a file: packet time drives ageing */
 	pkt->ifindex = 0;
 	pkt->from_file = true; /* on_frame() says otherwise */
+	pkt->quic_held = false;
 	return v;
 }
 
@@ -707,11 +708,22 @@ static void base_filter(const struct config *cfg, char *o)
 		o = add_clause(o, "", "dst host", cfg->local_ips, cfg->n_local_ips);
 	o = add_clause(o, "not ", "src net", cfg->exclude, cfg->n_exclude);
 	o += sprintf(o,
-		     ") or (%s(tcp[13] & 0x16 == 0x12 or (ip6[6] == 6 and ip6[53] & 0x16 == "
+		     ") or (%s((tcp[13] & 0x16 == 0x12 or (ip6[6] == 6 and ip6[53] & 0x16 == "
 		     "0x12)) and (",
 		     synack_direction(cfg));
 	for (uint32_t i = 0; i < cfg->n_ports; i++)
 		o += sprintf(o, "%stcp src port %u", i ? " or " : "", cfg->ports[i]);
+	o += sprintf(o, ")");
+	/* The server's long-header QUIC packets (its Initials name the
+	 * connection ID that proves a held client's address,
+	 * include/quic_hold.h): not its 1-RTT traffic. */
+	if (cfg->quic) {
+		o += sprintf(o, " or ((udp[8] & 0x80 != 0 or (ip6[6] == 17 and ip6[48] & 0x80 != "
+				"0)) and (");
+		for (uint32_t i = 0; i < cfg->n_ports; i++)
+			o += sprintf(o, "%sudp src port %u", i ? " or " : "", cfg->ports[i]);
+		o += sprintf(o, "))");
+	}
 	o += sprintf(o, ")");
 	if (!cfg->local_auto)
 		o = add_clause(o, "", "src host", cfg->local_ips, cfg->n_local_ips);
@@ -721,7 +733,7 @@ static void base_filter(const struct config *cfg, char *o)
 
 char *capture_pcap_filter(const struct config *cfg)
 {
-	size_t one = 2 * (96 + (size_t)cfg->n_ports * 48 +
+	size_t one = 2 * (160 + (size_t)cfg->n_ports * 72 +
 			  ((size_t)cfg->n_local_ips + cfg->n_exclude) * 80);
 	char *base, *f, *o;
 

@@ -14,6 +14,7 @@
 #include "output.h"
 #include "pipeline.h"
 #include "quic.h"
+#include "quic_hold.h"
 #include "siphash.h"
 
 #define NSEC_PER_SEC 1000000000ULL
@@ -38,6 +39,10 @@ struct pipeline {
 	struct record_stats rst;
 	struct flow_table *flows;
 	struct quic_table *quic; /* NULL when core.quic is off */
+	struct quic_hold
+		*qhold;      /* with quic: Initials kept until their client proves its address */
+	uint64_t replay_rmm; /* real_minus_mono of the datagram whose proof replays (quic_replay())
+			      */
 	struct ipfrag_table *frags;
 	struct fp_hash *hash;
 	struct output **outs;
@@ -112,6 +117,7 @@ struct pipeline *pipeline_new(const struct config *cfg, bool all_ports, bool lim
 
 		seed[0] ^= 0x51; /* its own hash key */
 		p->quic = quic_table_new(&qc, seed);
+		p->qhold = quic_hold_new(fc.timeout_ns, seed);
 	}
 	p->synack_strict = !cfg->bpf_filter || !cfg->bpf_filter[0];
 	p->synack_strict_ext = p->synack_strict && limit_unvalidated;
@@ -120,7 +126,7 @@ struct pipeline *pipeline_new(const struct config *cfg, bool all_ports, bool lim
 		p->ja4_r = malloc(FP_JA4_RAW_MAX);
 		p->ja4_ro = malloc(FP_JA4_RAW_MAX);
 	}
-	if (!p->flows || !p->frags || !p->hash || (cfg->quic && !p->quic) ||
+	if (!p->flows || !p->frags || !p->hash || (cfg->quic && (!p->quic || !p->qhold)) ||
 	    (cfg->fp_raw && (!p->ja4_r || !p->ja4_ro))) {
 		pipeline_free(p);
 		errno = ENOMEM;
@@ -150,6 +156,7 @@ void pipeline_free(struct pipeline *p)
 	ipfrag_free(p->frags);
 	free(p->sum_seen);
 	quic_table_free(p->quic);
+	quic_hold_free(p->qhold);
 	fp_hash_free(p->hash);
 	free(p->ja4_r);
 	free(p->ja4_ro);
@@ -271,33 +278,62 @@ void pipeline_tick(struct pipeline *p, uint64_t now)
 	 * reassembly memory back, so RSS returns to its baseline. */
 	uint32_t n = flow_table_expire(p->flows, now);
 
-	if (p->quic)
+	if (p->quic) {
 		n += quic_table_expire(p->quic, now);
+		n += quic_hold_expire(p->qhold, now);
+	}
 	n += ipfrag_expire(p->frags, now);
 	if (n >= PIPELINE_TRIM_AFTER)
 		malloc_trim(0);
 	p->last_expire = now;
 }
 
-/* A UDP datagram to a listen port: QUIC client Initials (design.md §6).
- * now: the ageing clock (packet.mono_ns), as for TCP flows. */
-static void quic_packet(struct pipeline *p, const struct pkt_info *pi, uint64_t now,
-			uint64_t real_minus_mono)
+/* A client datagram read with quic_process() flags; one the table refused
+ * for want of a token is kept until its client proves its address. */
+static void quic_read(struct pipeline *p, const struct pkt_info *pi, uint64_t now,
+		      uint64_t real_minus_mono, unsigned int flags)
 {
 	struct quic_hello qh;
 	struct flow_hello fh;
 
-	if (!p->quic) {
-		p->st.udp_ignored++;
+	if (!quic_process(p->quic, pi, now, flags, &qh)) {
+		if (quic_table_limited(p->quic))
+			quic_hold_add(p->qhold, pi, now);
 		return;
 	}
-	if (!quic_process(p->quic, pi, now, &qh))
-		return;
 	fh.flow = &qh.conn->fl;
 	fh.msg = qh.msg;
 	fh.msg_len = qh.msg_len;
 	fingerprint(p, &fh, real_minus_mono, qh.conn->version);
 	quic_table_finish(p->quic, qh.conn, now);
+}
+
+/* A kept datagram whose client proved its address (quic_hold_proof()). */
+static void quic_replay(void *arg, const struct pkt_info *pi, uint64_t now)
+{
+	struct pipeline *p = arg;
+
+	quic_read(p, pi, now, p->replay_rmm, QUIC_PROVEN);
+}
+
+/* A UDP datagram to a listen port: QUIC client Initials (design.md §6).
+ * now: the ageing clock (packet.mono_ns), as for TCP flows. held: the
+ * kernel's bucket had no token for it (J4S_EV_UDP_HELD). A datagram that
+ * names the server's connection ID of its 4-tuple first has the 4-tuple's
+ * kept datagrams read, and is then read as theirs (include/quic_hold.h). */
+static void quic_packet(struct pipeline *p, const struct pkt_info *pi, uint64_t now,
+			uint64_t real_minus_mono, bool held)
+{
+	unsigned int flags = held ? QUIC_HELD : 0;
+
+	if (!p->quic) {
+		p->st.udp_ignored++;
+		return;
+	}
+	p->replay_rmm = real_minus_mono;
+	if (quic_hold_proof(p->qhold, pi, quic_replay, p))
+		flags = QUIC_PROVEN;
+	quic_read(p, pi, now, real_minus_mono, flags);
 }
 
 /* Whether pi's source is among the file's sources with right sums; add
@@ -387,12 +423,38 @@ static enum packet_verdict fragment(struct pipeline *p, const struct packet *pkt
 	return v;
 }
 
+/*
+ * Whether a packet the server sent (from a listen port: a SYN-ACK, a QUIC
+ * Initial) is taken: within the address filters, client and server
+ * swapped. *forged: live with the generated filter, it is not, for having
+ * come in IP fragments (Linux never fragments a SYN-ACK; a server's
+ * Initial fits its path) or inside a tunnel: by a clause that takes no
+ * direction (pcap: fragments, IPv6 extension headers, UDP to a listen
+ * port) or at the ingress hook (tc, xdp, which send up the server's own
+ * from egress only, whole), so forged by a host next to the server, or
+ * anywhere for a tunnel. In pcap mode one behind IPv6 extension headers
+ * likewise: a server that sends so (sticky IPv6 options, CALIPSO, IOAM or
+ * SRv6 inline) has its hellos unvalidated there; tc and xdp take them from
+ * egress.
+ */
+static bool server_packet_taken(struct pipeline *p, const struct packet *pkt,
+				const struct pkt_info *pi, bool rebuilt, bool *forged)
+{
+	*forged = false;
+	if ((p->n_exclude || p->n_local || p->local_auto) && !synack_wanted(p, pi))
+		return false;
+	*forged = !pkt->from_file && p->synack_strict &&
+		  (rebuilt || pi->tunnel[0] != PKT_TUN_NONE ||
+		   (pi->ext_hdrs && p->synack_strict_ext));
+	return !*forged;
+}
+
 void pipeline_packet(struct pipeline *p, const struct packet *pkt)
 {
 	struct flow_hello fh;
 	struct pkt_info pi;
 	enum packet_verdict v;
-	bool rebuilt;
+	bool rebuilt, forged;
 
 	p->st.packets++;
 	p->st.bytes += pkt->caplen;
@@ -420,27 +482,23 @@ void pipeline_packet(struct pipeline *p, const struct packet *pkt)
 	 * address filters. */
 	if ((pi.tcp_flags & (TCPF_SYN | TCPF_ACK | TCPF_RST)) == (TCPF_SYN | TCPF_ACK) &&
 	    is_listen_port(p, pi.sport)) {
-		if ((p->n_exclude || p->n_local || p->local_auto) && !synack_wanted(p, &pi))
-			return;
-		/* Live with the generated filter, a SYN-ACK in IP fragments
-		 * (Linux never fragments one) or inside a tunnel came in by a
-		 * clause that takes no direction (pcap: fragments, IPv6
-		 * extension headers, UDP to a listen port) or at the ingress
-		 * hook (tc, xdp, which send up the server's own from egress
-		 * only, whole): forged by a host next to the server, or
-		 * anywhere for a tunnel. In pcap mode one behind IPv6
-		 * extension headers likewise: a server that sends its SYN-ACKs
-		 * so (sticky IPv6 options, CALIPSO, IOAM or SRv6 inline) has
-		 * its hellos unvalidated there; tc and xdp take them from
-		 * egress. */
-		if (!pkt->from_file && p->synack_strict &&
-		    (rebuilt || pi.tunnel[0] != PKT_TUN_NONE ||
-		     (pi.ext_hdrs && p->synack_strict_ext))) {
-			p->st.synacks_forged++;
+		if (!server_packet_taken(p, pkt, &pi, rebuilt, &forged)) {
+			p->st.synacks_forged += forged;
 			return;
 		}
 		p->st.synacks++;
 		flow_synack(p->flows, &pi, pkt->mono_ns);
+		return;
+	}
+	/* The server's QUIC datagrams from a listen port to a client port:
+	 * its Initials name the connection ID that proves a held client's
+	 * address (include/quic_hold.h), under the same rules. */
+	if (pi.proto == J4S_IPPROTO_UDP && is_listen_port(p, pi.sport) &&
+	    !is_listen_port(p, pi.dport)) {
+		if (p->quic && server_packet_taken(p, pkt, &pi, rebuilt, &forged))
+			quic_hold_server(p->qhold, &pi);
+		else
+			p->st.not_listen++;
 		return;
 	}
 	if (!is_listen_port(p, pi.dport)) {
@@ -450,7 +508,7 @@ void pipeline_packet(struct pipeline *p, const struct packet *pkt)
 	if ((p->n_exclude || p->n_local || p->local_auto) && !address_wanted(p, &pi))
 		return;
 	if (pi.proto == J4S_IPPROTO_UDP) {
-		quic_packet(p, &pi, pkt->mono_ns, pkt->ts_ns - pkt->mono_ns);
+		quic_packet(p, &pi, pkt->mono_ns, pkt->ts_ns - pkt->mono_ns, pkt->quic_held);
 		return;
 	}
 	if (flow_process(p->flows, &pi, pkt->mono_ns, &fh) == FLOW_HELLO) {
@@ -497,4 +555,14 @@ uint32_t pipeline_ipfrag_count(const struct pipeline *p)
 uint32_t pipeline_flow_count(const struct pipeline *p)
 {
 	return flow_table_count(p->flows);
+}
+
+const struct quic_hold_stats *pipeline_quic_hold_stats(const struct pipeline *p)
+{
+	return quic_hold_stats(p->qhold);
+}
+
+uint32_t pipeline_quic_hold_count(const struct pipeline *p)
+{
+	return quic_hold_count(p->qhold);
 }

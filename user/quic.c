@@ -60,6 +60,27 @@ static int long_type(uint32_t version, uint8_t b0)
 	return (t + 3) & 3; /* v2: 1 Initial, 2 0-RTT, 3 Handshake, 0 Retry */
 }
 
+bool quic_initial_ids(const uint8_t *p, uint32_t len, struct quic_ids *ids)
+{
+	uint32_t dl, sl;
+
+	if (len < 7 || !(p[0] & 0x80))
+		return false;
+	ids->version = rd32(p + 1);
+	dl = p[5];
+	if (!quic_version_known(ids->version) || long_type(ids->version, p[0]) != LT_INITIAL ||
+	    dl > QUIC_CID_MAX || 7 + dl > len)
+		return false;
+	sl = p[6 + dl];
+	if (sl > QUIC_CID_MAX || 7 + dl + sl > len)
+		return false;
+	ids->dcid_len = (uint8_t)dl;
+	ids->dcid = p + 6;
+	ids->scid_len = (uint8_t)sl;
+	ids->scid = p + 7 + dl;
+	return true;
+}
+
 /*
  * What the table keeps of OpenSSL between packets: the cipher contexts,
  * and on OpenSSL 3 the ciphers and the HKDF fetched once. An implicit
@@ -259,6 +280,7 @@ struct quic_table {
 	uint64_t k0, k1;
 	uint64_t buffered;      /* reassembly bytes allocated by waiting connections */
 	uint64_t tat;           /* new-connection bucket: packet time it is full again */
+	bool limited;           /* the last quic_process() refused a new connection */
 	struct list wait, done; /* age lists, on fl.age */
 	struct quic_crypto cr;
 	uint8_t *hdr;   /* unprotected header copy (AAD) */
@@ -812,8 +834,10 @@ struct dgram {
 	uint64_t now;
 	uint32_t version; /* of the first Initial, 0 before it */
 	uint8_t dcid_len;
-	bool derived; /* k holds the keys of (version, dcid) */
-	bool token;   /* the Initial being read has a token */
+	bool derived;       /* k holds the keys of (version, dcid) */
+	bool token;         /* the Initial being read has a token */
+	bool limited;       /* a new connection was refused: no token, or QUIC_HELD */
+	unsigned int flags; /* quic_process()'s */
 	uint8_t dcid[QUIC_CID_MAX];
 	struct quic_keys k;
 };
@@ -956,8 +980,10 @@ static struct quic_conn *find_conn(struct quic_table *qt, struct dgram *dg, uint
 		*later = true;
 		c = newest;
 	} else {
-		if (!bucket_take(qt, dg->now)) {
+		if ((dg->flags & QUIC_HELD) ||
+		    (!(dg->flags & QUIC_PROVEN) && !bucket_take(qt, dg->now))) {
 			qt->st.limited++;
+			dg->limited = true;
 			return NULL;
 		}
 		if (!dg->derived && initial_keys(&qt->cr, version, dcid, dcid_len, &dg->k)) {
@@ -973,6 +999,9 @@ static struct quic_conn *find_conn(struct quic_table *qt, struct dgram *dg, uint
 		c = conn_start(qt, dg, newest, version, dcid, dcid_len);
 		if (!c)
 			return NULL;
+		/* Its client named the server's connection ID: the QUIC
+		 * counterpart of a hello that acknowledged the server's ISN. */
+		c->fl.has_synack = (dg->flags & QUIC_PROVEN) != 0;
 	}
 	if (!*later && !pn_fresh(qt, c, pn))
 		return NULL;
@@ -1049,16 +1078,34 @@ static bool initial(struct quic_table *qt, struct dgram *dg, uint32_t version, c
 	return false;
 }
 
-bool quic_process(struct quic_table *qt, const struct pkt_info *pi, uint64_t now,
-		  struct quic_hello *out)
+static bool datagram(struct quic_table *qt, struct dgram *dg, struct quic_hello *out);
+
+bool quic_table_limited(const struct quic_table *qt)
 {
-	const uint8_t *d = pi->payload;
-	uint32_t n = pi->payload_len, off = 0;
+	return qt->limited;
+}
+
+bool quic_process(struct quic_table *qt, const struct pkt_info *pi, uint64_t now,
+		  unsigned int flags, struct quic_hello *out)
+{
 	struct flow_key key;
-	struct dgram dg = { .pi = pi, .key = &key, .now = now };
+	struct dgram dg = { .pi = pi, .key = &key, .now = now, .flags = flags };
+	bool hello;
 
 	qt->st.datagrams++;
 	flow_key_from_pkt(pi, &key);
+	hello = datagram(qt, &dg, out);
+	qt->limited = dg.limited;
+	return hello;
+}
+
+/* quic_process() of the datagram dg. */
+static bool datagram(struct quic_table *qt, struct dgram *dg, struct quic_hello *out)
+{
+	const struct pkt_info *pi = dg->pi;
+	const uint8_t *d = pi->payload;
+	uint32_t n = pi->payload_len, off = 0;
+
 	while (off < n) {
 		const uint8_t *p = d + off;
 		uint32_t len = n - off, pos, dcid_len, scid_len, pn_off, pkt_len;
@@ -1100,13 +1147,13 @@ bool quic_process(struct quic_table *qt, const struct pkt_info *pi, uint64_t now
 		 * with another DCID or version is not its (RFC 9000 §12.2:
 		 * receivers SHOULD ignore it), and is not decrypted, else each
 		 * could cost a key derivation: ~1,700 in one 64 KiB datagram. */
-		if (!dg.version) {
-			dg.version = version;
-			dg.dcid_len = (uint8_t)dcid_len;
-			memcpy(dg.dcid, p + 6, dcid_len);
+		if (!dg->version) {
+			dg->version = version;
+			dg->dcid_len = (uint8_t)dcid_len;
+			memcpy(dg->dcid, p + 6, dcid_len);
 		}
-		other = version != dg.version || dcid_len != dg.dcid_len ||
-			memcmp(p + 6, dg.dcid, dcid_len);
+		other = version != dg->version || dcid_len != dg->dcid_len ||
+			memcmp(p + 6, dg->dcid, dcid_len);
 		type = long_type(version, p[0]);
 		if (type == LT_RETRY) { /* no length: it ends the datagram */
 			qt->st.other_long++;
@@ -1151,8 +1198,8 @@ bool quic_process(struct quic_table *qt, const struct pkt_info *pi, uint64_t now
 			return false;
 		}
 		qt->st.initials++;
-		dg.token = tok != 0;
-		if (initial(qt, &dg, version, p + 6, dcid_len, p, pn_off, pkt_len, out))
+		dg->token = tok != 0;
+		if (initial(qt, dg, version, p + 6, dcid_len, p, pn_off, pkt_len, out))
 			return true;
 	}
 	return false;

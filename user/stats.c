@@ -24,6 +24,7 @@
 #include "output.h"
 #include "pipeline.h"
 #include "quic.h"
+#include "quic_hold.h"
 #include "stats.h"
 
 /* While a tree is built for the periodic line, counters at zero are left
@@ -87,7 +88,8 @@ static struct json_object *flow_fields(const struct flow_stats *f, uint32_t acti
 }
 
 /* QUIC (design.md §6): names prefixed quic_ so a grep finds them all. */
-static struct json_object *quic_fields(const struct quic_stats *q, uint32_t active)
+static struct json_object *quic_fields(const struct quic_stats *q, uint32_t active,
+				       const struct quic_hold_stats *h, uint32_t held)
 {
 	struct json_object *o = json_object_new_object();
 
@@ -129,6 +131,16 @@ static struct json_object *quic_fields(const struct quic_stats *q, uint32_t acti
 	put(o, "quic_retried_same", q->retried_same);
 	put(o, "quic_timeouts", q->timeouts);
 	put(o, "quic_limited", q->limited);
+	/* Initials kept until their client proves its address (quic_hold.h) */
+	put(o, "quic_held_active", held);
+	put(o, "quic_held", h->kept);
+	put(o, "quic_held_evicted", h->evicted);
+	put(o, "quic_held_over_tuple", h->over_tuple);
+	put(o, "quic_held_expired", h->expired);
+	put(o, "quic_server_ids", h->server_ids);
+	put(o, "quic_proofs", h->proofs);
+	put(o, "quic_replayed", h->replayed);
+	put(o, "quic_held_nomem", h->nomem);
 	return o;
 }
 
@@ -247,7 +259,9 @@ static struct json_object *stats_tree(const struct pipeline *p, const struct cap
 	json_object_object_add(fields, "hellos", hello_fields(s, f, pipeline_record_stats(p)));
 	if (pipeline_quic_stats(p))
 		json_object_object_add(fields, "quic",
-				       quic_fields(pipeline_quic_stats(p), pipeline_quic_count(p)));
+				       quic_fields(pipeline_quic_stats(p), pipeline_quic_count(p),
+						   pipeline_quic_hold_stats(p),
+						   pipeline_quic_hold_count(p)));
 	else /* a counter of the packets group: a group is an object, always */
 		put(json_object_object_get(fields, "packets"), "udp_ignored", s->udp_ignored);
 	for (uint32_t i = 0; i < n_outs; i++) {

@@ -2094,17 +2094,118 @@ static void test_quic_bucket(void **state)
 	for (int i = 0; i < 4; i++)
 		quic_run(f, "198.18.0.2", (uint16_t)(40030 + i), 0xc3, J4S_QUIC_V1, 8,
 			 (uint8_t)(0x40 + i));
-	assert_int_equal(f->events, f->limit ? 2 : 4);
+	/* Those without a token go up all the same, held (the ring has room):
+	 * userspace keeps them until their client proves its address. */
+	assert_int_equal(f->events, 4);
 	assert_int_equal(stats(f).quic_limited, f->limit ? 2 : 0);
+	assert_int_equal(stats(f).quic_held, f->limit ? 2 : 0);
+	assert_int_equal(stats(f).quic_events, f->limit ? 2 : 4);
+	assert_int_equal(f->last_kind, f->limit ? J4S_EV_UDP_HELD : J4S_EV_UDP);
 	/* An admitted DCID from another port of its client is its connection
 	 * (servers route Initials by DCID): no token, with the bucket empty. */
 	quic_run(f, "198.18.0.2", 40099, 0xc3, J4S_QUIC_V1, 8, 0x40);
-	assert_int_equal(f->events, f->limit ? 3 : 5);
+	assert_int_equal(f->events, 5);
+	assert_int_equal(f->last_kind, J4S_EV_UDP);
 	assert_int_equal(stats(f).quic_limited, f->limit ? 2 : 0);
 	assert_int_equal(stats(f).quic_conns, f->limit ? 2 : 4);
 	/* from another address, a new key (a token, none left) */
 	quic_run(f, "198.18.0.3", 40030, 0xc3, J4S_QUIC_V1, 8, 0x40);
 	assert_int_equal(stats(f).quic_limited, f->limit ? 3 : 0);
+	assert_int_equal(stats(f).quic_held, f->limit ? 3 : 0);
+}
+
+/* A datagram from 198.18.0.1:sport to client:40050 through j4s_tc_egress:
+ * first byte b0, version 1, DCID 0xd0.., SCID 0x50.. (8 bytes each). */
+static void server_dgram(struct fixture *f, const char *client, uint16_t sport, uint8_t b0)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, o);
+	uint8_t h[20] = { 0x45, 0, 0, 0, 0, 0, 0x40, 0, 64, 17 };
+	uint8_t u[8] = { sport >> 8, sport & 0xff, 40050 >> 8, 40050 & 0xff };
+	uint8_t pl[1200] = { b0, 0, 0, 0, 1, 8 };
+	uint16_t tot = 20 + 8 + sizeof(pl);
+
+	for (int i = 0; i < 8; i++) {
+		pl[6 + i] = (uint8_t)(0xd0 + i);
+		pl[15 + i] = (uint8_t)(0x50 + i);
+	}
+	pl[14] = 8;
+	h[2] = tot >> 8;
+	h[3] = tot & 0xff;
+	u[4] = (8 + sizeof(pl)) >> 8;
+	u[5] = (8 + sizeof(pl)) & 0xff;
+	f->len = 0;
+	eth(f, 0x0800, 0);
+	inet_pton(AF_INET, "198.18.0.1", h + 12);
+	inet_pton(AF_INET, client, h + 16);
+	ipv4_sum(h);
+	put(f, h, 20);
+	put(f, u, 8);
+	put(f, pl, sizeof(pl));
+	o.data_in = f->buf;
+	o.data_size_in = (uint32_t)f->len;
+	assert_int_equal(bpf_prog_test_run_opts(bpf_program__fd(f->skel->progs.j4s_tc_egress), &o),
+			 0);
+	assert_int_equal(o.retval, TC_ACT_OK);
+	ring_buffer__consume(f->rb);
+}
+
+/* The server's Initials go up from egress (their header: the connection
+ * IDs) only while Initials are being held, and only Initials from a listen
+ * port: the proof of a held client's address is its next packet to the
+ * server's ID (include/quic_hold.h). */
+static void test_quic_server_initial(void **state)
+{
+	struct fixture *f = *state;
+
+	reset(f);
+	/* nothing held yet: not sent, nor a client's Handshake packet */
+	server_dgram(f, "198.18.0.2", 443, 0xc3);
+	assert_int_equal(f->events, 0);
+	f->len = 0;
+	quic_dgram(f, "198.18.0.2", 40050, 0xe3, J4S_QUIC_V1, 8, 0x50, 100);
+	run(f);
+	assert_int_equal(f->events, 0);
+	assert_int_equal(stats(f).quic_not_initial, 1);
+	for (int i = 0; i < 3; i++)
+		quic_run(f, "198.18.0.2", (uint16_t)(40050 + i), 0xc3, J4S_QUIC_V1, 8,
+			 (uint8_t)(0x90 + i));
+	assert_int_equal(stats(f).quic_held, f->limit ? 1 : 0);
+	server_dgram(f, "198.18.0.2", 443, 0xc3);
+	if (!f->limit) {
+		assert_int_equal(f->events, 3);
+		assert_int_equal(stats(f).quic_server_initials, 0);
+		return;
+	}
+	assert_int_equal(f->events, 4);
+	assert_int_equal(f->last_kind, J4S_EV_QUIC_SERVER);
+	/* IP and UDP headers and the long header up to the SCID */
+	assert_int_equal(f->last_caplen, 20 + 8 + J4S_QUIC_SERVER_SNAP);
+	assert_int_equal(f->last_data[20 + 8 + 15], 0x50);
+	assert_int_equal(stats(f).quic_server_initials, 1);
+	/* a Handshake packet, a short header, another port: not sent */
+	server_dgram(f, "198.18.0.2", 443, 0xe3);
+	server_dgram(f, "198.18.0.2", 443, 0x43);
+	server_dgram(f, "198.18.0.2", 8443, 0xc3);
+	assert_int_equal(f->events, 4);
+	assert_int_equal(stats(f).quic_server_initials, 1);
+	/* the client's Handshake packet (v1 type 2; v2 type 3) goes up held,
+	 * its headers: it may name the server's ID; a v1 0-RTT one does not */
+	f->len = 0;
+	quic_dgram(f, "198.18.0.2", 40050, 0xe3, J4S_QUIC_V1, 8, 0x50, 100);
+	run(f);
+	assert_int_equal(f->events, 5);
+	assert_int_equal(f->last_kind, J4S_EV_UDP_HELD);
+	assert_int_equal(f->last_caplen, 20 + 8 + J4S_QUIC_SERVER_SNAP);
+	assert_int_equal(f->last_data[20 + 8 + 6], 0x50);
+	f->len = 0;
+	quic_dgram(f, "198.18.0.2", 40050, 0xf3, J4S_QUIC_V2, 8, 0x50, 100);
+	run(f);
+	f->len = 0;
+	quic_dgram(f, "198.18.0.2", 40050, 0xd3, J4S_QUIC_V1, 8, 0x50, 100);
+	run(f);
+	assert_int_equal(f->events, 6);
+	assert_int_equal(stats(f).quic_handshakes, 2);
+	assert_int_equal(stats(f).quic_not_initial, 2);
 }
 
 /* TCP hellos and QUIC connections have a bucket each: spoofed TCP hellos
@@ -2191,6 +2292,7 @@ int main(void)
 		cmocka_unit_test(test_quic_not_initial_dropped),
 		cmocka_unit_test(test_quic_per_connection_bound),
 		cmocka_unit_test(test_quic_bucket),
+		cmocka_unit_test(test_quic_server_initial),
 		cmocka_unit_test(test_buckets_apart),
 		cmocka_unit_test(test_quic_past_cap_through_bucket),
 	};
@@ -2199,6 +2301,7 @@ int main(void)
 		cmocka_unit_test(test_fragments_later_ring_share),
 		cmocka_unit_test(test_fragments_validated),
 		cmocka_unit_test(test_quic_bucket),
+		cmocka_unit_test(test_quic_server_initial),
 		cmocka_unit_test(test_buckets_apart),
 		cmocka_unit_test(test_quic_past_cap_through_bucket),
 		cmocka_unit_test(test_hs_synack_stores_isn),

@@ -10,8 +10,12 @@
  * goes to a second DCID with a token, as a client's start over after a
  * Retry (the connection replacing the first, or finished at once). With
  * bit 4 (either mode) the datagrams come from three client ports in turn,
- * so connections of several 4-tuples fill and evict from the table. A hello handed out must lie
- * inside the table's buffer and parse without reading past it.
+ * so connections of several 4-tuples fill and evict from the table. With
+ * bit 5 every other datagram comes held (QUIC_HELD: a new connection is
+ * kept, include/quic_hold.h), and each datagram is also shown to the
+ * store as the server's and tried as a proof, whose replays are read as
+ * QUIC_PROVEN. A hello handed out must lie inside the table's buffer and
+ * parse without reading past it.
  */
 #include <assert.h>
 #include <stdbool.h>
@@ -23,6 +27,7 @@
 #include "defaults.h"
 #include "hello.h"
 #include "quic.h"
+#include "quic_hold.h"
 #include "../unit/quic_seal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -32,6 +37,32 @@ static uint8_t sealed[0x4000 + 128];
 /* Keys of the fixed DCID per version: derived once, not per input. */
 static struct quic_keys keys[4], keys2[4];
 static bool have_keys;
+
+struct run {
+	struct quic_table *qt;
+	struct quic_hold *h;
+	uint64_t now;
+};
+
+/* A datagram read as the pipeline reads it (user/pipeline.c quic_read()). */
+static void read_one(struct run *r, const struct pkt_info *pi, uint64_t now, unsigned int flags)
+{
+	struct quic_hello qh;
+
+	if (!quic_process(r->qt, pi, now, flags, &qh)) {
+		if (r->h && quic_table_limited(r->qt))
+			quic_hold_add(r->h, pi, now);
+		return;
+	}
+	assert(qh.msg_len >= 4 && qh.msg_len <= REASM_MAX_BYTES);
+	(void)hello_parse(qh.msg, qh.msg_len, &hi);
+	quic_table_finish(r->qt, qh.conn, now);
+}
+
+static void replay(void *arg, const struct pkt_info *pi, uint64_t now)
+{
+	read_one(arg, pi, now, QUIC_PROVEN);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -48,7 +79,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.family = AF_INET, .proto = J4S_IPPROTO_UDP, .sport = 5555, .dport = 443
 	};
 	struct quic_table *qt;
-	struct quic_hello qh;
+	struct run r = { 0 };
 	size_t off = 1;
 	uint64_t pn = 0;
 	uint8_t mode;
@@ -65,6 +96,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	mode = data[0];
 	qt = quic_table_new(&qc, seed);
 	assert(qt);
+	r.qt = qt;
+	if (mode & 32) {
+		r.h = quic_hold_new(1000000000ULL, seed);
+		assert(r.h);
+	}
 	for (uint32_t i = 0; off + 2 <= size; i++) {
 		size_t len = (size_t)data[off] << 8 | data[off + 1];
 		const uint8_t *d = data + off + 2;
@@ -92,12 +128,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		pi.payload = d;
 		pi.payload_len = pi.payload_wire = n;
-		if (quic_process(qt, &pi, pn * 1000, &qh)) {
-			assert(qh.msg_len >= 4 && qh.msg_len <= REASM_MAX_BYTES);
-			(void)hello_parse(qh.msg, qh.msg_len, &hi);
-			quic_table_finish(qt, qh.conn, pn * 1000);
+		if (r.h) {
+			struct pkt_info s = pi;
+			unsigned int flags = (i & 1) ? QUIC_HELD : 0;
+
+			memcpy(s.src, pi.dst, 16);
+			memcpy(s.dst, pi.src, 16);
+			s.sport = pi.dport;
+			s.dport = pi.sport;
+			quic_hold_server(r.h, &s);
+			if (quic_hold_proof(r.h, &pi, replay, &r))
+				flags = QUIC_PROVEN;
+			read_one(&r, &pi, pn * 1000, flags);
+			quic_hold_expire(r.h, pn * 1000);
+			continue;
 		}
+		read_one(&r, &pi, pn * 1000, 0);
 	}
+	quic_hold_free(r.h);
 	quic_table_free(qt);
 	return 0;
 }

@@ -10,7 +10,8 @@ IPIP6, GRE, gretap, ERSPAN I/II/III, VXLAN, Geneve, GTP-U, CAPWAP 802.3 and
 that start with a TLS handshake record. fuzz_reasm: each hello cut into a
 few segments in the harness's step format. fuzz_ipfrag: each IPv4 or IPv6
 hello packet as three IP fragments, sent last, first, middle. fuzz_pcapng: the
-pcapng captures themselves, cut to 64 KiB. fuzz_quic: client datagrams to
+pcapng captures themselves, cut to 64 KiB. fuzz_quic (each also with the held
+Initials' mode bit, 0x20): client datagrams to
 UDP 443 (mode byte 0), and each TLS hello as CRYPTO frames of two sealed
 Initials (mode byte 1).
 Usage: make_seeds.py OUTDIR CAPTURE...
@@ -200,12 +201,15 @@ def main():
                             f.write(ipfrag_script(raw[14:]))
                     msg = pl[5:]
                     half = len(msg) // 2
-                    with open(os.path.join(dirs["fuzz_quic"], base), "wb") as f:
-                        f.write(b"\x01" + lp(crypto(half, msg[half:])) + lp(crypto(0, msg[:half])))
+                    for mode, tail in ((b"\x01", ""), (b"\x21", "-held")):
+                        with open(os.path.join(dirs["fuzz_quic"], base + tail), "wb") as f:
+                            f.write(mode + lp(crypto(half, msg[half:])) + lp(crypto(0, msg[:half])))
         dgrams = list(quic_datagrams(cap))[:8]
         if dgrams:
-            with open(os.path.join(dirs["fuzz_quic"], f"{os.path.basename(cap)}-udp"), "wb") as f:
-                f.write(b"\x00" + b"".join(lp(d) for d in dgrams))
+            for mode, tail in ((b"\x00", ""), (b"\x20", "-held")):
+                with open(os.path.join(dirs["fuzz_quic"], f"{os.path.basename(cap)}-udp{tail}"),
+                          "wb") as f:
+                    f.write(mode + b"".join(lp(d) for d in dgrams))
     for i, (name, l3) in enumerate(tunnel_frames()):
         with open(os.path.join(dirs["fuzz_packet"], f"tunnel-{name}-{i}"), "wb") as f:
             f.write(b"\x01" + eth(0x0800 if l3[0] >> 4 == 4 else 0x86dd, l3))

@@ -76,7 +76,7 @@ static bool feed(struct fixture *f, const uint8_t *d, uint32_t len, uint64_t now
 {
 	f->pi.payload = d;
 	f->pi.payload_len = f->pi.payload_wire = len;
-	return quic_process(f->qt, &f->pi, now, &f->qh);
+	return quic_process(f->qt, &f->pi, now, 0, &f->qh);
 }
 
 /* Another client: the same DCID from another port of this one would
@@ -702,7 +702,7 @@ static void test_quic_small_datagram(void **state)
 	f->pi.payload = f->dgram;
 	f->pi.payload_len = 600;
 	f->pi.payload_wire = 1200;
-	assert_false(quic_process(f->qt, &f->pi, SEC, &f->qh));
+	assert_false(quic_process(f->qt, &f->pi, SEC, 0, &f->qh));
 	assert_int_equal(st(f)->small_datagram, 1);
 	assert_int_equal(st(f)->malformed, 1); /* the packet runs past the capture */
 }

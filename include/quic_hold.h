@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * quic_hold: Initials of new QUIC connections that came past the bucket of
+ * new connections, kept undecrypted until their client proves its address
+ * (design.md §13; docs/reliability.md, "Spoofed Initials").
+ *
+ * A QUIC client proves nothing before its hello, so new connections go
+ * through a token bucket, and a spoofed flood of Initials that empties it
+ * would hide a real client behind it while its server reads its hello.
+ * But a real client answers its server's first Initial with packets to the
+ * connection ID the server chose (that Initial's Source Connection ID),
+ * which a blind sender never sees. So the Initials the bucket refuses are
+ * kept as they came, per client address and port, bounded in bytes, in
+ * datagrams per 4-tuple and in time; the server's Initials (egress in the
+ * eBPF modes, outbound in pcap mode) give each 4-tuple the server's ID and
+ * the client's (the server's DCID); and a client datagram that names the
+ * server's ID hands back the 4-tuple's kept datagrams of that client ID,
+ * in the order they came, to be read as datagrams of a client that proved
+ * its address. Keeping costs a copy, not a key derivation: what a flood
+ * can do is cycle the store (the oldest 4-tuple goes first), so a real
+ * client is held back only by a flood that brings QUIC_HOLD_BYTES within
+ * its round trip.
+ */
+#ifndef J4S_QUIC_HOLD_H
+#define J4S_QUIC_HOLD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "packet.h"
+
+/* Bytes of kept datagrams (payload and bookkeeping) all 4-tuples together. */
+#define QUIC_HOLD_BYTES (8u << 20)
+/* Datagrams kept per client address and port: a post-quantum hello in
+ * three Initials, retransmitted, and the client's other connections. */
+#define QUIC_HOLD_PER_TUPLE 16
+
+struct quic_hold_stats {
+	uint64_t kept;       /* datagrams kept */
+	uint64_t evicted;    /* kept datagrams dropped for room (the oldest 4-tuple's) */
+	uint64_t over_tuple; /* not kept: the 4-tuple had QUIC_HOLD_PER_TUPLE */
+	uint64_t expired;    /* kept datagrams of 4-tuples that proved nothing in time */
+	uint64_t server_ids; /* server Initials that gave a 4-tuple with kept datagrams its ID */
+	uint64_t proofs;     /* client datagrams that named their server's ID */
+	uint64_t replayed;   /* kept datagrams handed back after a proof */
+	uint64_t nomem;
+};
+
+struct quic_hold;
+
+struct quic_hold *quic_hold_new(uint64_t timeout_ns, const uint8_t seed[16]);
+void quic_hold_free(struct quic_hold *h);
+
+/* Keep the client datagram pi (payload copied) that came at time now. */
+void quic_hold_add(struct quic_hold *h, const struct pkt_info *pi, uint64_t now);
+
+/* A datagram from a listen port: a server Initial gives its 4-tuple, if it
+ * has kept datagrams, the server's connection ID. */
+void quic_hold_server(struct quic_hold *h, const struct pkt_info *pi);
+
+/* A client datagram pi: when it names the server ID of its 4-tuple, each
+ * kept datagram of that client ID is handed to cb (a pkt_info of its own,
+ * its time) in the order they came, and the 4-tuple is forgotten. Returns
+ * how many were handed back. */
+typedef void (*quic_hold_cb)(void *arg, const struct pkt_info *pi, uint64_t now);
+uint32_t quic_hold_proof(struct quic_hold *h, const struct pkt_info *pi, quic_hold_cb cb,
+			 void *arg);
+
+/* Forget 4-tuples kept longer than the timeout at time now; how many
+ * datagrams went. */
+uint32_t quic_hold_expire(struct quic_hold *h, uint64_t now);
+
+/* Whether nothing is kept (a datagram then needs no lookup). */
+bool quic_hold_empty(const struct quic_hold *h);
+uint32_t quic_hold_count(const struct quic_hold *h);
+const struct quic_hold_stats *quic_hold_stats(const struct quic_hold *h);
+
+#endif
