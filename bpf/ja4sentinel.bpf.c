@@ -252,6 +252,8 @@ static __always_inline int emit_event(void *ctx, bool xdp, __u32 l3_off, __u64 l
 		COUNT(st, quic_held);
 	else if (kind == J4S_EV_QUIC_SERVER)
 		COUNT(st, quic_server_initials);
+	else if (kind == J4S_EV_QUIC_PROOF)
+		COUNT(st, quic_handshakes);
 	else if (kind == J4S_EV_FRAGMENT)
 		COUNT(st, fragment_events);
 	else
@@ -908,13 +910,16 @@ static __always_inline void on_tcp(void *ctx, bool xdp, struct pkt *p, __u32 fra
 	on_payload(ctx, xdp, p, frame_len, f, head, have, st);
 }
 
-/* Whether the ring is less than a quarter full: what goes up on no proof
- * and no token (later fragments, held Initials) stops there, and leaves the
- * rest of the ring to everything else. */
-static __always_inline bool ring_has_room(void)
+/* Whether the ring is less than 1/part full. What goes up on no proof
+ * and no token (later fragments, held Initials) stops at a quarter, and
+ * leaves the rest of the ring to everything else; what proves a held
+ * client's address (the server's Initials, the clients' Handshake
+ * packets: small) at a half, so a flood that keeps the ring a quarter
+ * full does not take the proofs down with it. */
+static __always_inline bool ring_has_room(__u32 part)
 {
 	return bpf_ringbuf_query(&j4s_events, BPF_RB_AVAIL_DATA) <
-	       bpf_ringbuf_query(&j4s_events, BPF_RB_RING_SIZE) / 4;
+	       bpf_ringbuf_query(&j4s_events, BPF_RB_RING_SIZE) / part;
 }
 
 /* Past J4S_QUIC_HELD_WINDOW_NS since the last held Initial, the server's
@@ -977,7 +982,10 @@ static __always_inline __u16 udp_verdict(void *ctx, bool xdp, struct pkt *p, __u
 	/* first byte, version, DCID length, 8 DCID bytes, 2 more: 16 bytes
 	 * are two 8-byte steps of the by-hand XDP copy, no byte loop (fewer
 	 * verifier states) */
-	if (p->payload_len < 16 || read_bytes(ctx, xdp, p->payload_off, head, 16, true))
+	/* Only a Handshake packet may be smaller than an Initial's datagram,
+	 * and only while Initials are held: 1-RTT traffic costs no read. */
+	if ((p->payload_len < J4S_QUIC_MIN_DATAGRAM && !quic_holding(false)) ||
+	    p->payload_len < 16 || read_bytes(ctx, xdp, p->payload_off, head, 16, true))
 		goto not_initial;
 	version = (__u32)head[1] << 24 | (__u32)head[2] << 16 | (__u32)head[3] << 8 | head[4];
 	type = (head[0] >> 4) & 3;
@@ -987,13 +995,16 @@ static __always_inline __u16 udp_verdict(void *ctx, bool xdp, struct pkt *p, __u
 	/* Handshake: 2 in v1 and draft-29, 3 in v2 (RFC 9369 §3.2) */
 	if (((version == J4S_QUIC_V1 || version == J4S_QUIC_DRAFT29) && type == 2) ||
 	    (version == J4S_QUIC_V2 && type == 3)) {
-		if (!quic_holding(false) || !ring_has_room())
+		if (!quic_holding(false))
 			goto not_initial;
-		COUNT(st, quic_handshakes);
+		if (!ring_has_room(2)) {
+			COUNT(st, quic_proofs_dropped);
+			return 0;
+		}
 		if (*frame_len > p->payload_off + J4S_QUIC_SERVER_SNAP)
 			*frame_len = p->payload_off + J4S_QUIC_SERVER_SNAP;
 		p->l3_len = *frame_len - p->l3_off; /* nothing userspace reads is cut */
-		return J4S_EV_UDP_HELD;
+		return J4S_EV_QUIC_PROOF;
 	}
 	if (p->payload_len < J4S_QUIC_MIN_DATAGRAM ||
 	    !(((version == J4S_QUIC_V1 || version == J4S_QUIC_DRAFT29) && type == 0) ||
@@ -1027,7 +1038,7 @@ static __always_inline __u16 udp_verdict(void *ctx, bool xdp, struct pkt *p, __u
 	}
 	if (!bucket_take(J4S_BUCKET_QUIC)) {
 		COUNT(st, quic_limited);
-		if (!ring_has_room())
+		if (!ring_has_room(4))
 			return 0;
 		quic_holding(true);
 		return J4S_EV_UDP_HELD;
@@ -1379,7 +1390,7 @@ static __always_inline void on_fragment(void *ctx, bool xdp, struct pkt *p, __u3
 		}
 		break;
 	case FRAG_LATER:
-		if (!j4s_cfg.unval_rate || ring_has_room()) {
+		if (!j4s_cfg.unval_rate || ring_has_room(4)) {
 			COUNT(st, fragments_later);
 			break;
 		}
@@ -1763,9 +1774,12 @@ static __always_inline void quic_server_initial(struct __sk_buff *skb, struct pk
 	type = (head[0] >> 4) & 3;
 	if (!(head[0] & 0x80) ||
 	    !(((version == J4S_QUIC_V1 || version == J4S_QUIC_DRAFT29) && type == 0) ||
-	      (version == J4S_QUIC_V2 && type == 1)) ||
-	    !ring_has_room())
+	      (version == J4S_QUIC_V2 && type == 1)))
 		return;
+	if (!ring_has_room(2)) {
+		COUNT(st, quic_proofs_dropped);
+		return;
+	}
 	len = p->payload_off - p->l3_off +
 	      (p->payload_len < J4S_QUIC_SERVER_SNAP ? p->payload_len : J4S_QUIC_SERVER_SNAP);
 	j4s_emit_skb(skb, p->l3_off, len, J4S_EV_QUIC_SERVER, len);

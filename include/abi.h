@@ -127,14 +127,15 @@ enum j4s_event_kind {
 	J4S_EV_UDP = 5,     /* a datagram starting with a client QUIC Initial: IP + UDP + payload */
 	J4S_EV_FRAGMENT = 6, /* an IP fragment to a local address: the whole packet */
 	/* a J4S_EV_UDP datagram of a new connection the QUIC bucket had no
-	 * token for, or (headers and J4S_QUIC_SERVER_SNAP bytes) a client's
-	 * Handshake packet while Initials are held, sent up while the ring is
-	 * under a quarter full: userspace keeps the Initials undecrypted until
-	 * the client proves its address, which the Handshake packet may */
+	 * token for, sent up while the ring is under a quarter full: userspace
+	 * keeps it undecrypted until its client proves its address */
 	J4S_EV_UDP_HELD = 7,
 	/* the server's Initial from a listen port (egress): IP + UDP + the
 	 * long header's first J4S_QUIC_SERVER_SNAP bytes, for its connection IDs */
 	J4S_EV_QUIC_SERVER = 8,
+	/* a client's Handshake packet while Initials are held: IP + UDP + the
+	 * first J4S_QUIC_SERVER_SNAP bytes; its DCID may name the server's ID */
+	J4S_EV_QUIC_PROOF = 9,
 };
 
 /* QUIC (design.md §6): client Initials are passed while their key (4-tuple
@@ -346,12 +347,14 @@ struct j4s_stats {
 	__u64 fragments_later;     /* later fragments of a datagram no validated first fragment
 				    * named: no token, sent up while the ring is under 1/4 full */
 	/* QUIC proof of address (docs/reliability.md, "Spoofed Initials"). */
-	__u64 quic_held;            /* J4S_EV_UDP_HELD sent up: Initials of quic_limited, and
-				     * quic_handshakes (while the ring is under 1/4 full) */
+	__u64 quic_held;            /* Initials of quic_limited sent up held (J4S_EV_UDP_HELD),
+				     * while the ring is under 1/4 full */
 	__u64 quic_server_initials; /* the server's Initials sent up (egress), while Initials
 				     * were held in the last 300 s */
 	__u64 quic_handshakes;      /* clients' Handshake packets sent up (headers), while
 				     * Initials were held in the last 300 s */
+	__u64 quic_proofs_dropped;  /* server Initials and client Handshake packets of that
+				     * time not sent up: the ring was half full */
 };
 
 /* Checked by both compilers: the two sides must agree byte for byte. */
@@ -359,7 +362,7 @@ _Static_assert(sizeof(struct j4s_event) == J4S_EVENT_HDR_SIZE + J4S_SNAP_MAX, "e
 _Static_assert(sizeof(struct j4s_flow_key) == 40, "flow key");
 _Static_assert(sizeof(struct j4s_flow) == 40, "flow");
 _Static_assert(sizeof(struct j4s_bpf_config) == 24, "config");
-_Static_assert(sizeof(struct j4s_stats) == 55 * 8, "stats");
+_Static_assert(sizeof(struct j4s_stats) == 56 * 8, "stats");
 _Static_assert(sizeof(struct j4s_frag_key) == 40, "fragment key");
 _Static_assert(sizeof(struct j4s_quic_key) == 56, "quic key");
 /* An event holds a whole hello behind the largest IPv4 and TCP headers. */

@@ -32,8 +32,9 @@ struct pipeline_stats {
 	uint64_t not_listen;             /* TCP not to a listen port */
 	uint64_t synacks;                /* server SYN-ACKs from a listen port */
 	uint64_t synacks_forged;         /* live: in fragments, tunnels, IPv6 ext headers */
-	uint64_t excluded;               /* source in exclude_source_ips */
-	uint64_t not_local;              /* destination not in local_ips */
+	uint64_t quic_server_forged; /* server QUIC datagrams ignored so, while Initials are kept */
+	uint64_t excluded;           /* source in exclude_source_ips */
+	uint64_t not_local;          /* destination not in local_ips */
 	uint64_t hello_verdict[HELLO_VERDICT_MAX]; /* hello_parse() of complete messages */
 	uint64_t fp_errors;                        /* hashing failed */
 	uint64_t records;                          /* records handed to the outputs */

@@ -168,9 +168,12 @@ enum {
 	 * Initial of a connection the table knows is read, one that would
 	 * start a connection is refused as by the bucket. */
 	QUIC_HELD = 1,
-	/* A datagram of a client that proved its address (include/quic_hold.h):
-	 * no bucket, and a connection it starts is validated. */
-	QUIC_PROVEN = 2,
+	/* A datagram read after its client named its server's connection ID
+	 * (include/quic_hold.h): no bucket. */
+	QUIC_KEPT = 2,
+	/* ... and its client proved its address: a connection it starts is
+	 * validated. */
+	QUIC_PROVEN = 4,
 };
 
 /* One UDP datagram (pi->payload) from the client at packet time now.

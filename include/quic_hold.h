@@ -33,15 +33,25 @@
 /* Datagrams kept per client address and port: a post-quantum hello in
  * three Initials, retransmitted, and the client's other connections. */
 #define QUIC_HOLD_PER_TUPLE 16
+/* Server answers remembered per 4-tuple (quic_hold_server()). */
+#define QUIC_HOLD_ANSWERS 4
+/* Shortest server connection ID that proves anything: one of 4 bytes is
+ * guessed once in 2^32 tries, and a 4-tuple is forgotten after
+ * QUIC_HOLD_PER_TUPLE datagrams that name no answer (quic-go's servers
+ * choose 4 bytes; most stacks 8 or more). */
+#define QUIC_HOLD_MIN_ID 4
 
 struct quic_hold_stats {
 	uint64_t kept;       /* datagrams kept */
 	uint64_t evicted;    /* kept datagrams dropped for room (the oldest 4-tuple's) */
 	uint64_t over_tuple; /* not kept: the 4-tuple had QUIC_HOLD_PER_TUPLE */
 	uint64_t expired;    /* kept datagrams of 4-tuples that proved nothing in time */
-	uint64_t server_ids; /* server Initials that gave a 4-tuple with kept datagrams its ID */
+	uint64_t server_ids; /* server Initials to a 4-tuple with kept datagrams */
 	uint64_t proofs;     /* client datagrams that named their server's ID */
 	uint64_t replayed;   /* kept datagrams handed back after a proof */
+	uint64_t unproven;   /* of those, handed back not validated (several DCIDs) */
+	uint64_t guessed;    /* kept datagrams dropped: their 4-tuple sent more than
+			      * QUIC_HOLD_PER_TUPLE datagrams naming no answer */
 	uint64_t nomem;
 };
 
@@ -54,14 +64,17 @@ void quic_hold_free(struct quic_hold *h);
 void quic_hold_add(struct quic_hold *h, const struct pkt_info *pi, uint64_t now);
 
 /* A datagram from a listen port: a server Initial gives its 4-tuple, if it
- * has kept datagrams, the server's connection ID. */
+ * has kept datagrams, the server's connection ID (QUIC_HOLD_ANSWERS of
+ * them, the oldest replaced). */
 void quic_hold_server(struct quic_hold *h, const struct pkt_info *pi);
 
-/* A client datagram pi: when it names the server ID of its 4-tuple, each
- * kept datagram of that client ID is handed to cb (a pkt_info of its own,
- * its time) in the order they came, and the 4-tuple is forgotten. Returns
- * how many were handed back. */
-typedef void (*quic_hold_cb)(void *arg, const struct pkt_info *pi, uint64_t now);
+/* A client datagram pi: when it names a server ID of its 4-tuple (of
+ * QUIC_HOLD_MIN_ID bytes at least), each kept datagram of the client ID
+ * that answer went to is handed to cb (a pkt_info of its own, its time,
+ * and whether its client is proven: all of them are of one DCID) in the
+ * order they came, and the 4-tuple is forgotten. Returns how many were
+ * handed back. */
+typedef void (*quic_hold_cb)(void *arg, const struct pkt_info *pi, uint64_t now, bool proven);
 uint32_t quic_hold_proof(struct quic_hold *h, const struct pkt_info *pi, quic_hold_cb cb,
 			 void *arg);
 

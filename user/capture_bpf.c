@@ -132,7 +132,7 @@ static int on_event(void *ctx, void *data, size_t size)
 		pkt.mono_ns = ev->ts_ns; /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
 		pkt.ifindex = ev->ifindex;
 		pkt.from_file = false;
-		pkt.quic_held = ev->kind == J4S_EV_UDP_HELD;
+		pkt.quic_held = ev->kind == J4S_EV_UDP_HELD || ev->kind == J4S_EV_QUIC_PROOF;
 		b->cb(b->cb_ctx, &pkt);
 	}
 	return capture_budget_charge(b->budget, 1) ? 0 : BPF_SLICE_SPENT;
@@ -258,6 +258,7 @@ void capture_bpf_stats(struct capture *c, struct json_object *o)
 		PUT(quic_held);
 		PUT(quic_server_initials);
 		PUT(quic_handshakes);
+		PUT(quic_proofs_dropped);
 #undef PUT
 	}
 }

@@ -675,17 +675,43 @@ static const char *synack_direction(const struct config *cfg)
 	return dir;
 }
 
+/* The server's QUIC Initials from a listen port ("udp[8]" is the first
+ * payload byte: a long header of type 0 or 1, which is the Initial of
+ * v1, draft-29 and v2; not its Handshake flight), into o. */
+static char *server_initial_clause(const struct config *cfg, char *o)
+{
+	o += sprintf(o,
+		     "((udp[8] & 0xa0 == 0x80 or (ip6[6] == 17 and ip6[48] & 0xa0 == 0x80)) and (");
+	for (uint32_t i = 0; i < cfg->n_ports; i++)
+		o += sprintf(o, "%sudp src port %u", i ? " or " : "", cfg->ports[i]);
+	return o + sprintf(o, "))");
+}
+
 const char *capture_pcap_vlan_clause(const struct config *cfg)
 {
-	/* Tagged frames of either direction but inbound SYN-ACKs, when the
-	 * SYN-ACKs must leave the host: a forged one may carry a tag. */
+	/* built once a process: the configuration does not change */
+	static char buf[2 * (160 + MAX_LISTEN_PORTS * 24) + 256];
+	char srv[160 + MAX_LISTEN_PORTS * 24] = "";
+	static const char
+		*synack = "tcp[13] & 0x16 == 0x12 or (ip6[6] == 6 and ip6[53] & 0x16 == 0x12)";
+
+	/* Tagged frames of either direction but inbound SYN-ACKs and server
+	 * Initials, when those must leave the host: a forged one may carry a
+	 * tag. */
 	if (!*synack_direction(cfg))
 		return " or vlan";
+	if (cfg->quic) {
+		srv[0] = ' ';
+		srv[1] = 'o';
+		srv[2] = 'r';
+		srv[3] = ' ';
+		server_initial_clause(cfg, srv + 4);
+	}
 	/* A second tag (QinQ, which the parser follows) is looked into too:
 	 * past one "vlan" it is neither ip nor ip6. */
-	return " or (vlan and (outbound or not (tcp[13] & 0x16 == 0x12 or "
-	       "(ip6[6] == 6 and ip6[53] & 0x16 == 0x12) or (vlan and (tcp[13] & 0x16 == 0x12 "
-	       "or (ip6[6] == 6 and ip6[53] & 0x16 == 0x12))))))";
+	snprintf(buf, sizeof(buf), " or (vlan and (outbound or not (%s%s or (vlan and (%s%s)))))",
+		 synack, srv, synack, srv);
+	return buf;
 }
 
 /*
@@ -714,15 +740,11 @@ static void base_filter(const struct config *cfg, char *o)
 	for (uint32_t i = 0; i < cfg->n_ports; i++)
 		o += sprintf(o, "%stcp src port %u", i ? " or " : "", cfg->ports[i]);
 	o += sprintf(o, ")");
-	/* The server's long-header QUIC packets (its Initials name the
-	 * connection ID that proves a held client's address,
-	 * include/quic_hold.h): not its 1-RTT traffic. */
+	/* The server's QUIC Initials (they name the connection ID that
+	 * proves a held client's address, include/quic_hold.h). */
 	if (cfg->quic) {
-		o += sprintf(o, " or ((udp[8] & 0x80 != 0 or (ip6[6] == 17 and ip6[48] & 0x80 != "
-				"0)) and (");
-		for (uint32_t i = 0; i < cfg->n_ports; i++)
-			o += sprintf(o, "%sudp src port %u", i ? " or " : "", cfg->ports[i]);
-		o += sprintf(o, "))");
+		o += sprintf(o, " or ");
+		o = server_initial_clause(cfg, o);
 	}
 	o += sprintf(o, ")");
 	if (!cfg->local_auto)

@@ -308,12 +308,12 @@ static void quic_read(struct pipeline *p, const struct pkt_info *pi, uint64_t no
 	quic_table_finish(p->quic, qh.conn, now);
 }
 
-/* A kept datagram whose client proved its address (quic_hold_proof()). */
-static void quic_replay(void *arg, const struct pkt_info *pi, uint64_t now)
+/* A kept datagram whose client named its server's ID (quic_hold_proof()). */
+static void quic_replay(void *arg, const struct pkt_info *pi, uint64_t now, bool proven)
 {
 	struct pipeline *p = arg;
 
-	quic_read(p, pi, now, p->replay_rmm, QUIC_PROVEN);
+	quic_read(p, pi, now, p->replay_rmm, QUIC_KEPT | (proven ? QUIC_PROVEN : 0));
 }
 
 /* A UDP datagram to a listen port: QUIC client Initials (design.md §6).
@@ -332,7 +332,7 @@ static void quic_packet(struct pipeline *p, const struct pkt_info *pi, uint64_t 
 	}
 	p->replay_rmm = real_minus_mono;
 	if (quic_hold_proof(p->qhold, pi, quic_replay, p))
-		flags = QUIC_PROVEN;
+		flags = QUIC_KEPT;
 	quic_read(p, pi, now, real_minus_mono, flags);
 }
 
@@ -490,18 +490,16 @@ void pipeline_packet(struct pipeline *p, const struct packet *pkt)
 		flow_synack(p->flows, &pi, pkt->mono_ns);
 		return;
 	}
-	/* The server's QUIC datagrams from a listen port to a client port:
-	 * its Initials name the connection ID that proves a held client's
-	 * address (include/quic_hold.h), under the same rules. */
-	if (pi.proto == J4S_IPPROTO_UDP && is_listen_port(p, pi.sport) &&
-	    !is_listen_port(p, pi.dport)) {
-		if (p->quic && server_packet_taken(p, pkt, &pi, rebuilt, &forged))
-			quic_hold_server(p->qhold, &pi);
-		else
-			p->st.not_listen++;
-		return;
-	}
 	if (!is_listen_port(p, pi.dport)) {
+		/* The server's QUIC datagrams from a listen port: its Initials
+		 * name the connection ID that proves a held client's address
+		 * (include/quic_hold.h), under the SYN-ACK's rules. */
+		if (pi.proto == J4S_IPPROTO_UDP && p->quic && !quic_hold_empty(p->qhold) &&
+		    is_listen_port(p, pi.sport)) {
+			if (server_packet_taken(p, pkt, &pi, rebuilt, &forged))
+				quic_hold_server(p->qhold, &pi);
+			p->st.quic_server_forged += forged;
+		}
 		p->st.not_listen++;
 		return;
 	}

@@ -981,7 +981,7 @@ static struct quic_conn *find_conn(struct quic_table *qt, struct dgram *dg, uint
 		c = newest;
 	} else {
 		if ((dg->flags & QUIC_HELD) ||
-		    (!(dg->flags & QUIC_PROVEN) && !bucket_take(qt, dg->now))) {
+		    (!(dg->flags & (QUIC_KEPT | QUIC_PROVEN)) && !bucket_take(qt, dg->now))) {
 			qt->st.limited++;
 			dg->limited = true;
 			return NULL;
@@ -1172,7 +1172,12 @@ static bool datagram(struct quic_table *qt, struct dgram *dg, struct quic_hello 
 		 * it: initial()). */
 		bad_bit = !(p[0] & 0x40) && !(type == LT_INITIAL && tok);
 		if (!quic_varint(p, len, &pos, &plen) || plen > len - pos) {
-			qt->st.malformed++;
+			/* The kernel sends a client's Handshake packets cut to
+			 * their header (quic_hold.h): not malformed. */
+			if (type != LT_INITIAL && pi->payload_len < pi->payload_wire)
+				qt->st.other_long++;
+			else
+				qt->st.malformed++;
 			return false;
 		}
 		pn_off = pos;

@@ -33,12 +33,18 @@ struct tuple {
 	uint64_t created;
 	struct held *first, *last;
 	uint32_t n;
-	/* From the server's Initial: its Source Connection ID (the ID the
-	 * client's next packets name) and its Destination Connection ID (the
-	 * client's Source Connection ID of the attempt it answers). */
-	uint8_t has_server;
-	uint8_t server_len, client_len;
-	uint8_t server_id[QUIC_CID_MAX], client_id[QUIC_CID_MAX];
+	/* The server's Initials: each one's Source Connection ID (the ID
+	 * the client's next packets name) and Destination Connection ID (the
+	 * client's Source Connection ID of the attempt it answers). Several:
+	 * the server also answers a spoofed Initial from this 4-tuple, and
+	 * that answer must not put the real one out; the oldest goes. */
+	struct {
+		uint8_t server_len, client_len;
+		uint8_t server_id[QUIC_CID_MAX], client_id[QUIC_CID_MAX];
+	} answer[QUIC_HOLD_ANSWERS];
+	uint8_t n_answers;
+	uint8_t next_answer; /* the slot the next one takes when all are used */
+	uint8_t misses;      /* client datagrams since the first answer that named none */
 };
 
 /* Chains for the most 4-tuples the bytes allow (one datagram of 1,200). */
@@ -223,6 +229,7 @@ void quic_hold_server(struct quic_hold *h, const struct pkt_info *pi)
 	struct flow_key key = { .family = pi->family, .sport = pi->dport, .dport = pi->sport };
 	struct quic_ids ids;
 	struct tuple *t;
+	uint8_t i;
 
 	if (quic_hold_empty(h) || !quic_initial_ids(pi->payload, pi->payload_len, &ids))
 		return;
@@ -231,14 +238,24 @@ void quic_hold_server(struct quic_hold *h, const struct pkt_info *pi)
 	t = tuple_find(h, &key);
 	if (!t)
 		return;
-	/* Each of the server's Initials says the same; a later attempt's
-	 * (after a Retry) says its own: the newest counts. */
-	t->has_server = 1;
-	t->server_len = ids.scid_len;
-	memcpy(t->server_id, ids.scid, ids.scid_len);
-	t->client_len = ids.dcid_len;
-	memcpy(t->client_id, ids.dcid, ids.dcid_len);
 	h->st.server_ids++;
+	/* Each of a server's Initials of one attempt says the same. */
+	for (i = 0; i < t->n_answers; i++)
+		if (t->answer[i].server_len == ids.scid_len &&
+		    t->answer[i].client_len == ids.dcid_len &&
+		    !memcmp(t->answer[i].server_id, ids.scid, ids.scid_len) &&
+		    !memcmp(t->answer[i].client_id, ids.dcid, ids.dcid_len))
+			return;
+	if (t->n_answers < QUIC_HOLD_ANSWERS) {
+		i = t->n_answers++;
+	} else {
+		i = t->next_answer;
+		t->next_answer = (uint8_t)((i + 1) % QUIC_HOLD_ANSWERS);
+	}
+	t->answer[i].server_len = ids.scid_len;
+	memcpy(t->answer[i].server_id, ids.scid, ids.scid_len);
+	t->answer[i].client_len = ids.dcid_len;
+	memcpy(t->answer[i].client_id, ids.dcid, ids.dcid_len);
 }
 
 /* Whether the first packet of the client datagram pi names id: a long
@@ -248,36 +265,94 @@ static bool names(const struct pkt_info *pi, const uint8_t *id, uint8_t len)
 {
 	const uint8_t *p = pi->payload;
 
-	if (pi->payload_len < 1u + len || !len)
+	if (pi->payload_len < 1u + len)
 		return false;
 	if (!(p[0] & 0x80))
 		return !memcmp(p + 1, id, len);
 	return pi->payload_len >= 6u + len && p[5] == len && !memcmp(p + 6, id, len);
 }
 
+/* The answer of t whose server ID pi names, or -1. IDs shorter than
+ * QUIC_HOLD_MIN_ID are never named: a sender could guess them. */
+static int named_answer(const struct tuple *t, const struct pkt_info *pi)
+{
+	for (int i = 0; i < t->n_answers; i++)
+		if (t->answer[i].server_len >= QUIC_HOLD_MIN_ID &&
+		    names(pi, t->answer[i].server_id, t->answer[i].server_len))
+			return i;
+	return -1;
+}
+
+/* The DCID of a kept datagram's first packet (an Initial: quic_hold_add()
+ * took its SCID from it). */
+static const uint8_t *kept_dcid(const struct held *d, uint8_t *len)
+{
+	*len = d->data[5];
+	return d->data + 6;
+}
+
 uint32_t quic_hold_proof(struct quic_hold *h, const struct pkt_info *pi, quic_hold_cb cb, void *arg)
 {
+	const uint8_t *dcid = NULL, *dc;
 	struct flow_key key;
+	bool proven = true;
+	uint8_t dlen = 0, dl, clen;
+	const uint8_t *cid;
 	struct tuple *t;
 	struct held *d;
 	uint32_t n = 0;
+	int a;
 
 	if (quic_hold_empty(h))
 		return 0;
 	flow_key_from_pkt(pi, &key);
 	t = tuple_find(h, &key);
-	if (!t || !t->has_server || !names(pi, t->server_id, t->server_len))
+	if (!t || !t->n_answers)
 		return 0;
+	a = named_answer(t, pi);
+	if (a < 0) {
+		/* A real client names its server's ID from its first packet
+		 * after the answer on; many that do not are a sender guessing
+		 * it: the 4-tuple is forgotten. */
+		if (++t->misses > QUIC_HOLD_PER_TUPLE) {
+			h->st.guessed += t->n;
+			tuple_unlink(h, t);
+			tuple_free(h, t);
+		}
+		return 0;
+	}
 	h->st.proofs++;
 	/* Out of the table first: cb reads the datagrams as new ones. */
 	tuple_unlink(h, t);
+	cid = t->answer[a].client_id;
+	clen = t->answer[a].client_len;
+	/* The client ID says which attempt the server answered; a sender who
+	 * knows the 4-tuple can put its own Initials of that ID (an empty one
+	 * most easily) among the client's. Validated only when all of them
+	 * are of one DCID, but for those to the server's ID itself (the
+	 * client's own, after the answer): one connection (a Retry's second
+	 * attempt, of another DCID, is read but not validated). */
 	for (d = t->first; d; d = d->next) {
-		if (d->scid_len != t->client_len || memcmp(d->scid, t->client_id, t->client_len))
+		if (d->scid_len != clen || memcmp(d->scid, cid, clen))
 			continue;
-		cb(arg, &d->pi, d->now);
+		dc = kept_dcid(d, &dl);
+		if (dl == t->answer[a].server_len && !memcmp(dc, t->answer[a].server_id, dl))
+			continue;
+		if (!dcid) {
+			dcid = dc;
+			dlen = dl;
+		} else if (dl != dlen || memcmp(dc, dcid, dl)) {
+			proven = false;
+		}
+	}
+	for (d = t->first; d; d = d->next) {
+		if (d->scid_len != clen || memcmp(d->scid, cid, clen))
+			continue;
+		cb(arg, &d->pi, d->now, proven);
 		n++;
 	}
 	h->st.replayed += n;
+	h->st.unproven += proven ? 0 : n;
 	tuple_free(h, t);
 	return n;
 }

@@ -132,15 +132,17 @@ static struct json_object *quic_fields(const struct quic_stats *q, uint32_t acti
 	put(o, "quic_timeouts", q->timeouts);
 	put(o, "quic_limited", q->limited);
 	/* Initials kept until their client proves its address (quic_hold.h) */
-	put(o, "quic_held_active", held);
-	put(o, "quic_held", h->kept);
-	put(o, "quic_held_evicted", h->evicted);
-	put(o, "quic_held_over_tuple", h->over_tuple);
-	put(o, "quic_held_expired", h->expired);
+	put(o, "quic_kept_active", held);
+	put(o, "quic_kept", h->kept);
+	put(o, "quic_kept_evicted", h->evicted);
+	put(o, "quic_kept_over_tuple", h->over_tuple);
+	put(o, "quic_kept_expired", h->expired);
+	put(o, "quic_kept_guessed", h->guessed);
+	put(o, "quic_kept_nomem", h->nomem);
 	put(o, "quic_server_ids", h->server_ids);
 	put(o, "quic_proofs", h->proofs);
 	put(o, "quic_replayed", h->replayed);
-	put(o, "quic_held_nomem", h->nomem);
+	put(o, "quic_replayed_unproven", h->unproven);
 	return o;
 }
 
@@ -200,6 +202,7 @@ static struct json_object *packet_fields(const struct pipeline_stats *s, const s
 	put(o, "not_listen_port", s->not_listen);
 	put(o, "synacks", s->synacks);
 	put(o, "synacks_forged", s->synacks_forged);
+	put(o, "quic_server_forged", s->quic_server_forged);
 	put(o, "excluded_source", s->excluded);
 	put(o, "not_local", s->not_local);
 	return o;
@@ -323,6 +326,9 @@ static const struct {
 	{ "packets.synacks_forged",
 	  "SYN-ACKs ignored live: in IP fragments, in tunnels, or (pcap) behind IPv6 "
 	  "extension headers." },
+	{ "packets.quic_server_forged",
+	  "Server QUIC datagrams ignored live while Initials are kept, as SYN-ACKs are: in IP "
+	  "fragments, in tunnels, or (pcap) behind IPv6 extension headers." },
 	{ "packets.excluded_source", "Packets from core.exclude_source_ips." },
 	{ "packets.not_local", "Packets to none of the local IPs." },
 	{ "packets.bad_ip_checksum", "IPv4 packets dropped: header checksum wrong." },

@@ -352,7 +352,7 @@ PY
 	wait "$DP" || true
 	final=$(grep -F '"final stats"' "$TMP/qflood-$mode.log" || true)
 	proofs=$(grep -o '"quic_proofs":[0-9]*' <<<"$final" | cut -d: -f2)
-	kept=$(grep -o '"quic_held":[0-9]*' <<<"$final" | cut -d: -f2 | sort -n | tail -n 1)
+	kept=$(grep -o '"quic_kept":[0-9]*' <<<"$final" | cut -d: -f2)
 	real=$(grep -c '"src_ip":"'"$V4_C"'".*"ja4":"q' "$TMP/qflood-$mode.jsonl" || true)
 	valid=$(grep '"src_ip":"'"$V4_C"'"' "$TMP/qflood-$mode.jsonl" |
 		grep -c '"handshake_validated":true' || true)
@@ -362,7 +362,7 @@ PY
 		ok "$mode: 30 spoofed Initials against a bucket of 3 (${kept} kept): the QUIC client proved its address and was recorded, validated"
 	else
 		bad "$mode: a spoofed Initial flood held back the QUIC client" \
-			"client records=$real validated=$valid spoofed records=$spoofed quic_held=${kept:-?} quic_proofs=${proofs:-?}"
+			"client records=$real validated=$valid spoofed records=$spoofed quic_kept=${kept:-?} quic_proofs=${proofs:-?}"
 	fi
 done
 [ "$HAVE_CHROMIUM" = 1 ] || skip "quic chromium" "chromium not installed"

@@ -59,9 +59,9 @@ static void read_one(struct run *r, const struct pkt_info *pi, uint64_t now, uns
 	quic_table_finish(r->qt, qh.conn, now);
 }
 
-static void replay(void *arg, const struct pkt_info *pi, uint64_t now)
+static void replay(void *arg, const struct pkt_info *pi, uint64_t now, bool proven)
 {
-	read_one(arg, pi, now, QUIC_PROVEN);
+	read_one(arg, pi, now, QUIC_KEPT | (proven ? QUIC_PROVEN : 0));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -138,7 +138,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			s.dport = pi.sport;
 			quic_hold_server(r.h, &s);
 			if (quic_hold_proof(r.h, &pi, replay, &r))
-				flags = QUIC_PROVEN;
+				flags = QUIC_KEPT;
 			read_one(&r, &pi, pn * 1000, flags);
 			quic_hold_expire(r.h, pn * 1000);
 			continue;

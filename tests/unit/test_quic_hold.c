@@ -97,12 +97,12 @@ static void read_one(struct fixture *f, const struct pkt_info *pi, uint64_t now,
 	quic_table_finish(f->qt, f->qh.conn, now);
 }
 
-static void replay(void *arg, const struct pkt_info *pi, uint64_t now)
+static void replay(void *arg, const struct pkt_info *pi, uint64_t now, bool proven)
 {
 	struct fixture *f = arg;
 
 	f->replayed++;
-	read_one(f, pi, now, QUIC_PROVEN);
+	read_one(f, pi, now, QUIC_KEPT | (proven ? QUIC_PROVEN : 0));
 }
 
 static void client(struct fixture *f, const uint8_t *d, uint32_t len, uint64_t now, bool held)
@@ -112,21 +112,22 @@ static void client(struct fixture *f, const uint8_t *d, uint32_t len, uint64_t n
 	f->pi.payload = d;
 	f->pi.payload_len = f->pi.payload_wire = len;
 	if (quic_hold_proof(f->h, &f->pi, replay, f))
-		flags = QUIC_PROVEN;
+		flags = QUIC_KEPT;
 	read_one(f, &f->pi, now, flags);
 }
 
 /* The server's Initial to the fixture's client: DCID dcid (the client's
- * SCID), SCID server_id; the rest is not read. */
-static void server(struct fixture *f, const uint8_t *dcid, uint8_t dcid_len)
+ * SCID), SCID sid; the rest is not read. */
+static void server_as(struct fixture *f, const uint8_t *dcid, uint8_t dcid_len, const uint8_t *sid,
+		      uint8_t sid_len)
 {
 	struct pkt_info s = f->pi;
 	uint8_t p[64] = { 0xc0, 0, 0, 0, 1, dcid_len };
 
 	if (dcid_len)
 		memcpy(p + 6, dcid, dcid_len);
-	p[6 + dcid_len] = sizeof(server_id);
-	memcpy(p + 7 + dcid_len, server_id, sizeof(server_id));
+	p[6 + dcid_len] = sid_len;
+	memcpy(p + 7 + dcid_len, sid, sid_len);
 	memcpy(s.src, f->pi.dst, 16);
 	memcpy(s.dst, f->pi.src, 16);
 	s.sport = f->pi.dport;
@@ -134,6 +135,12 @@ static void server(struct fixture *f, const uint8_t *dcid, uint8_t dcid_len)
 	s.payload = p;
 	s.payload_len = s.payload_wire = sizeof(p);
 	quic_hold_server(f->h, &s);
+}
+
+/* ... with SCID server_id. */
+static void server(struct fixture *f, const uint8_t *dcid, uint8_t dcid_len)
+{
+	server_as(f, dcid, dcid_len, server_id, sizeof(server_id));
 }
 
 /* Hello bytes [from, to) of RFC 9001 A.2 in an Initial of dcid under the
@@ -245,10 +252,13 @@ static void test_hold_kernel_held(void **state)
 	}
 	assert_int_equal(hst(f)->proofs, 2);
 	/* the hello and the two Initials to server IDs that proved nothing
-	 * (new connections to the table, held: kept too) */
+	 * (new connections to the table, held: kept too); one of them to an
+	 * ID that is not the server's is another DCID among the client's
+	 * Initials: read, not validated */
 	assert_int_equal(f->replayed, 3);
+	assert_int_equal(hst(f)->unproven, 3);
 	assert_int_equal(f->hellos, 2);
-	assert_true(f->validated);
+	assert_false(f->validated);
 }
 
 /* Bounds: QUIC_HOLD_PER_TUPLE a 4-tuple, QUIC_HOLD_BYTES in all (the
@@ -274,7 +284,7 @@ static void test_hold_bounds(void **state)
 	}
 	n = quic_hold_count(f->h);
 	assert_true(n < QUIC_HOLD_BYTES / sizeof(d));
-	assert_true(n > QUIC_HOLD_BYTES / (sizeof(d) + 400));
+	assert_true(n > QUIC_HOLD_BYTES / (sizeof(d) + 600));
 	assert_true(hst(f)->evicted >= QUIC_HOLD_PER_TUPLE);
 	assert_int_equal(hst(f)->kept, QUIC_HOLD_PER_TUPLE + total);
 	/* the newest is there: a zero-length server ID proves nothing */
@@ -305,12 +315,76 @@ static void test_hold_bounds(void **state)
 	assert_int_equal(hst(f)->expired, n);
 }
 
+/* A sender who knows the client's 4-tuple: its Initial of another DCID
+ * (the sealer's SCID is empty, as the client's) is kept with the client's,
+ * and the server's answer to it does not put the client's answer out; the
+ * proof replays both, validating neither (two DCIDs). */
+static void test_hold_spoofer_in_tuple(void **state)
+{
+	struct fixture *f = *state;
+	static const uint8_t other_dcid[8] = { 0xbb, 1, 2, 3, 4, 5, 6, 7 };
+	static const uint8_t other_sid[8] = { 0x77, 0x77, 1, 2, 3, 4, 5, 6 };
+	uint8_t a[2048], b[2048], proof[2048];
+	uint32_t na, nb, np;
+
+	spoofed(f, 1, 100 * SEC); /* the bucket's token */
+	na = seal(f, rfc9001_dcid, rfc9001_dcid, 8, 0, 0, 241, a);
+	client(f, a, na, 100 * SEC, true);
+	server(f, NULL, 0);
+	nb = seal(f, other_dcid, other_dcid, 8, 0, 0, 241, b);
+	client(f, b, nb, 100 * SEC, true);
+	server_as(f, NULL, 0, other_sid, sizeof(other_sid));
+	assert_int_equal(hst(f)->kept, 2);
+	assert_int_equal(hst(f)->server_ids, 2);
+	np = seal(f, rfc9001_dcid, server_id, 8, 1, 0, 0, proof);
+	client(f, proof, np, 100 * SEC, true);
+	assert_int_equal(hst(f)->proofs, 1);
+	assert_int_equal(f->replayed, 2);
+	assert_int_equal(hst(f)->unproven, 2);
+	/* both hellos are the same bytes: one record per connection, none
+	 * validated */
+	assert_int_equal(f->hellos, 2);
+	assert_false(f->validated);
+}
+
+/* A server ID under QUIC_HOLD_MIN_ID bytes proves nothing; datagrams that
+ * name no answer are counted, and past QUIC_HOLD_PER_TUPLE of them the
+ * 4-tuple is forgotten (a sender guessing the ID). */
+static void test_hold_guessing(void **state)
+{
+	struct fixture *f = *state;
+	static const uint8_t short_sid[3] = { 1, 2, 3 };
+	uint8_t a[2048], s[40] = { 0x41, 1, 2, 3 };
+	uint32_t na;
+
+	spoofed(f, 1, 100 * SEC);
+	na = seal(f, rfc9001_dcid, rfc9001_dcid, 8, 0, 0, 241, a);
+	client(f, a, na, 100 * SEC, true);
+	server_as(f, NULL, 0, short_sid, sizeof(short_sid));
+	client(f, s, sizeof(s), 100 * SEC, false);
+	assert_int_equal(hst(f)->proofs, 0);
+	server(f, NULL, 0);
+	for (int i = 0; i < QUIC_HOLD_PER_TUPLE; i++) {
+		s[1] = (uint8_t)(0x80 + i);
+		client(f, s, sizeof(s), 100 * SEC, false);
+	}
+	assert_int_equal(hst(f)->guessed, 1);
+	assert_true(quic_hold_empty(f->h));
+	/* the right ID comes too late */
+	memcpy(s + 1, server_id, 8);
+	client(f, s, sizeof(s), 100 * SEC, false);
+	assert_int_equal(hst(f)->proofs, 0);
+	assert_int_equal(f->hellos, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_hold_proof_replays, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hold_kernel_held, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hold_bounds, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hold_spoofer_in_tuple, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hold_guessing, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
