@@ -83,6 +83,19 @@ struct {
 	__type(value, struct j4s_quic_conn);
 } j4s_quic SEC(".maps");
 
+/* The server's answers while QUIC Initials are held: client address,
+ * server address and port (the client's port 0, as in j4s_quic) and the
+ * first bytes of the Source Connection ID of the server's Initial, the ID
+ * the client's next packets name (quic_server_initial()). Only a client
+ * packet naming one goes up as a proof (udp_verdict()): a flood of made-up
+ * Handshake packets gets nothing. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct j4s_quic_key);
+	__type(value, __u8);
+} j4s_quic_answers SEC(".maps");
+
 /* Fragmented datagrams of validated connections (on_fragment()). */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -940,7 +953,8 @@ static __always_inline bool quic_holding(bool mark)
 	now = bpf_ktime_get_ns();
 	if (mark)
 		b->held_ns = now;
-	return b->held_ns && now - b->held_ns <= J4S_QUIC_HELD_WINDOW_NS;
+	/* signed: another CPU may have stored a later time since now */
+	return b->held_ns && (__s64)(now - b->held_ns) <= (__s64)J4S_QUIC_HELD_WINDOW_NS;
 }
 
 /*
@@ -990,25 +1004,8 @@ static __always_inline __u16 udp_verdict(void *ctx, bool xdp, struct pkt *p, __u
 	version = (__u32)head[1] << 24 | (__u32)head[2] << 16 | (__u32)head[3] << 8 | head[4];
 	type = (head[0] >> 4) & 3;
 	dlen = head[5];
-	if (!(head[0] & 0x80) || dlen > 20)
-		goto not_initial;
-	/* Handshake: 2 in v1 and draft-29, 3 in v2 (RFC 9369 §3.2) */
-	if (((version == J4S_QUIC_V1 || version == J4S_QUIC_DRAFT29) && type == 2) ||
-	    (version == J4S_QUIC_V2 && type == 3)) {
-		if (!quic_holding(false))
-			goto not_initial;
-		if (!ring_has_room(2)) {
-			COUNT(st, quic_proofs_dropped);
-			return 0;
-		}
-		if (*frame_len > p->payload_off + J4S_QUIC_SERVER_SNAP)
-			*frame_len = p->payload_off + J4S_QUIC_SERVER_SNAP;
-		p->l3_len = *frame_len - p->l3_off; /* nothing userspace reads is cut */
-		return J4S_EV_QUIC_PROOF;
-	}
-	if (p->payload_len < J4S_QUIC_MIN_DATAGRAM ||
-	    !(((version == J4S_QUIC_V1 || version == J4S_QUIC_DRAFT29) && type == 0) ||
-	      (version == J4S_QUIC_V2 && type == 1)))
+	if (!(head[0] & 0x80) || dlen > 20 ||
+	    !(version == J4S_QUIC_V1 || version == J4S_QUIC_DRAFT29 || version == J4S_QUIC_V2))
 		goto not_initial;
 	k.flow = p->key;
 	/* Not the client's port: servers route Initials by DCID, so one from
@@ -1025,6 +1022,28 @@ static __always_inline __u16 udp_verdict(void *ctx, bool xdp, struct pkt *p, __u
 	if (dlen < J4S_QUIC_CID_KEY)
 		dcid &= (1ULL << (dlen * 8)) - 1;
 	__builtin_memcpy(k.dcid, &dcid, 8);
+	/* A packet to a server ID of j4s_quic_answers: the proof of a held
+	 * client's address (an Initial that acknowledges the server's, or a
+	 * Handshake packet: a client that has the server's Handshake keys
+	 * may drop its Initial keys and send only that). An Initial whole (it
+	 * may bring hello bytes the client sends again), anything else its
+	 * headers. */
+	if (quic_holding(false) && bpf_map_lookup_elem(&j4s_quic_answers, &k)) {
+		if (!ring_has_room(2)) {
+			COUNT(st, quic_proofs_dropped);
+			return 0;
+		}
+		if (type != ((version == J4S_QUIC_V2) ? 1 : 0) &&
+		    *frame_len > p->payload_off + J4S_QUIC_SERVER_SNAP) {
+			*frame_len = p->payload_off + J4S_QUIC_SERVER_SNAP;
+			p->l3_len = *frame_len - p->l3_off; /* nothing userspace reads is cut */
+		}
+		return J4S_EV_QUIC_PROOF;
+	}
+	if (p->payload_len < J4S_QUIC_MIN_DATAGRAM ||
+	    !(((version == J4S_QUIC_V1 || version == J4S_QUIC_DRAFT29) && type == 0) ||
+	      (version == J4S_QUIC_V2 && type == 1)))
+		goto not_initial;
 	qc = bpf_map_lookup_elem(&j4s_quic, &k);
 	if (qc) {
 		if (qc->datagrams >= J4S_QUIC_MAX_DATAGRAMS &&
@@ -1758,30 +1777,49 @@ static __always_inline void quic_server_initial(struct __sk_buff *skb, struct pk
 						struct j4s_stats *st)
 {
 	__u32 port = bpf_ntohs(p->key.sport), len;
-	__u8 head[8] = {};
+	struct j4s_quic_key k = {};
+	__u8 head[32] = {}, one = 1, slen;
 	__u32 version;
-	__u8 type;
+	__u64 scid;
+	__u8 type, dlen;
 	__u8 *on;
 
 	on = bpf_map_lookup_elem(&j4s_ports, &port);
-	if (!on || !*on)
+	if (!on || !*on || !quic_holding(false))
 		return;
-	if (!quic_holding(false))
-		return;
-	if (p->payload_len < 8 || bpf_skb_load_bytes(skb, p->payload_off, head, 8))
+	if (p->payload_len < 32 || bpf_skb_load_bytes(skb, p->payload_off, head, 32))
 		return;
 	version = (__u32)head[1] << 24 | (__u32)head[2] << 16 | (__u32)head[3] << 8 | head[4];
 	type = (head[0] >> 4) & 3;
-	if (!(head[0] & 0x80) ||
+	dlen = head[5];
+	if (!(head[0] & 0x80) || dlen > 20 ||
 	    !(((version == J4S_QUIC_V1 || version == J4S_QUIC_DRAFT29) && type == 0) ||
 	      (version == J4S_QUIC_V2 && type == 1)))
 		return;
+	/* The SCID follows the DCID: its first 8 bytes, from offset 7 + dlen
+	 * (at most 27: within head, the load only at a bounded offset). */
+	if (bpf_skb_load_bytes(skb, p->payload_off + 6 + (dlen & 31), head, 9))
+		return;
+	slen = head[0];
+	if (!slen || slen > 20)
+		return;
+	__builtin_memcpy(&scid, head + 1, 8);
+	if (slen < J4S_QUIC_CID_KEY)
+		scid &= (1ULL << (slen * 8)) - 1;
+	__builtin_memcpy(k.flow.saddr, p->key.daddr, 16);
+	__builtin_memcpy(k.flow.daddr, p->key.saddr, 16);
+	k.flow.family = p->key.family;
+	k.flow.dport = p->key.sport;
+	k.dcid_len = slen;
+	__builtin_memcpy(k.dcid, &scid, 8);
+	bpf_map_update_elem(&j4s_quic_answers, &k, &one, BPF_ANY);
 	if (!ring_has_room(2)) {
 		COUNT(st, quic_proofs_dropped);
 		return;
 	}
-	len = p->payload_off - p->l3_off +
-	      (p->payload_len < J4S_QUIC_SERVER_SNAP ? p->payload_len : J4S_QUIC_SERVER_SNAP);
+	/* whole: userspace checks that it answers a kept Initial's DCID (it
+	 * is sealed with keys from that DCID) */
+	len = p->l3_len;
 	j4s_emit_skb(skb, p->l3_off, len, J4S_EV_QUIC_SERVER, len);
 }
 

@@ -66,6 +66,21 @@ struct quic_ids {
  * connection IDs are within QUIC_CID_MAX and len; *ids then says them. */
 bool quic_initial_ids(const uint8_t *p, uint32_t len, struct quic_ids *ids);
 
+/* The server's Initial keys of a client's first DCID (RFC 9001 §5.2). */
+int quic_server_initial_keys(uint32_t version, const uint8_t *dcid, uint32_t dcid_len,
+			     struct quic_keys *k);
+
+/* The length of the Initial at p (len bytes) and the offset of its packet
+ * number, or 0 when p does not start with a whole one. */
+uint32_t quic_initial_len(const uint8_t *p, uint32_t len, uint32_t *pn_off);
+
+/* Whether srv (len bytes) starts with an Initial sealed with the server's
+ * Initial keys of dcid: the server answered a client whose first DCID was
+ * dcid (include/quic_hold.h). A key derivation and a decryption. */
+struct quic_table;
+bool quic_table_answers(struct quic_table *qt, const uint8_t *srv, uint32_t len,
+			const uint8_t *dcid, uint8_t dcid_len);
+
 /* Whether QUIC_V1, QUIC_V2 or QUIC_DRAFT29. */
 bool quic_version_known(uint32_t version);
 /* "1", "2", "draft-29" or NULL. */

@@ -12,11 +12,13 @@
  * which a blind sender never sees. So the Initials the bucket refuses are
  * kept as they came, per client address and port, bounded in bytes, in
  * datagrams per 4-tuple and in time; the server's Initials (egress in the
- * eBPF modes, outbound in pcap mode) give each 4-tuple the server's ID and
- * the client's (the server's DCID); and a client datagram that names the
- * server's ID hands back the 4-tuple's kept datagrams of that client ID,
- * in the order they came, to be read as datagrams of a client that proved
- * its address. Keeping costs a copy, not a key derivation: what a flood
+ * eBPF modes, outbound in pcap mode) are each 4-tuple's answers; and a
+ * client datagram that names an answer's server ID hands back the
+ * 4-tuple's kept Initials that answer was sealed for (the server's Initial
+ * keys come from the client's first DCID, RFC 9001 §5.2), in the order
+ * they came, to be read as datagrams of a client that proved its address;
+ * a sender who put Initials of its own in the 4-tuple gets none of them
+ * read. Keeping costs a copy, not a key derivation: what a flood
  * can do is cycle the store (the oldest 4-tuple goes first), so a real
  * client is held back only by a flood that brings QUIC_HOLD_BYTES within
  * its round trip.
@@ -33,8 +35,10 @@
 /* Datagrams kept per client address and port: a post-quantum hello in
  * three Initials, retransmitted, and the client's other connections. */
 #define QUIC_HOLD_PER_TUPLE 16
-/* Server answers remembered per 4-tuple (quic_hold_server()). */
-#define QUIC_HOLD_ANSWERS 4
+/* Server answers remembered per 4-tuple (quic_hold_server()), and the
+ * longest server Initial one keeps. */
+#define QUIC_HOLD_ANSWERS    4
+#define QUIC_HOLD_ANSWER_MAX 4096
 /* Shortest server connection ID that proves anything: one of 4 bytes is
  * guessed once in 2^32 tries, and a 4-tuple is forgotten after
  * QUIC_HOLD_PER_TUPLE datagrams that name no answer (quic-go's servers
@@ -49,7 +53,9 @@ struct quic_hold_stats {
 	uint64_t server_ids; /* server Initials to a 4-tuple with kept datagrams */
 	uint64_t proofs;     /* client datagrams that named their server's ID */
 	uint64_t replayed;   /* kept datagrams handed back after a proof */
-	uint64_t unproven;   /* of those, handed back not validated (several DCIDs) */
+	uint64_t unanswered; /* kept datagrams of a proven 4-tuple whose DCID no answer
+			      * was sealed for: dropped */
+	uint64_t server_cut; /* server Initials not whole: no answer */
 	uint64_t guessed;    /* kept datagrams dropped: their 4-tuple sent more than
 			      * QUIC_HOLD_PER_TUPLE datagrams naming no answer */
 	uint64_t nomem;
@@ -64,19 +70,23 @@ void quic_hold_free(struct quic_hold *h);
 void quic_hold_add(struct quic_hold *h, const struct pkt_info *pi, uint64_t now);
 
 /* A datagram from a listen port: a server Initial gives its 4-tuple, if it
- * has kept datagrams, the server's connection ID (QUIC_HOLD_ANSWERS of
- * them, the oldest replaced). */
+ * has kept datagrams, an answer: the server's connection ID and the
+ * Initial (QUIC_HOLD_ANSWERS of them, the oldest replaced). */
 void quic_hold_server(struct quic_hold *h, const struct pkt_info *pi);
 
-/* A client datagram pi: when it names a server ID of its 4-tuple (of
- * QUIC_HOLD_MIN_ID bytes at least), each kept datagram of the client ID
- * that answer went to is handed to cb (a pkt_info of its own, its time,
- * and whether its client is proven: all of them are of one DCID) in the
- * order they came, and the 4-tuple is forgotten. Returns how many were
+/* A client datagram pi: when it names the server ID of one of its 4-tuple's
+ * answers (of QUIC_HOLD_MIN_ID bytes at least), each kept Initial whose
+ * first DCID that answer was sealed for (check(arg, answer, its length,
+ * dcid, its length), once a DCID), and the client's Initials to the
+ * server's ID with them, is handed to cb (a pkt_info of its own, its
+ * time) in the order they came: its client proved its address. The
+ * others are dropped, and the 4-tuple is forgotten. Returns how many were
  * handed back. */
-typedef void (*quic_hold_cb)(void *arg, const struct pkt_info *pi, uint64_t now, bool proven);
-uint32_t quic_hold_proof(struct quic_hold *h, const struct pkt_info *pi, quic_hold_cb cb,
-			 void *arg);
+typedef bool (*quic_hold_check)(void *arg, const uint8_t *srv, uint32_t len, const uint8_t *dcid,
+				uint8_t dcid_len);
+typedef void (*quic_hold_cb)(void *arg, const struct pkt_info *pi, uint64_t now);
+uint32_t quic_hold_proof(struct quic_hold *h, const struct pkt_info *pi, quic_hold_check check,
+			 quic_hold_cb cb, void *arg);
 
 /* Forget 4-tuples kept longer than the timeout at time now; how many
  * datagrams went. */

@@ -404,9 +404,9 @@ static uint32_t ring_bytes(const struct config *cfg)
 
 /* ---- pinning ---- */
 
-static const char *const pin_maps[] = { "j4s_events", "j4s_stats", "j4s_flows", "j4s_ports",
-					"j4s_local",  "j4s_excl",  "j4s_l3dev", "j4s_bucket",
-					"j4s_quic",   "j4s_frags" };
+static const char *const pin_maps[] = { "j4s_events", "j4s_stats", "j4s_flows",       "j4s_ports",
+					"j4s_local",  "j4s_excl",  "j4s_l3dev",       "j4s_bucket",
+					"j4s_quic",   "j4s_frags", "j4s_quic_answers" };
 
 /* Remove what a crashed run left, so the names are free again. The
  * directory stays: it carries the single-instance lock (instance.c). */

@@ -308,12 +308,21 @@ static void quic_read(struct pipeline *p, const struct pkt_info *pi, uint64_t no
 	quic_table_finish(p->quic, qh.conn, now);
 }
 
-/* A kept datagram whose client named its server's ID (quic_hold_proof()). */
-static void quic_replay(void *arg, const struct pkt_info *pi, uint64_t now, bool proven)
+/* A kept datagram whose client proved its address (quic_hold_proof()). */
+static void quic_replay(void *arg, const struct pkt_info *pi, uint64_t now)
 {
 	struct pipeline *p = arg;
 
-	quic_read(p, pi, now, p->replay_rmm, QUIC_KEPT | (proven ? QUIC_PROVEN : 0));
+	quic_read(p, pi, now, p->replay_rmm, QUIC_KEPT | QUIC_PROVEN);
+}
+
+/* Whether the server's Initial srv answers a client of first DCID dcid. */
+static bool quic_answers(void *arg, const uint8_t *srv, uint32_t len, const uint8_t *dcid,
+			 uint8_t dcid_len)
+{
+	struct pipeline *p = arg;
+
+	return quic_table_answers(p->quic, srv, len, dcid, dcid_len);
 }
 
 /* A UDP datagram to a listen port: QUIC client Initials (design.md §6).
@@ -331,7 +340,7 @@ static void quic_packet(struct pipeline *p, const struct pkt_info *pi, uint64_t 
 		return;
 	}
 	p->replay_rmm = real_minus_mono;
-	if (quic_hold_proof(p->qhold, pi, quic_replay, p))
+	if (quic_hold_proof(p->qhold, pi, quic_answers, quic_replay, p))
 		flags = QUIC_KEPT;
 	quic_read(p, pi, now, real_minus_mono, flags);
 }

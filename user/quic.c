@@ -157,7 +157,7 @@ static int expand_label(const struct quic_crypto *qc, const uint8_t *secret, con
 }
 
 static int initial_keys(const struct quic_crypto *qc, uint32_t version, const uint8_t *dcid,
-			uint32_t dcid_len, struct quic_keys *k)
+			uint32_t dcid_len, struct quic_keys *k, bool server)
 {
 	const uint8_t *salt = version == QUIC_V1        ? salt_v1
 			      : version == QUIC_V2      ? salt_v2
@@ -171,7 +171,7 @@ static int initial_keys(const struct quic_crypto *qc, uint32_t version, const ui
 		return -1;
 	rc = hkdf(qc, EVP_PKEY_HKDEF_MODE_EXTRACT_ONLY, salt, 20, dcid, dcid_len, NULL, 0, initial,
 		  32);
-	rc = rc ? rc : expand_label(qc, initial, "client in", client, 32);
+	rc = rc ? rc : expand_label(qc, initial, server ? "server in" : "client in", client, 32);
 	rc = rc ? rc
 		: expand_label(qc, client, v2 ? "quicv2 key" : "quic key", k->key, QUIC_KEY_LEN);
 	rc = rc ? rc : expand_label(qc, client, v2 ? "quicv2 iv" : "quic iv", k->iv, QUIC_IV_LEN);
@@ -181,7 +181,13 @@ static int initial_keys(const struct quic_crypto *qc, uint32_t version, const ui
 
 int quic_initial_keys(uint32_t version, const uint8_t *dcid, uint32_t dcid_len, struct quic_keys *k)
 {
-	return initial_keys(NULL, version, dcid, dcid_len, k);
+	return initial_keys(NULL, version, dcid, dcid_len, k, false);
+}
+
+int quic_server_initial_keys(uint32_t version, const uint8_t *dcid, uint32_t dcid_len,
+			     struct quic_keys *k)
+{
+	return initial_keys(NULL, version, dcid, dcid_len, k, true);
 }
 
 bool quic_varint(const uint8_t *buf, uint32_t len, uint32_t *pos, uint64_t *v)
@@ -986,7 +992,7 @@ static struct quic_conn *find_conn(struct quic_table *qt, struct dgram *dg, uint
 			dg->limited = true;
 			return NULL;
 		}
-		if (!dg->derived && initial_keys(&qt->cr, version, dcid, dcid_len, &dg->k)) {
+		if (!dg->derived && initial_keys(&qt->cr, version, dcid, dcid_len, &dg->k, false)) {
 			qt->st.decrypt_failed++;
 			return NULL;
 		}
@@ -1079,6 +1085,38 @@ static bool initial(struct quic_table *qt, struct dgram *dg, uint32_t version, c
 }
 
 static bool datagram(struct quic_table *qt, struct dgram *dg, struct quic_hello *out);
+
+uint32_t quic_initial_len(const uint8_t *p, uint32_t len, uint32_t *pn_off)
+{
+	struct quic_ids ids;
+	uint32_t pos;
+	uint64_t tok, plen;
+
+	if (!quic_initial_ids(p, len, &ids))
+		return 0;
+	pos = 7u + ids.dcid_len + ids.scid_len;
+	if (!quic_varint(p, len, &pos, &tok) || tok > len - pos)
+		return 0;
+	pos += (uint32_t)tok;
+	if (!quic_varint(p, len, &pos, &plen) || plen > len - pos || plen < 20)
+		return 0;
+	*pn_off = pos;
+	return pos + (uint32_t)plen;
+}
+
+bool quic_table_answers(struct quic_table *qt, const uint8_t *srv, uint32_t len,
+			const uint8_t *dcid, uint8_t dcid_len)
+{
+	struct quic_keys k;
+	uint32_t pn_off, pkt_len = quic_initial_len(srv, len, &pn_off), plain_len;
+	uint64_t pn;
+	int rc;
+
+	if (!pkt_len || initial_keys(&qt->cr, rd32(srv + 1), dcid, dcid_len, &k, true))
+		return false;
+	rc = unprotect(qt, srv, pn_off, pkt_len, &k, -1, &plain_len, &pn);
+	return rc == 0 || rc == UNPROTECT_RESERVED;
+}
 
 bool quic_table_limited(const struct quic_table *qt)
 {

@@ -14,6 +14,7 @@
 #include "list.h"
 #include "quic.h"
 #include "quic_hold.h"
+#include "byteorder.h"
 #include "siphash.h"
 
 struct held {
@@ -21,9 +22,18 @@ struct held {
 	uint64_t now;
 	struct pkt_info pi; /* payload points at data */
 	uint32_t size;      /* bytes charged to the store */
-	uint8_t scid_len;   /* the Initial's Source Connection ID */
-	uint8_t scid[QUIC_CID_MAX];
+	bool initial;       /* data starts with an Initial (quic_initial_ids()) */
 	uint8_t data[];
+};
+
+/* A server Initial to the 4-tuple: its Source Connection ID (the ID the
+ * client's next packets name) and the packet itself, whose keys say which
+ * DCID of the client's it answers (quic_table_answers()). */
+struct answer {
+	uint8_t *pkt;
+	uint32_t pkt_len;
+	uint8_t server_len;
+	uint8_t server_id[QUIC_CID_MAX];
 };
 
 struct tuple {
@@ -33,18 +43,13 @@ struct tuple {
 	uint64_t created;
 	struct held *first, *last;
 	uint32_t n;
-	/* The server's Initials: each one's Source Connection ID (the ID
-	 * the client's next packets name) and Destination Connection ID (the
-	 * client's Source Connection ID of the attempt it answers). Several:
-	 * the server also answers a spoofed Initial from this 4-tuple, and
-	 * that answer must not put the real one out; the oldest goes. */
-	struct {
-		uint8_t server_len, client_len;
-		uint8_t server_id[QUIC_CID_MAX], client_id[QUIC_CID_MAX];
-	} answer[QUIC_HOLD_ANSWERS];
+	/* Several: the server also answers a spoofed Initial from this
+	 * 4-tuple, and that answer must not put the real one out; the
+	 * oldest goes. */
+	struct answer answer[QUIC_HOLD_ANSWERS];
 	uint8_t n_answers;
 	uint8_t next_answer; /* the slot the next one takes when all are used */
-	uint8_t misses;      /* client datagrams since the first answer that named none */
+	uint8_t misses;      /* 1-RTT or Handshake datagrams that named no answer */
 };
 
 /* Chains for the most 4-tuples the bytes allow (one datagram of 1,200). */
@@ -102,11 +107,22 @@ static void tuple_unlink(struct quic_hold *h, struct tuple *t)
 	h->bytes -= sizeof(*t);
 }
 
-/* Free an unlinked t and its datagrams. */
+/* Forget an answer's packet. */
+static void answer_clear(struct quic_hold *h, struct answer *a)
+{
+	h->bytes -= a->pkt_len;
+	free(a->pkt);
+	a->pkt = NULL;
+	a->pkt_len = 0;
+}
+
+/* Free an unlinked t, its datagrams and answers. */
 static void tuple_free(struct quic_hold *h, struct tuple *t)
 {
 	struct held *d, *next;
 
+	for (uint8_t i = 0; i < t->n_answers; i++)
+		answer_clear(h, &t->answer[i]);
 	for (d = t->first; d; d = next) {
 		next = d->next;
 		h->bytes -= d->size;
@@ -206,13 +222,9 @@ void quic_hold_add(struct quic_hold *h, const struct pkt_info *pi, uint64_t now)
 	memcpy(d->data, pi->payload, pi->payload_len);
 	d->pi.payload = d->data;
 	d->size = size;
-	/* No Initial of a known version at its start: it can never be
-	 * handed back (an ID of 0xff bytes matches none). */
-	d->scid_len = 0xff;
-	if (quic_initial_ids(pi->payload, pi->payload_len, &ids)) {
-		d->scid_len = ids.scid_len;
-		memcpy(d->scid, ids.scid, ids.scid_len);
-	}
+	/* No Initial of a known version at its start: no answer can be
+	 * shown to be its, it is never handed back. */
+	d->initial = quic_initial_ids(pi->payload, pi->payload_len, &ids);
 	if (t->last)
 		t->last->next = d;
 	else
@@ -228,7 +240,9 @@ void quic_hold_server(struct quic_hold *h, const struct pkt_info *pi)
 {
 	struct flow_key key = { .family = pi->family, .sport = pi->dport, .dport = pi->sport };
 	struct quic_ids ids;
+	struct answer *a;
 	struct tuple *t;
+	uint32_t len, pn_off;
 	uint8_t i;
 
 	if (quic_hold_empty(h) || !quic_initial_ids(pi->payload, pi->payload_len, &ids))
@@ -239,23 +253,42 @@ void quic_hold_server(struct quic_hold *h, const struct pkt_info *pi)
 	if (!t)
 		return;
 	h->st.server_ids++;
-	/* Each of a server's Initials of one attempt says the same. */
+	len = quic_initial_len(pi->payload, pi->payload_len, &pn_off);
+	if (!len || len > QUIC_HOLD_ANSWER_MAX) {
+		h->st.server_cut++; /* no whole Initial: nothing to check it by */
+		return;
+	}
+	/* Each of a server's Initials of one connection names the same ID;
+	 * the first is kept. */
 	for (i = 0; i < t->n_answers; i++)
 		if (t->answer[i].server_len == ids.scid_len &&
-		    t->answer[i].client_len == ids.dcid_len &&
-		    !memcmp(t->answer[i].server_id, ids.scid, ids.scid_len) &&
-		    !memcmp(t->answer[i].client_id, ids.dcid, ids.dcid_len))
+		    !memcmp(t->answer[i].server_id, ids.scid, ids.scid_len))
 			return;
 	if (t->n_answers < QUIC_HOLD_ANSWERS) {
 		i = t->n_answers++;
 	} else {
 		i = t->next_answer;
 		t->next_answer = (uint8_t)((i + 1) % QUIC_HOLD_ANSWERS);
+		answer_clear(h, &t->answer[i]);
 	}
-	t->answer[i].server_len = ids.scid_len;
-	memcpy(t->answer[i].server_id, ids.scid, ids.scid_len);
-	t->answer[i].client_len = ids.dcid_len;
-	memcpy(t->answer[i].client_id, ids.dcid, ids.dcid_len);
+	/* Room, as for a datagram: the oldest 4-tuples but this one. */
+	while (h->bytes + len > QUIC_HOLD_BYTES && list_first(&h->age, struct tuple, age) != t)
+		h->st.evicted += drop_oldest(h);
+	a = &t->answer[i];
+	a->server_len = 0;
+	if (h->bytes + len > QUIC_HOLD_BYTES)
+		return;
+	a->server_len = ids.scid_len;
+	memcpy(a->server_id, ids.scid, ids.scid_len);
+	a->pkt = malloc(len);
+	if (!a->pkt) {
+		h->st.nomem++;
+		a->server_len = 0; /* names nothing */
+		return;
+	}
+	memcpy(a->pkt, pi->payload, len);
+	a->pkt_len = len;
+	h->bytes += len;
 }
 
 /* Whether the first packet of the client datagram pi names id: a long
@@ -272,36 +305,40 @@ static bool names(const struct pkt_info *pi, const uint8_t *id, uint8_t len)
 	return pi->payload_len >= 6u + len && p[5] == len && !memcmp(p + 6, id, len);
 }
 
-/* The answer of t whose server ID pi names, or -1. IDs shorter than
+/* The answer of t whose server ID pi names, or NULL. IDs shorter than
  * QUIC_HOLD_MIN_ID are never named: a sender could guess them. */
-static int named_answer(const struct tuple *t, const struct pkt_info *pi)
+static const struct answer *named_answer(const struct tuple *t, const struct pkt_info *pi)
 {
 	for (int i = 0; i < t->n_answers; i++)
-		if (t->answer[i].server_len >= QUIC_HOLD_MIN_ID &&
+		if (t->answer[i].pkt && t->answer[i].server_len >= QUIC_HOLD_MIN_ID &&
 		    names(pi, t->answer[i].server_id, t->answer[i].server_len))
-			return i;
-	return -1;
+			return &t->answer[i];
+	return NULL;
 }
 
-/* The DCID of a kept datagram's first packet (an Initial: quic_hold_add()
- * took its SCID from it). */
-static const uint8_t *kept_dcid(const struct held *d, uint8_t *len)
+/* Whether a datagram that names no answer counts as a guess: 1-RTT and
+ * Handshake packets come after the server's answer and name its ID; the
+ * client's Initials and 0-RTT packets to its own DCID do not. */
+static bool a_guess(const struct pkt_info *pi)
 {
-	*len = d->data[5];
-	return d->data + 6;
+	const uint8_t *p = pi->payload;
+
+	if (!pi->payload_len)
+		return false;
+	if (!(p[0] & 0x80))
+		return true;
+	return pi->payload_len >= 5 && ((p[0] >> 4) & 3) == (rd32(p + 1) == QUIC_V2 ? 3 : 2);
 }
 
-uint32_t quic_hold_proof(struct quic_hold *h, const struct pkt_info *pi, quic_hold_cb cb, void *arg)
+uint32_t quic_hold_proof(struct quic_hold *h, const struct pkt_info *pi, quic_hold_check check,
+			 quic_hold_cb cb, void *arg)
 {
-	const uint8_t *dcid = NULL, *dc;
+	const struct answer *a;
 	struct flow_key key;
-	bool proven = true;
-	uint8_t dlen = 0, dl, clen;
-	const uint8_t *cid;
+	bool ok[QUIC_HOLD_PER_TUPLE], any = false;
 	struct tuple *t;
-	struct held *d;
-	uint32_t n = 0;
-	int a;
+	struct held *d, *e;
+	uint32_t n = 0, i, j;
 
 	if (quic_hold_empty(h))
 		return 0;
@@ -310,11 +347,11 @@ uint32_t quic_hold_proof(struct quic_hold *h, const struct pkt_info *pi, quic_ho
 	if (!t || !t->n_answers)
 		return 0;
 	a = named_answer(t, pi);
-	if (a < 0) {
+	if (!a) {
 		/* A real client names its server's ID from its first packet
 		 * after the answer on; many that do not are a sender guessing
 		 * it: the 4-tuple is forgotten. */
-		if (++t->misses > QUIC_HOLD_PER_TUPLE) {
+		if (a_guess(pi) && ++t->misses > QUIC_HOLD_PER_TUPLE) {
 			h->st.guessed += t->n;
 			tuple_unlink(h, t);
 			tuple_free(h, t);
@@ -324,35 +361,33 @@ uint32_t quic_hold_proof(struct quic_hold *h, const struct pkt_info *pi, quic_ho
 	h->st.proofs++;
 	/* Out of the table first: cb reads the datagrams as new ones. */
 	tuple_unlink(h, t);
-	cid = t->answer[a].client_id;
-	clen = t->answer[a].client_len;
-	/* The client ID says which attempt the server answered; a sender who
-	 * knows the 4-tuple can put its own Initials of that ID (an empty one
-	 * most easily) among the client's. Validated only when all of them
-	 * are of one DCID, but for those to the server's ID itself (the
-	 * client's own, after the answer): one connection (a Retry's second
-	 * attempt, of another DCID, is read but not validated). */
-	for (d = t->first; d; d = d->next) {
-		if (d->scid_len != clen || memcmp(d->scid, cid, clen))
+	/* Which of the kept Initials the server answered: its Initial is
+	 * sealed with keys from the client's first DCID (RFC 9001 §5.2), so
+	 * a sender who knows the 4-tuple and put Initials of its own among
+	 * the client's (or instead of them) gets none of them read. One
+	 * check a distinct DCID. The client's own Initials to the server's
+	 * ID (under its first DCID's keys) go with an answered one. */
+	for (d = t->first, i = 0; d && i < QUIC_HOLD_PER_TUPLE; d = d->next, i++) {
+		ok[i] = false;
+		if (!d->initial || names(&d->pi, a->server_id, a->server_len))
 			continue;
-		dc = kept_dcid(d, &dl);
-		if (dl == t->answer[a].server_len && !memcmp(dc, t->answer[a].server_id, dl))
-			continue;
-		if (!dcid) {
-			dcid = dc;
-			dlen = dl;
-		} else if (dl != dlen || memcmp(dc, dcid, dl)) {
-			proven = false;
+		for (e = t->first, j = 0; e != d; e = e->next, j++)
+			if (e->initial && e->data[5] == d->data[5] &&
+			    !memcmp(e->data + 6, d->data + 6, d->data[5]) &&
+			    !names(&e->pi, a->server_id, a->server_len))
+				break;
+		ok[i] = e != d ? ok[j] : check(arg, a->pkt, a->pkt_len, d->data + 6, d->data[5]);
+		any |= ok[i];
+	}
+	for (d = t->first, i = 0; d && i < QUIC_HOLD_PER_TUPLE; d = d->next, i++) {
+		if (ok[i] || (any && d->initial && names(&d->pi, a->server_id, a->server_len))) {
+			cb(arg, &d->pi, d->now);
+			n++;
+		} else {
+			h->st.unanswered++;
 		}
 	}
-	for (d = t->first; d; d = d->next) {
-		if (d->scid_len != clen || memcmp(d->scid, cid, clen))
-			continue;
-		cb(arg, &d->pi, d->now, proven);
-		n++;
-	}
 	h->st.replayed += n;
-	h->st.unproven += proven ? 0 : n;
 	tuple_free(h, t);
 	return n;
 }

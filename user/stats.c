@@ -142,7 +142,8 @@ static struct json_object *quic_fields(const struct quic_stats *q, uint32_t acti
 	put(o, "quic_server_ids", h->server_ids);
 	put(o, "quic_proofs", h->proofs);
 	put(o, "quic_replayed", h->replayed);
-	put(o, "quic_replayed_unproven", h->unproven);
+	put(o, "quic_kept_unanswered", h->unanswered);
+	put(o, "quic_server_cut", h->server_cut);
 	return o;
 }
 

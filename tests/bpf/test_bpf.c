@@ -2176,10 +2176,10 @@ static void test_quic_server_initial(void **state)
 		assert_int_equal(stats(f).quic_server_initials, 0);
 		return;
 	}
+	/* whole: userspace checks which DCID it is sealed for */
 	assert_int_equal(f->events, 4);
 	assert_int_equal(f->last_kind, J4S_EV_QUIC_SERVER);
-	/* IP and UDP headers and the long header up to the SCID */
-	assert_int_equal(f->last_caplen, 20 + 8 + J4S_QUIC_SERVER_SNAP);
+	assert_int_equal(f->last_caplen, 20 + 8 + 1200);
 	assert_int_equal(f->last_data[20 + 8 + 15], 0x50);
 	assert_int_equal(stats(f).quic_server_initials, 1);
 	/* a Handshake packet, a short header, another port: not sent */
@@ -2188,8 +2188,8 @@ static void test_quic_server_initial(void **state)
 	server_dgram(f, "198.18.0.2", 8443, 0xc3);
 	assert_int_equal(f->events, 4);
 	assert_int_equal(stats(f).quic_server_initials, 1);
-	/* the client's Handshake packet (v1 type 2; v2 type 3) goes up, its
-	 * headers: it may name the server's ID; a v1 0-RTT one does not */
+	/* a client packet to the server's ID (its SCID, 0x50..) goes up, its
+	 * headers: a Handshake packet (v1 type 2; v2 type 3) or an Initial */
 	f->len = 0;
 	quic_dgram(f, "198.18.0.2", 40050, 0xe3, J4S_QUIC_V1, 8, 0x50, 100);
 	run(f);
@@ -2198,14 +2198,23 @@ static void test_quic_server_initial(void **state)
 	assert_int_equal(f->last_caplen, 20 + 8 + J4S_QUIC_SERVER_SNAP);
 	assert_int_equal(f->last_data[20 + 8 + 6], 0x50);
 	f->len = 0;
-	quic_dgram(f, "198.18.0.2", 40050, 0xf3, J4S_QUIC_V2, 8, 0x50, 100);
+	quic_dgram(f, "198.18.0.2", 40051, 0xf3, J4S_QUIC_V2, 8, 0x50, 100);
+	run(f);
+	quic_run(f, "198.18.0.2", 40052, 0xc3, J4S_QUIC_V1, 8, 0x50);
+	assert_int_equal(f->events, 7);
+	assert_int_equal(f->last_kind, J4S_EV_QUIC_PROOF);
+	assert_int_equal(f->last_caplen, 20 + 8 + 1200); /* an Initial: whole */
+	assert_int_equal(stats(f).quic_handshakes, 3);
+	/* from another address, or to another ID: a made-up Handshake
+	 * packet gets nothing */
+	f->len = 0;
+	quic_dgram(f, "198.18.0.3", 40050, 0xe3, J4S_QUIC_V1, 8, 0x50, 100);
 	run(f);
 	f->len = 0;
-	quic_dgram(f, "198.18.0.2", 40050, 0xd3, J4S_QUIC_V1, 8, 0x50, 100);
+	quic_dgram(f, "198.18.0.2", 40050, 0xe3, J4S_QUIC_V1, 8, 0x51, 100);
 	run(f);
-	assert_int_equal(f->events, 6);
-	assert_int_equal(stats(f).quic_handshakes, 2);
-	assert_int_equal(stats(f).quic_not_initial, 2);
+	assert_int_equal(f->events, 7);
+	assert_int_equal(stats(f).quic_not_initial, 3);
 }
 
 /* TCP hellos and QUIC connections have a bucket each: spoofed TCP hellos

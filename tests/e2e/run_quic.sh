@@ -277,17 +277,22 @@ core:
   unvalidated_rate: 1
   unvalidated_burst: 3
 YML
-for mode in $MODES; do
+# limited_daemon MODE NAME: the daemon with limit.yml in the server
+# namespace, records to $TMP/NAME-MODE.jsonl, log to .log; DP its pid.
+# False (and said) when it did not start.
+limited_daemon() {
 	ip netns exec "$NS_S" sh -c "mount -t bpf bpf /sys/fs/bpf 2>/dev/null; \
-		exec '$BIN' --config '$TMP/limit.yml' --mode $mode" >"$TMP/limit-$mode.jsonl" \
-		2>"$TMP/limit-$mode.log" &
+		exec '$BIN' --config '$TMP/limit.yml' --mode $1" >"$TMP/$2-$1.jsonl" \
+		2>"$TMP/$2-$1.log" &
 	DP=$!
-	if ! wait_for 10 "$TMP/limit-$mode.log" '"message":"capture started"'; then
-		bad "$mode: the daemon did not start (buckets)" "$(tail -n 5 "$TMP/limit-$mode.log")"
-		kill "$DP" 2>/dev/null || true
-		wait "$DP" 2>/dev/null || true
-		continue
-	fi
+	wait_for 10 "$TMP/$2-$1.log" '"message":"capture started"' && return 0
+	bad "$1: the daemon did not start ($2)" "$(tail -n 5 "$TMP/$2-$1.log")"
+	kill "$DP" 2>/dev/null || true
+	wait "$DP" 2>/dev/null || true
+	return 1
+}
+for mode in $MODES; do
+	limited_daemon "$mode" limit || continue
 	ip netns exec "$NS_C" "$PY" - "$V4_S" <<'PY'
 import socket, sys
 sys.path.insert(0, "tests")
@@ -323,16 +328,7 @@ done
 # bucket decrypts) against a bucket of 3, then gtlsclient: its record is
 # there, flagged handshake_validated, and no spoofed one is.
 for mode in $MODES; do
-	ip netns exec "$NS_S" sh -c "mount -t bpf bpf /sys/fs/bpf 2>/dev/null; \
-		exec '$BIN' --config '$TMP/limit.yml' --mode $mode" >"$TMP/qflood-$mode.jsonl" \
-		2>"$TMP/qflood-$mode.log" &
-	DP=$!
-	if ! wait_for 10 "$TMP/qflood-$mode.log" '"message":"capture started"'; then
-		bad "$mode: the daemon did not start (QUIC flood)" "$(tail -n 5 "$TMP/qflood-$mode.log")"
-		kill "$DP" 2>/dev/null || true
-		wait "$DP" 2>/dev/null || true
-		continue
-	fi
+	limited_daemon "$mode" qflood || continue
 	ip netns exec "$NS_C" "$PY" - "$V4_S" <<'PY'
 import os, socket, struct, sys
 sys.path.insert(0, "tests")

@@ -59,9 +59,14 @@ static void read_one(struct run *r, const struct pkt_info *pi, uint64_t now, uns
 	quic_table_finish(r->qt, qh.conn, now);
 }
 
-static void replay(void *arg, const struct pkt_info *pi, uint64_t now, bool proven)
+static void replay(void *arg, const struct pkt_info *pi, uint64_t now)
 {
-	read_one(arg, pi, now, QUIC_KEPT | (proven ? QUIC_PROVEN : 0));
+	read_one(arg, pi, now, QUIC_KEPT | QUIC_PROVEN);
+}
+
+static bool check(void *arg, const uint8_t *srv, uint32_t len, const uint8_t *dcid, uint8_t dlen)
+{
+	return quic_table_answers(((struct run *)arg)->qt, srv, len, dcid, dlen);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -137,7 +142,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			s.sport = pi.dport;
 			s.dport = pi.sport;
 			quic_hold_server(r.h, &s);
-			if (quic_hold_proof(r.h, &pi, replay, &r))
+			if (quic_hold_proof(r.h, &pi, check, replay, &r))
 				flags = QUIC_KEPT;
 			read_one(&r, &pi, pn * 1000, flags);
 			quic_hold_expire(r.h, pn * 1000);

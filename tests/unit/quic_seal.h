@@ -13,16 +13,17 @@
 #include <openssl/evp.h>
 #include "quic.h"
 
-/* Initial of version with dcid in its header and the given keys (a
- * client's later Initials go to the server's CID under the keys of its
- * first DCID), an empty SCID and token, packet number pn in pn_len bytes,
- * payload frames (padded with PADDING to at least min_payload bytes) into
- * out. Returns the packet length, or 0. */
-static inline uint32_t quic_seal_token(uint32_t version, const struct quic_keys *keys,
-				       const uint8_t *dcid, uint8_t dcid_len, const uint8_t *token,
-				       uint8_t token_len, uint64_t pn, uint32_t pn_len,
-				       const uint8_t *frames, uint32_t frames_len,
-				       uint32_t min_payload, uint8_t *out, uint32_t cap)
+/* Initial of version with dcid and scid in its header and the given keys
+ * (a client's later Initials go to the server's CID under the keys of its
+ * first DCID; a server's are sealed with the server keys), token, packet
+ * number pn in pn_len bytes, payload frames (padded with PADDING to at
+ * least min_payload bytes) into out. Returns the packet length, or 0. */
+static inline uint32_t quic_seal_scid(uint32_t version, const struct quic_keys *keys,
+				      const uint8_t *dcid, uint8_t dcid_len, const uint8_t *scid,
+				      uint8_t scid_len, const uint8_t *token, uint8_t token_len,
+				      uint64_t pn, uint32_t pn_len, const uint8_t *frames,
+				      uint32_t frames_len, uint32_t min_payload, uint8_t *out,
+				      uint32_t cap)
 {
 	struct quic_keys k = *keys;
 	uint32_t plen = frames_len < min_payload ? min_payload : frames_len;
@@ -37,7 +38,7 @@ static inline uint32_t quic_seal_token(uint32_t version, const struct quic_keys 
 	/* The sample needs 4 + 16 bytes after the packet number's start. */
 	if (pn_len + plen < 4)
 		plen = ct_len = 4 - pn_len;
-	if (7 + dcid_len + 1 + token_len + 2 + pn_len + plen + QUIC_TAG_LEN > cap ||
+	if (7 + dcid_len + scid_len + 1 + token_len + 2 + pn_len + plen + QUIC_TAG_LEN > cap ||
 	    plen + pn_len + 16 > 0x3fff || token_len > 63)
 		return 0;
 	out[n++] = (uint8_t)(0xc0 | type << 4 | (pn_len - 1));
@@ -46,9 +47,13 @@ static inline uint32_t quic_seal_token(uint32_t version, const struct quic_keys 
 	out[n++] = (uint8_t)(version >> 8);
 	out[n++] = (uint8_t)version;
 	out[n++] = dcid_len;
-	memcpy(out + n, dcid, dcid_len);
+	if (dcid_len)
+		memcpy(out + n, dcid, dcid_len);
 	n += dcid_len;
-	out[n++] = 0;         /* SCID */
+	out[n++] = scid_len;
+	if (scid_len)
+		memcpy(out + n, scid, scid_len);
+	n += scid_len;
 	out[n++] = token_len; /* a 1-byte varint */
 	if (token_len)
 		memcpy(out + n, token, token_len);
@@ -90,6 +95,17 @@ static inline uint32_t quic_seal_token(uint32_t version, const struct quic_keys 
 	for (uint32_t i = 0; i < pn_len; i++)
 		out[pn_off + i] ^= mask[1 + i];
 	return n;
+}
+
+/* ... with an empty SCID: a client's. */
+static inline uint32_t quic_seal_token(uint32_t version, const struct quic_keys *keys,
+				       const uint8_t *dcid, uint8_t dcid_len, const uint8_t *token,
+				       uint8_t token_len, uint64_t pn, uint32_t pn_len,
+				       const uint8_t *frames, uint32_t frames_len,
+				       uint32_t min_payload, uint8_t *out, uint32_t cap)
+{
+	return quic_seal_scid(version, keys, dcid, dcid_len, NULL, 0, token, token_len, pn, pn_len,
+			      frames, frames_len, min_payload, out, cap);
 }
 
 /* ... with an empty token. */

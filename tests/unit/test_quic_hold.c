@@ -97,12 +97,19 @@ static void read_one(struct fixture *f, const struct pkt_info *pi, uint64_t now,
 	quic_table_finish(f->qt, f->qh.conn, now);
 }
 
-static void replay(void *arg, const struct pkt_info *pi, uint64_t now, bool proven)
+static void replay(void *arg, const struct pkt_info *pi, uint64_t now)
 {
 	struct fixture *f = arg;
 
 	f->replayed++;
-	read_one(f, pi, now, QUIC_KEPT | (proven ? QUIC_PROVEN : 0));
+	read_one(f, pi, now, QUIC_KEPT | QUIC_PROVEN);
+}
+
+static bool check(void *arg, const uint8_t *srv, uint32_t len, const uint8_t *dcid, uint8_t dlen)
+{
+	struct fixture *f = arg;
+
+	return quic_table_answers(f->qt, srv, len, dcid, dlen);
 }
 
 static void client(struct fixture *f, const uint8_t *d, uint32_t len, uint64_t now, bool held)
@@ -111,36 +118,39 @@ static void client(struct fixture *f, const uint8_t *d, uint32_t len, uint64_t n
 
 	f->pi.payload = d;
 	f->pi.payload_len = f->pi.payload_wire = len;
-	if (quic_hold_proof(f->h, &f->pi, replay, f))
+	if (quic_hold_proof(f->h, &f->pi, check, replay, f))
 		flags = QUIC_KEPT;
 	read_one(f, &f->pi, now, flags);
 }
 
-/* The server's Initial to the fixture's client: DCID dcid (the client's
- * SCID), SCID sid; the rest is not read. */
-static void server_as(struct fixture *f, const uint8_t *dcid, uint8_t dcid_len, const uint8_t *sid,
+/* The server's Initial to the fixture's client answering its first DCID
+ * answered (the server keys of it), SCID sid: an ACK frame, padded. */
+static void server_as(struct fixture *f, const uint8_t *answered, const uint8_t *sid,
 		      uint8_t sid_len)
 {
+	static const uint8_t ack[] = { 0x02, 0, 0, 0, 0 };
 	struct pkt_info s = f->pi;
-	uint8_t p[64] = { 0xc0, 0, 0, 0, 1, dcid_len };
+	struct quic_keys k;
+	uint8_t p[2048];
+	uint32_t n;
 
-	if (dcid_len)
-		memcpy(p + 6, dcid, dcid_len);
-	p[6 + dcid_len] = sid_len;
-	memcpy(p + 7 + dcid_len, sid, sid_len);
+	assert_int_equal(quic_server_initial_keys(QUIC_V1, answered, 8, &k), 0);
+	n = quic_seal_scid(QUIC_V1, &k, NULL, 0, sid, sid_len, NULL, 0, 0, 2, ack, sizeof(ack), 100,
+			   p, sizeof(p));
+	assert_true(n > 0);
 	memcpy(s.src, f->pi.dst, 16);
 	memcpy(s.dst, f->pi.src, 16);
 	s.sport = f->pi.dport;
 	s.dport = f->pi.sport;
 	s.payload = p;
-	s.payload_len = s.payload_wire = sizeof(p);
+	s.payload_len = s.payload_wire = n;
 	quic_hold_server(f->h, &s);
 }
 
-/* ... with SCID server_id. */
-static void server(struct fixture *f, const uint8_t *dcid, uint8_t dcid_len)
+/* ... with SCID server_id, answering RFC 9001's DCID (the real client's). */
+static void server(struct fixture *f)
 {
-	server_as(f, dcid, dcid_len, server_id, sizeof(server_id));
+	server_as(f, rfc9001_dcid, server_id, sizeof(server_id));
 }
 
 /* Hello bytes [from, to) of RFC 9001 A.2 in an Initial of dcid under the
@@ -193,7 +203,7 @@ static void test_hold_proof_replays(void **state)
 	client(f, proof, np, 100 * SEC, false);
 	assert_int_equal(hst(f)->proofs, 0);
 	assert_int_equal(hst(f)->kept, 3);
-	server(f, NULL, 0); /* the sealer's SCID is empty */
+	server(f);
 	assert_int_equal(hst(f)->server_ids, 1);
 	client(f, proof, np, 100 * SEC, false);
 	assert_int_equal(hst(f)->proofs, 1);
@@ -229,17 +239,21 @@ static void test_hold_kernel_held(void **state)
 	client(f, a, na, 200 * SEC, true);
 	assert_int_equal(hst(f)->kept, 1);
 	assert_int_equal(f->hellos, 1);
-	/* the server answered another client ID: nothing replayed */
-	server(f, (const uint8_t[]){ 1, 2, 3, 4 }, 4);
+	/* the server's answer is sealed for another DCID: nothing read, the
+	 * kept Initial dropped (and the proof, a new connection to the
+	 * table, kept) */
+	server_as(f, (const uint8_t[]){ 1, 2, 3, 4, 5, 6, 7, 8 }, server_id, sizeof(server_id));
 	np = seal(f, rfc9001_dcid, server_id, 8, 2, 0, 0, proof);
 	client(f, proof, np, 200 * SEC, true);
 	assert_int_equal(hst(f)->proofs, 1);
 	assert_int_equal(f->replayed, 0);
+	assert_int_equal(hst(f)->unanswered, 1);
 	assert_int_equal(f->hellos, 1);
-	/* kept again; the right client ID, the wrong server ID: nothing */
+	/* kept again; the right answer, a proof of the wrong server ID:
+	 * nothing */
 	client(f, a, na, 201 * SEC, true);
-	server(f, NULL, 0);
-	np = seal(f, rfc9001_dcid, wrong, 8, 2, 0, 0, proof);
+	server(f);
+	np = seal(f, rfc9001_dcid, wrong, 8, 3, 0, 0, proof);
 	client(f, proof, np, 201 * SEC, true);
 	assert_int_equal(hst(f)->proofs, 1);
 	assert_int_equal(f->hellos, 1);
@@ -251,14 +265,13 @@ static void test_hold_kernel_held(void **state)
 		client(f, s, sizeof(s), 201 * SEC, false);
 	}
 	assert_int_equal(hst(f)->proofs, 2);
-	/* the hello and the two Initials to server IDs that proved nothing
-	 * (new connections to the table, held: kept too); one of them to an
-	 * ID that is not the server's is another DCID among the client's
-	 * Initials: read, not validated */
-	assert_int_equal(f->replayed, 3);
-	assert_int_equal(hst(f)->unproven, 3);
+	/* the hello and the client's Initial to the server's ID are read;
+	 * the one to another ID, of a DCID the answer is not sealed for, is
+	 * dropped */
+	assert_int_equal(f->replayed, 2);
+	assert_int_equal(hst(f)->unanswered, 2);
 	assert_int_equal(f->hellos, 2);
-	assert_false(f->validated);
+	assert_true(f->validated);
 }
 
 /* Bounds: QUIC_HOLD_PER_TUPLE a 4-tuple, QUIC_HOLD_BYTES in all (the
@@ -307,7 +320,7 @@ static void test_hold_bounds(void **state)
 
 		f->pi.payload = s;
 		f->pi.payload_len = sizeof(s);
-		assert_int_equal(quic_hold_proof(f->h, &f->pi, replay, f), 0);
+		assert_int_equal(quic_hold_proof(f->h, &f->pi, check, replay, f), 0);
 	}
 	assert_int_equal(quic_hold_expire(f->h, 310 * SEC), 0);
 	assert_int_equal(quic_hold_expire(f->h, 311 * SEC), n);
@@ -318,7 +331,7 @@ static void test_hold_bounds(void **state)
 /* A sender who knows the client's 4-tuple: its Initial of another DCID
  * (the sealer's SCID is empty, as the client's) is kept with the client's,
  * and the server's answer to it does not put the client's answer out; the
- * proof replays both, validating neither (two DCIDs). */
+ * proof reads the client's only (the answer is sealed for its DCID). */
 static void test_hold_spoofer_in_tuple(void **state)
 {
 	struct fixture *f = *state;
@@ -330,21 +343,68 @@ static void test_hold_spoofer_in_tuple(void **state)
 	spoofed(f, 1, 100 * SEC); /* the bucket's token */
 	na = seal(f, rfc9001_dcid, rfc9001_dcid, 8, 0, 0, 241, a);
 	client(f, a, na, 100 * SEC, true);
-	server(f, NULL, 0);
+	server(f);
 	nb = seal(f, other_dcid, other_dcid, 8, 0, 0, 241, b);
 	client(f, b, nb, 100 * SEC, true);
-	server_as(f, NULL, 0, other_sid, sizeof(other_sid));
+	server_as(f, other_dcid, other_sid, sizeof(other_sid));
 	assert_int_equal(hst(f)->kept, 2);
 	assert_int_equal(hst(f)->server_ids, 2);
 	np = seal(f, rfc9001_dcid, server_id, 8, 1, 0, 0, proof);
 	client(f, proof, np, 100 * SEC, true);
 	assert_int_equal(hst(f)->proofs, 1);
-	assert_int_equal(f->replayed, 2);
-	assert_int_equal(hst(f)->unproven, 2);
-	/* both hellos are the same bytes: one record per connection, none
-	 * validated */
-	assert_int_equal(f->hellos, 2);
-	assert_false(f->validated);
+	assert_int_equal(f->replayed, 1);
+	assert_int_equal(hst(f)->unanswered, 1);
+	assert_int_equal(f->hellos, 1);
+	assert_true(f->validated);
+}
+
+/* The same sender fills the 4-tuple's room with its own Initials first:
+ * the client's is not kept, and its proof reads none of the sender's
+ * (the server's answer to the client is sealed for the client's DCID). */
+static void test_hold_prefilled_tuple(void **state)
+{
+	struct fixture *f = *state;
+	static const uint8_t other_dcid[8] = { 0xbb, 1, 2, 3, 4, 5, 6, 7 };
+	static const uint8_t other_sid[8] = { 0x77, 0x77, 1, 2, 3, 4, 5, 6 };
+	uint8_t a[2048], b[2048], proof[2048];
+	uint32_t na, nb, np;
+
+	spoofed(f, 1, 100 * SEC);
+	nb = seal(f, other_dcid, other_dcid, 8, 0, 0, 241, b);
+	for (int i = 0; i < QUIC_HOLD_PER_TUPLE; i++)
+		client(f, b, nb, 100 * SEC, true);
+	na = seal(f, rfc9001_dcid, rfc9001_dcid, 8, 0, 0, 241, a);
+	client(f, a, na, 100 * SEC, true);
+	assert_int_equal(hst(f)->over_tuple, 1);
+	server_as(f, other_dcid, other_sid, sizeof(other_sid));
+	server(f);
+	np = seal(f, rfc9001_dcid, server_id, 8, 1, 0, 0, proof);
+	client(f, proof, np, 100 * SEC, true);
+	assert_int_equal(hst(f)->proofs, 1);
+	assert_int_equal(f->replayed, 0);
+	assert_int_equal(hst(f)->unanswered, QUIC_HOLD_PER_TUPLE);
+	assert_int_equal(f->hellos, 0);
+}
+
+/* A client's 0-RTT packets after its Initials do not count as guesses. */
+static void test_hold_zero_rtt_not_guesses(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t a[2048], z[1200] = { 0xd3, 0, 0, 0, 1, 8 }, proof[2048];
+	uint32_t na, np;
+
+	spoofed(f, 1, 100 * SEC);
+	na = seal(f, rfc9001_dcid, rfc9001_dcid, 8, 0, 0, 241, a);
+	client(f, a, na, 100 * SEC, true);
+	server(f);
+	memcpy(z + 6, rfc9001_dcid, 8);
+	for (int i = 0; i < 3 * QUIC_HOLD_PER_TUPLE; i++)
+		client(f, z, sizeof(z), 100 * SEC, false);
+	assert_int_equal(hst(f)->guessed, 0);
+	np = seal(f, rfc9001_dcid, server_id, 8, 1, 0, 0, proof);
+	client(f, proof, np, 100 * SEC, true);
+	assert_int_equal(f->hellos, 1);
+	assert_true(f->validated);
 }
 
 /* A server ID under QUIC_HOLD_MIN_ID bytes proves nothing; datagrams that
@@ -360,10 +420,10 @@ static void test_hold_guessing(void **state)
 	spoofed(f, 1, 100 * SEC);
 	na = seal(f, rfc9001_dcid, rfc9001_dcid, 8, 0, 0, 241, a);
 	client(f, a, na, 100 * SEC, true);
-	server_as(f, NULL, 0, short_sid, sizeof(short_sid));
+	server_as(f, rfc9001_dcid, short_sid, sizeof(short_sid));
 	client(f, s, sizeof(s), 100 * SEC, false);
 	assert_int_equal(hst(f)->proofs, 0);
-	server(f, NULL, 0);
+	server(f);
 	for (int i = 0; i < QUIC_HOLD_PER_TUPLE; i++) {
 		s[1] = (uint8_t)(0x80 + i);
 		client(f, s, sizeof(s), 100 * SEC, false);
@@ -385,6 +445,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_hold_bounds, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hold_spoofer_in_tuple, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hold_guessing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hold_prefilled_tuple, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hold_zero_rtt_not_guesses, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
