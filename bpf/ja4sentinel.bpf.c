@@ -85,10 +85,12 @@ struct {
 
 /* The server's answers while QUIC Initials are held: client address,
  * server address and port (the client's port 0, as in j4s_quic) and the
- * first bytes of the Source Connection ID of the server's Initial, the ID
- * the client's next packets name (quic_server_initial()). Only a client
- * packet naming one goes up as a proof (udp_verdict()): a flood of made-up
- * Handshake packets gets nothing. */
+ * first 8 bytes of the Source Connection ID of the server's Initial, the
+ * ID the client's next packets name (quic_server_initial()); the value
+ * counts the client packets passed for it. Only a client packet naming one
+ * goes up as a proof (udp_verdict()), at most J4S_QUIC_MAX_PROOFS an
+ * answer: a flood of made-up Handshake packets gets nothing, and a sender
+ * that got one real answer gets no more than that. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
@@ -977,18 +979,19 @@ static __always_inline bool quic_holding(bool mark)
  * but a real client answers its server's first Initial with packets to the
  * connection ID the server chose, which a blind sender never sees. So
  * while Initials are being held, the egress program sends the server's
- * Initials up (quic_server_initial()) and this the clients' Handshake
- * packets (their first packets after the server's Initial; stacks that
- * drop the Initial keys then send no Initial), headers only: userspace
- * reads a kept connection once its client names the server's ID. No
- * j4s_quic entry for either: the key would need the token.
+ * Initials up and stores their IDs (quic_server_initial()), and this the
+ * client packets that name a stored ID (J4S_EV_QUIC_PROOF: an Initial
+ * whole, a Handshake packet its header; stacks that drop the Initial keys
+ * send no Initial then), J4S_QUIC_MAX_PROOFS an ID: userspace reads a kept
+ * connection once its client names the server's ID. No j4s_quic entry for
+ * either: the key would need the token.
  */
 static __always_inline __u16 udp_verdict(void *ctx, bool xdp, struct pkt *p, __u32 *frame_len,
 					 struct j4s_stats *st)
 {
 	struct j4s_quic_key k = {};
 	struct j4s_quic_conn *qc, fresh = { .datagrams = 1 };
-	__u8 head[16] = {};
+	__u8 head[16] = {}, *proofs;
 	__u32 version;
 	__u64 dcid;
 	__u8 type, dlen;
@@ -1028,11 +1031,13 @@ static __always_inline __u16 udp_verdict(void *ctx, bool xdp, struct pkt *p, __u
 	 * may drop its Initial keys and send only that). An Initial whole (it
 	 * may bring hello bytes the client sends again), anything else its
 	 * headers. */
-	if (quic_holding(false) && bpf_map_lookup_elem(&j4s_quic_answers, &k)) {
-		if (!ring_has_room(2)) {
+	proofs = quic_holding(false) ? bpf_map_lookup_elem(&j4s_quic_answers, &k) : NULL;
+	if (proofs) {
+		if (*proofs >= J4S_QUIC_MAX_PROOFS || !ring_has_room(2)) {
 			COUNT(st, quic_proofs_dropped);
 			return 0;
 		}
+		(*proofs)++;
 		if (type != ((version == J4S_QUIC_V2) ? 1 : 0) &&
 		    *frame_len > p->payload_off + J4S_QUIC_SERVER_SNAP) {
 			*frame_len = p->payload_off + J4S_QUIC_SERVER_SNAP;
@@ -1765,20 +1770,18 @@ static __always_inline void on_server_segment(const struct pkt *p, struct j4s_st
 
 /*
  * A datagram a listen port sends: while Initials are being held
- * (quic_holding()), a server Initial
- * goes up with its header's first J4S_QUIC_SERVER_SNAP bytes: its Source
- * Connection ID is the ID its client's next packets name, the proof that
- * the client received it. Only from egress: one arriving at the ingress
- * hook could be forged by anyone. Headers only past that, so the record
- * of it is small; its origlen is what is sent (nothing was cut that
- * userspace reads).
+ * (quic_holding()), a server Initial goes up whole, and its Source
+ * Connection ID (8 bytes at least) goes into j4s_quic_answers: the ID its
+ * client's next packets name, the proof that the client received it;
+ * userspace checks which kept Initial it answers by its keys. Only from
+ * egress: one arriving at the ingress hook could be forged by anyone.
  */
 static __always_inline void quic_server_initial(struct __sk_buff *skb, struct pkt *p,
 						struct j4s_stats *st)
 {
 	__u32 port = bpf_ntohs(p->key.sport), len;
 	struct j4s_quic_key k = {};
-	__u8 head[32] = {}, one = 1, slen;
+	__u8 head[32] = {}, zero = 0, slen;
 	__u32 version;
 	__u64 scid;
 	__u8 type, dlen;
@@ -1800,23 +1803,25 @@ static __always_inline void quic_server_initial(struct __sk_buff *skb, struct pk
 	 * (at most 27: within head, the load only at a bounded offset). */
 	if (bpf_skb_load_bytes(skb, p->payload_off + 6 + (dlen & 31), head, 9))
 		return;
+	/* An ID under 8 bytes could be guessed (userspace's
+	 * QUIC_HOLD_MIN_ID): no proof for it. */
 	slen = head[0];
-	if (!slen || slen > 20)
+	if (slen < J4S_QUIC_CID_KEY || slen > 20)
 		return;
 	__builtin_memcpy(&scid, head + 1, 8);
-	if (slen < J4S_QUIC_CID_KEY)
-		scid &= (1ULL << (slen * 8)) - 1;
 	__builtin_memcpy(k.flow.saddr, p->key.daddr, 16);
 	__builtin_memcpy(k.flow.daddr, p->key.saddr, 16);
 	k.flow.family = p->key.family;
 	k.flow.dport = p->key.sport;
 	k.dcid_len = slen;
 	__builtin_memcpy(k.dcid, &scid, 8);
-	bpf_map_update_elem(&j4s_quic_answers, &k, &one, BPF_ANY);
+	/* Stored only with its answer sent up: without it userspace has
+	 * nothing to check a proof by. */
 	if (!ring_has_room(2)) {
 		COUNT(st, quic_proofs_dropped);
 		return;
 	}
+	bpf_map_update_elem(&j4s_quic_answers, &k, &zero, BPF_ANY);
 	/* whole: userspace checks that it answers a kept Initial's DCID (it
 	 * is sealed with keys from that DCID) */
 	len = p->l3_len;

@@ -130,11 +130,13 @@ enum j4s_event_kind {
 	 * token for, sent up while the ring is under a quarter full: userspace
 	 * keeps it undecrypted until its client proves its address */
 	J4S_EV_UDP_HELD = 7,
-	/* the server's Initial from a listen port (egress): IP + UDP + the
-	 * long header's first J4S_QUIC_SERVER_SNAP bytes, for its connection IDs */
+	/* the server's Initial from a listen port (egress), whole, while
+	 * Initials are held: its SCID is the ID the client's proof names, its
+	 * keys say which client DCID it answers */
 	J4S_EV_QUIC_SERVER = 8,
-	/* a client's Handshake packet while Initials are held: IP + UDP + the
-	 * first J4S_QUIC_SERVER_SNAP bytes; its DCID may name the server's ID */
+	/* a client packet to a server ID of j4s_quic_answers, while Initials
+	 * are held: an Initial whole, anything else IP + UDP + the first
+	 * J4S_QUIC_SERVER_SNAP bytes (its header) */
 	J4S_EV_QUIC_PROOF = 9,
 };
 
@@ -152,7 +154,11 @@ enum j4s_event_kind {
 /* Smallest UDP payload of a datagram with a client Initial (RFC 9000
  * §14.1: clients pad to it, servers drop Initials in smaller ones). */
 #define J4S_QUIC_MIN_DATAGRAM 1200
-/* A long header up to its Source Connection ID: 1 + 4 + 1 + 20 + 1 + 20. */
+/* Client packets passed up a server answer of j4s_quic_answers (the
+ * proofs of a held client's address, docs/bpftool.md). */
+#define J4S_QUIC_MAX_PROOFS 8
+/* A long header up to its Source Connection ID: 1 + 4 + 1 + 20 + 1 + 20
+ * (the part of a client's Handshake packet a proof needs). */
 #define J4S_QUIC_SERVER_SNAP 48
 
 /* One ring buffer record: header, then caplen bytes from the L3 header on. */

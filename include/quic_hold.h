@@ -28,6 +28,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "abi.h"
 #include "packet.h"
 
 /* Bytes of kept datagrams (payload and bookkeeping) all 4-tuples together. */
@@ -39,11 +40,12 @@
  * longest server Initial one keeps. */
 #define QUIC_HOLD_ANSWERS    4
 #define QUIC_HOLD_ANSWER_MAX 4096
-/* Shortest server connection ID that proves anything: one of 4 bytes is
- * guessed once in 2^32 tries, and a 4-tuple is forgotten after
- * QUIC_HOLD_PER_TUPLE datagrams that name no answer (quic-go's servers
- * choose 4 bytes; most stacks 8 or more). */
-#define QUIC_HOLD_MIN_ID 4
+/* Shortest server connection ID that proves anything, as the kernel's
+ * j4s_quic_answers keeps them: one of 4 bytes (quic-go's servers' choice)
+ * could be guessed by a sender of 2^31 packets, which the kernel, passing
+ * only packets that name a stored ID, would not even show userspace; 8
+ * bytes (most stacks choose 8 to 20) cannot. */
+#define QUIC_HOLD_MIN_ID J4S_QUIC_CID_KEY
 
 struct quic_hold_stats {
 	uint64_t kept;       /* datagrams kept */

@@ -1115,6 +1115,8 @@ bool quic_table_answers(struct quic_table *qt, const uint8_t *srv, uint32_t len,
 	if (!pkt_len || initial_keys(&qt->cr, rd32(srv + 1), dcid, dcid_len, &k, true))
 		return false;
 	rc = unprotect(qt, srv, pn_off, pkt_len, &k, -1, &plain_len, &pn);
+	if (rc == UNPROTECT_RESERVED)
+		qt->st.reserved_bits--; /* a client's count: the server's is not one */
 	return rc == 0 || rc == UNPROTECT_RESERVED;
 }
 

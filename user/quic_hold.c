@@ -44,8 +44,8 @@ struct tuple {
 	struct held *first, *last;
 	uint32_t n;
 	/* Several: the server also answers a spoofed Initial from this
-	 * 4-tuple, and that answer must not put the real one out; the
-	 * oldest goes. */
+	 * 4-tuple, and one such answer must not put the real one out; past
+	 * QUIC_HOLD_ANSWERS the oldest goes. */
 	struct answer answer[QUIC_HOLD_ANSWERS];
 	uint8_t n_answers;
 	uint8_t next_answer; /* the slot the next one takes when all are used */

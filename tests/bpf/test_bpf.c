@@ -2115,8 +2115,9 @@ static void test_quic_bucket(void **state)
 }
 
 /* A datagram from 198.18.0.1:sport to client:40050 through j4s_tc_egress:
- * first byte b0, version 1, DCID 0xd0.., SCID 0x50.. (8 bytes each). */
-static void server_dgram(struct fixture *f, const char *client, uint16_t sport, uint8_t b0)
+ * first byte b0, version 1, DCID 0xd0.. (8 bytes), SCID 0x50.. (slen). */
+static void server_dgram_scid(struct fixture *f, const char *client, uint16_t sport, uint8_t b0,
+			      uint8_t slen)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, o);
 	uint8_t h[20] = { 0x45, 0, 0, 0, 0, 0, 0x40, 0, 64, 17 };
@@ -2124,11 +2125,11 @@ static void server_dgram(struct fixture *f, const char *client, uint16_t sport, 
 	uint8_t pl[1200] = { b0, 0, 0, 0, 1, 8 };
 	uint16_t tot = 20 + 8 + sizeof(pl);
 
-	for (int i = 0; i < 8; i++) {
+	for (int i = 0; i < 8; i++)
 		pl[6 + i] = (uint8_t)(0xd0 + i);
+	for (int i = 0; i < slen; i++)
 		pl[15 + i] = (uint8_t)(0x50 + i);
-	}
-	pl[14] = 8;
+	pl[14] = slen;
 	h[2] = tot >> 8;
 	h[3] = tot & 0xff;
 	u[4] = (8 + sizeof(pl)) >> 8;
@@ -2147,6 +2148,11 @@ static void server_dgram(struct fixture *f, const char *client, uint16_t sport, 
 			 0);
 	assert_int_equal(o.retval, TC_ACT_OK);
 	ring_buffer__consume(f->rb);
+}
+
+static void server_dgram(struct fixture *f, const char *client, uint16_t sport, uint8_t b0)
+{
+	server_dgram_scid(f, client, sport, b0, 8);
 }
 
 /* The server's Initials go up from egress (their header: the connection
@@ -2215,6 +2221,24 @@ static void test_quic_server_initial(void **state)
 	run(f);
 	assert_int_equal(f->events, 7);
 	assert_int_equal(stats(f).quic_not_initial, 3);
+	/* J4S_QUIC_MAX_PROOFS an ID: a sender that got one answer gets no
+	 * more than that */
+	for (int i = 3; i < J4S_QUIC_MAX_PROOFS + 2; i++) {
+		f->len = 0;
+		quic_dgram(f, "198.18.0.2", (uint16_t)(41000 + i), 0xe3, J4S_QUIC_V1, 8, 0x50, 100);
+		run(f);
+	}
+	assert_int_equal(stats(f).quic_handshakes, J4S_QUIC_MAX_PROOFS);
+	assert_int_equal(stats(f).quic_proofs_dropped, 2);
+	/* a server ID under 8 bytes is not stored: a proof of it could be
+	 * guessed */
+	server_dgram_scid(f, "198.18.0.4", 443, 0xc3, 4);
+	assert_int_equal(stats(f).quic_server_initials, 1);
+	f->len = 0;
+	quic_dgram(f, "198.18.0.4", 40050, 0xe3, J4S_QUIC_V1, 4, 0x50, 100);
+	run(f);
+	assert_int_equal(stats(f).quic_handshakes, J4S_QUIC_MAX_PROOFS);
+	assert_int_equal(stats(f).quic_not_initial, 4);
 }
 
 /* TCP hellos and QUIC connections have a bucket each: spoofed TCP hellos

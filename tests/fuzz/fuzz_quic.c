@@ -37,6 +37,11 @@ static uint8_t sealed[0x4000 + 128];
 /* Keys of the fixed DCID per version: derived once, not per input. */
 static struct quic_keys keys[4], keys2[4];
 static bool have_keys;
+/* The server's Initial answering the fixed DCID (its server keys), SCID
+ * server_id, and a 1-RTT packet naming server_id. */
+static const uint8_t server_id[8] = { 's', 'r', 'v', 'i', 'd', '1', '2', '3' };
+static uint8_t answer[1400], proof[32] = { 0x41, 's', 'r', 'v', 'i', 'd', '1', '2', '3' };
+static uint32_t n_answer;
 
 struct run {
 	struct quic_table *qt;
@@ -85,6 +90,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	};
 	struct quic_table *qt;
 	struct run r = { 0 };
+	struct pkt_info proof_pi;
 	size_t off = 1;
 	uint64_t pn = 0;
 	uint8_t mode;
@@ -92,10 +98,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	if (!have_keys) {
+		struct quic_keys sk;
+		static const uint8_t ack[] = { 0x02, 0, 0, 0, 0 };
+
 		for (int i = 0; i < 4; i++) {
 			assert(!quic_initial_keys(versions[i], dcid, 8, &keys[i]));
 			assert(!quic_initial_keys(versions[i], dcid2, 8, &keys2[i]));
 		}
+		assert(!quic_server_initial_keys(QUIC_V1, dcid, 8, &sk));
+		n_answer = quic_seal_scid(QUIC_V1, &sk, NULL, 0, server_id, sizeof(server_id), NULL,
+					  0, 0, 2, ack, sizeof(ack), 100, answer, sizeof(answer));
+		assert(n_answer);
 		have_keys = true;
 	}
 	mode = data[0];
@@ -105,6 +118,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (mode & 32) {
 		r.h = quic_hold_new(1000000000ULL, seed);
 		assert(r.h);
+		proof_pi = pi;
+		proof_pi.payload = proof;
+		proof_pi.payload_len = proof_pi.payload_wire = sizeof(proof);
 	}
 	for (uint32_t i = 0; off + 2 <= size; i++) {
 		size_t len = (size_t)data[off] << 8 | data[off + 1];
@@ -135,13 +151,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		pi.payload_len = pi.payload_wire = n;
 		if (r.h) {
 			struct pkt_info s = pi;
-			unsigned int flags = (i & 1) ? QUIC_HELD : 0;
+			unsigned int flags = (i & 1) ? 0 : QUIC_HELD;
 
 			memcpy(s.src, pi.dst, 16);
 			memcpy(s.dst, pi.src, 16);
 			s.sport = pi.dport;
 			s.dport = pi.sport;
 			quic_hold_server(r.h, &s);
+			/* every third datagram, the server's real answer to the
+			 * fixed DCID; an empty one, the client's proof of it */
+			if (i % 3 == 1 && n_answer) {
+				s.payload = answer;
+				s.payload_len = s.payload_wire = n_answer;
+				quic_hold_server(r.h, &s);
+			}
+			if (!len && quic_hold_proof(r.h, &proof_pi, check, replay, &r))
+				continue;
 			if (quic_hold_proof(r.h, &pi, check, replay, &r))
 				flags = QUIC_KEPT;
 			read_one(&r, &pi, pn * 1000, flags);
