@@ -1343,10 +1343,20 @@ static void tcp_ports(struct fixture *f, uint16_t sport, uint16_t dport, uint8_t
 	put(f, h, 20);
 }
 
+/* The frame in f->buf through j4s_tc_egress, its events read. */
+static void run_egress(struct fixture *f)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f->buf, .data_size_in = (uint32_t)f->len);
+
+	assert_int_equal(bpf_prog_test_run_opts(bpf_program__fd(f->skel->progs.j4s_tc_egress), &o),
+			 0);
+	assert_int_equal(o.retval, TC_ACT_OK);
+	ring_buffer__consume(f->rb);
+}
+
 /* The server's SYN-ACK to client src:40000 through j4s_tc_egress. */
 static void synack(struct fixture *f, const char *client, uint32_t isn, uint32_t ack)
 {
-	LIBBPF_OPTS(bpf_test_run_opts, o);
 	uint8_t h[20] = { 0x45, 0, 0, 40, 0, 0, 0x40, 0, 64, 6 };
 
 	f->len = 0;
@@ -1356,12 +1366,7 @@ static void synack(struct fixture *f, const char *client, uint32_t isn, uint32_t
 	ipv4_sum(h);
 	put(f, h, 20);
 	tcp_ports(f, 443, 40000, 0x12, isn, ack);
-	o.data_in = f->buf;
-	o.data_size_in = (uint32_t)f->len;
-	assert_int_equal(bpf_prog_test_run_opts(bpf_program__fd(f->skel->progs.j4s_tc_egress), &o),
-			 0);
-	assert_int_equal(o.retval, TC_ACT_OK);
-	ring_buffer__consume(f->rb);
+	run_egress(f);
 }
 
 /* The client's first hello segment (seq 1001, after a SYN of seq 1000). */
@@ -2119,7 +2124,6 @@ static void test_quic_bucket(void **state)
 static void server_dgram_scid(struct fixture *f, const char *client, uint16_t sport, uint8_t b0,
 			      uint8_t slen)
 {
-	LIBBPF_OPTS(bpf_test_run_opts, o);
 	uint8_t h[20] = { 0x45, 0, 0, 0, 0, 0, 0x40, 0, 64, 17 };
 	uint8_t u[8] = { sport >> 8, sport & 0xff, 40050 >> 8, 40050 & 0xff };
 	uint8_t pl[1200] = { b0, 0, 0, 0, 1, 8 };
@@ -2142,12 +2146,7 @@ static void server_dgram_scid(struct fixture *f, const char *client, uint16_t sp
 	put(f, h, 20);
 	put(f, u, 8);
 	put(f, pl, sizeof(pl));
-	o.data_in = f->buf;
-	o.data_size_in = (uint32_t)f->len;
-	assert_int_equal(bpf_prog_test_run_opts(bpf_program__fd(f->skel->progs.j4s_tc_egress), &o),
-			 0);
-	assert_int_equal(o.retval, TC_ACT_OK);
-	ring_buffer__consume(f->rb);
+	run_egress(f);
 }
 
 static void server_dgram(struct fixture *f, const char *client, uint16_t sport, uint8_t b0)
@@ -2155,10 +2154,10 @@ static void server_dgram(struct fixture *f, const char *client, uint16_t sport, 
 	server_dgram_scid(f, client, sport, b0, 8);
 }
 
-/* The server's Initials go up from egress (their header: the connection
- * IDs) only while Initials are being held, and only Initials from a listen
- * port: the proof of a held client's address is its next packet to the
- * server's ID (include/quic_hold.h). */
+/* The server's Initials go up from egress (whole: userspace checks which
+ * DCID they answer) only while Initials are being held, and only Initials
+ * from a listen port: the proof of a held client's address is its next
+ * packet to the server's ID (include/quic_hold.h). */
 static void test_quic_server_initial(void **state)
 {
 	struct fixture *f = *state;
