@@ -39,10 +39,11 @@ struct pipeline {
 	struct record_stats rst;
 	struct flow_table *flows;
 	struct quic_table *quic; /* NULL when core.quic is off */
-	struct quic_hold
-		*qhold;      /* with quic: Initials kept until their client proves its address */
-	uint64_t replay_rmm; /* real_minus_mono of the datagram whose proof replays (quic_replay())
-			      */
+	/* With quic: Initials kept until their client proves its address,
+	 * and the real_minus_mono of the datagram whose proof replays them
+	 * (quic_replay()). */
+	struct quic_hold *qhold;
+	uint64_t replay_rmm;
 	struct ipfrag_table *frags;
 	struct fp_hash *hash;
 	struct output **outs;
