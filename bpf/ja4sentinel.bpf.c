@@ -126,7 +126,7 @@ struct j4s_bucket {
 	struct bpf_spin_lock lock;
 	__u32 pad;
 	__u64 tat;     /* bpf_ktime_get_ns() time */
-	__u64 held_ns; /* QUIC's: when an Initial was last sent up held (on_udp()) */
+	__u64 held_ns; /* QUIC's: when an Initial was last sent up held (udp_verdict()) */
 };
 
 struct {
