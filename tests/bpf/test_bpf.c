@@ -1354,10 +1354,11 @@ static void run_egress(struct fixture *f)
 	ring_buffer__consume(f->rb);
 }
 
-/* The server's SYN-ACK to client src:40000 through j4s_tc_egress. */
-static void synack(struct fixture *f, const char *client, uint32_t isn, uint32_t ack)
+/* A new frame: Ethernet and an IPv4 header of tot bytes, protocol proto,
+ * from the server 198.18.0.1 to client. */
+static void server_ipv4(struct fixture *f, const char *client, uint8_t proto, uint16_t tot)
 {
-	uint8_t h[20] = { 0x45, 0, 0, 40, 0, 0, 0x40, 0, 64, 6 };
+	uint8_t h[20] = { 0x45, 0, tot >> 8, tot & 0xff, 0, 0, 0x40, 0, 64, proto };
 
 	f->len = 0;
 	eth(f, 0x0800, 0);
@@ -1365,6 +1366,12 @@ static void synack(struct fixture *f, const char *client, uint32_t isn, uint32_t
 	inet_pton(AF_INET, client, h + 16);
 	ipv4_sum(h);
 	put(f, h, 20);
+}
+
+/* The server's SYN-ACK to client src:40000 through j4s_tc_egress. */
+static void synack(struct fixture *f, const char *client, uint32_t isn, uint32_t ack)
+{
+	server_ipv4(f, client, 6, 40);
 	tcp_ports(f, 443, 40000, 0x12, isn, ack);
 	run_egress(f);
 }
@@ -2124,26 +2131,17 @@ static void test_quic_bucket(void **state)
 static void server_dgram_scid(struct fixture *f, const char *client, uint16_t sport, uint8_t b0,
 			      uint8_t slen)
 {
-	uint8_t h[20] = { 0x45, 0, 0, 0, 0, 0, 0x40, 0, 64, 17 };
 	uint8_t u[8] = { sport >> 8, sport & 0xff, 40050 >> 8, 40050 & 0xff };
 	uint8_t pl[1200] = { b0, 0, 0, 0, 1, 8 };
-	uint16_t tot = 20 + 8 + sizeof(pl);
 
 	for (int i = 0; i < 8; i++)
 		pl[6 + i] = (uint8_t)(0xd0 + i);
 	for (int i = 0; i < slen; i++)
 		pl[15 + i] = (uint8_t)(0x50 + i);
 	pl[14] = slen;
-	h[2] = tot >> 8;
-	h[3] = tot & 0xff;
 	u[4] = (8 + sizeof(pl)) >> 8;
 	u[5] = (8 + sizeof(pl)) & 0xff;
-	f->len = 0;
-	eth(f, 0x0800, 0);
-	inet_pton(AF_INET, "198.18.0.1", h + 12);
-	inet_pton(AF_INET, client, h + 16);
-	ipv4_sum(h);
-	put(f, h, 20);
+	server_ipv4(f, client, 17, 20 + 8 + sizeof(pl));
 	put(f, u, 8);
 	put(f, pl, sizeof(pl));
 	run_egress(f);

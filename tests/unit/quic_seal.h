@@ -10,7 +10,9 @@
 #define J4S_TEST_QUIC_SEAL_H
 
 #include <string.h>
+#include <sys/socket.h>
 #include <openssl/evp.h>
+#include "abi.h"
 #include "quic.h"
 
 /* Initial of version with dcid and scid in its header and the given keys
@@ -95,6 +97,23 @@ static inline uint32_t quic_seal_scid(uint32_t version, const struct quic_keys *
 	for (uint32_t i = 0; i < pn_len; i++)
 		out[pn_off + i] ^= mask[1 + i];
 	return n;
+}
+
+/* The unit tests' client: 198.18.0.1:50000 to 198.18.0.2:443 over UDP,
+ * TTL 64, DF, IP ID 77; the payload is the test's to set. */
+static inline void quic_test_client(struct pkt_info *pi)
+{
+	memset(pi, 0, sizeof(*pi));
+	pi->family = AF_INET;
+	pi->proto = J4S_IPPROTO_UDP;
+	pi->ttl = 64;
+	pi->df = 1;
+	pi->ip_id = 77;
+	pi->ip_total_len = 1228;
+	memcpy(pi->src, (const uint8_t[]){ 198, 18, 0, 1 }, 4);
+	memcpy(pi->dst, (const uint8_t[]){ 198, 18, 0, 2 }, 4);
+	pi->sport = 50000;
+	pi->dport = 443;
 }
 
 /* ... with an empty SCID: a client's. */

@@ -49,16 +49,7 @@ static int setup(void **state)
 	f->qt = quic_table_new(&qc, seed);
 	if (!f->qt)
 		return -1;
-	f->pi.family = AF_INET;
-	f->pi.proto = J4S_IPPROTO_UDP;
-	f->pi.ttl = 64;
-	f->pi.df = 1;
-	f->pi.ip_id = 77;
-	f->pi.ip_total_len = 1228;
-	memcpy(f->pi.src, (uint8_t[]){ 198, 18, 0, 1 }, 4);
-	memcpy(f->pi.dst, (uint8_t[]){ 198, 18, 0, 2 }, 4);
-	f->pi.sport = 50000;
-	f->pi.dport = 443;
+	quic_test_client(&f->pi);
 	*state = f;
 	return 0;
 }
