@@ -47,9 +47,9 @@ ALL_LDFLAGS := -pie -Wl,-z,relro,-z,now $(LDFLAGS)
 # The core needs no library but libcrypto (fp_hash): its unit tests and the
 # fuzzers link it from an archive, so each takes the objects it calls and
 # nothing of libbpf, libxdp, libpcap or the skeleton.
-CORE := packet ipfrag reasm flow hello fp_hash fp_ja4 fp_ja3 fp_ja4t record quic quic_hold pcapng
+CORE := packet ipfrag reasm flow hello fp_hash fp_ja4 fp_ja3 fp_ja4t record quic quic_hold capfile pcapng
 CORE_LIBS := $(shell $(PKG_CONFIG) --libs libcrypto 2>/dev/null || echo -lcrypto)
-MODS := $(CORE) config config_host log output out_stdout out_file out_unix pipeline stats capture capture_pcap \
+MODS := $(CORE) config config_host log output out_stdout out_file out_unix pipeline stats capture capture_file capture_pcap \
 	capture_filter loop notify ifaddr localips privs instance
 ifeq ($(BPF),1)
 MODS += capture_bpf capture_tc capture_xdp

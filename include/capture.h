@@ -70,15 +70,16 @@ struct capture_stats {
 	bool user_filter;               /* core.bpf_filter runs in userspace */
 };
 
-/* Offline: a .pcap or .pcapng file ("-" = stdin), nanosecond timestamps. */
-struct capture *capture_pcap_open_file(const char *path, char *err, size_t errlen);
+/* Offline: a .pcap or .pcapng file ("-" = stdin), nanosecond timestamps
+ * (capture_file.c, include/capfile.h). */
+struct capture *capture_file_open(const char *path, char *err, size_t errlen);
 
 /*
  * Next L3 packet of a file into *pkt (valid until the next call). Frames
  * whose link layer is not IP are counted and skipped. Returns 1, 0 at end
  * of file, or -1 with a message in err.
  */
-int capture_pcap_next(struct capture *c, struct packet *pkt, char *err, size_t errlen);
+int capture_file_next(struct capture *c, struct packet *pkt, char *err, size_t errlen);
 
 /*
  * Where a file read stands, for --read's progress: *pos bytes read so far
@@ -86,7 +87,7 @@ int capture_pcap_next(struct capture *c, struct packet *pkt, char *err, size_t e
  * not a regular file: a pipe, a FIFO, a socket, whose records must go out
  * as they are found since the input may pause for ever).
  */
-void capture_pcap_file_pos(const struct capture *c, int64_t *pos, int64_t *size);
+void capture_file_pos(const struct capture *c, int64_t *pos, int64_t *size);
 
 /* Live: libpcap on an interface ("any" = all), TPACKET_V3 blocks handed
  * over when full or after a short timeout, the filter applied in the

@@ -130,7 +130,7 @@ stage_corpus() { # $1 = binary, $2.. = wrapper, run with a time limit of $LIMIT 
 		python3 tests/corpus/run_diff.py --binary "$bin" --wrap "$*"
 	run_counted "differential quic $bin${*:+ under $1}" "${LIMIT:-600}" \
 		python3 tests/corpus/run_diff_quic.py --binary "$bin" --wrap "$*"
-	run_counted "pcapng libpcap stops at $bin${*:+ under $1}" "${LIMIT:-600}" \
+	run_counted "files libpcap refuses or cuts, at $bin${*:+ under $1}" "${LIMIT:-600}" \
 		python3 tests/corpus/run_pcapng_read.py --binary "$bin" --wrap "$*"
 }
 

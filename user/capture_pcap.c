@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
- * libpcap backends: offline files (--read, mode file) and live capture
- * (mode pcap), one operations table each. The link layer is stripped by the
- * shared parser and the L3 packet goes downstream like every other mode's.
+ * libpcap backend: live capture (mode pcap). The link layer is stripped by
+ * the shared parser and the L3 packet goes downstream like every other
+ * mode's. Files (--read) are capture_file.c's.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -21,7 +21,6 @@
 #include "defaults.h"
 #include "ifaddr.h"
 #include "log.h"
-#include "pcapng.h"
 
 /* Live snapshot length: the largest hello we reassemble plus headers. GRO
  * may hand a hello merged with what follows; only its start matters. In
@@ -38,67 +37,14 @@
 /* Longest generated filter we extend with " or vlan". */
 #define CAPTURE_FILTER_MAX 65536
 
-/* Link types of one file core.bpf_filter is compiled for (pcapng.c path). */
-#define PCAP_MIXED_FILTERS 16
-
 struct pcap_cap {
 	pcap_t *pcap;
 	int linktype;
-	char *filebuf; /* stdio buffer of a file read (open_offline) */
-	/* A pcapng file libpcap stops reading is read on by pcapng.c
-	 * (switch_to_pcapng(), next_mixed()): */
-	bool ng_ok;        /* a regular pcapng file: it may be */
-	char *path;        /* its name, for messages */
-	uint64_t returned; /* packets libpcap handed out before */
-	char *ng_pending;  /* switch at the first read, for this reason */
-	struct pcapng *ng; /* non-NULL once switched */
-	FILE *ngf;
-	char *ngbuf;
-	/* core.bpf_filter compiled for each link type met */
-	struct {
-		int link;
-		struct bpf_program prog;
-	} ngf_progs[PCAP_MIXED_FILTERS];
-	uint32_t n_ngf_progs;
 };
 
 static pcap_t *pc(const struct capture *c)
 {
 	return ((const struct pcap_cap *)c->priv)->pcap;
-}
-
-/* A frame of link type link (caplen bytes, len on the wire) as the L3
- * packet handed on, stamped ts_ns: link layer stripped, counted. */
-static enum packet_verdict strip_frame(struct capture *c, int link, const u_char *data,
-				       uint32_t caplen, uint32_t len, uint64_t ts_ns,
-				       struct packet *pkt)
-{
-	enum packet_verdict v = packet_strip_link(link, data, caplen, &pkt->data, &pkt->caplen);
-
-	c->st.link[v]++;
-	/* a file's record may say 0 (or less than it holds) */
-	pkt->origlen = (len > caplen ? len : caplen) - (caplen - pkt->caplen);
-	pkt->ts_ns = ts_ns;
-	pkt->mono_ns = ts_ns; /* a file: packet time drives ageing */
-	pkt->ifindex = 0;
-	pkt->from_file = true; /* on_frame() says otherwise */
-	pkt->quic_held = false;
-	return v;
-}
-
-static void fill_packet(struct capture *c, const struct pcap_pkthdr *h, const u_char *data,
-			struct packet *pkt, enum packet_verdict *v)
-{
-	const struct pcap_cap *p = c->priv;
-
-	c->st.frames++;
-	if (!capture_filter_pass(c, data, h->caplen, h->len)) {
-		*v = PKT_VERDICT_MAX; /* not handed on; counted as filtered */
-		return;
-	}
-	/* Nanosecond precision was asked for: tv_usec holds nanoseconds. */
-	*v = strip_frame(c, p->linktype, data, h->caplen, h->len,
-			 (uint64_t)h->ts.tv_sec * 1000000000ULL + (uint64_t)h->ts.tv_usec, pkt);
 }
 
 struct dispatch_ctx {
@@ -111,17 +57,31 @@ struct dispatch_ctx {
 	uint64_t real_now, mono_now;
 };
 
+/* A frame: core.bpf_filter where it runs here, the link layer stripped
+ * and counted, the L3 packet handed on. */
 static void on_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
 {
 	struct dispatch_ctx *d = (struct dispatch_ctx *)user;
+	struct capture *c = d->c;
+	const struct pcap_cap *p = c->priv;
 	enum packet_verdict v;
 	struct packet pkt;
 
-	fill_packet(d->c, h, data, &pkt, &v);
+	c->st.frames++;
+	if (!capture_filter_pass(c, data, h->caplen, h->len))
+		return; /* counted as filtered */
+	v = packet_strip_link(p->linktype, data, h->caplen, &pkt.data, &pkt.caplen);
+	c->st.link[v]++;
+	if (v != PKT_OK)
+		return;
+	pkt.origlen = (h->len > h->caplen ? h->len : h->caplen) - (h->caplen - pkt.caplen);
+	/* Nanosecond precision was asked for: tv_usec holds nanoseconds. */
+	pkt.ts_ns = (uint64_t)h->ts.tv_sec * 1000000000ULL + (uint64_t)h->ts.tv_usec;
 	pkt.mono_ns = packet_mono_ns(pkt.ts_ns, d->real_now, d->mono_now);
+	pkt.ifindex = 0;
 	pkt.from_file = false;
-	if (v == PKT_OK)
-		d->cb(d->ctx, &pkt);
+	pkt.quic_held = false;
+	d->cb(d->ctx, &pkt);
 }
 
 /*
@@ -196,15 +156,6 @@ static void pcap_cap_close(struct capture *c)
 	capture_filter_free(c);
 	if (p->pcap)
 		pcap_close(p->pcap);
-	free(p->filebuf); /* after pcap_close's fclose */
-	pcapng_close(p->ng);
-	if (p->ngf)
-		fclose(p->ngf);
-	free(p->ngbuf);
-	free(p->path);
-	free(p->ng_pending);
-	for (uint32_t i = 0; i < p->n_ngf_progs; i++)
-		pcap_freecode(&p->ngf_progs[i].prog);
 	free(p);
 }
 
@@ -229,15 +180,6 @@ void capture_pcap_print_version(FILE *f)
 	fprintf(f, "libpcap    %s\n", pcap_lib_version());
 #endif
 }
-
-/* A file: nothing in a kernel to count or lose. */
-static const struct capture_ops pcap_file_ops = {
-	.mode = CAPTURE_FILE,
-	.filter_where = "applied in userspace to every frame of the file",
-	.fd = pcap_cap_fd,
-	.dispatch = pcap_cap_dispatch,
-	.close = pcap_cap_close,
-};
 
 static struct capture *pcap_cap_new(const struct capture_ops *ops, char *err, size_t errlen)
 {
@@ -264,254 +206,6 @@ static int check_link(struct capture *c, const char *what, char *err, size_t err
 	snprintf(err, errlen, "%s: link type %s (%d) is not supported", what, c->link_name,
 		 p->linktype);
 	return -1;
-}
-
-/*
- * libpcap reads a file through stdio with its default buffer (the block
- * size, 4 KiB): 185,000 read() calls for a 723 MiB capture, ~0.2 s of a
- * 0.3 s read. The file is opened here with a larger buffer instead
- * (pcap_fopen_offline takes the FILE and closes it); "-" stays libpcap's
- * standard input.
- */
-#define CAPTURE_FILE_BUFFER (1u << 20)
-
-static pcap_t *open_offline(struct pcap_cap *p, const char *path, char *ebuf)
-{
-	uint8_t magic[4];
-	struct stat st;
-	FILE *f;
-	pcap_t *pc;
-
-	if (!strcmp(path, "-"))
-		return pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO,
-							       ebuf);
-	f = fopen(path, "rbe");
-	if (!f) {
-		/* libpcap's wording, so messages stay as they were */
-		snprintf(ebuf, PCAP_ERRBUF_SIZE, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	/* glibc ignores the size unless given the buffer */
-	p->filebuf = malloc(CAPTURE_FILE_BUFFER);
-	if (!p->filebuf || setvbuf(f, p->filebuf, _IOFBF, CAPTURE_FILE_BUFFER))
-		log_debug("capture", "%s: no larger read buffer, reading with stdio's", path);
-	/* A pcapng file (its Section Header Block's type) may be read on
-	 * without libpcap (switch_to_pcapng()), if it can be read again: a
-	 * regular file, looked at with pread before stdio reads anything (a
-	 * pipe's bytes would be gone). */
-	if (!fstat(fileno(f), &st) && S_ISREG(st.st_mode) && pread(fileno(f), magic, 4, 0) == 4 &&
-	    !memcmp(magic, "\x0a\x0d\x0d\x0a", 4))
-		p->ng_ok = (p->path = strdup(path)) != NULL;
-	pc = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, ebuf);
-	if (!pc)
-		fclose(f);
-	return pc;
-}
-
-struct capture *capture_pcap_open_file(const char *path, char *err, size_t errlen)
-{
-	char ebuf[PCAP_ERRBUF_SIZE] = "";
-	struct capture *c = pcap_cap_new(&pcap_file_ops, err, errlen);
-	struct pcap_cap *p;
-
-	if (!c)
-		return NULL;
-	p = c->priv;
-	p->pcap = open_offline(p, path, ebuf);
-	if (!p->pcap) {
-		size_t n = strlen(path);
-
-		/* libpcap names the file itself when fopen fails, not otherwise. */
-		if (!strncmp(ebuf, path, n) && ebuf[n] == ':')
-			snprintf(err, errlen, "%s", ebuf);
-		else
-			snprintf(err, errlen, "%s: %s", path, ebuf);
-		goto fail;
-	}
-	p->linktype = pcap_datalink(p->pcap);
-	c->ufilter_link = p->linktype; /* core.bpf_filter runs on each frame */
-	if (check_link(c, path, err, errlen)) {
-		/* A pcapng file's first interface may be of a type we do not
-		 * read while its packets are on others: read it ourselves. */
-		if (!p->ng_ok || !(p->ng_pending = strdup(err)))
-			goto fail;
-		c->link_name = "pcapng";
-		/* checked at start on raw IP: the file's types come later */
-		c->ufilter_link = DLT_RAW;
-	}
-	return c;
-fail:
-	capture_close(c);
-	return NULL;
-}
-
-void capture_pcap_file_pos(const struct capture *c, int64_t *pos, int64_t *size)
-{
-	const struct pcap_cap *p = c->priv;
-	FILE *f = p->ngf ? p->ngf : pcap_file(pc(c));
-	struct stat st;
-
-	*pos = *size = -1;
-	if (!f)
-		return;
-	if (!fstat(fileno(f), &st) && S_ISREG(st.st_mode)) {
-		*size = st.st_size;
-		*pos = ftello(f);
-	}
-}
-
-/*
- * libpcap (1.10) stopped reading a pcapng file: read it again with
- * pcapng.c from its start, past the packets libpcap handed out already.
- * libpcap refuses a file whose interfaces have several link types (dumpcap
- * writes one for an Ethernet NIC and a tun device, or "any"), or whose
- * first interface is of a type we do not read, a section of the other
- * byte order after the first, and a packet longer than its interface's
- * snap length, all of which Wireshark reads; a file that is truly broken
- * fails again, with pcapng.c's reason. The file is the one libpcap has
- * open (a descriptor of its own), so a file renamed over it meanwhile is
- * not read. 0, or -1 with err set.
- */
-static int switch_to_pcapng(struct capture *c, const char *why, char *err, size_t errlen)
-{
-	struct pcap_cap *p = c->priv;
-	struct pcapng_packet np;
-	struct json_object *f;
-	int fd = dup(fileno(pcap_file(pc(c))));
-
-	if (fd < 0 || lseek(fd, 0, SEEK_SET) || !(p->ngf = fdopen(fd, "rb"))) {
-		snprintf(err, errlen, "%s: reading it again: %s", p->path, strerror(errno));
-		if (fd >= 0 && !p->ngf)
-			close(fd);
-		return -1;
-	}
-	p->ngbuf = malloc(CAPTURE_FILE_BUFFER);
-	if (p->ngbuf)
-		setvbuf(p->ngf, p->ngbuf, _IOFBF, CAPTURE_FILE_BUFFER);
-	p->ng = pcapng_open(p->ngf);
-	if (!p->ng) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	for (uint64_t i = 0; i < p->returned; i++) {
-		if (pcapng_next(p->ng, &np, err, errlen) != 1) {
-			char what[256];
-
-			snprintf(what, sizeof(what), "%s", err);
-			snprintf(err, errlen,
-				 "%s: read again past the %llu packets libpcap gave: %s", p->path,
-				 (unsigned long long)p->returned, what);
-			return -1;
-		}
-	}
-	c->link_name = "pcapng";
-	f = json_object_new_object();
-	json_object_object_add(f, "file", json_object_new_string(p->path));
-	json_object_object_add(f, "libpcap", json_object_new_string(why));
-	json_object_object_add(f, "packets_before", json_object_new_int64((int64_t)p->returned));
-	log_write(LOG_INFO, "capture", f,
-		  "libpcap stopped reading the file: reading it on with ja4sentinel's own pcapng "
-		  "reader");
-	return 0;
-}
-
-/* core.bpf_filter on a frame of link type link: compiled for each type
- * met, as libpcap runs it on a file of one type. */
-static bool mixed_filter_pass(struct capture *c, const struct pcapng_packet *np, char *err,
-			      size_t errlen, bool *failed)
-{
-	struct pcap_cap *p = c->priv;
-	struct bpf_program *prog = NULL;
-
-	if (!c->ufilter)
-		return true;
-	for (uint32_t i = 0; i < p->n_ngf_progs && !prog; i++)
-		if (p->ngf_progs[i].link == np->linktype)
-			prog = &p->ngf_progs[i].prog;
-	if (!prog) {
-		if (p->n_ngf_progs == PCAP_MIXED_FILTERS) {
-			snprintf(err, errlen, "reading capture: more than %d link types",
-				 PCAP_MIXED_FILTERS);
-			*failed = true;
-			return false;
-		}
-		prog = &p->ngf_progs[p->n_ngf_progs].prog;
-		if (capture_filter_compile(c, np->linktype, prog, err, errlen)) {
-			*failed = true;
-			return false;
-		}
-		p->ngf_progs[p->n_ngf_progs++].link = np->linktype;
-	}
-	return capture_filter_run_prog(c, prog, np->data, np->caplen, np->origlen);
-}
-
-/* The next packet of a file read by pcapng.c: core.bpf_filter on the
- * frame, link layer stripped by its interface's type. */
-static int next_mixed(struct capture *c, struct packet *pkt, char *err, size_t errlen)
-{
-	struct pcap_cap *p = c->priv;
-
-	for (;;) {
-		struct pcapng_packet np;
-		enum packet_verdict v;
-		bool failed = false;
-		int rc = pcapng_next(p->ng, &np, err, errlen);
-
-		if (rc <= 0) {
-			if (rc < 0) {
-				char why[512];
-
-				snprintf(why, sizeof(why), "%s", err);
-				snprintf(err, errlen, "reading capture: %s", why);
-			}
-			return rc;
-		}
-		c->st.frames++;
-		if (!mixed_filter_pass(c, &np, err, errlen, &failed)) {
-			if (failed)
-				return -1;
-			continue;
-		}
-		v = strip_frame(c, np.linktype, np.data, np.caplen, np.origlen, np.ts_ns, pkt);
-		if (v == PKT_OK)
-			return 1;
-	}
-}
-
-int capture_pcap_next(struct capture *c, struct packet *pkt, char *err, size_t errlen)
-{
-	struct pcap_cap *p = c->priv;
-
-	for (;;) {
-		struct pcap_pkthdr *h;
-		const u_char *data;
-		enum packet_verdict v;
-		int rc;
-
-		if (p->ng)
-			return next_mixed(c, pkt, err, errlen);
-		if (p->ng_pending) {
-			if (switch_to_pcapng(c, p->ng_pending, err, errlen))
-				return -1;
-			continue;
-		}
-		rc = pcap_next_ex(pc(c), &h, &data);
-		if (rc == PCAP_ERROR_BREAK)
-			return 0;
-		if (rc != 1) {
-			if (p->ng_ok) {
-				if (switch_to_pcapng(c, pcap_geterr(pc(c)), err, errlen))
-					return -1;
-				continue;
-			}
-			snprintf(err, errlen, "reading capture: %s", pcap_geterr(pc(c)));
-			return -1;
-		}
-		p->returned++;
-		fill_packet(c, h, data, pkt, &v);
-		if (v == PKT_OK)
-			return 1;
-	}
 }
 
 /* How long a packet may wait in a part-filled ring block (ms). */

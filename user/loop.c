@@ -84,7 +84,7 @@ static void show_progress(struct read_progress *rp, struct capture *cap, const s
 	double bytes;
 	int n;
 
-	capture_pcap_file_pos(cap, &pos, &size);
+	capture_file_pos(cap, &pos, &size);
 	bytes = pos >= 0 ? (double)pos : (double)s->bytes;
 	human_bytes(done, sizeof(done), bytes);
 	human_bytes(rate, sizeof(rate), secs > 0 ? bytes / secs : 0);
@@ -126,9 +126,9 @@ int loop_run_file(struct capture *cap, struct pipeline *p, struct output *const 
 		if (!strcmp(output_name(outs[i]), "stdout") && isatty(STDOUT_FILENO))
 			tty = false;
 	}
-	capture_pcap_file_pos(cap, &pos, &rp.size);
+	capture_file_pos(cap, &pos, &rp.size);
 	rp.next = rp.start + LOOP_PROGRESS_MS * 1000000ULL;
-	while (!read_stop && (rc = capture_pcap_next(cap, &pkt, err, errlen)) == 1) {
+	while (!read_stop && (rc = capture_file_next(cap, &pkt, err, errlen)) == 1) {
 		uint64_t now;
 
 		pipeline_packet(p, &pkt);

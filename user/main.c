@@ -370,7 +370,7 @@ static int run_read(const struct config *cfg, const char *file)
 	int bset;
 
 	block_usr1();
-	cap = capture_pcap_open_file(file, err, sizeof(err));
+	cap = capture_file_open(file, err, sizeof(err));
 	if (!cap) {
 		log_error("capture", "%s", err);
 		return EXIT_RUNTIME;

@@ -1,16 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
- * pcapng files with interfaces of several link types (include/pcapng.h).
- * Written here because libpcap refuses them; the block layout is that of
- * the pcapng specification (draft-ietf-opsawg-pcapng): a block is its type,
+ * pcapng files (include/capfile.h), read through capfile.c's buffer. The
+ * block layout is that of the pcapng specification (draft-ietf-opsawg-pcapng): a block is its type,
  * its total length, a body and the total length again, all 32-bit words in
  * the byte order of its section, whose Section Header Block says it with
  * the magic 0x1A2B3C4D.
  */
-#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "pcapng.h"
+#include "capfile_priv.h"
 
 #define BT_SHB 0x0A0D0D0Au
 #define BT_IDB 1u
@@ -23,43 +22,7 @@
 #define OPT_TSRESOL  9
 #define OPT_TSOFFSET 14
 
-struct iface {
-	int linktype;
-	uint32_t snaplen;   /* 0: none */
-	uint8_t tsresol;    /* as the option: bit 7 set = 2^-n, else 10^-n */
-	int64_t tsoffset_s; /* seconds added to every timestamp */
-};
-
-struct pcapng {
-	FILE *f;
-	bool swap;   /* the section's byte order is not ours */
-	bool in_shb; /* a Section Header Block was read */
-	uint8_t *buf;
-	uint32_t cap;
-	struct iface *ifs;
-	uint32_t n_ifs;
-};
-
-struct pcapng *pcapng_open(FILE *f)
-{
-	struct pcapng *r = calloc(1, sizeof(*r));
-
-	if (!r)
-		return NULL;
-	r->f = f;
-	return r;
-}
-
-void pcapng_close(struct pcapng *r)
-{
-	if (!r)
-		return;
-	free(r->buf);
-	free(r->ifs);
-	free(r);
-}
-
-static uint16_t u16(const struct pcapng *r, const uint8_t *p)
+static uint16_t u16(const struct capfile *r, const uint8_t *p)
 {
 	uint16_t v;
 
@@ -67,7 +30,7 @@ static uint16_t u16(const struct pcapng *r, const uint8_t *p)
 	return r->swap ? __builtin_bswap16(v) : v;
 }
 
-static uint32_t u32(const struct pcapng *r, const uint8_t *p)
+static uint32_t u32(const struct capfile *r, const uint8_t *p)
 {
 	uint32_t v;
 
@@ -75,7 +38,7 @@ static uint32_t u32(const struct pcapng *r, const uint8_t *p)
 	return r->swap ? __builtin_bswap32(v) : v;
 }
 
-static uint64_t u64(const struct pcapng *r, const uint8_t *p)
+static uint64_t u64(const struct capfile *r, const uint8_t *p)
 {
 	uint64_t v;
 
@@ -84,8 +47,8 @@ static uint64_t u64(const struct pcapng *r, const uint8_t *p)
 }
 
 /* The options of an IDB (body from off to end): if_tsresol, if_tsoffset. */
-static void idb_options(const struct pcapng *r, const uint8_t *b, uint32_t off, uint32_t end,
-			struct iface *ifc)
+static void idb_options(const struct capfile *r, const uint8_t *b, uint32_t off, uint32_t end,
+			struct pcapng_iface *ifc)
 {
 	while (off + 4 <= end) {
 		uint16_t code = u16(r, b + off), len = u16(r, b + off + 2);
@@ -102,7 +65,7 @@ static void idb_options(const struct pcapng *r, const uint8_t *b, uint32_t off, 
 }
 
 /* Units of the interface's resolution to Unix ns. */
-static uint64_t to_ns(const struct iface *ifc, uint64_t t)
+static uint64_t to_ns(const struct pcapng_iface *ifc, uint64_t t)
 {
 	uint32_t n = ifc->tsresol & 0x7f;
 	uint64_t ns;
@@ -133,16 +96,19 @@ static uint64_t to_ns(const struct iface *ifc, uint64_t t)
 	return ns + (uint64_t)ifc->tsoffset_s * 1000000000ULL;
 }
 
-/* Read the next block into r->buf: its type and total length (>= 12). 1,
- * 0 at a clean end, -1 on an error. */
-static int read_block(struct pcapng *r, uint32_t *type, uint32_t *len, char *err, size_t errlen)
+/* The next block, consumed: *blk its bytes (valid until the next read),
+ * its type and total length (>= 12). 1, 0 at a clean end, -1 on an error. */
+static int read_block(struct capfile *r, const uint8_t **blk, uint32_t *type, uint32_t *len,
+		      char *err, size_t errlen)
 {
-	uint8_t h[12];
-	size_t got = fread(h, 1, 8, r->f);
+	size_t have;
+	const uint8_t *h = capfile_peek(r, 12, &have, err, errlen);
 
-	if (got == 0)
+	if (!h)
+		return -1;
+	if (!have)
 		return 0;
-	if (got < 8) {
+	if (have < 8) {
 		snprintf(err, errlen, "truncated pcapng block header");
 		return -1;
 	}
@@ -150,7 +116,7 @@ static int read_block(struct pcapng *r, uint32_t *type, uint32_t *len, char *err
 	if (*type == BT_SHB) {
 		uint32_t bom;
 
-		if (fread(h + 8, 1, 4, r->f) != 4) {
+		if (have < 12) {
 			snprintf(err, errlen, "truncated pcapng section header");
 			return -1;
 		}
@@ -174,36 +140,25 @@ static int read_block(struct pcapng *r, uint32_t *type, uint32_t *len, char *err
 		snprintf(err, errlen, "pcapng block of type %u with a bad length %u", *type, *len);
 		return -1;
 	}
-	if (*len > r->cap) {
-		uint8_t *nb = realloc(r->buf, *len);
-
-		if (!nb) {
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
-		r->buf = nb;
-		r->cap = *len;
+	h = capfile_peek(r, *len, &have, err, errlen);
+	if (!h)
+		return -1;
+	if (have < *len) {
+		snprintf(err, errlen, "truncated pcapng block of type %u", *type);
+		return -1;
 	}
-	memcpy(r->buf, h, *type == BT_SHB ? 12 : 8);
-	{
-		uint32_t have = *type == BT_SHB ? 12 : 8;
-
-		if (fread(r->buf + have, 1, *len - have, r->f) != *len - have) {
-			snprintf(err, errlen, "truncated pcapng block of type %u", *type);
-			return -1;
-		}
-	}
-	if (u32(r, r->buf + *len - 4) != *len) {
+	if (u32(r, h + *len - 4) != *len) {
 		snprintf(err, errlen, "pcapng block of type %u: trailing length differs", *type);
 		return -1;
 	}
+	capfile_skip(r, *len);
+	*blk = h;
 	return 1;
 }
 
-static int add_iface(struct pcapng *r, uint32_t len, char *err, size_t errlen)
+static int add_iface(struct capfile *r, const uint8_t *b, uint32_t len, char *err, size_t errlen)
 {
-	const uint8_t *b = r->buf;
-	struct iface *ifc;
+	struct pcapng_iface *ifc;
 
 	if (len < 20) {
 		snprintf(err, errlen, "pcapng interface description too short");
@@ -221,7 +176,7 @@ static int add_iface(struct pcapng *r, uint32_t len, char *err, size_t errlen)
 	}
 	r->ifs = ifc;
 	ifc = &r->ifs[r->n_ifs++];
-	ifc->linktype = u16(r, b + 8);
+	ifc->linktype = capfile_dlt(u16(r, b + 8));
 	ifc->snaplen = u32(r, b + 12);
 	ifc->tsresol = 6;
 	ifc->tsoffset_s = 0;
@@ -230,10 +185,11 @@ static int add_iface(struct pcapng *r, uint32_t len, char *err, size_t errlen)
 }
 
 /* A packet's fields in a block of len bytes whose data starts at off. */
-static int take(struct pcapng *r, uint32_t len, uint32_t ifid, uint64_t ts, uint32_t caplen,
-		uint32_t origlen, uint32_t off, struct pcapng_packet *pkt, char *err, size_t errlen)
+static int take(struct capfile *r, const uint8_t *b, uint32_t len, uint32_t ifid, uint64_t ts,
+		uint32_t caplen, uint32_t origlen, uint32_t off, struct capfile_packet *pkt,
+		char *err, size_t errlen)
 {
-	const struct iface *ifc;
+	const struct pcapng_iface *ifc;
 
 	if (ifid >= r->n_ifs) {
 		snprintf(err, errlen, "pcapng packet of interface %u, which is not described",
@@ -245,7 +201,7 @@ static int take(struct pcapng *r, uint32_t len, uint32_t ifid, uint64_t ts, uint
 		snprintf(err, errlen, "pcapng packet of %u bytes in a block of %u", caplen, len);
 		return -1;
 	}
-	pkt->data = r->buf + off;
+	pkt->data = b + off;
 	pkt->caplen = caplen;
 	pkt->origlen = origlen < caplen ? caplen : origlen;
 	pkt->ts_ns = to_ns(ifc, ts);
@@ -253,16 +209,15 @@ static int take(struct pcapng *r, uint32_t len, uint32_t ifid, uint64_t ts, uint
 	return 1;
 }
 
-int pcapng_next(struct pcapng *r, struct pcapng_packet *pkt, char *err, size_t errlen)
+int pcapng_next(struct capfile *r, struct capfile_packet *pkt, char *err, size_t errlen)
 {
 	for (;;) {
 		uint32_t type, len;
 		const uint8_t *b;
-		int rc = read_block(r, &type, &len, err, errlen);
+		int rc = read_block(r, &b, &type, &len, err, errlen);
 
 		if (rc <= 0)
 			return rc;
-		b = r->buf;
 		switch (type) {
 		case BT_SHB:
 			/* 1.x: what libpcap reads; 2.0 would be another layout */
@@ -274,19 +229,19 @@ int pcapng_next(struct pcapng *r, struct pcapng_packet *pkt, char *err, size_t e
 			r->n_ifs = 0; /* interface IDs are per section */
 			break;
 		case BT_IDB:
-			if (add_iface(r, len, err, errlen))
+			if (add_iface(r, b, len, err, errlen))
 				return -1;
 			break;
 		case BT_EPB:
 			if (len < 32)
 				goto short_block;
-			return take(r, len, u32(r, b + 8),
+			return take(r, b, len, u32(r, b + 8),
 				    (uint64_t)u32(r, b + 12) << 32 | u32(r, b + 16), u32(r, b + 20),
 				    u32(r, b + 24), 28, pkt, err, errlen);
 		case BT_PB:
 			if (len < 32)
 				goto short_block;
-			return take(r, len, u16(r, b + 8),
+			return take(r, b, len, u16(r, b + 8),
 				    (uint64_t)u32(r, b + 12) << 32 | u32(r, b + 16), u32(r, b + 20),
 				    u32(r, b + 24), 28, pkt, err, errlen);
 		case BT_SPB: {
@@ -305,7 +260,7 @@ int pcapng_next(struct pcapng *r, struct pcapng_packet *pkt, char *err, size_t e
 			if (r->ifs[0].snaplen && cap > r->ifs[0].snaplen)
 				cap = r->ifs[0].snaplen;
 			/* no timestamp in the block */
-			return take(r, len, 0, 0, cap, orig, 12, pkt, err, errlen);
+			return take(r, b, len, 0, 0, cap, orig, 12, pkt, err, errlen);
 		}
 		default:
 			break; /* statistics, name resolution, custom...: not ours */

@@ -9,8 +9,8 @@ IPIP6, GRE, gretap, ERSPAN I/II/III, VXLAN, Geneve, GTP-U, CAPWAP 802.3 and
 802.11, and a nesting), so the fuzzer starts inside every decapsulator. fuzz_hello: first client payloads
 that start with a TLS handshake record. fuzz_reasm: each hello cut into a
 few segments in the harness's step format. fuzz_ipfrag: each IPv4 or IPv6
-hello packet as three IP fragments, sent last, first, middle. fuzz_pcapng: the
-pcapng captures themselves, cut to 64 KiB. fuzz_quic (each also with the held
+hello packet as three IP fragments, sent last, first, middle. fuzz_capfile: the
+captures themselves (pcap and pcapng), cut to 64 KiB. fuzz_quic (each also with the held
 Initials' mode bit, 0x20): client datagrams to
 UDP 443 (mode byte 0), and each TLS hello as CRYPTO frames of two sealed
 Initials (mode byte 1).
@@ -170,14 +170,14 @@ def tunnel_frames():
 def main():
     outdir, caps = sys.argv[1], sys.argv[2:]
     dirs = {k: os.path.join(outdir, k) for k in ("fuzz_packet", "fuzz_hello", "fuzz_reasm",
-                                                  "fuzz_quic", "fuzz_ipfrag", "fuzz_pcapng")}
+                                                  "fuzz_quic", "fuzz_ipfrag", "fuzz_capfile")}
     for d in dirs.values():
         os.makedirs(d, exist_ok=True)
     n = 0
     for cap in caps:
-        if cap.endswith(".pcapng"):  # the file itself, cut to 64 KiB
+        if cap.endswith((".pcap", ".pcapng")):  # the file itself, cut to 64 KiB
             with open(cap, "rb") as src, \
-                    open(os.path.join(dirs["fuzz_pcapng"], os.path.basename(cap)), "wb") as f:
+                    open(os.path.join(dirs["fuzz_capfile"], os.path.basename(cap)), "wb") as f:
                 f.write(src.read(65536))
         per_cap = 0
         for encap, raw, payload in frames(cap):
