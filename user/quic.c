@@ -1132,7 +1132,10 @@ bool quic_process(struct quic_table *qt, const struct pkt_info *pi, uint64_t now
 	struct dgram dg = { .pi = pi, .key = &key, .now = now, .flags = flags };
 	bool hello;
 
-	qt->st.datagrams++;
+	/* A kept datagram read again after its proof (QUIC_PROVEN) was
+	 * counted when it came. */
+	if (!(flags & QUIC_PROVEN))
+		qt->st.datagrams++;
 	flow_key_from_pkt(pi, &key);
 	hello = datagram(qt, &dg, out);
 	qt->limited = dg.limited;
@@ -1242,7 +1245,8 @@ static bool datagram(struct quic_table *qt, struct dgram *dg, struct quic_hello 
 			qt->st.small_datagram++;
 			return false;
 		}
-		qt->st.initials++;
+		if (!(dg->flags & QUIC_PROVEN))
+			qt->st.initials++;
 		dg->token = tok != 0;
 		if (initial(qt, dg, version, p + 6, dcid_len, p, pn_off, pkt_len, out))
 			return true;

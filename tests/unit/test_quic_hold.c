@@ -203,6 +203,9 @@ static void test_hold_proof_replays(void **state)
 	assert_int_equal(hst(f)->proofs, 1);
 	assert_int_equal(f->replayed, 3);
 	assert_int_equal(hst(f)->replayed, 3);
+	/* the spoofed one, a, b and the proof twice: each counted once */
+	assert_int_equal(quic_table_stats(f->qt)->datagrams, 5);
+	assert_int_equal(quic_table_stats(f->qt)->initials, 5);
 	assert_int_equal(f->hellos, 1);
 	assert_true(f->validated);
 	assert_true(quic_hold_empty(f->h));
