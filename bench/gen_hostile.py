@@ -6,6 +6,10 @@ Each capture holds N identical TCP flows to port 443 (SYN, SYN-ACK, ACK,
 the hello's TLS records cut into segments, FIN) of one case:
 
   typical   Firefox's 517-byte hello (tests/data/hello_firefox_tls12.h)
+  unique    the same, but each flow's first cipher suite and first
+            signature algorithm differ from every other flow's: none of
+            its three hashed strings was hashed before (the digest memo
+            misses, as it does for a sender that makes every hello new)
   ciphers   a 16 KiB hello that is all cipher suites (8,172 of them)
   exts      4,083 extensions of 4 bytes each, unknown and repeated types
   sigalgs   one signature_algorithms extension of 8,000-odd values
@@ -156,11 +160,44 @@ def records(msg, size):
                     for i in range(0, len(msg), size))
 
 
-def build(case):
+def nth_non_grease(n):
+    """The n-th (from 0) u16 value above 0x1000 that is not GREASE."""
+    v = 0x1000
+    while True:
+        if not is_grease(v):
+            if n == 0:
+                return v
+            n -= 1
+        v += 1
+
+
+def vary(stream, i):
+    """The typical stream with its first cipher suite and first signature
+    algorithm set to values of flow i's own (one record: offsets from the
+    record header)."""
+    b = bytearray(stream)
+    off = 5 + 4 + 2 + 32
+    off += 1 + b[off]                     # session id
+    b[off + 2:off + 4] = struct.pack("!H", nth_non_grease(i))
+    off += 2 + struct.unpack("!H", b[off:off + 2])[0]
+    off += 1 + b[off]                     # compression methods
+    end = off + 2 + struct.unpack("!H", b[off:off + 2])[0]
+    off += 2
+    while off < end:
+        t, n = struct.unpack("!HH", b[off:off + 4])
+        if t == 0x000D:                   # list length, then the values
+            b[off + 6:off + 8] = struct.pack("!H", nth_non_grease(i + 40000))
+        off += 4 + n
+    return bytes(b)
+
+
+def build(case, flow=0):
     rng = random.Random(0x4A34 + sum(map(ord, case)))
     mss = 1448
     if case == "typical":
         return typical_stream(), mss
+    if case == "unique":
+        return vary(typical_stream(), flow), mss
     if case in ("records1", "records1s"):
         stream = records(case_records1_msg(rng), 1)
         if case == "records1s":
@@ -177,14 +214,12 @@ def build(case):
     return records(msg, 16384), mss
 
 
-CASES = ["typical", "ciphers", "exts", "sigalgs", "groups", "alpn", "sni", "records1", "records1s"]
+CASES = ["typical", "unique", "ciphers", "exts", "sigalgs", "groups", "alpn", "sni", "records1", "records1s"]
 
 
 def write_pcap(path, case, flows):
     stream, mss = build(case)
     assert len(stream) <= REASM_MAX_BYTES, len(stream)
-    segs = [stream[i:i + mss] for i in range(0, len(stream), mss)]
-    assert len(segs) <= MAX_HELLO_SEGMENTS
     fb = FlowBuilder(False, bytes.fromhex("00005e005302"), bytes.fromhex("00005e005301"))
     server_addr = bytes([198, 19, 255, 1])
     t = 1704067200 * 1000000
@@ -200,6 +235,10 @@ def write_pcap(path, case, flows):
             cli = Endpoint(bytes([198, 18, (i >> 8) & 0xFF, i & 0xFF]), 10000 + i % 50000,
                            1000 + i, 1, 1, 0)
             srv = Endpoint(server_addr, 443, 5000 + i, 1, 1, 0)
+            if case == "unique":
+                stream, mss = build(case, i)
+            segs = [stream[j:j + mss] for j in range(0, len(stream), mss)]
+            assert len(segs) <= MAX_HELLO_SEGMENTS
             put(fb.packet(cli, srv, False, SYN, 0, 64240, syn_opts(1460, 1, 0, 7)))
             put(fb.packet(srv, cli, True, SYN | ACK, cli.seq, 65160, syn_opts(1460, 1, 1, 7)))
             put(fb.packet(cli, srv, False, ACK, srv.seq, 502, b""))

@@ -33,7 +33,7 @@ while [ $# -gt 0 ]; do
 	*) break ;;
 	esac
 done
-CASES="${*:-typical ciphers exts sigalgs groups alpn sni records1 records1s}"
+CASES="${*:-typical unique ciphers exts sigalgs groups alpn sni records1 records1s}"
 case " $CASES " in *" typical "*) ;; *) CASES="typical $CASES" ;; esac
 BIN="${JA4SENTINEL:-build/ja4sentinel}"
 HERE="$(cd "$(dirname "$0")" && pwd)"
