@@ -21,6 +21,14 @@ struct fp_hash *fp_hash_new(void);
 void fp_hash_free(struct fp_hash *h);
 /* Whether MD5 comes from the built-in implementation (no EVP provider had it). */
 bool fp_hash_md5_builtin(const struct fp_hash *h);
+
+/* Hashes computed, and given from the memo of strings hashed before
+ * (user/fp_hash.c). */
+struct fp_hash_stats {
+	uint64_t computed;
+	uint64_t reused;
+};
+const struct fp_hash_stats *fp_hash_get_stats(const struct fp_hash *h);
 /* First 12 lowercase hex digits of SHA-256(s); "000000000000" for len 0. */
 int fp_sha256_hex12(struct fp_hash *h, const char *s, size_t len, char out[13]);
 /* 32 lowercase hex digits of MD5(s). */

@@ -66,6 +66,7 @@ void pipeline_tick(struct pipeline *p, uint64_t now);
 const struct pipeline_stats *pipeline_get_stats(const struct pipeline *p);
 const struct flow_stats *pipeline_flow_stats(const struct pipeline *p);
 const struct record_stats *pipeline_record_stats(const struct pipeline *p);
+const struct fp_hash_stats *pipeline_hash_stats(const struct pipeline *p);
 uint32_t pipeline_flow_count(const struct pipeline *p);
 /* QUIC connection table (NULL / 0 when core.quic is off). */
 const struct quic_stats *pipeline_quic_stats(const struct pipeline *p);

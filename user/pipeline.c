@@ -540,6 +540,11 @@ const struct record_stats *pipeline_record_stats(const struct pipeline *p)
 	return &p->rst;
 }
 
+const struct fp_hash_stats *pipeline_hash_stats(const struct pipeline *p)
+{
+	return fp_hash_get_stats(p->hash);
+}
+
 const struct quic_stats *pipeline_quic_stats(const struct pipeline *p)
 {
 	return p->quic ? quic_table_stats(p->quic) : NULL;

@@ -210,7 +210,7 @@ static struct json_object *packet_fields(const struct pipeline_stats *s, const s
 }
 
 static struct json_object *hello_fields(const struct pipeline_stats *s, const struct flow_stats *f,
-					const struct record_stats *r)
+					const struct record_stats *r, const struct fp_hash_stats *h)
 {
 	struct json_object *o = json_object_new_object();
 
@@ -221,6 +221,8 @@ static struct json_object *hello_fields(const struct pipeline_stats *s, const st
 		if (v != HELLO_NEED_MORE && (v == HELLO_OK || s->hello_verdict[v]))
 			put(o, hello_verdict_str(v), s->hello_verdict[v]);
 	put(o, "fingerprint_errors", s->fp_errors);
+	put(o, "digests_computed", h->computed);
+	put(o, "digests_reused", h->reused);
 	put(o, "records", s->records);
 	put(o, "raw_dropped", r->raw_dropped);
 	put(o, "names_cut", r->names_cut);
@@ -260,7 +262,9 @@ static struct json_object *stats_tree(const struct pipeline *p, const struct cap
 		json_object_object_add(fields, "kernel", k);
 	}
 	json_object_object_add(fields, "flows", flow_fields(f, pipeline_flow_count(p)));
-	json_object_object_add(fields, "hellos", hello_fields(s, f, pipeline_record_stats(p)));
+	json_object_object_add(fields, "hellos",
+			       hello_fields(s, f, pipeline_record_stats(p),
+					    pipeline_hash_stats(p)));
 	if (pipeline_quic_stats(p))
 		json_object_object_add(fields, "quic",
 				       quic_fields(pipeline_quic_stats(p), pipeline_quic_count(p),
@@ -349,6 +353,9 @@ static const struct {
 	{ "hellos.handshake_unvalidated", "Hellos without the handshake seen first." },
 	{ "hellos.records", "Records handed to the outputs." },
 	{ "hellos.fingerprint_errors", "Hellos whose fingerprint could not be computed." },
+	{ "hellos.digests_computed", "SHA-256 and MD5 digests computed for fingerprints." },
+	{ "hellos.digests_reused",
+	  "Digests of strings hashed before, taken from the memo instead of computed." },
 	{ "hellos.record_errors", "Records that could not be written as JSON." },
 	{ "kernel.ringbuf_full", "Events lost: the BPF ring buffer was full." },
 	{ "kernel.kernel_dropped", "Packets dropped by the kernel: capture buffer full." },

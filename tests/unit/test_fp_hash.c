@@ -237,6 +237,82 @@ static void test_fp_hash_new_independent(void **state)
 	fp_hash_free(NULL); /* destructors accept NULL (style item 12) */
 }
 
+/* OpenSSL's SHA-256, independent of fp_hash. */
+static void openssl_sha256(const void *p, size_t n, uint8_t d[32])
+{
+	unsigned int len = 0;
+
+	assert_true(EVP_Digest(p, n, d, &len, EVP_sha256(), NULL) && len == 32);
+}
+
+/*
+ * The memo of strings hashed before: 3,000 strings of 1 to 700 bytes
+ * (over the memo's 1,024 slots and its 512-byte limit), hashed in two
+ * interleaved rounds, each string also once more right after itself;
+ * every digest equal to OpenSSL's own, and the counts right: the repeat
+ * right after is always from the memo (a string under the limit) and the
+ * rounds' strings evict each other.
+ */
+static void test_fp_hash_memo(void **state)
+{
+	struct fp_hash *h = *state;
+	static char s[3000][700];
+	uint64_t x = 0x1234567;
+	size_t len[3000];
+	uint64_t kept = 0;
+	int over = 0;
+
+	for (int i = 0; i < 3000; i++) {
+		len[i] = 1 + (size_t)i % 700;
+		over += len[i] > 512;
+		for (size_t j = 0; j < len[i]; j++) {
+			x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+			s[i][j] = (char)('0' + (x >> 59));
+		}
+	}
+	/* two strings that differ in their last byte only, same length */
+	memcpy(s[1], s[0], len[1] = len[0] = 100);
+	s[1][99] ^= 1;
+	for (int round = 0; round < 2; round++) {
+		for (int i = 0; i < 3000; i++) {
+			uint8_t d[32];
+			char want[65], got[33];
+			const struct fp_hash_stats *st = fp_hash_get_stats(h);
+
+			for (int again = 0; again < 2; again++) {
+				uint64_t reused = st->reused;
+
+				openssl_sha256(s[i], len[i], d);
+				hex(d, 6, want);
+				assert_int_equal(fp_sha256_hex12(h, s[i], len[i], got), 0);
+				assert_string_equal(got, want);
+				if (again)
+					assert_int_equal(st->reused, reused + (len[i] <= 512));
+				if (openssl_md5(s[i], len[i], d)) {
+					hex(d, 16, want);
+					assert_int_equal(fp_md5_hex(h, s[i], len[i], got), 0);
+					assert_string_equal(got, want);
+				}
+			}
+			kept += len[i] <= 512;
+		}
+	}
+	/* each digest: 2 rounds x 2 hashes a string; the second of each pair
+	 * from the memo where the string is kept, the first computed unless
+	 * an earlier round's copy survived */
+	assert_true(fp_hash_get_stats(h)->reused >= kept * 2);
+	assert_int_equal(fp_hash_get_stats(h)->computed + fp_hash_get_stats(h)->reused,
+			 2 * 2 * 2 * 3000);
+	assert_true(over > 0);
+	/* the empty string is never taken for an empty slot */
+	{
+		char out[33];
+
+		assert_int_equal(fp_md5_hex(h, "", 0, out), 0);
+		assert_string_equal(out, "d41d8cd98f00b204e9800998ecf8427e");
+	}
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -246,7 +322,7 @@ int main(void)
 		T(test_fp_sha256_hex12_reuse),      T(test_fp_md5_hex_rfc1321),
 		T(test_fp_md5_builtin_rfc1321),     T(test_fp_md5_builtin_vs_evp),
 		T(test_fp_md5_hex_matches_builtin), T(test_fp_hash_md5_builtin_flag),
-		T(test_fp_hash_new_independent),
+		T(test_fp_hash_new_independent),    T(test_fp_hash_memo),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
