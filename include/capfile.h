@@ -62,8 +62,9 @@ void capfile_close(struct capfile *r);
 int capfile_next(struct capfile *r, struct capfile_packet *pkt, char *err, size_t errlen);
 
 enum capfile_format capfile_format(const struct capfile *r);
-/* A classic file's link type (DLT_ value); -1 for pcapng, whose link
- * types are per interface. */
+/* A classic file's link type (DLT_ value); a pcapng file's first
+ * interface's (its packets' are per interface), -1 when it has none in its
+ * first MiB. */
 int capfile_link(const struct capfile *r);
 /* Bytes of the input consumed so far. */
 uint64_t capfile_offset(const struct capfile *r);

@@ -76,8 +76,10 @@ struct capture *capture_file_open(const char *path, char *err, size_t errlen);
 
 /*
  * Next L3 packet of a file into *pkt (valid until the next call). Frames
- * whose link layer is not IP are counted and skipped. Returns 1, 0 at end
- * of file, or -1 with a message in err.
+ * whose link layer is not IP, or that core.bpf_filter drops, are counted
+ * and skipped. Returns 1, 2 when only skipped frames came (a few thousand:
+ * the caller may look at its signals, then call again), 0 at end of file,
+ * or -1 with a message in err.
  */
 int capture_file_next(struct capture *c, struct packet *pkt, char *err, size_t errlen);
 

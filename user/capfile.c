@@ -7,6 +7,7 @@
  * length on the wire) and the captured bytes. pcapng is pcapng.c's.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -14,9 +15,14 @@
 #include "capfile_priv.h"
 
 /* Read size: large enough that a read() moves a lot (a bulk capture of
- * 723 MiB is ~720 calls), small enough to stay in the CPU's cache between
- * the kernel's copy and our parse. */
+ * 723 MiB is ~2,900 calls), small enough to stay in the CPU's cache
+ * between the kernel's copy and our parse. The fuzzer builds with a few
+ * bytes, so that every record crosses the buffer's edge. */
+#ifndef CAPFILE_BUFFER
 #define CAPFILE_BUFFER (256u << 10)
+#endif
+/* How far into a pcapng file its first interface is looked for. */
+#define PCAPNG_LOOKAHEAD (1u << 20)
 
 #define MAGIC_USEC 0xA1B2C3D4u
 #define MAGIC_NSEC 0xA1B23C4Du
@@ -65,6 +71,13 @@ const uint8_t *capfile_peek(struct capfile *r, size_t n, size_t *have, char *err
 		/* What is there: from a pipe, whatever the writer has sent, so
 		 * that its packets are read as they come. */
 		got = read(r->fd, r->buf + r->end, r->cap - r->end);
+		if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			/* standard input inherited non-blocking: wait for it */
+			struct pollfd pfd = { .fd = r->fd, .events = POLLIN };
+
+			if (poll(&pfd, 1, -1) >= 0)
+				continue;
+		}
 		if (got < 0) {
 			snprintf(err, errlen, "reading at offset %llu: %s",
 				 (unsigned long long)(r->off + (r->end - r->start)),
@@ -177,6 +190,48 @@ static int pcap_next_record(struct capfile *r, struct capfile_packet *pkt, char 
 	return 1;
 }
 
+/*
+ * A pcapng file's first interface's link type, looked for without
+ * consuming anything (blocks before it peeked, up to PCAPNG_LOOKAHEAD
+ * bytes): what libpcap calls the file's link type, what core.bpf_filter is
+ * checked on at start. -1 when there is none that early (the file's errors
+ * are capfile_next()'s to say).
+ */
+static int pcapng_first_link(struct capfile *r)
+{
+	char err[128];
+	size_t off = 0, have;
+	bool swap = false;
+
+	while (off + 16 <= PCAPNG_LOOKAHEAD) {
+		const uint8_t *b = capfile_peek(r, off + 16, &have, err, sizeof(err));
+		uint32_t type, len, bom;
+
+		if (!b || have < off + 16)
+			return -1;
+		memcpy(&type, b + off, 4);
+		if (type == 0x0A0D0D0Au) {
+			memcpy(&bom, b + off + 8, 4);
+			swap = bom != 0x1A2B3C4Du;
+		}
+		memcpy(&len, b + off + 4, 4);
+		if (swap) {
+			type = __builtin_bswap32(type);
+			len = __builtin_bswap32(len);
+		}
+		if (type == 1) { /* Interface Description: link type, 16 bits */
+			uint16_t link;
+
+			memcpy(&link, b + off + 8, 2);
+			return capfile_dlt(swap ? __builtin_bswap16(link) : link);
+		}
+		if (len < 12 || len % 4)
+			return -1;
+		off += len;
+	}
+	return -1;
+}
+
 struct capfile *capfile_open(int fd, char *err, size_t errlen)
 {
 	struct capfile *r = calloc(1, sizeof(*r));
@@ -202,6 +257,7 @@ struct capfile *capfile_open(int fd, char *err, size_t errlen)
 	memcpy(&magic, m, 4);
 	if (!memcmp(m, "\x0a\x0d\x0d\x0a", 4)) {
 		r->fmt = CAPFILE_PCAPNG;
+		r->link = pcapng_first_link(r);
 		return r;
 	}
 	if (magic == MAGIC_USEC || magic == MAGIC_NSEC || magic == MAGIC_KUZ ||
@@ -241,7 +297,7 @@ enum capfile_format capfile_format(const struct capfile *r)
 
 int capfile_link(const struct capfile *r)
 {
-	return r->fmt == CAPFILE_PCAP ? r->link : -1;
+	return r->link;
 }
 
 uint64_t capfile_offset(const struct capfile *r)

@@ -14,12 +14,18 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <json-c/json.h>
 #include <pcap/pcap.h>
 #include "capfile.h"
 #include "capture_priv.h"
+#include "log.h"
 
-/* Link types of one file core.bpf_filter is compiled for. */
+/* Link types of one file core.bpf_filter is compiled for, beyond the one
+ * it was checked on at start: the parser reads 8 (after capfile_dlt()). */
 #define FILE_FILTERS 16
+/* Frames skipped in one capture_file_next() call at most (filtered, not
+ * IP): then it returns, so that a signal is seen between them. */
+#define FILE_SKIP_MAX 4096
 
 struct file_cap {
 	struct capfile *cf;
@@ -29,6 +35,7 @@ struct file_cap {
 	/* core.bpf_filter compiled for each further link type met */
 	struct {
 		int link;
+		bool failed; /* the expression means nothing there: frames dropped */
 		struct bpf_program prog;
 	} progs[FILE_FILTERS];
 	uint32_t n_progs;
@@ -48,51 +55,64 @@ static void file_cap_close(struct capture *c)
 	if (p->own_fd && p->fd >= 0)
 		close(p->fd);
 	for (uint32_t i = 0; i < p->n_progs; i++)
-		pcap_freecode(&p->progs[i].prog);
+		if (!p->progs[i].failed)
+			pcap_freecode(&p->progs[i].prog);
 	free(p);
 }
 
-/* core.bpf_filter on a frame of link type link: the program compiled at
- * start for c->ufilter_link, or one compiled for this type at its first
- * frame. *failed: it could not be compiled (err says why). */
-static bool filter_pass(struct capture *c, const struct capfile_packet *fp, char *err,
-			size_t errlen, bool *failed)
+/*
+ * core.bpf_filter on a frame: the program compiled at start for
+ * c->ufilter_link, or one compiled for the frame's link type at its first
+ * frame. A link type the parser does not read passes (the link layer's
+ * verdict drops and counts it); one the expression cannot be compiled for
+ * ("vlan" on raw IP) drops its frames as filtered, with a warning: a
+ * crafted file's interface must not end the read.
+ */
+static bool filter_pass(struct capture *c, const struct capfile_packet *fp)
 {
 	struct file_cap *p = c->priv;
-	struct bpf_program *prog = NULL;
+	uint32_t i;
 
 	if (!c->ufilter)
 		return true;
 	if (fp->linktype == c->ufilter_link)
 		return capture_filter_run(c, fp->data, fp->caplen, fp->origlen);
-	for (uint32_t i = 0; i < p->n_progs && !prog; i++)
-		if (p->progs[i].link == fp->linktype)
-			prog = &p->progs[i].prog;
-	if (!prog) {
-		if (p->n_progs == FILE_FILTERS) {
-			snprintf(err, errlen, "reading capture: more than %d link types",
-				 FILE_FILTERS + 1);
-			*failed = true;
+	if (!packet_link_supported(fp->linktype))
+		return true;
+	for (i = 0; i < p->n_progs && p->progs[i].link != fp->linktype; i++)
+		;
+	if (i == p->n_progs) {
+		char why[512];
+
+		if (p->n_progs == FILE_FILTERS) { /* not reached: 8 types are read */
+			c->st.filtered++;
 			return false;
 		}
-		prog = &p->progs[p->n_progs].prog;
-		if (capture_filter_compile(c, fp->linktype, prog, err, errlen)) {
-			*failed = true;
-			return false;
+		p->progs[i].link = fp->linktype;
+		p->n_progs++;
+		if (capture_filter_compile(c, fp->linktype, &p->progs[i].prog, why, sizeof(why))) {
+			struct json_object *f = json_object_new_object();
+
+			json_object_object_add(f, "link_type", json_object_new_int(fp->linktype));
+			log_write(LOG_WARN, "capture", f,
+				  "%s; frames of this link type are dropped as filtered", why);
+			p->progs[i].failed = true;
 		}
-		p->progs[p->n_progs++].link = fp->linktype;
 	}
-	return capture_filter_run_prog(c, prog, fp->data, fp->caplen, fp->origlen);
+	if (p->progs[i].failed) {
+		c->st.filtered++;
+		return false;
+	}
+	return capture_filter_run_prog(c, &p->progs[i].prog, fp->data, fp->caplen, fp->origlen);
 }
 
 int capture_file_next(struct capture *c, struct packet *pkt, char *err, size_t errlen)
 {
 	struct file_cap *p = c->priv;
 
-	for (;;) {
+	for (uint32_t skipped = 0; skipped < FILE_SKIP_MAX; skipped++) {
 		struct capfile_packet fp;
 		enum packet_verdict v;
-		bool failed = false;
 		int rc = capfile_next(p->cf, &fp, err, errlen);
 
 		if (rc <= 0) {
@@ -105,11 +125,8 @@ int capture_file_next(struct capture *c, struct packet *pkt, char *err, size_t e
 			return rc;
 		}
 		c->st.frames++;
-		if (!filter_pass(c, &fp, err, errlen, &failed)) {
-			if (failed)
-				return -1;
+		if (!filter_pass(c, &fp))
 			continue;
-		}
 		v = packet_strip_link(fp.linktype, fp.data, fp.caplen, &pkt->data, &pkt->caplen);
 		c->st.link[v]++;
 		if (v != PKT_OK)
@@ -122,6 +139,7 @@ int capture_file_next(struct capture *c, struct packet *pkt, char *err, size_t e
 		pkt->quic_held = false;
 		return 1;
 	}
+	return 2;
 }
 
 /* A file's packets are read by capture_file_next(), not in slices. */
@@ -131,7 +149,9 @@ static int file_cap_dispatch(struct capture *c, struct capture_budget *b, captur
 	struct packet pkt;
 	int n = 0, rc = 0;
 
-	while (capture_budget_chunk(b) && (rc = capture_file_next(c, &pkt, err, errlen)) == 1) {
+	while (capture_budget_chunk(b) && (rc = capture_file_next(c, &pkt, err, errlen)) > 0) {
+		if (rc == 2)
+			continue;
 		cb(ctx, &pkt);
 		n++;
 		if (!capture_budget_charge(b, 1))
@@ -181,11 +201,12 @@ struct capture *capture_file_open(const char *path, char *err, size_t errlen)
 		goto fail;
 	}
 	link = capfile_link(p->cf);
-	if (link < 0) {
-		/* pcapng: a link type per interface, met as packets come; the
-		 * filter is checked at start on raw IP. */
+	if (capfile_format(p->cf) == CAPFILE_PCAPNG) {
+		/* A link type per interface, met as packets come; the filter is
+		 * checked at start on the first interface's, as libpcap's, or
+		 * raw IP's without one we read. */
 		c->link_name = "pcapng";
-		c->ufilter_link = DLT_RAW;
+		c->ufilter_link = link >= 0 && packet_link_supported(link) ? link : DLT_RAW;
 		return c;
 	}
 	c->link_name = pcap_datalink_val_to_name(link) ?: "unknown";

@@ -128,10 +128,11 @@ int loop_run_file(struct capture *cap, struct pipeline *p, struct output *const 
 	}
 	capture_file_pos(cap, &pos, &rp.size);
 	rp.next = rp.start + LOOP_PROGRESS_MS * 1000000ULL;
-	while (!read_stop && (rc = capture_file_next(cap, &pkt, err, errlen)) == 1) {
+	while (!read_stop && (rc = capture_file_next(cap, &pkt, err, errlen)) > 0) {
 		uint64_t now;
 
-		pipeline_packet(p, &pkt);
+		if (rc == 1)
+			pipeline_packet(p, &pkt);
 		/* From a pipe the next read may wait for minutes (tcpdump -w -):
 		 * a record found goes out now, not with the next batch. */
 		if (rp.size < 0 && pipeline_get_stats(p)->records != records) {

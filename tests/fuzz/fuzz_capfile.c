@@ -2,8 +2,10 @@
 /*
  * libFuzzer harness for the capture file reader (capfile.c, pcapng.c): the
  * input is a file, classic pcap or pcapng, read through a memfd as --read
- * reads a file (the same read() path and buffer). Every packet handed out
- * must lie inside the reader's buffer (ASan checks the reads of its bytes),
+ * reads a file (the same read() path; the buffer is built 61 bytes long
+ * for the fuzzer, so that records cross its edge and it grows). Every
+ * packet handed out must lie inside the reader's buffer (ASan checks the
+ * reads of its bytes) and be bytes of the input consumed by its own call,
  * and reading ends, with a packet count bounded by the input's size.
  * make_seeds.py takes the test captures, cut to 64 KiB.
  */
@@ -33,13 +35,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	assert(lseek(fd, 0, SEEK_SET) == 0);
 	r = capfile_open(fd, err, sizeof(err));
 	if (r) {
+		uint64_t before = capfile_offset(r);
+
 		while (capfile_next(r, &pkt, err, sizeof(err)) == 1) {
+			uint64_t after = capfile_offset(r);
+
 			/* every byte of it read: out of the buffer is ASan's */
 			for (uint32_t i = 0; i < pkt.caplen; i++)
 				sum += pkt.data[i];
 			assert(pkt.origlen >= pkt.caplen);
 			assert(++n <= size / 12); /* a block is 12 bytes, a record 16 */
-			assert(capfile_offset(r) <= size);
+			assert(after <= size && after > before);
+			/* the input's bytes, of this record or block: not stale */
+			assert(pkt.caplen <= after - before);
+			assert(!pkt.caplen ||
+			       memmem(data + before, after - before, pkt.data, pkt.caplen));
+			before = after;
 		}
 		capfile_close(r);
 	}

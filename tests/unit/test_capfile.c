@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <signal.h>
 #include <setjmp.h>
 #include <stdbool.h>
 #include <stdarg.h>
@@ -600,12 +601,51 @@ static void test_capfile_buffer(void **state)
 	same_through_pipe(&w, 100000, 3);
 }
 
+static void on_alarm(int sig)
+{
+	(void)sig;
+	fail_msg("capfile_next() waited for bytes it did not need");
+}
+
+/* From a pipe whose writer is still there, a record is handed out as soon
+ * as its bytes are in: a live `tcpdump -w - | ja4sentinel -r -` gets its
+ * records as the hellos come, not when the buffer is full. */
+static void test_capfile_pipe_open(void **state)
+{
+	static struct w w;
+	struct capfile_packet pkt;
+	struct capfile *r;
+	char err[256];
+	int p[2];
+
+	(void)state;
+	memset(&w, 0, sizeof(w));
+	pcap_hdr(&w, 0xA1B2C3D4, 2, 4, 65535, 1);
+	pcap_rec(&w, 7, 0, "first", 5, 5, false);
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(write(p[1], w.b, w.n), (ssize_t)w.n);
+	signal(SIGALRM, on_alarm);
+	alarm(5);
+	r = capfile_open(p[0], err, sizeof(err));
+	assert_non_null(r);
+	assert_int_equal(capfile_next(r, &pkt, err, sizeof(err)), 1);
+	assert_memory_equal(pkt.data, "first", 5);
+	alarm(0);
+	/* the next one, cut short by the writer's end */
+	assert_int_equal(write(p[1], w.b + 24, 10), 10);
+	close(p[1]);
+	assert_int_equal(capfile_next(r, &pkt, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "truncated pcap record header at offset 45 (10 of 16 bytes)"));
+	capfile_close(r);
+	close(p[0]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pcapng_mixed),   cmocka_unit_test(test_pcapng_errors),
 		cmocka_unit_test(test_pcap_classic),   cmocka_unit_test(test_pcap_classic_errors),
-		cmocka_unit_test(test_capfile_buffer),
+		cmocka_unit_test(test_capfile_buffer), cmocka_unit_test(test_capfile_pipe_open),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
