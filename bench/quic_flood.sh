@@ -14,8 +14,13 @@
 # handshake_validated, spoofed records, and the kernel's and userspace's
 # counters of what was held, kept, evicted and proven.
 #
+# --delay MS puts the clients MS away: they connect through
+# bench/udp_delay.py, which sends their datagrams on MS late (this kernel has
+# no netem), so their answer to the server's Initial, the proof, comes a
+# round trip of MS after their first Initial was kept.
+#
 # Usage: bench/quic_flood.sh [--rates "5000 50000"] [--seconds S] [--clients N]
-#                            [--modes "tc xdp pcap"]
+#                            [--modes "tc xdp pcap"] [--delay MS]
 # Environment: JA4SENTINEL binary (default build/ja4sentinel). Needs
 # gtlsserver, gtlsclient (ngtcp2-server, ngtcp2-client) and tcpreplay.
 set -eu
@@ -25,18 +30,20 @@ RATES="5000 50000"
 SECONDS_=10
 CLIENTS=10
 MODES="tc xdp pcap"
+DELAY=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--rates) RATES="$2"; shift 2 ;;
 	--seconds) SECONDS_="$2"; shift 2 ;;
 	--clients) CLIENTS="$2"; shift 2 ;;
 	--modes) MODES="$2"; shift 2 ;;
+	--delay) DELAY="$2"; shift 2 ;;
 	-h | --help)
-		sed -n '3,20p' "$0" | sed 's/^# \{0,1\}//'
+		sed -n '3,25p' "$0" | sed 's/^# \{0,1\}//'
 		exit 0
 		;;
 	*)
-		echo "usage: bench/quic_flood.sh [--rates R] [--seconds S] [--clients N] [--modes M]" >&2
+		echo "usage: bench/quic_flood.sh [--rates R] [--seconds S] [--clients N] [--modes M] [--delay MS]" >&2
 		exit 2
 		;;
 	esac
@@ -56,6 +63,7 @@ TMP=$(mktemp -d)
 # shellcheck source=tests/lib.sh
 . tests/lib.sh
 cleanup() {
+	[ -z "${RELAY:-}" ] || kill "$RELAY" 2>/dev/null || true
 	del_netns "$NS_S" "$NS_C"
 	rm -rf "$TMP"
 }
@@ -70,6 +78,15 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
 	-subj /CN=quic.test -keyout "$TMP/key.pem" -out "$TMP/cert.pem" >/dev/null 2>&1
 ip netns exec "$NS_S" gtlsserver -q -d "$TMP/www" "$V4_S" 443 "$TMP/key.pem" "$TMP/cert.pem" \
 	>"$TMP/server.log" 2>&1 &
+# Where the clients connect: the server, or the delaying relay.
+TO_ADDR=$V4_S
+TO_PORT=443
+if [ "$DELAY" != 0 ]; then
+	ip netns exec "$NS_C" python3 bench/udp_delay.py "$DELAY" "$V4_C" 4433 "$V4_S" 443 &
+	RELAY=$!
+	TO_ADDR=$V4_C
+	TO_PORT=4433
+fi
 MAC_S=$(ip netns exec "$NS_S" cat "/sys/class/net/$IF_S/address")
 MAC_C=$(ip netns exec "$NS_C" cat "/sys/class/net/$IF_C/address")
 
@@ -96,8 +113,9 @@ counter() {
 	grep -o "\"$1\":[0-9]*" <<<"$2" | cut -d: -f2 | sort -n | tail -n 1
 }
 
-printf '| mode | flood | real clients recorded | of them validated | spoofed records | kernel quic_limited / quic_held | kept / evicted / proofs |\n'
-printf '|---|---:|---:|---:|---:|---:|---:|\n'
+[ "$DELAY" = 0 ] || echo "clients $DELAY ms away (bench/udp_delay.py)"
+printf '| mode | flood | real clients recorded | of them validated | spoofed records | kernel quic_limited / quic_held | kept / evicted / proofs | peak RSS |\n'
+printf '|---|---:|---:|---:|---:|---:|---:|---:|\n'
 cat >"$TMP/c.yml" <<YML
 core:
   interface: $IF_S
@@ -120,11 +138,12 @@ for mode in $MODES; do
 		sleep 1
 		for _ in $(seq "$CLIENTS"); do
 			ip netns exec "$NS_C" timeout 5 gtlsclient -q --exit-on-all-streams-close \
-				"$V4_S" 443 https://quic.test/index.html >/dev/null 2>&1 || true
+				"$TO_ADDR" "$TO_PORT" https://quic.test/index.html >/dev/null 2>&1 || true
 			sleep $(((SECONDS_ - 2) / CLIENTS)).$(((SECONDS_ - 2) * 10 / CLIENTS % 10))
 		done
 		wait "$RP" || true
 		sleep 0.5
+		rss=$(awk '/^VmHWM/ { printf "%.0f MiB", $2 / 1024 }' "/proc/$DP/status" 2>/dev/null || echo "?")
 		kill -TERM "$DP"
 		wait "$DP" || true
 		final=$(grep -F '"final stats"' "$TMP/log" || true)
@@ -138,9 +157,9 @@ for mode in $MODES; do
 			kern="$(counter quic_limited "$(grep -o '"kernel":{[^}]*}' <<<"$final")") / $(counter quic_held "$(grep -o '"kernel":{[^}]*}' <<<"$final")")"
 		fi
 		quic=$(grep -o '"quic":{[^}]*}' <<<"$final")
-		printf '| %s | %s/s x %s s | %s / %s | %s | %s | %s | %s / %s / %s |\n' "$mode" "$rate" \
-			"$SECONDS_" "$real" "$CLIENTS" "$valid" "$spoofed" "$kern" \
+		printf '| %s | %s/s x %s s | %s / %s | %s | %s | %s | %s / %s / %s | %s |\n' "$mode" \
+			"$rate" "$SECONDS_" "$real" "$CLIENTS" "$valid" "$spoofed" "$kern" \
 			"$(counter quic_kept "$quic")" "$(counter quic_kept_evicted "$quic")" \
-			"$(counter quic_proofs "$quic")"
+			"$(counter quic_proofs "$quic")" "$rss"
 	done
 done
