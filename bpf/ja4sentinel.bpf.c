@@ -991,7 +991,8 @@ static __always_inline __u16 udp_verdict(void *ctx, bool xdp, struct pkt *p, __u
 {
 	struct j4s_quic_key k = {};
 	struct j4s_quic_conn *qc, fresh = { .datagrams = 1 };
-	__u8 head[16] = {}, *proofs;
+	__u8 head[16] = {}, *proofs = NULL;
+	bool holding = quic_holding(false); /* one bucket lookup a datagram */
 	__u32 version;
 	__u64 dcid;
 	__u8 type, dlen;
@@ -1001,8 +1002,8 @@ static __always_inline __u16 udp_verdict(void *ctx, bool xdp, struct pkt *p, __u
 	 * verifier states) */
 	/* Only a Handshake packet may be smaller than an Initial's datagram,
 	 * and only while Initials are held: 1-RTT traffic costs no read. */
-	if ((p->payload_len < J4S_QUIC_MIN_DATAGRAM && !quic_holding(false)) ||
-	    p->payload_len < 16 || read_bytes(ctx, xdp, p->payload_off, head, 16, true))
+	if ((p->payload_len < J4S_QUIC_MIN_DATAGRAM && !holding) || p->payload_len < 16 ||
+	    read_bytes(ctx, xdp, p->payload_off, head, 16, true))
 		goto not_initial;
 	version = (__u32)head[1] << 24 | (__u32)head[2] << 16 | (__u32)head[3] << 8 | head[4];
 	type = (head[0] >> 4) & 3;
@@ -1031,7 +1032,8 @@ static __always_inline __u16 udp_verdict(void *ctx, bool xdp, struct pkt *p, __u
 	 * may drop its Initial keys and send only that). An Initial whole (it
 	 * may bring hello bytes the client sends again), anything else its
 	 * headers. */
-	proofs = quic_holding(false) ? bpf_map_lookup_elem(&j4s_quic_answers, &k) : NULL;
+	if (holding)
+		proofs = bpf_map_lookup_elem(&j4s_quic_answers, &k);
 	if (proofs) {
 		if (*proofs >= J4S_QUIC_MAX_PROOFS || !ring_has_room(2)) {
 			COUNT(st, quic_proofs_dropped);
