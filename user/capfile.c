@@ -92,22 +92,6 @@ const uint8_t *capfile_peek(struct capfile *r, size_t n, size_t *have, char *err
 	return r->buf + r->start;
 }
 
-static uint32_t rd32(const struct capfile *r, const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return r->swap ? __builtin_bswap32(v) : v;
-}
-
-static uint16_t rd16(const struct capfile *r, const uint8_t *p)
-{
-	uint16_t v;
-
-	memcpy(&v, p, 2);
-	return r->swap ? __builtin_bswap16(v) : v;
-}
-
 /* A classic file's header (24 bytes). The snap length it states is not
  * applied: a packet is read as long as its record says (see the header). */
 static int pcap_header(struct capfile *r, uint32_t magic, char *err, size_t errlen)
@@ -123,11 +107,11 @@ static int pcap_header(struct capfile *r, uint32_t magic, char *err, size_t errl
 		return -1;
 	}
 	r->swap = magic != MAGIC_USEC && magic != MAGIC_NSEC && magic != MAGIC_KUZ;
-	magic = rd32(r, h);
+	magic = capfile_u32(r, h);
 	r->nsec = magic == MAGIC_NSEC;
 	r->rec_hdr = magic == MAGIC_KUZ ? 24 : 16;
-	major = rd16(r, h + 4);
-	minor = rd16(r, h + 6);
+	major = capfile_u16(r, h + 4);
+	minor = capfile_u16(r, h + 6);
 	if (major != 2 || minor > 4) {
 		snprintf(err, errlen, "pcap file of version %u.%u (2.4 and earlier are read)",
 			 major, minor);
@@ -135,7 +119,7 @@ static int pcap_header(struct capfile *r, uint32_t magic, char *err, size_t errl
 	}
 	r->lenswap = minor < 3 ? LENSWAP_ALWAYS : minor == 3 ? LENSWAP_MAYBE : LENSWAP_NEVER;
 	/* The low 16 bits; the rest says how many FCS bytes frames carry. */
-	r->link = capfile_dlt(rd32(r, h + 20) & 0xffff);
+	r->link = capfile_dlt(capfile_u32(r, h + 20) & 0xffff);
 	capfile_skip(r, 24);
 	return 0;
 }
@@ -156,10 +140,10 @@ static int pcap_next_record(struct capfile *r, struct capfile_packet *pkt, char 
 			 (unsigned long long)r->off, have, r->rec_hdr);
 		return -1;
 	}
-	sec = rd32(r, h);
-	frac = rd32(r, h + 4);
-	caplen = rd32(r, h + 8);
-	len = rd32(r, h + 12);
+	sec = capfile_u32(r, h);
+	frac = capfile_u32(r, h + 4);
+	caplen = capfile_u32(r, h + 8);
+	len = capfile_u32(r, h + 12);
 	if (r->lenswap == LENSWAP_ALWAYS || (r->lenswap == LENSWAP_MAYBE && caplen > len)) {
 		uint32_t t = caplen;
 

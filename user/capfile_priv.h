@@ -7,6 +7,7 @@
 #define J4S_CAPFILE_PRIV_H
 
 #include <stdbool.h>
+#include <string.h>
 #include "capfile.h"
 
 struct pcapng_iface {
@@ -45,6 +46,31 @@ struct capfile {
  * error, with err set.
  */
 const uint8_t *capfile_peek(struct capfile *r, size_t n, size_t *have, char *err, size_t errlen);
+
+/* Multi-byte fields in the byte order of the file or section. */
+static inline uint16_t capfile_u16(const struct capfile *r, const uint8_t *p)
+{
+	uint16_t v;
+
+	memcpy(&v, p, 2);
+	return r->swap ? __builtin_bswap16(v) : v;
+}
+
+static inline uint32_t capfile_u32(const struct capfile *r, const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return r->swap ? __builtin_bswap32(v) : v;
+}
+
+static inline uint64_t capfile_u64(const struct capfile *r, const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+	return r->swap ? __builtin_bswap64(v) : v;
+}
 
 /* Consume n bytes peeked. */
 static inline void capfile_skip(struct capfile *r, size_t n)

@@ -22,36 +22,12 @@
 #define OPT_TSRESOL  9
 #define OPT_TSOFFSET 14
 
-static uint16_t u16(const struct capfile *r, const uint8_t *p)
-{
-	uint16_t v;
-
-	memcpy(&v, p, 2);
-	return r->swap ? __builtin_bswap16(v) : v;
-}
-
-static uint32_t u32(const struct capfile *r, const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return r->swap ? __builtin_bswap32(v) : v;
-}
-
-static uint64_t u64(const struct capfile *r, const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, 8);
-	return r->swap ? __builtin_bswap64(v) : v;
-}
-
 /* The options of an IDB (body from off to end): if_tsresol, if_tsoffset. */
 static void idb_options(const struct capfile *r, const uint8_t *b, uint32_t off, uint32_t end,
 			struct pcapng_iface *ifc)
 {
 	while (off + 4 <= end) {
-		uint16_t code = u16(r, b + off), len = u16(r, b + off + 2);
+		uint16_t code = capfile_u16(r, b + off), len = capfile_u16(r, b + off + 2);
 
 		off += 4;
 		if (code == OPT_END || len > end - off)
@@ -59,7 +35,7 @@ static void idb_options(const struct capfile *r, const uint8_t *b, uint32_t off,
 		if (code == OPT_TSRESOL && len == 1)
 			ifc->tsresol = b[off];
 		else if (code == OPT_TSOFFSET && len == 8)
-			ifc->tsoffset_s = (int64_t)u64(r, b + off);
+			ifc->tsoffset_s = (int64_t)capfile_u64(r, b + off);
 		off += (len + 3u) & ~3u;
 	}
 }
@@ -134,8 +110,8 @@ static int read_block(struct capfile *r, const uint8_t **blk, uint32_t *type, ui
 		snprintf(err, errlen, "not a pcapng file");
 		return -1;
 	}
-	*type = u32(r, h);
-	*len = u32(r, h + 4);
+	*type = capfile_u32(r, h);
+	*len = capfile_u32(r, h + 4);
 	if (*len < 12 || *len % 4 || *len > PCAPNG_MAX_BLOCK || (*type == BT_SHB && *len < 28)) {
 		snprintf(err, errlen, "pcapng block of type %u with a bad length %u", *type, *len);
 		return -1;
@@ -147,7 +123,7 @@ static int read_block(struct capfile *r, const uint8_t **blk, uint32_t *type, ui
 		snprintf(err, errlen, "truncated pcapng block of type %u", *type);
 		return -1;
 	}
-	if (u32(r, h + *len - 4) != *len) {
+	if (capfile_u32(r, h + *len - 4) != *len) {
 		snprintf(err, errlen, "pcapng block of type %u: trailing length differs", *type);
 		return -1;
 	}
@@ -176,8 +152,8 @@ static int add_iface(struct capfile *r, const uint8_t *b, uint32_t len, char *er
 	}
 	r->ifs = ifc;
 	ifc = &r->ifs[r->n_ifs++];
-	ifc->linktype = capfile_dlt(u16(r, b + 8));
-	ifc->snaplen = u32(r, b + 12);
+	ifc->linktype = capfile_dlt(capfile_u16(r, b + 8));
+	ifc->snaplen = capfile_u32(r, b + 12);
 	ifc->tsresol = 6;
 	ifc->tsoffset_s = 0;
 	idb_options(r, b, 16, len - 4, ifc);
@@ -221,9 +197,9 @@ int pcapng_next(struct capfile *r, struct capfile_packet *pkt, char *err, size_t
 		switch (type) {
 		case BT_SHB:
 			/* 1.x: what libpcap reads; 2.0 would be another layout */
-			if (u16(r, b + 12) != 1) {
+			if (capfile_u16(r, b + 12) != 1) {
 				snprintf(err, errlen, "pcapng section of version %u.%u",
-					 u16(r, b + 12), u16(r, b + 14));
+					 capfile_u16(r, b + 12), capfile_u16(r, b + 14));
 				return -1;
 			}
 			r->n_ifs = 0; /* interface IDs are per section */
@@ -235,15 +211,17 @@ int pcapng_next(struct capfile *r, struct capfile_packet *pkt, char *err, size_t
 		case BT_EPB:
 			if (len < 32)
 				goto short_block;
-			return take(r, b, len, u32(r, b + 8),
-				    (uint64_t)u32(r, b + 12) << 32 | u32(r, b + 16), u32(r, b + 20),
-				    u32(r, b + 24), 28, pkt, err, errlen);
+			return take(r, b, len, capfile_u32(r, b + 8),
+				    (uint64_t)capfile_u32(r, b + 12) << 32 | capfile_u32(r, b + 16),
+				    capfile_u32(r, b + 20), capfile_u32(r, b + 24), 28, pkt, err,
+				    errlen);
 		case BT_PB:
 			if (len < 32)
 				goto short_block;
-			return take(r, b, len, u16(r, b + 8),
-				    (uint64_t)u32(r, b + 12) << 32 | u32(r, b + 16), u32(r, b + 20),
-				    u32(r, b + 24), 28, pkt, err, errlen);
+			return take(r, b, len, capfile_u16(r, b + 8),
+				    (uint64_t)capfile_u32(r, b + 12) << 32 | capfile_u32(r, b + 16),
+				    capfile_u32(r, b + 20), capfile_u32(r, b + 24), 28, pkt, err,
+				    errlen);
 		case BT_SPB: {
 			uint32_t orig, cap;
 
@@ -255,7 +233,7 @@ int pcapng_next(struct capfile *r, struct capfile_packet *pkt, char *err, size_t
 				return -1;
 			}
 			/* No captured length: the block's, cut at the snap length. */
-			orig = u32(r, b + 8);
+			orig = capfile_u32(r, b + 8);
 			cap = len - 16 < orig ? len - 16 : orig;
 			if (r->ifs[0].snaplen && cap > r->ifs[0].snaplen)
 				cap = r->ifs[0].snaplen;
