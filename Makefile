@@ -137,7 +137,9 @@ $(BUILD)/libcore.a: $(CORE:%=$(BUILD)/obj/%.o)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
-TEST_LD := $(ALL_LDFLAGS) -Wl,--as-needed
+# -pthread: test_capfile feeds a pipe from a thread (glibc before 2.34
+# has pthread_* in libpthread).
+TEST_LD := $(ALL_LDFLAGS) -pthread -Wl,--as-needed
 
 $(CORE_TESTS:%=$(BUILD)/unit/%): $(BUILD)/unit/%: tests/unit/%.c $(BUILD)/libcore.a | $(BUILD)/unit
 	$(call msg,TEST-CC,$@)
