@@ -992,7 +992,7 @@ static __always_inline __u16 udp_verdict(void *ctx, bool xdp, struct pkt *p, __u
 	struct j4s_quic_key k = {};
 	struct j4s_quic_conn *qc, fresh = { .datagrams = 1 };
 	__u8 head[16] = {}, *proofs = NULL;
-	bool holding = quic_holding(false); /* one bucket lookup a datagram */
+	bool small = p->payload_len < J4S_QUIC_MIN_DATAGRAM, holding = false;
 	__u32 version;
 	__u64 dcid;
 	__u8 type, dlen;
@@ -1002,8 +1002,9 @@ static __always_inline __u16 udp_verdict(void *ctx, bool xdp, struct pkt *p, __u
 	 * verifier states) */
 	/* Only a Handshake packet may be smaller than an Initial's datagram,
 	 * and only while Initials are held: 1-RTT traffic costs no read. */
-	if ((p->payload_len < J4S_QUIC_MIN_DATAGRAM && !holding) || p->payload_len < 16 ||
-	    read_bytes(ctx, xdp, p->payload_off, head, 16, true))
+	if (small && !(holding = quic_holding(false)))
+		goto not_initial;
+	if (p->payload_len < 16 || read_bytes(ctx, xdp, p->payload_off, head, 16, true))
 		goto not_initial;
 	version = (__u32)head[1] << 24 | (__u32)head[2] << 16 | (__u32)head[3] << 8 | head[4];
 	type = (head[0] >> 4) & 3;
@@ -1032,6 +1033,10 @@ static __always_inline __u16 udp_verdict(void *ctx, bool xdp, struct pkt *p, __u
 	 * may drop its Initial keys and send only that). An Initial whole (it
 	 * may bring hello bytes the client sends again), anything else its
 	 * headers. */
+	/* One bucket lookup a datagram at most: a small one's above, a
+	 * large long-header one's here, none for large 1-RTT traffic. */
+	if (!small)
+		holding = quic_holding(false);
 	if (holding)
 		proofs = bpf_map_lookup_elem(&j4s_quic_answers, &k);
 	if (proofs) {
