@@ -56,9 +56,12 @@ struct capfile;
 struct capfile *capfile_open(int fd, char *err, size_t errlen);
 void capfile_close(struct capfile *r);
 
-/* The next packet: 1, 0 at the end of the file, -1 on an error (err says
- * what and where; the packets before it were read). A read() cut short by
- * a signal is an error (EINTR): a signal stops a read from a pipe. */
+/* The next packet: 1; 2 when CAPFILE_SKIP_MAX pcapng blocks without a
+ * packet came (call again: the caller may look at its signals between);
+ * 0 at the end of the file; -1 on an error (err says what and where; the
+ * packets before it were read). A read() cut short by a signal is an
+ * error (EINTR): a signal stops a read from a pipe. */
+#define CAPFILE_SKIP_MAX 4096
 int capfile_next(struct capfile *r, struct capfile_packet *pkt, char *err, size_t errlen);
 
 enum capfile_format capfile_format(const struct capfile *r);

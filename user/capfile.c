@@ -184,28 +184,36 @@ static int pcap_next_record(struct capfile *r, struct capfile_packet *pkt, char 
 static int pcapng_first_link(struct capfile *r)
 {
 	char err[128];
-	size_t off = 0, have;
+	uint64_t off = 0;
 	bool swap = false;
+	size_t have;
 
-	while (off + 16 <= PCAPNG_LOOKAHEAD) {
-		const uint8_t *b = capfile_peek(r, off + 16, &have, err, sizeof(err));
+	while (off + 12 <= PCAPNG_LOOKAHEAD) {
+		/* a block's type and length; the SHB's byte-order magic after
+		 * them, the IDB's link type: no byte past what is needed */
+		const uint8_t *b = capfile_peek(r, off + 8, &have, err, sizeof(err));
 		uint32_t type, len, bom;
+		uint16_t link;
 
-		if (!b || have < off + 16)
+		if (!b || have < off + 8)
 			return -1;
 		memcpy(&type, b + off, 4);
+		memcpy(&len, b + off + 4, 4);
 		if (type == 0x0A0D0D0Au) {
+			b = capfile_peek(r, off + 12, &have, err, sizeof(err));
+			if (!b || have < off + 12)
+				return -1;
 			memcpy(&bom, b + off + 8, 4);
 			swap = bom != 0x1A2B3C4Du;
 		}
-		memcpy(&len, b + off + 4, 4);
 		if (swap) {
 			type = __builtin_bswap32(type);
 			len = __builtin_bswap32(len);
 		}
 		if (type == 1) { /* Interface Description: link type, 16 bits */
-			uint16_t link;
-
+			b = capfile_peek(r, off + 10, &have, err, sizeof(err));
+			if (!b || have < off + 10)
+				return -1;
 			memcpy(&link, b + off + 8, 2);
 			return capfile_dlt(swap ? __builtin_bswap16(link) : link);
 		}

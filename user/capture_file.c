@@ -23,9 +23,6 @@
 /* Link types of one file core.bpf_filter is compiled for, beyond the one
  * it was checked on at start: the parser reads 8 (after capfile_dlt()). */
 #define FILE_FILTERS 16
-/* Frames skipped in one capture_file_next() call at most (filtered, not
- * IP): then it returns, so that a signal is seen between them. */
-#define FILE_SKIP_MAX 4096
 
 struct file_cap {
 	struct capfile *cf;
@@ -110,11 +107,15 @@ int capture_file_next(struct capture *c, struct packet *pkt, char *err, size_t e
 {
 	struct file_cap *p = c->priv;
 
-	for (uint32_t skipped = 0; skipped < FILE_SKIP_MAX; skipped++) {
+	/* Frames skipped (filtered, not IP) in one call at most: then it
+	 * returns, so that a signal is seen between them. */
+	for (uint32_t skipped = 0; skipped < CAPFILE_SKIP_MAX; skipped++) {
 		struct capfile_packet fp;
 		enum packet_verdict v;
 		int rc = capfile_next(p->cf, &fp, err, errlen);
 
+		if (rc == 2)
+			return 2; /* blocks without packets */
 		if (rc <= 0) {
 			if (rc < 0) {
 				char why[512];
@@ -150,11 +151,11 @@ static int file_cap_dispatch(struct capture *c, struct capture_budget *b, captur
 	int n = 0, rc = 0;
 
 	while (capture_budget_chunk(b) && (rc = capture_file_next(c, &pkt, err, errlen)) > 0) {
-		if (rc == 2)
-			continue;
-		cb(ctx, &pkt);
-		n++;
-		if (!capture_budget_charge(b, 1))
+		if (rc == 1) {
+			cb(ctx, &pkt);
+			n++;
+		}
+		if (!capture_budget_charge(b, 1)) /* a skip too: the slice ends */
 			break;
 	}
 	return rc < 0 ? -1 : n;

@@ -187,7 +187,10 @@ static int take(struct capfile *r, const uint8_t *b, uint32_t len, uint32_t ifid
 
 int pcapng_next(struct capfile *r, struct capfile_packet *pkt, char *err, size_t errlen)
 {
-	for (;;) {
+	/* Blocks without a packet are passed over a few thousand at a time
+	 * (capfile_next()'s 2): a file of nothing else is still a read that
+	 * a signal stops. */
+	for (uint32_t n = 0; n < CAPFILE_SKIP_MAX; n++) {
 		uint32_t type, len;
 		const uint8_t *b;
 		int rc = read_block(r, &b, &type, &len, err, errlen);
@@ -249,4 +252,5 @@ int pcapng_next(struct capfile *r, struct capfile_packet *pkt, char *err, size_t
 			 len);
 		return -1;
 	}
+	return 2;
 }
