@@ -52,8 +52,10 @@ struct tuple {
 	uint8_t misses;      /* 1-RTT or Handshake datagrams that named no answer */
 };
 
-/* Chains for the most 4-tuples the bytes allow (one datagram of 1,200). */
-#define HOLD_CHAINS 8192u
+/* Chains: about one a 4-tuple the bytes hold under a flood (~1.6 KB
+ * each, a datagram of 1,200 with the server's answer and bookkeeping). */
+#define HOLD_CHAINS (QUIC_HOLD_BYTES / 1024)
+_Static_assert((HOLD_CHAINS & (HOLD_CHAINS - 1)) == 0, "HOLD_CHAINS is a power of two");
 
 struct quic_hold {
 	struct quic_hold_stats st;
