@@ -77,7 +77,7 @@ if out=$(make -s install DESTDIR="$DEST" 2>&1); then
 		# shellcheck disable=SC2016 # $MAINPID is literal unit text
 		for k in 'Type=notify' 'ExecReload=/bin/kill -HUP $MAINPID' 'Restart=on-failure' 'RestartPreventExitStatus=2' \
 			'WatchdogSec=30' 'TimeoutStopSec=5' 'NoNewPrivileges=yes' 'ProtectSystem=strict' \
-			'ProtectHome=yes' 'PrivateTmp=yes' 'LimitMEMLOCK=infinity' 'MemoryMax=432M' 'MemoryDenyWriteExecute=yes' \
+			'ProtectHome=yes' 'PrivateTmp=yes' 'LimitMEMLOCK=infinity' 'MemoryMax=512M' 'MemoryDenyWriteExecute=yes' \
 			'SystemCallArchitectures=native' 'LockPersonality=yes' \
 			'RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_NETLINK AF_PACKET' \
 			'ReadWritePaths=-/run/logcorrelator -/sys/fs/bpf' 'SystemCallFilter=@system-service bpf'; do
