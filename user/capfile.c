@@ -21,8 +21,6 @@
 #ifndef CAPFILE_BUFFER
 #define CAPFILE_BUFFER (256u << 10)
 #endif
-/* How far into a pcapng file its first interface is looked for. */
-#define PCAPNG_LOOKAHEAD (1u << 20)
 
 #define MAGIC_USEC 0xA1B2C3D4u
 #define MAGIC_NSEC 0xA1B23C4Du
@@ -172,56 +170,6 @@ static int pcap_next_record(struct capfile *r, struct capfile_packet *pkt, char 
 	pkt->linktype = r->link;
 	capfile_skip(r, r->rec_hdr + caplen);
 	return 1;
-}
-
-/*
- * A pcapng file's first interface's link type, looked for without
- * consuming anything (blocks before it peeked, up to PCAPNG_LOOKAHEAD
- * bytes): what libpcap calls the file's link type, what core.bpf_filter is
- * checked on at start. -1 when there is none that early (the file's errors
- * are capfile_next()'s to say).
- */
-static int pcapng_first_link(struct capfile *r)
-{
-	char err[128];
-	uint64_t off = 0;
-	bool swap = false;
-	size_t have;
-
-	while (off + 12 <= PCAPNG_LOOKAHEAD) {
-		/* a block's type and length; the SHB's byte-order magic after
-		 * them, the IDB's link type: no byte past what is needed */
-		const uint8_t *b = capfile_peek(r, off + 8, &have, err, sizeof(err));
-		uint32_t type, len, bom;
-		uint16_t link;
-
-		if (!b || have < off + 8)
-			return -1;
-		memcpy(&type, b + off, 4);
-		memcpy(&len, b + off + 4, 4);
-		if (type == 0x0A0D0D0Au) {
-			b = capfile_peek(r, off + 12, &have, err, sizeof(err));
-			if (!b || have < off + 12)
-				return -1;
-			memcpy(&bom, b + off + 8, 4);
-			swap = bom != 0x1A2B3C4Du;
-		}
-		if (swap) {
-			type = __builtin_bswap32(type);
-			len = __builtin_bswap32(len);
-		}
-		if (type == 1) { /* Interface Description: link type, 16 bits */
-			b = capfile_peek(r, off + 10, &have, err, sizeof(err));
-			if (!b || have < off + 10)
-				return -1;
-			memcpy(&link, b + off + 8, 2);
-			return capfile_dlt(swap ? __builtin_bswap16(link) : link);
-		}
-		if (len < 12 || len % 4)
-			return -1;
-		off += len;
-	}
-	return -1;
 }
 
 struct capfile *capfile_open(int fd, char *err, size_t errlen)

@@ -34,7 +34,6 @@ struct capfile {
 	/* classic and pcapng: multi-byte fields not in our byte order */
 	bool swap;
 	/* pcapng */
-	bool in_shb; /* a Section Header Block was read */
 	struct pcapng_iface *ifs;
 	uint32_t n_ifs;
 };
@@ -79,7 +78,9 @@ static inline void capfile_skip(struct capfile *r, size_t n)
 	r->off += n;
 }
 
-/* pcapng.c: the next packet of a pcapng input (capfile_next()). */
+/* pcapng.c: the next packet of a pcapng input (capfile_next()), and the
+ * first interface's link type, looked ahead for at open (capfile_link()). */
 int pcapng_next(struct capfile *r, struct capfile_packet *pkt, char *err, size_t errlen);
+int pcapng_first_link(struct capfile *r);
 
 #endif

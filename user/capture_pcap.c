@@ -11,8 +11,6 @@
 #include <net/if.h>
 #include <linux/filter.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <json-c/json.h>
 #include <pcap/pcap.h>
 #include "capture_priv.h"

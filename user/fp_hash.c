@@ -22,7 +22,7 @@
  * browser and library versions its clients run (86 distinct hellos in the
  * bench's 4,000 flows; a site's traffic is much the same). So each digest
  * keeps the last strings it hashed, up to MEMO_KEY_MAX bytes, in a direct-
- * mapped table (struct memo): a string found there, compared byte for
+ * mapped table (struct memo_slot): a string found there, compared byte for
  * byte, gives its stored digest without EVP (~300 instructions for ~4,000
  * to ~9,000 a hash under valgrind; natively EVP's per-hash overhead alone
  * is ~1,500). A miss costs the slot's hash and compare on top of the
@@ -164,7 +164,9 @@ const struct fp_hash_stats *fp_hash_get_stats(const struct fp_hash *h)
 }
 
 /* The memo slot of s: a multiply-xorshift of its 8-byte words, ~0.5
- * instructions a byte (equality is memcmp's, below). */
+ * instructions a byte (equality is memcmp's, below). Not siphash.h's
+ * SipHash-1-3, ~4 times as many: the slot need not be secret, a string
+ * aimed at one only evicts, and the digest is never taken on the hash. */
 static uint32_t memo_index(uint64_t seed, const char *s, size_t len)
 {
 	uint64_t x = seed ^ len, w;
@@ -182,9 +184,9 @@ static uint32_t memo_index(uint64_t seed, const char *s, size_t len)
 }
 
 /*
- * The digest of s into out (n bytes of it), from the memo where s was
- * hashed before; else hashed by fn (EVP, or the built-in MD5 with d NULL)
- * and kept. 0 or -EIO.
+ * The digest of s into out (room for the whole digest; n bytes of it are
+ * kept), from d's memo where s was hashed before; else computed (EVP, or
+ * the built-in MD5 where d is the MD5 no provider has) and kept. 0 or -EIO.
  */
 static int memo_digest(struct fp_hash *h, struct fp_digest *d, const char *s, size_t len,
 		       uint8_t *out, size_t n)

@@ -18,6 +18,9 @@
 #define BT_EPB 6u
 #define BOM    0x1A2B3C4Du
 
+/* How far into a file its first interface is looked for. */
+#define PCAPNG_LOOKAHEAD (1u << 20)
+
 #define OPT_END      0
 #define OPT_TSRESOL  9
 #define OPT_TSOFFSET 14
@@ -105,11 +108,7 @@ static int read_block(struct capfile *r, const uint8_t **blk, uint32_t *type, ui
 			snprintf(err, errlen, "pcapng section header with a bad byte-order magic");
 			return -1;
 		}
-		r->in_shb = true;
-	} else if (!r->in_shb) {
-		snprintf(err, errlen, "not a pcapng file");
-		return -1;
-	}
+	} /* the first block is one: capfile_open() read its type */
 	*type = capfile_u32(r, h);
 	*len = capfile_u32(r, h + 4);
 	if (*len < 12 || *len % 4 || *len > PCAPNG_MAX_BLOCK || (*type == BT_SHB && *len < 28)) {
@@ -253,4 +252,54 @@ int pcapng_next(struct capfile *r, struct capfile_packet *pkt, char *err, size_t
 		return -1;
 	}
 	return 2;
+}
+
+/*
+ * A pcapng file's first interface's link type, looked for without
+ * consuming anything (blocks before it peeked, up to PCAPNG_LOOKAHEAD
+ * bytes): what libpcap calls the file's link type, what core.bpf_filter is
+ * checked on at start. -1 when there is none that early (the file's errors
+ * are capfile_next()'s to say).
+ */
+int pcapng_first_link(struct capfile *r)
+{
+	char err[128];
+	uint64_t off = 0;
+	bool swap = false;
+	size_t have;
+
+	while (off + 12 <= PCAPNG_LOOKAHEAD) {
+		/* a block's type and length; the SHB's byte-order magic after
+		 * them, the IDB's link type: no byte past what is needed */
+		const uint8_t *b = capfile_peek(r, off + 8, &have, err, sizeof(err));
+		uint32_t type, len, bom;
+		uint16_t link;
+
+		if (!b || have < off + 8)
+			return -1;
+		memcpy(&type, b + off, 4);
+		memcpy(&len, b + off + 4, 4);
+		if (type == BT_SHB) {
+			b = capfile_peek(r, off + 12, &have, err, sizeof(err));
+			if (!b || have < off + 12)
+				return -1;
+			memcpy(&bom, b + off + 8, 4);
+			swap = bom != BOM;
+		}
+		if (swap) {
+			type = __builtin_bswap32(type);
+			len = __builtin_bswap32(len);
+		}
+		if (type == BT_IDB) { /* link type, 16 bits */
+			b = capfile_peek(r, off + 10, &have, err, sizeof(err));
+			if (!b || have < off + 10)
+				return -1;
+			memcpy(&link, b + off + 8, 2);
+			return capfile_dlt(swap ? __builtin_bswap16(link) : link);
+		}
+		if (len < 12 || len % 4)
+			return -1;
+		off += len;
+	}
+	return -1;
 }
